@@ -1,0 +1,127 @@
+# Waybill build. `make` builds build/waybill; `make test` runs every suite;
+# `make demo` runs the one-machine demo; `make bench` the benchmark.
+# SAN=1 builds everything with ASan + UBSan into build/san/.
+# Missing Debian packages are installed by `make deps` (run automatically).
+
+.DEFAULT_GOAL := all
+SAN ?= 0
+ifeq ($(SAN),1)
+BUILD ?= build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD ?= build
+SANFLAGS :=
+endif
+
+CC ?= cc
+OPT ?= -O2 -g
+WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+        -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -Wvla
+CPPFLAGS += -D_GNU_SOURCE -I. -I$(BUILD)/gen -MMD -MP
+CFLAGS_BASE := -std=c17 $(OPT) $(SANFLAGS)
+CFLAGS += $(CFLAGS_BASE) $(WARN)
+LDFLAGS += $(SANFLAGS)
+
+# pkg-config flags are written by deps.mk after `make deps` made sure the
+# packages exist; GNU make restarts itself once deps.mk has been (re)built.
+PKGS := libsodium lmdb libuv libprotobuf-c inih jansson
+-include $(BUILD)/deps.mk
+$(BUILD)/deps.mk: Makefile scripts/deps.sh
+	@mkdir -p $(@D)
+	@sh scripts/deps.sh check >/dev/null 2>&1 || sh scripts/deps.sh install
+	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags $(PKGS) cmocka)"; \
+	   echo "PKG_LIBS := $$(pkg-config --libs $(PKGS))"; \
+	   echo "CMOCKA_LIBS := $$(pkg-config --libs cmocka)"; } > $@
+
+CPPFLAGS += $(PKG_CFLAGS)
+LDLIBS := $(PKG_LIBS) -lm -lpthread
+
+.PHONY: all deps test unit sim cluster demo bench clean fuzz
+all: $(BUILD)/waybill
+
+deps:
+	sh scripts/deps.sh install
+
+# ---- generated protobuf code ------------------------------------------------
+PROTO_C := $(BUILD)/gen/proto/waybill.pb-c.c
+PROTO_H := $(BUILD)/gen/proto/waybill.pb-c.h
+$(PROTO_C) $(PROTO_H) &: proto/waybill.proto
+	@mkdir -p $(BUILD)/gen
+	protoc-c --c_out=$(BUILD)/gen proto/waybill.proto
+$(BUILD)/obj/gen/proto/waybill.pb-c.o: $(PROTO_C)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS_BASE) -w -c $< -o $@
+
+# ---- modules: one static archive per folder ---------------------------------
+MODULES := common ledger consensus storage node
+define module_rules
+$(1)_SRC := $$(wildcard $(1)/*.c)
+$(1)_OBJ := $$(patsubst %.c,$(BUILD)/obj/%.o,$$($(1)_SRC))
+$(BUILD)/lib$(1).a: $$($(1)_OBJ)
+	@mkdir -p $$(@D)
+	rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach m,$(MODULES),$(eval $(call module_rules,$(m))))
+common_OBJ += $(BUILD)/obj/gen/proto/waybill.pb-c.o
+
+$(BUILD)/obj/%.o: %.c $(PROTO_H)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# Libraries a program needs, by its lowest module (link order: top first).
+LIBS_common := $(BUILD)/libcommon.a
+LIBS_ledger := $(BUILD)/libledger.a $(LIBS_common)
+LIBS_consensus := $(BUILD)/libconsensus.a $(LIBS_ledger)
+LIBS_storage := $(BUILD)/libstorage.a $(LIBS_ledger)
+LIBS_node := $(BUILD)/libnode.a $(BUILD)/libstorage.a $(BUILD)/libconsensus.a $(LIBS_ledger)
+
+CLI_SRC := $(wildcard cli/*.c)
+CLI_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRC))
+CLI_LIB_OBJ := $(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ))
+$(BUILD)/libcli.a: $(CLI_LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+LIBS_cli := $(BUILD)/libcli.a $(LIBS_node)
+
+$(BUILD)/waybill: $(BUILD)/obj/cli/main.o $(LIBS_cli)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# ---- tests ------------------------------------------------------------------
+# tests/unit/<module>_<what>.c is one cmocka program linked with <module> and
+# everything below it.
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
+unit_mod = $(firstword $(subst _, ,$(notdir $(1))))
+.SECONDARY:
+.SECONDEXPANSION:
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $$(LIBS_$$(call unit_mod,$$*))
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+
+SIM_SRC := $(wildcard tests/sim/*.c)
+SIM_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(SIM_SRC))
+$(BUILD)/tests/sim/sim: $(SIM_OBJ) $(LIBS_consensus)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+TEST_BINS := $(UNIT_BIN) $(if $(SIM_SRC),$(BUILD)/tests/sim/sim)
+unit: $(UNIT_BIN)
+sim-bin: $(if $(SIM_SRC),$(BUILD)/tests/sim/sim)
+
+test: $(BUILD)/waybill $(TEST_BINS)
+	@BUILD=$(BUILD) bash tests/run.sh
+
+SEEDS ?= 10000
+sim: $(BUILD)/tests/sim/sim
+	$(BUILD)/tests/sim/sim --campaign --seeds $(SEEDS)
+
+demo: $(BUILD)/waybill
+	@BUILD=$(BUILD) bash scripts/demo.sh
+
+QUICK ?= 0
+bench: $(BUILD)/waybill
+	@BUILD=$(BUILD) QUICK=$(QUICK) bash bench/run.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

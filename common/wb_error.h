@@ -1,0 +1,44 @@
+/* The project's one error enum: 0 is success, every failure a negative code
+ * with a fixed string. Library codes (libuv, LMDB, libsodium) are converted
+ * to these once, at the module boundary that calls the library. */
+#ifndef WB_ERROR_H
+#define WB_ERROR_H
+
+#define WB_ERRNO_MAP(X)                                                      \
+    X(NOMEM, -1, "out of memory")                                            \
+    X(INVALID, -2, "invalid argument or input")                              \
+    X(DECODE, -3, "malformed encoding")                                      \
+    X(SIGNATURE, -4, "signature verification failed")                        \
+    X(RULE, -5, "rejected by ledger rules")                                  \
+    X(NOT_FOUND, -6, "not found")                                            \
+    X(EXISTS, -7, "already exists")                                          \
+    X(IO, -8, "input/output error")                                          \
+    X(STORE, -9, "storage error")                                            \
+    X(CONFIG, -10, "bad configuration")                                      \
+    X(CRYPTO, -11, "cryptographic failure")                                  \
+    X(PROTOCOL, -12, "protocol violation")                                   \
+    X(BUSY, -13, "busy: resource full, try again later")                     \
+    X(TIMEOUT, -14, "timed out")                                             \
+    X(REFUSED, -15, "refused")                                               \
+    X(STALE, -16, "stale: the item's head moved on")                         \
+    X(CHECK_DIGIT, -17, "wrong check digit")                                 \
+    X(TOO_LARGE, -18, "too large")                                           \
+    X(UNREACHABLE, -19, "node unreachable")                                  \
+    X(VERIFY, -20, "verification failed")                                    \
+    X(DUPLICATE, -21, "duplicate")                                           \
+    X(PERMISSION, -22, "permission denied")                                  \
+    X(CLOSED, -23, "closed")                                                 \
+    X(INTERNAL, -24, "internal error")
+
+enum wb_err {
+    WB_OK = 0,
+#define WB__ERR_ENUM(name, code, str) WB_ERR_##name = (code),
+    WB_ERRNO_MAP(WB__ERR_ENUM)
+#undef WB__ERR_ENUM
+};
+
+/* A fixed, static description of `err` (0 or a negative wb_err). Never NULL;
+ * an unknown code gives "unknown error". */
+const char *wb_strerror(int err);
+
+#endif

@@ -1,0 +1,59 @@
+/* Blocks: header encode/decode and hash, whole-block build and decode.
+ * A block's hash is SHA-256 of its encoded header; a block carries the
+ * header as bytes and each event as SignedEvent bytes. */
+#ifndef LEDGER_BLOCK_H
+#define LEDGER_BLOCK_H
+
+#include "ledger/types.h"
+
+#define WB_BLOCK_VERSION 1
+#define WB_HEADER_MAX 256
+
+struct ledger_block_header {
+    uint32_t version;
+    uint8_t chain_id[WB_CHAIN_ID_LEN];
+    uint64_t height;                      /* first block is 1 */
+    int64_t time_ms;
+    uint8_t prev_hash[WB_HASH_LEN];       /* zeros at height 1 */
+    uint8_t events_root[WB_HASH_LEN];
+    uint32_t event_count;
+    uint32_t proposer;
+};
+
+/* SHA-256. */
+void ledger_sha256(const uint8_t *data, size_t len, uint8_t out[WB_HASH_LEN]);
+
+int ledger_header_encode(const struct ledger_block_header *h, uint8_t *out, size_t cap,
+                         size_t *len);
+/* Returns 0 or WB_ERR_DECODE (also for wrong field lengths or version). */
+int ledger_header_decode(const uint8_t *buf, size_t len, struct ledger_block_header *h);
+
+/* Builds a block: h's version..proposer are inputs, events_root and
+ * event_count are computed and written back into *h. events[i] (lens[i]
+ * bytes) are SignedEvent bytes. *out is malloc'd (caller frees); hash is the
+ * block hash. Returns 0, WB_ERR_NOMEM or WB_ERR_TOO_LARGE. */
+int ledger_block_build(struct ledger_block_header *h, const uint8_t *const *events,
+                       const size_t *lens, size_t n, uint8_t **out, size_t *out_len,
+                       uint8_t hash[WB_HASH_LEN]);
+
+/* A decoded block. Owns its memory; event i is events[i] (lens[i] bytes),
+ * pointing into the decoded message, valid until ledger_block_free. */
+struct ledger_block {
+    struct ledger_block_header header;
+    uint8_t hash[WB_HASH_LEN];
+    const uint8_t *header_bytes;
+    size_t header_len;
+    size_t event_count;
+    const uint8_t **events;
+    size_t *lens;
+    void *pb__;                           /* the unpacked Waybill__Block */
+};
+
+/* Decodes block bytes and checks its structure: header decodes, event_count
+ * matches, events_root matches the events. Does not check signatures, rules,
+ * chain id, height or prev hash (see ledger_block_check in validate.h).
+ * Returns 0, WB_ERR_DECODE or WB_ERR_NOMEM. */
+int ledger_block_decode(const uint8_t *buf, size_t len, struct ledger_block *b);
+void ledger_block_free(struct ledger_block *b);
+
+#endif

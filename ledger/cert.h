@@ -1,0 +1,24 @@
+/* Commit certificates: q = 2f+1 precommits from distinct validators, for one
+ * (height, round, block hash), each signed over the vote layout of
+ * common/sigbytes.h. Checked by block sync and by the customs verifier. */
+#ifndef LEDGER_CERT_H
+#define LEDGER_CERT_H
+
+#include "ledger/genesis.h"
+#include "proto/waybill.pb-c.h"
+
+/* Checks cert against the validator set of g: height and block hash equal the
+ * arguments; every precommit is type PRECOMMIT for the same height, round and
+ * hash, from a known validator index, with a valid signature; at least
+ * quorum distinct validators (duplicates count once). Returns 0 or
+ * WB_ERR_VERIFY with the reason in msg. */
+int ledger_cert_verify(const struct ledger_genesis *g, const Waybill__CommitCert *cert,
+                       uint64_t height, const uint8_t block_hash[WB_HASH_LEN], char *msg,
+                       size_t msg_len);
+
+/* Same for encoded CommitCert bytes (WB_ERR_DECODE if they do not decode). */
+int ledger_cert_verify_bytes(const struct ledger_genesis *g, const uint8_t *buf, size_t len,
+                             uint64_t height, const uint8_t block_hash[WB_HASH_LEN],
+                             char *msg, size_t msg_len);
+
+#endif

@@ -1,0 +1,72 @@
+/* Genesis: the chain id, the member organisations with their roles and
+ * client keys, and the validator set. Parsed from JSON bytes (no I/O here).
+ *
+ * Format (all keys required unless noted):
+ * {
+ *   "chain_id": "waybill-demo",              1..64 chars [A-Za-z0-9._-]
+ *   "genesis_time": "2026-11-22T00:00:00Z",  RFC 3339, UTC
+ *   "members": [ { "org": "acme", "role": "shipper", "keys": ["<64 hex>", ...] } ],
+ *   "validators": [ { "name": "node0", "org": "acme", "key": "<64 hex>",
+ *                     "p2p": "127.0.0.1:7000" } ]
+ * }
+ * Org names are unique; every key appears once; a validator's org is a member.
+ */
+#ifndef LEDGER_GENESIS_H
+#define LEDGER_GENESIS_H
+
+#include "ledger/types.h"
+
+#define WB_CHAIN_NAME_MAX 64
+#define WB_ORGS_MAX 64
+#define WB_ORG_KEYS_MAX 8
+#define WB_VALIDATORS_MAX 64
+#define WB_NODE_NAME_MAX 64
+#define WB_ADDR_MAX 64
+
+struct ledger_org {
+    char name[WB_ORG_MAX + 1];
+    enum ledger_role role;
+    size_t key_count;
+    uint8_t keys[WB_ORG_KEYS_MAX][WB_PUBKEY_LEN];
+};
+
+struct ledger_validator {
+    char name[WB_NODE_NAME_MAX + 1];
+    char org[WB_ORG_MAX + 1];
+    uint8_t key[WB_PUBKEY_LEN];
+    char p2p[WB_ADDR_MAX + 1];            /* host:port */
+};
+
+struct ledger_genesis {
+    char chain_name[WB_CHAIN_NAME_MAX + 1];
+    uint8_t chain_id[WB_CHAIN_ID_LEN];    /* ledger_chain_id(chain_name) */
+    int64_t genesis_time_ms;
+    uint8_t hash[WB_HASH_LEN];            /* SHA-256 of the genesis file bytes */
+    size_t org_count;
+    struct ledger_org orgs[WB_ORGS_MAX];
+    size_t validator_count;
+    struct ledger_validator validators[WB_VALIDATORS_MAX];
+};
+
+/* The 32-byte chain id every signature and header carries:
+ * SHA-256("waybill/chain/v1" || name). */
+void ledger_chain_id(const char *name, uint8_t out[WB_CHAIN_ID_LEN]);
+
+/* Parses genesis JSON. On failure returns WB_ERR_CONFIG and writes into msg a
+ * sentence naming the field and what was expected, e.g.
+ * "validators[2].key: expected 64 hex characters". `g` is large: allocate it
+ * on the heap. */
+int ledger_genesis_parse(const uint8_t *json, size_t len, struct ledger_genesis *g,
+                         char *msg, size_t msg_len);
+
+/* Index of the org holding client key `pk`, or -1. */
+int ledger_genesis_org_of_key(const struct ledger_genesis *g, const uint8_t pk[WB_PUBKEY_LEN]);
+/* Index of the org named `name`, or -1. */
+int ledger_genesis_org_by_name(const struct ledger_genesis *g, const char *name);
+/* Index of the validator with key `pk`, or -1. */
+int ledger_genesis_validator_of_key(const struct ledger_genesis *g,
+                                    const uint8_t pk[WB_PUBKEY_LEN]);
+/* Quorum 2f+1 where f = (n-1)/3, for n = validator_count. */
+size_t ledger_genesis_quorum(const struct ledger_genesis *g);
+
+#endif

@@ -1,0 +1,105 @@
+/* Ledger domain types: limits, actions, roles, decoded events and item
+ * state. Everything in ledger/ is pure: no I/O, no clock, no randomness. */
+#ifndef LEDGER_TYPES_H
+#define LEDGER_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/sigbytes.h"
+
+#define WB_ITEM_MAX 128          /* item id bytes */
+#define WB_LOCATION_MAX 13       /* UN/LOCODE (5) or GLN (13) */
+#define WB_ORG_MAX 64            /* organisation name bytes */
+#define WB_ATTRS_MAX 16          /* attributes per event */
+#define WB_ATTR_KEY_MAX 32
+#define WB_ATTR_VALUE_MAX 128
+#define WB_EVENT_BODY_MAX 4096   /* encoded EventBody bytes */
+#define WB_SIGNED_EVENT_MAX (WB_EVENT_BODY_MAX + 128)
+
+/* Values equal the proto enum waybill.Action. */
+enum ledger_action {
+    LEDGER_ACTION_NONE = 0,
+    LEDGER_COMMISSION = 1,
+    LEDGER_SEAL,
+    LEDGER_UNSEAL,
+    LEDGER_LOAD,
+    LEDGER_DEPART,
+    LEDGER_ARRIVE,
+    LEDGER_UNLOAD,
+    LEDGER_HANDOVER,
+    LEDGER_RECEIVE,
+    LEDGER_INSPECT,
+    LEDGER_HOLD,
+    LEDGER_RELEASE,
+    LEDGER_CLEAR,
+    LEDGER_DELIVER,
+    LEDGER_ACTION_COUNT
+};
+
+/* "commission", "seal", ...; NULL for an unknown value. */
+const char *ledger_action_name(enum ledger_action a);
+/* Parses a lowercase action name; LEDGER_ACTION_NONE if unknown. */
+enum ledger_action ledger_action_parse(const char *s);
+
+enum ledger_role {
+    LEDGER_ROLE_NONE = 0,
+    LEDGER_ROLE_SHIPPER,
+    LEDGER_ROLE_CARRIER,
+    LEDGER_ROLE_CUSTOMS,
+    LEDGER_ROLE_AUDITOR,
+};
+
+/* "shipper", "carrier", "customs", "auditor"; NULL for an unknown value. */
+const char *ledger_role_name(enum ledger_role r);
+enum ledger_role ledger_role_parse(const char *s);
+
+struct ledger_attr {
+    char key[WB_ATTR_KEY_MAX + 1];
+    char value[WB_ATTR_VALUE_MAX + 1];
+};
+
+/* A decoded EventBody plus its id. Fixed size: decoding allocates nothing. */
+struct ledger_event {
+    uint8_t id[WB_HASH_LEN];             /* SHA-256(body), set by decode/encode */
+    char item[WB_ITEM_MAX + 1];
+    enum ledger_action action;
+    char location[WB_LOCATION_MAX + 1];  /* "" if none */
+    int64_t time_ms;
+    uint8_t submitter[WB_PUBKEY_LEN];
+    bool has_prev;
+    uint8_t prev[WB_HASH_LEN];
+    size_t attr_count;
+    struct ledger_attr attrs[WB_ATTRS_MAX];
+    char to_org[WB_ORG_MAX + 1];         /* handover only, else "" */
+    uint64_t nonce;
+};
+
+/* Value of attribute `key`, or NULL. */
+const char *ledger_event_attr(const struct ledger_event *ev, const char *key);
+
+/* Values equal the proto enum waybill.ItemStatus. */
+enum ledger_item_status {
+    LEDGER_ITEM_UNKNOWN = 0,   /* never commissioned */
+    LEDGER_ITEM_ACTIVE = 1,
+    LEDGER_ITEM_IN_TRANSFER = 2,
+    LEDGER_ITEM_DELIVERED = 3,
+};
+
+/* Everything the rules need to know about an item; what storage keeps in
+ * `items`. A zeroed struct is the state of an item never seen. */
+struct ledger_item_state {
+    char item[WB_ITEM_MAX + 1];
+    uint8_t head[WB_HASH_LEN];            /* id of the latest event */
+    char custodian[WB_ORG_MAX + 1];
+    enum ledger_item_status status;
+    bool held;
+    char transfer_to[WB_ORG_MAX + 1];     /* while IN_TRANSFER */
+    char seal[WB_ATTR_VALUE_MAX + 1];     /* "" when unsealed */
+    uint32_t count;                       /* events so far */
+    uint64_t first_height;
+    uint64_t last_height;
+};
+
+#endif

@@ -1,0 +1,45 @@
+/* Block validity: the deterministic function of (committed state, block)
+ * that consensus asks about, plus the one local clock check. */
+#ifndef LEDGER_VALIDATE_H
+#define LEDGER_VALIDATE_H
+
+#include "ledger/block.h"
+#include "ledger/genesis.h"
+
+/* Looks up an item's committed state (before this block). Returns 0 and
+ * fills *st, or WB_ERR_NOT_FOUND (the item is new: *st untouched), or another
+ * error (which makes the block invalid to this node only: an I/O failure). */
+typedef int (*ledger_state_lookup_fn)(void *ctx, const char *item,
+                                      struct ledger_item_state *st);
+
+/* Says whether this node verified the signature of signed event `id`
+ * already (its mempool did). May be NULL: every signature is then checked. */
+typedef bool (*ledger_sig_known_fn)(void *ctx, const uint8_t id[WB_HASH_LEN]);
+
+struct ledger_block_ctx {
+    const struct ledger_genesis *genesis;
+    uint64_t height;                      /* the height this block must have */
+    uint8_t prev_hash[WB_HASH_LEN];       /* hash of block height-1, zeros for 1 */
+    int64_t prev_time_ms;                 /* time of block height-1 (genesis time for 1) */
+    int64_t now_ms;                       /* local clock */
+    int64_t drift_max_ms;                 /* block time may be at most this ahead of now */
+    uint32_t events_max;
+    ledger_state_lookup_fn lookup;
+    ledger_sig_known_fn sig_known;
+    void *ctx;
+};
+
+/* Checks a decoded block: version, chain id, height, prev hash, time
+ * (> prev_time_ms and <= now_ms + drift_max_ms), proposer index in range,
+ * event count limit, no duplicate event ids, each event decodes, signature
+ * (unless sig_known), and the rules applied in block order (events of one
+ * item inside one block follow each other). Returns 0 or WB_ERR_INVALID with
+ * a reason in msg naming the event index where one is at fault.
+ * If states_out is not NULL, it receives the resulting item states, one per
+ * distinct item touched, in first-touch order (*states_n of them; caller
+ * frees *states_out). */
+int ledger_block_check(const struct ledger_block_ctx *bc, const struct ledger_block *b,
+                       struct ledger_item_state **states_out, size_t *states_n, char *msg,
+                       size_t msg_len);
+
+#endif

@@ -1,0 +1,47 @@
+/* The customs verifier: checks a ProofBundle against nothing but genesis
+ * (DESIGN.md section 8). */
+#ifndef LEDGER_VERIFY_H
+#define LEDGER_VERIFY_H
+
+#include "ledger/genesis.h"
+#include "ledger/types.h"
+
+/* Names of the checks, used in reports: */
+#define VERIFY_CHECK_DECODE "decode"
+#define VERIFY_CHECK_SIGNATURE "signature"
+#define VERIFY_CHECK_MEMBER "member"
+#define VERIFY_CHECK_PREV "prev-link"
+#define VERIFY_CHECK_RULES "custody-rules"
+#define VERIFY_CHECK_INCLUSION "inclusion"
+#define VERIFY_CHECK_HEADER "block-header"
+#define VERIFY_CHECK_CERT "certificate"
+#define VERIFY_CHECK_ITEM "item"
+
+/* Called once per event in bundle order, after all its checks (ok) or at the
+ * first that failed. ev may be NULL when the event did not decode. */
+typedef void (*ledger_verify_event_fn)(void *ctx, size_t index, const struct ledger_event *ev,
+                                       const char *org, uint64_t height, uint32_t pos,
+                                       bool ok, const char *check, const char *detail);
+
+struct ledger_verify_result {
+    bool ok;
+    size_t events_checked;
+    size_t blocks_checked;
+    long failed_event;                   /* bundle index, or -1 (bundle-level failure) */
+    char failed_check[32];               /* one of VERIFY_CHECK_* */
+    char message[512];                   /* "event 3 (<id hex>, receive): signature: ..." */
+    struct ledger_item_state state;      /* item state after the last good event */
+};
+
+/* Verifies an encoded ProofBundle for `item` (NULL: the bundle's own item).
+ * Checks each block header (decodes, chain id) and its certificate
+ * (ledger_cert_verify), each event's signature, its signer's membership and
+ * right to the action (the rules from commission to head), the prev links,
+ * and each inclusion proof against its header's events root. Stops at the
+ * first failure. Returns 0 (verified) or WB_ERR_VERIFY / WB_ERR_DECODE with
+ * res filled; cb may be NULL. */
+int ledger_verify_bundle(const struct ledger_genesis *g, const char *item,
+                         const uint8_t *bundle, size_t len, ledger_verify_event_fn cb,
+                         void *cb_ctx, struct ledger_verify_result *res);
+
+#endif

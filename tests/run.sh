@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs every test suite (unit, sim, cluster) and ends with "N passed, N failed".
+# Each suite's output goes to $BUILD/test-logs/<suite>.log; a failing suite's
+# log is printed. Counts are of individual test cases: cmocka's summary lines
+# for unit programs, the "N passed, N failed" line for the others. A program
+# that dies without a summary counts as one failure.
+set -u
+BUILD=${BUILD:-build}
+export WAYBILL="$PWD/$BUILD/waybill"
+export CMOCKA_MESSAGE_OUTPUT=stdout
+logs="$BUILD/test-logs"
+mkdir -p "$logs"
+total_pass=0
+total_fail=0
+
+run_suite() { # name, timeout seconds, command...
+    local name=$1 limit=$2
+    shift 2
+    local log="$logs/${name////_}.log" start=$SECONDS
+    timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1
+    local rc=$? pass=0 fail=0 line
+    if line=$(grep -E '^(\w+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -1) && [ -n "$line" ]; then
+        pass=$(sed -E 's/^(\w+: )?([0-9]+) passed.*/\2/' <<<"$line")
+        fail=$(sed -E 's/^(\w+: )?[0-9]+ passed, ([0-9]+) failed.*/\2/' <<<"$line")
+    else
+        pass=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$log" | tail -1 | grep -oE '[0-9]+' | head -1)
+        fail=$(grep -E '^\[  FAILED  \] [0-9]+ test' "$log" | tail -1 | grep -oE '[0-9]+' | head -1)
+        pass=${pass:-0}
+        fail=${fail:-0}
+    fi
+    if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+        fail=1
+        [ "$rc" -eq 124 ] && echo "  $name: timed out after ${limit}s" >&2
+    fi
+    total_pass=$((total_pass + pass))
+    total_fail=$((total_fail + fail))
+    printf '%-32s %5d passed %3d failed  (%ds)\n' "$name" "$pass" "$fail" $((SECONDS - start))
+    if [ "$fail" -ne 0 ]; then
+        echo "---- $log (last 60 lines) ----"
+        tail -60 "$log"
+        echo "----"
+    fi
+}
+
+for t in "$BUILD"/tests/unit/*; do
+    [ -x "$t" ] || continue
+    run_suite "unit/$(basename "$t")" 300 "$t"
+done
+if [ -x "$BUILD/tests/sim/sim" ]; then
+    run_suite "sim" 600 "$BUILD/tests/sim/sim"
+fi
+for t in tests/cluster/test_*.sh; do
+    [ -f "$t" ] || continue
+    run_suite "cluster/$(basename "$t" .sh)" 600 bash "$t"
+done
+
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ] && [ "$total_pass" -gt 0 ]
