@@ -54,15 +54,15 @@ $(BUILD)/obj/gen/proto/waybill.pb-c.o: $(PROTO_C)
 
 # ---- modules: one static archive per folder ---------------------------------
 MODULES := common ledger consensus storage node
+common_EXTRA := $(BUILD)/obj/gen/proto/waybill.pb-c.o
 define module_rules
 $(1)_SRC := $$(wildcard $(1)/*.c)
-$(1)_OBJ := $$(patsubst %.c,$(BUILD)/obj/%.o,$$($(1)_SRC))
+$(1)_OBJ := $$(patsubst %.c,$(BUILD)/obj/%.o,$$($(1)_SRC)) $$($(1)_EXTRA)
 $(BUILD)/lib$(1).a: $$($(1)_OBJ)
 	@mkdir -p $$(@D)
 	rm -f $$@ && ar rcs $$@ $$^
 endef
 $(foreach m,$(MODULES),$(eval $(call module_rules,$(m))))
-common_OBJ += $(BUILD)/obj/gen/proto/waybill.pb-c.o
 
 $(BUILD)/obj/%.o: %.c $(PROTO_H)
 	@mkdir -p $(@D)
@@ -92,6 +92,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 unit_mod = $(firstword $(subst _, ,$(notdir $(1))))
 .SECONDARY:
+.DELETE_ON_ERROR:
 .SECONDEXPANSION:
 $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $$(LIBS_$$(call unit_mod,$$*))
 	@mkdir -p $(@D)

@@ -10,6 +10,16 @@
  *                     "p2p": "127.0.0.1:7000" } ]
  * }
  * Org names are unique; every key appears once; a validator's org is a member.
+ *
+ * In detail: at most 1 MiB of JSON; keys of an object other than those above
+ * are refused (a misspelt field is an error, never ignored); duplicate object
+ * keys are refused. members: 1..WB_ORGS_MAX; org: 1..64 printable ASCII
+ * characters, not starting or ending with a space; keys: 1..WB_ORG_KEYS_MAX,
+ * each 64 hex digits of a valid Ed25519 public key. "Every key appears once"
+ * spans client keys and validator keys alike. validators: 1..WB_VALIDATORS_MAX;
+ * name: like chain_id, unique; p2p: host:port (IPv6 in brackets, e.g.
+ * "[::1]:7000"), port 1-65535, unique. genesis_time:
+ * YYYY-MM-DDTHH:MM:SS[.f, 1 to 3 digits]Z.
  */
 #ifndef LEDGER_GENESIS_H
 #define LEDGER_GENESIS_H
@@ -66,7 +76,8 @@ int ledger_genesis_org_by_name(const struct ledger_genesis *g, const char *name)
 /* Index of the validator with key `pk`, or -1. */
 int ledger_genesis_validator_of_key(const struct ledger_genesis *g,
                                     const uint8_t pk[WB_PUBKEY_LEN]);
-/* Quorum 2f+1 where f = (n-1)/3, for n = validator_count. */
+/* Quorum 2f+1 where f = (n-1)/3, for n = validator_count (1 when n is 0,
+ * which parse never produces). */
 size_t ledger_genesis_quorum(const struct ledger_genesis *g);
 
 #endif

@@ -6,7 +6,7 @@
 
 enum ledger_id_kind {
     LEDGER_ID_INVALID = 0,
-    LEDGER_ID_CONTAINER,  /* ISO 6346, e.g. MSCU1234565 (11 chars, check digit last) */
+    LEDGER_ID_CONTAINER,  /* ISO 6346, e.g. CSQU3054383 (11 chars, check digit last) */
     LEDGER_ID_SSCC,       /* GS1 SSCC: 18 digits, mod-10 check digit last */
     LEDGER_ID_GTIN_SERIAL,/* "(01)" GTIN-14 "(21)" serial (1..20 of GS1 AI 82 chars) */
     LEDGER_ID_URN,        /* "urn:" + printable non-space ASCII, <= WB_ITEM_MAX bytes */
@@ -15,7 +15,8 @@ enum ledger_id_kind {
 /* Classifies and validates an item id. Returns 0 and sets *kind, or
  * WB_ERR_INVALID (malformed) / WB_ERR_CHECK_DIGIT (wrong check digit) with a
  * sentence in msg; a check-digit message names the expected digit, e.g.
- * "container number MSCU1234566: check digit is 6, expected 5". */
+ * "container number MSCU1234565: check digit is 5, expected 6" (the ISO 6346
+ * check digit of MSCU123456 is 6). */
 int ledger_item_id_check(const char *id, enum ledger_id_kind *kind, char *msg, size_t msg_len);
 
 /* Validates a location: UN/LOCODE (2 letters + 3 letters/digits 2-9, e.g.

@@ -18,7 +18,8 @@
 #define VERIFY_CHECK_ITEM "item"
 
 /* Called once per event in bundle order, after all its checks (ok) or at the
- * first that failed. ev may be NULL when the event did not decode. */
+ * first that failed. ev may be NULL when the event did not decode; org is
+ * NULL when the submitter is not a member; check and detail are NULL when ok. */
 typedef void (*ledger_verify_event_fn)(void *ctx, size_t index, const struct ledger_event *ev,
                                        const char *org, uint64_t height, uint32_t pos,
                                        bool ok, const char *check, const char *detail);

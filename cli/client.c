@@ -1,0 +1,460 @@
+/* Client side of the node's client API: common options, key and genesis
+ * loading, the net_client connector, and one request/response exchange. */
+#include "cli/client.h"
+
+#include <libgen.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli/print.h"
+#include "common/file.h"
+#include "common/wb_error.h"
+#include "ledger/rules.h"
+#include "node/config.h"
+#include "node/keyfile.h"
+#include "node/net_client.h"
+
+int64_t client_now_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void client__reason(struct client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void client__reason(struct client *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->reason, sizeof c->reason, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- options --------------------------------------------------------------- */
+
+void client_opts_init(struct client_opts *o, const char *cmd)
+{
+    memset(o, 0, sizeof *o);
+    o->cmd = cmd;
+    o->timeout_ms = CLIENT_TIMEOUT_S_DEFAULT * 1000u;
+}
+
+static int client__set_once(const struct cli_usage *u, const char **slot, const char *name,
+                            const char *value)
+{
+    if (*slot) return cli_usage_error(u, "--%s given twice", name);
+    if (value[0] == '\0') return cli_usage_error(u, "--%s needs a value", name);
+    *slot = value;
+    return CLI_EXIT_OK;
+}
+
+int client_opts_parse(struct client_opts *o, const struct cli_usage *u, int opt,
+                      const char *value, bool *handled)
+{
+    const char *name = u->opts[opt].name;
+    *handled = true;
+    if (strcmp(name, "node") == 0) return client__set_once(u, &o->node, name, value);
+    if (strcmp(name, "key") == 0) return client__set_once(u, &o->key, name, value);
+    if (strcmp(name, "genesis") == 0) return client__set_once(u, &o->genesis, name, value);
+    if (strcmp(name, "json") == 0) {
+        o->json = true;
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(name, "timeout") == 0) {
+        uint64_t s;
+        if (cli_parse_u64(value, 1, CLIENT_TIMEOUT_S_MAX, &s) != WB_OK)
+            return cli_usage_error(u, "--timeout: expected whole seconds from 1 to %d, got '%s'",
+                                   CLIENT_TIMEOUT_S_MAX, value);
+        o->timeout_ms = (uint32_t)s * 1000u;
+        return CLI_EXIT_OK;
+    }
+    *handled = false;
+    return CLI_EXIT_OK;
+}
+
+static bool client__is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* <folder above the key file's folder>/genesis.json, if that file exists. */
+static bool client__derive_genesis(struct client_opts *o)
+{
+    char copy[CLIENT_PATH_MAX], real[PATH_MAX];
+    if (!o->key || strlen(o->key) >= sizeof copy) return false;
+    memcpy(copy, o->key, strlen(o->key) + 1);
+    /* The key's folder, resolved, so "client.key" in the current folder
+     * still finds the folder above it. */
+    if (!realpath(dirname(copy), real)) return false;
+    const char *parent = dirname(real);
+    int n = snprintf(o->genesis_buf, sizeof o->genesis_buf, "%s%sgenesis.json", parent,
+                     strcmp(parent, "/") == 0 ? "" : "/");
+    if (n < 0 || (size_t)n >= sizeof o->genesis_buf || !client__is_file(o->genesis_buf))
+        return false;
+    o->genesis = o->genesis_buf;
+    o->genesis_derived = true;
+    return true;
+}
+
+int client_opts_finish(struct client_opts *o, const struct cli_usage *u, bool need_node)
+{
+    o->node = cli_env_default(o->node, CLIENT_ENV_NODE);
+    o->key = cli_env_default(o->key, CLIENT_ENV_KEY);
+    if (need_node) {
+        if (!o->node)
+            return cli_usage_error(u, "no node address: give --node host:port or set %s",
+                                   CLIENT_ENV_NODE);
+        struct node_addr addr;
+        if (node_parse_addr(o->node, &addr) != WB_OK)
+            return cli_usage_error(u, "node address '%s' is not host:port (e.g. "
+                                      "127.0.0.1:26700)",
+                                   o->node);
+        if (!o->key)
+            return cli_usage_error(u, "no key file: give --key FILE or set %s", CLIENT_ENV_KEY);
+    }
+    if (!o->genesis) o->genesis = cli_env_default(NULL, CLIENT_ENV_GENESIS);
+    if (!o->genesis && !client__derive_genesis(o))
+        return cli_usage_error(u, "no genesis file: give --genesis FILE or set %s (or keep the "
+                                  "key file in a folder beside genesis.json, as waybill "
+                                  "testnet lays them out)",
+                               CLIENT_ENV_GENESIS);
+    return CLI_EXIT_OK;
+}
+
+int client_load_genesis(const struct client_opts *o, struct ledger_genesis **out)
+{
+    uint8_t *json = NULL;
+    size_t len = 0;
+    char msg[512];
+    *out = NULL;
+    int rc = wb_read_file(o->genesis, CLIENT_GENESIS_FILE_MAX, &json, &len);
+    if (rc == WB_ERR_NOT_FOUND) {
+        cli_error(o->cmd, "genesis file %s does not exist", o->genesis);
+        return CLI_EXIT_FAILED;
+    }
+    if (rc == WB_ERR_TOO_LARGE) {
+        cli_error(o->cmd, "genesis file %s is larger than %u bytes", o->genesis,
+                  CLIENT_GENESIS_FILE_MAX);
+        return CLI_EXIT_FAILED;
+    }
+    if (rc != WB_OK) {
+        cli_error(o->cmd, "cannot read genesis file %s: %s", o->genesis, wb_strerror(rc));
+        return CLI_EXIT_FAILED;
+    }
+    struct ledger_genesis *g = malloc(sizeof *g);
+    if (!g) {
+        free(json);
+        cli_error(o->cmd, "out of memory");
+        return CLI_EXIT_FAILED;
+    }
+    msg[0] = '\0';
+    rc = ledger_genesis_parse(json, len, g, msg, sizeof msg);
+    free(json);
+    if (rc != WB_OK) {
+        free(g);
+        cli_error(o->cmd, "genesis file %s: %s", o->genesis, msg[0] ? msg : wb_strerror(rc));
+        return CLI_EXIT_FAILED;
+    }
+    *out = g;
+    return CLI_EXIT_OK;
+}
+
+int client_load_key(const struct client_opts *o, uint8_t pk[WB_PUBKEY_LEN],
+                    uint8_t sk[WB_SECKEY_LEN])
+{
+    char msg[KEYFILE_MSG_MAX];
+    msg[0] = '\0';
+    int rc = keyfile_load(o->key, pk, sk, msg, sizeof msg);
+    if (rc != WB_OK) {
+        cli_error(o->cmd, "%s", msg[0] ? msg : wb_strerror(rc));
+        return CLI_EXIT_FAILED;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* ---- the net_client connector ----------------------------------------------- */
+
+/* One connection and the validator key list its authorize callback reads
+ * (which must live as long as the connection). */
+struct client_net {
+    struct net_client *nc;
+    uint8_t keys[WB_VALIDATORS_MAX][WB_PUBKEY_LEN];
+    struct net_keyset keyset;
+};
+
+static int client_net_request(void *impl, const uint8_t *req, size_t len, uint8_t **resp,
+                              size_t *resp_len, uint32_t timeout_ms)
+{
+    struct client_net *cn = impl;
+    return net_client_request(cn->nc, req, len, resp, resp_len, timeout_ms);
+}
+
+static void client_net_close(void *impl)
+{
+    struct client_net *cn = impl;
+    net_client_close(cn->nc);
+    free(cn);
+}
+
+static int client_net_connect(void *ctx, const char *addr, const struct client_identity *id,
+                              uint32_t timeout_ms, struct client_transport *out)
+{
+    (void)ctx;
+    const struct ledger_genesis *g = id->genesis;
+    struct client_net *cn = calloc(1, sizeof *cn);
+    if (!cn) return WB_ERR_NOMEM;
+    for (size_t i = 0; i < g->validator_count && i < WB_VALIDATORS_MAX; i++)
+        memcpy(cn->keys[i], g->validators[i].key, WB_PUBKEY_LEN);
+    cn->keyset.keys = (const uint8_t(*)[32])cn->keys;
+    cn->keyset.count = g->validator_count;
+
+    struct net_client_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    memcpy(cfg.chain_id, g->chain_id, WB_CHAIN_ID_LEN);
+    memcpy(cfg.identity_pk, id->pk, WB_PUBKEY_LEN);
+    memcpy(cfg.identity_sk, id->sk, WB_SECKEY_LEN);
+    cfg.authorize = net_keyset_authorize;
+    cfg.authorize_ctx = &cn->keyset;
+    cfg.frame_max = CLIENT_FRAME_MAX;
+    int rc = net_client_connect(addr, &cfg, timeout_ms, &cn->nc);
+    sodium_memzero(cfg.identity_sk, sizeof cfg.identity_sk);
+    if (rc != WB_OK) {
+        free(cn);
+        return rc;
+    }
+    out->request = client_net_request;
+    out->close = client_net_close;
+    out->impl = cn;
+    return WB_OK;
+}
+
+static const struct client_connector client_net = {.connect = client_net_connect, .ctx = NULL};
+
+const struct client_connector *client_net_connector(void) { return &client_net; }
+
+/* ---- requests ------------------------------------------------------------------ */
+
+static uint32_t client__remaining_ms(const struct client *c)
+{
+    int64_t left = c->deadline_ms - client_now_mono_ms();
+    if (left <= 0) return 0;
+    return left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
+}
+
+int client_open(struct client *c, const struct client_opts *o,
+                const struct client_connector *conn, const struct ledger_genesis *g,
+                const uint8_t pk[WB_PUBKEY_LEN], const uint8_t sk[WB_SECKEY_LEN])
+{
+    memset(c, 0, sizeof *c);
+    c->opts = o;
+    c->genesis = g;
+    c->next_id = 1;
+    c->deadline_ms = client_now_mono_ms() + o->timeout_ms;
+    struct client_identity id = {.genesis = g, .pk = pk, .sk = sk};
+    int rc = conn->connect(conn->ctx, o->node, &id, o->timeout_ms, &c->t);
+    switch (rc) {
+    case WB_OK:
+        c->connected = true;
+        return WB_OK;
+    case WB_ERR_UNREACHABLE:
+        client__reason(c, "cannot reach node %s: connection failed (is it running, and is "
+                          "this its client API address?)",
+                       o->node);
+        break;
+    case WB_ERR_TIMEOUT:
+        client__reason(c, "node %s did not complete the connection within %u s", o->node,
+                       o->timeout_ms / 1000u);
+        break;
+    case WB_ERR_REFUSED:
+    case WB_ERR_PERMISSION:
+        client__reason(c, "node %s refused the connection, or answered with a key that is not "
+                          "a validator of chain '%s': check that your key is a member key in "
+                          "genesis and that %s is this network's genesis",
+                       o->node, g->chain_name, o->genesis);
+        break;
+    case WB_ERR_INVALID:
+        client__reason(c, "cannot connect to '%s': expected an IP address or localhost with a "
+                          "port, e.g. 127.0.0.1:26700",
+                       o->node);
+        break;
+    default:
+        client__reason(c, "cannot connect to node %s: %s", o->node, wb_strerror(rc));
+        break;
+    }
+    return rc;
+}
+
+void client_close(struct client *c)
+{
+    if (c->connected) c->t.close(c->t.impl);
+    c->connected = false;
+}
+
+static const char *client__case_name(Waybill__ClientResponse__RespCase rc)
+{
+    switch (rc) {
+    case WAYBILL__CLIENT_RESPONSE__RESP_SUBMIT:
+        return "submit";
+    case WAYBILL__CLIENT_RESPONSE__RESP_HISTORY:
+        return "history";
+    case WAYBILL__CLIENT_RESPONSE__RESP_PROOF:
+        return "proof";
+    case WAYBILL__CLIENT_RESPONSE__RESP_BLOCK:
+        return "block";
+    case WAYBILL__CLIENT_RESPONSE__RESP_STATUS:
+        return "status";
+    case WAYBILL__CLIENT_RESPONSE__RESP_HEAD:
+        return "head";
+    default:
+        return "nothing";
+    }
+}
+
+/* The reason of a failed exchange (not an answer of the node). */
+static int client__transport_fail(struct client *c, int rc)
+{
+    const char *node = c->opts->node;
+    switch (rc) {
+    case WB_ERR_TIMEOUT:
+        client__reason(c, "no answer from node %s within %u s", node,
+                       c->opts->timeout_ms / 1000u);
+        break;
+    case WB_ERR_CLOSED:
+        client__reason(c, "node %s closed the connection", node);
+        break;
+    case WB_ERR_TOO_LARGE:
+        client__reason(c, "a message to or from node %s is over the %u-byte frame limit", node,
+                       CLIENT_FRAME_MAX);
+        break;
+    default:
+        client__reason(c, "connection to node %s failed: %s", node, wb_strerror(rc));
+        break;
+    }
+    return rc;
+}
+
+int client_call(struct client *c, Waybill__ClientRequest *req,
+                Waybill__ClientResponse__RespCase want, Waybill__ClientResponse **resp)
+{
+    *resp = NULL;
+    c->node_error = false;
+    c->reason[0] = '\0';
+    if (!c->connected) return client__transport_fail(c, WB_ERR_CLOSED);
+    req->id = c->next_id++;
+    size_t len = waybill__client_request__get_packed_size(req);
+    if (len > CLIENT_FRAME_MAX) return client__transport_fail(c, WB_ERR_TOO_LARGE);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf) return client__transport_fail(c, WB_ERR_NOMEM);
+    waybill__client_request__pack(req, buf);
+
+    uint32_t left = client__remaining_ms(c);
+    uint8_t *answer = NULL;
+    size_t answer_len = 0;
+    int rc = left ? c->t.request(c->t.impl, buf, len, &answer, &answer_len, left)
+                  : WB_ERR_TIMEOUT;
+    free(buf);
+    if (rc != WB_OK) return client__transport_fail(c, rc);
+
+    Waybill__ClientResponse *r = waybill__client_response__unpack(NULL, answer_len, answer);
+    free(answer);
+    if (!r) {
+        client__reason(c, "the answer of node %s does not decode", c->opts->node);
+        return WB_ERR_PROTOCOL;
+    }
+    if (r->id != req->id) {
+        client__reason(c, "node %s answered request %llu, expected %llu", c->opts->node,
+                       (unsigned long long)r->id, (unsigned long long)req->id);
+        rc = WB_ERR_PROTOCOL;
+        goto free_answer;
+    }
+    if (r->code > 0) {
+        client__reason(c, "node %s answered with code %d, which is no error code",
+                       c->opts->node, (int)r->code);
+        rc = WB_ERR_PROTOCOL;
+        goto free_answer;
+    }
+    if (r->code < 0) {
+        c->node_error = true;
+        if (r->reason && r->reason[0])
+            print_safe(r->reason, c->reason, sizeof c->reason);
+        else
+            client__reason(c, "%s", wb_strerror(r->code));
+        rc = r->code;
+        goto free_answer;
+    }
+    if (r->resp_case != want) {
+        client__reason(c, "node %s answered with %s, expected %s", c->opts->node,
+                       client__case_name(r->resp_case), client__case_name(want));
+        rc = WB_ERR_PROTOCOL;
+        goto free_answer;
+    }
+    *resp = r;
+    return WB_OK;
+free_answer:
+    waybill__client_response__free_unpacked(r, NULL);
+    return rc;
+}
+
+int client_fail(const struct client *c, int rc, const char *what)
+{
+    const char *why = c->reason[0] ? c->reason : wb_strerror(rc);
+    if (what)
+        cli_error(c->opts->cmd, "%s: %s", what, why);
+    else
+        cli_error(c->opts->cmd, "%s", why);
+    if (c->node_error) return rc == WB_ERR_TIMEOUT ? CLI_EXIT_UNREACHABLE : CLI_EXIT_FAILED;
+    switch (rc) {
+    case WB_ERR_UNREACHABLE:
+    case WB_ERR_TIMEOUT:
+    case WB_ERR_CLOSED:
+    case WB_ERR_IO:
+        return CLI_EXIT_UNREACHABLE;
+    case WB_ERR_INVALID:
+        return CLI_EXIT_USAGE;
+    default:
+        return CLI_EXIT_FAILED;
+    }
+}
+
+int client_item_state(const Waybill__ItemState *m, struct ledger_item_state *st)
+{
+    memset(st, 0, sizeof *st);
+    if (!m) return WB_ERR_PROTOCOL;
+    size_t len = waybill__item_state__get_packed_size(m);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf) return WB_ERR_NOMEM;
+    waybill__item_state__pack(m, buf);
+    int rc = ledger_item_state_decode(buf, len, st);
+    free(buf);
+    return rc == WB_OK ? WB_OK : WB_ERR_PROTOCOL;
+}
+
+int client_session_open(struct client_session *s, const struct client_opts *o,
+                        const struct client_connector *conn)
+{
+    memset(s, 0, sizeof *s);
+    s->c.opts = o;
+    int ex = client_load_genesis(o, &s->genesis);
+    if (ex != CLI_EXIT_OK) return ex;
+    ex = client_load_key(o, s->pk, s->sk);
+    if (ex != CLI_EXIT_OK) return ex;
+    int rc = client_open(&s->c, o, conn, s->genesis, s->pk, s->sk);
+    if (rc != WB_OK) return client_fail(&s->c, rc, NULL);
+    return CLI_EXIT_OK;
+}
+
+void client_session_close(struct client_session *s)
+{
+    client_close(&s->c);
+    sodium_memzero(s->sk, sizeof s->sk);
+    free(s->genesis);
+    s->genesis = NULL;
+}

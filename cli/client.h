@@ -1,0 +1,188 @@
+/* The client side of a node's client API (DESIGN.md section 7): the options
+ * every node command shares, loading the key and genesis files, connecting,
+ * and one ClientRequest/ClientResponse exchange. */
+#ifndef CLI_CLIENT_H
+#define CLI_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli/cli_util.h"
+#include "common/sigbytes.h"
+#include "ledger/genesis.h"
+#include "ledger/types.h"
+#include "proto/waybill.pb-c.h"
+
+#define CLIENT_TIMEOUT_S_DEFAULT 30
+#define CLIENT_TIMEOUT_S_MAX 86400
+/* Largest answer accepted from a node (plaintext bytes of one frame): above
+ * a node's default frame limit, so a whole block or a long history fits. */
+#define CLIENT_FRAME_MAX (16u << 20)
+#define CLIENT_REASON_MAX 1024
+#define CLIENT_PATH_MAX 4096
+#define CLIENT_GENESIS_FILE_MAX (1u << 20)
+
+#define CLIENT_ENV_NODE "WAYBILL_NODE"
+#define CLIENT_ENV_KEY "WAYBILL_KEY"
+#define CLIENT_ENV_GENESIS "WAYBILL_GENESIS"
+
+/* The options every client command accepts, as struct cli_opt initialisers;
+ * put them in a command's option table (any order) and hand every option to
+ * client_opts_parse. */
+#define CLIENT_OPT_NODE                                                                    \
+    {"node", "ADDR", "the node's client API address host:port (default $WAYBILL_NODE)"}
+#define CLIENT_OPT_KEY                                                                     \
+    {"key", "FILE", "your member client key file (default $WAYBILL_KEY)"}
+#define CLIENT_OPT_GENESIS                                                                 \
+    {"genesis", "FILE",                                                                    \
+     "genesis file (default $WAYBILL_GENESIS, else genesis.json one folder above the key)"}
+#define CLIENT_OPT_TIMEOUT                                                                 \
+    {"timeout", "SECONDS", "give up after this many seconds (default 30)"}
+#define CLIENT_OPT_JSON {"json", NULL, "print JSON for scripts instead of tables"}
+
+/* Returned by a command's option parser after --help was printed: the
+ * command then exits 0 without doing anything else. */
+#define CLIENT_HELP_SHOWN (-1)
+
+/* Values of the common options once parsed and defaulted. */
+struct client_opts {
+    const char *cmd;                     /* subcommand name, for messages */
+    const char *node;                    /* --node, else $WAYBILL_NODE */
+    const char *key;                     /* --key, else $WAYBILL_KEY */
+    const char *genesis;                 /* --genesis, $WAYBILL_GENESIS or derived */
+    uint32_t timeout_ms;
+    bool json;
+    bool genesis_derived;                /* genesis came from the key's location */
+    char genesis_buf[CLIENT_PATH_MAX];   /* storage of a derived genesis path */
+};
+
+void client_opts_init(struct client_opts *o, const char *cmd);
+
+/* Handles option `opt` (an index into u->opts) if it is one of the common
+ * options above: sets *handled and returns CLI_EXIT_OK, or prints a usage
+ * error and returns CLI_EXIT_USAGE (a value given twice, a bad timeout).
+ * Leaves *handled false for the command's own options. */
+int client_opts_parse(struct client_opts *o, const struct cli_usage *u, int opt,
+                      const char *value, bool *handled);
+
+/* Applies the defaults: node and key from the environment, the genesis from
+ * $WAYBILL_GENESIS or else <folder above the key file's folder>/genesis.json
+ * when that file exists (the layout `waybill testnet` writes: DIR/genesis.json
+ * beside DIR/node<i>/client.key). need_node: --node and --key are required.
+ * The genesis is always required. Returns CLI_EXIT_OK or CLI_EXIT_USAGE
+ * (message printed). */
+int client_opts_finish(struct client_opts *o, const struct cli_usage *u, bool need_node);
+
+/* Reads and parses the genesis file; *out is heap-allocated (free it).
+ * Prints the reason and returns CLI_EXIT_FAILED on failure. */
+int client_load_genesis(const struct client_opts *o, struct ledger_genesis **out);
+
+/* Loads the client key file (keyfile_load). Prints the reason and returns
+ * CLI_EXIT_FAILED on failure, when pk and sk are zeroed. The caller wipes
+ * sk with sodium_memzero. */
+int client_load_key(const struct client_opts *o, uint8_t pk[WB_PUBKEY_LEN],
+                    uint8_t sk[WB_SECKEY_LEN]);
+
+/* ---- transport ----------------------------------------------------------- */
+
+/* One connection: send a frame and wait for the next one. The real
+ * transport is the node's authenticated link (node/net_client.h); tests
+ * substitute their own. */
+struct client_transport {
+    /* One frame out, one frame back within timeout_ms. *resp is malloc'd
+     * (caller frees). Returns 0, WB_ERR_TIMEOUT, WB_ERR_CLOSED, WB_ERR_NOMEM,
+     * WB_ERR_TOO_LARGE or WB_ERR_IO. */
+    int (*request)(void *impl, const uint8_t *req, size_t len, uint8_t **resp,
+                   size_t *resp_len, uint32_t timeout_ms);
+    /* Closes and frees impl. */
+    void (*close)(void *impl);
+    void *impl;
+};
+
+/* What the connector needs to open a connection. */
+struct client_identity {
+    const struct ledger_genesis *genesis; /* chain id; the node must hold a
+                                           * validator key listed here */
+    const uint8_t *pk;                    /* 32 bytes: our member key */
+    const uint8_t *sk;                    /* 64 bytes; copied, not kept */
+};
+
+struct client_connector {
+    /* Connects to addr ("host:port") and authenticates both ways within
+     * timeout_ms. Returns 0 and fills *out, or WB_ERR_UNREACHABLE,
+     * WB_ERR_TIMEOUT, WB_ERR_REFUSED, WB_ERR_INVALID (bad address),
+     * WB_ERR_NOMEM, WB_ERR_IO. */
+    int (*connect)(void *ctx, const char *addr, const struct client_identity *id,
+                   uint32_t timeout_ms, struct client_transport *out);
+    void *ctx;
+};
+
+/* The connector over the node's encrypted client link (net_client), which
+ * accepts a node whose identity is any validator key of the genesis. */
+const struct client_connector *client_net_connector(void);
+
+/* ---- requests ------------------------------------------------------------ */
+
+struct client {
+    const struct client_opts *opts;
+    const struct ledger_genesis *genesis;
+    struct client_transport t;
+    bool connected;
+    uint64_t next_id;
+    int64_t deadline_ms;                 /* monotonic clock */
+    /* After a failed client_call: whether the node answered with an error
+     * code (true) or the exchange itself failed (false), and a sentence for
+     * a person (sanitised). */
+    bool node_error;
+    char reason[CLIENT_REASON_MAX];
+};
+
+/* Starts the --timeout clock and connects through conn. Returns 0 or a
+ * wb_err with c->reason set; close with client_close in any case. */
+int client_open(struct client *c, const struct client_opts *o,
+                const struct client_connector *conn, const struct ledger_genesis *g,
+                const uint8_t pk[WB_PUBKEY_LEN], const uint8_t sk[WB_SECKEY_LEN]);
+
+/* Sends req (its id is set here) and waits, within what is left of the
+ * timeout, for the answer with the same id. On success *resp is the decoded
+ * answer with code 0 and the oneof case `want` (free it with
+ * waybill__client_response__free_unpacked). Otherwise returns the node's
+ * error code (c->node_error true, c->reason its reason), or WB_ERR_TIMEOUT,
+ * WB_ERR_CLOSED, WB_ERR_PROTOCOL (an answer that does not decode, carries
+ * another id or case, or a code that is no error), WB_ERR_NOMEM, WB_ERR_IO. */
+int client_call(struct client *c, Waybill__ClientRequest *req,
+                Waybill__ClientResponse__RespCase want, Waybill__ClientResponse **resp);
+
+void client_close(struct client *c);
+
+/* Prints a failure of client_open/client_call on stderr as
+ * "waybill CMD: <what>: <why>" and returns the exit code: 3 when the node is
+ * unreachable, timed out or dropped the connection (or itself answered
+ * "timed out"), 1 otherwise (refused, protocol error, or an error the node
+ * answered). `what` may be NULL. */
+int client_fail(const struct client *c, int rc, const char *what);
+
+/* Converts an ItemState from a node, checking its fields as storage does.
+ * Returns 0 or WB_ERR_PROTOCOL. */
+int client_item_state(const Waybill__ItemState *m, struct ledger_item_state *st);
+
+/* What a node command holds while it runs: genesis, key and connection. */
+struct client_session {
+    struct ledger_genesis *genesis;      /* heap */
+    uint8_t pk[WB_PUBKEY_LEN];
+    uint8_t sk[WB_SECKEY_LEN];
+    struct client c;
+};
+
+/* Loads genesis and key and connects. Returns CLI_EXIT_OK, or prints the
+ * reason and returns the exit code (1, or 3 when the node is unreachable).
+ * Call client_session_close in any case: it closes, wipes the key and frees. */
+int client_session_open(struct client_session *s, const struct client_opts *o,
+                        const struct client_connector *conn);
+void client_session_close(struct client_session *s);
+
+/* Milliseconds on the monotonic clock. */
+int64_t client_now_mono_ms(void);
+
+#endif

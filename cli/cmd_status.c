@@ -1,0 +1,143 @@
+/* `waybill status`: what a node reports about itself: name, validator index,
+ * height, round, last block hash, peers, mempool, evidence, events. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/client_cmds.h"
+#include "cli/print.h"
+#include "common/hex.h"
+#include "common/wb_error.h"
+
+enum {
+    STATUS_OPT_NODE,
+    STATUS_OPT_KEY,
+    STATUS_OPT_GENESIS,
+    STATUS_OPT_TIMEOUT,
+    STATUS_OPT_JSON,
+};
+
+static const struct cli_opt status_opts[] = {
+    [STATUS_OPT_NODE] = CLIENT_OPT_NODE,
+    [STATUS_OPT_KEY] = CLIENT_OPT_KEY,
+    [STATUS_OPT_GENESIS] = CLIENT_OPT_GENESIS,
+    [STATUS_OPT_TIMEOUT] = CLIENT_OPT_TIMEOUT,
+    [STATUS_OPT_JSON] = CLIENT_OPT_JSON,
+};
+
+static const struct cli_usage status_usage = {
+    .cmd = "status",
+    .synopsis = "[--node ADDR] [--key FILE] [--genesis FILE] [--timeout SECONDS] [--json]",
+    .description =
+        "Asks the node how it is doing: its name and validator index (with the\n"
+        "validator's organisation from genesis), the last committed height and its block\n"
+        "hash, the consensus round, connected peers, events and bytes waiting in its\n"
+        "mempool, pieces of equivocation evidence it holds, and events committed so far.\n",
+    .opts = status_opts,
+    .opt_count = sizeof status_opts / sizeof status_opts[0],
+};
+
+static int status_show(const struct client_opts *co, const struct ledger_genesis *g,
+                       const Waybill__NodeStatus *st)
+{
+    if (!st || (st->last_hash.len != 0 && st->last_hash.len != WB_HASH_LEN) ||
+        (st->chain_id.len != 0 && st->chain_id.len != WB_CHAIN_ID_LEN)) {
+        cli_error(co->cmd, "the node answered with a malformed status");
+        return CLI_EXIT_FAILED;
+    }
+    if (st->chain_id.len && memcmp(st->chain_id.data, g->chain_id, WB_CHAIN_ID_LEN) != 0) {
+        cli_error(co->cmd, "the node runs another chain than genesis %s (%s)", co->genesis,
+                  g->chain_name);
+        return CLI_EXIT_FAILED;
+    }
+    char name[WB_NODE_NAME_MAX * 4 + 8], hash[PRINT_HEX32];
+    print_safe(st->name, name, sizeof name);
+    bool known = st->validator < g->validator_count;
+    const char *org = known ? g->validators[st->validator].org : NULL;
+    size_t peers_max = g->validator_count ? g->validator_count - 1 : 0;
+    if (st->last_hash.len)
+        wb_hex_encode(st->last_hash.data, WB_HASH_LEN, hash, sizeof hash);
+    else
+        snprintf(hash, sizeof hash, "-");
+
+    if (co->json) {
+        json_t *o = json_pack(
+            "{s:s, s:s, s:I, s:o, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I}", "name", name,
+            "chain", g->chain_name, "validator", (json_int_t)st->validator, "org",
+            org ? json_string(org) : json_null(), "height", (json_int_t)st->height, "round",
+            (json_int_t)st->round, "last_hash",
+            st->last_hash.len ? json_string(hash) : json_null(), "peers_connected",
+            (json_int_t)st->peers_connected, "mempool_events", (json_int_t)st->mempool_events,
+            "mempool_bytes", (json_int_t)st->mempool_bytes, "evidence",
+            (json_int_t)st->evidence_count, "events_committed",
+            (json_int_t)st->events_committed);
+        if (print_json_out(o) != WB_OK) goto err_nomem;
+        return CLI_EXIT_OK;
+    }
+    struct print_table t;
+    print_fields_init(&t);
+    print_field(&t, "node", "%s", name);
+    if (known)
+        print_field(&t, "validator", "%u (%s, org %s; %zu validators, quorum %zu)",
+                    (unsigned)st->validator, g->validators[st->validator].name, org,
+                    g->validator_count, ledger_genesis_quorum(g));
+    else
+        print_field(&t, "validator", "%u (not in genesis: it lists %zu validators)",
+                    (unsigned)st->validator, g->validator_count);
+    print_field(&t, "chain", "%s", g->chain_name);
+    print_field(&t, "height", "%llu", (unsigned long long)st->height);
+    print_field(&t, "round", "%u", (unsigned)st->round);
+    print_field(&t, "last hash", "%s", hash);
+    print_field(&t, "peers", "%u of %zu connected", (unsigned)st->peers_connected, peers_max);
+    print_field(&t, "mempool", "%u events, %llu bytes", (unsigned)st->mempool_events,
+                (unsigned long long)st->mempool_bytes);
+    print_field(&t, "evidence", "%llu", (unsigned long long)st->evidence_count);
+    print_field(&t, "events", "%llu committed", (unsigned long long)st->events_committed);
+    int rc = print_table_out(&t, stdout);
+    print_table_free(&t);
+    if (rc != WB_OK) goto err_nomem;
+    return CLI_EXIT_OK;
+err_nomem:
+    cli_error(co->cmd, "out of memory");
+    return CLI_EXIT_FAILED;
+}
+
+int cmd_status_via(const struct client_connector *conn, int argc, char **argv)
+{
+    struct client_opts co;
+    struct cli_args args;
+    const char *value;
+    int opt;
+    client_opts_init(&co, "status");
+    cli_args_init(&args, &status_usage, argc, argv);
+    while ((opt = cli_args_next(&args, &value)) >= 0) {
+        bool handled;
+        int ex = client_opts_parse(&co, &status_usage, opt, value, &handled);
+        if (ex != CLI_EXIT_OK) return ex;
+    }
+    if (opt != CLI_ARGS_END) return cli_args_exit(opt);
+    if (args.pos_count)
+        return cli_usage_error(&status_usage, "unexpected argument '%s'", args.pos[0]);
+    int ex = client_opts_finish(&co, &status_usage, true);
+    if (ex != CLI_EXIT_OK) return ex;
+
+    struct client_session s;
+    ex = client_session_open(&s, &co, conn);
+    if (ex != CLI_EXIT_OK) goto close_session;
+    Waybill__StatusRequest sr = WAYBILL__STATUS_REQUEST__INIT;
+    Waybill__ClientRequest req = WAYBILL__CLIENT_REQUEST__INIT;
+    Waybill__ClientResponse *resp;
+    req.req_case = WAYBILL__CLIENT_REQUEST__REQ_STATUS;
+    req.status = &sr;
+    int rc = client_call(&s.c, &req, WAYBILL__CLIENT_RESPONSE__RESP_STATUS, &resp);
+    if (rc != WB_OK) {
+        ex = client_fail(&s.c, rc, NULL);
+        goto close_session;
+    }
+    ex = status_show(&co, s.genesis, resp->status);
+    waybill__client_response__free_unpacked(resp, NULL);
+close_session:
+    client_session_close(&s);
+    return ex;
+}
+
+int cmd_status(int argc, char **argv) { return cmd_status_via(client_net_connector(), argc, argv); }

@@ -1,0 +1,488 @@
+/* `waybill submit`: builds one event from the options, checks what can be
+ * checked locally, links it to the item's head, signs it and submits it. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/client_cmds.h"
+#include "cli/print.h"
+#include "common/hex.h"
+#include "common/wb_error.h"
+#include "ledger/event.h"
+#include "ledger/ids.h"
+
+enum {
+    SUBMIT_OPT_ITEM,
+    SUBMIT_OPT_ACTION,
+    SUBMIT_OPT_AT,
+    SUBMIT_OPT_TIME,
+    SUBMIT_OPT_TO,
+    SUBMIT_OPT_ATTR,
+    SUBMIT_OPT_PREV,
+    SUBMIT_OPT_NO_WAIT,
+    SUBMIT_OPT_NODE,
+    SUBMIT_OPT_KEY,
+    SUBMIT_OPT_GENESIS,
+    SUBMIT_OPT_TIMEOUT,
+    SUBMIT_OPT_JSON,
+};
+
+static const struct cli_opt submit_opts[] = {
+    [SUBMIT_OPT_ITEM] = {"item", "ID",
+                         "item id: ISO 6346 container number, SSCC, (01)GTIN(21)serial or urn:"},
+    [SUBMIT_OPT_ACTION] = {"action", "A",
+                           "commission, seal, unseal, load, depart, arrive, unload, handover, "
+                           "receive, inspect, hold, release, clear or deliver"},
+    [SUBMIT_OPT_AT] = {"at", "LOC", "location: UN/LOCODE (NLRTM) or 13-digit GLN"},
+    [SUBMIT_OPT_TIME] = {"time", "T",
+                         "event time: RFC 3339 UTC (2026-11-22T10:00:00Z) or unix milliseconds "
+                         "(default now)"},
+    [SUBMIT_OPT_TO] = {"to", "ORG", "handover: the receiving member organisation"},
+    [SUBMIT_OPT_ATTR] = {"attr", "K=V",
+                         "attribute, repeatable (seal=..., result=ok, declaration=..., vessel=...)"},
+    [SUBMIT_OPT_PREV] = {"prev", "HEX",
+                         "previous event id (64 hex); default: the item's head, asked of the node"},
+    [SUBMIT_OPT_NO_WAIT] = {"no-wait", NULL, "return once the node accepted the event, before "
+                                             "it is committed"},
+    [SUBMIT_OPT_NODE] = CLIENT_OPT_NODE,
+    [SUBMIT_OPT_KEY] = CLIENT_OPT_KEY,
+    [SUBMIT_OPT_GENESIS] = CLIENT_OPT_GENESIS,
+    [SUBMIT_OPT_TIMEOUT] = CLIENT_OPT_TIMEOUT,
+    [SUBMIT_OPT_JSON] = CLIENT_OPT_JSON,
+};
+
+static const struct cli_usage submit_usage = {
+    .cmd = "submit",
+    .synopsis = "--item ID --action A [--at LOC] [--time T] [--to ORG] [--attr K=V]... "
+                "[--prev HEX] [--no-wait] [--node ADDR] [--key FILE] [--json]",
+    .description =
+        "Signs one event about an item with your key and submits it to the node. Unless the\n"
+        "action is commission or --prev is given, the node is first asked for the item's\n"
+        "head (its latest event, pending ones included), which becomes the event's prev;\n"
+        "for an item the node does not know the event is sent without prev and the\n"
+        "ledger rules answer. Item id, action, location, time and attributes are checked\n"
+        "here first (exit 2); the custody rules are the node's to check.\n"
+        "Prints the event id with the height and index it was committed at; with\n"
+        "--no-wait, once the node accepted it. A rejection prints \"rejected: REASON\" and\n"
+        "exits 1; a node that cannot be reached or does not answer in time exits 3.\n",
+    .opts = submit_opts,
+    .opt_count = sizeof submit_opts / sizeof submit_opts[0],
+};
+
+/* What the options said, before it is checked. */
+struct submit_args {
+    const char *item;
+    const char *action;
+    const char *at;
+    const char *time;
+    const char *to;
+    const char *prev;
+    const char *attrs[WB_ATTRS_MAX];
+    size_t attr_count;
+    bool no_wait;
+};
+
+/* ---- parsing and local checks ----------------------------------------------- */
+
+static int submit_set_once(const char **slot, const char *name, const char *value)
+{
+    if (*slot) return cli_usage_error(&submit_usage, "--%s given twice", name);
+    *slot = value;
+    return CLI_EXIT_OK;
+}
+
+static bool submit_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+static bool submit_digits(const char *s, size_t n, int *out)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* RFC 3339 in UTC ("YYYY-MM-DDTHH:MM:SS[.fraction]Z", 'T' and 'Z' in either
+ * case), 1970 to 9999, to unix milliseconds; a finer fraction is cut to
+ * milliseconds. */
+static bool submit_parse_rfc3339(const char *s, int64_t *ms)
+{
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    size_t len = strlen(s);
+    int y, mo, d, h, mi, sec, frac = 0;
+    if (len < 20 || !submit_digits(s, 4, &y) || s[4] != '-' || !submit_digits(s + 5, 2, &mo) ||
+        s[7] != '-' || !submit_digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
+        !submit_digits(s + 11, 2, &h) || s[13] != ':' || !submit_digits(s + 14, 2, &mi) ||
+        s[16] != ':' || !submit_digits(s + 17, 2, &sec))
+        return false;
+    size_t pos = 19;
+    if (s[pos] == '.') {
+        size_t n = 0;
+        pos++;
+        while (s[pos + n] >= '0' && s[pos + n] <= '9') {
+            if (n < 3) frac = frac * 10 + (s[pos + n] - '0');
+            n++;
+        }
+        if (n == 0 || n > 9) return false;
+        for (size_t i = n; i < 3; i++) frac *= 10;
+        pos += n;
+    }
+    if (pos + 1 != len || (s[pos] != 'Z' && s[pos] != 'z')) return false;
+    if (y < 1970 || mo < 1 || mo > 12 || h > 23 || mi > 59 || sec > 59) return false;
+    int dim = mdays[mo - 1] + (mo == 2 && submit_leap(y));
+    if (d < 1 || d > dim) return false;
+    int64_t days = 0;
+    for (int yy = 1970; yy < y; yy++) days += submit_leap(yy) ? 366 : 365;
+    for (int m = 1; m < mo; m++) days += mdays[m - 1] + (m == 2 && submit_leap(y));
+    days += d - 1;
+    *ms = ((days * 24 + h) * 60 + mi) * 60000 + (int64_t)sec * 1000 + frac;
+    return true;
+}
+
+/* Unix milliseconds before 1973-03-03 look like seconds given by mistake. */
+#define SUBMIT_MS_MIN INT64_C(100000000000)
+
+static int submit_parse_time(const char *s, int64_t *ms)
+{
+    uint64_t v;
+    if (s[0] >= '0' && s[0] <= '9' && strspn(s, "0123456789") == strlen(s)) {
+        if (cli_parse_u64(s, 0, INT64_MAX, &v) != WB_OK)
+            return cli_usage_error(&submit_usage, "--time: '%s' is out of range", s);
+        if ((int64_t)v < SUBMIT_MS_MIN)
+            return cli_usage_error(&submit_usage,
+                                   "--time: %s looks like unix seconds; give milliseconds "
+                                   "(%s000) or an RFC 3339 time",
+                                   s, s);
+        *ms = (int64_t)v;
+        return CLI_EXIT_OK;
+    }
+    if (!submit_parse_rfc3339(s, ms))
+        return cli_usage_error(&submit_usage,
+                               "--time: expected RFC 3339 UTC such as 2026-11-22T10:00:00Z or "
+                               "unix milliseconds, got '%s'",
+                               s);
+    return CLI_EXIT_OK;
+}
+
+static int submit_parse_attr(const char *kv, struct ledger_event *ev)
+{
+    const char *eq = strchr(kv, '=');
+    if (!eq || eq == kv)
+        return cli_usage_error(&submit_usage, "--attr: expected KEY=VALUE, got '%s'", kv);
+    size_t klen = (size_t)(eq - kv), vlen = strlen(eq + 1);
+    if (klen > WB_ATTR_KEY_MAX)
+        return cli_usage_error(&submit_usage, "--attr: key '%.*s' is longer than %d characters",
+                               (int)klen, kv, WB_ATTR_KEY_MAX);
+    for (size_t i = 0; i < klen; i++)
+        if (kv[i] < 0x21 || kv[i] > 0x7e)
+            return cli_usage_error(&submit_usage,
+                                   "--attr: key '%.*s' must be printable ASCII without spaces",
+                                   (int)klen, kv);
+    if (vlen > WB_ATTR_VALUE_MAX)
+        return cli_usage_error(&submit_usage, "--attr %.*s: value is %zu bytes, at most %d",
+                               (int)klen, kv, vlen, WB_ATTR_VALUE_MAX);
+    for (size_t i = 0; i < ev->attr_count; i++)
+        if (strlen(ev->attrs[i].key) == klen && memcmp(ev->attrs[i].key, kv, klen) == 0)
+            return cli_usage_error(&submit_usage, "--attr %.*s given twice", (int)klen, kv);
+    struct ledger_attr *a = &ev->attrs[ev->attr_count++];
+    memcpy(a->key, kv, klen);
+    a->key[klen] = '\0';
+    memcpy(a->value, eq + 1, vlen + 1);
+    return CLI_EXIT_OK;
+}
+
+static int submit_bad_action(const char *name)
+{
+    char list[256];
+    size_t o = 0;
+    for (int a = LEDGER_COMMISSION; a < LEDGER_ACTION_COUNT && o < sizeof list; a++)
+        o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", a == LEDGER_COMMISSION ? "" : ", ",
+                              ledger_action_name((enum ledger_action)a));
+    char safe[64];
+    return cli_usage_error(&submit_usage, "--action: unknown action '%s' (one of %s)",
+                           print_safe(name, safe, sizeof safe), list);
+}
+
+/* Fills ev from the options (all but submitter, nonce and, unless --prev,
+ * prev) and checks it as the ledger will. Returns CLI_EXIT_OK or a usage
+ * error. */
+static int submit_build(const struct submit_args *sa, struct ledger_event *ev, bool *has_time)
+{
+    char msg[512];
+    memset(ev, 0, sizeof *ev);
+    if (!sa->item) return cli_usage_error(&submit_usage, "--item ID is required");
+    if (!sa->action) return cli_usage_error(&submit_usage, "--action A is required");
+    if (strlen(sa->item) > WB_ITEM_MAX)
+        return cli_usage_error(&submit_usage, "--item: longer than %d bytes", WB_ITEM_MAX);
+    msg[0] = '\0';
+    if (ledger_item_id_check(sa->item, NULL, msg, sizeof msg) != WB_OK)
+        return cli_usage_error(&submit_usage, "--item: %s", msg);
+    memcpy(ev->item, sa->item, strlen(sa->item) + 1);
+
+    ev->action = ledger_action_parse(sa->action);
+    if (ev->action == LEDGER_ACTION_NONE) return submit_bad_action(sa->action);
+
+    if (sa->at) {
+        if (strlen(sa->at) > WB_LOCATION_MAX || ledger_location_check(sa->at, msg, sizeof msg))
+            return cli_usage_error(&submit_usage, "--at: %s",
+                                   strlen(sa->at) > WB_LOCATION_MAX
+                                       ? "expected a UN/LOCODE (5 characters) or a GLN (13 digits)"
+                                       : msg);
+        memcpy(ev->location, sa->at, strlen(sa->at) + 1);
+    }
+    if (sa->to) {
+        size_t n = strlen(sa->to);
+        bool printable = true;
+        for (size_t i = 0; i < n; i++)
+            if (sa->to[i] < 0x20 || sa->to[i] > 0x7e) printable = false;
+        if (n == 0 || n > WB_ORG_MAX || !printable)
+            return cli_usage_error(&submit_usage,
+                                   "--to: expected an organisation name of 1 to %d printable "
+                                   "ASCII characters",
+                                   WB_ORG_MAX);
+        memcpy(ev->to_org, sa->to, n + 1);
+    }
+    *has_time = sa->time != NULL;
+    if (sa->time) {
+        int ex = submit_parse_time(sa->time, &ev->time_ms);
+        if (ex != CLI_EXIT_OK) return ex;
+    }
+    for (size_t i = 0; i < sa->attr_count; i++) {
+        int ex = submit_parse_attr(sa->attrs[i], ev);
+        if (ex != CLI_EXIT_OK) return ex;
+    }
+    if (sa->prev) {
+        if (wb_hex_decode(sa->prev, ev->prev, WB_HASH_LEN) != WB_OK)
+            return cli_usage_error(&submit_usage,
+                                   "--prev: expected an event id of 64 hex characters");
+        ev->has_prev = true;
+    }
+
+    /* Whatever the checks above do not cover (attribute value encoding, the
+     * body size), the ledger's own decoder finds. */
+    uint8_t body[WB_EVENT_BODY_MAX];
+    size_t len;
+    struct ledger_event back;
+    int rc = ledger_event_encode(ev, body, sizeof body, &len);
+    if (rc != WB_OK)
+        return cli_usage_error(&submit_usage, "the event is too large (at most %d bytes "
+                                              "encoded)",
+                               WB_EVENT_BODY_MAX);
+    msg[0] = '\0';
+    if (ledger_event_decode(body, len, &back, msg, sizeof msg) != WB_OK)
+        return cli_usage_error(&submit_usage, "%s", msg[0] ? msg : "the event is malformed");
+    return CLI_EXIT_OK;
+}
+
+static int submit_parse(int argc, char **argv, struct client_opts *co, struct submit_args *sa)
+{
+    struct cli_args args;
+    const char *value;
+    int opt;
+    memset(sa, 0, sizeof *sa);
+    cli_args_init(&args, &submit_usage, argc, argv);
+    while ((opt = cli_args_next(&args, &value)) >= 0) {
+        bool handled;
+        int ex = client_opts_parse(co, &submit_usage, opt, value, &handled);
+        if (ex != CLI_EXIT_OK) return ex;
+        if (handled) continue;
+        switch (opt) {
+        case SUBMIT_OPT_ITEM:
+            ex = submit_set_once(&sa->item, "item", value);
+            break;
+        case SUBMIT_OPT_ACTION:
+            ex = submit_set_once(&sa->action, "action", value);
+            break;
+        case SUBMIT_OPT_AT:
+            ex = submit_set_once(&sa->at, "at", value);
+            break;
+        case SUBMIT_OPT_TIME:
+            ex = submit_set_once(&sa->time, "time", value);
+            break;
+        case SUBMIT_OPT_TO:
+            ex = submit_set_once(&sa->to, "to", value);
+            break;
+        case SUBMIT_OPT_PREV:
+            ex = submit_set_once(&sa->prev, "prev", value);
+            break;
+        case SUBMIT_OPT_ATTR:
+            if (sa->attr_count == WB_ATTRS_MAX)
+                return cli_usage_error(&submit_usage, "at most %d --attr options",
+                                       WB_ATTRS_MAX);
+            sa->attrs[sa->attr_count++] = value;
+            break;
+        case SUBMIT_OPT_NO_WAIT:
+            sa->no_wait = true;
+            break;
+        default:
+            break;
+        }
+        if (ex != CLI_EXIT_OK) return ex;
+    }
+    if (opt == CLI_ARGS_HELP) return CLIENT_HELP_SHOWN;
+    if (opt != CLI_ARGS_END) return cli_args_exit(opt);
+    if (args.pos_count)
+        return cli_usage_error(&submit_usage, "unexpected argument '%s'", args.pos[0]);
+    return CLI_EXIT_OK;
+}
+
+/* ---- talking to the node ---------------------------------------------------------- */
+
+/* Asks the node for the item's head and sets ev->prev from it; an item the
+ * node does not know leaves ev without prev. Returns CLI_EXIT_OK or the
+ * exit code of a failure (printed). */
+static int submit_lookup_head(struct client *c, struct ledger_event *ev)
+{
+    Waybill__ItemRequest ir = WAYBILL__ITEM_REQUEST__INIT;
+    Waybill__ClientRequest req = WAYBILL__CLIENT_REQUEST__INIT;
+    Waybill__ClientResponse *resp;
+    char what[WB_ITEM_MAX + 64];
+    ir.item = ev->item;
+    req.req_case = WAYBILL__CLIENT_REQUEST__REQ_HEAD;
+    req.head = &ir;
+    snprintf(what, sizeof what, "looking up the head of item %s", ev->item);
+    int rc = client_call(c, &req, WAYBILL__CLIENT_RESPONSE__RESP_HEAD, &resp);
+    if (rc == WB_ERR_NOT_FOUND && c->node_error) return CLI_EXIT_OK;
+    if (rc != WB_OK) return client_fail(c, rc, what);
+    struct ledger_item_state st;
+    rc = client_item_state(resp->head, &st);
+    waybill__client_response__free_unpacked(resp, NULL);
+    if (rc != WB_OK || (st.count > 0 && strcmp(st.item, ev->item) != 0)) {
+        cli_error(c->opts->cmd, "%s: the node answered with a malformed item state", what);
+        return CLI_EXIT_FAILED;
+    }
+    if (st.count == 0) return CLI_EXIT_OK;
+    ev->has_prev = true;
+    memcpy(ev->prev, st.head, WB_HASH_LEN);
+    return CLI_EXIT_OK;
+}
+
+static int submit_print_json_result(const struct ledger_event *ev, bool committed,
+                                    uint64_t height, uint32_t index)
+{
+    json_t *o = json_pack("{s:o, s:s, s:s, s:b, s:o, s:o}", "event_id",
+                          print_json_hex(ev->id, WB_HASH_LEN), "item", ev->item, "action",
+                          ledger_action_name(ev->action), "committed", committed, "height",
+                          committed ? json_integer((json_int_t)height) : json_null(), "index",
+                          committed ? json_integer((json_int_t)index) : json_null());
+    return print_json_out(o) == WB_OK ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+}
+
+static int submit_rejected(const struct client *c, int rc, const struct ledger_event *ev)
+{
+    char id[PRINT_HEX32];
+    wb_hex_encode(ev->id, WB_HASH_LEN, id, sizeof id);
+    if (c->opts->json && c->node_error) {
+        json_t *o = json_pack("{s:s, s:b, s:b, s:i, s:s, s:s}", "event_id", id, "committed", 0,
+                              "rejected", 1, "code", rc, "error", wb_strerror(rc), "reason",
+                              c->reason);
+        print_json_out(o);
+    }
+    if (c->node_error && rc == WB_ERR_TIMEOUT) {
+        cli_error(c->opts->cmd,
+                  "timed out: %s (event %s may still be committed; check with waybill "
+                  "history %s)",
+                  c->reason, id, ev->item);
+        return CLI_EXIT_UNREACHABLE;
+    }
+    if (c->node_error) {
+        cli_error(c->opts->cmd, "rejected: %s", c->reason);
+        return CLI_EXIT_FAILED;
+    }
+    if (rc == WB_ERR_TIMEOUT || rc == WB_ERR_CLOSED || rc == WB_ERR_IO) {
+        cli_error(c->opts->cmd,
+                  "%s; event %s may still be committed: check with waybill history %s",
+                  c->reason, id, ev->item);
+        return CLI_EXIT_UNREACHABLE;
+    }
+    return client_fail(c, rc, "submitting the event");
+}
+
+static int submit_send(struct client *c, const struct ledger_event *ev, const uint8_t *signed_ev,
+                       size_t len, bool no_wait)
+{
+    Waybill__SubmitRequest sr = WAYBILL__SUBMIT_REQUEST__INIT;
+    Waybill__ClientRequest req = WAYBILL__CLIENT_REQUEST__INIT;
+    Waybill__ClientResponse *resp;
+    sr.signed_event.data = (uint8_t *)signed_ev;
+    sr.signed_event.len = len;
+    sr.no_wait = no_wait;
+    req.req_case = WAYBILL__CLIENT_REQUEST__REQ_SUBMIT;
+    req.submit = &sr;
+    int rc = client_call(c, &req, WAYBILL__CLIENT_RESPONSE__RESP_SUBMIT, &resp);
+    if (rc != WB_OK) return submit_rejected(c, rc, ev);
+
+    const Waybill__SubmitResult *res = resp->submit;
+    char id[PRINT_HEX32];
+    wb_hex_encode(ev->id, WB_HASH_LEN, id, sizeof id);
+    int ex = CLI_EXIT_OK;
+    if (!res || res->event_id.len != WB_HASH_LEN ||
+        memcmp(res->event_id.data, ev->id, WB_HASH_LEN) != 0) {
+        cli_error(c->opts->cmd, "the node's answer names another event than %s", id);
+        ex = CLI_EXIT_FAILED;
+    } else if (!res->committed && !no_wait) {
+        cli_error(c->opts->cmd, "the node answered before event %s was committed", id);
+        ex = CLI_EXIT_FAILED;
+    } else if (c->opts->json) {
+        ex = submit_print_json_result(ev, res->committed, res->height, res->index);
+    } else if (res->committed) {
+        printf("event %s committed at height %llu, index %u\n", id,
+               (unsigned long long)res->height, (unsigned)res->index);
+    } else {
+        printf("event %s accepted, not waited for\n", id);
+    }
+    waybill__client_response__free_unpacked(resp, NULL);
+    return ex;
+}
+
+static int64_t submit_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int cmd_submit_via(const struct client_connector *conn, int argc, char **argv)
+{
+    struct client_opts co;
+    struct submit_args sa;
+    struct ledger_event ev;
+    bool has_time = false;
+    client_opts_init(&co, "submit");
+    int ex = submit_parse(argc, argv, &co, &sa);
+    if (ex == CLIENT_HELP_SHOWN) return CLI_EXIT_OK;
+    if (ex != CLI_EXIT_OK) return ex;
+    ex = submit_build(&sa, &ev, &has_time);
+    if (ex != CLI_EXIT_OK) return ex;
+    ex = client_opts_finish(&co, &submit_usage, true);
+    if (ex != CLI_EXIT_OK) return ex;
+
+    struct client_session s;
+    uint8_t signed_ev[WB_SIGNED_EVENT_MAX];
+    size_t len;
+    ex = client_session_open(&s, &co, conn);
+    if (ex != CLI_EXIT_OK) goto close_session;
+    if (ev.action != LEDGER_COMMISSION && !ev.has_prev) {
+        ex = submit_lookup_head(&s.c, &ev);
+        if (ex != CLI_EXIT_OK) goto close_session;
+    }
+    memcpy(ev.submitter, s.pk, WB_PUBKEY_LEN);
+    randombytes_buf(&ev.nonce, sizeof ev.nonce);
+    if (!has_time) ev.time_ms = submit_now_ms();
+    int rc = ledger_event_sign(s.genesis->chain_id, &ev, s.sk, signed_ev, sizeof signed_ev, &len);
+    if (rc != WB_OK) {
+        cli_error(co.cmd, "cannot sign the event: %s", wb_strerror(rc));
+        ex = CLI_EXIT_FAILED;
+        goto close_session;
+    }
+    ex = submit_send(&s.c, &ev, signed_ev, len, sa.no_wait);
+close_session:
+    client_session_close(&s);
+    return ex;
+}
+
+int cmd_submit(int argc, char **argv) { return cmd_submit_via(client_net_connector(), argc, argv); }

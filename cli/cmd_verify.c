@@ -1,0 +1,294 @@
+/* `waybill verify`: checks an item's proof bundle (fetched from a node, or
+ * read from a file offline) against nothing but the genesis file, printing
+ * each event with its checks and a verdict. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/client_cmds.h"
+#include "cli/print.h"
+#include "common/file.h"
+#include "common/hex.h"
+#include "common/wb_error.h"
+#include "ledger/ids.h"
+#include "ledger/verify.h"
+
+/* Largest bundle file read: far above any real item's history. */
+#define VERIFY_BUNDLE_FILE_MAX (256u << 20)
+#define VERIFY_COLS 8
+
+enum {
+    VERIFY_OPT_BUNDLE,
+    VERIFY_OPT_NODE,
+    VERIFY_OPT_KEY,
+    VERIFY_OPT_GENESIS,
+    VERIFY_OPT_TIMEOUT,
+    VERIFY_OPT_JSON,
+};
+
+static const struct cli_opt verify_opts[] = {
+    [VERIFY_OPT_BUNDLE] = {"bundle", "FILE",
+                           "verify this proof bundle file (from waybill proof) offline: no node "
+                           "is contacted"},
+    [VERIFY_OPT_NODE] = CLIENT_OPT_NODE,
+    [VERIFY_OPT_KEY] = CLIENT_OPT_KEY,
+    [VERIFY_OPT_GENESIS] = CLIENT_OPT_GENESIS,
+    [VERIFY_OPT_TIMEOUT] = CLIENT_OPT_TIMEOUT,
+    [VERIFY_OPT_JSON] = CLIENT_OPT_JSON,
+};
+
+static const struct cli_usage verify_usage = {
+    .cmd = "verify",
+    .synopsis = "ITEM [--node ADDR] [--key FILE] [--genesis FILE] [--json]\n"
+                "       waybill verify --bundle FILE [ITEM] [--genesis FILE] [--json]",
+    .description =
+        "Checks an item's whole provenance chain trusting nothing but the genesis file.\n"
+        "With ITEM alone the proof bundle is fetched from the node; with --bundle it is\n"
+        "read from FILE and no node is contacted (ITEM, if given, must be the bundle's).\n"
+        "Every event is checked, in order: it decodes (decode), its signature verifies\n"
+        "(signature), its signer is a member (member), it is about the item (item), its\n"
+        "prev is the event before it, starting at commission (prev-link), the custody\n"
+        "rules allow it (custody-rules), its block header is of this chain (block-header)\n"
+        "and carries a commit certificate of a quorum of validators (certificate), and its\n"
+        "audit path leads to the header's events root (inclusion).\n"
+        "Prints each event with its result and ends with a verdict line:\n"
+        "  VERIFIED: N events, M blocks, custodian ORG\n"
+        "  FAILED: event I (ID, ACTION): CHECK: DETAIL\n"
+        "Exit status 0 when verified, 1 when not.\n",
+    .opts = verify_opts,
+    .opt_count = sizeof verify_opts / sizeof verify_opts[0],
+};
+
+/* What the verifier's callback collects, in bundle order. */
+struct verify_report {
+    const struct ledger_genesis *g;
+    bool json;
+    struct print_table table;
+    json_t *events;
+    bool nomem;
+};
+
+static void verify_on_event(void *ctx, size_t index, const struct ledger_event *ev,
+                            const char *org, uint64_t height, uint32_t pos, bool ok,
+                            const char *check, const char *detail)
+{
+    struct verify_report *r = ctx;
+    char idx[24], at[48], when[PRINT_TIME_MAX], id[PRINT_SHORT_HEX], result[PRINT_CELL_MAX];
+    char org_buf[64];
+    snprintf(idx, sizeof idx, "%zu", index);
+    snprintf(at, sizeof at, "%llu:%u", (unsigned long long)height, (unsigned)pos);
+    char safe[PRINT_CELL_MAX];
+    if (ok)
+        snprintf(result, sizeof result, "ok");
+    else
+        snprintf(result, sizeof result, "FAILED %s: %s", check ? check : "?",
+                 print_safe(detail ? detail : "", safe, sizeof safe));
+    if (!org && ev) org = print_org_of(r->g, ev->submitter, org_buf, sizeof org_buf);
+    if (r->json) {
+        json_t *o = ev ? print_json_event(ev, r->g) : json_object();
+        if (!o || json_object_set_new(o, "seq", json_integer((json_int_t)index)) ||
+            json_object_set_new(o, "height", json_integer((json_int_t)height)) ||
+            json_object_set_new(o, "index", json_integer((json_int_t)pos)) ||
+            json_object_set_new(o, "ok", json_boolean(ok)) ||
+            json_object_set_new(o, "check", check ? json_string(check) : json_null()) ||
+            json_object_set_new(o, "detail", detail ? print_json_text(detail) : json_null()) ||
+            json_array_append_new(r->events, o)) {
+            json_decref(o);
+            r->nomem = true;
+        }
+        return;
+    }
+    const char *row[VERIFY_COLS] = {idx,
+                                    at,
+                                    ev ? print_time(ev->time_ms, when) : "?",
+                                    ev ? ledger_action_name(ev->action) : "?",
+                                    ev && ev->location[0] ? ev->location : "-",
+                                    org ? org : "?",
+                                    ev ? print_short_hex(ev->id, id) : "?",
+                                    result};
+    if (print_table_add(&r->table, row) != WB_OK) r->nomem = true;
+}
+
+static int verify_print(const struct client_opts *co, const struct ledger_genesis *g,
+                        struct verify_report *r, const struct ledger_verify_result *res,
+                        const char *source)
+{
+    if (r->nomem) goto err_nomem;
+    if (co->json) {
+        json_t *failure = res->ok ? json_null()
+                                  : json_pack("{s:o, s:s, s:o}", "event",
+                                              res->failed_event >= 0
+                                                  ? json_integer((json_int_t)res->failed_event)
+                                                  : json_null(),
+                                              "check", res->failed_check, "message",
+                                              print_json_text(res->message));
+        json_t *root = json_pack("{s:o, s:s, s:b, s:I, s:I, s:o, s:o, s:o}", "source",
+                                 print_json_text(source),
+                                 "chain", g->chain_name, "verified", res->ok, "events_checked",
+                                 (json_int_t)res->events_checked, "blocks_checked",
+                                 (json_int_t)res->blocks_checked, "state",
+                                 print_json_state(&res->state), "events", r->events, "failure",
+                                 failure);
+        r->events = NULL;
+        if (print_json_out(root) != WB_OK) goto err_nomem;
+        return res->ok ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+    }
+    char safe_source[CLIENT_PATH_MAX + 64];
+    printf("verifying %s against genesis of chain %s: %zu validators, quorum %zu\n",
+           print_safe(source, safe_source, sizeof safe_source), g->chain_name, g->validator_count, ledger_genesis_quorum(g));
+    printf("checks per event: decode, signature, member, item, prev-link, custody-rules, "
+           "block-header, certificate, inclusion\n\n");
+    if (r->table.rows > 1) {
+        if (print_table_out(&r->table, stdout) != WB_OK) goto err_nomem;
+        fputc('\n', stdout);
+    }
+    char safe[sizeof res->message];
+    if (res->ok)
+        printf("VERIFIED: %zu events, %zu blocks, custodian %s\n", res->events_checked,
+               res->blocks_checked, res->state.custodian);
+    else
+        printf("FAILED: %s\n", print_safe(res->message, safe, sizeof safe));
+    return res->ok ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+err_nomem:
+    cli_error(co->cmd, "out of memory");
+    return CLI_EXIT_FAILED;
+}
+
+/* Verifies `bundle` and prints the outcome; returns the exit code. */
+static int verify_run(const struct client_opts *co, const struct ledger_genesis *g,
+                      const char *item, const uint8_t *bundle, size_t len, const char *source)
+{
+    static const char *const header[VERIFY_COLS] = {"#",   "BLOCK", "TIME", "ACTION",
+                                                    "LOCATION", "ORG", "ID", "RESULT"};
+    struct verify_report r = {.g = g, .json = co->json};
+    struct ledger_verify_result *res = malloc(sizeof *res);
+    print_table_init(&r.table, VERIFY_COLS, header);
+    r.events = co->json ? json_array() : NULL;
+    int ex;
+    if (!res || (co->json && !r.events)) {
+        cli_error(co->cmd, "out of memory");
+        ex = CLI_EXIT_FAILED;
+        goto free_report;
+    }
+    ledger_verify_bundle(g, item, bundle, len, verify_on_event, &r, res);
+    ex = verify_print(co, g, &r, res, source);
+free_report:
+    json_decref(r.events);
+    print_table_free(&r.table);
+    free(res);
+    return ex;
+}
+
+static int verify_parse(int argc, char **argv, struct client_opts *co, const char **bundle,
+                        const char **item)
+{
+    struct cli_args args;
+    const char *value;
+    int opt;
+    cli_args_init(&args, &verify_usage, argc, argv);
+    while ((opt = cli_args_next(&args, &value)) >= 0) {
+        bool handled;
+        int ex = client_opts_parse(co, &verify_usage, opt, value, &handled);
+        if (ex != CLI_EXIT_OK) return ex;
+        if (handled) continue;
+        if (opt == VERIFY_OPT_BUNDLE) {
+            if (*bundle) return cli_usage_error(&verify_usage, "--bundle given twice");
+            if (!value[0]) return cli_usage_error(&verify_usage, "--bundle needs a path");
+            *bundle = value;
+        }
+    }
+    if (opt == CLI_ARGS_HELP) return CLIENT_HELP_SHOWN;
+    if (opt != CLI_ARGS_END) return cli_args_exit(opt);
+    if (args.pos_count > 1)
+        return cli_usage_error(&verify_usage, "unexpected argument '%s'", args.pos[1]);
+    if (args.pos_count == 0 && !*bundle)
+        return cli_usage_error(&verify_usage, "give ITEM (fetch its proof from the node) or "
+                                              "--bundle FILE");
+    if (args.pos_count) {
+        char msg[256];
+        msg[0] = '\0';
+        if (strlen(args.pos[0]) > WB_ITEM_MAX ||
+            ledger_item_id_check(args.pos[0], NULL, msg, sizeof msg) != WB_OK)
+            return cli_usage_error(&verify_usage, "ITEM: %s",
+                                   msg[0] ? msg : "not a valid item id");
+        *item = args.pos[0];
+    }
+    return CLI_EXIT_OK;
+}
+
+static int verify_offline(const struct client_opts *co, const char *path, const char *item)
+{
+    struct ledger_genesis *g;
+    int ex = client_load_genesis(co, &g);
+    if (ex != CLI_EXIT_OK) return ex;
+    uint8_t *bundle = NULL;
+    size_t len = 0;
+    int rc = wb_read_file(path, VERIFY_BUNDLE_FILE_MAX, &bundle, &len);
+    if (rc != WB_OK) {
+        cli_error(co->cmd, "cannot read bundle file %s: %s", path,
+                  rc == WB_ERR_NOT_FOUND ? "no such file" : wb_strerror(rc));
+        free(g);
+        return CLI_EXIT_FAILED;
+    }
+    char source[CLIENT_PATH_MAX + 16];
+    snprintf(source, sizeof source, "bundle %s", path);
+    ex = verify_run(co, g, item, bundle, len, source);
+    free(bundle);
+    free(g);
+    return ex;
+}
+
+static int verify_online(const struct client_opts *co, const struct client_connector *conn,
+                         const char *item)
+{
+    struct client_session s;
+    int ex = client_session_open(&s, co, conn);
+    if (ex != CLI_EXIT_OK) goto close_session;
+    Waybill__ItemRequest ir = WAYBILL__ITEM_REQUEST__INIT;
+    Waybill__ClientRequest req = WAYBILL__CLIENT_REQUEST__INIT;
+    Waybill__ClientResponse *resp;
+    ir.item = (char *)item;
+    req.req_case = WAYBILL__CLIENT_REQUEST__REQ_PROOF;
+    req.proof = &ir;
+    int rc = client_call(&s.c, &req, WAYBILL__CLIENT_RESPONSE__RESP_PROOF, &resp);
+    if (rc != WB_OK) {
+        ex = client_fail(&s.c, rc, item);
+        goto close_session;
+    }
+    /* The bundle's checks cover only the bytes it carries (signed events,
+     * headers, votes), never its own encoding, so packing it again is safe. */
+    size_t len = waybill__proof_bundle__get_packed_size(resp->proof);
+    uint8_t *bundle = malloc(len ? len : 1);
+    if (!bundle) {
+        waybill__client_response__free_unpacked(resp, NULL);
+        cli_error(co->cmd, "out of memory");
+        ex = CLI_EXIT_FAILED;
+        goto close_session;
+    }
+    waybill__proof_bundle__pack(resp->proof, bundle);
+    waybill__client_response__free_unpacked(resp, NULL);
+    client_close(&s.c);
+    char source[WB_ITEM_MAX + 512];
+    snprintf(source, sizeof source, "item %s from node %s", item, co->node);
+    ex = verify_run(co, s.genesis, item, bundle, len, source);
+    free(bundle);
+close_session:
+    client_session_close(&s);
+    return ex;
+}
+
+int cmd_verify_via(const struct client_connector *conn, int argc, char **argv)
+{
+    struct client_opts co;
+    const char *bundle = NULL, *item = NULL;
+    client_opts_init(&co, "verify");
+    int ex = verify_parse(argc, argv, &co, &bundle, &item);
+    if (ex == CLIENT_HELP_SHOWN) return CLI_EXIT_OK;
+    if (ex != CLI_EXIT_OK) return ex;
+    ex = client_opts_finish(&co, &verify_usage, bundle == NULL);
+    if (ex != CLI_EXIT_OK) return ex;
+    if (bundle) return verify_offline(&co, bundle, item);
+    return verify_online(&co, conn, item);
+}
+
+int cmd_verify(int argc, char **argv) { return cmd_verify_via(client_net_connector(), argc, argv); }

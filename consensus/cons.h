@@ -1,0 +1,407 @@
+/* The consensus core: Tendermint-style BFT (DESIGN.md section 4) as a pure,
+ * deterministic state machine with one step function. No I/O, no clock, no
+ * randomness: time arrives in events, effects leave in an update.
+ *
+ * Driving the core
+ * ----------------
+ *   struct cons c;
+ *   cons_init(&c, &cfg, next_height, restored_record_or_NULL);
+ *   ev.kind = CONS_EV_START; cons_step(&c, &ev, &up); act on up;
+ *   then for every proposal/vote received, timer fired, block built, block
+ *   validated or block appended by block sync: cons_step(), act on up.
+ *
+ * Acting on an update: the driver MUST act in this order.
+ *   1. persist   up.persist != NULL: write the safety record durably (fsync)
+ *                BEFORE anything of this update is sent. If the write fails,
+ *                send nothing and stop (the node cannot sign safely).
+ *   2. send      broadcast up.msgs[0..msg_count) to every peer (in order).
+ *   3. timers    arm up.timers[]; when one fires, step CONS_EV_TIMEOUT with
+ *                its (height, round, step). Stale timers are harmless: the
+ *                core ignores a timeout that no longer matches its state, so
+ *                the driver may keep every timer it was asked to arm.
+ *   4. decision  up.decision != NULL: append the block and its certificate
+ *                (cons_cert_encode) to storage, atomically.
+ *   5. evidence  store up.evidence[] (cons_evidence_encode); expose it.
+ *   6. requests  up.build: build a block for (height, round) and answer with
+ *                CONS_EV_BLOCK_READY. up.validate[]: validate each block
+ *                against the committed state (after step 4: a request may
+ *                already be for the next height), check that the bytes hash
+ *                to the given hash, and answer with CONS_EV_BLOCK_VALIDATED.
+ *                up.sync_from != 0: validators are ahead of this node; fetch
+ *                blocks from that height on (block sync), append each, and
+ *                step CONS_EV_SYNCED for each. The core often decides the
+ *                height itself moments later, so a driver may wait a little
+ *                before fetching; the hint is repeated at most once per
+ *                sync_hint_interval_ms while it holds.
+ *
+ * Every pointer in an update (and from cons_own_messages) points into the
+ * core and stays valid only until the next call of cons_step,
+ * cons_own_messages or cons_free on the same core: copy what must live
+ * longer (for instance block bytes handed to an asynchronous validator), and
+ * finish acting on an update before stepping again.
+ *
+ * Re-delivery for liveness: the driver re-sends cons_own_messages() to a
+ * peer that (re)connects and to everyone periodically while the height does
+ * not change.
+ *
+ * Signing: the core signs with the configured secret key only through one
+ * function (sign.c) that applies the rule of DESIGN.md section 4 against the
+ * safety record: below the record's (height, round, step) it refuses; at the
+ * record's (height, round, step) it re-sends the stored signature only when
+ * the sign bytes are identical, and refuses otherwise.
+ *
+ * Errors: functions return 0 or a negative enum wb_err (common/wb_error.h).
+ * Bad input from peers is never an error of cons_step: it is rejected and
+ * counted in cons_stats. */
+#ifndef CONSENSUS_CONS_H
+#define CONSENSUS_CONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/sigbytes.h"
+#include "proto/waybill.pb-c.h"
+
+#define CONS_VALIDATORS_MAX 64
+#define CONS_NOT_VALIDATOR UINT32_MAX
+/* Rounds below the current one whose votes are kept (besides current and future). */
+#define CONS_PAST_ROUNDS 4
+/* Distinct future rounds of this height one validator may occupy. */
+#define CONS_FUTURE_ROUNDS_PER_VALIDATOR 2
+/* Next-height messages kept per validator until this node gets there. */
+#define CONS_NEXT_PER_VALIDATOR 6
+/* Upper bounds of the lists in one update. */
+#define CONS_UPDATE_MSGS_MAX 16
+#define CONS_UPDATE_TIMERS_MAX 8
+#define CONS_UPDATE_EVIDENCE_MAX 16
+/* Encoded SafetyRecord is at most this long. */
+#define CONS_SAFETY_MAX 512
+
+/* Values equal SafetyRecord.step. */
+enum cons_step {
+    CONS_STEP_NONE = 0,
+    CONS_STEP_PROPOSE = 1,
+    CONS_STEP_PREVOTE = 2,
+    CONS_STEP_PRECOMMIT = 3,
+};
+
+/* Values equal the proto enum waybill.VoteType. */
+enum cons_vote_type {
+    CONS_PREVOTE = 1,
+    CONS_PRECOMMIT = 2,
+};
+
+/* Test-only fault injection (cons_config.test_bug). Production sets 0; the
+ * simulator sets one to prove that its checks catch the resulting bug. */
+enum cons_test_bug {
+    CONS_BUG_NONE = 0,
+    CONS_BUG_SKIP_LOCK_CHECK = 1,   /* prevote a proposal without the lock rule */
+    CONS_BUG_SEND_BEFORE_PERSIST = 2, /* hand the record to persist one update late */
+    CONS_BUG_COUNT_DUPLICATES = 3,  /* count a repeated vote again */
+};
+
+struct cons_config {
+    uint8_t chain_id[WB_CHAIN_ID_LEN];
+    size_t validator_count;                 /* n, 1..CONS_VALIDATORS_MAX */
+    const uint8_t (*validator_keys)[WB_PUBKEY_LEN]; /* n keys; copied by cons_init */
+    uint32_t self;                          /* own index, or CONS_NOT_VALIDATOR */
+    uint8_t secret_key[WB_SECKEY_LEN];      /* own Ed25519 key (libsodium layout);
+                                               copied, wiped by cons_free */
+    /* Timeout of round r = base + r * increment. */
+    uint32_t timeout_propose_ms, timeout_propose_delta_ms;
+    uint32_t timeout_prevote_ms, timeout_prevote_delta_ms;
+    uint32_t timeout_precommit_ms, timeout_precommit_delta_ms;
+    size_t block_bytes_max;                 /* proposals with larger blocks are rejected */
+    uint32_t sync_hint_interval_ms;         /* minimum gap between sync hints */
+    enum cons_test_bug test_bug;            /* 0 outside tests */
+};
+
+/* The durable safety record (proto SafetyRecord). height 0 = nothing signed. */
+struct cons_safety {
+    uint64_t height;
+    uint32_t round;
+    uint8_t step;                           /* enum cons_step of the last signature */
+    int32_t locked_round;                   /* -1 = none */
+    uint8_t locked_hash[WB_HASH_LEN];
+    int32_t valid_round;                    /* -1 = none */
+    uint8_t valid_hash[WB_HASH_LEN];
+    size_t signed_len;
+    uint8_t signed_msg[WB_SIGMSG_MAX];      /* exact sign bytes of the last signature */
+    uint8_t signature[WB_SIG_LEN];
+};
+
+struct cons_vote {
+    uint8_t type;                           /* enum cons_vote_type */
+    uint64_t height;
+    uint32_t round;
+    bool nil;                               /* no block: hash unused */
+    uint8_t hash[WB_HASH_LEN];
+    uint32_t validator;
+    uint8_t signature[WB_SIG_LEN];
+};
+
+struct cons_proposal {
+    uint64_t height;
+    uint32_t round;
+    int32_t valid_round;                    /* -1 = none */
+    uint32_t proposer;
+    uint8_t hash[WB_HASH_LEN];
+    const uint8_t *block;                   /* encoded Block; owner documented at use */
+    size_t block_len;
+    uint8_t signature[WB_SIG_LEN];
+};
+
+enum cons_msg_kind { CONS_MSG_PROPOSAL = 1, CONS_MSG_VOTE = 2 };
+
+struct cons_msg {
+    enum cons_msg_kind kind;
+    union {
+        struct cons_proposal proposal;
+        struct cons_vote vote;
+    };
+};
+
+/* Result of validating a block. BAD_HASH: the bytes do not hash to the
+ * hash they were proposed under (the hash itself may still be valid, so the
+ * core forgets those bytes rather than the hash). */
+enum cons_validity {
+    CONS_BLOCK_VALID = 1,
+    CONS_BLOCK_INVALID = 2,
+    CONS_BLOCK_BAD_HASH = 3,
+};
+
+enum cons_event_kind {
+    CONS_EV_START = 1,        /* once, after cons_init */
+    CONS_EV_PROPOSAL,         /* a decoded proposal from the network */
+    CONS_EV_VOTE,             /* a decoded vote from the network */
+    CONS_EV_TIMEOUT,          /* a timer from an update fired */
+    CONS_EV_BLOCK_READY,      /* the block asked for by up.build */
+    CONS_EV_BLOCK_VALIDATED,  /* the answer to one up.validate[] request */
+    CONS_EV_SYNCED,           /* the driver appended `height` from block sync */
+};
+
+/* One input. Pointers (proposal.block, block_ready.block) are read during
+ * cons_step only; the core copies what it keeps. */
+struct cons_event {
+    enum cons_event_kind kind;
+    int64_t now_ms;                         /* the driver's clock */
+    union {
+        struct cons_proposal proposal;
+        struct cons_vote vote;
+        struct {
+            uint64_t height;
+            uint32_t round;
+            uint8_t step;                   /* enum cons_step it was armed for */
+        } timeout;
+        struct {
+            uint64_t height;
+            uint32_t round;
+            uint8_t hash[WB_HASH_LEN];
+            const uint8_t *block;
+            size_t block_len;
+        } block_ready;
+        struct {
+            uint64_t height;
+            uint8_t hash[WB_HASH_LEN];
+            enum cons_validity result;
+        } validated;
+        struct {
+            uint64_t height;
+        } synced;
+    };
+};
+
+struct cons_timer {
+    uint64_t height;
+    uint32_t round;
+    uint8_t step;                           /* enum cons_step */
+    uint32_t delay_ms;
+};
+
+struct cons_build_request {
+    uint64_t height;
+    uint32_t round;
+};
+
+struct cons_validate_request {
+    uint64_t height;
+    uint8_t hash[WB_HASH_LEN];
+    const uint8_t *block;                   /* in the core: see lifetime above */
+    size_t block_len;
+};
+
+/* A decided block and its certificate: at least q precommits of `round`
+ * for `hash` from distinct validators, sorted by validator index. */
+struct cons_decision {
+    uint64_t height;
+    uint32_t round;
+    uint8_t hash[WB_HASH_LEN];
+    const uint8_t *block;
+    size_t block_len;
+    size_t precommit_count;
+    const struct cons_vote *precommits;
+};
+
+/* Two validly signed votes of one validator for one (height, round, type)
+ * with different values. */
+struct cons_evidence {
+    struct cons_vote a, b;
+};
+
+/* What the driver must do, in the order documented at the top. */
+struct cons_update {
+    const struct cons_safety *persist;      /* NULL: record unchanged */
+    const struct cons_msg *msgs;
+    size_t msg_count;
+    const struct cons_timer *timers;
+    size_t timer_count;
+    const struct cons_decision *decision;   /* NULL: nothing decided */
+    const struct cons_evidence *evidence;
+    size_t evidence_count;
+    const struct cons_build_request *build; /* NULL: nothing to build */
+    const struct cons_validate_request *validate;
+    size_t validate_count;
+    uint64_t sync_from;                     /* 0: no hint */
+};
+
+/* Counters for metrics. Rejected messages are dropped without effect. */
+struct cons_stats {
+    uint64_t rejected_signature;    /* bad signature, including one made for another chain */
+    uint64_t rejected_non_validator;/* validator index out of the set */
+    uint64_t rejected_height;       /* height already decided, or beyond the next */
+    uint64_t rejected_round;        /* round outside the kept window / over the bound */
+    uint64_t rejected_malformed;    /* wrong proposer, bad valid_round or type, too large */
+    uint64_t duplicates;            /* identical message received again */
+    uint64_t equivocations;         /* evidence found (conflicting votes) */
+    uint64_t proposal_conflicts;    /* a second, different proposal for one (h, r) */
+    uint64_t next_height_dropped;   /* next-height message over the per-validator bound */
+    uint64_t sign_refused;          /* refusals by the signing rule */
+    uint64_t rounds_started;
+    uint64_t decisions;
+};
+
+struct cons__round;
+struct cons__block;
+struct cons__held;
+
+/* The core. A value: embed or allocate it; cons_init fills it, cons_free
+ * releases what it holds. Fields are private to consensus/. */
+struct cons {
+    struct cons_config cfg;
+    uint8_t keys[CONS_VALIDATORS_MAX][WB_PUBKEY_LEN];
+    size_t n, quorum, faulty;
+    bool started;
+    int64_t now_ms;
+
+    uint64_t height;
+    uint32_t round;
+    uint8_t step;
+    int32_t locked_round;
+    uint8_t locked_hash[WB_HASH_LEN];
+    int32_t valid_round;
+    uint8_t valid_hash[WB_HASH_LEN];
+
+    struct cons_safety safety;              /* last record handed out (or restored) */
+    bool safety_dirty;                      /* to hand out with this update */
+    bool safety_late;                       /* CONS_BUG_SEND_BEFORE_PERSIST */
+
+    struct cons__round *rounds;             /* slot_count slots */
+    size_t slot_count;
+    struct cons__block *blocks;             /* block_cap entries */
+    size_t block_cap;
+    struct cons__held *held;                /* n * CONS_NEXT_PER_VALIDATOR */
+    uint64_t ahead[CONS_VALIDATORS_MAX];    /* highest height seen per validator */
+    int64_t last_sync_hint_ms;
+    bool sync_hinted;
+
+    bool proposed;                          /* own proposal for (height, round) made */
+    bool build_pending;
+
+    /* the update being built */
+    struct cons_msg out_msgs[CONS_UPDATE_MSGS_MAX];
+    size_t out_msg_count;
+    struct cons_timer out_timers[CONS_UPDATE_TIMERS_MAX];
+    size_t out_timer_count;
+    struct cons_evidence out_evidence[CONS_UPDATE_EVIDENCE_MAX];
+    size_t out_evidence_count;
+    struct cons_build_request out_build;
+    bool out_build_set;
+    struct cons_validate_request *out_validate; /* block_cap entries */
+    size_t out_validate_count;
+    struct cons_decision out_decision;
+    bool out_decided;
+    uint8_t *decided_block;                 /* owned bytes of out_decision */
+    struct cons_vote *decided_votes;        /* n entries */
+    uint64_t out_sync_from;
+    struct cons_safety out_safety;
+
+    struct cons_msg *own;                   /* cons_own_messages buffer */
+    size_t own_cap;
+
+    struct cons_stats stats;
+};
+
+/* Quorum q = 2f+1 and f = (n-1)/3 for n validators. */
+size_t cons_quorum(size_t n);
+size_t cons_faulty(size_t n);
+/* Proposer of (height, round) = (height + round) mod n. */
+uint32_t cons_proposer(size_t n, uint64_t height, uint32_t round);
+
+/* Initialises c to run heights from next_height (>= 1: the first height not
+ * yet in storage). restored: the safety record read back from storage, or
+ * NULL on a fresh node; when it is for next_height, the node resumes at its
+ * round, step and locks and never signs below it. Returns 0, WB_ERR_CONFIG
+ * (bad n, self, timeouts or keys) or WB_ERR_NOMEM. On error c needs no
+ * cons_free. */
+int cons_init(struct cons *c, const struct cons_config *cfg, uint64_t next_height,
+              const struct cons_safety *restored);
+
+/* Releases what c holds and wipes the secret key. */
+void cons_free(struct cons *c);
+
+/* Feeds one event and fills *up (see the top of this file). Returns 0, or
+ * WB_ERR_INVALID for a misuse by the driver (an event before START, START
+ * twice, an unknown kind); bad network input is never an error. */
+int cons_step(struct cons *c, const struct cons_event *ev, struct cons_update *up);
+
+/* This node's signed messages at the current height (proposals and votes of
+ * every round still kept), for re-sending. Pointers as for an update. */
+void cons_own_messages(struct cons *c, const struct cons_msg **msgs, size_t *count);
+
+uint64_t cons_height(const struct cons *c);
+uint32_t cons_round(const struct cons *c);
+enum cons_step cons_current_step(const struct cons *c);
+const struct cons_stats *cons_get_stats(const struct cons *c);
+/* The current safety record (what was last handed to persist). */
+const struct cons_safety *cons_safety_record(const struct cons *c);
+
+/* ---- conversions (msg.c) ----------------------------------------------- */
+
+/* Protobuf -> struct. Checks field sizes (hash 0 or 32 bytes, signature 64,
+ * type 1 or 2, valid_round >= -1). The proposal's block points into pb
+ * (valid while pb is). Returns 0 or WB_ERR_DECODE. */
+int cons_vote_from_pb(const Waybill__Vote *pb, struct cons_vote *v);
+int cons_proposal_from_pb(const Waybill__Proposal *pb, struct cons_proposal *p);
+
+/* Struct -> protobuf. pb is initialised here; its byte fields point into
+ * the struct (and the proposal's block), valid while those are. */
+void cons_vote_to_pb(const struct cons_vote *v, Waybill__Vote *pb);
+void cons_proposal_to_pb(const struct cons_proposal *p, Waybill__Proposal *pb);
+
+/* A message as encoded PeerMessage bytes (malloc'd, caller frees *out).
+ * Returns 0 or WB_ERR_NOMEM. */
+int cons_msg_encode(const struct cons_msg *m, uint8_t **out, size_t *len);
+
+/* Decision -> encoded CommitCert (malloc'd, caller frees). 0 or WB_ERR_NOMEM. */
+int cons_cert_encode(const struct cons_decision *d, uint8_t **out, size_t *len);
+/* Evidence -> encoded Evidence (malloc'd, caller frees). 0 or WB_ERR_NOMEM. */
+int cons_evidence_encode(const struct cons_evidence *e, uint8_t **out, size_t *len);
+
+/* Safety record <-> encoded SafetyRecord. encode writes at most
+ * CONS_SAFETY_MAX bytes (0 or WB_ERR_TOO_LARGE); decode returns 0 or
+ * WB_ERR_DECODE (also for wrong field sizes or a step out of range). */
+int cons_safety_encode(const struct cons_safety *s, uint8_t *out, size_t cap, size_t *len);
+int cons_safety_decode(const uint8_t *buf, size_t len, struct cons_safety *s);
+
+#endif

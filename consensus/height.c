@@ -1,0 +1,99 @@
+/* Heights and rounds: entering a height (fresh or resumed from the safety
+ * record), StartRound, and deciding a block. */
+#include <string.h>
+
+#include "common/wb_assert.h"
+#include "consensus/internal.h"
+
+/* DESIGN.md section 4: "decide v (commit it with those precommits as its
+ * certificate), h = h + 1, reset locks/valid values, round 0". Also the
+ * restart half of "Safety needs persistence": a record for this height
+ * resumes its round, step and locks. */
+void cons__start_height(struct cons *c, uint64_t height)
+{
+    c->height = height;
+    c->round = 0;
+    c->step = CONS_STEP_NONE;
+    c->locked_round = -1;
+    c->valid_round = -1;
+    memset(c->locked_hash, 0, WB_HASH_LEN);
+    memset(c->valid_hash, 0, WB_HASH_LEN);
+    c->proposed = false;
+    c->build_pending = false;
+    c->sync_hinted = false;
+    cons__rounds_clear(c);
+    /* Requests of the height that ended are void; messages already in the
+     * update still go out, so the blocks they point to stay until the next
+     * step, unreachable by hash. */
+    c->out_validate_count = 0;
+    c->out_build_set = false;
+    cons__blocks_clear(c, true);
+    if (c->cfg.self != CONS_NOT_VALIDATOR && c->safety.height == height)
+        cons__resume(c);
+    else
+        cons__start_round(c, 0);
+    cons__held_replay(c);
+}
+
+/* DESIGN.md section 4: "Start of round r: step = propose. The proposer
+ * proposes validValue if it has one, else a fresh block from its mempool,
+ * and broadcasts PROPOSAL(h, r, block, validRound). Others arm the propose
+ * timeout." The proposer arms it too: its fresh block comes back from the
+ * driver asynchronously, and a driver that never answers must not stall the
+ * round (once the proposal is out the proposer prevotes at once, so the
+ * timer then finds step != propose and does nothing). A validValue whose
+ * bytes this node no longer holds (after a restart the record keeps only its
+ * hash) cannot be re-proposed; a fresh block is proposed instead, which is
+ * safe: the lock rules of the other validators decide what they prevote. */
+void cons__start_round(struct cons *c, uint32_t round)
+{
+    c->round = round;
+    c->step = CONS_STEP_PROPOSE;
+    c->proposed = false;
+    c->build_pending = false;
+    c->stats.rounds_started++;
+    cons__rounds_trim(c);
+    (void)cons__round_current(c);
+    if (c->cfg.self != CONS_NOT_VALIDATOR &&
+        cons_proposer(c->n, c->height, round) == c->cfg.self) {
+        struct cons__block *b =
+            c->valid_round >= 0 ? cons__block_find(c, c->valid_hash) : NULL;
+        if (b && b->validity == CONS__BLOCK_VALID)
+            cons__send_proposal(c, b, c->valid_round);
+        else
+            cons__emit_build(c);
+    }
+    cons__arm(c, CONS_STEP_PROPOSE);
+}
+
+/* DESIGN.md section 4: "Proposal v of (h, any round r') and q precommits
+ * for id(v) at r': decide v (commit it with those precommits as its
+ * certificate)". The certificate lists every precommit for id(v) at r'
+ * this node holds (at least q, distinct validators, by index). */
+void cons__decide(struct cons *c, struct cons__round *rs, struct cons__block *b)
+{
+    WB_ASSERT(!c->out_decided);
+    struct cons_decision *d = &c->out_decision;
+    memset(d, 0, sizeof *d);
+    d->height = c->height;
+    d->round = rs->round;
+    memcpy(d->hash, b->hash, WB_HASH_LEN);
+    size_t k = 0;
+    for (uint32_t v = 0; v < c->n; v++) {
+        const struct cons__vslot *s = &rs->votes[CONS_PRECOMMIT - 1][v];
+        if (s->state != CONS__VOTE_HASH || memcmp(s->hash, b->hash, WB_HASH_LEN) != 0)
+            continue;
+        cons__vote_from_slot(c, rs, CONS_PRECOMMIT, v, &c->decided_votes[k++]);
+    }
+    d->precommit_count = k;
+    d->precommits = c->decided_votes;
+    /* The bytes move out of the table, which the new height clears. */
+    c->decided_block = b->bytes;
+    d->block = b->bytes;
+    d->block_len = b->len;
+    b->bytes = NULL;
+    cons__block_drop(c, b);
+    c->out_decided = true;
+    c->stats.decisions++;
+    cons__start_height(c, c->height + 1);
+}

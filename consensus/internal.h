@@ -1,0 +1,170 @@
+/* Private types and helpers shared by the files of consensus/ (and by its
+ * unit tests). Nothing here is part of the driver's API. */
+#ifndef CONSENSUS_INTERNAL_H
+#define CONSENSUS_INTERNAL_H
+
+#include "consensus/cons.h"
+
+/* Rounds beyond this are refused as malformed: it keeps round + 1 and the
+ * timeout arithmetic far from overflow. */
+#define CONS_ROUND_LIMIT (1u << 30)
+/* Timeouts are capped at one hour whatever the round. */
+#define CONS_TIMEOUT_CAP_MS 3600000u
+
+/* One validator's vote of one type in one round. */
+enum cons__vote_state { CONS__VOTE_NONE = 0, CONS__VOTE_NIL = 1, CONS__VOTE_HASH = 2 };
+
+struct cons__vslot {
+    uint8_t state;                          /* enum cons__vote_state */
+    uint8_t weight;                         /* 1; more only under CONS_BUG_COUNT_DUPLICATES */
+    bool equivocated;                       /* evidence already reported */
+    uint8_t hash[WB_HASH_LEN];
+    uint8_t sig[WB_SIG_LEN];
+};
+
+/* The proposal of one round: the first validly signed one from the round's
+ * proposer. Its block bytes live in the block table, by hash. */
+struct cons__prop {
+    bool present;
+    int32_t valid_round;
+    uint8_t hash[WB_HASH_LEN];
+    uint8_t sig[WB_SIG_LEN];
+};
+
+/* Everything kept for one round of the current height. */
+struct cons__round {
+    bool used;
+    uint32_t round;
+    struct cons__vslot *votes[2];           /* [type - 1], n entries each */
+    struct cons__prop proposal;
+    bool prevote_timer_armed;               /* "first time q prevotes" */
+    bool precommit_timer_armed;             /* "first time q precommits" */
+    bool polka_seen;                        /* "first time the proposal ... q prevotes" */
+};
+
+enum cons__validity {
+    CONS__BLOCK_UNKNOWN = 0,
+    CONS__BLOCK_PENDING = 1,
+    CONS__BLOCK_VALID = 2,
+    CONS__BLOCK_INVALID = 3,
+};
+
+/* Block bytes of the current height, by hash. */
+struct cons__block {
+    bool used;
+    uint8_t validity;                       /* enum cons__validity */
+    bool pinned;                            /* referenced by the update being built */
+    bool stale;                             /* of an earlier height, kept while pinned */
+    uint8_t hash[WB_HASH_LEN];
+    uint8_t *bytes;
+    size_t len;
+};
+
+/* A verified message for the next height, kept until this node gets there. */
+struct cons__held {
+    bool used;
+    struct cons_msg msg;                    /* proposal.block points to `bytes` */
+    uint8_t *bytes;
+};
+
+/* ---- cons.c: update assembly ------------------------------------------- */
+void cons__emit_msg(struct cons *c, const struct cons_msg *m);
+void cons__emit_timer(struct cons *c, uint8_t step, uint32_t delay_ms);
+void cons__emit_evidence(struct cons *c, const struct cons_vote *a, const struct cons_vote *b);
+void cons__emit_build(struct cons *c);
+void cons__emit_validate(struct cons *c, struct cons__block *b);
+void cons__emit_sync(struct cons *c);
+
+/* ---- height.c: heights and rounds --------------------------------------- */
+void cons__start_height(struct cons *c, uint64_t height);
+void cons__start_round(struct cons *c, uint32_t round);
+void cons__decide(struct cons *c, struct cons__round *rs, struct cons__block *b);
+
+/* ---- rounds.c: round slots and their bounds ------------------------------ */
+struct cons__round *cons__round_find(struct cons *c, uint32_t round);
+/* Slot for (round) to store a message of validator v in, allocating within
+ * the bounds; NULL when the bounds refuse it. */
+struct cons__round *cons__round_for(struct cons *c, uint32_t round, uint32_t v);
+/* The slot of the current round (always exists once started). */
+struct cons__round *cons__round_current(struct cons *c);
+void cons__rounds_clear(struct cons *c);
+/* Drops past slots beyond CONS_PAST_ROUNDS (after the round moved on). */
+void cons__rounds_trim(struct cons *c);
+/* Distinct validators with any message in rs. */
+size_t cons__round_senders(const struct cons *c, const struct cons__round *rs);
+
+/* ---- votes.c: vote sets and quorums -------------------------------------- */
+/* Weight of votes of `type` in rs for hash (NULL = nil). */
+size_t cons__tally(const struct cons *c, const struct cons__round *rs, uint8_t type,
+                   const uint8_t *hash);
+/* Weight of votes of `type` in rs, any value. */
+size_t cons__tally_any(const struct cons *c, const struct cons__round *rs, uint8_t type);
+/* A hash with at least q votes of `type` in rs: copies it and returns true. */
+bool cons__quorum_hash(const struct cons *c, const struct cons__round *rs, uint8_t type,
+                       uint8_t hash[WB_HASH_LEN]);
+/* Stores an already signature-checked vote in rs. Returns 0 when counted,
+ * WB_ERR_DUPLICATE for an identical vote, WB_ERR_EXISTS when it conflicts
+ * with the stored one (evidence emitted once). */
+int cons__vote_store(struct cons *c, struct cons__round *rs, const struct cons_vote *v);
+/* Relation of v to what rs holds: 0 nothing stored, WB_ERR_DUPLICATE
+ * identical (same value and signature bytes), WB_ERR_EXISTS different. */
+int cons__vote_compare(const struct cons *c, const struct cons__round *rs,
+                       const struct cons_vote *v);
+void cons__vote_from_slot(const struct cons *c, const struct cons__round *rs, uint8_t type,
+                          uint32_t v, struct cons_vote *out);
+/* Signature check of a vote against the validator set. 0 or WB_ERR_SIGNATURE. */
+int cons__vote_verify(const struct cons *c, const struct cons_vote *v);
+
+/* ---- blocks.c: block bytes by hash --------------------------------------- */
+struct cons__block *cons__block_find(struct cons *c, const uint8_t hash[WB_HASH_LEN]);
+/* Keeps a copy of bytes under hash (no-op if held). NULL if the table is
+ * full of blocks still referenced, or out of memory. */
+struct cons__block *cons__block_put(struct cons *c, const uint8_t hash[WB_HASH_LEN],
+                                    const uint8_t *bytes, size_t len);
+void cons__block_drop(struct cons *c, struct cons__block *b);
+/* Frees every block; with keep_pinned, blocks the update points to stay
+ * (stale, invisible to lookups) until the next step. */
+void cons__blocks_clear(struct cons *c, bool keep_pinned);
+/* Asks the driver to validate b unless it is known or asked already. */
+void cons__block_request(struct cons *c, struct cons__block *b);
+void cons__on_block_ready(struct cons *c, const struct cons_event *ev);
+void cons__on_block_validated(struct cons *c, const struct cons_event *ev);
+
+/* ---- held.c: next-height messages ---------------------------------------- */
+void cons__held_put(struct cons *c, const struct cons_msg *m);
+/* An identical message is held already. */
+bool cons__held_has(const struct cons *c, const struct cons_msg *m);
+/* Feeds held messages of the current height to the receive handlers and
+ * drops the rest. */
+void cons__held_replay(struct cons *c);
+void cons__held_clear(struct cons *c);
+
+/* ---- recv_vote.c / recv_proposal.c ---------------------------------------- */
+/* verified: the signature was checked already (a held message). */
+void cons__recv_vote(struct cons *c, const struct cons_vote *v, bool verified);
+void cons__recv_proposal(struct cons *c, const struct cons_proposal *p, bool verified);
+/* Records that validator v signed something at `height` (sync hint). */
+void cons__note_height(struct cons *c, uint32_t v, uint64_t height);
+/* Signature check of a proposal. 0 or WB_ERR_SIGNATURE. */
+int cons__proposal_verify(const struct cons *c, const struct cons_proposal *p);
+
+/* ---- sign.c: the signing rule and the safety record ---------------------- */
+/* The one place that signs. Returns 0 with sig, or WB_ERR_REFUSED. */
+int cons__sign(struct cons *c, uint8_t step, const uint8_t *msg, size_t len,
+               uint8_t sig[WB_SIG_LEN]);
+/* Signs and broadcasts own vote, counting it in our own vote set. */
+void cons__send_vote(struct cons *c, uint8_t type, const uint8_t *hash);
+/* Signs and broadcasts own proposal of block b for the current round. */
+void cons__send_proposal(struct cons *c, struct cons__block *b, int32_t valid_round);
+/* Restores round, step, locks and own message from a record for this height. */
+void cons__resume(struct cons *c);
+
+/* ---- rules.c: the "upon" rules, run to a fixed point after every event --- */
+void cons__progress(struct cons *c);
+
+/* ---- timeout.c ------------------------------------------------------------ */
+uint32_t cons__timeout_ms(const struct cons *c, uint8_t step, uint32_t round);
+void cons__arm(struct cons *c, uint8_t step);
+void cons__on_timeout(struct cons *c, const struct cons_event *ev);
+
+#endif

@@ -1,0 +1,135 @@
+/* Round slots of the current height and the bounds on them: the current
+ * round, CONS_PAST_ROUNDS rounds below it, and future rounds at most
+ * CONS_FUTURE_ROUNDS_PER_VALIDATOR per validator, so memory is fixed at
+ * init (1 + CONS_PAST_ROUNDS + 2n slots) whatever peers send. */
+#include <string.h>
+
+#include "common/wb_assert.h"
+#include "consensus/internal.h"
+
+struct cons__round *cons__round_find(struct cons *c, uint32_t round)
+{
+    for (size_t i = 0; i < c->slot_count; i++)
+        if (c->rounds[i].used && c->rounds[i].round == round) return &c->rounds[i];
+    return NULL;
+}
+
+static void slot_free(struct cons *c, struct cons__round *rs)
+{
+    struct cons__vslot *pv = rs->votes[0], *pc = rs->votes[1];
+    memset(pv, 0, c->n * sizeof *pv);
+    memset(pc, 0, c->n * sizeof *pc);
+    memset(rs, 0, sizeof *rs);
+    rs->votes[0] = pv;
+    rs->votes[1] = pc;
+}
+
+static struct cons__round *slot_alloc(struct cons *c, uint32_t round)
+{
+    for (size_t i = 0; i < c->slot_count; i++) {
+        struct cons__round *rs = &c->rounds[i];
+        if (rs->used) continue;
+        slot_free(c, rs);
+        rs->used = true;
+        rs->round = round;
+        return rs;
+    }
+    return NULL;
+}
+
+static bool has_message_of(const struct cons *c, const struct cons__round *rs, uint32_t v)
+{
+    if (rs->votes[0][v].state != CONS__VOTE_NONE) return true;
+    if (rs->votes[1][v].state != CONS__VOTE_NONE) return true;
+    return rs->proposal.present && cons_proposer(c->n, c->height, rs->round) == v;
+}
+
+size_t cons__round_senders(const struct cons *c, const struct cons__round *rs)
+{
+    size_t k = 0;
+    for (uint32_t v = 0; v < c->n; v++)
+        if (has_message_of(c, rs, v)) k++;
+    return k;
+}
+
+struct cons__round *cons__round_current(struct cons *c)
+{
+    struct cons__round *rs = cons__round_find(c, c->round);
+    if (!rs) rs = slot_alloc(c, c->round);
+    /* The bounds leave a slot for the current round (see cons__rounds_trim). */
+    WB_ASSERT(rs != NULL);
+    return rs;
+}
+
+void cons__rounds_clear(struct cons *c)
+{
+    for (size_t i = 0; i < c->slot_count; i++) slot_free(c, &c->rounds[i]);
+}
+
+static struct cons__round *lowest_past(struct cons *c, size_t *count)
+{
+    struct cons__round *low = NULL;
+    *count = 0;
+    for (size_t i = 0; i < c->slot_count; i++) {
+        struct cons__round *rs = &c->rounds[i];
+        if (!rs->used || rs->round >= c->round) continue;
+        (*count)++;
+        if (!low || rs->round < low->round) low = rs;
+    }
+    return low;
+}
+
+void cons__rounds_trim(struct cons *c)
+{
+    size_t past;
+    struct cons__round *low = lowest_past(c, &past);
+    while (past > CONS_PAST_ROUNDS) {
+        slot_free(c, low);
+        low = lowest_past(c, &past);
+    }
+}
+
+/* Removes validator v's messages from a future slot; frees the slot if
+ * nothing is left in it. */
+static void slot_forget(struct cons *c, struct cons__round *rs, uint32_t v)
+{
+    memset(&rs->votes[0][v], 0, sizeof rs->votes[0][v]);
+    memset(&rs->votes[1][v], 0, sizeof rs->votes[1][v]);
+    if (rs->proposal.present && cons_proposer(c->n, c->height, rs->round) == v)
+        memset(&rs->proposal, 0, sizeof rs->proposal);
+    if (cons__round_senders(c, rs) == 0) slot_free(c, rs);
+}
+
+struct cons__round *cons__round_for(struct cons *c, uint32_t round, uint32_t v)
+{
+    struct cons__round *rs = cons__round_find(c, round);
+    if (round == c->round) return cons__round_current(c);
+    if (round > c->round) {
+        if (rs && has_message_of(c, rs, v)) return rs;
+        /* Future rounds: keep each validator's highest ones. An honest
+         * validator only moves up, so its latest rounds are the ones that
+         * can make f+1 agree on a round to jump to. */
+        size_t count = 0;
+        struct cons__round *low = NULL;
+        for (size_t i = 0; i < c->slot_count; i++) {
+            struct cons__round *f = &c->rounds[i];
+            if (!f->used || f->round <= c->round || !has_message_of(c, f, v)) continue;
+            count++;
+            if (!low || f->round < low->round) low = f;
+        }
+        if (count >= CONS_FUTURE_ROUNDS_PER_VALIDATOR) {
+            if (round < low->round) return NULL;
+            slot_forget(c, low, v);
+            rs = cons__round_find(c, round);
+        }
+        return rs ? rs : slot_alloc(c, round);
+    }
+    if (rs) return rs;
+    size_t past;
+    struct cons__round *low = lowest_past(c, &past);
+    if (past >= CONS_PAST_ROUNDS) {
+        if (round < low->round) return NULL;
+        slot_free(c, low);
+    }
+    return slot_alloc(c, round);
+}

@@ -1,0 +1,167 @@
+/* The "upon" rules of DESIGN.md section 4, evaluated after every event
+ * until none fires: each rule either changes the state (step, round,
+ * height, a first-time flag) or does nothing, so the loop ends. */
+#include <string.h>
+
+#include "consensus/internal.h"
+
+static bool block_valid(struct cons *c, const uint8_t hash[WB_HASH_LEN])
+{
+    struct cons__block *b = cons__block_find(c, hash);
+    return b && b->validity == CONS__BLOCK_VALID;
+}
+
+/* Validity known (valid or invalid): 1 valid, 0 invalid, -1 not yet. */
+static int block_verdict(struct cons *c, const uint8_t hash[WB_HASH_LEN])
+{
+    struct cons__block *b = cons__block_find(c, hash);
+    if (!b) return -1;
+    if (b->validity == CONS__BLOCK_VALID) return 1;
+    if (b->validity == CONS__BLOCK_INVALID) return 0;
+    return -1;
+}
+
+/* "Proposal v of (h, any round r') and q precommits for id(v) at r':
+ * decide v (commit it with those precommits as its certificate), h = h + 1,
+ * reset locks/valid values, round 0." Also "A node holding q precommits
+ * for a block it has not received fetches the block from a peer; it decides
+ * only once it holds the block and has validated it." The block may have
+ * come in any proposal of this height: the core counts by hash and the
+ * driver's validation checks the bytes hash to it. */
+static bool rule_decide(struct cons *c)
+{
+    if (c->out_decided) return false; /* one decision per update */
+    for (size_t i = 0; i < c->slot_count; i++) {
+        struct cons__round *rs = &c->rounds[i];
+        uint8_t hash[WB_HASH_LEN];
+        if (!rs->used || !cons__quorum_hash(c, rs, CONS_PRECOMMIT, hash)) continue;
+        struct cons__block *b = cons__block_find(c, hash);
+        if (!b) {
+            cons__emit_sync(c);
+            continue;
+        }
+        if (b->validity == CONS__BLOCK_UNKNOWN) cons__block_request(c, b);
+        if (b->validity != CONS__BLOCK_VALID) continue;
+        cons__decide(c, rs, b);
+        return true;
+    }
+    return false;
+}
+
+/* "f+1 messages of any kind from round r' > r at height h: jump to round r'." */
+static bool rule_round_skip(struct cons *c)
+{
+    const struct cons__round *best = NULL;
+    for (size_t i = 0; i < c->slot_count; i++) {
+        const struct cons__round *rs = &c->rounds[i];
+        if (!rs->used || rs->round <= c->round) continue;
+        if (cons__round_senders(c, rs) < c->faulty + 1) continue;
+        if (!best || rs->round > best->round) best = rs;
+    }
+    if (!best) return false;
+    cons__start_round(c, best->round);
+    return true;
+}
+
+/* "On PROPOSAL(h, r, v, -1) in step propose: prevote id(v) if v is valid and
+ * (lockedRound = -1 or lockedValue = v); else prevote nil. Step = prevote."
+ * "On PROPOSAL(h, r, v, vr) with 0 <= vr < r and q PREVOTEs for id(v) at
+ * round vr, in step propose: prevote id(v) if v is valid and (lockedRound <=
+ * vr or lockedValue = v); else nil. Step = prevote."
+ * Validity comes from the driver; until it answers the rule waits (the
+ * propose timeout bounds the wait). */
+static bool rule_prevote_on_proposal(struct cons *c)
+{
+    if (c->step != CONS_STEP_PROPOSE) return false;
+    struct cons__round *rs = cons__round_find(c, c->round);
+    if (!rs || !rs->proposal.present) return false;
+    const uint8_t *x = rs->proposal.hash;
+    int32_t vr = rs->proposal.valid_round;
+    if (vr >= 0) {
+        struct cons__round *prs = cons__round_find(c, (uint32_t)vr);
+        if (!prs || cons__tally(c, prs, CONS_PREVOTE, x) < c->quorum) return false;
+    }
+    int verdict = block_verdict(c, x);
+    if (verdict < 0) return false;
+    bool same_as_lock = c->locked_round >= 0 && memcmp(c->locked_hash, x, WB_HASH_LEN) == 0;
+    bool lock_ok = vr < 0 ? (c->locked_round == -1 || same_as_lock)
+                          : (c->locked_round <= vr || same_as_lock);
+    if (c->cfg.test_bug == CONS_BUG_SKIP_LOCK_CHECK) lock_ok = true;
+    cons__send_vote(c, CONS_PREVOTE, verdict == 1 && lock_ok ? x : NULL);
+    c->step = CONS_STEP_PREVOTE;
+    return true;
+}
+
+/* "First time q prevotes (any values) at (h, r) in step prevote: arm
+ * prevote timeout." */
+static bool rule_prevote_timer(struct cons *c)
+{
+    if (c->step != CONS_STEP_PREVOTE) return false;
+    struct cons__round *rs = cons__round_find(c, c->round);
+    if (!rs || rs->prevote_timer_armed) return false;
+    if (cons__tally_any(c, rs, CONS_PREVOTE) < c->quorum) return false;
+    rs->prevote_timer_armed = true;
+    cons__arm(c, CONS_STEP_PREVOTE);
+    return true;
+}
+
+/* "First time the proposal v of (h, r) is valid and has q prevotes for
+ * id(v) while step >= prevote: if step = prevote, lock (lockedValue = v,
+ * lockedRound = r), precommit id(v), step = precommit; in any case
+ * validValue = v, validRound = r." */
+static bool rule_polka(struct cons *c)
+{
+    if (c->step < CONS_STEP_PREVOTE) return false;
+    struct cons__round *rs = cons__round_find(c, c->round);
+    if (!rs || rs->polka_seen || !rs->proposal.present) return false;
+    const uint8_t *x = rs->proposal.hash;
+    if (!block_valid(c, x) || cons__tally(c, rs, CONS_PREVOTE, x) < c->quorum) return false;
+    rs->polka_seen = true;
+    if (c->step == CONS_STEP_PREVOTE) {
+        c->locked_round = (int32_t)c->round;
+        memcpy(c->locked_hash, x, WB_HASH_LEN);
+        cons__send_vote(c, CONS_PRECOMMIT, x);
+        c->step = CONS_STEP_PRECOMMIT;
+    }
+    c->valid_round = (int32_t)c->round;
+    memcpy(c->valid_hash, x, WB_HASH_LEN);
+    return true;
+}
+
+/* "q prevotes for nil at (h, r) in step prevote: precommit nil, step =
+ * precommit." */
+static bool rule_polka_nil(struct cons *c)
+{
+    if (c->step != CONS_STEP_PREVOTE) return false;
+    struct cons__round *rs = cons__round_find(c, c->round);
+    if (!rs || cons__tally(c, rs, CONS_PREVOTE, NULL) < c->quorum) return false;
+    cons__send_vote(c, CONS_PRECOMMIT, NULL);
+    c->step = CONS_STEP_PRECOMMIT;
+    return true;
+}
+
+/* "First time q precommits (any values) at (h, r): arm precommit timeout." */
+static bool rule_precommit_timer(struct cons *c)
+{
+    struct cons__round *rs = cons__round_find(c, c->round);
+    if (!rs || rs->precommit_timer_armed) return false;
+    if (cons__tally_any(c, rs, CONS_PRECOMMIT) < c->quorum) return false;
+    rs->precommit_timer_armed = true;
+    cons__arm(c, CONS_STEP_PRECOMMIT);
+    return true;
+}
+
+void cons__progress(struct cons *c)
+{
+    if (!c->started) return;
+    for (;;) {
+        if (rule_decide(c)) continue;
+        if (rule_round_skip(c)) continue;
+        if (rule_prevote_on_proposal(c)) continue;
+        if (rule_prevote_timer(c)) continue;
+        if (rule_polka(c)) continue;
+        if (rule_polka_nil(c)) continue;
+        if (rule_precommit_timer(c)) continue;
+        break;
+    }
+}

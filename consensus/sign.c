@@ -1,0 +1,164 @@
+/* The signing rule and the safety record: the one function that signs,
+ * own votes and proposals built on it, and resuming from a record. */
+#include <string.h>
+
+#include "common/bytes.h"
+#include "common/wb_error.h"
+#include "consensus/internal.h"
+
+static int hrs_cmp(uint64_t h1, uint32_t r1, uint8_t s1, uint64_t h2, uint32_t r2, uint8_t s2)
+{
+    if (h1 != h2) return h1 < h2 ? -1 : 1;
+    if (r1 != r2) return r1 < r2 ? -1 : 1;
+    if (s1 != s2) return s1 < s2 ? -1 : 1;
+    return 0;
+}
+
+/* DESIGN.md section 4: "before a node sends any signed proposal or vote it
+ * durably records (h, r, step, locked/valid values, what it signed), so a
+ * crash and restart can never make it sign two different things for one
+ * (h, r, step). Asked to sign at an (h, r, step) below the record: refuse.
+ * At the same (h, r, step): re-send the stored signature if the bytes are
+ * identical, refuse otherwise."
+ * Signs msg at (current height, current round, step). On success the record
+ * is updated and handed to the driver to persist with this update, before
+ * the messages of the update are sent. */
+int cons__sign(struct cons *c, uint8_t step, const uint8_t *msg, size_t len,
+               uint8_t sig[WB_SIG_LEN])
+{
+    struct cons_safety *s = &c->safety;
+    if (c->cfg.self == CONS_NOT_VALIDATOR || len > WB_SIGMSG_MAX) return WB_ERR_REFUSED;
+    int cmp = s->height == 0
+                  ? 1
+                  : hrs_cmp(c->height, c->round, step, s->height, s->round, s->step);
+    if (cmp < 0) return WB_ERR_REFUSED;
+    if (cmp == 0) {
+        if (len != s->signed_len || memcmp(msg, s->signed_msg, len) != 0) return WB_ERR_REFUSED;
+        memcpy(sig, s->signature, WB_SIG_LEN);
+        return WB_OK;
+    }
+    int rc = wb_sign(msg, len, c->cfg.secret_key, sig);
+    if (rc) return rc;
+    s->height = c->height;
+    s->round = c->round;
+    s->step = step;
+    s->locked_round = c->locked_round;
+    memcpy(s->locked_hash, c->locked_hash, WB_HASH_LEN);
+    s->valid_round = c->valid_round;
+    memcpy(s->valid_hash, c->valid_hash, WB_HASH_LEN);
+    memcpy(s->signed_msg, msg, len);
+    s->signed_len = len;
+    memcpy(s->signature, sig, WB_SIG_LEN);
+    c->safety_dirty = true;
+    return WB_OK;
+}
+
+void cons__send_vote(struct cons *c, uint8_t type, const uint8_t *hash)
+{
+    if (c->cfg.self == CONS_NOT_VALIDATOR) return;
+    struct cons_msg m = {.kind = CONS_MSG_VOTE};
+    struct cons_vote *v = &m.vote;
+    v->type = type;
+    v->height = c->height;
+    v->round = c->round;
+    v->nil = hash == NULL;
+    if (hash) memcpy(v->hash, hash, WB_HASH_LEN);
+    v->validator = c->cfg.self;
+    uint8_t msg[WB_SIGMSG_MAX];
+    size_t len = wb_sigmsg_vote(msg, c->cfg.chain_id, type, c->height, c->round, hash);
+    uint8_t step = type == CONS_PREVOTE ? CONS_STEP_PREVOTE : CONS_STEP_PRECOMMIT;
+    if (cons__sign(c, step, msg, len, v->signature) != WB_OK) {
+        c->stats.sign_refused++;
+        return;
+    }
+    cons__vote_store(c, cons__round_current(c), v);
+    cons__emit_msg(c, &m);
+}
+
+void cons__send_proposal(struct cons *c, struct cons__block *b, int32_t valid_round)
+{
+    c->proposed = true;
+    struct cons_msg m = {.kind = CONS_MSG_PROPOSAL};
+    struct cons_proposal *p = &m.proposal;
+    p->height = c->height;
+    p->round = c->round;
+    p->valid_round = valid_round;
+    p->proposer = c->cfg.self;
+    memcpy(p->hash, b->hash, WB_HASH_LEN);
+    p->block = b->bytes;
+    p->block_len = b->len;
+    uint8_t msg[WB_SIGMSG_MAX];
+    size_t len = wb_sigmsg_proposal(msg, c->cfg.chain_id, c->height, c->round, valid_round,
+                                    b->hash);
+    if (cons__sign(c, CONS_STEP_PROPOSE, msg, len, p->signature) != WB_OK) {
+        c->stats.sign_refused++;
+        return;
+    }
+    struct cons__round *rs = cons__round_current(c);
+    rs->proposal.present = true;
+    rs->proposal.valid_round = valid_round;
+    memcpy(rs->proposal.hash, b->hash, WB_HASH_LEN);
+    memcpy(rs->proposal.sig, p->signature, WB_SIG_LEN);
+    b->pinned = true;
+    cons__emit_msg(c, &m);
+}
+
+/* Rebuilds the own vote or proposal the record says was signed last (the
+ * record keeps its exact sign bytes): re-checked by rebuilding the bytes. */
+static void restore_own(struct cons *c)
+{
+    const struct cons_safety *s = &c->safety;
+    size_t pre_vote = strlen(WB_TAG_VOTE) + WB_CHAIN_ID_LEN;
+    size_t pre_prop = strlen(WB_TAG_PROPOSAL) + WB_CHAIN_ID_LEN;
+    uint8_t msg[WB_SIGMSG_MAX];
+    struct cons__round *rs = cons__round_current(c);
+    if (s->step == CONS_STEP_PROPOSE) {
+        if (s->signed_len != pre_prop + 8 + 4 + 4 + WB_HASH_LEN) return;
+        int32_t vr = (int32_t)wb_get_u32be(s->signed_msg + pre_prop + 12);
+        const uint8_t *hash = s->signed_msg + pre_prop + 16;
+        size_t len = wb_sigmsg_proposal(msg, c->cfg.chain_id, s->height, s->round, vr, hash);
+        if (len != s->signed_len || memcmp(msg, s->signed_msg, len) != 0) return;
+        rs->proposal.present = true;
+        rs->proposal.valid_round = vr;
+        memcpy(rs->proposal.hash, hash, WB_HASH_LEN);
+        memcpy(rs->proposal.sig, s->signature, WB_SIG_LEN);
+        return;
+    }
+    if (s->signed_len != pre_vote + 13 && s->signed_len != pre_vote + 13 + WB_HASH_LEN) return;
+    struct cons_vote v = {0};
+    v.type = s->signed_msg[pre_vote];
+    if (v.type != CONS_PREVOTE && v.type != CONS_PRECOMMIT) return;
+    if ((v.type == CONS_PREVOTE) != (s->step == CONS_STEP_PREVOTE)) return;
+    v.height = s->height;
+    v.round = s->round;
+    v.nil = s->signed_len == pre_vote + 13;
+    if (!v.nil) memcpy(v.hash, s->signed_msg + pre_vote + 13, WB_HASH_LEN);
+    v.validator = c->cfg.self;
+    memcpy(v.signature, s->signature, WB_SIG_LEN);
+    size_t len = wb_sigmsg_vote(msg, c->cfg.chain_id, v.type, v.height, v.round,
+                                v.nil ? NULL : v.hash);
+    if (len != s->signed_len || memcmp(msg, s->signed_msg, len) != 0) return;
+    cons__vote_store(c, rs, &v);
+}
+
+/* Restart with a record for the current height: continue at its round and
+ * step with its locks, holding the message signed last (re-sent by
+ * cons_own_messages), so whatever comes next is signed above the record. */
+void cons__resume(struct cons *c)
+{
+    const struct cons_safety *s = &c->safety;
+    c->round = s->round < CONS_ROUND_LIMIT ? s->round : CONS_ROUND_LIMIT - 1;
+    c->step = s->step ? s->step : CONS_STEP_PROPOSE;
+    c->locked_round = s->locked_round;
+    memcpy(c->locked_hash, s->locked_hash, WB_HASH_LEN);
+    c->valid_round = s->valid_round;
+    memcpy(c->valid_hash, s->valid_hash, WB_HASH_LEN);
+    c->stats.rounds_started++;
+    (void)cons__round_current(c);
+    restore_own(c);
+    if (c->step == CONS_STEP_PROPOSE) {
+        /* Only a proposer records step propose: it proposed already. */
+        c->proposed = true;
+        cons__arm(c, CONS_STEP_PROPOSE);
+    }
+}

@@ -1,0 +1,461 @@
+/* Genesis: JSON parsing with a message naming the field at fault, the chain
+ * id derivation, and lookups of organisations and validators. */
+#include "ledger/genesis.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/hex.h"
+#include "common/wb_assert.h"
+#include "common/wb_error.h"
+#include "ledger/block.h"
+
+#define CHAIN_TAG "waybill/chain/v1"
+/* A genesis with every limit used is about 60 KiB; refuse anything far
+ * bigger before handing it to the JSON parser. */
+#define GENESIS_JSON_MAX (1u << 20)
+/* "validators[<size_t>]" and, below it, "...keys[<size_t>]" always fit. */
+#define PATH_LEN 40
+#define SUBPATH_LEN 80
+#define ECHO_MAX 40
+#define ECHO_BUF (ECHO_MAX + 4)
+
+#define NAME_CHARS "1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'"
+#define ROLE_CHOICES "one of shipper, carrier, customs, auditor"
+#define KEY_EXPECT "64 hex characters (an Ed25519 public key)"
+#define TIME_EXPECT "an RFC 3339 UTC time such as 2026-11-22T00:00:00Z"
+#define P2P_EXPECT "host:port, port 1 to 65535, at most 64 characters"
+#define ORG_EXPECT \
+    "1 to 64 printable ASCII characters, not starting or ending with a space"
+
+static int fail(char *msg, size_t msg_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *msg, size_t msg_len, const char *fmt, ...)
+{
+    if (msg && msg_len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, msg_len, fmt, ap);
+        va_end(ap);
+    }
+    return WB_ERR_CONFIG;
+}
+
+/* Text from the file echoed into a message: printable ASCII, truncated. */
+static const char *echo(const char *s, char out[ECHO_BUF])
+{
+    size_t i = 0;
+    for (; s[i] && i < ECHO_MAX; i++)
+        out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+    if (s[i]) {
+        memcpy(out + i, "...", 3);
+        i += 3;
+    }
+    out[i] = '\0';
+    return out;
+}
+
+static bool name_ok(const char *s, size_t len)
+{
+    if (len < 1 || len > WB_CHAIN_NAME_MAX) return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+static bool org_name_ok(const char *s, size_t len)
+{
+    if (len < 1 || len > WB_ORG_MAX || s[0] == ' ' || s[len - 1] == ' ') return false;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < 0x20 || s[i] > 0x7e) return false;
+    return true;
+}
+
+/* ---- JSON helpers --------------------------------------------------------- */
+
+/* Rejects keys other than `allowed` (NULL-terminated), so a misspelt field
+ * is reported instead of silently ignored. */
+static int check_fields(json_t *obj, const char *path, const char *const *allowed, char *msg,
+                        size_t msg_len)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(obj, key, value) {
+        (void)value;
+        bool known = false;
+        for (const char *const *a = allowed; *a; a++)
+            if (strcmp(key, *a) == 0) known = true;
+        if (!known) {
+            char e[ECHO_BUF];
+            return fail(msg, msg_len, "%s%s%s: unknown field", path, *path ? "." : "",
+                        echo(key, e));
+        }
+    }
+    return WB_OK;
+}
+
+/* The string member `key` of obj; `what` says what was expected. */
+static int get_string(json_t *obj, const char *path, const char *key, const char *what,
+                      const char **out, size_t *len, char *msg, size_t msg_len)
+{
+    const char *dot = *path ? "." : "";
+    json_t *v = json_object_get(obj, key);
+    if (!v) return fail(msg, msg_len, "%s%s%s: missing, expected %s", path, dot, key, what);
+    if (!json_is_string(v))
+        return fail(msg, msg_len, "%s%s%s: expected %s", path, dot, key, what);
+    *out = json_string_value(v);
+    *len = json_string_length(v);
+    /* jansson refuses \u0000 by default, so strlen agrees with len. */
+    return WB_OK;
+}
+
+static int get_array(json_t *obj, const char *path, const char *key, size_t min, size_t max,
+                     const char *what, json_t **out, char *msg, size_t msg_len)
+{
+    const char *dot = *path ? "." : "";
+    json_t *v = json_object_get(obj, key);
+    if (!v) return fail(msg, msg_len, "%s%s%s: missing, expected %s", path, dot, key, what);
+    if (!json_is_array(v) || json_array_size(v) < min || json_array_size(v) > max)
+        return fail(msg, msg_len, "%s%s%s: expected %s", path, dot, key, what);
+    *out = v;
+    return WB_OK;
+}
+
+/* 64 hex digits naming a usable Ed25519 public key. */
+static int parse_key(json_t *v, const char *path, uint8_t key[WB_PUBKEY_LEN], char *msg,
+                     size_t msg_len)
+{
+    if (!json_is_string(v) || json_string_length(v) != 2 * WB_PUBKEY_LEN ||
+        wb_hex_decode(json_string_value(v), key, WB_PUBKEY_LEN) != WB_OK)
+        return fail(msg, msg_len, "%s: expected " KEY_EXPECT, path);
+    /* A small-order or off-curve key can never verify a signature; saying
+     * so here beats every event of its owner being refused later. */
+    if (crypto_core_ed25519_is_valid_point(key) != 1)
+        return fail(msg, msg_len, "%s: not a valid Ed25519 public key", path);
+    return WB_OK;
+}
+
+/* ---- genesis_time --------------------------------------------------------- */
+
+static bool digits_at(const char *s, size_t n, int *out)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (civil calendar
+ * arithmetic with 400-year eras). */
+static int64_t days_from_civil(int y, int m, int d)
+{
+    int64_t yy = m <= 2 ? y - 1 : y;
+    int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+    int64_t yoe = yy - era * 400;
+    int64_t mp = m > 2 ? m - 3 : m + 9;
+    int64_t doy = (153 * mp + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
+/* "YYYY-MM-DDTHH:MM:SS[.f{1,3}]Z" -> unix milliseconds. */
+static bool parse_time_utc(const char *s, size_t len, int64_t *ms)
+{
+    int y, mo, d, h, mi, sec, frac = 0;
+    if (len < 20 || !digits_at(s, 4, &y) || s[4] != '-' || !digits_at(s + 5, 2, &mo) ||
+        s[7] != '-' || !digits_at(s + 8, 2, &d) || s[10] != 'T' || !digits_at(s + 11, 2, &h) ||
+        s[13] != ':' || !digits_at(s + 14, 2, &mi) || s[16] != ':' ||
+        !digits_at(s + 17, 2, &sec))
+        return false;
+    size_t pos = 19;
+    if (s[pos] == '.') {
+        size_t n = 0;
+        pos++;
+        while (pos + n < len && s[pos + n] >= '0' && s[pos + n] <= '9') n++;
+        if (n < 1 || n > 3) return false;
+        if (!digits_at(s + pos, n, &frac)) return false;
+        for (size_t i = n; i < 3; i++) frac *= 10;
+        pos += n;
+    }
+    if (pos + 1 != len || s[pos] != 'Z') return false;
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
+        sec > 59)
+        return false;
+    int64_t days = days_from_civil(y, mo, d);
+    *ms = ((days * 24 + h) * 60 + mi) * 60000 + (int64_t)sec * 1000 + frac;
+    return true;
+}
+
+/* ---- p2p address ------------------------------------------------------------ */
+
+/* host:port, where host is a name, an IPv4 address or a bracketed IPv6
+ * address; no spaces. */
+static bool addr_ok(const char *s, size_t len)
+{
+    if (len < 3 || len > WB_ADDR_MAX) return false;
+    const char *colon = strrchr(s, ':');
+    if (!colon || colon == s) return false;
+    size_t host_len = (size_t)(colon - s), port_len = len - host_len - 1;
+    if (port_len < 1 || port_len > 5) return false;
+    int port;
+    if (!digits_at(colon + 1, port_len, &port) || port < 1 || port > 65535) return false;
+    if (colon[1] == '0') return false;
+    for (size_t i = 0; i < host_len; i++)
+        if (s[i] <= 0x20 || s[i] > 0x7e) return false;
+    if (s[0] == '[') return host_len > 2 && s[host_len - 1] == ']';
+    return memchr(s, ':', host_len) == NULL && memchr(s, '[', host_len) == NULL;
+}
+
+/* ---- members and validators ------------------------------------------------- */
+
+/* Where key `k` was seen first, for duplicate messages: "members[0].keys[1]"
+ * or "validators[2].key"; false if nowhere yet. */
+static bool key_seen(const struct ledger_genesis *g, const uint8_t k[WB_PUBKEY_LEN],
+                     char *where, size_t where_len)
+{
+    for (size_t i = 0; i < g->org_count; i++)
+        for (size_t j = 0; j < g->orgs[i].key_count; j++)
+            if (memcmp(g->orgs[i].keys[j], k, WB_PUBKEY_LEN) == 0) {
+                snprintf(where, where_len, "members[%zu].keys[%zu]", i, j);
+                return true;
+            }
+    for (size_t i = 0; i < g->validator_count; i++)
+        if (memcmp(g->validators[i].key, k, WB_PUBKEY_LEN) == 0) {
+            snprintf(where, where_len, "validators[%zu].key", i);
+            return true;
+        }
+    return false;
+}
+
+static int parse_member(json_t *m, size_t idx, struct ledger_genesis *g, char *msg,
+                        size_t msg_len)
+{
+    static const char *const fields[] = {"org", "role", "keys", NULL};
+    char path[PATH_LEN], kpath[SUBPATH_LEN], where[SUBPATH_LEN], e[ECHO_BUF];
+    snprintf(path, sizeof path, "members[%zu]", idx);
+    if (!json_is_object(m))
+        return fail(msg, msg_len, "%s: expected an object with org, role and keys", path);
+    int rc = check_fields(m, path, fields, msg, msg_len);
+    if (rc) return rc;
+
+    struct ledger_org *org = &g->orgs[g->org_count];
+    memset(org, 0, sizeof *org);
+    const char *s;
+    size_t len;
+    rc = get_string(m, path, "org", ORG_EXPECT, &s, &len, msg, msg_len);
+    if (rc) return rc;
+    if (!org_name_ok(s, len)) return fail(msg, msg_len, "%s.org: expected " ORG_EXPECT, path);
+    int other = ledger_genesis_org_by_name(g, s);
+    if (other >= 0)
+        return fail(msg, msg_len, "%s.org: duplicate organisation '%s' (also members[%d])",
+                    path, echo(s, e), other);
+    memcpy(org->name, s, len + 1);
+
+    rc = get_string(m, path, "role", ROLE_CHOICES, &s, &len, msg, msg_len);
+    if (rc) return rc;
+    org->role = ledger_role_parse(s);
+    if (org->role == LEDGER_ROLE_NONE)
+        return fail(msg, msg_len, "%s.role: expected " ROLE_CHOICES ", got '%s'", path,
+                    echo(s, e));
+
+    json_t *keys;
+    rc = get_array(m, path, "keys", 1, WB_ORG_KEYS_MAX,
+                   "an array of 1 to 8 keys of " KEY_EXPECT, &keys, msg, msg_len);
+    if (rc) return rc;
+    for (size_t j = 0; j < json_array_size(keys); j++) {
+        snprintf(kpath, sizeof kpath, "%s.keys[%zu]", path, j);
+        uint8_t k[WB_PUBKEY_LEN];
+        rc = parse_key(json_array_get(keys, j), kpath, k, msg, msg_len);
+        if (rc) return rc;
+        /* The org being parsed is not counted yet: check its own keys too. */
+        for (size_t i = 0; i < org->key_count; i++)
+            if (memcmp(org->keys[i], k, WB_PUBKEY_LEN) == 0)
+                return fail(msg, msg_len, "%s: duplicate key (also %s.keys[%zu])", kpath, path,
+                            i);
+        if (key_seen(g, k, where, sizeof where))
+            return fail(msg, msg_len, "%s: duplicate key (also %s)", kpath, where);
+        memcpy(org->keys[org->key_count++], k, WB_PUBKEY_LEN);
+    }
+    g->org_count++;
+    return WB_OK;
+}
+
+static int parse_validator(json_t *v, size_t idx, struct ledger_genesis *g, char *msg,
+                           size_t msg_len)
+{
+    static const char *const fields[] = {"name", "org", "key", "p2p", NULL};
+    char path[PATH_LEN], kpath[SUBPATH_LEN], where[SUBPATH_LEN], e[ECHO_BUF];
+    snprintf(path, sizeof path, "validators[%zu]", idx);
+    if (!json_is_object(v))
+        return fail(msg, msg_len, "%s: expected an object with name, org, key and p2p", path);
+    int rc = check_fields(v, path, fields, msg, msg_len);
+    if (rc) return rc;
+
+    struct ledger_validator *val = &g->validators[g->validator_count];
+    memset(val, 0, sizeof *val);
+    const char *s;
+    size_t len;
+    rc = get_string(v, path, "name", NAME_CHARS, &s, &len, msg, msg_len);
+    if (rc) return rc;
+    if (!name_ok(s, len) || len > WB_NODE_NAME_MAX)
+        return fail(msg, msg_len, "%s.name: expected " NAME_CHARS, path);
+    for (size_t i = 0; i < g->validator_count; i++)
+        if (strcmp(g->validators[i].name, s) == 0)
+            return fail(msg, msg_len, "%s.name: duplicate validator name '%s' (also "
+                        "validators[%zu])", path, s, i);
+    memcpy(val->name, s, len + 1);
+
+    rc = get_string(v, path, "org", "the name of a member organisation", &s, &len, msg,
+                    msg_len);
+    if (rc) return rc;
+    if (ledger_genesis_org_by_name(g, s) < 0)
+        return fail(msg, msg_len, "%s.org: '%s' is not a member organisation", path,
+                    echo(s, e));
+    memcpy(val->org, s, len + 1);
+
+    json_t *k = json_object_get(v, "key");
+    snprintf(kpath, sizeof kpath, "%s.key", path);
+    if (!k) return fail(msg, msg_len, "%s: missing, expected " KEY_EXPECT, kpath);
+    rc = parse_key(k, kpath, val->key, msg, msg_len);
+    if (rc) return rc;
+    if (key_seen(g, val->key, where, sizeof where))
+        return fail(msg, msg_len, "%s: duplicate key (also %s)", kpath, where);
+
+    rc = get_string(v, path, "p2p", P2P_EXPECT, &s, &len, msg, msg_len);
+    if (rc) return rc;
+    if (!addr_ok(s, len)) return fail(msg, msg_len, "%s.p2p: expected " P2P_EXPECT, path);
+    for (size_t i = 0; i < g->validator_count; i++)
+        if (strcmp(g->validators[i].p2p, s) == 0)
+            return fail(msg, msg_len, "%s.p2p: duplicate address %s (also validators[%zu])",
+                        path, s, i);
+    memcpy(val->p2p, s, len + 1);
+    g->validator_count++;
+    return WB_OK;
+}
+
+static int parse_root(json_t *root, struct ledger_genesis *g, char *msg, size_t msg_len)
+{
+    static const char *const fields[] = {"chain_id", "genesis_time", "members", "validators",
+                                         NULL};
+    if (!json_is_object(root)) return fail(msg, msg_len, "genesis: expected a JSON object");
+    int rc = check_fields(root, "", fields, msg, msg_len);
+    if (rc) return rc;
+
+    const char *s;
+    size_t len;
+    rc = get_string(root, "", "chain_id", NAME_CHARS, &s, &len, msg, msg_len);
+    if (rc) return rc;
+    if (!name_ok(s, len)) return fail(msg, msg_len, "chain_id: expected " NAME_CHARS);
+    memcpy(g->chain_name, s, len + 1);
+    ledger_chain_id(g->chain_name, g->chain_id);
+
+    rc = get_string(root, "", "genesis_time", TIME_EXPECT, &s, &len, msg, msg_len);
+    if (rc) return rc;
+    if (!parse_time_utc(s, len, &g->genesis_time_ms)) {
+        char e[ECHO_BUF];
+        return fail(msg, msg_len, "genesis_time: expected " TIME_EXPECT ", got '%s'",
+                    echo(s, e));
+    }
+
+    json_t *members, *validators;
+    rc = get_array(root, "", "members", 1, WB_ORGS_MAX,
+                   "an array of 1 to 64 member organisations", &members, msg, msg_len);
+    if (rc) return rc;
+    for (size_t i = 0; i < json_array_size(members); i++) {
+        rc = parse_member(json_array_get(members, i), i, g, msg, msg_len);
+        if (rc) return rc;
+    }
+    rc = get_array(root, "", "validators", 1, WB_VALIDATORS_MAX,
+                   "an array of 1 to 64 validators", &validators, msg, msg_len);
+    if (rc) return rc;
+    for (size_t i = 0; i < json_array_size(validators); i++) {
+        rc = parse_validator(json_array_get(validators, i), i, g, msg, msg_len);
+        if (rc) return rc;
+    }
+    return WB_OK;
+}
+
+/* ---- public API --------------------------------------------------------------- */
+
+void ledger_chain_id(const char *name, uint8_t out[WB_CHAIN_ID_LEN])
+{
+    crypto_hash_sha256_state st;
+    int rc = crypto_hash_sha256_init(&st);
+    rc |= crypto_hash_sha256_update(&st, (const uint8_t *)CHAIN_TAG, strlen(CHAIN_TAG));
+    rc |= crypto_hash_sha256_update(&st, (const uint8_t *)name, strlen(name));
+    rc |= crypto_hash_sha256_final(&st, out);
+    WB_ASSERT(rc == 0);
+}
+
+int ledger_genesis_parse(const uint8_t *json, size_t len, struct ledger_genesis *g, char *msg,
+                         size_t msg_len)
+{
+    memset(g, 0, sizeof *g);
+    if (!json || len == 0) return fail(msg, msg_len, "genesis: empty input");
+    if (len > GENESIS_JSON_MAX)
+        return fail(msg, msg_len, "genesis: %zu bytes, limit %u", len, GENESIS_JSON_MAX);
+    json_error_t jerr;
+    json_t *root = json_loadb((const char *)json, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return fail(msg, msg_len, "genesis: invalid JSON at line %d column %d: %s", jerr.line,
+                    jerr.column, jerr.text);
+    int rc = parse_root(root, g, msg, msg_len);
+    json_decref(root);
+    if (rc) {
+        memset(g, 0, sizeof *g);
+        return rc;
+    }
+    ledger_sha256(json, len, g->hash);
+    return WB_OK;
+}
+
+int ledger_genesis_org_of_key(const struct ledger_genesis *g, const uint8_t pk[WB_PUBKEY_LEN])
+{
+    for (size_t i = 0; i < g->org_count; i++)
+        for (size_t j = 0; j < g->orgs[i].key_count; j++)
+            if (memcmp(g->orgs[i].keys[j], pk, WB_PUBKEY_LEN) == 0) return (int)i;
+    return -1;
+}
+
+int ledger_genesis_org_by_name(const struct ledger_genesis *g, const char *name)
+{
+    if (!name) return -1;
+    for (size_t i = 0; i < g->org_count; i++)
+        if (strcmp(g->orgs[i].name, name) == 0) return (int)i;
+    return -1;
+}
+
+int ledger_genesis_validator_of_key(const struct ledger_genesis *g,
+                                    const uint8_t pk[WB_PUBKEY_LEN])
+{
+    for (size_t i = 0; i < g->validator_count; i++)
+        if (memcmp(g->validators[i].key, pk, WB_PUBKEY_LEN) == 0) return (int)i;
+    return -1;
+}
+
+size_t ledger_genesis_quorum(const struct ledger_genesis *g)
+{
+    size_t n = g->validator_count;
+    /* No validators: a quorum no vote set can reach is the safe answer. */
+    if (n == 0) return 1;
+    size_t f = (n - 1) / 3;
+    return 2 * f + 1;
+}

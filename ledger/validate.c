@@ -1,0 +1,268 @@
+/* Block validity: header fields against the chain, then every event opened
+ * and run through the custody rules in block order over a per-block overlay
+ * of item states. */
+#include "ledger/validate.h"
+
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hex.h"
+#include "common/wb_assert.h"
+#include "common/wb_error.h"
+#include "ledger/event.h"
+#include "ledger/rules.h"
+
+#define VALIDATE_REASON_MAX 384
+
+static int invalid(char *msg, size_t msg_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int invalid(char *msg, size_t msg_len, const char *fmt, ...)
+{
+    if (msg && msg_len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, msg_len, fmt, ap);
+        va_end(ap);
+    }
+    return WB_ERR_INVALID;
+}
+
+/* Open-addressing index (slot = position + 1, 0 = empty). Hashes are
+ * SipHash keyed with the block's own hash, which the proposer cannot know
+ * before choosing the events, so it cannot grind colliding ids or items. */
+struct index_table {
+    uint32_t *slot;
+    size_t mask;
+    uint8_t key[crypto_shorthash_KEYBYTES];
+};
+
+static int table_init(struct index_table *t, size_t n, const uint8_t block_hash[WB_HASH_LEN])
+{
+    size_t cap = 16;
+    while (cap < 2 * n) cap <<= 1;
+    t->slot = calloc(cap, sizeof *t->slot);
+    if (!t->slot) return WB_ERR_NOMEM;
+    t->mask = cap - 1;
+    memcpy(t->key, block_hash, sizeof t->key);
+    return WB_OK;
+}
+
+static void table_free(struct index_table *t)
+{
+    free(t->slot);
+    t->slot = NULL;
+}
+
+static size_t table_hash(const struct index_table *t, const void *data, size_t len)
+{
+    uint8_t h[crypto_shorthash_BYTES];
+    int rc = crypto_shorthash(h, data, len, t->key);
+    WB_ASSERT(rc == 0);
+    uint64_t v = 0;
+    for (size_t i = 0; i < sizeof h; i++) v = v << 8 | h[i];
+    return (size_t)v;
+}
+
+/* The overlay: item states as this block leaves them, in first-touch order. */
+struct overlay {
+    struct index_table index;
+    struct ledger_item_state *states;
+    size_t n, cap;
+};
+
+/* Returns the position of `item` in the overlay, or -1 with *slot_out the
+ * free slot where it belongs. */
+static long overlay_find(const struct overlay *o, const char *item, size_t *slot_out)
+{
+    size_t s = table_hash(&o->index, item, strlen(item)) & o->index.mask;
+    for (;; s = (s + 1) & o->index.mask) {
+        uint32_t v = o->index.slot[s];
+        if (v == 0) break;
+        if (strcmp(o->states[v - 1].item, item) == 0) return (long)(v - 1);
+    }
+    *slot_out = s;
+    return -1;
+}
+
+static int overlay_add(struct overlay *o, size_t slot, const struct ledger_item_state *st,
+                       size_t *pos)
+{
+    if (o->n == o->cap) {
+        size_t cap = o->cap ? 2 * o->cap : 16;
+        struct ledger_item_state *p = realloc(o->states, cap * sizeof *p);
+        if (!p) return WB_ERR_NOMEM;
+        o->states = p;
+        o->cap = cap;
+    }
+    o->states[o->n] = *st;
+    o->index.slot[slot] = (uint32_t)(o->n + 1);
+    *pos = o->n++;
+    return WB_OK;
+}
+
+/* Records `id` of event i; returns the index of an earlier event with the
+ * same id, or -1. */
+static long ids_insert(struct index_table *t, uint8_t (*ids)[WB_HASH_LEN], size_t i)
+{
+    size_t s = table_hash(t, ids[i], WB_HASH_LEN) & t->mask;
+    for (;; s = (s + 1) & t->mask) {
+        uint32_t v = t->slot[s];
+        if (v == 0) break;
+        if (memcmp(ids[v - 1], ids[i], WB_HASH_LEN) == 0) return (long)(v - 1);
+    }
+    t->slot[s] = (uint32_t)(i + 1);
+    return -1;
+}
+
+static int check_header(const struct ledger_block_ctx *bc, const struct ledger_block *b,
+                        char *msg, size_t msg_len)
+{
+    const struct ledger_block_header *h = &b->header;
+    const struct ledger_genesis *g = bc->genesis;
+    char a[17], c[17];
+    if (h->version != WB_BLOCK_VERSION)
+        return invalid(msg, msg_len, "block version %u, expected %d", (unsigned)h->version,
+                       WB_BLOCK_VERSION);
+    if (memcmp(h->chain_id, g->chain_id, WB_CHAIN_ID_LEN) != 0)
+        return invalid(msg, msg_len, "block is for chain %s..., this chain is %s...",
+                       wb_hex_encode(h->chain_id, 8, a, sizeof a),
+                       wb_hex_encode(g->chain_id, 8, c, sizeof c));
+    if (h->height != bc->height)
+        return invalid(msg, msg_len, "block height %llu, expected %llu",
+                       (unsigned long long)h->height, (unsigned long long)bc->height);
+    if (memcmp(h->prev_hash, bc->prev_hash, WB_HASH_LEN) != 0)
+        return invalid(msg, msg_len,
+                       "block prev hash %s... does not match block %llu's hash %s...",
+                       wb_hex_encode(h->prev_hash, 8, a, sizeof a),
+                       (unsigned long long)(bc->height - 1),
+                       wb_hex_encode(bc->prev_hash, 8, c, sizeof c));
+    if (h->time_ms <= bc->prev_time_ms)
+        return invalid(msg, msg_len,
+                       "block time %lld ms is not after the previous block's time %lld ms",
+                       (long long)h->time_ms, (long long)bc->prev_time_ms);
+    uint64_t drift = bc->drift_max_ms > 0 ? (uint64_t)bc->drift_max_ms : 0;
+    if (h->time_ms > bc->now_ms && (uint64_t)h->time_ms - (uint64_t)bc->now_ms > drift)
+        return invalid(msg, msg_len,
+                       "block time %lld ms is %llu ms ahead of the local clock; at most %llu "
+                       "ms allowed",
+                       (long long)h->time_ms,
+                       (unsigned long long)((uint64_t)h->time_ms - (uint64_t)bc->now_ms),
+                       (unsigned long long)drift);
+    if (h->proposer >= g->validator_count)
+        return invalid(msg, msg_len, "block proposer %u is not a validator index (%zu "
+                       "validators)", (unsigned)h->proposer, g->validator_count);
+    if (b->event_count != h->event_count)
+        return invalid(msg, msg_len, "block carries %zu events but its header says %u",
+                       b->event_count, (unsigned)h->event_count);
+    if (b->event_count > bc->events_max)
+        return invalid(msg, msg_len, "block carries %zu events, the limit is %u",
+                       b->event_count, (unsigned)bc->events_max);
+    return WB_OK;
+}
+
+int ledger_block_check(const struct ledger_block_ctx *bc, const struct ledger_block *b,
+                       struct ledger_item_state **states_out, size_t *states_n, char *msg,
+                       size_t msg_len)
+{
+    if (states_out) {
+        *states_out = NULL;
+        *states_n = 0;
+    }
+    int rc = check_header(bc, b, msg, msg_len);
+    if (rc) return rc;
+
+    const struct ledger_genesis *g = bc->genesis;
+    size_t n = b->event_count;
+    struct overlay ov = {0};
+    struct index_table id_index = {0};
+    uint8_t (*ids)[WB_HASH_LEN] = NULL;
+    struct ledger_event *ev = malloc(sizeof *ev);
+    if (!ev) return WB_ERR_NOMEM;
+    rc = WB_ERR_NOMEM;
+    if (n > 0) {
+        ids = malloc(n * sizeof *ids);
+        if (!ids) goto free_all;
+    }
+    if (table_init(&id_index, n, b->hash) || table_init(&ov.index, n, b->hash)) goto free_all;
+
+    char reason[VALIDATE_REASON_MAX], idh[9];
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *body;
+        size_t body_len;
+        uint8_t sig[WB_SIG_LEN];
+        if (ledger_signed_event_split(b->events[i], b->lens[i], &body, &body_len, sig)) {
+            rc = invalid(msg, msg_len, "event %zu: not a signed event (does not decode)", i);
+            goto free_all;
+        }
+        reason[0] = '\0';
+        int drc = ledger_event_decode(body, body_len, ev, reason, sizeof reason);
+        if (drc) {
+            rc = invalid(msg, msg_len, "event %zu: %s", i,
+                         reason[0] ? reason : wb_strerror(drc));
+            goto free_all;
+        }
+        const char *act = ledger_action_name(ev->action);
+        wb_hex_encode(ev->id, 4, idh, sizeof idh);
+        memcpy(ids[i], ev->id, WB_HASH_LEN);
+        long dup = ids_insert(&id_index, ids, i);
+        if (dup >= 0) {
+            rc = invalid(msg, msg_len, "event %zu (%s, %s): duplicate of event %ld", i, idh,
+                         act, dup);
+            goto free_all;
+        }
+        if (!bc->sig_known || !bc->sig_known(bc->ctx, ev->id)) {
+            if (wb_event_sig_verify(g->chain_id, body, body_len, ev->submitter, sig)) {
+                rc = invalid(msg, msg_len,
+                             "event %zu (%s, %s): signature does not verify against its "
+                             "submitter key",
+                             i, idh, act);
+                goto free_all;
+            }
+        }
+
+        size_t slot, pos;
+        long found = overlay_find(&ov, ev->item, &slot);
+        if (found >= 0) {
+            pos = (size_t)found;
+        } else {
+            struct ledger_item_state st;
+            memset(&st, 0, sizeof st);
+            int lrc = bc->lookup ? bc->lookup(bc->ctx, ev->item, &st) : WB_ERR_NOT_FOUND;
+            if (lrc == WB_ERR_NOT_FOUND) {
+                memset(&st, 0, sizeof st);
+            } else if (lrc) {
+                rc = invalid(msg, msg_len,
+                             "event %zu (%s, %s): cannot read the state of item %s: %s", i,
+                             idh, act, ev->item, wb_strerror(lrc));
+                goto free_all;
+            }
+            if (overlay_add(&ov, slot, &st, &pos)) {
+                rc = WB_ERR_NOMEM;
+                goto free_all;
+            }
+        }
+        if (ledger_rules_check(&ov.states[pos], ev, g, reason, sizeof reason)) {
+            rc = invalid(msg, msg_len, "event %zu (%s, %s): %s", i, idh, act, reason);
+            goto free_all;
+        }
+        ledger_rules_apply(&ov.states[pos], ev, g, bc->height);
+    }
+
+    if (states_out) {
+        *states_out = ov.states;
+        *states_n = ov.n;
+        ov.states = NULL;
+    }
+    rc = WB_OK;
+free_all:
+    free(ov.states);
+    table_free(&ov.index);
+    table_free(&id_index);
+    free(ids);
+    free(ev);
+    return rc;
+}

@@ -1,0 +1,388 @@
+/* The customs verifier (DESIGN.md section 8): replays an item's proof bundle
+ * against genesis alone, event by event, naming the first check that fails. */
+#include "ledger/verify.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hex.h"
+#include "common/wb_error.h"
+#include "ledger/block.h"
+#include "ledger/cert.h"
+#include "ledger/event.h"
+#include "ledger/merkle.h"
+#include "ledger/rules.h"
+#include "proto/waybill.pb-c.h"
+
+/* Bounds on one bundle: an item's history is long but never unbounded. */
+#define VERIFY_EVENTS_MAX (1u << 20)
+#define VERIFY_DETAIL_MAX 384
+
+struct verify_block {
+    const Waybill__ProofBlock *pb;
+    bool checked;
+    struct ledger_block_header header;
+};
+
+struct verify_run {
+    const struct ledger_genesis *g;
+    ledger_verify_event_fn cb;
+    void *cb_ctx;
+    struct ledger_verify_result *res;
+    struct verify_block *blocks;          /* sorted by height */
+    size_t n_blocks;
+};
+
+/* What the report says about the event being checked. */
+struct verify_event_view {
+    size_t index;
+    const struct ledger_event *ev;        /* NULL until it decoded */
+    char id_hex[9];                       /* short id, "?" if the bytes did not split */
+    const char *org;
+    uint64_t height;
+    uint32_t pos;
+};
+
+static void set_check(struct ledger_verify_result *res, const char *check)
+{
+    snprintf(res->failed_check, sizeof res->failed_check, "%s", check);
+}
+
+static int bundle_fail(struct ledger_verify_result *res, int rc, const char *check,
+                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int bundle_fail(struct ledger_verify_result *res, int rc, const char *check,
+                       const char *fmt, ...)
+{
+    char detail[VERIFY_DETAIL_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    res->ok = false;
+    res->failed_event = -1;
+    set_check(res, check);
+    snprintf(res->message, sizeof res->message, "bundle: %s: %s", check, detail);
+    return rc;
+}
+
+static int event_fail(struct verify_run *run, const struct verify_event_view *v,
+                      const char *check, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int event_fail(struct verify_run *run, const struct verify_event_view *v,
+                      const char *check, const char *fmt, ...)
+{
+    char detail[VERIFY_DETAIL_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    struct ledger_verify_result *res = run->res;
+    const char *act = v->ev ? ledger_action_name(v->ev->action) : NULL;
+    res->ok = false;
+    res->failed_event = (long)v->index;
+    set_check(res, check);
+    snprintf(res->message, sizeof res->message, "event %zu (%s, %s): %s: %s", v->index,
+             v->id_hex, act ? act : "?", check, detail);
+    if (run->cb)
+        run->cb(run->cb_ctx, v->index, v->ev, v->org, v->height, v->pos, false, check, detail);
+    return WB_ERR_VERIFY;
+}
+
+static int block_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const struct verify_block *)a)->pb->height;
+    uint64_t y = ((const struct verify_block *)b)->pb->height;
+    return x < y ? -1 : x > y;
+}
+
+static struct verify_block *find_block(struct verify_run *run, uint64_t height)
+{
+    size_t lo = 0, hi = run->n_blocks;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint64_t h = run->blocks[mid].pb->height;
+        if (h == height) return &run->blocks[mid];
+        if (h < height) lo = mid + 1;
+        else hi = mid;
+    }
+    return NULL;
+}
+
+/* Header and certificate of one block. On failure writes check and detail. */
+static int check_block(struct verify_run *run, struct verify_block *vb, const char **check,
+                       char *detail, size_t detail_len)
+{
+    const Waybill__ProofBlock *pb = vb->pb;
+    const struct ledger_genesis *g = run->g;
+    unsigned long long height = (unsigned long long)pb->height;
+    char a[17], c[17], why[VERIFY_DETAIL_MAX];
+    *check = VERIFY_CHECK_HEADER;
+    if (ledger_header_decode(pb->header.data, pb->header.len, &vb->header)) {
+        snprintf(detail, detail_len, "the header of block %llu does not decode", height);
+        return WB_ERR_VERIFY;
+    }
+    if (memcmp(vb->header.chain_id, g->chain_id, WB_CHAIN_ID_LEN) != 0) {
+        snprintf(detail, detail_len,
+                 "block %llu is from another chain (chain id %s..., genesis says %s...)",
+                 height, wb_hex_encode(vb->header.chain_id, 8, a, sizeof a),
+                 wb_hex_encode(g->chain_id, 8, c, sizeof c));
+        return WB_ERR_VERIFY;
+    }
+    if (vb->header.height != pb->height) {
+        snprintf(detail, detail_len, "the block listed at height %llu has a header of height "
+                 "%llu", height, (unsigned long long)vb->header.height);
+        return WB_ERR_VERIFY;
+    }
+    *check = VERIFY_CHECK_CERT;
+    if (!pb->cert) {
+        snprintf(detail, detail_len, "block %llu has no commit certificate", height);
+        return WB_ERR_VERIFY;
+    }
+    uint8_t hash[WB_HASH_LEN];
+    ledger_sha256(pb->header.data, pb->header.len, hash);
+    why[0] = '\0';
+    if (ledger_cert_verify(g, pb->cert, pb->height, hash, why, sizeof why)) {
+        snprintf(detail, detail_len, "block %llu: %s", height, why);
+        return WB_ERR_VERIFY;
+    }
+    vb->checked = true;
+    run->res->blocks_checked++;
+    return WB_OK;
+}
+
+static int check_inclusion(const Waybill__ProofEvent *pe, const struct ledger_block_header *h,
+                           char *detail, size_t detail_len)
+{
+    if (pe->index >= h->event_count) {
+        snprintf(detail, detail_len, "index %u is outside block %llu, which holds %u events",
+                 (unsigned)pe->index, (unsigned long long)pe->height,
+                 (unsigned)h->event_count);
+        return WB_ERR_VERIFY;
+    }
+    if (pe->n_audit_path > MERKLE_PATH_MAX) {
+        snprintf(detail, detail_len, "audit path has %zu hashes, at most %d allowed",
+                 pe->n_audit_path, MERKLE_PATH_MAX);
+        return WB_ERR_VERIFY;
+    }
+    uint8_t path[MERKLE_PATH_MAX][MERKLE_HASH_LEN];
+    for (size_t k = 0; k < pe->n_audit_path; k++) {
+        if (pe->audit_path[k].len != MERKLE_HASH_LEN) {
+            snprintf(detail, detail_len, "audit path element %zu has %zu bytes, expected %d",
+                     k, pe->audit_path[k].len, MERKLE_HASH_LEN);
+            return WB_ERR_VERIFY;
+        }
+        memcpy(path[k], pe->audit_path[k].data, MERKLE_HASH_LEN);
+    }
+    uint8_t leaf[MERKLE_HASH_LEN];
+    merkle_leaf_hash(pe->signed_event.data, pe->signed_event.len, leaf);
+    if (merkle_verify(leaf, pe->index, h->event_count, (const uint8_t(*)[MERKLE_HASH_LEN])path,
+                      pe->n_audit_path, h->events_root)) {
+        snprintf(detail, detail_len,
+                 "audit path for index %u does not lead to the events root of block %llu",
+                 (unsigned)pe->index, (unsigned long long)pe->height);
+        return WB_ERR_VERIFY;
+    }
+    return WB_OK;
+}
+
+/* Runs every check on bundle event i; on success advances *st. */
+static int verify_event(struct verify_run *run, const Waybill__ProofBundle *bundle,
+                        const char *item, size_t i, struct ledger_event *ev,
+                        struct ledger_item_state *st, const Waybill__ProofEvent *prev_pe,
+                        const uint8_t prev_id[WB_HASH_LEN])
+{
+    const Waybill__ProofEvent *pe = bundle->events[i];
+    const struct ledger_genesis *g = run->g;
+    char detail[VERIFY_DETAIL_MAX], h1[9], h2[9];
+    struct verify_event_view v = {.index = i, .ev = NULL, .org = NULL};
+    snprintf(v.id_hex, sizeof v.id_hex, "?");
+    if (!pe) return event_fail(run, &v, VERIFY_CHECK_DECODE, "proof event is empty");
+    v.height = pe->height;
+    v.pos = pe->index;
+
+    /* decode + signature: the event opens */
+    const uint8_t *body;
+    size_t body_len;
+    uint8_t sig[WB_SIG_LEN], id[WB_HASH_LEN];
+    if (ledger_signed_event_split(pe->signed_event.data, pe->signed_event.len, &body,
+                                  &body_len, sig))
+        return event_fail(run, &v, VERIFY_CHECK_DECODE, "not a signed event");
+    ledger_sha256(body, body_len, id);
+    wb_hex_encode(id, 4, v.id_hex, sizeof v.id_hex);
+    detail[0] = '\0';
+    int rc = ledger_event_decode(body, body_len, ev, detail, sizeof detail);
+    if (rc)
+        return event_fail(run, &v, VERIFY_CHECK_DECODE, "%s",
+                          detail[0] ? detail : wb_strerror(rc));
+    v.ev = ev;
+    int org_i = ledger_genesis_org_of_key(g, ev->submitter);
+    if (org_i >= 0) v.org = g->orgs[org_i].name;
+    if (wb_event_sig_verify(g->chain_id, body, body_len, ev->submitter, sig))
+        return event_fail(run, &v, VERIFY_CHECK_SIGNATURE,
+                          "the signature does not verify against submitter key %s...",
+                          wb_hex_encode(ev->submitter, 4, h1, sizeof h1));
+    if (org_i < 0)
+        return event_fail(run, &v, VERIFY_CHECK_MEMBER,
+                          "submitter key %s... is not a member key in genesis",
+                          wb_hex_encode(ev->submitter, 4, h1, sizeof h1));
+    if (strcmp(ev->item, item) != 0)
+        return event_fail(run, &v, VERIFY_CHECK_ITEM, "the event is about item %s, not %s",
+                          ev->item, item);
+
+    /* prev link and ledger order */
+    if (!prev_pe) {
+        if (ev->action != LEDGER_COMMISSION)
+            return event_fail(run, &v, VERIFY_CHECK_PREV,
+                              "the first event must be commission; the chain does not reach "
+                              "back to the item's commissioning");
+        if (ev->has_prev)
+            return event_fail(run, &v, VERIFY_CHECK_PREV,
+                              "the first event must have no prev, but it points to %s...",
+                              wb_hex_encode(ev->prev, 4, h1, sizeof h1));
+    } else {
+        if (!ev->has_prev)
+            return event_fail(run, &v, VERIFY_CHECK_PREV,
+                              "prev is missing; it must be the previous event %s...",
+                              wb_hex_encode(prev_id, 4, h1, sizeof h1));
+        if (memcmp(ev->prev, prev_id, WB_HASH_LEN) != 0)
+            return event_fail(run, &v, VERIFY_CHECK_PREV,
+                              "prev is %s..., but the previous event in the bundle is %s... "
+                              "(an event is missing or out of order)",
+                              wb_hex_encode(ev->prev, 4, h1, sizeof h1),
+                              wb_hex_encode(prev_id, 4, h2, sizeof h2));
+        if (pe->height < prev_pe->height ||
+            (pe->height == prev_pe->height && pe->index <= prev_pe->index))
+            return event_fail(run, &v, VERIFY_CHECK_PREV,
+                              "recorded at height %llu index %u, not after its prev at height "
+                              "%llu index %u",
+                              (unsigned long long)pe->height, (unsigned)pe->index,
+                              (unsigned long long)prev_pe->height, (unsigned)prev_pe->index);
+    }
+
+    /* custody rules over the state the bundle itself builds */
+    if (ledger_rules_check(st, ev, g, detail, sizeof detail))
+        return event_fail(run, &v, VERIFY_CHECK_RULES, "%s", detail);
+
+    /* its block: header, certificate, then inclusion */
+    struct verify_block *vb = find_block(run, pe->height);
+    if (!vb)
+        return event_fail(run, &v, VERIFY_CHECK_HEADER,
+                          "its block at height %llu is not in the bundle",
+                          (unsigned long long)pe->height);
+    if (!vb->checked) {
+        const char *check;
+        if (check_block(run, vb, &check, detail, sizeof detail))
+            return event_fail(run, &v, check, "%s", detail);
+    }
+    if (check_inclusion(pe, &vb->header, detail, sizeof detail))
+        return event_fail(run, &v, VERIFY_CHECK_INCLUSION, "%s", detail);
+
+    ledger_rules_apply(st, ev, g, pe->height);
+    if (run->cb) run->cb(run->cb_ctx, i, ev, v.org, v.height, v.pos, true, NULL, NULL);
+    return WB_OK;
+}
+
+static int verify_run_events(struct verify_run *run, const Waybill__ProofBundle *bundle,
+                             const char *item)
+{
+    struct ledger_verify_result *res = run->res;
+    struct ledger_event *ev = malloc(sizeof *ev);
+    if (!ev) return bundle_fail(res, WB_ERR_NOMEM, VERIFY_CHECK_DECODE, "out of memory");
+    struct ledger_item_state st;
+    memset(&st, 0, sizeof st);
+    uint8_t prev_id[WB_HASH_LEN] = {0};
+    const Waybill__ProofEvent *prev_pe = NULL;
+    int rc = WB_OK;
+    for (size_t i = 0; i < bundle->n_events; i++) {
+        rc = verify_event(run, bundle, item, i, ev, &st, prev_pe, prev_id);
+        if (rc) break;
+        memcpy(prev_id, ev->id, WB_HASH_LEN);
+        prev_pe = bundle->events[i];
+        res->events_checked++;
+        res->state = st;
+    }
+    free(ev);
+    if (rc) return rc;
+
+    /* Blocks no event referred to are still checked: nothing in a verified
+     * bundle goes unchecked. */
+    for (size_t k = 0; k < run->n_blocks; k++) {
+        struct verify_block *vb = &run->blocks[k];
+        if (vb->checked) continue;
+        const char *check;
+        char detail[VERIFY_DETAIL_MAX];
+        if (check_block(run, vb, &check, detail, sizeof detail))
+            return bundle_fail(res, WB_ERR_VERIFY, check, "%s", detail);
+    }
+    return WB_OK;
+}
+
+int ledger_verify_bundle(const struct ledger_genesis *g, const char *item,
+                         const uint8_t *bundle, size_t len, ledger_verify_event_fn cb,
+                         void *cb_ctx, struct ledger_verify_result *res)
+{
+    memset(res, 0, sizeof *res);
+    res->failed_event = -1;
+    Waybill__ProofBundle *pb = waybill__proof_bundle__unpack(NULL, len, bundle);
+    if (!pb)
+        return bundle_fail(res, WB_ERR_DECODE, VERIFY_CHECK_DECODE,
+                           "the proof bundle does not decode");
+    int rc;
+    struct verify_run run = {.g = g, .cb = cb, .cb_ctx = cb_ctx, .res = res};
+    if (!item) item = pb->item;
+    if (!item[0]) {
+        rc = bundle_fail(res, WB_ERR_VERIFY, VERIFY_CHECK_ITEM, "the bundle names no item");
+        goto free_bundle;
+    }
+    if (strcmp(pb->item, item) != 0) {
+        rc = bundle_fail(res, WB_ERR_VERIFY, VERIFY_CHECK_ITEM,
+                         "the bundle is for item %s, not %s", pb->item, item);
+        goto free_bundle;
+    }
+    if (pb->n_events == 0) {
+        rc = bundle_fail(res, WB_ERR_VERIFY, VERIFY_CHECK_PREV,
+                         "the bundle holds no events for item %s", item);
+        goto free_bundle;
+    }
+    if (pb->n_events > VERIFY_EVENTS_MAX || pb->n_blocks > VERIFY_EVENTS_MAX) {
+        rc = bundle_fail(res, WB_ERR_VERIFY, VERIFY_CHECK_DECODE,
+                         "the bundle holds %zu events and %zu blocks, at most %u each",
+                         pb->n_events, pb->n_blocks, VERIFY_EVENTS_MAX);
+        goto free_bundle;
+    }
+    if (pb->n_blocks) {
+        run.blocks = calloc(pb->n_blocks, sizeof *run.blocks);
+        if (!run.blocks) {
+            rc = bundle_fail(res, WB_ERR_NOMEM, VERIFY_CHECK_DECODE, "out of memory");
+            goto free_bundle;
+        }
+    }
+    for (size_t k = 0; k < pb->n_blocks; k++) {
+        if (!pb->blocks[k]) {
+            rc = bundle_fail(res, WB_ERR_VERIFY, VERIFY_CHECK_HEADER, "block %zu is empty", k);
+            goto free_blocks;
+        }
+        run.blocks[k].pb = pb->blocks[k];
+    }
+    run.n_blocks = pb->n_blocks;
+    if (run.n_blocks) qsort(run.blocks, run.n_blocks, sizeof *run.blocks, block_cmp);
+    for (size_t k = 1; k < run.n_blocks; k++) {
+        if (run.blocks[k].pb->height == run.blocks[k - 1].pb->height) {
+            rc = bundle_fail(res, WB_ERR_VERIFY, VERIFY_CHECK_HEADER,
+                             "the bundle holds two blocks at height %llu",
+                             (unsigned long long)run.blocks[k].pb->height);
+            goto free_blocks;
+        }
+    }
+    rc = verify_run_events(&run, pb, item);
+    if (rc == WB_OK) res->ok = true;
+free_blocks:
+    free(run.blocks);
+free_bundle:
+    waybill__proof_bundle__free_unpacked(pb, NULL);
+    return rc;
+}

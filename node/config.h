@@ -1,0 +1,127 @@
+/* Node configuration: the INI file a validator runs from (node.ini), its
+ * defaults and checks, and the host:port address helper. */
+#ifndef NODE_CONFIG_H
+#define NODE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/log.h"
+#include "ledger/genesis.h"
+
+#define NODE_PATH_MAX 4096        /* bytes of a resolved path, NUL included */
+#define NODE_HOST_MAX 253         /* a DNS name; IP literals are shorter */
+#define NODE_ADDR_STR_MAX (NODE_HOST_MAX + 9) /* "[host]:65535" + NUL */
+#define NODE_PEERS_MAX WB_VALIDATORS_MAX
+#define NODE_CONFIG_FILE_MAX (64 * 1024)
+/* inih reads lines into a fixed buffer of 200 bytes; a longer line is an
+ * error here (never silently truncated). Long peer lists continue on
+ * indented lines. */
+#define NODE_CONFIG_LINE_MAX 197
+/* A message buffer of this size holds every message node_config_load
+ * writes for paths up to about 300 characters; longer ones are truncated. */
+#define NODE_CONFIG_MSG_MAX 1024
+
+/* A parsed "host:port". IPv6 literals are written "[::1]:26600" and kept
+ * here without the brackets. */
+struct node_addr {
+    char host[NODE_HOST_MAX + 1];
+    uint16_t port;              /* 1..65535 */
+    int family;                 /* AF_INET or AF_INET6 for an IP literal,
+                                   AF_UNSPEC for a DNS name (resolve it) */
+};
+
+/* Consensus timeouts. The timeout of step S in round r is
+ * timeout_S_ms + r * timeout_S_delta_ms (DESIGN.md section 4). */
+struct node_timeouts {
+    uint32_t propose_ms;
+    uint32_t propose_delta_ms;
+    uint32_t prevote_ms;
+    uint32_t prevote_delta_ms;
+    uint32_t precommit_ms;
+    uint32_t precommit_delta_ms;
+    /* A proposed block's time may lie at most this far ahead of the local clock. */
+    uint32_t block_time_drift_ms;
+};
+
+struct node_limits {
+    uint32_t block_events_max;      /* signed events per block */
+    uint32_t block_bytes_max;       /* encoded block bytes */
+    uint32_t mempool_events_max;    /* events waiting in the mempool */
+    uint64_t mempool_bytes_max;     /* their signed bytes */
+    uint32_t frame_bytes_max;       /* one p2p or client frame (plaintext bytes) */
+    uint32_t api_clients_max;       /* concurrent client API connections */
+};
+
+/* Everything a node reads from its config file. Paths are resolved: a
+ * relative path in the file is taken relative to the folder holding the
+ * file. The struct is about 30 KiB; the caller owns it (no heap inside). */
+struct node_config {
+    char name[WB_NODE_NAME_MAX + 1];      /* [node] name: this validator's name in genesis */
+    char data_dir[NODE_PATH_MAX];         /* [node] data_dir: the LMDB environment */
+    char key_file[NODE_PATH_MAX];         /* [node] key_file: the validator's key file */
+    char genesis[NODE_PATH_MAX];          /* [node] genesis: the genesis JSON file */
+    enum wb_log_level log_level;          /* [node] log_level, default info */
+
+    struct node_addr p2p_listen;          /* [p2p] listen */
+    /* [p2p] peers. peer_count == 0 means "not configured": the daemon then
+     * dials every other validator's p2p address from genesis. */
+    size_t peer_count;
+    struct node_addr peers[NODE_PEERS_MAX];
+
+    struct node_addr api_listen;          /* [api] listen, default 127.0.0.1:<p2p port + 100> */
+
+    struct node_timeouts timeouts;        /* [consensus] */
+    struct node_limits limits;            /* [limits] */
+    bool sync;                            /* [storage] sync: fsync every commit, default true */
+};
+
+/* Defaults (also documented in config/node.example.ini and docs/cli.md). */
+#define NODE_DEFAULT_API_PORT_OFFSET 100
+#define NODE_DEFAULT_TIMEOUT_PROPOSE_MS 3000
+#define NODE_DEFAULT_TIMEOUT_PROPOSE_DELTA_MS 500
+#define NODE_DEFAULT_TIMEOUT_PREVOTE_MS 1000
+#define NODE_DEFAULT_TIMEOUT_PREVOTE_DELTA_MS 500
+#define NODE_DEFAULT_TIMEOUT_PRECOMMIT_MS 1000
+#define NODE_DEFAULT_TIMEOUT_PRECOMMIT_DELTA_MS 500
+#define NODE_DEFAULT_BLOCK_TIME_DRIFT_MS 5000
+#define NODE_DEFAULT_BLOCK_EVENTS_MAX 4096
+#define NODE_DEFAULT_BLOCK_BYTES_MAX (4u * 1024 * 1024)
+#define NODE_DEFAULT_MEMPOOL_EVENTS_MAX 65536
+#define NODE_DEFAULT_MEMPOOL_BYTES_MAX (64ull * 1024 * 1024)
+#define NODE_DEFAULT_FRAME_BYTES_MAX (8u * 1024 * 1024)
+#define NODE_DEFAULT_API_CLIENTS_MAX 64
+/* A frame must hold a whole block plus its proposal or certificate envelope. */
+#define NODE_FRAME_OVERHEAD_MIN (64u * 1024)
+
+/* Fills `cfg` with every default; the required fields (name, data_dir,
+ * key_file, genesis, p2p listen) are left empty. */
+void node_config_defaults(struct node_config *cfg);
+
+/* Reads and checks the INI file at `path` into `cfg` (defaults first, then
+ * the file). Required: [node] name, data_dir, key_file, genesis and
+ * [p2p] listen. An unknown section or key, a key set twice, a missing
+ * required field or a wrong value fails with WB_ERR_CONFIG and a message
+ * naming the file, the field and what was expected, e.g.
+ *   "node.ini: [p2p] listen: expected host:port, got 'foo' (line 7)".
+ * A missing file gives WB_ERR_NOT_FOUND, an unreadable one WB_ERR_IO, a
+ * file over NODE_CONFIG_FILE_MAX bytes WB_ERR_TOO_LARGE, each with a message.
+ * On failure `cfg` holds no meaningful values. */
+int node_config_load(const char *path, struct node_config *cfg, char *msg, size_t msg_len);
+
+/* Same as node_config_load for INI text already in memory (NUL-terminated).
+ * `path` names the file in messages and anchors relative paths. */
+int node_config_parse(const char *path, const char *text, struct node_config *cfg, char *msg,
+                      size_t msg_len);
+
+/* Parses "host:port" into out. host is an IPv4 address, a bracketed IPv6
+ * address ("[::1]:7000") or a DNS name (letters, digits, '-', '.'); port is
+ * decimal 1..65535. Returns 0 or WB_ERR_INVALID (out is then zeroed). */
+int node_parse_addr(const char *s, struct node_addr *out);
+
+/* Writes `a` as "host:port" ("[v6]:port" for IPv6) into out (cap bytes,
+ * NODE_ADDR_STR_MAX always suffices). Returns out. */
+char *node_format_addr(const struct node_addr *a, char *out, size_t cap);
+
+#endif

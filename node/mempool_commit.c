@@ -1,0 +1,110 @@
+/* After a commit: drop the block's events from the mempool, then re-check the
+ * pending events of the items the block touched against their new committed
+ * state (DESIGN.md section 4, "Practicalities"). */
+#include <string.h>
+
+#include "common/wb_assert.h"
+#include "common/wb_error.h"
+#include "ledger/block.h"
+#include "ledger/event.h"
+#include "ledger/rules.h"
+#include "node/mempool.h"
+#include "node/mempool_internal.h"
+
+static void mempool__drop(struct mempool *mp, struct mempool_entry *e, int err,
+                          const char *reason, mempool_dropped_fn dropped, void *ctx)
+{
+    if (dropped) dropped(ctx, e->id, err, reason[0] ? reason : wb_strerror(err));
+    mempool__remove(mp, e);
+}
+
+/* Replays the item's pending events, oldest first, on its committed state;
+ * keeps those that still pass and rebuilds its pending state from them. */
+static int mempool__recheck_item(struct mempool *mp, struct mempool_item *it,
+                                 mempool_dropped_fn dropped, void *ctx)
+{
+    char reason[MEMPOOL_REASON_MAX];
+    struct ledger_item_state st;
+    reason[0] = '\0';
+    int rc = mempool__committed_state(mp, it->name, &st, reason, sizeof reason);
+    if (rc) {
+        while (it->first) mempool__drop(mp, it->first, rc, reason, dropped, ctx);
+        return rc;
+    }
+    struct ledger_event *ev = &mp->scratch;
+    struct mempool_entry *next;
+    for (struct mempool_entry *e = it->first; e; e = next) {
+        next = e->item_next;
+        reason[0] = '\0';
+        int err = ledger_signed_event_open(mp->cfg.genesis->chain_id, e->bytes, e->len, false,
+                                           ev, reason, sizeof reason);
+        if (err == WB_OK) err = mempool__check(mp, &st, ev, reason, sizeof reason);
+        if (err) {
+            mempool__drop(mp, e, err, reason, dropped, ctx);
+            continue;
+        }
+        ledger_rules_apply(&st, ev, mp->cfg.genesis, st.last_height);
+    }
+    it->state = st;
+    return WB_OK;
+}
+
+/* The pending item a committed event belongs to, or NULL. */
+static struct mempool_item *mempool__item_of(struct mempool *mp, const uint8_t *buf, size_t len)
+{
+    if (idmap_count(mp->by_item) == 0) return NULL;
+    /* The block passed validation before it was committed; an event that
+     * does not decode cannot concern a pending item. */
+    char why[MEMPOOL_REASON_MAX];
+    if (ledger_signed_event_open(mp->cfg.genesis->chain_id, buf, len, false, &mp->scratch, why,
+                                 sizeof why) != WB_OK)
+        return NULL;
+    uint8_t key[WB_HASH_LEN];
+    mempool__item_key(mp->scratch.item, key);
+    return idmap_get(mp->by_item, key);
+}
+
+int mempool_on_commit(struct mempool *mp, const struct ledger_block *b,
+                      mempool_dropped_fn dropped, void *ctx)
+{
+    /* Work list of touched items in first-touch order, linked through the
+     * items themselves: no allocation, so this cannot fail half-way. */
+    struct mempool_item *work = NULL, **work_tail = &work;
+    for (size_t i = 0; i < b->event_count; i++) {
+        const uint8_t *body;
+        size_t body_len;
+        uint8_t sig[WB_SIG_LEN], id[WB_HASH_LEN];
+        if (ledger_signed_event_split(b->events[i], b->lens[i], &body, &body_len, sig) != WB_OK)
+            continue;
+        ledger_sha256(body, body_len, id);
+        struct mempool_entry *e = idmap_get(mp->by_id, id);
+        struct mempool_item *it;
+        if (e) {
+            it = e->item;
+            mempool__remove(mp, e);
+        } else {
+            it = mempool__item_of(mp, b->events[i], b->lens[i]);
+            if (!it) continue;
+        }
+        if (!it->touched) {
+            it->touched = true;
+            it->touched_next = NULL;
+            *work_tail = it;
+            work_tail = &it->touched_next;
+        }
+    }
+
+    int first_err = WB_OK;
+    while (work) {
+        struct mempool_item *it = work;
+        work = it->touched_next;
+        it->touched_next = NULL;
+        it->touched = false;
+        if (it->first) {
+            int rc = mempool__recheck_item(mp, it, dropped, ctx);
+            if (rc && first_err == WB_OK) first_err = rc;
+        }
+        mempool__item_release_if_empty(mp, it);
+    }
+    return first_err;
+}

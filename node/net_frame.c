@@ -1,0 +1,214 @@
+/* Framing on a link: u32 BE length || secretstream ciphertext. Receive
+ * buffering across partial reads, frame limits, decryption and dispatch;
+ * sealing and queueing outgoing frames under the per-link send bound. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/bytes.h"
+#include "common/log.h"
+#include "common/wb_assert.h"
+#include "common/wb_error.h"
+#include "node/net_internal.h"
+
+#define LOG_MOD "net"
+
+/* Reads land directly behind the bytes already buffered; the buffer grows to
+ * hold exactly the frame being received when it is larger than a chunk. */
+void net__on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)suggested;
+    struct net_link *l = h->data;
+    size_t want = l->rx_need > NET_RX_CHUNK ? l->rx_need : NET_RX_CHUNK;
+    if (l->rx_cap < want) {
+        uint8_t *nb = realloc(l->rx_buf, want);
+        if (!nb) {
+            *buf = uv_buf_init(NULL, 0); /* read callback gets UV_ENOBUFS */
+            return;
+        }
+        l->rx_buf = nb;
+        l->rx_cap = want;
+    }
+    WB_ASSERT(l->rx_len < l->rx_cap);
+    size_t room = l->rx_cap - l->rx_len;
+    *buf = uv_buf_init((char *)l->rx_buf + l->rx_len, (unsigned)room);
+}
+
+/* Decrypts one complete frame's ciphertext and hands the plaintext on. */
+static void net_frame_open(struct net_link *l, const uint8_t *c, size_t clen)
+{
+    struct net *net = l->net;
+    size_t mlen_max = clen - NET_ABYTES;
+    size_t need = mlen_max ? mlen_max : 1;
+    if (net->pt_cap < need) {
+        uint8_t *nb = realloc(net->pt_buf, need);
+        if (!nb) {
+            net__link_fail(l, WB_ERR_NOMEM, "no memory to decrypt a frame");
+            return;
+        }
+        net->pt_buf = nb;
+        net->pt_cap = need;
+    }
+    unsigned long long mlen = 0;
+    unsigned char tag = 0;
+    if (crypto_secretstream_xchacha20poly1305_pull(&l->rx_st, net->pt_buf, &mlen, &tag, c,
+                                                   clen, NULL, 0) != 0) {
+        net->stats.frames_bad++;
+        net__link_fail(l, WB_ERR_CRYPTO, "frame failed authentication");
+        return;
+    }
+    if (tag != crypto_secretstream_xchacha20poly1305_TAG_MESSAGE) {
+        net->stats.frames_bad++;
+        net__link_fail(l, WB_ERR_PROTOCOL, "unexpected stream tag");
+        return;
+    }
+    switch (l->state) {
+    case NET_LINK_AUTH:
+        net__hs_on_auth(l, net->pt_buf, (size_t)mlen);
+        break;
+    case NET_LINK_ACCEPT:
+        if (mlen != 0) {
+            net->stats.frames_bad++;
+            net__link_fail(l, WB_ERR_PROTOCOL, "expected the empty accept frame");
+            return;
+        }
+        net__link_up(l);
+        break;
+    case NET_LINK_UP:
+        net->stats.frames_received++;
+        net->cfg.on_frame(net->cfg.ctx, l, net->pt_buf, (size_t)mlen);
+        break;
+    default:
+        WB_ASSERT(!"frame in a state without frames");
+    }
+}
+
+/* Consumes every complete unit (hello, header, frame) in rx_buf, then moves
+ * the incomplete remainder (at most one partial unit) to the front. */
+static void net_rx_process(struct net_link *l)
+{
+    struct net *net = l->net;
+    size_t off = 0, need = 0;
+    char what[80];
+    while (!l->closing) {
+        size_t avail = l->rx_len - off;
+        const uint8_t *p = l->rx_buf + off;
+        if (l->state == NET_LINK_HELLO) {
+            need = NET_HELLO_LEN;
+            if (avail < need) break;
+            off += need;
+            net__hs_on_hello(l, p);
+        } else if (l->state == NET_LINK_HEADER) {
+            need = NET_HEADER_LEN;
+            if (avail < need) break;
+            off += need;
+            net__hs_on_header(l, p);
+        } else {
+            WB_ASSERT(l->state != NET_LINK_CONNECTING);
+            need = NET_LEN_BYTES;
+            if (avail < need) break;
+            size_t clen = wb_get_u32be(p);
+            size_t limit = l->state == NET_LINK_UP ? net->cfg.frame_max : NET_HS_FRAME_MAX;
+            if (clen > limit + NET_ABYTES) {
+                net->stats.frames_bad++;
+                snprintf(what, sizeof what, "frame of %zu bytes over the limit of %zu", clen,
+                         limit + NET_ABYTES);
+                net__link_fail(l, WB_ERR_TOO_LARGE, what);
+                return;
+            }
+            if (clen < NET_ABYTES) {
+                net->stats.frames_bad++;
+                net__link_fail(l, WB_ERR_PROTOCOL, "frame shorter than its tag");
+                return;
+            }
+            need = NET_LEN_BYTES + clen;
+            if (avail < need) break;
+            off += need;
+            net_frame_open(l, p + NET_LEN_BYTES, clen);
+        }
+    }
+    if (l->closing) return;
+    if (off > 0) {
+        l->rx_len -= off;
+        if (l->rx_len) memmove(l->rx_buf, l->rx_buf + off, l->rx_len);
+    }
+    l->rx_need = need;
+    /* Give back what one large frame needed once it is consumed. */
+    if (l->rx_cap > NET_RX_CHUNK && need <= NET_RX_CHUNK && l->rx_len < NET_RX_CHUNK) {
+        uint8_t *nb = realloc(l->rx_buf, NET_RX_CHUNK);
+        if (nb) {
+            l->rx_buf = nb;
+            l->rx_cap = NET_RX_CHUNK;
+        }
+    }
+}
+
+void net__on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    (void)buf;
+    struct net_link *l = s->data;
+    if (l->closing || nread == 0) return;
+    if (nread > 0) {
+        l->rx_len += (size_t)nread;
+        net_rx_process(l);
+        return;
+    }
+    bool up = l->state == NET_LINK_UP;
+    if (nread == UV_ENOBUFS) {
+        net__link_fail(l, WB_ERR_NOMEM, "no memory for the receive buffer");
+    } else if (nread == UV_EOF || nread == UV_ECONNRESET) {
+        if (up) {
+            char key[17];
+            net__key_short(l->peer_pk, key);
+            WB_INFO(LOG_MOD, "%s: link %s peer %s closed by the peer", l->net->name, l->addr,
+                    key);
+            net__link_close(l, WB_ERR_CLOSED);
+        } else {
+            net__link_fail(l, WB_ERR_REFUSED, "peer closed the connection during the handshake");
+        }
+    } else {
+        net__link_fail(l, WB_ERR_IO, uv_strerror((int)nread));
+    }
+}
+
+int net__frame_seal(struct net_link *l, const uint8_t *pt, size_t len, uint8_t *out)
+{
+    static const uint8_t empty[1];
+    WB_ASSERT(len + NET_ABYTES <= UINT32_MAX);
+    wb_put_u32be(out, (uint32_t)(len + NET_ABYTES));
+    if (crypto_secretstream_xchacha20poly1305_push(
+            &l->tx_st, out + NET_LEN_BYTES, NULL, len ? pt : empty, len, NULL, 0,
+            crypto_secretstream_xchacha20poly1305_TAG_MESSAGE) != 0)
+        return WB_ERR_CRYPTO;
+    return WB_OK;
+}
+
+int net__frame_send(struct net_link *l, const uint8_t *pt, size_t len, bool app)
+{
+    struct net *net = l->net;
+    size_t total = NET_LEN_BYTES + len + NET_ABYTES;
+    if (l->tx_queued + total > net->cfg.send_queue_max) {
+        if (app) net->stats.frames_dropped++;
+        net->stats.links_too_slow++;
+        char what[96];
+        snprintf(what, sizeof what, "peer too slow: %zu bytes queued, bound %zu",
+                 l->tx_queued + total, net->cfg.send_queue_max);
+        net__link_fail(l, WB_ERR_BUSY, what);
+        return WB_ERR_BUSY;
+    }
+    struct net_wreq *w = net__wreq_new(total, app);
+    if (!w) {
+        if (app) net->stats.frames_dropped++;
+        net__link_fail(l, WB_ERR_NOMEM, "no memory to queue a frame");
+        return WB_ERR_NOMEM;
+    }
+    int rc = net__frame_seal(l, pt, len, net__wreq_data(w));
+    if (rc) {
+        free(w);
+        if (app) net->stats.frames_dropped++;
+        net__link_fail(l, rc, "cannot encrypt a frame");
+        return rc;
+    }
+    return net__write(l, w);
+}

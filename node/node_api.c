@@ -1,0 +1,451 @@
+/* The client API (DESIGN.md section 7): member clients connect over the
+ * same authenticated transport and send ClientRequest frames; each gets one
+ * ClientResponse with the same id. A submit waits for its event to commit
+ * (or be dropped) unless the client asked not to wait. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hex.h"
+#include "common/log.h"
+#include "common/wb_error.h"
+#include "ledger/block.h"
+#include "ledger/event.h"
+#include "ledger/rules.h"
+#include "node/node_internal.h"
+#include "proto/waybill.pb-c.h"
+#include "storage/proof.h"
+
+/* ---- responses -------------------------------------------------------------- */
+
+static struct node_client *client_by_conn(struct node *n, uint64_t conn_id)
+{
+    for (size_t i = 0; i < n->client_count; i++)
+        if (n->clients[i].conn_id == conn_id) return &n->clients[i];
+    return NULL;
+}
+
+static struct node_client *client_by_link(struct node *n, struct net_link *link)
+{
+    for (size_t i = 0; i < n->client_count; i++)
+        if (n->clients[i].link == link) return &n->clients[i];
+    return NULL;
+}
+
+static void send_response(struct net_link *link, Waybill__ClientResponse *r)
+{
+    size_t len = waybill__client_response__get_packed_size(r);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf) {
+        WB_ERROR("api", "out of memory encoding a response");
+        return;
+    }
+    waybill__client_response__pack(r, buf);
+    int rc = net_send(link, buf, len);
+    if (rc) WB_WARN("api", "cannot send a response: %s", wb_strerror(rc));
+    free(buf);
+}
+
+static void send_error(struct net_link *link, uint64_t id, int code, const char *reason)
+{
+    Waybill__ClientResponse r = WAYBILL__CLIENT_RESPONSE__INIT;
+    r.id = id;
+    r.code = code;
+    r.reason = (char *)(reason ? reason : wb_strerror(code));
+    send_response(link, &r);
+}
+
+static void send_submit_result(struct net_link *link, uint64_t req_id,
+                               const uint8_t id[WB_HASH_LEN], uint64_t height, uint32_t index,
+                               bool committed)
+{
+    Waybill__SubmitResult sr = WAYBILL__SUBMIT_RESULT__INIT;
+    sr.event_id.data = (uint8_t *)id;
+    sr.event_id.len = WB_HASH_LEN;
+    sr.height = height;
+    sr.index = index;
+    sr.committed = committed;
+    Waybill__ClientResponse r = WAYBILL__CLIENT_RESPONSE__INIT;
+    r.id = req_id;
+    r.resp_case = WAYBILL__CLIENT_RESPONSE__RESP_SUBMIT;
+    r.submit = &sr;
+    send_response(link, &r);
+}
+
+/* ---- waiters ------------------------------------------------------------------ */
+
+static int add_waiter(struct node *n, const uint8_t id[WB_HASH_LEN], uint64_t conn_id,
+                      uint64_t req_id)
+{
+    if (n->waiter_count >= NODE_WAITERS_MAX) return WB_ERR_BUSY;
+    struct node_waiter *w = malloc(sizeof *w);
+    if (!w) return WB_ERR_NOMEM;
+    w->conn_id = conn_id;
+    w->req_id = req_id;
+    w->next = idmap_get(n->waiters, id);
+    int rc = idmap_put(n->waiters, id, w);
+    if (rc) {
+        free(w);
+        return rc;
+    }
+    w->all_prev = NULL;
+    w->all_next = n->all_waiters;
+    if (n->all_waiters) n->all_waiters->all_prev = w;
+    n->all_waiters = w;
+    n->waiter_count++;
+    return WB_OK;
+}
+
+static void free_waiter(struct node *n, struct node_waiter *w)
+{
+    if (w->all_prev) w->all_prev->all_next = w->all_next;
+    else n->all_waiters = w->all_next;
+    if (w->all_next) w->all_next->all_prev = w->all_prev;
+    free(w);
+    n->waiter_count--;
+}
+
+void node_api_on_committed(struct node *n, const uint8_t id[WB_HASH_LEN], uint64_t height,
+                           uint32_t index)
+{
+    struct node_waiter *w = idmap_del(n->waiters, id);
+    while (w) {
+        struct node_waiter *next = w->next;
+        struct node_client *c = client_by_conn(n, w->conn_id);
+        if (c) send_submit_result(c->link, w->req_id, id, height, index, true);
+        free_waiter(n, w);
+        w = next;
+    }
+}
+
+void node_api_on_dropped(void *ctx, const uint8_t id[WB_HASH_LEN], int err, const char *reason)
+{
+    struct node *n = ctx;
+    struct node_waiter *w = idmap_del(n->waiters, id);
+    while (w) {
+        struct node_waiter *next = w->next;
+        struct node_client *c = client_by_conn(n, w->conn_id);
+        if (c) send_error(c->link, w->req_id, err, reason);
+        free_waiter(n, w);
+        w = next;
+    }
+}
+
+/* ---- requests ----------------------------------------------------------------- */
+
+static void on_submit(struct node *n, struct node_client *c, uint64_t req_id,
+                      const Waybill__SubmitRequest *s)
+{
+    char reason[512];
+    uint8_t id[WB_HASH_LEN];
+    const uint8_t *body;
+    size_t body_len;
+    uint8_t sig[WB_SIG_LEN];
+    if (ledger_signed_event_split(s->signed_event.data, s->signed_event.len, &body, &body_len,
+                                  sig) != 0) {
+        send_error(c->link, req_id, WB_ERR_DECODE, "submit: the signed event does not decode");
+        return;
+    }
+    ledger_sha256(body, body_len, id);
+    uint64_t height;
+    uint32_t index;
+    if (store_event_location(n->store, id, &height, &index) == 0) {
+        send_submit_result(c->link, req_id, id, height, index, true);
+        return;
+    }
+    int rc = mempool_add(n->mempool, s->signed_event.data, s->signed_event.len, id, reason,
+                         sizeof reason);
+    if (rc == 0) {
+        node_p2p_gossip_add(n, s->signed_event.data, s->signed_event.len);
+        node_cons_on_mempool_grew(n);
+    } else if (rc != WB_ERR_DUPLICATE) {
+        char hex[65];
+        WB_DEBUG("api", "h=%llu rejected event %.16s: %s", (unsigned long long)n->last_height,
+                 wb_hex_encode(id, 32, hex, sizeof hex), reason);
+        send_error(c->link, req_id, rc, reason);
+        return;
+    }
+    if (s->no_wait) {
+        send_submit_result(c->link, req_id, id, 0, 0, false);
+        return;
+    }
+    rc = add_waiter(n, id, c->conn_id, req_id);
+    if (rc) send_error(c->link, req_id, rc, "too many clients waiting for commits; retry");
+}
+
+static void on_head(struct node *n, struct node_client *c, uint64_t req_id, const char *item)
+{
+    struct ledger_item_state st;
+    int rc = mempool_pending_state(n->mempool, item, &st);
+    if (rc == WB_ERR_NOT_FOUND) rc = store_item_state(n->store, item, &st);
+    if (rc) {
+        send_error(c->link, req_id, rc,
+                   rc == WB_ERR_NOT_FOUND ? "item not found" : wb_strerror(rc));
+        return;
+    }
+    uint8_t buf[1024];
+    size_t len;
+    Waybill__ItemState *pb = NULL;
+    if (ledger_item_state_encode(&st, buf, sizeof buf, &len) == 0)
+        pb = waybill__item_state__unpack(NULL, len, buf);
+    if (!pb) {
+        send_error(c->link, req_id, WB_ERR_INTERNAL, "cannot encode the item state");
+        return;
+    }
+    Waybill__ClientResponse r = WAYBILL__CLIENT_RESPONSE__INIT;
+    r.id = req_id;
+    r.resp_case = WAYBILL__CLIENT_RESPONSE__RESP_HEAD;
+    r.head = pb;
+    send_response(c->link, &r);
+    waybill__item_state__free_unpacked(pb, NULL);
+}
+
+static void on_history(struct node *n, struct node_client *c, uint64_t req_id, const char *item)
+{
+    struct ledger_item_state st;
+    int rc = store_item_state(n->store, item, &st);
+    if (rc) {
+        send_error(c->link, req_id, rc,
+                   rc == WB_ERR_NOT_FOUND ? "item not found" : wb_strerror(rc));
+        return;
+    }
+    struct store_event_ref *refs = NULL;
+    size_t count = 0;
+    rc = store_item_history(n->store, item, &refs, &count);
+    Waybill__HistoryEntry *entries = calloc(count ? count : 1, sizeof *entries);
+    Waybill__HistoryEntry **ptrs = calloc(count ? count : 1, sizeof *ptrs);
+    uint8_t buf[1024];
+    size_t len;
+    Waybill__ItemState *pb = NULL;
+    if (rc == 0 && entries && ptrs && ledger_item_state_encode(&st, buf, sizeof buf, &len) == 0)
+        pb = waybill__item_state__unpack(NULL, len, buf);
+    size_t got = 0;
+    for (size_t i = 0; pb && i < count; i++) {
+        uint8_t *ev;
+        size_t ev_len;
+        if (store_get_event(n->store, refs[i].id, &ev, &ev_len, NULL, NULL) != 0) break;
+        waybill__history_entry__init(&entries[i]);
+        entries[i].signed_event.data = ev;
+        entries[i].signed_event.len = ev_len;
+        entries[i].height = refs[i].height;
+        entries[i].index = refs[i].index;
+        ptrs[i] = &entries[i];
+        got++;
+    }
+    if (!pb || got != count) {
+        send_error(c->link, req_id, rc ? rc : WB_ERR_STORE, "cannot read the item's history");
+    } else {
+        Waybill__History h = WAYBILL__HISTORY__INIT;
+        h.state = pb;
+        h.n_events = count;
+        h.events = ptrs;
+        Waybill__ClientResponse r = WAYBILL__CLIENT_RESPONSE__INIT;
+        r.id = req_id;
+        r.resp_case = WAYBILL__CLIENT_RESPONSE__RESP_HISTORY;
+        r.history = &h;
+        send_response(c->link, &r);
+    }
+    for (size_t i = 0; i < got; i++) free(entries[i].signed_event.data);
+    if (pb) waybill__item_state__free_unpacked(pb, NULL);
+    free(entries);
+    free(ptrs);
+    free(refs);
+}
+
+static void on_proof(struct node *n, struct node_client *c, uint64_t req_id, const char *item)
+{
+    uint8_t *bundle;
+    size_t len;
+    int rc = store_proof_bundle(n->store, item, &bundle, &len);
+    if (rc) {
+        send_error(c->link, req_id, rc,
+                   rc == WB_ERR_NOT_FOUND ? "item not found" : wb_strerror(rc));
+        return;
+    }
+    Waybill__ProofBundle *pb = waybill__proof_bundle__unpack(NULL, len, bundle);
+    free(bundle);
+    if (!pb) {
+        send_error(c->link, req_id, WB_ERR_INTERNAL, "cannot build the proof bundle");
+        return;
+    }
+    Waybill__ClientResponse r = WAYBILL__CLIENT_RESPONSE__INIT;
+    r.id = req_id;
+    r.resp_case = WAYBILL__CLIENT_RESPONSE__RESP_PROOF;
+    r.proof = pb;
+    send_response(c->link, &r);
+    waybill__proof_bundle__free_unpacked(pb, NULL);
+}
+
+static void on_block(struct node *n, struct node_client *c, uint64_t req_id, uint64_t height)
+{
+    if (height == 0) height = n->last_height;
+    uint8_t *block = NULL, *cert = NULL;
+    size_t block_len, cert_len;
+    int rc = height == 0 ? WB_ERR_NOT_FOUND : store_get_block(n->store, height, &block, &block_len);
+    if (rc == 0) rc = store_get_cert(n->store, height, &cert, &cert_len);
+    if (rc) {
+        free(block);
+        char msg[96];
+        snprintf(msg, sizeof msg, "no block at height %llu (last is %llu)",
+                 (unsigned long long)height, (unsigned long long)n->last_height);
+        send_error(c->link, req_id, rc, rc == WB_ERR_NOT_FOUND ? msg : wb_strerror(rc));
+        return;
+    }
+    struct ledger_block b;
+    Waybill__CommitCert *pc = waybill__commit_cert__unpack(NULL, cert_len, cert);
+    if (pc && ledger_block_decode(block, block_len, &b) == 0) {
+        Waybill__BlockResult br = WAYBILL__BLOCK_RESULT__INIT;
+        br.height = height;
+        br.block.data = block;
+        br.block.len = block_len;
+        br.cert = pc;
+        br.block_hash.data = b.hash;
+        br.block_hash.len = WB_HASH_LEN;
+        Waybill__ClientResponse r = WAYBILL__CLIENT_RESPONSE__INIT;
+        r.id = req_id;
+        r.resp_case = WAYBILL__CLIENT_RESPONSE__RESP_BLOCK;
+        r.block = &br;
+        send_response(c->link, &r);
+        ledger_block_free(&b);
+    } else {
+        send_error(c->link, req_id, WB_ERR_STORE, "stored block does not decode");
+    }
+    if (pc) waybill__commit_cert__free_unpacked(pc, NULL);
+    free(block);
+    free(cert);
+}
+
+static void on_status(struct node *n, struct node_client *c, uint64_t req_id)
+{
+    Waybill__NodeStatus st = WAYBILL__NODE_STATUS__INIT;
+    st.name = (char *)n->cfg->name;
+    st.validator = n->self;
+    st.height = n->last_height;
+    st.round = n->cons_ready ? cons_round(&n->cons) : 0;
+    st.last_hash.data = n->last_hash;
+    st.last_hash.len = WB_HASH_LEN;
+    st.peers_connected = (uint32_t)n->peer_count;
+    st.mempool_events = (uint32_t)mempool_count(n->mempool);
+    st.mempool_bytes = mempool_bytes(n->mempool);
+    uint64_t ev_count = 0;
+    store_evidence_count(n->store, &ev_count);
+    st.evidence_count = ev_count;
+    st.chain_id.data = n->genesis->chain_id;
+    st.chain_id.len = WB_CHAIN_ID_LEN;
+    st.events_committed = n->events_committed;
+    Waybill__ClientResponse r = WAYBILL__CLIENT_RESPONSE__INIT;
+    r.id = req_id;
+    r.resp_case = WAYBILL__CLIENT_RESPONSE__RESP_STATUS;
+    r.status = &st;
+    send_response(c->link, &r);
+}
+
+/* ---- links ---------------------------------------------------------------------- */
+
+static void on_frame(void *ctx, struct net_link *link, const uint8_t *data, size_t len)
+{
+    struct node *n = ctx;
+    struct node_client *c = client_by_link(n, link);
+    if (!c) return;
+    Waybill__ClientRequest *rq = waybill__client_request__unpack(NULL, len, data);
+    if (!rq) {
+        WB_WARN("api", "undecodable request from %s; closing", net_link_peer_addr(link));
+        net_link_close(link);
+        return;
+    }
+    switch (rq->req_case) {
+    case WAYBILL__CLIENT_REQUEST__REQ_SUBMIT:
+        on_submit(n, c, rq->id, rq->submit);
+        break;
+    case WAYBILL__CLIENT_REQUEST__REQ_HEAD:
+        on_head(n, c, rq->id, rq->head->item);
+        break;
+    case WAYBILL__CLIENT_REQUEST__REQ_HISTORY:
+        on_history(n, c, rq->id, rq->history->item);
+        break;
+    case WAYBILL__CLIENT_REQUEST__REQ_PROOF:
+        on_proof(n, c, rq->id, rq->proof->item);
+        break;
+    case WAYBILL__CLIENT_REQUEST__REQ_BLOCK:
+        on_block(n, c, rq->id, rq->block->height);
+        break;
+    case WAYBILL__CLIENT_REQUEST__REQ_STATUS:
+        on_status(n, c, rq->id);
+        break;
+    default:
+        send_error(link, rq->id, WB_ERR_INVALID, "unknown request");
+        break;
+    }
+    waybill__client_request__free_unpacked(rq, NULL);
+}
+
+static void on_link_up(void *ctx, struct net_link *link, const uint8_t peer_pk[32])
+{
+    struct node *n = ctx;
+    (void)peer_pk;
+    if (n->client_count == n->cfg->limits.api_clients_max) {
+        WB_WARN("api", "too many clients; refusing %s", net_link_peer_addr(link));
+        net_link_close(link);
+        return;
+    }
+    struct node_client *c = &n->clients[n->client_count++];
+    c->link = link;
+    c->conn_id = ++n->next_conn_id;
+}
+
+static void on_link_down(void *ctx, struct net_link *link, int reason)
+{
+    struct node *n = ctx;
+    (void)reason;
+    for (size_t i = 0; i < n->client_count; i++) {
+        if (n->clients[i].link != link) continue;
+        /* Its waiters stay until their events resolve; answers to a gone
+         * connection are dropped by client_by_conn. */
+        n->clients[i] = n->clients[--n->client_count];
+        return;
+    }
+}
+
+static bool authorize_member(void *ctx, const uint8_t pk[32])
+{
+    struct node *n = ctx;
+    return ledger_genesis_org_of_key(n->genesis, pk) >= 0;
+}
+
+int node_api_start(struct node *n)
+{
+    struct net_config nc = {
+        .name = "api",
+        .authorize = authorize_member,
+        .ctx = n,
+        .frame_max = n->cfg->limits.frame_bytes_max,
+        .links_max = n->cfg->limits.api_clients_max + 16,
+        .on_link_up = on_link_up,
+        .on_frame = on_frame,
+        .on_link_down = on_link_down,
+    };
+    memcpy(nc.chain_id, n->genesis->chain_id, WB_CHAIN_ID_LEN);
+    memcpy(nc.identity_pk, n->pk, WB_PUBKEY_LEN);
+    memcpy(nc.identity_sk, n->sk, WB_SECKEY_LEN);
+    nc.send_queue_max = (size_t)n->cfg->limits.frame_bytes_max * 4;
+    int rc = net_create(n->loop, &nc, &n->api);
+    memset(nc.identity_sk, 0, sizeof nc.identity_sk);
+    if (rc) return rc;
+    char addr[NODE_ADDR_STR_MAX];
+    node_format_addr(&n->cfg->api_listen, addr, sizeof addr);
+    rc = net_listen(n->api, addr);
+    if (rc) {
+        WB_ERROR("api", "cannot listen on %s: %s", addr, wb_strerror(rc));
+        return rc;
+    }
+    WB_INFO("api", "serving clients on %s", addr);
+    return WB_OK;
+}
+
+void node_api_free(struct node *n)
+{
+    if (!n->waiters) return;
+    while (n->all_waiters) free_waiter(n, n->all_waiters);
+    idmap_destroy(n->waiters);
+    n->waiters = NULL;
+}

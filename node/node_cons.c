@@ -1,0 +1,517 @@
+/* The consensus driver: feeds the core from a FIFO of inputs and acts on
+ * each update in the order cons.h prescribes: persist (fsync) the safety
+ * record, send, arm timers, append a decision, keep evidence, then answer
+ * build and validation requests (which queue further inputs). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hex.h"
+#include "common/log.h"
+#include "common/wb_error.h"
+#include "ledger/block.h"
+#include "ledger/event.h"
+#include "ledger/validate.h"
+#include "node/node_internal.h"
+
+/* ---- input queue ---------------------------------------------------------- */
+
+static void run_queue(struct node *n);
+
+void node_cons_feed(struct node *n, const struct cons_event *ev)
+{
+    if (n->stopping || !n->cons_ready) return;
+    struct node_cev *q = calloc(1, sizeof *q);
+    if (!q) {
+        WB_ERROR("cons", "out of memory queueing a consensus input; dropped");
+        return;
+    }
+    q->ev = *ev;
+    const uint8_t *blk = NULL;
+    size_t blk_len = 0;
+    if (ev->kind == CONS_EV_PROPOSAL) {
+        blk = ev->proposal.block;
+        blk_len = ev->proposal.block_len;
+    } else if (ev->kind == CONS_EV_BLOCK_READY) {
+        blk = ev->block_ready.block;
+        blk_len = ev->block_ready.block_len;
+    }
+    if (blk && blk_len) {
+        q->block = malloc(blk_len);
+        if (!q->block) {
+            free(q);
+            return;
+        }
+        memcpy(q->block, blk, blk_len);
+        if (ev->kind == CONS_EV_PROPOSAL) q->ev.proposal.block = q->block;
+        else q->ev.block_ready.block = q->block;
+    }
+    if (n->q_tail) n->q_tail->next = q;
+    else n->q_head = q;
+    n->q_tail = q;
+    run_queue(n);
+}
+
+/* ---- timers --------------------------------------------------------------- */
+
+static void timer_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void timer_remove(struct node *n, struct node_timer *t)
+{
+    if (t->prev) t->prev->next = t->next;
+    else n->timers = t->next;
+    if (t->next) t->next->prev = t->prev;
+    t->handle.data = t;
+    uv_close((uv_handle_t *)&t->handle, timer_closed);
+}
+
+static void on_cons_timer(uv_timer_t *h)
+{
+    struct node_timer *t = h->data;
+    struct node *n = t->node;
+    struct cons_event ev = {.kind = CONS_EV_TIMEOUT, .now_ms = node_now_ms(n)};
+    ev.timeout.height = t->height;
+    ev.timeout.round = t->round;
+    ev.timeout.step = t->step;
+    timer_remove(n, t);
+    node_cons_feed(n, &ev);
+}
+
+static void arm_timer(struct node *n, const struct cons_timer *ct)
+{
+    struct node_timer *t = calloc(1, sizeof *t);
+    if (!t) {
+        WB_ERROR("cons", "out of memory arming a timer");
+        return;
+    }
+    if (uv_timer_init(n->loop, &t->handle) != 0) {
+        free(t);
+        return;
+    }
+    t->node = n;
+    t->height = ct->height;
+    t->round = ct->round;
+    t->step = ct->step;
+    t->handle.data = t;
+    t->next = n->timers;
+    if (n->timers) n->timers->prev = t;
+    n->timers = t;
+    uv_timer_start(&t->handle, on_cons_timer, ct->delay_ms, 0);
+}
+
+/* Timers of heights already decided are dropped so they do not pile up. */
+static void drop_old_timers(struct node *n, uint64_t height)
+{
+    struct node_timer *t = n->timers;
+    while (t) {
+        struct node_timer *next = t->next;
+        if (t->height < height) {
+            uv_timer_stop(&t->handle);
+            timer_remove(n, t);
+        }
+        t = next;
+    }
+}
+
+/* ---- validation ----------------------------------------------------------- */
+
+static int state_lookup(void *ctx, const char *item, struct ledger_item_state *st)
+{
+    struct node *n = ctx;
+    return store_item_state(n->store, item, st);
+}
+
+static bool sig_known(void *ctx, const uint8_t id[WB_HASH_LEN])
+{
+    struct node *n = ctx;
+    return mempool_contains(n->mempool, id);
+}
+
+int node_check_block(struct node *n, const struct ledger_block *b, bool check_time,
+                     struct ledger_item_state **states, size_t *state_count, char *msg,
+                     size_t msg_len)
+{
+    struct ledger_block_ctx bc = {
+        .genesis = n->genesis,
+        .height = n->last_height + 1,
+        .prev_time_ms = n->last_time_ms,
+        .now_ms = check_time ? node_now_ms(n) : INT64_MAX / 2,
+        .drift_max_ms = n->cfg->timeouts.block_time_drift_ms,
+        .events_max = n->cfg->limits.block_events_max,
+        .lookup = state_lookup,
+        .sig_known = sig_known,
+        .ctx = n,
+    };
+    memcpy(bc.prev_hash, n->last_hash, WB_HASH_LEN);
+    return ledger_block_check(&bc, b, states, state_count, msg, msg_len);
+}
+
+static void vcache_put(struct node *n, uint64_t height, const uint8_t hash[WB_HASH_LEN],
+                       struct ledger_item_state *states, size_t count)
+{
+    struct node_vcache *v = &n->vcache[n->vcache_next];
+    n->vcache_next = (n->vcache_next + 1) % NODE_VCACHE;
+    free(v->states);
+    v->used = true;
+    v->height = height;
+    memcpy(v->hash, hash, WB_HASH_LEN);
+    v->states = states;
+    v->state_count = count;
+}
+
+static struct node_vcache *vcache_get(struct node *n, uint64_t height,
+                                      const uint8_t hash[WB_HASH_LEN])
+{
+    for (size_t i = 0; i < NODE_VCACHE; i++) {
+        struct node_vcache *v = &n->vcache[i];
+        if (v->used && v->height == height && memcmp(v->hash, hash, WB_HASH_LEN) == 0) return v;
+    }
+    return NULL;
+}
+
+static enum cons_validity validate(struct node *n, const struct cons_validate_request *rq)
+{
+    char hex[65];
+    if (rq->height != n->last_height + 1) {
+        WB_WARN("cons", "h=%llu asked to validate a block for height %llu; not next",
+                (unsigned long long)n->last_height, (unsigned long long)rq->height);
+        return CONS_BLOCK_INVALID;
+    }
+    struct ledger_block b;
+    if (ledger_block_decode(rq->block, rq->block_len, &b) != 0) {
+        WB_WARN("cons", "h=%llu proposed block %.16s does not decode",
+                (unsigned long long)rq->height, wb_hex_encode(rq->hash, 32, hex, sizeof hex));
+        return CONS_BLOCK_INVALID;
+    }
+    if (memcmp(b.hash, rq->hash, WB_HASH_LEN) != 0) {
+        ledger_block_free(&b);
+        return CONS_BLOCK_BAD_HASH;
+    }
+    struct ledger_item_state *states = NULL;
+    size_t count = 0;
+    char msg[256];
+    int rc = node_check_block(n, &b, true, &states, &count, msg, sizeof msg);
+    ledger_block_free(&b);
+    if (rc) {
+        WB_WARN("cons", "h=%llu block %.16s invalid: %s", (unsigned long long)rq->height,
+                wb_hex_encode(rq->hash, 32, hex, sizeof hex), msg);
+        free(states);
+        return CONS_BLOCK_INVALID;
+    }
+    vcache_put(n, rq->height, rq->hash, states, count);
+    return CONS_BLOCK_VALID;
+}
+
+/* ---- building ------------------------------------------------------------- */
+
+static void build_now(struct node *n)
+{
+    if (!n->build_pending) return;
+    n->build_pending = false;
+    uv_timer_stop(&n->build_timer);
+    if (n->build_height != n->last_height + 1) return; /* that height is decided */
+    size_t max = n->cfg->limits.block_events_max;
+    const uint8_t **events = malloc(max * sizeof *events);
+    size_t *lens = malloc(max * sizeof *lens);
+    if (!events || !lens) {
+        free(events);
+        free(lens);
+        WB_ERROR("cons", "out of memory building a block");
+        return;
+    }
+    /* Leave room for the header and the per-event framing. */
+    size_t budget = n->cfg->limits.block_bytes_max;
+    budget = budget > 1024 ? budget - 1024 : budget;
+    size_t count = mempool_take(n->mempool, max, budget - budget / 64, events, lens);
+    struct ledger_block_header h = {
+        .version = WB_BLOCK_VERSION,
+        .height = n->build_height,
+        .proposer = n->self,
+    };
+    memcpy(h.chain_id, n->genesis->chain_id, WB_CHAIN_ID_LEN);
+    memcpy(h.prev_hash, n->last_hash, WB_HASH_LEN);
+    int64_t now = node_now_ms(n);
+    h.time_ms = now > n->last_time_ms ? now : n->last_time_ms + 1;
+    uint8_t *block;
+    size_t block_len;
+    uint8_t hash[WB_HASH_LEN];
+    int rc = ledger_block_build(&h, events, lens, count, &block, &block_len, hash);
+    free(events);
+    free(lens);
+    if (rc) {
+        WB_ERROR("cons", "h=%llu cannot build a block: %s", (unsigned long long)h.height,
+                 wb_strerror(rc));
+        return;
+    }
+    WB_DEBUG("cons", "h=%llu r=%u built block with %zu events", (unsigned long long)h.height,
+             n->build_round, count);
+    struct cons_event ev = {.kind = CONS_EV_BLOCK_READY, .now_ms = now};
+    ev.block_ready.height = n->build_height;
+    ev.block_ready.round = n->build_round;
+    memcpy(ev.block_ready.hash, hash, WB_HASH_LEN);
+    ev.block_ready.block = block;
+    ev.block_ready.block_len = block_len;
+    node_cons_feed(n, &ev);
+    free(block);
+}
+
+void node_cons_on_build_timer(uv_timer_t *t)
+{
+    build_now(t->data);
+}
+
+void node_cons_on_mempool_grew(struct node *n)
+{
+    if (n->build_pending) build_now(n);
+}
+
+static void request_build(struct node *n, const struct cons_build_request *rq)
+{
+    n->build_pending = true;
+    n->build_height = rq->height;
+    n->build_round = rq->round;
+    /* With nothing to propose, wait a little for events rather than filling
+     * the chain with empty blocks; a later round proposes at once. */
+    if (mempool_count(n->mempool) > 0 || rq->round > 0) {
+        build_now(n);
+        return;
+    }
+    uv_timer_start(&n->build_timer, node_cons_on_build_timer, NODE_EMPTY_BLOCK_WAIT_MS, 0);
+}
+
+/* ---- commit --------------------------------------------------------------- */
+
+int node_commit_block(struct node *n, const struct ledger_block *b, const uint8_t *block,
+                      size_t block_len, const uint8_t *cert, size_t cert_len,
+                      const struct ledger_item_state *states, size_t state_count)
+{
+    int rc = store_append(n->store, b, block, block_len, cert, cert_len, states, state_count);
+    if (rc) return rc;
+    n->last_height = b->header.height;
+    memcpy(n->last_hash, b->hash, WB_HASH_LEN);
+    n->last_time_ms = b->header.time_ms;
+    n->last_progress_ms = node_now_ms(n);
+    n->events_committed += b->event_count;
+    for (size_t i = 0; i < b->event_count; i++) {
+        uint8_t id[WB_HASH_LEN];
+        const uint8_t *body;
+        size_t body_len;
+        uint8_t sig[WB_SIG_LEN];
+        if (ledger_signed_event_split(b->events[i], b->lens[i], &body, &body_len, sig) != 0)
+            continue;
+        ledger_sha256(body, body_len, id);
+        node_api_on_committed(n, id, b->header.height, (uint32_t)i);
+    }
+    mempool_on_commit(n->mempool, b, node_api_on_dropped, n);
+    char hex[65];
+    WB_INFO("cons", "h=%llu committed block %.16s with %zu events",
+            (unsigned long long)b->header.height, wb_hex_encode(b->hash, 32, hex, sizeof hex),
+            b->event_count);
+    node_p2p_broadcast_status(n);
+    return WB_OK;
+}
+
+static void apply_decision(struct node *n, const struct cons_decision *d)
+{
+    char hex[65], msg[256];
+    if (d->height <= n->last_height) return; /* block sync got there first */
+    if (d->height != n->last_height + 1) {
+        WB_ERROR("cons", "h=%llu decision for height %llu skips heights",
+                 (unsigned long long)n->last_height, (unsigned long long)d->height);
+        return;
+    }
+    uint8_t *cert;
+    size_t cert_len;
+    if (cons_cert_encode(d, &cert, &cert_len) != 0) {
+        WB_ERROR("cons", "h=%llu cannot encode certificate", (unsigned long long)d->height);
+        return;
+    }
+    struct ledger_block b;
+    if (ledger_block_decode(d->block, d->block_len, &b) != 0) {
+        WB_ERROR("cons", "h=%llu decided block does not decode", (unsigned long long)d->height);
+        free(cert);
+        return;
+    }
+    /* The core decides only blocks this node validated: their resulting
+     * states are cached. Recompute (without the clock check) otherwise. */
+    struct node_vcache *v = vcache_get(n, d->height, d->hash);
+    struct ledger_item_state *states = NULL;
+    size_t count = 0;
+    int rc = WB_OK;
+    if (!v) rc = node_check_block(n, &b, false, &states, &count, msg, sizeof msg);
+    if (rc)
+        WB_ERROR("cons", "h=%llu decided block %.16s fails local checks: %s",
+                 (unsigned long long)d->height, wb_hex_encode(d->hash, 32, hex, sizeof hex),
+                 msg);
+    else
+        rc = node_commit_block(n, &b, d->block, d->block_len, cert, cert_len,
+                               v ? v->states : states, v ? v->state_count : count);
+    if (rc == 0) drop_old_timers(n, n->last_height + 1);
+    else WB_ERROR("cons", "h=%llu cannot append decided block: %s",
+                  (unsigned long long)d->height, wb_strerror(rc));
+    free(states);
+    ledger_block_free(&b);
+    free(cert);
+}
+
+/* ---- acting on an update ---------------------------------------------------- */
+
+static bool persist(struct node *n, const struct cons_safety *s)
+{
+    uint8_t buf[CONS_SAFETY_MAX];
+    size_t len;
+    int rc = cons_safety_encode(s, buf, sizeof buf, &len);
+    if (rc == 0) rc = store_safety_put(n->store, buf, len);
+    if (rc) {
+        WB_ERROR("cons", "h=%llu cannot persist the safety record: %s; sending nothing",
+                 (unsigned long long)s->height, wb_strerror(rc));
+        return false;
+    }
+    return true;
+}
+
+static void keep_evidence(struct node *n, const struct cons_evidence *e)
+{
+    uint8_t *buf;
+    size_t len;
+    if (cons_evidence_encode(e, &buf, &len) != 0) return;
+    if (store_evidence_put(n->store, e->a.height, e->a.round, e->a.type, e->a.validator, buf,
+                           len) == 0)
+        n->evidence_count++;
+    WB_WARN("cons", "h=%llu r=%u validator %u equivocated (type %u); evidence kept",
+            (unsigned long long)e->a.height, e->a.round, e->a.validator, e->a.type);
+    free(buf);
+}
+
+/* Results of validation requests, gathered before the core is stepped again. */
+struct pending_result {
+    uint64_t height;
+    uint8_t hash[WB_HASH_LEN];
+    enum cons_validity result;
+};
+
+static void apply_update(struct node *n, const struct cons_update *up)
+{
+    if (up->persist && !persist(n, up->persist)) {
+        /* Cannot sign safely any more: stop the node rather than risk it. */
+        n->cons_ready = false;
+        return;
+    }
+    for (size_t i = 0; i < up->msg_count; i++) node_p2p_broadcast_msg(n, &up->msgs[i]);
+    for (size_t i = 0; i < up->timer_count; i++) arm_timer(n, &up->timers[i]);
+    if (up->decision) apply_decision(n, up->decision);
+    for (size_t i = 0; i < up->evidence_count; i++) keep_evidence(n, &up->evidence[i]);
+    n->sync_hint = up->sync_from;
+
+    size_t nv = up->validate_count;
+    struct pending_result *res = nv ? calloc(nv, sizeof *res) : NULL;
+    if (nv && !res) {
+        WB_ERROR("cons", "out of memory validating blocks");
+        nv = 0;
+    }
+    for (size_t i = 0; i < nv; i++) {
+        res[i].height = up->validate[i].height;
+        memcpy(res[i].hash, up->validate[i].hash, WB_HASH_LEN);
+        res[i].result = validate(n, &up->validate[i]);
+    }
+    bool build = up->build != NULL;
+    struct cons_build_request brq = {0};
+    if (build) brq = *up->build;
+    /* The update's pointers die with the next step: everything is copied. */
+    for (size_t i = 0; i < nv; i++) {
+        struct cons_event ev = {.kind = CONS_EV_BLOCK_VALIDATED, .now_ms = node_now_ms(n)};
+        ev.validated.height = res[i].height;
+        memcpy(ev.validated.hash, res[i].hash, WB_HASH_LEN);
+        ev.validated.result = res[i].result;
+        node_cons_feed(n, &ev);
+    }
+    free(res);
+    if (build) request_build(n, &brq);
+}
+
+static void run_queue(struct node *n)
+{
+    if (n->q_running) return;
+    n->q_running = true;
+    while (n->q_head && n->cons_ready && !n->stopping) {
+        struct node_cev *q = n->q_head;
+        n->q_head = q->next;
+        if (!n->q_head) n->q_tail = NULL;
+        struct cons_update up;
+        int rc = cons_step(&n->cons, &q->ev, &up);
+        if (rc == 0) apply_update(n, &up);
+        else WB_ERROR("cons", "step refused input kind %d: %s", q->ev.kind, wb_strerror(rc));
+        free(q->block);
+        free(q);
+    }
+    n->q_running = false;
+}
+
+/* ---- start and stop --------------------------------------------------------- */
+
+int node_cons_start(struct node *n)
+{
+    const struct node_timeouts *t = &n->cfg->timeouts;
+    struct cons_config cc = {
+        .validator_count = n->genesis->validator_count,
+        .self = n->self,
+        .timeout_propose_ms = t->propose_ms,
+        .timeout_propose_delta_ms = t->propose_delta_ms,
+        .timeout_prevote_ms = t->prevote_ms,
+        .timeout_prevote_delta_ms = t->prevote_delta_ms,
+        .timeout_precommit_ms = t->precommit_ms,
+        .timeout_precommit_delta_ms = t->precommit_delta_ms,
+        .block_bytes_max = n->cfg->limits.block_bytes_max,
+        .sync_hint_interval_ms = 500,
+    };
+    uint8_t (*keys)[WB_PUBKEY_LEN] = calloc(n->genesis->validator_count, WB_PUBKEY_LEN);
+    if (!keys) return WB_ERR_NOMEM;
+    for (size_t i = 0; i < n->genesis->validator_count; i++)
+        memcpy(keys[i], n->genesis->validators[i].key, WB_PUBKEY_LEN);
+    cc.validator_keys = (const uint8_t(*)[WB_PUBKEY_LEN])keys;
+    memcpy(cc.chain_id, n->genesis->chain_id, WB_CHAIN_ID_LEN);
+    memcpy(cc.secret_key, n->sk, WB_SECKEY_LEN);
+
+    struct cons_safety rec, *restored = NULL;
+    uint8_t *buf;
+    size_t len;
+    int rc = store_safety_get(n->store, &buf, &len);
+    if (rc == 0) {
+        rc = cons_safety_decode(buf, len, &rec);
+        free(buf);
+        if (rc) {
+            WB_ERROR("cons", "stored safety record does not decode; refusing to start");
+            free(keys);
+            return rc;
+        }
+        restored = &rec;
+    } else if (rc != WB_ERR_NOT_FOUND) {
+        free(keys);
+        return rc;
+    }
+    rc = cons_init(&n->cons, &cc, n->last_height + 1, restored);
+    free(keys);
+    memset(cc.secret_key, 0, sizeof cc.secret_key);
+    if (rc) return rc;
+    n->cons_ready = true;
+    struct cons_event ev = {.kind = CONS_EV_START, .now_ms = node_now_ms(n)};
+    node_cons_feed(n, &ev);
+    return WB_OK;
+}
+
+void node_cons_stop(struct node *n)
+{
+    while (n->q_head) {
+        struct node_cev *q = n->q_head;
+        n->q_head = q->next;
+        free(q->block);
+        free(q);
+    }
+    n->q_tail = NULL;
+    while (n->timers) {
+        uv_timer_stop(&n->timers->handle);
+        timer_remove(n, n->timers);
+    }
+}

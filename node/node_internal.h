@@ -1,0 +1,176 @@
+/* The daemon's state, shared by the node_*.c files (not a public API). */
+#ifndef NODE_NODE_INTERNAL_H
+#define NODE_NODE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "consensus/cons.h"
+#include "ledger/genesis.h"
+#include "node/config.h"
+#include "node/idmap.h"
+#include "node/mempool.h"
+#include "node/net.h"
+#include "storage/store.h"
+
+#define NODE_PEERS_LINKS_MAX 64
+#define NODE_VCACHE 4                 /* validated blocks whose states are kept */
+#define NODE_TICK_MS 250              /* housekeeping period */
+#define NODE_RESEND_AFTER_MS 2000     /* re-send own messages while stuck this long */
+#define NODE_STATUS_EVERY_MS 1000     /* status broadcast period */
+#define NODE_SYNC_TIMEOUT_MS 5000     /* an unanswered block request is retried */
+#define NODE_SYNC_BATCH 64            /* blocks asked for per request */
+#define NODE_SYNC_REPLY_BYTES (8u << 20)
+#define NODE_GOSSIP_FLUSH_MS 2        /* events wait at most this long to be gossiped */
+#define NODE_GOSSIP_BATCH_EVENTS 512
+#define NODE_EMPTY_BLOCK_WAIT_MS 1000 /* a proposer with an empty mempool waits this long */
+#define NODE_WAITERS_MAX 200000       /* clients waiting for their events to commit */
+
+/* One queued input of the consensus core (the driver feeds the core from a
+ * FIFO so that an update is fully acted on before the next step). */
+struct node_cev {
+    struct node_cev *next;
+    struct cons_event ev;
+    uint8_t *block;                   /* owned copy of the event's block bytes */
+};
+
+/* A timer the core asked for. */
+struct node_timer {
+    uv_timer_t handle;
+    struct node *node;
+    struct node_timer *prev, *next;
+    uint64_t height;
+    uint32_t round;
+    uint8_t step;
+};
+
+struct node_vcache {
+    bool used;
+    uint64_t height;
+    uint8_t hash[WB_HASH_LEN];
+    struct ledger_item_state *states;
+    size_t state_count;
+};
+
+/* A connected validator. */
+struct node_peer {
+    struct net_link *link;
+    uint32_t validator;
+    uint64_t height;                  /* its last committed height, from PeerStatus */
+};
+
+/* A connected client of the API. */
+struct node_client {
+    struct net_link *link;
+    uint64_t conn_id;
+};
+
+/* A client waiting for an event to commit. Several may wait on one event. */
+struct node_waiter {
+    struct node_waiter *next;         /* next waiter on the same event */
+    struct node_waiter *all_prev, *all_next; /* every waiter, for shutdown */
+    uint64_t conn_id;
+    uint64_t req_id;
+};
+
+struct node {
+    uv_loop_t *loop;
+    const struct node_config *cfg;
+    struct ledger_genesis *genesis;
+    uint32_t self;
+    uint8_t pk[WB_PUBKEY_LEN];
+    uint8_t sk[WB_SECKEY_LEN];
+
+    struct store *store;
+    struct mempool *mempool;
+    struct cons cons;
+    bool cons_ready;
+    struct net *p2p;
+    struct net *api;
+
+    uv_signal_t sigint, sigterm;
+    uv_timer_t tick, gossip_timer, build_timer;
+    bool stopping;
+    int handles_open;
+
+    /* committed chain */
+    uint64_t last_height;
+    uint8_t last_hash[WB_HASH_LEN];
+    int64_t last_time_ms;
+    int64_t last_progress_ms;         /* when last_height last changed */
+    int64_t last_resend_ms;
+    int64_t last_status_ms;
+    uint64_t events_committed;        /* since start-up, for status */
+    uint64_t evidence_count;
+
+    /* consensus driver */
+    struct node_cev *q_head, *q_tail;
+    bool q_running;
+    struct node_timer *timers;
+    bool build_pending;
+    uint64_t build_height;
+    uint32_t build_round;
+    struct node_vcache vcache[NODE_VCACHE];
+    size_t vcache_next;
+
+    /* gossip: events admitted from clients, not yet sent to peers */
+    uint8_t **gossip;
+    size_t *gossip_lens;
+    size_t gossip_count;
+
+    /* peers and block sync */
+    struct node_peer peers[NODE_PEERS_LINKS_MAX];
+    size_t peer_count;
+    bool sync_inflight;
+    uint64_t sync_from;
+    int64_t sync_deadline_ms;
+    uint64_t sync_hint;               /* the core's latest sync_from hint */
+
+    /* client API */
+    struct node_client *clients;
+    size_t client_count;
+    uint64_t next_conn_id;
+    struct idmap *waiters;            /* event id -> struct node_waiter list */
+    struct node_waiter *all_waiters;
+    size_t waiter_count;
+};
+
+/* node.c */
+int64_t node_now_ms(const struct node *n);
+
+/* node_cons.c: the consensus driver */
+int node_cons_start(struct node *n);
+void node_cons_feed(struct node *n, const struct cons_event *ev);
+void node_cons_on_mempool_grew(struct node *n);
+void node_cons_stop(struct node *n);
+void node_cons_on_build_timer(uv_timer_t *t);
+/* Appends a block + cert (from consensus or from sync) and does everything a
+ * commit implies: mempool, waiters, status. block is decoded in *b. */
+int node_commit_block(struct node *n, const struct ledger_block *b, const uint8_t *block,
+                      size_t block_len, const uint8_t *cert, size_t cert_len,
+                      const struct ledger_item_state *states, size_t state_count);
+/* Validates a block for height last+1; fills states (caller frees) when asked. */
+int node_check_block(struct node *n, const struct ledger_block *b, bool check_time,
+                     struct ledger_item_state **states, size_t *state_count, char *msg,
+                     size_t msg_len);
+
+/* node_p2p.c: validator links, gossip, block sync */
+int node_p2p_start(struct node *n);
+void node_p2p_broadcast_msg(struct node *n, const struct cons_msg *m);
+void node_p2p_send_own(struct node *n, struct net_link *only);
+void node_p2p_broadcast_status(struct node *n);
+void node_p2p_gossip_add(struct node *n, const uint8_t *ev, size_t len);
+void node_p2p_gossip_flush(struct node *n);
+void node_p2p_on_gossip_timer(uv_timer_t *t);
+void node_p2p_sync_check(struct node *n);
+
+/* node_api.c: the client API */
+int node_api_start(struct node *n);
+void node_api_on_committed(struct node *n, const uint8_t id[WB_HASH_LEN], uint64_t height,
+                           uint32_t index);
+void node_api_on_dropped(void *ctx, const uint8_t id[WB_HASH_LEN], int err,
+                         const char *reason);
+void node_api_free(struct node *n);
+
+#endif

@@ -1,0 +1,167 @@
+/* The node's LMDB store (DESIGN.md section 5): blocks, certificates, the
+ * event/item indices, item states, the consensus safety record, evidence. */
+#ifndef STORAGE_STORE_H
+#define STORAGE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ledger/block.h"
+#include "ledger/types.h"
+
+/* Defaults and limits. */
+#define STORE_MAP_SIZE_DEFAULT ((size_t)64 << 20)       /* 64 MiB initial map */
+#define STORE_MAP_SIZE_MAX_DEFAULT ((size_t)1 << 40)    /* grow up to 1 TiB */
+#define STORE_SAFETY_MAX 4096                           /* safety record bytes */
+#define STORE_EVIDENCE_MAX 4096                         /* one evidence record bytes */
+#define STORE_CERT_MAX (1u << 20)                       /* certificate bytes */
+#define STORE_HISTORY_MAX 1000000u                      /* events of one item returned */
+
+/* Layout on disk (for readers of the data dir; callers never need it):
+ *   blocks       height u64 BE            -> Block bytes
+ *   certs        height u64 BE            -> CommitCert bytes
+ *   block_index  block hash (32)          -> height u64 BE
+ *   events       event id (32)            -> height u64 BE || index u32 BE
+ *   items        item id bytes            -> ItemState bytes
+ *   item_events  item id || seq u32 BE    -> event id (32); seq = 0-based event number
+ *   evidence     h u64 BE || r u32 BE || type u8 || validator u32 BE -> Evidence bytes
+ *   meta         "genesis"                -> genesis hash (32)
+ *                "last"                   -> height u64 BE || hash (32) || time i64 BE
+ *                "safety"                 -> the consensus safety record bytes */
+
+struct store;
+
+struct store_options {
+    size_t map_size_initial;    /* bytes; 0 = STORE_MAP_SIZE_DEFAULT */
+    size_t map_size_max;        /* the map never grows beyond; 0 = STORE_MAP_SIZE_MAX_DEFAULT */
+    bool no_sync;               /* false (default): every commit is fsync'd. true: commits
+                                 * are not synced (tests, benchmarks); a crash may lose the
+                                 * latest commits but never tears one. The safety record is
+                                 * synced regardless. */
+};
+
+/* Fills *opt with the defaults (equivalent to passing NULL to store_open). */
+void store_options_init(struct store_options *opt);
+
+/* Opens (creating it and missing parents, mode 0700, if needed) the store in
+ * directory `dir`: the LMDB environment with its named databases (files
+ * data.mdb and lock.mdb). Takes an exclusive flock on `dir`/waybill.lock for
+ * the life of the store, so two nodes never share one data dir. Clears reader slots left by dead processes.
+ * opt may be NULL (defaults). On success *out is the store (close with
+ * store_close).
+ * Returns 0, WB_ERR_INVALID (bad argument), WB_ERR_IO (cannot create or lock
+ * the directory), WB_ERR_BUSY (another process or store holds the directory),
+ * WB_ERR_STORE (LMDB failure, logged) or WB_ERR_NOMEM. */
+int store_open(const char *dir, const struct store_options *opt, struct store **out);
+
+/* Closes the environment and releases the directory lock. NULL is a no-op.
+ * No other call on this store may be in progress. */
+void store_close(struct store *s);
+
+/* Binds the store to a chain: the first call records genesis_hash; later calls
+ * (also after reopening) with the same hash return 0 and a different hash is
+ * refused with WB_ERR_CONFIG (the hashes are logged), so a data dir is never
+ * reused for another chain. Returns 0, WB_ERR_CONFIG or WB_ERR_STORE. */
+int store_bind_genesis(struct store *s, const uint8_t genesis_hash[WB_HASH_LEN]);
+
+/* The last appended block: height, hash and header time. An empty store gives
+ * 0 with *height = 0, hash zeroed and *time_ms = 0. hash and time_ms may be
+ * NULL. Returns 0 or WB_ERR_STORE. */
+int store_last(struct store *s, uint64_t *height, uint8_t hash[WB_HASH_LEN], int64_t *time_ms);
+
+/* Appends a decided block in one durable write transaction: the block bytes,
+ * its certificate bytes, block_index, the events and item_events indices, the
+ * item states and the last height/hash/time. Either all of it is on disk
+ * afterwards or none of it. A full map is grown and the transaction retried
+ * (up to map_size_max); the caller never sees MDB_MAP_FULL.
+ *   b            the decoded block (ledger_block_decode of `block`), checked by
+ *                ledger_block_check against the state before it;
+ *   block        its bytes (block_len), stored as given;
+ *   cert         its encoded CommitCert (cert_len <= STORE_CERT_MAX); it must
+ *                decode and name b's height and hash (signatures are the
+ *                caller's business: ledger_cert_verify);
+ *   states       the item states after the block, exactly as ledger_block_check
+ *                returned them (one per item the block touches), stored as given.
+ * Refused with WB_ERR_INVALID, leaving the store unchanged, when the height is
+ * not last + 1, prev_hash is not the last hash, an event does not open, an
+ * event id is already stored, the certificate does not match, or the states do
+ * not agree with the block and the stored states (count, head, heights).
+ * Returns 0, WB_ERR_INVALID, WB_ERR_TOO_LARGE (map_size_max reached),
+ * WB_ERR_NOMEM or WB_ERR_STORE. */
+int store_append(struct store *s, const struct ledger_block *b, const uint8_t *block,
+                 size_t block_len, const uint8_t *cert, size_t cert_len,
+                 const struct ledger_item_state *states, size_t n_states);
+
+/* ---- reads: each runs in its own read transaction (a consistent snapshot),
+ * never blocks the writer, and copies its result out. Buffers returned in
+ * *out are malloc'd and owned by the caller (free()). Every read returns 0,
+ * WB_ERR_NOT_FOUND, WB_ERR_NOMEM or WB_ERR_STORE (corrupt or LMDB failure). */
+
+/* Block bytes at `height` (1..last). */
+int store_get_block(struct store *s, uint64_t height, uint8_t **out, size_t *len);
+
+/* CommitCert bytes of the block at `height`. */
+int store_get_cert(struct store *s, uint64_t height, uint8_t **out, size_t *len);
+
+/* Height of the block whose hash is `hash`. */
+int store_height_of_hash(struct store *s, const uint8_t hash[WB_HASH_LEN], uint64_t *height);
+
+/* Where event `id` sits: block height and index in the block. */
+int store_event_location(struct store *s, const uint8_t id[WB_HASH_LEN], uint64_t *height,
+                         uint32_t *index);
+
+/* SignedEvent bytes of event `id` (*out, *len) and where it sits. height and
+ * index may be NULL. */
+int store_get_event(struct store *s, const uint8_t id[WB_HASH_LEN], uint8_t **out,
+                    size_t *len, uint64_t *height, uint32_t *index);
+
+/* The committed state of `item`; WB_ERR_NOT_FOUND if no block touched it
+ * (*st untouched then). */
+int store_item_state(struct store *s, const char *item, struct ledger_item_state *st);
+
+/* store_item_state shaped as ledger_state_lookup_fn (ledger/validate.h), to
+ * pass to ledger_block_check with ctx = the struct store. */
+int store_state_lookup(void *store, const char *item, struct ledger_item_state *st);
+
+/* One event of an item's history. */
+struct store_event_ref {
+    uint8_t id[WB_HASH_LEN];
+    uint64_t height;
+    uint32_t index;
+};
+
+/* The events of `item`, commission first, head last: *out is a malloc'd array
+ * of *n refs (caller frees). WB_ERR_NOT_FOUND if the item was never seen,
+ * WB_ERR_TOO_LARGE if it has more than STORE_HISTORY_MAX events. */
+int store_item_history(struct store *s, const char *item, struct store_event_ref **out,
+                       size_t *n);
+
+/* ---- consensus safety record: opaque bytes (an encoded SafetyRecord). */
+
+/* Replaces the record (1..STORE_SAFETY_MAX bytes) in its own write
+ * transaction, synced to disk before returning (also with no_sync).
+ * Returns 0, WB_ERR_INVALID, WB_ERR_TOO_LARGE or WB_ERR_STORE. */
+int store_safety_put(struct store *s, const uint8_t *rec, size_t len);
+
+/* The record last put (*out malloc'd, caller frees); WB_ERR_NOT_FOUND if none. */
+int store_safety_get(struct store *s, uint8_t **out, size_t *len);
+
+/* ---- evidence of equivocation. */
+
+/* Keeps `ev` (an encoded Evidence, 1..STORE_EVIDENCE_MAX bytes) under
+ * (height, round, type, validator) in its own durable write transaction.
+ * Evidence already kept under that key is left as it is (0 is returned; the
+ * count does not change). Returns 0, WB_ERR_INVALID, WB_ERR_TOO_LARGE or
+ * WB_ERR_STORE. */
+int store_evidence_put(struct store *s, uint64_t height, uint32_t round, uint8_t type,
+                       uint32_t validator, const uint8_t *ev, size_t len);
+
+/* Number of evidence records kept. Returns 0 or WB_ERR_STORE. */
+int store_evidence_count(struct store *s, uint64_t *n);
+
+/* Thread use: one struct store may be shared by threads. Reads run
+ * concurrently with each other and with the (single) writer; growing the map
+ * waits briefly for reads in progress. */
+
+#endif

@@ -1,0 +1,308 @@
+/* Appending a decided block: everything the block changes, in one write
+ * transaction, after checking the block, certificate and states agree. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/bytes.h"
+#include "common/hex.h"
+#include "common/log.h"
+#include "common/wb_error.h"
+#include "ledger/event.h"
+#include "ledger/rules.h"
+#include "proto/waybill.pb-c.h"
+#include "storage/store_internal.h"
+
+#define STORE_ITEM_STATE_BUF 1024
+
+/* One event of the block: its id and the index of its item's state. */
+struct append_event {
+    uint8_t id[WB_HASH_LEN];
+    uint32_t state;
+};
+
+/* states[] sorted by item id, to find an event's state. */
+struct append_item {
+    const char *item;
+    uint32_t state;
+};
+
+/* Per entry of states[]. */
+struct append_state {
+    uint32_t in_block;          /* events of this item in the block */
+    uint32_t last_event;        /* block index of the item's last event */
+    uint32_t next_seq;          /* during the write: seq of the item's next event */
+};
+
+struct append_ctx {
+    const struct ledger_block *b;
+    const uint8_t *block;
+    size_t block_len;
+    const uint8_t *cert;
+    size_t cert_len;
+    const struct ledger_item_state *states;
+    size_t n_states;
+    struct append_event *events;
+    struct append_item *index;
+    struct append_state *per_state;
+};
+
+static int append_item_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct append_item *)a)->item, ((const struct append_item *)b)->item);
+}
+
+static int append_refuse(const struct ledger_block *b, const char *why)
+{
+    WB_WARN("store", "h=%llu append refused: %s", (unsigned long long)b->header.height, why);
+    return WB_ERR_INVALID;
+}
+
+/* The certificate must decode and name this block. */
+static int append_check_cert(const struct append_ctx *c)
+{
+    Waybill__CommitCert *cert = waybill__commit_cert__unpack(NULL, c->cert_len, c->cert);
+    if (!cert) return append_refuse(c->b, "certificate does not decode");
+    int rc = WB_OK;
+    if (cert->height != c->b->header.height)
+        rc = append_refuse(c->b, "certificate is for another height");
+    else if (cert->block_hash.len != WB_HASH_LEN ||
+             memcmp(cert->block_hash.data, c->b->hash, WB_HASH_LEN) != 0)
+        rc = append_refuse(c->b, "certificate is for another block hash");
+    waybill__commit_cert__free_unpacked(cert, NULL);
+    return rc;
+}
+
+/* Everything that can be checked without the stored state: decodes every
+ * event, matches it to its state and checks each state against the block. */
+static int append_prepare(struct append_ctx *c)
+{
+    const struct ledger_block *b = c->b;
+    uint8_t hash[WB_HASH_LEN];
+    ledger_sha256(b->header_bytes, b->header_len, hash);
+    if (memcmp(hash, b->hash, WB_HASH_LEN) != 0)
+        return append_refuse(b, "block hash is not the hash of its header");
+    if (b->event_count != b->header.event_count)
+        return append_refuse(b, "event count differs from the header");
+    int rc = append_check_cert(c);
+    if (rc) return rc;
+
+    for (size_t j = 0; j < c->n_states; j++) {
+        c->index[j].item = c->states[j].item;
+        c->index[j].state = (uint32_t)j;
+    }
+    qsort(c->index, c->n_states, sizeof c->index[0], append_item_cmp);
+    for (size_t j = 1; j < c->n_states; j++)
+        if (strcmp(c->index[j - 1].item, c->index[j].item) == 0)
+            return append_refuse(b, "two states for one item");
+
+    struct ledger_event *ev = malloc(sizeof *ev);
+    if (!ev) return WB_ERR_NOMEM;
+    char msg[256], why[384];
+    for (size_t i = 0; i < b->event_count; i++) {
+        rc = ledger_signed_event_open(b->header.chain_id, b->events[i], b->lens[i], false, ev,
+                                      msg, sizeof msg);
+        if (rc) {
+            snprintf(why, sizeof why, "event %zu does not open: %s", i, msg);
+            rc = append_refuse(b, why);
+            break;
+        }
+        struct append_item key = {.item = ev->item};
+        const struct append_item *found =
+            bsearch(&key, c->index, c->n_states, sizeof c->index[0], append_item_cmp);
+        if (!found) {
+            snprintf(why, sizeof why, "event %zu: no state given for item %s", i, ev->item);
+            rc = append_refuse(b, why);
+            break;
+        }
+        memcpy(c->events[i].id, ev->id, WB_HASH_LEN);
+        c->events[i].state = found->state;
+        c->per_state[found->state].in_block++;
+        c->per_state[found->state].last_event = (uint32_t)i;
+    }
+    free(ev);
+    if (rc) return rc;
+
+    for (size_t j = 0; j < c->n_states; j++) {
+        const struct ledger_item_state *st = &c->states[j];
+        const struct append_state *ps = &c->per_state[j];
+        const char *bad = NULL;
+        if (ps->in_block == 0) bad = "no event of the block touches it";
+        else if (st->count < ps->in_block) bad = "count below the block's events";
+        else if (st->last_height != b->header.height) bad = "last height is not this block";
+        else if (memcmp(st->head, c->events[ps->last_event].id, WB_HASH_LEN) != 0)
+            bad = "head is not the item's last event in the block";
+        if (bad) {
+            snprintf(why, sizeof why, "state of item %s: %s", st->item, bad);
+            return append_refuse(b, why);
+        }
+    }
+    return WB_OK;
+}
+
+/* Checks each state against the item's stored state and sets next_seq. */
+static int append_check_prior(struct store *s, MDB_txn *txn, struct append_ctx *c)
+{
+    const uint64_t height = c->b->header.height;
+    char why[384];
+    for (size_t j = 0; j < c->n_states; j++) {
+        const struct ledger_item_state *st = &c->states[j];
+        struct append_state *ps = &c->per_state[j];
+        MDB_val v;
+        int rc = store__get(txn, s->dbi[STORE__DB_ITEMS], st->item, strlen(st->item), &v,
+                            "read item state");
+        uint32_t prior_count = 0;
+        uint64_t first_height = height;
+        if (rc == WB_OK) {
+            struct ledger_item_state prior;
+            if (ledger_item_state_decode(v.mv_data, v.mv_size, &prior) != WB_OK) {
+                WB_ERROR("store", "stored state of item %s does not decode", st->item);
+                return WB_ERR_STORE;
+            }
+            prior_count = prior.count;
+            first_height = prior.first_height;
+        } else if (rc != WB_ERR_NOT_FOUND) {
+            return rc;
+        }
+        const char *bad = NULL;
+        if (st->count - ps->in_block != prior_count)
+            bad = "count does not follow the stored count";
+        else if (st->first_height != first_height)
+            bad = "first height differs from the stored one";
+        if (bad) {
+            snprintf(why, sizeof why, "state of item %s: %s", st->item, bad);
+            return append_refuse(c->b, why);
+        }
+        ps->next_seq = prior_count;
+    }
+    return WB_OK;
+}
+
+/* A refusal inside the transaction comes back as WB_ERR_EXISTS from a put
+ * with MDB_NOOVERWRITE/MDB_APPEND: `refusal` says what it means here. */
+static int append_put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t key_len,
+                      const void *val, size_t val_len, unsigned flags, const char *what,
+                      int refusal)
+{
+    int rc = store__put(txn, dbi, key, key_len, val, val_len, flags, what);
+    if (rc == WB_ERR_EXISTS) {
+        if (refusal == WB_ERR_STORE) WB_ERROR("store", "%s: key already present", what);
+        return refusal;
+    }
+    return rc;
+}
+
+static int append_body(struct store *s, MDB_txn *txn, void *ctx)
+{
+    struct append_ctx *c = ctx;
+    const struct ledger_block *b = c->b;
+    const uint64_t height = b->header.height;
+
+    uint64_t last;
+    uint8_t last_hash[WB_HASH_LEN];
+    int rc = store__last_txn(s, txn, &last, last_hash, NULL);
+    if (rc) return rc;
+    if (height != last + 1) {
+        char why[96];
+        snprintf(why, sizeof why, "height is not %llu", (unsigned long long)(last + 1));
+        return append_refuse(b, why);
+    }
+    if (memcmp(b->header.prev_hash, last_hash, WB_HASH_LEN) != 0)
+        return append_refuse(b, "prev hash is not the hash of the last block");
+    rc = append_check_prior(s, txn, c);
+    if (rc) return rc;
+
+    uint8_t hkey[8];
+    wb_put_u64be(hkey, height);
+    /* Keys above the last height would mean the meta record is behind: corrupt. */
+    rc = append_put(txn, s->dbi[STORE__DB_BLOCKS], hkey, 8, c->block, c->block_len,
+                    MDB_APPEND, "put block", WB_ERR_STORE);
+    if (rc) return rc;
+    rc = append_put(txn, s->dbi[STORE__DB_CERTS], hkey, 8, c->cert, c->cert_len, MDB_APPEND,
+                    "put cert", WB_ERR_STORE);
+    if (rc) return rc;
+    rc = append_put(txn, s->dbi[STORE__DB_BLOCK_INDEX], b->hash, WB_HASH_LEN, hkey, 8,
+                    MDB_NOOVERWRITE, "put block index", WB_ERR_STORE);
+    if (rc) return rc;
+
+    for (size_t i = 0; i < b->event_count; i++) {
+        const struct append_event *e = &c->events[i];
+        uint8_t loc[STORE__LOC_LEN];
+        wb_put_u64be(loc, height);
+        wb_put_u32be(loc + 8, (uint32_t)i);
+        rc = append_put(txn, s->dbi[STORE__DB_EVENTS], e->id, WB_HASH_LEN, loc, sizeof loc,
+                        MDB_NOOVERWRITE, "put event", WB_ERR_INVALID);
+        if (rc == WB_ERR_INVALID) {
+            char why[160], hex[2 * WB_HASH_LEN + 1];
+            snprintf(why, sizeof why, "event %zu (%s) is already stored", i,
+                     wb_hex_encode(e->id, WB_HASH_LEN, hex, sizeof hex));
+            return append_refuse(b, why);
+        }
+        if (rc) return rc;
+        const struct ledger_item_state *st = &c->states[e->state];
+        size_t item_len = strlen(st->item);
+        uint8_t key[STORE__ITEM_KEY_MAX];
+        memcpy(key, st->item, item_len);
+        wb_put_u32be(key + item_len, c->per_state[e->state].next_seq++);
+        rc = append_put(txn, s->dbi[STORE__DB_ITEM_EVENTS], key, item_len + 4, e->id,
+                        WB_HASH_LEN, MDB_NOOVERWRITE, "put item event", WB_ERR_STORE);
+        if (rc) return rc;
+    }
+
+    for (size_t j = 0; j < c->n_states; j++) {
+        uint8_t buf[STORE_ITEM_STATE_BUF];
+        size_t len;
+        rc = ledger_item_state_encode(&c->states[j], buf, sizeof buf, &len);
+        if (rc) return append_refuse(b, "an item state does not encode");
+        rc = store__put(txn, s->dbi[STORE__DB_ITEMS], c->states[j].item,
+                        strlen(c->states[j].item), buf, len, 0, "put item state");
+        if (rc) return rc;
+    }
+
+    uint8_t lastv[STORE__LAST_LEN];
+    wb_put_u64be(lastv, height);
+    memcpy(lastv + 8, b->hash, WB_HASH_LEN);
+    wb_put_u64be(lastv + 8 + WB_HASH_LEN, (uint64_t)b->header.time_ms);
+    return store__put(txn, s->dbi[STORE__DB_META], STORE__META_LAST, strlen(STORE__META_LAST),
+                      lastv, sizeof lastv, 0, "put last");
+}
+
+int store_append(struct store *s, const struct ledger_block *b, const uint8_t *block,
+                 size_t block_len, const uint8_t *cert, size_t cert_len,
+                 const struct ledger_item_state *states, size_t n_states)
+{
+    if (!s || !b || !block || block_len == 0 || !cert || cert_len == 0) return WB_ERR_INVALID;
+    if (n_states && !states) return WB_ERR_INVALID;
+    if (cert_len > STORE_CERT_MAX) return WB_ERR_TOO_LARGE;
+    if (b->event_count > UINT32_MAX || n_states > b->event_count)
+        return append_refuse(b, "more states than events");
+
+    struct append_ctx c = {.b = b,
+                           .block = block,
+                           .block_len = block_len,
+                           .cert = cert,
+                           .cert_len = cert_len,
+                           .states = states,
+                           .n_states = n_states};
+    int rc = WB_ERR_NOMEM;
+    c.events = calloc(b->event_count ? b->event_count : 1, sizeof c.events[0]);
+    if (!c.events) goto out;
+    c.index = calloc(n_states ? n_states : 1, sizeof c.index[0]);
+    if (!c.index) goto free_events;
+    c.per_state = calloc(n_states ? n_states : 1, sizeof c.per_state[0]);
+    if (!c.per_state) goto free_index;
+
+    rc = append_prepare(&c);
+    if (rc == WB_OK) rc = store__write(s, append_body, &c, false, "append block");
+    if (rc == WB_OK)
+        WB_DEBUG("store", "h=%llu appended, %zu events, %zu items",
+                 (unsigned long long)b->header.height, b->event_count, n_states);
+
+    free(c.per_state);
+free_index:
+    free(c.index);
+free_events:
+    free(c.events);
+out:
+    return rc;
+}

@@ -1,0 +1,99 @@
+/* Internals shared by the storage/ files: the store struct, LMDB error
+ * conversion, read and write transaction helpers (map growth lives here). */
+#ifndef STORAGE_STORE_INTERNAL_H
+#define STORAGE_STORE_INTERNAL_H
+
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/waybill.pb-c.h"
+#include "storage/store.h"
+
+enum store__db {
+    STORE__DB_BLOCKS = 0,
+    STORE__DB_CERTS,
+    STORE__DB_BLOCK_INDEX,
+    STORE__DB_EVENTS,
+    STORE__DB_ITEMS,
+    STORE__DB_ITEM_EVENTS,
+    STORE__DB_EVIDENCE,
+    STORE__DB_META,
+    STORE__DB_COUNT
+};
+
+/* events value: height u64 BE || index u32 BE. */
+#define STORE__LOC_LEN 12
+/* meta "last" value: height u64 BE || hash || time i64 BE. */
+#define STORE__LAST_LEN (8 + WB_HASH_LEN + 8)
+/* item_events key: item id || seq u32 BE. */
+#define STORE__ITEM_KEY_MAX (WB_ITEM_MAX + 4)
+/* evidence key: height u64 BE || round u32 BE || type u8 || validator u32 BE. */
+#define STORE__EVIDENCE_KEY_LEN 17
+
+#define STORE__META_GENESIS "genesis"
+#define STORE__META_LAST "last"
+#define STORE__META_SAFETY "safety"
+
+/* A write body returns this (never a wb_err) when LMDB said MDB_MAP_FULL: the
+ * transaction is aborted, the map grown and the body run again. */
+#define STORE__RETRY_MAP_FULL 1
+
+struct store {
+    MDB_env *env;
+    MDB_dbi dbi[STORE__DB_COUNT];
+    /* Shared by every transaction, exclusive while the map is resized:
+     * LMDB allows mdb_env_set_mapsize only with no transaction active. */
+    pthread_rwlock_t resize_lock;
+    size_t map_size;            /* current map size; changed under resize_lock (write) */
+    size_t map_size_max;
+    bool no_sync;
+    int lock_fd;                /* flock'd lock file of the data dir */
+};
+
+/* Converts an LMDB (or errno) return code to a wb_err and logs it with `what`
+ * (MDB_NOTFOUND is converted silently to WB_ERR_NOT_FOUND). */
+int store__err(int mdb_rc, const char *what);
+
+/* mdb_put that maps MDB_MAP_FULL to STORE__RETRY_MAP_FULL, MDB_KEYEXIST to
+ * WB_ERR_EXISTS and the rest through store__err. */
+int store__put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t key_len, const void *val,
+               size_t val_len, unsigned flags, const char *what);
+
+/* mdb_get: 0 with *val pointing into the map (valid until the transaction
+ * ends), WB_ERR_NOT_FOUND, or another wb_err (logged). */
+int store__get(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t key_len, MDB_val *val,
+               const char *what);
+
+/* Begins a read transaction (shared resize lock held until store__read_end). */
+int store__read_begin(struct store *s, MDB_txn **txn);
+void store__read_end(struct store *s, MDB_txn *txn);
+
+/* Runs body(s, txn, ctx) in a write transaction and commits it if body
+ * returned 0. body returns 0, STORE__RETRY_MAP_FULL or a wb_err (then the
+ * transaction is aborted and that error returned). A full map is doubled (up
+ * to map_size_max, else WB_ERR_TOO_LARGE) and body run again from scratch, so
+ * body must not keep effects outside the transaction. With force_sync the
+ * commit is synced even when the store was opened with no_sync. */
+int store__write(struct store *s, int (*body)(struct store *s, MDB_txn *txn, void *ctx),
+                 void *ctx, bool force_sync, const char *what);
+
+/* Reads meta "last" inside txn; zeros for an empty store. */
+int store__last_txn(struct store *s, MDB_txn *txn, uint64_t *height,
+                    uint8_t hash[WB_HASH_LEN], int64_t *time_ms);
+
+/* An item's history inside txn (see store_item_history). */
+int store__history_txn(struct store *s, MDB_txn *txn, const char *item,
+                       struct store_event_ref **out, size_t *n);
+
+/* Unpacks the Block stored at `height` inside txn (*out: free with
+ * waybill__block__free_unpacked; it does not point into the map). */
+int store__block_unpack_txn(struct store *s, MDB_txn *txn, uint64_t height,
+                            Waybill__Block **out);
+
+/* Copies a value out into a malloc'd buffer. */
+int store__copy_out(const MDB_val *v, uint8_t **out, size_t *len);
+
+#endif

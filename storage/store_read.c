@@ -1,0 +1,300 @@
+/* Reads: blocks, certificates, the block and event indices, item states and
+ * histories. Each runs in one read transaction and copies its result out. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/bytes.h"
+#include "common/hex.h"
+#include "common/log.h"
+#include "common/wb_error.h"
+#include "ledger/block.h"
+#include "ledger/event.h"
+#include "ledger/rules.h"
+#include "storage/store_internal.h"
+
+/* A value of the wrong size means the store is corrupt, not that the caller erred. */
+static int read_expect_size(const MDB_val *v, size_t want, const char *what)
+{
+    if (v->mv_size == want) return WB_OK;
+    WB_ERROR("store", "%s: stored value has %zu bytes, expected %zu", what, v->mv_size, want);
+    return WB_ERR_STORE;
+}
+
+static int read_by_height(struct store *s, enum store__db db, uint64_t height, uint8_t **out,
+                          size_t *len, const char *what)
+{
+    if (!s || !out || !len) return WB_ERR_INVALID;
+    uint8_t key[8];
+    wb_put_u64be(key, height);
+    MDB_txn *txn;
+    int rc = store__read_begin(s, &txn);
+    if (rc) return rc;
+    MDB_val v;
+    rc = store__get(txn, s->dbi[db], key, sizeof key, &v, what);
+    if (rc == WB_OK) rc = store__copy_out(&v, out, len);
+    store__read_end(s, txn);
+    return rc;
+}
+
+int store_get_block(struct store *s, uint64_t height, uint8_t **out, size_t *len)
+{
+    return read_by_height(s, STORE__DB_BLOCKS, height, out, len, "read block");
+}
+
+int store_get_cert(struct store *s, uint64_t height, uint8_t **out, size_t *len)
+{
+    return read_by_height(s, STORE__DB_CERTS, height, out, len, "read cert");
+}
+
+int store_height_of_hash(struct store *s, const uint8_t hash[WB_HASH_LEN], uint64_t *height)
+{
+    if (!s || !hash || !height) return WB_ERR_INVALID;
+    MDB_txn *txn;
+    int rc = store__read_begin(s, &txn);
+    if (rc) return rc;
+    MDB_val v;
+    rc = store__get(txn, s->dbi[STORE__DB_BLOCK_INDEX], hash, WB_HASH_LEN, &v,
+                    "read block index");
+    if (rc == WB_OK) rc = read_expect_size(&v, 8, "block index");
+    if (rc == WB_OK) *height = wb_get_u64be(v.mv_data);
+    store__read_end(s, txn);
+    return rc;
+}
+
+static int read_location_txn(struct store *s, MDB_txn *txn, const uint8_t id[WB_HASH_LEN],
+                             uint64_t *height, uint32_t *index)
+{
+    MDB_val v;
+    int rc = store__get(txn, s->dbi[STORE__DB_EVENTS], id, WB_HASH_LEN, &v, "read event");
+    if (rc == WB_OK) rc = read_expect_size(&v, STORE__LOC_LEN, "event location");
+    if (rc) return rc;
+    *height = wb_get_u64be(v.mv_data);
+    *index = wb_get_u32be((const uint8_t *)v.mv_data + 8);
+    return WB_OK;
+}
+
+int store_event_location(struct store *s, const uint8_t id[WB_HASH_LEN], uint64_t *height,
+                         uint32_t *index)
+{
+    if (!s || !id || !height || !index) return WB_ERR_INVALID;
+    MDB_txn *txn;
+    int rc = store__read_begin(s, &txn);
+    if (rc) return rc;
+    rc = read_location_txn(s, txn, id, height, index);
+    store__read_end(s, txn);
+    return rc;
+}
+
+int store__block_unpack_txn(struct store *s, MDB_txn *txn, uint64_t height,
+                            Waybill__Block **out)
+{
+    uint8_t key[8];
+    wb_put_u64be(key, height);
+    MDB_val v;
+    int rc = store__get(txn, s->dbi[STORE__DB_BLOCKS], key, sizeof key, &v, "read block");
+    if (rc) return rc;
+    Waybill__Block *blk = waybill__block__unpack(NULL, v.mv_size, v.mv_data);
+    if (!blk) {
+        WB_ERROR("store", "h=%llu stored block does not decode", (unsigned long long)height);
+        return WB_ERR_STORE;
+    }
+    *out = blk;
+    return WB_OK;
+}
+
+/* Reads a protobuf varint at *pos (advancing it). */
+static bool read_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (unsigned shift = 0; shift < 64 && *pos < len; shift += 7) {
+        uint8_t byte = p[(*pos)++];
+        x |= (uint64_t)(byte & 0x7f) << shift;
+        if (!(byte & 0x80)) {
+            *v = x;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Finds event `index` in stored Block bytes without decoding the whole block
+ * (which would copy every event): walks the fields, counting Block.events
+ * (field 2, length-delimited). *ev points into p. */
+static int read_block_event(const uint8_t *p, size_t len, uint32_t index, const uint8_t **ev,
+                            size_t *ev_len)
+{
+    size_t pos = 0;
+    uint32_t seen = 0;
+    while (pos < len) {
+        uint64_t key, n;
+        if (!read_varint(p, len, &pos, &key)) return WB_ERR_DECODE;
+        switch (key & 7) {
+        case 0:
+            if (!read_varint(p, len, &pos, &n)) return WB_ERR_DECODE;
+            break;
+        case 1:
+            if (len - pos < 8) return WB_ERR_DECODE;
+            pos += 8;
+            break;
+        case 5:
+            if (len - pos < 4) return WB_ERR_DECODE;
+            pos += 4;
+            break;
+        case 2:
+            if (!read_varint(p, len, &pos, &n) || n > len - pos) return WB_ERR_DECODE;
+            if (key >> 3 == 2 && seen++ == index) {
+                *ev = p + pos;
+                *ev_len = (size_t)n;
+                return WB_OK;
+            }
+            pos += (size_t)n;
+            break;
+        default:
+            return WB_ERR_DECODE;
+        }
+    }
+    return WB_ERR_NOT_FOUND;
+}
+
+/* Paired with the checks before the write: the event the index points at
+ * must be the one whose id was the key. */
+static bool read_event_has_id(const uint8_t *ev, size_t len, const uint8_t id[WB_HASH_LEN])
+{
+    const uint8_t *body;
+    size_t body_len;
+    uint8_t sig[WB_SIG_LEN], got[WB_HASH_LEN];
+    if (ledger_signed_event_split(ev, len, &body, &body_len, sig) != WB_OK) return false;
+    ledger_sha256(body, body_len, got);
+    return memcmp(got, id, WB_HASH_LEN) == 0;
+}
+
+static int read_event_txn(struct store *s, MDB_txn *txn, const uint8_t id[WB_HASH_LEN],
+                          uint8_t **out, size_t *len, uint64_t *height, uint32_t *index)
+{
+    uint64_t h;
+    uint32_t i;
+    int rc = read_location_txn(s, txn, id, &h, &i);
+    if (rc) return rc;
+    uint8_t key[8];
+    wb_put_u64be(key, h);
+    MDB_val v;
+    rc = store__get(txn, s->dbi[STORE__DB_BLOCKS], key, sizeof key, &v, "read block");
+    char hex[2 * WB_HASH_LEN + 1];
+    wb_hex_encode(id, WB_HASH_LEN, hex, sizeof hex);
+    if (rc == WB_ERR_NOT_FOUND) {
+        /* The index names a block: its absence is corruption, not "not found". */
+        WB_ERROR("store", "event %s is indexed at missing block %llu", hex,
+                 (unsigned long long)h);
+        return WB_ERR_STORE;
+    }
+    if (rc) return rc;
+    const uint8_t *ev;
+    size_t ev_len;
+    rc = read_block_event(v.mv_data, v.mv_size, i, &ev, &ev_len);
+    if (rc || !read_event_has_id(ev, ev_len, id)) {
+        WB_ERROR("store", "event %s: block %llu holds no such event at index %u", hex,
+                 (unsigned long long)h, i);
+        return WB_ERR_STORE;
+    }
+    MDB_val copy = {.mv_size = ev_len, .mv_data = (void *)ev};
+    rc = store__copy_out(&copy, out, len);
+    if (rc) return rc;
+    if (height) *height = h;
+    if (index) *index = i;
+    return WB_OK;
+}
+
+int store_get_event(struct store *s, const uint8_t id[WB_HASH_LEN], uint8_t **out,
+                    size_t *len, uint64_t *height, uint32_t *index)
+{
+    if (!s || !id || !out || !len) return WB_ERR_INVALID;
+    MDB_txn *txn;
+    int rc = store__read_begin(s, &txn);
+    if (rc) return rc;
+    rc = read_event_txn(s, txn, id, out, len, height, index);
+    store__read_end(s, txn);
+    return rc;
+}
+
+static int read_item_state_txn(struct store *s, MDB_txn *txn, const char *item,
+                               struct ledger_item_state *st)
+{
+    size_t item_len = strlen(item);
+    if (item_len == 0 || item_len > WB_ITEM_MAX) return WB_ERR_NOT_FOUND;
+    MDB_val v;
+    int rc = store__get(txn, s->dbi[STORE__DB_ITEMS], item, item_len, &v, "read item state");
+    if (rc) return rc;
+    if (ledger_item_state_decode(v.mv_data, v.mv_size, st) != WB_OK) {
+        WB_ERROR("store", "stored state of item %s does not decode", item);
+        return WB_ERR_STORE;
+    }
+    return WB_OK;
+}
+
+int store_item_state(struct store *s, const char *item, struct ledger_item_state *st)
+{
+    if (!s || !item || !st) return WB_ERR_INVALID;
+    MDB_txn *txn;
+    int rc = store__read_begin(s, &txn);
+    if (rc) return rc;
+    struct ledger_item_state got;
+    rc = read_item_state_txn(s, txn, item, &got);
+    store__read_end(s, txn);
+    if (rc == WB_OK) *st = got;
+    return rc;
+}
+
+int store_state_lookup(void *store, const char *item, struct ledger_item_state *st)
+{
+    return store_item_state(store, item, st);
+}
+
+int store__history_txn(struct store *s, MDB_txn *txn, const char *item,
+                       struct store_event_ref **out, size_t *n)
+{
+    struct ledger_item_state st;
+    int rc = read_item_state_txn(s, txn, item, &st);
+    if (rc) return rc;
+    if (st.count > STORE_HISTORY_MAX) return WB_ERR_TOO_LARGE;
+    struct store_event_ref *refs = calloc(st.count ? st.count : 1, sizeof refs[0]);
+    if (!refs) return WB_ERR_NOMEM;
+    size_t item_len = strlen(item);
+    uint8_t key[STORE__ITEM_KEY_MAX];
+    memcpy(key, item, item_len);
+    for (uint32_t seq = 0; seq < st.count; seq++) {
+        wb_put_u32be(key + item_len, seq);
+        MDB_val v;
+        rc = store__get(txn, s->dbi[STORE__DB_ITEM_EVENTS], key, item_len + 4, &v,
+                        "read item event");
+        if (rc == WB_OK) rc = read_expect_size(&v, WB_HASH_LEN, "item event");
+        if (rc == WB_OK) {
+            memcpy(refs[seq].id, v.mv_data, WB_HASH_LEN);
+            rc = read_location_txn(s, txn, refs[seq].id, &refs[seq].height, &refs[seq].index);
+        }
+        if (rc) {
+            /* The state counts this event: a missing index entry is corruption. */
+            if (rc == WB_ERR_NOT_FOUND) {
+                WB_ERROR("store", "item %s: event %u of %u is not indexed", item, seq,
+                         st.count);
+                rc = WB_ERR_STORE;
+            }
+            free(refs);
+            return rc;
+        }
+    }
+    *out = refs;
+    *n = st.count;
+    return WB_OK;
+}
+
+int store_item_history(struct store *s, const char *item, struct store_event_ref **out,
+                       size_t *n)
+{
+    if (!s || !item || !out || !n) return WB_ERR_INVALID;
+    MDB_txn *txn;
+    int rc = store__read_begin(s, &txn);
+    if (rc) return rc;
+    rc = store__history_txn(s, txn, item, out, n);
+    store__read_end(s, txn);
+    return rc;
+}

@@ -1,0 +1,351 @@
+/* The simulator's ledger side: a genesis with seeded keys, a workload of
+ * real signed provenance events (one custody chain per item), and each
+ * node's durable chain with its item states, built, validated and appended
+ * with the real ledger functions. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/wb_error.h"
+#include "ledger/block.h"
+#include "ledger/cert.h"
+#include "ledger/event.h"
+#include "ledger/validate.h"
+#include "tests/sim/sim.h"
+
+enum { ORG_SHIPPER = 0, ORG_CARRIER = 1, ORG_CUSTOMS = 2 };
+static const char *const org_names[SIM_ORGS] = {"shipco", "oceanic", "customs"};
+static const enum ledger_role org_roles[SIM_ORGS] = {LEDGER_ROLE_SHIPPER, LEDGER_ROLE_CARRIER,
+                                                     LEDGER_ROLE_CUSTOMS};
+
+/* The custody chain every item goes through, in order. */
+struct step_tmpl {
+    enum ledger_action action;
+    int org;
+    const char *location;
+    const char *attr_key;          /* attribute with value "<prefix>-<item index>" */
+    const char *attr_prefix;
+    const char *to_org;
+};
+static const struct step_tmpl item_steps[SIM_EVENTS_PER_ITEM] = {
+    {LEDGER_COMMISSION, ORG_SHIPPER, "NLRTM", NULL, NULL, NULL},
+    {LEDGER_SEAL, ORG_SHIPPER, "", "seal", "S", NULL},
+    {LEDGER_LOAD, ORG_SHIPPER, "NLRTM", NULL, NULL, NULL},
+    {LEDGER_DEPART, ORG_SHIPPER, "NLRTM", "vessel", "MV", NULL},
+    {LEDGER_HANDOVER, ORG_SHIPPER, "", NULL, NULL, "oceanic"},
+    {LEDGER_RECEIVE, ORG_CARRIER, "", NULL, NULL, NULL},
+    {LEDGER_ARRIVE, ORG_CARRIER, "DEHAM", NULL, NULL, NULL},
+    {LEDGER_INSPECT, ORG_CUSTOMS, "", "result", NULL, NULL},
+    {LEDGER_UNSEAL, ORG_CUSTOMS, "", NULL, NULL, NULL},
+    {LEDGER_CLEAR, ORG_CUSTOMS, "", "declaration", "D", NULL},
+    {LEDGER_UNLOAD, ORG_CARRIER, "DEHAM", NULL, NULL, NULL},
+    {LEDGER_DELIVER, ORG_CARRIER, "", NULL, NULL, NULL},
+};
+
+static void seed_keypair(struct sim_rng *rng, uint8_t pk[WB_PUBKEY_LEN],
+                         uint8_t sk[WB_SECKEY_LEN])
+{
+    uint8_t seed[crypto_sign_SEEDBYTES];
+    for (size_t i = 0; i < sizeof seed; i += 8) {
+        uint64_t x = rng_next(rng);
+        memcpy(seed + i, &x, 8);
+    }
+    crypto_sign_seed_keypair(pk, sk, seed);
+}
+
+static int make_event(struct sim_env *e, size_t item, size_t k, const uint8_t *prev)
+{
+    const struct step_tmpl *t = &item_steps[k];
+    struct ledger_event ev;
+    memset(&ev, 0, sizeof ev);
+    snprintf(ev.item, sizeof ev.item, "%s", e->items[item]);
+    ev.action = t->action;
+    snprintf(ev.location, sizeof ev.location, "%s", t->location);
+    ev.time_ms = 1700000000000ll + (int64_t)(item * 1000 + k);
+    memcpy(ev.submitter, e->org_pk[t->org], WB_PUBKEY_LEN);
+    if (prev) {
+        ev.has_prev = true;
+        memcpy(ev.prev, prev, WB_HASH_LEN);
+    }
+    if (t->attr_key) {
+        ev.attr_count = 1;
+        snprintf(ev.attrs[0].key, sizeof ev.attrs[0].key, "%s", t->attr_key);
+        if (t->attr_prefix)
+            snprintf(ev.attrs[0].value, sizeof ev.attrs[0].value, "%s-%zu", t->attr_prefix,
+                     item);
+        else
+            snprintf(ev.attrs[0].value, sizeof ev.attrs[0].value, "ok");
+    }
+    if (t->to_org) snprintf(ev.to_org, sizeof ev.to_org, "%s", t->to_org);
+    ev.nonce = item * 100 + k;
+    uint8_t buf[WB_SIGNED_EVENT_MAX];
+    size_t len;
+    int rc = ledger_event_sign(e->g->chain_id, &ev, e->org_sk[t->org], buf, sizeof buf, &len);
+    if (rc) return rc;
+    struct sim_event *se = &e->events[item][k];
+    se->bytes = malloc(len);
+    if (!se->bytes) return WB_ERR_NOMEM;
+    memcpy(se->bytes, buf, len);
+    se->len = len;
+    memcpy(se->id, ev.id, WB_HASH_LEN);
+    return WB_OK;
+}
+
+int env_init(struct sim_env *e, struct sim_rng *rng, size_t n)
+{
+    memset(e, 0, sizeof *e);
+    e->n = n;
+    e->g = calloc(1, sizeof *e->g);
+    if (!e->g) return WB_ERR_NOMEM;
+    struct ledger_genesis *g = e->g;
+    snprintf(g->chain_name, sizeof g->chain_name, "sim");
+    ledger_chain_id(g->chain_name, g->chain_id);
+    g->genesis_time_ms = 0;
+    g->org_count = SIM_ORGS;
+    for (size_t o = 0; o < SIM_ORGS; o++) {
+        seed_keypair(rng, e->org_pk[o], e->org_sk[o]);
+        snprintf(g->orgs[o].name, sizeof g->orgs[o].name, "%s", org_names[o]);
+        g->orgs[o].role = org_roles[o];
+        g->orgs[o].key_count = 1;
+        memcpy(g->orgs[o].keys[0], e->org_pk[o], WB_PUBKEY_LEN);
+    }
+    g->validator_count = n;
+    for (size_t v = 0; v < n; v++) {
+        seed_keypair(rng, e->val_pk[v], e->val_sk[v]);
+        snprintf(g->validators[v].name, sizeof g->validators[v].name, "node%zu", v);
+        snprintf(g->validators[v].org, sizeof g->validators[v].org, "%s", org_names[v % 3]);
+        memcpy(g->validators[v].key, e->val_pk[v], WB_PUBKEY_LEN);
+        snprintf(g->validators[v].p2p, sizeof g->validators[v].p2p, "sim:%zu", v);
+    }
+    for (size_t i = 0; i < SIM_ITEMS; i++) {
+        snprintf(e->items[i], sizeof e->items[i], "urn:epc:id:sim:%llu.%zu",
+                 (unsigned long long)(rng_next(rng) % 100000), i);
+        const uint8_t *prev = NULL;
+        for (size_t k = 0; k < SIM_EVENTS_PER_ITEM; k++) {
+            int rc = make_event(e, i, k, prev);
+            if (rc) return rc;
+            prev = e->events[i][k].id;
+        }
+    }
+    return WB_OK;
+}
+
+void env_free(struct sim_env *e)
+{
+    for (size_t i = 0; i < SIM_ITEMS; i++)
+        for (size_t k = 0; k < SIM_EVENTS_PER_ITEM; k++) free(e->events[i][k].bytes);
+    free(e->g);
+    memset(e, 0, sizeof *e);
+}
+
+void chain_init(struct sim_chain *c) { memset(c, 0, sizeof *c); }
+
+void chain_free(struct sim_chain *c)
+{
+    for (size_t i = 0; i < c->len; i++) {
+        free(c->blocks[i].bytes);
+        free(c->blocks[i].cert);
+    }
+    free(c->blocks);
+    memset(c, 0, sizeof *c);
+}
+
+void chain_tip(const struct sim_chain *c, const struct sim_env *e, uint8_t prev[WB_HASH_LEN],
+               int64_t *prev_time)
+{
+    if (c->len == 0) {
+        memset(prev, 0, WB_HASH_LEN);
+        *prev_time = e->g->genesis_time_ms;
+        return;
+    }
+    memcpy(prev, c->blocks[c->len - 1].hash, WB_HASH_LEN);
+    *prev_time = c->blocks[c->len - 1].time_ms;
+}
+
+int chain_build_raw(const struct sim_env *e, uint64_t height, const uint8_t prev[WB_HASH_LEN],
+                    int64_t time_ms, uint32_t proposer, const uint8_t *const *events,
+                    const size_t *lens, size_t count, uint8_t **out, size_t *out_len,
+                    uint8_t hash[WB_HASH_LEN])
+{
+    struct ledger_block_header h;
+    memset(&h, 0, sizeof h);
+    h.version = WB_BLOCK_VERSION;
+    memcpy(h.chain_id, e->g->chain_id, WB_CHAIN_ID_LEN);
+    h.height = height;
+    h.time_ms = time_ms;
+    memcpy(h.prev_hash, prev, WB_HASH_LEN);
+    h.proposer = proposer;
+    return ledger_block_build(&h, events, lens, count, out, out_len, hash);
+}
+
+int chain_build(const struct sim_chain *c, const struct sim_env *e, uint32_t proposer,
+                int64_t time_ms, size_t skip, uint8_t **out, size_t *out_len,
+                uint8_t hash[WB_HASH_LEN])
+{
+    const uint8_t *evs[SIM_BLOCK_EVENTS_MAX];
+    size_t lens[SIM_BLOCK_EVENTS_MAX], count = 0;
+    uint64_t height = c->len + 1;
+    for (size_t j = 0; j < SIM_ITEMS && count < SIM_BLOCK_EVENTS_MAX; j++) {
+        size_t item = (j + height) % SIM_ITEMS;
+        size_t next = c->states[item].count;
+        /* A block may carry a run of one item's events, applied in order. */
+        size_t take = 1 + (height + item) % 3;
+        for (size_t k = 0; k < take && next + k < SIM_EVENTS_PER_ITEM; k++) {
+            if (skip) {
+                skip--;
+                break; /* leaving one out leaves the rest of the run out too */
+            }
+            if (count == SIM_BLOCK_EVENTS_MAX) break;
+            evs[count] = e->events[item][next + k].bytes;
+            lens[count++] = e->events[item][next + k].len;
+        }
+    }
+    uint8_t prev[WB_HASH_LEN];
+    int64_t prev_time;
+    chain_tip(c, e, prev, &prev_time);
+    if (time_ms <= prev_time) time_ms = prev_time + 1;
+    return chain_build_raw(e, height, prev, time_ms, proposer, evs, lens, count, out, out_len,
+                           hash);
+}
+
+struct lookup_ctx {
+    const struct sim_chain *c;
+    const struct sim_env *e;
+    /* ids of events whose bytes in the block equal the workload's: the
+     * signatures a node's mempool verified already. */
+    uint8_t known[SIM_BLOCK_EVENTS_MAX * 4][WB_HASH_LEN];
+    size_t known_n;
+};
+
+static int lookup_item(void *ctx, const char *item, struct ledger_item_state *st)
+{
+    const struct lookup_ctx *lc = ctx;
+    for (size_t i = 0; i < SIM_ITEMS; i++) {
+        if (strcmp(lc->e->items[i], item) != 0) continue;
+        if (lc->c->states[i].count == 0) return WB_ERR_NOT_FOUND;
+        *st = lc->c->states[i];
+        return WB_OK;
+    }
+    return WB_ERR_NOT_FOUND;
+}
+
+static bool sig_known(void *ctx, const uint8_t id[WB_HASH_LEN])
+{
+    const struct lookup_ctx *lc = ctx;
+    for (size_t i = 0; i < lc->known_n; i++)
+        if (memcmp(lc->known[i], id, WB_HASH_LEN) == 0) return true;
+    return false;
+}
+
+/* Marks as known the events that are byte for byte a workload event (the
+ * id alone would not do: it covers the body, not the signature). */
+static void collect_known(struct lookup_ctx *lc, const struct ledger_block *b)
+{
+    lc->known_n = 0;
+    for (size_t i = 0; i < b->event_count; i++) {
+        for (size_t it = 0; it < SIM_ITEMS; it++)
+            for (size_t k = 0; k < SIM_EVENTS_PER_ITEM; k++) {
+                const struct sim_event *se = &lc->e->events[it][k];
+                if (se->len != b->lens[i] || memcmp(se->bytes, b->events[i], se->len) != 0)
+                    continue;
+                if (lc->known_n < sizeof lc->known / sizeof lc->known[0])
+                    memcpy(lc->known[lc->known_n++], se->id, WB_HASH_LEN);
+            }
+    }
+}
+
+static int check_block(const struct sim_chain *c, const struct sim_env *e,
+                       const struct ledger_block *b, int64_t now_ms,
+                       struct ledger_item_state **states, size_t *states_n, char *msg,
+                       size_t msg_len)
+{
+    struct lookup_ctx lc = {.c = c, .e = e};
+    collect_known(&lc, b);
+    struct ledger_block_ctx bc;
+    memset(&bc, 0, sizeof bc);
+    bc.genesis = e->g;
+    bc.height = c->len + 1;
+    chain_tip(c, e, bc.prev_hash, &bc.prev_time_ms);
+    bc.now_ms = now_ms;
+    bc.drift_max_ms = SIM_DRIFT_MS;
+    bc.events_max = SIM_BLOCK_EVENTS_MAX * 4;
+    bc.lookup = lookup_item;
+    bc.sig_known = sig_known;
+    bc.ctx = &lc;
+    return ledger_block_check(&bc, b, states, states_n, msg, msg_len);
+}
+
+enum cons_validity chain_validate(const struct sim_chain *c, const struct sim_env *e,
+                                  const uint8_t *bytes, size_t len,
+                                  const uint8_t hash[WB_HASH_LEN], int64_t now_ms, char *msg,
+                                  size_t msg_len)
+{
+    struct ledger_block b;
+    if (ledger_block_decode(bytes, len, &b) != WB_OK) {
+        snprintf(msg, msg_len, "block does not decode");
+        return CONS_BLOCK_INVALID;
+    }
+    enum cons_validity v = CONS_BLOCK_VALID;
+    if (memcmp(b.hash, hash, WB_HASH_LEN) != 0) {
+        snprintf(msg, msg_len, "bytes do not hash to the proposed hash");
+        v = CONS_BLOCK_BAD_HASH;
+    } else if (check_block(c, e, &b, now_ms, NULL, NULL, msg, msg_len) != WB_OK) {
+        v = CONS_BLOCK_INVALID;
+    }
+    ledger_block_free(&b);
+    return v;
+}
+
+int chain_append(struct sim_chain *c, const struct sim_env *e, const uint8_t *bytes, size_t len,
+                 const uint8_t hash[WB_HASH_LEN], const uint8_t *cert, size_t cert_len,
+                 char *msg, size_t msg_len)
+{
+    struct ledger_block b;
+    if (ledger_block_decode(bytes, len, &b) != WB_OK) {
+        snprintf(msg, msg_len, "decided block does not decode");
+        return -1;
+    }
+    int rc = -1;
+    struct ledger_item_state *states = NULL;
+    size_t states_n = 0;
+    if (memcmp(b.hash, hash, WB_HASH_LEN) != 0) {
+        snprintf(msg, msg_len, "decided bytes do not hash to the decided hash");
+        goto out;
+    }
+    /* The local clock check was made when the block was validated; what
+     * must hold for ever is the deterministic part. */
+    if (check_block(c, e, &b, b.header.time_ms, &states, &states_n, msg, msg_len) != WB_OK)
+        goto out;
+    for (size_t i = 0; i < states_n; i++)
+        for (size_t it = 0; it < SIM_ITEMS; it++)
+            if (strcmp(e->items[it], states[i].item) == 0) c->states[it] = states[i];
+    if (c->len == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 64;
+        struct sim_block *nb = realloc(c->blocks, cap * sizeof *nb);
+        if (!nb) goto out;
+        c->blocks = nb;
+        c->cap = cap;
+    }
+    struct sim_block *sb = &c->blocks[c->len];
+    memset(sb, 0, sizeof *sb);
+    sb->bytes = malloc(len);
+    sb->cert = malloc(cert_len ? cert_len : 1);
+    if (!sb->bytes || !sb->cert) {
+        free(sb->bytes);
+        free(sb->cert);
+        goto out;
+    }
+    memcpy(sb->bytes, bytes, len);
+    sb->len = len;
+    if (cert_len) memcpy(sb->cert, cert, cert_len);
+    sb->cert_len = cert_len;
+    memcpy(sb->hash, hash, WB_HASH_LEN);
+    sb->time_ms = b.header.time_ms;
+    c->len++;
+    rc = 0;
+out:
+    free(states);
+    ledger_block_free(&b);
+    return rc;
+}

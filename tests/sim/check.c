@@ -1,0 +1,188 @@
+/* The simulator's safety checks, evaluated as things happen: agreement,
+ * validity of certificates, persist-before-send, no honest equivocation,
+ * no evidence against an honest validator. Liveness is checked by the run
+ * loop (world.c). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/sigbytes.h"
+#include "ledger/cert.h"
+#include "tests/sim/sim.h"
+
+int checks_init(struct sim_world *w)
+{
+    w->decided_cap = 256;
+    w->decided = calloc(w->decided_cap, sizeof *w->decided);
+    w->sign_cap = 4096;
+    w->signs = calloc(w->sign_cap, sizeof *w->signs);
+    w->certs_cap = 1024;
+    w->certs_ok = calloc(w->certs_cap, sizeof *w->certs_ok);
+    return w->decided && w->signs && w->certs_ok ? 0 : -1;
+}
+
+void checks_free(struct sim_world *w)
+{
+    free(w->decided);
+    free(w->signs);
+    free(w->certs_ok);
+}
+
+static const uint8_t zero_hash[WB_HASH_LEN];
+
+void check_agreement(struct sim_world *w, const struct sim_node *nd, uint64_t height,
+                     const uint8_t hash[WB_HASH_LEN])
+{
+    if (nd->byz) return;
+    while (height >= w->decided_cap) {
+        size_t cap = 2 * w->decided_cap;
+        uint8_t(*d)[WB_HASH_LEN] = realloc(w->decided, cap * sizeof *d);
+        if (!d) {
+            fail(w, "internal", "out of memory");
+            return;
+        }
+        memset(d + w->decided_cap, 0, (cap - w->decided_cap) * sizeof *d);
+        w->decided = d;
+        w->decided_cap = cap;
+    }
+    if (memcmp(w->decided[height], zero_hash, WB_HASH_LEN) == 0) {
+        memcpy(w->decided[height], hash, WB_HASH_LEN);
+        return;
+    }
+    if (memcmp(w->decided[height], hash, WB_HASH_LEN) != 0)
+        fail(w, "agreement", "node %u decided %02x%02x%02x%02x... at height %llu, another "
+             "honest node decided %02x%02x%02x%02x...",
+             nd->id, hash[0], hash[1], hash[2], hash[3], (unsigned long long)height,
+             w->decided[height][0], w->decided[height][1], w->decided[height][2],
+             w->decided[height][3]);
+}
+
+void check_cert(struct sim_world *w, const struct sim_node *nd, uint64_t height,
+                const uint8_t hash[WB_HASH_LEN], const uint8_t *cert, size_t cert_len)
+{
+    uint64_t key = fnv1a(fnv1a(0xcbf29ce484222325ull, &height, sizeof height), cert, cert_len);
+    key = fnv1a(key, hash, WB_HASH_LEN);
+    for (size_t i = 0; i < w->certs_count; i++)
+        if (w->certs_ok[i] == key) return;
+    char msg[256];
+    if (ledger_cert_verify_bytes(w->env.g, cert, cert_len, height, hash, msg, sizeof msg) != 0) {
+        fail(w, "validity", "node %u decided height %llu with a certificate that does not "
+             "verify: %s", nd->id, (unsigned long long)height, msg);
+        return;
+    }
+    if (w->certs_count == w->certs_cap) w->certs_count = 0; /* a cache, not a record */
+    w->certs_ok[w->certs_count++] = key;
+}
+
+static int sign_bytes(const struct sim_world *w, const struct cons_msg *m, uint8_t *out,
+                      size_t *len, uint64_t *h, uint32_t *r, uint8_t *step, uint32_t *signer)
+{
+    const uint8_t *chain = w->env.g->chain_id;
+    if (m->kind == CONS_MSG_VOTE) {
+        const struct cons_vote *v = &m->vote;
+        *len = wb_sigmsg_vote(out, chain, v->type, v->height, v->round, v->nil ? NULL : v->hash);
+        *h = v->height;
+        *r = v->round;
+        *step = v->type == CONS_PREVOTE ? CONS_STEP_PREVOTE : CONS_STEP_PRECOMMIT;
+        *signer = v->validator;
+        return 0;
+    }
+    const struct cons_proposal *p = &m->proposal;
+    *len = wb_sigmsg_proposal(out, chain, p->height, p->round, p->valid_round, p->hash);
+    *h = p->height;
+    *r = p->round;
+    *step = CONS_STEP_PROPOSE;
+    *signer = p->proposer;
+    return 0;
+}
+
+static int hrs_cmp(uint64_t h1, uint32_t r1, uint8_t s1, uint64_t h2, uint32_t r2, uint8_t s2)
+{
+    if (h1 != h2) return h1 < h2 ? -1 : 1;
+    if (r1 != r2) return r1 < r2 ? -1 : 1;
+    if (s1 != s2) return s1 < s2 ? -1 : 1;
+    return 0;
+}
+
+static int sign_table_grow(struct sim_world *w)
+{
+    size_t cap = 2 * w->sign_cap;
+    struct sign_entry *t = calloc(cap, sizeof *t);
+    if (!t) return -1;
+    for (size_t i = 0; i < w->sign_cap; i++) {
+        if (!w->signs[i].key) continue;
+        size_t s = (size_t)(w->signs[i].key * 0x9e3779b97f4a7c15ull) & (cap - 1);
+        while (t[s].key) s = (s + 1) & (cap - 1);
+        t[s] = w->signs[i];
+    }
+    free(w->signs);
+    w->signs = t;
+    w->sign_cap = cap;
+    return 0;
+}
+
+void check_send(struct sim_world *w, const struct sim_node *nd, const struct cons_msg *m)
+{
+    if (nd->byz) return;
+    uint8_t msg[WB_SIGMSG_MAX];
+    size_t len;
+    uint64_t h;
+    uint32_t r, signer;
+    uint8_t step;
+    sign_bytes(w, m, msg, &len, &h, &r, &step, &signer);
+    if (signer != nd->id) {
+        fail(w, "send", "node %u sends a message signed as validator %u", nd->id, signer);
+        return;
+    }
+    /* Persist before send: a crash now must restore a record that makes
+     * the node refuse anything else at this (h, r, step). */
+    if (!w->cfg.no_record_check &&
+        (!nd->has_record || hrs_cmp(h, r, step, nd->durable.height, nd->durable.round,
+                                    nd->durable.step) > 0))
+        fail(w, "persist-before-send",
+             "node %u sends a message signed at (h=%llu, r=%u, step=%u) while its durable "
+             "record is at (h=%llu, r=%u, step=%u)",
+             nd->id, (unsigned long long)h, r, step,
+             (unsigned long long)(nd->has_record ? nd->durable.height : 0),
+             nd->has_record ? nd->durable.round : 0, nd->has_record ? nd->durable.step : 0);
+    /* Never two different signed messages for one (h, r, step), across
+     * crashes and restarts. */
+    uint64_t key = fnv1a(0xcbf29ce484222325ull, &h, sizeof h);
+    key = fnv1a(key, &r, sizeof r);
+    key = fnv1a(key, &step, 1);
+    key = fnv1a(key, &signer, sizeof signer) | 1;
+    uint64_t digest = fnv1a(0xcbf29ce484222325ull, msg, len);
+    if (2 * (w->sign_count + 1) > w->sign_cap && sign_table_grow(w) != 0) {
+        fail(w, "internal", "out of memory");
+        return;
+    }
+    size_t s = (size_t)(key * 0x9e3779b97f4a7c15ull) & (w->sign_cap - 1);
+    while (w->signs[s].key && w->signs[s].key != key) s = (s + 1) & (w->sign_cap - 1);
+    if (!w->signs[s].key) {
+        w->signs[s].key = key;
+        w->signs[s].digest = digest;
+        w->sign_count++;
+        return;
+    }
+    if (w->signs[s].digest != digest)
+        fail(w, "no-equivocation",
+             "honest node %u signed two different messages at (h=%llu, r=%u, step=%u)", nd->id,
+             (unsigned long long)h, r, step);
+}
+
+void check_evidence(struct sim_world *w, const struct sim_node *nd,
+                    const struct cons_evidence *e)
+{
+    uint32_t v = e->a.validator;
+    if (v >= w->n || e->b.validator != v) {
+        fail(w, "evidence", "node %u reported evidence naming validators %u and %u", nd->id, v,
+             e->b.validator);
+        return;
+    }
+    if (is_honest(w, v)) {
+        fail(w, "evidence", "node %u holds evidence that honest validator %u equivocated at "
+             "(h=%llu, r=%u, type=%u)", nd->id, v, (unsigned long long)e->a.height,
+             e->a.round, e->a.type);
+        return;
+    }
+    w->res->evidence++;
+}

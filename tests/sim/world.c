@@ -1,0 +1,671 @@
+/* One simulation run: nodes driving the real consensus core the way the
+ * daemon does (persist, send, timers, decision, evidence, requests), a
+ * fake network and clock, scheduled faults, and the run loop with the
+ * liveness bound. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/wb_error.h"
+#include "ledger/block.h"
+#include "ledger/cert.h"
+#include "tests/sim/sim.h"
+
+/* name, drop, dup, delay spike (per mille), partitions, crashes, byzantine, fault ms */
+const struct sim_mix sim_mixes[] = {
+    {"clean", 0, 0, 0, false, false, false, 1000},
+    {"lossy", 150, 100, 60, false, false, false, 2500},
+    {"partition", 40, 40, 20, true, false, false, 3000},
+    {"crash", 40, 40, 20, false, true, false, 3000},
+    {"byzantine", 100, 60, 30, false, false, true, 2500},
+    {"chaos", 120, 80, 40, true, true, true, 3000},
+};
+const size_t sim_mix_count = sizeof sim_mixes / sizeof sim_mixes[0];
+
+const struct sim_mix *sim_mix_find(const char *name)
+{
+    for (size_t i = 0; i < sim_mix_count; i++)
+        if (strcmp(sim_mixes[i].name, name) == 0) return &sim_mixes[i];
+    return NULL;
+}
+
+#define DELAY_MIN_MS 2
+#define DELAY_MAX_MS 30
+#define SPIKE_MAX_MS 600
+#define EVENTS_MAX 4000000
+
+void trace(struct sim_world *w, const char *fmt, ...)
+{
+    char line[512];
+    int n = snprintf(line, sizeof line, "%lld ", (long long)w->now);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    va_end(ap);
+    size_t len = strlen(line);
+    w->trace_hash = fnv1a(w->trace_hash, line, len);
+    w->trace_hash = fnv1a(w->trace_hash, "\n", 1);
+    if (w->cfg.trace) fprintf(w->cfg.trace, "%s\n", line);
+}
+
+void fail(struct sim_world *w, const char *check, const char *fmt, ...)
+{
+    if (w->failed) return;
+    w->failed = true;
+    snprintf(w->res->check, sizeof w->res->check, "%s", check);
+    int n = snprintf(w->res->failure, sizeof w->res->failure, "t=%lldms %s: ",
+                     (long long)w->now, check);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->res->failure + n, sizeof w->res->failure - (size_t)n, fmt, ap);
+    va_end(ap);
+    trace(w, "FAIL %s", w->res->failure);
+}
+
+bool is_honest(const struct sim_world *w, uint32_t id) { return id < w->n && !w->nodes[id].byz; }
+
+static void push(struct sim_world *w, struct sim_ev *ev)
+{
+    if (queue_push(&w->q, ev) != 0) {
+        buf_unref(ev->buf);
+        buf_unref(ev->buf2);
+        fail(w, "internal", "out of memory in the event queue");
+    }
+}
+
+static void push_simple(struct sim_world *w, int64_t at, uint8_t kind, uint32_t node)
+{
+    struct sim_ev ev = {.at = at, .kind = kind, .node = node, .epoch = w->nodes[node].epoch};
+    push(w, &ev);
+}
+
+/* ---- network ------------------------------------------------------------- */
+
+void net_send(struct sim_world *w, uint32_t from, uint32_t to, uint8_t kind,
+              struct sim_buf *buf, struct sim_buf *buf2, uint64_t aux)
+{
+    if (from == to || !w->nodes[to].up) return;
+    if (w->partitioned && w->group[from] != w->group[to]) return;
+    if (rng_pm(&w->rng, w->drop_pm)) return;
+    int copies = rng_pm(&w->rng, w->dup_pm) ? 2 : 1;
+    for (int i = 0; i < copies; i++) {
+        int64_t delay = rng_range(&w->rng, DELAY_MIN_MS, DELAY_MAX_MS);
+        if (rng_pm(&w->rng, w->spike_pm)) delay += rng_range(&w->rng, 50, SPIKE_MAX_MS);
+        struct sim_ev ev = {.at = w->now + delay, .kind = SIM_EV_DELIVER, .msg = kind,
+                            .node = to, .from = from, .epoch = w->nodes[to].epoch,
+                            .aux = aux, .buf = buf_ref(buf), .buf2 = buf_ref(buf2)};
+        push(w, &ev);
+    }
+}
+
+void net_send_msg(struct sim_world *w, uint32_t from, uint32_t to, const struct cons_msg *m)
+{
+    uint8_t *bytes;
+    size_t len;
+    if (cons_msg_encode(m, &bytes, &len) != WB_OK) {
+        fail(w, "internal", "out of memory encoding a message");
+        return;
+    }
+    struct sim_buf *b = buf_new(bytes, len);
+    free(bytes);
+    if (!b) return;
+    net_send(w, from, to, SIM_MSG_CONS, b, NULL, 0);
+    buf_unref(b);
+}
+
+static void broadcast(struct sim_world *w, uint32_t from, const struct cons_msg *m)
+{
+    uint8_t *bytes;
+    size_t len;
+    if (cons_msg_encode(m, &bytes, &len) != WB_OK) {
+        fail(w, "internal", "out of memory encoding a message");
+        return;
+    }
+    struct sim_buf *b = buf_new(bytes, len);
+    free(bytes);
+    if (!b) return;
+    for (uint32_t to = 0; to < w->n; to++) net_send(w, from, to, SIM_MSG_CONS, b, NULL, 0);
+    buf_unref(b);
+}
+
+static const char *msg_desc(const struct cons_msg *m, char *out, size_t cap)
+{
+    if (m->kind == CONS_MSG_PROPOSAL)
+        snprintf(out, cap, "proposal h=%llu r=%u vr=%d %02x%02x", (unsigned long long)m->proposal.height,
+                 m->proposal.round, m->proposal.valid_round, m->proposal.hash[0],
+                 m->proposal.hash[1]);
+    else if (m->vote.nil)
+        snprintf(out, cap, "%s h=%llu r=%u nil", m->vote.type == CONS_PREVOTE ? "prevote" : "precommit",
+                 (unsigned long long)m->vote.height, m->vote.round);
+    else
+        snprintf(out, cap, "%s h=%llu r=%u %02x%02x",
+                 m->vote.type == CONS_PREVOTE ? "prevote" : "precommit",
+                 (unsigned long long)m->vote.height, m->vote.round, m->vote.hash[0],
+                 m->vote.hash[1]);
+    return out;
+}
+
+/* ---- nodes ----------------------------------------------------------------- */
+
+static void node_crash(struct sim_world *w, struct sim_node *nd, const char *when);
+static void node_step(struct sim_world *w, struct sim_node *nd, const struct cons_event *ev);
+
+static void send_own(struct sim_world *w, struct sim_node *nd, int to)
+{
+    const struct cons_msg *msgs;
+    size_t count;
+    cons_own_messages(&nd->core, &msgs, &count);
+    for (size_t i = 0; i < count; i++) {
+        if (nd->byz) {
+            byz_outgoing(w, nd, &msgs[i]);
+            continue;
+        }
+        check_send(w, nd, &msgs[i]);
+        if (to < 0)
+            broadcast(w, nd->id, &msgs[i]);
+        else
+            net_send_msg(w, nd->id, (uint32_t)to, &msgs[i]);
+    }
+}
+
+static void node_boot(struct sim_world *w, struct sim_node *nd)
+{
+    struct cons_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    memcpy(cfg.chain_id, w->env.g->chain_id, WB_CHAIN_ID_LEN);
+    cfg.validator_count = w->n;
+    cfg.validator_keys = (const uint8_t(*)[WB_PUBKEY_LEN])w->env.val_pk;
+    cfg.self = nd->id;
+    memcpy(cfg.secret_key, w->env.val_sk[nd->id], WB_SECKEY_LEN);
+    cfg.timeout_propose_ms = 300;
+    cfg.timeout_propose_delta_ms = 100;
+    cfg.timeout_prevote_ms = 200;
+    cfg.timeout_prevote_delta_ms = 100;
+    cfg.timeout_precommit_ms = 200;
+    cfg.timeout_precommit_delta_ms = 100;
+    cfg.block_bytes_max = 1 << 20;
+    cfg.sync_hint_interval_ms = 300;
+    cfg.test_bug = nd->byz ? CONS_BUG_NONE : w->cfg.bug;
+    int rc = cons_init(&nd->core, &cfg, nd->chain.len + 1, nd->has_record ? &nd->durable : NULL);
+    if (rc) {
+        fail(w, "internal", "node %u: cons_init: %s", nd->id, wb_strerror(rc));
+        return;
+    }
+    nd->core_live = true;
+    nd->up = true;
+    nd->epoch++;
+    trace(w, "n%u boot h=%zu record=(%llu,%u,%u)", nd->id, nd->chain.len + 1,
+          (unsigned long long)nd->durable.height, nd->durable.round, nd->durable.step);
+    push_simple(w, w->now + SIM_RESEND_MS, SIM_EV_RESEND, nd->id);
+    struct cons_event ev = {.kind = CONS_EV_START, .now_ms = w->now + nd->skew_ms};
+    node_step(w, nd, &ev);
+}
+
+static void node_crash(struct sim_world *w, struct sim_node *nd, const char *when)
+{
+    if (!nd->up) return;
+    trace(w, "n%u crash %s", nd->id, when);
+    nd->up = false;
+    nd->epoch++; /* timers and messages in flight to the old incarnation are lost */
+    if (nd->core_live) cons_free(&nd->core);
+    nd->core_live = false;
+    w->res->restarts++;
+    int64_t back = w->now + rng_range(&w->rng, 100, 1500);
+    push_simple(w, back, SIM_EV_RESTART, nd->id);
+}
+
+static void apply_decision(struct sim_world *w, struct sim_node *nd,
+                           const struct cons_decision *d)
+{
+    uint8_t *cert;
+    size_t cert_len;
+    if (cons_cert_encode(d, &cert, &cert_len) != WB_OK) {
+        fail(w, "internal", "out of memory encoding a certificate");
+        return;
+    }
+    trace(w, "n%u decide h=%llu r=%u %02x%02x%02x%02x votes=%zu", nd->id,
+          (unsigned long long)d->height, d->round, d->hash[0], d->hash[1], d->hash[2],
+          d->hash[3], d->precommit_count);
+    if (d->height != nd->chain.len + 1) {
+        fail(w, "internal", "node %u decided height %llu with %zu blocks stored", nd->id,
+             (unsigned long long)d->height, nd->chain.len);
+        free(cert);
+        return;
+    }
+    if (!nd->byz) check_cert(w, nd, d->height, d->hash, cert, cert_len);
+    char msg[384];
+    if (chain_append(&nd->chain, &w->env, d->block, d->block_len, d->hash, cert, cert_len, msg,
+                     sizeof msg) != 0) {
+        if (!nd->byz)
+            fail(w, "validity", "node %u decided an invalid block at height %llu: %s", nd->id,
+                 (unsigned long long)d->height, msg);
+    } else {
+        check_agreement(w, nd, d->height, d->hash);
+    }
+    free(cert);
+}
+
+static void apply_update(struct sim_world *w, struct sim_node *nd, const struct cons_update *up)
+{
+    /* Crash points inside the driver's handling of one update. */
+    uint64_t crash_at = 0;
+    if (w->faults_on && w->cfg.mix->crashes && !nd->byz &&
+        (up->persist || up->msg_count || up->decision) && rng_pm(&w->rng, w->crash_mid_pm))
+        crash_at = 1 + rng_below(&w->rng, 3);
+
+    /* 1. persist: this is all a restart will get back. */
+    if (up->persist) {
+        nd->durable = *up->persist;
+        nd->has_record = true;
+    }
+    if (crash_at == 1) {
+        node_crash(w, nd, "after persist");
+        return;
+    }
+    /* 2. send */
+    for (size_t i = 0; i < up->msg_count; i++) {
+        char d[96];
+        trace(w, "n%u send %s", nd->id, msg_desc(&up->msgs[i], d, sizeof d));
+        if (nd->byz) {
+            byz_outgoing(w, nd, &up->msgs[i]);
+        } else {
+            check_send(w, nd, &up->msgs[i]);
+            broadcast(w, nd->id, &up->msgs[i]);
+        }
+    }
+    if (crash_at == 2) {
+        node_crash(w, nd, "after send");
+        return;
+    }
+    /* 3. timers */
+    for (size_t i = 0; i < up->timer_count; i++) {
+        const struct cons_timer *t = &up->timers[i];
+        struct sim_ev ev = {.at = w->now + t->delay_ms, .kind = SIM_EV_TIMER, .node = nd->id,
+                            .epoch = nd->epoch, .h = t->height, .r = t->round,
+                            .step = t->step};
+        push(w, &ev);
+    }
+    /* 4. decision */
+    if (up->decision) apply_decision(w, nd, up->decision);
+    if (crash_at == 3) {
+        node_crash(w, nd, "after decision");
+        return;
+    }
+    /* 5. evidence */
+    for (size_t i = 0; i < up->evidence_count; i++) check_evidence(w, nd, &up->evidence[i]);
+    /* 6. requests, answered after a little work time */
+    if (up->build) {
+        struct sim_ev ev = {.at = w->now + rng_range(&w->rng, 1, 4), .kind = SIM_EV_BUILD,
+                            .node = nd->id, .epoch = nd->epoch, .h = up->build->height,
+                            .r = up->build->round};
+        push(w, &ev);
+    }
+    for (size_t i = 0; i < up->validate_count; i++) {
+        const struct cons_validate_request *rq = &up->validate[i];
+        struct sim_ev ev = {.at = w->now + rng_range(&w->rng, 1, 3), .kind = SIM_EV_VALIDATE,
+                            .node = nd->id, .epoch = nd->epoch, .h = rq->height,
+                            .buf = buf_new(rq->block, rq->block_len)};
+        memcpy(ev.hash, rq->hash, WB_HASH_LEN);
+        if (!ev.buf) {
+            fail(w, "internal", "out of memory");
+            return;
+        }
+        push(w, &ev);
+    }
+    if (up->sync_from) {
+        uint32_t peer = (uint32_t)rng_below(&w->rng, w->n - 1);
+        if (peer >= nd->id) peer++;
+        trace(w, "n%u sync from h=%llu ask n%u", nd->id, (unsigned long long)up->sync_from,
+              peer);
+        net_send(w, nd->id, peer, SIM_MSG_SYNC_REQ, NULL, NULL, up->sync_from);
+    }
+}
+
+static void node_step(struct sim_world *w, struct sim_node *nd, const struct cons_event *ev)
+{
+    if (!nd->up || w->failed) return;
+    struct cons_update up;
+    int rc = cons_step(&nd->core, ev, &up);
+    if (rc) {
+        fail(w, "internal", "node %u: cons_step(kind %d): %s", nd->id, ev->kind,
+             wb_strerror(rc));
+        return;
+    }
+    apply_update(w, nd, &up);
+}
+
+/* ---- event handlers ------------------------------------------------------------ */
+
+static void on_cons_message(struct sim_world *w, struct sim_node *nd, const struct sim_ev *e)
+{
+    Waybill__PeerMessage *pm = waybill__peer_message__unpack(NULL, e->buf->len, e->buf->data);
+    if (!pm) {
+        fail(w, "internal", "node %u got a message that does not decode", nd->id);
+        return;
+    }
+    struct cons_event ev = {.now_ms = w->now + nd->skew_ms};
+    struct cons_msg m = {0};
+    int rc = WB_ERR_DECODE;
+    if (pm->msg_case == WAYBILL__PEER_MESSAGE__MSG_PROPOSAL && pm->proposal) {
+        rc = cons_proposal_from_pb(pm->proposal, &ev.proposal);
+        ev.kind = CONS_EV_PROPOSAL;
+        m.kind = CONS_MSG_PROPOSAL;
+        m.proposal = ev.proposal;
+    } else if (pm->msg_case == WAYBILL__PEER_MESSAGE__MSG_VOTE && pm->vote) {
+        rc = cons_vote_from_pb(pm->vote, &ev.vote);
+        ev.kind = CONS_EV_VOTE;
+        m.kind = CONS_MSG_VOTE;
+        m.vote = ev.vote;
+    }
+    if (rc == WB_OK) {
+        char d[96];
+        trace(w, "n%u recv n%u %s", nd->id, e->from, msg_desc(&m, d, sizeof d));
+        if (nd->byz) byz_incoming(w, nd, e->buf, &m);
+        node_step(w, nd, &ev);
+    }
+    waybill__peer_message__free_unpacked(pm, NULL);
+}
+
+static void on_sync_request(struct sim_world *w, struct sim_node *nd, const struct sim_ev *e)
+{
+    if (nd->byz) return;
+    for (uint64_t h = e->aux; h < e->aux + 4 && h <= nd->chain.len; h++) {
+        const struct sim_block *b = &nd->chain.blocks[h - 1];
+        struct sim_buf *bb = buf_new(b->bytes, b->len), *cb = buf_new(b->cert, b->cert_len);
+        if (bb && cb) net_send(w, nd->id, e->from, SIM_MSG_SYNC_BLOCK, bb, cb, h);
+        buf_unref(bb);
+        buf_unref(cb);
+    }
+}
+
+/* Block sync: check the certificate against genesis, validate, append,
+ * and tell the core. */
+static void on_sync_block(struct sim_world *w, struct sim_node *nd, const struct sim_ev *e)
+{
+    if (e->aux != nd->chain.len + 1) return;
+    struct ledger_block b;
+    if (ledger_block_decode(e->buf->data, e->buf->len, &b) != WB_OK) return;
+    uint8_t hash[WB_HASH_LEN];
+    memcpy(hash, b.hash, WB_HASH_LEN);
+    ledger_block_free(&b);
+    char msg[384];
+    if (ledger_cert_verify_bytes(w->env.g, e->buf2->data, e->buf2->len, e->aux, hash, msg,
+                                 sizeof msg) != 0)
+        return;
+    if (chain_validate(&nd->chain, &w->env, e->buf->data, e->buf->len, hash,
+                       w->now + nd->skew_ms, msg, sizeof msg) != CONS_BLOCK_VALID)
+        return;
+    if (chain_append(&nd->chain, &w->env, e->buf->data, e->buf->len, hash, e->buf2->data,
+                     e->buf2->len, msg, sizeof msg) != 0)
+        return;
+    trace(w, "n%u synced h=%llu %02x%02x%02x%02x", nd->id, (unsigned long long)e->aux, hash[0],
+          hash[1], hash[2], hash[3]);
+    w->res->syncs++;
+    check_agreement(w, nd, e->aux, hash);
+    struct cons_event ev = {.kind = CONS_EV_SYNCED, .now_ms = w->now + nd->skew_ms};
+    ev.synced.height = e->aux;
+    node_step(w, nd, &ev);
+}
+
+static void on_build(struct sim_world *w, struct sim_node *nd, const struct sim_ev *e)
+{
+    if (e->h != nd->chain.len + 1) return; /* the height moved on meanwhile */
+    uint8_t *bytes;
+    size_t len;
+    struct cons_event ev = {.kind = CONS_EV_BLOCK_READY, .now_ms = w->now + nd->skew_ms};
+    if (chain_build(&nd->chain, &w->env, nd->id, w->now + nd->skew_ms, 0, &bytes, &len,
+                    ev.block_ready.hash) != WB_OK) {
+        fail(w, "internal", "node %u could not build a block", nd->id);
+        return;
+    }
+    ev.block_ready.height = e->h;
+    ev.block_ready.round = e->r;
+    ev.block_ready.block = bytes;
+    ev.block_ready.block_len = len;
+    node_step(w, nd, &ev);
+    free(bytes);
+}
+
+static void on_validate(struct sim_world *w, struct sim_node *nd, const struct sim_ev *e)
+{
+    char msg[384] = "";
+    struct cons_event ev = {.kind = CONS_EV_BLOCK_VALIDATED, .now_ms = w->now + nd->skew_ms};
+    ev.validated.height = e->h;
+    memcpy(ev.validated.hash, e->hash, WB_HASH_LEN);
+    if (e->h != nd->chain.len + 1)
+        ev.validated.result = CONS_BLOCK_INVALID; /* stale: the core ignores it */
+    else
+        ev.validated.result = chain_validate(&nd->chain, &w->env, e->buf->data, e->buf->len,
+                                             e->hash, w->now + nd->skew_ms, msg, sizeof msg);
+    node_step(w, nd, &ev);
+}
+
+static void heal(struct sim_world *w)
+{
+    if (!w->partitioned) return;
+    w->partitioned = false;
+    trace(w, "heal");
+    /* Links come back: every node re-sends its messages to everyone. */
+    for (uint32_t i = 0; i < w->n; i++)
+        if (w->nodes[i].up) send_own(w, &w->nodes[i], -1);
+}
+
+static void on_partition(struct sim_world *w)
+{
+    if (!w->faults_on) return;
+    if (!w->partitioned) {
+        /* Two sides, each non-empty. */
+        uint64_t mask;
+        do mask = rng_below(&w->rng, (1u << w->n) - 1);
+        while (mask == 0);
+        for (uint32_t i = 0; i < w->n; i++) w->group[i] = (uint8_t)((mask >> i) & 1);
+        w->partitioned = true;
+        trace(w, "partition mask=%llx", (unsigned long long)mask);
+        push_simple(w, w->now + rng_range(&w->rng, 300, 1500), SIM_EV_HEAL, 0);
+    }
+}
+
+static void on_faults_end(struct sim_world *w)
+{
+    w->faults_on = false;
+    w->drop_pm = w->dup_pm = w->spike_pm = 0;
+    heal(w);
+    uint64_t top = 0;
+    for (uint32_t i = 0; i < w->n; i++) {
+        struct sim_node *nd = &w->nodes[i];
+        if (!nd->up && !nd->byz) node_boot(w, nd);
+        if (!nd->byz && nd->chain.len > top) top = nd->chain.len;
+    }
+    w->target_height = top + w->cfg.quiet_heights;
+    w->deadline = w->now + w->cfg.liveness_ms;
+    trace(w, "faults end: target h=%llu", (unsigned long long)w->target_height);
+}
+
+static void handle(struct sim_world *w, const struct sim_ev *e)
+{
+    struct sim_node *nd = &w->nodes[e->node];
+    bool live = nd->up && e->epoch == nd->epoch;
+    switch (e->kind) {
+    case SIM_EV_DELIVER:
+        if (!live) return;
+        w->res->deliveries++;
+        if (e->msg == SIM_MSG_CONS)
+            on_cons_message(w, nd, e);
+        else if (e->msg == SIM_MSG_SYNC_REQ)
+            on_sync_request(w, nd, e);
+        else
+            on_sync_block(w, nd, e);
+        return;
+    case SIM_EV_TIMER: {
+        if (!live) return;
+        struct cons_event ev = {.kind = CONS_EV_TIMEOUT, .now_ms = w->now + nd->skew_ms};
+        ev.timeout.height = e->h;
+        ev.timeout.round = e->r;
+        ev.timeout.step = e->step;
+        trace(w, "n%u timeout h=%llu r=%u step=%u", nd->id, (unsigned long long)e->h, e->r,
+              e->step);
+        node_step(w, nd, &ev);
+        return;
+    }
+    case SIM_EV_BUILD:
+        if (live) on_build(w, nd, e);
+        return;
+    case SIM_EV_VALIDATE:
+        if (live) on_validate(w, nd, e);
+        return;
+    case SIM_EV_RESEND:
+        if (!live) return;
+        send_own(w, nd, -1);
+        push_simple(w, w->now + SIM_RESEND_MS, SIM_EV_RESEND, nd->id);
+        return;
+    case SIM_EV_CRASH:
+        if (w->faults_on && nd->up && !nd->byz) node_crash(w, nd, "scheduled");
+        return;
+    case SIM_EV_RESTART:
+        if (!nd->up) node_boot(w, nd);
+        return;
+    case SIM_EV_PARTITION:
+        on_partition(w);
+        if (w->faults_on)
+            push_simple(w, w->now + rng_range(&w->rng, 1000, 2500), SIM_EV_PARTITION, 0);
+        return;
+    case SIM_EV_HEAL:
+        heal(w);
+        return;
+    case SIM_EV_FAULTS_END:
+        on_faults_end(w);
+        return;
+    case SIM_EV_BYZ_REPLAY:
+        if (!live) return;
+        byz_replay(w, nd);
+        push_simple(w, w->now + rng_range(&w->rng, 100, 400), SIM_EV_BYZ_REPLAY, nd->id);
+        return;
+    default:
+        fail(w, "internal", "unknown event kind %u", e->kind);
+    }
+}
+
+/* ---- the run --------------------------------------------------------------------- */
+
+static void schedule_faults(struct sim_world *w)
+{
+    const struct sim_mix *mix = w->cfg.mix;
+    int64_t end = w->now + mix->fault_ms;
+    if (mix->partitions) push_simple(w, w->now + rng_range(&w->rng, 100, 800), SIM_EV_PARTITION, 0);
+    if (mix->crashes) {
+        w->crash_mid_pm = 6;
+        int crashes = (int)rng_range(&w->rng, 1, 4);
+        for (int i = 0; i < crashes; i++) {
+            uint32_t id = (uint32_t)rng_below(&w->rng, w->n);
+            if (w->nodes[id].byz) continue;
+            struct sim_ev ev = {.at = rng_range(&w->rng, w->now + 50, end), .kind = SIM_EV_CRASH,
+                                .node = id};
+            push(w, &ev);
+        }
+    }
+    for (uint32_t i = 0; i < w->n; i++)
+        if (w->nodes[i].byz)
+            push_simple(w, w->now + rng_range(&w->rng, 100, 400), SIM_EV_BYZ_REPLAY, i);
+    struct sim_ev ev = {.at = end, .kind = SIM_EV_FAULTS_END};
+    push(w, &ev);
+}
+
+static bool all_reached(const struct sim_world *w)
+{
+    for (uint32_t i = 0; i < w->n; i++) {
+        const struct sim_node *nd = &w->nodes[i];
+        if (!nd->byz && nd->chain.len < w->target_height) return false;
+    }
+    return true;
+}
+
+void sim_run(const struct sim_config *cfg, struct sim_result *res)
+{
+    memset(res, 0, sizeof *res);
+    struct sim_world *w = calloc(1, sizeof *w);
+    if (!w) {
+        snprintf(res->failure, sizeof res->failure, "out of memory");
+        snprintf(res->check, sizeof res->check, "internal");
+        return;
+    }
+    w->cfg = *cfg;
+    w->res = res;
+    w->n = cfg->n;
+    w->f = cons_faulty(cfg->n);
+    w->trace_hash = 0xcbf29ce484222325ull;
+    rng_seed(&w->rng, cfg->seed);
+    w->now = 1000;
+    if (env_init(&w->env, &w->rng, w->n) != WB_OK || checks_init(w) != 0) {
+        fail(w, "internal", "could not set up the run");
+        goto out;
+    }
+    /* Byzantine validators: f of them, chosen by the seed. */
+    size_t byz = cfg->mix->byz ? w->f : 0;
+    while (byz) {
+        uint32_t id = (uint32_t)rng_below(&w->rng, w->n);
+        if (w->nodes[id].byz) continue;
+        w->nodes[id].byz = true;
+        byz--;
+    }
+    for (uint32_t i = 0; i < w->n; i++) {
+        struct sim_node *nd = &w->nodes[i];
+        nd->id = i;
+        nd->skew_ms = rng_range(&w->rng, 0, 20);
+        chain_init(&nd->chain);
+        if (nd->byz && byz_init(w, nd) != 0) fail(w, "internal", "out of memory");
+    }
+    trace(w, "run seed=%llu n=%zu mix=%s bug=%d", (unsigned long long)cfg->seed, w->n,
+          cfg->mix->name, (int)cfg->bug);
+    w->faults_on = true;
+    w->drop_pm = cfg->mix->drop_pm;
+    w->dup_pm = cfg->mix->dup_pm;
+    w->spike_pm = cfg->mix->spike_pm;
+    w->target_height = UINT64_MAX;
+    schedule_faults(w);
+    for (uint32_t i = 0; i < w->n && !w->failed; i++) node_boot(w, &w->nodes[i]);
+
+    struct sim_ev e;
+    uint64_t events = 0;
+    while (!w->failed && queue_pop(&w->q, &e)) {
+        w->now = e.at;
+        handle(w, &e);
+        buf_unref(e.buf);
+        buf_unref(e.buf2);
+        if (w->failed) break;
+        if (!w->faults_on) {
+            if (all_reached(w)) break;
+            if (w->now > w->deadline) {
+                uint64_t low = UINT64_MAX;
+                for (uint32_t i = 0; i < w->n; i++)
+                    if (!w->nodes[i].byz && w->nodes[i].chain.len < low)
+                        low = w->nodes[i].chain.len;
+                fail(w, "liveness", "%lld ms after faults stopped an honest node is at height "
+                     "%llu, below the target %llu", (long long)cfg->liveness_ms,
+                     (unsigned long long)low, (unsigned long long)w->target_height);
+                break;
+            }
+        }
+        if (++events > EVENTS_MAX) {
+            fail(w, "liveness", "more than %d events without finishing", EVENTS_MAX);
+            break;
+        }
+    }
+    if (!w->failed && !all_reached(w))
+        fail(w, "liveness", "the event queue ran dry before every honest node reached "
+             "height %llu", (unsigned long long)w->target_height);
+out:
+    for (uint32_t i = 0; i < w->n; i++) {
+        struct sim_node *nd = &w->nodes[i];
+        if (!nd->byz && nd->chain.len > res->heights) res->heights = nd->chain.len;
+        if (nd->core_live) cons_free(&nd->core);
+        chain_free(&nd->chain);
+        byz_free(nd);
+    }
+    res->ok = !w->failed;
+    res->trace_hash = w->trace_hash;
+    res->sim_ms = w->now;
+    queue_free(&w->q);
+    checks_free(w);
+    env_free(&w->env);
+    free(w);
+}

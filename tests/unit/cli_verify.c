@@ -1,0 +1,384 @@
+/* Unit tests of `waybill verify`: a real certified chain and its proof
+ * bundle checked offline (--bundle/--genesis) and through a fake node; every
+ * kind of tampering fails with exit 1 naming the event and the check. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "tests/unit/cli_support.h"
+
+struct vfx {
+    struct tnet t;
+    struct tbundle b;
+    char bundle_path[TN_PATH];
+    struct cap cap;
+    struct fake_node fn;
+    uint8_t *proof;              /* what the fake node answers */
+    size_t proof_len;
+    Waybill__ProofBundle *served; /* its last answer, decoded */
+};
+
+static int vfx_setup(void **state)
+{
+    unsetenv(CLIENT_ENV_NODE);
+    unsetenv(CLIENT_ENV_KEY);
+    unsetenv(CLIENT_ENV_GENESIS);
+    struct vfx *f = calloc(1, sizeof *f);
+    if (!f || tn_init(&f->t) != 0) return -1;
+    char msg[256];
+    if (tb_build(&f->t, &f->b, -1, msg, sizeof msg) != 0) {
+        fprintf(stderr, "building the test chain failed: %s\n", msg);
+        return -1;
+    }
+    snprintf(f->bundle_path, sizeof f->bundle_path, "%s/item.bundle", f->t.dir);
+    *state = f;
+    return 0;
+}
+
+static int vfx_teardown(void **state)
+{
+    struct vfx *f = *state;
+    fake_reset(&f->fn);
+    if (f->served) waybill__proof_bundle__free_unpacked(f->served, NULL);
+    free(f->proof);
+    tb_free(&f->b);
+    tn_free(&f->t);
+    free(f);
+    return 0;
+}
+
+static void write_bundle(struct vfx *f)
+{
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(tb_pack(&f->b, &buf, &len), WB_OK);
+    assert_int_equal(wb_write_file(f->bundle_path, buf, len, 0644), WB_OK);
+    free(buf);
+}
+
+/* verify --bundle F --genesis G [extra]; returns the exit code. */
+static int run_offline(struct vfx *f, const char *extra)
+{
+    const char *argv[] = {"verify", "--bundle", f->bundle_path, "--genesis", f->t.genesis_path,
+                          extra, NULL};
+    return cap_run(&f->cap, cmd_verify_via, NULL, argv);
+}
+
+static void expect_in(const char *what, const char *text, const char *want)
+{
+    if (!strstr(text, want))
+        fail_msg("%s lacks \"%s\"; it was:\n%s", what, want, text);
+}
+
+/* Exit 1 and the verdict line naming the event, its action and the check. */
+static void expect_failed(struct vfx *f, int rc, size_t event, const char *action,
+                          const char *check, const char *detail)
+{
+    char want[256];
+    if (rc != CLI_EXIT_FAILED)
+        fail_msg("expected exit 1, got %d; stdout:\n%s\nstderr:\n%s", rc, f->cap.out, f->cap.err);
+    snprintf(want, sizeof want, "FAILED: event %zu (", event);
+    expect_in("stdout", f->cap.out, want);
+    snprintf(want, sizeof want, ", %s): %s: ", action, check);
+    expect_in("stdout", f->cap.out, want);
+    if (detail) expect_in("stdout", f->cap.out, detail);
+    snprintf(want, sizeof want, "FAILED %s: ", check);
+    expect_in("the event table", f->cap.out, want);
+    if (strstr(f->cap.out, "VERIFIED")) fail_msg("a failed bundle printed VERIFIED:\n%s", f->cap.out);
+}
+
+static void honest_bundle_verifies(void **state)
+{
+    struct vfx *f = *state;
+    write_bundle(f);
+    int rc = run_offline(f, NULL);
+    if (rc != CLI_EXIT_OK)
+        fail_msg("expected exit 0, got %d; stdout:\n%s\nstderr:\n%s", rc, f->cap.out, f->cap.err);
+    expect_in("stdout", f->cap.out, "VERIFIED: 8 events, 5 blocks, custodian oceanic\n");
+    /* one row per event, in order, each ok */
+    static const char *const actions[] = {"commission", "seal",   "handover", "receive",
+                                          "load",       "depart", "arrive",   "inspect"};
+    const char *p = f->cap.out;
+    for (size_t i = 0; i < TB_JOURNEY_EVENTS; i++) {
+        p = strstr(p, actions[i]);
+        if (!p) fail_msg("event %zu (%s) is not listed in order:\n%s", i, actions[i], f->cap.out);
+        const char *eol = strchr(p, '\n');
+        assert_non_null(eol);
+        if (eol - p < 3 || strncmp(eol - 2, "ok", 2) != 0)
+            fail_msg("event %zu row does not end in ok:\n%s", i, f->cap.out);
+    }
+    expect_in("stdout", f->cap.out, "3:1");   /* receive: height 3, index 1 */
+    expect_in("stdout", f->cap.out, "quorum 3");
+    if (strstr(f->cap.out, "FAILED")) fail_msg("an honest bundle printed FAILED:\n%s", f->cap.out);
+}
+
+static void altered_event_byte_fails(void **state)
+{
+    struct vfx *f = *state;
+    struct tb_event *te = &f->b.events[4];   /* load at NLRTM */
+    uint8_t *loc = memmem(te->bytes, te->len, "NLRTM", 5);
+    assert_non_null(loc);
+    loc[4] = 'X';                           /* NLRTX: still a well-formed location */
+    write_bundle(f);
+    expect_failed(f, run_offline(f, NULL), 4, "load", "signature",
+                  "the signature does not verify");
+}
+
+static void altered_signature_byte_fails(void **state)
+{
+    struct vfx *f = *state;
+    struct tb_event *te = &f->b.events[6];
+    te->bytes[te->len - 1] ^= 0x01;
+    write_bundle(f);
+    expect_failed(f, run_offline(f, NULL), 6, "arrive", "signature", NULL);
+}
+
+static void removed_middle_event_fails(void **state)
+{
+    struct vfx *f = *state;
+    tb_remove_event(&f->b, 3);              /* receive */
+    write_bundle(f);
+    expect_failed(f, run_offline(f, NULL), 3, "load", "prev-link", "an event is missing");
+}
+
+static void cert_with_too_few_signatures_fails(void **state)
+{
+    struct vfx *f = *state;
+    f->b.blocks[1].n_votes = 2;             /* block 2: seal, handover */
+    write_bundle(f);
+    expect_failed(f, run_offline(f, NULL), 1, "seal", "certificate",
+                  "block 2: only 2 distinct valid precommits, quorum is 3");
+}
+
+static void cert_signed_by_non_validator_fails(void **state)
+{
+    struct vfx *f = *state;
+    /* block 3's second precommit claims validator 1 but is signed by a key
+     * no validator holds */
+    assert_int_equal(tb_vote(&f->t, &f->b.blocks[2], 1, 1, f->t.org_sk[TN_OUTSIDER]), WB_OK);
+    write_bundle(f);
+    expect_failed(f, run_offline(f, NULL), 3, "receive", "certificate",
+                  "block 3: precommit 1 (validator 1): bad signature");
+}
+
+static void event_signed_by_non_member_fails(void **state)
+{
+    struct vfx *f = *state;
+    char msg[256];
+    tb_free(&f->b);
+    /* tb_journey[2] is the seal: sign it with the outsider key */
+    if (tb_build(&f->t, &f->b, 2, msg, sizeof msg) != 0) fail_msg("tb_build: %s", msg);
+    write_bundle(f);
+    expect_failed(f, run_offline(f, NULL), 1, "seal", "member", "is not a member key");
+}
+
+static void wrong_item_fails(void **state)
+{
+    struct vfx *f = *state;
+    write_bundle(f);
+    int rc = run_offline(f, "CSQU0000070");
+    assert_int_equal(rc, CLI_EXIT_FAILED);
+    expect_in("stdout", f->cap.out,
+              "FAILED: bundle: item: the bundle is for item CSQU3054383, not CSQU0000070");
+}
+
+static void other_chain_genesis_fails(void **state)
+{
+    struct vfx *f = *state;
+    write_bundle(f);
+    /* the same members and validators under another chain name */
+    uint8_t *json;
+    size_t len;
+    assert_int_equal(wb_read_file(f->t.genesis_path, 1 << 20, &json, &len), WB_OK);
+    char *name = strstr((char *)json, TN_CHAIN);
+    assert_non_null(name);
+    name[0] = 'x';
+    char other[TN_PATH];
+    snprintf(other, sizeof other, "%s/other-genesis.json", f->t.dir);
+    assert_int_equal(wb_write_file(other, json, len, 0644), WB_OK);
+    free(json);
+    const char *argv[] = {"verify", "--bundle", f->bundle_path, "--genesis", other, NULL};
+    expect_failed(f, cap_run(&f->cap, cmd_verify_via, NULL, argv), 0, "commission", "signature",
+                  NULL);
+}
+
+static void garbage_bundle_fails(void **state)
+{
+    struct vfx *f = *state;
+    const uint8_t junk[] = {0xff, 0xff, 0xff, 0x01, 0x02};
+    assert_int_equal(wb_write_file(f->bundle_path, junk, sizeof junk, 0644), WB_OK);
+    assert_int_equal(run_offline(f, NULL), CLI_EXIT_FAILED);
+    expect_in("stdout", f->cap.out, "FAILED: bundle: decode: the proof bundle does not decode");
+}
+
+static void usage_and_file_errors(void **state)
+{
+    struct vfx *f = *state;
+    const char *none[] = {"verify", NULL};
+    assert_int_equal(cap_run(&f->cap, cmd_verify_via, NULL, none), CLI_EXIT_USAGE);
+    expect_in("stderr", f->cap.err, "give ITEM");
+
+    const char *no_genesis[] = {"verify", "--bundle", f->bundle_path, NULL};
+    assert_int_equal(cap_run(&f->cap, cmd_verify_via, NULL, no_genesis), CLI_EXIT_USAGE);
+    expect_in("stderr", f->cap.err, "no genesis file");
+
+    const char *bad_item[] = {"verify", "MSCU1234565", "--bundle", f->bundle_path, NULL};
+    assert_int_equal(cap_run(&f->cap, cmd_verify_via, NULL, bad_item), CLI_EXIT_USAGE);
+    expect_in("stderr", f->cap.err, "check digit is 5, expected 6");
+
+    const char *missing[] = {"verify", "--bundle", "/nonexistent/b", "--genesis",
+                             f->t.genesis_path, NULL};
+    assert_int_equal(cap_run(&f->cap, cmd_verify_via, NULL, missing), CLI_EXIT_FAILED);
+    expect_in("stderr", f->cap.err, "cannot read bundle file /nonexistent/b");
+
+    const char *help[] = {"verify", "--help", NULL};
+    assert_int_equal(cap_run(&f->cap, cmd_verify_via, NULL, help), CLI_EXIT_OK);
+    expect_in("help", f->cap.out, "usage: waybill verify ITEM");
+    expect_in("help", f->cap.out, "--bundle FILE");
+}
+
+static void genesis_found_beside_key_folder(void **state)
+{
+    struct vfx *f = *state;
+    write_bundle(f);
+    /* DIR/node0/client.key -> DIR/genesis.json, as waybill testnet lays out */
+    const char *argv[] = {"verify", "--bundle", f->bundle_path, "--key", f->t.key_path[0], NULL};
+    int rc = cap_run(&f->cap, cmd_verify_via, NULL, argv);
+    if (rc != CLI_EXIT_OK) fail_msg("exit %d:\n%s%s", rc, f->cap.out, f->cap.err);
+    expect_in("stdout", f->cap.out, "VERIFIED: 8 events");
+    /* the same from the environment */
+    setenv(CLIENT_ENV_KEY, f->t.key_path[1], 1);
+    const char *env[] = {"verify", "--bundle", f->bundle_path, NULL};
+    rc = cap_run(&f->cap, cmd_verify_via, NULL, env);
+    unsetenv(CLIENT_ENV_KEY);
+    if (rc != CLI_EXIT_OK) fail_msg("exit %d:\n%s%s", rc, f->cap.out, f->cap.err);
+}
+
+static void json_output(void **state)
+{
+    struct vfx *f = *state;
+    write_bundle(f);
+    assert_int_equal(run_offline(f, "--json"), CLI_EXIT_OK);
+    json_error_t jerr;
+    json_t *root = json_loads(f->cap.out, 0, &jerr);
+    if (!root) fail_msg("--json output is not JSON (%s):\n%s", jerr.text, f->cap.out);
+    assert_true(json_is_true(json_object_get(root, "verified")));
+    assert_int_equal(json_integer_value(json_object_get(root, "events_checked")), 8);
+    assert_int_equal(json_integer_value(json_object_get(root, "blocks_checked")), 5);
+    assert_true(json_is_null(json_object_get(root, "failure")));
+    json_t *events = json_object_get(root, "events");
+    assert_int_equal(json_array_size(events), 8);
+    json_t *e3 = json_array_get(events, 3);
+    assert_string_equal(json_string_value(json_object_get(e3, "action")), "receive");
+    assert_string_equal(json_string_value(json_object_get(e3, "org")), "oceanic");
+    assert_int_equal(json_integer_value(json_object_get(e3, "height")), 3);
+    char id[65];
+    assert_string_equal(json_string_value(json_object_get(e3, "id")),
+                        wb_hex_encode(f->b.events[3].id, 32, id, sizeof id));
+    json_t *st = json_object_get(root, "state");
+    assert_string_equal(json_string_value(json_object_get(st, "custodian")), "oceanic");
+    assert_string_equal(json_string_value(json_object_get(st, "seal")), "SL-1001");
+    json_decref(root);
+
+    f->b.blocks[1].n_votes = 1;
+    write_bundle(f);
+    assert_int_equal(run_offline(f, "--json"), CLI_EXIT_FAILED);
+    root = json_loads(f->cap.out, 0, &jerr);
+    if (!root) fail_msg("--json output is not JSON (%s):\n%s", jerr.text, f->cap.out);
+    assert_true(json_is_false(json_object_get(root, "verified")));
+    json_t *failure = json_object_get(root, "failure");
+    assert_int_equal(json_integer_value(json_object_get(failure, "event")), 1);
+    assert_string_equal(json_string_value(json_object_get(failure, "check")), "certificate");
+    events = json_object_get(root, "events");
+    assert_int_equal(json_array_size(events), 2);
+    assert_true(json_is_false(json_object_get(json_array_get(events, 1), "ok")));
+    json_decref(root);
+}
+
+/* ---- through a (fake) node ---------------------------------------------------- */
+
+static int answer_proof(struct fake_node *fn, const Waybill__ClientRequest *req,
+                        Waybill__ClientResponse *resp)
+{
+    struct vfx *f = fn->ctx;
+    if (req->req_case != WAYBILL__CLIENT_REQUEST__REQ_PROOF) {
+        resp->code = WB_ERR_INVALID;
+        resp->reason = (char *)"unexpected request";
+        return WB_OK;
+    }
+    if (strcmp(req->proof->item, TN_ITEM) != 0) {
+        resp->code = WB_ERR_NOT_FOUND;
+        resp->reason = (char *)"item not found";
+        return WB_OK;
+    }
+    if (f->served) waybill__proof_bundle__free_unpacked(f->served, NULL);
+    f->served = waybill__proof_bundle__unpack(NULL, f->proof_len, f->proof);
+    if (!f->served) return WB_ERR_IO;
+    resp->resp_case = WAYBILL__CLIENT_RESPONSE__RESP_PROOF;
+    resp->proof = f->served;
+    return WB_OK;
+}
+
+static void online_verify(void **state)
+{
+    struct vfx *f = *state;
+    assert_int_equal(tb_pack(&f->b, &f->proof, &f->proof_len), WB_OK);
+    f->fn.answer = answer_proof;
+    f->fn.ctx = f;
+    struct client_connector conn = {.connect = fake_connect, .ctx = &f->fn};
+    const char *argv[] = {"verify",    TN_ITEM, "--node", "127.0.0.1:26700", "--key",
+                          f->t.key_path[2], NULL};
+    int rc = cap_run(&f->cap, cmd_verify_via, &conn, argv);
+    if (rc != CLI_EXIT_OK) fail_msg("exit %d:\n%s%s", rc, f->cap.out, f->cap.err);
+    expect_in("stdout", f->cap.out, "VERIFIED: 8 events, 5 blocks, custodian oceanic");
+    expect_in("stdout", f->cap.out, "item CSQU3054383 from node 127.0.0.1:26700");
+    assert_int_equal(f->fn.n_requests, 1);
+    assert_int_equal(f->fn.requests[0]->req_case, WAYBILL__CLIENT_REQUEST__REQ_PROOF);
+    assert_memory_equal(f->fn.client_pk, f->t.org_pk[TN_CUSTOMS], 32);
+    assert_int_equal(f->fn.closes, 1);
+
+    /* a node serving a tampered bundle is caught the same way */
+    free(f->proof);
+    f->b.blocks[4].n_votes = 2;
+    assert_int_equal(tb_pack(&f->b, &f->proof, &f->proof_len), WB_OK);
+    expect_failed(f, cap_run(&f->cap, cmd_verify_via, &conn, argv), 6, "arrive", "certificate",
+                  NULL);
+
+    /* an item the node does not know */
+    const char *unknown[] = {"verify", "CSQU0000070", "--node", "127.0.0.1:26700", "--key",
+                             f->t.key_path[2], NULL};
+    assert_int_equal(cap_run(&f->cap, cmd_verify_via, &conn, unknown), CLI_EXIT_FAILED);
+    expect_in("stderr", f->cap.err, "waybill verify: CSQU0000070: item not found");
+
+    /* a node that cannot be reached */
+    f->fn.connect_rc = WB_ERR_UNREACHABLE;
+    assert_int_equal(cap_run(&f->cap, cmd_verify_via, &conn, argv), CLI_EXIT_UNREACHABLE);
+    expect_in("stderr", f->cap.err, "cannot reach node 127.0.0.1:26700");
+}
+
+int main(void)
+{
+    if (sodium_init() < 0) return 1;
+#define T(fn) cmocka_unit_test_setup_teardown(fn, vfx_setup, vfx_teardown)
+    const struct CMUnitTest tests[] = {
+        T(honest_bundle_verifies),
+        T(altered_event_byte_fails),
+        T(altered_signature_byte_fails),
+        T(removed_middle_event_fails),
+        T(cert_with_too_few_signatures_fails),
+        T(cert_signed_by_non_validator_fails),
+        T(event_signed_by_non_member_fails),
+        T(wrong_item_fails),
+        T(other_chain_genesis_fails),
+        T(garbage_bundle_fails),
+        T(usage_and_file_errors),
+        T(genesis_found_beside_key_folder),
+        T(json_output),
+        T(online_verify),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

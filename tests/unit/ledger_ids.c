@@ -1,0 +1,335 @@
+/* Unit tests of ledger/ids.c: item ids (ISO 6346, SSCC, GTIN + serial, urn:)
+ * and locations (UN/LOCODE, GLN), check digits and their messages. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "common/wb_error.h"
+#include "ledger/ids.h"
+#include "ledger/types.h"
+
+#define MSG_LEN 256
+
+/* Fails with both strings when msg does not contain want. */
+#define assert_msg_has(msg, want)                                                 \
+    do {                                                                          \
+        if (!strstr((msg), (want)))                                               \
+            fail_msg("message \"%s\" does not contain \"%s\"", (msg), (want));    \
+    } while (0)
+
+static void expect_item_ok(const char *id, enum ledger_id_kind want)
+{
+    char msg[MSG_LEN] = "";
+    enum ledger_id_kind kind = LEDGER_ID_INVALID;
+    int rc = ledger_item_id_check(id, &kind, msg, sizeof msg);
+    if (rc != WB_OK) fail_msg("%s rejected (%d): %s", id, rc, msg);
+    if (kind != want) fail_msg("%s classified as kind %d, expected %d", id, kind, want);
+}
+
+static void expect_item_err(const char *id, int want_rc, const char *want_msg)
+{
+    char msg[MSG_LEN] = "";
+    enum ledger_id_kind kind = LEDGER_ID_CONTAINER;
+    int rc = ledger_item_id_check(id, &kind, msg, sizeof msg);
+    if (rc != want_rc)
+        fail_msg("%s: got %d (%s), expected %d", id ? id : "(null)", rc, msg, want_rc);
+    assert_int_equal(kind, LEDGER_ID_INVALID);
+    if (want_msg) assert_msg_has(msg, want_msg);
+}
+
+/* For an id whose check digit is at `pos`, every other digit there must be
+ * refused with WB_ERR_CHECK_DIGIT and a message naming both digits. */
+static void expect_every_wrong_digit_refused(const char *good, size_t pos)
+{
+    char id[WB_ITEM_MAX + 1], want[64];
+    for (char d = '0'; d <= '9'; d++) {
+        if (d == good[pos]) continue;
+        snprintf(id, sizeof id, "%s", good);
+        id[pos] = d;
+        snprintf(want, sizeof want, "check digit is %c, expected %c", d, good[pos]);
+        expect_item_err(id, WB_ERR_CHECK_DIGIT, want);
+    }
+}
+
+/* ---- ISO 6346 -------------------------------------------------------------- */
+
+static const char *const good_containers[] = {
+    "CSQU3054383", /* the ISO 6346 standard's own example */
+    "BICU1234565", /* the BIC's published example */
+    "MSCU1234566",
+    "MSKU9070323",
+    "HLXJ0012346", /* category J */
+    "ABCZ1234564", /* category Z */
+    "CSQU0000070", /* sum mod 11 is 10: check digit 0 */
+};
+
+static void container_numbers_with_correct_check_digit_accepted(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof good_containers / sizeof *good_containers; i++)
+        expect_item_ok(good_containers[i], LEDGER_ID_CONTAINER);
+}
+
+static void container_wrong_check_digit_names_found_and_expected(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof good_containers / sizeof *good_containers; i++)
+        expect_every_wrong_digit_refused(good_containers[i], 10);
+    char msg[MSG_LEN];
+    assert_int_equal(ledger_item_id_check("MSCU1234565", NULL, msg, sizeof msg),
+                     WB_ERR_CHECK_DIGIT);
+    assert_string_equal(msg, "container number MSCU1234565: check digit is 5, expected 6");
+    assert_int_equal(ledger_item_id_check("CSQU3054384", NULL, msg, sizeof msg),
+                     WB_ERR_CHECK_DIGIT);
+    assert_string_equal(msg, "container number CSQU3054384: check digit is 4, expected 3");
+}
+
+static void iso6346_check_digit_matches_reference_for_every_letter(void **state)
+{
+    (void)state;
+    /* Check digit of the owner code "AAA" with one letter replaced, at
+     * positions 0, 1 and 2, category U, serial 000000; computed
+     * independently of this code from the ISO 6346 letter values
+     * (A=10, B=12 ... skipping multiples of 11) and weights 2^i. */
+    static const char *const want[3] = {
+        "79001234567900123456790012",
+        "70246801357024680135702468",
+        "74815926037481592603748159",
+    };
+    for (int pos = 0; pos < 3; pos++) {
+        for (int l = 0; l < 26; l++) {
+            char first10[11] = "AAAU000000";
+            first10[pos] = (char)('A' + l);
+            int got = ledger_iso6346_check_digit(first10);
+            if (got != want[pos][l] - '0')
+                fail_msg("check digit of %s is %d, expected %c", first10, got, want[pos][l]);
+        }
+    }
+    assert_int_equal(ledger_iso6346_check_digit("CSQU305438"), 3);
+    assert_int_equal(ledger_iso6346_check_digit("CSQU30543"), -1);
+    assert_int_equal(ledger_iso6346_check_digit("csqU305438"), -1);
+    assert_int_equal(ledger_iso6346_check_digit("CSQ1305438"), -1);
+    assert_int_equal(ledger_iso6346_check_digit("CSQUX05438"), -1);
+    assert_int_equal(ledger_iso6346_check_digit(NULL), -1);
+}
+
+static void malformed_container_numbers_rejected(void **state)
+{
+    (void)state;
+    expect_item_err("CSQU305438", WB_ERR_INVALID, "expected 11 characters");
+    expect_item_err("CSQU30543833", WB_ERR_INVALID, "expected 11 characters");
+    expect_item_err("csqu3054383", WB_ERR_INVALID, "owner code must be 3 uppercase letters");
+    expect_item_err("CsQU3054383", WB_ERR_INVALID, "owner code must be 3 uppercase letters");
+    expect_item_err("CSQA3054383", WB_ERR_INVALID, "category is 'A', expected U, J or Z");
+    expect_item_err("CSQu3054383", WB_ERR_INVALID, "category is 'u', expected U, J or Z");
+    expect_item_err("CSQU30A4383", WB_ERR_INVALID, "serial number must be 6 digits");
+    expect_item_err("CSQU305438X", WB_ERR_INVALID, "check digit must be a digit");
+    expect_item_err("CSQU 305438", WB_ERR_INVALID, NULL);
+}
+
+/* ---- GS1 ---------------------------------------------------------------------- */
+
+static const char *const good_ssccs[] = {
+    "106141412345678908", /* GS1 General Specifications example */
+    "376104250021234569", /* GS1 logistic label example */
+    "340123450000000000",
+};
+
+static void ssccs_with_correct_check_digit_accepted(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof good_ssccs / sizeof *good_ssccs; i++)
+        expect_item_ok(good_ssccs[i], LEDGER_ID_SSCC);
+    assert_int_equal(ledger_gs1_check_digit("10614141234567890", 17), 8);
+    assert_int_equal(ledger_gs1_check_digit("400638133393", 12), 1);
+    assert_int_equal(ledger_gs1_check_digit("40063813339x", 12), -1);
+}
+
+static void sscc_wrong_check_digit_names_expected(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof good_ssccs / sizeof *good_ssccs; i++)
+        expect_every_wrong_digit_refused(good_ssccs[i], 17);
+    char msg[MSG_LEN];
+    assert_int_equal(ledger_item_id_check("106141412345678907", NULL, msg, sizeof msg),
+                     WB_ERR_CHECK_DIGIT);
+    assert_string_equal(msg, "SSCC 106141412345678907: check digit is 7, expected 8");
+}
+
+static void malformed_ssccs_rejected(void **state)
+{
+    (void)state;
+    expect_item_err("10614141234567890", WB_ERR_INVALID, "expected 18 digits, got 17");
+    expect_item_err("1061414123456789080", WB_ERR_INVALID, "expected 18 digits, got 19");
+}
+
+static const char *const good_gtin_serials[] = {
+    "(01)09506000134352(21)ABC123",
+    "(01)04006381333931(21)1",
+    "(01)10614141000415(21)!\"%&'()*+,-./:;<=>?_", /* every punctuation mark */
+    "(01)10614141000415(21)12345678901234567890",  /* 20 characters */
+};
+
+static void gtin_serials_with_correct_check_digit_accepted(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof good_gtin_serials / sizeof *good_gtin_serials; i++)
+        expect_item_ok(good_gtin_serials[i], LEDGER_ID_GTIN_SERIAL);
+}
+
+static void gtin_wrong_check_digit_names_expected(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof good_gtin_serials / sizeof *good_gtin_serials; i++)
+        expect_every_wrong_digit_refused(good_gtin_serials[i], 17);
+    char msg[MSG_LEN];
+    assert_int_equal(
+        ledger_item_id_check("(01)09506000134353(21)ABC123", NULL, msg, sizeof msg),
+        WB_ERR_CHECK_DIGIT);
+    assert_string_equal(msg, "GTIN 09506000134353: check digit is 3, expected 2");
+}
+
+static void malformed_gtin_serials_rejected(void **state)
+{
+    (void)state;
+    expect_item_err("(01)0950600013435(21)ABC", WB_ERR_INVALID, "14-digit GTIN");
+    expect_item_err("(01)09506000134352ABC", WB_ERR_INVALID, "(21)");
+    expect_item_err("(01)09506000134352(22)ABC", WB_ERR_INVALID, "(21)");
+    expect_item_err("(01)09506000134352(21)", WB_ERR_INVALID, "1 to 20 characters, got 0");
+    expect_item_err("(01)09506000134352(21)123456789012345678901", WB_ERR_INVALID,
+                    "1 to 20 characters, got 21");
+    expect_item_err("(01)09506000134352(21)AB C", WB_ERR_INVALID, "character 3");
+    expect_item_err("(01)09506000134352(21)AB#", WB_ERR_INVALID, "character 3");
+    expect_item_err("(01)09506000134352(21)A~", WB_ERR_INVALID, "character 2");
+}
+
+/* ---- urn: ---------------------------------------------------------------------- */
+
+static void urn_ids_accepted_up_to_limit(void **state)
+{
+    (void)state;
+    expect_item_ok("urn:epc:id:sscc:0614141.1234567890", LEDGER_ID_URN);
+    expect_item_ok("urn:epc:id:sgtin:0614141.112345.400", LEDGER_ID_URN);
+    expect_item_ok("urn:x", LEDGER_ID_URN);
+    char id[WB_ITEM_MAX + 2];
+    memset(id, 'a', sizeof id);
+    memcpy(id, "urn:", 4);
+    id[WB_ITEM_MAX] = '\0';
+    expect_item_ok(id, LEDGER_ID_URN);
+}
+
+static void malformed_urn_ids_rejected(void **state)
+{
+    (void)state;
+    char id[WB_ITEM_MAX + 2];
+    memset(id, 'a', sizeof id);
+    memcpy(id, "urn:", 4);
+    id[WB_ITEM_MAX + 1] = '\0';
+    expect_item_err(id, WB_ERR_INVALID, "longer than 128 bytes");
+    expect_item_err("urn:", WB_ERR_INVALID, "nothing after 'urn:'");
+    expect_item_err("urn:epc:id:sscc 0614141", WB_ERR_INVALID, "contains a space at byte 16");
+    expect_item_err("urn:epc\tid", WB_ERR_INVALID, "not printable ASCII");
+    expect_item_err("urn:epc\xc3\xa9", WB_ERR_INVALID, "not printable ASCII");
+    expect_item_err("URN:epc:id:sscc:0614141.1234567890", WB_ERR_INVALID, "lowercase 'urn:'");
+}
+
+static void unrecognised_item_ids_rejected(void **state)
+{
+    (void)state;
+    char msg[MSG_LEN];
+    expect_item_err("", WB_ERR_INVALID, "item id is empty");
+    expect_item_err(NULL, WB_ERR_INVALID, "item id is empty");
+    expect_item_err("pallet-7", WB_ERR_INVALID, "expected an ISO 6346 container number");
+    expect_item_err("12-34", WB_ERR_INVALID, "expected an ISO 6346 container number");
+    /* No message buffer: still classified and refused. */
+    assert_int_equal(ledger_item_id_check("CSQU3054384", NULL, NULL, 0), WB_ERR_CHECK_DIGIT);
+    /* Untrusted bytes are not echoed raw. */
+    assert_int_equal(ledger_item_id_check("ab\x01\x02-x", NULL, msg, sizeof msg),
+                     WB_ERR_INVALID);
+    assert_null(strchr(msg, '\x01'));
+    /* A tiny buffer is truncated, not overrun. */
+    char tiny[8];
+    memset(tiny, 'Z', sizeof tiny);
+    assert_int_equal(ledger_item_id_check("CSQU3054384", NULL, tiny, 5), WB_ERR_CHECK_DIGIT);
+    assert_int_equal(tiny[4], '\0');
+    assert_int_equal(tiny[5], 'Z');
+}
+
+/* ---- locations ----------------------------------------------------------------- */
+
+static void expect_location(const char *loc, int want_rc, const char *want_msg)
+{
+    char msg[MSG_LEN] = "";
+    int rc = ledger_location_check(loc, msg, sizeof msg);
+    if (rc != want_rc) fail_msg("location %s: got %d (%s), expected %d", loc, rc, msg, want_rc);
+    if (want_msg) assert_msg_has(msg, want_msg);
+}
+
+static void unlocodes_and_glns_accepted(void **state)
+{
+    (void)state;
+    expect_location("NLRTM", WB_OK, NULL);
+    expect_location("DEHAM", WB_OK, NULL);
+    expect_location("SGSIN", WB_OK, NULL);
+    expect_location("US2NY", WB_OK, NULL);
+    expect_location("GBZ99", WB_OK, NULL);
+    expect_location("4000001000005", WB_OK, NULL);
+    expect_location("0614141000012", WB_OK, NULL);
+    expect_location("5901234123457", WB_OK, NULL);
+}
+
+static void malformed_locations_rejected(void **state)
+{
+    (void)state;
+    expect_location("", WB_ERR_INVALID, "location is empty");
+    expect_location(NULL, WB_ERR_INVALID, "location is empty");
+    expect_location("nlrtm", WB_ERR_INVALID, "expected a UN/LOCODE");
+    expect_location("NLRT", WB_ERR_INVALID, "expected a UN/LOCODE");
+    expect_location("NLRTMX", WB_ERR_INVALID, "expected a UN/LOCODE");
+    expect_location("N1RTM", WB_ERR_INVALID, "expected a UN/LOCODE");
+    expect_location("NL1TM", WB_ERR_INVALID, "3 of A-Z or 2-9");
+    expect_location("NLR0M", WB_ERR_INVALID, "3 of A-Z or 2-9");
+    expect_location("NLRtM", WB_ERR_INVALID, "3 of A-Z or 2-9");
+    expect_location("400000100000", WB_ERR_INVALID, "13-digit GLN");
+    expect_location("40000010000050", WB_ERR_INVALID, "13-digit GLN");
+    expect_location("400000100000A", WB_ERR_INVALID, "13-digit GLN");
+}
+
+static void gln_wrong_check_digit_names_expected(void **state)
+{
+    (void)state;
+    char loc[14], want[64];
+    for (char d = '0'; d <= '9'; d++) {
+        if (d == '5') continue;
+        snprintf(loc, sizeof loc, "400000100000%c", d);
+        snprintf(want, sizeof want, "GLN %s: check digit is %c, expected 5", loc, d);
+        expect_location(loc, WB_ERR_CHECK_DIGIT, want);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(container_numbers_with_correct_check_digit_accepted),
+        cmocka_unit_test(container_wrong_check_digit_names_found_and_expected),
+        cmocka_unit_test(iso6346_check_digit_matches_reference_for_every_letter),
+        cmocka_unit_test(malformed_container_numbers_rejected),
+        cmocka_unit_test(ssccs_with_correct_check_digit_accepted),
+        cmocka_unit_test(sscc_wrong_check_digit_names_expected),
+        cmocka_unit_test(malformed_ssccs_rejected),
+        cmocka_unit_test(gtin_serials_with_correct_check_digit_accepted),
+        cmocka_unit_test(gtin_wrong_check_digit_names_expected),
+        cmocka_unit_test(malformed_gtin_serials_rejected),
+        cmocka_unit_test(urn_ids_accepted_up_to_limit),
+        cmocka_unit_test(malformed_urn_ids_rejected),
+        cmocka_unit_test(unrecognised_item_ids_rejected),
+        cmocka_unit_test(unlocodes_and_glns_accepted),
+        cmocka_unit_test(malformed_locations_rejected),
+        cmocka_unit_test(gln_wrong_check_digit_names_expected),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,455 @@
+/* Unit tests of ledger/validate.c: block validity over real signed events,
+ * header checks, the in-block overlay of item states, and sig_known. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "common/hex.h"
+#include "common/wb_error.h"
+#include "ledger/block.h"
+#include "ledger/event.h"
+#include "ledger/genesis.h"
+#include "ledger/rules.h"
+#include "ledger/validate.h"
+
+#define ITEM_A "CSQU3054383"
+#define ITEM_B "urn:epc:id:sscc:0614141.1234567890"
+#define GENESIS_MS 1700000000000
+#define EVENTS_MAX 16
+
+enum { K_ACME, K_OCEANIC, K_CUSTOMS, K_STRANGER, K_COUNT };
+static const char *const org_names[] = {"acme", "oceanic", "customs"};
+static const enum ledger_role org_roles[] = {LEDGER_ROLE_SHIPPER, LEDGER_ROLE_CARRIER,
+                                             LEDGER_ROLE_CUSTOMS};
+#define ORG_COUNT 3
+#define N_VALIDATORS 4
+
+struct signed_ev {
+    struct ledger_event ev;
+    uint8_t bytes[WB_SIGNED_EVENT_MAX];
+    size_t len;
+};
+
+/* Committed item states the lookup callback serves. */
+struct committed {
+    size_t n;
+    struct ledger_item_state st[4];
+    int fail_with;                      /* nonzero: lookup returns this error */
+    const uint8_t *known_id;            /* sig_known says true for this id */
+    bool know_all;
+};
+
+struct fx {
+    struct ledger_genesis *g;
+    uint8_t pk[K_COUNT][WB_PUBKEY_LEN];
+    uint8_t sk[K_COUNT][WB_SECKEY_LEN];
+    struct signed_ev evs[EVENTS_MAX];
+    size_t n;
+    struct committed db;
+    struct ledger_block_ctx bc;
+    struct ledger_block block;
+    bool have_block;
+    uint64_t nonce;
+};
+
+static int lookup(void *ctx, const char *item, struct ledger_item_state *st)
+{
+    struct committed *db = ctx;
+    if (db->fail_with) return db->fail_with;
+    for (size_t i = 0; i < db->n; i++) {
+        if (strcmp(db->st[i].item, item) == 0) {
+            *st = db->st[i];
+            return WB_OK;
+        }
+    }
+    return WB_ERR_NOT_FOUND;
+}
+
+static bool sig_known(void *ctx, const uint8_t id[WB_HASH_LEN])
+{
+    struct committed *db = ctx;
+    if (db->know_all) return true;
+    return db->known_id && memcmp(db->known_id, id, WB_HASH_LEN) == 0;
+}
+
+static int fx_setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    if (!f) return -1;
+    f->g = calloc(1, sizeof *f->g);
+    if (!f->g) return -1;
+    for (int k = 0; k < K_COUNT; k++) {
+        uint8_t seed[32] = {(uint8_t)(k + 1)};
+        if (crypto_sign_seed_keypair(f->pk[k], f->sk[k], seed) != 0) return -1;
+    }
+    struct ledger_genesis *g = f->g;
+    snprintf(g->chain_name, sizeof g->chain_name, "validate-test");
+    ledger_chain_id(g->chain_name, g->chain_id);
+    g->genesis_time_ms = GENESIS_MS;
+    g->org_count = ORG_COUNT;
+    for (int k = 0; k < ORG_COUNT; k++) {
+        snprintf(g->orgs[k].name, sizeof g->orgs[k].name, "%s", org_names[k]);
+        g->orgs[k].role = org_roles[k];
+        g->orgs[k].key_count = 1;
+        memcpy(g->orgs[k].keys[0], f->pk[k], WB_PUBKEY_LEN);
+    }
+    g->validator_count = N_VALIDATORS;
+    for (int v = 0; v < N_VALIDATORS; v++) {
+        uint8_t seed[32] = {(uint8_t)(100 + v)}, sk[WB_SECKEY_LEN];
+        if (crypto_sign_seed_keypair(g->validators[v].key, sk, seed) != 0) return -1;
+        snprintf(g->validators[v].name, sizeof g->validators[v].name, "node%d", v);
+        snprintf(g->validators[v].org, sizeof g->validators[v].org, "acme");
+    }
+    f->bc = (struct ledger_block_ctx){
+        .genesis = g,
+        .height = 1,
+        .prev_time_ms = GENESIS_MS,
+        .now_ms = GENESIS_MS + 1000,
+        .drift_max_ms = 5000,
+        .events_max = EVENTS_MAX,
+        .lookup = lookup,
+        .sig_known = NULL,
+        .ctx = &f->db,
+    };
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+    if (f->have_block) ledger_block_free(&f->block);
+    free(f->g);
+    free(f);
+    return 0;
+}
+
+/* Appends a signed event; prev is the id of `prev_ev` (NULL: none). */
+static struct signed_ev *add_event(struct fx *f, int key, const char *item,
+                                   enum ledger_action a, const char *loc,
+                                   const uint8_t *prev, const char *to_org)
+{
+    assert_true(f->n < EVENTS_MAX);
+    struct signed_ev *se = &f->evs[f->n++];
+    struct ledger_event *ev = &se->ev;
+    memset(ev, 0, sizeof *ev);
+    snprintf(ev->item, sizeof ev->item, "%s", item);
+    ev->action = a;
+    if (loc) snprintf(ev->location, sizeof ev->location, "%s", loc);
+    ev->time_ms = GENESIS_MS + 500;
+    memcpy(ev->submitter, f->pk[key], WB_PUBKEY_LEN);
+    if (prev) {
+        ev->has_prev = true;
+        memcpy(ev->prev, prev, WB_HASH_LEN);
+    }
+    if (to_org) snprintf(ev->to_org, sizeof ev->to_org, "%s", to_org);
+    ev->nonce = ++f->nonce;
+    int rc = ledger_event_sign(f->g->chain_id, ev, f->sk[key], se->bytes, sizeof se->bytes,
+                               &se->len);
+    if (rc) fail_msg("ledger_event_sign: %s", wb_strerror(rc));
+    return se;
+}
+
+/* Builds and decodes a block of f->evs with the given header fields. */
+static void build(struct fx *f, uint64_t height, int64_t time_ms, const uint8_t *prev_hash,
+                  const uint8_t *chain_id, uint32_t proposer)
+{
+    struct ledger_block_header h = {.version = WB_BLOCK_VERSION, .height = height,
+                                    .time_ms = time_ms, .proposer = proposer};
+    memcpy(h.chain_id, chain_id ? chain_id : f->g->chain_id, WB_CHAIN_ID_LEN);
+    if (prev_hash) memcpy(h.prev_hash, prev_hash, WB_HASH_LEN);
+    const uint8_t *ptrs[EVENTS_MAX];
+    size_t lens[EVENTS_MAX];
+    for (size_t i = 0; i < f->n; i++) {
+        ptrs[i] = f->evs[i].bytes;
+        lens[i] = f->evs[i].len;
+    }
+    uint8_t *buf, hash[WB_HASH_LEN];
+    size_t len;
+    int rc = ledger_block_build(&h, ptrs, lens, f->n, &buf, &len, hash);
+    if (rc) fail_msg("ledger_block_build: %s", wb_strerror(rc));
+    if (f->have_block) ledger_block_free(&f->block);
+    rc = ledger_block_decode(buf, len, &f->block);
+    free(buf);
+    if (rc) fail_msg("ledger_block_decode: %s", wb_strerror(rc));
+    f->have_block = true;
+    assert_memory_equal(f->block.hash, hash, WB_HASH_LEN);
+}
+
+static void build_default(struct fx *f) { build(f, 1, GENESIS_MS + 1000, NULL, NULL, 0); }
+
+static void expect_valid(struct fx *f, struct ledger_item_state **states, size_t *n)
+{
+    char msg[512] = "";
+    int rc = ledger_block_check(&f->bc, &f->block, states, n, msg, sizeof msg);
+    if (rc) fail_msg("expected a valid block, got %s: %s", wb_strerror(rc), msg);
+}
+
+static void expect_invalid(struct fx *f, const char *want)
+{
+    char msg[512] = "";
+    struct ledger_item_state *states = (struct ledger_item_state *)1;
+    size_t n = 99;
+    int rc = ledger_block_check(&f->bc, &f->block, &states, &n, msg, sizeof msg);
+    if (rc != WB_ERR_INVALID || !strstr(msg, want))
+        fail_msg("expected WB_ERR_INVALID with \"%s\", got rc %d (%s), message \"%s\"", want,
+                 rc, wb_strerror(rc), msg);
+    assert_null(states);
+    assert_int_equal(n, 0);
+}
+
+static const char *short_id(const struct signed_ev *se, char out[9])
+{
+    return wb_hex_encode(se->ev.id, 4, out, 9);
+}
+
+static void valid_block_gives_states(void **state)
+{
+    struct fx *f = *state;
+    add_event(f, K_ACME, ITEM_B, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    struct signed_ev *a = add_event(f, K_ACME, ITEM_A, LEDGER_COMMISSION, "DEHAM", NULL, NULL);
+    build_default(f);
+    struct ledger_item_state *states = NULL;
+    size_t n = 0;
+    expect_valid(f, &states, &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(states[0].item, ITEM_B);
+    assert_string_equal(states[1].item, ITEM_A);
+    assert_string_equal(states[1].custodian, "acme");
+    assert_int_equal(states[1].status, LEDGER_ITEM_ACTIVE);
+    assert_int_equal(states[1].count, 1);
+    assert_int_equal(states[1].first_height, 1);
+    assert_memory_equal(states[1].head, a->ev.id, WB_HASH_LEN);
+    free(states);
+    /* states are optional */
+    char msg[256];
+    assert_int_equal(ledger_block_check(&f->bc, &f->block, NULL, NULL, msg, sizeof msg), WB_OK);
+}
+
+static void empty_block_valid(void **state)
+{
+    struct fx *f = *state;
+    build_default(f);
+    struct ledger_item_state *states = NULL;
+    size_t n = 7;
+    expect_valid(f, &states, &n);
+    assert_int_equal(n, 0);
+    free(states);
+}
+
+static void header_fields_checked(void **state)
+{
+    struct fx *f = *state;
+    add_event(f, K_ACME, ITEM_A, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+
+    build(f, 2, GENESIS_MS + 1000, NULL, NULL, 0);
+    expect_invalid(f, "block height 2, expected 1");
+
+    uint8_t wrong_prev[WB_HASH_LEN];
+    memset(wrong_prev, 0x77, sizeof wrong_prev);
+    build(f, 1, GENESIS_MS + 1000, wrong_prev, NULL, 0);
+    expect_invalid(f, "block prev hash 7777777777777777... does not match block 0's hash");
+
+    uint8_t other_chain[WB_CHAIN_ID_LEN];
+    ledger_chain_id("another-chain", other_chain);
+    build(f, 1, GENESIS_MS + 1000, NULL, other_chain, 0);
+    expect_invalid(f, "block is for chain");
+
+    build(f, 1, GENESIS_MS, NULL, NULL, 0);
+    expect_invalid(f, "block time 1700000000000 ms is not after the previous block's time "
+                      "1700000000000 ms");
+    build(f, 1, GENESIS_MS - 1, NULL, NULL, 0);
+    expect_invalid(f, "is not after the previous block's time");
+
+    build(f, 1, GENESIS_MS + 1000 + 5001, NULL, NULL, 0);
+    expect_invalid(f, "block time 1700000006001 ms is 5001 ms ahead of the local clock; at "
+                      "most 5000 ms allowed");
+    build(f, 1, GENESIS_MS + 1000 + 5000, NULL, NULL, 0);
+    expect_valid(f, NULL, NULL);
+
+    build(f, 1, GENESIS_MS + 1000, NULL, NULL, N_VALIDATORS);
+    expect_invalid(f, "block proposer 4 is not a validator index");
+
+    build_default(f);
+    f->bc.events_max = 0;
+    expect_invalid(f, "block carries 1 events, the limit is 0");
+}
+
+static void duplicate_event_invalid(void **state)
+{
+    struct fx *f = *state;
+    struct signed_ev *a = add_event(f, K_ACME, ITEM_A, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    add_event(f, K_ACME, ITEM_B, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    f->evs[f->n++] = *a;
+    build_default(f);
+    char id[9], want[96];
+    snprintf(want, sizeof want, "event 2 (%s, commission): duplicate of event 0",
+             short_id(a, id));
+    expect_invalid(f, want);
+}
+
+static void invalid_event_in_middle_named(void **state)
+{
+    struct fx *f = *state;
+    add_event(f, K_ACME, ITEM_A, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    struct signed_ev *bad = add_event(f, K_OCEANIC, ITEM_A, LEDGER_LOAD, "NLRTM",
+                                      f->evs[0].ev.id, NULL);
+    add_event(f, K_ACME, ITEM_B, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    build_default(f);
+    char id[9], want[160];
+    snprintf(want, sizeof want, "event 1 (%s, load): load: 'oceanic' is not the custodian",
+             short_id(bad, id));
+    expect_invalid(f, want);
+
+    /* an undecodable event is named too */
+    f->n = 0;
+    add_event(f, K_ACME, ITEM_A, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    struct signed_ev *junk = &f->evs[f->n++];
+    memset(junk->bytes, 0xff, 8);
+    junk->len = 8;
+    build_default(f);
+    expect_invalid(f, "event 1: not a signed event");
+}
+
+static void item_chain_inside_one_block(void **state)
+{
+    struct fx *f = *state;
+    struct signed_ev *e = add_event(f, K_ACME, ITEM_A, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    add_event(f, K_ACME, ITEM_B, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    e = add_event(f, K_ACME, ITEM_A, LEDGER_LOAD, "NLRTM", e->ev.id, NULL);
+    e = add_event(f, K_ACME, ITEM_A, LEDGER_HANDOVER, NULL, e->ev.id, "oceanic");
+    e = add_event(f, K_OCEANIC, ITEM_A, LEDGER_RECEIVE, NULL, e->ev.id, NULL);
+    e = add_event(f, K_OCEANIC, ITEM_A, LEDGER_DEPART, "NLRTM", e->ev.id, NULL);
+    build_default(f);
+    struct ledger_item_state *states = NULL;
+    size_t n = 0;
+    expect_valid(f, &states, &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(states[0].item, ITEM_A);
+    assert_string_equal(states[0].custodian, "oceanic");
+    assert_int_equal(states[0].count, 5);
+    assert_memory_equal(states[0].head, e->ev.id, WB_HASH_LEN);
+    assert_string_equal(states[1].item, ITEM_B);
+    assert_int_equal(states[1].count, 1);
+    free(states);
+
+    /* the same chain out of order is invalid: depart before receive */
+    struct signed_ev tmp = f->evs[4];
+    f->evs[4] = f->evs[5];
+    f->evs[5] = tmp;
+    build_default(f);
+    char id[9], want[96];
+    snprintf(want, sizeof want, "event 4 (%s, depart): depart: prev does not match",
+             short_id(&f->evs[4], id));
+    expect_invalid(f, want);
+}
+
+static void committed_state_from_lookup(void **state)
+{
+    struct fx *f = *state;
+    /* block 1 commissions the item */
+    struct signed_ev *c = add_event(f, K_ACME, ITEM_A, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    build_default(f);
+    struct ledger_item_state *states = NULL;
+    size_t n = 0;
+    expect_valid(f, &states, &n);
+    assert_int_equal(n, 1);
+    f->db.st[f->db.n++] = states[0];
+    free(states);
+    uint8_t prev_hash[WB_HASH_LEN];
+    memcpy(prev_hash, f->block.hash, WB_HASH_LEN);
+    uint8_t commission_id[WB_HASH_LEN];
+    memcpy(commission_id, c->ev.id, WB_HASH_LEN);
+
+    /* block 2 continues from the committed state */
+    f->n = 0;
+    f->bc.height = 2;
+    memcpy(f->bc.prev_hash, prev_hash, WB_HASH_LEN);
+    f->bc.prev_time_ms = GENESIS_MS + 1000;
+    f->bc.now_ms = GENESIS_MS + 2000;
+    add_event(f, K_ACME, ITEM_A, LEDGER_LOAD, "NLRTM", commission_id, NULL);
+    build(f, 2, GENESIS_MS + 2000, prev_hash, NULL, 1);
+    expect_valid(f, &states, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(states[0].count, 2);
+    assert_int_equal(states[0].first_height, 1);
+    assert_int_equal(states[0].last_height, 2);
+    free(states);
+
+    /* a second commission of the committed item is refused */
+    f->n = 0;
+    add_event(f, K_ACME, ITEM_A, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    build(f, 2, GENESIS_MS + 2000, prev_hash, NULL, 1);
+    expect_invalid(f, "commission: item " ITEM_A " was already commissioned");
+
+    /* a storage failure makes the block invalid here, with the reason */
+    f->n = 0;
+    add_event(f, K_ACME, ITEM_A, LEDGER_LOAD, "NLRTM", commission_id, NULL);
+    build(f, 2, GENESIS_MS + 2000, prev_hash, NULL, 1);
+    f->db.fail_with = WB_ERR_STORE;
+    expect_invalid(f, "cannot read the state of item " ITEM_A ": storage error");
+}
+
+static void sig_known_skips_signature_check(void **state)
+{
+    struct fx *f = *state;
+    add_event(f, K_ACME, ITEM_A, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    struct signed_ev *bad = add_event(f, K_ACME, ITEM_B, LEDGER_COMMISSION, "NLRTM", NULL,
+                                      NULL);
+    /* SignedEvent ends with the 64 signature bytes (field 2) */
+    bad->bytes[bad->len - 1] ^= 0x01;
+    build_default(f);
+    char id[9], want[128];
+    snprintf(want, sizeof want, "event 1 (%s, commission): signature does not verify",
+             short_id(bad, id));
+    expect_invalid(f, want);
+
+    /* sig_known for another id: still checked */
+    f->bc.sig_known = sig_known;
+    f->db.known_id = f->evs[0].ev.id;
+    expect_invalid(f, want);
+
+    /* sig_known for this id: the mempool verified it, so it is not checked again */
+    f->db.known_id = bad->ev.id;
+    expect_valid(f, NULL, NULL);
+    f->db.known_id = NULL;
+    f->db.know_all = true;
+    expect_valid(f, NULL, NULL);
+}
+
+static void unknown_submitter_invalid(void **state)
+{
+    struct fx *f = *state;
+    struct signed_ev *s = add_event(f, K_STRANGER, ITEM_A, LEDGER_COMMISSION, "NLRTM", NULL,
+                                    NULL);
+    build_default(f);
+    char id[9], want[128];
+    snprintf(want, sizeof want, "event 0 (%s, commission): commission: submitter key",
+             short_id(s, id));
+    expect_invalid(f, want);
+}
+
+int main(void)
+{
+    if (sodium_init() < 0) return 1;
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
+    const struct CMUnitTest tests[] = {
+        T(valid_block_gives_states),
+        T(empty_block_valid),
+        T(header_fields_checked),
+        T(duplicate_event_invalid),
+        T(invalid_event_in_middle_named),
+        T(item_chain_inside_one_block),
+        T(committed_state_from_lookup),
+        T(sig_known_skips_signature_check),
+        T(unknown_submitter_invalid),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
