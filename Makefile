@@ -104,7 +104,11 @@ $(BUILD)/tests/sim/sim: $(SIM_OBJ) $(LIBS_consensus)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-TEST_BINS := $(UNIT_BIN) $(if $(SIM_SRC),$(BUILD)/tests/sim/sim)
+$(BUILD)/tests/cluster/probe: $(BUILD)/obj/tests/cluster/probe.o $(LIBS_cli)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+TEST_BINS := $(UNIT_BIN) $(if $(SIM_SRC),$(BUILD)/tests/sim/sim) $(BUILD)/tests/cluster/probe
 unit: $(UNIT_BIN)
 sim-bin: $(if $(SIM_SRC),$(BUILD)/tests/sim/sim)
 
@@ -118,8 +122,14 @@ sim: $(BUILD)/tests/sim/sim
 demo: $(BUILD)/waybill
 	@BUILD=$(BUILD) bash scripts/demo.sh
 
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRC))
+$(BUILD)/bench/loadgen: $(BENCH_OBJ) $(LIBS_cli)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 QUICK ?= 0
-bench: $(BUILD)/waybill
+bench: $(BUILD)/waybill $(if $(BENCH_SRC),$(BUILD)/bench/loadgen)
 	@BUILD=$(BUILD) QUICK=$(QUICK) bash bench/run.sh
 
 clean:

@@ -31,12 +31,14 @@
  * put them in a command's option table (any order) and hand every option to
  * client_opts_parse. */
 #define CLIENT_OPT_NODE                                                                    \
-    {"node", "ADDR", "the node's client API address host:port (default $WAYBILL_NODE)"}
+    {"node", "ADDR",                                                                       \
+     "the node's client API address ip:port or localhost:port (default $WAYBILL_NODE)"}
 #define CLIENT_OPT_KEY                                                                     \
     {"key", "FILE", "your member client key file (default $WAYBILL_KEY)"}
 #define CLIENT_OPT_GENESIS                                                                 \
     {"genesis", "FILE",                                                                    \
-     "genesis file (default $WAYBILL_GENESIS, else genesis.json one folder above the key)"}
+     "genesis file (default $WAYBILL_GENESIS, else genesis.json in the folder above the "  \
+     "key file's folder)"}
 #define CLIENT_OPT_TIMEOUT                                                                 \
     {"timeout", "SECONDS", "give up after this many seconds (default 30)"}
 #define CLIENT_OPT_JSON {"json", NULL, "print JSON for scripts instead of tables"}

@@ -5,6 +5,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "common/log.h"
 
 struct cli_command {
     const char *name;
@@ -61,6 +62,8 @@ static int main_finish(int rc)
 
 int main(int argc, char **argv)
 {
+    /* Client commands log only problems; `waybill node` sets its own level. */
+    wb_log_set_level(WB_LOG_WARN);
     if (sodium_init() < 0) {
         fprintf(stderr, "waybill: cannot initialise libsodium\n");
         return CLI_EXIT_FAILED;

@@ -39,9 +39,10 @@ static int config_check(const struct cons_config *cfg, uint64_t next_height)
 static int alloc_tables(struct cons *c)
 {
     size_t n = c->n;
-    c->slot_count = 1 + CONS_PAST_ROUNDS + CONS_FUTURE_ROUNDS_PER_VALIDATOR * n;
+    c->slot_count =
+        1 + CONS_PAST_ROUNDS + CONS_PINNED_ROUNDS + CONS_FUTURE_ROUNDS_PER_VALIDATOR * n;
     c->block_cap = c->slot_count + 3;
-    c->own_cap = 3 * c->slot_count;
+    c->own_cap = 3 * c->slot_count + 2 * n + 1 + 2 * n;
     c->rounds = calloc(c->slot_count, sizeof *c->rounds);
     struct cons__vslot *vs = calloc(c->slot_count * 2 * n, sizeof *vs);
     c->blocks = calloc(c->block_cap, sizeof *c->blocks);
@@ -269,6 +270,44 @@ int cons_step(struct cons *c, const struct cons_event *ev, struct cons_update *u
 
 /* ---- re-delivery and accessors ---------------------------------------------- */
 
+/* Gossip: the proposal and votes of the current round that others signed.
+ * Tendermint's liveness assumes a message one honest node received reaches
+ * every honest node; a byzantine validator that sends to some peers only and
+ * then moves on to the next height would otherwise leave honest nodes in
+ * different rounds, none with q messages to time out on. */
+static size_t relay_current_round(struct cons *c, struct cons_msg *out, size_t cap)
+{
+    struct cons__round *rs = cons__round_find(c, c->round);
+    if (!rs) return 0;
+    size_t k = 0;
+    uint32_t proposer = cons_proposer(c->n, c->height, rs->round);
+    if (rs->proposal.present && proposer != c->cfg.self && k < cap) {
+        struct cons__block *b = cons__block_find(c, rs->proposal.hash);
+        if (b) {
+            struct cons_msg *m = &out[k++];
+            memset(m, 0, sizeof *m);
+            m->kind = CONS_MSG_PROPOSAL;
+            m->proposal.height = c->height;
+            m->proposal.round = rs->round;
+            m->proposal.valid_round = rs->proposal.valid_round;
+            m->proposal.proposer = proposer;
+            memcpy(m->proposal.hash, rs->proposal.hash, WB_HASH_LEN);
+            memcpy(m->proposal.signature, rs->proposal.sig, WB_SIG_LEN);
+            m->proposal.block = b->bytes;
+            m->proposal.block_len = b->len;
+        }
+    }
+    for (uint8_t type = CONS_PREVOTE; type <= CONS_PRECOMMIT; type++)
+        for (uint32_t v = 0; v < c->n && k < cap; v++) {
+            if (v == c->cfg.self || rs->votes[type - 1][v].state == CONS__VOTE_NONE) continue;
+            struct cons_msg *m = &out[k++];
+            memset(m, 0, sizeof *m);
+            m->kind = CONS_MSG_VOTE;
+            cons__vote_from_slot(c, rs, type, v, &m->vote);
+        }
+    return k;
+}
+
 void cons_own_messages(struct cons *c, const struct cons_msg **msgs, size_t *count)
 {
     size_t k = 0;
@@ -291,6 +330,13 @@ void cons_own_messages(struct cons *c, const struct cons_msg **msgs, size_t *cou
                     memcpy(m->proposal.signature, rs->proposal.sig, WB_SIG_LEN);
                     m->proposal.block = b->bytes;
                     m->proposal.block_len = b->len;
+                    struct cons__round *prs =
+                        rs->round == c->round && rs->proposal.valid_round >= 0
+                            ? cons__round_find(c, (uint32_t)rs->proposal.valid_round)
+                            : NULL;
+                    if (prs)
+                        k += cons__pol_messages(c, prs, rs->proposal.hash, c->own + k,
+                                                c->own_cap - k);
                 }
             }
             for (uint8_t type = CONS_PREVOTE; type <= CONS_PRECOMMIT; type++) {
@@ -303,6 +349,7 @@ void cons_own_messages(struct cons *c, const struct cons_msg **msgs, size_t *cou
             }
         }
     }
+    if (c->started) k += relay_current_round(c, c->own + k, c->own_cap - k);
     *msgs = c->own;
     *count = k;
 }

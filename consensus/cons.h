@@ -15,6 +15,8 @@
  *                BEFORE anything of this update is sent. If the write fails,
  *                send nothing and stop (the node cannot sign safely).
  *   2. send      broadcast up.msgs[0..msg_count) to every peer (in order).
+ *                A proposal with a valid round is followed by the prevotes
+ *                that justify it (signed by others: relay them as they are).
  *   3. timers    arm up.timers[]; when one fires, step CONS_EV_TIMEOUT with
  *                its (height, round, step). Stale timers are harmless: the
  *                core ignores a timeout that no longer matches its state, so
@@ -42,7 +44,11 @@
  *
  * Re-delivery for liveness: the driver re-sends cons_own_messages() to a
  * peer that (re)connects and to everyone periodically while the height does
- * not change.
+ * not change; and it answers a proposal or vote for a height it has already
+ * committed with that block and its certificate (DESIGN.md section 4:
+ * "messages for old heights are answered from storage"), rate-limited per
+ * peer: a node that decided and moved on no longer re-sends the precommits
+ * the others may be missing.
  *
  * Signing: the core signs with the configured secret key only through one
  * function (sign.c) that applies the rule of DESIGN.md section 4 against the
@@ -72,7 +78,7 @@
 /* Next-height messages kept per validator until this node gets there. */
 #define CONS_NEXT_PER_VALIDATOR 6
 /* Upper bounds of the lists in one update. */
-#define CONS_UPDATE_MSGS_MAX 16
+#define CONS_UPDATE_MSGS_MAX (16 + CONS_VALIDATORS_MAX)
 #define CONS_UPDATE_TIMERS_MAX 8
 #define CONS_UPDATE_EVIDENCE_MAX 16
 /* Encoded SafetyRecord is at most this long. */
@@ -365,8 +371,13 @@ void cons_free(struct cons *c);
  * twice, an unknown kind); bad network input is never an error. */
 int cons_step(struct cons *c, const struct cons_event *ev, struct cons_update *up);
 
-/* This node's signed messages at the current height (proposals and votes of
- * every round still kept), for re-sending. Pointers as for an update. */
+/* What to re-send, for liveness: this node's signed messages at the current
+ * height (proposals and votes of every round still kept); with a proposal of
+ * its own that carries a valid round, the votes of that round for the block
+ * (the proof of lock its receivers need); and the proposal and votes of the
+ * current round signed by others (gossip: Tendermint's liveness needs what
+ * one honest node received to reach all). Messages signed by others are
+ * relayed as they are. Pointers as for an update. */
 void cons_own_messages(struct cons *c, const struct cons_msg **msgs, size_t *count);
 
 uint64_t cons_height(const struct cons *c);

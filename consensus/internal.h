@@ -17,9 +17,13 @@ enum cons__vote_state { CONS__VOTE_NONE = 0, CONS__VOTE_NIL = 1, CONS__VOTE_HASH
 struct cons__vslot {
     uint8_t state;                          /* enum cons__vote_state */
     uint8_t weight;                         /* 1; more only under CONS_BUG_COUNT_DUPLICATES */
-    bool equivocated;                       /* evidence already reported */
     uint8_t hash[WB_HASH_LEN];
     uint8_t sig[WB_SIG_LEN];
+    /* The first conflicting vote (the evidence), never counted with the
+     * one above: it may only stand in for it in a proof-of-lock check. */
+    uint8_t alt_state;                      /* CONS__VOTE_NONE: no conflict seen */
+    uint8_t alt_hash[WB_HASH_LEN];
+    uint8_t alt_sig[WB_SIG_LEN];
 };
 
 /* The proposal of one round: the first validly signed one from the round's
@@ -88,6 +92,9 @@ struct cons__round *cons__round_for(struct cons *c, uint32_t round, uint32_t v);
 /* The slot of the current round (always exists once started). */
 struct cons__round *cons__round_current(struct cons *c);
 void cons__rounds_clear(struct cons *c);
+/* Rounds kept beyond the window: the valid round, the locked round and the
+ * valid round of the current round's proposal. */
+#define CONS_PINNED_ROUNDS 3
 /* Drops past slots beyond CONS_PAST_ROUNDS (after the round moved on). */
 void cons__rounds_trim(struct cons *c);
 /* Distinct validators with any message in rs. */
@@ -99,6 +106,16 @@ size_t cons__tally(const struct cons *c, const struct cons__round *rs, uint8_t t
                    const uint8_t *hash);
 /* Weight of votes of `type` in rs, any value. */
 size_t cons__tally_any(const struct cons *c, const struct cons__round *rs, uint8_t type);
+/* Validators with a vote of `type` for `hash` in rs, counting a
+ * validator's conflicting second vote in place of its first (each validator
+ * at most once): the proof-of-lock checks. */
+size_t cons__tally_pol(const struct cons *c, const struct cons__round *rs, uint8_t type,
+                       const uint8_t hash[WB_HASH_LEN]);
+/* The prevotes and precommits of rs for hash (first or conflicting vote,
+ * one per validator and type) as messages: the proof of lock a proposer
+ * sends along. Returns how many were written (at most cap). */
+size_t cons__pol_messages(const struct cons *c, const struct cons__round *rs,
+                          const uint8_t hash[WB_HASH_LEN], struct cons_msg *out, size_t cap);
 /* A hash with at least q votes of `type` in rs: copies it and returns true. */
 bool cons__quorum_hash(const struct cons *c, const struct cons__round *rs, uint8_t type,
                        uint8_t hash[WB_HASH_LEN]);

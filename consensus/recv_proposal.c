@@ -60,7 +60,10 @@ void cons__recv_proposal(struct cons *c, const struct cons_proposal *p, bool ver
     if (p->height > c->height) {
         struct cons_msg m = {.kind = CONS_MSG_PROPOSAL, .proposal = *p};
         if (p->height == c->height + 1 && cons__held_has(c, &m)) {
+            /* Checked when it was first held; a re-sent copy still says
+             * its sender is ahead (the sync hint repeats while it holds). */
             c->stats.duplicates++;
+            cons__note_height(c, p->proposer, p->height);
             return;
         }
         if (!verified && cons__proposal_verify(c, p) != WB_OK) {

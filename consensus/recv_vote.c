@@ -42,7 +42,10 @@ void cons__recv_vote(struct cons *c, const struct cons_vote *v, bool verified)
     if (v->height > c->height) {
         struct cons_msg m = {.kind = CONS_MSG_VOTE, .vote = *v};
         if (v->height == c->height + 1 && cons__held_has(c, &m)) {
+            /* Checked when it was first held; a re-sent copy still says
+             * its sender is ahead (the sync hint repeats while it holds). */
             c->stats.duplicates++;
+            cons__note_height(c, v->validator, v->height);
             return;
         }
         if (!verified && cons__vote_verify(c, v) != WB_OK) {

@@ -1,7 +1,8 @@
 /* Round slots of the current height and the bounds on them: the current
- * round, CONS_PAST_ROUNDS rounds below it, and future rounds at most
- * CONS_FUTURE_ROUNDS_PER_VALIDATOR per validator, so memory is fixed at
- * init (1 + CONS_PAST_ROUNDS + 2n slots) whatever peers send. */
+ * round, CONS_PAST_ROUNDS rounds below it plus up to CONS_PINNED_ROUNDS
+ * pinned ones (valid, locked, and the proposal's proof-of-lock round), and
+ * future rounds at most CONS_FUTURE_ROUNDS_PER_VALIDATOR per validator, so
+ * memory is fixed at init whatever peers send. */
 #include <string.h>
 
 #include "common/wb_assert.h"
@@ -24,17 +25,46 @@ static void slot_free(struct cons *c, struct cons__round *rs)
     rs->votes[1] = pc;
 }
 
-static struct cons__round *slot_alloc(struct cons *c, uint32_t round)
+/* Past rounds kept whatever the window: see CONS_PINNED_ROUNDS. */
+static bool pinned(struct cons *c, uint32_t round)
 {
+    if (c->valid_round >= 0 && (uint32_t)c->valid_round == round) return true;
+    if (c->locked_round >= 0 && (uint32_t)c->locked_round == round) return true;
+    struct cons__round *cur = cons__round_find(c, c->round);
+    return cur && cur->proposal.present && cur->proposal.valid_round >= 0 &&
+           (uint32_t)cur->proposal.valid_round == round;
+}
+
+/* The lowest past round that is not pinned, and how many such there are. */
+static struct cons__round *lowest_past(struct cons *c, size_t *count)
+{
+    struct cons__round *low = NULL;
+    *count = 0;
     for (size_t i = 0; i < c->slot_count; i++) {
         struct cons__round *rs = &c->rounds[i];
-        if (rs->used) continue;
-        slot_free(c, rs);
-        rs->used = true;
-        rs->round = round;
-        return rs;
+        if (!rs->used || rs->round >= c->round || pinned(c, rs->round)) continue;
+        (*count)++;
+        if (!low || rs->round < low->round) low = rs;
     }
-    return NULL;
+    return low;
+}
+
+static struct cons__round *slot_alloc(struct cons *c, uint32_t round)
+{
+    struct cons__round *rs = NULL;
+    for (size_t i = 0; i < c->slot_count && !rs; i++)
+        if (!c->rounds[i].used) rs = &c->rounds[i];
+    if (!rs) {
+        /* Pins move (a new valid round, a new proposal): an old pinned slot
+         * may have joined the window since the last trim. */
+        size_t past;
+        rs = lowest_past(c, &past);
+        if (!rs) return NULL;
+    }
+    slot_free(c, rs);
+    rs->used = true;
+    rs->round = round;
+    return rs;
 }
 
 static bool has_message_of(const struct cons *c, const struct cons__round *rs, uint32_t v)
@@ -64,19 +94,6 @@ struct cons__round *cons__round_current(struct cons *c)
 void cons__rounds_clear(struct cons *c)
 {
     for (size_t i = 0; i < c->slot_count; i++) slot_free(c, &c->rounds[i]);
-}
-
-static struct cons__round *lowest_past(struct cons *c, size_t *count)
-{
-    struct cons__round *low = NULL;
-    *count = 0;
-    for (size_t i = 0; i < c->slot_count; i++) {
-        struct cons__round *rs = &c->rounds[i];
-        if (!rs->used || rs->round >= c->round) continue;
-        (*count)++;
-        if (!low || rs->round < low->round) low = rs;
-    }
-    return low;
 }
 
 void cons__rounds_trim(struct cons *c)
@@ -125,11 +142,13 @@ struct cons__round *cons__round_for(struct cons *c, uint32_t round, uint32_t v)
         return rs ? rs : slot_alloc(c, round);
     }
     if (rs) return rs;
-    size_t past;
-    struct cons__round *low = lowest_past(c, &past);
-    if (past >= CONS_PAST_ROUNDS) {
-        if (round < low->round) return NULL;
-        slot_free(c, low);
+    if (!pinned(c, round)) {
+        size_t past;
+        struct cons__round *low = lowest_past(c, &past);
+        if (past >= CONS_PAST_ROUNDS) {
+            if (round < low->round) return NULL;
+            slot_free(c, low);
+        }
     }
     return slot_alloc(c, round);
 }

@@ -68,6 +68,8 @@ static bool rule_round_skip(struct cons *c)
  * "On PROPOSAL(h, r, v, vr) with 0 <= vr < r and q PREVOTEs for id(v) at
  * round vr, in step propose: prevote id(v) if v is valid and (lockedRound <=
  * vr or lockedValue = v); else nil. Step = prevote."
+ * The q prevotes at vr are the proposer's proof of lock, sent along with the
+ * proposal (cons__send_proposal) and re-sent with its own messages.
  * Validity comes from the driver; until it answers the rule waits (the
  * propose timeout bounds the wait). */
 static bool rule_prevote_on_proposal(struct cons *c)
@@ -78,8 +80,17 @@ static bool rule_prevote_on_proposal(struct cons *c)
     const uint8_t *x = rs->proposal.hash;
     int32_t vr = rs->proposal.valid_round;
     if (vr >= 0) {
+        /* The proof of lock: q prevotes for x at vr, or f+1 precommits for x
+         * at vr (one of them honest, and an honest precommit for x is only
+         * ever made on q prevotes for x: the polka existed). A validator that
+         * voted both x and something else at vr (it is byzantine) counts
+         * once, for x: which of its votes a node saw first must not decide
+         * whether an honest proposer's proof can ever be completed there. */
         struct cons__round *prs = cons__round_find(c, (uint32_t)vr);
-        if (!prs || cons__tally(c, prs, CONS_PREVOTE, x) < c->quorum) return false;
+        if (!prs) return false;
+        if (cons__tally_pol(c, prs, CONS_PREVOTE, x) < c->quorum &&
+            cons__tally_pol(c, prs, CONS_PRECOMMIT, x) < c->faulty + 1)
+            return false;
     }
     int verdict = block_verdict(c, x);
     if (verdict < 0) return false;
@@ -128,6 +139,38 @@ static bool rule_polka(struct cons *c)
     return true;
 }
 
+/* The valid value from precommits: f+1 precommits for v at a round r' above
+ * validRound prove q prevotes for v existed at r' (one of them is honest),
+ * which is what "validValue = v, validRound = r'" records when the node sees
+ * those prevotes itself. Without it, a polka seen only by nodes that then
+ * crashed (their locks survive in their records, the prevotes and the block
+ * do not) could never be re-proposed, and the locked nodes would refuse
+ * everything else for ever. */
+static bool rule_valid_from_precommits(struct cons *c)
+{
+    for (size_t i = 0; i < c->slot_count; i++) {
+        struct cons__round *rs = &c->rounds[i];
+        if (!rs->used || rs->round > c->round) continue;
+        if (c->valid_round >= 0 && rs->round <= (uint32_t)c->valid_round) continue;
+        if (cons__tally_any(c, rs, CONS_PRECOMMIT) < c->faulty + 1) continue;
+        const struct cons__vslot *vs = rs->votes[CONS_PRECOMMIT - 1];
+        for (size_t v = 0; v < c->n; v++) {
+            const uint8_t *x = vs[v].state == CONS__VOTE_HASH       ? vs[v].hash
+                               : vs[v].alt_state == CONS__VOTE_HASH ? vs[v].alt_hash
+                                                                    : NULL;
+            if (!x || cons__tally_pol(c, rs, CONS_PRECOMMIT, x) < c->faulty + 1) continue;
+            struct cons__block *b = cons__block_find(c, x);
+            if (!b) continue;
+            if (b->validity == CONS__BLOCK_UNKNOWN) cons__block_request(c, b);
+            if (b->validity != CONS__BLOCK_VALID) continue;
+            c->valid_round = (int32_t)rs->round;
+            memcpy(c->valid_hash, x, WB_HASH_LEN);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* "q prevotes for nil at (h, r) in step prevote: precommit nil, step =
  * precommit." */
 static bool rule_polka_nil(struct cons *c)
@@ -162,6 +205,7 @@ void cons__progress(struct cons *c)
         if (rule_polka(c)) continue;
         if (rule_polka_nil(c)) continue;
         if (rule_precommit_timer(c)) continue;
+        if (rule_valid_from_precommits(c)) continue;
         break;
     }
 }

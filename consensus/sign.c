@@ -101,6 +101,13 @@ void cons__send_proposal(struct cons *c, struct cons__block *b, int32_t valid_ro
     memcpy(rs->proposal.sig, p->signature, WB_SIG_LEN);
     b->pinned = true;
     cons__emit_msg(c, &m);
+    /* The proof of lock for a valid round: the prevotes this node saw. */
+    struct cons__round *prs = valid_round >= 0 ? cons__round_find(c, (uint32_t)valid_round) : NULL;
+    if (prs) {
+        struct cons_msg pol[CONS_VALIDATORS_MAX];
+        size_t k = cons__pol_messages(c, prs, b->hash, pol, CONS_VALIDATORS_MAX);
+        for (size_t i = 0; i < k; i++) cons__emit_msg(c, &pol[i]);
+    }
 }
 
 /* Rebuilds the own vote or proposal the record says was signed last (the

@@ -46,6 +46,12 @@ bool cons__quorum_hash(const struct cons *c, const struct cons__round *rs, uint8
     return false;
 }
 
+static bool alt_matches(const struct cons__vslot *s, const uint8_t *hash)
+{
+    if (!hash) return s->alt_state == CONS__VOTE_NIL;
+    return s->alt_state == CONS__VOTE_HASH && memcmp(s->alt_hash, hash, WB_HASH_LEN) == 0;
+}
+
 int cons__vote_compare(const struct cons *c, const struct cons__round *rs,
                        const struct cons_vote *v)
 {
@@ -53,9 +59,49 @@ int cons__vote_compare(const struct cons *c, const struct cons__round *rs,
     const struct cons__vslot *s = &rs->votes[v->type - 1][v->validator];
     if (s->state == CONS__VOTE_NONE) return WB_OK;
     /* The same value is the same vote: it is counted once whatever the
-     * signature bytes (both cannot be valid and differ for Ed25519 anyway). */
-    if (slot_matches(s, v->nil ? NULL : v->hash)) return WB_ERR_DUPLICATE;
+     * signature bytes (both cannot be valid and differ for Ed25519 anyway);
+     * so is the conflicting value already kept. */
+    const uint8_t *hash = v->nil ? NULL : v->hash;
+    if (slot_matches(s, hash) || alt_matches(s, hash)) return WB_ERR_DUPLICATE;
     return WB_ERR_EXISTS;
+}
+
+size_t cons__tally_pol(const struct cons *c, const struct cons__round *rs, uint8_t type,
+                       const uint8_t hash[WB_HASH_LEN])
+{
+    const struct cons__vslot *vs = rs->votes[type - 1];
+    size_t k = 0;
+    for (size_t v = 0; v < c->n; v++)
+        if (slot_matches(&vs[v], hash) || alt_matches(&vs[v], hash)) k++;
+    return k;
+}
+
+size_t cons__pol_messages(const struct cons *c, const struct cons__round *rs,
+                          const uint8_t hash[WB_HASH_LEN], struct cons_msg *out, size_t cap)
+{
+    size_t k = 0;
+    for (uint8_t type = CONS_PREVOTE; type <= CONS_PRECOMMIT; type++) {
+        const struct cons__vslot *vs = rs->votes[type - 1];
+        for (uint32_t v = 0; v < c->n && k < cap; v++) {
+            const uint8_t *sig;
+            if (slot_matches(&vs[v], hash))
+                sig = vs[v].sig;
+            else if (alt_matches(&vs[v], hash))
+                sig = vs[v].alt_sig;
+            else
+                continue;
+            struct cons_msg *m = &out[k++];
+            memset(m, 0, sizeof *m);
+            m->kind = CONS_MSG_VOTE;
+            m->vote.type = type;
+            m->vote.height = c->height;
+            m->vote.round = rs->round;
+            memcpy(m->vote.hash, hash, WB_HASH_LEN);
+            m->vote.validator = v;
+            memcpy(m->vote.signature, sig, WB_SIG_LEN);
+        }
+    }
+    return k;
 }
 
 void cons__vote_from_slot(const struct cons *c, const struct cons__round *rs, uint8_t type,
@@ -84,12 +130,16 @@ int cons__vote_store(struct cons *c, struct cons__round *rs, const struct cons_v
         return WB_ERR_DUPLICATE;
     }
     if (cmp == WB_ERR_EXISTS) {
-        /* Two signed values from one validator for one (h, r, type): keep
-         * the first, count nothing new, report the pair once. */
-        if (!s->equivocated) {
+        /* Two signed values from one validator for one (h, r, type): the
+         * first stays counted, the second is kept as the evidence (reported
+         * once) and counts nowhere but in cons__tally_pol, in place of the
+         * first. A third value is dropped. */
+        if (s->alt_state == CONS__VOTE_NONE) {
             struct cons_vote first;
             cons__vote_from_slot(c, rs, v->type, v->validator, &first);
-            s->equivocated = true;
+            s->alt_state = v->nil ? CONS__VOTE_NIL : CONS__VOTE_HASH;
+            if (!v->nil) memcpy(s->alt_hash, v->hash, WB_HASH_LEN);
+            memcpy(s->alt_sig, v->signature, WB_SIG_LEN);
             cons__emit_evidence(c, &first, v);
         }
         return WB_ERR_EXISTS;

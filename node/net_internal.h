@@ -131,7 +131,7 @@ struct net_wreq;
 struct net_wreq *net__wreq_new(size_t len, bool app);
 uint8_t *net__wreq_data(struct net_wreq *w);
 int net__write(struct net_link *l, struct net_wreq *w);
-/* Short hex of a key for logs ("ab12cd34"). */
+/* A key's first 8 bytes as 16 hex digits, for logs. */
 void net__key_short(const uint8_t key[32], char out[17]);
 /* Up link to `peer_pk` other than `except`, or NULL. */
 struct net_link *net__find_up(struct net *net, const uint8_t peer_pk[32],

@@ -117,19 +117,28 @@ nodes_up() {
 
 # block_hash I H: the hash of block H on node I.
 block_hash() {
-    wb "$1" block "$2" --json 2>/dev/null | grep -o '"block_hash": *"[0-9a-f]*"' | head -1 | grep -o '[0-9a-f]\{64\}'
+    wb "$1" block "$2" --json 2>/dev/null | grep -o '"hash": *"[0-9a-f]*"' | head -1 | grep -o '[0-9a-f]\{64\}'
 }
 
-# same_hashes_upto H: every node has the same block hash at heights 1..H.
+PROBE=${PROBE:-$(dirname "$WAYBILL")/tests/cluster/probe}
+
+# node_hashes I FROM TO: "HEIGHT HASH" lines of node I's blocks FROM..TO.
+node_hashes() {
+    "$PROBE" hashes "$(api_addr "$1")" "$WAYBILL_GENESIS" "$(client_key "$1")" "$2" "$3"
+}
+
+# same_hashes_upto H: every running node has the same block hash at every
+# height 1..H (each block fetched from each node, not inferred from the chain).
 same_hashes_upto() {
-    local top=$1 h i ref x
-    for ((h = 1; h <= top; h++)); do
-        ref=$(block_hash 0 "$h")
-        [ -n "$ref" ] || { t_log "node0 has no block $h"; return 1; }
-        for ((i = 1; i < T_N; i++)); do
-            x=$(block_hash "$i" "$h")
-            [ "$x" = "$ref" ] || { t_log "height $h: node$i has '${x}', node0 '$ref'"; return 1; }
-        done
+    local top=$1 i
+    node_hashes 0 1 "$top" >"$T_DIR/hashes.0" || { t_log "node0 lacks blocks up to $top"; return 1; }
+    for ((i = 1; i < T_N; i++)); do
+        node_alive "$i" || continue
+        node_hashes "$i" 1 "$top" >"$T_DIR/hashes.$i" || { t_log "node$i lacks blocks up to $top"; return 1; }
+        if ! cmp -s "$T_DIR/hashes.0" "$T_DIR/hashes.$i"; then
+            t_log "node$i differs from node0: $(diff "$T_DIR/hashes.0" "$T_DIR/hashes.$i" | head -3 | tr '\n' ' ')"
+            return 1
+        fi
     done
 }
 
@@ -163,3 +172,21 @@ finish() {
 }
 
 trap cluster_cleanup EXIT
+
+# submit I ITEM ACTION [ARGS...]: submits through node I with org I's key
+# and waits for the commit. Returns the CLI's exit code.
+submit() {
+    local i=$1 item=$2 action=$3
+    shift 3
+    wb "$i" submit --item "$item" --action "$action" "$@" >/dev/null 2>&1
+}
+
+# events_committed I: events node I committed since it started.
+events_committed() {
+    wb "$1" status --json 2>/dev/null | grep -o '"events_committed": *[0-9]*' | grep -o '[0-9]*$'
+}
+
+# item_count I ITEM: the number of events of ITEM on node I.
+item_count() {
+    wb "$1" history "$2" --json 2>/dev/null | grep -o '"count": *[0-9]*' | head -1 | grep -o '[0-9]*$'
+}

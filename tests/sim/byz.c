@@ -225,6 +225,13 @@ static void outgoing_vote(struct sim_world *w, struct sim_node *nd, const struct
 
 void byz_outgoing(struct sim_world *w, struct sim_node *nd, const struct cons_msg *m)
 {
+    uint32_t signer = m->kind == CONS_MSG_PROPOSAL ? m->proposal.proposer : m->vote.validator;
+    if (signer != nd->id) {
+        /* Others' messages its core would relay: withheld or passed on. */
+        if (!rng_pm(&w->rng, nd->bz->p_withhold))
+            for (uint32_t to = 0; to < w->n; to++) net_send_msg(w, nd->id, to, m);
+        return;
+    }
     if (m->kind == CONS_MSG_PROPOSAL)
         outgoing_proposal(w, nd, &m->proposal);
     else

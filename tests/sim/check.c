@@ -17,7 +17,9 @@ int checks_init(struct sim_world *w)
     w->signs = calloc(w->sign_cap, sizeof *w->signs);
     w->certs_cap = 1024;
     w->certs_ok = calloc(w->certs_cap, sizeof *w->certs_ok);
-    return w->decided && w->signs && w->certs_ok ? 0 : -1;
+    w->polka_cap = 1024;
+    w->polkas = calloc(w->polka_cap, sizeof *w->polkas);
+    return w->decided && w->signs && w->certs_ok && w->polkas ? 0 : -1;
 }
 
 void checks_free(struct sim_world *w)
@@ -25,6 +27,80 @@ void checks_free(struct sim_world *w)
     free(w->decided);
     free(w->signs);
     free(w->certs_ok);
+    free(w->polkas);
+}
+
+static size_t polka_slot(const struct polka_entry *t, size_t cap, uint64_t h, uint32_t r,
+                         const uint8_t hash[WB_HASH_LEN])
+{
+    uint64_t k = fnv1a(fnv1a(fnv1a(0xcbf29ce484222325ull, &h, sizeof h), &r, sizeof r), hash,
+                       WB_HASH_LEN);
+    size_t s = (size_t)k & (cap - 1);
+    while (t[s].used && !(t[s].h == h && t[s].r == r && memcmp(t[s].hash, hash, WB_HASH_LEN) == 0))
+        s = (s + 1) & (cap - 1);
+    return s;
+}
+
+static uint32_t polka_mask(const struct sim_world *w, uint64_t h, uint32_t r,
+                           const uint8_t hash[WB_HASH_LEN])
+{
+    size_t s = polka_slot(w->polkas, w->polka_cap, h, r, hash);
+    return w->polkas[s].used ? w->polkas[s].mask : 0;
+}
+
+void check_note_sent(struct sim_world *w, const struct cons_msg *m)
+{
+    if (m->kind != CONS_MSG_VOTE || m->vote.type != CONS_PREVOTE || m->vote.nil) return;
+    const struct cons_vote *v = &m->vote;
+    if (2 * (w->polka_count + 1) > w->polka_cap) {
+        size_t cap = 2 * w->polka_cap;
+        struct polka_entry *t = calloc(cap, sizeof *t);
+        if (!t) {
+            fail(w, "internal", "out of memory");
+            return;
+        }
+        for (size_t i = 0; i < w->polka_cap; i++)
+            if (w->polkas[i].used)
+                t[polka_slot(t, cap, w->polkas[i].h, w->polkas[i].r, w->polkas[i].hash)] =
+                    w->polkas[i];
+        free(w->polkas);
+        w->polkas = t;
+        w->polka_cap = cap;
+    }
+    size_t s = polka_slot(w->polkas, w->polka_cap, v->height, v->round, v->hash);
+    struct polka_entry *e = &w->polkas[s];
+    if (!e->used) {
+        e->used = true;
+        e->h = v->height;
+        e->r = v->round;
+        memcpy(e->hash, v->hash, WB_HASH_LEN);
+        w->polka_count++;
+    }
+    e->mask |= 1u << v->validator;
+}
+
+/* The lock: an honest node that precommitted x at round lr prevotes another
+ * block y at a later round r only if q validators did prevote y at some
+ * round in [lr, r) (whoever they sent it to). */
+static void check_lock(struct sim_world *w, struct sim_node *nd, const struct cons_vote *v)
+{
+    if (v->type == CONS_PRECOMMIT) {
+        if (!v->nil && (v->height != nd->lock_h || v->round >= nd->lock_r)) {
+            nd->lock_h = v->height;
+            nd->lock_r = v->round;
+            memcpy(nd->lock_hash, v->hash, WB_HASH_LEN);
+        }
+        return;
+    }
+    if (v->nil || nd->lock_h != v->height || v->round <= nd->lock_r ||
+        memcmp(nd->lock_hash, v->hash, WB_HASH_LEN) == 0)
+        return;
+    size_t q = cons_quorum(w->n);
+    for (uint32_t k = nd->lock_r; k < v->round; k++)
+        if ((size_t)__builtin_popcount(polka_mask(w, v->height, k, v->hash)) >= q) return;
+    fail(w, "lock", "honest node %u locked on %02x%02x... at (h=%llu, r=%u) prevotes %02x%02x... "
+         "at round %u with no polka for it since", nd->id, nd->lock_hash[0], nd->lock_hash[1],
+         (unsigned long long)v->height, nd->lock_r, v->hash[0], v->hash[1], v->round);
 }
 
 static const uint8_t zero_hash[WB_HASH_LEN];
@@ -120,7 +196,7 @@ static int sign_table_grow(struct sim_world *w)
     return 0;
 }
 
-void check_send(struct sim_world *w, const struct sim_node *nd, const struct cons_msg *m)
+void check_send(struct sim_world *w, struct sim_node *nd, const struct cons_msg *m)
 {
     if (nd->byz) return;
     uint8_t msg[WB_SIGMSG_MAX];
@@ -129,10 +205,8 @@ void check_send(struct sim_world *w, const struct sim_node *nd, const struct con
     uint32_t r, signer;
     uint8_t step;
     sign_bytes(w, m, msg, &len, &h, &r, &step, &signer);
-    if (signer != nd->id) {
-        fail(w, "send", "node %u sends a message signed as validator %u", nd->id, signer);
-        return;
-    }
+    /* Others' prevotes relayed as a proof of lock: not this node's signature. */
+    if (signer != nd->id) return;
     /* Persist before send: a crash now must restore a record that makes
      * the node refuse anything else at this (h, r, step). */
     if (!w->cfg.no_record_check &&
@@ -161,12 +235,16 @@ void check_send(struct sim_world *w, const struct sim_node *nd, const struct con
         w->signs[s].key = key;
         w->signs[s].digest = digest;
         w->sign_count++;
+        if (m->kind == CONS_MSG_VOTE) check_lock(w, nd, &m->vote);
         return;
     }
-    if (w->signs[s].digest != digest)
+    if (w->signs[s].digest != digest) {
         fail(w, "no-equivocation",
              "honest node %u signed two different messages at (h=%llu, r=%u, step=%u)", nd->id,
              (unsigned long long)h, r, step);
+        return;
+    }
+    if (m->kind == CONS_MSG_VOTE) check_lock(w, nd, &m->vote);
 }
 
 void check_evidence(struct sim_world *w, const struct sim_node *nd,

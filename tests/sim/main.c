@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tests/sim/sim.h"
 
@@ -77,33 +79,155 @@ struct totals {
     uint64_t heights, syncs, restarts, evidence, deliveries;
 };
 
-static bool run_one(const struct sim_config *c, struct sim_result *r, struct totals *t,
-                    bool expect_ok)
+static bool run_one(const struct sim_config *c, struct sim_result *r, struct totals *t)
 {
     sim_run(c, r);
+    t->heights += r->heights;
+    return r->ok;
+}
+
+/* What a worker reports about one run. */
+struct run_record {
+    uint64_t index;
+    struct sim_result r;
+};
+
+static void add_result(struct totals *t, const struct sim_result *r)
+{
     t->heights += r->heights;
     t->syncs += r->syncs;
     t->restarts += r->restarts;
     t->evidence += r->evidence;
     t->deliveries += r->deliveries;
-    if (expect_ok && !r->ok) print_failure(c, r);
-    return r->ok;
 }
 
-static void run_seeds(uint64_t count, struct totals *t)
+static bool read_full(int fd, void *buf, size_t len)
+{
+    uint8_t *p = buf;
+    while (len) {
+        ssize_t got = read(fd, p, len);
+        if (got <= 0) return false;
+        p += got;
+        len -= (size_t)got;
+    }
+    return true;
+}
+
+static bool write_full(int fd, const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+    while (len) {
+        ssize_t put = write(fd, p, len);
+        if (put <= 0) return false;
+        p += put;
+        len -= (size_t)put;
+    }
+    return true;
+}
+
+/* Runs runs [0, count) of `make` (index -> config) on `jobs` worker
+ * processes; every run is independent and fully determined by its config,
+ * so results do not depend on the number of workers. results[i] gets run
+ * i's result; returns false if a worker died. */
+static bool run_parallel(uint64_t count, unsigned jobs,
+                         void (*make)(struct sim_config *, uint64_t, const void *),
+                         const void *arg, struct sim_result *results)
+{
+    if (jobs < 1) jobs = 1;
+    if (jobs > 16) jobs = 16;
+    int fds[16];
+    pid_t pids[16];
+    unsigned started = 0;
+    fflush(stdout);
+    for (unsigned k = 0; k < jobs && jobs > 1; k++) {
+        int p[2];
+        if (pipe(p) != 0) break;
+        pid_t pid = fork();
+        if (pid < 0) {
+            close(p[0]);
+            close(p[1]);
+            break;
+        }
+        if (pid == 0) {
+            close(p[0]);
+            for (uint64_t i = k; i < count; i += jobs) {
+                struct run_record rec;
+                struct sim_config c;
+                make(&c, i, arg);
+                rec.index = i;
+                sim_run(&c, &rec.r);
+                if (!write_full(p[1], &rec, sizeof rec)) _exit(1);
+            }
+            close(p[1]);
+            _exit(0);
+        }
+        close(p[1]);
+        fds[started] = p[0];
+        pids[started++] = pid;
+    }
+    bool ok = true;
+    if (started == 0) {
+        for (uint64_t i = 0; i < count; i++) {
+            struct sim_config c;
+            make(&c, i, arg);
+            sim_run(&c, &results[i]);
+        }
+        return true;
+    }
+    /* Worker k owns runs k, k + jobs, ...: read them in that order. */
+    uint64_t expect[16] = {0};
+    for (unsigned k = 0; k < started; k++) expect[k] = k;
+    for (uint64_t done = 0; done < count && ok;) {
+        for (unsigned k = 0; k < started; k++) {
+            if (expect[k] >= count) continue;
+            struct run_record rec;
+            if (!read_full(fds[k], &rec, sizeof rec) || rec.index != expect[k]) {
+                ok = false;
+                break;
+            }
+            results[rec.index] = rec.r;
+            expect[k] += started;
+            done++;
+        }
+    }
+    for (unsigned k = 0; k < started; k++) {
+        close(fds[k]);
+        int st;
+        waitpid(pids[k], &st, 0);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) ok = false;
+    }
+    return ok;
+}
+
+static void make_suite(struct sim_config *c, uint64_t i, const void *arg)
+{
+    (void)arg;
+    suite_config(c, i, CONS_BUG_NONE);
+}
+
+static void run_seeds(uint64_t count, unsigned jobs, struct totals *t)
 {
     unsigned per_mix_fail[16] = {0};
+    struct sim_result *res = calloc(count ? count : 1, sizeof *res);
+    if (!res || !run_parallel(count, jobs, make_suite, NULL, res)) {
+        printf("FAIL seeds: a worker process failed\n");
+        t->failed++;
+        free(res);
+        return;
+    }
     for (uint64_t i = 0; i < count; i++) {
         struct sim_config c;
-        struct sim_result r;
         suite_config(&c, i, CONS_BUG_NONE);
-        if (run_one(&c, &r, t, true)) {
+        add_result(t, &res[i]);
+        if (res[i].ok) {
             t->passed++;
         } else {
             t->failed++;
             per_mix_fail[(i / 5 + i) % sim_mix_count]++;
+            print_failure(&c, &res[i]);
         }
     }
+    free(res);
     for (size_t m = 0; m < sim_mix_count; m++)
         if (per_mix_fail[m]) printf("  mix %s: %u failed runs\n", sim_mixes[m].name, per_mix_fail[m]);
 }
@@ -119,7 +243,7 @@ static void teeth(struct totals *t, enum cons_test_bug bug, bool no_record_check
         config(&c, SEED_BASE + 0x100000 + i, i % 2 ? 7 : 4,
                sim_mix_find(mixes[i % mix_n]), bug);
         c.no_record_check = no_record_check;
-        if (!run_one(&c, &r, &scratch, false)) {
+        if (!run_one(&c, &r, &scratch)) {
             printf("teeth: bug %s%s caught by check '%s' after %" PRIu64
                    " run(s): seed=%" PRIu64 " n=%zu mix=%s\n        %s\n",
                    bug_names[bug], no_record_check ? " (record check off)" : "", r.check,
@@ -156,16 +280,16 @@ static void determinism(struct totals *t)
     }
 }
 
-static int default_suite(uint64_t seeds)
+static int default_suite(uint64_t seeds, unsigned jobs)
 {
     struct totals t = {0};
     double t0 = wall_s();
-    run_seeds(seeds, &t);
+    run_seeds(seeds, jobs, &t);
     double t1 = wall_s();
     printf("seeds: %u passed, %u failed, %" PRIu64 " runs over n=4 and n=7 and %zu fault mixes "
-           "in %.1f s; heights %" PRIu64 ", synced blocks %" PRIu64 ", restarts %" PRIu64
+           "in %.1f s (%u workers); heights %" PRIu64 ", synced blocks %" PRIu64 ", restarts %" PRIu64
            ", evidence %" PRIu64 "\n",
-           t.passed, t.failed, seeds, sim_mix_count, t1 - t0, t.heights, t.syncs, t.restarts,
+           t.passed, t.failed, seeds, sim_mix_count, t1 - t0, jobs, t.heights, t.syncs, t.restarts,
            t.evidence);
     static const char *const byz_mixes[] = {"byzantine", "chaos"};
     static const char *const any_mixes[] = {"lossy", "crash", "byzantine", "chaos"};
@@ -180,32 +304,71 @@ static int default_suite(uint64_t seeds)
     return t.failed ? 1 : 0;
 }
 
-static int campaign(uint64_t seeds, size_t n, const struct sim_mix *mix)
+struct campaign_arg {
+    size_t n;
+    const struct sim_mix *mix;
+};
+
+static void make_campaign(struct sim_config *c, uint64_t i, const void *arg);
+
+struct chunk_arg {
+    const struct campaign_arg *arg;
+    uint64_t base;
+};
+
+static void make_campaign_chunk(struct sim_config *c, uint64_t i, const void *arg)
+{
+    const struct chunk_arg *ch = arg;
+    make_campaign(c, ch->base + i, ch->arg);
+}
+
+static void make_campaign(struct sim_config *c, uint64_t i, const void *arg)
+{
+    const struct campaign_arg *a = arg;
+    suite_config(c, 0x1000000 + i, CONS_BUG_NONE);
+    if (a->n) c->n = a->n;
+    if (a->mix) c->mix = a->mix;
+}
+
+static int campaign(uint64_t seeds, unsigned jobs, size_t n, const struct sim_mix *mix)
 {
     struct totals t = {0};
+    struct campaign_arg arg = {n, mix};
     double t0 = wall_s();
-    for (uint64_t i = 0; i < seeds; i++) {
-        struct sim_config c;
-        struct sim_result r;
-        suite_config(&c, 0x1000000 + i, CONS_BUG_NONE);
-        if (n) c.n = n;
-        if (mix) c.mix = mix;
-        if (run_one(&c, &r, &t, true))
-            t.passed++;
-        else
+    /* In chunks, to report progress and keep memory flat. */
+    const uint64_t chunk = 1000;
+    struct sim_result *res = calloc(chunk, sizeof *res);
+    if (!res) return 1;
+    for (uint64_t base = 0; base < seeds; base += chunk) {
+        uint64_t count = seeds - base < chunk ? seeds - base : chunk;
+        if (!run_parallel(count, jobs, make_campaign_chunk, &(struct chunk_arg){&arg, base},
+                          res)) {
+            printf("FAIL campaign: a worker process failed\n");
             t.failed++;
-        if ((i + 1) % 500 == 0) {
-            double s = wall_s() - t0;
-            printf("campaign: %" PRIu64 " seeds, %.1f seeds/s, %" PRIu64 " heights decided\n",
-                   i + 1, (double)(i + 1) / s, t.heights);
-            fflush(stdout);
+            break;
         }
+        for (uint64_t i = 0; i < count; i++) {
+            add_result(&t, &res[i]);
+            if (res[i].ok) {
+                t.passed++;
+            } else {
+                struct sim_config c;
+                make_campaign(&c, base + i, &arg);
+                print_failure(&c, &res[i]);
+                t.failed++;
+            }
+        }
+        double s = wall_s() - t0;
+        printf("campaign: %" PRIu64 " seeds, %.1f seeds/s, %" PRIu64 " heights decided\n",
+               base + count, (double)(base + count) / s, t.heights);
+        fflush(stdout);
     }
+    free(res);
     double s = wall_s() - t0;
-    printf("campaign: %" PRIu64 " seeds in %.1f s: %.1f seeds/s; %" PRIu64 " heights decided "
-           "(%.0f heights/s); synced blocks %" PRIu64 ", restarts %" PRIu64 ", evidence %" PRIu64
-           "\n", seeds, s, (double)seeds / s, t.heights, (double)t.heights / s, t.syncs,
-           t.restarts, t.evidence);
+    printf("campaign: %" PRIu64 " seeds in %.1f s (%u workers): %.1f seeds/s; %" PRIu64
+           " heights decided (%.0f heights/s); synced blocks %" PRIu64 ", restarts %" PRIu64
+           ", evidence %" PRIu64 "\n", seeds, s, jobs, (double)seeds / s, t.heights,
+           (double)t.heights / s, t.syncs, t.restarts, t.evidence);
     printf("%u passed, %u failed\n", t.passed, t.failed);
     return t.failed ? 1 : 0;
 }
@@ -216,6 +379,7 @@ static int usage(void)
             "usage: %s                       default suite (make test)\n"
             "       %s --seeds N             default suite with N seeds\n"
             "       %s --campaign --seeds N [--n 4|7] [--mix M]\n"
+            "       (both take --jobs J: worker processes, default 2)\n"
             "       %s --seed S [--n 4|7] [--mix M] [--bug B] [--no-record-check] [--trace]\n"
             "mixes: clean lossy partition crash byzantine chaos\n"
             "bugs: skip-lock-check send-before-persist count-duplicates\n",
@@ -232,6 +396,7 @@ int main(int argc, char **argv)
         return 1;
     }
     uint64_t seeds = DEFAULT_SEEDS, seed = 0;
+    unsigned jobs = 2;
     bool have_seed = false, camp = false, do_trace = false, no_record = false;
     size_t n = 0;
     const struct sim_mix *mix = NULL;
@@ -247,6 +412,9 @@ int main(int argc, char **argv)
             no_record = true;
         } else if (strcmp(a, "--seeds") == 0 && v) {
             seeds = strtoull(v, NULL, 0);
+            i++;
+        } else if (strcmp(a, "--jobs") == 0 && v) {
+            jobs = (unsigned)strtoul(v, NULL, 0);
             i++;
         } else if (strcmp(a, "--seed") == 0 && v) {
             seed = strtoull(v, NULL, 0);
@@ -268,8 +436,8 @@ int main(int argc, char **argv)
             return usage();
         }
     }
-    if (camp) return campaign(seeds, n, mix);
-    if (!have_seed) return default_suite(seeds);
+    if (camp) return campaign(seeds, jobs, n, mix);
+    if (!have_seed) return default_suite(seeds, jobs);
 
     struct sim_config c;
     config(&c, seed, n ? n : 4, mix ? mix : sim_mix_find("chaos"), (enum cons_test_bug)bug);

@@ -209,6 +209,11 @@ struct sim_node {
     struct cons_safety durable;   /* what it handed to persist: all a restart gets */
     struct sim_chain chain;
     int64_t skew_ms;
+    int64_t answered_ms[SIM_N_MAX]; /* last old-height answer to each peer */
+    /* Its lock as its own precommits show it: the latest non-nil one. */
+    uint64_t lock_h;
+    uint32_t lock_r;
+    uint8_t lock_hash[WB_HASH_LEN];
     struct byz_state *bz;
 };
 
@@ -218,6 +223,15 @@ struct sim_world;
 struct sign_entry {
     uint64_t key;                 /* 0 = empty */
     uint64_t digest;
+};
+
+/* Who prevoted what, as sent by anyone: the ground truth for polkas. */
+struct polka_entry {
+    bool used;
+    uint64_t h;
+    uint32_t r;
+    uint8_t hash[WB_HASH_LEN];
+    uint32_t mask;                /* validators that sent this prevote */
 };
 
 struct sim_world {
@@ -240,6 +254,8 @@ struct sim_world {
     size_t decided_cap;
     struct sign_entry *signs;
     size_t sign_cap, sign_count;
+    struct polka_entry *polkas;
+    size_t polka_cap, polka_count;
     uint64_t *certs_ok;           /* hashes of certificates verified already */
     size_t certs_cap, certs_count;
     bool failed;
@@ -260,9 +276,11 @@ bool is_honest(const struct sim_world *w, uint32_t id);
 /* ---- check.c ------------------------------------------------------------------ */
 int checks_init(struct sim_world *w);
 void checks_free(struct sim_world *w);
-/* An honest node is about to send m: its durable record covers it and it
- * never signed anything else at that (h, r, step). */
-void check_send(struct sim_world *w, const struct sim_node *nd, const struct cons_msg *m);
+/* An honest node is about to send m: its durable record covers it, it
+ * never signed anything else at that (h, r, step), and it respects its lock. */
+void check_send(struct sim_world *w, struct sim_node *nd, const struct cons_msg *m);
+/* Any signed message put on the network (prevotes feed the polka record). */
+void check_note_sent(struct sim_world *w, const struct cons_msg *m);
 /* An honest node appended block `height`: same as every other honest node's. */
 void check_agreement(struct sim_world *w, const struct sim_node *nd, uint64_t height,
                      const uint8_t hash[WB_HASH_LEN]);

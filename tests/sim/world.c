@@ -13,12 +13,12 @@
 
 /* name, drop, dup, delay spike (per mille), partitions, crashes, byzantine, fault ms */
 const struct sim_mix sim_mixes[] = {
-    {"clean", 0, 0, 0, false, false, false, 1000},
-    {"lossy", 150, 100, 60, false, false, false, 2500},
-    {"partition", 40, 40, 20, true, false, false, 3000},
-    {"crash", 40, 40, 20, false, true, false, 3000},
-    {"byzantine", 100, 60, 30, false, false, true, 2500},
-    {"chaos", 120, 80, 40, true, true, true, 3000},
+    {"clean", 0, 0, 0, false, false, false, 300},
+    {"lossy", 150, 100, 60, false, false, false, 1500},
+    {"partition", 40, 40, 20, true, false, false, 2000},
+    {"crash", 40, 40, 20, false, true, false, 2000},
+    {"byzantine", 100, 60, 30, false, false, true, 1500},
+    {"chaos", 120, 80, 40, true, true, true, 2000},
 };
 const size_t sim_mix_count = sizeof sim_mixes / sizeof sim_mixes[0];
 
@@ -100,6 +100,7 @@ void net_send(struct sim_world *w, uint32_t from, uint32_t to, uint8_t kind,
 
 void net_send_msg(struct sim_world *w, uint32_t from, uint32_t to, const struct cons_msg *m)
 {
+    check_note_sent(w, m);
     uint8_t *bytes;
     size_t len;
     if (cons_msg_encode(m, &bytes, &len) != WB_OK) {
@@ -115,6 +116,7 @@ void net_send_msg(struct sim_world *w, uint32_t from, uint32_t to, const struct 
 
 static void broadcast(struct sim_world *w, uint32_t from, const struct cons_msg *m)
 {
+    check_note_sent(w, m);
     uint8_t *bytes;
     size_t len;
     if (cons_msg_encode(m, &bytes, &len) != WB_OK) {
@@ -148,6 +150,7 @@ static const char *msg_desc(const struct cons_msg *m, char *out, size_t cap)
 /* ---- nodes ----------------------------------------------------------------- */
 
 static void node_crash(struct sim_world *w, struct sim_node *nd, const char *when);
+static void answer_old(struct sim_world *w, struct sim_node *nd, uint32_t from, uint64_t height);
 static void node_step(struct sim_world *w, struct sim_node *nd, const struct cons_event *ev);
 
 static void send_own(struct sim_world *w, struct sim_node *nd, int to)
@@ -361,21 +364,39 @@ static void on_cons_message(struct sim_world *w, struct sim_node *nd, const stru
         char d[96];
         trace(w, "n%u recv n%u %s", nd->id, e->from, msg_desc(&m, d, sizeof d));
         if (nd->byz) byz_incoming(w, nd, e->buf, &m);
+        answer_old(w, nd, e->from,
+                   m.kind == CONS_MSG_VOTE ? m.vote.height : m.proposal.height);
         node_step(w, nd, &ev);
     }
     waybill__peer_message__free_unpacked(pm, NULL);
 }
 
-static void on_sync_request(struct sim_world *w, struct sim_node *nd, const struct sim_ev *e)
+static void send_blocks(struct sim_world *w, struct sim_node *nd, uint32_t to, uint64_t from)
 {
-    if (nd->byz) return;
-    for (uint64_t h = e->aux; h < e->aux + 4 && h <= nd->chain.len; h++) {
+    for (uint64_t h = from; h < from + 4 && h <= nd->chain.len; h++) {
         const struct sim_block *b = &nd->chain.blocks[h - 1];
         struct sim_buf *bb = buf_new(b->bytes, b->len), *cb = buf_new(b->cert, b->cert_len);
-        if (bb && cb) net_send(w, nd->id, e->from, SIM_MSG_SYNC_BLOCK, bb, cb, h);
+        if (bb && cb) net_send(w, nd->id, to, SIM_MSG_SYNC_BLOCK, bb, cb, h);
         buf_unref(bb);
         buf_unref(cb);
     }
+}
+
+static void on_sync_request(struct sim_world *w, struct sim_node *nd, const struct sim_ev *e)
+{
+    if (!nd->byz) send_blocks(w, nd, e->from, e->aux);
+}
+
+/* A proposal or vote for a height this node committed: its sender is
+ * behind, and the precommits it misses are no longer re-sent by anyone;
+ * answer from storage with the block and its certificate. */
+static void answer_old(struct sim_world *w, struct sim_node *nd, uint32_t from, uint64_t height)
+{
+    if (nd->byz || height == 0 || height > nd->chain.len) return;
+    if (nd->answered_ms[from] && w->now - nd->answered_ms[from] < 300) return;
+    nd->answered_ms[from] = w->now;
+    trace(w, "n%u answers n%u from h=%llu", nd->id, from, (unsigned long long)height);
+    send_blocks(w, nd, from, height);
 }
 
 /* Block sync: check the certificate against genesis, validate, append,

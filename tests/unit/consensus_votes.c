@@ -3,6 +3,8 @@
  * rejected (non-validator, bad signature, other chain, height or round). */
 #include "tests/unit/consensus_support.h"
 
+#include "consensus/internal.h"
+
 static const uint8_t HASH_A[WB_HASH_LEN] = {0xaa, 1, 2, 3};
 static const uint8_t HASH_B[WB_HASH_LEN] = {0xbb, 4, 5, 6};
 
@@ -344,6 +346,112 @@ static void sync_hint_when_f_plus_one_ahead(void **state)
     cons_free(&c);
 }
 
+/* A proposer re-proposing its valid value sends the proof of lock (the q
+ * prevotes of its valid round) with the proposal, and re-sends it with its
+ * own messages. */
+static void proposer_sends_proof_of_lock(void **state)
+{
+    (void)state;
+    struct tv t;
+    tv_init(&t, 4);
+    struct cons_config cfg;
+    tv_config(&t, 2, &cfg); /* proposer of (1, 1) */
+    struct cons c;
+    assert_int_equal(cons_init(&c, &cfg, 1, NULL), WB_OK);
+    struct cons_update up;
+    tv_start(&c, &up);
+    tv_to_prevote(&t, &c, 1, HASH_A, &up);
+    for (uint32_t v = 1; v <= 3; v += 2) {
+        struct cons_vote pv = tv_vote(&t, CONS_PREVOTE, 1, 0, HASH_A, v);
+        tv_feed_vote(&c, &pv, &up);
+    }
+    assert_non_null(tv_sent_vote(&up, CONS_PRECOMMIT)); /* locked on A at round 0 */
+    for (uint32_t v = 1; v <= 3; v += 2) {
+        struct cons_vote pc = tv_vote(&t, CONS_PRECOMMIT, 1, 0, NULL, v);
+        tv_feed_vote(&c, &pc, &up);
+    }
+    tv_feed_timeout(&c, 1, 0, CONS_STEP_PRECOMMIT, &up);
+    assert_int_equal(cons_round(&c), 1);
+    const struct cons_proposal *p = tv_sent_proposal(&up);
+    assert_non_null(p);
+    assert_int_equal(p->valid_round, 0);
+    assert_memory_equal(p->hash, HASH_A, WB_HASH_LEN);
+    size_t pol = 0;
+    for (size_t i = 0; i < up.msg_count; i++) {
+        const struct cons_msg *m = &up.msgs[i];
+        if (m->kind == CONS_MSG_VOTE && m->vote.type == CONS_PREVOTE && m->vote.round == 0 &&
+            memcmp(m->vote.hash, HASH_A, WB_HASH_LEN) == 0)
+            pol++;
+    }
+    assert_int_equal(pol, 3);
+    const struct cons_msg *own;
+    size_t own_n;
+    cons_own_messages(&c, &own, &own_n);
+    pol = 0;
+    for (size_t i = 0; i < own_n; i++)
+        if (own[i].kind == CONS_MSG_VOTE && own[i].vote.type == CONS_PREVOTE &&
+            own[i].vote.round == 0 && own[i].vote.validator != 2)
+            pol++;
+    assert_int_equal(pol, 2); /* validators 1 and 3, besides its own prevote */
+    cons_free(&c);
+}
+
+/* A node that counted a byzantine validator's nil prevote at round 0 still
+ * completes an honest proposer's proof of lock for A with that validator's
+ * conflicting prevote for A: it counts once, for A, and is evidence. */
+static void proof_of_lock_counts_conflicting_vote_once(void **state)
+{
+    (void)state;
+    struct tv t;
+    tv_init(&t, 4);
+    struct cons_config cfg;
+    tv_config(&t, 0, &cfg);
+    struct cons c;
+    assert_int_equal(cons_init(&c, &cfg, 1, NULL), WB_OK);
+    struct cons_update up;
+    tv_start(&c, &up);
+    /* Round 0: no proposal seen; it prevotes nil on the timeout. */
+    tv_feed_timeout(&c, 1, 0, CONS_STEP_PROPOSE, &up);
+    struct cons_vote nil3 = tv_vote(&t, CONS_PREVOTE, 1, 0, NULL, 3);
+    tv_feed_vote(&c, &nil3, &up);
+    struct cons_vote a2 = tv_vote(&t, CONS_PREVOTE, 1, 0, HASH_A, 2);
+    tv_feed_vote(&c, &a2, &up);
+    tv_feed_timeout(&c, 1, 0, CONS_STEP_PREVOTE, &up);
+    for (uint32_t v = 2; v <= 3; v++) {
+        struct cons_vote pc = tv_vote(&t, CONS_PRECOMMIT, 1, 0, NULL, v);
+        tv_feed_vote(&c, &pc, &up);
+    }
+    tv_feed_timeout(&c, 1, 0, CONS_STEP_PRECOMMIT, &up);
+    assert_int_equal(cons_round(&c), 1);
+    /* Round 1: validator 2 proposes A with valid round 0, and its proof. */
+    static const uint8_t block[] = "block A";
+    struct cons_proposal p = tv_proposal(&t, 1, 1, 0, HASH_A, block, sizeof block);
+    tv_feed_proposal(&c, &p, &up);
+    tv_feed_valid(&c, 1, HASH_A, CONS_BLOCK_VALID, &up);
+    assert_null(tv_sent_vote(&up, CONS_PREVOTE)); /* 1 of 3 prevotes for A at round 0 */
+    struct cons_vote a1 = tv_vote(&t, CONS_PREVOTE, 1, 0, HASH_A, 1);
+    tv_feed_vote(&c, &a1, &up);
+    assert_null(tv_sent_vote(&up, CONS_PREVOTE));
+    struct cons_vote a3 = tv_vote(&t, CONS_PREVOTE, 1, 0, HASH_A, 3);
+    tv_feed_vote(&c, &a3, &up);
+    assert_int_equal(up.evidence_count, 1);
+    const struct cons_vote *pv = tv_sent_vote(&up, CONS_PREVOTE);
+    assert_non_null(pv);
+    assert_false(pv->nil);
+    assert_memory_equal(pv->hash, HASH_A, WB_HASH_LEN);
+    assert_int_equal(pv->round, 1);
+    /* Validator 3 still counts once everywhere: in the ordinary tallies of
+     * round 0 with its first vote (nil), in the proof of lock with its
+     * second (A); four validators, four votes. */
+    struct cons__round *r0 = cons__round_find(&c, 0);
+    assert_non_null(r0);
+    assert_int_equal(cons__tally(&c, r0, CONS_PREVOTE, HASH_A), 2);
+    assert_int_equal(cons__tally(&c, r0, CONS_PREVOTE, NULL), 2);
+    assert_int_equal(cons__tally_any(&c, r0, CONS_PREVOTE), 4);
+    assert_int_equal(cons__tally_pol(&c, r0, CONS_PREVOTE, HASH_A), 3);
+    cons_free(&c);
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -357,6 +465,8 @@ int main(void)
         cmocka_unit_test(round_skip_at_f_plus_one),
         cmocka_unit_test(next_height_votes_held_and_replayed),
         cmocka_unit_test(sync_hint_when_f_plus_one_ahead),
+        cmocka_unit_test(proposer_sends_proof_of_lock),
+        cmocka_unit_test(proof_of_lock_counts_conflicting_vote_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# `make bench`: a fresh 4-validator testnet on 127.0.0.1 (real `waybill node`
+# processes, default durability), driven and measured by build/bench/loadgen.
+# Usage: BUILD=build QUICK=0|1 bash bench/run.sh. The nodes are killed by PID
+# on every exit path. The last line of the output is the loadgen's summary.
+set -u
+
+STARTED_MS=$(date +%s%3N)
+BUILD=${BUILD:-build}
+QUICK=${QUICK:-0}
+NODES=4
+WAYBILL=$PWD/$BUILD/waybill
+LOADGEN=$PWD/$BUILD/bench/loadgen
+RESULTS=$PWD/bench/results
+
+NODE_PIDS=()
+RUN_DIR=""
+KEEP_RUN_DIR=0
+
+say() { printf 'bench: %s\n' "$*"; }
+
+stop_nodes() {
+    local pid
+    for pid in "${NODE_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+    for pid in "${NODE_PIDS[@]}"; do
+        # A node that does not stop within 5 s is killed.
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    NODE_PIDS=()
+}
+
+cleanup() {
+    stop_nodes
+    if [ -n "$RUN_DIR" ] && [ "$KEEP_RUN_DIR" = 0 ]; then rm -rf "$RUN_DIR"; fi
+}
+trap cleanup EXIT
+trap 'KEEP_RUN_DIR=1; exit 130' INT TERM
+
+for f in "$WAYBILL" "$LOADGEN"; do
+    [ -x "$f" ] || { say "missing $f (run make bench, which builds it)"; exit 1; }
+done
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# A base port P with P..P+N-1 (validators) and P+100..P+100+N-1 (clients) free.
+pick_base_port() {
+    local p i ok tries
+    for tries in $(seq 50); do
+        p=$((20000 + (RANDOM * 32768 + RANDOM) % 30000))
+        ok=1
+        for ((i = 0; i < NODES; i++)); do
+            port_free $((p + i)) && port_free $((p + 100 + i)) || { ok=0; break; }
+        done
+        [ $ok = 1 ] && { echo "$p"; return 0; }
+    done
+    return 1
+}
+
+# Whether every node answers and sees all its peers.
+all_ready() {
+    local i out
+    for ((i = 0; i < NODES; i++)); do
+        out=$("$WAYBILL" status --json --node "127.0.0.1:$((BASE + 100 + i))" \
+            --key "$RUN_DIR/net/node$i/client.key" --timeout 2 2>/dev/null) || return 1
+        echo "$out" | grep -q "\"peers_connected\": *$((NODES - 1))" || return 1
+    done
+}
+
+mkdir -p "$RESULTS"
+RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/waybill-bench.XXXXXX")
+BASE=$(pick_base_port) || { say "no free ports"; exit 1; }
+"$WAYBILL" testnet --nodes "$NODES" --dir "$RUN_DIR/net" --base-port "$BASE" \
+    >"$RUN_DIR/testnet.out" 2>&1 || { cat "$RUN_DIR/testnet.out"; exit 1; }
+for ((i = 0; i < NODES; i++)); do
+    "$WAYBILL" node --config "$RUN_DIR/net/node$i/node.ini" >"$RUN_DIR/node$i.log" 2>&1 &
+    NODE_PIDS+=($!)
+done
+say "testnet of $NODES validators in $RUN_DIR, ports $BASE.., node PIDs ${NODE_PIDS[*]}"
+
+ready=0
+for _ in $(seq 150); do
+    all_ready && { ready=1; break; }
+    for pid in "${NODE_PIDS[@]}"; do
+        kill -0 "$pid" 2>/dev/null || { say "node $pid exited; logs kept in $RUN_DIR"; KEEP_RUN_DIR=1; exit 1; }
+    done
+    sleep 0.2
+done
+[ $ready = 1 ] || { say "the nodes did not connect within 30 s; logs kept in $RUN_DIR"; KEEP_RUN_DIR=1; exit 1; }
+
+OUT="$RESULTS/bench-$(date -u +%Y%m%dT%H%M%SZ)$([ "$QUICK" = 1 ] && echo -quick).json"
+ARGS=(--dir "$RUN_DIR/net" --pids "$(IFS=,; echo "${NODE_PIDS[*]}")" --waybill "$WAYBILL"
+      --out "$OUT" --started-ms "$STARTED_MS" --logs "$RUN_DIR")
+[ "$QUICK" = 1 ] && ARGS+=(--quick)
+"$LOADGEN" "${ARGS[@]}"
+rc=$?
+if [ $rc = 0 ]; then
+    cp "$OUT" "$RESULTS/latest$([ "$QUICK" = 1 ] && echo -quick).json"
+else
+    # The loadgen named the kept logs: its summary line stays the last one.
+    KEEP_RUN_DIR=1
+fi
+exit $rc

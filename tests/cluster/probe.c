@@ -1,0 +1,292 @@
+/* probe: a hostile or curious client for the cluster tests. It opens links
+ * a well-behaved node or CLI never would (wrong keys, garbage, oversized
+ * frames) and rewrites proof bundles to check that verification notices.
+ *
+ *   probe handshake ADDR GENESIS KEYFILE      exit 0 if the link comes up, 1 if refused
+ *   probe garbage ADDR BYTES                  sends random bytes; exit 0 if the node closes the link
+ *   probe oversize ADDR GENESIS KEYFILE BYTES after the handshake sends one frame of BYTES;
+ *                                             exit 0 if the node closes the link
+ *   probe hashes ADDR GENESIS KEYFILE FROM TO prints "HEIGHT HASH" of blocks FROM..TO, over
+ *                                             one connection (exit 1 if one is missing)
+ *   probe mutate MODE IN OUT                  rewrites a proof bundle; MODE is one of
+ *       alter-event   flip one byte inside the middle event's body
+ *       remove-middle drop the middle event
+ *       few-sigs      keep only one precommit in every certificate
+ *       foreign-sig   re-sign the first precommit of every certificate with a
+ *                     fresh key that is not a validator's
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "common/file.h"
+#include "common/sigbytes.h"
+#include "common/wb_error.h"
+#include "ledger/genesis.h"
+#include "node/keyfile.h"
+#include "node/net_client.h"
+#include "proto/waybill.pb-c.h"
+
+static bool accept_any(void *ctx, const uint8_t pk[32])
+{
+    (void)ctx;
+    (void)pk;
+    return true;
+}
+
+static int load(const char *genesis_path, const char *key_path, struct ledger_genesis *g,
+                struct net_client_config *cc)
+{
+    uint8_t *buf;
+    size_t len;
+    char msg[512];
+    if (wb_read_file(genesis_path, 1u << 20, &buf, &len) != 0) return -1;
+    int rc = ledger_genesis_parse(buf, len, g, msg, sizeof msg);
+    free(buf);
+    if (rc) {
+        fprintf(stderr, "probe: genesis: %s\n", msg);
+        return -1;
+    }
+    memset(cc, 0, sizeof *cc);
+    memcpy(cc->chain_id, g->chain_id, 32);
+    if (keyfile_load(key_path, cc->identity_pk, cc->identity_sk, msg, sizeof msg) != 0) {
+        fprintf(stderr, "probe: %s\n", msg);
+        return -1;
+    }
+    cc->authorize = accept_any;
+    return 0;
+}
+
+static int raw_connect(const char *addr)
+{
+    char host[64];
+    const char *colon = strrchr(addr, ':');
+    if (!colon || (size_t)(colon - addr) >= sizeof host) return -1;
+    memcpy(host, addr, (size_t)(colon - addr));
+    host[colon - addr] = 0;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
+    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) return -1;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    struct timeval tv = {.tv_sec = 20};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Sends garbage, then reads until the peer closes (0) or 20 s pass (1). */
+static int cmd_garbage(const char *addr, size_t n)
+{
+    int fd = raw_connect(addr);
+    if (fd < 0) {
+        fprintf(stderr, "probe: cannot connect to %s\n", addr);
+        return 2;
+    }
+    uint8_t *junk = malloc(n);
+    randombytes_buf(junk, n);
+    ssize_t w = write(fd, junk, n);
+    free(junk);
+    (void)w;
+    uint8_t buf[4096];
+    for (;;) {
+        ssize_t r = read(fd, buf, sizeof buf);
+        if (r == 0 || (r < 0 && (errno == ECONNRESET || errno == EPIPE))) {
+            close(fd);
+            printf("closed by node\n");
+            return 0;
+        }
+        if (r < 0) {
+            close(fd);
+            printf("still open after 20 s\n");
+            return 1;
+        }
+    }
+}
+
+static int cmd_handshake(const char *addr, const char *genesis, const char *key)
+{
+    struct ledger_genesis *g = malloc(sizeof *g);
+    struct net_client_config cc;
+    if (!g || load(genesis, key, g, &cc) != 0) {
+        free(g);
+        return 2;
+    }
+    struct net_client *c;
+    int rc = net_client_connect(addr, &cc, 10000, &c);
+    free(g);
+    if (rc == 0) {
+        printf("link up\n");
+        net_client_close(c);
+        return 0;
+    }
+    printf("refused: %s\n", wb_strerror(rc));
+    return rc == WB_ERR_REFUSED ? 1 : 2;
+}
+
+static int cmd_oversize(const char *addr, const char *genesis, const char *key, size_t n)
+{
+    struct ledger_genesis *g = malloc(sizeof *g);
+    struct net_client_config cc;
+    if (!g || load(genesis, key, g, &cc) != 0) {
+        free(g);
+        return 2;
+    }
+    free(g);
+    cc.frame_max = n;
+    struct net_client *c;
+    int rc = net_client_connect(addr, &cc, 10000, &c);
+    if (rc) {
+        printf("handshake failed: %s\n", wb_strerror(rc));
+        return 2;
+    }
+    uint8_t *big = calloc(1, n);
+    rc = big ? net_client_send(c, big, n) : WB_ERR_NOMEM;
+    free(big);
+    uint8_t *resp = NULL;
+    size_t len;
+    if (rc == 0) rc = net_client_recv(c, &resp, &len, 20000);
+    free(resp);
+    net_client_close(c);
+    if (rc == WB_ERR_CLOSED) {
+        printf("closed by node\n");
+        return 0;
+    }
+    printf("not closed: %s\n", wb_strerror(rc));
+    return 1;
+}
+
+static int cmd_hashes(const char *addr, const char *genesis, const char *key, uint64_t from,
+                      uint64_t to)
+{
+    struct ledger_genesis *g = malloc(sizeof *g);
+    struct net_client_config cc;
+    if (!g || load(genesis, key, g, &cc) != 0) {
+        free(g);
+        return 2;
+    }
+    free(g);
+    cc.frame_max = 16u << 20;
+    struct net_client *c;
+    int rc = net_client_connect(addr, &cc, 10000, &c);
+    if (rc) {
+        fprintf(stderr, "probe: cannot connect to %s: %s\n", addr, wb_strerror(rc));
+        return 2;
+    }
+    int status = 0;
+    for (uint64_t h = from; h <= to && status == 0; h++) {
+        Waybill__HeightRequest hr = WAYBILL__HEIGHT_REQUEST__INIT;
+        hr.height = h;
+        Waybill__ClientRequest rq = WAYBILL__CLIENT_REQUEST__INIT;
+        rq.id = h;
+        rq.req_case = WAYBILL__CLIENT_REQUEST__REQ_BLOCK;
+        rq.block = &hr;
+        uint8_t buf[64], *resp = NULL;
+        size_t len = waybill__client_request__pack(&rq, buf), resp_len;
+        rc = net_client_request(c, buf, len, &resp, &resp_len, 20000);
+        Waybill__ClientResponse *r =
+            rc == 0 ? waybill__client_response__unpack(NULL, resp_len, resp) : NULL;
+        free(resp);
+        if (!r || r->code != 0 || r->resp_case != WAYBILL__CLIENT_RESPONSE__RESP_BLOCK ||
+            r->block->block_hash.len != 32) {
+            fprintf(stderr, "probe: no block %llu at %s\n", (unsigned long long)h, addr);
+            status = 1;
+        } else {
+            printf("%llu ", (unsigned long long)h);
+            for (size_t i = 0; i < 32; i++) printf("%02x", r->block->block_hash.data[i]);
+            printf("\n");
+        }
+        if (r) waybill__client_response__free_unpacked(r, NULL);
+    }
+    net_client_close(c);
+    return status;
+}
+
+static int cmd_mutate(const char *mode, const char *in, const char *out)
+{
+    uint8_t *buf;
+    size_t len;
+    if (wb_read_file(in, 64u << 20, &buf, &len) != 0) {
+        fprintf(stderr, "probe: cannot read %s\n", in);
+        return 2;
+    }
+    Waybill__ProofBundle *b = waybill__proof_bundle__unpack(NULL, len, buf);
+    free(buf);
+    if (!b || b->n_events < 3) {
+        fprintf(stderr, "probe: %s is not a bundle of at least 3 events\n", in);
+        return 2;
+    }
+    size_t mid = b->n_events / 2;
+    if (strcmp(mode, "alter-event") == 0) {
+        ProtobufCBinaryData *ev = &b->events[mid]->signed_event;
+        ev->data[ev->len / 3] ^= 0x01;
+    } else if (strcmp(mode, "remove-middle") == 0) {
+        waybill__proof_event__free_unpacked(b->events[mid], NULL);
+        memmove(&b->events[mid], &b->events[mid + 1],
+                (b->n_events - mid - 1) * sizeof b->events[0]);
+        b->n_events--;
+    } else if (strcmp(mode, "few-sigs") == 0) {
+        for (size_t i = 0; i < b->n_blocks; i++) {
+            Waybill__CommitCert *c = b->blocks[i]->cert;
+            while (c && c->n_precommits > 1)
+                waybill__vote__free_unpacked(c->precommits[--c->n_precommits], NULL);
+        }
+    } else if (strcmp(mode, "foreign-sig") == 0) {
+        uint8_t pk[32], sk[64];
+        crypto_sign_keypair(pk, sk);
+        for (size_t i = 0; i < b->n_blocks; i++) {
+            Waybill__CommitCert *c = b->blocks[i]->cert;
+            if (!c || c->n_precommits == 0) continue;
+            Waybill__Vote *v = c->precommits[0];
+            if (v->signature.len != 64) continue;
+            uint8_t chain[32], msg[WB_SIGMSG_MAX];
+            /* A well-formed signature over the right vote bytes (chain id
+             * from the block's header), by a key no validator holds. */
+            Waybill__BlockHeader *h = waybill__block_header__unpack(
+                NULL, b->blocks[i]->header.len, b->blocks[i]->header.data);
+            if (!h || h->chain_id.len != 32) continue;
+            memcpy(chain, h->chain_id.data, 32);
+            waybill__block_header__free_unpacked(h, NULL);
+            size_t m = wb_sigmsg_vote(msg, chain, (uint8_t)v->type, v->height, v->round,
+                                      v->block_hash.len == 32 ? v->block_hash.data : NULL);
+            wb_sign(msg, m, sk, v->signature.data);
+        }
+    } else {
+        fprintf(stderr, "probe: unknown mutation '%s'\n", mode);
+        waybill__proof_bundle__free_unpacked(b, NULL);
+        return 2;
+    }
+    size_t out_len = waybill__proof_bundle__get_packed_size(b);
+    uint8_t *ob = malloc(out_len);
+    waybill__proof_bundle__pack(b, ob);
+    waybill__proof_bundle__free_unpacked(b, NULL);
+    int rc = wb_write_file(out, ob, out_len, 0644);
+    free(ob);
+    return rc ? 2 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (sodium_init() < 0) return 2;
+    if (argc >= 5 && strcmp(argv[1], "handshake") == 0)
+        return cmd_handshake(argv[2], argv[3], argv[4]);
+    if (argc >= 4 && strcmp(argv[1], "garbage") == 0)
+        return cmd_garbage(argv[2], (size_t)atol(argv[3]));
+    if (argc >= 6 && strcmp(argv[1], "oversize") == 0)
+        return cmd_oversize(argv[2], argv[3], argv[4], (size_t)atol(argv[5]));
+    if (argc >= 7 && strcmp(argv[1], "hashes") == 0)
+        return cmd_hashes(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 10),
+                          strtoull(argv[6], NULL, 10));
+    if (argc >= 5 && strcmp(argv[1], "mutate") == 0) return cmd_mutate(argv[2], argv[3], argv[4]);
+    fprintf(stderr, "usage: see the comment at the top of tests/cluster/probe.c\n");
+    return 2;
+}
