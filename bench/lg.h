@@ -252,6 +252,10 @@ struct lg_phase_res {
     size_t inflight_max;
     double cpu_s[LG_NODES_MAX];       /* each node's CPU time during the phase */
     double lg_cpu_s;                  /* the load generator's */
+    double wait_s[LG_NODES_MAX];      /* each node's time runnable but not running */
+    double machine_busy_s;            /* every CPU's busy time during the phase */
+    double machine_idle_s, machine_steal_s;
+    double other_cpu_s;               /* busy time of every other process */
     char first_reject[LG_MSG_MAX];
 };
 
@@ -310,6 +314,15 @@ struct lg_cpu {
     double user_s, sys_s;
 };
 int lg_proc_cpu(pid_t pid, struct lg_cpu *out);
+/* Time the process's threads spent running and waiting on a run queue
+ * (/proc/PID/task/<tid>/schedstat), in seconds. */
+int lg_proc_sched(pid_t pid, double *run_s, double *wait_s);
+/* Machine-wide CPU time from /proc/stat, in seconds summed over all CPUs:
+ * busy (user, nice, system, irq, softirq), idle (idle, iowait), steal. */
+struct lg_sys_cpu {
+    double busy_s, idle_s, steal_s;
+};
+int lg_sys_cpu(struct lg_sys_cpu *out);
 /* VmHWM, VmRSS and RssAnon in KiB. */
 int lg_proc_mem(pid_t pid, uint64_t *hwm_kb, uint64_t *rss_kb, uint64_t *anon_kb);
 /* Bytes allocated on disk under path (like du) and their apparent size. */

@@ -145,6 +145,23 @@ void lg_report_print(const struct lg_report *r, const struct lg *lg)
                p->lat_p50_ms, p->lat_p90_ms, p->lat_p99_ms, p->lat_max_ms, p->rejected);
     }
 
+    printf("\n== CPU during the phases (core-seconds; %ld cores) ==\n", r->nproc);
+    printf("%-16s %8s %8s %8s %8s %8s %8s %14s\n", "phase", "wall s", "nodes", "loadgen",
+           "others", "idle", "steal", "runq wait/node");
+    for (size_t i = 0; i < r->phase_count; i++) {
+        const struct lg_phase_res *p = &r->phase[i];
+        double nodes = 0, wait = 0;
+        for (size_t k = 0; k < r->nodes; k++) {
+            nodes += p->cpu_s[k];
+            wait += p->wait_s[k];
+        }
+        printf("%-16s %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %12.0f ms\n", p->name, p->elapsed_s,
+               nodes, p->lg_cpu_s, p->other_cpu_s, p->machine_idle_s, p->machine_steal_s,
+               r->nodes ? wait / (double)r->nodes * 1000 : 0);
+    }
+    printf("(others: busy time of processes outside this benchmark, e.g. other builds and "
+           "tests on the machine)\n");
+
     const struct lg_phase_res *sat = phase_at(r, r->sat);
     printf("\n== nodes ==\n");
     printf("%-6s %10s %10s %10s %12s %10s %10s %11s\n", "node", "cpu s sat", "cpu s all",
@@ -203,9 +220,11 @@ void lg_report_print(const struct lg_report *r, const struct lg *lg)
 
 static json_t *phase_json(const struct lg_phase_res *p, const struct lg *lg)
 {
-    json_t *cpu = json_object();
-    for (size_t i = 0; i < lg->nodes; i++)
+    json_t *cpu = json_object(), *wait = json_object();
+    for (size_t i = 0; i < lg->nodes; i++) {
         json_object_set_new(cpu, lg->node[i].name, json_real(p->cpu_s[i]));
+        json_object_set_new(wait, lg->node[i].name, json_real(p->wait_s[i]));
+    }
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(p->name));
     json_object_set_new(o, "mode", json_string(mode_name(p->mode)));
@@ -228,6 +247,11 @@ static json_t *phase_json(const struct lg_phase_res *p, const struct lg *lg)
     json_object_set_new(o, "inflight_max", json_integer((json_int_t)p->inflight_max));
     json_object_set_new(o, "node_cpu_s", cpu);
     json_object_set_new(o, "loadgen_cpu_s", json_real(p->lg_cpu_s));
+    json_object_set_new(o, "node_runqueue_wait_s", wait);
+    json_object_set_new(o, "machine",
+                        json_pack("{s:f, s:f, s:f, s:f}", "busy_s", p->machine_busy_s, "idle_s",
+                                  p->machine_idle_s, "steal_s", p->machine_steal_s,
+                                  "other_processes_s", p->other_cpu_s));
     if (p->first_reject[0]) json_object_set_new(o, "first_reject", json_string(p->first_reject));
     return o;
 }

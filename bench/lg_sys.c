@@ -57,6 +57,48 @@ int lg_proc_mem(pid_t pid, uint64_t *hwm_kb, uint64_t *rss_kb, uint64_t *anon_kb
     return WB_OK;
 }
 
+int lg_proc_sched(pid_t pid, double *run_s, double *wait_s)
+{
+    char path[64];
+    *run_s = *wait_s = 0;
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (!d) return WB_ERR_NOT_FOUND;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] < '0' || de->d_name[0] > '9') continue;
+        char file[320];
+        snprintf(file, sizeof file, "/proc/%d/task/%s/schedstat", (int)pid, de->d_name);
+        FILE *f = fopen(file, "r");
+        if (!f) continue;
+        unsigned long long run = 0, wait = 0;
+        if (fscanf(f, "%llu %llu", &run, &wait) == 2) {
+            *run_s += (double)run / 1e9;
+            *wait_s += (double)wait / 1e9;
+        }
+        fclose(f);
+    }
+    closedir(d);
+    return WB_OK;
+}
+
+int lg_sys_cpu(struct lg_sys_cpu *out)
+{
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f) return WB_ERR_NOT_FOUND;
+    unsigned long long v[8] = {0};
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+                   &v[4], &v[5], &v[6], &v[7]);
+    fclose(f);
+    if (n < 8) return WB_ERR_DECODE;
+    double hz = (double)sysconf(_SC_CLK_TCK);
+    out->busy_s = (double)(v[0] + v[1] + v[2] + v[5] + v[6]) / hz;
+    out->idle_s = (double)(v[3] + v[4]) / hz;
+    out->steal_s = (double)v[7] / hz;
+    return WB_OK;
+}
+
 /* Adds the blocks and sizes under dir (at most `depth` levels down). */
 static int du_walk(int fd_dir, uint64_t *alloc, uint64_t *apparent, int depth)
 {

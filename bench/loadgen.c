@@ -323,9 +323,12 @@ static int run_phase(struct bench *b, const char *name, enum lg_mode mode, struc
 
     int rc = lg_poll_status(lg, 10000);
     if (rc) return rc;
-    double cpu0[LG_NODES_MAX];
+    double cpu0[LG_NODES_MAX], wait0[LG_NODES_MAX], run;
+    struct lg_sys_cpu sys0, sys1;
+    lg_sys_cpu(&sys0);
     for (size_t i = 0; i < lg->nodes; i++) {
         cpu0[i] = node_cpu_s(lg->node[i].pid);
+        lg_proc_sched(lg->node[i].pid, &run, &wait0[i]);
         lg->node[i].target = lg->node[i].committed + p->events;
         lg->node[i].reached_ns = 0;
     }
@@ -363,8 +366,21 @@ static int run_phase(struct bench *b, const char *name, enum lg_mode mode, struc
     int64_t t_end = 0;
     for (size_t i = 0; i < lg->nodes; i++)
         if (lg->node[i].reached_ns > t_end) t_end = lg->node[i].reached_ns;
-    for (size_t i = 0; i < lg->nodes; i++) p->cpu_s[i] = node_cpu_s(lg->node[i].pid) - cpu0[i];
+    double nodes_cpu = 0;
+    for (size_t i = 0; i < lg->nodes; i++) {
+        p->cpu_s[i] = node_cpu_s(lg->node[i].pid) - cpu0[i];
+        nodes_cpu += p->cpu_s[i];
+        double wait1 = 0;
+        lg_proc_sched(lg->node[i].pid, &run, &wait1);
+        p->wait_s[i] = wait1 - wait0[i];
+    }
     p->lg_cpu_s = self_cpu_s() - self0;
+    lg_sys_cpu(&sys1);
+    p->machine_busy_s = sys1.busy_s - sys0.busy_s;
+    p->machine_idle_s = sys1.idle_s - sys0.idle_s;
+    p->machine_steal_s = sys1.steal_s - sys0.steal_s;
+    p->other_cpu_s = p->machine_busy_s - nodes_cpu - p->lg_cpu_s;
+    if (p->other_cpu_s < 0) p->other_cpu_s = 0;
     if (sample_mem)
         for (size_t i = 0; i < lg->nodes; i++) {
             r->anon_sat_kb[i] = lg->rss_anon_max_kb[i];

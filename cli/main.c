@@ -1,4 +1,5 @@
 /* waybill: entry point; dispatches to the subcommand table (cli/commands.h). */
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,6 +65,9 @@ int main(int argc, char **argv)
 {
     /* Client commands log only problems; `waybill node` sets its own level. */
     wb_log_set_level(WB_LOG_WARN);
+    /* A node that closes the link mid-write is an error to report, not a
+     * silent death by SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
     if (sodium_init() < 0) {
         fprintf(stderr, "waybill: cannot initialise libsodium\n");
         return CLI_EXIT_FAILED;

@@ -104,8 +104,13 @@ void cons__send_proposal(struct cons *c, struct cons__block *b, int32_t valid_ro
     /* The proof of lock for a valid round: the prevotes this node saw. */
     struct cons__round *prs = valid_round >= 0 ? cons__round_find(c, (uint32_t)valid_round) : NULL;
     if (prs) {
+        /* Leave room for the votes that may follow in this update; the rest
+         * of the proof goes out with the periodic re-send. */
         struct cons_msg pol[CONS_VALIDATORS_MAX];
-        size_t k = cons__pol_messages(c, prs, b->hash, pol, CONS_VALIDATORS_MAX);
+        size_t room = CONS_UPDATE_MSGS_MAX - c->out_msg_count;
+        size_t cap = room > 8 ? room - 8 : 0;
+        if (cap > CONS_VALIDATORS_MAX) cap = CONS_VALIDATORS_MAX;
+        size_t k = cons__pol_messages(c, prs, b->hash, pol, cap);
         for (size_t i = 0; i < k; i++) cons__emit_msg(c, &pol[i]);
     }
 }

@@ -3,6 +3,7 @@
  * signal, then close everything in reverse order. */
 #include "node/node.h"
 
+#include <signal.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,8 @@ int node_run(const struct node_config *cfg)
 {
     if (sodium_init() < 0) return WB_ERR_CRYPTO;
     wb_log_set_level(cfg->log_level);
+    /* A peer that dies mid-write must cost us a link, not the process. */
+    signal(SIGPIPE, SIG_IGN);
     struct node *n = calloc(1, sizeof *n);
     uv_loop_t loop;
     if (!n) return WB_ERR_NOMEM;

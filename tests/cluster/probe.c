@@ -152,10 +152,14 @@ static int cmd_oversize(const char *addr, const char *genesis, const char *key, 
     uint8_t *big = calloc(1, n);
     rc = big ? net_client_send(c, big, n) : WB_ERR_NOMEM;
     free(big);
-    uint8_t *resp = NULL;
-    size_t len;
-    if (rc == 0) rc = net_client_recv(c, &resp, &len, 20000);
-    free(resp);
+    /* A p2p node may still send us status or votes before it reads the
+     * frame: skip those until the link closes or 20 s pass. */
+    for (int frames = 0; rc == 0 && frames < 1000; frames++) {
+        uint8_t *resp = NULL;
+        size_t len;
+        rc = net_client_recv(c, &resp, &len, 20000);
+        free(resp);
+    }
     net_client_close(c);
     if (rc == WB_ERR_CLOSED) {
         printf("closed by node\n");
