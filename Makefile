@@ -119,7 +119,7 @@ SEEDS ?= 10000
 sim: $(BUILD)/tests/sim/sim
 	$(BUILD)/tests/sim/sim --campaign --seeds $(SEEDS)
 
-demo: $(BUILD)/waybill
+demo: $(BUILD)/waybill $(BUILD)/tests/cluster/probe
 	@BUILD=$(BUILD) bash scripts/demo.sh
 
 BENCH_SRC := $(wildcard bench/*.c)
