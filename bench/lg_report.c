@@ -146,8 +146,8 @@ void lg_report_print(const struct lg_report *r, const struct lg *lg)
     }
 
     printf("\n== CPU during the phases (core-seconds; %ld cores) ==\n", r->nproc);
-    printf("%-16s %8s %8s %8s %8s %8s %8s %14s\n", "phase", "wall s", "nodes", "loadgen",
-           "others", "idle", "steal", "runq wait/node");
+    printf("%-16s %8s %8s %8s %8s %8s %8s %14s %12s\n", "phase", "wall s", "nodes", "loadgen",
+           "others", "idle", "steal", "runq wait/node", "node us/ev");
     for (size_t i = 0; i < r->phase_count; i++) {
         const struct lg_phase_res *p = &r->phase[i];
         double nodes = 0, wait = 0;
@@ -155,10 +155,14 @@ void lg_report_print(const struct lg_report *r, const struct lg *lg)
             nodes += p->cpu_s[k];
             wait += p->wait_s[k];
         }
-        printf("%-16s %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %12.0f ms\n", p->name, p->elapsed_s,
-               nodes, p->lg_cpu_s, p->other_cpu_s, p->machine_idle_s, p->machine_steal_s,
-               r->nodes ? wait / (double)r->nodes * 1000 : 0);
+        printf("%-16s %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %12.0f ms %12.1f\n", p->name,
+               p->elapsed_s, nodes, p->lg_cpu_s, p->other_cpu_s, p->machine_idle_s,
+               p->machine_steal_s, r->nodes ? wait / (double)r->nodes * 1000 : 0,
+               p->events && r->nodes ? nodes / (double)p->events / (double)r->nodes * 1e6 : 0);
     }
+    printf("(node us/ev: CPU time of one node per event of the phase, the mean of the nodes; "
+           "one Ed25519 verify costs %.1f us here)\n",
+           r->verify_per_s > 0 ? 1e6 / r->verify_per_s : 0);
     printf("(others: busy time of processes outside this benchmark, e.g. other builds and "
            "tests on the machine)\n");
 

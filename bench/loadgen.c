@@ -45,6 +45,7 @@ struct lg_opts {
     const char *logs;
     bool quick;
     size_t events, items, chain, links, window;
+    double sat_rate;                  /* > 0: skip saturation, take this rate */
     int64_t started_ms;
 };
 
@@ -67,10 +68,12 @@ static void usage(void)
     fprintf(stderr,
             "usage: loadgen --dir TESTNET_DIR --pids PID,PID,... --waybill PATH --out FILE.json\n"
             "               [--quick] [--events N] [--items N] [--chain N] [--links N]\n"
-            "               [--window N] [--started-ms UNIX_MS] [--logs DIR]\n"
+            "               [--window N] [--started-ms UNIX_MS] [--logs DIR] [--sat-rate N]\n"
             "Drives a running testnet written by `waybill testnet` (node i's config in\n"
             "DIR/node<i>/node.ini, its org's client key in DIR/node<i>/client.key, node i\n"
-            "running as the i-th PID) and reports throughput, latency and resources.\n");
+            "running as the i-th PID) and reports throughput, latency and resources.\n"
+            "--sat-rate N skips the saturation phase and runs the open-loop phases at\n"
+            "shares of N events/s (for experiments; the targets then read as missed).\n");
 }
 
 static int parse_size(const char *s, size_t lo, size_t hi, size_t *out)
@@ -91,6 +94,7 @@ static int parse_opts(int argc, char **argv, struct lg_opts *o)
         {"items", required_argument, NULL, 'i'},   {"chain", required_argument, NULL, 'c'},
         {"links", required_argument, NULL, 'l'},   {"window", required_argument, NULL, 'W'},
         {"started-ms", required_argument, NULL, 's'}, {"logs", required_argument, NULL, 'L'},
+        {"sat-rate", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     int c, bad = 0;
@@ -102,6 +106,10 @@ static int parse_opts(int argc, char **argv, struct lg_opts *o)
         case 'w': o->waybill = optarg; break;
         case 'o': o->out = optarg; break;
         case 'L': o->logs = optarg; break;
+        case 'R':
+            bad |= parse_size(optarg, 1, 1000000, &v);
+            o->sat_rate = (double)v;
+            break;
         case 'q': o->quick = true; break;
         case 'e': bad |= parse_size(optarg, 1, 5000000, &o->events); break;
         case 'i': bad |= parse_size(optarg, 1, 1000000, &o->items); break;
@@ -573,13 +581,16 @@ static int run_bench(struct bench *b)
 
     /* Saturation: many in flight over every node. */
     size_t count = b->load.count, pos = 0;
-    size_t sat_n = (size_t)((double)count * LG_SAT_SHARE);
-    r->sat = (int)r->phase_count;
-    rc = run_phase(b, "saturation", LG_MODE_WINDOW, &b->track, 0, pos, pos + sat_n,
-                   b->o.window, 0, true);
-    if (rc) return rc;
-    pos += sat_n;
-    double sat = r->phase[r->sat].committed_per_s;
+    double sat = b->o.sat_rate;
+    if (sat <= 0) {
+        size_t sat_n = (size_t)((double)count * LG_SAT_SHARE);
+        r->sat = (int)r->phase_count;
+        rc = run_phase(b, "saturation", LG_MODE_WINDOW, &b->track, 0, pos, pos + sat_n,
+                       b->o.window, 0, true);
+        if (rc) return rc;
+        pos += sat_n;
+        sat = r->phase[r->sat].committed_per_s;
+    }
 
     /* Open loop at shares of the saturation rate; shorter when the load
      * would not last. */

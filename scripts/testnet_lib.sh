@@ -8,26 +8,34 @@ T_DIR=""
 
 t_log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
-# wait_for SECONDS COMMAND...: polls COMMAND every 0.2 s until it succeeds or
-# the bound passes. Returns its last status.
+# wait_for SECONDS COMMAND...: polls COMMAND every 0.2 s until it succeeds
+# (0), gives up (99: it never will), or the bound passes. Returns 0 or 1.
 wait_for() {
     local limit=$1
     shift
     local deadline=$((SECONDS + limit))
-    while ! "$@"; do
-        [ "$SECONDS" -ge "$deadline" ] && return 1
+    local rc
+    while true; do
+        "$@"
+        rc=$?
+        [ $rc -eq 0 ] && return 0
+        # 99 means "will never succeed": stop waiting.
+        [ $rc -eq 99 ] || [ "$SECONDS" -ge "$deadline" ] && return 1
         sleep 0.2
     done
-    return 0
 }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # pick_base_port N: a base port P with P..P+N-1 and P+100..P+100+N-1 free.
 pick_base_port() {
-    local n=$1 tries=0 p ok i
+    local n=$1 tries=0 p ok i low
+    low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+    [ "$low" -gt 16000 ] || low=32768
     while [ $tries -lt 50 ]; do
-        p=$((20000 + (RANDOM * 32768 + RANDOM) % 30000))
+        # Below the kernel's ephemeral range (ip_local_port_range, 32768 and
+        # up by default), so no outgoing connection can be holding it.
+        p=$((12000 + (RANDOM * 32768 + RANDOM) % (low - 12200)))
         ok=1
         for ((i = 0; i < n; i++)); do
             port_free $((p + i)) && port_free $((p + 100 + i)) || { ok=0; break; }
@@ -95,6 +103,11 @@ all_at_least() {
 nodes_up() {
     local i
     for ((i = 0; i < T_N; i++)); do
+        if ! node_alive "$i"; then
+            t_log "node$i is not running; its log ends with:"
+            tail -5 "$T_DIR/node$i.log"
+            return 99
+        fi
         [ -n "$(node_height "$i")" ] || return 1
     done
 }

@@ -18,7 +18,15 @@ struct byz_state {
     size_t ring_n, ring_pos;
     /* per-seed temperament, per mille */
     uint32_t p_split_proposal, p_invalid, p_bad_hash, p_fresh, p_conflict, p_withhold,
-        p_vote_any;
+        p_vote_any, p_fork;
+    /* A fork attempt at (fork_h, fork_r): its proposal goes to the peers in
+     * fork_mask only (another block to the rest), its prevote for it too, and
+     * its precommit for it to fork_victim alone, so that one honest node may
+     * decide while the others move on to a round it can propose in. */
+    uint64_t fork_h;
+    uint32_t fork_r;
+    uint8_t fork_hash[WB_HASH_LEN];
+    uint32_t fork_mask, fork_victim;
     /* block hashes seen at the current height of the core */
     uint64_t known_h;
     uint8_t known[KNOWN_MAX][WB_HASH_LEN];
@@ -37,6 +45,7 @@ int byz_init(struct sim_world *w, struct sim_node *nd)
     b->p_conflict = (uint32_t)rng_range(r, 0, 800);
     b->p_withhold = (uint32_t)rng_range(r, 0, 500);
     b->p_vote_any = (uint32_t)rng_range(r, 0, 800);
+    b->p_fork = (uint32_t)rng_range(r, 0, 1000);
     nd->bz = b;
     return 0;
 }
@@ -174,9 +183,29 @@ static void outgoing_proposal(struct sim_world *w, struct sim_node *nd,
     if (rng_pm(r, b->p_invalid) && build_invalid(w, nd, p->height, &bad, &bad_len, bad_hash) != WB_OK)
         bad = NULL;
     bool bad_bytes = rng_pm(r, b->p_bad_hash) && alt;
+    bool fork = alt && !bad && !fresh && rng_pm(r, b->p_fork);
+    if (fork) {
+        /* Its proposal to a random set of peers that leaves at least one
+         * honest node out, the other block to the rest. */
+        b->fork_h = p->height;
+        b->fork_r = p->round;
+        memcpy(b->fork_hash, p->hash, WB_HASH_LEN);
+        do b->fork_mask = (uint32_t)rng_below(r, 1u << w->n) & ~(1u << nd->id);
+        while (__builtin_popcount(b->fork_mask) < 2 ||
+               __builtin_popcount(b->fork_mask) > (int)(w->n - 2));
+        do b->fork_victim = (uint32_t)rng_below(r, w->n);
+        while (!(b->fork_mask >> b->fork_victim & 1));
+    }
     for (uint32_t to = 0; to < w->n; to++) {
         if (to == nd->id) continue;
-        if (bad) {
+        if (fork) {
+            if (b->fork_mask >> to & 1) {
+                struct cons_msg m = {.kind = CONS_MSG_PROPOSAL, .proposal = *p};
+                net_send_msg(w, nd->id, to, &m);
+            } else {
+                send_proposal_to(w, nd, to, p, alt_hash, alt, alt_len, p->valid_round);
+            }
+        } else if (bad) {
             /* An invalid block, and votes for it. */
             send_proposal_to(w, nd, to, p, bad_hash, bad, bad_len, -1);
             send_vote_to(w, nd, to, CONS_PREVOTE, p->height, p->round, bad_hash);
@@ -204,6 +233,14 @@ static void outgoing_vote(struct sim_world *w, struct sim_node *nd, const struct
 {
     struct byz_state *b = nd->bz;
     struct sim_rng *r = &w->rng;
+    if (b->fork_h == v->height && b->fork_r == v->round && b->fork_mask) {
+        for (uint32_t to = 0; to < w->n; to++) {
+            if (to == nd->id) continue;
+            bool gets = v->type == CONS_PREVOTE ? (b->fork_mask >> to & 1) : to == b->fork_victim;
+            send_vote_to(w, nd, to, v->type, v->height, v->round, gets ? b->fork_hash : NULL);
+        }
+        return;
+    }
     bool conflict = rng_pm(r, b->p_conflict);
     for (uint32_t to = 0; to < w->n; to++) {
         if (to == nd->id) continue;

@@ -56,6 +56,7 @@ static void print_replay(const struct sim_config *c)
            c->mix->name);
     if (c->bug) printf(" --bug %s", bug_names[c->bug]);
     if (c->no_record_check) printf(" --no-record-check");
+    if (c->no_lock_check) printf(" --no-lock-check");
     printf(" --trace\n");
 }
 
@@ -380,7 +381,7 @@ static int usage(void)
             "       %s --seeds N             default suite with N seeds\n"
             "       %s --campaign --seeds N [--n 4|7] [--mix M]\n"
             "       (both take --jobs J: worker processes, default 2)\n"
-            "       %s --seed S [--n 4|7] [--mix M] [--bug B] [--no-record-check] [--trace]\n"
+            "       %s --seed S [--n 4|7] [--mix M] [--bug B] [--no-record-check] [--no-lock-check] [--trace]\n"
             "mixes: clean lossy partition crash byzantine chaos\n"
             "bugs: skip-lock-check send-before-persist count-duplicates\n",
             prog, prog, prog, prog);
@@ -397,7 +398,7 @@ int main(int argc, char **argv)
     }
     uint64_t seeds = DEFAULT_SEEDS, seed = 0;
     unsigned jobs = 2;
-    bool have_seed = false, camp = false, do_trace = false, no_record = false;
+    bool have_seed = false, camp = false, do_trace = false, no_record = false, no_lock = false;
     size_t n = 0;
     const struct sim_mix *mix = NULL;
     int bug = 0;
@@ -410,6 +411,8 @@ int main(int argc, char **argv)
             do_trace = true;
         } else if (strcmp(a, "--no-record-check") == 0) {
             no_record = true;
+        } else if (strcmp(a, "--no-lock-check") == 0) {
+            no_lock = true;
         } else if (strcmp(a, "--seeds") == 0 && v) {
             seeds = strtoull(v, NULL, 0);
             i++;
@@ -442,6 +445,7 @@ int main(int argc, char **argv)
     struct sim_config c;
     config(&c, seed, n ? n : 4, mix ? mix : sim_mix_find("chaos"), (enum cons_test_bug)bug);
     c.no_record_check = no_record;
+    c.no_lock_check = no_lock;
     if (do_trace) c.trace = stdout;
     struct sim_result r;
     sim_run(&c, &r);

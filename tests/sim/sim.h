@@ -174,6 +174,7 @@ struct sim_config {
     const struct sim_mix *mix;
     enum cons_test_bug bug;       /* injected into honest nodes */
     bool no_record_check;         /* turn off the durable-record check (teeth test) */
+    bool no_lock_check;           /* turn off the lock check (teeth test) */
     FILE *trace;                  /* trace lines go here when set */
     uint32_t quiet_heights;       /* heights to decide after faults stop */
     int64_t liveness_ms;          /* simulated time allowed for that */

@@ -258,6 +258,75 @@ static void certificate_verifies(void **state)
     cons_free(&c);
 }
 
+static void timeout_round(struct cons *c, uint64_t h, uint32_t r, struct cons_update *up)
+{
+    tv_feed_timeout(c, h, r, CONS_STEP_PROPOSE, up);
+    tv_feed_timeout(c, h, r, CONS_STEP_PREVOTE, up);
+    tv_feed_timeout(c, h, r, CONS_STEP_PRECOMMIT, up);
+}
+
+/* f+1 precommits for X at round 0 prove a polka there (one is honest): a node
+ * holding X takes it as its valid value and re-proposes it with valid round
+ * 0 and that proof, and a node that saw nothing of round 0 accepts it. This
+ * is how a polka seen only by nodes that then crashed (their records keep the
+ * lock and the precommit, not the prevotes or the block) is recovered. */
+static void precommits_prove_polka(void **state)
+{
+    (void)state;
+    struct tv t;
+    tv_init(&t, 7); /* f = 2, q = 5; proposer of (7, r) is r */
+    struct cons_config cfg;
+    tv_config(&t, 2, &cfg);
+    struct cons c;
+    struct cons_update up;
+    assert_int_equal(cons_init(&c, &cfg, 7, NULL), WB_OK);
+    tv_start(&c, &up);
+    struct cons_proposal p = tv_proposal(&t, 7, 0, -1, HASH_A, BLOCK_A, sizeof BLOCK_A);
+    tv_feed_proposal(&c, &p, &up);
+    tv_feed_valid(&c, 7, HASH_A, CONS_BLOCK_VALID, &up);
+    assert_non_null(tv_sent_vote(&up, CONS_PREVOTE));
+    struct cons_vote pcs[3];
+    for (uint32_t v = 3; v <= 5; v++) {
+        pcs[v - 3] = tv_vote(&t, CONS_PRECOMMIT, 7, 0, HASH_A, v);
+        tv_feed_vote(&c, &pcs[v - 3], &up);
+    }
+    tv_feed_timeout(&c, 7, 0, CONS_STEP_PREVOTE, &up);
+    tv_feed_timeout(&c, 7, 0, CONS_STEP_PRECOMMIT, &up);
+    timeout_round(&c, 7, 1, &up);
+    assert_int_equal(cons_round(&c), 2);
+    const struct cons_proposal *mine = tv_sent_proposal(&up);
+    assert_non_null(mine);
+    assert_int_equal(mine->valid_round, 0);
+    assert_memory_equal(mine->hash, HASH_A, WB_HASH_LEN);
+    size_t proof = 0;
+    for (size_t i = 0; i < up.msg_count; i++)
+        if (up.msgs[i].kind == CONS_MSG_VOTE && up.msgs[i].vote.type == CONS_PRECOMMIT &&
+            up.msgs[i].vote.round == 0)
+            proof++;
+    assert_int_equal(proof, 3);
+    struct cons_proposal sent = *mine;
+    cons_free(&c);
+
+    /* A node that saw nothing of round 0 accepts (A, 0) on that proof. */
+    tv_config(&t, 1, &cfg);
+    assert_int_equal(cons_init(&c, &cfg, 7, NULL), WB_OK);
+    tv_start(&c, &up);
+    timeout_round(&c, 7, 0, &up);
+    timeout_round(&c, 7, 1, &up);
+    assert_int_equal(cons_round(&c), 2);
+    sent.block = BLOCK_A;
+    sent.block_len = sizeof BLOCK_A;
+    tv_feed_proposal(&c, &sent, &up);
+    tv_feed_valid(&c, 7, HASH_A, CONS_BLOCK_VALID, &up);
+    assert_null(tv_sent_vote(&up, CONS_PREVOTE));
+    for (int i = 0; i < 3; i++) tv_feed_vote(&c, &pcs[i], &up);
+    const struct cons_vote *pv = tv_sent_vote(&up, CONS_PREVOTE);
+    assert_non_null(pv);
+    assert_false(pv->nil);
+    assert_memory_equal(pv->hash, HASH_A, WB_HASH_LEN);
+    cons_free(&c);
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -266,6 +335,7 @@ int main(void)
         cmocka_unit_test(bad_hash_bytes_are_forgotten),
         cmocka_unit_test(stale_timeouts_are_ignored),
         cmocka_unit_test(lock_decides_prevote),
+        cmocka_unit_test(precommits_prove_polka),
         cmocka_unit_test(observer_follows_without_signing),
         cmocka_unit_test(misuse_is_refused),
         cmocka_unit_test(vote_and_proposal_round_trip),
