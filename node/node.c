@@ -91,6 +91,25 @@ static int open_store(struct node *n)
     return WB_OK;
 }
 
+int node_net_open(struct node *n, struct net_config *nc, const struct node_addr *listen,
+                  struct net **out)
+{
+    memcpy(nc->chain_id, n->genesis->chain_id, WB_CHAIN_ID_LEN);
+    memcpy(nc->identity_pk, n->pk, WB_PUBKEY_LEN);
+    memcpy(nc->identity_sk, n->sk, WB_SECKEY_LEN);
+    nc->frame_max = n->cfg->limits.frame_bytes_max;
+    nc->send_queue_max = (size_t)n->cfg->limits.frame_bytes_max * 4;
+    int rc = net_create(n->loop, nc, out);
+    sodium_memzero(nc->identity_sk, sizeof nc->identity_sk);
+    if (rc) return rc;
+    char addr[NODE_ADDR_STR_MAX];
+    node_format_addr(listen, addr, sizeof addr);
+    rc = net_listen(*out, addr);
+    if (rc) WB_ERROR(nc->name, "cannot listen on %s: %s", addr, wb_strerror(rc));
+    else WB_INFO(nc->name, "listening on %s", addr);
+    return rc;
+}
+
 static void on_handle_closed(uv_handle_t *h)
 {
     struct node *n = h->data;

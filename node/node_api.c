@@ -418,28 +418,12 @@ int node_api_start(struct node *n)
         .name = "api",
         .authorize = authorize_member,
         .ctx = n,
-        .frame_max = n->cfg->limits.frame_bytes_max,
         .links_max = n->cfg->limits.api_clients_max + 16,
         .on_link_up = on_link_up,
         .on_frame = on_frame,
         .on_link_down = on_link_down,
     };
-    memcpy(nc.chain_id, n->genesis->chain_id, WB_CHAIN_ID_LEN);
-    memcpy(nc.identity_pk, n->pk, WB_PUBKEY_LEN);
-    memcpy(nc.identity_sk, n->sk, WB_SECKEY_LEN);
-    nc.send_queue_max = (size_t)n->cfg->limits.frame_bytes_max * 4;
-    int rc = net_create(n->loop, &nc, &n->api);
-    memset(nc.identity_sk, 0, sizeof nc.identity_sk);
-    if (rc) return rc;
-    char addr[NODE_ADDR_STR_MAX];
-    node_format_addr(&n->cfg->api_listen, addr, sizeof addr);
-    rc = net_listen(n->api, addr);
-    if (rc) {
-        WB_ERROR("api", "cannot listen on %s: %s", addr, wb_strerror(rc));
-        return rc;
-    }
-    WB_INFO("api", "serving clients on %s", addr);
-    return WB_OK;
+    return node_net_open(n, &nc, &n->cfg->api_listen, &n->api);
 }
 
 void node_api_free(struct node *n)

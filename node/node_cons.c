@@ -278,7 +278,10 @@ static void request_build(struct node *n, const struct cons_build_request *rq)
         build_now(n);
         return;
     }
-    uv_timer_start(&n->build_timer, node_cons_on_build_timer, NODE_EMPTY_BLOCK_WAIT_MS, 0);
+    /* Well inside the others' propose timeout, so waiting costs no round. */
+    uint64_t wait = n->cfg->timeouts.propose_ms / 2;
+    if (wait > NODE_EMPTY_BLOCK_WAIT_MS) wait = NODE_EMPTY_BLOCK_WAIT_MS;
+    uv_timer_start(&n->build_timer, node_cons_on_build_timer, wait, 0);
 }
 
 /* ---- commit --------------------------------------------------------------- */

@@ -24,7 +24,7 @@
 #define NODE_SYNC_REPLY_BYTES (8u << 20)
 #define NODE_GOSSIP_FLUSH_MS 2        /* events wait at most this long to be gossiped */
 #define NODE_GOSSIP_BATCH_EVENTS 512
-#define NODE_EMPTY_BLOCK_WAIT_MS 1000 /* a proposer with an empty mempool waits this long */
+#define NODE_EMPTY_BLOCK_WAIT_MS 1000 /* a proposer with an empty mempool waits at most this long */
 #define NODE_WAITERS_MAX 200000       /* clients waiting for their events to commit */
 
 /* One queued input of the consensus core (the driver feeds the core from a
@@ -138,6 +138,11 @@ struct node {
 
 /* node.c */
 int64_t node_now_ms(const struct node *n);
+/* Completes nc with the node's chain, identity and frame limits, creates the
+ * endpoint in *out and listens on `listen`. On a listen failure *out is
+ * still set (node_stop closes it). */
+int node_net_open(struct node *n, struct net_config *nc, const struct node_addr *listen,
+                  struct net **out);
 
 /* node_cons.c: the consensus driver */
 int node_cons_start(struct node *n);

@@ -337,26 +337,14 @@ int node_p2p_start(struct node *n)
         .name = "p2p",
         .authorize = authorize_validator,
         .ctx = n,
-        .frame_max = n->cfg->limits.frame_bytes_max,
         .unique_peers = true,
         .on_link_up = on_link_up,
         .on_frame = on_frame,
         .on_link_down = on_link_down,
     };
-    memcpy(nc.chain_id, n->genesis->chain_id, WB_CHAIN_ID_LEN);
-    memcpy(nc.identity_pk, n->pk, WB_PUBKEY_LEN);
-    memcpy(nc.identity_sk, n->sk, WB_SECKEY_LEN);
-    nc.send_queue_max = (size_t)n->cfg->limits.frame_bytes_max * 4;
-    int rc = net_create(n->loop, &nc, &n->p2p);
-    memset(nc.identity_sk, 0, sizeof nc.identity_sk);
+    int rc = node_net_open(n, &nc, &n->cfg->p2p_listen, &n->p2p);
     if (rc) return rc;
     char addr[NODE_ADDR_STR_MAX];
-    node_format_addr(&n->cfg->p2p_listen, addr, sizeof addr);
-    rc = net_listen(n->p2p, addr);
-    if (rc) {
-        WB_ERROR("p2p", "cannot listen on %s: %s", addr, wb_strerror(rc));
-        return rc;
-    }
     if (n->cfg->peer_count > 0) {
         for (size_t i = 0; i < n->cfg->peer_count; i++) {
             node_format_addr(&n->cfg->peers[i], addr, sizeof addr);
@@ -374,6 +362,5 @@ int node_p2p_start(struct node *n)
             }
         }
     }
-    WB_INFO("p2p", "listening on %s", addr);
     return WB_OK;
 }
