@@ -15,8 +15,9 @@
  *                BEFORE anything of this update is sent. If the write fails,
  *                send nothing and stop (the node cannot sign safely).
  *   2. send      broadcast up.msgs[0..msg_count) to every peer (in order).
- *                A proposal with a valid round is followed by the prevotes
- *                that justify it (signed by others: relay them as they are).
+ *                A proposal with a valid round is followed by the votes of
+ *                that round that justify it (mostly signed by others: relay
+ *                them as they are).
  *   3. timers    arm up.timers[]; when one fires, step CONS_EV_TIMEOUT with
  *                its (height, round, step). Stale timers are harmless: the
  *                core ignores a timeout that no longer matches its state, so
@@ -29,12 +30,14 @@
  *                against the committed state (after step 4: a request may
  *                already be for the next height), check that the bytes hash
  *                to the given hash, and answer with CONS_EV_BLOCK_VALIDATED.
- *                up.sync_from != 0: validators are ahead of this node; fetch
- *                blocks from that height on (block sync), append each, and
- *                step CONS_EV_SYNCED for each. The core often decides the
- *                height itself moments later, so a driver may wait a little
- *                before fetching; the hint is repeated at most once per
- *                sync_hint_interval_ms while it holds.
+ *                up.sync_from != 0: f+1 validators signed messages for later
+ *                heights, or q precommits name a block this node does not
+ *                hold; fetch blocks from that height on (block sync), check
+ *                each certificate, append, and step CONS_EV_SYNCED for each.
+ *                The core often decides the height itself moments later, so a
+ *                driver may wait a little before fetching; the hint comes
+ *                again (at most once per sync_hint_interval_ms) while it
+ *                holds and messages keep arriving.
  *
  * Every pointer in an update (and from cons_own_messages) points into the
  * core and stays valid only until the next call of cons_step,
@@ -119,7 +122,8 @@ struct cons_config {
     uint32_t timeout_prevote_ms, timeout_prevote_delta_ms;
     uint32_t timeout_precommit_ms, timeout_precommit_delta_ms;
     size_t block_bytes_max;                 /* proposals with larger blocks are rejected */
-    uint32_t sync_hint_interval_ms;         /* minimum gap between sync hints */
+    uint32_t sync_hint_interval_ms;         /* minimum gap between sync hints;
+                                               0 = timeout_propose_ms */
     enum cons_test_bug test_bug;            /* 0 outside tests */
 };
 

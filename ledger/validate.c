@@ -214,7 +214,7 @@ int ledger_block_check(const struct ledger_block_ctx *bc, const struct ledger_bl
                          act, dup);
             goto free_all;
         }
-        if (!bc->sig_known || !bc->sig_known(bc->ctx, ev->id)) {
+        if (!bc->sig_known || !bc->sig_known(bc->ctx, ev->id, b->events[i], b->lens[i])) {
             if (wb_event_sig_verify(g->chain_id, body, body_len, ev->submitter, sig)) {
                 rc = invalid(msg, msg_len,
                              "event %zu (%s, %s): signature does not verify against its "

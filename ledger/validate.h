@@ -12,9 +12,12 @@
 typedef int (*ledger_state_lookup_fn)(void *ctx, const char *item,
                                       struct ledger_item_state *st);
 
-/* Says whether this node verified the signature of signed event `id`
- * already (its mempool did). May be NULL: every signature is then checked. */
-typedef bool (*ledger_sig_known_fn)(void *ctx, const uint8_t id[WB_HASH_LEN]);
+/* Says whether this node already verified the signature of exactly these
+ * SignedEvent bytes (its mempool did). The id alone is not enough: it hashes
+ * the body only, so a copy of a known body with a forged signature must not
+ * pass as known. May be NULL: every signature is then checked. */
+typedef bool (*ledger_sig_known_fn)(void *ctx, const uint8_t id[WB_HASH_LEN],
+                                    const uint8_t *signed_event, size_t len);
 
 struct ledger_block_ctx {
     const struct ledger_genesis *genesis;

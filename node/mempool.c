@@ -263,6 +263,13 @@ bool mempool_contains(const struct mempool *mp, const uint8_t id[WB_HASH_LEN])
     return idmap_get(mp->by_id, id) != NULL;
 }
 
+bool mempool_holds(const struct mempool *mp, const uint8_t id[WB_HASH_LEN],
+                   const uint8_t *signed_event, size_t len)
+{
+    const struct mempool_entry *e = idmap_get(mp->by_id, id);
+    return e && e->len == len && memcmp(e->bytes, signed_event, len) == 0;
+}
+
 int mempool_pending_state(struct mempool *mp, const char *item, struct ledger_item_state *st)
 {
     uint8_t key[WB_HASH_LEN];

@@ -68,6 +68,12 @@ int mempool_add(struct mempool *mp, const uint8_t *signed_event, size_t len,
  * shape of ledger_sig_known_fn once wrapped: ctx = the mempool. */
 bool mempool_contains(const struct mempool *mp, const uint8_t id[WB_HASH_LEN]);
 
+/* Whether exactly these SignedEvent bytes are pending under `id`: the
+ * daemon's ledger_sig_known_fn. Same id but other bytes (a forged or
+ * re-encoded signature) is false, so its signature gets checked. */
+bool mempool_holds(const struct mempool *mp, const uint8_t id[WB_HASH_LEN],
+                   const uint8_t *signed_event, size_t len);
+
 /* If `item` has pending events, writes its pending state (the committed
  * state with the pending events applied: head = the newest pending event,
  * count includes them; first_height/last_height stay those of the committed

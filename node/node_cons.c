@@ -123,10 +123,10 @@ static int state_lookup(void *ctx, const char *item, struct ledger_item_state *s
     return store_item_state(n->store, item, st);
 }
 
-static bool sig_known(void *ctx, const uint8_t id[WB_HASH_LEN])
+static bool sig_known(void *ctx, const uint8_t id[WB_HASH_LEN], const uint8_t *ev, size_t len)
 {
     struct node *n = ctx;
-    return mempool_contains(n->mempool, id);
+    return mempool_holds(n->mempool, id, ev, len);
 }
 
 int node_check_block(struct node *n, const struct ledger_block *b, bool check_time,

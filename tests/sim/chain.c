@@ -230,8 +230,10 @@ static int lookup_item(void *ctx, const char *item, struct ledger_item_state *st
     return WB_ERR_NOT_FOUND;
 }
 
-static bool sig_known(void *ctx, const uint8_t id[WB_HASH_LEN])
+static bool sig_known(void *ctx, const uint8_t id[WB_HASH_LEN], const uint8_t *ev, size_t len)
 {
+    (void)ev;
+    (void)len;
     const struct lookup_ctx *lc = ctx;
     for (size_t i = 0; i < lc->known_n; i++)
         if (memcmp(lc->known[i], id, WB_HASH_LEN) == 0) return true;

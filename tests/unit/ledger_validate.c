@@ -71,8 +71,10 @@ static int lookup(void *ctx, const char *item, struct ledger_item_state *st)
     return WB_ERR_NOT_FOUND;
 }
 
-static bool sig_known(void *ctx, const uint8_t id[WB_HASH_LEN])
+static bool sig_known(void *ctx, const uint8_t id[WB_HASH_LEN], const uint8_t *ev, size_t len)
 {
+    (void)ev;
+    (void)len;
     struct committed *db = ctx;
     if (db->know_all) return true;
     return db->known_id && memcmp(db->known_id, id, WB_HASH_LEN) == 0;

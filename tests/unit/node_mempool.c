@@ -350,6 +350,22 @@ static void admits_valid_events(void **state)
     expect_not_pending(f, "urn:never:seen");
 }
 
+static void holds_only_the_exact_bytes_it_verified(void **state)
+{
+    struct fx *f = *state;
+    struct sev a;
+    commission(f, &a, "CSQU3054383");
+    assert_false(mempool_holds(f->mp, a.id, a.bytes, a.len));
+    add_ok(f, &a);
+    assert_true(mempool_holds(f->mp, a.id, a.bytes, a.len));
+    /* Same body, so the same id, but a forged signature: not "known". */
+    struct sev forged = a;
+    forged.bytes[forged.len - 1] ^= 0x01;
+    if (mempool_holds(f->mp, forged.id, forged.bytes, forged.len))
+        fail_msg("an event with the same id but a changed signature counts as verified");
+    assert_false(mempool_holds(f->mp, a.id, a.bytes, a.len - 1));
+}
+
 static void duplicate_is_refused(void **state)
 {
     struct fx *f = *state;
@@ -839,6 +855,7 @@ int main(void)
     if (sodium_init() < 0) return 1;
     const struct CMUnitTest tests[] = {
         T(admits_valid_events),
+        T(holds_only_the_exact_bytes_it_verified),
         T(duplicate_is_refused),
         T(bad_signature_and_malformed_bytes_are_refused),
         T(rule_violations_are_refused_with_reason),

@@ -66,10 +66,13 @@ static void append(struct store *s, const struct tc_block *tb)
                  wb_strerror(rc));
 }
 
-static bool sig_known_all(void *ctx, const uint8_t id[WB_HASH_LEN])
+static bool sig_known_all(void *ctx, const uint8_t id[WB_HASH_LEN], const uint8_t *ev,
+                          size_t len)
 {
     (void)ctx;
     (void)id;
+    (void)ev;
+    (void)len;
     return true;
 }
 
