@@ -58,9 +58,10 @@ common_EXTRA := $(BUILD)/obj/gen/proto/waybill.pb-c.o
 define module_rules
 $(1)_SRC := $$(wildcard $(1)/*.c)
 $(1)_OBJ := $$(patsubst %.c,$(BUILD)/obj/%.o,$$($(1)_SRC)) $$($(1)_EXTRA)
-$(BUILD)/lib$(1).a: $$($(1)_OBJ)
+# The Makefile is a prerequisite so that a changed object list rebuilds the archive.
+$(BUILD)/lib$(1).a: $$($(1)_OBJ) Makefile
 	@mkdir -p $$(@D)
-	rm -f $$@ && ar rcs $$@ $$^
+	rm -f $$@ && ar rcs $$@ $$(filter %.o,$$^)
 endef
 $(foreach m,$(MODULES),$(eval $(call module_rules,$(m))))
 
@@ -78,8 +79,8 @@ LIBS_node := $(BUILD)/libnode.a $(BUILD)/libstorage.a $(BUILD)/libconsensus.a $(
 CLI_SRC := $(wildcard cli/*.c)
 CLI_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRC))
 CLI_LIB_OBJ := $(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ))
-$(BUILD)/libcli.a: $(CLI_LIB_OBJ)
-	rm -f $@ && ar rcs $@ $^
+$(BUILD)/libcli.a: $(CLI_LIB_OBJ) Makefile
+	rm -f $@ && ar rcs $@ $(filter %.o,$^)
 LIBS_cli := $(BUILD)/libcli.a $(LIBS_node)
 
 $(BUILD)/waybill: $(BUILD)/obj/cli/main.o $(LIBS_cli)

@@ -137,3 +137,38 @@ int merkle_verify(const uint8_t leaf[MERKLE_HASH_LEN], size_t index, size_t n,
     if (sn != 0 || memcmp(r, root, MERKLE_HASH_LEN) != 0) return WB_ERR_VERIFY;
     return WB_OK;
 }
+
+static void paths_rec(const uint8_t (*leaves)[MERKLE_HASH_LEN], size_t lo, size_t size,
+                      const size_t *idx, size_t nidx,
+                      uint8_t (*paths)[MERKLE_PATH_MAX][MERKLE_HASH_LEN], size_t *lens,
+                      uint8_t out[MERKLE_HASH_LEN])
+{
+    if (nidx == 0 || size == 1) {
+        subtree_root(leaves, lo, size, out);
+        return;
+    }
+    size_t k = split_point(size), m = 0;
+    while (m < nidx && idx[m] < lo + k) m++;
+    uint8_t l[MERKLE_HASH_LEN], r[MERKLE_HASH_LEN];
+    paths_rec(leaves, lo, k, idx, m, paths, lens, l);
+    paths_rec(leaves, lo + k, size - k, idx + m, nidx - m, paths + m, lens + m, r);
+    for (size_t i = 0; i < nidx; i++) {
+        WB_ASSERT(lens[i] < MERKLE_PATH_MAX);
+        memcpy(paths[i][lens[i]++], i < m ? r : l, MERKLE_HASH_LEN);
+    }
+    merkle_node_hash(l, r, out);
+}
+
+int merkle_audit_paths(const uint8_t (*leaves)[MERKLE_HASH_LEN], size_t n, const size_t *indexes,
+                       size_t k, uint8_t (*paths)[MERKLE_PATH_MAX][MERKLE_HASH_LEN],
+                       size_t *path_lens)
+{
+    for (size_t i = 0; i < k; i++) {
+        if (indexes[i] >= n || (i > 0 && indexes[i] <= indexes[i - 1])) return WB_ERR_INVALID;
+        path_lens[i] = 0;
+    }
+    if (k == 0) return WB_OK;
+    uint8_t root[MERKLE_HASH_LEN];
+    paths_rec(leaves, 0, n, indexes, k, paths, path_lens, root);
+    return WB_OK;
+}

@@ -23,6 +23,12 @@ int merkle_root(const uint8_t (*leaves)[MERKLE_HASH_LEN], size_t n, uint8_t out[
 int merkle_audit_path(const uint8_t (*leaves)[MERKLE_HASH_LEN], size_t n, size_t index,
                       uint8_t path[MERKLE_PATH_MAX][MERKLE_HASH_LEN], size_t *path_len);
 
+/* Audit paths of k leaves at once (indexes strictly ascending, each < n):
+ * every tree node is hashed once, O(n + k log n) in all. */
+int merkle_audit_paths(const uint8_t (*leaves)[MERKLE_HASH_LEN], size_t n, const size_t *indexes,
+                       size_t k, uint8_t (*paths)[MERKLE_PATH_MAX][MERKLE_HASH_LEN],
+                       size_t *path_lens);
+
 /* RFC 9162 section 2.1.3.2 verification of leaf hash `leaf` at `index` in a
  * tree of size n. Returns 0 or WB_ERR_VERIFY. */
 int merkle_verify(const uint8_t leaf[MERKLE_HASH_LEN], size_t index, size_t n,

@@ -79,8 +79,10 @@ int mempool_on_commit(struct mempool *mp, const struct ledger_block *b,
         ledger_sha256(body, body_len, id);
         struct mempool_entry *e = idmap_get(mp->by_id, id);
         struct mempool_item *it;
+        bool oldest = false;
         if (e) {
             it = e->item;
+            oldest = it->first == e;
             mempool__remove(mp, e);
         } else {
             it = mempool__item_of(mp, b->events[i], b->lens[i]);
@@ -88,10 +90,12 @@ int mempool_on_commit(struct mempool *mp, const struct ledger_block *b,
         }
         if (!it->touched) {
             it->touched = true;
+            it->prefix_only = true;
             it->touched_next = NULL;
             *work_tail = it;
             work_tail = &it->touched_next;
         }
+        if (!oldest) it->prefix_only = false;
     }
 
     int first_err = WB_OK;
@@ -100,7 +104,21 @@ int mempool_on_commit(struct mempool *mp, const struct ledger_block *b,
         work = it->touched_next;
         it->touched_next = NULL;
         it->touched = false;
-        if (it->first) {
+        if (it->first && it->prefix_only) {
+            /* The block committed exactly the item's oldest pending events,
+             * in order: the rest were admitted on top of them, so they
+             * still pass. Only the committed heights move. */
+            struct ledger_item_state st;
+            char reason[MEMPOOL_REASON_MAX];
+            int rc = mempool__committed_state(mp, it->name, &st, reason, sizeof reason);
+            if (rc == WB_OK) {
+                it->state.first_height = st.first_height;
+                it->state.last_height = st.last_height;
+            } else {
+                rc = mempool__recheck_item(mp, it, dropped, ctx);
+                if (rc && first_err == WB_OK) first_err = rc;
+            }
+        } else if (it->first) {
             int rc = mempool__recheck_item(mp, it, dropped, ctx);
             if (rc && first_err == WB_OK) first_err = rc;
         }

@@ -33,6 +33,7 @@ struct mempool_item {
     struct ledger_item_state state;              /* committed + pending events */
     struct mempool_item *touched_next;           /* mempool_on_commit's work list */
     bool touched;
+    bool prefix_only;                            /* the block took only its oldest events */
     uint64_t take_pass;                          /* last take pass that passed it over */
 };
 

@@ -22,7 +22,7 @@
 #define NODE_SYNC_TIMEOUT_MS 5000     /* an unanswered block request is retried */
 #define NODE_SYNC_BATCH 64            /* blocks asked for per request */
 #define NODE_SYNC_REPLY_BYTES (8u << 20)
-#define NODE_GOSSIP_FLUSH_MS 2        /* events wait at most this long to be gossiped */
+#define NODE_GOSSIP_FLUSH_MS 0        /* next loop turn: batches what one read brought */
 #define NODE_GOSSIP_BATCH_EVENTS 512
 #define NODE_EMPTY_BLOCK_WAIT_MS 1000 /* a proposer with an empty mempool waits at most this long */
 #define NODE_WAITERS_MAX 200000       /* clients waiting for their events to commit */

@@ -86,7 +86,16 @@ static int proof_add_events(const Waybill__Block *blk, uint64_t height,
     for (size_t i = 0; i < n; i++)
         merkle_leaf_hash(blk->events[i].data, blk->events[i].len, leaves[i]);
     int rc = WB_OK;
-    for (size_t k = first; k < end; k++) {
+    size_t want = end - first;
+    size_t *idx = malloc((want ? want : 1) * sizeof *idx);
+    size_t *plens = malloc((want ? want : 1) * sizeof *plens);
+    uint8_t (*paths)[MERKLE_PATH_MAX][MERKLE_HASH_LEN] = malloc((want ? want : 1) * sizeof *paths);
+    if (!idx || !plens || !paths) rc = WB_ERR_NOMEM;
+    for (size_t k = first; rc == WB_OK && k < end; k++) idx[k - first] = refs[k].index;
+    bool batched = rc == WB_OK &&
+                   merkle_audit_paths((const uint8_t(*)[MERKLE_HASH_LEN])leaves, n, idx, want,
+                                      paths, plens) == WB_OK;
+    for (size_t k = first; rc == WB_OK && k < end; k++) {
         Waybill__ProofEvent *pe = &p->events[k];
         if (refs[k].index >= n) {
             WB_ERROR("store", "h=%llu event index %u beyond the block's %zu events",
@@ -103,11 +112,17 @@ static int proof_add_events(const Waybill__Block *blk, uint64_t height,
             break;
         }
         pe->signed_event.len = ev->len;
-        uint8_t path[MERKLE_PATH_MAX][MERKLE_HASH_LEN];
+        uint8_t path_buf[MERKLE_PATH_MAX][MERKLE_HASH_LEN];
+        uint8_t (*path)[MERKLE_HASH_LEN] = path_buf;
         size_t path_len = 0;
-        rc = merkle_audit_path((const uint8_t(*)[MERKLE_HASH_LEN])leaves, n, refs[k].index,
-                               path, &path_len);
-        if (rc) break;
+        if (batched) {
+            path = paths[k - first];
+            path_len = plens[k - first];
+        } else {
+            rc = merkle_audit_path((const uint8_t(*)[MERKLE_HASH_LEN])leaves, n, refs[k].index,
+                                   path_buf, &path_len);
+            if (rc) break;
+        }
         if (path_len == 0) continue;
         uint8_t *hashes = malloc(path_len * MERKLE_HASH_LEN);
         pe->audit_path = calloc(path_len, sizeof pe->audit_path[0]);
@@ -123,6 +138,9 @@ static int proof_add_events(const Waybill__Block *blk, uint64_t height,
         }
         pe->n_audit_path = path_len;
     }
+    free(idx);
+    free(plens);
+    free(paths);
     free(leaves);
     return rc;
 }

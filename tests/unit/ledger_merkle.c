@@ -295,6 +295,44 @@ static void every_audit_path_verifies_for_sizes_1_to_65(void **state)
     }
 }
 
+/* merkle_audit_paths gives, for any ascending set of leaves, exactly the
+ * paths merkle_audit_path gives one at a time. Subsets: every leaf, every
+ * third leaf from each offset, the first and last, a single leaf. */
+static void batched_audit_paths_equal_single_paths_for_sizes_1_to_65(void **state)
+{
+    (void)state;
+    static uint8_t paths[MAX_N][MERKLE_PATH_MAX][MERKLE_HASH_LEN];
+    hash_t leaves[MAX_N];
+    make_leaves(leaves, MAX_N);
+    for (size_t n = 1; n <= MAX_N; n++) {
+        for (size_t shape = 0; shape < 6; shape++) {
+            size_t idx[MAX_N], lens[MAX_N], k = 0;
+            for (size_t m = 0; m < n; m++) {
+                bool take = shape == 0 || (shape <= 3 && m % 3 == shape - 1) ||
+                            (shape == 4 && (m == 0 || m == n - 1)) || (shape == 5 && m == n / 2);
+                if (take) idx[k++] = m;
+            }
+            assert_int_equal(merkle_audit_paths((const hash_t *)leaves, n, idx, k, paths, lens),
+                             WB_OK);
+            for (size_t j = 0; j < k; j++) {
+                uint8_t one[MERKLE_PATH_MAX][MERKLE_HASH_LEN];
+                size_t len;
+                assert_int_equal(
+                    merkle_audit_path((const hash_t *)leaves, n, idx[j], one, &len), WB_OK);
+                if (lens[j] != len || memcmp(paths[j], one, len * 32) != 0)
+                    fail_msg("batched path of leaf %zu in %zu (shape %zu) differs", idx[j], n,
+                             shape);
+            }
+        }
+    }
+    size_t bad[2] = {3, 3}, lens[2];
+    assert_int_equal(merkle_audit_paths((const hash_t *)leaves, 8, bad, 2, paths, lens),
+                     WB_ERR_INVALID);
+    size_t beyond[1] = {8};
+    assert_int_equal(merkle_audit_paths((const hash_t *)leaves, 8, beyond, 1, paths, lens),
+                     WB_ERR_INVALID);
+}
+
 static void altered_proofs_fail_for_sizes_1_to_65(void **state)
 {
     (void)state;
@@ -440,6 +478,7 @@ int main(void)
         cmocka_unit_test(audit_paths_match_certificate_transparency_vectors),
         cmocka_unit_test(root_matches_rfc_definition_for_sizes_1_to_65),
         cmocka_unit_test(every_audit_path_verifies_for_sizes_1_to_65),
+        cmocka_unit_test(batched_audit_paths_equal_single_paths_for_sizes_1_to_65),
         cmocka_unit_test(altered_proofs_fail_for_sizes_1_to_65),
         cmocka_unit_test(out_of_range_arguments_rejected),
         cmocka_unit_test(million_leaf_tree_has_verifying_proofs),
