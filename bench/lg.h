@@ -256,6 +256,7 @@ struct lg_phase_res {
     double machine_busy_s;            /* every CPU's busy time during the phase */
     double machine_idle_s, machine_steal_s;
     double other_cpu_s;               /* busy time of every other process */
+    double fsync_ms_before, fsync_ms_after; /* lg_fsync_probe around the phase */
     char first_reject[LG_MSG_MAX];
 };
 
@@ -279,7 +280,7 @@ struct lg_report {
 
     struct lg_phase_res phase[LG_PHASES_MAX];
     size_t phase_count;
-    int sat, half, seq, chain;        /* phase indexes, -1 when absent */
+    int sat, sat2, half, seq, chain;  /* phase indexes, -1 when absent */
 
     size_t chain_events;
     double verify_s[LG_VERIFY_RUNS];
@@ -325,14 +326,18 @@ struct lg_sys_cpu {
 int lg_sys_cpu(struct lg_sys_cpu *out);
 /* VmHWM, VmRSS and RssAnon in KiB. */
 int lg_proc_mem(pid_t pid, uint64_t *hwm_kb, uint64_t *rss_kb, uint64_t *anon_kb);
+/* Median wall time in ms of `rounds` 4 KiB pwrite + fdatasync of a scratch
+ * file in dir (removed afterwards): how long a durable write takes on that
+ * file system right now. Negative when the probe could not run. */
+double lg_fsync_probe(const char *dir, int rounds);
 /* Bytes allocated on disk under path (like du) and their apparent size. */
 int lg_du(const char *path, uint64_t *alloc_bytes, uint64_t *apparent_bytes);
 /* Runs argv with stdout and stderr sent to /dev/null; *wall_s is its wall
  * time. Returns its exit status, or -1 if it could not run. */
 int lg_spawn_timed(char *const argv[], double *wall_s);
-/* Ed25519 verifications per second of one core over msg_len-byte messages,
- * measured for about `seconds`. */
-double lg_verify_rate(size_t msg_len, double seconds);
+/* Ed25519 verifications per second of one core over msg_len-byte messages:
+ * the best of `windows` windows filling about `seconds` in all. */
+double lg_verify_rate(size_t msg_len, double seconds, int windows);
 
 /* ---- small helpers (lg_util.c) -------------------------------------------- */
 

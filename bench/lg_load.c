@@ -188,7 +188,6 @@ static int fill_event(struct ledger_event *ev, const struct lg_step *s, const st
 struct lg_sign_job {
     struct lg_load *ld;
     enum lg_journey journey;
-    const char *owner;
     const struct lg_org *orgs;
     const struct lg_cast *cast;
     const uint8_t *chain_id;
@@ -314,8 +313,7 @@ int lg_load_build(struct lg_load *ld, size_t items, size_t per_item, enum lg_jou
     int64_t t0 = lg_now_ns();
     unsigned started = 0;
     for (unsigned t = 0; t < threads; t++) {
-        jobs[t] = (struct lg_sign_job){.ld = ld, .journey = journey, .owner = owner,
-                                       .orgs = orgs, .cast = cast, .chain_id = chain_id,
+        jobs[t] = (struct lg_sign_job){.ld = ld, .journey = journey, .orgs = orgs, .cast = cast, .chain_id = chain_id,
                                        .index = t, .stride = threads, .base_ms = base_ms};
         if (pthread_create(&tids[t], NULL, sign_thread, &jobs[t]) != 0) break;
         started++;

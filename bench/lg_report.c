@@ -38,10 +38,21 @@ static const struct lg_phase_res *phase_at(const struct lg_report *r, int i)
     return i >= 0 && (size_t)i < r->phase_count ? &r->phase[i] : NULL;
 }
 
+/* Saturation throughput: both saturation phases together (events over
+ * their summed time), or the one that ran. */
 static double sat_rate(const struct lg_report *r)
 {
-    const struct lg_phase_res *p = phase_at(r, r->sat);
-    return p ? p->committed_per_s : 0;
+    const struct lg_phase_res *a = phase_at(r, r->sat), *b = phase_at(r, r->sat2);
+    double events = 0, secs = 0;
+    if (a) {
+        events += (double)a->events;
+        secs += a->elapsed_s;
+    }
+    if (b) {
+        events += (double)b->events;
+        secs += b->elapsed_s;
+    }
+    return secs > 0 ? events / secs : 0;
 }
 
 static double max_anon_mib(const struct lg_report *r)
@@ -146,8 +157,9 @@ void lg_report_print(const struct lg_report *r, const struct lg *lg)
     }
 
     printf("\n== CPU during the phases (core-seconds; %ld cores) ==\n", r->nproc);
-    printf("%-16s %8s %8s %8s %8s %8s %8s %14s %12s\n", "phase", "wall s", "nodes", "loadgen",
-           "others", "idle", "steal", "runq wait/node", "node us/ev");
+    printf("%-16s %8s %8s %8s %8s %8s %8s %14s %11s %14s\n", "phase", "wall s", "nodes",
+           "loadgen", "others", "idle", "steal", "runq wait/node", "node us/ev",
+           "fsync ms b/a");
     for (size_t i = 0; i < r->phase_count; i++) {
         const struct lg_phase_res *p = &r->phase[i];
         double nodes = 0, wait = 0;
@@ -155,24 +167,27 @@ void lg_report_print(const struct lg_report *r, const struct lg *lg)
             nodes += p->cpu_s[k];
             wait += p->wait_s[k];
         }
-        printf("%-16s %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %12.0f ms %12.1f\n", p->name,
-               p->elapsed_s, nodes, p->lg_cpu_s, p->other_cpu_s, p->machine_idle_s,
+        printf("%-16s %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %11.0f ms %11.1f %6.2f/%-6.2f\n",
+               p->name, p->elapsed_s, nodes, p->lg_cpu_s, p->other_cpu_s, p->machine_idle_s,
                p->machine_steal_s, r->nodes ? wait / (double)r->nodes * 1000 : 0,
-               p->events && r->nodes ? nodes / (double)p->events / (double)r->nodes * 1e6 : 0);
+               p->events && r->nodes ? nodes / (double)p->events / (double)r->nodes * 1e6 : 0,
+               p->fsync_ms_before, p->fsync_ms_after);
     }
     printf("(node us/ev: CPU time of one node per event of the phase, the mean of the nodes; "
-           "one Ed25519 verify costs %.1f us here)\n",
+           "one Ed25519 verify costs %.1f us here. fsync ms: median 4 KiB write + fdatasync "
+           "on the nodes' file system before/after the phase)\n",
            r->verify_per_s > 0 ? 1e6 / r->verify_per_s : 0);
     printf("(others: busy time of processes outside this benchmark, e.g. other builds and "
            "tests on the machine)\n");
 
-    const struct lg_phase_res *sat = phase_at(r, r->sat);
+    const struct lg_phase_res *sat = phase_at(r, r->sat), *sat2 = phase_at(r, r->sat2);
+    printf("\nsaturation, both phases: %.0f committed events/s\n", sat_rate(r));
     printf("\n== nodes ==\n");
     printf("%-6s %10s %10s %10s %12s %10s %10s %11s\n", "node", "cpu s sat", "cpu s all",
            "VmHWM MiB", "RssAnon MiB", "RSS MiB", "disk MiB", "committed");
     for (size_t i = 0; i < r->nodes; i++)
         printf("%-6s %10.2f %10.2f %10.1f %12.1f %10.1f %10.1f %11llu\n", lg->node[i].name,
-               sat ? sat->cpu_s[i] : 0, r->cpu_total_s[i], (double)r->hwm_kb[i] / 1024.0,
+               (sat ? sat->cpu_s[i] : 0) + (sat2 ? sat2->cpu_s[i] : 0), r->cpu_total_s[i], (double)r->hwm_kb[i] / 1024.0,
                (double)r->anon_sat_kb[i] / 1024.0, (double)r->rss_sat_kb[i] / 1024.0,
                (double)r->du_bytes[i] / 1048576.0, (unsigned long long)r->committed[i]);
     printf("(RssAnon and RSS: the highest of samples every 250 ms during saturation; disk: "
@@ -180,7 +195,7 @@ void lg_report_print(const struct lg_report *r, const struct lg *lg)
     printf("disk per event %.0f B vs signed event %.0f B: ratio %.2f\n", r->disk_per_event,
            r->signed_per_event, r->disk_ratio);
     printf("load generator CPU: %.2f s in all", r->lg_cpu_s);
-    if (sat) printf(", %.2f s during saturation", sat->lg_cpu_s);
+    if (sat) printf(", %.2f s during saturation", sat->lg_cpu_s + (sat2 ? sat2->lg_cpu_s : 0));
     printf("\n");
 
     if (r->verify_runs) {
@@ -253,9 +268,11 @@ static json_t *phase_json(const struct lg_phase_res *p, const struct lg *lg)
     json_object_set_new(o, "loadgen_cpu_s", json_real(p->lg_cpu_s));
     json_object_set_new(o, "node_runqueue_wait_s", wait);
     json_object_set_new(o, "machine",
-                        json_pack("{s:f, s:f, s:f, s:f}", "busy_s", p->machine_busy_s, "idle_s",
-                                  p->machine_idle_s, "steal_s", p->machine_steal_s,
-                                  "other_processes_s", p->other_cpu_s));
+                        json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "busy_s",
+                                  p->machine_busy_s, "idle_s", p->machine_idle_s, "steal_s",
+                                  p->machine_steal_s, "other_processes_s", p->other_cpu_s,
+                                  "fsync_ms_before", p->fsync_ms_before, "fsync_ms_after",
+                                  p->fsync_ms_after));
     if (p->first_reject[0]) json_object_set_new(o, "first_reject", json_string(p->first_reject));
     return o;
 }
@@ -270,6 +287,7 @@ int lg_report_json(const struct lg_report *r, const struct lg *lg, const char *p
     json_object_set_new(root, "quick", json_boolean(r->quick));
     json_object_set_new(root, "nodes", json_integer((json_int_t)r->nodes));
     json_object_set_new(root, "run_s", json_real(r->run_s));
+    json_object_set_new(root, "saturation_events_per_s", json_real(sat_rate(r)));
     json_object_set_new(root, "ceiling",
                         json_pack("{s:f, s:f}", "verifies_per_s_per_core", r->verify_per_s,
                                   "events_per_s", r->ceiling_per_s));

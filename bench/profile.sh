@@ -2,7 +2,8 @@
 # Profiles one validator under the benchmark's saturation load: starts the
 # same fresh 4-node testnet as bench/run.sh, runs the load generator, and
 # records node0 with `perf record -g` from shortly after the load starts.
-# Usage: BUILD=build SECONDS_REC=8 DELAY=4 PERF_ARGS="-g" bash bench/profile.sh [OUT.data]
+# Usage: BUILD=build SECONDS_REC=8 DELAY=4 PERF_ARGS="-g" LOADGEN_ARGS="" \
+#        bash bench/profile.sh [OUT.data]
 # (PERF_ARGS="--call-graph dwarf -F 499" gives stacks through libraries built
 # without frame pointers, such as libsodium.)
 # Then: perf report -i OUT.data --no-children --percent-limit 1
@@ -12,6 +13,9 @@ BUILD=${BUILD:-build}
 SECONDS_REC=${SECONDS_REC:-8}
 DELAY=${DELAY:-4}
 read -r -a PERF_OPTS <<<"${PERF_ARGS:--g}"
+# Extra load generator options, e.g. LOADGEN_ARGS="--sat-rate 4400" to
+# profile the open-loop phases instead of saturation.
+read -r -a LG_OPTS <<<"${LOADGEN_ARGS:-}"
 OUT=${1:-$PWD/bench/results/node0.perf.data}
 NODES=4
 WAYBILL=$PWD/$BUILD/waybill
@@ -32,15 +36,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-BASE=""
-for _ in $(seq 50); do
-    p=$((20000 + (RANDOM * 32768 + RANDOM) % 30000)) ok=1
-    for ((i = 0; i < NODES; i++)); do
-        port_free $((p + i)) && port_free $((p + 100 + i)) || { ok=0; break; }
-    done
-    [ $ok = 1 ] && { BASE=$p; break; }
-done
+. "$PWD/scripts/testnet_lib.sh"
+NODE_PIDS=()
+BASE=$(pick_base_port $NODES)
 [ -n "$BASE" ] || { echo "profile: no free ports" >&2; exit 1; }
 
 "$WAYBILL" testnet --nodes $NODES --dir "$RUN_DIR/net" --base-port "$BASE" >/dev/null || exit 1
@@ -64,7 +62,7 @@ mkdir -p "$(dirname "$OUT")"
     >/dev/null 2>&1 ) &
 PERF=$!
 "$LOADGEN" --dir "$RUN_DIR/net" --pids "$(IFS=,; echo "${NODE_PIDS[*]}")" \
-    --waybill "$WAYBILL" --out "$RUN_DIR/profile.json" "${LOADGEN_ARGS[@]+"${LOADGEN_ARGS[@]}"}" |
+    --waybill "$WAYBILL" --out "$RUN_DIR/profile.json" "${LG_OPTS[@]+"${LG_OPTS[@]}"}" |
     grep -E '^(phase|  [0-9])'
 wait "$PERF"
 echo "profile of node0 written to $OUT"

@@ -14,6 +14,7 @@ LOADGEN=$PWD/$BUILD/bench/loadgen
 RESULTS=$PWD/bench/results
 
 NODE_PIDS=()
+LOADGEN_PID=""
 RUN_DIR=""
 KEEP_RUN_DIR=0
 
@@ -32,31 +33,25 @@ stop_nodes() {
 }
 
 cleanup() {
+    if [ -n "$LOADGEN_PID" ]; then
+        kill -TERM "$LOADGEN_PID" 2>/dev/null
+        wait "$LOADGEN_PID" 2>/dev/null
+    fi
     stop_nodes
     if [ -n "$RUN_DIR" ] && [ "$KEEP_RUN_DIR" = 0 ]; then rm -rf "$RUN_DIR"; fi
 }
 trap cleanup EXIT
-trap 'KEEP_RUN_DIR=1; exit 130' INT TERM
+trap 'exit 130' INT TERM
 
 for f in "$WAYBILL" "$LOADGEN"; do
     [ -x "$f" ] || { say "missing $f (run make bench, which builds it)"; exit 1; }
 done
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# A base port P with P..P+N-1 (validators) and P+100..P+100+N-1 (clients) free.
-pick_base_port() {
-    local p i ok tries
-    for tries in $(seq 50); do
-        p=$((20000 + (RANDOM * 32768 + RANDOM) % 30000))
-        ok=1
-        for ((i = 0; i < NODES; i++)); do
-            port_free $((p + i)) && port_free $((p + 100 + i)) || { ok=0; break; }
-        done
-        [ $ok = 1 ] && { echo "$p"; return 0; }
-    done
-    return 1
-}
+# pick_base_port N (free validator and client ports below the ephemeral range)
+# comes from the shared testnet helpers.
+# shellcheck source=scripts/testnet_lib.sh
+. "$PWD/scripts/testnet_lib.sh"
+NODE_PIDS=()
 
 # Whether every node answers and sees all its peers.
 all_ready() {
@@ -70,7 +65,7 @@ all_ready() {
 
 mkdir -p "$RESULTS"
 RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/waybill-bench.XXXXXX")
-BASE=$(pick_base_port) || { say "no free ports"; exit 1; }
+BASE=$(pick_base_port "$NODES") || { say "no free ports"; exit 1; }
 "$WAYBILL" testnet --nodes "$NODES" --dir "$RUN_DIR/net" --base-port "$BASE" \
     >"$RUN_DIR/testnet.out" 2>&1 || { cat "$RUN_DIR/testnet.out"; exit 1; }
 for ((i = 0; i < NODES; i++)); do
@@ -93,8 +88,13 @@ OUT="$RESULTS/bench-$(date -u +%Y%m%dT%H%M%SZ)$([ "$QUICK" = 1 ] && echo -quick)
 ARGS=(--dir "$RUN_DIR/net" --pids "$(IFS=,; echo "${NODE_PIDS[*]}")" --waybill "$WAYBILL"
       --out "$OUT" --started-ms "$STARTED_MS" --logs "$RUN_DIR")
 [ "$QUICK" = 1 ] && ARGS+=(--quick)
-"$LOADGEN" "${ARGS[@]}"
+# In the background so that a signal to this script is handled at once
+# (bash runs traps only between foreground commands).
+"$LOADGEN" "${ARGS[@]}" &
+LOADGEN_PID=$!
+wait "$LOADGEN_PID"
 rc=$?
+LOADGEN_PID=""
 if [ $rc = 0 ]; then
     cp "$OUT" "$RESULTS/latest$([ "$QUICK" = 1 ] && echo -quick).json"
 else
