@@ -481,6 +481,16 @@ static void config_finish(struct config_ctx *c)
                      cfg->api_listen.host, (unsigned)cfg->api_listen.port);
         return;
     }
+    uint64_t block_min =
+        WB_SIGNED_EVENT_MAX + NODE_BLOCK_FRAMING(cfg->limits.block_events_max);
+    if (cfg->limits.block_bytes_max < block_min) {
+        config_fail(c, 0,
+                     "[limits] block_bytes_max: expected at least %llu (one largest event, %u "
+                     "bytes, plus the framing of block_events_max = %u events), got %u",
+                     (unsigned long long)block_min, (unsigned)WB_SIGNED_EVENT_MAX,
+                     cfg->limits.block_events_max, cfg->limits.block_bytes_max);
+        return;
+    }
     uint64_t frame_min = (uint64_t)cfg->limits.block_bytes_max + NODE_FRAME_OVERHEAD_MIN;
     if (cfg->limits.frame_bytes_max < frame_min) {
         config_fail(c, 0,

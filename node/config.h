@@ -92,6 +92,11 @@ struct node_config {
 #define NODE_DEFAULT_MEMPOOL_BYTES_MAX (64ull * 1024 * 1024)
 #define NODE_DEFAULT_FRAME_BYTES_MAX (8u * 1024 * 1024)
 #define NODE_DEFAULT_API_CLIENTS_MAX 64
+/* Bytes a block may need beyond its events' own bytes: the encoded header
+ * and each event's field tag and length. A proposer fills a block with at
+ * most block_bytes_max - NODE_BLOCK_FRAMING(block_events_max) event bytes,
+ * so block_bytes_max must leave room for one event of the largest size. */
+#define NODE_BLOCK_FRAMING(events_max) (256u + 6u * (uint64_t)(events_max))
 /* A frame must hold a whole block plus its proposal or certificate envelope. */
 #define NODE_FRAME_OVERHEAD_MIN (64u * 1024)
 

@@ -122,7 +122,7 @@ static void on_net_closed(void *ctx)
     n->handles_open--;
 }
 
-static void node_stop(struct node *n)
+void node_stop(struct node *n)
 {
     if (n->stopping) return;
     n->stopping = true;
@@ -186,7 +186,7 @@ static void free_node(struct node *n)
     free(n->gossip);
     free(n->gossip_lens);
     for (size_t i = 0; i < NODE_VCACHE; i++) free(n->vcache[i].states);
-    if (n->cons_ready) cons_free(&n->cons);
+    if (n->cons_inited) cons_free(&n->cons);
     mempool_destroy(n->mempool);
     store_close(n->store);
     free(n->genesis);

@@ -32,6 +32,8 @@ static struct node_client *client_by_link(struct node *n, struct net_link *link)
     return NULL;
 }
 
+static void send_error(struct net_link *link, uint64_t id, int code, const char *reason);
+
 static void send_response(struct net_link *link, Waybill__ClientResponse *r)
 {
     size_t len = waybill__client_response__get_packed_size(r);
@@ -42,8 +44,17 @@ static void send_response(struct net_link *link, Waybill__ClientResponse *r)
     }
     waybill__client_response__pack(r, buf);
     int rc = net_send(link, buf, len);
-    if (rc) WB_WARN("api", "cannot send a response: %s", wb_strerror(rc));
     free(buf);
+    if (rc == WB_ERR_TOO_LARGE && r->code == 0) {
+        /* The client is told, rather than left waiting for an answer that
+         * cannot be sent. */
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "the answer is %zu bytes, more than one frame of this node can carry", len);
+        send_error(link, r->id, WB_ERR_TOO_LARGE, msg);
+    } else if (rc) {
+        WB_WARN("api", "cannot send a response: %s", wb_strerror(rc));
+    }
 }
 
 static void send_error(struct net_link *link, uint64_t id, int code, const char *reason)
@@ -74,10 +85,12 @@ static void send_submit_result(struct net_link *link, uint64_t req_id,
 
 /* ---- waiters ------------------------------------------------------------------ */
 
-static int add_waiter(struct node *n, const uint8_t id[WB_HASH_LEN], uint64_t conn_id,
+static int add_waiter(struct node *n, const uint8_t id[WB_HASH_LEN], struct node_client *c,
                       uint64_t req_id)
 {
-    if (n->waiter_count >= NODE_WAITERS_MAX) return WB_ERR_BUSY;
+    if (n->waiter_count >= NODE_WAITERS_MAX || c->waiters >= NODE_WAITERS_PER_CLIENT)
+        return WB_ERR_BUSY;
+    uint64_t conn_id = c->conn_id;
     struct node_waiter *w = malloc(sizeof *w);
     if (!w) return WB_ERR_NOMEM;
     w->conn_id = conn_id;
@@ -93,11 +106,14 @@ static int add_waiter(struct node *n, const uint8_t id[WB_HASH_LEN], uint64_t co
     if (n->all_waiters) n->all_waiters->all_prev = w;
     n->all_waiters = w;
     n->waiter_count++;
+    c->waiters++;
     return WB_OK;
 }
 
 static void free_waiter(struct node *n, struct node_waiter *w)
 {
+    struct node_client *c = client_by_conn(n, w->conn_id);
+    if (c) c->waiters--;
     if (w->all_prev) w->all_prev->all_next = w->all_next;
     else n->all_waiters = w->all_next;
     if (w->all_next) w->all_next->all_prev = w->all_prev;
@@ -169,7 +185,7 @@ static void on_submit(struct node *n, struct node_client *c, uint64_t req_id,
         send_submit_result(c->link, req_id, id, 0, 0, false);
         return;
     }
-    rc = add_waiter(n, id, c->conn_id, req_id);
+    rc = add_waiter(n, id, c, req_id);
     if (rc) send_error(c->link, req_id, rc, "too many clients waiting for commits; retry");
 }
 
@@ -219,11 +235,18 @@ static void on_history(struct node *n, struct node_client *c, uint64_t req_id, c
     Waybill__ItemState *pb = NULL;
     if (rc == 0 && entries && ptrs && ledger_item_state_encode(&st, buf, sizeof buf, &len) == 0)
         pb = waybill__item_state__unpack(NULL, len, buf);
-    size_t got = 0;
+    size_t got = 0, bytes = 0;
     for (size_t i = 0; pb && i < count; i++) {
         uint8_t *ev;
         size_t ev_len;
         if (store_get_event(n->store, refs[i].id, &ev, &ev_len, NULL, NULL) != 0) break;
+        /* Stop reading once the answer could not be sent anyway. */
+        bytes += ev_len + 32;
+        if (bytes > n->cfg->limits.frame_bytes_max) {
+            free(ev);
+            rc = WB_ERR_TOO_LARGE;
+            break;
+        }
         waybill__history_entry__init(&entries[i]);
         entries[i].signed_event.data = ev;
         entries[i].signed_event.len = ev_len;
@@ -232,7 +255,10 @@ static void on_history(struct node *n, struct node_client *c, uint64_t req_id, c
         ptrs[i] = &entries[i];
         got++;
     }
-    if (!pb || got != count) {
+    if (rc == WB_ERR_TOO_LARGE) {
+        send_error(c->link, req_id, rc,
+                   "the item's history is larger than one frame of this node can carry");
+    } else if (!pb || got != count) {
         send_error(c->link, req_id, rc ? rc : WB_ERR_STORE, "cannot read the item's history");
     } else {
         Waybill__History h = WAYBILL__HISTORY__INIT;
@@ -256,6 +282,16 @@ static void on_proof(struct node *n, struct node_client *c, uint64_t req_id, con
 {
     uint8_t *bundle;
     size_t len;
+    /* Every event of a bundle takes more than 128 bytes (a signature, a key
+     * and an id at least): refuse early what could never be sent, rather
+     * than build it on the event loop first. */
+    struct ledger_item_state st;
+    if (store_item_state(n->store, item, &st) == 0 &&
+        (uint64_t)st.count * 128 > n->cfg->limits.frame_bytes_max) {
+        send_error(c->link, req_id, WB_ERR_TOO_LARGE,
+                   "the item's proof bundle is larger than one frame of this node can carry");
+        return;
+    }
     int rc = store_proof_bundle(n->store, item, &bundle, &len);
     if (rc) {
         send_error(c->link, req_id, rc,
@@ -391,6 +427,7 @@ static void on_link_up(void *ctx, struct net_link *link, const uint8_t peer_pk[3
     struct node_client *c = &n->clients[n->client_count++];
     c->link = link;
     c->conn_id = ++n->next_conn_id;
+    c->waiters = 0;
 }
 
 static void on_link_down(void *ctx, struct net_link *link, int reason)

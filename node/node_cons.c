@@ -221,10 +221,10 @@ static void build_now(struct node *n)
         WB_ERROR("cons", "out of memory building a block");
         return;
     }
-    /* Leave room for the header and the per-event framing. */
-    size_t budget = n->cfg->limits.block_bytes_max;
-    budget = budget > 1024 ? budget - 1024 : budget;
-    size_t count = mempool_take(n->mempool, max, budget - budget / 64, events, lens);
+    /* Leave room for the header and the per-event framing; the config
+     * guarantees that one event of the largest size still fits. */
+    size_t budget = n->cfg->limits.block_bytes_max - NODE_BLOCK_FRAMING(max);
+    size_t count = mempool_take(n->mempool, max, budget, events, lens);
     struct ledger_block_header h = {
         .version = WB_BLOCK_VERSION,
         .height = n->build_height,
@@ -297,6 +297,7 @@ int node_commit_block(struct node *n, const struct ledger_block *b, const uint8_
     n->last_time_ms = b->header.time_ms;
     n->last_progress_ms = node_now_ms(n);
     n->events_committed += b->event_count;
+    n->sync_hint = 0;
     for (size_t i = 0; i < b->event_count; i++) {
         uint8_t id[WB_HASH_LEN];
         const uint8_t *body;
@@ -400,13 +401,14 @@ static void apply_update(struct node *n, const struct cons_update *up)
     if (up->persist && !persist(n, up->persist)) {
         /* Cannot sign safely any more: stop the node rather than risk it. */
         n->cons_ready = false;
+        node_stop(n);
         return;
     }
     for (size_t i = 0; i < up->msg_count; i++) node_p2p_broadcast_msg(n, &up->msgs[i]);
     for (size_t i = 0; i < up->timer_count; i++) arm_timer(n, &up->timers[i]);
     if (up->decision) apply_decision(n, up->decision);
     for (size_t i = 0; i < up->evidence_count; i++) keep_evidence(n, &up->evidence[i]);
-    n->sync_hint = up->sync_from;
+    if (up->sync_from) n->sync_hint = up->sync_from; /* kept until a request or a commit */
 
     size_t nv = up->validate_count;
     struct pending_result *res = nv ? calloc(nv, sizeof *res) : NULL;
@@ -498,6 +500,7 @@ int node_cons_start(struct node *n)
     free(keys);
     memset(cc.secret_key, 0, sizeof cc.secret_key);
     if (rc) return rc;
+    n->cons_inited = true;
     n->cons_ready = true;
     struct cons_event ev = {.kind = CONS_EV_START, .now_ms = node_now_ms(n)};
     node_cons_feed(n, &ev);

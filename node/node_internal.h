@@ -26,6 +26,7 @@
 #define NODE_GOSSIP_BATCH_EVENTS 512
 #define NODE_EMPTY_BLOCK_WAIT_MS 1000 /* a proposer with an empty mempool waits at most this long */
 #define NODE_WAITERS_MAX 200000       /* clients waiting for their events to commit */
+#define NODE_WAITERS_PER_CLIENT 16384 /* ... of them on one connection */
 
 /* One queued input of the consensus core (the driver feeds the core from a
  * FIFO so that an update is fully acted on before the next step). */
@@ -64,6 +65,7 @@ struct node_peer {
 struct node_client {
     struct net_link *link;
     uint64_t conn_id;
+    size_t waiters;                   /* its submits waiting for a commit */
 };
 
 /* A client waiting for an event to commit. Several may wait on one event. */
@@ -85,7 +87,8 @@ struct node {
     struct store *store;
     struct mempool *mempool;
     struct cons cons;
-    bool cons_ready;
+    bool cons_inited;                 /* cons_init succeeded: cons_free at the end */
+    bool cons_ready;                  /* the core may be stepped */
     struct net *p2p;
     struct net *api;
 
@@ -118,12 +121,14 @@ struct node {
     uint8_t **gossip;
     size_t *gossip_lens;
     size_t gossip_count;
+    size_t gossip_bytes;
 
     /* peers and block sync */
     struct node_peer peers[NODE_PEERS_LINKS_MAX];
     size_t peer_count;
     bool sync_inflight;
-    uint64_t sync_from;
+    uint64_t sync_until;              /* last height of the request in flight */
+    size_t sync_rr;                   /* peer index asked last (requests rotate) */
     int64_t sync_deadline_ms;
     uint64_t sync_hint;               /* the core's latest sync_from hint */
 
@@ -138,6 +143,8 @@ struct node {
 
 /* node.c */
 int64_t node_now_ms(const struct node *n);
+/* Starts a clean shutdown (idempotent): the loop ends once every handle closed. */
+void node_stop(struct node *n);
 /* Completes nc with the node's chain, identity and frame limits, creates the
  * endpoint in *out and listens on `listen`. On a listen failure *out is
  * still set (node_stop closes it). */

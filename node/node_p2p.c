@@ -95,6 +95,7 @@ void node_p2p_gossip_flush(struct node *n)
     }
     for (size_t i = 0; i < n->gossip_count; i++) free(n->gossip[i]);
     n->gossip_count = 0;
+    n->gossip_bytes = 0;
 }
 
 void node_p2p_on_gossip_timer(uv_timer_t *t)
@@ -104,12 +105,16 @@ void node_p2p_on_gossip_timer(uv_timer_t *t)
 
 void node_p2p_gossip_add(struct node *n, const uint8_t *ev, size_t len)
 {
+    /* A batch must fit one frame (with room for the envelope). */
+    if (n->gossip_bytes + len + 16 > n->cfg->limits.frame_bytes_max - NODE_FRAME_OVERHEAD_MIN)
+        node_p2p_gossip_flush(n);
     uint8_t *copy = malloc(len ? len : 1);
     if (!copy) return; /* peers still get the event inside the block */
     memcpy(copy, ev, len);
     n->gossip[n->gossip_count] = copy;
     n->gossip_lens[n->gossip_count] = len;
     n->gossip_count++;
+    n->gossip_bytes += len + 16;
     if (n->gossip_count == NODE_GOSSIP_BATCH_EVENTS) node_p2p_gossip_flush(n);
     else if (!uv_is_active((uv_handle_t *)&n->gossip_timer))
         uv_timer_start(&n->gossip_timer, node_p2p_on_gossip_timer, NODE_GOSSIP_FLUSH_MS, 0);
@@ -135,34 +140,65 @@ static struct node_peer *peer_of_link(struct node *n, struct net_link *link)
     return NULL;
 }
 
+/* The height at least f+1 peers claim to have reached: at least one of
+ * them is honest, so one lying validator cannot make us chase a height that
+ * does not exist. 0 when fewer peers are connected. */
+static uint64_t sync_target(const struct node *n)
+{
+    size_t f = (n->genesis->validator_count - 1) / 3;
+    if (n->peer_count < f + 1) return 0;
+    uint64_t h[NODE_PEERS_LINKS_MAX];
+    for (size_t i = 0; i < n->peer_count; i++) h[i] = n->peers[i].height;
+    /* partial selection sort: the f+1 largest come first */
+    for (size_t i = 0; i <= f; i++)
+        for (size_t j = i + 1; j < n->peer_count; j++)
+            if (h[j] > h[i]) {
+                uint64_t t = h[i];
+                h[i] = h[j];
+                h[j] = t;
+            }
+    return h[f];
+}
+
 void node_p2p_sync_check(struct node *n)
 {
     int64_t now = node_now_ms(n);
     if (n->sync_inflight && now < n->sync_deadline_ms) return;
     n->sync_inflight = false;
-    struct node_peer *best = NULL;
-    for (size_t i = 0; i < n->peer_count; i++)
-        if (!best || n->peers[i].height > best->height) best = &n->peers[i];
-    if (!best || best->height <= n->last_height) return;
-    /* A peer one height ahead is normal in steady state (we are about to
+    uint64_t target = sync_target(n);
+    if (target <= n->last_height) return;
+    /* A network one height ahead is normal in steady state (we are about to
      * decide the same height ourselves); fetch when further behind, when the
      * core says so, or when no progress was made for a while. */
-    bool behind = best->height >= n->last_height + 2 || n->sync_hint != 0 ||
+    bool behind = target >= n->last_height + 2 || n->sync_hint != 0 ||
                   now - n->last_progress_ms > 1000;
     if (!behind) return;
+    /* Ask the peers that claim the target in turn, so a peer that does not
+     * answer (or lied) costs one timeout, not every request. */
+    struct node_peer *p = NULL;
+    for (size_t k = 1; k <= n->peer_count && !p; k++) {
+        size_t i = (n->sync_rr + k) % n->peer_count;
+        if (n->peers[i].height >= target) {
+            p = &n->peers[i];
+            n->sync_rr = i;
+        }
+    }
+    if (!p) return;
     Waybill__BlockRequest rq = WAYBILL__BLOCK_REQUEST__INIT;
     rq.from_height = n->last_height + 1;
-    rq.max_blocks = NODE_SYNC_BATCH;
+    uint64_t want = target - n->last_height;
+    rq.max_blocks = want < NODE_SYNC_BATCH ? (uint32_t)want : NODE_SYNC_BATCH;
     Waybill__PeerMessage m = WAYBILL__PEER_MESSAGE__INIT;
     m.msg_case = WAYBILL__PEER_MESSAGE__MSG_BLOCK_REQUEST;
     m.block_request = &rq;
-    send_peer_message(n, best->link, &m);
+    send_peer_message(n, p->link, &m);
     n->sync_inflight = true;
-    n->sync_from = rq.from_height;
+    n->sync_until = rq.from_height + rq.max_blocks - 1;
     n->sync_deadline_ms = now + NODE_SYNC_TIMEOUT_MS;
-    WB_INFO("sync", "h=%llu behind validator %u at %llu; asking for blocks from %llu",
-            (unsigned long long)n->last_height, best->validator,
-            (unsigned long long)best->height, (unsigned long long)rq.from_height);
+    n->sync_hint = 0;
+    WB_INFO("sync", "h=%llu behind (validators reached %llu); asking validator %u for blocks "
+            "%llu..%llu", (unsigned long long)n->last_height, (unsigned long long)target,
+            p->validator, (unsigned long long)rq.from_height, (unsigned long long)n->sync_until);
 }
 
 static void serve_blocks(struct node *n, struct net_link *link, const Waybill__BlockRequest *rq)
@@ -242,7 +278,7 @@ static void on_block_reply(struct node *n, const Waybill__BlockReply *rep)
     free(states);
 out:
     ledger_block_free(&b);
-    if (n->last_height >= n->sync_from + NODE_SYNC_BATCH - 1) n->sync_inflight = false;
+    if (n->last_height >= n->sync_until) n->sync_inflight = false;
 }
 
 /* ---- incoming ------------------------------------------------------------------ */

@@ -350,6 +350,9 @@ static void bad_fields_name_file_field_and_expectation(void **state)
         {MINIMAL "[limits]\nblock_bytes_max = 8388608\n",
          "node.ini: [limits] frame_bytes_max: expected at least block_bytes_max + 65536 = "
          "8454144 (a frame carries a whole block), got 8388608"},
+        {MINIMAL "[limits]\nblock_events_max = 4096\nblock_bytes_max = 20000\n",
+         "node.ini: [limits] block_bytes_max: expected at least 29056 (one largest event, "
+         "4224 bytes, plus the framing of block_events_max = 4096 events), got 20000"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         expect_error(cases[i].text, cases[i].msg);
