@@ -8,6 +8,9 @@
  *                                             exit 0 if the node closes the link
  *   probe hashes ADDR GENESIS KEYFILE FROM TO prints "HEIGHT HASH" of blocks FROM..TO, over
  *                                             one connection (exit 1 if one is missing)
+ *   probe liar ADDR GENESIS KEYFILE SECONDS   a validator that lies: dials ADDR's p2p port with
+ *                                             KEYFILE (a validator key), claims height 10^9 every
+ *                                             100 ms and answers nothing, for SECONDS
  *   probe mutate MODE IN OUT                  rewrites a proof bundle; MODE is one of
  *       alter-event   flip one byte inside the middle event's body
  *       remove-middle drop the middle event
@@ -31,6 +34,7 @@
 #include "common/wb_error.h"
 #include "ledger/genesis.h"
 #include "node/keyfile.h"
+#include "node/net.h"
 #include "node/net_client.h"
 #include "proto/waybill.pb-c.h"
 
@@ -215,6 +219,96 @@ static int cmd_hashes(const char *addr, const char *genesis, const char *key, ui
     return status;
 }
 
+struct liar {
+    uv_loop_t loop;
+    uv_timer_t tick, stop;
+    struct net *net;
+    struct net_link *link;
+    unsigned sent;
+};
+
+static void liar_on_up(void *ctx, struct net_link *link, const uint8_t pk[32])
+{
+    (void)pk;
+    ((struct liar *)ctx)->link = link;
+}
+
+static void liar_on_frame(void *ctx, struct net_link *link, const uint8_t *d, size_t len)
+{
+    (void)ctx, (void)link, (void)d, (void)len; /* hears everything, answers nothing */
+}
+
+static void liar_on_down(void *ctx, struct net_link *link, int reason)
+{
+    (void)link, (void)reason;
+    ((struct liar *)ctx)->link = NULL;
+}
+
+static void liar_on_tick(uv_timer_t *t)
+{
+    struct liar *l = t->data;
+    if (!l->link) return;
+    Waybill__PeerStatus st = WAYBILL__PEER_STATUS__INIT;
+    st.height = 1000000000;
+    Waybill__PeerMessage m = WAYBILL__PEER_MESSAGE__INIT;
+    m.msg_case = WAYBILL__PEER_MESSAGE__MSG_STATUS;
+    m.status = &st;
+    uint8_t buf[64];
+    size_t len = waybill__peer_message__pack(&m, buf);
+    if (net_send(l->link, buf, len) == 0) l->sent++;
+}
+
+static void liar_closed(uv_handle_t *h)
+{
+    (void)h;
+}
+
+static void liar_on_stop(uv_timer_t *t)
+{
+    struct liar *l = t->data;
+    uv_close((uv_handle_t *)&l->tick, liar_closed);
+    uv_close((uv_handle_t *)&l->stop, liar_closed);
+    net_close(l->net, NULL);
+}
+
+static int cmd_liar(const char *addr, const char *genesis, const char *key, unsigned seconds)
+{
+    struct ledger_genesis *g = malloc(sizeof *g);
+    struct net_client_config cc;
+    if (!g || load(genesis, key, g, &cc) != 0) {
+        free(g);
+        return 2;
+    }
+    free(g);
+    struct liar l = {0};
+    uv_loop_init(&l.loop);
+    struct net_config nc = {
+        .name = "liar",
+        .authorize = accept_any,
+        .ctx = &l,
+        .frame_max = 16u << 20,
+        .on_link_up = liar_on_up,
+        .on_frame = liar_on_frame,
+        .on_link_down = liar_on_down,
+    };
+    memcpy(nc.chain_id, cc.chain_id, 32);
+    memcpy(nc.identity_pk, cc.identity_pk, 32);
+    memcpy(nc.identity_sk, cc.identity_sk, 64);
+    if (net_create(&l.loop, &nc, &l.net) != 0 || net_dial(l.net, addr, NULL, true) != 0) {
+        fprintf(stderr, "probe: cannot dial %s\n", addr);
+        return 2;
+    }
+    uv_timer_init(&l.loop, &l.tick);
+    uv_timer_init(&l.loop, &l.stop);
+    l.tick.data = l.stop.data = &l;
+    uv_timer_start(&l.tick, liar_on_tick, 100, 100);
+    uv_timer_start(&l.stop, liar_on_stop, (uint64_t)seconds * 1000, 0);
+    uv_run(&l.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&l.loop);
+    printf("sent %u false status messages\n", l.sent);
+    return l.sent > 0 ? 0 : 1;
+}
+
 static int cmd_mutate(const char *mode, const char *in, const char *out)
 {
     uint8_t *buf;
@@ -290,6 +384,8 @@ int main(int argc, char **argv)
     if (argc >= 7 && strcmp(argv[1], "hashes") == 0)
         return cmd_hashes(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 10),
                           strtoull(argv[6], NULL, 10));
+    if (argc >= 6 && strcmp(argv[1], "liar") == 0)
+        return cmd_liar(argv[2], argv[3], argv[4], (unsigned)atoi(argv[5]));
     if (argc >= 5 && strcmp(argv[1], "mutate") == 0) return cmd_mutate(argv[2], argv[3], argv[4]);
     fprintf(stderr, "usage: see the comment at the top of tests/cluster/probe.c\n");
     return 2;
