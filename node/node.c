@@ -128,11 +128,11 @@ void node_stop(struct node *n)
     n->stopping = true;
     WB_INFO("node", "h=%llu shutting down", (unsigned long long)n->last_height);
     node_cons_stop(n);
-    uv_close((uv_handle_t *)&n->sigint, on_handle_closed);
-    uv_close((uv_handle_t *)&n->sigterm, on_handle_closed);
-    uv_close((uv_handle_t *)&n->tick, on_handle_closed);
-    uv_close((uv_handle_t *)&n->gossip_timer, on_handle_closed);
-    uv_close((uv_handle_t *)&n->build_timer, on_handle_closed);
+    /* Only the handles init_handles got to (in its order) are closed. */
+    uv_handle_t *handles[] = {(uv_handle_t *)&n->sigint, (uv_handle_t *)&n->sigterm,
+                              (uv_handle_t *)&n->tick, (uv_handle_t *)&n->gossip_timer,
+                              (uv_handle_t *)&n->build_timer};
+    for (int i = 0; i < n->handles_inited; i++) uv_close(handles[i], on_handle_closed);
     if (n->p2p) net_close(n->p2p, on_net_closed);
     else n->handles_open--;
     if (n->api) net_close(n->api, on_net_closed);
@@ -167,6 +167,7 @@ static int init_handles(struct node *n)
         if (uv_signal_init(n->loop, sigs[i]) != 0) return WB_ERR_IO;
         sigs[i]->data = n;
         n->handles_open++;
+        n->handles_inited++;
         if (uv_signal_start(sigs[i], on_signal, nums[i]) != 0) return WB_ERR_IO;
     }
     uv_timer_t *timers[3] = {&n->tick, &n->gossip_timer, &n->build_timer};
@@ -174,6 +175,7 @@ static int init_handles(struct node *n)
         if (uv_timer_init(n->loop, timers[i]) != 0) return WB_ERR_IO;
         timers[i]->data = n;
         n->handles_open++;
+        n->handles_inited++;
     }
     if (uv_timer_start(&n->tick, on_tick, NODE_TICK_MS, NODE_TICK_MS) != 0) return WB_ERR_IO;
     return WB_OK;

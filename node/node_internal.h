@@ -95,7 +95,8 @@ struct node {
     uv_signal_t sigint, sigterm;
     uv_timer_t tick, gossip_timer, build_timer;
     bool stopping;
-    int handles_open;
+    int handles_open;                 /* handles (and nets) not yet closed */
+    int handles_inited;               /* of sigint, sigterm, tick, gossip, build, in order */
 
     /* committed chain */
     uint64_t last_height;
