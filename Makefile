@@ -133,6 +133,50 @@ QUICK ?= 0
 bench: $(BUILD)/waybill $(if $(BENCH_SRC),$(BUILD)/bench/loadgen)
 	@BUILD=$(BUILD) QUICK=$(QUICK) bash bench/run.sh
 
+# ---- fuzz targets ------------------------------------------------------------
+# `make fuzz` builds each tests/fuzz/<name>.c (one libFuzzer target) with clang
+# against the modules compiled by clang with ASan + UBSan + coverage into
+# build/fuzz/ (its own objects; the gcc builds are untouched), then runs each
+# for FUZZ_SECONDS from tests/fuzz/corpus/<name>/ (new inputs are kept in
+# build/fuzz/corpus/<name>/, crash inputs in build/fuzz/crashes/, logs in
+# build/fuzz/<name>.log) and fails if any target crashed. Needs clang with
+# libFuzzer (Debian: clang libclang-rt-dev). FUZZ_TARGETS picks a subset.
+FUZZ_SECONDS ?= 20
+FUZZ_CC ?= clang
+FUZZ_BUILD := build/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/%.c,%,$(filter-out tests/fuzz/make_corpus.c,$(wildcard tests/fuzz/*.c)))
+$(BUILD)/tests/fuzz/make_corpus: $(BUILD)/obj/tests/fuzz/make_corpus.o $(LIBS_consensus)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/tests/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIBS_node)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+fuzz:
+	@mkdir -p $(FUZZ_BUILD)/crashes
+	@printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n);\nint LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' > $(FUZZ_BUILD)/probe.c
+	@$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_BUILD)/probe.c -o $(FUZZ_BUILD)/probe 2>/dev/null || \
+	  { echo "fuzz: '$(FUZZ_CC) -fsanitize=fuzzer' does not link; install clang and libclang-rt-dev" >&2; exit 1; }
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
+	  SANFLAGS='$(FUZZ_SAN) -fsanitize=fuzzer-no-link' \
+	  $(addprefix $(FUZZ_BUILD)/tests/fuzz/,$(FUZZ_TARGETS) make_corpus)
+	@failed=; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t; \
+	  dict=; if [ -f tests/fuzz/$$t.dict ]; then dict=-dict=tests/fuzz/$$t.dict; fi; \
+	  log=$(FUZZ_BUILD)/$$t.log; start=$$(date +%s); \
+	  if $(FUZZ_BUILD)/tests/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 $$dict \
+	       -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t- -print_final_stats=1 \
+	       $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t >$$log 2>&1; then \
+	    printf 'fuzz %-12s ok     %4ss  %s\n' $$t $$(( $$(date +%s) - start )) \
+	      "$$(grep -E '^#[0-9]+[[:space:]]+DONE' $$log | tail -1 | sed -E 's/[[:space:]]+/ /g')"; \
+	  else \
+	    failed="$$failed $$t"; \
+	    printf 'fuzz %-12s CRASH  %4ss  (log: %s)\n' $$t $$(( $$(date +%s) - start )) $$log; \
+	    grep -E 'ERROR|SUMMARY|target:|Test unit written|==[0-9]+==' $$log | head -20; \
+	  fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: crashed:$$failed (inputs in $(FUZZ_BUILD)/crashes/)" >&2; exit 1; fi
+
 clean:
 	rm -rf build
 

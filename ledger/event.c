@@ -313,6 +313,15 @@ int ledger_event_decode(const uint8_t *body, size_t len, struct ledger_event *ev
                   pb->base.unknown_fields[0].tag);
         goto out_free_pb;
     }
+    /* Nested messages too: protobuf-c re-encodes unknown fields, so the
+     * canonical-encoding check below would not notice them. */
+    for (size_t i = 0; i < pb->n_attrs; i++) {
+        if (pb->attrs[i]->base.n_unknown_fields) {
+            rc = fail(WB_ERR_DECODE, msg, msg_len, "event body: attrs[%zu]: unknown field %u", i,
+                      pb->attrs[i]->base.unknown_fields[0].tag);
+            goto out_free_pb;
+        }
+    }
     /* One event, one encoding: reject anything protobuf-c would not have
      * written byte for byte (field order, repeats, padded varints, NULs
      * inside strings), so the id and the decoded fields agree. */

@@ -401,6 +401,28 @@ static void decode_rejects_malformed_and_noncanonical_bytes(void **state)
     assert_memory_equal(&ev, &zero, sizeof ev);
 }
 
+/* An unknown field inside a nested Attr is refused too (found by the fuzz
+ * target): protobuf-c would re-encode it, so the canonical-bytes check alone
+ * does not see it, and one event would have two encodings and two ids. */
+static void unknown_field_inside_an_attribute_is_refused(void **state)
+{
+    struct fixture *f = *state;
+    Waybill__EventBody pb;
+    uint8_t body[WB_EVENT_BODY_MAX];
+    sample_pb(f, &pb);
+    size_t len = pack_body(&pb, body, sizeof body);
+    /* field 8 (attrs), length 12: key "seal", value "S1", then field 10 = 1 */
+    const uint8_t attr[] = {0x42, 12,  0x0a, 4,   's', 'e', 'a',
+                            'l',  0x12, 2,   'S', '1', 0x50, 0x01};
+    memcpy(body + len, attr, sizeof attr);
+    /* The same attribute without the unknown field decodes. */
+    uint8_t good[WB_EVENT_BODY_MAX];
+    memcpy(good, body, len + sizeof attr - 2);
+    good[len + 1] = 10;
+    expect_decode(good, len + sizeof attr - 2, WB_OK, NULL);
+    expect_decode(body, len + sizeof attr, WB_ERR_DECODE, "attrs[0]: unknown field 10");
+}
+
 static void bodies_needing_more_than_the_stack_arena_are_decoded_and_freed(void **state)
 {
     struct fixture *f = *state;
@@ -711,6 +733,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(decode_checks_structure_and_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(decode_checks_attributes, setup, teardown),
         cmocka_unit_test_setup_teardown(decode_rejects_malformed_and_noncanonical_bytes, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(unknown_field_inside_an_attribute_is_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
             bodies_needing_more_than_the_stack_arena_are_decoded_and_freed, setup, teardown),

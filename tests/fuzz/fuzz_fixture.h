@@ -1,0 +1,182 @@
+/* The fixed chain every fuzz target and the corpus generator share: four
+ * organisations, four validators, keys from fixed seeds (so seed inputs can
+ * carry valid signatures), and the few constants the targets check against. */
+#ifndef FUZZ_FIXTURE_H
+#define FUZZ_FIXTURE_H
+
+#include <sodium.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hex.h"
+#include "common/sigbytes.h"
+#include "consensus/cons.h"
+#include "ledger/block.h"
+#include "ledger/genesis.h"
+
+#define FX_CHAIN "fuzz-chain"
+#define FX_GENESIS_TIME "2026-11-22T00:00:00Z"
+#define FX_GENESIS_MS 1795305600000LL
+#define FX_ORGS 4
+#define FX_VALIDATORS 4
+/* The block target checks blocks as height 1 of this chain, with this
+ * local clock and drift. */
+#define FX_BLOCK_HEIGHT 1
+#define FX_NOW_MS (FX_GENESIS_MS + 86400000LL)
+#define FX_DRIFT_MS 5000
+#define FX_EVENTS_MAX 4096
+/* The cert target checks certificates for this height and block hash. */
+#define FX_CERT_HEIGHT 7
+#define FX_CERT_HASH_BYTE 0xab
+/* Consensus cores: timeouts and block limit of the fixed config. */
+#define FX_TIMEOUT_MS 1000
+#define FX_TIMEOUT_DELTA_MS 500
+#define FX_BLOCK_BYTES_MAX (64 * 1024)
+
+static const char *const fx_org_names[FX_ORGS] = {"acme", "oceanic", "customs", "audit"};
+static const char *const fx_org_roles[FX_ORGS] = {"shipper", "carrier", "customs", "auditor"};
+
+struct fx {
+    struct ledger_genesis *g;
+    /* client key of org i, validator key of validator i */
+    uint8_t client_pk[FX_ORGS][WB_PUBKEY_LEN];
+    uint8_t client_sk[FX_ORGS][WB_SECKEY_LEN];
+    uint8_t val_pk[FX_VALIDATORS][WB_PUBKEY_LEN];
+    uint8_t val_sk[FX_VALIDATORS][WB_SECKEY_LEN];
+    char json[4096];
+    size_t json_len;
+};
+
+/* A broken fixture is a bug of the harness, not a finding: say so and stop. */
+static inline void fx_die(const char *what)
+{
+    fprintf(stderr, "fuzz fixture: %s\n", what);
+    abort();
+}
+
+static inline void fx_keypair(char tag, int i, uint8_t pk[WB_PUBKEY_LEN],
+                              uint8_t sk[WB_SECKEY_LEN])
+{
+    uint8_t seed[crypto_sign_SEEDBYTES] = {0};
+    seed[0] = (uint8_t)tag;
+    seed[1] = (uint8_t)i;
+    if (crypto_sign_seed_keypair(pk, sk, seed) != 0) fx_die("crypto_sign_seed_keypair failed");
+}
+
+/* Fills f: keys, the genesis JSON and its parsed form (heap). */
+static inline void fx_init(struct fx *f)
+{
+    if (sodium_init() < 0) fx_die("sodium_init failed");
+    memset(f, 0, sizeof *f);
+    for (int i = 0; i < FX_ORGS; i++) fx_keypair('c', i, f->client_pk[i], f->client_sk[i]);
+    for (int i = 0; i < FX_VALIDATORS; i++) fx_keypair('v', i, f->val_pk[i], f->val_sk[i]);
+
+    char hex[2 * WB_PUBKEY_LEN + 1];
+    size_t n = 0, cap = sizeof f->json;
+#define FX_PUT(...)                                                           \
+    do {                                                                      \
+        int w_ = snprintf(f->json + n, cap - n, __VA_ARGS__);                 \
+        if (w_ < 0 || (size_t)w_ >= cap - n) fx_die("genesis JSON too long"); \
+        n += (size_t)w_;                                                      \
+    } while (0)
+    FX_PUT("{\n  \"chain_id\": \"%s\",\n  \"genesis_time\": \"%s\",\n  \"members\": [\n",
+           FX_CHAIN, FX_GENESIS_TIME);
+    for (int i = 0; i < FX_ORGS; i++)
+        FX_PUT("    {\"org\": \"%s\", \"role\": \"%s\", \"keys\": [\"%s\"]}%s\n",
+               fx_org_names[i], fx_org_roles[i],
+               wb_hex_encode(f->client_pk[i], WB_PUBKEY_LEN, hex, sizeof hex),
+               i + 1 < FX_ORGS ? "," : "");
+    FX_PUT("  ],\n  \"validators\": [\n");
+    for (int i = 0; i < FX_VALIDATORS; i++)
+        FX_PUT("    {\"name\": \"node%d\", \"org\": \"%s\", \"key\": \"%s\", "
+               "\"p2p\": \"127.0.0.1:%d\"}%s\n",
+               i, fx_org_names[i], wb_hex_encode(f->val_pk[i], WB_PUBKEY_LEN, hex, sizeof hex),
+               7000 + i, i + 1 < FX_VALIDATORS ? "," : "");
+    FX_PUT("  ]\n}\n");
+#undef FX_PUT
+    f->json_len = n;
+
+    f->g = malloc(sizeof *f->g);
+    if (!f->g) fx_die("out of memory");
+    char msg[256] = "";
+    if (ledger_genesis_parse((const uint8_t *)f->json, f->json_len, f->g, msg, sizeof msg) != 0) {
+        fprintf(stderr, "fuzz fixture: genesis does not parse: %s\n", msg);
+        abort();
+    }
+}
+
+static inline void fx_cert_hash(uint8_t hash[WB_HASH_LEN])
+{
+    memset(hash, FX_CERT_HASH_BYTE, WB_HASH_LEN);
+}
+
+/* The consensus config of the fixed chain, as validator `self`
+ * (CONS_NOT_VALIDATOR for an observer). */
+static inline void fx_cons_config(const struct fx *f, uint32_t self, struct cons_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    memcpy(cfg->chain_id, f->g->chain_id, WB_CHAIN_ID_LEN);
+    cfg->validator_count = FX_VALIDATORS;
+    cfg->validator_keys = (const uint8_t(*)[WB_PUBKEY_LEN])f->val_pk;
+    cfg->self = self;
+    if (self < FX_VALIDATORS) memcpy(cfg->secret_key, f->val_sk[self], WB_SECKEY_LEN);
+    cfg->timeout_propose_ms = FX_TIMEOUT_MS;
+    cfg->timeout_propose_delta_ms = FX_TIMEOUT_DELTA_MS;
+    cfg->timeout_prevote_ms = FX_TIMEOUT_MS;
+    cfg->timeout_prevote_delta_ms = FX_TIMEOUT_DELTA_MS;
+    cfg->timeout_precommit_ms = FX_TIMEOUT_MS;
+    cfg->timeout_precommit_delta_ms = FX_TIMEOUT_DELTA_MS;
+    cfg->block_bytes_max = FX_BLOCK_BYTES_MAX;
+}
+
+/* The empty block a consensus driver of the fixed chain builds for
+ * (height, round) when its core asks: deterministic, so the corpus
+ * generator can vote for it. *out is malloc'd (caller frees). */
+static inline void fx_empty_block(const struct fx *f, uint64_t height, uint32_t round,
+                                  uint32_t proposer, uint8_t **out, size_t *len,
+                                  uint8_t hash[WB_HASH_LEN])
+{
+    struct ledger_block_header h;
+    memset(&h, 0, sizeof h);
+    h.version = WB_BLOCK_VERSION;
+    memcpy(h.chain_id, f->g->chain_id, WB_CHAIN_ID_LEN);
+    h.height = height;
+    h.time_ms = FX_GENESIS_MS + (int64_t)(height % 1000000) * 1000 + (int64_t)(round % 1000);
+    h.proposer = proposer;
+    if (ledger_block_build(&h, NULL, NULL, 0, out, len, hash) != 0)
+        fx_die("ledger_block_build failed");
+}
+
+/* The fuzz input as a stream of bytes; reads past the end give zeros. */
+struct fx_reader {
+    const uint8_t *p;
+    size_t left;
+};
+
+static inline uint8_t fx_u8(struct fx_reader *r)
+{
+    if (!r->left) return 0;
+    r->left--;
+    return *r->p++;
+}
+
+static inline uint16_t fx_u16(struct fx_reader *r)
+{
+    uint16_t lo = fx_u8(r);
+    return (uint16_t)(lo | (uint16_t)fx_u8(r) << 8);
+}
+
+/* Up to n bytes of the input; *got says how many. */
+static inline const uint8_t *fx_bytes(struct fx_reader *r, size_t n, size_t *got)
+{
+    if (n > r->left) n = r->left;
+    const uint8_t *p = r->p;
+    r->p += n;
+    r->left -= n;
+    *got = n;
+    return p;
+}
+
+#endif

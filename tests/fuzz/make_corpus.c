@@ -1,0 +1,777 @@
+/* Writes the seed corpus of every fuzz target (tests/fuzz/corpus/<target>/)
+ * from the fixed chain of fuzz_fixture.h: valid, validly signed inputs the
+ * fuzzer mutates from. Deterministic: Ed25519 signatures are. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/sigbytes.h"
+#include "consensus/cons.h"
+#include "fuzz_fixture.h"
+#include "ledger/block.h"
+#include "ledger/event.h"
+#include "ledger/merkle.h"
+#include "proto/waybill.pb-c.h"
+
+static struct fx fixture;
+static const char *out_dir;
+static size_t files_written;
+
+static void die(const char *what)
+{
+    fprintf(stderr, "make_corpus: %s\n", what);
+    exit(1);
+}
+
+static void make_dir(const char *path)
+{
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "make_corpus: mkdir %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+}
+
+static void write_seed(const char *target, const char *name, const void *data, size_t len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", out_dir, target);
+    make_dir(path);
+    snprintf(path, sizeof path, "%s/%s/%s", out_dir, target, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+        fprintf(stderr, "make_corpus: cannot write %s\n", path);
+        exit(1);
+    }
+    files_written++;
+}
+
+/* ---- events ------------------------------------------------------------------ */
+
+#define ITEM "CSQU3054383"
+#define ITEM2 "urn:epc:id:sscc:0614141.1234567890"
+
+enum { ORG_ACME, ORG_OCEANIC, ORG_CUSTOMS, ORG_AUDIT };
+
+struct signed_ev {
+    uint8_t bytes[WB_SIGNED_EVENT_MAX];
+    size_t len;
+    uint8_t id[WB_HASH_LEN];
+};
+
+static void make_event(struct signed_ev *out, int org, const char *item,
+                       enum ledger_action action, const char *location,
+                       const uint8_t *prev, const char *attr_key, const char *attr_value,
+                       const char *to_org, uint64_t nonce)
+{
+    struct ledger_event ev;
+    memset(&ev, 0, sizeof ev);
+    snprintf(ev.item, sizeof ev.item, "%s", item);
+    ev.action = action;
+    snprintf(ev.location, sizeof ev.location, "%s", location ? location : "");
+    ev.time_ms = FX_GENESIS_MS + 1000 + (int64_t)nonce;
+    memcpy(ev.submitter, fixture.client_pk[org], WB_PUBKEY_LEN);
+    if (prev) {
+        ev.has_prev = true;
+        memcpy(ev.prev, prev, WB_HASH_LEN);
+    }
+    if (attr_key) {
+        snprintf(ev.attrs[0].key, sizeof ev.attrs[0].key, "%s", attr_key);
+        snprintf(ev.attrs[0].value, sizeof ev.attrs[0].value, "%s", attr_value);
+        ev.attr_count = 1;
+    }
+    snprintf(ev.to_org, sizeof ev.to_org, "%s", to_org ? to_org : "");
+    ev.nonce = nonce;
+    if (ledger_event_sign(fixture.g->chain_id, &ev, fixture.client_sk[org], out->bytes,
+                          sizeof out->bytes, &out->len) != 0)
+        die("ledger_event_sign failed");
+    memcpy(out->id, ev.id, WB_HASH_LEN);
+}
+
+/* The item's history: commission, seal, load, depart, handover, receive. */
+#define HISTORY_LEN 6
+static struct signed_ev history[HISTORY_LEN];
+static struct signed_ev other_item;
+
+static void make_history(void)
+{
+    make_event(&history[0], ORG_ACME, ITEM, LEDGER_COMMISSION, "NLRTM", NULL, NULL, NULL, NULL,
+               1);
+    make_event(&history[1], ORG_ACME, ITEM, LEDGER_SEAL, NULL, history[0].id, "seal",
+               "SL-000123", NULL, 2);
+    make_event(&history[2], ORG_ACME, ITEM, LEDGER_LOAD, "NLRTM", history[1].id, "vessel",
+               "MAERSK ESSEN", NULL, 3);
+    make_event(&history[3], ORG_ACME, ITEM, LEDGER_DEPART, "NLRTM", history[2].id, "voyage",
+               "V-42", NULL, 4);
+    make_event(&history[4], ORG_ACME, ITEM, LEDGER_HANDOVER, NULL, history[3].id, NULL, NULL,
+               "oceanic", 5);
+    make_event(&history[5], ORG_OCEANIC, ITEM, LEDGER_RECEIVE, NULL, history[4].id, NULL, NULL,
+               NULL, 6);
+    make_event(&other_item, ORG_ACME, ITEM2, LEDGER_COMMISSION, "8712345678906", NULL, "hs",
+               "8471.30", NULL, 7);
+}
+
+static void seeds_event(void)
+{
+    static const char *const names[HISTORY_LEN] = {"commission", "seal", "load",
+                                                   "depart", "handover", "receive"};
+    for (int i = 0; i < HISTORY_LEN; i++)
+        write_seed("event", names[i], history[i].bytes, history[i].len);
+    write_seed("event", "commission-urn-gln", other_item.bytes, other_item.len);
+    struct signed_ev e;
+    make_event(&e, ORG_CUSTOMS, "(01)09506000134352(21)ABC123", LEDGER_INSPECT, "DEHAM",
+               history[0].id, "result", "ok", NULL, 8);
+    write_seed("event", "inspect-gtin", e.bytes, e.len);
+    make_event(&e, ORG_CUSTOMS, "106141411234567897", LEDGER_HOLD, NULL, history[0].id,
+               "reason", "d\xc3\xa9" "claration manquante", NULL, 9);
+    write_seed("event", "hold-sscc-utf8", e.bytes, e.len);
+    /* Regression input: a validly signed seal whose attribute carries a field
+     * Attr does not have (field 10, one byte). event.h promises such bodies
+     * are refused (no unknown fields, one encoding per event); a decoder
+     * that checks the top level only accepts it, and the event then has two
+     * encodings and two ids. */
+    {
+        /* protobuf-c keeps an unknown field's payload with its length prefix. */
+        static uint8_t junk[] = {0x01, 'x'};
+        ProtobufCMessageUnknownField unknown = {
+            .tag = 10, .wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED, .len = sizeof junk,
+            .data = junk};
+        Waybill__Attr attr;
+        waybill__attr__init(&attr);
+        attr.key = (char *)"seal";
+        attr.value = (char *)"SL-000123";
+        attr.base.n_unknown_fields = 1;
+        attr.base.unknown_fields = &unknown;
+        Waybill__Attr *attrs[] = {&attr};
+        Waybill__EventBody pb;
+        waybill__event_body__init(&pb);
+        pb.version = 1;
+        pb.item = (char *)ITEM;
+        pb.action = WAYBILL__ACTION__SEAL;
+        pb.time_ms = FX_GENESIS_MS + 1002;
+        pb.submitter.data = fixture.client_pk[ORG_ACME];
+        pb.submitter.len = WB_PUBKEY_LEN;
+        pb.prev.data = history[0].id;
+        pb.prev.len = WB_HASH_LEN;
+        pb.n_attrs = 1;
+        pb.attrs = attrs;
+        pb.nonce = 2;
+        uint8_t body[WB_EVENT_BODY_MAX], sig[WB_SIG_LEN];
+        size_t body_len = waybill__event_body__get_packed_size(&pb);
+        if (body_len > sizeof body) die("regression body too long");
+        waybill__event_body__pack(&pb, body);
+        if (wb_event_sign(fixture.g->chain_id, body, body_len, fixture.client_sk[ORG_ACME],
+                          sig) != 0 ||
+            ledger_signed_event_encode(body, body_len, sig, e.bytes, sizeof e.bytes, &e.len) != 0)
+            die("regression event does not sign");
+        write_seed("event", "regress-attr-unknown-field", e.bytes, e.len);
+    }
+    /* A forged signature: decodes, does not verify. */
+    memcpy(&e, &history[1], sizeof e);
+    e.bytes[e.len - 1] ^= 0x01;
+    write_seed("event", "bad-signature", e.bytes, e.len);
+}
+
+/* ---- blocks ------------------------------------------------------------------ */
+
+struct built_block {
+    uint8_t *bytes;
+    size_t len;
+    uint8_t hash[WB_HASH_LEN];
+    uint8_t header[WB_HEADER_MAX];
+    size_t header_len;
+    struct ledger_block_header h;
+    uint8_t leaves[8][MERKLE_HASH_LEN];
+    size_t n;
+};
+
+static void build_block(struct built_block *b, uint64_t height, const uint8_t *prev_hash,
+                        int64_t time_ms, uint32_t proposer, const struct signed_ev *const *events,
+                        size_t n)
+{
+    if (n > 8) die("too many events for a seed block");
+    memset(b, 0, sizeof *b);
+    const uint8_t *ptrs[8];
+    size_t lens[8];
+    for (size_t i = 0; i < n; i++) {
+        ptrs[i] = events[i]->bytes;
+        lens[i] = events[i]->len;
+        merkle_leaf_hash(ptrs[i], lens[i], b->leaves[i]);
+    }
+    b->h.version = WB_BLOCK_VERSION;
+    memcpy(b->h.chain_id, fixture.g->chain_id, WB_CHAIN_ID_LEN);
+    b->h.height = height;
+    b->h.time_ms = time_ms;
+    if (prev_hash) memcpy(b->h.prev_hash, prev_hash, WB_HASH_LEN);
+    b->h.proposer = proposer;
+    if (ledger_block_build(&b->h, n ? ptrs : NULL, n ? lens : NULL, n, &b->bytes, &b->len,
+                           b->hash) != 0)
+        die("ledger_block_build failed");
+    if (ledger_header_encode(&b->h, b->header, sizeof b->header, &b->header_len) != 0)
+        die("ledger_header_encode failed");
+    b->n = n;
+}
+
+static void seeds_block(void)
+{
+    struct built_block b;
+    int64_t t = FX_GENESIS_MS + 60000;
+    build_block(&b, FX_BLOCK_HEIGHT, NULL, t, 1, NULL, 0);
+    write_seed("block", "empty", b.bytes, b.len);
+    free(b.bytes);
+
+    const struct signed_ev *three[] = {&history[0], &history[1], &history[2]};
+    build_block(&b, FX_BLOCK_HEIGHT, NULL, t, 2, three, 3);
+    write_seed("block", "commission-seal-load", b.bytes, b.len);
+    free(b.bytes);
+
+    const struct signed_ev *all[] = {&history[0], &other_item, &history[1], &history[2],
+                                     &history[3], &history[4], &history[5]};
+    build_block(&b, FX_BLOCK_HEIGHT, NULL, t, 3, all, 7);
+    write_seed("block", "two-items-handover", b.bytes, b.len);
+    free(b.bytes);
+
+    /* Valid structure, but the second event breaks the rules (no prev). */
+    struct signed_ev orphan;
+    make_event(&orphan, ORG_ACME, ITEM, LEDGER_SEAL, NULL, NULL, "seal", "S-1", NULL, 10);
+    const struct signed_ev *bad[] = {&history[0], &orphan};
+    build_block(&b, FX_BLOCK_HEIGHT, NULL, t, 0, bad, 2);
+    write_seed("block", "rule-violation", b.bytes, b.len);
+    free(b.bytes);
+}
+
+/* ---- certificates -------------------------------------------------------------- */
+
+struct vote_pb {
+    Waybill__Vote v;
+    uint8_t hash[WB_HASH_LEN];
+    uint8_t sig[WB_SIG_LEN];
+};
+
+static void sign_vote(struct vote_pb *out, uint32_t validator, uint8_t type, uint64_t height,
+                      uint32_t round, const uint8_t *hash)
+{
+    uint8_t msg[WB_SIGMSG_MAX];
+    size_t len = wb_sigmsg_vote(msg, fixture.g->chain_id, type, height, round, hash);
+    if (wb_sign(msg, len, fixture.val_sk[validator], out->sig) != 0) die("wb_sign failed");
+    waybill__vote__init(&out->v);
+    out->v.type = (Waybill__VoteType)type;
+    out->v.height = height;
+    out->v.round = round;
+    if (hash) {
+        memcpy(out->hash, hash, WB_HASH_LEN);
+        out->v.block_hash.data = out->hash;
+        out->v.block_hash.len = WB_HASH_LEN;
+    }
+    out->v.validator = validator;
+    out->v.signature.data = out->sig;
+    out->v.signature.len = WB_SIG_LEN;
+}
+
+/* A CommitCert of precommits by validators[0..n) (repeats allowed). */
+struct cert_pb {
+    Waybill__CommitCert c;
+    uint8_t hash[WB_HASH_LEN];
+    struct vote_pb votes[8];
+    Waybill__Vote *ptrs[8];
+};
+
+static void make_cert(struct cert_pb *out, uint64_t height, uint32_t round,
+                      const uint8_t hash[WB_HASH_LEN], const uint32_t *validators, size_t n)
+{
+    waybill__commit_cert__init(&out->c);
+    memcpy(out->hash, hash, WB_HASH_LEN);
+    out->c.height = height;
+    out->c.round = round;
+    out->c.block_hash.data = out->hash;
+    out->c.block_hash.len = WB_HASH_LEN;
+    for (size_t i = 0; i < n; i++) {
+        sign_vote(&out->votes[i], validators[i], CONS_PRECOMMIT, height, round, hash);
+        out->ptrs[i] = &out->votes[i].v;
+    }
+    out->c.n_precommits = n;
+    out->c.precommits = out->ptrs;
+}
+
+static void write_pb(const char *target, const char *name, const ProtobufCMessage *m)
+{
+    size_t len = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf) die("out of memory");
+    protobuf_c_message_pack(m, buf);
+    write_seed(target, name, buf, len);
+    free(buf);
+}
+
+static void seeds_cert(void)
+{
+    uint8_t hash[WB_HASH_LEN];
+    fx_cert_hash(hash);
+    static struct cert_pb c;
+    static const uint32_t q[] = {0, 1, 2}, all[] = {3, 2, 1, 0}, dup[] = {1, 1, 2, 3};
+    static const uint32_t short_q[] = {0, 2};
+    make_cert(&c, FX_CERT_HEIGHT, 0, hash, q, 3);
+    write_pb("cert", "quorum", &c.c.base);
+    make_cert(&c, FX_CERT_HEIGHT, 5, hash, all, 4);
+    write_pb("cert", "all-round5", &c.c.base);
+    make_cert(&c, FX_CERT_HEIGHT, 1, hash, dup, 4);
+    write_pb("cert", "duplicate", &c.c.base);
+    make_cert(&c, FX_CERT_HEIGHT, 0, hash, short_q, 2);
+    write_pb("cert", "short", &c.c.base);
+    make_cert(&c, FX_CERT_HEIGHT, 0, hash, q, 3);
+    c.votes[2].sig[0] ^= 0x80;
+    write_pb("cert", "bad-signature", &c.c.base);
+}
+
+/* ---- proof bundles -------------------------------------------------------------- */
+
+static void seeds_bundle(void)
+{
+    /* Block 1: commission, other item, seal. Block 2: load, depart,
+     * handover, receive. */
+    struct built_block b1, b2;
+    const struct signed_ev *e1[] = {&history[0], &other_item, &history[1]};
+    const struct signed_ev *e2[] = {&history[2], &history[3], &history[4], &history[5]};
+    build_block(&b1, 1, NULL, FX_GENESIS_MS + 60000, 1, e1, 3);
+    build_block(&b2, 2, b1.hash, FX_GENESIS_MS + 120000, 2, e2, 4);
+    free(b1.bytes);
+    free(b2.bytes);
+    /* Where each item event sits: (block, index). */
+    static const struct {
+        int block;
+        size_t index;
+    } at[HISTORY_LEN] = {{1, 0}, {1, 2}, {2, 0}, {2, 1}, {2, 2}, {2, 3}};
+
+    static Waybill__ProofEvent pe[HISTORY_LEN];
+    static Waybill__ProofEvent *pe_ptrs[HISTORY_LEN];
+    static uint8_t paths[HISTORY_LEN][MERKLE_PATH_MAX][MERKLE_HASH_LEN];
+    static ProtobufCBinaryData path_pb[HISTORY_LEN][MERKLE_PATH_MAX];
+    for (int i = 0; i < HISTORY_LEN; i++) {
+        const struct built_block *b = at[i].block == 1 ? &b1 : &b2;
+        size_t path_len;
+        if (merkle_audit_path((const uint8_t(*)[MERKLE_HASH_LEN])b->leaves, b->n, at[i].index,
+                              paths[i], &path_len) != 0)
+            die("merkle_audit_path failed");
+        waybill__proof_event__init(&pe[i]);
+        pe[i].signed_event.data = history[i].bytes;
+        pe[i].signed_event.len = history[i].len;
+        pe[i].height = (uint64_t)at[i].block;
+        pe[i].index = (uint32_t)at[i].index;
+        for (size_t k = 0; k < path_len; k++) {
+            path_pb[i][k].data = paths[i][k];
+            path_pb[i][k].len = MERKLE_HASH_LEN;
+        }
+        pe[i].n_audit_path = path_len;
+        pe[i].audit_path = path_pb[i];
+        pe_ptrs[i] = &pe[i];
+    }
+    static struct cert_pb c1, c2;
+    static const uint32_t q1[] = {0, 1, 3}, q2[] = {2, 3, 0, 1};
+    make_cert(&c1, 1, 0, b1.hash, q1, 3);
+    make_cert(&c2, 2, 1, b2.hash, q2, 4);
+    static Waybill__ProofBlock pb[2];
+    static Waybill__ProofBlock *pb_ptrs[2];
+    waybill__proof_block__init(&pb[0]);
+    pb[0].height = 1;
+    pb[0].header.data = b1.header;
+    pb[0].header.len = b1.header_len;
+    pb[0].cert = &c1.c;
+    waybill__proof_block__init(&pb[1]);
+    pb[1].height = 2;
+    pb[1].header.data = b2.header;
+    pb[1].header.len = b2.header_len;
+    pb[1].cert = &c2.c;
+    pb_ptrs[0] = &pb[0];
+    pb_ptrs[1] = &pb[1];
+
+    Waybill__ProofBundle bundle;
+    waybill__proof_bundle__init(&bundle);
+    bundle.item = (char *)ITEM;
+    bundle.n_events = HISTORY_LEN;
+    bundle.events = pe_ptrs;
+    bundle.n_blocks = 2;
+    bundle.blocks = pb_ptrs;
+    write_pb("bundle", "full-history", &bundle.base);
+
+    /* The first two events only: one block. */
+    bundle.n_events = 2;
+    bundle.n_blocks = 1;
+    write_pb("bundle", "first-block", &bundle.base);
+
+    /* An event missing in the middle: the prev link breaks. */
+    Waybill__ProofEvent *gap[] = {pe_ptrs[0], pe_ptrs[1], pe_ptrs[3]};
+    bundle.n_events = 3;
+    bundle.events = gap;
+    bundle.n_blocks = 2;
+    write_pb("bundle", "missing-event", &bundle.base);
+}
+
+/* ---- consensus scripts ------------------------------------------------------------ */
+
+enum {
+    S_MESSAGE = 0,
+    S_TIMEOUT = 2,
+    S_VALIDATED = 3,
+    S_BLOCK_READY = 4,
+    S_SYNCED = 5,
+    S_OWN = 6,
+    S_CLOCK = 7,
+};
+
+struct script {
+    uint8_t buf[16384];
+    size_t len;
+};
+
+static void put(struct script *s, const void *p, size_t n)
+{
+    if (n > sizeof s->buf - s->len) die("script too long");
+    memcpy(s->buf + s->len, p, n);
+    s->len += n;
+}
+
+static void put_u8(struct script *s, uint8_t v) { put(s, &v, 1); }
+
+static void put_msg(struct script *s, const struct cons_msg *m)
+{
+    uint8_t *bytes;
+    size_t len;
+    if (cons_msg_encode(m, &bytes, &len) != 0) die("cons_msg_encode failed");
+    if (len > 0xffff) die("message too long for a script");
+    put_u8(s, S_MESSAGE);
+    put_u8(s, (uint8_t)(len & 0xff));
+    put_u8(s, (uint8_t)(len >> 8));
+    put(s, bytes, len);
+    free(bytes);
+}
+
+/* The empty block of (height, round) by its proposer, as fx_empty_block. */
+static void block_of(uint64_t height, uint32_t round, uint8_t **bytes, size_t *len,
+                     uint8_t hash[WB_HASH_LEN])
+{
+    uint32_t proposer = cons_proposer(FX_VALIDATORS, height, round);
+    fx_empty_block(&fixture, height, round, proposer, bytes, len, hash);
+}
+
+static void put_vote(struct script *s, uint32_t validator, uint8_t type, uint64_t height,
+                     uint32_t round, const uint8_t *hash)
+{
+    struct cons_msg m;
+    memset(&m, 0, sizeof m);
+    m.kind = CONS_MSG_VOTE;
+    struct cons_vote *v = &m.vote;
+    v->type = type;
+    v->height = height;
+    v->round = round;
+    v->nil = hash == NULL;
+    if (hash) memcpy(v->hash, hash, WB_HASH_LEN);
+    v->validator = validator;
+    uint8_t msg[WB_SIGMSG_MAX];
+    size_t len = wb_sigmsg_vote(msg, fixture.g->chain_id, type, height, round, hash);
+    if (wb_sign(msg, len, fixture.val_sk[validator], v->signature) != 0) die("wb_sign failed");
+    put_msg(s, &m);
+}
+
+/* The proposal of (height, round) by its proposer, of the block of
+ * (height, block_round); *hash receives the block hash. */
+static void put_proposal(struct script *s, uint64_t height, uint32_t round, int32_t valid_round,
+                         uint32_t block_round, uint8_t hash[WB_HASH_LEN])
+{
+    uint8_t *bytes;
+    size_t len;
+    block_of(height, block_round, &bytes, &len, hash);
+    struct cons_msg m;
+    memset(&m, 0, sizeof m);
+    m.kind = CONS_MSG_PROPOSAL;
+    struct cons_proposal *p = &m.proposal;
+    p->height = height;
+    p->round = round;
+    p->valid_round = valid_round;
+    p->proposer = cons_proposer(FX_VALIDATORS, height, round);
+    memcpy(p->hash, hash, WB_HASH_LEN);
+    p->block = bytes;
+    p->block_len = len;
+    uint8_t msg[WB_SIGMSG_MAX];
+    size_t mlen = wb_sigmsg_proposal(msg, fixture.g->chain_id, height, round, valid_round, hash);
+    if (wb_sign(msg, mlen, fixture.val_sk[p->proposer], p->signature) != 0)
+        die("wb_sign failed");
+    put_msg(s, &m);
+    free(bytes);
+}
+
+static void put_validated(struct script *s)
+{
+    put_u8(s, S_VALIDATED);
+    put_u8(s, 0); /* the newest request */
+    put_u8(s, 0); /* valid */
+}
+
+static void put_timeout(struct script *s)
+{
+    put_u8(s, S_TIMEOUT);
+    put_u8(s, 0); /* the newest timer */
+}
+
+/* Height h decided by validators `a` and `b` besides this node, in round r. */
+static void put_height(struct script *s, uint64_t h, uint32_t r, uint32_t a, uint32_t b)
+{
+    uint8_t hash[WB_HASH_LEN];
+    put_proposal(s, h, r, -1, r, hash);
+    put_validated(s);
+    put_vote(s, a, CONS_PREVOTE, h, r, hash);
+    put_vote(s, b, CONS_PREVOTE, h, r, hash);
+    put_vote(s, a, CONS_PRECOMMIT, h, r, hash);
+    put_vote(s, b, CONS_PRECOMMIT, h, r, hash);
+}
+
+static void seeds_consensus(void)
+{
+    static struct script s;
+    uint8_t hash[WB_HASH_LEN], *bytes;
+    size_t len;
+
+    /* Validator 0 decides heights 1 and 2 with validators 2 and 3. */
+    s.len = 0;
+    put_u8(&s, 0);
+    put_height(&s, 1, 0, 2, 3);
+    put_height(&s, 2, 0, 2, 3);
+    put_u8(&s, S_OWN);
+    write_seed("consensus", "decide-two-heights", s.buf, s.len);
+
+    /* Validator 1 proposes height 1 (its own block) and decides it. */
+    s.len = 0;
+    put_u8(&s, 1);
+    put_u8(&s, S_BLOCK_READY);
+    block_of(1, 0, &bytes, &len, hash);
+    free(bytes);
+    put_vote(&s, 0, CONS_PREVOTE, 1, 0, hash);
+    put_vote(&s, 2, CONS_PREVOTE, 1, 0, hash);
+    put_vote(&s, 0, CONS_PRECOMMIT, 1, 0, hash);
+    put_vote(&s, 2, CONS_PRECOMMIT, 1, 0, hash);
+    put_u8(&s, S_OWN);
+    write_seed("consensus", "propose-and-decide", s.buf, s.len);
+
+    /* Round 0 times out (nil everywhere), round 1 decides. */
+    s.len = 0;
+    put_u8(&s, 0);
+    put_timeout(&s);
+    put_vote(&s, 1, CONS_PREVOTE, 1, 0, NULL);
+    put_vote(&s, 2, CONS_PREVOTE, 1, 0, NULL);
+    put_vote(&s, 1, CONS_PRECOMMIT, 1, 0, NULL);
+    put_vote(&s, 2, CONS_PRECOMMIT, 1, 0, NULL);
+    put_timeout(&s);
+    put_height(&s, 1, 1, 2, 3);
+    write_seed("consensus", "nil-round-then-decide", s.buf, s.len);
+
+    /* Lock in round 0, no decision; round 1 re-proposes with valid round 0. */
+    s.len = 0;
+    put_u8(&s, 0);
+    put_proposal(&s, 1, 0, -1, 0, hash);
+    put_validated(&s);
+    put_vote(&s, 1, CONS_PREVOTE, 1, 0, hash);
+    put_vote(&s, 2, CONS_PREVOTE, 1, 0, hash);
+    put_vote(&s, 1, CONS_PRECOMMIT, 1, 0, NULL);
+    put_vote(&s, 2, CONS_PRECOMMIT, 1, 0, NULL);
+    put_timeout(&s);
+    put_proposal(&s, 1, 1, 0, 0, hash);
+    put_vote(&s, 2, CONS_PREVOTE, 1, 1, hash);
+    put_vote(&s, 3, CONS_PREVOTE, 1, 1, hash);
+    put_vote(&s, 2, CONS_PRECOMMIT, 1, 1, hash);
+    put_vote(&s, 3, CONS_PRECOMMIT, 1, 1, hash);
+    put_u8(&s, S_OWN);
+    write_seed("consensus", "lock-and-valid-round", s.buf, s.len);
+
+    /* Validator 2 equivocates. */
+    s.len = 0;
+    put_u8(&s, 0);
+    put_proposal(&s, 1, 0, -1, 0, hash);
+    put_vote(&s, 2, CONS_PREVOTE, 1, 0, hash);
+    put_vote(&s, 2, CONS_PREVOTE, 1, 0, NULL);
+    put_validated(&s);
+    write_seed("consensus", "equivocation", s.buf, s.len);
+
+    /* f+1 validators at round 3: jump there. */
+    s.len = 0;
+    put_u8(&s, 0);
+    put_vote(&s, 1, CONS_PREVOTE, 1, 3, NULL);
+    put_vote(&s, 2, CONS_PRECOMMIT, 1, 3, NULL);
+    put_timeout(&s);
+    write_seed("consensus", "round-skip", s.buf, s.len);
+
+    /* Messages of height 2 held, a sync hint, block sync, the replay. */
+    s.len = 0;
+    put_u8(&s, 3);
+    put_vote(&s, 1, CONS_PREVOTE, 2, 0, NULL);
+    put_vote(&s, 2, CONS_PREVOTE, 2, 0, NULL);
+    put_proposal(&s, 2, 0, -1, 0, hash);
+    put_u8(&s, S_SYNCED);
+    put_u8(&s, 3); /* to the hint */
+    put_validated(&s);
+    put_u8(&s, S_CLOCK);
+    put_u8(&s, 0x10);
+    put_u8(&s, 0x27);
+    put_u8(&s, S_OWN);
+    write_seed("consensus", "held-and-synced", s.buf, s.len);
+
+    /* An observer (not a validator) follows height 1. */
+    s.len = 0;
+    put_u8(&s, 4);
+    put_proposal(&s, 1, 0, -1, 0, hash);
+    put_validated(&s);
+    put_vote(&s, 1, CONS_PREVOTE, 1, 0, hash);
+    put_vote(&s, 2, CONS_PREVOTE, 1, 0, hash);
+    put_vote(&s, 3, CONS_PREVOTE, 1, 0, hash);
+    put_vote(&s, 1, CONS_PRECOMMIT, 1, 0, hash);
+    put_vote(&s, 2, CONS_PRECOMMIT, 1, 0, hash);
+    put_vote(&s, 3, CONS_PRECOMMIT, 1, 0, hash);
+    write_seed("consensus", "observer", s.buf, s.len);
+}
+
+/* ---- safety records ---------------------------------------------------------------- */
+
+static void write_record(const char *name, const struct cons_safety *s)
+{
+    uint8_t buf[CONS_SAFETY_MAX];
+    size_t len;
+    if (cons_safety_encode(s, buf, sizeof buf, &len) != 0) die("cons_safety_encode failed");
+    write_seed("safety", name, buf, len);
+}
+
+static void seeds_safety(void)
+{
+    struct cons_safety s;
+    uint8_t *bytes;
+    size_t len;
+    uint8_t hash[WB_HASH_LEN];
+    block_of(3, 2, &bytes, &len, hash);
+    free(bytes);
+
+    memset(&s, 0, sizeof s);
+    s.locked_round = -1;
+    s.valid_round = -1;
+    write_record("empty", &s);
+
+    /* Validator 2 prevoted for a block at (3, 2). */
+    s.height = 3;
+    s.round = 2;
+    s.step = CONS_STEP_PREVOTE;
+    s.signed_len = wb_sigmsg_vote(s.signed_msg, fixture.g->chain_id, CONS_PREVOTE, 3, 2, hash);
+    if (wb_sign(s.signed_msg, s.signed_len, fixture.val_sk[2], s.signature) != 0)
+        die("wb_sign failed");
+    write_record("prevote", &s);
+
+    /* ... and precommitted it, locked and valid at round 2. */
+    s.step = CONS_STEP_PRECOMMIT;
+    s.locked_round = 2;
+    memcpy(s.locked_hash, hash, WB_HASH_LEN);
+    s.valid_round = 2;
+    memcpy(s.valid_hash, hash, WB_HASH_LEN);
+    s.signed_len = wb_sigmsg_vote(s.signed_msg, fixture.g->chain_id, CONS_PRECOMMIT, 3, 2, hash);
+    if (wb_sign(s.signed_msg, s.signed_len, fixture.val_sk[2], s.signature) != 0)
+        die("wb_sign failed");
+    write_record("precommit-locked", &s);
+
+    /* Validator 1, the proposer of (1, 4), proposed with valid round 2. */
+    memset(&s, 0, sizeof s);
+    s.height = 1;
+    s.round = 4;
+    s.step = CONS_STEP_PROPOSE;
+    s.locked_round = 2;
+    memcpy(s.locked_hash, hash, WB_HASH_LEN);
+    s.valid_round = 2;
+    memcpy(s.valid_hash, hash, WB_HASH_LEN);
+    s.signed_len = wb_sigmsg_proposal(s.signed_msg, fixture.g->chain_id, 1, 4, 2, hash);
+    if (wb_sign(s.signed_msg, s.signed_len, fixture.val_sk[1], s.signature) != 0)
+        die("wb_sign failed");
+    write_record("proposal", &s);
+
+    /* A nil precommit at (2, 0). */
+    memset(&s, 0, sizeof s);
+    s.height = 2;
+    s.step = CONS_STEP_PRECOMMIT;
+    s.locked_round = -1;
+    s.valid_round = -1;
+    s.signed_len = wb_sigmsg_vote(s.signed_msg, fixture.g->chain_id, CONS_PRECOMMIT, 2, 0, NULL);
+    if (wb_sign(s.signed_msg, s.signed_len, fixture.val_sk[2], s.signature) != 0)
+        die("wb_sign failed");
+    write_record("precommit-nil", &s);
+}
+
+/* ---- genesis and node config --------------------------------------------------------- */
+
+static void seeds_text(void)
+{
+    write_seed("genesis", "fixture", fixture.json, fixture.json_len);
+    static const char small[] =
+        "{\"chain_id\": \"c.1_x-y\", \"genesis_time\": \"2024-02-29T23:59:59.5Z\",\n"
+        " \"members\": [{\"org\": \"a b\", \"role\": \"customs\", \"keys\": "
+        "[\"d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a\"]}],\n"
+        " \"validators\": [{\"name\": \"v\", \"org\": \"a b\", \"key\": "
+        "\"3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c\", "
+        "\"p2p\": \"[::1]:1\"}]}\n";
+    write_seed("genesis", "one-validator-ipv6", small, sizeof small - 1);
+
+    static const char full[] =
+        "# node0\n"
+        "[node]\n"
+        "name = node0\n"
+        "data_dir = data/node0\n"
+        "key_file = /etc/waybill/node0.key\n"
+        "genesis = ../genesis.json\n"
+        "log_level = debug\n"
+        "\n"
+        "[p2p]\n"
+        "listen = 0.0.0.0:26600\n"
+        "peers = node1.example:26600, 203.0.113.20:26600,\n"
+        "    [2001:db8::33]:26600\n"
+        "\n"
+        "[api]\n"
+        "listen = [::1]:26700\n"
+        "\n"
+        "[consensus]\n"
+        "timeout_propose_ms = 3000\n"
+        "timeout_propose_delta_ms = 500\n"
+        "timeout_prevote_ms = 1000\n"
+        "timeout_prevote_delta_ms = 0\n"
+        "timeout_precommit_ms = 1000\n"
+        "timeout_precommit_delta_ms = 500\n"
+        "block_time_drift_ms = 5000\n"
+        "\n"
+        "[limits]\n"
+        "block_events_max = 4096\n"
+        "block_bytes_max = 4194304\n"
+        "mempool_events_max = 65536\n"
+        "mempool_bytes_max = 67108864\n"
+        "frame_bytes_max = 8388608\n"
+        "api_clients_max = 64\n"
+        "\n"
+        "[storage]\n"
+        "sync = false\n";
+    write_seed("node_config", "full", full, sizeof full - 1);
+    static const char minimal[] = "[node]\r\nname=n\r\ndata_dir=d\r\nkey_file=k\r\n"
+                                  "genesis=g.json\r\n[p2p]\r\nlisten=127.0.0.1:7000\r\n";
+    write_seed("node_config", "minimal-crlf", minimal, sizeof minimal - 1);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: make_corpus OUT_DIR   (e.g. tests/fuzz/corpus)\n");
+        return 2;
+    }
+    out_dir = argv[1];
+    make_dir(out_dir);
+    fx_init(&fixture);
+    make_history();
+    seeds_event();
+    seeds_block();
+    seeds_cert();
+    seeds_bundle();
+    seeds_consensus();
+    seeds_safety();
+    seeds_text();
+    printf("make_corpus: wrote %zu seed files under %s\n", files_written, out_dir);
+    free(fixture.g);
+    return 0;
+}
