@@ -10,7 +10,8 @@ export WAYBILL="$PWD/$BUILD/waybill"
 PROBE="$PWD/$BUILD/tests/cluster/probe"
 . scripts/testnet_lib.sh
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then BOLD=$'\033[1m' PLAIN=$'\033[0m'; else BOLD="" PLAIN=""; fi
+say() { printf '\n%s== %s%s\n' "$BOLD" "$*" "$PLAIN"; }
 die() { echo "demo: $*" >&2; exit 1; }
 cleanup() {
     local i
