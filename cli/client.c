@@ -15,6 +15,7 @@
 #include "cli/print.h"
 #include "common/file.h"
 #include "common/log.h"
+#include "common/wb_assert.h"
 #include "common/wb_error.h"
 #include "ledger/rules.h"
 #include "node/config.h"
@@ -441,6 +442,34 @@ int client_fail(const struct client *c, int rc, const char *what)
     default:
         return CLI_EXIT_FAILED;
     }
+}
+
+int client_call_item(struct client *c, Waybill__ClientRequest__ReqCase which, const char *item,
+                     Waybill__ClientResponse **resp)
+{
+    Waybill__ItemRequest ir = WAYBILL__ITEM_REQUEST__INIT;
+    Waybill__ClientRequest req = WAYBILL__CLIENT_REQUEST__INIT;
+    Waybill__ClientResponse__RespCase want;
+    ir.item = (char *)item;
+    req.req_case = which;
+    switch (which) {
+    case WAYBILL__CLIENT_REQUEST__REQ_HEAD:
+        req.head = &ir;
+        want = WAYBILL__CLIENT_RESPONSE__RESP_HEAD;
+        break;
+    case WAYBILL__CLIENT_REQUEST__REQ_HISTORY:
+        req.history = &ir;
+        want = WAYBILL__CLIENT_RESPONSE__RESP_HISTORY;
+        break;
+    case WAYBILL__CLIENT_REQUEST__REQ_PROOF:
+        req.proof = &ir;
+        want = WAYBILL__CLIENT_RESPONSE__RESP_PROOF;
+        break;
+    default:
+        WB_ASSERT(!"client_call_item: not an item query");
+        return WB_ERR_INVALID;
+    }
+    return client_call(c, &req, want, resp);
 }
 
 int client_item_state(const Waybill__ItemState *m, struct ledger_item_state *st)

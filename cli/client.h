@@ -156,6 +156,12 @@ int client_open(struct client *c, const struct client_opts *o,
 int client_call(struct client *c, Waybill__ClientRequest *req,
                 Waybill__ClientResponse__RespCase want, Waybill__ClientResponse **resp);
 
+/* The item queries (head, history, proof): one ItemRequest for `item`,
+ * answered with the matching case; otherwise as client_call. `which` is
+ * WAYBILL__CLIENT_REQUEST__REQ_HEAD, _REQ_HISTORY or _REQ_PROOF. */
+int client_call_item(struct client *c, Waybill__ClientRequest__ReqCase which, const char *item,
+                     Waybill__ClientResponse **resp);
+
 void client_close(struct client *c);
 
 /* Prints a failure of client_open/client_call on stderr as

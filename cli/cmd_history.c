@@ -190,13 +190,8 @@ int cmd_history_via(const struct client_connector *conn, int argc, char **argv)
     struct client_session s;
     ex = client_session_open(&s, &co, conn);
     if (ex != CLI_EXIT_OK) goto close_session;
-    Waybill__ItemRequest ir = WAYBILL__ITEM_REQUEST__INIT;
-    Waybill__ClientRequest req = WAYBILL__CLIENT_REQUEST__INIT;
     Waybill__ClientResponse *resp;
-    ir.item = (char *)item;
-    req.req_case = WAYBILL__CLIENT_REQUEST__REQ_HISTORY;
-    req.history = &ir;
-    int rc = client_call(&s.c, &req, WAYBILL__CLIENT_RESPONSE__RESP_HISTORY, &resp);
+    int rc = client_call_item(&s.c, WAYBILL__CLIENT_REQUEST__REQ_HISTORY, item, &resp);
     if (rc != WB_OK) {
         ex = client_fail(&s.c, rc, rc == WB_ERR_NOT_FOUND && s.c.node_error ? item : NULL);
         goto close_session;

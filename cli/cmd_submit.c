@@ -337,15 +337,10 @@ static int submit_parse(int argc, char **argv, struct client_opts *co, struct su
  * exit code of a failure (printed). */
 static int submit_lookup_head(struct client *c, struct ledger_event *ev)
 {
-    Waybill__ItemRequest ir = WAYBILL__ITEM_REQUEST__INIT;
-    Waybill__ClientRequest req = WAYBILL__CLIENT_REQUEST__INIT;
     Waybill__ClientResponse *resp;
     char what[WB_ITEM_MAX + 64];
-    ir.item = ev->item;
-    req.req_case = WAYBILL__CLIENT_REQUEST__REQ_HEAD;
-    req.head = &ir;
     snprintf(what, sizeof what, "looking up the head of item %s", ev->item);
-    int rc = client_call(c, &req, WAYBILL__CLIENT_RESPONSE__RESP_HEAD, &resp);
+    int rc = client_call_item(c, WAYBILL__CLIENT_REQUEST__REQ_HEAD, ev->item, &resp);
     if (rc == WB_ERR_NOT_FOUND && c->node_error) return CLI_EXIT_OK;
     if (rc != WB_OK) return client_fail(c, rc, what);
     struct ledger_item_state st;

@@ -244,13 +244,8 @@ static int verify_online(const struct client_opts *co, const struct client_conne
     struct client_session s;
     int ex = client_session_open(&s, co, conn);
     if (ex != CLI_EXIT_OK) goto close_session;
-    Waybill__ItemRequest ir = WAYBILL__ITEM_REQUEST__INIT;
-    Waybill__ClientRequest req = WAYBILL__CLIENT_REQUEST__INIT;
     Waybill__ClientResponse *resp;
-    ir.item = (char *)item;
-    req.req_case = WAYBILL__CLIENT_REQUEST__REQ_PROOF;
-    req.proof = &ir;
-    int rc = client_call(&s.c, &req, WAYBILL__CLIENT_RESPONSE__RESP_PROOF, &resp);
+    int rc = client_call_item(&s.c, WAYBILL__CLIENT_REQUEST__REQ_PROOF, item, &resp);
     if (rc != WB_OK) {
         ex = client_fail(&s.c, rc, item);
         goto close_session;
