@@ -250,6 +250,7 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
     if (rc) return rc;
     struct store *s = calloc(1, sizeof *s);
     if (!s) return WB_ERR_NOMEM;
+    s->safety_fd = -1;
     s->map_size_max = o.map_size_max;
     s->no_sync = o.no_sync;
     rc = store_lock_dir(dir, &s->lock_fd);
@@ -279,6 +280,8 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
     if (s->map_size > s->map_size_max) s->map_size_max = s->map_size;
     rc = store__write(s, store_open_dbs, NULL, false, "open databases");
     if (rc) goto err_close_env;
+    rc = store__safety_open(s, dir);
+    if (rc) goto err_close_env;
     *out = s;
     return WB_OK;
 
@@ -296,6 +299,7 @@ err_free:
 void store_close(struct store *s)
 {
     if (!s) return;
+    store__safety_close(s);
     mdb_env_close(s->env);
     pthread_rwlock_destroy(&s->resize_lock);
     close(s->lock_fd);

@@ -13,7 +13,7 @@
 /* Defaults and limits. */
 #define STORE_MAP_SIZE_DEFAULT ((size_t)64 << 20)       /* 64 MiB initial map */
 #define STORE_MAP_SIZE_MAX_DEFAULT ((size_t)1 << 40)    /* grow up to 1 TiB */
-#define STORE_SAFETY_MAX 4096                           /* safety record bytes */
+#define STORE_SAFETY_MAX 4000                           /* safety record bytes */
 #define STORE_EVIDENCE_MAX 4096                         /* one evidence record bytes */
 #define STORE_CERT_MAX (1u << 20)                       /* certificate bytes */
 #define STORE_HISTORY_MAX 1000000u                      /* events of one item returned */
@@ -28,7 +28,10 @@
  *   evidence     h u64 BE || r u32 BE || type u8 || validator u32 BE -> Evidence bytes
  *   meta         "genesis"                -> genesis hash (32)
  *                "last"                   -> height u64 BE || hash (32) || time i64 BE
- *                "safety"                 -> the consensus safety record bytes */
+ * and, beside data.mdb and lock.mdb, safety.rec: the consensus safety record
+ * in two alternating 4 KiB slots (magic, sequence number, length, BLAKE2b-256
+ * checksum, record), so a put is one write and one flush and a torn write
+ * leaves the previous record readable. */
 
 struct store;
 
@@ -46,13 +49,16 @@ void store_options_init(struct store_options *opt);
 
 /* Opens (creating it and missing parents, mode 0700, if needed) the store in
  * directory `dir`: the LMDB environment with its named databases (files
- * data.mdb and lock.mdb). Takes an exclusive flock on `dir`/waybill.lock for
- * the life of the store, so two nodes never share one data dir. Clears reader slots left by dead processes.
+ * data.mdb and lock.mdb) and the safety record file safety.rec (a record an
+ * older store kept in the meta database moves into it). Takes an exclusive
+ * flock on `dir`/waybill.lock for the life of the store, so two nodes never
+ * share one data dir. Clears reader slots left by dead processes.
  * opt may be NULL (defaults). On success *out is the store (close with
  * store_close).
  * Returns 0, WB_ERR_INVALID (bad argument), WB_ERR_IO (cannot create or lock
- * the directory), WB_ERR_BUSY (another process or store holds the directory),
- * WB_ERR_STORE (LMDB failure, logged) or WB_ERR_NOMEM. */
+ * the directory or its files), WB_ERR_BUSY (another process or store holds the
+ * directory), WB_ERR_STORE (LMDB failure, logged; or safety.rec corrupt) or
+ * WB_ERR_NOMEM. */
 int store_open(const char *dir, const struct store_options *opt, struct store **out);
 
 /* Closes the environment and releases the directory lock. NULL is a no-op.
@@ -139,12 +145,17 @@ int store_item_history(struct store *s, const char *item, struct store_event_ref
 
 /* ---- consensus safety record: opaque bytes (an encoded SafetyRecord). */
 
-/* Replaces the record (1..STORE_SAFETY_MAX bytes) in its own write
- * transaction, synced to disk before returning (also with no_sync).
- * Returns 0, WB_ERR_INVALID, WB_ERR_TOO_LARGE or WB_ERR_STORE. */
+/* Replaces the record (1..STORE_SAFETY_MAX bytes): written to the slot of
+ * safety.rec that does not hold the current record and synced to disk
+ * (fdatasync, also with no_sync) before returning. After a crash the record
+ * read back is the last put that returned 0, or the one being put when the
+ * crash came. Puts and gets of one store must not run concurrently.
+ * Returns 0, WB_ERR_INVALID, WB_ERR_TOO_LARGE, WB_ERR_IO (write or sync
+ * failed: the record in force is then unknown; stop signing) or WB_ERR_STORE. */
 int store_safety_put(struct store *s, const uint8_t *rec, size_t len);
 
-/* The record last put (*out malloc'd, caller frees); WB_ERR_NOT_FOUND if none. */
+/* The record last put (*out malloc'd, caller frees); WB_ERR_NOT_FOUND if none,
+ * WB_ERR_STORE if neither slot passes its checksum, WB_ERR_IO. */
 int store_safety_get(struct store *s, uint8_t **out, size_t *len);
 
 /* ---- evidence of equivocation. */

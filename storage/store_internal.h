@@ -35,7 +35,10 @@ enum store__db {
 
 #define STORE__META_GENESIS "genesis"
 #define STORE__META_LAST "last"
-#define STORE__META_SAFETY "safety"
+#define STORE__META_SAFETY "safety"      /* older stores only: moved to safety.rec */
+
+/* One slot of safety.rec: a header, the checksum and the record. */
+#define STORE__SAFETY_SLOT 4096
 
 /* A write body returns this (never a wb_err) when LMDB said MDB_MAP_FULL: the
  * transaction is aborted, the map grown and the body run again. */
@@ -51,6 +54,8 @@ struct store {
     size_t map_size_max;
     bool no_sync;
     int lock_fd;                /* flock'd lock file of the data dir */
+    int safety_fd;              /* safety.rec (store_safety.c); -1 when closed */
+    uint64_t safety_seq;        /* sequence number of the record last put; 0 = none */
 };
 
 /* Converts an LMDB (or errno) return code to a wb_err and logs it with `what`
@@ -92,6 +97,16 @@ int store__history_txn(struct store *s, MDB_txn *txn, const char *item,
  * waybill__block__free_unpacked; it does not point into the map). */
 int store__block_unpack_txn(struct store *s, MDB_txn *txn, uint64_t height,
                             Waybill__Block **out);
+
+/* Opens (creating it if missing) `dir`/safety.rec, reads the sequence number
+ * of its newest record and moves a record left in the meta database by an
+ * older store into it. Needs the databases open. Returns 0, WB_ERR_IO,
+ * WB_ERR_STORE (no slot of the file passes its checksum), WB_ERR_NOMEM or
+ * WB_ERR_INVALID; on failure nothing stays open. */
+int store__safety_open(struct store *s, const char *dir);
+
+/* Closes safety.rec (no-op when not open). */
+void store__safety_close(struct store *s);
 
 /* Copies a value out into a malloc'd buffer. */
 int store__copy_out(const MDB_val *v, uint8_t **out, size_t *len);

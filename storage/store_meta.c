@@ -1,5 +1,5 @@
-/* The small records of the store: genesis binding, last block, the consensus
- * safety record and evidence of equivocation. */
+/* The small records of the store: genesis binding, last block and evidence
+ * of equivocation (the consensus safety record lives in store_safety.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,33 +72,6 @@ static int store_blob_body(struct store *s, MDB_txn *txn, void *ctx)
         c->existed = true;
         return WB_OK;
     }
-    return rc;
-}
-
-int store_safety_put(struct store *s, const uint8_t *rec, size_t len)
-{
-    if (!s || !rec || len == 0) return WB_ERR_INVALID;
-    if (len > STORE_SAFETY_MAX) return WB_ERR_TOO_LARGE;
-    struct store_blob_ctx c = {.db = STORE__DB_META,
-                               .key = STORE__META_SAFETY,
-                               .key_len = strlen(STORE__META_SAFETY),
-                               .val = rec,
-                               .val_len = len,
-                               .flags = 0};
-    return store__write(s, store_blob_body, &c, true, "put safety record");
-}
-
-int store_safety_get(struct store *s, uint8_t **out, size_t *len)
-{
-    if (!s || !out || !len) return WB_ERR_INVALID;
-    MDB_txn *txn;
-    int rc = store__read_begin(s, &txn);
-    if (rc) return rc;
-    MDB_val v;
-    rc = store__get(txn, s->dbi[STORE__DB_META], STORE__META_SAFETY,
-                    strlen(STORE__META_SAFETY), &v, "read safety record");
-    if (rc == WB_OK) rc = store__copy_out(&v, out, len);
-    store__read_end(s, txn);
     return rc;
 }
 
