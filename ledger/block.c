@@ -1,8 +1,7 @@
-/* Blocks: SHA-256, header encoding (the bytes a block hash covers), and
+/* Blocks: header encoding (the bytes a block hash covers), and
  * building and decoding whole blocks with their events Merkle root. */
 #include "ledger/block.h"
 
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,13 +9,6 @@
 #include "common/wb_error.h"
 #include "ledger/merkle.h"
 #include "proto/waybill.pb-c.h"
-
-void ledger_sha256(const uint8_t *data, size_t len, uint8_t out[WB_HASH_LEN])
-{
-    static const uint8_t empty[1];
-    int rc = crypto_hash_sha256(out, len ? data : empty, len);
-    WB_ASSERT(rc == 0);
-}
 
 static void header_to_pb(const struct ledger_block_header *h, Waybill__BlockHeader *pb)
 {

@@ -12,6 +12,7 @@
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
 #include "ledger/block.h"
+#include "ledger/sha256.h"
 
 #define CHAIN_TAG "waybill/chain/v1"
 /* A genesis with every limit used is about 60 KiB; refuse anything far
@@ -397,12 +398,11 @@ static int parse_root(json_t *root, struct ledger_genesis *g, char *msg, size_t 
 
 void ledger_chain_id(const char *name, uint8_t out[WB_CHAIN_ID_LEN])
 {
-    crypto_hash_sha256_state st;
-    int rc = crypto_hash_sha256_init(&st);
-    rc |= crypto_hash_sha256_update(&st, (const uint8_t *)CHAIN_TAG, strlen(CHAIN_TAG));
-    rc |= crypto_hash_sha256_update(&st, (const uint8_t *)name, strlen(name));
-    rc |= crypto_hash_sha256_final(&st, out);
-    WB_ASSERT(rc == 0);
+    struct ledger_sha256_ctx ctx;
+    ledger_sha256_init(&ctx);
+    ledger_sha256_update(&ctx, (const uint8_t *)CHAIN_TAG, strlen(CHAIN_TAG));
+    ledger_sha256_update(&ctx, (const uint8_t *)name, strlen(name));
+    ledger_sha256_final(&ctx, out);
 }
 
 int ledger_genesis_parse(const uint8_t *json, size_t len, struct ledger_genesis *g, char *msg,

@@ -2,11 +2,11 @@
  * Iterative throughout: memory is O(log n) and nothing recurses. */
 #include "ledger/merkle.h"
 
-#include <sodium.h>
 #include <string.h>
 
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
+#include "ledger/sha256.h"
 
 /* Perfect subtrees pending on the stack while folding: at most one per bit
  * of a size_t leaf count, plus the leaf being pushed. */
@@ -15,12 +15,11 @@
 void merkle_leaf_hash(const uint8_t *data, size_t len, uint8_t out[MERKLE_HASH_LEN])
 {
     static const uint8_t prefix = 0x00;
-    crypto_hash_sha256_state st;
-    int rc = crypto_hash_sha256_init(&st);
-    rc |= crypto_hash_sha256_update(&st, &prefix, 1);
-    if (len) rc |= crypto_hash_sha256_update(&st, data, len);
-    rc |= crypto_hash_sha256_final(&st, out);
-    WB_ASSERT(rc == 0);
+    struct ledger_sha256_ctx ctx;
+    ledger_sha256_init(&ctx);
+    ledger_sha256_update(&ctx, &prefix, 1);
+    ledger_sha256_update(&ctx, data, len);
+    ledger_sha256_final(&ctx, out);
 }
 
 void merkle_node_hash(const uint8_t left[MERKLE_HASH_LEN], const uint8_t right[MERKLE_HASH_LEN],
@@ -30,8 +29,7 @@ void merkle_node_hash(const uint8_t left[MERKLE_HASH_LEN], const uint8_t right[M
     buf[0] = 0x01;
     memcpy(buf + 1, left, MERKLE_HASH_LEN);
     memcpy(buf + 1 + MERKLE_HASH_LEN, right, MERKLE_HASH_LEN);
-    int rc = crypto_hash_sha256(out, buf, sizeof buf);
-    WB_ASSERT(rc == 0);
+    ledger_sha256(buf, sizeof buf, out);
 }
 
 /* MTH(D[lo : lo+n]) for n >= 1. Leaves are pushed left to right and equal
@@ -73,8 +71,7 @@ static size_t split_point(size_t n)
 int merkle_root(const uint8_t (*leaves)[MERKLE_HASH_LEN], size_t n, uint8_t out[MERKLE_HASH_LEN])
 {
     if (n == 0) {
-        int rc = crypto_hash_sha256(out, (const uint8_t *)"", 0);
-        WB_ASSERT(rc == 0);
+        ledger_sha256(NULL, 0, out);
         return WB_OK;
     }
     subtree_root(leaves, 0, n, out);
