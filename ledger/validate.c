@@ -164,14 +164,13 @@ static int check_header(const struct ledger_block_ctx *bc, const struct ledger_b
     return WB_OK;
 }
 
-int ledger_block_check(const struct ledger_block_ctx *bc, const struct ledger_block *b,
-                       struct ledger_item_state **states_out, size_t *states_n, char *msg,
-                       size_t msg_len)
+/* The check itself. With `out`, the per-event results are handed out in it
+ * (and the states with them); without, only the states when states_out is
+ * given. */
+static int block_check(const struct ledger_block_ctx *bc, const struct ledger_block *b,
+                       struct ledger_block_result *out, struct ledger_item_state **states_out,
+                       size_t *states_n, char *msg, size_t msg_len)
 {
-    if (states_out) {
-        *states_out = NULL;
-        *states_n = 0;
-    }
     int rc = check_header(bc, b, msg, msg_len);
     if (rc) return rc;
 
@@ -180,12 +179,17 @@ int ledger_block_check(const struct ledger_block_ctx *bc, const struct ledger_bl
     struct overlay ov = {0};
     struct index_table id_index = {0};
     uint8_t (*ids)[WB_HASH_LEN] = NULL;
+    uint32_t *state_of = NULL;
     struct ledger_event *ev = malloc(sizeof *ev);
     if (!ev) return WB_ERR_NOMEM;
     rc = WB_ERR_NOMEM;
     if (n > 0) {
         ids = malloc(n * sizeof *ids);
         if (!ids) goto free_all;
+        if (out) {
+            state_of = malloc(n * sizeof *state_of);
+            if (!state_of) goto free_all;
+        }
     }
     if (table_init(&id_index, n, b->hash) || table_init(&ov.index, n, b->hash)) goto free_all;
 
@@ -250,9 +254,19 @@ int ledger_block_check(const struct ledger_block_ctx *bc, const struct ledger_bl
             goto free_all;
         }
         ledger_rules_apply(&ov.states[pos], ev, g, bc->height);
+        if (state_of) state_of[i] = (uint32_t)pos;
     }
 
-    if (states_out) {
+    if (out) {
+        out->states = ov.states;
+        out->state_count = ov.n;
+        out->ids = ids;
+        out->state_of = state_of;
+        out->event_count = n;
+        ov.states = NULL;
+        ids = NULL;
+        state_of = NULL;
+    } else if (states_out) {
         *states_out = ov.states;
         *states_n = ov.n;
         ov.states = NULL;
@@ -262,7 +276,36 @@ free_all:
     free(ov.states);
     table_free(&ov.index);
     table_free(&id_index);
+    free(state_of);
     free(ids);
     free(ev);
     return rc;
+}
+
+int ledger_block_check(const struct ledger_block_ctx *bc, const struct ledger_block *b,
+                       struct ledger_item_state **states_out, size_t *states_n, char *msg,
+                       size_t msg_len)
+{
+    if (states_out) {
+        *states_out = NULL;
+        *states_n = 0;
+    }
+    return block_check(bc, b, NULL, states_out, states_n, msg, msg_len);
+}
+
+int ledger_block_check_full(const struct ledger_block_ctx *bc, const struct ledger_block *b,
+                            struct ledger_block_result *out, char *msg, size_t msg_len)
+{
+    WB_ASSERT(out != NULL);
+    memset(out, 0, sizeof *out);
+    return block_check(bc, b, out, NULL, NULL, msg, msg_len);
+}
+
+void ledger_block_result_free(struct ledger_block_result *r)
+{
+    if (!r) return;
+    free(r->states);
+    free(r->ids);
+    free(r->state_of);
+    memset(r, 0, sizeof *r);
 }

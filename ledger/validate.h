@@ -45,4 +45,26 @@ int ledger_block_check(const struct ledger_block_ctx *bc, const struct ledger_bl
                        struct ledger_item_state **states_out, size_t *states_n, char *msg,
                        size_t msg_len);
 
+/* What checking a valid block learnt about it, kept so that the steps after
+ * the check (storage, the mempool, answering clients) need not decode or
+ * hash its events again. All arrays are malloc'd and owned by the struct
+ * (NULL when the block has no events); free with ledger_block_result_free. */
+struct ledger_block_result {
+    struct ledger_item_state *states;     /* resulting item states, first-touch order */
+    size_t state_count;
+    uint8_t (*ids)[WB_HASH_LEN];          /* ids[i] = SHA-256(body of event i) */
+    uint32_t *state_of;                   /* event i is of item states[state_of[i]] */
+    size_t event_count;                   /* = b->event_count */
+};
+
+/* ledger_block_check that also hands out the per-event results: on 0, *out
+ * holds the states as ledger_block_check gives them, every event's id and
+ * the index of its item's state. On any error *out is zeroed (nothing to
+ * free). Returns what ledger_block_check returns. */
+int ledger_block_check_full(const struct ledger_block_ctx *bc, const struct ledger_block *b,
+                            struct ledger_block_result *out, char *msg, size_t msg_len);
+
+/* Frees what r holds and zeroes it. NULL and a zeroed struct are no-ops. */
+void ledger_block_result_free(struct ledger_block_result *r);
+
 #endif

@@ -103,12 +103,17 @@ size_t mempool_take(struct mempool *mp, size_t events_max, size_t bytes_max,
  * otherwise), and rebuilds those items' pending states. Items the block did
  * not touch keep their pending events untouched: the cost is proportional
  * to the block and the touched items' pending events, not to the mempool.
+ * r may be NULL; else it is what ledger_block_check_full returned for b, and
+ * its event ids and item names are used instead of hashing and decoding the
+ * block's events again (the caller vouches for them; an r whose event_count
+ * is not b's is ignored).
  * dropped may be NULL. Returns 0, or the first error of cfg.lookup other
  * than WB_ERR_NOT_FOUND: the pending events of an item whose committed state
  * could not be read are dropped with that error (the mempool stays
  * consistent either way). */
 int mempool_on_commit(struct mempool *mp, const struct ledger_block *b,
-                      mempool_dropped_fn dropped, void *ctx);
+                      const struct ledger_block_result *r, mempool_dropped_fn dropped,
+                      void *ctx);
 
 /* Number of pending events, and the sum of their signed-event bytes. */
 size_t mempool_count(const struct mempool *mp);

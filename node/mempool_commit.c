@@ -49,34 +49,51 @@ static int mempool__recheck_item(struct mempool *mp, struct mempool_item *it,
     return WB_OK;
 }
 
-/* The pending item a committed event belongs to, or NULL. */
-static struct mempool_item *mempool__item_of(struct mempool *mp, const uint8_t *buf, size_t len)
+/* The pending item a committed event belongs to, or NULL. `item` is the
+ * event's item id when the caller knows it, else NULL: then the event is
+ * decoded. */
+static struct mempool_item *mempool__item_of(struct mempool *mp, const char *item,
+                                             const uint8_t *buf, size_t len)
 {
     if (idmap_count(mp->by_item) == 0) return NULL;
-    /* The block passed validation before it was committed; an event that
-     * does not decode cannot concern a pending item. */
-    char why[MEMPOOL_REASON_MAX];
-    if (ledger_signed_event_open(mp->cfg.genesis->chain_id, buf, len, false, &mp->scratch, why,
-                                 sizeof why) != WB_OK)
-        return NULL;
+    if (!item) {
+        /* The block passed validation before it was committed; an event
+         * that does not decode cannot concern a pending item. */
+        char why[MEMPOOL_REASON_MAX];
+        if (ledger_signed_event_open(mp->cfg.genesis->chain_id, buf, len, false, &mp->scratch,
+                                     why, sizeof why) != WB_OK)
+            return NULL;
+        item = mp->scratch.item;
+    }
     uint8_t key[WB_HASH_LEN];
-    mempool__item_key(mp->scratch.item, key);
+    mempool__item_key(item, key);
     return idmap_get(mp->by_item, key);
 }
 
 int mempool_on_commit(struct mempool *mp, const struct ledger_block *b,
-                      mempool_dropped_fn dropped, void *ctx)
+                      const struct ledger_block_result *r, mempool_dropped_fn dropped,
+                      void *ctx)
 {
+    if (r && r->event_count != b->event_count) r = NULL; /* not this block's: recompute */
     /* Work list of touched items in first-touch order, linked through the
      * items themselves: no allocation, so this cannot fail half-way. */
     struct mempool_item *work = NULL, **work_tail = &work;
     for (size_t i = 0; i < b->event_count; i++) {
-        const uint8_t *body;
-        size_t body_len;
-        uint8_t sig[WB_SIG_LEN], id[WB_HASH_LEN];
-        if (ledger_signed_event_split(b->events[i], b->lens[i], &body, &body_len, sig) != WB_OK)
-            continue;
-        ledger_sha256(body, body_len, id);
+        uint8_t own_id[WB_HASH_LEN];
+        const uint8_t *id = own_id;
+        const char *item = NULL;
+        if (r) {
+            id = r->ids[i];
+            if (r->state_of[i] < r->state_count) item = r->states[r->state_of[i]].item;
+        } else {
+            const uint8_t *body;
+            size_t body_len;
+            uint8_t sig[WB_SIG_LEN];
+            if (ledger_signed_event_split(b->events[i], b->lens[i], &body, &body_len, sig) !=
+                WB_OK)
+                continue;
+            ledger_sha256(body, body_len, own_id);
+        }
         struct mempool_entry *e = idmap_get(mp->by_id, id);
         struct mempool_item *it;
         bool oldest = false;
@@ -85,7 +102,7 @@ int mempool_on_commit(struct mempool *mp, const struct ledger_block *b,
             oldest = it->first == e;
             mempool__remove(mp, e);
         } else {
-            it = mempool__item_of(mp, b->events[i], b->lens[i]);
+            it = mempool__item_of(mp, item, b->events[i], b->lens[i]);
             if (!it) continue;
         }
         if (!it->touched) {

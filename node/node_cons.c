@@ -7,6 +7,7 @@
 
 #include "common/hex.h"
 #include "common/log.h"
+#include "common/wb_assert.h"
 #include "common/wb_error.h"
 #include "ledger/block.h"
 #include "ledger/event.h"
@@ -129,11 +130,9 @@ static bool sig_known(void *ctx, const uint8_t id[WB_HASH_LEN], const uint8_t *e
     return mempool_holds(n->mempool, id, ev, len);
 }
 
-int node_check_block(struct node *n, const struct ledger_block *b, bool check_time,
-                     struct ledger_item_state **states, size_t *state_count, char *msg,
-                     size_t msg_len)
+static void block_ctx_init(struct node *n, bool check_time, struct ledger_block_ctx *bc)
 {
-    struct ledger_block_ctx bc = {
+    *bc = (struct ledger_block_ctx){
         .genesis = n->genesis,
         .height = n->last_height + 1,
         .prev_time_ms = n->last_time_ms,
@@ -144,31 +143,95 @@ int node_check_block(struct node *n, const struct ledger_block *b, bool check_ti
         .sig_known = sig_known,
         .ctx = n,
     };
-    memcpy(bc.prev_hash, n->last_hash, WB_HASH_LEN);
+    memcpy(bc->prev_hash, n->last_hash, WB_HASH_LEN);
+}
+
+int node_check_block(struct node *n, const struct ledger_block *b, bool check_time,
+                     struct ledger_item_state **states, size_t *state_count, char *msg,
+                     size_t msg_len)
+{
+    struct ledger_block_ctx bc;
+    block_ctx_init(n, check_time, &bc);
     return ledger_block_check(&bc, b, states, state_count, msg, msg_len);
 }
 
-static void vcache_put(struct node *n, uint64_t height, const uint8_t hash[WB_HASH_LEN],
-                       struct ledger_item_state *states, size_t count)
+int node_check_block_full(struct node *n, const struct ledger_block *b, bool check_time,
+                          struct ledger_block_result *r, char *msg, size_t msg_len)
 {
-    struct node_vcache *v = &n->vcache[n->vcache_next];
-    n->vcache_next = (n->vcache_next + 1) % NODE_VCACHE;
+    struct ledger_block_ctx bc;
+    block_ctx_init(n, check_time, &bc);
+    return ledger_block_check_full(&bc, b, r, msg, msg_len);
+}
+
+/* Releases what an entry holds; it becomes unused. */
+static void vcache_clear(struct node_vcache *v)
+{
+    ledger_block_free(&v->block);
     free(v->states);
+    free(v->ids);
+    free(v->state_of);
+    memset(v, 0, sizeof *v);
+}
+
+/* Keeps a validated block: takes over *b and *r (both zeroed). It replaces
+ * an entry of the same (height, hash), else takes a free one. Entries of
+ * committed heights are dropped at each commit, so when none is free, four
+ * blocks of this height (proposals of different rounds) are kept: one of
+ * them is replaced, round-robin, and should it be decided after all, its
+ * decision takes the slow path. */
+static void vcache_put(struct node *n, uint64_t height, const uint8_t hash[WB_HASH_LEN],
+                       struct ledger_block *b, struct ledger_block_result *r)
+{
+    struct node_vcache *v = NULL;
+    for (size_t i = 0; i < NODE_VCACHE && !v; i++)
+        if (n->vcache[i].used && n->vcache[i].height == height &&
+            memcmp(n->vcache[i].hash, hash, WB_HASH_LEN) == 0)
+            v = &n->vcache[i];
+    for (size_t i = 0; i < NODE_VCACHE && !v; i++)
+        if (!n->vcache[i].used) v = &n->vcache[i];
+    if (!v) {
+        v = &n->vcache[n->vcache_next];
+        n->vcache_next = (n->vcache_next + 1) % NODE_VCACHE;
+    }
+    vcache_clear(v);
     v->used = true;
     v->height = height;
     memcpy(v->hash, hash, WB_HASH_LEN);
-    v->states = states;
-    v->state_count = count;
+    v->block = *b;
+    v->states = r->states;
+    v->state_count = r->state_count;
+    v->ids = r->ids;
+    v->state_of = r->state_of;
+    memset(b, 0, sizeof *b);
+    memset(r, 0, sizeof *r);
 }
 
-static struct node_vcache *vcache_get(struct node *n, uint64_t height,
-                                      const uint8_t hash[WB_HASH_LEN])
+/* Takes the entry of (height, hash) out of the cache: on true, *b and *r own
+ * what it held (the caller frees them) and the entry is unused. */
+static bool vcache_take(struct node *n, uint64_t height, const uint8_t hash[WB_HASH_LEN],
+                        struct ledger_block *b, struct ledger_block_result *r)
 {
     for (size_t i = 0; i < NODE_VCACHE; i++) {
         struct node_vcache *v = &n->vcache[i];
-        if (v->used && v->height == height && memcmp(v->hash, hash, WB_HASH_LEN) == 0) return v;
+        if (!v->used || v->height != height || memcmp(v->hash, hash, WB_HASH_LEN) != 0)
+            continue;
+        *b = v->block;
+        *r = (struct ledger_block_result){.states = v->states,
+                                          .state_count = v->state_count,
+                                          .ids = v->ids,
+                                          .state_of = v->state_of,
+                                          .event_count = v->block.event_count};
+        memset(v, 0, sizeof *v);
+        return true;
     }
-    return NULL;
+    return false;
+}
+
+/* Blocks validated for heights up to `height` can no longer be decided. */
+static void vcache_drop_upto(struct node *n, uint64_t height)
+{
+    for (size_t i = 0; i < NODE_VCACHE; i++)
+        if (n->vcache[i].used && n->vcache[i].height <= height) vcache_clear(&n->vcache[i]);
 }
 
 static enum cons_validity validate(struct node *n, const struct cons_validate_request *rq)
@@ -189,18 +252,18 @@ static enum cons_validity validate(struct node *n, const struct cons_validate_re
         ledger_block_free(&b);
         return CONS_BLOCK_BAD_HASH;
     }
-    struct ledger_item_state *states = NULL;
-    size_t count = 0;
+    struct ledger_block_result r;
     char msg[256];
-    int rc = node_check_block(n, &b, true, &states, &count, msg, sizeof msg);
-    ledger_block_free(&b);
+    int rc = node_check_block_full(n, &b, true, &r, msg, sizeof msg);
     if (rc) {
         WB_WARN("cons", "h=%llu block %.16s invalid: %s", (unsigned long long)rq->height,
                 wb_hex_encode(rq->hash, 32, hex, sizeof hex), msg);
-        free(states);
+        ledger_block_free(&b);
         return CONS_BLOCK_INVALID;
     }
-    vcache_put(n, rq->height, rq->hash, states, count);
+    /* The core keeps one byte string per hash and decides with the bytes it
+     * asked about, so the decision of (height, hash) finds this entry. */
+    vcache_put(n, rq->height, rq->hash, &b, &r);
     return CONS_BLOCK_VALID;
 }
 
@@ -286,35 +349,60 @@ static void request_build(struct node *n, const struct cons_build_request *rq)
 
 /* ---- commit --------------------------------------------------------------- */
 
-int node_commit_block(struct node *n, const struct ledger_block *b, const uint8_t *block,
-                      size_t block_len, const uint8_t *cert, size_t cert_len,
-                      const struct ledger_item_state *states, size_t state_count)
+/* After the append: the node's chain head, waiters, mempool, status. ids[i]
+ * is event i's id; r (may be NULL) is passed on to the mempool. */
+static void after_commit(struct node *n, const struct ledger_block *b,
+                         const uint8_t (*ids)[WB_HASH_LEN], const struct ledger_block_result *r)
 {
-    int rc = store_append(n->store, b, block, block_len, cert, cert_len, states, state_count);
-    if (rc) return rc;
     n->last_height = b->header.height;
     memcpy(n->last_hash, b->hash, WB_HASH_LEN);
     n->last_time_ms = b->header.time_ms;
     n->last_progress_ms = node_now_ms(n);
     n->events_committed += b->event_count;
     n->sync_hint = 0;
-    for (size_t i = 0; i < b->event_count; i++) {
-        uint8_t id[WB_HASH_LEN];
-        const uint8_t *body;
-        size_t body_len;
-        uint8_t sig[WB_SIG_LEN];
-        if (ledger_signed_event_split(b->events[i], b->lens[i], &body, &body_len, sig) != 0)
-            continue;
-        ledger_sha256(body, body_len, id);
-        node_api_on_committed(n, id, b->header.height, (uint32_t)i);
-    }
-    mempool_on_commit(n->mempool, b, node_api_on_dropped, n);
+    for (size_t i = 0; i < b->event_count; i++)
+        node_api_on_committed(n, ids[i], b->header.height, (uint32_t)i);
+    mempool_on_commit(n->mempool, b, r, node_api_on_dropped, n);
     char hex[65];
     WB_INFO("cons", "h=%llu committed block %.16s with %zu events",
             (unsigned long long)b->header.height, wb_hex_encode(b->hash, 32, hex, sizeof hex),
             b->event_count);
+    vcache_drop_upto(n, b->header.height);
     node_p2p_broadcast_status(n);
+}
+
+int node_commit_checked(struct node *n, const struct ledger_block *b, const uint8_t *block,
+                        size_t block_len, const uint8_t *cert, size_t cert_len,
+                        const struct ledger_block_result *r)
+{
+    int rc = store_append_checked(n->store, b, block, block_len, cert, cert_len, r);
+    if (rc) return rc;
+    after_commit(n, b, (const uint8_t(*)[WB_HASH_LEN])r->ids, r);
     return WB_OK;
+}
+
+int node_commit_block(struct node *n, const struct ledger_block *b, const uint8_t *block,
+                      size_t block_len, const uint8_t *cert, size_t cert_len,
+                      const struct ledger_item_state *states, size_t state_count)
+{
+    /* Allocated before the append: once the block is stored, the node must
+     * follow it whatever happens. */
+    uint8_t (*ids)[WB_HASH_LEN] = calloc(b->event_count ? b->event_count : 1, sizeof *ids);
+    if (!ids) return WB_ERR_NOMEM;
+    int rc = store_append(n->store, b, block, block_len, cert, cert_len, states, state_count);
+    if (rc == WB_OK) {
+        for (size_t i = 0; i < b->event_count; i++) {
+            const uint8_t *body;
+            size_t body_len;
+            uint8_t sig[WB_SIG_LEN];
+            int src = ledger_signed_event_split(b->events[i], b->lens[i], &body, &body_len, sig);
+            WB_ASSERT(src == WB_OK); /* store_append opened every event */
+            ledger_sha256(body, body_len, ids[i]);
+        }
+        after_commit(n, b, (const uint8_t(*)[WB_HASH_LEN])ids, NULL);
+    }
+    free(ids);
+    return rc;
 }
 
 static void apply_decision(struct node *n, const struct cons_decision *d)
@@ -332,30 +420,34 @@ static void apply_decision(struct node *n, const struct cons_decision *d)
         WB_ERROR("cons", "h=%llu cannot encode certificate", (unsigned long long)d->height);
         return;
     }
+    /* The core decides only blocks this node validated (or built): what the
+     * validation decoded and learnt is cached. Otherwise (its own block, or
+     * validated before a restart) decode and check again, without the clock
+     * check. */
     struct ledger_block b;
-    if (ledger_block_decode(d->block, d->block_len, &b) != 0) {
-        WB_ERROR("cons", "h=%llu decided block does not decode", (unsigned long long)d->height);
-        free(cert);
-        return;
-    }
-    /* The core decides only blocks this node validated: their resulting
-     * states are cached. Recompute (without the clock check) otherwise. */
-    struct node_vcache *v = vcache_get(n, d->height, d->hash);
-    struct ledger_item_state *states = NULL;
-    size_t count = 0;
+    struct ledger_block_result r;
     int rc = WB_OK;
-    if (!v) rc = node_check_block(n, &b, false, &states, &count, msg, sizeof msg);
-    if (rc)
-        WB_ERROR("cons", "h=%llu decided block %.16s fails local checks: %s",
-                 (unsigned long long)d->height, wb_hex_encode(d->hash, 32, hex, sizeof hex),
-                 msg);
-    else
-        rc = node_commit_block(n, &b, d->block, d->block_len, cert, cert_len,
-                               v ? v->states : states, v ? v->state_count : count);
-    if (rc == 0) drop_old_timers(n, n->last_height + 1);
-    else WB_ERROR("cons", "h=%llu cannot append decided block: %s",
-                  (unsigned long long)d->height, wb_strerror(rc));
-    free(states);
+    if (!vcache_take(n, d->height, d->hash, &b, &r)) {
+        memset(&r, 0, sizeof r);
+        if (ledger_block_decode(d->block, d->block_len, &b) != 0) {
+            WB_ERROR("cons", "h=%llu decided block does not decode",
+                     (unsigned long long)d->height);
+            free(cert);
+            return;
+        }
+        rc = node_check_block_full(n, &b, false, &r, msg, sizeof msg);
+        if (rc)
+            WB_ERROR("cons", "h=%llu decided block %.16s fails local checks: %s",
+                     (unsigned long long)d->height,
+                     wb_hex_encode(d->hash, 32, hex, sizeof hex), msg);
+    }
+    if (rc == 0) {
+        rc = node_commit_checked(n, &b, d->block, d->block_len, cert, cert_len, &r);
+        if (rc == 0) drop_old_timers(n, n->last_height + 1);
+        else WB_ERROR("cons", "h=%llu cannot append decided block: %s",
+                      (unsigned long long)d->height, wb_strerror(rc));
+    }
+    ledger_block_result_free(&r);
     ledger_block_free(&b);
     free(cert);
 }
@@ -516,6 +608,7 @@ void node_cons_stop(struct node *n)
         free(q);
     }
     n->q_tail = NULL;
+    for (size_t i = 0; i < NODE_VCACHE; i++) vcache_clear(&n->vcache[i]);
     while (n->timers) {
         uv_timer_stop(&n->timers->handle);
         timer_remove(n, n->timers);

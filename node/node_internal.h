@@ -15,7 +15,7 @@
 #include "storage/store.h"
 
 #define NODE_PEERS_LINKS_MAX 64
-#define NODE_VCACHE 4                 /* validated blocks whose states are kept */
+#define NODE_VCACHE 4                 /* validated blocks kept until decided */
 #define NODE_TICK_MS 250              /* housekeeping period */
 #define NODE_RESEND_AFTER_MS 2000     /* re-send own messages while stuck this long */
 #define NODE_STATUS_EVERY_MS 1000     /* status broadcast period */
@@ -46,12 +46,19 @@ struct node_timer {
     uint8_t step;
 };
 
+/* A block this node validated for the next height, kept until that height is
+ * decided (or the entry is reused) so that the decision neither decodes the
+ * block nor opens its events again. Everything in it is owned; an unused
+ * entry holds nothing (node_cons_stop empties the cache). */
 struct node_vcache {
     bool used;
     uint64_t height;
     uint8_t hash[WB_HASH_LEN];
-    struct ledger_item_state *states;
+    struct ledger_item_state *states;     /* resulting item states (state_count) */
     size_t state_count;
+    uint8_t (*ids)[WB_HASH_LEN];          /* per event: its id */
+    uint32_t *state_of;                   /* per event: index of its item's state */
+    struct ledger_block block;            /* the block, decoded */
 };
 
 /* A connected validator. */
@@ -159,14 +166,27 @@ void node_cons_on_mempool_grew(struct node *n);
 void node_cons_stop(struct node *n);
 void node_cons_on_build_timer(uv_timer_t *t);
 /* Appends a block + cert (from consensus or from sync) and does everything a
- * commit implies: mempool, waiters, status. block is decoded in *b. */
+ * commit implies: mempool, waiters, status, and drops validated blocks of
+ * heights now committed. block is decoded in *b; states are what
+ * node_check_block gave. The events are opened again to find their ids:
+ * node_commit_checked avoids that. */
 int node_commit_block(struct node *n, const struct ledger_block *b, const uint8_t *block,
                       size_t block_len, const uint8_t *cert, size_t cert_len,
                       const struct ledger_item_state *states, size_t state_count);
+/* node_commit_block for a block whose check result r (node_check_block_full
+ * of b) is at hand: storage, the mempool and the waiters take the ids and
+ * items from r instead of decoding and hashing the events again. */
+int node_commit_checked(struct node *n, const struct ledger_block *b, const uint8_t *block,
+                        size_t block_len, const uint8_t *cert, size_t cert_len,
+                        const struct ledger_block_result *r);
 /* Validates a block for height last+1; fills states (caller frees) when asked. */
 int node_check_block(struct node *n, const struct ledger_block *b, bool check_time,
                      struct ledger_item_state **states, size_t *state_count, char *msg,
                      size_t msg_len);
+/* node_check_block that keeps every per-event result in *r (on 0; the caller
+ * frees it with ledger_block_result_free; zeroed on error). */
+int node_check_block_full(struct node *n, const struct ledger_block *b, bool check_time,
+                          struct ledger_block_result *r, char *msg, size_t msg_len);
 
 /* node_p2p.c: validator links, gossip, block sync */
 int node_p2p_start(struct node *n);

@@ -9,6 +9,7 @@
 
 #include "ledger/block.h"
 #include "ledger/types.h"
+#include "ledger/validate.h"
 
 /* Defaults and limits. */
 #define STORE_MAP_SIZE_DEFAULT ((size_t)64 << 20)       /* 64 MiB initial map */
@@ -89,6 +90,8 @@ int store_last(struct store *s, uint64_t *height, uint8_t hash[WB_HASH_LEN], int
  *                caller's business: ledger_cert_verify);
  *   states       the item states after the block, exactly as ledger_block_check
  *                returned them (one per item the block touches), stored as given.
+ * Every event is opened (decoded, its id hashed) to find its id and its
+ * item's state; store_append_checked takes those from the caller instead.
  * Refused with WB_ERR_INVALID, leaving the store unchanged, when the height is
  * not last + 1, prev_hash is not the last hash, an event does not open, an
  * event id is already stored, the certificate does not match, or the states do
@@ -98,6 +101,25 @@ int store_last(struct store *s, uint64_t *height, uint8_t hash[WB_HASH_LEN], int
 int store_append(struct store *s, const struct ledger_block *b, const uint8_t *block,
                  size_t block_len, const uint8_t *cert, size_t cert_len,
                  const struct ledger_item_state *states, size_t n_states);
+
+/* store_append for a caller that checked the block itself and kept what the
+ * check learnt: r is exactly what ledger_block_check_full (ledger/validate.h)
+ * returned for b against the state before it (r->states are stored as given,
+ * like store_append's states). The events are not opened again: THE CALLER
+ * VOUCHES that r->ids[i] is the id of event i and that r->state_of[i] names
+ * the state of event i's item; storage cannot tell otherwise, and wrong ids
+ * or items would be stored as given. What needs no decoding is still
+ * checked, as in store_append: the header hash, event count, certificate,
+ * height and prev hash, one state per item, every state_of index in range,
+ * and each state against the block (touched, count, last height, head = the
+ * id given for the item's last event in the block) and against the stored
+ * state (count, first height); an id already stored is refused. Writes the
+ * same records store_append writes for the same block.
+ * Returns what store_append returns; WB_ERR_INVALID also when r is NULL or
+ * r->event_count is not b->event_count. */
+int store_append_checked(struct store *s, const struct ledger_block *b, const uint8_t *block,
+                         size_t block_len, const uint8_t *cert, size_t cert_len,
+                         const struct ledger_block_result *r);
 
 /* ---- reads: each runs in its own read transaction (a consistent snapshot),
  * never blocks the writer, and copies its result out. Buffers returned in

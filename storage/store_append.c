@@ -1,5 +1,6 @@
 /* Appending a decided block: everything the block changes, in one write
- * transaction, after checking the block, certificate and states agree. */
+ * transaction, after checking the block, certificate and states agree
+ * (opening every event, or trusting the ids and items its checker found). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,16 +11,11 @@
 #include "common/wb_error.h"
 #include "ledger/event.h"
 #include "ledger/rules.h"
+#include "ledger/validate.h"
 #include "proto/waybill.pb-c.h"
 #include "storage/store_internal.h"
 
 #define STORE_ITEM_STATE_BUF 1024
-
-/* One event of the block: its id and the index of its item's state. */
-struct append_event {
-    uint8_t id[WB_HASH_LEN];
-    uint32_t state;
-};
 
 /* states[] sorted by item id, to find an event's state. */
 struct append_item {
@@ -42,7 +38,13 @@ struct append_ctx {
     size_t cert_len;
     const struct ledger_item_state *states;
     size_t n_states;
-    struct append_event *events;
+    /* Per event: its id and the index of its item's state, either given by
+     * the caller (store_append_checked) or derived here (store_append, into
+     * the own_ arrays). */
+    const uint8_t (*ids)[WB_HASH_LEN];
+    const uint32_t *state_of;
+    uint8_t (*own_ids)[WB_HASH_LEN];
+    uint32_t *own_state_of;
     struct append_item *index;
     struct append_state *per_state;
 };
@@ -73,9 +75,9 @@ static int append_check_cert(const struct append_ctx *c)
     return rc;
 }
 
-/* Everything that can be checked without the stored state: decodes every
- * event, matches it to its state and checks each state against the block. */
-static int append_prepare(struct append_ctx *c)
+/* Everything that can be checked without the stored state and without
+ * opening an event: the header hash, the certificate, one state per item. */
+static int append_prepare_block(struct append_ctx *c)
 {
     const struct ledger_block *b = c->b;
     uint8_t hash[WB_HASH_LEN];
@@ -95,9 +97,17 @@ static int append_prepare(struct append_ctx *c)
     for (size_t j = 1; j < c->n_states; j++)
         if (strcmp(c->index[j - 1].item, c->index[j].item) == 0)
             return append_refuse(b, "two states for one item");
+    return WB_OK;
+}
 
+/* For store_append: opens every event to learn its id and its item, and
+ * matches the item to its state, into the own_ arrays. */
+static int append_open_events(struct append_ctx *c)
+{
+    const struct ledger_block *b = c->b;
     struct ledger_event *ev = malloc(sizeof *ev);
     if (!ev) return WB_ERR_NOMEM;
+    int rc = WB_OK;
     char msg[256], why[384];
     for (size_t i = 0; i < b->event_count; i++) {
         rc = ledger_signed_event_open(b->header.chain_id, b->events[i], b->lens[i], false, ev,
@@ -115,14 +125,31 @@ static int append_prepare(struct append_ctx *c)
             rc = append_refuse(b, why);
             break;
         }
-        memcpy(c->events[i].id, ev->id, WB_HASH_LEN);
-        c->events[i].state = found->state;
-        c->per_state[found->state].in_block++;
-        c->per_state[found->state].last_event = (uint32_t)i;
+        memcpy(c->own_ids[i], ev->id, WB_HASH_LEN);
+        c->own_state_of[i] = found->state;
     }
     free(ev);
-    if (rc) return rc;
+    return rc;
+}
 
+/* Checks each state against the block's events (through ids and state_of):
+ * every state is touched, its count covers the block's events of the item,
+ * its last height is this block and its head is the id of the item's last
+ * event in the block. */
+static int append_check_states(struct append_ctx *c)
+{
+    const struct ledger_block *b = c->b;
+    char why[384];
+    for (size_t i = 0; i < b->event_count; i++) {
+        uint32_t j = c->state_of[i];
+        if (j >= c->n_states) {
+            snprintf(why, sizeof why, "event %zu: its state index %u is out of range", i,
+                     (unsigned)j);
+            return append_refuse(b, why);
+        }
+        c->per_state[j].in_block++;
+        c->per_state[j].last_event = (uint32_t)i;
+    }
     for (size_t j = 0; j < c->n_states; j++) {
         const struct ledger_item_state *st = &c->states[j];
         const struct append_state *ps = &c->per_state[j];
@@ -130,7 +157,7 @@ static int append_prepare(struct append_ctx *c)
         if (ps->in_block == 0) bad = "no event of the block touches it";
         else if (st->count < ps->in_block) bad = "count below the block's events";
         else if (st->last_height != b->header.height) bad = "last height is not this block";
-        else if (memcmp(st->head, c->events[ps->last_event].id, WB_HASH_LEN) != 0)
+        else if (memcmp(st->head, c->ids[ps->last_event], WB_HASH_LEN) != 0)
             bad = "head is not the item's last event in the block";
         if (bad) {
             snprintf(why, sizeof why, "state of item %s: %s", st->item, bad);
@@ -226,25 +253,26 @@ static int append_body(struct store *s, MDB_txn *txn, void *ctx)
     if (rc) return rc;
 
     for (size_t i = 0; i < b->event_count; i++) {
-        const struct append_event *e = &c->events[i];
+        const uint8_t *id = c->ids[i];
+        const uint32_t j = c->state_of[i];
         uint8_t loc[STORE__LOC_LEN];
         wb_put_u64be(loc, height);
         wb_put_u32be(loc + 8, (uint32_t)i);
-        rc = append_put(txn, s->dbi[STORE__DB_EVENTS], e->id, WB_HASH_LEN, loc, sizeof loc,
+        rc = append_put(txn, s->dbi[STORE__DB_EVENTS], id, WB_HASH_LEN, loc, sizeof loc,
                         MDB_NOOVERWRITE, "put event", WB_ERR_INVALID);
         if (rc == WB_ERR_INVALID) {
             char why[160], hex[2 * WB_HASH_LEN + 1];
             snprintf(why, sizeof why, "event %zu (%s) is already stored", i,
-                     wb_hex_encode(e->id, WB_HASH_LEN, hex, sizeof hex));
+                     wb_hex_encode(id, WB_HASH_LEN, hex, sizeof hex));
             return append_refuse(b, why);
         }
         if (rc) return rc;
-        const struct ledger_item_state *st = &c->states[e->state];
+        const struct ledger_item_state *st = &c->states[j];
         size_t item_len = strlen(st->item);
         uint8_t key[STORE__ITEM_KEY_MAX];
         memcpy(key, st->item, item_len);
-        wb_put_u32be(key + item_len, c->per_state[e->state].next_seq++);
-        rc = append_put(txn, s->dbi[STORE__DB_ITEM_EVENTS], key, item_len + 4, e->id,
+        wb_put_u32be(key + item_len, c->per_state[j].next_seq++);
+        rc = append_put(txn, s->dbi[STORE__DB_ITEM_EVENTS], key, item_len + 4, id,
                         WB_HASH_LEN, MDB_NOOVERWRITE, "put item event", WB_ERR_STORE);
         if (rc) return rc;
     }
@@ -267,15 +295,23 @@ static int append_body(struct store *s, MDB_txn *txn, void *ctx)
                       lastv, sizeof lastv, 0, "put last");
 }
 
-int store_append(struct store *s, const struct ledger_block *b, const uint8_t *block,
-                 size_t block_len, const uint8_t *cert, size_t cert_len,
-                 const struct ledger_item_state *states, size_t n_states)
+/* The common part of both appends: checks what the arguments allow, then
+ * (ids and state_of known) the states, then writes. With `given` the ids
+ * and state indices come from the caller; without, they are derived by
+ * opening every event. */
+static int append_run(struct store *s, const struct ledger_block *b, const uint8_t *block,
+                      size_t block_len, const uint8_t *cert, size_t cert_len,
+                      const struct ledger_item_state *states, size_t n_states,
+                      const struct ledger_block_result *given)
 {
     if (!s || !b || !block || block_len == 0 || !cert || cert_len == 0) return WB_ERR_INVALID;
     if (n_states && !states) return WB_ERR_INVALID;
     if (cert_len > STORE_CERT_MAX) return WB_ERR_TOO_LARGE;
     if (b->event_count > UINT32_MAX || n_states > b->event_count)
         return append_refuse(b, "more states than events");
+    if (given && given->event_count != b->event_count)
+        return append_refuse(b, "the given ids are not one per event");
+    if (given && b->event_count && (!given->ids || !given->state_of)) return WB_ERR_INVALID;
 
     struct append_ctx c = {.b = b,
                            .block = block,
@@ -285,24 +321,51 @@ int store_append(struct store *s, const struct ledger_block *b, const uint8_t *b
                            .states = states,
                            .n_states = n_states};
     int rc = WB_ERR_NOMEM;
-    c.events = calloc(b->event_count ? b->event_count : 1, sizeof c.events[0]);
-    if (!c.events) goto out;
     c.index = calloc(n_states ? n_states : 1, sizeof c.index[0]);
-    if (!c.index) goto free_events;
+    if (!c.index) goto out;
     c.per_state = calloc(n_states ? n_states : 1, sizeof c.per_state[0]);
     if (!c.per_state) goto free_index;
+    if (given) {
+        c.ids = (const uint8_t(*)[WB_HASH_LEN])given->ids;
+        c.state_of = given->state_of;
+    } else {
+        size_t n = b->event_count ? b->event_count : 1;
+        c.own_ids = calloc(n, sizeof c.own_ids[0]);
+        c.own_state_of = calloc(n, sizeof c.own_state_of[0]);
+        if (!c.own_ids || !c.own_state_of) goto free_own;
+        c.ids = (const uint8_t(*)[WB_HASH_LEN])c.own_ids;
+        c.state_of = c.own_state_of;
+    }
 
-    rc = append_prepare(&c);
+    rc = append_prepare_block(&c);
+    if (rc == WB_OK && !given) rc = append_open_events(&c);
+    if (rc == WB_OK) rc = append_check_states(&c);
     if (rc == WB_OK) rc = store__write(s, append_body, &c, false, "append block");
     if (rc == WB_OK)
         WB_DEBUG("store", "h=%llu appended, %zu events, %zu items",
                  (unsigned long long)b->header.height, b->event_count, n_states);
 
+free_own:
+    free(c.own_state_of);
+    free(c.own_ids);
     free(c.per_state);
 free_index:
     free(c.index);
-free_events:
-    free(c.events);
 out:
     return rc;
+}
+
+int store_append(struct store *s, const struct ledger_block *b, const uint8_t *block,
+                 size_t block_len, const uint8_t *cert, size_t cert_len,
+                 const struct ledger_item_state *states, size_t n_states)
+{
+    return append_run(s, b, block, block_len, cert, cert_len, states, n_states, NULL);
+}
+
+int store_append_checked(struct store *s, const struct ledger_block *b, const uint8_t *block,
+                         size_t block_len, const uint8_t *cert, size_t cert_len,
+                         const struct ledger_block_result *r)
+{
+    if (!r) return WB_ERR_INVALID;
+    return append_run(s, b, block, block_len, cert, cert_len, r->states, r->state_count, r);
 }

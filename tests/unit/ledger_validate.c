@@ -204,6 +204,20 @@ static void expect_invalid(struct fx *f, const char *want)
                  rc, wb_strerror(rc), msg);
     assert_null(states);
     assert_int_equal(n, 0);
+    /* The full check refuses the same way and hands out nothing. */
+    char msg_full[512] = "";
+    struct ledger_block_result r;
+    memset(&r, 0xff, sizeof r);
+    rc = ledger_block_check_full(&f->bc, &f->block, &r, msg_full, sizeof msg_full);
+    if (rc != WB_ERR_INVALID || strcmp(msg, msg_full) != 0)
+        fail_msg("ledger_block_check_full: got rc %d, message \"%s\"; ledger_block_check "
+                 "said \"%s\"",
+                 rc, msg_full, msg);
+    assert_null(r.states);
+    assert_null(r.ids);
+    assert_null(r.state_of);
+    assert_int_equal(r.state_count, 0);
+    assert_int_equal(r.event_count, 0);
 }
 
 static const char *short_id(const struct signed_ev *se, char out[9])
@@ -352,6 +366,54 @@ static void item_chain_inside_one_block(void **state)
     expect_invalid(f, want);
 }
 
+/* The full check gives the same states as ledger_block_check, plus every
+ * event's id and the index of its item's state. */
+static void full_check_gives_ids_and_items(void **state)
+{
+    struct fx *f = *state;
+    struct signed_ev *a = add_event(f, K_ACME, ITEM_A, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    add_event(f, K_ACME, ITEM_B, LEDGER_COMMISSION, "DEHAM", NULL, NULL);
+    a = add_event(f, K_ACME, ITEM_A, LEDGER_LOAD, "NLRTM", a->ev.id, NULL);
+    build_default(f);
+    struct ledger_item_state *states = NULL;
+    size_t n = 0;
+    expect_valid(f, &states, &n);
+    struct ledger_block_result r;
+    char msg[512] = "";
+    int rc = ledger_block_check_full(&f->bc, &f->block, &r, msg, sizeof msg);
+    if (rc) fail_msg("ledger_block_check_full: %s: %s", wb_strerror(rc), msg);
+    assert_int_equal(r.event_count, 3);
+    assert_int_equal(r.state_count, n);
+    assert_memory_equal(r.states, states, n * sizeof *states);
+    static const uint32_t want_state[3] = {0, 1, 0};
+    for (size_t i = 0; i < 3; i++) {
+        char got_hex[17], want_hex[17];
+        if (memcmp(r.ids[i], f->evs[i].ev.id, WB_HASH_LEN) != 0)
+            fail_msg("event %zu: id %s, expected %s", i,
+                     wb_hex_encode(r.ids[i], 8, got_hex, sizeof got_hex),
+                     wb_hex_encode(f->evs[i].ev.id, 8, want_hex, sizeof want_hex));
+        if (r.state_of[i] != want_state[i])
+            fail_msg("event %zu: state index %u, expected %u", i, (unsigned)r.state_of[i],
+                     (unsigned)want_state[i]);
+        assert_string_equal(r.states[r.state_of[i]].item, f->evs[i].ev.item);
+    }
+    free(states);
+    ledger_block_result_free(&r);
+    ledger_block_result_free(&r); /* a freed result is zeroed: freeing again is a no-op */
+    ledger_block_result_free(NULL);
+
+    /* An empty block: nothing to hand out. */
+    f->n = 0;
+    build_default(f);
+    rc = ledger_block_check_full(&f->bc, &f->block, &r, msg, sizeof msg);
+    if (rc) fail_msg("ledger_block_check_full of an empty block: %s: %s", wb_strerror(rc), msg);
+    assert_int_equal(r.event_count, 0);
+    assert_int_equal(r.state_count, 0);
+    assert_null(r.ids);
+    assert_null(r.state_of);
+    ledger_block_result_free(&r);
+}
+
 static void committed_state_from_lookup(void **state)
 {
     struct fx *f = *state;
@@ -448,6 +510,7 @@ int main(void)
         T(duplicate_event_invalid),
         T(invalid_event_in_middle_named),
         T(item_chain_inside_one_block),
+        T(full_check_gives_ids_and_items),
         T(committed_state_from_lookup),
         T(sig_known_skips_signature_check),
         T(unknown_submitter_invalid),

@@ -20,6 +20,11 @@
 #include "node/mempool.h"
 
 #define STORE_MAX 512
+#define CHECK_RC(call)                                                                   \
+    do {                                                                                 \
+        int check_rc_ = (call);                                                          \
+        if (check_rc_) fail_msg("%s: %s", #call, wb_strerror(check_rc_));                \
+    } while (0)
 #define DROPS_MAX 32
 #define BIG_EVENTS_MAX 100000
 #define BIG_BYTES_MAX (64u << 20)
@@ -57,6 +62,7 @@ struct fx {
     struct mempool *mp;
     struct drop drops[DROPS_MAX];
     size_t drops_n;
+    bool with_result;                     /* commits hand the mempool the check's result */
 };
 
 /* ---- fixture --------------------------------------------------------- */
@@ -115,6 +121,15 @@ static int fx_setup(void **state)
     f->mp = new_mempool(f, BIG_EVENTS_MAX, BIG_BYTES_MAX);
     *state = f;
     return 0;
+}
+
+/* The same fixture, but commits pass mempool_on_commit the block's check
+ * result (ids and items), as the node does after validating a block. */
+static int fx_setup_result(void **state)
+{
+    int rc = fx_setup(state);
+    if (rc == 0) ((struct fx *)*state)->with_result = true;
+    return rc;
 }
 
 static int fx_teardown(void **state)
@@ -280,6 +295,17 @@ static int commit_bytes(struct fx *f, const uint8_t *const *events, const size_t
     if (rc) fail_msg("ledger_block_decode: %s", wb_strerror(rc));
     f->height = h.height;
 
+    /* The check result as ledger_block_check_full gives it: per event its id
+     * and its item's state (first-touch order), built here by hand. */
+    struct ledger_block_result r = {.event_count = b.event_count};
+    struct ledger_item_state **slots = calloc(n ? n : 1, sizeof *slots);
+    assert_non_null(slots);
+    if (n) {
+        r.ids = calloc(n, sizeof *r.ids);
+        r.state_of = calloc(n, sizeof *r.state_of);
+        r.states = calloc(n, sizeof *r.states);
+        assert_true(r.ids && r.state_of && r.states);
+    }
     struct ledger_event *ev = malloc(sizeof *ev);
     assert_non_null(ev);
     for (size_t i = 0; i < b.event_count; i++) {
@@ -291,9 +317,17 @@ static int commit_bytes(struct fx *f, const uint8_t *const *events, const size_t
         rc = ledger_rules_check(st, ev, f->g, why, sizeof why);
         if (rc) fail_msg("block event %zu breaks the rules (test bug): %s", i, why);
         ledger_rules_apply(st, ev, f->g, f->height);
+        memcpy(r.ids[i], ev->id, WB_HASH_LEN);
+        size_t j = 0;
+        while (j < r.state_count && slots[j] != st) j++;
+        if (j == r.state_count) slots[r.state_count++] = st;
+        r.state_of[i] = (uint32_t)j;
     }
     free(ev);
-    rc = mempool_on_commit(f->mp, &b, on_dropped, f);
+    for (size_t j = 0; j < r.state_count; j++) r.states[j] = *slots[j];
+    free(slots);
+    rc = mempool_on_commit(f->mp, &b, f->with_result ? &r : NULL, on_dropped, f);
+    ledger_block_result_free(&r);
     ledger_block_free(&b);
     free(buf);
     return rc;
@@ -826,6 +860,46 @@ static void many_events_flow_through_blocks(void **state)
     free(last);
 }
 
+/* With a result, the block's ids and items come from it, not from hashing
+ * and decoding the events: an id the result gives is what gets removed. A
+ * result for another block (event count differs) is ignored. */
+static void on_commit_takes_ids_from_the_result(void **state)
+{
+    struct fx *f = *state;
+    struct sev a, b;
+    commission(f, &a, "urn:given:a");
+    commission(f, &b, "urn:given:b");
+    add_ok(f, &a);
+    add_ok(f, &b);
+    const uint8_t *events[1] = {a.bytes};
+    size_t lens[1] = {a.len};
+    struct ledger_block_header h = {.version = WB_BLOCK_VERSION, .height = 1,
+                                    .time_ms = f->g->genesis_time_ms + 1000};
+    memcpy(h.chain_id, f->g->chain_id, WB_CHAIN_ID_LEN);
+    uint8_t *buf, hash[WB_HASH_LEN];
+    size_t len;
+    CHECK_RC(ledger_block_build(&h, events, lens, 1, &buf, &len, hash));
+    struct ledger_block blk;
+    CHECK_RC(ledger_block_decode(buf, len, &blk));
+    struct ledger_item_state st_b;
+    memset(&st_b, 0, sizeof st_b);
+    snprintf(st_b.item, sizeof st_b.item, "urn:given:b");
+    uint8_t ids[1][WB_HASH_LEN];
+    uint32_t state_of[1] = {0};
+    memcpy(ids[0], b.id, WB_HASH_LEN); /* deliberately b's id for a's bytes */
+    struct ledger_block_result r = {.states = &st_b, .state_count = 1, .ids = ids,
+                                    .state_of = state_of, .event_count = 1};
+    CHECK_RC(mempool_on_commit(f->mp, &blk, &r, on_dropped, f));
+    expect_contains(f, &b, false, "removed under the id the result gave");
+    expect_contains(f, &a, true, "its id was not in the result");
+
+    r.event_count = 2;                    /* not this block's result: hashed again */
+    CHECK_RC(mempool_on_commit(f->mp, &blk, &r, on_dropped, f));
+    expect_contains(f, &a, false, "removed under its own id once the result was ignored");
+    ledger_block_free(&blk);
+    free(buf);
+}
+
 static void create_checks_its_config(void **state)
 {
     struct fx *f = *state;
@@ -849,6 +923,7 @@ static void create_checks_its_config(void **state)
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
+#define TR(name) {#name " (with result)", name, fx_setup_result, fx_teardown, NULL}
 
 int main(void)
 {
@@ -871,6 +946,13 @@ int main(void)
         T(conflicting_commission_is_dropped),
         T(lookup_failure_is_reported),
         T(many_events_flow_through_blocks),
+        TR(on_commit_removes_included_events),
+        TR(conflicting_event_is_dropped_as_stale),
+        TR(partly_committed_chain_is_kept),
+        TR(conflicting_commission_is_dropped),
+        TR(lookup_failure_is_reported),
+        TR(many_events_flow_through_blocks),
+        TR(on_commit_takes_ids_from_the_result),
         T(create_checks_its_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
