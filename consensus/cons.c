@@ -10,7 +10,10 @@
 
 size_t cons_faulty(size_t n) { return n == 0 ? 0 : (n - 1) / 3; }
 
-size_t cons_quorum(size_t n) { return 2 * cons_faulty(n) + 1; }
+/* floor(2n/3) + 1: 2f+1 when n = 3f+1, and for every n two quorums share at
+ * least f+1 validators, one of them honest (2f+1 alone would let two
+ * disjoint-enough quorums of 5 or 6 validators decide different blocks). */
+size_t cons_quorum(size_t n) { return 2 * n / 3 + 1; }
 
 uint32_t cons_proposer(size_t n, uint64_t height, uint32_t round)
 {

@@ -456,6 +456,7 @@ size_t ledger_genesis_quorum(const struct ledger_genesis *g)
     size_t n = g->validator_count;
     /* No validators: a quorum no vote set can reach is the safe answer. */
     if (n == 0) return 1;
-    size_t f = (n - 1) / 3;
-    return 2 * f + 1;
+    /* floor(2n/3) + 1, as consensus counts (cons_quorum): 2f+1 when
+     * n = 3f+1, and any two quorums share f+1 validators for every n. */
+    return 2 * n / 3 + 1;
 }

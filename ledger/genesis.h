@@ -76,8 +76,9 @@ int ledger_genesis_org_by_name(const struct ledger_genesis *g, const char *name)
 /* Index of the validator with key `pk`, or -1. */
 int ledger_genesis_validator_of_key(const struct ledger_genesis *g,
                                     const uint8_t pk[WB_PUBKEY_LEN]);
-/* Quorum 2f+1 where f = (n-1)/3, for n = validator_count (1 when n is 0,
- * which parse never produces). */
+/* Quorum floor(2n/3) + 1 for n = validator_count: 2f+1 when n = 3f+1 with
+ * f = (n-1)/3; for other n still large enough that two quorums share f+1
+ * validators. 1 when n is 0, which parse never produces. */
 size_t ledger_genesis_quorum(const struct ledger_genesis *g);
 
 #endif

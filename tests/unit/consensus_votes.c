@@ -11,12 +11,23 @@ static const uint8_t HASH_B[WB_HASH_LEN] = {0xbb, 4, 5, 6};
 static void quorum_formula(void **state)
 {
     (void)state;
-    /* q = 2f+1, f = (n-1)/3 */
+    /* q = floor(2n/3) + 1: 2f+1 for n = 3f+1 (f = (n-1)/3) */
     const size_t n[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 64};
-    const size_t q[] = {1, 1, 1, 3, 3, 3, 5, 5, 5, 7, 9, 43};
+    const size_t q[] = {1, 2, 3, 3, 4, 5, 5, 6, 7, 7, 9, 43};
     for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
         if (cons_quorum(n[i]) != q[i])
             fail_msg("n=%zu: quorum %zu, expected %zu", n[i], cons_quorum(n[i]), q[i]);
+    }
+    /* For every n: two quorums share at least f+1 validators (so an honest
+     * one, who never votes for two values), and the n - f honest validators
+     * alone make a quorum. */
+    for (size_t k = 1; k <= 200; k++) {
+        size_t qk = cons_quorum(k), fk = cons_faulty(k);
+        if (2 * qk < k + fk + 1)
+            fail_msg("n=%zu: two quorums of %zu may share only %zu validators, f=%zu", k, qk,
+                     2 * qk - k, fk);
+        if (k - fk < qk) fail_msg("n=%zu: %zu honest validators cannot make quorum %zu", k,
+                                   k - fk, qk);
     }
     assert_int_equal(cons_faulty(4), 1);
     assert_int_equal(cons_faulty(7), 2);

@@ -484,11 +484,11 @@ static void lookups_find_orgs_and_validators(void **state)
     assert_int_equal(ledger_genesis_quorum(g), 3);
 }
 
-static void quorum_is_two_f_plus_one(void **state)
+static void quorum_is_more_than_two_thirds(void **state)
 {
     struct fixture *f = *state;
-    static const size_t want[][2] = {{1, 1}, {2, 1},  {3, 1}, {4, 3},  {5, 3},
-                                     {7, 5}, {10, 7}, {13, 9}, {64, 43}};
+    static const size_t want[][2] = {{1, 1}, {2, 2}, {3, 3},  {4, 3},  {5, 4}, {6, 5},
+                                     {7, 5}, {8, 6}, {10, 7}, {13, 9}, {64, 43}};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
         memset(f->g, 0, sizeof *f->g);
         f->g->validator_count = want[i][0];
@@ -526,7 +526,7 @@ int main(void)
         T(member_entries_malformed_named),
         T(validator_fields_named),
         T(lookups_find_orgs_and_validators),
-        T(quorum_is_two_f_plus_one),
+        T(quorum_is_more_than_two_thirds),
         T(chain_id_is_tagged_sha256_of_name),
     };
 #undef T
