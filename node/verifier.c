@@ -1,6 +1,5 @@
-/* The signature-check worker: one pthread takes jobs from a FIFO, runs
- * ledger_signed_event_open on each and hands it back to the loop through a
- * uv_async_t; the loop delivers results in submission order. */
+/* The signature-check worker: one pthread checks queued events in FIFO order
+ * and hands each back to the loop through a uv_async_t. */
 #include "node/verifier.h"
 
 #include <errno.h>

@@ -1,6 +1,5 @@
-/* Signature checks of incoming events on a worker thread, so that the event
- * loop, which runs consensus, never waits behind them: jobs in, results back
- * on the loop in exactly the order the jobs went in. */
+/* Signature checks of incoming events on a worker thread, so the event loop
+ * (consensus) never waits behind them; results return in submission order. */
 #ifndef NODE_VERIFIER_H
 #define NODE_VERIFIER_H
 

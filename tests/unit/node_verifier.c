@@ -1,6 +1,5 @@
-/* Unit tests of node/verifier.c (the signature-check thread) with real keys,
- * signed events and a libuv loop, and of the mempool entry points it feeds
- * (mempool_add_verified, mempool_precheck). */
+/* Unit tests of node/verifier.c with real keys, signed events and a libuv loop,
+ * and of the mempool entry points it feeds (add_verified, precheck). */
 #include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
