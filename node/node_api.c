@@ -223,9 +223,10 @@ void node_api_on_verified(struct node *n, const struct verifier_job *job)
     struct node_client *c = client_by_conn(n, t->conn_id);
     uint64_t height;
     uint32_t index;
-    /* Committed while it waited (submitted through another node too): the
-     * answer is the commit, as on_submit would give now. */
-    if (n->last_height != t->height &&
+    /* Committed while it waited (submitted through another node too; the
+     * verifier then skipped the check): the answer is the commit, as on_submit
+     * would give now. */
+    if ((job->rc == WB_ERR_EXISTS || n->last_height != t->height) &&
         store_event_location(n->store, t->id, &height, &index) == 0) {
         if (c) send_submit_result(c->link, t->req_id, t->id, height, index, true);
         return;

@@ -143,6 +143,7 @@ static void on_events(struct node *n, const Waybill__EventBatch *batch)
 
 void node_p2p_on_verified(struct node *n, const struct verifier_job *job)
 {
+    if (job->rc == WB_ERR_EXISTS) return; /* committed while it waited */
     if (mempool_add_verified(n->mempool, job->bytes, job->len, job->rc, job->reason, NULL, NULL,
                              0) == 0)
         n->verify_admitted = true;

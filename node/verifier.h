@@ -34,7 +34,9 @@ struct verifier_job {
     /* ledger_signed_event_open(chain_id, bytes, len, verify = true, ...):
      * 0 when the event decodes and its signature verifies for its submitter
      * on the chain, else that call's error (WB_ERR_DECODE, WB_ERR_INVALID,
-     * WB_ERR_CHECK_DIGIT, WB_ERR_SIGNATURE, ...). */
+     * WB_ERR_CHECK_DIGIT, WB_ERR_SIGNATURE, ...); or WB_ERR_EXISTS, never
+     * returned by that call, when cfg.skip said the check was not needed
+     * (nothing was checked). */
     int rc;
     /* The message that call wrote when rc != 0 (NULL when rc == 0, or when
      * no memory was left to keep it). */
@@ -52,6 +54,15 @@ typedef void (*verifier_done_fn)(void *ctx, const struct verifier_job *job);
  * of them), e.g. to act once on everything the run admitted. May be NULL. */
 typedef void (*verifier_batch_fn)(void *ctx);
 
+/* Called on the WORKER thread before a job is checked, with the event id
+ * (SHA-256 of the body of the job's bytes, which split as a SignedEvent):
+ * true means the check is not needed any more (e.g. the event is committed
+ * already, its block checked it), and the job is delivered with rc =
+ * WB_ERR_EXISTS without a check. It may only read state that is safe to read
+ * from another thread while the loop runs (the store is). */
+typedef bool (*verifier_skip_fn)(void *ctx, const struct verifier_ticket *ticket,
+                                 const uint8_t id[WB_HASH_LEN]);
+
 /* Called on the loop thread once verifier_close has finished. */
 typedef void (*verifier_closed_fn)(void *ctx);
 
@@ -66,6 +77,7 @@ struct verifier_config {
     int nice;
     verifier_done_fn done;            /* required */
     verifier_batch_fn batch_done;     /* may be NULL */
+    verifier_skip_fn skip;            /* may be NULL: every job is checked */
     void *ctx;                        /* passed to every callback */
 };
 
@@ -74,6 +86,7 @@ struct verifier_stats {
     uint64_t submitted;               /* jobs accepted by verifier_submit */
     uint64_t delivered;               /* done calls made */
     uint64_t refused;                 /* verifier_submit calls answered WB_ERR_BUSY */
+    uint64_t skipped;                 /* jobs delivered with WB_ERR_EXISTS (cfg.skip) */
     size_t jobs_peak;                 /* most jobs outstanding at once */
 };
 

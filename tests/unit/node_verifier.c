@@ -2,6 +2,7 @@
  * and of the mempool entry points it feeds (add_verified, precheck). */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -82,6 +83,12 @@ struct fx {
     size_t answers_dropped;
     size_t admitted;
     char refused_reason[ADMIT_REASON_MAX]; /* the last refusal of on_done_admit */
+    /* For the skip test: ids the skip callback spares, and what it saw. */
+    uint8_t skip_ids[4][WB_HASH_LEN];
+    size_t skip_ids_n;
+    size_t skip_calls;
+    bool skip_on_loop_thread;             /* a skip call ran on the test's thread */
+    pthread_t loop_thread;
 };
 
 /* ---- fixture --------------------------------------------------------- */
@@ -253,8 +260,21 @@ static void on_batch(void *ctx)
     f->batches++;
 }
 
-static void open_verifier(struct fx *f, size_t jobs_max, size_t bytes_max, size_t batch_max,
-                          verifier_done_fn done)
+static bool skip_listed(void *ctx, const struct verifier_ticket *t, const uint8_t id[WB_HASH_LEN])
+{
+    struct fx *f = ctx;
+    (void)t;
+    /* Runs on the worker while the test thread waits in the loop: the
+     * counters are read only after the results are in. */
+    f->skip_calls++;
+    if (pthread_equal(pthread_self(), f->loop_thread)) f->skip_on_loop_thread = true;
+    for (size_t i = 0; i < f->skip_ids_n; i++)
+        if (memcmp(f->skip_ids[i], id, WB_HASH_LEN) == 0) return true;
+    return false;
+}
+
+static void open_verifier_skip(struct fx *f, size_t jobs_max, size_t bytes_max,
+                               size_t batch_max, verifier_done_fn done, verifier_skip_fn skip)
 {
     struct verifier_config cfg = {
         .jobs_max = jobs_max,
@@ -263,11 +283,18 @@ static void open_verifier(struct fx *f, size_t jobs_max, size_t bytes_max, size_
         .nice = 10,
         .done = done,
         .batch_done = on_batch,
+        .skip = skip,
         .ctx = f,
     };
     memcpy(cfg.chain_id, f->g->chain_id, WB_CHAIN_ID_LEN);
     int rc = verifier_create(&f->loop, &cfg, &f->v);
     if (rc) fail_msg("verifier_create: expected 0, got %s", wb_strerror(rc));
+}
+
+static void open_verifier(struct fx *f, size_t jobs_max, size_t bytes_max, size_t batch_max,
+                          verifier_done_fn done)
+{
+    open_verifier_skip(f, jobs_max, bytes_max, batch_max, done, NULL);
 }
 
 static void submit_ok(struct fx *f, const struct sev *e, uint64_t req_id)
@@ -591,6 +618,44 @@ static void test_worker_runs_nicer(void **state)
                  threads_with_nice(want));
 }
 
+/* A job whose event cfg.skip names (on the worker thread, by the id of the
+ * event's body) comes back WB_ERR_EXISTS without a check, even when its
+ * signature is forged; the others are checked as usual; order holds; bytes
+ * that do not split reach the check without a skip call. */
+static void test_skip_spares_the_check(void **state)
+{
+    struct fx *f = *state;
+    f->loop_thread = pthread_self();
+    struct sev good, forged, listed_good, listed_forged, garbage;
+    commission(f, &good, "CSQU3054383");
+    forge(&good, &forged);
+    commission(f, &listed_good, "MSCU1234566");
+    commission(f, &listed_forged, "MSKU9070323");
+    forge(&listed_forged, &listed_forged);
+    memset(garbage.bytes, 0x5a, 40);
+    garbage.len = 40;
+    memcpy(f->skip_ids[0], listed_good.id, WB_HASH_LEN);
+    memcpy(f->skip_ids[1], listed_forged.id, WB_HASH_LEN);
+    f->skip_ids_n = 2;
+    open_verifier_skip(f, 16, 1u << 20, 16, on_done, skip_listed);
+    const struct sev *in[] = {&good, &listed_forged, &forged, &listed_good, &garbage};
+    const int want[] = {WB_OK, WB_ERR_EXISTS, WB_ERR_SIGNATURE, WB_ERR_EXISTS, WB_ERR_DECODE};
+    for (size_t i = 0; i < 5; i++) submit_ok(f, in[i], i);
+    run_until(f, 5);
+    for (size_t i = 0; i < 5; i++) {
+        struct result *r = &f->results[i];
+        if (r->ticket.req_id != i || r->rc != want[i] || (r->rc == WB_ERR_EXISTS && r->had_reason))
+            fail_msg("result %zu: job %llu %s%s, expected job %zu %s", i,
+                     (unsigned long long)r->ticket.req_id, wb_strerror(r->rc),
+                     r->had_reason ? " with a reason" : "", i, wb_strerror(want[i]));
+    }
+    assert_int_equal(f->skip_calls, 4);
+    assert_false(f->skip_on_loop_thread);
+    struct verifier_stats st;
+    verifier_get_stats(f->v, &st);
+    assert_int_equal(st.skipped, 2);
+}
+
 /* ---- tests: admission of checked events ----------------------------------- */
 
 /* mempool_add_verified with the worker's verdict gives exactly what
@@ -785,6 +850,7 @@ int main(void)
         T(test_close_with_jobs_queued),
         T(test_close_idle),
         T(test_worker_runs_nicer),
+        T(test_skip_spares_the_check),
         T(test_add_verified_equals_add),
         T(test_add_verified_order_of_checks),
         T(test_precheck),
