@@ -161,32 +161,8 @@ static void mempool__link(struct mempool *mp, struct mempool_item *it, struct me
     ledger_rules_apply(&it->state, ev, mp->cfg.genesis, it->state.last_height);
 }
 
-int mempool_precheck(const struct mempool *mp, const uint8_t id[WB_HASH_LEN], size_t len,
-                     char *reason, size_t reason_len)
-{
-    if (len > WB_SIGNED_EVENT_MAX)
-        return mempool__fail(reason, reason_len, WB_ERR_TOO_LARGE,
-                             "event is %zu bytes; the limit is %d bytes", len,
-                             WB_SIGNED_EVENT_MAX);
-    if (id && idmap_get(mp->by_id, id)) {
-        char hex[2 * WB_HASH_LEN + 1];
-        return mempool__fail(reason, reason_len, WB_ERR_DUPLICATE,
-                             "duplicate: event %s is already pending",
-                             wb_hex_encode(id, WB_HASH_LEN, hex, sizeof hex));
-    }
-    if (mp->count >= mp->cfg.events_max || len > mp->cfg.bytes_max - mp->bytes)
-        return mempool__fail(reason, reason_len, WB_ERR_BUSY,
-                             "mempool full: %zu events / %zu bytes (limits %zu events / %zu "
-                             "bytes); try again later",
-                             mp->count, mp->bytes, mp->cfg.events_max, mp->cfg.bytes_max);
-    return WB_OK;
-}
-
-/* mempool_add and mempool_add_verified: open_rc NULL checks the signature
- * here, else *open_rc and open_reason are the verdict of that step. */
-static int mempool__admit(struct mempool *mp, const uint8_t *signed_event, size_t len,
-                          const int *open_rc, const char *open_reason,
-                          uint8_t id_out[WB_HASH_LEN], char *reason, size_t reason_len)
+int mempool_add(struct mempool *mp, const uint8_t *signed_event, size_t len,
+                uint8_t id_out[WB_HASH_LEN], char *reason, size_t reason_len)
 {
     char unused[1];
     if (!reason || reason_len == 0) {
@@ -215,19 +191,21 @@ static int mempool__admit(struct mempool *mp, const uint8_t *signed_event, size_
 
     /* The cheap refusals come before the signature check, so gossip that
      * repeats an event, or a flood while full, costs no verification. */
-    rc = mempool_precheck(mp, id, len, reason, reason_len);
-    if (rc) return rc;
+    if (idmap_get(mp->by_id, id)) {
+        char hex[2 * WB_HASH_LEN + 1];
+        return mempool__fail(reason, reason_len, WB_ERR_DUPLICATE,
+                             "duplicate: event %s is already pending",
+                             wb_hex_encode(id, WB_HASH_LEN, hex, sizeof hex));
+    }
+    if (mp->count >= mp->cfg.events_max || len > mp->cfg.bytes_max - mp->bytes)
+        return mempool__fail(reason, reason_len, WB_ERR_BUSY,
+                             "mempool full: %zu events / %zu bytes (limits %zu events / %zu "
+                             "bytes); try again later",
+                             mp->count, mp->bytes, mp->cfg.events_max, mp->cfg.bytes_max);
 
     struct ledger_event *ev = &mp->scratch;
-    if (open_rc && *open_rc) {
-        /* The verdict of the same call on the same bytes: the same error
-         * and reason as checking here. */
-        rc = *open_rc;
-        snprintf(reason, reason_len, "%s", open_reason ? open_reason : "");
-    } else {
-        rc = ledger_signed_event_open(mp->cfg.genesis->chain_id, signed_event, len, !open_rc, ev,
-                                      reason, reason_len);
-    }
+    rc = ledger_signed_event_open(mp->cfg.genesis->chain_id, signed_event, len, true, ev, reason,
+                                  reason_len);
     if (rc) {
         if (!reason[0])
             mempool__fail(reason, reason_len, rc, "%s%s", wb_strerror(rc),
@@ -278,20 +256,6 @@ static int mempool__admit(struct mempool *mp, const uint8_t *signed_event, size_
     WB_ASSERT(rc == WB_OK);
     mempool__link(mp, it, e, ev);
     return WB_OK;
-}
-
-int mempool_add(struct mempool *mp, const uint8_t *signed_event, size_t len,
-                uint8_t id_out[WB_HASH_LEN], char *reason, size_t reason_len)
-{
-    return mempool__admit(mp, signed_event, len, NULL, NULL, id_out, reason, reason_len);
-}
-
-int mempool_add_verified(struct mempool *mp, const uint8_t *signed_event, size_t len,
-                         int open_rc, const char *open_reason, uint8_t id_out[WB_HASH_LEN],
-                         char *reason, size_t reason_len)
-{
-    return mempool__admit(mp, signed_event, len, &open_rc, open_reason, id_out, reason,
-                          reason_len);
 }
 
 bool mempool_contains(const struct mempool *mp, const uint8_t id[WB_HASH_LEN])

@@ -64,28 +64,6 @@ void mempool_destroy(struct mempool *mp);
 int mempool_add(struct mempool *mp, const uint8_t *signed_event, size_t len,
                 uint8_t id_out[WB_HASH_LEN], char *reason, size_t reason_len);
 
-/* mempool_add for an event whose decode and signature check already ran
- * elsewhere (the daemon's verifier thread): open_rc and open_reason (may be
- * NULL) are what ledger_signed_event_open(genesis chain id, exactly these
- * bytes, verify_sig = true, ...) returned and wrote. Every other check runs
- * as in mempool_add and in the same order, so the result, id_out and reason
- * are exactly those mempool_add would give on these bytes; with open_rc 0
- * the event is decoded without checking its signature again (the caller
- * vouches that it verified), with open_rc != 0 that error and reason are
- * returned where mempool_add would have returned them. */
-int mempool_add_verified(struct mempool *mp, const uint8_t *signed_event, size_t len,
-                         int open_rc, const char *open_reason, uint8_t id_out[WB_HASH_LEN],
-                         char *reason, size_t reason_len);
-
-/* The cheap refusals of mempool_add, without admitting anything, for a
- * caller that wants to spare a signature check on an event the mempool would
- * refuse anyway: WB_ERR_TOO_LARGE (len over WB_SIGNED_EVENT_MAX),
- * WB_ERR_DUPLICATE (id is pending; id may be NULL to skip this check) or
- * WB_ERR_BUSY (len bytes would pass the limits now), each with the reason
- * mempool_add gives; else 0. reason may be NULL. */
-int mempool_precheck(const struct mempool *mp, const uint8_t id[WB_HASH_LEN], size_t len,
-                     char *reason, size_t reason_len);
-
 /* Whether event `id` is pending (so its signature was verified here). Has the
  * shape of ledger_sig_known_fn once wrapped: ctx = the mempool. */
 bool mempool_contains(const struct mempool *mp, const uint8_t id[WB_HASH_LEN]);

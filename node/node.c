@@ -122,85 +122,12 @@ static void on_net_closed(void *ctx)
     n->handles_open--;
 }
 
-static void on_verifier_closed(void *ctx)
-{
-    struct node *n = ctx;
-    n->handles_open--;
-}
-
-static void on_verified(void *ctx, const struct verifier_job *job)
-{
-    struct node *n = ctx;
-    if (job->ticket.kind == VERIFIER_SUBMIT) node_api_on_verified(n, job);
-    else node_p2p_on_verified(n, job);
-}
-
-/* Once per run of checked events: a proposer waiting for events builds. */
-static void on_verified_batch(void *ctx)
-{
-    struct node *n = ctx;
-    if (!n->verify_admitted) return;
-    n->verify_admitted = false;
-    node_cons_on_mempool_grew(n);
-}
-
-/* On the verifier's thread: an event already committed needs no check (its
- * block's check verified it). At saturation events often wait in the queue
- * until the block that holds them has been checked and committed; this keeps
- * them from being verified a second time. Store reads are thread-safe, and
- * n->store lives until after the verifier is joined. */
-static bool verify_not_needed(void *ctx, const struct verifier_ticket *t,
-                              const uint8_t id[WB_HASH_LEN])
-{
-    const struct node *n = ctx;
-    (void)t;
-    uint64_t height;
-    uint32_t index;
-    return store_event_location(n->store, id, &height, &index) == WB_OK;
-}
-
-static int start_verifier(struct node *n)
-{
-    struct verifier_config vc = {
-        .jobs_max = NODE_VERIFY_JOBS_MAX,
-        .bytes_max = NODE_VERIFY_BYTES_MAX,
-        .batch_max = NODE_VERIFY_BATCH,
-        .nice = NODE_VERIFY_NICE,
-        .done = on_verified,
-        .batch_done = on_verified_batch,
-        .skip = verify_not_needed,
-        .ctx = n,
-    };
-    memcpy(vc.chain_id, n->genesis->chain_id, WB_CHAIN_ID_LEN);
-    int rc = verifier_create(n->loop, &vc, &n->verifier);
-    if (rc) WB_ERROR("node", "cannot start the signature-check thread: %s", wb_strerror(rc));
-    return rc;
-}
-
-static void stop_verifier(struct node *n)
-{
-    if (!n->verifier) {
-        n->handles_open--;
-        return;
-    }
-    struct verifier_stats st;
-    verifier_get_stats(n->verifier, &st);
-    WB_INFO("node", "h=%llu signature checks off the loop: %llu events, %llu of them committed "
-            "before their turn, at most %zu waiting, %llu refused busy, %zu still waiting now "
-            "(dropped)", (unsigned long long)n->last_height, (unsigned long long)st.submitted,
-            (unsigned long long)st.skipped, st.jobs_peak, (unsigned long long)st.refused,
-            verifier_jobs(n->verifier));
-    verifier_close(n->verifier, on_verifier_closed, n);
-    n->verifier = NULL;
-}
-
 void node_stop(struct node *n)
 {
     if (n->stopping) return;
     n->stopping = true;
     WB_INFO("node", "h=%llu shutting down", (unsigned long long)n->last_height);
     node_cons_stop(n);
-    stop_verifier(n);
     /* Only the handles init_handles got to (in its order) are closed. */
     uv_handle_t *handles[] = {(uv_handle_t *)&n->sigint, (uv_handle_t *)&n->sigterm,
                               (uv_handle_t *)&n->tick, (uv_handle_t *)&n->gossip_timer,
@@ -257,7 +184,6 @@ static int init_handles(struct node *n)
 static void free_node(struct node *n)
 {
     node_api_free(n);
-    free(n->clients);
     for (size_t i = 0; i < n->gossip_count; i++) free(n->gossip[i]);
     free(n->gossip);
     free(n->gossip_lens);
@@ -284,8 +210,7 @@ int node_run(const struct node_config *cfg)
     }
     n->loop = &loop;
     n->cfg = cfg;
-    /* the two nets and the verifier, released by on_net_closed and on_verifier_closed */
-    n->handles_open = 3;
+    n->handles_open = 2; /* the two nets, released by on_net_closed */
     int rc;
     if ((rc = load_genesis(n)) || (rc = load_identity(n)) || (rc = open_store(n))) goto err_free;
 
@@ -308,7 +233,6 @@ int node_run(const struct node_config *cfg)
     n->last_progress_ms = node_now_ms(n);
 
     if ((rc = init_handles(n))) goto err_stop;
-    if ((rc = start_verifier(n))) goto err_stop;
     if ((rc = node_p2p_start(n))) goto err_stop;
     if ((rc = node_api_start(n))) goto err_stop;
     if ((rc = node_cons_start(n))) goto err_stop;

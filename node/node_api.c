@@ -149,21 +149,6 @@ void node_api_on_dropped(void *ctx, const uint8_t id[WB_HASH_LEN], int err, cons
 
 /* ---- requests ----------------------------------------------------------------- */
 
-/* The answer to a submission whose event is pending: at once when the client
- * does not wait, else when the event commits or is dropped. */
-static void answer_pending(struct node *n, struct node_client *c, uint64_t req_id,
-                           const uint8_t id[WB_HASH_LEN], bool no_wait)
-{
-    if (no_wait) {
-        send_submit_result(c->link, req_id, id, 0, 0, false);
-        return;
-    }
-    int rc = add_waiter(n, id, c, req_id);
-    if (rc) send_error(c->link, req_id, rc, "too many clients waiting for commits; retry");
-}
-
-/* The cheap steps run here; the signature check runs on the verifier thread
- * and node_api_on_verified finishes the admission. */
 static void on_submit(struct node *n, struct node_client *c, uint64_t req_id,
                       const Waybill__SubmitRequest *s)
 {
@@ -184,68 +169,24 @@ static void on_submit(struct node *n, struct node_client *c, uint64_t req_id,
         send_submit_result(c->link, req_id, id, height, index, true);
         return;
     }
-    /* What the mempool would refuse before checking the signature is
-     * answered now, without a check. */
-    int rc = mempool_precheck(n->mempool, id, s->signed_event.len, reason, sizeof reason);
-    if (rc == WB_ERR_DUPLICATE) {
-        answer_pending(n, c, req_id, id, s->no_wait);
-        return;
-    }
-    if (rc == 0 && !n->verifier) {
-        rc = WB_ERR_BUSY;
-        snprintf(reason, sizeof reason, "the node is shutting down; try another node");
-    }
+    int rc = mempool_add(n->mempool, s->signed_event.data, s->signed_event.len, id, reason,
+                         sizeof reason);
     if (rc == 0) {
-        struct verifier_ticket t = {
-            .kind = VERIFIER_SUBMIT,
-            .conn_id = c->conn_id,
-            .req_id = req_id,
-            .no_wait = s->no_wait,
-            .height = n->last_height,
-        };
-        memcpy(t.id, id, WB_HASH_LEN);
-        rc = verifier_submit(n->verifier, &t, s->signed_event.data, s->signed_event.len, reason,
-                             sizeof reason);
-    }
-    if (rc) {
-        char hex[65];
-        WB_DEBUG("api", "h=%llu rejected event %.16s: %s", (unsigned long long)n->last_height,
-                 wb_hex_encode(id, 32, hex, sizeof hex), reason);
-        send_error(c->link, req_id, rc, reason);
-    }
-}
-
-void node_api_on_verified(struct node *n, const struct verifier_job *job)
-{
-    const struct verifier_ticket *t = &job->ticket;
-    /* The client may have gone meanwhile: the event is still admitted (it is
-     * valid, and peers may need it), only the answer is dropped. */
-    struct node_client *c = client_by_conn(n, t->conn_id);
-    uint64_t height;
-    uint32_t index;
-    /* Committed while it waited (submitted through another node too; the
-     * verifier then skipped the check): the answer is the commit, as on_submit
-     * would give now. */
-    if ((job->rc == WB_ERR_EXISTS || n->last_height != t->height) &&
-        store_event_location(n->store, t->id, &height, &index) == 0) {
-        if (c) send_submit_result(c->link, t->req_id, t->id, height, index, true);
-        return;
-    }
-    char reason[512];
-    uint8_t id[WB_HASH_LEN];
-    int rc = mempool_add_verified(n->mempool, job->bytes, job->len, job->rc, job->reason, id,
-                                  reason, sizeof reason);
-    if (rc == 0) {
-        node_p2p_gossip_add(n, job->bytes, job->len);
-        n->verify_admitted = true;
+        node_p2p_gossip_add(n, s->signed_event.data, s->signed_event.len);
+        node_cons_on_mempool_grew(n);
     } else if (rc != WB_ERR_DUPLICATE) {
         char hex[65];
         WB_DEBUG("api", "h=%llu rejected event %.16s: %s", (unsigned long long)n->last_height,
                  wb_hex_encode(id, 32, hex, sizeof hex), reason);
-        if (c) send_error(c->link, t->req_id, rc, reason);
+        send_error(c->link, req_id, rc, reason);
         return;
     }
-    if (c) answer_pending(n, c, t->req_id, id, t->no_wait);
+    if (s->no_wait) {
+        send_submit_result(c->link, req_id, id, 0, 0, false);
+        return;
+    }
+    rc = add_waiter(n, id, c, req_id);
+    if (rc) send_error(c->link, req_id, rc, "too many clients waiting for commits; retry");
 }
 
 static void on_head(struct node *n, struct node_client *c, uint64_t req_id, const char *item)

@@ -12,7 +12,6 @@
 #include "node/idmap.h"
 #include "node/mempool.h"
 #include "node/net.h"
-#include "node/verifier.h"
 #include "storage/store.h"
 
 #define NODE_PEERS_LINKS_MAX 64
@@ -28,14 +27,6 @@
 #define NODE_EMPTY_BLOCK_WAIT_MS 1000 /* a proposer with an empty mempool waits at most this long */
 #define NODE_WAITERS_MAX 200000       /* clients waiting for their events to commit */
 #define NODE_WAITERS_PER_CLIENT 16384 /* ... of them on one connection */
-/* Incoming events wait for their signature check on the verifier thread:
- * at most this many (submits beyond are refused busy, gossip is dropped and
- * arrives again inside the block), admitted at most NODE_VERIFY_BATCH per
- * loop turn, and the thread runs this much nicer than the loop. */
-#define NODE_VERIFY_JOBS_MAX 32768
-#define NODE_VERIFY_BYTES_MAX (16u << 20)
-#define NODE_VERIFY_BATCH 128
-#define NODE_VERIFY_NICE 10
 
 /* One queued input of the consensus core (the driver feeds the core from a
  * FIFO so that an update is fully acted on before the next step). */
@@ -107,8 +98,6 @@ struct node {
     bool cons_ready;                  /* the core may be stepped */
     struct net *p2p;
     struct net *api;
-    struct verifier *verifier;        /* NULL before start-up and from node_stop on */
-    bool verify_admitted;             /* the current run of checked events admitted one */
 
     uv_signal_t sigint, sigterm;
     uv_timer_t tick, gossip_timer, build_timer;
@@ -208,8 +197,6 @@ void node_p2p_gossip_add(struct node *n, const uint8_t *ev, size_t len);
 void node_p2p_gossip_flush(struct node *n);
 void node_p2p_on_gossip_timer(uv_timer_t *t);
 void node_p2p_sync_check(struct node *n);
-/* Finishes the admission of a gossiped event the verifier checked. */
-void node_p2p_on_verified(struct node *n, const struct verifier_job *job);
 
 /* node_api.c: the client API */
 int node_api_start(struct node *n);
@@ -218,8 +205,5 @@ void node_api_on_committed(struct node *n, const uint8_t id[WB_HASH_LEN], uint64
 void node_api_on_dropped(void *ctx, const uint8_t id[WB_HASH_LEN], int err,
                          const char *reason);
 void node_api_free(struct node *n);
-/* Finishes a client's submission the verifier checked: admits the event and
- * answers the client, if it is still connected. */
-void node_api_on_verified(struct node *n, const struct verifier_job *job);
 
 #endif

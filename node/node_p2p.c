@@ -120,33 +120,15 @@ void node_p2p_gossip_add(struct node *n, const uint8_t *ev, size_t len)
         uv_timer_start(&n->gossip_timer, node_p2p_on_gossip_timer, NODE_GOSSIP_FLUSH_MS, 0);
 }
 
-/* Each event goes to the verifier thread; node_p2p_on_verified admits it.
- * An event the mempool would refuse unchecked, or that finds the queue full,
- * is dropped: it arrives again inside the block, whose check verifies it. */
 static void on_events(struct node *n, const Waybill__EventBatch *batch)
 {
-    if (!n->verifier) return;
-    struct verifier_ticket t = {.kind = VERIFIER_GOSSIP, .height = n->last_height};
-    size_t dropped = 0;
+    size_t admitted = 0;
     for (size_t i = 0; i < batch->n_events; i++) {
-        const uint8_t *ev = batch->events[i].data;
-        size_t len = batch->events[i].len;
-        if (mempool_precheck(n->mempool, NULL, len, NULL, 0) != 0 ||
-            verifier_submit(n->verifier, &t, ev, len, NULL, 0) != 0)
-            dropped++;
+        int rc = mempool_add(n->mempool, batch->events[i].data, batch->events[i].len, NULL,
+                             NULL, 0);
+        if (rc == 0) admitted++;
     }
-    if (dropped)
-        WB_DEBUG("p2p", "h=%llu %zu of %zu gossiped events dropped (mempool or signature-check "
-                 "queue full, or malformed)", (unsigned long long)n->last_height, dropped,
-                 batch->n_events);
-}
-
-void node_p2p_on_verified(struct node *n, const struct verifier_job *job)
-{
-    if (job->rc == WB_ERR_EXISTS) return; /* committed while it waited */
-    if (mempool_add_verified(n->mempool, job->bytes, job->len, job->rc, job->reason, NULL, NULL,
-                             0) == 0)
-        n->verify_admitted = true;
+    if (admitted) node_cons_on_mempool_grew(n);
 }
 
 /* ---- block sync ---------------------------------------------------------------- */
