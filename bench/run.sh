@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make bench`: a fresh 4-validator testnet on 127.0.0.1 (real `waybill node`
 # processes, default durability), driven and measured by build/bench/loadgen.
-# Usage: BUILD=build QUICK=0|1 bash bench/run.sh. The nodes are killed by PID
+# Usage: BUILD=build QUICK=0|1 [LOADGEN_ARGS="--sat-rate N ..."] bash bench/run.sh
+# (LOADGEN_ARGS: extra load generator options, for experiments; see
+# `build/bench/loadgen --help`). The nodes are killed by PID
 # on every exit path. The last line of the output is the loadgen's summary.
 set -u
 
@@ -88,6 +90,8 @@ OUT="$RESULTS/bench-$(date -u +%Y%m%dT%H%M%SZ)$([ "$QUICK" = 1 ] && echo -quick)
 ARGS=(--dir "$RUN_DIR/net" --pids "$(IFS=,; echo "${NODE_PIDS[*]}")" --waybill "$WAYBILL"
       --out "$OUT" --started-ms "$STARTED_MS" --logs "$RUN_DIR")
 [ "$QUICK" = 1 ] && ARGS+=(--quick)
+read -r -a EXTRA_ARGS <<<"${LOADGEN_ARGS:-}"
+ARGS+=("${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"}")
 # In the background so that a signal to this script is handled at once
 # (bash runs traps only between foreground commands).
 "$LOADGEN" "${ARGS[@]}" &

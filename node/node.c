@@ -184,6 +184,7 @@ static int init_handles(struct node *n)
 static void free_node(struct node *n)
 {
     node_api_free(n);
+    free(n->clients);
     for (size_t i = 0; i < n->gossip_count; i++) free(n->gossip[i]);
     free(n->gossip);
     free(n->gossip_lens);
