@@ -369,6 +369,12 @@ static void after_commit(struct node *n, const struct ledger_block *b,
             b->event_count);
     vcache_drop_upto(n, b->header.height);
     node_p2p_broadcast_status(n);
+    /* After the answers and the status are on their way: one flush that
+     * keeps the file from holding an extra copy of the block's pages. */
+    int rc = store_release_pages(n->store);
+    if (rc)
+        WB_WARN("cons", "h=%llu releasing the append's pages failed: %s (disk space only)",
+                (unsigned long long)b->header.height, wb_strerror(rc));
 }
 
 int node_commit_checked(struct node *n, const struct ledger_block *b, const uint8_t *block,

@@ -131,8 +131,9 @@ void store__read_end(struct store *s, MDB_txn *txn)
 }
 
 int store__write(struct store *s, int (*body)(struct store *s, MDB_txn *txn, void *ctx),
-                 void *ctx, bool force_sync, const char *what)
+                 void *ctx, unsigned flags, const char *what)
 {
+    bool meta_nosync = (flags & STORE__WRITE_META_NOSYNC) && !s->no_sync;
     for (unsigned attempt = 0;; attempt++) {
         if (attempt == STORE_TXN_ATTEMPTS_MAX) {
             WB_ERROR("store", "%s: gave up after %u attempts", what, attempt);
@@ -151,8 +152,15 @@ int store__write(struct store *s, int (*body)(struct store *s, MDB_txn *txn, voi
         }
         int rc = body(s, txn, ctx);
         if (rc == WB_OK) {
-            /* A commit can also run out of pages (saving the free list). */
-            mrc = mdb_txn_commit(txn);
+            /* A commit can also run out of pages (saving the free list).
+             * The environment flag is ours alone: one writer at a time. */
+            if (meta_nosync) mrc = mdb_env_set_flags(s->env, MDB_NOMETASYNC, 1);
+            if (mrc == MDB_SUCCESS) mrc = mdb_txn_commit(txn);
+            else mdb_txn_abort(txn);
+            if (meta_nosync) {
+                int frc = mdb_env_set_flags(s->env, MDB_NOMETASYNC, 0);
+                if (mrc == MDB_SUCCESS) mrc = frc;
+            }
             if (mrc == MDB_MAP_FULL) rc = STORE__RETRY_MAP_FULL;
             else rc = store__err(mrc, what);
         } else {
@@ -167,7 +175,7 @@ int store__write(struct store *s, int (*body)(struct store *s, MDB_txn *txn, voi
         if (rc) return rc;
         break;
     }
-    if (force_sync && s->no_sync) {
+    if ((flags & STORE__WRITE_FORCE_SYNC) && s->no_sync) {
         int rc = store__err(mdb_env_sync(s->env, 1), "sync");
         if (rc) return rc;
     }
@@ -278,7 +286,7 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
     /* An existing file larger than the initial size keeps its size. */
     s->map_size = info.me_mapsize;
     if (s->map_size > s->map_size_max) s->map_size_max = s->map_size;
-    rc = store__write(s, store_open_dbs, NULL, false, "open databases");
+    rc = store__write(s, store_open_dbs, NULL, 0, "open databases");
     if (rc) goto err_close_env;
     rc = store__safety_open(s, dir);
     if (rc) goto err_close_env;

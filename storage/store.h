@@ -121,6 +121,17 @@ int store_append_checked(struct store *s, const struct ledger_block *b, const ui
                          size_t block_len, const uint8_t *cert, size_t cert_len,
                          const struct ledger_block_result *r);
 
+/* Lets the next append reuse the pages the last one freed: a transaction of
+ * its own that rewrites the last height record unchanged (LMDB reuses a
+ * commit's freed pages only once a later commit exists, so with appends
+ * alone the file keeps one more copy of every page a block rewrites: 11 to
+ * 14% of the file in the benchmark). It changes no value and syncs its
+ * data pages but not its meta page, so a crash may undo it and lose nothing.
+ * Call it after an append, once whatever waits on the append is done: it
+ * costs one device flush. Harmless on an empty store (WB_ERR_NOT_FOUND, no
+ * change). Returns 0, WB_ERR_NOT_FOUND or WB_ERR_STORE. */
+int store_release_pages(struct store *s);
+
 /* ---- reads: each runs in its own read transaction (a consistent snapshot),
  * never blocks the writer, and copies its result out. Buffers returned in
  * *out are malloc'd and owned by the caller (free()). Every read returns 0,

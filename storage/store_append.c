@@ -299,6 +299,31 @@ static int append_body(struct store *s, MDB_txn *txn, void *ctx)
  * (ids and state_of known) the states, then writes. With `given` the ids
  * and state indices come from the caller; without, they are derived by
  * opening every event. */
+/* Rewrites meta "last" with the value it holds: a transaction of its own
+ * between two appends. LMDB reuses the pages a commit freed only once a later
+ * commit exists (the other meta page may still point at them), so with
+ * appends alone the file kept one more generation of every page a block
+ * rewrites; with this step the next append reuses the pages this one freed. */
+static int append_touch_body(struct store *s, MDB_txn *txn, void *ctx)
+{
+    (void)ctx;
+    MDB_dbi meta = s->dbi[STORE__DB_META];
+    MDB_val v;
+    int rc = store__get(txn, meta, STORE__META_LAST, strlen(STORE__META_LAST), &v, "read last");
+    if (rc) return rc;
+    uint8_t last[STORE__LAST_LEN];
+    if (v.mv_size != sizeof last) return WB_ERR_STORE;
+    memcpy(last, v.mv_data, sizeof last);
+    return store__put(txn, meta, STORE__META_LAST, strlen(STORE__META_LAST), last, sizeof last,
+                      0, "rewrite last");
+}
+
+int store_release_pages(struct store *s)
+{
+    if (!s) return WB_ERR_INVALID;
+    return store__write(s, append_touch_body, NULL, STORE__WRITE_META_NOSYNC, "release pages");
+}
+
 static int append_run(struct store *s, const struct ledger_block *b, const uint8_t *block,
                       size_t block_len, const uint8_t *cert, size_t cert_len,
                       const struct ledger_item_state *states, size_t n_states,
@@ -340,7 +365,7 @@ static int append_run(struct store *s, const struct ledger_block *b, const uint8
     rc = append_prepare_block(&c);
     if (rc == WB_OK && !given) rc = append_open_events(&c);
     if (rc == WB_OK) rc = append_check_states(&c);
-    if (rc == WB_OK) rc = store__write(s, append_body, &c, false, "append block");
+    if (rc == WB_OK) rc = store__write(s, append_body, &c, 0, "append block");
     if (rc == WB_OK)
         WB_DEBUG("store", "h=%llu appended, %zu events, %zu items",
                  (unsigned long long)b->header.height, b->event_count, n_states);

@@ -76,14 +76,24 @@ int store__get(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t key_len, MDB_v
 int store__read_begin(struct store *s, MDB_txn **txn);
 void store__read_end(struct store *s, MDB_txn *txn);
 
+/* Flags of store__write. */
+enum {
+    /* Synced even when the store was opened with no_sync. */
+    STORE__WRITE_FORCE_SYNC = 1u << 0,
+    /* The data pages are synced but the meta page is only written
+     * (MDB_NOMETASYNC): a crash may roll this one transaction back, never
+     * tear it. The next synced commit makes it durable with its own. */
+    STORE__WRITE_META_NOSYNC = 1u << 1,
+};
+
 /* Runs body(s, txn, ctx) in a write transaction and commits it if body
  * returned 0. body returns 0, STORE__RETRY_MAP_FULL or a wb_err (then the
  * transaction is aborted and that error returned). A full map is doubled (up
  * to map_size_max, else WB_ERR_TOO_LARGE) and body run again from scratch, so
- * body must not keep effects outside the transaction. With force_sync the
- * commit is synced even when the store was opened with no_sync. */
+ * body must not keep effects outside the transaction. flags: 0 or the
+ * STORE__WRITE_* above. */
 int store__write(struct store *s, int (*body)(struct store *s, MDB_txn *txn, void *ctx),
-                 void *ctx, bool force_sync, const char *what);
+                 void *ctx, unsigned flags, const char *what);
 
 /* Reads meta "last" inside txn; zeros for an empty store. */
 int store__last_txn(struct store *s, MDB_txn *txn, uint64_t *height,

@@ -38,7 +38,7 @@ int store_bind_genesis(struct store *s, const uint8_t genesis_hash[WB_HASH_LEN])
 {
     if (!s || !genesis_hash) return WB_ERR_INVALID;
     struct store_bind_ctx c = {.hash = genesis_hash};
-    return store__write(s, store_bind_body, &c, false, "bind genesis");
+    return store__write(s, store_bind_body, &c, 0, "bind genesis");
 }
 
 int store_last(struct store *s, uint64_t *height, uint8_t hash[WB_HASH_LEN], int64_t *time_ms)
@@ -91,7 +91,7 @@ int store_evidence_put(struct store *s, uint64_t height, uint32_t round, uint8_t
                                .val = ev,
                                .val_len = len,
                                .flags = MDB_NOOVERWRITE};
-    int rc = store__write(s, store_blob_body, &c, false, "put evidence");
+    int rc = store__write(s, store_blob_body, &c, 0, "put evidence");
     if (rc == WB_OK && !c.existed)
         WB_WARN("store", "h=%llu r=%u evidence of equivocation by validator %u kept",
                 (unsigned long long)height, round, validator);

@@ -241,7 +241,7 @@ static int safety_migrate(struct store *s)
     free(old);
     if (rc) return rc;
     struct safety_migrate_ctx c = {.had = false};
-    rc = store__write(s, safety_drop_meta, &c, true, "drop old safety record");
+    rc = store__write(s, safety_drop_meta, &c, STORE__WRITE_FORCE_SYNC, "drop old safety record");
     if (rc == WB_OK && c.had) WB_INFO("store", "safety record moved into %s", SAFETY_FILE);
     return rc;
 }

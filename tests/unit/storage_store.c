@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <lmdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
@@ -713,6 +714,55 @@ static void safety_record_and_evidence(void **state)
     store_close(s);
 }
 
+/* The last transaction id of the store in `dir` (the store must be closed). */
+static size_t last_txnid(const char *dir)
+{
+    MDB_env *env;
+    MDB_envinfo info;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+    assert_int_equal(mdb_env_open(env, dir, MDB_RDONLY, 0600), 0);
+    assert_int_equal(mdb_env_info(env, &info), 0);
+    mdb_env_close(env);
+    return info.me_last_txnid;
+}
+
+/* store_release_pages is one more transaction that rewrites meta "last"
+ * unchanged, so that the next append may reuse the pages the last one freed
+ * (LMDB reuses a commit's freed pages only after a later commit). */
+static void release_pages_is_one_transaction_that_changes_nothing(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(tc_chain_init(&f->c, 5), 0);
+    struct store *s;
+    CHECK_OK(store_open(f->dir, NULL, &s));
+    CHECK_OK(store_bind_genesis(s, f->c.g->hash));
+    struct tc_block b1, b2;
+    build(&f->c, 5, &b1);
+    build(&f->c, 5, &b2);
+    CHECK_RC(store_release_pages(s), WB_ERR_NOT_FOUND); /* empty: nothing to rewrite */
+    append(s, &b1);
+    store_close(s);
+    size_t before = last_txnid(f->dir);
+    CHECK_OK(store_open(f->dir, NULL, &s));
+    append(s, &b2);
+    CHECK_OK(store_release_pages(s));
+    uint64_t h;
+    uint8_t hash[WB_HASH_LEN];
+    int64_t t;
+    CHECK_OK(store_last(s, &h, hash, &t));
+    assert_int_equal(h, 2);
+    assert_memory_equal(hash, b2.b.hash, WB_HASH_LEN);
+    assert_true(t == b2.b.header.time_ms);
+    store_close(s);
+    size_t after = last_txnid(f->dir);
+    if (after - before != 2)
+        fail_msg("append and release made %zu transactions, expected 2",
+                 after - before);
+    tc_block_free(&b1);
+    tc_block_free(&b2);
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -729,6 +779,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(genesis_binding, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(directory_is_exclusive, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(safety_record_and_evidence, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(release_pages_is_one_transaction_that_changes_nothing, fx_setup,
+                                        fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
