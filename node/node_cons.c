@@ -370,7 +370,10 @@ static void after_commit(struct node *n, const struct ledger_block *b,
     vcache_drop_upto(n, b->header.height);
     node_p2p_broadcast_status(n);
     /* After the answers and the status are on their way: one flush that
-     * keeps the file from holding an extra copy of the block's pages. */
+     * keeps the file from holding an extra copy of the block's pages. A
+     * small block rewrites a few dozen pages, too few to pay a flush for:
+     * the copy kept is only ever that of the last append. */
+    if (b->event_count < NODE_RELEASE_PAGES_EVENTS_MIN) return;
     int rc = store_release_pages(n->store);
     if (rc)
         WB_WARN("cons", "h=%llu releasing the append's pages failed: %s (disk space only)",

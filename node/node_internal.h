@@ -26,6 +26,7 @@
 #define NODE_GOSSIP_BATCH_EVENTS 512
 #define NODE_EMPTY_BLOCK_WAIT_MS 1000 /* a proposer with an empty mempool waits at most this long */
 #define NODE_WAITERS_MAX 200000       /* clients waiting for their events to commit */
+#define NODE_RELEASE_PAGES_EVENTS_MIN 32 /* blocks from this size on release their pages */
 #define NODE_WAITERS_PER_CLIENT 16384 /* ... of them on one connection */
 
 /* One queued input of the consensus core (the driver feeds the core from a
