@@ -13,12 +13,6 @@
 #include "storage/store_internal.h"
 #include "tests/unit/storage_support.h"
 
-#define CHECK_OK(expr)                                                          \
-    do {                                                                        \
-        int rc_ = (expr);                                                       \
-        if (rc_ != WB_OK) fail_msg("%s: %s (%d)", #expr, wb_strerror(rc_), rc_); \
-    } while (0)
-
 #define SAME_BLOCKS 12
 #define SAME_EVENTS 40
 #define SAME_ITEMS 30

@@ -20,20 +20,6 @@
 #define CRASH_BLOCKS_MAX 400
 #define CRASH_DELAY_MAX_US 800
 
-#define CHECK_OK(expr)                                                          \
-    do {                                                                        \
-        int rc_ = (expr);                                                       \
-        if (rc_ != WB_OK) fail_msg("%s: %s (%d)", #expr, wb_strerror(rc_), rc_); \
-    } while (0)
-
-#define CHECK_RC(expr, want)                                                    \
-    do {                                                                        \
-        int rc_ = (expr);                                                       \
-        if (rc_ != (want))                                                      \
-            fail_msg("%s: got %s (%d), expected %s", #expr, wb_strerror(rc_), rc_, \
-                     wb_strerror(want));                                        \
-    } while (0)
-
 /* Block sizes vary so the kill lands in transactions of different shapes. */
 static size_t crash_block_events(uint64_t height)
 {

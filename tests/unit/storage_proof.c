@@ -12,12 +12,6 @@
 #include "storage/store.h"
 #include "tests/unit/storage_support.h"
 
-#define CHECK_OK(expr)                                                          \
-    do {                                                                        \
-        int rc_ = (expr);                                                       \
-        if (rc_ != WB_OK) fail_msg("%s: %s (%d)", #expr, wb_strerror(rc_), rc_); \
-    } while (0)
-
 #define PROOF_ITEMS 3
 #define PROOF_BLOCKS 6
 

@@ -15,18 +15,6 @@
 #include "tests/unit/storage_support.h"
 
 #define SLOT 4096
-#define CHECK_OK(expr)                                                          \
-    do {                                                                        \
-        int rc_ = (expr);                                                       \
-        if (rc_ != WB_OK) fail_msg("%s: %s (%d)", #expr, wb_strerror(rc_), rc_); \
-    } while (0)
-#define CHECK_RC(expr, want)                                                     \
-    do {                                                                         \
-        int rc_ = (expr), want_ = (want);                                        \
-        if (rc_ != want_)                                                        \
-            fail_msg("%s: got %s (%d), want %s", #expr, wb_strerror(rc_), rc_,   \
-                     wb_strerror(want_));                                        \
-    } while (0)
 
 struct fx {
     char dir[64];

@@ -15,20 +15,6 @@
 #include "storage/store.h"
 #include "tests/unit/storage_support.h"
 
-#define CHECK_OK(expr)                                                          \
-    do {                                                                        \
-        int rc_ = (expr);                                                       \
-        if (rc_ != WB_OK) fail_msg("%s: %s (%d)", #expr, wb_strerror(rc_), rc_); \
-    } while (0)
-
-#define CHECK_RC(expr, want)                                                    \
-    do {                                                                        \
-        int rc_ = (expr);                                                       \
-        if (rc_ != (want))                                                      \
-            fail_msg("%s: got %s (%d), expected %s", #expr, wb_strerror(rc_), rc_, \
-                     wb_strerror(want));                                        \
-    } while (0)
-
 struct fx {
     char dir[64];
     struct tc_chain c;

@@ -22,6 +22,20 @@
 #include "ledger/validate.h"
 #include "proto/waybill.pb-c.h"
 
+/* cmocka checks of a wb_err result (cmocka.h must come first). */
+#define CHECK_OK(expr)                                                          \
+    do {                                                                        \
+        int rc_ = (expr);                                                       \
+        if (rc_ != WB_OK) fail_msg("%s: %s (%d)", #expr, wb_strerror(rc_), rc_); \
+    } while (0)
+#define CHECK_RC(expr, want)                                                     \
+    do {                                                                         \
+        int rc_ = (expr), want_ = (want);                                        \
+        if (rc_ != want_)                                                        \
+            fail_msg("%s: got %s (%d), want %s", #expr, wb_strerror(rc_), rc_,   \
+                     wb_strerror(want_));                                        \
+    } while (0)
+
 #define TC_ORGS 3
 #define TC_VALIDATORS 4
 #define TC_QUORUM 3
