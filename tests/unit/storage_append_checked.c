@@ -41,16 +41,6 @@ static int fx_teardown(void **state)
     return 0;
 }
 
-static bool sig_known_all(void *ctx, const uint8_t id[WB_HASH_LEN], const uint8_t *ev,
-                          size_t len)
-{
-    (void)ctx;
-    (void)id;
-    (void)ev;
-    (void)len;
-    return true;
-}
-
 /* What the node does before store_append_checked: ledger_block_check_full of
  * tb over the store's committed state (the state before tb). */
 static void check_over_store(struct store *s, const struct tc_chain *c, const struct tc_block *tb,
@@ -70,7 +60,7 @@ static void check_over_store(struct store *s, const struct tc_chain *c, const st
     bc.drift_max_ms = 1000;
     bc.events_max = TC_EVENTS_MAX;
     bc.lookup = store_state_lookup;
-    bc.sig_known = sig_known_all;
+    bc.sig_known = tc_sig_known_all;
     bc.ctx = s;
     char msg[512] = "";
     int rc = ledger_block_check_full(&bc, &tb->b, r, msg, sizeof msg);

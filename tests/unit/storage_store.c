@@ -53,16 +53,6 @@ static void append(struct store *s, const struct tc_block *tb)
                  wb_strerror(rc));
 }
 
-static bool sig_known_all(void *ctx, const uint8_t id[WB_HASH_LEN], const uint8_t *ev,
-                          size_t len)
-{
-    (void)ctx;
-    (void)id;
-    (void)ev;
-    (void)len;
-    return true;
-}
-
 /* ledger_block_check over the store (store_state_lookup) must give the
  * states the model gave. */
 static void check_states_via_store(struct store *s, struct tc_chain *c_before,
@@ -79,7 +69,7 @@ static void check_states_via_store(struct store *s, struct tc_chain *c_before,
     bc.drift_max_ms = 1000;
     bc.events_max = TC_EVENTS_MAX;
     bc.lookup = store_state_lookup;
-    bc.sig_known = sig_known_all;
+    bc.sig_known = tc_sig_known_all;
     bc.ctx = s;
     struct ledger_item_state *states;
     size_t n;
