@@ -49,8 +49,8 @@ void client_opts_init(struct client_opts *o, const char *cmd)
     o->timeout_ms = CLIENT_TIMEOUT_S_DEFAULT * 1000u;
 }
 
-static int client__set_once(const struct cli_usage *u, const char **slot, const char *name,
-                            const char *value)
+int client_opt_once(const struct cli_usage *u, const char **slot, const char *name,
+                    const char *value)
 {
     if (*slot) return cli_usage_error(u, "--%s given twice", name);
     if (value[0] == '\0') return cli_usage_error(u, "--%s needs a value", name);
@@ -63,9 +63,9 @@ int client_opts_parse(struct client_opts *o, const struct cli_usage *u, int opt,
 {
     const char *name = u->opts[opt].name;
     *handled = true;
-    if (strcmp(name, "node") == 0) return client__set_once(u, &o->node, name, value);
-    if (strcmp(name, "key") == 0) return client__set_once(u, &o->key, name, value);
-    if (strcmp(name, "genesis") == 0) return client__set_once(u, &o->genesis, name, value);
+    if (strcmp(name, "node") == 0) return client_opt_once(u, &o->node, name, value);
+    if (strcmp(name, "key") == 0) return client_opt_once(u, &o->key, name, value);
+    if (strcmp(name, "genesis") == 0) return client_opt_once(u, &o->genesis, name, value);
     if (strcmp(name, "json") == 0) {
         o->json = true;
         return CLI_EXIT_OK;
@@ -79,6 +79,23 @@ int client_opts_parse(struct client_opts *o, const struct cli_usage *u, int opt,
         return CLI_EXIT_OK;
     }
     *handled = false;
+    return CLI_EXIT_OK;
+}
+
+int client_args_parse(struct cli_args *args, const struct cli_usage *u, int argc, char **argv,
+                      struct client_opts *co, client_own_opt_fn own, void *ctx)
+{
+    const char *value;
+    int opt;
+    cli_args_init(args, u, argc, argv);
+    while ((opt = cli_args_next(args, &value)) >= 0) {
+        bool handled;
+        int ex = client_opts_parse(co, u, opt, value, &handled);
+        if (ex == CLI_EXIT_OK && !handled && own) ex = own(ctx, opt, value);
+        if (ex != CLI_EXIT_OK) return ex;
+    }
+    if (opt == CLI_ARGS_HELP) return CLIENT_HELP_SHOWN;
+    if (opt != CLI_ARGS_END) return cli_args_exit(opt);
     return CLI_EXIT_OK;
 }
 

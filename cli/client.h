@@ -68,6 +68,23 @@ void client_opts_init(struct client_opts *o, const char *cmd);
 int client_opts_parse(struct client_opts *o, const struct cli_usage *u, int opt,
                       const char *value, bool *handled);
 
+/* Sets *slot to value for option --name, refusing a second --name and an
+ * empty value with a usage error. Returns CLI_EXIT_OK or CLI_EXIT_USAGE. */
+int client_opt_once(const struct cli_usage *u, const char **slot, const char *name,
+                    const char *value);
+
+/* A command's handler for its own options (those client_opts_parse leaves):
+ * opt indexes u->opts. Returns CLI_EXIT_OK or a usage exit (message printed). */
+typedef int (*client_own_opt_fn)(void *ctx, int opt, const char *value);
+
+/* The option loop of a client command: the common options go to
+ * client_opts_parse, the command's own to own(ctx, ...) (own may be NULL when
+ * it has none); the positional arguments are left in *args. Returns
+ * CLI_EXIT_OK, CLIENT_HELP_SHOWN after --help (usage printed), or the exit
+ * of a usage error (message printed). */
+int client_args_parse(struct cli_args *args, const struct cli_usage *u, int argc, char **argv,
+                      struct client_opts *co, client_own_opt_fn own, void *ctx);
+
 /* Applies the defaults: node and key from the environment, the genesis from
  * $WAYBILL_GENESIS or else <folder above the key file's folder>/genesis.json
  * when that file exists (the layout `waybill testnet` writes: DIR/genesis.json

@@ -47,16 +47,8 @@ static const struct cli_usage block_usage = {
 static int block_parse(int argc, char **argv, struct client_opts *co, uint64_t *height)
 {
     struct cli_args args;
-    const char *value;
-    int opt;
-    cli_args_init(&args, &block_usage, argc, argv);
-    while ((opt = cli_args_next(&args, &value)) >= 0) {
-        bool handled;
-        int ex = client_opts_parse(co, &block_usage, opt, value, &handled);
-        if (ex != CLI_EXIT_OK) return ex;
-    }
-    if (opt == CLI_ARGS_HELP) return CLIENT_HELP_SHOWN;
-    if (opt != CLI_ARGS_END) return cli_args_exit(opt);
+    int ex = client_args_parse(&args, &block_usage, argc, argv, co, NULL, NULL);
+    if (ex != CLI_EXIT_OK) return ex;
     if (args.pos_count == 0) return cli_usage_error(&block_usage, "H (a height or 'latest') is "
                                                                   "required");
     if (args.pos_count > 1)

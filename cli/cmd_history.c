@@ -45,16 +45,8 @@ static const struct cli_usage history_usage = {
 static int history_parse(int argc, char **argv, struct client_opts *co, const char **item)
 {
     struct cli_args args;
-    const char *value;
-    int opt;
-    cli_args_init(&args, &history_usage, argc, argv);
-    while ((opt = cli_args_next(&args, &value)) >= 0) {
-        bool handled;
-        int ex = client_opts_parse(co, &history_usage, opt, value, &handled);
-        if (ex != CLI_EXIT_OK) return ex;
-    }
-    if (opt == CLI_ARGS_HELP) return CLIENT_HELP_SHOWN;
-    if (opt != CLI_ARGS_END) return cli_args_exit(opt);
+    int ex = client_args_parse(&args, &history_usage, argc, argv, co, NULL, NULL);
+    if (ex != CLI_EXIT_OK) return ex;
     if (args.pos_count == 0) return cli_usage_error(&history_usage, "ITEM is required");
     if (args.pos_count > 1)
         return cli_usage_error(&history_usage, "unexpected argument '%s'", args.pos[1]);

@@ -44,26 +44,19 @@ static const struct cli_usage proof_usage = {
     .opt_count = sizeof proof_opts / sizeof proof_opts[0],
 };
 
+/* proof's own option: --out FILE (ctx: where it goes). */
+static int proof_own_opt(void *ctx, int opt, const char *value)
+{
+    if (opt != PROOF_OPT_OUT) return CLI_EXIT_OK;
+    return client_opt_once(&proof_usage, (const char **)ctx, "out", value);
+}
+
 static int proof_parse(int argc, char **argv, struct client_opts *co, const char **item,
                        const char **out)
 {
     struct cli_args args;
-    const char *value;
-    int opt;
-    cli_args_init(&args, &proof_usage, argc, argv);
-    while ((opt = cli_args_next(&args, &value)) >= 0) {
-        bool handled;
-        int ex = client_opts_parse(co, &proof_usage, opt, value, &handled);
-        if (ex != CLI_EXIT_OK) return ex;
-        if (handled) continue;
-        if (opt == PROOF_OPT_OUT) {
-            if (*out) return cli_usage_error(&proof_usage, "--out given twice");
-            if (!value[0]) return cli_usage_error(&proof_usage, "--out needs a path");
-            *out = value;
-        }
-    }
-    if (opt == CLI_ARGS_HELP) return CLIENT_HELP_SHOWN;
-    if (opt != CLI_ARGS_END) return cli_args_exit(opt);
+    int ex = client_args_parse(&args, &proof_usage, argc, argv, co, proof_own_opt, out);
+    if (ex != CLI_EXIT_OK) return ex;
     if (args.pos_count == 0) return cli_usage_error(&proof_usage, "ITEM is required");
     if (args.pos_count > 1)
         return cli_usage_error(&proof_usage, "unexpected argument '%s'", args.pos[1]);

@@ -105,19 +105,13 @@ int cmd_status_via(const struct client_connector *conn, int argc, char **argv)
 {
     struct client_opts co;
     struct cli_args args;
-    const char *value;
-    int opt;
     client_opts_init(&co, "status");
-    cli_args_init(&args, &status_usage, argc, argv);
-    while ((opt = cli_args_next(&args, &value)) >= 0) {
-        bool handled;
-        int ex = client_opts_parse(&co, &status_usage, opt, value, &handled);
-        if (ex != CLI_EXIT_OK) return ex;
-    }
-    if (opt != CLI_ARGS_END) return cli_args_exit(opt);
+    int ex = client_args_parse(&args, &status_usage, argc, argv, &co, NULL, NULL);
+    if (ex == CLIENT_HELP_SHOWN) return CLI_EXIT_OK;
+    if (ex != CLI_EXIT_OK) return ex;
     if (args.pos_count)
         return cli_usage_error(&status_usage, "unexpected argument '%s'", args.pos[0]);
-    int ex = client_opts_finish(&co, &status_usage, true);
+    ex = client_opts_finish(&co, &status_usage, true);
     if (ex != CLI_EXIT_OK) return ex;
 
     struct client_session s;

@@ -278,53 +278,42 @@ static int submit_build(const struct submit_args *sa, struct ledger_event *ev, b
     return CLI_EXIT_OK;
 }
 
+/* submit's own options (ctx: the struct submit_args being filled). */
+static int submit_own_opt(void *ctx, int opt, const char *value)
+{
+    struct submit_args *sa = ctx;
+    switch (opt) {
+    case SUBMIT_OPT_ITEM:
+        return submit_set_once(&sa->item, "item", value);
+    case SUBMIT_OPT_ACTION:
+        return submit_set_once(&sa->action, "action", value);
+    case SUBMIT_OPT_AT:
+        return submit_set_once(&sa->at, "at", value);
+    case SUBMIT_OPT_TIME:
+        return submit_set_once(&sa->time, "time", value);
+    case SUBMIT_OPT_TO:
+        return submit_set_once(&sa->to, "to", value);
+    case SUBMIT_OPT_PREV:
+        return submit_set_once(&sa->prev, "prev", value);
+    case SUBMIT_OPT_ATTR:
+        if (sa->attr_count == WB_ATTRS_MAX)
+            return cli_usage_error(&submit_usage, "at most %d --attr options", WB_ATTRS_MAX);
+        sa->attrs[sa->attr_count++] = value;
+        return CLI_EXIT_OK;
+    case SUBMIT_OPT_NO_WAIT:
+        sa->no_wait = true;
+        return CLI_EXIT_OK;
+    default:
+        return CLI_EXIT_OK;
+    }
+}
+
 static int submit_parse(int argc, char **argv, struct client_opts *co, struct submit_args *sa)
 {
     struct cli_args args;
-    const char *value;
-    int opt;
     memset(sa, 0, sizeof *sa);
-    cli_args_init(&args, &submit_usage, argc, argv);
-    while ((opt = cli_args_next(&args, &value)) >= 0) {
-        bool handled;
-        int ex = client_opts_parse(co, &submit_usage, opt, value, &handled);
-        if (ex != CLI_EXIT_OK) return ex;
-        if (handled) continue;
-        switch (opt) {
-        case SUBMIT_OPT_ITEM:
-            ex = submit_set_once(&sa->item, "item", value);
-            break;
-        case SUBMIT_OPT_ACTION:
-            ex = submit_set_once(&sa->action, "action", value);
-            break;
-        case SUBMIT_OPT_AT:
-            ex = submit_set_once(&sa->at, "at", value);
-            break;
-        case SUBMIT_OPT_TIME:
-            ex = submit_set_once(&sa->time, "time", value);
-            break;
-        case SUBMIT_OPT_TO:
-            ex = submit_set_once(&sa->to, "to", value);
-            break;
-        case SUBMIT_OPT_PREV:
-            ex = submit_set_once(&sa->prev, "prev", value);
-            break;
-        case SUBMIT_OPT_ATTR:
-            if (sa->attr_count == WB_ATTRS_MAX)
-                return cli_usage_error(&submit_usage, "at most %d --attr options",
-                                       WB_ATTRS_MAX);
-            sa->attrs[sa->attr_count++] = value;
-            break;
-        case SUBMIT_OPT_NO_WAIT:
-            sa->no_wait = true;
-            break;
-        default:
-            break;
-        }
-        if (ex != CLI_EXIT_OK) return ex;
-    }
-    if (opt == CLI_ARGS_HELP) return CLIENT_HELP_SHOWN;
-    if (opt != CLI_ARGS_END) return cli_args_exit(opt);
+    int ex = client_args_parse(&args, &submit_usage, argc, argv, co, submit_own_opt, sa);
+    if (ex != CLI_EXIT_OK) return ex;
     if (args.pos_count)
         return cli_usage_error(&submit_usage, "unexpected argument '%s'", args.pos[0]);
     return CLI_EXIT_OK;

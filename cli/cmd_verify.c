@@ -179,26 +179,19 @@ free_report:
     return ex;
 }
 
+/* verify's own option: --bundle FILE (ctx: where it goes). */
+static int verify_own_opt(void *ctx, int opt, const char *value)
+{
+    if (opt != VERIFY_OPT_BUNDLE) return CLI_EXIT_OK;
+    return client_opt_once(&verify_usage, (const char **)ctx, "bundle", value);
+}
+
 static int verify_parse(int argc, char **argv, struct client_opts *co, const char **bundle,
                         const char **item)
 {
     struct cli_args args;
-    const char *value;
-    int opt;
-    cli_args_init(&args, &verify_usage, argc, argv);
-    while ((opt = cli_args_next(&args, &value)) >= 0) {
-        bool handled;
-        int ex = client_opts_parse(co, &verify_usage, opt, value, &handled);
-        if (ex != CLI_EXIT_OK) return ex;
-        if (handled) continue;
-        if (opt == VERIFY_OPT_BUNDLE) {
-            if (*bundle) return cli_usage_error(&verify_usage, "--bundle given twice");
-            if (!value[0]) return cli_usage_error(&verify_usage, "--bundle needs a path");
-            *bundle = value;
-        }
-    }
-    if (opt == CLI_ARGS_HELP) return CLIENT_HELP_SHOWN;
-    if (opt != CLI_ARGS_END) return cli_args_exit(opt);
+    int ex = client_args_parse(&args, &verify_usage, argc, argv, co, verify_own_opt, bundle);
+    if (ex != CLI_EXIT_OK) return ex;
     if (args.pos_count > 1)
         return cli_usage_error(&verify_usage, "unexpected argument '%s'", args.pos[1]);
     if (args.pos_count == 0 && !*bundle)
