@@ -188,9 +188,12 @@ static int safety_prepare_file(struct store *s, const char *path, const char *di
     if (!zero) return WB_ERR_NOMEM;
     ssize_t w = pwrite(s->safety_fd, zero, SAFETY_FILE_LEN, 0);
     free(zero);
-    if (w != SAFETY_FILE_LEN || fsync(s->safety_fd) != 0) {
-        WB_ERROR("store", "cannot initialise %s: %s", path,
-                 w < 0 || w == SAFETY_FILE_LEN ? strerror(errno) : "short write");
+    if (w != SAFETY_FILE_LEN) {
+        WB_ERROR("store", "cannot initialise %s: %s", path, w < 0 ? strerror(errno) : "short write");
+        return WB_ERR_IO;
+    }
+    if (fsync(s->safety_fd) != 0) {
+        WB_ERROR("store", "cannot sync %s: %s", path, strerror(errno));
         return WB_ERR_IO;
     }
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
