@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "common/sigbytes.h"
+#include "common/wb_error.h"
 #include "ledger/event.h"
 
 struct sigcheck_share {
@@ -21,15 +21,11 @@ struct sigcheck_share {
 static void sigcheck_one(const uint8_t *chain_id, struct ledger_sigcheck *it,
                          struct ledger_event *ev)
 {
-    const uint8_t *body;
-    size_t body_len;
-    uint8_t sig[WB_SIG_LEN];
     it->valid = -1;
     if (!it->signed_event || !ev) return;
-    if (ledger_signed_event_split(it->signed_event, it->len, &body, &body_len, sig) != 0)
-        return;
-    if (ledger_event_decode(body, body_len, ev, NULL, 0) != 0) return;
-    it->valid = wb_event_sig_verify(chain_id, body, body_len, ev->submitter, sig) == 0;
+    int rc = ledger_signed_event_open(chain_id, it->signed_event, it->len, true, ev, NULL, 0);
+    if (rc == WB_OK) it->valid = 1;
+    else if (rc == WB_ERR_SIGNATURE) it->valid = 0;
 }
 
 static void *sigcheck_share_run(void *arg)

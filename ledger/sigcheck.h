@@ -14,9 +14,10 @@
 struct ledger_sigcheck {
     const uint8_t *signed_event; /* in: SignedEvent bytes (NULL with len 0: nothing to check) */
     size_t len;                  /* in */
-    int8_t valid;                /* out: 1 the signature verifies for the body's submitter
-                                  * key, 0 it does not, -1 not checked (the bytes do not
-                                  * split or the body does not decode) */
+    int8_t valid;                /* out: as ledger_signed_event_open with verify_sig says:
+                                  * 1 the signature verifies for the body's submitter key,
+                                  * 0 it does not (WB_ERR_SIGNATURE), -1 not checked (the
+                                  * bytes do not split or the body does not decode) */
 };
 
 /* Checks items[0..n) against chain_id (wb_event_sig_verify with the key the

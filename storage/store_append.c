@@ -295,10 +295,6 @@ static int append_body(struct store *s, MDB_txn *txn, void *ctx)
                       lastv, sizeof lastv, 0, "put last");
 }
 
-/* The common part of both appends: checks what the arguments allow, then
- * (ids and state_of known) the states, then writes. With `given` the ids
- * and state indices come from the caller; without, they are derived by
- * opening every event. */
 /* Rewrites meta "last" with the value it holds: a transaction of its own
  * between two appends. LMDB reuses the pages a commit freed only once a later
  * commit exists (the other meta page may still point at them), so with
@@ -324,6 +320,10 @@ int store_release_pages(struct store *s)
     return store__write(s, append_touch_body, NULL, STORE__WRITE_META_NOSYNC, "release pages");
 }
 
+/* The common part of both appends: checks what the arguments allow, then
+ * (ids and state_of known) the states, then writes. With `given` the ids
+ * and state indices come from the caller; without, they are derived by
+ * opening every event. */
 static int append_run(struct store *s, const struct ledger_block *b, const uint8_t *block,
                       size_t block_len, const uint8_t *cert, size_t cert_len,
                       const struct ledger_item_state *states, size_t n_states,
