@@ -13,6 +13,7 @@
 
 #include "common/wb_error.h"
 #include "ledger/country.h"
+#include "ledger/event.h"
 #include "ledger/ids.h"
 #include "ledger/types.h"
 
@@ -347,6 +348,43 @@ static void gln_wrong_check_digit_names_expected(void **state)
     }
 }
 
+/* The ledger decoder (every node, the customs verifier) applies the same
+ * rule: an event signed with such a location never decodes. */
+static void events_at_a_location_of_no_country_do_not_decode(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *loc;
+        int rc;
+        const char *msg;
+    } cases[] = {
+        {"NLRTM", WB_OK, NULL},
+        {"XZABC", WB_OK, NULL},
+        {"QQRTM", WB_ERR_INVALID, "location 'QQRTM': 'QQ' is not an ISO 3166-1 country code"},
+        {"ZZZZZ", WB_ERR_INVALID, "'ZZZZZ' is the placeholder for an unknown location"},
+        {"nlrtm", WB_ERR_INVALID, "expected a UN/LOCODE"}, /* the ledger does not fold case */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct ledger_event ev, back;
+        memset(&ev, 0, sizeof ev);
+        strcpy(ev.item, "CSQU3054383");
+        ev.action = LEDGER_COMMISSION;
+        strcpy(ev.location, cases[i].loc);
+        ev.time_ms = 1795000000123;
+        memset(ev.submitter, 7, sizeof ev.submitter);
+        uint8_t body[WB_EVENT_BODY_MAX];
+        size_t len;
+        assert_int_equal(ledger_event_encode(&ev, body, sizeof body, &len), WB_OK);
+        char msg[MSG_LEN] = "";
+        int rc = ledger_event_decode(body, len, &back, msg, sizeof msg);
+        if (rc != cases[i].rc)
+            fail_msg("event at %s: decode gave %d (%s), expected %d", cases[i].loc, rc, msg,
+                     cases[i].rc);
+        if (cases[i].msg) assert_msg_has(msg, cases[i].msg);
+        else assert_string_equal(back.location, cases[i].loc);
+    }
+}
+
 /* ---- the country table -------------------------------------------------------- */
 
 static const struct ledger_country *expect_country(const char *code, const char *name,
@@ -547,6 +585,7 @@ int main(void)
         cmocka_unit_test(unrecognised_item_ids_rejected),
         cmocka_unit_test(unlocodes_and_glns_accepted),
         cmocka_unit_test(unlocode_country_must_be_in_the_table),
+        cmocka_unit_test(events_at_a_location_of_no_country_do_not_decode),
         cmocka_unit_test(malformed_locations_rejected),
         cmocka_unit_test(gln_wrong_check_digit_names_expected),
         cmocka_unit_test(country_table_holds_known_entries),
