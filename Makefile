@@ -52,9 +52,22 @@ $(BUILD)/obj/gen/proto/waybill.pb-c.o: $(PROTO_C)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS_BASE) -w -c $< -o $@
 
+# ---- generated reference data -------------------------------------------------
+# The country codes of ledger/data/ become a C table linked into libledger
+# (ledger/country.h): ISO 3166-1 first, then the codes UN/LOCODE adds.
+COUNTRY_DATA := ledger/data/iso3166-1.tsv ledger/data/unlocode-countries.tsv
+COUNTRY_C := $(BUILD)/gen/ledger/countries.c
+$(COUNTRY_C): ledger/data/gen_countries.awk $(COUNTRY_DATA)
+	@mkdir -p $(@D)
+	LC_ALL=C awk -f ledger/data/gen_countries.awk $(COUNTRY_DATA) > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/gen/ledger/countries.o: $(COUNTRY_C)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
 # ---- modules: one static archive per folder ---------------------------------
 MODULES := common ledger consensus storage node
 common_EXTRA := $(BUILD)/obj/gen/proto/waybill.pb-c.o
+ledger_EXTRA := $(BUILD)/obj/gen/ledger/countries.o
 define module_rules
 $(1)_SRC := $$(wildcard $(1)/*.c)
 $(1)_OBJ := $$(patsubst %.c,$(BUILD)/obj/%.o,$$($(1)_SRC)) $$($(1)_EXTRA)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/client_cmds.h"
+#include "cli/id_args.h"
 #include "cli/print.h"
 #include "common/hex.h"
 #include "common/wb_error.h"
@@ -36,13 +37,16 @@ static const struct cli_usage history_usage = {
         "commission, numbered as waybill verify does), block height:index, event time,\n"
         "action, location, the submitter's organisation (from genesis), attributes and\n"
         "the first 8 hex digits of the event id (--json gives whole ids).\n"
-        "This is the node's word; 'waybill verify ITEM' checks it.\n",
+        "This is the node's word; 'waybill verify ITEM' checks it. A container number\n"
+        "is upper-cased first, as waybill submit does (with a note on stderr).\n",
     .opts = history_opts,
     .opt_count = sizeof history_opts / sizeof history_opts[0],
 };
 
-/* Parses the options; *item is the one positional argument. */
-static int history_parse(int argc, char **argv, struct client_opts *co, const char **item)
+/* Parses the options; item is the one positional argument, in canonical
+ * case (cli_item_arg). */
+static int history_parse(int argc, char **argv, struct client_opts *co,
+                         char item[static WB_ITEM_MAX + 1])
 {
     struct cli_args args;
     int ex = client_args_parse(&args, &history_usage, argc, argv, co, NULL, NULL);
@@ -50,14 +54,7 @@ static int history_parse(int argc, char **argv, struct client_opts *co, const ch
     if (args.pos_count == 0) return cli_usage_error(&history_usage, "ITEM is required");
     if (args.pos_count > 1)
         return cli_usage_error(&history_usage, "unexpected argument '%s'", args.pos[1]);
-    char msg[256];
-    msg[0] = '\0';
-    if (strlen(args.pos[0]) > WB_ITEM_MAX ||
-        ledger_item_id_check(args.pos[0], NULL, msg, sizeof msg) != WB_OK)
-        return cli_usage_error(&history_usage, "ITEM: %s",
-                               msg[0] ? msg : "not a valid item id");
-    *item = args.pos[0];
-    return CLI_EXIT_OK;
+    return cli_item_arg(&history_usage, "ITEM", args.pos[0], item);
 }
 
 static void history_print_state(struct print_table *t, const struct ledger_item_state *st)
@@ -171,9 +168,9 @@ free_all:
 int cmd_history_via(const struct client_connector *conn, int argc, char **argv)
 {
     struct client_opts co;
-    const char *item = NULL;
+    char item[WB_ITEM_MAX + 1];
     client_opts_init(&co, "history");
-    int ex = history_parse(argc, argv, &co, &item);
+    int ex = history_parse(argc, argv, &co, item);
     if (ex == CLIENT_HELP_SHOWN) return CLI_EXIT_OK;
     if (ex != CLI_EXIT_OK) return ex;
     ex = client_opts_finish(&co, &history_usage, true);

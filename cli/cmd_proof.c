@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/client_cmds.h"
+#include "cli/id_args.h"
 #include "cli/print.h"
 #include "common/file.h"
 #include "common/wb_error.h"
@@ -39,7 +40,9 @@ static const struct cli_usage proof_usage = {
         "blocks' header and commit certificate. Writes it to FILE (the encoded\n"
         "waybill.ProofBundle, mode 0644, replaced atomically) and prints a summary.\n"
         "The bundle is not checked here: anyone holding the genesis file checks it with\n"
-        "  waybill verify --bundle FILE --genesis GENESIS\n",
+        "  waybill verify --bundle FILE --genesis GENESIS\n"
+        "A container number ITEM is upper-cased first, as waybill submit does (with a\n"
+        "note on stderr).\n",
     .opts = proof_opts,
     .opt_count = sizeof proof_opts / sizeof proof_opts[0],
 };
@@ -51,8 +54,8 @@ static int proof_own_opt(void *ctx, int opt, const char *value)
     return client_opt_once(&proof_usage, (const char **)ctx, "out", value);
 }
 
-static int proof_parse(int argc, char **argv, struct client_opts *co, const char **item,
-                       const char **out)
+static int proof_parse(int argc, char **argv, struct client_opts *co,
+                       char item[static WB_ITEM_MAX + 1], const char **out)
 {
     struct cli_args args;
     int ex = client_args_parse(&args, &proof_usage, argc, argv, co, proof_own_opt, out);
@@ -61,13 +64,7 @@ static int proof_parse(int argc, char **argv, struct client_opts *co, const char
     if (args.pos_count > 1)
         return cli_usage_error(&proof_usage, "unexpected argument '%s'", args.pos[1]);
     if (!*out) return cli_usage_error(&proof_usage, "--out FILE is required");
-    char msg[256];
-    msg[0] = '\0';
-    if (strlen(args.pos[0]) > WB_ITEM_MAX ||
-        ledger_item_id_check(args.pos[0], NULL, msg, sizeof msg) != WB_OK)
-        return cli_usage_error(&proof_usage, "ITEM: %s", msg[0] ? msg : "not a valid item id");
-    *item = args.pos[0];
-    return CLI_EXIT_OK;
+    return cli_item_arg(&proof_usage, "ITEM", args.pos[0], item);
 }
 
 /* Writes the bundle and prints the summary; returns the exit code. */
@@ -122,9 +119,10 @@ static int proof_save(const struct client_opts *co, const char *item, const char
 int cmd_proof_via(const struct client_connector *conn, int argc, char **argv)
 {
     struct client_opts co;
-    const char *item = NULL, *out = NULL;
+    char item[WB_ITEM_MAX + 1];
+    const char *out = NULL;
     client_opts_init(&co, "proof");
-    int ex = proof_parse(argc, argv, &co, &item, &out);
+    int ex = proof_parse(argc, argv, &co, item, &out);
     if (ex == CLIENT_HELP_SHOWN) return CLI_EXIT_OK;
     if (ex != CLI_EXIT_OK) return ex;
     ex = client_opts_finish(&co, &proof_usage, true);

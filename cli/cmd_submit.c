@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli/client_cmds.h"
+#include "cli/id_args.h"
 #include "cli/print.h"
 #include "common/hex.h"
 #include "common/wb_error.h"
@@ -31,11 +32,12 @@ enum {
 
 static const struct cli_opt submit_opts[] = {
     [SUBMIT_OPT_ITEM] = {"item", "ID",
-                         "item id: ISO 6346 container number, SSCC, (01)GTIN(21)serial or urn:"},
+                         "item id: ISO 6346 container number (upper-cased), SSCC, "
+                         "(01)GTIN(21)serial or urn: (both case-sensitive, kept as given)"},
     [SUBMIT_OPT_ACTION] = {"action", "A",
                            "commission, seal, unseal, load, depart, arrive, unload, handover, "
                            "receive, inspect, hold, release, clear or deliver"},
-    [SUBMIT_OPT_AT] = {"at", "LOC", "location: UN/LOCODE (NLRTM) or 13-digit GLN"},
+    [SUBMIT_OPT_AT] = {"at", "LOC", "location: UN/LOCODE (NLRTM; upper-cased) or 13-digit GLN"},
     [SUBMIT_OPT_TIME] = {"time", "T",
                          "event time: RFC 3339 UTC (2026-11-22T10:00:00Z) or unix milliseconds "
                          "(default now)"},
@@ -63,7 +65,9 @@ static const struct cli_usage submit_usage = {
         "head (its latest event, pending ones included), which becomes the event's prev;\n"
         "for an item the node does not know the event is sent without prev and the\n"
         "ledger rules answer. Item id, action, location, time and attributes are checked\n"
-        "here first (exit 2); the custody rules are the node's to check.\n"
+        "here first (exit 2); the custody rules are the node's to check. A container\n"
+        "number and a UN/LOCODE are upper-cased before signing (a note on stderr says so\n"
+        "when that changed them); the country of a UN/LOCODE must be an ISO 3166-1 code.\n"
         "Prints the event id with the height and index it was committed at; with\n"
         "--no-wait, once the node accepted it. A rejection prints \"rejected: REASON\" and\n"
         "exits 1; a node that cannot be reached or does not answer in time exits 3.\n",
@@ -216,24 +220,14 @@ static int submit_build(const struct submit_args *sa, struct ledger_event *ev, b
     memset(ev, 0, sizeof *ev);
     if (!sa->item) return cli_usage_error(&submit_usage, "--item ID is required");
     if (!sa->action) return cli_usage_error(&submit_usage, "--action A is required");
-    if (strlen(sa->item) > WB_ITEM_MAX)
-        return cli_usage_error(&submit_usage, "--item: longer than %d bytes", WB_ITEM_MAX);
-    msg[0] = '\0';
-    if (ledger_item_id_check(sa->item, NULL, msg, sizeof msg) != WB_OK)
-        return cli_usage_error(&submit_usage, "--item: %s", msg);
-    memcpy(ev->item, sa->item, strlen(sa->item) + 1);
+    if (cli_item_arg(&submit_usage, "--item", sa->item, ev->item) != CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
 
     ev->action = ledger_action_parse(sa->action);
     if (ev->action == LEDGER_ACTION_NONE) return submit_bad_action(sa->action);
 
-    if (sa->at) {
-        if (strlen(sa->at) > WB_LOCATION_MAX || ledger_location_check(sa->at, msg, sizeof msg))
-            return cli_usage_error(&submit_usage, "--at: %s",
-                                   strlen(sa->at) > WB_LOCATION_MAX
-                                       ? "expected a UN/LOCODE (5 characters) or a GLN (13 digits)"
-                                       : msg);
-        memcpy(ev->location, sa->at, strlen(sa->at) + 1);
-    }
+    if (sa->at && cli_location_arg(&submit_usage, "--at", sa->at, ev->location) != CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
     if (sa->to) {
         size_t n = strlen(sa->to);
         bool printable = true;

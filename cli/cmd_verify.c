@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/client_cmds.h"
+#include "cli/id_args.h"
 #include "cli/print.h"
 #include "common/file.h"
 #include "common/hex.h"
@@ -54,7 +55,8 @@ static const struct cli_usage verify_usage = {
         "Prints each event with its result and ends with a verdict line:\n"
         "  VERIFIED: N events, M blocks, custodian ORG\n"
         "  FAILED: event I (ID, ACTION): CHECK: DETAIL\n"
-        "Exit status 0 when verified, 1 when not.\n",
+        "Exit status 0 when verified, 1 when not. A container number ITEM is upper-cased\n"
+        "first, as waybill submit does (with a note on stderr).\n",
     .opts = verify_opts,
     .opt_count = sizeof verify_opts / sizeof verify_opts[0],
 };
@@ -186,8 +188,10 @@ static int verify_own_opt(void *ctx, int opt, const char *value)
     return client_opt_once(&verify_usage, (const char **)ctx, "bundle", value);
 }
 
+/* Parses the options; item is the positional argument in canonical case
+ * (cli_item_arg), "" when none was given. */
 static int verify_parse(int argc, char **argv, struct client_opts *co, const char **bundle,
-                        const char **item)
+                        char item[static WB_ITEM_MAX + 1])
 {
     struct cli_args args;
     int ex = client_args_parse(&args, &verify_usage, argc, argv, co, verify_own_opt, bundle);
@@ -197,15 +201,8 @@ static int verify_parse(int argc, char **argv, struct client_opts *co, const cha
     if (args.pos_count == 0 && !*bundle)
         return cli_usage_error(&verify_usage, "give ITEM (fetch its proof from the node) or "
                                               "--bundle FILE");
-    if (args.pos_count) {
-        char msg[256];
-        msg[0] = '\0';
-        if (strlen(args.pos[0]) > WB_ITEM_MAX ||
-            ledger_item_id_check(args.pos[0], NULL, msg, sizeof msg) != WB_OK)
-            return cli_usage_error(&verify_usage, "ITEM: %s",
-                                   msg[0] ? msg : "not a valid item id");
-        *item = args.pos[0];
-    }
+    item[0] = '\0';
+    if (args.pos_count) return cli_item_arg(&verify_usage, "ITEM", args.pos[0], item);
     return CLI_EXIT_OK;
 }
 
@@ -268,14 +265,15 @@ close_session:
 int cmd_verify_via(const struct client_connector *conn, int argc, char **argv)
 {
     struct client_opts co;
-    const char *bundle = NULL, *item = NULL;
+    const char *bundle = NULL;
+    char item[WB_ITEM_MAX + 1];
     client_opts_init(&co, "verify");
-    int ex = verify_parse(argc, argv, &co, &bundle, &item);
+    int ex = verify_parse(argc, argv, &co, &bundle, item);
     if (ex == CLIENT_HELP_SHOWN) return CLI_EXIT_OK;
     if (ex != CLI_EXIT_OK) return ex;
     ex = client_opts_finish(&co, &verify_usage, bundle == NULL);
     if (ex != CLI_EXIT_OK) return ex;
-    if (bundle) return verify_offline(&co, bundle, item);
+    if (bundle) return verify_offline(&co, bundle, item[0] ? item : NULL);
     return verify_online(&co, conn, item);
 }
 

@@ -1,5 +1,6 @@
 /* Item id and location validation: ISO 6346 container numbers, GS1 SSCC,
- * GTIN + serial, urn: identifiers, UN/LOCODE and GLN, with check digits. */
+ * GTIN + serial, urn: identifiers, UN/LOCODE (its country in the ISO 3166-1
+ * table) and GLN, with check digits; and the case the CLI gives typed ids. */
 #include "ledger/ids.h"
 
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <strings.h>
 
 #include "common/wb_error.h"
+#include "ledger/country.h"
 #include "ledger/types.h"
 
 /* Ids echoed into messages come from clients and peers: at most this many
@@ -236,6 +238,9 @@ int ledger_item_id_check(const char *id, enum ledger_id_kind *kind, char *msg, s
     return rc;
 }
 
+/* UN/LOCODE's placeholder for a location it has no code for. */
+#define LOCODE_UNKNOWN "ZZZZZ"
+
 int ledger_location_check(const char *loc, char *msg, size_t msg_len)
 {
     char e[ECHO_BUF];
@@ -256,10 +261,73 @@ int ledger_location_check(const char *loc, char *msg, size_t msg_len)
                             "location %s: UN/LOCODE place code must be 3 of A-Z or 2-9",
                             echo(loc, e));
         }
+        /* Refused whatever the country table says: it names no place. */
+        if (strcmp(loc, LOCODE_UNKNOWN) == 0)
+            return fail(WB_ERR_INVALID, msg, msg_len,
+                        "'" LOCODE_UNKNOWN "' is the placeholder for an unknown location; give "
+                        "the real UN/LOCODE or a GLN");
+        const char country[3] = {loc[0], loc[1], '\0'};
+        if (!ledger_country_find(country))
+            return fail(WB_ERR_INVALID, msg, msg_len,
+                        "location '%s': '%s' is not an ISO 3166-1 country code", loc, country);
         return WB_OK;
     }
     return fail(WB_ERR_INVALID, msg, msg_len,
                 "location %s: expected a UN/LOCODE (2 uppercase letters and 3 of A-Z, 2-9, "
                 "e.g. NLRTM) or a 13-digit GLN",
                 echo(loc, e));
+}
+
+/* Copies id into out, upper-casing it when upper is set. */
+static int canonical_copy(const char *id, size_t len, bool upper, char *out, bool *changed)
+{
+    bool diff = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = id[i];
+        if (upper && c >= 'a' && c <= 'z') {
+            c = (char)(c - 'a' + 'A');
+            diff = true;
+        }
+        out[i] = c;
+    }
+    out[len] = '\0';
+    if (changed) *changed = diff;
+    return WB_OK;
+}
+
+static bool all_alnum(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!is_alpha(s[i]) && !is_digit(s[i])) return false;
+    return true;
+}
+
+/* Checks the arguments shared by both canonical functions; sets *len. */
+static int canonical_args(const char *id, char *out, size_t out_size, bool *changed, size_t *len)
+{
+    if (changed) *changed = false;
+    if (!out || out_size == 0) return WB_ERR_INVALID;
+    out[0] = '\0';
+    if (!id) return WB_ERR_INVALID;
+    *len = strnlen(id, out_size);
+    return *len < out_size ? WB_OK : WB_ERR_INVALID;
+}
+
+int ledger_item_id_canonical(const char *id, char *out, size_t out_size, bool *changed)
+{
+    size_t len;
+    int rc = canonical_args(id, out, out_size, changed, &len);
+    if (rc != WB_OK) return rc;
+    bool container = len == CONTAINER_LEN && is_alpha(id[0]) && is_alpha(id[1]) &&
+                     is_alpha(id[2]) && is_alpha(id[3]) && all_alnum(id, len);
+    return canonical_copy(id, len, container, out, changed);
+}
+
+int ledger_location_canonical(const char *loc, char *out, size_t out_size, bool *changed)
+{
+    size_t len;
+    int rc = canonical_args(loc, out, out_size, changed, &len);
+    if (rc != WB_OK) return rc;
+    bool locode = len == LOCODE_LEN && all_alnum(loc, len);
+    return canonical_copy(loc, len, locode, out, changed);
 }

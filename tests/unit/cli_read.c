@@ -370,6 +370,60 @@ static void proof_errors(void **state)
     expect_in("stderr", f->cap.err, "cannot write /nonexistent/dir/b");
 }
 
+/* ---- the case of ITEM ------------------------------------------------------------------ */
+
+/* A container number typed in lower case is looked up as submit signs it. */
+static void lower_case_container_number_is_upper_cased(void **state)
+{
+    struct rfx *f = *state;
+    const char *note = "note: item 'csqu3054383' taken as 'CSQU3054383'\n";
+    const char *history[] = {"history", "csqu3054383", NULL};
+    expect_exit(f, run(f, cmd_history_via, history), CLI_EXIT_OK);
+    assert_string_equal(f->fn.requests[0]->history->item, TN_ITEM);
+    expect_in("stdout", f->cap.out, "item       CSQU3054383\n");
+    assert_string_equal(f->cap.err, "waybill history: note: item 'csqu3054383' taken as "
+                                    "'CSQU3054383'\n");
+
+    /* with --json the note stays on stderr: stdout is one JSON document */
+    const char *json[] = {"history", "csqu3054383", "--json", NULL};
+    expect_exit(f, run(f, cmd_history_via, json), CLI_EXIT_OK);
+    json_t *root = parse_json(f);
+    assert_string_equal(json_string_value(json_object_get(root, "item")), TN_ITEM);
+    json_decref(root);
+    expect_in("stderr", f->cap.err, note);
+
+    char out[TN_PATH];
+    snprintf(out, sizeof out, "%s/lower.bundle", f->t.dir);
+    const char *proof[] = {"proof", "CSQu3054383", "--out", out, NULL};
+    expect_exit(f, run(f, cmd_proof_via, proof), CLI_EXIT_OK);
+    assert_string_equal(f->fn.requests[0]->proof->item, TN_ITEM);
+    expect_in("stderr", f->cap.err, "waybill proof: note: item 'CSQu3054383' taken as "
+                                    "'CSQU3054383'");
+
+    const char *verify[] = {"verify", "--bundle", out, "csqu3054383", "--genesis",
+                            f->t.genesis_path, NULL};
+    expect_exit(f, cap_run(&f->cap, cmd_verify_via, NULL, verify), CLI_EXIT_OK);
+    expect_in("stdout", f->cap.out, "VERIFIED: 8 events");
+    expect_in("stderr", f->cap.err, "waybill verify: note: item 'csqu3054383' taken as");
+
+    /* an id already in upper case gets no note; a wrong one is still refused */
+    const char *upper[] = {"history", TN_ITEM, NULL};
+    expect_exit(f, run(f, cmd_history_via, upper), CLI_EXIT_OK);
+    assert_string_equal(f->cap.err, "");
+    const char *bad[] = {"history", "csqu3054384", NULL};
+    expect_exit(f, run(f, cmd_history_via, bad), CLI_EXIT_USAGE);
+    expect_in("stderr", f->cap.err, "note: item 'csqu3054384' taken as 'CSQU3054384'");
+    expect_in("stderr", f->cap.err, "ITEM: container number CSQU3054384: check digit is 4, "
+                                    "expected 3");
+    /* a urn: id is case-sensitive: asked for as given, no note */
+    f->code = WB_ERR_NOT_FOUND;
+    const char *urn[] = {"history", "urn:epc:id:sgtin:0614141.112345.Ab", NULL};
+    expect_exit(f, run(f, cmd_history_via, urn), CLI_EXIT_FAILED);
+    assert_string_equal(f->fn.requests[0]->history->item, "urn:epc:id:sgtin:0614141.112345.Ab");
+    if (strstr(f->cap.err, "note:")) fail_msg("a urn: id was changed:\n%s", f->cap.err);
+    f->code = 0;
+}
+
 /* ---- block ---------------------------------------------------------------------------- */
 
 static void block_header_events_and_signers(void **state)
@@ -501,6 +555,7 @@ int main(void)
         T(history_errors),
         T(proof_writes_a_verifiable_file),
         T(proof_errors),
+        T(lower_case_container_number_is_upper_cased),
         T(block_header_events_and_signers),
         T(block_problems_exit_1),
         T(status_fields),

@@ -190,6 +190,15 @@ static void usage_errors_exit_2_and_send_nothing(void **state)
         {{"--item", TN_ITEM, "--item", TN_ITEM, "--action", "seal", NULL}, "--item given twice"},
         {{"--item", TN_ITEM, "--action", "load", "--at", "Rotterdam", NULL}, "--at: "},
         {{"--item", TN_ITEM, "--action", "load", "--at", "NL1", NULL}, "--at: "},
+        {{"--item", TN_ITEM, "--action", "load", "--at", "QQRTM", NULL},
+         "--at: location 'QQRTM': 'QQ' is not an ISO 3166-1 country code"},
+        {{"--item", TN_ITEM, "--action", "load", "--at", "qqrtm", NULL},
+         "--at: location 'QQRTM': 'QQ' is not an ISO 3166-1 country code"},
+        {{"--item", TN_ITEM, "--action", "load", "--at", "ZZZZZ", NULL},
+         "--at: 'ZZZZZ' is the placeholder for an unknown location; give the real UN/LOCODE "
+         "or a GLN"},
+        {{"--item", TN_ITEM, "--action", "load", "--at", "NLRTMROTTERDAM", NULL},
+         "--at: expected a UN/LOCODE (5 characters) or a GLN (13 digits)"},
         {{"--item", TN_ITEM, "--action", "seal", "--attr", "seal", NULL},
          "--attr: expected KEY=VALUE, got 'seal'"},
         {{"--item", TN_ITEM, "--action", "seal", "--attr", "=S1", NULL},
@@ -321,6 +330,85 @@ static void commission_fields_land_in_signed_event(void **state)
     expect_exit(f, submit(f, args), CLI_EXIT_OK);
     submitted_event(f, 0, &ev, NULL);
     assert_true(ev.nonce != first_nonce);
+}
+
+/* A container number and a UN/LOCODE are signed in upper case, with a note
+ * on stderr; other item ids are signed as typed. */
+static void item_and_location_are_upper_cased_before_signing(void **state)
+{
+    struct sfx *f = *state;
+    const char *args[] = {"--item", "mscu1234566", "--action", "commission", "--at", "nlrtm",
+                          NULL};
+    expect_exit(f, submit(f, args), CLI_EXIT_OK);
+    struct ledger_event ev;
+    submitted_event(f, 0, &ev, NULL);
+    assert_string_equal(ev.item, "MSCU1234566");
+    assert_string_equal(ev.location, "NLRTM");
+    assert_string_equal(f->cap.err,
+                        "waybill submit: note: item 'mscu1234566' taken as 'MSCU1234566'\n"
+                        "waybill submit: note: location 'nlrtm' taken as 'NLRTM'\n");
+
+    /* the head is asked for under the upper-case id too */
+    snprintf(f->head_state.item, sizeof f->head_state.item, "MSCU1234566");
+    const char *load[] = {"--item", "mscu1234566", "--action", "load", "--at", "DEHAM", NULL};
+    expect_exit(f, submit(f, load), CLI_EXIT_OK);
+    assert_string_equal(f->fn.requests[0]->head->item, "MSCU1234566");
+    submitted_event(f, 1, &ev, NULL);
+    assert_string_equal(ev.item, "MSCU1234566");
+    assert_string_equal(ev.location, "DEHAM");
+    assert_string_equal(f->cap.err,
+                        "waybill submit: note: item 'mscu1234566' taken as 'MSCU1234566'\n");
+
+    /* --json: the notes go to stderr, stdout holds the JSON document alone */
+    const char *json[] = {"--item", "Mscu1234566", "--action", "commission", "--at", "Us2ny",
+                          "--json", NULL};
+    expect_exit(f, submit(f, json), CLI_EXIT_OK);
+    json_error_t jerr;
+    json_t *root = json_loads(f->cap.out, 0, &jerr);
+    if (!root) fail_msg("--json output is not JSON (%s):\n%s", jerr.text, f->cap.out);
+    assert_string_equal(json_string_value(json_object_get(root, "item")), "MSCU1234566");
+    json_decref(root);
+    expect_in("stderr", f->cap.err, "note: item 'Mscu1234566' taken as 'MSCU1234566'");
+    expect_in("stderr", f->cap.err, "note: location 'Us2ny' taken as 'US2NY'");
+    submitted_event(f, 0, &ev, NULL);
+    assert_string_equal(ev.location, "US2NY");
+
+    /* upper case already: no note */
+    const char *upper[] = {"--item", "MSCU1234566", "--action", "commission", "--at", "NLRTM",
+                           NULL};
+    expect_exit(f, submit(f, upper), CLI_EXIT_OK);
+    assert_string_equal(f->cap.err, "");
+
+    /* case-sensitive kinds are signed as typed: a GTIN serial, a urn: id */
+    const char *gtin[] = {"--item", "(01)09506000134352(21)aBc7", "--action", "commission",
+                          "--at", "4000001000005", NULL};
+    expect_exit(f, submit(f, gtin), CLI_EXIT_OK);
+    submitted_event(f, 0, &ev, NULL);
+    assert_string_equal(ev.item, "(01)09506000134352(21)aBc7");
+    assert_string_equal(ev.location, "4000001000005");
+    assert_string_equal(f->cap.err, "");
+    const char *urn[] = {"--item", "urn:epc:id:sgtin:0614141.112345.xY", "--action",
+                         "commission", "--at", "sgsin", NULL};
+    expect_exit(f, submit(f, urn), CLI_EXIT_OK);
+    submitted_event(f, 0, &ev, NULL);
+    assert_string_equal(ev.item, "urn:epc:id:sgtin:0614141.112345.xY");
+    assert_string_equal(ev.location, "SGSIN");
+    assert_string_equal(f->cap.err, "waybill submit: note: location 'sgsin' taken as 'SGSIN'\n");
+
+    /* upper-casing does not rescue a wrong check digit; the note still explains the id shown */
+    const char *wrong[] = {"--item", "mscu1234565", "--action", "commission", NULL};
+    expect_exit(f, submit(f, wrong), CLI_EXIT_USAGE);
+    expect_in("stderr", f->cap.err, "note: item 'mscu1234565' taken as 'MSCU1234565'");
+    expect_in("stderr", f->cap.err,
+              "--item: container number MSCU1234565: check digit is 5, expected 6");
+    assert_int_equal(f->fn.connects, 0);
+
+    /* --help says so */
+    const char *help[] = {"submit", "--help", NULL};
+    expect_exit(f, cap_run(&f->cap, cmd_submit_via, &f->conn, help), CLI_EXIT_OK);
+    expect_in("help", f->cap.out, "container number (upper-cased)");
+    expect_in("help", f->cap.out, "UN/LOCODE (NLRTM; upper-cased)");
+    expect_in("help", f->cap.out, "upper-cased before signing");
 }
 
 static void head_lookup_sets_prev(void **state)
@@ -564,6 +652,7 @@ int main(void)
         T(usage_errors_exit_2_and_send_nothing),
         T(missing_node_key_or_genesis_is_usage_error),
         T(commission_fields_land_in_signed_event),
+        T(item_and_location_are_upper_cased_before_signing),
         T(head_lookup_sets_prev),
         T(prev_option_is_honoured_without_lookup),
         T(unknown_item_is_sent_without_prev),

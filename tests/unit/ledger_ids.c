@@ -1,5 +1,8 @@
 /* Unit tests of ledger/ids.c: item ids (ISO 6346, SSCC, GTIN + serial, urn:)
- * and locations (UN/LOCODE, GLN), check digits and their messages. */
+ * and locations (UN/LOCODE with its country in the table, GLN), check digits
+ * and their messages, the case given to typed ids; and of ledger/country.c:
+ * the country table generated from ledger/data/ matches those files. Run from
+ * the repository root (make test does), where ledger/data/ is. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +12,8 @@
 #include <cmocka.h>
 
 #include "common/wb_error.h"
+#include "ledger/country.h"
+#include "ledger/event.h"
 #include "ledger/ids.h"
 #include "ledger/types.h"
 
@@ -282,6 +287,38 @@ static void unlocodes_and_glns_accepted(void **state)
     expect_location("5901234123457", WB_OK, NULL);
 }
 
+static void unlocode_country_must_be_in_the_table(void **state)
+{
+    (void)state;
+    expect_location("NLRTM", WB_OK, NULL);
+    expect_location("DEHAM", WB_OK, NULL);
+    expect_location("CNSHA", WB_OK, NULL);
+    expect_location("USNYC", WB_OK, NULL);
+    expect_location("ADALV", WB_OK, NULL); /* the data file's first code */
+    expect_location("ZWHRE", WB_OK, NULL); /* and its last */
+    /* XZ: UN/LOCODE's installations in international waters */
+    expect_location("XZABC", WB_OK, NULL);
+
+    char msg[MSG_LEN];
+    assert_int_equal(ledger_location_check("QQRTM", msg, sizeof msg), WB_ERR_INVALID);
+    assert_string_equal(msg, "location 'QQRTM': 'QQ' is not an ISO 3166-1 country code");
+    /* user-assigned ISO 3166-1 codes other than XZ are no countries */
+    expect_location("ZZABC", WB_ERR_INVALID, "'ZZ' is not an ISO 3166-1 country code");
+    expect_location("AAABC", WB_ERR_INVALID, "'AA' is not an ISO 3166-1 country code");
+    expect_location("XXABC", WB_ERR_INVALID, "'XX' is not an ISO 3166-1 country code");
+    expect_location("QMABC", WB_ERR_INVALID, "'QM' is not an ISO 3166-1 country code");
+    /* codes ISO 3166-1 withdrew (ISO 3166-3) */
+    expect_location("YUBEG", WB_ERR_INVALID, "'YU' is not an ISO 3166-1 country code");
+    expect_location("ANWIL", WB_ERR_INVALID, "'AN' is not an ISO 3166-1 country code");
+
+    /* the placeholder for an unknown place, whatever the table says */
+    assert_int_equal(ledger_location_check("ZZZZZ", msg, sizeof msg), WB_ERR_INVALID);
+    assert_string_equal(msg, "'ZZZZZ' is the placeholder for an unknown location; give the "
+                             "real UN/LOCODE or a GLN");
+    /* the place part is checked before the country */
+    expect_location("QQR1M", WB_ERR_INVALID, "3 of A-Z or 2-9");
+}
+
 static void malformed_locations_rejected(void **state)
 {
     (void)state;
@@ -311,6 +348,225 @@ static void gln_wrong_check_digit_names_expected(void **state)
     }
 }
 
+/* The ledger decoder (every node, the customs verifier) applies the same
+ * rule: an event signed with such a location never decodes. */
+static void events_at_a_location_of_no_country_do_not_decode(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *loc;
+        int rc;
+        const char *msg;
+    } cases[] = {
+        {"NLRTM", WB_OK, NULL},
+        {"XZABC", WB_OK, NULL},
+        {"QQRTM", WB_ERR_INVALID, "location 'QQRTM': 'QQ' is not an ISO 3166-1 country code"},
+        {"ZZZZZ", WB_ERR_INVALID, "'ZZZZZ' is the placeholder for an unknown location"},
+        {"nlrtm", WB_ERR_INVALID, "expected a UN/LOCODE"}, /* the ledger does not fold case */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct ledger_event ev, back;
+        memset(&ev, 0, sizeof ev);
+        strcpy(ev.item, "CSQU3054383");
+        ev.action = LEDGER_COMMISSION;
+        strcpy(ev.location, cases[i].loc);
+        ev.time_ms = 1795000000123;
+        memset(ev.submitter, 7, sizeof ev.submitter);
+        uint8_t body[WB_EVENT_BODY_MAX];
+        size_t len;
+        assert_int_equal(ledger_event_encode(&ev, body, sizeof body, &len), WB_OK);
+        char msg[MSG_LEN] = "";
+        int rc = ledger_event_decode(body, len, &back, msg, sizeof msg);
+        if (rc != cases[i].rc)
+            fail_msg("event at %s: decode gave %d (%s), expected %d", cases[i].loc, rc, msg,
+                     cases[i].rc);
+        if (cases[i].msg) assert_msg_has(msg, cases[i].msg);
+        else assert_string_equal(back.location, cases[i].loc);
+    }
+}
+
+/* ---- the country table -------------------------------------------------------- */
+
+static const struct ledger_country *expect_country(const char *code, const char *name,
+                                                    bool iso3166)
+{
+    const struct ledger_country *c = ledger_country_find(code);
+    if (!c) fail_msg("country %s is not in the table", code);
+    assert_string_equal(c->code, code);
+    assert_string_equal(c->name, name);
+    if (c->iso3166 != iso3166)
+        fail_msg("country %s: iso3166 is %d, expected %d", code, c->iso3166, iso3166);
+    return c;
+}
+
+static void country_table_holds_known_entries(void **state)
+{
+    (void)state;
+    expect_country("NL", "Netherlands", true);
+    expect_country("DE", "Germany", true);
+    expect_country("CN", "China", true);
+    expect_country("US", "United States", true);
+    expect_country("AD", "Andorra", true);
+    expect_country("ZW", "Zimbabwe", true);
+    expect_country("CI", "C\xc3\xb4te d'Ivoire", true); /* names are UTF-8 */
+    expect_country("XZ", "Installations in International Waters", false);
+    static const char *const absent[] = {"QQ", "ZZ", "AA", "XX", "QM", "XA", "YU", "AN",
+                                         "UK", "EU"};
+    for (size_t i = 0; i < sizeof absent / sizeof *absent; i++)
+        if (ledger_country_find(absent[i]))
+            fail_msg("%s is in the country table; it is no ISO 3166-1 code", absent[i]);
+    /* exact two capital letters only */
+    assert_null(ledger_country_find("nl"));
+    assert_null(ledger_country_find("Nl"));
+    assert_null(ledger_country_find("N"));
+    assert_null(ledger_country_find("NLD"));
+    assert_null(ledger_country_find(""));
+    assert_null(ledger_country_find(NULL));
+    assert_null(ledger_country_find("[A"));
+    assert_null(ledger_country_find("A@"));
+}
+
+static void country_table_has_249_iso_codes_sorted_then_xz(void **state)
+{
+    (void)state;
+    size_t n = ledger_country_count(), iso = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct ledger_country *c = ledger_country_at(i);
+        assert_non_null(c);
+        /* every entry is found by its own code */
+        assert_ptr_equal(ledger_country_find(c->code), c);
+        if (c->iso3166) {
+            if (iso != i) fail_msg("ISO 3166-1 entry %s follows a UN/LOCODE one", c->code);
+            iso++;
+            if (i > 0 && strcmp(ledger_country_at(i - 1)->code, c->code) >= 0)
+                fail_msg("ISO codes out of order at %s", c->code);
+        }
+    }
+    /* ISO 3166-1 has 249 alpha-2 codes (iso-codes 4.15.0) */
+    assert_int_equal(iso, 249);
+    assert_int_equal(n, 250);
+    assert_string_equal(ledger_country_at(n - 1)->code, "XZ");
+    assert_null(ledger_country_at(n));
+    /* every other pair of letters is absent: the table holds nothing more */
+    size_t found = 0;
+    for (char a = 'A'; a <= 'Z'; a++)
+        for (char b = 'A'; b <= 'Z'; b++) {
+            const char code[3] = {a, b, '\0'};
+            if (ledger_country_find(code)) found++;
+        }
+    assert_int_equal(found, n);
+}
+
+/* Reads one data file of ledger/data/ and checks each of its rows against
+ * the compiled table, from position *at on. Returns the number of rows. */
+static size_t expect_table_matches_file(const char *path, bool iso3166, size_t *at)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) fail_msg("cannot open %s (run the test from the repository root)", path);
+    char line[512];
+    size_t rows = 0, lineno = 0;
+    bool header_count = false;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        size_t len = strlen(line);
+        if (len && line[len - 1] == '\n') line[--len] = '\0';
+        if (line[0] == '#') {
+            if (strstr(line, "(249 codes)")) header_count = true;
+            continue;
+        }
+        if (!line[0]) continue;
+        char *tab = strchr(line, '\t');
+        if (!tab || tab - line != 2) fail_msg("%s:%zu: not CODE<TAB>NAME", path, lineno);
+        *tab = '\0';
+        const struct ledger_country *c = ledger_country_at(*at);
+        if (!c) fail_msg("%s:%zu: %s is past the end of the table", path, lineno, line);
+        if (strcmp(c->code, line) != 0 || strcmp(c->name, tab + 1) != 0 ||
+            c->iso3166 != iso3166)
+            fail_msg("%s:%zu: file says %s '%s', table entry %zu is %s '%s' (iso3166 %d)",
+                     path, lineno, line, tab + 1, *at, c->code, c->name, c->iso3166);
+        assert_ptr_equal(ledger_country_find(line), c);
+        (*at)++;
+        rows++;
+    }
+    fclose(f);
+    if (iso3166 && !header_count) fail_msg("%s: its header does not say (249 codes)", path);
+    return rows;
+}
+
+static void country_table_equals_the_data_files(void **state)
+{
+    (void)state;
+    size_t at = 0;
+    size_t iso = expect_table_matches_file("ledger/data/iso3166-1.tsv", true, &at);
+    size_t extra = expect_table_matches_file("ledger/data/unlocode-countries.tsv", false, &at);
+    assert_int_equal(iso, 249);
+    assert_int_equal(extra, 1);
+    /* the other way: the table holds nothing the files do not */
+    assert_int_equal(ledger_country_count(), at);
+}
+
+/* ---- the case of typed ids ------------------------------------------------------- */
+
+static void expect_canonical(bool location, const char *in, const char *want, bool want_changed)
+{
+    char out[WB_ITEM_MAX + 1];
+    bool changed = !want_changed;
+    int rc = location ? ledger_location_canonical(in, out, sizeof out, &changed)
+                      : ledger_item_id_canonical(in, out, sizeof out, &changed);
+    if (rc != WB_OK) fail_msg("%s: canonical form refused (%d)", in, rc);
+    if (strcmp(out, want) != 0) fail_msg("%s became '%s', expected '%s'", in, out, want);
+    if (changed != want_changed)
+        fail_msg("%s -> %s: changed is %d, expected %d", in, out, changed, want_changed);
+}
+
+static void container_numbers_and_locodes_are_upper_cased(void **state)
+{
+    (void)state;
+    /* item ids: only the container form */
+    expect_canonical(false, "mscu1234566", "MSCU1234566", true);
+    expect_canonical(false, "Mscu1234566", "MSCU1234566", true);
+    expect_canonical(false, "MSCU1234566", "MSCU1234566", false);
+    expect_canonical(false, "csqu305438x", "CSQU305438X", true); /* then checked as usual */
+    expect_canonical(false, "106141412345678908", "106141412345678908", false);
+    expect_canonical(false, "(01)09506000134352(21)abc", "(01)09506000134352(21)abc", false);
+    expect_canonical(false, "urn:epc:id:sgtin:0614141.112345.abc",
+                     "urn:epc:id:sgtin:0614141.112345.abc", false);
+    expect_canonical(false, "pallet-7", "pallet-7", false);
+    expect_canonical(false, "mscu123456", "mscu123456", false);     /* 10 characters */
+    expect_canonical(false, "mscu12345667", "mscu12345667", false); /* 12 characters */
+    expect_canonical(false, "msc1u234566", "msc1u234566", false);   /* 3 letters first */
+    expect_canonical(false, "mscu-234566", "mscu-234566", false);
+    /* locations: the UN/LOCODE form */
+    expect_canonical(true, "nlrtm", "NLRTM", true);
+    expect_canonical(true, "Us2ny", "US2NY", true);
+    expect_canonical(true, "NLRTM", "NLRTM", false);
+    expect_canonical(true, "4000001000005", "4000001000005", false);
+    expect_canonical(true, "rotterdam", "rotterdam", false);
+    expect_canonical(true, "nl-rt", "nl-rt", false);
+    expect_canonical(true, "", "", false);
+
+    /* the result is what the checks accept */
+    char out[WB_ITEM_MAX + 1];
+    assert_int_equal(ledger_item_id_canonical("mscu1234566", out, sizeof out, NULL), WB_OK);
+    expect_item_ok(out, LEDGER_ID_CONTAINER);
+    assert_int_equal(ledger_location_canonical("nlrtm", out, sizeof out, NULL), WB_OK);
+    expect_location(out, WB_OK, NULL);
+
+    /* too long for out, or NULL: refused, out empty */
+    char small[6];
+    bool changed = true;
+    memset(small, 'x', sizeof small);
+    assert_int_equal(ledger_location_canonical("nlrtmx", small, sizeof small, &changed),
+                     WB_ERR_INVALID);
+    assert_string_equal(small, "");
+    assert_false(changed);
+    assert_int_equal(ledger_location_canonical("nlrtm", small, sizeof small, NULL), WB_OK);
+    assert_string_equal(small, "NLRTM");
+    assert_int_equal(ledger_item_id_canonical(NULL, out, sizeof out, NULL), WB_ERR_INVALID);
+    assert_string_equal(out, "");
+    assert_int_equal(ledger_item_id_canonical("x", NULL, 0, NULL), WB_ERR_INVALID);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,8 +584,14 @@ int main(void)
         cmocka_unit_test(malformed_urn_ids_rejected),
         cmocka_unit_test(unrecognised_item_ids_rejected),
         cmocka_unit_test(unlocodes_and_glns_accepted),
+        cmocka_unit_test(unlocode_country_must_be_in_the_table),
+        cmocka_unit_test(events_at_a_location_of_no_country_do_not_decode),
         cmocka_unit_test(malformed_locations_rejected),
         cmocka_unit_test(gln_wrong_check_digit_names_expected),
+        cmocka_unit_test(country_table_holds_known_entries),
+        cmocka_unit_test(country_table_has_249_iso_codes_sorted_then_xz),
+        cmocka_unit_test(country_table_equals_the_data_files),
+        cmocka_unit_test(container_numbers_and_locodes_are_upper_cased),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
