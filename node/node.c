@@ -105,7 +105,9 @@ int node_net_open(struct node *n, struct net_config *nc, const struct wb_addr *l
     char addr[WB_ADDR_STR_MAX];
     wb_addr_format(listen, addr, sizeof addr);
     rc = net_listen(*out, addr);
-    if (rc) WB_ERROR(nc->name, "cannot listen on %s: %s", addr, wb_strerror(rc));
+    if (rc == WB_ERR_NOT_FOUND) /* the net layer logged the resolver's answer */
+        WB_ERROR(nc->name, "cannot listen on %s: cannot resolve '%s'", addr, listen->host);
+    else if (rc) WB_ERROR(nc->name, "cannot listen on %s: %s", addr, wb_strerror(rc));
     else WB_INFO(nc->name, "listening on %s", addr);
     return rc;
 }
