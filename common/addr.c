@@ -25,7 +25,8 @@ struct addr_why {
     char text[ADDR_WHY_MAX];
 };
 
-static void addr_why(struct addr_why *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void addr_why(struct addr_why *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void addr_why(struct addr_why *w, const char *fmt, ...)
 {

@@ -144,8 +144,9 @@ int net_bound_port(const struct net *net, uint16_t *port);
 
 /* Dials `addr` (a name is resolved again, off the loop thread, before every
  * attempt, never cached, so a peer that moves is found; a failed lookup is
- * on_dial_fail's WB_ERR_NOT_FOUND and is retried like a failed connect). `expected_peer_pk` (32 bytes,
- * copied) or NULL: when given, a peer presenting another identity is refused.
+ * on_dial_fail's WB_ERR_NOT_FOUND and is retried like a failed connect).
+ * `expected_peer_pk` (32 bytes, copied) or NULL: when given, a peer
+ * presenting another identity is refused.
  * With `reconnect`, a failed or lost link is redialed after a capped
  * exponential backoff with jitter, until net_close; while another up link
  * to the same peer exists (unique_peers) the dialer waits for it to go down.

@@ -28,7 +28,8 @@ static void check_addr(const struct wb_addr *a, const char *what)
     char text[WB_ADDR_STR_MAX];
     wb_addr_format(a, text, sizeof text);
     struct wb_addr back;
-    if (wb_addr_parse(text, &back, NULL, 0) != WB_OK) fail("formatted address does not parse", text);
+    if (wb_addr_parse(text, &back, NULL, 0) != WB_OK)
+        fail("formatted address does not parse", text);
     if (back.port != a->port || back.kind != a->kind || strcmp(back.host, a->host) != 0 ||
         !wb_addr_equal(&back, a))
         fail("address does not survive format and parse", text);
