@@ -13,12 +13,12 @@
 #include <time.h>
 
 #include "cli/print.h"
+#include "common/addr.h"
 #include "common/file.h"
 #include "common/log.h"
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
 #include "ledger/rules.h"
-#include "node/config.h"
 #include "node/keyfile.h"
 #include "node/net_client.h"
 
@@ -132,11 +132,10 @@ int client_opts_finish(struct client_opts *o, const struct cli_usage *u, bool ne
         if (!o->node)
             return cli_usage_error(u, "no node address: give --node host:port or set %s",
                                    CLIENT_ENV_NODE);
-        struct node_addr addr;
-        if (node_parse_addr(o->node, &addr) != WB_OK)
-            return cli_usage_error(u, "node address '%s' is not host:port (e.g. "
-                                      "127.0.0.1:26700)",
-                                   o->node);
+        struct wb_addr addr;
+        char why[WB_ADDR_MSG_MAX];
+        if (wb_addr_parse(o->node, &addr, why, sizeof why) != WB_OK)
+            return cli_usage_error(u, "--node: %s", why);
         if (!o->key)
             return cli_usage_error(u, "no key file: give --key FILE or set %s", CLIENT_ENV_KEY);
     }
@@ -259,6 +258,8 @@ static int client_net_connect(void *ctx, const char *addr, const struct client_i
     cfg.authorize = net_keyset_authorize;
     cfg.authorize_ctx = &cn->keyset;
     cfg.frame_max = CLIENT_FRAME_MAX;
+    cfg.why = out->why;
+    cfg.why_len = sizeof out->why;
     enum wb_log_level was = client_net_quiet();
     int rc = net_client_connect(addr, &cfg, timeout_ms, &cn->nc);
     wb_log_set_level(was);
@@ -317,11 +318,21 @@ int client_open(struct client *c, const struct client_opts *o,
                           "genesis and that %s is this network's genesis",
                        o->node, g->chain_name, o->genesis);
         break;
-    case WB_ERR_INVALID:
-        client__reason(c, "cannot connect to '%s': expected an IP address or localhost with a "
-                          "port, e.g. 127.0.0.1:26700",
-                       o->node);
+    case WB_ERR_NOT_FOUND: {
+        struct wb_addr a;
+        const char *host = wb_addr_parse(o->node, &a, NULL, 0) == WB_OK ? a.host : o->node;
+        client__reason(c, "cannot resolve '%s': %s", host,
+                       c->t.why[0] ? c->t.why : "the resolver knows no address for it");
         break;
+    }
+    case WB_ERR_INVALID: {
+        char why[WB_ADDR_MSG_MAX];
+        if (wb_addr_parse(o->node, &(struct wb_addr){0}, why, sizeof why) != WB_OK)
+            client__reason(c, "--node: %s", why);
+        else
+            client__reason(c, "cannot connect to node %s: %s", o->node, wb_strerror(rc));
+        break;
+    }
     default:
         client__reason(c, "cannot connect to node %s: %s", o->node, wb_strerror(rc));
         break;
@@ -449,6 +460,7 @@ int client_fail(const struct client *c, int rc, const char *what)
         cli_error(c->opts->cmd, "%s", why);
     if (c->node_error) return rc == WB_ERR_TIMEOUT ? CLI_EXIT_UNREACHABLE : CLI_EXIT_FAILED;
     switch (rc) {
+    case WB_ERR_NOT_FOUND: /* only from connecting: the node's name did not resolve */
     case WB_ERR_UNREACHABLE:
     case WB_ERR_TIMEOUT:
     case WB_ERR_CLOSED:

@@ -20,6 +20,7 @@
  * a node's default frame limit, so a whole block or a long history fits. */
 #define CLIENT_FRAME_MAX (16u << 20)
 #define CLIENT_REASON_MAX 1024
+#define CLIENT_WHY_MAX 128
 #define CLIENT_PATH_MAX 4096
 #define CLIENT_GENESIS_FILE_MAX (1u << 20)
 
@@ -32,7 +33,8 @@
  * client_opts_parse. */
 #define CLIENT_OPT_NODE                                                                    \
     {"node", "ADDR",                                                                       \
-     "the node's client API address ip:port or localhost:port (default $WAYBILL_NODE)"}
+     "the node's client API address host:port: a host name, an IPv4 address or [IPv6] "   \
+     "(default $WAYBILL_NODE)"}
 #define CLIENT_OPT_KEY                                                                     \
     {"key", "FILE", "your member client key file (default $WAYBILL_KEY)"}
 #define CLIENT_OPT_GENESIS                                                                 \
@@ -117,6 +119,9 @@ struct client_transport {
     /* Closes and frees impl. */
     void (*close)(void *impl);
     void *impl;
+    /* After a failed connect, the connector may leave here why, for a
+     * person: for WB_ERR_NOT_FOUND the resolver's answer. "" if not. */
+    char why[CLIENT_WHY_MAX];
 };
 
 /* What the connector needs to open a connection. */
@@ -128,10 +133,11 @@ struct client_identity {
 };
 
 struct client_connector {
-    /* Connects to addr ("host:port") and authenticates both ways within
-     * timeout_ms. Returns 0 and fills *out, or WB_ERR_UNREACHABLE,
-     * WB_ERR_TIMEOUT, WB_ERR_REFUSED, WB_ERR_INVALID (bad address),
-     * WB_ERR_NOMEM, WB_ERR_IO. */
+    /* Connects to addr ("host:port", common/addr.h) and authenticates both
+     * ways within timeout_ms. Returns 0 and fills *out (request, close,
+     * impl), or WB_ERR_UNREACHABLE, WB_ERR_NOT_FOUND (the host name did
+     * not resolve; out->why may say why), WB_ERR_TIMEOUT, WB_ERR_REFUSED,
+     * WB_ERR_INVALID (bad address), WB_ERR_NOMEM, WB_ERR_IO. */
     int (*connect)(void *ctx, const char *addr, const struct client_identity *id,
                    uint32_t timeout_ms, struct client_transport *out);
     void *ctx;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/addr.h"
 #include "common/hex.h"
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
@@ -28,7 +29,7 @@
 #define ROLE_CHOICES "one of shipper, carrier, customs, auditor"
 #define KEY_EXPECT "64 hex characters (an Ed25519 public key)"
 #define TIME_EXPECT "an RFC 3339 UTC time such as 2026-11-22T00:00:00Z"
-#define P2P_EXPECT "host:port, port 1 to 65535, at most 64 characters"
+#define P2P_EXPECT "host:port (" WB_ADDR_EXPECT ")"
 #define ORG_EXPECT \
     "1 to 64 printable ASCII characters, not starting or ending with a space"
 
@@ -205,26 +206,6 @@ static bool parse_time_utc(const char *s, size_t len, int64_t *ms)
     return true;
 }
 
-/* ---- p2p address ------------------------------------------------------------ */
-
-/* host:port, where host is a name, an IPv4 address or a bracketed IPv6
- * address; no spaces. */
-static bool addr_ok(const char *s, size_t len)
-{
-    if (len < 3 || len > WB_ADDR_MAX) return false;
-    const char *colon = strrchr(s, ':');
-    if (!colon || colon == s) return false;
-    size_t host_len = (size_t)(colon - s), port_len = len - host_len - 1;
-    if (port_len < 1 || port_len > 5) return false;
-    int port;
-    if (!digits_at(colon + 1, port_len, &port) || port < 1 || port > 65535) return false;
-    if (colon[1] == '0') return false;
-    for (size_t i = 0; i < host_len; i++)
-        if (s[i] <= 0x20 || s[i] > 0x7e) return false;
-    if (s[0] == '[') return host_len > 2 && s[host_len - 1] == ']';
-    return memchr(s, ':', host_len) == NULL && memchr(s, '[', host_len) == NULL;
-}
-
 /* ---- members and validators ------------------------------------------------- */
 
 /* Where key `k` was seen first, for duplicate messages: "members[0].keys[1]"
@@ -342,11 +323,18 @@ static int parse_validator(json_t *v, size_t idx, struct ledger_genesis *g, char
 
     rc = get_string(v, path, "p2p", P2P_EXPECT, &s, &len, msg, msg_len);
     if (rc) return rc;
-    if (!addr_ok(s, len)) return fail(msg, msg_len, "%s.p2p: expected " P2P_EXPECT, path);
+    char why[WB_ADDR_MSG_MAX];
+    struct wb_addr addr, other;
+    if (wb_addr_parse(s, &addr, why, sizeof why) != WB_OK)
+        return fail(msg, msg_len, "%s.p2p: %s", path, why);
+    /* Parsed again, not compared as text: "[::1]:7000" is "[0::1]:7000",
+     * and names ignore case and a trailing dot. */
     for (size_t i = 0; i < g->validator_count; i++)
-        if (strcmp(g->validators[i].p2p, s) == 0)
+        if (wb_addr_parse(g->validators[i].p2p, &other, NULL, 0) == WB_OK &&
+            wb_addr_equal(&addr, &other))
             return fail(msg, msg_len, "%s.p2p: duplicate address %s (also validators[%zu])",
-                        path, s, i);
+                        path, echo(s, e), i);
+    WB_ASSERT(len <= WB_ADDR_MAX);
     memcpy(val->p2p, s, len + 1);
     g->validator_count++;
     return WB_OK;

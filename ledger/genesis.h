@@ -17,13 +17,16 @@
  * characters, not starting or ending with a space; keys: 1..WB_ORG_KEYS_MAX,
  * each 64 hex digits of a valid Ed25519 public key. "Every key appears once"
  * spans client keys and validator keys alike. validators: 1..WB_VALIDATORS_MAX;
- * name: like chain_id, unique; p2p: host:port (IPv6 in brackets, e.g.
- * "[::1]:7000"), port 1-65535, unique. genesis_time:
+ * name: like chain_id, unique; p2p: host:port in the grammar of
+ * common/addr.h (a DNS name, an IPv4 address or a bracketed IPv6 address
+ * such as "[::1]:7000"; port 1-65535), unique as wb_addr_equal compares
+ * them. genesis_time:
  * YYYY-MM-DDTHH:MM:SS[.f, 1 to 3 digits]Z.
  */
 #ifndef LEDGER_GENESIS_H
 #define LEDGER_GENESIS_H
 
+#include "common/addr.h"
 #include "ledger/types.h"
 
 #define WB_CHAIN_NAME_MAX 64
@@ -31,7 +34,8 @@
 #define WB_ORG_KEYS_MAX 8
 #define WB_VALIDATORS_MAX 64
 #define WB_NODE_NAME_MAX 64
-#define WB_ADDR_MAX 64
+#define WB_GENESIS_MSG_MAX 512
+#define WB_ADDR_MAX WB_ADDR_TEXT_MAX /* bytes of a validator's p2p text */
 
 struct ledger_org {
     char name[WB_ORG_MAX + 1];
@@ -64,7 +68,8 @@ void ledger_chain_id(const char *name, uint8_t out[WB_CHAIN_ID_LEN]);
 
 /* Parses genesis JSON. On failure returns WB_ERR_CONFIG and writes into msg a
  * sentence naming the field and what was expected, e.g.
- * "validators[2].key: expected 64 hex characters". `g` is large: allocate it
+ * "validators[2].key: expected 64 hex characters" (WB_GENESIS_MSG_MAX bytes
+ * hold every message). `g` is large: allocate it
  * on the heap. */
 int ledger_genesis_parse(const uint8_t *json, size_t len, struct ledger_genesis *g,
                          char *msg, size_t msg_len);

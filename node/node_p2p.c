@@ -380,10 +380,10 @@ int node_p2p_start(struct node *n)
     };
     int rc = node_net_open(n, &nc, &n->cfg->p2p_listen, &n->p2p);
     if (rc) return rc;
-    char addr[NODE_ADDR_STR_MAX];
+    char addr[WB_ADDR_STR_MAX];
     if (n->cfg->peer_count > 0) {
         for (size_t i = 0; i < n->cfg->peer_count; i++) {
-            node_format_addr(&n->cfg->peers[i], addr, sizeof addr);
+            wb_addr_format(&n->cfg->peers[i], addr, sizeof addr);
             if ((rc = net_dial(n->p2p, addr, NULL, true))) return rc;
         }
     } else {

@@ -11,6 +11,8 @@
  *   probe liar ADDR GENESIS KEYFILE SECONDS   a validator that lies: dials ADDR's p2p port with
  *                                             KEYFILE (a validator key), claims height 10^9 every
  *                                             100 ms and answers nothing, for SECONDS
+ *   probe ipv6                                exit 0 if TCP can listen on [::1] here, 1 if
+ *                                             not (the reason on stderr)
  *   probe mutate MODE IN OUT                  rewrites a proof bundle; MODE is one of
  *       alter-event   flip one byte inside the middle event's body
  *       remove-middle drop the middle event
@@ -372,6 +374,27 @@ static int cmd_mutate(const char *mode, const char *in, const char *out)
     return rc ? 2 : 0;
 }
 
+/* Whether this machine has an IPv6 loopback a node can listen on. */
+static int cmd_ipv6(void)
+{
+    int fd = socket(AF_INET6, SOCK_STREAM, 0);
+    if (fd < 0) {
+        fprintf(stderr, "probe: no IPv6 sockets: %s\n", strerror(errno));
+        return 1;
+    }
+    struct sockaddr_in6 sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin6_family = AF_INET6;
+    sa.sin6_addr = in6addr_loopback;
+    int rc = 0;
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 1) != 0) {
+        fprintf(stderr, "probe: cannot listen on [::1]: %s\n", strerror(errno));
+        rc = 1;
+    }
+    close(fd);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (sodium_init() < 0) return 2;
@@ -387,6 +410,7 @@ int main(int argc, char **argv)
     if (argc >= 6 && strcmp(argv[1], "liar") == 0)
         return cmd_liar(argv[2], argv[3], argv[4], (unsigned)atoi(argv[5]));
     if (argc >= 5 && strcmp(argv[1], "mutate") == 0) return cmd_mutate(argv[2], argv[3], argv[4]);
+    if (argc >= 2 && strcmp(argv[1], "ipv6") == 0) return cmd_ipv6();
     fprintf(stderr, "usage: see the comment at the top of tests/cluster/probe.c\n");
     return 2;
 }

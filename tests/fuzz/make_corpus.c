@@ -752,6 +752,16 @@ static void seeds_text(void)
     static const char minimal[] = "[node]\r\nname=n\r\ndata_dir=d\r\nkey_file=k\r\n"
                                   "genesis=g.json\r\n[p2p]\r\nlisten=127.0.0.1:7000\r\n";
     write_seed("node_config", "minimal-crlf", minimal, sizeof minimal - 1);
+
+    static const char *const addrs[] = {
+        "127.0.0.1:26600", "[::1]:26700", "localhost:1", "node-1.example.org.:65535",
+        "[2001:db8::33]:26600", "node_1:27101", "0x7f.1:80", "[::ffff:1.2.3.4]:0",
+    };
+    for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "addr-%zu", i);
+        write_seed("addr", name, addrs[i], strlen(addrs[i]));
+    }
 }
 
 int main(int argc, char **argv)

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "cli/print.h"
+#include "common/addr.h"
 #include "tests/unit/cli_support.h"
 
 #define NODE_ADDR "127.0.0.1:26702"
@@ -545,6 +546,66 @@ static void status_fields(void **state)
     expect_exit(f, run(f, cmd_status_via, extra), CLI_EXIT_USAGE);
 }
 
+/* ---- --node: the one address grammar, names, IPv6, a name that does not resolve ------ */
+
+/* A connector whose resolver knows no name: says why, like the real one. */
+static int unresolved_connect(void *ctx, const char *addr, const struct client_identity *id,
+                              uint32_t timeout_ms, struct client_transport *out)
+{
+    struct fake_node *fn = ctx;
+    (void)id;
+    (void)timeout_ms;
+    fn->connects++;
+    snprintf(fn->addr, sizeof fn->addr, "%s", addr);
+    snprintf(out->why, sizeof out->why, "unknown node or service");
+    return WB_ERR_NOT_FOUND;
+}
+
+/* `status --node node`; the fake node's connect returns connect_rc. */
+static int run_at(struct rfx *f, const char *node, int connect_rc)
+{
+    const char *argv[] = {"status", "--node", node, "--key", f->t.key_path[TN_CUSTOMS], NULL};
+    fake_reset(&f->fn);
+    f->fn.answer = answer;
+    f->fn.ctx = f;
+    f->fn.connect_rc = connect_rc;
+    return cap_run(&f->cap, cmd_status_via, &f->conn, argv);
+}
+
+static void node_address_grammar_and_resolution(void **state)
+{
+    struct rfx *f = *state;
+    /* Names and bracketed IPv6 reach the connector as given. */
+    static const char *const good[] = {"localhost:26702", "[::1]:26702",
+                                       "waybill.customs.example.:26702"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        expect_exit(f, run_at(f, good[i], 0), CLI_EXIT_OK);
+        assert_string_equal(f->fn.addr, good[i]);
+    }
+
+    /* The genesis and node config's text, after "--node: "; nothing is dialed. */
+    char why[WB_ADDR_MSG_MAX], want[WB_ADDR_MSG_MAX + 64];
+    struct wb_addr a;
+    assert_int_equal(wb_addr_parse("node_1:27101", &a, why, sizeof why), WB_ERR_INVALID);
+    expect_exit(f, run_at(f, "node_1:27101", 0), CLI_EXIT_USAGE);
+    snprintf(want, sizeof want, "waybill status: --node: %s\n", why);
+    expect_in("stderr", f->cap.err, want);
+    assert_int_equal(f->fn.connects, 0);
+    expect_exit(f, run_at(f, "::1:26702", 0), CLI_EXIT_USAGE);
+    expect_in("stderr", f->cap.err, "an IPv6 address goes in brackets");
+
+    /* A name the resolver does not know: exit 3, naming the host and why. */
+    f->conn.connect = unresolved_connect;
+    expect_exit(f, run_at(f, "nowhere.invalid:26702", 0), CLI_EXIT_UNREACHABLE);
+    expect_in("stderr", f->cap.err,
+              "waybill status: cannot resolve 'nowhere.invalid': unknown node or service\n");
+    f->conn.connect = fake_connect;
+    /* Without the connector's why, still a sentence. */
+    expect_exit(f, run_at(f, "nowhere.invalid:26702", WB_ERR_NOT_FOUND), CLI_EXIT_UNREACHABLE);
+    expect_in("stderr", f->cap.err,
+              "cannot resolve 'nowhere.invalid': the resolver knows no address for it\n");
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -559,6 +620,7 @@ int main(void)
         T(block_header_events_and_signers),
         T(block_problems_exit_1),
         T(status_fields),
+        T(node_address_grammar_and_resolution),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -262,7 +262,8 @@ static void missing_node_key_or_genesis_is_usage_error(void **state)
     const char *bad_node[] = {"submit", "--item", TN_ITEM, "--action", "seal", "--node",
                               "localhost", NULL};
     expect_exit(f, cap_run(&f->cap, cmd_submit_via, &f->conn, bad_node), CLI_EXIT_USAGE);
-    expect_in("stderr", f->cap.err, "node address 'localhost' is not host:port");
+    expect_in("stderr", f->cap.err,
+              "--node: 'localhost' is not host:port: no ':port' after the host");
 
     const char *no_key[] = {"submit", "--item", TN_ITEM, "--action", "seal", "--node",
                             NODE_ADDR, NULL};
