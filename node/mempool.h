@@ -12,12 +12,18 @@
 #include "ledger/types.h"
 #include "ledger/validate.h"
 
+/* The node's clock in unix milliseconds: the time rules' reference when an
+ * event is admitted or re-checked after a commit. */
+typedef int64_t (*mempool_clock_fn)(void *ctx);
+
 struct mempool_config {
     const struct ledger_genesis *genesis;  /* borrowed; must outlive the mempool */
     size_t events_max;                     /* pending events, >= 1 */
     size_t bytes_max;                      /* sum of pending signed-event bytes, >= 1 */
     ledger_state_lookup_fn lookup;         /* reads an item's COMMITTED state */
     void *lookup_ctx;
+    mempool_clock_fn clock;                /* NULL: the system's real-time clock */
+    void *clock_ctx;
 };
 
 /* One mempool belongs to one event loop: no call is thread-safe. */
@@ -44,7 +50,8 @@ void mempool_destroy(struct mempool *mp);
  * node), then it is checked against the item's pending state: the committed
  * state (cfg.lookup) overlaid with the events already pending for that item,
  * so a client may submit a chain of one item's events without waiting for
- * commits (event k+1 with prev = id of pending event k is admitted).
+ * commits (event k+1 with prev = id of pending event k is admitted). The
+ * time rules take the node's clock (cfg.clock) as their reference.
  * The bytes are copied; the caller keeps `signed_event`.
  * id_out (may be NULL) receives the event id whenever the envelope splits,
  * else zeros. reason (may be NULL) receives a sentence for every error.
@@ -113,6 +120,18 @@ size_t mempool_take(struct mempool *mp, size_t events_max, size_t bytes_max,
  * consistent either way). */
 int mempool_on_commit(struct mempool *mp, const struct ledger_block *b,
                       const struct ledger_block_result *r, mempool_dropped_fn dropped,
+                      void *ctx);
+
+/* Call before proposing a block of time block_time_ms: drops the pending
+ * events that a block of that time can no longer carry because their event
+ * time lies more than genesis backdate_max_ms before it (admitted inside
+ * the limit, they waited too long), and with them the later pending events
+ * of their items that no longer pass (re-checked like mempool_on_commit
+ * does, against block_time_ms). dropped(ctx, id, WB_ERR_RULE or
+ * WB_ERR_STALE, reason) is called for each; it may be NULL. Costs one
+ * comparison per pending event when nothing expired. Returns the number of
+ * events dropped. */
+size_t mempool_expire(struct mempool *mp, int64_t block_time_ms, mempool_dropped_fn dropped,
                       void *ctx);
 
 /* Number of pending events, and the sum of their signed-event bytes. */
