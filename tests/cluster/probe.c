@@ -17,6 +17,8 @@
  *       few-sigs      keep only one precommit in every certificate
  *       foreign-sig   re-sign the first precommit of every certificate with a
  *                     fresh key that is not a validator's
+ *   probe rules                               prints the ledger rule table, "NAME<TAB>REASON"
+ *                                             per rule in check order (docs/rules.md lists them)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,6 +35,7 @@
 #include "common/sigbytes.h"
 #include "common/wb_error.h"
 #include "ledger/genesis.h"
+#include "ledger/rules.h"
 #include "node/keyfile.h"
 #include "node/net.h"
 #include "node/net_client.h"
@@ -387,6 +390,12 @@ int main(int argc, char **argv)
     if (argc >= 6 && strcmp(argv[1], "liar") == 0)
         return cmd_liar(argv[2], argv[3], argv[4], (unsigned)atoi(argv[5]));
     if (argc >= 5 && strcmp(argv[1], "mutate") == 0) return cmd_mutate(argv[2], argv[3], argv[4]);
+    if (argc >= 2 && strcmp(argv[1], "rules") == 0) {
+        size_t n;
+        const struct ledger_rule *t = ledger_rules_table(&n);
+        for (size_t i = 0; i < n; i++) printf("%s\t%s\n", t[i].name, t[i].reason);
+        return 0;
+    }
     fprintf(stderr, "usage: see the comment at the top of tests/cluster/probe.c\n");
     return 2;
 }
