@@ -63,10 +63,14 @@ static const struct cli_usage submit_usage = {
         "head (its latest event, pending ones included), which becomes the event's prev;\n"
         "for an item the node does not know the event is sent without prev and the\n"
         "ledger rules answer. Item id, action, location, time and attributes are checked\n"
-        "here first (exit 2); the custody rules are the node's to check.\n"
+        "here first (exit 2); the ledger rules (docs/rules.md) are the node's to check.\n"
         "Prints the event id with the height and index it was committed at; with\n"
-        "--no-wait, once the node accepted it. A rejection prints \"rejected: REASON\" and\n"
-        "exits 1; a node that cannot be reached or does not answer in time exits 3.\n",
+        "--no-wait, once the node accepted it. A rejection prints \"rejected: REASON\" (a\n"
+        "ledger rule's reason ends with \"(rule NAME)\") and exits 1; a node that cannot\n"
+        "be reached or does not answer in time exits 3. The event time (--time, default\n"
+        "now) may lie at most genesis clock_skew_ms (default 10 minutes) ahead of the\n"
+        "node's clock and backdate_max_ms (default 30 days) behind it, and never before\n"
+        "the item's commission.\n",
     .opts = submit_opts,
     .opt_count = sizeof submit_opts / sizeof submit_opts[0],
 };
