@@ -65,7 +65,8 @@ void mempool_destroy(struct mempool *mp);
  *   WB_ERR_SIGNATURE       the signature does not verify for its submitter;
  *   WB_ERR_STALE           the item exists and prev is not its (pending) head:
  *                          "stale: the item's head moved on ...";
- *   WB_ERR_RULE            a custody rule refused it (ledger_rules_check);
+ *   WB_ERR_RULE            a ledger rule refused it (ledger_rules_check, with the
+ *                          node's clock as the time rules' reference);
  *   WB_ERR_NOMEM, or the error of cfg.lookup other than WB_ERR_NOT_FOUND.
  * On any error the mempool is unchanged. */
 int mempool_add(struct mempool *mp, const uint8_t *signed_event, size_t len,
@@ -104,7 +105,8 @@ size_t mempool_take(struct mempool *mp, size_t events_max, size_t bytes_max,
  * the new states). Removes the block's events that are pending (no callback
  * for those: they are committed). Then, for every item the block touched
  * that still has pending events, re-checks them in admission order against
- * the new committed state and drops those that no longer pass, calling
+ * the new committed state (the time rules against cfg.clock) and drops those
+ * that no longer pass, calling
  * dropped(ctx, id, err, reason) for each (err WB_ERR_STALE "stale: the
  * item's head moved on ..." when another event took the head; WB_ERR_RULE
  * otherwise), and rebuilds those items' pending states. Items the block did
