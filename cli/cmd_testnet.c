@@ -253,8 +253,13 @@ static json_t *testnet_genesis_json(const struct testnet *t, const char *genesis
 {
     json_t *root = json_object(), *members = json_array(), *validators = json_array();
     if (!root || !members || !validators) goto err_free_json;
+    /* The time rules' parameters are written out, at their defaults, so the
+     * file shows what the chain allows. */
     if (json_object_set_new(root, "chain_id", json_string(t->chain)) != 0 ||
-        json_object_set_new(root, "genesis_time", json_string(genesis_time)) != 0)
+        json_object_set_new(root, "genesis_time", json_string(genesis_time)) != 0 ||
+        json_object_set_new(root, "clock_skew_ms", json_integer(WB_CLOCK_SKEW_MS_DEFAULT)) != 0 ||
+        json_object_set_new(root, "backdate_max_ms", json_integer(WB_BACKDATE_MAX_MS_DEFAULT)) !=
+            0)
         goto err_free_json;
     for (size_t i = 0; i < t->n; i++) {
         char p2p[WB_ADDR_STR_MAX], name[32];

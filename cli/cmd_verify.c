@@ -48,12 +48,14 @@ static const struct cli_usage verify_usage = {
         "read from FILE and no node is contacted (ITEM, if given, must be the bundle's).\n"
         "Every event is checked, in order: it decodes (decode), its signature verifies\n"
         "(signature), its signer is a member (member), it is about the item (item), its\n"
-        "prev is the event before it, starting at commission (prev-link), the custody\n"
-        "rules allow it (custody-rules), its block header is of this chain (block-header)\n"
-        "and carries a commit certificate of a quorum of validators (certificate), and its\n"
-        "audit path leads to the header's events root (inclusion).\n"
-        "Prints each event with its result and ends with a verdict line:\n"
-        "  VERIFIED: N events, M blocks, custodian ORG\n"
+        "prev is the event before it, starting at commission (prev-link), its block header\n"
+        "is of this chain (block-header) and carries a commit certificate of a quorum of\n"
+        "validators (certificate), its audit path leads to the header's events root\n"
+        "(inclusion), and the ledger rules (docs/rules.md) allow it, the time rules\n"
+        "judged against its block's time (custody-rules).\n"
+        "Prints each event with its result (\"ok, out of order\" for an event dated before\n"
+        "an earlier one: a late report) and ends with a verdict line:\n"
+        "  VERIFIED: N events, M blocks, custodian ORG[; K reported out of order]\n"
         "  FAILED: event I (ID, ACTION): CHECK: DETAIL\n"
         "Exit status 0 when verified, 1 when not. A container number ITEM is upper-cased\n"
         "first, as waybill submit does (with a note on stderr).\n",
@@ -71,8 +73,8 @@ struct verify_report {
 };
 
 static void verify_on_event(void *ctx, size_t index, const struct ledger_event *ev,
-                            const char *org, uint64_t height, uint32_t pos, bool ok,
-                            const char *check, const char *detail)
+                            const char *org, uint64_t height, uint32_t pos, bool out_of_order,
+                            bool ok, const char *check, const char *detail)
 {
     struct verify_report *r = ctx;
     char idx[24], at[48], when[PRINT_TIME_MAX], id[PRINT_SHORT_HEX], result[PRINT_CELL_MAX];
@@ -81,7 +83,7 @@ static void verify_on_event(void *ctx, size_t index, const struct ledger_event *
     snprintf(at, sizeof at, "%llu:%u", (unsigned long long)height, (unsigned)pos);
     char safe[PRINT_CELL_MAX];
     if (ok)
-        snprintf(result, sizeof result, "ok");
+        snprintf(result, sizeof result, "%s", out_of_order ? "ok, out of order" : "ok");
     else
         snprintf(result, sizeof result, "FAILED %s: %s", check ? check : "?",
                  print_safe(detail ? detail : "", safe, sizeof safe));
@@ -92,6 +94,7 @@ static void verify_on_event(void *ctx, size_t index, const struct ledger_event *
             json_object_set_new(o, "height", json_integer((json_int_t)height)) ||
             json_object_set_new(o, "index", json_integer((json_int_t)pos)) ||
             json_object_set_new(o, "ok", json_boolean(ok)) ||
+            json_object_set_new(o, "out_of_order", json_boolean(out_of_order)) ||
             json_object_set_new(o, "check", check ? json_string(check) : json_null()) ||
             json_object_set_new(o, "detail", detail ? print_json_text(detail) : json_null()) ||
             json_array_append_new(r->events, o)) {
@@ -124,11 +127,12 @@ static int verify_print(const struct client_opts *co, const struct ledger_genesi
                                                   : json_null(),
                                               "check", res->failed_check, "message",
                                               print_json_text(res->message));
-        json_t *root = json_pack("{s:o, s:s, s:b, s:I, s:I, s:o, s:o, s:o}", "source",
+        json_t *root = json_pack("{s:o, s:s, s:b, s:I, s:I, s:I, s:o, s:o, s:o}", "source",
                                  print_json_text(source),
                                  "chain", g->chain_name, "verified", res->ok, "events_checked",
                                  (json_int_t)res->events_checked, "blocks_checked",
-                                 (json_int_t)res->blocks_checked, "state",
+                                 (json_int_t)res->blocks_checked, "events_out_of_order",
+                                 (json_int_t)res->events_out_of_order, "state",
                                  print_json_state(&res->state), "events", r->events, "failure",
                                  failure);
         r->events = NULL;
@@ -138,14 +142,18 @@ static int verify_print(const struct client_opts *co, const struct ledger_genesi
     char safe_source[CLIENT_PATH_MAX + 64];
     printf("verifying %s against genesis of chain %s: %zu validators, quorum %zu\n",
            print_safe(source, safe_source, sizeof safe_source), g->chain_name, g->validator_count, ledger_genesis_quorum(g));
-    printf("checks per event: decode, signature, member, item, prev-link, custody-rules, "
-           "block-header, certificate, inclusion\n\n");
+    printf("checks per event: decode, signature, member, item, prev-link, block-header, "
+           "certificate, inclusion, custody-rules\n\n");
     if (r->table.rows > 1) {
         if (print_table_out(&r->table, stdout) != WB_OK) goto err_nomem;
         fputc('\n', stdout);
     }
     char safe[sizeof res->message];
-    if (res->ok)
+    if (res->ok && res->events_out_of_order)
+        printf("VERIFIED: %zu events, %zu blocks, custodian %s; %zu reported out of order\n",
+               res->events_checked, res->blocks_checked, res->state.custodian,
+               res->events_out_of_order);
+    else if (res->ok)
         printf("VERIFIED: %zu events, %zu blocks, custodian %s\n", res->events_checked,
                res->blocks_checked, res->state.custodian);
     else

@@ -340,9 +340,24 @@ static int parse_validator(json_t *v, size_t idx, struct ledger_genesis *g, char
     return WB_OK;
 }
 
+/* An optional integer member `key` in [0, max] milliseconds; *out keeps its
+ * default when the member is absent. */
+static int get_optional_ms(json_t *obj, const char *key, int64_t max, int64_t *out, char *msg,
+                           size_t msg_len)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v) return WB_OK;
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > max)
+        return fail(msg, msg_len, "%s: expected an integer number of milliseconds, 0 to %lld",
+                    key, (long long)max);
+    *out = (int64_t)json_integer_value(v);
+    return WB_OK;
+}
+
 static int parse_root(json_t *root, struct ledger_genesis *g, char *msg, size_t msg_len)
 {
-    static const char *const fields[] = {"chain_id", "genesis_time", "members", "validators",
+    static const char *const fields[] = {"chain_id",      "genesis_time",    "members",
+                                         "validators",    "clock_skew_ms",   "backdate_max_ms",
                                          NULL};
     if (!json_is_object(root)) return fail(msg, msg_len, "genesis: expected a JSON object");
     int rc = check_fields(root, "", fields, msg, msg_len);
@@ -363,6 +378,14 @@ static int parse_root(json_t *root, struct ledger_genesis *g, char *msg, size_t 
         return fail(msg, msg_len, "genesis_time: expected " TIME_EXPECT ", got '%s'",
                     echo(s, e));
     }
+
+    ledger_genesis_set_defaults(g);
+    rc = get_optional_ms(root, "clock_skew_ms", WB_CLOCK_SKEW_MS_MAX, &g->clock_skew_ms, msg,
+                         msg_len);
+    if (rc) return rc;
+    rc = get_optional_ms(root, "backdate_max_ms", WB_BACKDATE_MAX_MS_MAX, &g->backdate_max_ms,
+                         msg, msg_len);
+    if (rc) return rc;
 
     json_t *members, *validators;
     rc = get_array(root, "", "members", 1, WB_ORGS_MAX,
@@ -391,6 +414,12 @@ void ledger_chain_id(const char *name, uint8_t out[WB_CHAIN_ID_LEN])
     ledger_sha256_update(&ctx, (const uint8_t *)CHAIN_TAG, strlen(CHAIN_TAG));
     ledger_sha256_update(&ctx, (const uint8_t *)name, strlen(name));
     ledger_sha256_final(&ctx, out);
+}
+
+void ledger_genesis_set_defaults(struct ledger_genesis *g)
+{
+    g->clock_skew_ms = WB_CLOCK_SKEW_MS_DEFAULT;
+    g->backdate_max_ms = WB_BACKDATE_MAX_MS_DEFAULT;
 }
 
 int ledger_genesis_parse(const uint8_t *json, size_t len, struct ledger_genesis *g, char *msg,

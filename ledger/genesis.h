@@ -7,7 +7,9 @@
  *   "genesis_time": "2026-11-22T00:00:00Z",  RFC 3339, UTC
  *   "members": [ { "org": "acme", "role": "shipper", "keys": ["<64 hex>", ...] } ],
  *   "validators": [ { "name": "node0", "org": "acme", "key": "<64 hex>",
- *                     "p2p": "127.0.0.1:7000" } ]
+ *                     "p2p": "127.0.0.1:7000" } ],
+ *   "clock_skew_ms": 600000,                 optional, default 10 minutes
+ *   "backdate_max_ms": 2592000000            optional, default 30 days
  * }
  * Org names are unique; every key appears once; a validator's org is a member.
  *
@@ -22,6 +24,12 @@
  * such as "[::1]:7000"; port 1-65535), unique as wb_addr_equal compares
  * them. genesis_time:
  * YYYY-MM-DDTHH:MM:SS[.f, 1 to 3 digits]Z.
+ * The time rules (docs/rules.md): clock_skew_ms (an integer, 0 to
+ * WB_CLOCK_SKEW_MS_MAX) is how far an event's time may lie after the
+ * reference time (the block's time when a block is validated, the node's
+ * clock when an event is admitted); backdate_max_ms (0 to
+ * WB_BACKDATE_MAX_MS_MAX) is how far it may lie before the block's time (a
+ * vessel or tracker reports a voyage on arrival).
  */
 #ifndef LEDGER_GENESIS_H
 #define LEDGER_GENESIS_H
@@ -36,6 +44,12 @@
 #define WB_NODE_NAME_MAX 64
 #define WB_GENESIS_MSG_MAX 512
 #define WB_ADDR_MAX WB_ADDR_TEXT_MAX /* bytes of a validator's p2p text */
+
+/* The time rules' defaults and limits (genesis clock_skew_ms, backdate_max_ms). */
+#define WB_CLOCK_SKEW_MS_DEFAULT INT64_C(600000)          /* 10 minutes */
+#define WB_CLOCK_SKEW_MS_MAX INT64_C(86400000)            /* 1 day */
+#define WB_BACKDATE_MAX_MS_DEFAULT INT64_C(2592000000)    /* 30 days */
+#define WB_BACKDATE_MAX_MS_MAX INT64_C(315360000000)      /* 3650 days */
 
 struct ledger_org {
     char name[WB_ORG_MAX + 1];
@@ -55,6 +69,8 @@ struct ledger_genesis {
     char chain_name[WB_CHAIN_NAME_MAX + 1];
     uint8_t chain_id[WB_CHAIN_ID_LEN];    /* ledger_chain_id(chain_name) */
     int64_t genesis_time_ms;
+    int64_t clock_skew_ms;                /* time rules: how far after the reference time */
+    int64_t backdate_max_ms;              /* time rules: how far before the block's time */
     uint8_t hash[WB_HASH_LEN];            /* SHA-256 of the genesis file bytes */
     size_t org_count;
     struct ledger_org orgs[WB_ORGS_MAX];
@@ -65,6 +81,11 @@ struct ledger_genesis {
 /* The 32-byte chain id every signature and header carries:
  * SHA-256("waybill/chain/v1" || name). */
 void ledger_chain_id(const char *name, uint8_t out[WB_CHAIN_ID_LEN]);
+
+/* Sets the fields a genesis file may leave out to their defaults
+ * (clock_skew_ms, backdate_max_ms). ledger_genesis_parse does this itself;
+ * for a genesis built in code. */
+void ledger_genesis_set_defaults(struct ledger_genesis *g);
 
 /* Parses genesis JSON. On failure returns WB_ERR_CONFIG and writes into msg a
  * sentence naming the field and what was expected, e.g.

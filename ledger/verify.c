@@ -93,7 +93,8 @@ static int event_fail(struct verify_run *run, const struct verify_event_view *v,
     snprintf(res->message, sizeof res->message, "event %zu (%s, %s): %s: %s", v->index,
              v->id_hex, act ? act : "?", check, detail);
     if (run->cb)
-        run->cb(run->cb_ctx, v->index, v->ev, v->org, v->height, v->pos, false, check, detail);
+        run->cb(run->cb_ctx, v->index, v->ev, v->org, v->height, v->pos, false, false, check,
+                detail);
     return WB_ERR_VERIFY;
 }
 
@@ -271,10 +272,6 @@ static int verify_event(struct verify_run *run, const Waybill__ProofBundle *bund
                               (unsigned long long)prev_pe->height, (unsigned)prev_pe->index);
     }
 
-    /* custody rules over the state the bundle itself builds */
-    if (ledger_rules_check(st, ev, g, detail, sizeof detail))
-        return event_fail(run, &v, VERIFY_CHECK_RULES, "%s", detail);
-
     /* its block: header, certificate, then inclusion */
     struct verify_block *vb = find_block(run, pe->height);
     if (!vb)
@@ -289,8 +286,15 @@ static int verify_event(struct verify_run *run, const Waybill__ProofBundle *bund
     if (check_inclusion(pe, &vb->header, detail, sizeof detail))
         return event_fail(run, &v, VERIFY_CHECK_INCLUSION, "%s", detail);
 
+    /* The ledger rules over the state the bundle itself builds, after the
+     * block checks: the time rules judge against the certified block time. */
+    if (ledger_rules_check(st, ev, g, vb->header.time_ms, detail, sizeof detail, NULL))
+        return event_fail(run, &v, VERIFY_CHECK_RULES, "%s", detail);
+    bool late = ledger_rules_out_of_order(st, ev);
+    if (late) run->res->events_out_of_order++;
+
     ledger_rules_apply(st, ev, g, pe->height);
-    if (run->cb) run->cb(run->cb_ctx, i, ev, v.org, v.height, v.pos, true, NULL, NULL);
+    if (run->cb) run->cb(run->cb_ctx, i, ev, v.org, v.height, v.pos, late, true, NULL, NULL);
     return WB_OK;
 }
 

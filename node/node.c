@@ -27,6 +27,9 @@ int64_t node_now_ms(const struct node *n)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The mempool's clock: the node's. */
+static int64_t node_clock_ms(void *ctx) { return node_now_ms(ctx); }
+
 static int load_genesis(struct node *n)
 {
     uint8_t *buf;
@@ -223,6 +226,8 @@ int node_run(const struct node_config *cfg)
         .bytes_max = cfg->limits.mempool_bytes_max,
         .lookup = store_state_lookup,
         .lookup_ctx = n->store,
+        .clock = node_clock_ms,
+        .clock_ctx = n,
     };
     if ((rc = mempool_create(&mc, &n->mempool))) goto err_free;
     if ((rc = idmap_create(1024, &n->waiters))) goto err_free;

@@ -27,6 +27,8 @@
  *       few-sigs      keep only one precommit in every certificate
  *       foreign-sig   re-sign the first precommit of every certificate with a
  *                     fresh key that is not a validator's
+ *   probe rules                               prints the ledger rule table, "NAME<TAB>REASON"
+ *                                             per rule in check order (docs/rules.md lists them)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -43,6 +45,7 @@
 #include "common/sigbytes.h"
 #include "common/wb_error.h"
 #include "ledger/genesis.h"
+#include "ledger/rules.h"
 #include "node/keyfile.h"
 #include "node/net.h"
 #include "node/net_client.h"
@@ -504,6 +507,12 @@ int main(int argc, char **argv)
         return cmd_resubmit(argv[2], argv[3], argv[4], argv[5]);
     if (argc >= 5 && strcmp(argv[1], "mutate") == 0) return cmd_mutate(argv[2], argv[3], argv[4]);
     if (argc >= 2 && strcmp(argv[1], "ipv6") == 0) return cmd_ipv6();
+    if (argc >= 2 && strcmp(argv[1], "rules") == 0) {
+        size_t n;
+        const struct ledger_rule *t = ledger_rules_table(&n);
+        for (size_t i = 0; i < n; i++) printf("%s\t%s\n", t[i].name, t[i].reason);
+        return 0;
+    }
     fprintf(stderr, "usage: see the comment at the top of tests/cluster/probe.c\n");
     return 2;
 }

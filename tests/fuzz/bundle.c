@@ -30,14 +30,14 @@ static void fail(const char *what, const char *msg)
 }
 
 struct seen {
-    size_t calls, ok_calls;
+    size_t calls, ok_calls, late_calls;
     bool failed;
     size_t next_index;
 };
 
 static void on_event(void *ctx, size_t index, const struct ledger_event *ev, const char *org,
-                     uint64_t height, uint32_t pos, bool ok, const char *check,
-                     const char *detail)
+                     uint64_t height, uint32_t pos, bool out_of_order, bool ok,
+                     const char *check, const char *detail)
 {
     (void)height;
     (void)pos;
@@ -49,10 +49,12 @@ static void on_event(void *ctx, size_t index, const struct ledger_event *ev, con
     /* Read what the callback is given (ASan checks the pointers). */
     if (ev && strlen(ev->item) > WB_ITEM_MAX) fail("event item over its limit", "");
     if (org && strlen(org) > WB_ORG_MAX) fail("org name over its limit", "");
+    if (out_of_order && !ok) fail("a failed event marked out of order", "");
     if (ok) {
         if (!ev || !org || check || detail)
             fail("ok callback without event or org, or with a check", "");
         s->ok_calls++;
+        if (out_of_order) s->late_calls++;
     } else {
         if (!check || !detail) fail("failed callback without check or detail", "");
         (void)strlen(check);
@@ -71,6 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (res.events_checked == 0 || s.ok_calls != res.events_checked)
             fail("verified with an unexpected event count", "");
         if (res.state.count != res.events_checked) fail("state count differs", res.state.item);
+        if (s.late_calls != res.events_out_of_order || res.events_out_of_order >= res.events_checked)
+            fail("out-of-order count differs from the callbacks", "");
     } else {
         if (rc != WB_ERR_VERIFY && rc != WB_ERR_DECODE && rc != WB_ERR_NOMEM)
             fail("unexpected return code", wb_strerror(rc));

@@ -89,7 +89,7 @@ static void make_event(struct signed_ev *out, int org, const char *item,
     memcpy(out->id, ev.id, WB_HASH_LEN);
 }
 
-/* The item's history: commission, seal, load, depart, handover, receive. */
+/* The item's history: commission, seal, load, unload, handover, receive. */
 #define HISTORY_LEN 6
 static struct signed_ev history[HISTORY_LEN];
 static struct signed_ev other_item;
@@ -102,8 +102,9 @@ static void make_history(void)
                "SL-000123", NULL, 2);
     make_event(&history[2], ORG_ACME, ITEM, LEDGER_LOAD, "NLRTM", history[1].id, "vessel",
                "MAERSK ESSEN", NULL, 3);
-    make_event(&history[3], ORG_ACME, ITEM, LEDGER_DEPART, "NLRTM", history[2].id, "voyage",
-               "V-42", NULL, 4);
+    /* Unloaded again where it was loaded: a handover needs it not underway. */
+    make_event(&history[3], ORG_ACME, ITEM, LEDGER_UNLOAD, "NLRTM", history[2].id, "crane",
+               "QC-7", NULL, 4);
     make_event(&history[4], ORG_ACME, ITEM, LEDGER_HANDOVER, NULL, history[3].id, NULL, NULL,
                "oceanic", 5);
     make_event(&history[5], ORG_OCEANIC, ITEM, LEDGER_RECEIVE, NULL, history[4].id, NULL, NULL,
@@ -115,7 +116,7 @@ static void make_history(void)
 static void seeds_event(void)
 {
     static const char *const names[HISTORY_LEN] = {"commission", "seal", "load",
-                                                   "depart", "handover", "receive"};
+                                                   "unload", "handover", "receive"};
     for (int i = 0; i < HISTORY_LEN; i++)
         write_seed("event", names[i], history[i].bytes, history[i].len);
     write_seed("event", "commission-urn-gln", other_item.bytes, other_item.len);
@@ -328,7 +329,7 @@ static void seeds_cert(void)
 
 static void seeds_bundle(void)
 {
-    /* Block 1: commission, other item, seal. Block 2: load, depart,
+    /* Block 1: commission, other item, seal. Block 2: load, unload,
      * handover, receive. */
     struct built_block b1, b2;
     const struct signed_ev *e1[] = {&history[0], &other_item, &history[1]};

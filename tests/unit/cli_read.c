@@ -232,7 +232,10 @@ static void history_table(void **state)
     expect_in("stdout", f->cap.out, "item       CSQU3054383\n");
     expect_in("stdout", f->cap.out, "custodian  oceanic\n");
     expect_in("stdout", f->cap.out, "status     active\n");
+    expect_in("stdout", f->cap.out, "location   SGSIN\n");
+    expect_in("stdout", f->cap.out, "movement   loaded, at rest\n");
     expect_in("stdout", f->cap.out, "held       no\n");
+    expect_in("stdout", f->cap.out, "customs    none\n");
     expect_in("stdout", f->cap.out, "seal       SL-1001\n");
     expect_in("stdout", f->cap.out, "events     8 (heights 1 to 5)\n");
     expect_in("stdout", f->cap.out, "#  BLOCK  TIME");
@@ -261,7 +264,19 @@ static void history_json(void **state)
     json_t *st = json_object_get(root, "state");
     assert_string_equal(json_string_value(json_object_get(st, "custodian")), "oceanic");
     assert_int_equal(json_integer_value(json_object_get(st, "count")), 8);
+    assert_string_equal(json_string_value(json_object_get(st, "location")), "SGSIN");
+    assert_string_equal(json_string_value(json_object_get(st, "movement")), "loaded");
+    assert_string_equal(json_string_value(json_object_get(st, "customs")), "none");
+    assert_true(json_is_false(json_object_get(st, "held")));
+    assert_true(json_integer_value(json_object_get(st, "commission_time_ms")) ==
+                f->b.events[0].ev.time_ms);
+    char when[PRINT_TIME_MAX];
+    assert_string_equal(json_string_value(json_object_get(st, "latest_time")),
+                        print_time(f->b.events[7].ev.time_ms, when));
+    assert_int_equal(json_integer_value(json_object_get(root, "events_out_of_order")), 0);
     json_t *events = json_object_get(root, "events");
+    for (size_t i = 0; i < json_array_size(events); i++)
+        assert_true(json_is_false(json_object_get(json_array_get(events, i), "out_of_order")));
     assert_int_equal(json_array_size(events), 8);
     json_t *e4 = json_array_get(events, 4);
     assert_string_equal(json_string_value(json_object_get(e4, "action")), "load");

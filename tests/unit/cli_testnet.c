@@ -151,6 +151,16 @@ static void check_testnet_on(const char *dir, size_t n, unsigned base, const cha
     expect_mode(path_in(p, sizeof p, dir, "genesis.json"), 0644);
     struct ledger_genesis *g = load_genesis(p);
     if (chain) assert_string_equal(g->chain_name, chain);
+    /* The time rules' parameters are written out, not left to defaults. */
+    uint8_t *text;
+    size_t text_len;
+    if (wb_read_file(p, 1 << 20, &text, &text_len) != WB_OK) fail_msg("cannot read %s", p);
+    if (!memmem(text, text_len, "\"clock_skew_ms\": 600000,", 24) ||
+        !memmem(text, text_len, "\"backdate_max_ms\": 2592000000,", 30))
+        fail_msg("%s lacks clock_skew_ms 600000 or backdate_max_ms 2592000000", p);
+    free(text);
+    assert_true(g->clock_skew_ms == WB_CLOCK_SKEW_MS_DEFAULT);
+    assert_true(g->backdate_max_ms == WB_BACKDATE_MAX_MS_DEFAULT);
     assert_int_equal(g->org_count, n);
     assert_int_equal(g->validator_count, n);
 

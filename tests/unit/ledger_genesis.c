@@ -247,6 +247,43 @@ static void bad_genesis_time_named(void **state)
     expect_error(f, root, "genesis_time: missing");
 }
 
+static void time_rule_fields_default_and_bounds(void **state)
+{
+    struct fixture *f = *state;
+    char msg[MSG_LEN];
+    /* Absent: the defaults. */
+    json_t *root = valid_genesis(f);
+    if (parse_json(f, root, msg) != WB_OK) fail_msg("refused: %s", msg);
+    assert_true(f->g->clock_skew_ms == 600000);
+    assert_true(f->g->backdate_max_ms == INT64_C(2592000000));
+    /* Given: taken, 0 included. */
+    root = valid_genesis(f);
+    json_object_set_new(root, "clock_skew_ms", json_integer(0));
+    json_object_set_new(root, "backdate_max_ms", json_integer(86400000));
+    if (parse_json(f, root, msg) != WB_OK) fail_msg("refused: %s", msg);
+    assert_true(f->g->clock_skew_ms == 0);
+    assert_true(f->g->backdate_max_ms == 86400000);
+    root = valid_genesis(f);
+    json_object_set_new(root, "clock_skew_ms", json_integer(WB_CLOCK_SKEW_MS_MAX));
+    json_object_set_new(root, "backdate_max_ms", json_integer(WB_BACKDATE_MAX_MS_MAX));
+    if (parse_json(f, root, msg) != WB_OK) fail_msg("refused: %s", msg);
+    /* Malformed or out of range: named. */
+    static const char *const fields[] = {"clock_skew_ms", "backdate_max_ms"};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *values[] = {json_integer(-1), json_string("600000"), json_real(1.5), json_null(),
+                            json_integer(i == 0 ? WB_CLOCK_SKEW_MS_MAX + 1
+                                                : WB_BACKDATE_MAX_MS_MAX + 1)};
+        for (size_t k = 0; k < sizeof values / sizeof values[0]; k++) {
+            root = valid_genesis(f);
+            json_object_set_new(root, fields[i], values[k]);
+            char want[96];
+            snprintf(want, sizeof want, "%s: expected an integer number of milliseconds, 0 to",
+                     fields[i]);
+            expect_error(f, root, want);
+        }
+    }
+}
+
 static void unknown_fields_and_bad_json_named(void **state)
 {
     struct fixture *f = *state;
@@ -580,6 +617,7 @@ int main(void)
         T(genesis_time_accepts_rfc3339_utc_forms),
         T(chain_id_missing_or_malformed_named),
         T(bad_genesis_time_named),
+        T(time_rule_fields_default_and_bounds),
         T(unknown_fields_and_bad_json_named),
         T(member_role_missing_or_unknown_named),
         T(member_keys_malformed_named),

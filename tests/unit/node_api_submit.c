@@ -79,6 +79,14 @@ static int location_lookup(void *ctx, const uint8_t id[WB_HASH_LEN], uint64_t *h
     return WB_ERR_NOT_FOUND;
 }
 
+/* The node's clock in these tests: a little after every event's time. */
+#define FX_NOW_MS 1700000200000
+static int64_t fx_clock(void *ctx)
+{
+    (void)ctx;
+    return FX_NOW_MS;
+}
+
 static int fx_setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
@@ -86,6 +94,7 @@ static int fx_setup(void **state)
     f->g = calloc(1, sizeof *f->g);
     if (!f->g) return -1;
     struct ledger_genesis *g = f->g;
+    ledger_genesis_set_defaults(g);
     static const char *const names[K_COUNT] = {"acme", "oceanic"};
     static const enum ledger_role roles[K_COUNT] = {LEDGER_ROLE_SHIPPER, LEDGER_ROLE_CARRIER};
     snprintf(g->chain_name, sizeof g->chain_name, "api-submit-test");
@@ -110,6 +119,7 @@ static int fx_setup(void **state)
         .bytes_max = 1u << 20,
         .lookup = state_lookup,
         .lookup_ctx = f,
+        .clock = fx_clock,
     };
     if (mempool_create(&cfg, &f->mp) != WB_OK) return -1;
     *state = f;
@@ -183,7 +193,7 @@ static void commit(struct fx *f, const struct sev *e, uint64_t height, uint32_t 
         memset(st, 0, sizeof *st);
     }
     char why[256] = "";
-    if (ledger_rules_check(st, &e->ev, f->g, why, sizeof why) != WB_OK)
+    if (ledger_rules_check(st, &e->ev, f->g, FX_NOW_MS, why, sizeof why, NULL) != WB_OK)
         fail_msg("test setup: the committed event breaks the rules: %s", why);
     ledger_rules_apply(st, &e->ev, f->g, height);
     assert_true(f->done_n < COMMITTED_MAX);
