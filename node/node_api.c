@@ -184,17 +184,21 @@ static void on_submit(struct node *n, struct node_client *c, uint64_t req_id,
         return;
     case API_SUBMIT_ADMITTED:
         node_p2p_gossip_add(n, s->signed_event.data, s->signed_event.len);
-        node_cons_on_mempool_grew(n);
         break;
     case API_SUBMIT_PENDING:
         break;
     }
+    /* The client is answered or registered as a waiter before the mempool's
+     * growth can start a block: a single validator decides and commits inside
+     * node_cons_on_mempool_grew, and a waiter added after that would never
+     * hear of the commit. */
     if (s->no_wait) {
         send_submit_result(c->link, req_id, out.id, 0, 0, false, false);
-        return;
+    } else {
+        int rc = add_waiter(n, out.id, c, req_id);
+        if (rc) send_error(c->link, req_id, rc, "too many clients waiting for commits; retry");
     }
-    int rc = add_waiter(n, out.id, c, req_id);
-    if (rc) send_error(c->link, req_id, rc, "too many clients waiting for commits; retry");
+    if (out.kind == API_SUBMIT_ADMITTED) node_cons_on_mempool_grew(n);
 }
 
 static void on_head(struct node *n, struct node_client *c, uint64_t req_id, const char *item)
