@@ -45,12 +45,20 @@ static const struct cli_usage verify_usage = {
         "Checks an item's whole provenance chain trusting nothing but the genesis file.\n"
         "With ITEM alone the proof bundle is fetched from the node; with --bundle it is\n"
         "read from FILE and no node is contacted (ITEM, if given, must be the bundle's).\n"
-        "Every event is checked, in order: it decodes (decode), its signature verifies\n"
+        "The bundle must be the canonical encoding of a proof bundle (decode). Every\n"
+        "event is checked, in order: it decodes (decode), its signature verifies\n"
         "(signature), its signer is a member (member), it is about the item (item), its\n"
         "prev is the event before it, starting at commission (prev-link), the custody\n"
-        "rules allow it (custody-rules), its block header is of this chain (block-header)\n"
-        "and carries a commit certificate of a quorum of validators (certificate), and its\n"
-        "audit path leads to the header's events root (inclusion).\n"
+        "rules allow it (custody-rules); its block is in the bundle and its header\n"
+        "decodes (block-header), has version 1 (version), this chain's id (chain-id) and\n"
+        "the height it is listed at (height), zero previous hash at height 1\n"
+        "(zero-prev), a proposer index below the validator count (proposer-range) and a\n"
+        "commit certificate of a quorum of validators (certificate); it names the\n"
+        "previous block of the bundle as its previous hash (prev-hash) and its time is\n"
+        "after the bundle's block below it and before the one above (time-order); the\n"
+        "event's index and audit path fit the block's event count (event-count) and the\n"
+        "path leads to the header's events root (inclusion). A block no event is in\n"
+        "fails the bundle (unreferenced-block).\n"
         "Prints each event with its result and ends with a verdict line:\n"
         "  VERIFIED: N events, M blocks, custodian ORG\n"
         "  FAILED: event I (ID, ACTION): CHECK: DETAIL\n"
@@ -137,7 +145,8 @@ static int verify_print(const struct client_opts *co, const struct ledger_genesi
     printf("verifying %s against genesis of chain %s: %zu validators, quorum %zu\n",
            print_safe(source, safe_source, sizeof safe_source), g->chain_name, g->validator_count, ledger_genesis_quorum(g));
     printf("checks per event: decode, signature, member, item, prev-link, custody-rules, "
-           "block-header, certificate, inclusion\n\n");
+           "block-header, version, chain-id, height, zero-prev, proposer-range, certificate, "
+           "prev-hash, time-order, event-count, inclusion\n\n");
     if (r->table.rows > 1) {
         if (print_table_out(&r->table, stdout) != WB_OK) goto err_nomem;
         fputc('\n', stdout);
@@ -243,8 +252,12 @@ static int verify_online(const struct client_opts *co, const struct client_conne
         ex = client_fail(&s.c, rc, item);
         goto close_session;
     }
-    /* The bundle's checks cover only the bytes it carries (signed events,
-     * headers, votes), never its own encoding, so packing it again is safe. */
+    /* The bundle is checked as it is packed again here: protobuf-c keeps
+     * unknown fields (at any depth) and writes them back, so the verifier
+     * still refuses a bundle that carries one; any other way the node's
+     * answer could differ from the canonical encoding is undone by the
+     * packing and changes none of the bytes the checks cover (signed
+     * events, headers, votes). A bundle file is checked byte for byte. */
     size_t len = waybill__proof_bundle__get_packed_size(resp->proof);
     uint8_t *bundle = malloc(len ? len : 1);
     if (!bundle) {
