@@ -46,13 +46,21 @@ static const struct cli_usage verify_usage = {
         "Checks an item's whole provenance chain trusting nothing but the genesis file.\n"
         "With ITEM alone the proof bundle is fetched from the node; with --bundle it is\n"
         "read from FILE and no node is contacted (ITEM, if given, must be the bundle's).\n"
-        "Every event is checked, in order: it decodes (decode), its signature verifies\n"
+        "The bundle must be the canonical encoding of a proof bundle (decode). Every\n"
+        "event is checked, in order: it decodes (decode), its signature verifies\n"
         "(signature), its signer is a member (member), it is about the item (item), its\n"
-        "prev is the event before it, starting at commission (prev-link), its block header\n"
-        "is of this chain (block-header) and carries a commit certificate of a quorum of\n"
-        "validators (certificate), its audit path leads to the header's events root\n"
-        "(inclusion), and the ledger rules (docs/rules.md) allow it, the time rules\n"
+        "prev is the event before it, starting at commission (prev-link). Its block is in\n"
+        "the bundle and its header decodes (block-header), has version 1 (version), this\n"
+        "chain's id (chain-id), the height it is listed at (height), a zero previous hash\n"
+        "at height 1 (zero-prev), a proposer index below the validator count\n"
+        "(proposer-range) and a commit certificate of a quorum of validators\n"
+        "(certificate); its previous hash is the hash of the bundle's block at the height\n"
+        "below, if there is one (prev-hash), and its time is after the time of the\n"
+        "bundle's block below it (time-order). The event's index and audit path fit the\n"
+        "block's event count (event-count) and the path leads to the header's events root\n"
+        "(inclusion). Last, the ledger rules (docs/rules.md) allow it, the time rules\n"
         "judged against its block's time (custody-rules).\n"
+        "A block that none of the events is in fails the bundle (unreferenced-block).\n"
         "Prints each event with its result (\"ok, out of order\" for an event dated before\n"
         "an earlier one: a late report) and ends with a verdict line:\n"
         "  VERIFIED: N events, M blocks, custodian ORG[; K reported out of order]\n"
@@ -143,7 +151,8 @@ static int verify_print(const struct client_opts *co, const struct ledger_genesi
     printf("verifying %s against genesis of chain %s: %zu validators, quorum %zu\n",
            print_safe(source, safe_source, sizeof safe_source), g->chain_name, g->validator_count, ledger_genesis_quorum(g));
     printf("checks per event: decode, signature, member, item, prev-link, block-header, "
-           "certificate, inclusion, custody-rules\n\n");
+           "version, chain-id, height, zero-prev, proposer-range, certificate, prev-hash, "
+           "time-order, event-count, inclusion, custody-rules\n\n");
     if (r->table.rows > 1) {
         if (print_table_out(&r->table, stdout) != WB_OK) goto err_nomem;
         fputc('\n', stdout);
@@ -248,8 +257,12 @@ static int verify_online(const struct client_opts *co, const struct client_conne
         ex = client_fail(&s.c, rc, item);
         goto close_session;
     }
-    /* The bundle's checks cover only the bytes it carries (signed events,
-     * headers, votes), never its own encoding, so packing it again is safe. */
+    /* The bundle is checked as it is packed again here: protobuf-c keeps
+     * unknown fields (at any depth) and writes them back, so the verifier
+     * still refuses a bundle that carries one; any other way the node's
+     * answer could differ from the canonical encoding is undone by the
+     * packing and changes none of the bytes the checks cover (signed
+     * events, headers, votes). A bundle file is checked byte for byte. */
     size_t len = waybill__proof_bundle__get_packed_size(resp->proof);
     uint8_t *bundle = malloc(len ? len : 1);
     if (!bundle) {

@@ -1,5 +1,7 @@
 /* Fuzz target: ProofBundle bytes through ledger_verify_bundle against the
- * fixed genesis, with a callback that reads everything it is handed. */
+ * fixed genesis, with a callback that reads everything it is handed. A
+ * verified bundle, every header and signed event in it and every body is
+ * its canonical encoding (decode, re-encode, compare). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,7 +10,9 @@
 
 #include "common/wb_error.h"
 #include "fuzz_fixture.h"
+#include "ledger/event.h"
 #include "ledger/verify.h"
+#include "proto/waybill.pb-c.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -63,6 +67,28 @@ static void on_event(void *ctx, size_t index, const struct ledger_event *ev, con
     }
 }
 
+static void assert_all_canonical(const uint8_t *data, size_t size)
+{
+    fx_assert_canonical(&waybill__proof_bundle__descriptor, data, size, "proof bundle");
+    Waybill__ProofBundle *pb = waybill__proof_bundle__unpack(NULL, size, data);
+    if (!pb) fail("verified bytes that do not unpack", "");
+    for (size_t i = 0; i < pb->n_blocks; i++)
+        fx_assert_canonical(&waybill__block_header__descriptor, pb->blocks[i]->header.data,
+                            pb->blocks[i]->header.len, "block header");
+    for (size_t i = 0; i < pb->n_events; i++) {
+        const ProtobufCBinaryData *se = &pb->events[i]->signed_event;
+        fx_assert_canonical(&waybill__signed_event__descriptor, se->data, se->len,
+                            "signed event");
+        const uint8_t *body;
+        size_t body_len;
+        uint8_t sig[WB_SIG_LEN];
+        if (ledger_signed_event_split(se->data, se->len, &body, &body_len, sig) != WB_OK)
+            fail("a verified event does not split", "");
+        fx_assert_canonical(&waybill__event_body__descriptor, body, body_len, "event body");
+    }
+    waybill__proof_bundle__free_unpacked(pb, NULL);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct ledger_verify_result res;
@@ -75,6 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (res.state.count != res.events_checked) fail("state count differs", res.state.item);
         if (s.late_calls != res.events_out_of_order || res.events_out_of_order >= res.events_checked)
             fail("out-of-order count differs from the callbacks", "");
+        assert_all_canonical(data, size);
     } else {
         if (rc != WB_ERR_VERIFY && rc != WB_ERR_DECODE && rc != WB_ERR_NOMEM)
             fail("unexpected return code", wb_strerror(rc));

@@ -606,7 +606,7 @@ static void header_from_another_chain(void **state)
                                        .resign_at = -1});
     char name[64];
     event_name(f, 2, 2, name, sizeof name);
-    expect_fail(f, 2, VERIFY_CHECK_HEADER, name);
+    expect_fail(f, 2, VERIFY_CHECK_CHAIN_ID, name);
     assert_non_null(strstr(f->res.message, "block 2 is from another chain"));
 }
 
