@@ -213,6 +213,22 @@ int client_session_open(struct client_session *s, const struct client_opts *o,
                         const struct client_connector *conn);
 void client_session_close(struct client_session *s);
 
+/* Whether addr (host:port) is the p2p address of a validator in g: the port
+ * equal, the host equal ignoring case, or both loopback (localhost,
+ * 127.0.0.1, ::1). Returns the validator's index, or -1. */
+int client_p2p_validator(const struct ledger_genesis *g, const char *addr);
+
+/* The stable symbolic code of a node's refusal, for --json "code": the
+ * name of the ledger rule when `reason` ends in "(rule NAME)" and NAME is
+ * in the rule table (ledger_rules_table; docs/rules.md), else the
+ * snake_case name of the wb error (client_err_code). Static. */
+const char *client_refusal_code(int err, const char *reason);
+
+/* The snake_case name of a wb error: WB_ERR_NOT_FOUND is "not_found",
+ * WB_ERR_STALE "stale", ... (common/wb_error.h); "ok" for 0, "unknown" for
+ * a code not in the enum. Static. */
+const char *client_err_code(int err);
+
 /* Milliseconds on the monotonic clock. */
 int64_t client_now_mono_ms(void);
 

@@ -40,7 +40,7 @@ static const struct cli_opt verify_opts[] = {
 
 static const struct cli_usage verify_usage = {
     .cmd = "verify",
-    .synopsis = "ITEM [--node ADDR] [--key FILE] [--genesis FILE] [--json]\n"
+    .synopsis = "ITEM [--node ADDR] [--key FILE] [--genesis FILE] [--timeout SECONDS] [--json]\n"
                 "       waybill verify --bundle FILE [ITEM] [--genesis FILE] [--json]",
     .description =
         "Checks an item's whole provenance chain trusting nothing but the genesis file.\n"
@@ -144,7 +144,9 @@ static int verify_print(const struct client_opts *co, const struct ledger_genesi
                                  print_json_state(&res->state), "events", r->events, "failure",
                                  failure);
         r->events = NULL;
-        if (print_json_out(root) != WB_OK) goto err_nomem;
+        int prc = print_json_out(root);
+        if (prc == WB_ERR_IO) return CLI_EXIT_FAILED; /* cli_output_finish says so */
+        if (prc != WB_OK) goto err_nomem;
         return res->ok ? CLI_EXIT_OK : CLI_EXIT_FAILED;
     }
     char safe_source[CLIENT_PATH_MAX + 64];
