@@ -475,6 +475,14 @@ int client_fail(const struct client *c, int rc, const char *what)
     }
 }
 
+int client_fail_item(const struct client *c, int rc, const char *item, const char *what)
+{
+    if (!(rc == WB_ERR_NOT_FOUND && c->node_error)) return client_fail(c, rc, what);
+    cli_error(c->opts->cmd, "no such item: %s", item);
+    if (c->opts->json) print_json_error(client_err_code(rc), "no such item", item);
+    return CLI_EXIT_FAILED;
+}
+
 int client_call_item(struct client *c, Waybill__ClientRequest__ReqCase which, const char *item,
                      Waybill__ClientResponse **resp)
 {

@@ -194,6 +194,13 @@ void client_close(struct client *c);
  * answered). `what` may be NULL. */
 int client_fail(const struct client *c, int rc, const char *what);
 
+/* After a failed item query (history, proof): when the node answered that
+ * it knows no such item, prints "waybill CMD: no such item: ITEM" on stderr
+ * (and with --json the error object {"ok": false, "code": "not_found",
+ * "error": "no such item", "item": ITEM} on stdout) and returns
+ * CLI_EXIT_FAILED; otherwise as client_fail(c, rc, what). */
+int client_fail_item(const struct client *c, int rc, const char *item, const char *what);
+
 /* Converts an ItemState from a node, checking its fields as storage does.
  * Returns 0 or WB_ERR_PROTOCOL. */
 int client_item_state(const Waybill__ItemState *m, struct ledger_item_state *st);

@@ -227,7 +227,7 @@ int cmd_history_via(const struct client_connector *conn, int argc, char **argv)
     Waybill__ClientResponse *resp;
     int rc = client_call_item(&s.c, WAYBILL__CLIENT_REQUEST__REQ_HISTORY, item, &resp);
     if (rc != WB_OK) {
-        ex = client_fail(&s.c, rc, rc == WB_ERR_NOT_FOUND && s.c.node_error ? item : NULL);
+        ex = client_fail_item(&s.c, rc, item, NULL);
         goto close_session;
     }
     ex = history_show(&co, s.genesis, item, resp->history);

@@ -137,7 +137,7 @@ int cmd_proof_via(const struct client_connector *conn, int argc, char **argv)
     Waybill__ClientResponse *resp;
     int rc = client_call_item(&s.c, WAYBILL__CLIENT_REQUEST__REQ_PROOF, item, &resp);
     if (rc != WB_OK) {
-        ex = client_fail(&s.c, rc, item);
+        ex = client_fail_item(&s.c, rc, item, item);
         goto close_session;
     }
     ex = proof_save(&co, item, out, resp->proof);
