@@ -637,7 +637,7 @@ static int client__local_checks(const struct client_session *s, const struct cli
         char hex[2 * WB_PUBKEY_LEN + 1];
         cli_error(o->cmd,
                   "key %s (public key %s) is not a member client key in genesis %s (chain "
-                  "'%s'): a node refuses it; use a key listed in a member's \"keys\"",
+                  "'%s'): a node would have refused it; use a key listed in a member's \"keys\"",
                   o->key, wb_hex_encode(s->pk, WB_PUBKEY_LEN, hex, sizeof hex), o->genesis,
                   s->genesis->chain_name);
         return CLI_EXIT_FAILED;

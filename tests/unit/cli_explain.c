@@ -335,7 +335,7 @@ static void key_that_is_no_member_key_is_named(void **state)
     char want[1024];
     snprintf(want, sizeof want,
              "waybill submit: key %s (public key %s) is not a member client key in genesis %s "
-             "(chain '" TN_CHAIN "'): a node refuses it; use a key listed in a member's "
+             "(chain '" TN_CHAIN "'): a node would have refused it; use a key listed in a member's "
              "\"keys\"\n",
              path, pk, f->t.genesis_path);
     assert_string_equal(f->cap.err, want);
