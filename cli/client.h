@@ -194,6 +194,13 @@ void client_close(struct client *c);
  * answered). `what` may be NULL. */
 int client_fail(const struct client *c, int rc, const char *what);
 
+/* After a failed item query (history, proof): when the node answered that
+ * it knows no such item, prints "waybill CMD: no such item: ITEM" on stderr
+ * (and with --json the error object {"ok": false, "code": "not_found",
+ * "error": "no such item", "item": ITEM} on stdout) and returns
+ * CLI_EXIT_FAILED; otherwise as client_fail(c, rc, what). */
+int client_fail_item(const struct client *c, int rc, const char *item, const char *what);
+
 /* Converts an ItemState from a node, checking its fields as storage does.
  * Returns 0 or WB_ERR_PROTOCOL. */
 int client_item_state(const Waybill__ItemState *m, struct ledger_item_state *st);
@@ -212,6 +219,22 @@ struct client_session {
 int client_session_open(struct client_session *s, const struct client_opts *o,
                         const struct client_connector *conn);
 void client_session_close(struct client_session *s);
+
+/* Whether addr (host:port) is the p2p address of a validator in g: the port
+ * equal, the host equal ignoring case, or both loopback (localhost,
+ * 127.0.0.1, ::1). Returns the validator's index, or -1. */
+int client_p2p_validator(const struct ledger_genesis *g, const char *addr);
+
+/* The stable symbolic code of a node's refusal, for --json "code": the
+ * name of the ledger rule when `reason` ends in "(rule NAME)" and NAME is
+ * in the rule table (ledger_rules_table; docs/rules.md), else the
+ * snake_case name of the wb error (client_err_code). Static. */
+const char *client_refusal_code(int err, const char *reason);
+
+/* The snake_case name of a wb error: WB_ERR_NOT_FOUND is "not_found",
+ * WB_ERR_STALE "stale", ... (common/wb_error.h); "ok" for 0, "unknown" for
+ * a code not in the enum. Static. */
+const char *client_err_code(int err);
 
 /* Milliseconds on the monotonic clock. */
 int64_t client_now_mono_ms(void);

@@ -184,7 +184,9 @@ static int history_show(const struct client_opts *co, const struct ledger_genesi
                                  print_json_state(&st), "events_out_of_order", (json_int_t)late,
                                  "events", events);
         events = NULL;
-        if (print_json_out(root) != WB_OK) goto err_nomem;
+        int rc = print_json_out(root);
+        if (rc == WB_ERR_IO) goto err_write;
+        if (rc != WB_OK) goto err_nomem;
     } else {
         history_print_state(&fields, &st, late);
         if (print_table_out(&fields, stdout) != WB_OK) goto err_nomem;
@@ -198,6 +200,7 @@ static int history_show(const struct client_opts *co, const struct ledger_genesi
     goto free_all;
 err_nomem:
     cli_error(co->cmd, "out of memory");
+err_write: /* cli_output_finish says "cannot write output" */
     ex = CLI_EXIT_FAILED;
 free_all:
     json_decref(events);
@@ -224,7 +227,7 @@ int cmd_history_via(const struct client_connector *conn, int argc, char **argv)
     Waybill__ClientResponse *resp;
     int rc = client_call_item(&s.c, WAYBILL__CLIENT_REQUEST__REQ_HISTORY, item, &resp);
     if (rc != WB_OK) {
-        ex = client_fail(&s.c, rc, rc == WB_ERR_NOT_FOUND && s.c.node_error ? item : NULL);
+        ex = client_fail_item(&s.c, rc, item, NULL);
         goto close_session;
     }
     ex = history_show(&co, s.genesis, item, resp->history);

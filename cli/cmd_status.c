@@ -70,7 +70,9 @@ static int status_show(const struct client_opts *co, const struct ledger_genesis
             "mempool_bytes", (json_int_t)st->mempool_bytes, "evidence",
             (json_int_t)st->evidence_count, "events_committed",
             (json_int_t)st->events_committed);
-        if (print_json_out(o) != WB_OK) goto err_nomem;
+        int prc = print_json_out(o);
+        if (prc == WB_ERR_IO) return CLI_EXIT_FAILED; /* cli_output_finish says so */
+        if (prc != WB_OK) goto err_nomem;
         return CLI_EXIT_OK;
     }
     struct print_table t;

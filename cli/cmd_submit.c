@@ -230,6 +230,34 @@ static int submit_bad_action(const char *name)
                            print_safe(name, safe, sizeof safe), list);
 }
 
+/* The decoder refused ev: names the --attr it refused, in the options'
+ * words ("--attr seal: ..."), by decoding an event with that attribute
+ * alone; else the decoder's message. Returns CLI_EXIT_USAGE. */
+static int submit_bad_event(const struct ledger_event *ev, const char *msg)
+{
+    struct ledger_event *one = malloc(2 * sizeof *one);
+    uint8_t body[WB_EVENT_BODY_MAX];
+    size_t len;
+    char why[512];
+    for (size_t i = 0; one && i < ev->attr_count; i++) {
+        *one = *ev;
+        one->attrs[0] = ev->attrs[i];
+        one->attr_count = 1;
+        if (ledger_event_encode(one, body, sizeof body, &len) == WB_OK &&
+            ledger_event_decode(body, len, one + 1, why, sizeof why) != WB_OK) {
+            char key[WB_ATTR_KEY_MAX + 1];
+            snprintf(key, sizeof key, "%s", ev->attrs[i].key);
+            free(one);
+            return cli_usage_error(&submit_usage,
+                                   "--attr %s: the value must be UTF-8 text without control "
+                                   "characters",
+                                   key);
+        }
+    }
+    free(one);
+    return cli_usage_error(&submit_usage, "%s", msg[0] ? msg : "the event is malformed");
+}
+
 /* Fills ev from the options (all but submitter, nonce and, unless --prev,
  * prev) and checks it as the ledger will. Returns CLI_EXIT_OK or a usage
  * error. */
@@ -259,6 +287,11 @@ static int submit_build(const struct submit_args *sa, struct ledger_event *ev, b
                                    WB_ORG_MAX);
         memcpy(ev->to_org, sa->to, n + 1);
     }
+    /* The rule handover_to_member, said in the options' words before
+     * anything is signed. */
+    if (ev->action == LEDGER_HANDOVER && !sa->to)
+        return cli_usage_error(&submit_usage,
+                               "handover needs --to ORG, the receiving member organisation");
     *has_time = sa->time != NULL;
     if (sa->time) {
         int ex = submit_parse_time(sa->time, &ev->time_ms);
@@ -287,7 +320,7 @@ static int submit_build(const struct submit_args *sa, struct ledger_event *ev, b
                                WB_EVENT_BODY_MAX);
     msg[0] = '\0';
     if (ledger_event_decode(body, len, &back, msg, sizeof msg) != WB_OK)
-        return cli_usage_error(&submit_usage, "%s", msg[0] ? msg : "the event is malformed");
+        return submit_bad_event(ev, msg);
     return CLI_EXIT_OK;
 }
 
@@ -415,6 +448,40 @@ static void submit_note_kept(const struct client *c, const struct ledger_event *
                   id, rt->pending->path);
 }
 
+/* What to change on the command line when a ledger rule refused the event,
+ * in the options' words (the rule's reason speaks of the event's fields).
+ * NULL for a rule that no option fixes. */
+static const char *submit_rule_hint(const char *rule)
+{
+    static const struct {
+        const char *rule, *hint;
+    } hints[] = {
+        {"first_is_commission", "submit --action commission --at LOC first"},
+        {"commission_no_prev", "leave out --prev for a commission"},
+        {"prev_present", "leave out --prev: the node's head of the item is then used"},
+        {"prev_is_head", "leave out --prev: the node's head of the item is then used"},
+        {"location_required", "give the location with --at LOC"},
+        {"time_future", "give --time no later than now (or correct this machine's clock)"},
+        {"time_backdated", "give a later --time"},
+        {"time_before_commission", "give a --time after the item's commission"},
+        {"to_org_handover_only", "--to is only for --action handover; leave it out"},
+        {"handover_to_member", "give --to a member organisation of genesis"},
+        {"handover_to_other", "give --to an organisation other than the custodian"},
+        {"load_location", "give --at the item's current location"},
+        {"depart_location", "give --at where the item was loaded or last arrived"},
+        {"unload_location", "give --at where the item arrived"},
+        {"seal_mismatch", "give --attr seal=ID of the active seal, or leave it out"},
+        {"seal_attr_required", "give the seal id with --attr seal=ID"},
+        {"unseal_names_seal", "give --attr seal=ID of the active seal"},
+        {"inspect_result", "give --attr result=ok or --attr result=discrepancy"},
+        {"clear_declaration", "give the declaration with --attr declaration=REF"},
+        {"submitter_member", "give --key a member client key of genesis"},
+    };
+    for (size_t i = 0; rule && i < sizeof hints / sizeof hints[0]; i++)
+        if (strcmp(hints[i].rule, rule) == 0) return hints[i].hint;
+    return NULL;
+}
+
 static int submit_rejected(const struct client *c, int rc, const struct ledger_event *ev,
                            struct submit_retry *rt)
 {
@@ -423,11 +490,16 @@ static int submit_rejected(const struct client *c, int rc, const struct ledger_e
     /* Unless the node refused the event for what it is, its fate is open. */
     rt->keep = rt->pending && (!c->node_error || rc == WB_ERR_TIMEOUT ||
                                submit_refusal_keeps(rc, rt->resent));
+    const char *code = c->node_error ? client_refusal_code(rc, c->reason) : NULL;
+    const char *hint = rc == WB_ERR_RULE ? submit_rule_hint(code) : NULL;
     if (c->opts->json && c->node_error) {
-        json_t *o = json_pack("{s:s, s:b, s:b, s:i, s:s, s:s, s:b, s:b}", "event_id", id,
-                              "committed", 0, "rejected", 1, "code", rc, "error",
-                              wb_strerror(rc), "reason", c->reason, "resent", rt->resent,
-                              "kept", rt->keep);
+        json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:b, s:s, s:i, s:s, s:s, s:b, s:b}",
+                              "event_id", id, "item", ev->item, "action",
+                              ledger_action_name(ev->action), "committed", 0, "rejected", 1,
+                              "code", code, "wb_code", rc,
+                              "error", wb_strerror(rc), "reason", c->reason, "resent",
+                              rt->resent, "kept", rt->keep);
+        if (o && hint) json_object_set_new(o, "hint", json_string(hint));
         print_json_out(o);
     }
     bool unreachable = c->node_error ? rc == WB_ERR_TIMEOUT
@@ -449,6 +521,7 @@ static int submit_rejected(const struct client *c, int rc, const struct ledger_e
     int ex;
     if (c->node_error) {
         cli_error(c->opts->cmd, "rejected: %s", c->reason);
+        if (hint) cli_error(c->opts->cmd, "hint: %s", hint);
         ex = CLI_EXIT_FAILED;
     } else {
         ex = client_fail(c, rc, "submitting the event");

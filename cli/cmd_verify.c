@@ -11,6 +11,7 @@
 #include "common/file.h"
 #include "common/hex.h"
 #include "common/wb_error.h"
+#include "ledger/block.h"
 #include "ledger/ids.h"
 #include "ledger/verify.h"
 
@@ -40,7 +41,7 @@ static const struct cli_opt verify_opts[] = {
 
 static const struct cli_usage verify_usage = {
     .cmd = "verify",
-    .synopsis = "ITEM [--node ADDR] [--key FILE] [--genesis FILE] [--json]\n"
+    .synopsis = "ITEM [--node ADDR] [--key FILE] [--genesis FILE] [--timeout SECONDS] [--json]\n"
                 "       waybill verify --bundle FILE [ITEM] [--genesis FILE] [--json]",
     .description =
         "Checks an item's whole provenance chain trusting nothing but the genesis file.\n"
@@ -144,7 +145,9 @@ static int verify_print(const struct client_opts *co, const struct ledger_genesi
                                  print_json_state(&res->state), "events", r->events, "failure",
                                  failure);
         r->events = NULL;
-        if (print_json_out(root) != WB_OK) goto err_nomem;
+        int prc = print_json_out(root);
+        if (prc == WB_ERR_IO) return CLI_EXIT_FAILED; /* cli_output_finish says so */
+        if (prc != WB_OK) goto err_nomem;
         return res->ok ? CLI_EXIT_OK : CLI_EXIT_FAILED;
     }
     char safe_source[CLIENT_PATH_MAX + 64];
@@ -223,6 +226,51 @@ static int verify_parse(int argc, char **argv, struct client_opts *co, const cha
     return CLI_EXIT_OK;
 }
 
+/* A bundle file from another network: its first block header that decodes
+ * names another chain id than the genesis. Says so in one verdict, naming
+ * both chains (the bundle's by its id: a chain id is a hash of the name), and
+ * returns true; false when the chains agree or nothing decodes (the
+ * verifier then says what is wrong). */
+static bool verify_other_chain(const struct client_opts *co, const struct ledger_genesis *g,
+                               const uint8_t *bundle, size_t len, const char *source, int *ex)
+{
+    Waybill__ProofBundle *pb = waybill__proof_bundle__unpack(NULL, len, bundle);
+    bool other = false;
+    uint8_t id[WB_CHAIN_ID_LEN];
+    for (size_t i = 0; pb && i < pb->n_blocks; i++) {
+        struct ledger_block_header h;
+        if (!pb->blocks[i] ||
+            ledger_header_decode(pb->blocks[i]->header.data, pb->blocks[i]->header.len, &h) !=
+                WB_OK)
+            continue;
+        other = memcmp(h.chain_id, g->chain_id, WB_CHAIN_ID_LEN) != 0;
+        memcpy(id, h.chain_id, WB_CHAIN_ID_LEN);
+        break;
+    }
+    if (pb) waybill__proof_bundle__free_unpacked(pb, NULL);
+    if (!other) return false;
+    char theirs[2 * WB_CHAIN_ID_LEN + 1], ours[2 * WB_CHAIN_ID_LEN + 1], msg[512];
+    wb_hex_encode(id, WB_CHAIN_ID_LEN, theirs, sizeof theirs);
+    wb_hex_encode(g->chain_id, WB_CHAIN_ID_LEN, ours, sizeof ours);
+    snprintf(msg, sizeof msg,
+             "bundle is for chain id %.16s..., this genesis is chain %s (id %.16s...): "
+             "verify it with the genesis file of the network it came from",
+             theirs, g->chain_name, ours);
+    *ex = CLI_EXIT_FAILED;
+    if (co->json) {
+        json_t *root = json_pack("{s:o, s:s, s:b, s:I, s:I, s:{s:n, s:s, s:s, s:s}}", "source",
+                                 print_json_text(source), "chain", g->chain_name, "verified", 0,
+                                 "events_checked", (json_int_t)0, "blocks_checked",
+                                 (json_int_t)0, "failure", "event", "check",
+                                 VERIFY_CHECK_CHAIN_ID, "message", msg, "bundle_chain_id",
+                                 theirs);
+        print_json_out(root);
+    } else {
+        printf("FAILED: %s\n", msg);
+    }
+    return true;
+}
+
 static int verify_offline(const struct client_opts *co, const char *path, const char *item)
 {
     struct ledger_genesis *g;
@@ -239,7 +287,8 @@ static int verify_offline(const struct client_opts *co, const char *path, const 
     }
     char source[CLIENT_PATH_MAX + 16];
     snprintf(source, sizeof source, "bundle %s", path);
-    ex = verify_run(co, g, item, bundle, len, source);
+    if (!verify_other_chain(co, g, bundle, len, source, &ex))
+        ex = verify_run(co, g, item, bundle, len, source);
     free(bundle);
     free(g);
     return ex;
@@ -254,7 +303,7 @@ static int verify_online(const struct client_opts *co, const struct client_conne
     Waybill__ClientResponse *resp;
     int rc = client_call_item(&s.c, WAYBILL__CLIENT_REQUEST__REQ_PROOF, item, &resp);
     if (rc != WB_OK) {
-        ex = client_fail(&s.c, rc, item);
+        ex = client_fail_item(&s.c, rc, item, item);
         goto close_session;
     }
     /* The bundle is checked as it is packed again here: protobuf-c keeps

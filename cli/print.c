@@ -335,6 +335,17 @@ json_t *print_json_event(const struct ledger_event *ev, const struct ledger_gene
     return o;
 }
 
+int print_json_error(const char *code, const char *message, const char *item)
+{
+    json_t *o = json_pack("{s:b, s:s, s:o}", "ok", 0, "code", code, "error",
+                          print_json_text(message));
+    if (o && item && json_object_set_new(o, "item", print_json_text(item)) != 0) {
+        json_decref(o);
+        o = NULL;
+    }
+    return print_json_out(o);
+}
+
 int print_json_out(json_t *root)
 {
     if (!root) return WB_ERR_NOMEM;

@@ -89,6 +89,11 @@ json_t *print_json_state(const struct ledger_item_state *st);
  *  attrs{}}; org is null when the submitter is not a member. */
 json_t *print_json_event(const struct ledger_event *ev, const struct ledger_genesis *g);
 
+/* The --json answer of a command that failed: {"ok": false, "code": CODE,
+ * "error": MESSAGE} and "item": ITEM when item is not NULL, on stdout.
+ * Returns as print_json_out. */
+int print_json_error(const char *code, const char *message, const char *item);
+
 /* Writes `root` indented on stdout followed by a newline and drops the
  * reference (root may be NULL: then nothing is written and WB_ERR_NOMEM is
  * returned). Returns 0, WB_ERR_NOMEM or WB_ERR_IO. */

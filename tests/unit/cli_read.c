@@ -297,7 +297,17 @@ static void history_errors(void **state)
     f->code = WB_ERR_NOT_FOUND;
     const char *unknown[] = {"history", "CSQU0000070", NULL};
     expect_exit(f, run(f, cmd_history_via, unknown), CLI_EXIT_FAILED);
-    expect_in("stderr", f->cap.err, "waybill history: CSQU0000070: item not found");
+    assert_string_equal(f->cap.err, "waybill history: no such item: CSQU0000070\n");
+    assert_string_equal(f->cap.out, "");
+    const char *unknown_json[] = {"history", "CSQU0000070", "--json", NULL};
+    expect_exit(f, run(f, cmd_history_via, unknown_json), CLI_EXIT_FAILED);
+    expect_in("stderr", f->cap.err, "waybill history: no such item: CSQU0000070\n");
+    json_t *err = parse_json(f);
+    assert_true(json_is_false(json_object_get(err, "ok")));
+    assert_string_equal(json_string_value(json_object_get(err, "code")), "not_found");
+    assert_string_equal(json_string_value(json_object_get(err, "error")), "no such item");
+    assert_string_equal(json_string_value(json_object_get(err, "item")), "CSQU0000070");
+    json_decref(err);
     f->code = 0;
 
     f->corrupt_event = true;
@@ -378,7 +388,7 @@ static void proof_errors(void **state)
 
     f->code = WB_ERR_NOT_FOUND;
     expect_exit(f, run(f, cmd_proof_via, other), CLI_EXIT_FAILED);
-    expect_in("stderr", f->cap.err, "CSQU0000070: item not found");
+    expect_in("stderr", f->cap.err, "waybill proof: no such item: CSQU0000070\n");
     f->code = 0;
 
     const char *unwritable[] = {"proof", TN_ITEM, "--out", "/nonexistent/dir/b", NULL};
