@@ -82,18 +82,22 @@ h3=$(node_height 3)
 h0=$(node_height 0)
 t_log "node3 held at height $h3, node0 at $h0"
 
-# The others keep committing; node3 stays where its store is.
+# The others keep committing; node3 stays behind, at what its store holds.
+# (A write may still fit in pages LMDB freed earlier, so node3 may get one
+# more block in before it holds again: each such fault logs its own line.)
 ok=0
 for ((j = 0; j < 9; j++)); do submit_via $((j % 3)) && ok=$((ok + 1)); done
 check "the other three commit every event submitted through them ($ok of 9)" [ "$ok" -eq 9 ]
 h0b=$(node_height 0)
-check "the others advanced past node3 ($h0b > $h3)" [ "$h0b" -gt "$h3" ]
-check "node3 still answers status and stays at height $h3 (got $(node_height 3))" \
-    [ "$(node_height 3)" = "$h3" ]
+h3b=$(node_height 3)
+check "the others advanced past node3 (node0 $h0b, node3 $h3b)" [ "$h0b" -gt "$h3b" ]
+check "node3 still answers status: storage: full" wait_for 30 storage_is 3 full
 check "node3 still serves reads (history of an item)" \
     wb 3 history "urn:waybill:diskfull:3:1" --json
 n_err=$(grep -c "ERROR.*storage.*data folder" "$T_DIR/node3.log")
-check "node3 logged the fault once, not per retry ($n_err lines)" [ "$n_err" -eq 1 ]
+n_rec=$(grep -c "INFO.*storage.*data folder .* writes again" "$T_DIR/node3.log")
+check "node3 logs one line per fault, not per retry ($n_err ERROR, $n_rec recovered)" \
+    [ "$n_err" -eq $((n_rec + 1)) ]
 
 t_log "deleting the filler"
 rm -f "$MNT/filler"
