@@ -148,7 +148,7 @@ void node_storage_safety_failed(struct node *n, int rc, const uint8_t *rec, size
         memcpy(n->held_safety, rec, len);
         n->held_safety_len = len;
     }
-    hold(n, rc, "writing the consensus safety record (nothing was signed or sent)");
+    hold(n, rc, "writing the consensus safety record (the message it covers was not sent)");
 }
 
 void node_storage_on_appended(struct node *n)
