@@ -31,7 +31,10 @@ static const struct cli_usage status_usage = {
         "Asks the node how it is doing: its name and validator index (with the\n"
         "validator's organisation from genesis), the last committed height and its block\n"
         "hash, the consensus round, connected peers, events and bytes waiting in its\n"
-        "mempool, pieces of equivocation evidence it holds, and events committed so far.\n",
+        "mempool, pieces of equivocation evidence it holds, events committed so far, and\n"
+        "its storage: ok, full (its data folder has no space left) or error: TEXT (another\n"
+        "write failure); while not ok the node holds consensus at the next height and\n"
+        "resumes by itself once writes succeed again.\n",
     .opts = status_opts,
     .opt_count = sizeof status_opts / sizeof status_opts[0],
 };
@@ -59,9 +62,14 @@ static int status_show(const struct client_opts *co, const struct ledger_genesis
     else
         snprintf(hash, sizeof hash, "-");
 
+    /* A node from before the field sends none: shown as unknown. */
+    char storage[256];
+    if (st->storage && st->storage[0]) print_safe(st->storage, storage, sizeof storage);
+    else storage[0] = '\0';
+
     if (co->json) {
         json_t *o = json_pack(
-            "{s:s, s:s, s:I, s:o, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I}", "name", name,
+            "{s:s, s:s, s:I, s:o, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:o}", "name", name,
             "chain", g->chain_name, "validator", (json_int_t)st->validator, "org",
             org ? json_string(org) : json_null(), "height", (json_int_t)st->height, "round",
             (json_int_t)st->round, "last_hash",
@@ -69,7 +77,8 @@ static int status_show(const struct client_opts *co, const struct ledger_genesis
             (json_int_t)st->peers_connected, "mempool_events", (json_int_t)st->mempool_events,
             "mempool_bytes", (json_int_t)st->mempool_bytes, "evidence",
             (json_int_t)st->evidence_count, "events_committed",
-            (json_int_t)st->events_committed);
+            (json_int_t)st->events_committed, "storage",
+            storage[0] ? json_string(storage) : json_null());
         int prc = print_json_out(o);
         if (prc == WB_ERR_IO) return CLI_EXIT_FAILED; /* cli_output_finish says so */
         if (prc != WB_OK) goto err_nomem;
@@ -94,6 +103,7 @@ static int status_show(const struct client_opts *co, const struct ledger_genesis
                 (unsigned long long)st->mempool_bytes);
     print_field(&t, "evidence", "%llu", (unsigned long long)st->evidence_count);
     print_field(&t, "events", "%llu committed", (unsigned long long)st->events_committed);
+    print_field(&t, "storage", "%s", storage[0] ? storage : "unknown (the node does not say)");
     int rc = print_table_out(&t, stdout);
     print_table_free(&t);
     if (rc != WB_OK) goto err_nomem;

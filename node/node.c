@@ -207,6 +207,9 @@ int node_run(const struct node_config *cfg)
     wb_log_set_level(cfg->log_level);
     /* A peer that dies mid-write must cost us a link, not the process. */
     signal(SIGPIPE, SIG_IGN);
+    /* A write past a file size limit must fail with EFBIG (a storage
+     * fault the node holds on and recovers from), not kill the process. */
+    signal(SIGXFSZ, SIG_IGN);
     struct node *n = calloc(1, sizeof *n);
     uv_loop_t loop;
     if (!n) return WB_ERR_NOMEM;

@@ -381,6 +381,8 @@ static void on_status(struct node *n, struct node_client *c, uint64_t req_id)
     st.chain_id.data = n->genesis->chain_id;
     st.chain_id.len = WB_CHAIN_ID_LEN;
     st.events_committed = n->events_committed;
+    char storage[sizeof n->store_error + 16];
+    st.storage = (char *)node_storage_state(n, storage, sizeof storage);
     Waybill__ClientResponse r = WAYBILL__CLIENT_RESPONSE__INIT;
     r.id = req_id;
     r.resp_case = WAYBILL__CLIENT_RESPONSE__RESP_STATUS;

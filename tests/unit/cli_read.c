@@ -121,6 +121,7 @@ static int answer(struct fake_node *fn, const Waybill__ClientRequest *req,
         f->status.chain_id.data = f->chain_id;
         f->status.chain_id.len = WB_CHAIN_ID_LEN;
         f->status.events_committed = 1000;
+        f->status.storage = (char *)"full";
         resp->resp_case = WAYBILL__CLIENT_RESPONSE__RESP_STATUS;
         resp->status = &f->status;
         return WB_OK;
@@ -552,6 +553,7 @@ static void status_fields(void **state)
     expect_in("stdout", f->cap.out, "mempool    12 events, 3456 bytes\n");
     expect_in("stdout", f->cap.out, "evidence   1\n");
     expect_in("stdout", f->cap.out, "events     1000 committed\n");
+    expect_in("stdout", f->cap.out, "storage    full\n");
 
     const char *json[] = {"status", "--json", NULL};
     expect_exit(f, run(f, cmd_status_via, json), CLI_EXIT_OK);
@@ -559,6 +561,7 @@ static void status_fields(void **state)
     assert_int_equal(json_integer_value(json_object_get(root, "height")), 42);
     assert_int_equal(json_integer_value(json_object_get(root, "mempool_bytes")), 3456);
     assert_int_equal(json_integer_value(json_object_get(root, "events_committed")), 1000);
+    assert_string_equal(json_string_value(json_object_get(root, "storage")), "full");
     assert_string_equal(json_string_value(json_object_get(root, "org")), "oceanic");
     assert_string_equal(json_string_value(json_object_get(root, "last_hash")), hex);
     json_decref(root);
