@@ -92,6 +92,10 @@ int net_create(uv_loop_t *loop, const struct net_config *cfg, struct net **out)
     if (!c->reconnect_max_ms) c->reconnect_max_ms = NET_RECONNECT_MAX_MS_DEFAULT;
     if (c->reconnect_max_ms < c->reconnect_base_ms) c->reconnect_max_ms = c->reconnect_base_ms;
     if (!c->links_max) c->links_max = NET_LINKS_MAX_DEFAULT;
+    if (!c->pending_max) c->pending_max = NET_PENDING_MAX_DEFAULT;
+    if (!c->pending_per_source_max) c->pending_per_source_max = NET_PENDING_PER_SOURCE_MAX_DEFAULT;
+    if (c->pending_per_source_max > c->pending_max) c->pending_per_source_max = c->pending_max;
+    if (!c->refusal_log_ms) c->refusal_log_ms = NET_REFUSAL_LOG_MS_DEFAULT;
     int rc = WB_ERR_INVALID;
     if (c->frame_max > NET_FRAME_MAX_LIMIT ||
         c->send_queue_max < c->frame_max + NET_LEN_BYTES + NET_ABYTES)
@@ -125,7 +129,6 @@ static void net_link_free(struct net_link *l)
     else net->links = l->next;
     if (l->next) l->next->prev = l->prev;
     net->links_open--;
-    if (net->links_open < net->cfg.links_max) net->overload_logged = false;
     if (l->dialer) net__dialer_link_gone(l->dialer, l);
     if (l->was_up && net->cfg.unique_peers && !net->closing) net__dialers_wake(net, l->peer_pk);
     free(l->rx_buf);
@@ -143,7 +146,62 @@ static void net_on_link_handle_close(uv_handle_t *h)
 
 static void net_on_hs_timeout(uv_timer_t *t)
 {
-    net__link_fail(t->data, WB_ERR_TIMEOUT, "handshake timed out");
+    struct net_link *l = t->data;
+    if (l->rejecting) {
+        /* The reject byte could not be written in time; close anyway. */
+        net__link_close(l, WB_ERR_PERMISSION);
+        return;
+    }
+    l->net->stats.handshake_timeouts++;
+    if (l->pending) l->net->quiet.timed_out++;
+    net__link_fail(l, WB_ERR_TIMEOUT, "handshake timed out");
+}
+
+/* ---- the summary of inbound handshake failures ------------------------------ */
+
+static void net_quiet_flush(struct net *net)
+{
+    uint64_t total = net->quiet.failed + net->quiet.evicted;
+    if (total == 0) return;
+    WB_WARN(LOG_MOD,
+            "%s: %llu inbound connections did not complete the handshake in the last %u s "
+            "(%llu timed out, %llu evicted from the full handshake pool, %llu refused, "
+            "%llu other); pending now %zu of %u, links up %zu; latest: %s",
+            net->name, (unsigned long long)total, (unsigned)(net->cfg.refusal_log_ms / 1000u),
+            (unsigned long long)net->quiet.timed_out, (unsigned long long)net->quiet.evicted,
+            (unsigned long long)net->quiet.refused,
+            (unsigned long long)(net->quiet.failed - net->quiet.timed_out - net->quiet.refused),
+            net->pending, (unsigned)net->cfg.pending_max, net->links_up, net->quiet.last);
+    net->quiet.failed = net->quiet.timed_out = net->quiet.evicted = net->quiet.refused = 0;
+    net->quiet.logged_at_ms = uv_now(net->loop);
+}
+
+static void net_on_quiet_timer(uv_timer_t *t)
+{
+    struct net *net = t->data;
+    net->quiet.timer_armed = false;
+    if (!net->closing) net_quiet_flush(net);
+}
+
+/* One inbound handshake failed (`failed`) or was evicted: logged at once when
+ * no summary was written for an interval, else folded into the next one. */
+static void net_quiet_note(struct net *net, const struct net_link *l, bool evicted,
+                           const char *what, int reason)
+{
+    if (evicted) net->quiet.evicted++;
+    else net->quiet.failed++;
+    snprintf(net->quiet.last, sizeof net->quiet.last, "%s: %s (%s)", l->addr, what,
+             wb_strerror(reason));
+    if (net->closing) return;
+    uint64_t now = uv_now(net->loop);
+    if (net->quiet.logged_at_ms == 0 || now - net->quiet.logged_at_ms >= net->cfg.refusal_log_ms) {
+        net_quiet_flush(net);
+        return;
+    }
+    if (!net->quiet.timer_armed &&
+        uv_timer_start(&net->own_timer, net_on_quiet_timer,
+                       net->quiet.logged_at_ms + net->cfg.refusal_log_ms - now, 0) == 0)
+        net->quiet.timer_armed = true;
 }
 
 int net__link_new(struct net *net, bool outbound, struct net_link **out)
@@ -198,6 +256,10 @@ void net__link_close(struct net_link *l, int reason)
     l->closing = true;
     l->close_reason = reason;
     if (l->state == NET_LINK_UP) l->net->links_up--;
+    if (l->pending) {
+        l->pending = false;
+        l->net->pending--;
+    }
     uv_close((uv_handle_t *)&l->timer, net_on_link_handle_close);
     if (l->tcp_inited) uv_close((uv_handle_t *)&l->tcp, net_on_link_handle_close);
 }
@@ -220,6 +282,13 @@ void net__link_fail(struct net_link *l, int reason, const char *what)
     if (reason == WB_ERR_UNREACHABLE) net->stats.connect_failures++;
     else if (reason == WB_ERR_PERMISSION) net->stats.links_refused++;
     else net->stats.handshake_failures++;
+    if (l->pending) {
+        /* A flood of these must not flood the log: one line per interval. */
+        if (reason == WB_ERR_PERMISSION) net->quiet.refused++;
+        net_quiet_note(net, l, false, what, reason);
+        net__link_close(l, reason);
+        return;
+    }
     /* A dialer retrying a dead peer logs its first failure, not every retry. */
     bool quiet = l->dialer && l->dialer->failing_logged;
     if (l->dialer) l->dialer->failing_logged = true;
@@ -227,6 +296,25 @@ void net__link_fail(struct net_link *l, int reason, const char *what)
            net->name, l->outbound ? "dial" : "inbound", l->addr, key, what,
            wb_strerror(reason));
     net__link_close(l, reason);
+}
+
+void net__link_reject(struct net_link *l, const char *what)
+{
+    if (l->closing || l->rejecting) return;
+    struct net *net = l->net;
+    net->stats.links_refused++;
+    if (l->pending) {
+        net->quiet.refused++;
+        net_quiet_note(net, l, false, what, WB_ERR_PERMISSION);
+    } else {
+        WB_WARN(LOG_MOD, "%s: inbound %s: %s (%s)", net->name, l->addr, what,
+                wb_strerror(WB_ERR_PERMISSION));
+    }
+    static const uint8_t reject = NET_REJECT_BYTE;
+    l->rejecting = true;
+    uv_read_stop((uv_stream_t *)&l->tcp);
+    if (net__frame_send(l, &reject, 1, false) == WB_OK && l->tx_queued == 0 && !l->closing)
+        net__link_close(l, WB_ERR_PERMISSION);
 }
 
 struct net_link *net__find_up(struct net *net, const uint8_t peer_pk[32],
@@ -271,6 +359,10 @@ void net__link_up(struct net_link *l)
         }
     }
     uv_timer_stop(&l->timer);
+    if (l->pending) {
+        l->pending = false;
+        net->pending--;
+    }
     l->state = NET_LINK_UP;
     l->was_up = true;
     net->links_up++;
@@ -308,9 +400,10 @@ static void net_on_write(uv_write_t *req, int status)
         if (w->app) net->stats.frames_sent++;
     } else {
         if (w->app) net->stats.frames_dropped++;
-        if (!l->closing) net__link_fail(l, WB_ERR_IO, uv_strerror(status));
+        if (!l->closing && !l->rejecting) net__link_fail(l, WB_ERR_IO, uv_strerror(status));
     }
     free(w);
+    if (l->rejecting && l->tx_queued == 0) net__link_close(l, WB_ERR_PERMISSION);
 }
 
 int net__write(struct net_link *l, struct net_wreq *w)
@@ -353,6 +446,58 @@ static void net_on_listener_close(uv_handle_t *h)
     net__unref(net);
 }
 
+/* The source of an inbound connection: family || IP, port left out. */
+static void net_src_key(const struct sockaddr *sa, uint8_t out[17])
+{
+    memset(out, 0, 17);
+    out[0] = (uint8_t)sa->sa_family;
+    if (sa->sa_family == AF_INET)
+        memcpy(out + 1, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+    else if (sa->sa_family == AF_INET6)
+        memcpy(out + 1, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+}
+
+/* The pending link other than `keep` (of source `src`, or of any when NULL)
+ * to give up first: the least progress through the handshake, then the
+ * oldest. Sets *count to the pending links matching, `keep` included. */
+static struct net_link *net_pending_victim(struct net *net, const struct net_link *keep,
+                                           const uint8_t *src, size_t *count)
+{
+    struct net_link *best = NULL;
+    size_t n = 0;
+    for (struct net_link *o = net->links; o; o = o->next) {
+        if (!o->pending || o->closing || o->rejecting) continue;
+        if (src && memcmp(o->src, src, sizeof o->src) != 0) continue;
+        n++;
+        if (o == keep) continue;
+        if (!best || o->state < best->state ||
+            (o->state == best->state && o->accept_seq < best->accept_seq))
+            best = o;
+    }
+    *count = n;
+    return best;
+}
+
+static void net_evict(struct net *net, struct net_link *victim, const char *why)
+{
+    net->stats.pending_evicted++;
+    net_quiet_note(net, victim, true, why, WB_ERR_BUSY);
+    net__link_close(victim, WB_ERR_BUSY);
+}
+
+/* Keeps the handshake pool within its bounds after `l` joined it: the newest
+ * connection always gets its chance; room is made by evicting another. */
+static void net_admit(struct net *net, struct net_link *l)
+{
+    size_t n;
+    struct net_link *v = net_pending_victim(net, l, l->src, &n);
+    if (n > net->cfg.pending_per_source_max && v)
+        net_evict(net, v, "evicted: too many handshakes in flight from this address");
+    v = net_pending_victim(net, l, NULL, &n);
+    if (n > net->cfg.pending_max && v)
+        net_evict(net, v, "evicted: the handshake pool is full");
+}
+
 static void net_on_connection(uv_stream_t *server, int status)
 {
     struct net *net = server->data;
@@ -380,15 +525,11 @@ static void net_on_connection(uv_stream_t *server, int status)
     int sl = (int)sizeof sa;
     if (uv_tcp_getpeername(&l->tcp, (struct sockaddr *)&sa, &sl) == 0)
         net__addr_format((struct sockaddr *)&sa, l->addr);
-    if (net->links_open > net->cfg.links_max) {
-        net->stats.links_refused++;
-        if (!net->overload_logged)
-            WB_WARN(LOG_MOD, "%s: %zu links open, refusing new connections (first: %s)",
-                    net->name, net->links_open - 1, l->addr);
-        net->overload_logged = true;
-        net__link_close(l, WB_ERR_REFUSED);
-        return;
-    }
+    net_src_key((struct sockaddr *)&sa, l->src);
+    l->pending = true;
+    l->accept_seq = ++net->accept_seq;
+    net->pending++;
+    net_admit(net, l);
     rc = net__hs_start(l);
     if (rc) net__link_fail(l, rc, "cannot start the handshake");
 }
@@ -494,6 +635,11 @@ struct net *net_link_net(const struct net_link *link)
 size_t net_links_up(const struct net *net)
 {
     return net->links_up;
+}
+
+size_t net_pending(const struct net *net)
+{
+    return net->pending;
 }
 
 void net_get_stats(const struct net *net, struct net_stats *out)

@@ -48,7 +48,11 @@ struct net_link {
     bool closing;
     bool was_up;
     bool tcp_inited;
+    bool pending;              /* inbound, in the handshake pool (struct net.pending) */
+    bool rejecting;            /* sent NET_REJECT_BYTE: closes once it is written */
     int close_reason;
+    uint64_t accept_seq;       /* inbound: order of acceptance (eviction picks the lowest) */
+    uint8_t src[17];           /* inbound: address family byte || IP (16 bytes, v4 padded) */
 
     uint8_t eph_pk[crypto_kx_PUBLICKEYBYTES];
     uint8_t eph_sk[crypto_kx_SECRETKEYBYTES];
@@ -105,11 +109,20 @@ struct net {
     uv_timer_t own_timer; /* always open, so net_close always completes from a callback */
     enum { NET_LISTEN_NONE, NET_LISTEN_ACTIVE, NET_LISTEN_CLOSING } listen_state;
     bool closing;
-    bool overload_logged;
     unsigned refs;        /* open handles/objects; the net is freed at 0 once closing */
     void (*close_cb)(void *ctx);
     struct net_link *links;
     size_t links_open, links_up;
+    size_t pending;       /* inbound links not yet up (the handshake pool) */
+    uint64_t accept_seq;
+    /* Inbound handshakes that failed or were refused since the last summary
+     * line (one per cfg.refusal_log_ms, flushed by own_timer). */
+    struct {
+        uint64_t failed, timed_out, evicted, refused;
+        char last[320];   /* the latest one: "addr: what (error)" */
+        uint64_t logged_at_ms;
+        bool timer_armed;
+    } quiet;
     struct net_dialer *dialers;
     uint8_t *pt_buf;      /* decrypted frame scratch, shared by all links */
     size_t pt_cap;
@@ -122,8 +135,13 @@ struct net {
 int net__link_new(struct net *net, bool outbound, struct net_link **out);
 /* Closes the link once, remembering `reason`; frees it from the close callbacks. */
 void net__link_close(struct net_link *l, int reason);
-/* Logs a handshake/link failure once, counts it, closes with `reason`. */
+/* Logs a handshake/link failure once, counts it, closes with `reason`.
+ * Failures of inbound handshakes go into one summary line per interval. */
 void net__link_fail(struct net_link *l, int reason, const char *what);
+/* The inbound dialer's identity is not accepted: counts and logs like
+ * net__link_fail(WB_ERR_PERMISSION), sends NET_REJECT_BYTE and closes the
+ * link once it is written (or at the handshake deadline). */
+void net__link_reject(struct net_link *l, const char *what);
 /* Both identities verified and accepted: applies the one-link rule, reports up. */
 void net__link_up(struct net_link *l);
 /* Queues bytes already laid out in a write request made by net__wreq_new. */
