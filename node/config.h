@@ -88,8 +88,8 @@ struct node_config {
 #define NODE_DEFAULT_FRAME_BYTES_MAX (8u * 1024 * 1024)
 #define NODE_DEFAULT_API_CLIENTS_MAX 64
 #define NODE_DEFAULT_HANDSHAKE_TIMEOUT_MS 3000
-#define NODE_DEFAULT_HANDSHAKES_MAX 64
-#define NODE_DEFAULT_HANDSHAKES_PER_SOURCE_MAX 16
+#define NODE_DEFAULT_HANDSHAKES_MAX 256
+#define NODE_DEFAULT_HANDSHAKES_PER_SOURCE_MAX 64
 /* Bytes a block may need beyond its events' own bytes: the encoded header
  * and each event's field tag and length. A proposer fills a block with at
  * most block_bytes_max - NODE_BLOCK_FRAMING(block_events_max) event bytes,

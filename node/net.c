@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,6 +111,10 @@ int net_create(uv_loop_t *loop, const struct net_config *cfg, struct net **out)
     }
     net->own_timer.data = net;
     net->refs = 1;
+    rc = uv_check_init(loop, &net->accept_check);
+    WB_ASSERT(rc == 0); /* cannot fail on Unix */
+    net->accept_check.data = net;
+    net->refs++;
     *out = net;
     return WB_OK;
 
@@ -457,6 +462,28 @@ static void net_src_key(const struct sockaddr *sa, uint8_t out[17])
         memcpy(out + 1, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
 }
 
+/* How promising a pending link is, for eviction (lowest goes first): -1 when
+ * the peer has closed it already (the end of stream waits unread); its state
+ * when it has had a grace period (an eighth of the handshake deadline) and
+ * nothing waits unread; above every state when it is younger than that (a
+ * peer needs a moment to be scheduled and answer), and higher still when
+ * bytes it sent wait unread in the socket: a peer that answered at once,
+ * which this loop has not read yet because it was busy accepting, is not
+ * taken for a stalled one. */
+static int net_progress(struct net_link *l, uint64_t now)
+{
+    uv_os_fd_t fd;
+    char b;
+    if (uv_fileno((uv_handle_t *)&l->tcp, &fd) == 0) {
+        ssize_t r = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (r == 0) return -1;
+        if (r > 0) return 2 * ((int)NET_LINK_UP + 1) + (int)l->state;
+    }
+    if (now - l->accepted_ms < l->net->cfg.handshake_timeout_ms / 8u)
+        return (int)NET_LINK_UP + 1 + (int)l->state;
+    return (int)l->state;
+}
+
 /* The pending link other than `keep` (of source `src`, or of any when NULL)
  * to give up first: the least progress through the handshake, then the
  * oldest. Sets *count to the pending links matching, `keep` included. */
@@ -464,15 +491,19 @@ static struct net_link *net_pending_victim(struct net *net, const struct net_lin
                                            const uint8_t *src, size_t *count)
 {
     struct net_link *best = NULL;
+    int best_p = 0;
     size_t n = 0;
+    uint64_t now = uv_now(net->loop);
     for (struct net_link *o = net->links; o; o = o->next) {
         if (!o->pending || o->closing || o->rejecting) continue;
         if (src && memcmp(o->src, src, sizeof o->src) != 0) continue;
         n++;
         if (o == keep) continue;
-        if (!best || o->state < best->state ||
-            (o->state == best->state && o->accept_seq < best->accept_seq))
+        int p = net_progress(o, now);
+        if (!best || p < best_p || (p == best_p && o->accept_seq < best->accept_seq)) {
             best = o;
+            best_p = p;
+        }
     }
     *count = n;
     return best;
@@ -489,13 +520,26 @@ static void net_evict(struct net *net, struct net_link *victim, const char *why)
  * connection always gets its chance; room is made by evicting another. */
 static void net_admit(struct net *net, struct net_link *l)
 {
-    size_t n;
-    struct net_link *v = net_pending_victim(net, l, l->src, &n);
-    if (n > net->cfg.pending_per_source_max && v)
+    size_t n = 0;
+    for (struct net_link *o = net->links; o; o = o->next)
+        if (o->pending && !o->closing && !o->rejecting && memcmp(o->src, l->src, sizeof o->src) == 0)
+            n++;
+    struct net_link *v;
+    if (n > net->cfg.pending_per_source_max && (v = net_pending_victim(net, l, l->src, &n)))
         net_evict(net, v, "evicted: too many handshakes in flight from this address");
-    v = net_pending_victim(net, l, NULL, &n);
-    if (n > net->cfg.pending_max && v)
+    if (net->pending > net->cfg.pending_max && (v = net_pending_victim(net, l, NULL, &n)))
         net_evict(net, v, "evicted: the handshake pool is full");
+}
+
+static void net_on_connection(uv_stream_t *server, int status);
+
+static void net_on_accept_check(uv_check_t *c)
+{
+    struct net *net = c->data;
+    net->accepts_this_turn = 0;
+    if (!net->accept_deferred || net->closing || net->listen_state != NET_LISTEN_ACTIVE) return;
+    net->accept_deferred = false;
+    net_on_connection((uv_stream_t *)&net->listener, 0);
 }
 
 static void net_on_connection(uv_stream_t *server, int status)
@@ -506,6 +550,13 @@ static void net_on_connection(uv_stream_t *server, int status)
         WB_WARN(LOG_MOD, "%s: accept failed: %s", net->name, uv_strerror(status));
         return;
     }
+    if (net->accepts_this_turn >= NET_ACCEPTS_PER_TURN) {
+        /* Left unaccepted, libuv stops watching the listener until the
+         * check handle accepts it after this iteration's reads. */
+        net->accept_deferred = true;
+        return;
+    }
+    net->accepts_this_turn++;
     net->stats.links_accepted++;
     struct net_link *l;
     int rc = net__link_new(net, false, &l);
@@ -528,6 +579,7 @@ static void net_on_connection(uv_stream_t *server, int status)
     net_src_key((struct sockaddr *)&sa, l->src);
     l->pending = true;
     l->accept_seq = ++net->accept_seq;
+    l->accepted_ms = uv_now(net->loop);
     net->pending++;
     net_admit(net, l);
     rc = net__hs_start(l);
@@ -565,6 +617,7 @@ int net_listen(struct net *net, const char *addr)
     net->listen_state = NET_LISTEN_ACTIVE;
     rc = uv_tcp_bind(&net->listener, (const struct sockaddr *)&sa, 0);
     if (rc == 0) rc = uv_listen((uv_stream_t *)&net->listener, 128, net_on_connection);
+    if (rc == 0) rc = uv_check_start(&net->accept_check, net_on_accept_check);
     if (rc) {
         WB_WARN(LOG_MOD, "%s: cannot listen on %s: %s", net->name, addr, uv_strerror(rc));
         net->listen_state = NET_LISTEN_CLOSING;
@@ -669,4 +722,5 @@ void net_close(struct net *net, void (*close_cb)(void *ctx))
     for (struct net_dialer *d = net->dialers; d; d = d->next) net__dialer_close(d);
     for (struct net_link *l = net->links; l; l = l->next) net__link_close(l, WB_OK);
     uv_close((uv_handle_t *)&net->own_timer, net_on_own_timer_close);
+    uv_close((uv_handle_t *)&net->accept_check, net_on_own_timer_close);
 }

@@ -41,8 +41,8 @@
 #define NET_RECONNECT_BASE_MS_DEFAULT 200u
 #define NET_RECONNECT_MAX_MS_DEFAULT 10000u
 #define NET_LINKS_MAX_DEFAULT 256u
-#define NET_PENDING_MAX_DEFAULT 64u            /* inbound handshakes in flight */
-#define NET_PENDING_PER_SOURCE_MAX_DEFAULT 16u /* of them from one IP address */
+#define NET_PENDING_MAX_DEFAULT 256u           /* inbound handshakes in flight */
+#define NET_PENDING_PER_SOURCE_MAX_DEFAULT 64u /* of them from one IP address */
 #define NET_REFUSAL_LOG_MS_DEFAULT 10000u      /* one summary line per interval */
 #define NET_ADDR_MAX WB_ADDR_STR_MAX /* "host:port" text, including the NUL */
 

@@ -20,7 +20,8 @@ void net__on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     (void)suggested;
     struct net_link *l = h->data;
-    size_t want = l->rx_need > NET_RX_CHUNK ? l->rx_need : NET_RX_CHUNK;
+    size_t chunk = l->state == NET_LINK_UP ? NET_RX_CHUNK : NET_RX_CHUNK_HS;
+    size_t want = l->rx_need > chunk ? l->rx_need : chunk;
     if (l->rx_cap < want) {
         uint8_t *nb = realloc(l->rx_buf, want);
         if (!nb) {

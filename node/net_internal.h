@@ -23,6 +23,9 @@
 /* Receive buffer kept per link between frames; larger frames grow it to
  * exactly their size and it shrinks back once they are consumed. */
 #define NET_RX_CHUNK (64u * 1024u)
+/* The same before the link is up: a pool of pending handshakes stays small. */
+#define NET_RX_CHUNK_HS 1024u
+#define NET_ACCEPTS_PER_TURN 16u
 
 enum net_link_state {
     NET_LINK_CONNECTING, /* outbound, TCP connect in flight */
@@ -52,6 +55,7 @@ struct net_link {
     bool rejecting;            /* sent NET_REJECT_BYTE: closes once it is written */
     int close_reason;
     uint64_t accept_seq;       /* inbound: order of acceptance (eviction picks the lowest) */
+    uint64_t accepted_ms;      /* inbound: uv_now when accepted */
     uint8_t src[17];           /* inbound: address family byte || IP (16 bytes, v4 padded) */
 
     uint8_t eph_pk[crypto_kx_PUBLICKEYBYTES];
@@ -114,6 +118,12 @@ struct net {
     struct net_link *links;
     size_t links_open, links_up;
     size_t pending;       /* inbound links not yet up (the handshake pool) */
+    /* At most NET_ACCEPTS_PER_TURN connections are accepted per loop
+     * iteration, so a connection flood cannot keep the loop from reading
+     * links or running timers; accept_check resumes a deferred accept. */
+    uv_check_t accept_check;
+    unsigned accepts_this_turn;
+    bool accept_deferred;
     uint64_t accept_seq;
     /* Inbound handshakes that failed or were refused since the last summary
      * line (one per cfg.refusal_log_ms, flushed by own_timer). */

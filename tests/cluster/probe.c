@@ -29,11 +29,12 @@
  *                     fresh key that is not a validator's
  *   probe flood-idle ADDR N SECONDS           keeps N TCP connections to ADDR (127.0.0.1 only)
  *                                             open that send nothing, reopening each one the
- *                                             node closes, for SECONDS
+ *                                             node closes a second later, for SECONDS
  *   probe flood-halfopen ADDR N SECONDS       the same, each sending the first 20 bytes of a
  *                                             hello and then nothing
  *   probe storm ADDR N SECONDS                N at a time: connect, send a whole hello, close
- *                                             once the node's hello arrives, reconnect; for
+ *                                             once the node's hello arrives, reconnect 10 ms
+ *                                             later; for
  *                                             SECONDS. The three print "opened COUNT" and exit 0
  *   probe rules                               prints the ledger rule table, "NAME<TAB>REASON"
  *                                             per rule in check order (docs/rules.md lists them)
@@ -497,6 +498,7 @@ struct flood_slot {
     int fd;
     bool connected, sent;
     size_t got;
+    double reopen_at; /* a closed slot reconnects from this time on */
 };
 
 static int flood_open(const struct sockaddr_in *sa, struct flood_slot *s)
@@ -512,10 +514,13 @@ static int flood_open(const struct sockaddr_in *sa, struct flood_slot *s)
     return 0;
 }
 
-static void flood_drop(struct flood_slot *s)
+/* Idle and half-open slots the node closed come back after a second (an
+ * attacker holding connections open); storm slots after 10 ms. */
+static void flood_drop(struct flood_slot *s, enum flood_mode mode)
 {
     if (s->fd >= 0) close(s->fd);
     s->fd = -1;
+    s->reopen_at = mono_s() + (mode == FLOOD_STORM ? 0.01 : 1.0);
 }
 
 static int cmd_flood(enum flood_mode mode, const char *addr, long n, long seconds)
@@ -547,7 +552,9 @@ static int cmd_flood(enum flood_mode mode, const char *addr, long n, long second
     double end = mono_s() + (double)seconds;
     while (mono_s() < end) {
         for (long i = 0; i < n; i++) {
-            if (slots[i].fd < 0 && flood_open(&sa, &slots[i]) == 0) opened++;
+            if (slots[i].fd < 0 && mono_s() >= slots[i].reopen_at &&
+                flood_open(&sa, &slots[i]) == 0)
+                opened++;
             pfd[i].fd = slots[i].fd;
             pfd[i].events = slots[i].connected ? POLLIN : POLLOUT;
             pfd[i].revents = 0;
@@ -561,26 +568,26 @@ static int cmd_flood(enum flood_mode mode, const char *addr, long n, long second
                 socklen_t el = sizeof err;
                 getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el);
                 if (err || (pfd[i].revents & (POLLERR | POLLHUP))) {
-                    flood_drop(s);
+                    flood_drop(s, mode);
                     continue;
                 }
                 s->connected = true;
                 size_t len = mode == FLOOD_HALFOPEN ? 20 : mode == FLOOD_STORM ? sizeof hello : 0;
-                if (len && send(s->fd, hello, len, MSG_NOSIGNAL) < 0) flood_drop(s);
+                if (len && send(s->fd, hello, len, MSG_NOSIGNAL) < 0) flood_drop(s, mode);
                 continue;
             }
             uint8_t buf[512];
             ssize_t r = recv(s->fd, buf, sizeof buf, 0);
             if (r <= 0) {
                 if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-                flood_drop(s); /* the node closed it: open another */
+                flood_drop(s, mode); /* the node closed it: open another */
                 continue;
             }
             s->got += (size_t)r;
-            if (mode == FLOOD_STORM && s->got >= NET_VERSION_TAG_LEN + 32) flood_drop(s);
+            if (mode == FLOOD_STORM && s->got >= NET_VERSION_TAG_LEN + 32) flood_drop(s, mode);
         }
     }
-    for (long i = 0; i < n; i++) flood_drop(&slots[i]);
+    for (long i = 0; i < n; i++) flood_drop(&slots[i], mode);
     free(slots);
     free(pfd);
     printf("opened %llu\n", opened);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Admission that cannot be starved: while 300 idle, 300 half-open or a
-# reconnect storm of connections hit node0's client API port or its p2p
-# port, a member client submitting 50 events one after another still gets
+# reconnect storm (30 at a time, each reconnecting 10 ms after the node's
+# hello: some thousands of connections a second) hit node0's client API port
+# or its p2p port, a member client submitting 50 events one after another still gets
 # every one committed, and the median submit time stays within 2x of a quiet
 # run measured just before it (quiet and attacked runs interleave, so a busy
 # machine weighs on both). The attackers share 127.0.0.1 with the client:
@@ -78,17 +79,16 @@ attack() {
     check "$label: the flood reaches the node" wait_for 60 accepted_past "$port" $((before + n))
     timed_run "$label"
     stop_probe
-    t_log "  probe: $(cat "$T_DIR/probe.out")"
     check "$label: all $RUNS submits commit" test "$OK" -eq "$RUNS"
     check "$label: p50 ${P50} ms within 2x of quiet ${quiet} ms" within_2x "$quiet" "$P50"
 }
 
 attack flood-idle 300 "$API0" "300 idle on the api port" api
 attack flood-halfopen 300 "$API0" "300 half-open on the api port" api
-attack storm 100 "$API0" "reconnect storm on the api port" api
+attack storm 30 "$API0" "reconnect storm on the api port" api
 attack flood-idle 300 "$P2P0" "300 idle on the p2p port" p2p
 attack flood-halfopen 300 "$P2P0" "300 half-open on the p2p port" p2p
-attack storm 100 "$P2P0" "reconnect storm on the p2p port" p2p
+attack storm 30 "$P2P0" "reconnect storm on the p2p port" p2p
 
 t_log "  status admission: $(wb 0 status --json 2>&1 | tr -d '\n ' | grep -o '"admission":{.*}}')"
 check "status counts evictions on the api port" test "$(adm api evicted)" -gt 0
