@@ -39,6 +39,15 @@ static const struct cli_usage status_usage = {
     .opt_count = sizeof status_opts / sizeof status_opts[0],
 };
 
+/* The counters of one port's admission (Waybill__AdmissionStats) as JSON. */
+static json_t *admission_json(const Waybill__AdmissionStats *a)
+{
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "links_up", (json_int_t)a->links_up,
+                     "pending", (json_int_t)a->pending, "accepted", (json_int_t)a->accepted,
+                     "evicted", (json_int_t)a->evicted, "timed_out", (json_int_t)a->timed_out,
+                     "failed", (json_int_t)a->failed, "refused", (json_int_t)a->refused);
+}
+
 static int status_show(const struct client_opts *co, const struct ledger_genesis *g,
                        const Waybill__NodeStatus *st)
 {
@@ -79,6 +88,17 @@ static int status_show(const struct client_opts *co, const struct ledger_genesis
             (json_int_t)st->evidence_count, "events_committed",
             (json_int_t)st->events_committed, "storage",
             storage[0] ? json_string(storage) : json_null());
+        const Waybill__AdmissionStats *adm[2] = {st->api_admission, st->p2p_admission};
+        json_t *ao = json_object();
+        bool ok = o && ao;
+        for (int i = 0; ok && i < 2; i++)
+            if (adm[i]) ok = json_object_set_new(ao, i ? "p2p" : "api", admission_json(adm[i])) == 0;
+        if (ok) ok = json_object_set_new(o, "admission", ao) == 0;
+        else json_decref(ao);
+        if (!ok) {
+            json_decref(o);
+            goto err_nomem;
+        }
         int prc = print_json_out(o);
         if (prc == WB_ERR_IO) return CLI_EXIT_FAILED; /* cli_output_finish says so */
         if (prc != WB_OK) goto err_nomem;
@@ -104,6 +124,17 @@ static int status_show(const struct client_opts *co, const struct ledger_genesis
     print_field(&t, "evidence", "%llu", (unsigned long long)st->evidence_count);
     print_field(&t, "events", "%llu committed", (unsigned long long)st->events_committed);
     print_field(&t, "storage", "%s", storage[0] ? storage : "unknown (the node does not say)");
+    const Waybill__AdmissionStats *adm[2] = {st->api_admission, st->p2p_admission};
+    for (int i = 0; i < 2; i++) {
+        const Waybill__AdmissionStats *a = adm[i];
+        if (!a) continue;
+        print_field(&t, i ? "p2p port" : "api port",
+                    "%u up, %u in handshake; since start %llu accepted, %llu evicted, "
+                    "%llu timed out, %llu failed, %llu refused",
+                    (unsigned)a->links_up, (unsigned)a->pending, (unsigned long long)a->accepted,
+                    (unsigned long long)a->evicted, (unsigned long long)a->timed_out,
+                    (unsigned long long)a->failed, (unsigned long long)a->refused);
+    }
     int rc = print_table_out(&t, stdout);
     print_table_free(&t);
     if (rc != WB_OK) goto err_nomem;
