@@ -9,11 +9,13 @@
 cd "$(dirname "$0")/../.." || exit 2
 . tests/cluster/lib.sh
 
+# HEAL_BOUND_MS: the bound asserted; HEAL_KEEP=DIR keeps the node logs there.
 HEAL_BOUND_MS=${HEAL_BOUND_MS:-3000}
 CUT_SECONDS=${CUT_SECONDS:-20}
 PROXY_PID=""
 heal_cleanup() {
     [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null && wait "$PROXY_PID" 2>/dev/null
+    [ -n "${HEAL_KEEP:-}" ] && [ -n "$T_DIR" ] && mkdir -p "$HEAL_KEEP" && cp "$T_DIR"/*.log "$HEAL_KEEP"/
     cluster_cleanup
 }
 trap heal_cleanup EXIT
@@ -62,7 +64,7 @@ heal_and_measure() {
     local label=$1 via=$2 item=$3 t0 t1
     : >"$CTL"
     t0=$(now_ms)
-    "$WAYBILL" submit --node "$(api_addr "$via")" --key "$(client_key "$via")" --timeout 60 \
+    "$WAYBILL" submit --node "$(api_addr "$via")" --key "$(client_key 0)" --timeout 60 \
         --item "$item" --action commission --at NLRTM >/dev/null 2>&1 &
     local sub=$!
     if wait_for 60 all_have "$item"; then
@@ -99,9 +101,10 @@ t_log "splitting {0,1} from {2,3} for $CUT_SECONDS s"
 h0=$(node_height 0)
 echo "0-2 0-3 1-2 1-3 2-0 2-1 3-0 3-1" >"$CTL"
 split_start=$SECONDS
-"$WAYBILL" submit --node "$(api_addr 1)" --key "$(client_key 1)" --timeout 5 \
-    --item urn:waybill:heal:b:during --action commission --at NLRTM >/dev/null 2>&1
+"$WAYBILL" submit --node "$(api_addr 1)" --key "$(client_key 0)" --timeout 5 \
+    --item urn:waybill:heal:b:during --action commission --at NLRTM >"$T_DIR/during.out" 2>&1
 sub_rc=$?
+t_log "submit during the split: exit $sub_rc: $(tr "\n" " " <"$T_DIR/during.out")"
 check "no side of the split commits (submit through node1 timed out)" test "$sub_rc" -ne 0
 while [ $((SECONDS - split_start)) -lt "$CUT_SECONDS" ]; do sleep 0.5; done
 heal_and_measure "2-against-2 split" 0 urn:waybill:heal:b:after
