@@ -332,6 +332,42 @@ struct net_link *net__find_up(struct net *net, const uint8_t peer_pk[32],
     return NULL;
 }
 
+static void net_on_heartbeat(uv_timer_t *t)
+{
+    struct net_link *l = t->data;
+    struct net *net = l->net;
+    if (l->closing || l->state != NET_LINK_UP) return;
+    uint64_t now = uv_now(net->loop);
+    uint32_t idle = net->cfg.idle_timeout_ms, keep = net->cfg.keepalive_ms;
+    if (idle && now - l->last_rx_ms >= idle) {
+        char what[64];
+        snprintf(what, sizeof what, "nothing received for %llu ms",
+                 (unsigned long long)(now - l->last_rx_ms));
+        net->stats.links_idle++;
+        net__link_fail(l, WB_ERR_TIMEOUT, what);
+        return;
+    }
+    if (keep && now - l->last_tx_ms >= keep) {
+        net->stats.heartbeats_sent++;
+        net__frame_send(l, NULL, 0, false);
+    }
+}
+
+/* Checks an up link a few times per heartbeat period. */
+static void net_heartbeat_start(struct net_link *l)
+{
+    const struct net_config *c = &l->net->cfg;
+    uint32_t period = c->keepalive_ms;
+    if (!period || (c->idle_timeout_ms && c->idle_timeout_ms < period)) period = c->idle_timeout_ms;
+    if (!period) return;
+    period = period / 4 ? period / 4 : 1;
+    l->last_rx_ms = l->last_tx_ms = uv_now(l->net->loop);
+    int rc = uv_timer_start(&l->timer, net_on_heartbeat, period, period);
+    if (rc)
+        WB_WARN(LOG_MOD, "%s: link %s: no heartbeats: %s", l->net->name, l->addr,
+                uv_strerror(rc));
+}
+
 void net__link_up(struct net_link *l)
 {
     struct net *net = l->net;
@@ -373,6 +409,8 @@ void net__link_up(struct net_link *l)
     net->links_up++;
     net->stats.links_up++;
     if (l->dialer) net__dialer_link_up(l->dialer, l);
+    else if (net->cfg.unique_peers) net__dialers_heard(net, l->peer_pk);
+    net_heartbeat_start(l);
     WB_INFO(LOG_MOD, "%s: link up: %s %s peer %s", net->name,
             l->outbound ? "outbound" : "inbound", l->addr, key);
     net->cfg.on_link_up(net->cfg.ctx, l, l->peer_pk);
@@ -424,6 +462,7 @@ int net__write(struct net_link *l, struct net_wreq *w)
         return WB_ERR_IO;
     }
     l->tx_queued += w->len;
+    l->last_tx_ms = uv_now(l->net->loop);
     return WB_OK;
 }
 

@@ -82,6 +82,14 @@ struct net_config {
     uint32_t pending_max;
     uint32_t pending_per_source_max;
     uint32_t refusal_log_ms;
+    /* Link heartbeats (0 = off, the default): an up link on which nothing
+     * was sent for keepalive_ms gets an empty frame, and an up link on
+     * which nothing was received for idle_timeout_ms is closed with
+     * WB_ERR_TIMEOUT (a peer behind a partition: TCP alone would keep the
+     * link open for minutes). With either set, empty frames on up links are
+     * heartbeats and are not passed to on_frame; both ends should agree. */
+    uint32_t keepalive_ms;
+    uint32_t idle_timeout_ms;
     /* At most one up link per peer identity (true for p2p). When a second one
      * authenticates, the link dialed by the side with the lexicographically
      * smaller identity key is kept (two links dialed by the same side: the
@@ -99,6 +107,7 @@ struct net_config {
     /* An up link is gone; called exactly once per on_link_up, after which the
      * link pointer is invalid. `reason`: 0 closed locally (net_link_close,
      * net_close), WB_ERR_CLOSED peer closed, WB_ERR_IO socket error,
+     * WB_ERR_TIMEOUT nothing received for idle_timeout_ms,
      * WB_ERR_TOO_LARGE frame over the limit, WB_ERR_CRYPTO undecryptable
      * frame, WB_ERR_PROTOCOL bad frame tag, WB_ERR_BUSY send queue over its
      * bound (peer too slow), WB_ERR_DUPLICATE replaced by another link to the
@@ -133,6 +142,9 @@ struct net_stats {
                                   * handshake_failures) */
     uint64_t links_duplicate;    /* closed by the one-link-per-peer rule */
     uint64_t links_too_slow;     /* closed because the send queue overflowed */
+    uint64_t links_idle;         /* up links closed: nothing received for
+                                  * idle_timeout_ms */
+    uint64_t heartbeats_sent;    /* empty keepalive frames queued */
     uint64_t handshake_failures; /* bad tag, key exchange, signature, frame or
                                   * timeout before the link was up, or closed
                                   * by the peer during the handshake */

@@ -60,7 +60,11 @@ static void net_dialer_after(struct net_dialer *d, int err, const char *why, boo
     struct net *net = d->net;
     d->state = NET_DIAL_WAIT;
     if (!was_up) {
-        if (err != WB_ERR_DUPLICATE && d->attempt < NET_ATTEMPT_CAP) d->attempt++;
+        /* A handshake that timed out already waited handshake_timeout_ms:
+         * the next attempt goes out soon (the peer may just have come back),
+         * not after a backoff on top. */
+        if (err == WB_ERR_TIMEOUT) d->attempt = 0;
+        else if (err != WB_ERR_DUPLICATE && d->attempt < NET_ATTEMPT_CAP) d->attempt++;
         if (net->cfg.on_dial_fail)
             net->cfg.on_dial_fail(net->cfg.ctx, d->addr, err, why, d->reconnect);
         if (d->state == NET_DIAL_DONE || net->closing) return; /* the callback closed us */
@@ -232,6 +236,21 @@ void net__dialers_wake(struct net *net, const uint8_t peer_pk[32])
             continue;
         d->attempt = 0;
         net_dialer_schedule(d);
+    }
+}
+
+void net__dialers_heard(struct net *net, const uint8_t peer_pk[32])
+{
+    for (struct net_dialer *d = net->dialers; d; d = d->next) {
+        if (d->state != NET_DIAL_WAIT || !d->has_key ||
+            memcmp(d->key, peer_pk, sizeof d->key) != 0)
+            continue;
+        if (d->attempt)
+            WB_DEBUG(LOG_MOD, "%s: dial %s: peer dialed us; backoff reset", net->name, d->addr);
+        uv_timer_stop(&d->timer);
+        d->attempt = 0;
+        d->failing_logged = false;
+        d->state = NET_DIAL_SUPPRESSED; /* net__dialers_wake redials when the link goes */
     }
 }
 

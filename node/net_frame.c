@@ -81,6 +81,8 @@ static void net_frame_open(struct net_link *l, const uint8_t *c, size_t clen)
         net__link_up(l);
         break;
     case NET_LINK_UP:
+        if (mlen == 0 && (net->cfg.keepalive_ms || net->cfg.idle_timeout_ms))
+            break; /* a heartbeat: its arrival already counted as traffic */
         net->stats.frames_received++;
         net->cfg.on_frame(net->cfg.ctx, l, net->pt_buf, (size_t)mlen);
         break;
@@ -155,6 +157,7 @@ void net__on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     struct net_link *l = s->data;
     if (l->closing || nread == 0) return;
     if (nread > 0) {
+        l->last_rx_ms = uv_now(l->net->loop);
         l->rx_len += (size_t)nread;
         net_rx_process(l);
         return;

@@ -43,7 +43,7 @@ struct net_link {
     struct net_link *prev, *next;
     struct net_dialer *dialer; /* outbound links only; NULL once the dialer is gone */
     uv_tcp_t tcp;
-    uv_timer_t timer;          /* handshake timeout */
+    uv_timer_t timer;          /* handshake timeout, then heartbeats once up */
     uv_connect_t connect_req;
     unsigned handles_open;
     enum net_link_state state;
@@ -71,6 +71,8 @@ struct net_link {
     size_t rx_cap, rx_len;
     size_t rx_need;            /* bytes the next unit needs from rx_buf's start */
     size_t tx_queued;          /* bytes handed to uv_write, not yet completed */
+    uint64_t last_rx_ms;       /* loop time of the last bytes read */
+    uint64_t last_tx_ms;       /* loop time of the last bytes queued */
 
     char addr[NET_ADDR_MAX];
     void *data;
@@ -183,6 +185,10 @@ int net__frame_send(struct net_link *l, const uint8_t *pt, size_t len, bool app)
 
 /* ---- net_dial.c ---- */
 void net__dialer_link_gone(struct net_dialer *d, struct net_link *l);
+/* A link to `peer_pk` came up that no dialer of ours made: the dialers of
+ * that peer stop waiting out their backoff (they pause while it is up and
+ * redial at once when it goes). */
+void net__dialers_heard(struct net *net, const uint8_t peer_pk[32]);
 void net__dialer_link_up(struct net_dialer *d, struct net_link *l);
 void net__dialers_wake(struct net *net, const uint8_t peer_pk[32]);
 void net__dialer_close(struct net_dialer *d);

@@ -19,6 +19,14 @@
 #define NODE_TICK_MS 250              /* housekeeping period */
 #define NODE_RESEND_AFTER_MS 2000     /* re-send own messages while stuck this long */
 #define NODE_STATUS_EVERY_MS 1000     /* status broadcast period */
+/* Validator links heal fast after a partition (docs/operating.md,
+ * "Partitions and heal"): a heartbeat after 1 s without sending, a link with
+ * nothing received for 3 s is dead, a handshake gets 2 s, and redials back
+ * off to at most 2 s (jittered to 1..2 s). */
+#define NODE_P2P_KEEPALIVE_MS 1000
+#define NODE_P2P_IDLE_TIMEOUT_MS 3000
+#define NODE_P2P_HANDSHAKE_TIMEOUT_MS 2000
+#define NODE_P2P_RECONNECT_MAX_MS 2000
 #define NODE_SYNC_TIMEOUT_MS 5000     /* an unanswered block request is retried */
 #define NODE_SYNC_BATCH 64            /* blocks asked for per request */
 #define NODE_SYNC_REPLY_BYTES (8u << 20)
@@ -137,6 +145,7 @@ struct node {
     size_t peer_count;
     bool sync_inflight;
     uint64_t sync_until;              /* last height of the request in flight */
+    struct net_link *sync_link;       /* the link it went out on */
     size_t sync_rr;                   /* peer index asked last (requests rotate) */
     int64_t sync_deadline_ms;
     uint64_t sync_hint;               /* the core's latest sync_from hint */

@@ -121,6 +121,35 @@ void node_p2p_gossip_add(struct node *n, const uint8_t *ev, size_t len)
         uv_timer_start(&n->gossip_timer, node_p2p_on_gossip_timer, NODE_GOSSIP_FLUSH_MS, 0);
 }
 
+/* A peer that just linked up missed the gossip of what is pending here
+ * (e.g. events submitted during a partition, or while it was down): one
+ * batch of the oldest pending events, so whoever proposes next has them. */
+static void send_pending(struct node *n, struct net_link *link)
+{
+    size_t max = NODE_GOSSIP_BATCH_EVENTS;
+    const uint8_t **evs = calloc(max, sizeof *evs);
+    size_t *lens = calloc(max, sizeof *lens);
+    ProtobufCBinaryData *pb = calloc(max, sizeof *pb);
+    size_t budget = n->cfg->limits.frame_bytes_max - NODE_FRAME_OVERHEAD_MIN;
+    size_t count = evs && lens && pb ? mempool_take(n->mempool, max, budget / 2, evs, lens) : 0;
+    if (count) {
+        for (size_t i = 0; i < count; i++) {
+            pb[i].data = (uint8_t *)evs[i];
+            pb[i].len = lens[i];
+        }
+        Waybill__EventBatch batch = WAYBILL__EVENT_BATCH__INIT;
+        batch.n_events = count;
+        batch.events = pb;
+        Waybill__PeerMessage m = WAYBILL__PEER_MESSAGE__INIT;
+        m.msg_case = WAYBILL__PEER_MESSAGE__MSG_EVENTS;
+        m.events = &batch;
+        send_peer_message(n, link, &m);
+    }
+    free(evs);
+    free(lens);
+    free(pb);
+}
+
 static void on_events(struct node *n, const Waybill__EventBatch *batch)
 {
     size_t admitted = 0;
@@ -194,6 +223,7 @@ void node_p2p_sync_check(struct node *n)
     m.block_request = &rq;
     send_peer_message(n, p->link, &m);
     n->sync_inflight = true;
+    n->sync_link = p->link;
     n->sync_until = rq.from_height + rq.max_blocks - 1;
     n->sync_deadline_ms = now + NODE_SYNC_TIMEOUT_MS;
     n->sync_hint = 0;
@@ -354,6 +384,7 @@ static void on_link_up(void *ctx, struct net_link *link, const uint8_t peer_pk[3
             net_link_peer_addr(link));
     send_status(n, link);
     node_p2p_send_own(n, link);
+    send_pending(n, link);
 }
 
 static void on_link_down(void *ctx, struct net_link *link, int reason)
@@ -365,6 +396,14 @@ static void on_link_down(void *ctx, struct net_link *link, int reason)
                 (unsigned long long)n->last_height, n->peers[i].validator,
                 reason ? wb_strerror(reason) : "closed");
         n->peers[i] = n->peers[--n->peer_count];
+        if (n->sync_inflight && n->sync_link == link) {
+            /* Its answer will not come (e.g. the link lost the one-link
+             * rule right after a heal): ask another peer now rather than
+             * after the request's timeout. */
+            n->sync_inflight = false;
+            n->sync_link = NULL;
+            node_p2p_sync_check(n);
+        }
         return;
     }
 }
@@ -383,6 +422,10 @@ int node_p2p_start(struct node *n)
         .authorize = authorize_validator,
         .ctx = n,
         .unique_peers = true,
+        .keepalive_ms = NODE_P2P_KEEPALIVE_MS,
+        .idle_timeout_ms = NODE_P2P_IDLE_TIMEOUT_MS,
+        .handshake_timeout_ms = NODE_P2P_HANDSHAKE_TIMEOUT_MS,
+        .reconnect_max_ms = NODE_P2P_RECONNECT_MAX_MS,
         .on_link_up = on_link_up,
         .on_frame = on_frame,
         .on_link_down = on_link_down,

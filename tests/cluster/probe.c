@@ -38,10 +38,23 @@
  *                                             SECONDS. The three print "opened COUNT" and exit 0
  *   probe rules                               prints the ledger rule table, "NAME<TAB>REASON"
  *                                             per rule in check order (docs/rules.md lists them)
+ *   probe proxy CTLFILE PORTFILE TAG=TARGET... a TCP proxy the partition tests own: for each
+ *                                             TAG (a word) listens on a free 127.0.0.1 port and
+ *                                             forwards every connection to TARGET (ip:port). It
+ *                                             writes "TAG PORT" lines to PORTFILE (renamed into
+ *                                             place once all listen). Every 50 ms it reads
+ *                                             CTLFILE: the TAGs it lists (whitespace-separated)
+ *                                             are cut: nothing crosses, nothing is closed, and after
+ *                                             the heal bytes move again at the next TCP
+ *                                             retransmission time (see "proxy" below). Runs
+ *                                             until killed.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -615,6 +628,250 @@ static int cmd_ipv6(void)
     return rc;
 }
 
+
+/* ---- proxy ----------------------------------------------------------------- */
+
+/* A partition as TCP lives it: nothing crosses, and nothing is lost or
+ * closed either. A link that was open when the cut began is stalled: its
+ * bytes wait in the kernel's buffers and the sender's TCP retransmits them
+ * at exponentially spaced times (Linux: RTO 200 ms, doubling), so after the
+ * heal they move again only at the next retransmission. A connection opened
+ * during the cut has its SYN lost and retransmitted 1, 3, 7, 15... s after
+ * it began, and completes at the first of those after the heal. A close
+ * (FIN) during the cut reaches the other side only at that resume point. */
+#define PX_TAGS_MAX 32
+#define PX_CONNS_MAX 256
+
+struct px_tag {
+    char name[32];
+    struct sockaddr_in target;
+    int lfd;
+    bool cut;
+};
+
+enum px_state { PX_FREE, PX_FLOWING, PX_STALLED, PX_HELD };
+
+struct px_conn {
+    enum px_state state;
+    int cfd, ufd;      /* client side, upstream side (-1: closed or not yet connected) */
+    int tag;
+    int64_t since_ms;  /* stalled: when the cut began; held: when the client connected */
+    int64_t resume_ms; /* after the heal: when the next retransmission gets through */
+    bool half_closed;  /* one side closed while not flowing */
+};
+
+static int64_t px_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The first retransmission time at or after `now` of a sender that started
+ * retransmitting at `since`, first after `first_ms`, then doubling. */
+static int64_t px_next_retransmit(int64_t since, int64_t now, int64_t first_ms)
+{
+    int64_t t = since + first_ms, gap = first_ms;
+    while (t < now && gap < 120000) {
+        gap *= 2;
+        t += gap;
+    }
+    return t;
+}
+
+static int px_parse_target(const char *text, struct sockaddr_in *sa)
+{
+    char host[64];
+    const char *colon = strrchr(text, ':');
+    if (!colon || (size_t)(colon - text) >= sizeof host) return -1;
+    memcpy(host, text, (size_t)(colon - text));
+    host[colon - text] = 0;
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons((uint16_t)atoi(colon + 1));
+    return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
+}
+
+/* Re-reads the control file: which tags are cut. A missing file cuts nothing. */
+static void px_read_ctl(const char *path, struct px_tag *tags, size_t ntags)
+{
+    char buf[4096] = "";
+    FILE *f = fopen(path, "r");
+    if (f) {
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        buf[n] = 0;
+        fclose(f);
+    }
+    for (size_t i = 0; i < ntags; i++) tags[i].cut = false;
+    for (char *save = NULL, *w = strtok_r(buf, " \t\r\n", &save); w;
+         w = strtok_r(NULL, " \t\r\n", &save))
+        for (size_t i = 0; i < ntags; i++)
+            if (strcmp(tags[i].name, w) == 0) tags[i].cut = true;
+}
+
+static void px_close(struct px_conn *c)
+{
+    if (c->cfd >= 0) close(c->cfd);
+    if (c->ufd >= 0) close(c->ufd);
+    c->cfd = c->ufd = -1;
+    c->state = PX_FREE;
+}
+
+static bool px_write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return false;
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+static void px_connect_upstream(struct px_conn *c, const struct px_tag *t)
+{
+    c->ufd = socket(AF_INET, SOCK_STREAM, 0);
+    if (c->ufd < 0 || connect(c->ufd, (const struct sockaddr *)&t->target, sizeof t->target) != 0)
+        px_close(c); /* target down: the client sees the close */
+    else
+        c->state = PX_FLOWING;
+}
+
+/* Moves one connection along as its tag's cut begins and ends. */
+static void px_step(struct px_conn *c, const struct px_tag *t, int64_t now)
+{
+    switch (c->state) {
+    case PX_FLOWING:
+        if (t->cut) {
+            c->state = PX_STALLED;
+            c->since_ms = now;
+            c->resume_ms = 0;
+        }
+        break;
+    case PX_STALLED:
+    case PX_HELD:
+        if (t->cut) {
+            c->resume_ms = 0;
+            break;
+        }
+        if (!c->resume_ms)
+            c->resume_ms = px_next_retransmit(c->since_ms, now, c->state == PX_HELD ? 1000 : 200);
+        if (now < c->resume_ms) break;
+        if (c->half_closed) px_close(c); /* the FIN gets through */
+        else if (c->state == PX_HELD) px_connect_upstream(c, t);
+        else c->state = PX_FLOWING;
+        break;
+    case PX_FREE:
+        break;
+    }
+}
+
+static int cmd_proxy(const char *ctl, const char *portfile, int n, char **specs)
+{
+    static struct px_tag tags[PX_TAGS_MAX];
+    static struct px_conn conns[PX_CONNS_MAX];
+    signal(SIGPIPE, SIG_IGN);
+    if (n < 1 || n > PX_TAGS_MAX) {
+        fprintf(stderr, "probe proxy: 1 to %d TAG=TARGET expected\n", PX_TAGS_MAX);
+        return 2;
+    }
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", portfile);
+    FILE *pf = fopen(tmp, "w");
+    if (!pf) return 2;
+    for (int i = 0; i < n; i++) {
+        struct px_tag *t = &tags[i];
+        const char *eq = strchr(specs[i], '=');
+        if (!eq || (size_t)(eq - specs[i]) >= sizeof t->name ||
+            px_parse_target(eq + 1, &t->target) != 0) {
+            fprintf(stderr, "probe proxy: bad TAG=TARGET '%s'\n", specs[i]);
+            return 2;
+        }
+        memcpy(t->name, specs[i], (size_t)(eq - specs[i]));
+        t->lfd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in sa = {.sin_family = AF_INET};
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t sl = sizeof sa;
+        if (t->lfd < 0 || bind(t->lfd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+            listen(t->lfd, 64) != 0 || getsockname(t->lfd, (struct sockaddr *)&sa, &sl) != 0) {
+            fprintf(stderr, "probe proxy: cannot listen: %s\n", strerror(errno));
+            return 2;
+        }
+        fprintf(pf, "%s %u\n", t->name, (unsigned)ntohs(sa.sin_port));
+    }
+    if (fclose(pf) != 0 || rename(tmp, portfile) != 0) return 2;
+    for (size_t i = 0; i < PX_CONNS_MAX; i++) conns[i] = (struct px_conn){.cfd = -1, .ufd = -1};
+
+    struct pollfd pfd[PX_TAGS_MAX + 2 * PX_CONNS_MAX];
+    struct px_conn *owner[PX_TAGS_MAX + 2 * PX_CONNS_MAX];
+    static uint8_t buf[65536];
+    for (;;) {
+        px_read_ctl(ctl, tags, (size_t)n);
+        int64_t now = px_now_ms();
+        size_t np = 0;
+        for (int i = 0; i < n; i++) {
+            pfd[np] = (struct pollfd){.fd = tags[i].lfd, .events = POLLIN};
+            owner[np++] = NULL;
+        }
+        for (size_t i = 0; i < PX_CONNS_MAX; i++) {
+            struct px_conn *c = &conns[i];
+            if (c->state == PX_FREE) continue;
+            px_step(c, &tags[c->tag], now);
+            if (c->state == PX_FREE) continue;
+            /* Flowing: read. Otherwise only notice a close, leaving bytes queued. */
+            short ev = c->state == PX_FLOWING ? POLLIN : POLLRDHUP;
+            int fds[2] = {c->cfd, c->ufd};
+            for (int s = 0; s < 2; s++) {
+                if (fds[s] < 0) continue;
+                pfd[np] = (struct pollfd){.fd = fds[s], .events = ev};
+                owner[np++] = c;
+            }
+        }
+        int r = poll(pfd, np, 20);
+        if (r < 0 && errno != EINTR) return 2;
+        if (r <= 0) continue;
+        px_read_ctl(ctl, tags, (size_t)n); /* a cut takes effect before any byte passes */
+        now = px_now_ms();
+        for (size_t k = 0; k < np; k++) {
+            if (!pfd[k].revents) continue;
+            struct px_conn *c = owner[k];
+            if (!c) {
+                int tag = (int)k;
+                int cfd = accept(tags[tag].lfd, NULL, NULL);
+                if (cfd < 0) continue;
+                struct px_conn *slot = NULL;
+                for (size_t i = 0; i < PX_CONNS_MAX && !slot; i++)
+                    if (conns[i].state == PX_FREE) slot = &conns[i];
+                if (!slot) {
+                    close(cfd);
+                    continue;
+                }
+                *slot = (struct px_conn){.state = PX_HELD, .cfd = cfd, .ufd = -1, .tag = tag,
+                                         .since_ms = now};
+                if (!tags[tag].cut) px_connect_upstream(slot, &tags[tag]);
+                continue;
+            }
+            if (c->state == PX_FREE) continue; /* closed earlier in this pass */
+            int *side = pfd[k].fd == c->cfd ? &c->cfd : &c->ufd;
+            if (*side < 0) continue;
+            if (c->state != PX_FLOWING || tags[c->tag].cut) {
+                if (pfd[k].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+                    close(*side); /* its FIN waits for the heal */
+                    *side = -1;
+                    c->half_closed = true;
+                    if (c->cfd < 0 && c->ufd < 0) px_close(c);
+                }
+                continue;
+            }
+            int other = side == &c->cfd ? c->ufd : c->cfd;
+            ssize_t got = read(*side, buf, sizeof buf);
+            if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+            if (got <= 0 || !px_write_all(other, buf, (size_t)got)) px_close(c);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (sodium_init() < 0) return 2;
@@ -639,6 +896,8 @@ int main(int argc, char **argv)
         return cmd_flood(FLOOD_HALFOPEN, argv[2], atol(argv[3]), atol(argv[4]));
     if (argc >= 5 && strcmp(argv[1], "storm") == 0)
         return cmd_flood(FLOOD_STORM, argv[2], atol(argv[3]), atol(argv[4]));
+    if (argc >= 5 && strcmp(argv[1], "proxy") == 0)
+        return cmd_proxy(argv[2], argv[3], argc - 4, argv + 4);
     if (argc >= 2 && strcmp(argv[1], "rules") == 0) {
         size_t n;
         const struct ledger_rule *t = ledger_rules_table(&n);

@@ -1,6 +1,6 @@
 /* Unit tests of the net transport over real TCP on 127.0.0.1: handshake and
  * frames, refusals, malformed and tampered input, limits, one link per peer,
- * reconnect. Every wait is bounded by a watchdog timer. */
+ * reconnect, heartbeats. Every wait is bounded by a watchdog timer. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1266,6 +1266,64 @@ static void ipv6_literals_listen_and_dial(void **state)
     loop_finish(&loop);
 }
 
+/* Heartbeats: an idle link with heartbeats on both ends stays up and its
+ * empty frames are not delivered; a link whose peer sends nothing is closed
+ * with WB_ERR_TIMEOUT, and its dialer links up again. */
+static void heartbeats_keep_links_and_close_silent_ones(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    struct peer a, b;
+    peer_setup(&a, &loop, chain_a, NULL);
+    peer_setup(&b, &loop, chain_a, NULL);
+    a.cfg.keepalive_ms = b.cfg.keepalive_ms = 100;
+    a.cfg.idle_timeout_ms = b.cfg.idle_timeout_ms = 1000;
+    allow(&a, &b);
+    allow(&b, &a);
+    peer_create(&a);
+    peer_create(&b);
+    peer_listen(&a);
+    assert_int_equal(net_dial(b.net, a.addr, a.id.pk, true), WB_OK);
+    RUN_UNTIL(&loop, a.ups == 1 && b.ups == 1, "link up");
+    run_for(&loop, 2500); /* no application frame at all */
+    assert_int_equal(a.downs + b.downs, 0);
+    assert_int_equal(a.frames + b.frames, 0);
+    assert_true(stats(&a).heartbeats_sent >= 5);
+    assert_true(stats(&b).heartbeats_sent >= 5);
+    assert_int_equal(stats(&a).links_idle + stats(&b).links_idle, 0);
+    const uint8_t empty[1] = {0};
+    assert_int_equal(net_send(a.link, empty, 0), WB_OK); /* empty = heartbeat here */
+    const uint8_t msg[] = "after";
+    assert_int_equal(net_send(a.link, msg, sizeof msg), WB_OK);
+    RUN_UNTIL(&loop, b.frames == 1, "a frame after the heartbeats");
+    assert_int_equal(b.frame_bytes, sizeof msg);
+    peer_close(&a);
+    peer_close(&b);
+    RUN_UNTIL(&loop, a.closed && b.closed, "nets closed");
+
+    /* c never sends heartbeats; d, which dialed it, closes the silent link */
+    struct peer c, d;
+    peer_setup(&c, &loop, chain_a, NULL);
+    peer_setup(&d, &loop, chain_a, NULL);
+    d.cfg.idle_timeout_ms = 300;
+    allow(&c, &d);
+    allow(&d, &c);
+    peer_create(&c);
+    peer_create(&d);
+    peer_listen(&c);
+    assert_int_equal(net_dial(d.net, c.addr, c.id.pk, true), WB_OK);
+    RUN_UNTIL(&loop, d.ups == 1 && c.ups == 1, "second link up");
+    RUN_UNTIL(&loop, d.downs == 1, "silent link closed");
+    assert_int_equal(d.down_reason, WB_ERR_TIMEOUT);
+    assert_int_equal(stats(&d).links_idle, 1);
+    RUN_UNTIL(&loop, d.ups == 2, "dialer linked up again");
+    peer_close(&c);
+    peer_close(&d);
+    RUN_UNTIL(&loop, c.closed && d.closed, "nets closed");
+    loop_finish(&loop);
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -1288,6 +1346,7 @@ int main(void)
         cmocka_unit_test(config_and_addresses),
         cmocka_unit_test(names_resolve_on_every_attempt),
         cmocka_unit_test(ipv6_literals_listen_and_dial),
+        cmocka_unit_test(heartbeats_keep_links_and_close_silent_ones),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
