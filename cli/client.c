@@ -231,6 +231,24 @@ static int client_net_request(void *impl, const uint8_t *req, size_t len, uint8_
     return rc;
 }
 
+static int client_net_send(void *impl, const uint8_t *req, size_t len)
+{
+    struct client_net *cn = impl;
+    enum wb_log_level was = client_net_quiet();
+    int rc = net_client_send(cn->nc, req, len);
+    wb_log_set_level(was);
+    return rc;
+}
+
+static int client_net_recv(void *impl, uint8_t **resp, size_t *resp_len, uint32_t timeout_ms)
+{
+    struct client_net *cn = impl;
+    enum wb_log_level was = client_net_quiet();
+    int rc = net_client_recv(cn->nc, resp, resp_len, timeout_ms);
+    wb_log_set_level(was);
+    return rc;
+}
+
 static void client_net_close(void *impl)
 {
     struct client_net *cn = impl;
@@ -272,6 +290,8 @@ static int client_net_connect(void *ctx, const char *addr, const struct client_i
     }
     out->request = client_net_request;
     out->close = client_net_close;
+    out->send = client_net_send;
+    out->recv = client_net_recv;
     out->impl = cn;
     return WB_OK;
 }
@@ -377,6 +397,10 @@ static const char *client__case_name(Waybill__ClientResponse__RespCase rc)
         return "status";
     case WAYBILL__CLIENT_RESPONSE__RESP_HEAD:
         return "head";
+    case WAYBILL__CLIENT_RESPONSE__RESP_ITEMS:
+        return "items";
+    case WAYBILL__CLIENT_RESPONSE__RESP_WATCH:
+        return "watch";
     default:
         return "nothing";
     }
@@ -465,6 +489,49 @@ int client_call(struct client *c, Waybill__ClientRequest *req,
 free_answer:
     waybill__client_response__free_unpacked(r, NULL);
     return rc;
+}
+
+int client_send(struct client *c, Waybill__ClientRequest *req)
+{
+    c->node_error = false;
+    c->reason[0] = '\0';
+    if (!c->connected) return client__transport_fail(c, WB_ERR_CLOSED);
+    if (!c->t.send) {
+        client__reason(c, "this connection cannot carry a stream");
+        return WB_ERR_INVALID;
+    }
+    req->id = c->next_id++;
+    size_t len = waybill__client_request__get_packed_size(req);
+    if (len > CLIENT_FRAME_MAX) return client__transport_fail(c, WB_ERR_TOO_LARGE);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf) return client__transport_fail(c, WB_ERR_NOMEM);
+    waybill__client_request__pack(req, buf);
+    int rc = c->t.send(c->t.impl, buf, len);
+    free(buf);
+    return rc ? client__transport_fail(c, rc) : WB_OK;
+}
+
+int client_recv(struct client *c, uint32_t timeout_ms, Waybill__ClientResponse **resp)
+{
+    *resp = NULL;
+    c->node_error = false;
+    c->reason[0] = '\0';
+    if (!c->connected) return client__transport_fail(c, WB_ERR_CLOSED);
+    if (!c->t.recv) {
+        client__reason(c, "this connection cannot carry a stream");
+        return WB_ERR_INVALID;
+    }
+    uint8_t *answer = NULL;
+    size_t answer_len = 0;
+    int rc = c->t.recv(c->t.impl, &answer, &answer_len, timeout_ms);
+    if (rc != WB_OK) return client__transport_fail(c, rc);
+    *resp = waybill__client_response__unpack(NULL, answer_len, answer);
+    free(answer);
+    if (!*resp) {
+        client__reason(c, "the answer of node %s does not decode", c->opts->node);
+        return WB_ERR_PROTOCOL;
+    }
+    return WB_OK;
 }
 
 int client_fail(const struct client *c, int rc, const char *what)

@@ -118,6 +118,11 @@ struct client_transport {
                    size_t *resp_len, uint32_t timeout_ms);
     /* Closes and frees impl. */
     void (*close)(void *impl);
+    /* For a stream of answers (waybill watch); NULL when the transport has
+     * none. send: one frame out, no answer awaited. recv: the next frame
+     * within timeout_ms, as request gives it. Return what request returns. */
+    int (*send)(void *impl, const uint8_t *req, size_t len);
+    int (*recv)(void *impl, uint8_t **resp, size_t *resp_len, uint32_t timeout_ms);
     void *impl;
     /* After a failed connect, the connector may leave here why, for a
      * person: for WB_ERR_NOT_FOUND the resolver's answer. "" if not. */
@@ -186,6 +191,18 @@ int client_call_item(struct client *c, Waybill__ClientRequest__ReqCase which, co
                      Waybill__ClientResponse **resp);
 
 void client_close(struct client *c);
+
+/* For streams: sends req with a fresh id (set in req->id) and awaits nothing.
+ * Returns 0, WB_ERR_INVALID (the transport cannot stream), or a transport
+ * error (c->reason set). */
+int client_send(struct client *c, Waybill__ClientRequest *req);
+
+/* The next answer of any id within timeout_ms, decoded (*resp: free with
+ * waybill__client_response__free_unpacked). Returns 0, WB_ERR_INVALID (the
+ * transport cannot stream), WB_ERR_PROTOCOL (it does not decode), or a
+ * transport error; c->reason is set on failure. The caller checks id,
+ * code and case. */
+int client_recv(struct client *c, uint32_t timeout_ms, Waybill__ClientResponse **resp);
 
 /* Prints a failure of client_open/client_call on stderr as
  * "waybill CMD: <what>: <why>" and returns the exit code: 3 when the node is

@@ -14,6 +14,8 @@ int cmd_verify(int argc, char **argv);
 int cmd_proof(int argc, char **argv);
 int cmd_block(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_items(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 /* The same commands over a given connector instead of the node's network
  * link (the handlers above pass client_net_connector()); tests use these
@@ -24,5 +26,7 @@ int cmd_verify_via(const struct client_connector *conn, int argc, char **argv);
 int cmd_proof_via(const struct client_connector *conn, int argc, char **argv);
 int cmd_block_via(const struct client_connector *conn, int argc, char **argv);
 int cmd_status_via(const struct client_connector *conn, int argc, char **argv);
+int cmd_items_via(const struct client_connector *conn, int argc, char **argv);
+int cmd_watch_via(const struct client_connector *conn, int argc, char **argv);
 
 #endif

@@ -22,7 +22,9 @@
     X(verify, "check an item's provenance chain against the genesis file")            \
     X(proof, "save an item's proof bundle to a file")                                 \
     X(block, "show a committed block and its certificate")                            \
-    X(status, "show a node's height, peers and mempool")
+    X(status, "show a node's height, peers and mempool")                             \
+    X(items, "list items and their state, filtered and paged")                        \
+    X(watch, "print committed events as they commit")
 
 #define CLI__DECLARE_HANDLER(name, summary) int cmd_##name(int argc, char **argv);
 CLI_COMMANDS(CLI__DECLARE_HANDLER)

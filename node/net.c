@@ -714,6 +714,11 @@ void net_link_set_data(struct net_link *link, void *data)
     link->data = data;
 }
 
+size_t net_link_queued_bytes(const struct net_link *link)
+{
+    return link->tx_queued;
+}
+
 void *net_link_data(const struct net_link *link)
 {
     return link->data;

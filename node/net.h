@@ -219,6 +219,9 @@ bool net_link_outbound(const struct net_link *link);
 /* Caller data attached to a link (NULL until set). */
 void net_link_set_data(struct net_link *link, void *data);
 void *net_link_data(const struct net_link *link);
+/* Bytes of this link handed to the socket and not yet written (0 for a
+ * closing link's completed writes): a sender can hold back while it is high. */
+size_t net_link_queued_bytes(const struct net_link *link);
 /* The endpoint a link belongs to. */
 struct net *net_link_net(const struct net_link *link);
 

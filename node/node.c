@@ -165,6 +165,7 @@ static void on_tick(uv_timer_t *t)
         n->last_resend_ms = now;
     }
     node_p2p_sync_check(n);
+    node_api_watch_pump(n);
 }
 
 static int init_handles(struct node *n)

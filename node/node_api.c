@@ -407,6 +407,215 @@ static void on_status(struct node *n, struct node_client *c, uint64_t req_id)
     send_response(c->link, &r);
 }
 
+/* ---- listing ------------------------------------------------------------------ */
+
+static bool api_status_of(Waybill__ItemStatus s, enum ledger_item_status *out)
+{
+    switch (s) {
+    case WAYBILL__ITEM_STATUS__ITEM_ACTIVE:
+        *out = LEDGER_ITEM_ACTIVE;
+        return true;
+    case WAYBILL__ITEM_STATUS__ITEM_IN_TRANSFER:
+        *out = LEDGER_ITEM_IN_TRANSFER;
+        return true;
+    case WAYBILL__ITEM_STATUS__ITEM_DELIVERED:
+        *out = LEDGER_ITEM_DELIVERED;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* One page of item states (store_items_scan), bounded both in items and in
+ * states examined, so one request never holds the loop for long. */
+static void on_items(struct node *n, struct node_client *c, uint64_t req_id,
+                     const Waybill__ItemsRequest *q)
+{
+    struct store_items_filter f = {.custodian = q->custodian, .held = q->held,
+                                   .location = q->location};
+    if (q->filter_status && !api_status_of(q->status, &f.status)) {
+        send_error(c->link, req_id, WB_ERR_INVALID, "unknown item status in the filter");
+        return;
+    }
+    f.by_status = q->filter_status;
+    size_t limit = q->limit ? q->limit : STORE_ITEMS_LIMIT_DEFAULT;
+    if (limit > STORE_ITEMS_LIMIT_MAX) limit = STORE_ITEMS_LIMIT_MAX;
+    if (q->after && strlen(q->after) > WB_ITEM_MAX) {
+        send_error(c->link, req_id, WB_ERR_INVALID, "the cursor is not an item id");
+        return;
+    }
+    struct ledger_item_state *states = calloc(limit, sizeof *states);
+    Waybill__ItemState **pbs = calloc(limit, sizeof *pbs);
+    char next[WB_ITEM_MAX + 1];
+    size_t got = 0, packed = 0;
+    bool more = false;
+    int rc = states && pbs ? WB_OK : WB_ERR_NOMEM;
+    if (rc == WB_OK)
+        rc = store_items_scan(n->store, &f, q->after, limit, STORE_ITEMS_SCAN_MAX, states, &got,
+                              &more, next);
+    for (; rc == WB_OK && packed < got; packed++) {
+        uint8_t buf[1024];
+        size_t len;
+        if (ledger_item_state_encode(&states[packed], buf, sizeof buf, &len) != WB_OK ||
+            !(pbs[packed] = waybill__item_state__unpack(NULL, len, buf)))
+            rc = WB_ERR_INTERNAL;
+    }
+    if (rc) {
+        send_error(c->link, req_id, rc, "cannot list the items");
+    } else {
+        Waybill__ItemsResult ir = WAYBILL__ITEMS_RESULT__INIT;
+        ir.n_items = got;
+        ir.items = pbs;
+        ir.more = more;
+        ir.next_after = next;
+        Waybill__ClientResponse r = WAYBILL__CLIENT_RESPONSE__INIT;
+        r.id = req_id;
+        r.resp_case = WAYBILL__CLIENT_RESPONSE__RESP_ITEMS;
+        r.items = &ir;
+        send_response(c->link, &r);
+    }
+    for (size_t i = 0; pbs && i < got; i++)
+        if (pbs[i]) waybill__item_state__free_unpacked(pbs[i], NULL);
+    free(pbs);
+    free(states);
+}
+
+/* ---- watching ----------------------------------------------------------------- */
+
+static void send_watch_batch(struct node *n, struct node_client *c, uint64_t height,
+                             Waybill__HistoryEntry **events, size_t count)
+{
+    Waybill__WatchBatch wb = WAYBILL__WATCH_BATCH__INIT;
+    wb.height = height;
+    wb.n_events = count;
+    wb.events = events;
+    wb.last_height = n->last_height;
+    wb.next_height = c->watch_height;
+    Waybill__ClientResponse r = WAYBILL__CLIENT_RESPONSE__INIT;
+    r.id = c->watch_id;
+    r.resp_case = WAYBILL__CLIENT_RESPONSE__RESP_WATCH;
+    r.watch = &wb;
+    send_response(c->link, &r);
+}
+
+/* Whether signed event ev is about `item` ("" = any). */
+static bool watch_wants(const char *item, const uint8_t *ev, size_t len)
+{
+    if (!item[0]) return true;
+    const uint8_t *body;
+    size_t body_len;
+    uint8_t sig[WB_SIG_LEN];
+    if (ledger_signed_event_split(ev, len, &body, &body_len, sig) != WB_OK) return false;
+    Waybill__EventBody *b = waybill__event_body__unpack(NULL, body_len, body);
+    bool want = b && b->item && strcmp(b->item, item) == 0;
+    if (b) waybill__event_body__free_unpacked(b, NULL);
+    return want;
+}
+
+/* Sends one client what it is owed, from storage, while its window and its
+ * link's queue allow; reads at most NODE_WATCH_BLOCKS_PER_PUMP blocks. */
+static void watch_pump_client(struct node *n, struct node_client *c)
+{
+    Waybill__HistoryEntry *entries = NULL;
+    Waybill__HistoryEntry **ptrs = NULL;
+    size_t cap = 0;
+    for (unsigned blocks = 0; c->watching && blocks < NODE_WATCH_BLOCKS_PER_PUMP &&
+                              c->watch_height <= n->last_height &&
+                              c->watch_unacked < NODE_WATCH_WINDOW &&
+                              net_link_queued_bytes(c->link) < NODE_WATCH_QUEUE_BYTES;
+         blocks++) {
+        uint64_t h = c->watch_height;
+        uint8_t *raw;
+        size_t raw_len;
+        Waybill__Block *blk = NULL;
+        if (store_get_block(n->store, h, &raw, &raw_len) == WB_OK) {
+            blk = waybill__block__unpack(NULL, raw_len, raw);
+            free(raw);
+        }
+        if (!blk) {
+            WB_WARN("api", "h=%llu watch: cannot read the block; ending the watch",
+                    (unsigned long long)h);
+            send_error(c->link, c->watch_id, WB_ERR_STORE, "cannot read a committed block");
+            c->watching = false;
+            break;
+        }
+        if (blk->n_events > cap) {
+            free(entries);
+            free(ptrs);
+            cap = blk->n_events;
+            entries = calloc(cap, sizeof *entries);
+            ptrs = calloc(cap, sizeof *ptrs);
+            if (!entries || !ptrs) {
+                waybill__block__free_unpacked(blk, NULL);
+                cap = 0;
+                break;
+            }
+        }
+        size_t i = c->watch_index, count = 0, bytes = 0;
+        for (; i < blk->n_events && bytes < NODE_WATCH_BATCH_BYTES; i++) {
+            if (!watch_wants(c->watch_item, blk->events[i].data, blk->events[i].len)) continue;
+            waybill__history_entry__init(&entries[count]);
+            entries[count].signed_event = blk->events[i];
+            entries[count].height = h;
+            entries[count].index = (uint32_t)i;
+            ptrs[count] = &entries[count];
+            bytes += blk->events[i].len + 24;
+            count++;
+        }
+        if (i >= blk->n_events) {
+            c->watch_height = h + 1;
+            c->watch_index = 0;
+        } else {
+            c->watch_index = (uint32_t)i;
+        }
+        if (count) {
+            c->watch_unacked++;
+            send_watch_batch(n, c, h, ptrs, count);
+        }
+        waybill__block__free_unpacked(blk, NULL);
+    }
+    free(entries);
+    free(ptrs);
+}
+
+void node_api_watch_pump(struct node *n)
+{
+    /* A send may close a link, but its client leaves the array only in
+     * on_link_down, which runs from the loop later. */
+    for (size_t i = 0; i < n->client_count; i++)
+        if (n->clients[i].watching) watch_pump_client(n, &n->clients[i]);
+}
+
+static void on_watch(struct node *n, struct node_client *c, uint64_t req_id,
+                     const Waybill__WatchRequest *w)
+{
+    if (c->watching) {
+        send_error(c->link, req_id, WB_ERR_BUSY, "this connection is watching already");
+        return;
+    }
+    if (w->item && strlen(w->item) > WB_ITEM_MAX) {
+        send_error(c->link, req_id, WB_ERR_INVALID, "the item filter is not an item id");
+        return;
+    }
+    c->watching = true;
+    c->watch_id = req_id;
+    c->watch_height = w->from_height ? w->from_height : n->last_height + 1;
+    c->watch_index = 0;
+    c->watch_unacked = 0;
+    snprintf(c->watch_item, sizeof c->watch_item, "%s", w->item ? w->item : "");
+    WB_DEBUG("api", "h=%llu %s watches from %llu", (unsigned long long)n->last_height,
+             net_link_peer_addr(c->link), (unsigned long long)c->watch_height);
+    send_watch_batch(n, c, 0, NULL, 0);
+    watch_pump_client(n, c);
+}
+
+static void on_watch_ack(struct node *n, struct node_client *c, const Waybill__WatchAck *a)
+{
+    if (!c->watching || a->watch_id != c->watch_id || c->watch_unacked == 0) return;
+    c->watch_unacked--;
+    watch_pump_client(n, c);
+}
+
 /* ---- links ---------------------------------------------------------------------- */
 
 static void on_frame(void *ctx, struct net_link *link, const uint8_t *data, size_t len)
@@ -439,6 +648,15 @@ static void on_frame(void *ctx, struct net_link *link, const uint8_t *data, size
     case WAYBILL__CLIENT_REQUEST__REQ_STATUS:
         on_status(n, c, rq->id);
         break;
+    case WAYBILL__CLIENT_REQUEST__REQ_ITEMS:
+        on_items(n, c, rq->id, rq->items);
+        break;
+    case WAYBILL__CLIENT_REQUEST__REQ_WATCH:
+        on_watch(n, c, rq->id, rq->watch);
+        break;
+    case WAYBILL__CLIENT_REQUEST__REQ_WATCH_ACK:
+        on_watch_ack(n, c, rq->watch_ack);
+        break;
     default:
         send_error(link, rq->id, WB_ERR_INVALID, "unknown request");
         break;
@@ -459,6 +677,7 @@ static void on_link_up(void *ctx, struct net_link *link, const uint8_t peer_pk[3
     c->link = link;
     c->conn_id = ++n->next_conn_id;
     c->waiters = 0;
+    c->watching = false;
 }
 
 static void on_link_down(void *ctx, struct net_link *link, int reason)

@@ -373,6 +373,7 @@ static void after_commit(struct node *n, const struct ledger_block *b,
     for (size_t i = 0; i < b->event_count; i++)
         node_api_on_committed(n, ids[i], b->header.height, (uint32_t)i);
     mempool_on_commit(n->mempool, b, r, node_api_on_dropped, n);
+    node_api_watch_pump(n);
     char hex[65];
     WB_INFO("cons", "h=%llu committed block %.16s with %zu events",
             (unsigned long long)b->header.height, wb_hex_encode(b->hash, 32, hex, sizeof hex),

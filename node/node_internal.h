@@ -17,6 +17,10 @@
 #define NODE_PEERS_LINKS_MAX 64
 #define NODE_VCACHE 4                 /* validated blocks kept until decided */
 #define NODE_TICK_MS 250              /* housekeeping period */
+#define NODE_WATCH_WINDOW 8u          /* unacknowledged watch batches per client */
+#define NODE_WATCH_BATCH_BYTES (256u << 10) /* event bytes per watch batch */
+#define NODE_WATCH_QUEUE_BYTES (512u << 10) /* no batch while more is queued */
+#define NODE_WATCH_BLOCKS_PER_PUMP 64u /* blocks read per client per pump */
 #define NODE_RESEND_AFTER_MS 2000     /* re-send own messages while stuck this long */
 #define NODE_STATUS_EVERY_MS 1000     /* status broadcast period */
 /* Validator links heal fast after a partition (docs/operating.md,
@@ -82,6 +86,15 @@ struct node_client {
     struct net_link *link;
     uint64_t conn_id;
     size_t waiters;                   /* its submits waiting for a commit */
+    /* Its watch (node_api.c), if any: only a cursor into storage, so a slow
+     * watcher costs no memory; batches go out while fewer than
+     * NODE_WATCH_WINDOW are unacknowledged and the link's queue is short. */
+    bool watching;
+    uint64_t watch_id;                /* the WatchRequest's id */
+    uint64_t watch_height;            /* next block to send from */
+    uint32_t watch_index;             /* next event of that block */
+    uint32_t watch_unacked;           /* batches sent, not acknowledged */
+    char watch_item[WB_ITEM_MAX + 1]; /* "" = every item */
 };
 
 /* A client waiting for an event to commit. Several may wait on one event. */
@@ -267,5 +280,8 @@ void node_api_on_committed(struct node *n, const uint8_t id[WB_HASH_LEN], uint64
 void node_api_on_dropped(void *ctx, const uint8_t id[WB_HASH_LEN], int err,
                          const char *reason);
 void node_api_free(struct node *n);
+/* Sends what watchers are owed and may take (called on the tick and after a
+ * commit). */
+void node_api_watch_pump(struct node *n);
 
 #endif

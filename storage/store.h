@@ -176,6 +176,33 @@ struct store_event_ref {
 int store_item_history(struct store *s, const char *item, struct store_event_ref **out,
                        size_t *n);
 
+/* Limits of store_items_scan. */
+#define STORE_ITEMS_LIMIT_DEFAULT 100u   /* items per page when none is asked */
+#define STORE_ITEMS_LIMIT_MAX 1000u      /* items per page at most */
+#define STORE_ITEMS_SCAN_MAX 5000u       /* states examined per call at most */
+
+/* What store_items_scan keeps: NULL or "" strings and false mean "any". */
+struct store_items_filter {
+    const char *custodian;      /* the custodian organisation */
+    bool held;                  /* only items customs holds (ledger_item_held) */
+    bool by_status;             /* only items whose status is `status` */
+    enum ledger_item_status status;
+    const char *location;       /* the item's last location */
+};
+
+/* One page of item states in item id order: those after the item id `after`
+ * (NULL or "" = from the first) that pass filter f (NULL = every item), at
+ * most `limit` of them into out[0..*n) (caller's array of `limit`), examining
+ * at most scan_max states (so a filter matching few items never walks the
+ * whole database in one call). *more says whether states after next_after
+ * exist; next_after is the id of the last state examined (the cursor for the
+ * next page; "" when nothing was examined). limit and scan_max must be >= 1.
+ * Returns 0, WB_ERR_INVALID, WB_ERR_STORE (a state that does not decode,
+ * logged) or another read error. */
+int store_items_scan(struct store *s, const struct store_items_filter *f, const char *after,
+                     size_t limit, size_t scan_max, struct ledger_item_state *out, size_t *n,
+                     bool *more, char next_after[static WB_ITEM_MAX + 1]);
+
 /* ---- consensus safety record: opaque bytes (an encoded SafetyRecord). */
 
 /* Replaces the record (1..STORE_SAFETY_MAX bytes): written to the slot of

@@ -298,3 +298,72 @@ int store_item_history(struct store *s, const char *item, struct store_event_ref
     store__read_end(s, txn);
     return rc;
 }
+
+static bool read_item_passes(const struct store_items_filter *f,
+                             const struct ledger_item_state *st)
+{
+    if (!f) return true;
+    if (f->custodian && f->custodian[0] && strcmp(f->custodian, st->custodian) != 0)
+        return false;
+    if (f->held && !ledger_item_held(st)) return false;
+    if (f->by_status && st->status != f->status) return false;
+    if (f->location && f->location[0] && strcmp(f->location, st->location) != 0) return false;
+    return true;
+}
+
+int store_items_scan(struct store *s, const struct store_items_filter *f, const char *after,
+                     size_t limit, size_t scan_max, struct ledger_item_state *out, size_t *n,
+                     bool *more, char next_after[static WB_ITEM_MAX + 1])
+{
+    if (!s || !out || !n || !more || !next_after || limit == 0 || scan_max == 0)
+        return WB_ERR_INVALID;
+    size_t after_len = after ? strlen(after) : 0;
+    if (after_len > WB_ITEM_MAX) return WB_ERR_INVALID;
+    *n = 0;
+    *more = false;
+    next_after[0] = '\0';
+    MDB_txn *txn;
+    int rc = store__read_begin(s, &txn);
+    if (rc) return rc;
+    MDB_cursor *cur;
+    int mrc = mdb_cursor_open(txn, s->dbi[STORE__DB_ITEMS], &cur);
+    if (mrc) {
+        rc = store__err(mrc, "open items cursor");
+        goto end_read;
+    }
+    MDB_val k = {.mv_size = after_len, .mv_data = (void *)after}, v;
+    if (after_len) {
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        /* Strictly after the cursor: skip the key itself. */
+        if (mrc == 0 && k.mv_size == after_len && memcmp(k.mv_data, after, after_len) == 0)
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    } else {
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    }
+    size_t scanned = 0;
+    while (mrc == 0) {
+        if (*n == limit || scanned == scan_max) {
+            *more = true;
+            break;
+        }
+        struct ledger_item_state st;
+        if (k.mv_size == 0 || k.mv_size > WB_ITEM_MAX ||
+            ledger_item_state_decode(v.mv_data, v.mv_size, &st) != WB_OK) {
+            WB_ERROR("store", "a stored item state (key of %zu bytes) does not decode",
+                     k.mv_size);
+            rc = WB_ERR_STORE;
+            goto close_cursor;
+        }
+        scanned++;
+        memcpy(next_after, k.mv_data, k.mv_size);
+        next_after[k.mv_size] = '\0';
+        if (read_item_passes(f, &st)) out[(*n)++] = st;
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (mrc && mrc != MDB_NOTFOUND) rc = store__err(mrc, "scan items");
+close_cursor:
+    mdb_cursor_close(cur);
+end_read:
+    store__read_end(s, txn);
+    return rc;
+}
