@@ -39,7 +39,17 @@ check "api: an unknown client key is refused" probe_says 1 handshake "$API0" "$G
 out=$("$WAYBILL" status --node "$API0" --key "$T_DIR/stranger.key" 2>&1)
 rc=$?
 t_log "  waybill status with a stranger's key -> exit $rc: $out"
-check "api: waybill with an unknown key fails (exit 1) and says the key is not accepted" \
+check "api: waybill with a key genesis does not list fails before connecting (exit 1)" \
+    test "$rc" -eq 1 -a -n "$(grep "is not a member client key in genesis" <<<"$out")"
+# A genesis of the same chain that lists the stranger's key passes the
+# CLI's local check, so the node's own refusal is what the CLI reports.
+stranger_pk=$("$WAYBILL" keygen --out "$T_DIR/stranger2.key" | grep -oE '[0-9a-f]{64}' | head -1)
+sed "0,/\"keys\": \[/s//\"keys\": [\"$stranger_pk\",/" "$G" >"$T_DIR/stranger-genesis.json"
+out=$("$WAYBILL" status --node "$API0" --key "$T_DIR/stranger2.key" \
+    --genesis "$T_DIR/stranger-genesis.json" 2>&1)
+rc=$?
+t_log "  waybill status with a key only its own genesis lists -> exit $rc: $out"
+check "api: a key the node refuses: exit 1, 'key not accepted'" \
     test "$rc" -eq 1 -a -n "$(grep "key not accepted: node $API0 does not accept your key" <<<"$out")"
 check "api: a member key is accepted" probe_says 0 handshake "$API0" "$G" "$(client_key 3)"
 
