@@ -123,6 +123,7 @@ enum cons_test_bug {
     CONS_BUG_SKIP_LOCK_CHECK = 1,   /* prevote a proposal without the lock rule */
     CONS_BUG_SEND_BEFORE_PERSIST = 2, /* hand the record to persist one update late */
     CONS_BUG_COUNT_DUPLICATES = 3,  /* count a repeated vote again */
+    CONS_BUG_SKIP_IDLE_WAIT = 4,    /* start round 0 at once despite wait_for_work */
 };
 
 struct cons_config {
