@@ -1,4 +1,5 @@
-/* `waybill testnet --nodes N --dir DIR [--base-port P] [--chain NAME]`:
+/* `waybill testnet --nodes N --dir DIR [--base-port P] [--chain NAME]
+ * [--heartbeat-ms MS]`:
  * writes a ready-to-run local network (genesis, keys, one node.ini per
  * validator), checks that everything loads back, and prints a summary. */
 #include <dirent.h>
@@ -57,7 +58,13 @@ static const struct {
     {"global-forwarding", "carrier"},  {"eastport-goods", "shipper"},
 };
 
-enum { TESTNET_OPT_NODES, TESTNET_OPT_DIR, TESTNET_OPT_BASE_PORT, TESTNET_OPT_CHAIN };
+enum {
+    TESTNET_OPT_NODES,
+    TESTNET_OPT_DIR,
+    TESTNET_OPT_BASE_PORT,
+    TESTNET_OPT_CHAIN,
+    TESTNET_OPT_HEARTBEAT,
+};
 
 static const struct cli_opt testnet_opts[] = {
     [TESTNET_OPT_NODES] = {"nodes", "N", "number of validators, 1 to 16 (required; 4 is typical)"},
@@ -66,14 +73,16 @@ static const struct cli_opt testnet_opts[] = {
                                "p2p port of node0 (default 26600); node i: P+i, API P+100+i"},
     [TESTNET_OPT_CHAIN] = {"chain", "NAME",
                            "chain id (default waybill-testnet-<8 random hex digits>)"},
+    [TESTNET_OPT_HEARTBEAT] = {"heartbeat-ms", "MS",
+                               "idle network: a block every MS, 100 to 86400000 (default 60000)"},
 };
 
 static const struct cli_usage testnet_usage = {
     .cmd = "testnet",
-    .synopsis = "--nodes N --dir DIR [--base-port P] [--chain NAME]",
+    .synopsis = "--nodes N --dir DIR [--base-port P] [--chain NAME] [--heartbeat-ms MS]",
     .description =
         "Writes a local network of N validators on 127.0.0.1, one per member organisation:\n"
-        "  DIR/genesis.json            chain id, genesis time, members, validators\n"
+        "  DIR/genesis.json            chain id, genesis time, heartbeat, members, validators\n"
         "  DIR/node<i>/node.key        validator key of node<i> (mode 0600)\n"
         "  DIR/node<i>/client.key      client key of node<i>'s organisation (mode 0600)\n"
         "  DIR/node<i>/node.ini        its config: p2p 127.0.0.1:P+i, API 127.0.0.1:P+100+i\n"
@@ -90,6 +99,7 @@ static const struct cli_usage testnet_usage = {
 struct testnet {
     size_t n;
     unsigned base_port;
+    uint32_t heartbeat_ms;
     char chain[WB_CHAIN_NAME_MAX + 1];
     const char *dir;
     bool help;                          /* --help was shown: nothing to do */
@@ -225,7 +235,8 @@ static json_t *testnet_genesis_json(const struct testnet *t, const char *genesis
     json_t *root = json_object(), *members = json_array(), *validators = json_array();
     if (!root || !members || !validators) goto err_free_json;
     if (json_object_set_new(root, "chain_id", json_string(t->chain)) != 0 ||
-        json_object_set_new(root, "genesis_time", json_string(genesis_time)) != 0)
+        json_object_set_new(root, "genesis_time", json_string(genesis_time)) != 0 ||
+        json_object_set_new(root, "heartbeat_ms", json_integer(t->heartbeat_ms)) != 0)
         goto err_free_json;
     for (size_t i = 0; i < t->n; i++) {
         char p2p[32], name[32];
@@ -477,7 +488,7 @@ static void testnet_print_summary(const struct testnet *t, const struct ledger_g
 static int testnet_parse_args(struct testnet *t, int argc, char **argv)
 {
     struct cli_args args;
-    const char *nodes = NULL, *base_port = NULL, *chain = NULL, *value;
+    const char *nodes = NULL, *base_port = NULL, *chain = NULL, *heartbeat = NULL, *value;
     int opt;
 
     cli_args_init(&args, &testnet_usage, argc, argv);
@@ -485,7 +496,8 @@ static int testnet_parse_args(struct testnet *t, int argc, char **argv)
         const char **slot = opt == TESTNET_OPT_NODES       ? &nodes
                             : opt == TESTNET_OPT_DIR       ? &t->dir
                             : opt == TESTNET_OPT_BASE_PORT ? &base_port
-                                                           : &chain;
+                            : opt == TESTNET_OPT_CHAIN     ? &chain
+                                                           : &heartbeat;
         if (*slot)
             return cli_usage_error(&testnet_usage, "--%s given twice", testnet_opts[opt].name);
         *slot = value;
@@ -511,6 +523,14 @@ static int testnet_parse_args(struct testnet *t, int argc, char **argv)
                                    "--base-port: expected 1 to %llu for %zu nodes, got '%s'",
                                    (unsigned long long)port_max, t->n, base_port);
         t->base_port = (unsigned)v;
+    }
+    t->heartbeat_ms = WB_HEARTBEAT_MS_DEFAULT;
+    if (heartbeat) {
+        if (cli_parse_u64(heartbeat, WB_HEARTBEAT_MS_MIN, WB_HEARTBEAT_MS_MAX, &v) != WB_OK)
+            return cli_usage_error(&testnet_usage,
+                                   "--heartbeat-ms: expected %d to %d milliseconds, got '%s'",
+                                   WB_HEARTBEAT_MS_MIN, WB_HEARTBEAT_MS_MAX, heartbeat);
+        t->heartbeat_ms = (uint32_t)v;
     }
     if (t->dir[0] == '\0' || strlen(t->dir) > TESTNET_DIR_MAX)
         return cli_usage_error(&testnet_usage, "--dir: expected a path of 1 to %d bytes",

@@ -352,10 +352,28 @@ static int parse_validator(json_t *v, size_t idx, struct ledger_genesis *g, char
     return WB_OK;
 }
 
+/* "heartbeat_ms": optional, an integer in range; WB_HEARTBEAT_MS_DEFAULT
+ * when left out. */
+static int parse_heartbeat(json_t *root, struct ledger_genesis *g, char *msg, size_t msg_len)
+{
+    json_t *v = json_object_get(root, "heartbeat_ms");
+    if (!v) {
+        g->heartbeat_ms = WB_HEARTBEAT_MS_DEFAULT;
+        return WB_OK;
+    }
+    json_int_t ms = json_is_integer(v) ? json_integer_value(v) : -1;
+    if (ms < WB_HEARTBEAT_MS_MIN || ms > WB_HEARTBEAT_MS_MAX)
+        return fail(msg, msg_len,
+                    "heartbeat_ms: expected an integer from %d to %d (milliseconds)",
+                    WB_HEARTBEAT_MS_MIN, WB_HEARTBEAT_MS_MAX);
+    g->heartbeat_ms = (uint32_t)ms;
+    return WB_OK;
+}
+
 static int parse_root(json_t *root, struct ledger_genesis *g, char *msg, size_t msg_len)
 {
-    static const char *const fields[] = {"chain_id", "genesis_time", "members", "validators",
-                                         NULL};
+    static const char *const fields[] = {"chain_id", "genesis_time", "heartbeat_ms", "members",
+                                         "validators", NULL};
     if (!json_is_object(root)) return fail(msg, msg_len, "genesis: expected a JSON object");
     int rc = check_fields(root, "", fields, msg, msg_len);
     if (rc) return rc;
@@ -375,6 +393,8 @@ static int parse_root(json_t *root, struct ledger_genesis *g, char *msg, size_t 
         return fail(msg, msg_len, "genesis_time: expected " TIME_EXPECT ", got '%s'",
                     echo(s, e));
     }
+    rc = parse_heartbeat(root, g, msg, msg_len);
+    if (rc) return rc;
 
     json_t *members, *validators;
     rc = get_array(root, "", "members", 1, WB_ORGS_MAX,

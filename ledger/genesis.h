@@ -5,6 +5,8 @@
  * {
  *   "chain_id": "waybill-demo",              1..64 chars [A-Za-z0-9._-]
  *   "genesis_time": "2026-11-22T00:00:00Z",  RFC 3339, UTC
+ *   "heartbeat_ms": 60000,                   optional: an idle network makes a
+ *                                            block this often (default 60000)
  *   "members": [ { "org": "acme", "role": "shipper", "keys": ["<64 hex>", ...] } ],
  *   "validators": [ { "name": "node0", "org": "acme", "key": "<64 hex>",
  *                     "p2p": "127.0.0.1:7000" } ]
@@ -19,7 +21,10 @@
  * spans client keys and validator keys alike. validators: 1..WB_VALIDATORS_MAX;
  * name: like chain_id, unique; p2p: host:port (IPv6 in brackets, e.g.
  * "[::1]:7000"), port 1-65535, unique. genesis_time:
- * YYYY-MM-DDTHH:MM:SS[.f, 1 to 3 digits]Z.
+ * YYYY-MM-DDTHH:MM:SS[.f, 1 to 3 digits]Z. heartbeat_ms: an integer from
+ * WB_HEARTBEAT_MS_MIN to WB_HEARTBEAT_MS_MAX; the proposer makes a block
+ * only when there are events to commit or this long after the last block's
+ * time (so every item's state is certified at least that often).
  */
 #ifndef LEDGER_GENESIS_H
 #define LEDGER_GENESIS_H
@@ -32,6 +37,9 @@
 #define WB_VALIDATORS_MAX 64
 #define WB_NODE_NAME_MAX 64
 #define WB_ADDR_MAX 64
+#define WB_HEARTBEAT_MS_DEFAULT 60000
+#define WB_HEARTBEAT_MS_MIN 100
+#define WB_HEARTBEAT_MS_MAX 86400000   /* a day */
 
 struct ledger_org {
     char name[WB_ORG_MAX + 1];
@@ -51,6 +59,7 @@ struct ledger_genesis {
     char chain_name[WB_CHAIN_NAME_MAX + 1];
     uint8_t chain_id[WB_CHAIN_ID_LEN];    /* ledger_chain_id(chain_name) */
     int64_t genesis_time_ms;
+    uint32_t heartbeat_ms;                /* a block at least this often */
     uint8_t hash[WB_HASH_LEN];            /* SHA-256 of the genesis file bytes */
     size_t org_count;
     struct ledger_org orgs[WB_ORGS_MAX];

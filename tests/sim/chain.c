@@ -103,6 +103,7 @@ int env_init(struct sim_env *e, struct sim_rng *rng, size_t n)
     snprintf(g->chain_name, sizeof g->chain_name, "sim");
     ledger_chain_id(g->chain_name, g->chain_id);
     g->genesis_time_ms = 0;
+    g->heartbeat_ms = SIM_HEARTBEAT_MS;
     g->org_count = SIM_ORGS;
     for (size_t o = 0; o < SIM_ORGS; o++) {
         seed_keypair(rng, e->org_pk[o], e->org_sk[o]);

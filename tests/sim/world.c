@@ -224,7 +224,7 @@ static void on_work(struct sim_world *w, struct sim_node *nd, uint64_t h)
     uint8_t prev[WB_HASH_LEN];
     int64_t prev_time, next_at;
     chain_tip(&nd->chain, &w->env, prev, &prev_time);
-    int64_t due = prev_time + SIM_HEARTBEAT_MS - nd->skew_ms; /* on the simulation's clock */
+    int64_t due = prev_time + w->env.g->heartbeat_ms - nd->skew_ms; /* simulation's clock */
     bool work = has_work(w, nd, &next_at);
     if (work || w->now >= due) {
         trace(w, "n%u work h=%llu (%s)", nd->id, (unsigned long long)h,
