@@ -369,6 +369,7 @@ static void on_status(struct node *n, struct node_client *c, uint64_t req_id)
     st.chain_id.data = n->genesis->chain_id;
     st.chain_id.len = WB_CHAIN_ID_LEN;
     st.events_committed = n->events_committed;
+    st.last_block_time_ms = n->last_height ? n->last_time_ms : 0;
     Waybill__ClientResponse r = WAYBILL__CLIENT_RESPONSE__INIT;
     r.id = req_id;
     r.resp_case = WAYBILL__CLIENT_RESPONSE__RESP_STATUS;
