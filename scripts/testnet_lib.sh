@@ -46,13 +46,16 @@ pick_base_port() {
     return 1
 }
 
-# testnet_create N: writes a testnet into a fresh temp dir ($T_DIR).
+# testnet_create N [ARGS...]: writes a testnet into a fresh temp dir ($T_DIR);
+# ARGS go to `waybill testnet` (e.g. --heartbeat-ms 500 for a network whose
+# heights advance without events).
 testnet_create() {
     local n=$1
+    shift
     T_DIR=$(mktemp -d /tmp/waybill-cluster.XXXXXX)
     T_N=$n
     T_BASE=$(pick_base_port "$n") || { t_log "no free ports"; return 1; }
-    "$WAYBILL" testnet --nodes "$n" --dir "$T_DIR/net" --base-port "$T_BASE" >"$T_DIR/testnet.out" 2>&1 ||
+    "$WAYBILL" testnet --nodes "$n" --dir "$T_DIR/net" --base-port "$T_BASE" "$@" >"$T_DIR/testnet.out" 2>&1 ||
         { cat "$T_DIR/testnet.out"; return 1; }
     export WAYBILL_GENESIS="$T_DIR/net/genesis.json"
 }
