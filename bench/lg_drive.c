@@ -421,11 +421,13 @@ static void on_link_down(void *ctx, struct net_link *link, int reason)
     }
 }
 
-static void on_dial_fail(void *ctx, const char *addr, int err, bool will_retry)
+static void on_dial_fail(void *ctx, const char *addr, int err, const char *why,
+                         bool will_retry)
 {
     struct lg *lg = ctx;
     if (!will_retry && !lg->closing)
-        lg_fail(lg, "cannot connect to %s: %s", addr, wb_strerror(err));
+        lg_fail(lg, "cannot connect to %s: %s%s%s", addr, wb_strerror(err), why ? ": " : "",
+                why ? why : "");
 }
 
 int lg_connect(struct lg *lg, const struct lg_org *id_org, size_t links_per_node,

@@ -77,8 +77,9 @@ static void plan_trade(struct lg_plan *p, const struct lg_cast *c, size_t item)
         size_t len = hold ? 14 : 12;
         if (p->n + len + 1 > n) break;
         int next = custodian == c->shipper ? c->consignee : c->shipper;
-        const char *from = lg_ports[(item + leg) % LG_PORTS];
-        const char *to = lg_ports[(item + leg + 5) % LG_PORTS];
+        /* Each leg starts where the last one ended (the ledger's load_location). */
+        const char *from = lg_ports[(item + 5 * leg) % LG_PORTS];
+        const char *to = lg_ports[(item + 5 * (leg + 1)) % LG_PORTS];
         plan_push(p, LEDGER_HANDOVER, custodian, c->carrier, NULL, leg, false);
         plan_push(p, LEDGER_RECEIVE, c->carrier, -1, NULL, leg, false);
         plan_push(p, LEDGER_LOAD, c->carrier, -1, from, leg, false);
@@ -123,10 +124,11 @@ static void add_attr(struct ledger_event *ev, const char *key, const char *value
 }
 
 /* Fills ev for step k of item `item`, chained to prev (NULL for the first),
- * with attributes that bring the encoded body to about LG_BODY_TARGET. */
+ * with attributes that bring the encoded body to about LG_BODY_TARGET.
+ * Events are step_ms apart; an unseal names `seal`, the active seal. */
 static int fill_event(struct ledger_event *ev, const struct lg_step *s, const struct lg_org *orgs,
                       const char *item_id, size_t item, size_t k, int64_t base_ms,
-                      const uint8_t *prev)
+                      int64_t step_ms, const char *seal, const uint8_t *prev)
 {
     char v[WB_ATTR_VALUE_MAX + 1];
     memset(ev, 0, sizeof *ev);
@@ -137,7 +139,7 @@ static int fill_event(struct ledger_event *ev, const struct lg_step *s, const st
     snprintf(ev->item, sizeof ev->item, "%s", item_id);
     ev->action = s->action;
     if (s->loc) snprintf(ev->location, sizeof ev->location, "%s", s->loc);
-    ev->time_ms = base_ms + (int64_t)item * 1000 + (int64_t)k * 3600 * 1000;
+    ev->time_ms = base_ms + (int64_t)(item % 3600) * 1000 + (int64_t)k * step_ms;
     if (s->to_org >= 0) snprintf(ev->to_org, sizeof ev->to_org, "%s", orgs[s->to_org].name);
     switch (s->action) {
     case LEDGER_COMMISSION:
@@ -148,6 +150,9 @@ static int fill_event(struct ledger_event *ev, const struct lg_step *s, const st
     case LEDGER_SEAL:
         snprintf(v, sizeof v, "SL%06zu%03u%03zu", item, s->leg, k % 1000);
         add_attr(ev, "seal", v, strlen(v));
+        break;
+    case LEDGER_UNSEAL:
+        add_attr(ev, "seal", seal, strlen(seal));
         break;
     case LEDGER_DEPART:
         add_attr(ev, "vessel", lg_vessels[(item + s->leg) % LG_VESSELS],
@@ -192,7 +197,7 @@ struct lg_sign_job {
     const struct lg_cast *cast;
     const uint8_t *chain_id;
     unsigned index, stride;
-    int64_t base_ms;
+    int64_t base_ms, step_ms;
     uint64_t body_bytes, signed_bytes;
     int rc;
     char msg[LG_MSG_MAX];
@@ -220,11 +225,14 @@ static void *sign_thread(void *arg)
             goto free_plan;
         }
         uint8_t prev[WB_HASH_LEN];
+        char seal[WB_ATTR_VALUE_MAX + 1] = "";
         for (size_t k = 0; k < ld->per_item; k++) {
             const struct lg_step *s = &plan.steps[k];
             size_t e = item * ld->per_item + k;
             int rc = fill_event(ev, s, j->orgs, ld->item_ids[item], item, k, j->base_ms,
-                                k > 0 ? prev : NULL);
+                                j->step_ms, seal, k > 0 ? prev : NULL);
+            if (rc == WB_OK && s->action == LEDGER_SEAL)
+                snprintf(seal, sizeof seal, "%s", ledger_event_attr(ev, "seal"));
             size_t len = 0;
             uint8_t *slot = ld->arena + e * LG_SLOT;
             if (rc == WB_OK)
@@ -305,16 +313,23 @@ int lg_load_build(struct lg_load *ld, size_t items, size_t per_item, enum lg_jou
         ld->item_ids[i][11] = '\0';
     }
 
+    /* Journeys dated over the past 25 to 5 days: an hour between events
+     * where 20 days allow it, closer for long chains. That keeps every event
+     * inside the ledger's 30-day backdating limit (and never ahead of the
+     * clock) for the whole run. */
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t base_ms = ((int64_t)ts.tv_sec - 90 * 86400) * 1000;
+    int64_t base_ms = ((int64_t)ts.tv_sec - 25 * 86400) * 1000;
+    int64_t step_ms = (int64_t)20 * 86400 * 1000 / (int64_t)per_item;
+    if (step_ms > 3600 * 1000) step_ms = 3600 * 1000;
     struct lg_sign_job jobs[16];
     pthread_t tids[16];
     int64_t t0 = lg_now_ns();
     unsigned started = 0;
     for (unsigned t = 0; t < threads; t++) {
         jobs[t] = (struct lg_sign_job){.ld = ld, .journey = journey, .orgs = orgs, .cast = cast, .chain_id = chain_id,
-                                       .index = t, .stride = threads, .base_ms = base_ms};
+                                       .index = t, .stride = threads, .base_ms = base_ms,
+                                       .step_ms = step_ms};
         if (pthread_create(&tids[t], NULL, sign_thread, &jobs[t]) != 0) break;
         started++;
     }

@@ -239,7 +239,7 @@ static int load_testnet(struct lg *lg, const struct lg_opts *o, struct lg_org *o
         rc = node_config_load(path, cfg, msg, msg_len);
         if (rc) break;
         snprintf(nd->name, sizeof nd->name, "%s", cfg->name);
-        node_format_addr(&cfg->api_listen, nd->api, sizeof nd->api);
+        wb_addr_format(&cfg->api_listen, nd->api, sizeof nd->api);
         snprintf(nd->data_dir, sizeof nd->data_dir, "%s", cfg->data_dir);
         size_t v = 0;
         while (v < lg->genesis->validator_count && strcmp(lg->genesis->validators[v].name, cfg->name))

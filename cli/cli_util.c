@@ -2,6 +2,7 @@
  * hex and tables; see cli_util.h. */
 #include "cli/cli_util.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -128,6 +129,19 @@ void cli_error(const char *cmd, const char *fmt, ...)
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
     fprintf(stderr, "waybill %s: %s\n", cmd, text);
+}
+
+int cli_output_finish(const char *cmd, int rc)
+{
+    /* errno of the write that failed: a failed fflush sets it, and when the
+     * stream failed earlier (ferror) the unwritten rest is retried here. */
+    errno = 0;
+    int flushed = fflush(stdout);
+    int err = errno;
+    if (flushed == 0 && !ferror(stdout)) return rc;
+    fprintf(stderr, "waybill %s: cannot write output: %s\n", cmd,
+            err ? strerror(err) : "input/output error");
+    return rc == CLI_EXIT_OK ? CLI_EXIT_FAILED : rc;
 }
 
 int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)

@@ -75,6 +75,14 @@ int cli_usage_error(const struct cli_usage *u, const char *fmt, ...)
 /* Prints "waybill CMD: <message>" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The end of every command's output: flushes stdout and, if anything written
+ * to it was lost (a full disk, a closed pipe: `history --json > /dev/full`),
+ * prints "waybill CMD: cannot write output: REASON" (REASON from errno, e.g.
+ * "No space left on device") on stderr and returns CLI_EXIT_FAILED when rc
+ * was CLI_EXIT_OK; otherwise returns rc. A command whose printing fails
+ * returns CLI_EXIT_FAILED without a message of its own: this says it. */
+int cli_output_finish(const char *cmd, int rc);
+
 /* Strict decimal in [min, max]: digits only, no sign or spaces. Returns 0
  * or WB_ERR_INVALID. */
 int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <sodium.h>
 #include <stdarg.h>
+#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +14,13 @@
 #include <time.h>
 
 #include "cli/print.h"
+#include "common/addr.h"
 #include "common/file.h"
+#include "common/hex.h"
 #include "common/log.h"
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
 #include "ledger/rules.h"
-#include "node/config.h"
 #include "node/keyfile.h"
 #include "node/net_client.h"
 
@@ -132,11 +134,10 @@ int client_opts_finish(struct client_opts *o, const struct cli_usage *u, bool ne
         if (!o->node)
             return cli_usage_error(u, "no node address: give --node host:port or set %s",
                                    CLIENT_ENV_NODE);
-        struct node_addr addr;
-        if (node_parse_addr(o->node, &addr) != WB_OK)
-            return cli_usage_error(u, "node address '%s' is not host:port (e.g. "
-                                      "127.0.0.1:26700)",
-                                   o->node);
+        struct wb_addr addr;
+        char why[WB_ADDR_MSG_MAX];
+        if (wb_addr_parse(o->node, &addr, why, sizeof why) != WB_OK)
+            return cli_usage_error(u, "--node: %s", why);
         if (!o->key)
             return cli_usage_error(u, "no key file: give --key FILE or set %s", CLIENT_ENV_KEY);
     }
@@ -259,6 +260,8 @@ static int client_net_connect(void *ctx, const char *addr, const struct client_i
     cfg.authorize = net_keyset_authorize;
     cfg.authorize_ctx = &cn->keyset;
     cfg.frame_max = CLIENT_FRAME_MAX;
+    cfg.why = out->why;
+    cfg.why_len = sizeof out->why;
     enum wb_log_level was = client_net_quiet();
     int rc = net_client_connect(addr, &cfg, timeout_ms, &cn->nc);
     wb_log_set_level(was);
@@ -317,11 +320,21 @@ int client_open(struct client *c, const struct client_opts *o,
                           "genesis and that %s is this network's genesis",
                        o->node, g->chain_name, o->genesis);
         break;
-    case WB_ERR_INVALID:
-        client__reason(c, "cannot connect to '%s': expected an IP address or localhost with a "
-                          "port, e.g. 127.0.0.1:26700",
-                       o->node);
+    case WB_ERR_NOT_FOUND: {
+        struct wb_addr a;
+        const char *host = wb_addr_parse(o->node, &a, NULL, 0) == WB_OK ? a.host : o->node;
+        client__reason(c, "cannot resolve '%s': %s", host,
+                       c->t.why[0] ? c->t.why : "the resolver knows no address for it");
         break;
+    }
+    case WB_ERR_INVALID: {
+        char why[WB_ADDR_MSG_MAX];
+        if (wb_addr_parse(o->node, &(struct wb_addr){0}, why, sizeof why) != WB_OK)
+            client__reason(c, "--node: %s", why);
+        else
+            client__reason(c, "cannot connect to node %s: %s", o->node, wb_strerror(rc));
+        break;
+    }
     default:
         client__reason(c, "cannot connect to node %s: %s", o->node, wb_strerror(rc));
         break;
@@ -449,6 +462,7 @@ int client_fail(const struct client *c, int rc, const char *what)
         cli_error(c->opts->cmd, "%s", why);
     if (c->node_error) return rc == WB_ERR_TIMEOUT ? CLI_EXIT_UNREACHABLE : CLI_EXIT_FAILED;
     switch (rc) {
+    case WB_ERR_NOT_FOUND: /* only from connecting: the node's name did not resolve */
     case WB_ERR_UNREACHABLE:
     case WB_ERR_TIMEOUT:
     case WB_ERR_CLOSED:
@@ -459,6 +473,14 @@ int client_fail(const struct client *c, int rc, const char *what)
     default:
         return CLI_EXIT_FAILED;
     }
+}
+
+int client_fail_item(const struct client *c, int rc, const char *item, const char *what)
+{
+    if (!(rc == WB_ERR_NOT_FOUND && c->node_error)) return client_fail(c, rc, what);
+    cli_error(c->opts->cmd, "no such item: %s", item);
+    if (c->opts->json) print_json_error(client_err_code(rc), "no such item", item);
+    return CLI_EXIT_FAILED;
 }
 
 int client_call_item(struct client *c, Waybill__ClientRequest__ReqCase which, const char *item,
@@ -502,6 +524,127 @@ int client_item_state(const Waybill__ItemState *m, struct ledger_item_state *st)
     return rc == WB_OK ? WB_OK : WB_ERR_PROTOCOL;
 }
 
+static bool client__loopback(const char *host)
+{
+    return strcasecmp(host, "localhost") == 0 || strcmp(host, "127.0.0.1") == 0 ||
+           strcmp(host, "::1") == 0;
+}
+
+int client_p2p_validator(const struct ledger_genesis *g, const char *addr)
+{
+    struct wb_addr a, v;
+    if (!addr || wb_addr_parse(addr, &a, NULL, 0) != WB_OK) return -1;
+    for (size_t i = 0; i < g->validator_count; i++) {
+        if (wb_addr_parse(g->validators[i].p2p, &v, NULL, 0) != WB_OK || v.port != a.port)
+            continue;
+        if (strcasecmp(v.host, a.host) == 0 || (client__loopback(v.host) && client__loopback(a.host)))
+            return (int)i;
+    }
+    return -1;
+}
+
+const char *client_err_code(int err)
+{
+    switch (err) {
+    case WB_OK:
+        return "ok";
+    case WB_ERR_NOMEM:
+        return "nomem";
+    case WB_ERR_INVALID:
+        return "invalid";
+    case WB_ERR_DECODE:
+        return "decode";
+    case WB_ERR_SIGNATURE:
+        return "signature";
+    case WB_ERR_RULE:
+        return "rule";
+    case WB_ERR_NOT_FOUND:
+        return "not_found";
+    case WB_ERR_EXISTS:
+        return "exists";
+    case WB_ERR_IO:
+        return "io";
+    case WB_ERR_STORE:
+        return "store";
+    case WB_ERR_CONFIG:
+        return "config";
+    case WB_ERR_CRYPTO:
+        return "crypto";
+    case WB_ERR_PROTOCOL:
+        return "protocol";
+    case WB_ERR_BUSY:
+        return "busy";
+    case WB_ERR_TIMEOUT:
+        return "timeout";
+    case WB_ERR_REFUSED:
+        return "refused";
+    case WB_ERR_STALE:
+        return "stale";
+    case WB_ERR_CHECK_DIGIT:
+        return "check_digit";
+    case WB_ERR_TOO_LARGE:
+        return "too_large";
+    case WB_ERR_UNREACHABLE:
+        return "unreachable";
+    case WB_ERR_VERIFY:
+        return "verify";
+    case WB_ERR_DUPLICATE:
+        return "duplicate";
+    case WB_ERR_PERMISSION:
+        return "permission";
+    case WB_ERR_CLOSED:
+        return "closed";
+    case WB_ERR_INTERNAL:
+        return "internal";
+    default:
+        return "unknown";
+    }
+}
+
+const char *client_refusal_code(int err, const char *reason)
+{
+    static const char tag[] = "(rule ";
+    size_t n = reason ? strlen(reason) : 0;
+    if (err == WB_ERR_RULE && n > sizeof tag && reason[n - 1] == ')') {
+        const char *open = NULL;
+        for (const char *p = strstr(reason, tag); p; p = strstr(p + 1, tag)) open = p;
+        if (open) {
+            const char *name = open + sizeof tag - 1;
+            size_t len = (size_t)(reason + n - 1 - name), count;
+            const struct ledger_rule *rules = ledger_rules_table(&count);
+            for (size_t i = 0; i < count; i++)
+                if (strlen(rules[i].name) == len && memcmp(rules[i].name, name, len) == 0)
+                    return rules[i].name;
+        }
+    }
+    return client_err_code(err);
+}
+
+/* Checks that need only the genesis, before anything is sent: --node is
+ * not a validator's p2p port and the key is a member key. Returns
+ * CLI_EXIT_OK or prints why and returns the exit code (2, 1). */
+static int client__local_checks(const struct client_session *s, const struct client_opts *o)
+{
+    int v = client_p2p_validator(s->genesis, o->node);
+    if (v >= 0) {
+        cli_error(o->cmd,
+                  "%s is a node's p2p port (validator %s in genesis); give its client API "
+                  "address (in node.ini [api] listen)",
+                  o->node, s->genesis->validators[v].name);
+        return CLI_EXIT_USAGE;
+    }
+    if (ledger_genesis_org_of_key(s->genesis, s->pk) < 0) {
+        char hex[2 * WB_PUBKEY_LEN + 1];
+        cli_error(o->cmd,
+                  "key %s (public key %s) is not a member client key in genesis %s (chain "
+                  "'%s'): a node would have refused it; use a key listed in a member's \"keys\"",
+                  o->key, wb_hex_encode(s->pk, WB_PUBKEY_LEN, hex, sizeof hex), o->genesis,
+                  s->genesis->chain_name);
+        return CLI_EXIT_FAILED;
+    }
+    return CLI_EXIT_OK;
+}
+
 int client_session_open(struct client_session *s, const struct client_opts *o,
                         const struct client_connector *conn)
 {
@@ -510,6 +653,8 @@ int client_session_open(struct client_session *s, const struct client_opts *o,
     int ex = client_load_genesis(o, &s->genesis);
     if (ex != CLI_EXIT_OK) return ex;
     ex = client_load_key(o, s->pk, s->sk);
+    if (ex != CLI_EXIT_OK) return ex;
+    ex = client__local_checks(s, o);
     if (ex != CLI_EXIT_OK) return ex;
     int rc = client_open(&s->c, o, conn, s->genesis, s->pk, s->sk);
     if (rc != WB_OK) return client_fail(&s->c, rc, NULL);

@@ -20,6 +20,7 @@
  * a node's default frame limit, so a whole block or a long history fits. */
 #define CLIENT_FRAME_MAX (16u << 20)
 #define CLIENT_REASON_MAX 1024
+#define CLIENT_WHY_MAX 128
 #define CLIENT_PATH_MAX 4096
 #define CLIENT_GENESIS_FILE_MAX (1u << 20)
 
@@ -32,7 +33,8 @@
  * client_opts_parse. */
 #define CLIENT_OPT_NODE                                                                    \
     {"node", "ADDR",                                                                       \
-     "the node's client API address ip:port or localhost:port (default $WAYBILL_NODE)"}
+     "the node's client API address host:port: a host name, an IPv4 address or [IPv6] "   \
+     "(default $WAYBILL_NODE)"}
 #define CLIENT_OPT_KEY                                                                     \
     {"key", "FILE", "your member client key file (default $WAYBILL_KEY)"}
 #define CLIENT_OPT_GENESIS                                                                 \
@@ -117,6 +119,9 @@ struct client_transport {
     /* Closes and frees impl. */
     void (*close)(void *impl);
     void *impl;
+    /* After a failed connect, the connector may leave here why, for a
+     * person: for WB_ERR_NOT_FOUND the resolver's answer. "" if not. */
+    char why[CLIENT_WHY_MAX];
 };
 
 /* What the connector needs to open a connection. */
@@ -128,10 +133,11 @@ struct client_identity {
 };
 
 struct client_connector {
-    /* Connects to addr ("host:port") and authenticates both ways within
-     * timeout_ms. Returns 0 and fills *out, or WB_ERR_UNREACHABLE,
-     * WB_ERR_TIMEOUT, WB_ERR_REFUSED, WB_ERR_INVALID (bad address),
-     * WB_ERR_NOMEM, WB_ERR_IO. */
+    /* Connects to addr ("host:port", common/addr.h) and authenticates both
+     * ways within timeout_ms. Returns 0 and fills *out (request, close,
+     * impl), or WB_ERR_UNREACHABLE, WB_ERR_NOT_FOUND (the host name did
+     * not resolve; out->why may say why), WB_ERR_TIMEOUT, WB_ERR_REFUSED,
+     * WB_ERR_INVALID (bad address), WB_ERR_NOMEM, WB_ERR_IO. */
     int (*connect)(void *ctx, const char *addr, const struct client_identity *id,
                    uint32_t timeout_ms, struct client_transport *out);
     void *ctx;
@@ -188,6 +194,13 @@ void client_close(struct client *c);
  * answered). `what` may be NULL. */
 int client_fail(const struct client *c, int rc, const char *what);
 
+/* After a failed item query (history, proof): when the node answered that
+ * it knows no such item, prints "waybill CMD: no such item: ITEM" on stderr
+ * (and with --json the error object {"ok": false, "code": "not_found",
+ * "error": "no such item", "item": ITEM} on stdout) and returns
+ * CLI_EXIT_FAILED; otherwise as client_fail(c, rc, what). */
+int client_fail_item(const struct client *c, int rc, const char *item, const char *what);
+
 /* Converts an ItemState from a node, checking its fields as storage does.
  * Returns 0 or WB_ERR_PROTOCOL. */
 int client_item_state(const Waybill__ItemState *m, struct ledger_item_state *st);
@@ -206,6 +219,22 @@ struct client_session {
 int client_session_open(struct client_session *s, const struct client_opts *o,
                         const struct client_connector *conn);
 void client_session_close(struct client_session *s);
+
+/* Whether addr (host:port) is the p2p address of a validator in g: the port
+ * equal, the host equal ignoring case, or both loopback (localhost,
+ * 127.0.0.1, ::1). Returns the validator's index, or -1. */
+int client_p2p_validator(const struct ledger_genesis *g, const char *addr);
+
+/* The stable symbolic code of a node's refusal, for --json "code": the
+ * name of the ledger rule when `reason` ends in "(rule NAME)" and NAME is
+ * in the rule table (ledger_rules_table; docs/rules.md), else the
+ * snake_case name of the wb error (client_err_code). Static. */
+const char *client_refusal_code(int err, const char *reason);
+
+/* The snake_case name of a wb error: WB_ERR_NOT_FOUND is "not_found",
+ * WB_ERR_STALE "stale", ... (common/wb_error.h); "ok" for 0, "unknown" for
+ * a code not in the enum. Static. */
+const char *client_err_code(int err);
 
 /* Milliseconds on the monotonic clock. */
 int64_t client_now_mono_ms(void);

@@ -32,7 +32,7 @@ static const struct cli_opt block_opts[] = {
 
 static const struct cli_usage block_usage = {
     .cmd = "block",
-    .synopsis = "H|latest [--node ADDR] [--key FILE] [--genesis FILE] [--json]",
+    .synopsis = "H|latest [--node ADDR] [--key FILE] [--genesis FILE] [--timeout SECONDS] [--json]",
     .description =
         "Shows the committed block at height H (the first block is 1), or the newest one:\n"
         "its header (height, time, previous block hash, events Merkle root, event count,\n"
@@ -234,7 +234,8 @@ static int block_show(const struct client_opts *co, const struct ledger_genesis 
     int rc = co->json ? block_print_json(g, &b, br->cert, &chk, ev)
                       : block_print_text(g, &b, br->cert, &chk, ev);
     if (rc != WB_OK) {
-        cli_error(co->cmd, "out of memory");
+        /* A write error is cli_output_finish's to report. */
+        if (rc != WB_ERR_IO) cli_error(co->cmd, "out of memory");
         ex = CLI_EXIT_FAILED;
     } else if (chk.problem[0]) {
         cli_error(co->cmd, "%s", chk.problem);

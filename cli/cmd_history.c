@@ -32,11 +32,13 @@ static const struct cli_usage history_usage = {
     .cmd = "history",
     .synopsis = "ITEM [--node ADDR] [--key FILE] [--genesis FILE] [--timeout SECONDS] [--json]",
     .description =
-        "Shows what the node records about ITEM: its state (custodian, status, hold, seal,\n"
-        "number of events) and every committed event in order: its number (# 0 is the\n"
-        "commission, numbered as waybill verify does), block height:index, event time,\n"
-        "action, location, the submitter's organisation (from genesis), attributes and\n"
-        "the first 8 hex digits of the event id (--json gives whole ids).\n"
+        "Shows what the node records about ITEM: its state (custodian, status, location,\n"
+        "movement, customs status, seal, number of events) and every\n"
+        "committed event in order: its number (# 0 is the commission, numbered as waybill\n"
+        "verify does), block height:index, event time (marked \"(out of order)\" when it\n"
+        "is before an earlier event's: a late report), action, location, the submitter's\n"
+        "organisation (from genesis), attributes and the first 8 hex digits of the event\n"
+        "id (--json gives whole ids).\n"
         "This is the node's word; 'waybill verify ITEM' checks it. A container number\n"
         "is upper-cased first, as waybill submit does (with a note on stderr).\n",
     .opts = history_opts,
@@ -57,7 +59,23 @@ static int history_parse(int argc, char **argv, struct client_opts *co,
     return cli_item_arg(&history_usage, "ITEM", args.pos[0], item);
 }
 
-static void history_print_state(struct print_table *t, const struct ledger_item_state *st)
+/* What the movement state means to a person. */
+static const char *history_movement_text(enum ledger_movement m)
+{
+    switch (m) {
+    case LEDGER_MOVE_AT_REST:
+        return "at rest, not loaded";
+    case LEDGER_MOVE_LOADED:
+        return "loaded, at rest";
+    case LEDGER_MOVE_UNDERWAY:
+        return "underway (departed, not yet arrived)";
+    default:
+        return "unknown";
+    }
+}
+
+static void history_print_state(struct print_table *t, const struct ledger_item_state *st,
+                                size_t out_of_order)
 {
     char head[PRINT_HEX32];
     print_field(t, "item", "%s", st->item);
@@ -66,10 +84,18 @@ static void history_print_state(struct print_table *t, const struct ledger_item_
         print_field(t, "status", "in transfer to %s", st->transfer_to);
     else
         print_field(t, "status", "%s", print_status_name(st->status));
-    print_field(t, "held", "%s", st->held ? "yes (on hold by customs)" : "no");
+    print_field(t, "location", "%s", st->location[0] ? st->location : "-");
+    print_field(t, "movement", "%s", history_movement_text(st->movement));
+    print_field(t, "held", "%s", ledger_item_held(st) ? "yes (on hold by customs)" : "no");
+    print_field(t, "customs", "%s", print_customs_name(st->customs));
     print_field(t, "seal", "%s", st->seal[0] ? st->seal : "none");
-    print_field(t, "events", "%u (heights %llu to %llu)", (unsigned)st->count,
-                (unsigned long long)st->first_height, (unsigned long long)st->last_height);
+    if (out_of_order)
+        print_field(t, "events", "%u (heights %llu to %llu), %zu out of order",
+                    (unsigned)st->count, (unsigned long long)st->first_height,
+                    (unsigned long long)st->last_height, out_of_order);
+    else
+        print_field(t, "events", "%u (heights %llu to %llu)", (unsigned)st->count,
+                    (unsigned long long)st->first_height, (unsigned long long)st->last_height);
     if (st->count) print_field(t, "head", "%s", wb_hex_encode(st->head, WB_HASH_LEN, head,
                                                                sizeof head));
 }
@@ -99,7 +125,11 @@ static int history_show(const struct client_opts *co, const struct ledger_genesi
     struct ledger_event *ev = malloc(sizeof *ev);
     int ex = CLI_EXIT_OK;
     if (!ev || (co->json && !events)) goto err_nomem;
-    size_t bad = 0;
+    size_t bad = 0, late = 0;
+    /* Out of order: dated before an earlier event of the item, as
+     * ledger_rules_out_of_order decides it from the state before the event. */
+    int64_t latest_ms = 0;
+    bool seen = false;
     for (size_t i = 0; i < h->n_events; i++) {
         const Waybill__HistoryEntry *e = h->events[i];
         char seq[24], at[48], when[PRINT_TIME_MAX], org[64], attrs[PRINT_CELL_MAX];
@@ -117,20 +147,31 @@ static int history_show(const struct client_opts *co, const struct ledger_genesi
             continue;
         }
         snprintf(at, sizeof at, "%llu:%u", (unsigned long long)e->height, (unsigned)e->index);
+        bool out_of_order = seen && ev->time_ms < latest_ms;
+        if (!seen || ev->time_ms > latest_ms) latest_ms = ev->time_ms;
+        seen = true;
+        if (out_of_order) late++;
         if (co->json) {
             json_t *o = print_json_event(ev, g);
             if (!o || json_object_set_new(o, "seq", json_integer((json_int_t)i)) ||
                 json_object_set_new(o, "height", json_integer((json_int_t)e->height)) ||
                 json_object_set_new(o, "index", json_integer((json_int_t)e->index)) ||
+                json_object_set_new(o, "out_of_order", json_boolean(out_of_order)) ||
                 json_array_append_new(events, o)) {
                 json_decref(o);
                 goto err_nomem;
             }
             continue;
         }
+        if (out_of_order) {
+            size_t n = strlen(print_time(ev->time_ms, when));
+            snprintf(when + n, sizeof when - n, " (out of order)");
+        } else {
+            print_time(ev->time_ms, when);
+        }
         const char *row[8] = {seq,
                               at,
-                              print_time(ev->time_ms, when),
+                              when,
                               ledger_action_name(ev->action),
                               ev->location[0] ? ev->location : "-",
                               print_org_of(g, ev->submitter, org, sizeof org),
@@ -139,12 +180,15 @@ static int history_show(const struct client_opts *co, const struct ledger_genesi
         print_table_add(&table, row);
     }
     if (co->json) {
-        json_t *root = json_pack("{s:s, s:o, s:o}", "item", item, "state",
-                                 print_json_state(&st), "events", events);
+        json_t *root = json_pack("{s:s, s:o, s:I, s:o}", "item", item, "state",
+                                 print_json_state(&st), "events_out_of_order", (json_int_t)late,
+                                 "events", events);
         events = NULL;
-        if (print_json_out(root) != WB_OK) goto err_nomem;
+        int rc = print_json_out(root);
+        if (rc == WB_ERR_IO) goto err_write;
+        if (rc != WB_OK) goto err_nomem;
     } else {
-        history_print_state(&fields, &st);
+        history_print_state(&fields, &st, late);
         if (print_table_out(&fields, stdout) != WB_OK) goto err_nomem;
         fputc('\n', stdout);
         if (print_table_out(&table, stdout) != WB_OK) goto err_nomem;
@@ -156,6 +200,7 @@ static int history_show(const struct client_opts *co, const struct ledger_genesi
     goto free_all;
 err_nomem:
     cli_error(co->cmd, "out of memory");
+err_write: /* cli_output_finish says "cannot write output" */
     ex = CLI_EXIT_FAILED;
 free_all:
     json_decref(events);
@@ -182,7 +227,7 @@ int cmd_history_via(const struct client_connector *conn, int argc, char **argv)
     Waybill__ClientResponse *resp;
     int rc = client_call_item(&s.c, WAYBILL__CLIENT_REQUEST__REQ_HISTORY, item, &resp);
     if (rc != WB_OK) {
-        ex = client_fail(&s.c, rc, rc == WB_ERR_NOT_FOUND && s.c.node_error ? item : NULL);
+        ex = client_fail_item(&s.c, rc, item, NULL);
         goto close_session;
     }
     ex = history_show(&co, s.genesis, item, resp->history);

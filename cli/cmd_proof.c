@@ -33,7 +33,8 @@ static const struct cli_opt proof_opts[] = {
 
 static const struct cli_usage proof_usage = {
     .cmd = "proof",
-    .synopsis = "ITEM --out FILE [--node ADDR] [--key FILE] [--genesis FILE] [--json]",
+    .synopsis = "ITEM --out FILE [--node ADDR] [--key FILE] [--genesis FILE] [--timeout SECONDS] "
+                "[--json]",
     .description =
         "Fetches ITEM's proof bundle from the node: every event from commission to the\n"
         "head with its block height, index and Merkle audit path, and each of those\n"
@@ -102,8 +103,10 @@ static int proof_save(const struct client_opts *co, const char *item, const char
                               (json_int_t)pb->n_events, "blocks", (json_int_t)pb->n_blocks,
                               "first_height", (json_int_t)lo, "last_height", (json_int_t)hi,
                               "bytes", (json_int_t)len);
-        if (print_json_out(o) != WB_OK) {
-            cli_error(co->cmd, "out of memory");
+        int prc = print_json_out(o);
+        if (prc != WB_OK) {
+            /* A write error is cli_output_finish's to report. */
+            if (prc != WB_ERR_IO) cli_error(co->cmd, "out of memory");
             return CLI_EXIT_FAILED;
         }
         return CLI_EXIT_OK;
@@ -134,7 +137,7 @@ int cmd_proof_via(const struct client_connector *conn, int argc, char **argv)
     Waybill__ClientResponse *resp;
     int rc = client_call_item(&s.c, WAYBILL__CLIENT_REQUEST__REQ_PROOF, item, &resp);
     if (rc != WB_OK) {
-        ex = client_fail(&s.c, rc, item);
+        ex = client_fail_item(&s.c, rc, item, item);
         goto close_session;
     }
     ex = proof_save(&co, item, out, resp->proof);

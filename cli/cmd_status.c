@@ -99,7 +99,9 @@ static int status_show(const struct client_opts *co, const struct ledger_genesis
             json_decref(o);
             o = NULL;
         }
-        if (print_json_out(o) != WB_OK) goto err_nomem;
+        int prc = print_json_out(o);
+        if (prc == WB_ERR_IO) return CLI_EXIT_FAILED; /* cli_output_finish says so */
+        if (prc != WB_OK) goto err_nomem;
         return CLI_EXIT_OK;
     }
     struct print_table t;

@@ -1,5 +1,7 @@
 /* `waybill submit`: builds one event from the options, checks what can be
- * checked locally, links it to the item's head, signs it and submits it. */
+ * checked locally, links it to the item's head, signs it and submits it; or
+ * resends the event an earlier identical submit signed and got no definite
+ * answer for (cli/submit_pending.h). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 #include "cli/client_cmds.h"
 #include "cli/id_args.h"
 #include "cli/print.h"
+#include "cli/submit_pending.h"
 #include "common/hex.h"
 #include "common/wb_error.h"
 #include "ledger/event.h"
@@ -23,6 +26,7 @@ enum {
     SUBMIT_OPT_ATTR,
     SUBMIT_OPT_PREV,
     SUBMIT_OPT_NO_WAIT,
+    SUBMIT_OPT_NEW,
     SUBMIT_OPT_NODE,
     SUBMIT_OPT_KEY,
     SUBMIT_OPT_GENESIS,
@@ -48,6 +52,8 @@ static const struct cli_opt submit_opts[] = {
                          "previous event id (64 hex); default: the item's head, asked of the node"},
     [SUBMIT_OPT_NO_WAIT] = {"no-wait", NULL, "return once the node accepted the event, before "
                                              "it is committed"},
+    [SUBMIT_OPT_NEW] = {"new", NULL, "sign a new event even if an identical submit got no "
+                                     "answer (do not resend its kept event)"},
     [SUBMIT_OPT_NODE] = CLIENT_OPT_NODE,
     [SUBMIT_OPT_KEY] = CLIENT_OPT_KEY,
     [SUBMIT_OPT_GENESIS] = CLIENT_OPT_GENESIS,
@@ -58,19 +64,31 @@ static const struct cli_opt submit_opts[] = {
 static const struct cli_usage submit_usage = {
     .cmd = "submit",
     .synopsis = "--item ID --action A [--at LOC] [--time T] [--to ORG] [--attr K=V]... "
-                "[--prev HEX] [--no-wait] [--node ADDR] [--key FILE] [--json]",
+                "[--prev HEX] [--no-wait] [--new] [--json] [--node ADDR] [--key FILE] "
+                "[--genesis FILE] [--timeout SECONDS]",
     .description =
         "Signs one event about an item with your key and submits it to the node. Unless the\n"
         "action is commission or --prev is given, the node is first asked for the item's\n"
         "head (its latest event, pending ones included), which becomes the event's prev;\n"
         "for an item the node does not know the event is sent without prev and the\n"
         "ledger rules answer. Item id, action, location, time and attributes are checked\n"
-        "here first (exit 2); the custody rules are the node's to check. A container\n"
-        "number and a UN/LOCODE are upper-cased before signing (a note on stderr says so\n"
-        "when that changed them); the country of a UN/LOCODE must be an ISO 3166-1 code.\n"
+        "here first (exit 2); the ledger rules (docs/rules.md) are the node's to check.\n"
+        "A container number and a UN/LOCODE are upper-cased before signing (a note on\n"
+        "stderr says so when that changed them); the country of a UN/LOCODE must be an\n"
+        "ISO 3166-1 code.\n"
         "Prints the event id with the height and index it was committed at; with\n"
-        "--no-wait, once the node accepted it. A rejection prints \"rejected: REASON\" and\n"
-        "exits 1; a node that cannot be reached or does not answer in time exits 3.\n",
+        "--no-wait, once the node accepted it. A rejection prints \"rejected: REASON\" (a\n"
+        "ledger rule's reason ends with \"(rule NAME)\") and exits 1; a node that cannot\n"
+        "be reached or does not answer in time exits 3. The event time (--time, default\n"
+        "now) may lie at most genesis clock_skew_ms (default 10 minutes) ahead of the\n"
+        "node's clock and backdate_max_ms (default 30 days) behind it, and never before\n"
+        "the item's commission.\n"
+        "Before sending, the signed event is kept in a pending file (the key file's\n"
+        "folder, or $WAYBILL_STATE_DIR, under pending/) until a definite answer comes.\n"
+        "Running the same submit again (same key, item, action, --at, --to, --attr,\n"
+        "--prev and --time) after an exit 3 resends those exact bytes, so the event is\n"
+        "recorded once: the answer is then \"already committed at height H\" or the\n"
+        "commit. --new signs a new event instead.\n",
     .opts = submit_opts,
     .opt_count = sizeof submit_opts / sizeof submit_opts[0],
 };
@@ -86,6 +104,7 @@ struct submit_args {
     const char *attrs[WB_ATTRS_MAX];
     size_t attr_count;
     bool no_wait;
+    bool fresh;                       /* --new */
 };
 
 /* ---- parsing and local checks ----------------------------------------------- */
@@ -211,6 +230,34 @@ static int submit_bad_action(const char *name)
                            print_safe(name, safe, sizeof safe), list);
 }
 
+/* The decoder refused ev: names the --attr it refused, in the options'
+ * words ("--attr seal: ..."), by decoding an event with that attribute
+ * alone; else the decoder's message. Returns CLI_EXIT_USAGE. */
+static int submit_bad_event(const struct ledger_event *ev, const char *msg)
+{
+    struct ledger_event *one = malloc(2 * sizeof *one);
+    uint8_t body[WB_EVENT_BODY_MAX];
+    size_t len;
+    char why[512];
+    for (size_t i = 0; one && i < ev->attr_count; i++) {
+        *one = *ev;
+        one->attrs[0] = ev->attrs[i];
+        one->attr_count = 1;
+        if (ledger_event_encode(one, body, sizeof body, &len) == WB_OK &&
+            ledger_event_decode(body, len, one + 1, why, sizeof why) != WB_OK) {
+            char key[WB_ATTR_KEY_MAX + 1];
+            snprintf(key, sizeof key, "%s", ev->attrs[i].key);
+            free(one);
+            return cli_usage_error(&submit_usage,
+                                   "--attr %s: the value must be UTF-8 text without control "
+                                   "characters",
+                                   key);
+        }
+    }
+    free(one);
+    return cli_usage_error(&submit_usage, "%s", msg[0] ? msg : "the event is malformed");
+}
+
 /* Fills ev from the options (all but submitter, nonce and, unless --prev,
  * prev) and checks it as the ledger will. Returns CLI_EXIT_OK or a usage
  * error. */
@@ -240,6 +287,11 @@ static int submit_build(const struct submit_args *sa, struct ledger_event *ev, b
                                    WB_ORG_MAX);
         memcpy(ev->to_org, sa->to, n + 1);
     }
+    /* The rule handover_to_member, said in the options' words before
+     * anything is signed. */
+    if (ev->action == LEDGER_HANDOVER && !sa->to)
+        return cli_usage_error(&submit_usage,
+                               "handover needs --to ORG, the receiving member organisation");
     *has_time = sa->time != NULL;
     if (sa->time) {
         int ex = submit_parse_time(sa->time, &ev->time_ms);
@@ -268,7 +320,7 @@ static int submit_build(const struct submit_args *sa, struct ledger_event *ev, b
                                WB_EVENT_BODY_MAX);
     msg[0] = '\0';
     if (ledger_event_decode(body, len, &back, msg, sizeof msg) != WB_OK)
-        return cli_usage_error(&submit_usage, "%s", msg[0] ? msg : "the event is malformed");
+        return submit_bad_event(ev, msg);
     return CLI_EXIT_OK;
 }
 
@@ -296,6 +348,9 @@ static int submit_own_opt(void *ctx, int opt, const char *value)
         return CLI_EXIT_OK;
     case SUBMIT_OPT_NO_WAIT:
         sa->no_wait = true;
+        return CLI_EXIT_OK;
+    case SUBMIT_OPT_NEW:
+        sa->fresh = true;
         return CLI_EXIT_OK;
     default:
         return CLI_EXIT_OK;
@@ -339,49 +394,144 @@ static int submit_lookup_head(struct client *c, struct ledger_event *ev)
     return CLI_EXIT_OK;
 }
 
-static int submit_print_json_result(const struct ledger_event *ev, bool committed,
-                                    uint64_t height, uint32_t index)
+/* How the pending file of this run is handled (cli/submit_pending.h). */
+struct submit_retry {
+    const struct submit_pending *pending; /* NULL: the signed event could not be kept */
+    bool resent;                          /* the bytes came from the pending file */
+    bool keep;                            /* set by the answer: the file stays */
+};
+
+static int submit_print_json_result(const struct ledger_event *ev, const Waybill__SubmitResult *res,
+                                    bool resent)
 {
-    json_t *o = json_pack("{s:o, s:s, s:s, s:b, s:o, s:o}", "event_id",
+    bool committed = res->committed;
+    json_t *o = json_pack("{s:o, s:s, s:s, s:b, s:b, s:o, s:o, s:b}", "event_id",
                           print_json_hex(ev->id, WB_HASH_LEN), "item", ev->item, "action",
-                          ledger_action_name(ev->action), "committed", committed, "height",
-                          committed ? json_integer((json_int_t)height) : json_null(), "index",
-                          committed ? json_integer((json_int_t)index) : json_null());
+                          ledger_action_name(ev->action), "committed", committed,
+                          "already_committed", committed && res->already_committed, "height",
+                          committed ? json_integer((json_int_t)res->height) : json_null(),
+                          "index",
+                          committed ? json_integer((json_int_t)res->index) : json_null(),
+                          "resent", resent);
     return print_json_out(o) == WB_OK ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 }
 
-static int submit_rejected(const struct client *c, int rc, const struct ledger_event *ev)
+/* Whether a refusal by the node leaves the event's fate open, so that its
+ * pending file stays: "busy" (a full mempool, or too many waiting clients
+ * while the event is pending), and, for resent bytes, a stale prev or a
+ * rule: a node that restarted and has not caught up yet may lack the events
+ * that this one follows, or this very event, committed by the others. */
+static bool submit_refusal_keeps(int rc, bool resent)
+{
+    if (rc == WB_ERR_BUSY) return true;
+    return resent && (rc == WB_ERR_STALE || rc == WB_ERR_RULE);
+}
+
+/* The line after a failure whose signed event stays in the pending file. */
+static void submit_note_kept(const struct client *c, const struct ledger_event *ev,
+                             const struct submit_retry *rt, int rc)
 {
     char id[PRINT_HEX32];
     wb_hex_encode(ev->id, WB_HASH_LEN, id, sizeof id);
+    if (rt->resent && (rc == WB_ERR_STALE || rc == WB_ERR_RULE))
+        cli_error(c->opts->cmd,
+                  "event %s was resent from %s, which is kept: a node that has not caught up "
+                  "with the ledger may not know it or the events before it yet. Run the same "
+                  "submit again (or against another node) to resend it; add --new to sign a "
+                  "new event only once waybill history %s on an up-to-date node does not list "
+                  "it",
+                  id, rt->pending->path, ev->item);
+    else
+        cli_error(c->opts->cmd,
+                  "the signed event %s is kept in %s: run the same submit again to resend it, "
+                  "or add --new to sign a new one",
+                  id, rt->pending->path);
+}
+
+/* What to change on the command line when a ledger rule refused the event,
+ * in the options' words (the rule's reason speaks of the event's fields).
+ * NULL for a rule that no option fixes. */
+static const char *submit_rule_hint(const char *rule)
+{
+    static const struct {
+        const char *rule, *hint;
+    } hints[] = {
+        {"first_is_commission", "submit --action commission --at LOC first"},
+        {"commission_no_prev", "leave out --prev for a commission"},
+        {"prev_present", "leave out --prev: the node's head of the item is then used"},
+        {"prev_is_head", "leave out --prev: the node's head of the item is then used"},
+        {"location_required", "give the location with --at LOC"},
+        {"time_future", "give --time no later than now (or correct this machine's clock)"},
+        {"time_backdated", "give a later --time"},
+        {"time_before_commission", "give a --time after the item's commission"},
+        {"to_org_handover_only", "--to is only for --action handover; leave it out"},
+        {"handover_to_member", "give --to a member organisation of genesis"},
+        {"handover_to_other", "give --to an organisation other than the custodian"},
+        {"load_location", "give --at the item's current location"},
+        {"depart_location", "give --at where the item was loaded or last arrived"},
+        {"unload_location", "give --at where the item arrived"},
+        {"seal_mismatch", "give --attr seal=ID of the active seal, or leave it out"},
+        {"seal_attr_required", "give the seal id with --attr seal=ID"},
+        {"unseal_names_seal", "give --attr seal=ID of the active seal"},
+        {"inspect_result", "give --attr result=ok or --attr result=discrepancy"},
+        {"clear_declaration", "give the declaration with --attr declaration=REF"},
+        {"submitter_member", "give --key a member client key of genesis"},
+    };
+    for (size_t i = 0; rule && i < sizeof hints / sizeof hints[0]; i++)
+        if (strcmp(hints[i].rule, rule) == 0) return hints[i].hint;
+    return NULL;
+}
+
+static int submit_rejected(const struct client *c, int rc, const struct ledger_event *ev,
+                           struct submit_retry *rt)
+{
+    char id[PRINT_HEX32];
+    wb_hex_encode(ev->id, WB_HASH_LEN, id, sizeof id);
+    /* Unless the node refused the event for what it is, its fate is open. */
+    rt->keep = rt->pending && (!c->node_error || rc == WB_ERR_TIMEOUT ||
+                               submit_refusal_keeps(rc, rt->resent));
+    const char *code = c->node_error ? client_refusal_code(rc, c->reason) : NULL;
+    const char *hint = rc == WB_ERR_RULE ? submit_rule_hint(code) : NULL;
     if (c->opts->json && c->node_error) {
-        json_t *o = json_pack("{s:s, s:b, s:b, s:i, s:s, s:s}", "event_id", id, "committed", 0,
-                              "rejected", 1, "code", rc, "error", wb_strerror(rc), "reason",
-                              c->reason);
+        json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:b, s:s, s:i, s:s, s:s, s:b, s:b}",
+                              "event_id", id, "item", ev->item, "action",
+                              ledger_action_name(ev->action), "committed", 0, "rejected", 1,
+                              "code", code, "wb_code", rc,
+                              "error", wb_strerror(rc), "reason", c->reason, "resent",
+                              rt->resent, "kept", rt->keep);
+        if (o && hint) json_object_set_new(o, "hint", json_string(hint));
         print_json_out(o);
     }
-    if (c->node_error && rc == WB_ERR_TIMEOUT) {
-        cli_error(c->opts->cmd,
-                  "timed out: %s (event %s may still be committed; check with waybill "
-                  "history %s)",
-                  c->reason, id, ev->item);
+    bool unreachable = c->node_error ? rc == WB_ERR_TIMEOUT
+                                     : rc == WB_ERR_TIMEOUT || rc == WB_ERR_CLOSED ||
+                                           rc == WB_ERR_IO;
+    if (unreachable) {
+        if (rt->keep)
+            cli_error(c->opts->cmd,
+                      "%s%s; event %s may still be committed: run the same submit again to "
+                      "resend it (kept in %s), or check with waybill history %s",
+                      c->node_error ? "timed out: " : "", c->reason, id, rt->pending->path,
+                      ev->item);
+        else
+            cli_error(c->opts->cmd,
+                      "%s%s; event %s may still be committed: check with waybill history %s",
+                      c->node_error ? "timed out: " : "", c->reason, id, ev->item);
         return CLI_EXIT_UNREACHABLE;
     }
+    int ex;
     if (c->node_error) {
         cli_error(c->opts->cmd, "rejected: %s", c->reason);
-        return CLI_EXIT_FAILED;
+        if (hint) cli_error(c->opts->cmd, "hint: %s", hint);
+        ex = CLI_EXIT_FAILED;
+    } else {
+        ex = client_fail(c, rc, "submitting the event");
     }
-    if (rc == WB_ERR_TIMEOUT || rc == WB_ERR_CLOSED || rc == WB_ERR_IO) {
-        cli_error(c->opts->cmd,
-                  "%s; event %s may still be committed: check with waybill history %s",
-                  c->reason, id, ev->item);
-        return CLI_EXIT_UNREACHABLE;
-    }
-    return client_fail(c, rc, "submitting the event");
+    if (rt->keep) submit_note_kept(c, ev, rt, rc);
+    return ex;
 }
 
 static int submit_send(struct client *c, const struct ledger_event *ev, const uint8_t *signed_ev,
-                       size_t len, bool no_wait)
+                       size_t len, bool no_wait, struct submit_retry *rt)
 {
     Waybill__SubmitRequest sr = WAYBILL__SUBMIT_REQUEST__INIT;
     Waybill__ClientRequest req = WAYBILL__CLIENT_REQUEST__INIT;
@@ -391,8 +541,9 @@ static int submit_send(struct client *c, const struct ledger_event *ev, const ui
     sr.no_wait = no_wait;
     req.req_case = WAYBILL__CLIENT_REQUEST__REQ_SUBMIT;
     req.submit = &sr;
+    rt->keep = false;
     int rc = client_call(c, &req, WAYBILL__CLIENT_RESPONSE__RESP_SUBMIT, &resp);
-    if (rc != WB_OK) return submit_rejected(c, rc, ev);
+    if (rc != WB_OK) return submit_rejected(c, rc, ev, rt);
 
     const Waybill__SubmitResult *res = resp->submit;
     char id[PRINT_HEX32];
@@ -402,19 +553,83 @@ static int submit_send(struct client *c, const struct ledger_event *ev, const ui
         memcmp(res->event_id.data, ev->id, WB_HASH_LEN) != 0) {
         cli_error(c->opts->cmd, "the node's answer names another event than %s", id);
         ex = CLI_EXIT_FAILED;
+        rt->keep = rt->pending != NULL;
     } else if (!res->committed && !no_wait) {
         cli_error(c->opts->cmd, "the node answered before event %s was committed", id);
         ex = CLI_EXIT_FAILED;
+        rt->keep = rt->pending != NULL;
     } else if (c->opts->json) {
-        ex = submit_print_json_result(ev, res->committed, res->height, res->index);
+        ex = submit_print_json_result(ev, res, rt->resent);
     } else if (res->committed) {
-        printf("event %s committed at height %llu, index %u\n", id,
-               (unsigned long long)res->height, (unsigned)res->index);
+        printf("event %s %scommitted at height %llu, index %u\n", id,
+               res->already_committed ? "already " : "", (unsigned long long)res->height,
+               (unsigned)res->index);
     } else {
         printf("event %s accepted, not waited for\n", id);
     }
+    if (rt->keep) submit_note_kept(c, ev, rt, WB_ERR_PROTOCOL);
     waybill__client_response__free_unpacked(resp, NULL);
     return ex;
+}
+
+/* If an identical submit left its signed event in p's file, loads it into
+ * ev and signed_ev and says so on stderr (*resent). A file that holds
+ * something else stops the command (exit 1) unless --new is given. */
+static int submit_resume(const struct client_session *s, const struct submit_pending *p,
+                         struct ledger_event *ev, uint8_t *signed_ev, size_t cap, size_t *len,
+                         bool *resent)
+{
+    char msg[512];
+    int64_t signed_at_ms = 0;
+    struct ledger_event kept;
+    *resent = false;
+    int rc = submit_pending_load(p, s->genesis->chain_id, s->pk, signed_ev, cap, len, &kept,
+                                 &signed_at_ms, msg, sizeof msg);
+    if (rc == WB_ERR_NOT_FOUND) return CLI_EXIT_OK;
+    if (rc != WB_OK) {
+        cli_error(s->c.opts->cmd,
+                  "pending file %s: %s; remove it, or add --new to sign a new event", p->path,
+                  msg);
+        return CLI_EXIT_FAILED;
+    }
+    *ev = kept;
+    *resent = true;
+    char when[PRINT_TIME_MAX], id[PRINT_HEX32];
+    cli_error(s->c.opts->cmd,
+              "resending the event signed at %s (id %s), which got no definite answer (kept "
+              "in %s; --new signs a new event instead)",
+              print_time(signed_at_ms, when), wb_hex_encode(kept.id, WB_HASH_LEN, id, sizeof id),
+              p->path);
+    return CLI_EXIT_OK;
+}
+
+/* Keeps the freshly signed event in p's file before it is sent. A file that
+ * cannot be written does not stop the submit: it is said on stderr, and p
+ * is then not used. Returns whether the file was written. */
+static bool submit_keep(const char *cmd, const struct submit_pending *p, bool path_ok,
+                        const uint8_t *signed_ev, size_t len)
+{
+    char msg[CLIENT_PATH_MAX + 128];
+    if (!path_ok)
+        snprintf(msg, sizeof msg, "the path of its pending file would be too long");
+    else if (submit_pending_save(p, signed_ev, len, msg, sizeof msg) == WB_OK)
+        return true;
+    cli_error(cmd,
+              "cannot keep the signed event for a retry (%s; set %s to a writable folder): if "
+              "this submit gets no answer, running it again signs a new event",
+              msg, SUBMIT_PENDING_ENV_STATE);
+    return false;
+}
+
+/* After the answer: removes the pending file unless it is to be kept. */
+static void submit_settle(const char *cmd, const struct submit_retry *rt)
+{
+    if (!rt->pending || rt->keep) return;
+    if (submit_pending_remove(rt->pending) != WB_OK)
+        cli_error(cmd,
+                  "cannot remove %s: an identical submit would resend this event (and be "
+                  "told where it is) until the file is removed",
+                  rt->pending->path);
 }
 
 static int64_t submit_now_ms(void)
@@ -441,23 +656,40 @@ int cmd_submit_via(const struct client_connector *conn, int argc, char **argv)
 
     struct client_session s;
     uint8_t signed_ev[WB_SIGNED_EVENT_MAX];
-    size_t len;
+    size_t len = 0;
+    struct submit_pending pending;
+    struct submit_retry rt = {.pending = NULL, .resent = false, .keep = false};
     ex = client_session_open(&s, &co, conn);
     if (ex != CLI_EXIT_OK) goto close_session;
-    if (ev.action != LEDGER_COMMISSION && !ev.has_prev) {
-        ex = submit_lookup_head(&s.c, &ev);
+    /* The key of "the same submit" is taken from the options, before a head
+     * lookup fills prev. */
+    bool path_ok = submit_pending_init(&pending, co.key, s.genesis->chain_id, s.pk, &ev,
+                                       ev.has_prev, has_time) == WB_OK;
+    if (path_ok && !sa.fresh) {
+        ex = submit_resume(&s, &pending, &ev, signed_ev, sizeof signed_ev, &len, &rt.resent);
         if (ex != CLI_EXIT_OK) goto close_session;
     }
-    memcpy(ev.submitter, s.pk, WB_PUBKEY_LEN);
-    randombytes_buf(&ev.nonce, sizeof ev.nonce);
-    if (!has_time) ev.time_ms = submit_now_ms();
-    int rc = ledger_event_sign(s.genesis->chain_id, &ev, s.sk, signed_ev, sizeof signed_ev, &len);
-    if (rc != WB_OK) {
-        cli_error(co.cmd, "cannot sign the event: %s", wb_strerror(rc));
-        ex = CLI_EXIT_FAILED;
-        goto close_session;
+    if (rt.resent) {
+        rt.pending = &pending;
+    } else {
+        if (ev.action != LEDGER_COMMISSION && !ev.has_prev) {
+            ex = submit_lookup_head(&s.c, &ev);
+            if (ex != CLI_EXIT_OK) goto close_session;
+        }
+        memcpy(ev.submitter, s.pk, WB_PUBKEY_LEN);
+        randombytes_buf(&ev.nonce, sizeof ev.nonce);
+        if (!has_time) ev.time_ms = submit_now_ms();
+        int rc =
+            ledger_event_sign(s.genesis->chain_id, &ev, s.sk, signed_ev, sizeof signed_ev, &len);
+        if (rc != WB_OK) {
+            cli_error(co.cmd, "cannot sign the event: %s", wb_strerror(rc));
+            ex = CLI_EXIT_FAILED;
+            goto close_session;
+        }
+        if (submit_keep(co.cmd, &pending, path_ok, signed_ev, len)) rt.pending = &pending;
     }
-    ex = submit_send(&s.c, &ev, signed_ev, len, sa.no_wait);
+    ex = submit_send(&s.c, &ev, signed_ev, len, sa.no_wait, &rt);
+    submit_settle(co.cmd, &rt);
 close_session:
     client_session_close(&s);
     return ex;

@@ -1,4 +1,4 @@
-/* `waybill testnet --nodes N --dir DIR [--base-port P] [--chain NAME]
+/* `waybill testnet --nodes N --dir DIR [--base-port P] [--chain NAME] [--host HOST]
  * [--heartbeat-ms MS]`:
  * writes a ready-to-run local network (genesis, keys, one node.ini per
  * validator), checks that everything loads back, and prints a summary. */
@@ -17,6 +17,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "common/addr.h"
 #include "common/file.h"
 #include "common/hex.h"
 #include "common/wb_error.h"
@@ -36,6 +37,13 @@
 #define TESTNET_TIMEOUT_PRECOMMIT_MS 500
 #define TESTNET_TIMEOUT_DELTA_MS 250
 #define TESTNET_PEERS_PER_LINE 4
+/* A peers line holds at most this many characters of addresses, so a
+ * long --host still leaves every line under NODE_CONFIG_LINE_MAX. */
+#define TESTNET_PEERS_LINE_CHARS 150
+/* The longest --host (as written, brackets included) that fits one peer
+ * per line with room to spare. */
+#define TESTNET_HOST_MAX 100
+#define TESTNET_DEFAULT_HOST "127.0.0.1"
 #define TESTNET_INI_MAX 8192
 /* Room left in a path for "/nodeNN/client.key" and the like. */
 #define TESTNET_DIR_MAX (NODE_PATH_MAX - 64)
@@ -63,6 +71,7 @@ enum {
     TESTNET_OPT_DIR,
     TESTNET_OPT_BASE_PORT,
     TESTNET_OPT_CHAIN,
+    TESTNET_OPT_HOST,
     TESTNET_OPT_HEARTBEAT,
 };
 
@@ -73,19 +82,26 @@ static const struct cli_opt testnet_opts[] = {
                                "p2p port of node0 (default 26600); node i: P+i, API P+100+i"},
     [TESTNET_OPT_CHAIN] = {"chain", "NAME",
                            "chain id (default waybill-testnet-<8 random hex digits>)"},
+    [TESTNET_OPT_HOST] = {"host", "HOST",
+                          "host every address names (default 127.0.0.1): a DNS name such as "
+                          "localhost, an IPv4 address or a bracketed IPv6 address such as "
+                          "[::1]"},
     [TESTNET_OPT_HEARTBEAT] = {"heartbeat-ms", "MS",
                                "idle network: a block every MS, 100 to 86400000 (default 60000)"},
 };
 
 static const struct cli_usage testnet_usage = {
     .cmd = "testnet",
-    .synopsis = "--nodes N --dir DIR [--base-port P] [--chain NAME] [--heartbeat-ms MS]",
+    .synopsis =
+        "--nodes N --dir DIR [--base-port P] [--chain NAME] [--host HOST] [--heartbeat-ms MS]",
     .description =
-        "Writes a local network of N validators on 127.0.0.1, one per member organisation:\n"
-        "  DIR/genesis.json            chain id, genesis time, heartbeat, members, validators\n"
+        "Writes a local network of N validators on HOST (default 127.0.0.1), one per member\n"
+        "organisation:\n"
+        "  DIR/genesis.json            chain id, genesis time, time rules, heartbeat, members,\n"
+        "                              validators\n"
         "  DIR/node<i>/node.key        validator key of node<i> (mode 0600)\n"
         "  DIR/node<i>/client.key      client key of node<i>'s organisation (mode 0600)\n"
-        "  DIR/node<i>/node.ini        its config: p2p 127.0.0.1:P+i, API 127.0.0.1:P+100+i\n"
+        "  DIR/node<i>/node.ini        its config: p2p HOST:P+i, API HOST:P+100+i\n"
         "  DIR/node<i>/data/           its ledger database (empty)\n"
         "Organisations in order: acme-shipping (shipper), blue-ocean-lines (carrier),\n"
         "rotterdam-customs (customs), nordic-retail (shipper), rhine-barge (carrier),\n"
@@ -101,6 +117,7 @@ struct testnet {
     unsigned base_port;
     uint32_t heartbeat_ms;
     char chain[WB_CHAIN_NAME_MAX + 1];
+    struct wb_addr host;                /* --host; port unused */
     const char *dir;
     bool help;                          /* --help was shown: nothing to do */
     bool created_dir;                   /* we made DIR (remove it on failure) */
@@ -123,6 +140,15 @@ static int testnet_path(char out[NODE_PATH_MAX], const struct testnet *t, const 
     if (n < 0 || (size_t)n >= sizeof rel) return WB_ERR_TOO_LARGE;
     n = snprintf(out, NODE_PATH_MAX, "%s/%s", t->dir, rel);
     return n < 0 || n >= NODE_PATH_MAX ? WB_ERR_TOO_LARGE : WB_OK;
+}
+
+/* HOST:port as text, IPv6 in brackets. */
+static const char *testnet_addr(const struct testnet *t, unsigned port,
+                                char out[WB_ADDR_STR_MAX])
+{
+    struct wb_addr a = t->host;
+    a.port = (uint16_t)port;
+    return wb_addr_format(&a, out, WB_ADDR_STR_MAX);
 }
 
 static bool testnet_chain_ok(const char *s)
@@ -234,13 +260,18 @@ static json_t *testnet_genesis_json(const struct testnet *t, const char *genesis
 {
     json_t *root = json_object(), *members = json_array(), *validators = json_array();
     if (!root || !members || !validators) goto err_free_json;
+    /* The time rules' parameters are written out, at their defaults, so the
+     * file shows what the chain allows. */
     if (json_object_set_new(root, "chain_id", json_string(t->chain)) != 0 ||
         json_object_set_new(root, "genesis_time", json_string(genesis_time)) != 0 ||
+        json_object_set_new(root, "clock_skew_ms", json_integer(WB_CLOCK_SKEW_MS_DEFAULT)) != 0 ||
+        json_object_set_new(root, "backdate_max_ms", json_integer(WB_BACKDATE_MAX_MS_DEFAULT)) !=
+            0 ||
         json_object_set_new(root, "heartbeat_ms", json_integer(t->heartbeat_ms)) != 0)
         goto err_free_json;
     for (size_t i = 0; i < t->n; i++) {
-        char p2p[32], name[32];
-        snprintf(p2p, sizeof p2p, "127.0.0.1:%u", t->base_port + (unsigned)i);
+        char p2p[WB_ADDR_STR_MAX], name[32];
+        testnet_addr(t, t->base_port + (unsigned)i, p2p);
         snprintf(name, sizeof name, "node%zu", i);
         json_t *member = json_object();
         if (json_array_append_new(members, member) != 0 ||
@@ -341,6 +372,10 @@ static void testnet_put(struct testnet_buf *b, const char *fmt, ...)
 static void testnet_node_ini(const struct testnet *t, size_t i, struct testnet_buf *b)
 {
     unsigned p2p = t->base_port + (unsigned)i;
+    char addr[WB_ADDR_STR_MAX];
+    size_t per_line = TESTNET_PEERS_LINE_CHARS / (strlen(testnet_addr(t, 65535, addr)) + 2);
+    if (per_line > TESTNET_PEERS_PER_LINE) per_line = TESTNET_PEERS_PER_LINE;
+    if (per_line == 0) per_line = 1;
     testnet_put(b,
                 "# node%zu of testnet %s: %s (%s).\n"
                 "# Written by `waybill testnet`. Relative paths are relative to this\n"
@@ -350,23 +385,24 @@ static void testnet_node_ini(const struct testnet *t, size_t i, struct testnet_b
                 "[node]\nname = node%zu\ndata_dir = data\nkey_file = node.key\n"
                 "genesis = ../genesis.json\nlog_level = info\n\n",
                 i);
-    testnet_put(b, "[p2p]\nlisten = 127.0.0.1:%u\n", p2p);
+    testnet_put(b, "[p2p]\nlisten = %s\n", testnet_addr(t, p2p, addr));
     if (t->n > 1) {
         testnet_put(b, "# every other validator; the list continues on indented lines\npeers =");
         size_t on_line = 0;
         for (size_t j = 0, k = 0; j < t->n; j++) {
             if (j == i) continue;
             bool last = ++k == t->n - 1;
-            if (on_line == TESTNET_PEERS_PER_LINE) {
+            if (on_line == per_line) {
                 testnet_put(b, "\n   ");
                 on_line = 0;
             }
-            testnet_put(b, " 127.0.0.1:%u%s", t->base_port + (unsigned)j, last ? "" : ",");
+            testnet_put(b, " %s%s", testnet_addr(t, t->base_port + (unsigned)j, addr),
+                        last ? "" : ",");
             on_line++;
         }
         testnet_put(b, "\n");
     }
-    testnet_put(b, "\n[api]\nlisten = 127.0.0.1:%u\n\n", p2p + TESTNET_API_OFFSET);
+    testnet_put(b, "\n[api]\nlisten = %s\n\n", testnet_addr(t, p2p + TESTNET_API_OFFSET, addr));
     testnet_put(b,
                 "[consensus]\n"
                 "# shorter than the defaults: rounds on loopback are quick\n"
@@ -458,16 +494,15 @@ static int testnet_check(const struct testnet *t, const char *genesis_text,
 static void testnet_print_summary(const struct testnet *t, const struct ledger_genesis *g)
 {
     enum { COLS = 6 };
-    char cells[TESTNET_NODES_MAX][3][32];
+    char cells[TESTNET_NODES_MAX][3][WB_ADDR_STR_MAX];
     const char *table[(TESTNET_NODES_MAX + 1) * COLS] = {"node", "org",  "role",
                                                           "p2p",  "api", "client key"};
     char client_key[TESTNET_NODES_MAX][NODE_PATH_MAX];
     for (size_t i = 0; i < t->n; i++) {
         const char **row = &table[(i + 1) * COLS];
         snprintf(cells[i][0], sizeof cells[i][0], "node%zu", i);
-        snprintf(cells[i][1], sizeof cells[i][1], "127.0.0.1:%u", t->base_port + (unsigned)i);
-        snprintf(cells[i][2], sizeof cells[i][2], "127.0.0.1:%u",
-                 t->base_port + TESTNET_API_OFFSET + (unsigned)i);
+        testnet_addr(t, t->base_port + (unsigned)i, cells[i][1]);
+        testnet_addr(t, t->base_port + TESTNET_API_OFFSET + (unsigned)i, cells[i][2]);
         if (testnet_path(client_key[i], t, "node%zu/client.key", i) != WB_OK)
             client_key[i][0] = '\0';
         row[0] = cells[i][0];
@@ -488,7 +523,8 @@ static void testnet_print_summary(const struct testnet *t, const struct ledger_g
 static int testnet_parse_args(struct testnet *t, int argc, char **argv)
 {
     struct cli_args args;
-    const char *nodes = NULL, *base_port = NULL, *chain = NULL, *heartbeat = NULL, *value;
+    const char *nodes = NULL, *base_port = NULL, *chain = NULL, *host = NULL, *heartbeat = NULL;
+    const char *value;
     int opt;
 
     cli_args_init(&args, &testnet_usage, argc, argv);
@@ -497,6 +533,7 @@ static int testnet_parse_args(struct testnet *t, int argc, char **argv)
                             : opt == TESTNET_OPT_DIR       ? &t->dir
                             : opt == TESTNET_OPT_BASE_PORT ? &base_port
                             : opt == TESTNET_OPT_CHAIN     ? &chain
+                            : opt == TESTNET_OPT_HOST      ? &host
                                                            : &heartbeat;
         if (*slot)
             return cli_usage_error(&testnet_usage, "--%s given twice", testnet_opts[opt].name);
@@ -524,6 +561,13 @@ static int testnet_parse_args(struct testnet *t, int argc, char **argv)
                                    (unsigned long long)port_max, t->n, base_port);
         t->base_port = (unsigned)v;
     }
+    char why[WB_ADDR_MSG_MAX];
+    if (wb_addr_parse_host(host ? host : TESTNET_DEFAULT_HOST, &t->host, why, sizeof why) !=
+        WB_OK)
+        return cli_usage_error(&testnet_usage, "--host: %s", why);
+    if (strlen(host ? host : TESTNET_DEFAULT_HOST) > TESTNET_HOST_MAX)
+        return cli_usage_error(&testnet_usage, "--host: expected at most %d characters",
+                               TESTNET_HOST_MAX);
     t->heartbeat_ms = WB_HEARTBEAT_MS_DEFAULT;
     if (heartbeat) {
         if (cli_parse_u64(heartbeat, WB_HEARTBEAT_MS_MIN, WB_HEARTBEAT_MS_MAX, &v) != WB_OK)

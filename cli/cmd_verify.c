@@ -11,6 +11,7 @@
 #include "common/file.h"
 #include "common/hex.h"
 #include "common/wb_error.h"
+#include "ledger/block.h"
 #include "ledger/ids.h"
 #include "ledger/verify.h"
 
@@ -40,20 +41,30 @@ static const struct cli_opt verify_opts[] = {
 
 static const struct cli_usage verify_usage = {
     .cmd = "verify",
-    .synopsis = "ITEM [--node ADDR] [--key FILE] [--genesis FILE] [--json]\n"
+    .synopsis = "ITEM [--node ADDR] [--key FILE] [--genesis FILE] [--timeout SECONDS] [--json]\n"
                 "       waybill verify --bundle FILE [ITEM] [--genesis FILE] [--json]",
     .description =
         "Checks an item's whole provenance chain trusting nothing but the genesis file.\n"
         "With ITEM alone the proof bundle is fetched from the node; with --bundle it is\n"
         "read from FILE and no node is contacted (ITEM, if given, must be the bundle's).\n"
-        "Every event is checked, in order: it decodes (decode), its signature verifies\n"
+        "The bundle must be the canonical encoding of a proof bundle (decode). Every\n"
+        "event is checked, in order: it decodes (decode), its signature verifies\n"
         "(signature), its signer is a member (member), it is about the item (item), its\n"
-        "prev is the event before it, starting at commission (prev-link), the custody\n"
-        "rules allow it (custody-rules), its block header is of this chain (block-header)\n"
-        "and carries a commit certificate of a quorum of validators (certificate), and its\n"
-        "audit path leads to the header's events root (inclusion).\n"
-        "Prints each event with its result and ends with a verdict line:\n"
-        "  VERIFIED: N events, M blocks, custodian ORG\n"
+        "prev is the event before it, starting at commission (prev-link). Its block is in\n"
+        "the bundle and its header decodes (block-header), has version 1 (version), this\n"
+        "chain's id (chain-id), the height it is listed at (height), a zero previous hash\n"
+        "at height 1 (zero-prev), a proposer index below the validator count\n"
+        "(proposer-range) and a commit certificate of a quorum of validators\n"
+        "(certificate); its previous hash is the hash of the bundle's block at the height\n"
+        "below, if there is one (prev-hash), and its time is after the time of the\n"
+        "bundle's block below it (time-order). The event's index and audit path fit the\n"
+        "block's event count (event-count) and the path leads to the header's events root\n"
+        "(inclusion). Last, the ledger rules (docs/rules.md) allow it, the time rules\n"
+        "judged against its block's time (custody-rules).\n"
+        "A block that none of the events is in fails the bundle (unreferenced-block).\n"
+        "Prints each event with its result (\"ok, out of order\" for an event dated before\n"
+        "an earlier one: a late report) and ends with a verdict line:\n"
+        "  VERIFIED: N events, M blocks, custodian ORG[; K reported out of order]\n"
         "  FAILED: event I (ID, ACTION): CHECK: DETAIL\n"
         "Exit status 0 when verified, 1 when not. A container number ITEM is upper-cased\n"
         "first, as waybill submit does (with a note on stderr).\n",
@@ -71,8 +82,8 @@ struct verify_report {
 };
 
 static void verify_on_event(void *ctx, size_t index, const struct ledger_event *ev,
-                            const char *org, uint64_t height, uint32_t pos, bool ok,
-                            const char *check, const char *detail)
+                            const char *org, uint64_t height, uint32_t pos, bool out_of_order,
+                            bool ok, const char *check, const char *detail)
 {
     struct verify_report *r = ctx;
     char idx[24], at[48], when[PRINT_TIME_MAX], id[PRINT_SHORT_HEX], result[PRINT_CELL_MAX];
@@ -81,7 +92,7 @@ static void verify_on_event(void *ctx, size_t index, const struct ledger_event *
     snprintf(at, sizeof at, "%llu:%u", (unsigned long long)height, (unsigned)pos);
     char safe[PRINT_CELL_MAX];
     if (ok)
-        snprintf(result, sizeof result, "ok");
+        snprintf(result, sizeof result, "%s", out_of_order ? "ok, out of order" : "ok");
     else
         snprintf(result, sizeof result, "FAILED %s: %s", check ? check : "?",
                  print_safe(detail ? detail : "", safe, sizeof safe));
@@ -92,6 +103,7 @@ static void verify_on_event(void *ctx, size_t index, const struct ledger_event *
             json_object_set_new(o, "height", json_integer((json_int_t)height)) ||
             json_object_set_new(o, "index", json_integer((json_int_t)pos)) ||
             json_object_set_new(o, "ok", json_boolean(ok)) ||
+            json_object_set_new(o, "out_of_order", json_boolean(out_of_order)) ||
             json_object_set_new(o, "check", check ? json_string(check) : json_null()) ||
             json_object_set_new(o, "detail", detail ? print_json_text(detail) : json_null()) ||
             json_array_append_new(r->events, o)) {
@@ -124,28 +136,36 @@ static int verify_print(const struct client_opts *co, const struct ledger_genesi
                                                   : json_null(),
                                               "check", res->failed_check, "message",
                                               print_json_text(res->message));
-        json_t *root = json_pack("{s:o, s:s, s:b, s:I, s:I, s:o, s:o, s:o}", "source",
+        json_t *root = json_pack("{s:o, s:s, s:b, s:I, s:I, s:I, s:o, s:o, s:o}", "source",
                                  print_json_text(source),
                                  "chain", g->chain_name, "verified", res->ok, "events_checked",
                                  (json_int_t)res->events_checked, "blocks_checked",
-                                 (json_int_t)res->blocks_checked, "state",
+                                 (json_int_t)res->blocks_checked, "events_out_of_order",
+                                 (json_int_t)res->events_out_of_order, "state",
                                  print_json_state(&res->state), "events", r->events, "failure",
                                  failure);
         r->events = NULL;
-        if (print_json_out(root) != WB_OK) goto err_nomem;
+        int prc = print_json_out(root);
+        if (prc == WB_ERR_IO) return CLI_EXIT_FAILED; /* cli_output_finish says so */
+        if (prc != WB_OK) goto err_nomem;
         return res->ok ? CLI_EXIT_OK : CLI_EXIT_FAILED;
     }
     char safe_source[CLIENT_PATH_MAX + 64];
     printf("verifying %s against genesis of chain %s: %zu validators, quorum %zu\n",
            print_safe(source, safe_source, sizeof safe_source), g->chain_name, g->validator_count, ledger_genesis_quorum(g));
-    printf("checks per event: decode, signature, member, item, prev-link, custody-rules, "
-           "block-header, certificate, inclusion\n\n");
+    printf("checks per event: decode, signature, member, item, prev-link, block-header, "
+           "version, chain-id, height, zero-prev, proposer-range, certificate, prev-hash, "
+           "time-order, event-count, inclusion, custody-rules\n\n");
     if (r->table.rows > 1) {
         if (print_table_out(&r->table, stdout) != WB_OK) goto err_nomem;
         fputc('\n', stdout);
     }
     char safe[sizeof res->message];
-    if (res->ok)
+    if (res->ok && res->events_out_of_order)
+        printf("VERIFIED: %zu events, %zu blocks, custodian %s; %zu reported out of order\n",
+               res->events_checked, res->blocks_checked, res->state.custodian,
+               res->events_out_of_order);
+    else if (res->ok)
         printf("VERIFIED: %zu events, %zu blocks, custodian %s\n", res->events_checked,
                res->blocks_checked, res->state.custodian);
     else
@@ -206,6 +226,51 @@ static int verify_parse(int argc, char **argv, struct client_opts *co, const cha
     return CLI_EXIT_OK;
 }
 
+/* A bundle file from another network: its first block header that decodes
+ * names another chain id than the genesis. Says so in one verdict, naming
+ * both chains (the bundle's by its id: a chain id is a hash of the name), and
+ * returns true; false when the chains agree or nothing decodes (the
+ * verifier then says what is wrong). */
+static bool verify_other_chain(const struct client_opts *co, const struct ledger_genesis *g,
+                               const uint8_t *bundle, size_t len, const char *source, int *ex)
+{
+    Waybill__ProofBundle *pb = waybill__proof_bundle__unpack(NULL, len, bundle);
+    bool other = false;
+    uint8_t id[WB_CHAIN_ID_LEN];
+    for (size_t i = 0; pb && i < pb->n_blocks; i++) {
+        struct ledger_block_header h;
+        if (!pb->blocks[i] ||
+            ledger_header_decode(pb->blocks[i]->header.data, pb->blocks[i]->header.len, &h) !=
+                WB_OK)
+            continue;
+        other = memcmp(h.chain_id, g->chain_id, WB_CHAIN_ID_LEN) != 0;
+        memcpy(id, h.chain_id, WB_CHAIN_ID_LEN);
+        break;
+    }
+    if (pb) waybill__proof_bundle__free_unpacked(pb, NULL);
+    if (!other) return false;
+    char theirs[2 * WB_CHAIN_ID_LEN + 1], ours[2 * WB_CHAIN_ID_LEN + 1], msg[512];
+    wb_hex_encode(id, WB_CHAIN_ID_LEN, theirs, sizeof theirs);
+    wb_hex_encode(g->chain_id, WB_CHAIN_ID_LEN, ours, sizeof ours);
+    snprintf(msg, sizeof msg,
+             "bundle is for chain id %.16s..., this genesis is chain %s (id %.16s...): "
+             "verify it with the genesis file of the network it came from",
+             theirs, g->chain_name, ours);
+    *ex = CLI_EXIT_FAILED;
+    if (co->json) {
+        json_t *root = json_pack("{s:o, s:s, s:b, s:I, s:I, s:{s:n, s:s, s:s, s:s}}", "source",
+                                 print_json_text(source), "chain", g->chain_name, "verified", 0,
+                                 "events_checked", (json_int_t)0, "blocks_checked",
+                                 (json_int_t)0, "failure", "event", "check",
+                                 VERIFY_CHECK_CHAIN_ID, "message", msg, "bundle_chain_id",
+                                 theirs);
+        print_json_out(root);
+    } else {
+        printf("FAILED: %s\n", msg);
+    }
+    return true;
+}
+
 static int verify_offline(const struct client_opts *co, const char *path, const char *item)
 {
     struct ledger_genesis *g;
@@ -222,7 +287,8 @@ static int verify_offline(const struct client_opts *co, const char *path, const 
     }
     char source[CLIENT_PATH_MAX + 16];
     snprintf(source, sizeof source, "bundle %s", path);
-    ex = verify_run(co, g, item, bundle, len, source);
+    if (!verify_other_chain(co, g, bundle, len, source, &ex))
+        ex = verify_run(co, g, item, bundle, len, source);
     free(bundle);
     free(g);
     return ex;
@@ -237,11 +303,15 @@ static int verify_online(const struct client_opts *co, const struct client_conne
     Waybill__ClientResponse *resp;
     int rc = client_call_item(&s.c, WAYBILL__CLIENT_REQUEST__REQ_PROOF, item, &resp);
     if (rc != WB_OK) {
-        ex = client_fail(&s.c, rc, item);
+        ex = client_fail_item(&s.c, rc, item, item);
         goto close_session;
     }
-    /* The bundle's checks cover only the bytes it carries (signed events,
-     * headers, votes), never its own encoding, so packing it again is safe. */
+    /* The bundle is checked as it is packed again here: protobuf-c keeps
+     * unknown fields (at any depth) and writes them back, so the verifier
+     * still refuses a bundle that carries one; any other way the node's
+     * answer could differ from the canonical encoding is undone by the
+     * packing and changes none of the bytes the checks cover (signed
+     * events, headers, votes). A bundle file is checked byte for byte. */
     size_t len = waybill__proof_bundle__get_packed_size(resp->proof);
     uint8_t *bundle = malloc(len ? len : 1);
     if (!bundle) {

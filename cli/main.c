@@ -50,17 +50,6 @@ static int main_unknown(const char *name)
     return CLI_EXIT_USAGE;
 }
 
-/* A command's output that never reached its destination (a full disk, a
- * closed pipe) is a failure, not a silent success. */
-static int main_finish(int rc)
-{
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "waybill: cannot write the output\n");
-        if (rc == CLI_EXIT_OK) rc = CLI_EXIT_FAILED;
-    }
-    return rc;
-}
-
 int main(int argc, char **argv)
 {
     /* Client commands log only problems; `waybill node` sets its own level. */
@@ -80,7 +69,7 @@ int main(int argc, char **argv)
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 ||
         (strcmp(name, "help") == 0 && argc == 2)) {
         main_usage(stdout);
-        return main_finish(CLI_EXIT_OK);
+        return cli_output_finish("help", CLI_EXIT_OK);
     }
     if (strcmp(name, "help") == 0) {
         if (argc > 3) {
@@ -91,9 +80,9 @@ int main(int argc, char **argv)
         if (!c) return main_unknown(argv[2]);
         char help_flag[] = "--help";
         char *help_argv[] = {argv[2], help_flag, NULL};
-        return main_finish(c->run(2, help_argv));
+        return cli_output_finish(c->name, c->run(2, help_argv));
     }
     const struct cli_command *c = main_find(name);
     if (!c) return main_unknown(name);
-    return main_finish(c->run(argc - 1, argv + 1));
+    return cli_output_finish(c->name, c->run(argc - 1, argv + 1));
 }

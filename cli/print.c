@@ -107,6 +107,18 @@ char *print_short_hex(const uint8_t *bytes, char out[PRINT_SHORT_HEX])
     return wb_hex_encode(bytes, PRINT_SHORT_BYTES, out, PRINT_SHORT_HEX);
 }
 
+const char *print_movement_name(enum ledger_movement m)
+{
+    const char *s = ledger_movement_name(m);
+    return s ? s : "unknown";
+}
+
+const char *print_customs_name(enum ledger_customs c)
+{
+    const char *s = ledger_customs_name(c);
+    return s ? s : "unknown";
+}
+
 const char *print_status_name(enum ledger_item_status s)
 {
     switch (s) {
@@ -272,16 +284,32 @@ static bool print__set(json_t *obj, const char *key, json_t *value)
 
 json_t *print_json_state(const struct ledger_item_state *st)
 {
+    char when[PRINT_TIME_MAX], when2[PRINT_TIME_MAX];
     json_t *o = json_object();
     bool ok = print__set(o, "item", print_json_text(st->item)) &&
               print__set(o, "head", st->count ? print_json_hex(st->head, WB_HASH_LEN)
                                               : json_null()) &&
               print__set(o, "custodian", print_json_text(st->custodian)) &&
               print__set(o, "status", json_string(print_status_name(st->status))) &&
-              print__set(o, "held", json_boolean(st->held)) &&
+              print__set(o, "held", json_boolean(ledger_item_held(st))) &&
+              print__set(o, "customs", json_string(print_customs_name(st->customs))) &&
               print__set(o, "transfer_to", st->transfer_to[0] ? print_json_text(st->transfer_to)
                                                               : json_null()) &&
               print__set(o, "seal", st->seal[0] ? print_json_text(st->seal) : json_null()) &&
+              print__set(o, "location", st->location[0] ? print_json_text(st->location)
+                                                        : json_null()) &&
+              print__set(o, "movement", json_string(print_movement_name(st->movement))) &&
+              print__set(o, "commission_time_ms", st->count ? json_integer(
+                                                                  st->commission_time_ms)
+                                                            : json_null()) &&
+              print__set(o, "commission_time",
+                         st->count ? json_string(print_time(st->commission_time_ms, when))
+                                   : json_null()) &&
+              print__set(o, "latest_time_ms",
+                         st->count ? json_integer(st->latest_time_ms) : json_null()) &&
+              print__set(o, "latest_time",
+                         st->count ? json_string(print_time(st->latest_time_ms, when2))
+                                   : json_null()) &&
               print__set(o, "count", json_integer((json_int_t)st->count)) &&
               print__set(o, "first_height", json_integer((json_int_t)st->first_height)) &&
               print__set(o, "last_height", json_integer((json_int_t)st->last_height));
@@ -322,6 +350,17 @@ json_t *print_json_event(const struct ledger_event *ev, const struct ledger_gene
         return NULL;
     }
     return o;
+}
+
+int print_json_error(const char *code, const char *message, const char *item)
+{
+    json_t *o = json_pack("{s:b, s:s, s:o}", "ok", 0, "code", code, "error",
+                          print_json_text(message));
+    if (o && item && json_object_set_new(o, "item", print_json_text(item)) != 0) {
+        json_decref(o);
+        o = NULL;
+    }
+    return print_json_out(o);
 }
 
 int print_json_out(json_t *root)

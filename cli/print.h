@@ -43,6 +43,9 @@ char *print_short_hex(const uint8_t *bytes, char out[PRINT_SHORT_HEX]);
 
 /* "active", "in transfer", "delivered", "unknown". */
 const char *print_status_name(enum ledger_item_status s);
+/* ledger_movement_name / ledger_customs_name, or "unknown". */
+const char *print_movement_name(enum ledger_movement m);
+const char *print_customs_name(enum ledger_customs c);
 
 /* The organisation holding client key pk in g, or "key <8 hex>... (not a
  * member)" written into buf. Returns a string valid while g and buf are. */
@@ -83,12 +86,19 @@ json_t *print_json_hex(const uint8_t *bytes, size_t len);
 /* A string of text that may come from elsewhere, made safe with print_safe
  * (and so valid UTF-8) first. */
 json_t *print_json_text(const char *s);
-/* {item, head, custodian, status, held, transfer_to, seal, count,
- *  first_height, last_height} */
+/* {item, head, custodian, status, held, customs, transfer_to, seal,
+ *  location, movement, commission_time_ms, commission_time, latest_time_ms,
+ *  latest_time, count, first_height, last_height}; held is customs ==
+ *  "held"; the times are null while count is 0. */
 json_t *print_json_state(const struct ledger_item_state *st);
 /* {id, item, action, location, time_ms, time, submitter, org, prev, to_org,
  *  attrs{}}; org is null when the submitter is not a member. */
 json_t *print_json_event(const struct ledger_event *ev, const struct ledger_genesis *g);
+
+/* The --json answer of a command that failed: {"ok": false, "code": CODE,
+ * "error": MESSAGE} and "item": ITEM when item is not NULL, on stdout.
+ * Returns as print_json_out. */
+int print_json_error(const char *code, const char *message, const char *item);
 
 /* Writes `root` indented on stdout followed by a newline and drops the
  * reference (root may be NULL: then nothing is written and WB_ERR_NOMEM is

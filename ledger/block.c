@@ -2,11 +2,14 @@
  * building and decoding whole blocks with their events Merkle root. */
 #include "ledger/block.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
+#include "ledger/canon.h"
 #include "ledger/merkle.h"
 #include "proto/waybill.pb-c.h"
 
@@ -40,38 +43,70 @@ int ledger_header_encode(const struct ledger_block_header *h, uint8_t *out, size
     return WB_OK;
 }
 
-int ledger_header_decode(const uint8_t *buf, size_t len, struct ledger_block_header *h)
+static int header_fail(char *msg, size_t msg_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int header_fail(char *msg, size_t msg_len, const char *fmt, ...)
 {
-    if (!buf || len == 0 || len > WB_HEADER_MAX) return WB_ERR_DECODE;
-    Waybill__BlockHeader *pb = waybill__block_header__unpack(NULL, len, buf);
-    if (!pb) return WB_ERR_DECODE;
-    int rc = WB_ERR_DECODE;
-    if (pb->base.n_unknown_fields || pb->version != WB_BLOCK_VERSION ||
-        pb->chain_id.len != WB_CHAIN_ID_LEN || pb->prev_hash.len != WB_HASH_LEN ||
-        pb->events_root.len != WB_HASH_LEN)
+    if (msg && msg_len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, msg_len, fmt, ap);
+        va_end(ap);
+    }
+    return WB_ERR_DECODE;
+}
+
+int ledger_header_parse(const uint8_t *buf, size_t len, struct ledger_block_header *h,
+                        char *msg, size_t msg_len)
+{
+    if (!buf || len == 0) return header_fail(msg, msg_len, "block header: empty");
+    if (len > WB_HEADER_MAX)
+        return header_fail(msg, msg_len, "block header: %zu bytes, limit %d", len,
+                           WB_HEADER_MAX);
+    ProtobufCMessage *m;
+    /* The block hash covers these exact bytes: only their one encoding is
+     * accepted, so one header cannot have two hashes. */
+    int rc = ledger_pb_decode(&waybill__block_header__descriptor, NULL, buf, len,
+                              "block header", &m, msg, msg_len);
+    if (rc) return rc;
+    Waybill__BlockHeader *pb = (Waybill__BlockHeader *)m;
+    if (pb->chain_id.len != WB_CHAIN_ID_LEN) {
+        rc = header_fail(msg, msg_len, "block header: chain_id is %zu bytes, expected %d",
+                         pb->chain_id.len, WB_CHAIN_ID_LEN);
         goto out_free_pb;
-    struct ledger_block_header tmp = {
-        .version = pb->version,
-        .height = pb->height,
-        .time_ms = pb->time_ms,
-        .event_count = pb->event_count,
-        .proposer = pb->proposer,
-    };
-    memcpy(tmp.chain_id, pb->chain_id.data, WB_CHAIN_ID_LEN);
-    memcpy(tmp.prev_hash, pb->prev_hash.data, WB_HASH_LEN);
-    memcpy(tmp.events_root, pb->events_root.data, WB_HASH_LEN);
-    /* The block hash covers these exact bytes: accept only the one encoding
-     * of these fields, so one header cannot have two hashes. */
-    uint8_t again[WB_HEADER_MAX];
-    size_t again_len;
-    if (ledger_header_encode(&tmp, again, sizeof again, &again_len) != WB_OK ||
-        again_len != len || memcmp(again, buf, len) != 0)
+    }
+    if (pb->prev_hash.len != WB_HASH_LEN) {
+        rc = header_fail(msg, msg_len, "block header: prev_hash is %zu bytes, expected %d",
+                         pb->prev_hash.len, WB_HASH_LEN);
         goto out_free_pb;
-    *h = tmp;
-    rc = WB_OK;
+    }
+    if (pb->events_root.len != WB_HASH_LEN) {
+        rc = header_fail(msg, msg_len, "block header: events_root is %zu bytes, expected %d",
+                         pb->events_root.len, WB_HASH_LEN);
+        goto out_free_pb;
+    }
+    memset(h, 0, sizeof *h);
+    h->version = pb->version;
+    h->height = pb->height;
+    h->time_ms = pb->time_ms;
+    h->event_count = pb->event_count;
+    h->proposer = pb->proposer;
+    memcpy(h->chain_id, pb->chain_id.data, WB_CHAIN_ID_LEN);
+    memcpy(h->prev_hash, pb->prev_hash.data, WB_HASH_LEN);
+    memcpy(h->events_root, pb->events_root.data, WB_HASH_LEN);
 out_free_pb:
     waybill__block_header__free_unpacked(pb, NULL);
     return rc;
+}
+
+int ledger_header_decode(const uint8_t *buf, size_t len, struct ledger_block_header *h)
+{
+    struct ledger_block_header tmp;
+    if (ledger_header_parse(buf, len, &tmp, NULL, 0) != WB_OK) return WB_ERR_DECODE;
+    if (tmp.version != WB_BLOCK_VERSION) return WB_ERR_DECODE;
+    *h = tmp;
+    return WB_OK;
 }
 
 /* Leaf hashes of n SignedEvent byte strings into a malloc'd array (NULL
@@ -147,14 +182,17 @@ int ledger_block_decode(const uint8_t *buf, size_t len, struct ledger_block *b)
 {
     memset(b, 0, sizeof *b);
     if (!buf || len == 0) return WB_ERR_DECODE;
-    Waybill__Block *pb = waybill__block__unpack(NULL, len, buf);
-    if (!pb) return WB_ERR_DECODE;
+    /* Block bytes travel in proposals and block sync and are stored as
+     * received: one encoding only, like the header inside them. */
+    ProtobufCMessage *m;
+    if (ledger_pb_decode(&waybill__block__descriptor, NULL, buf, len, "block", &m, NULL, 0))
+        return WB_ERR_DECODE;
+    Waybill__Block *pb = (Waybill__Block *)m;
 
     int rc = WB_ERR_DECODE;
     struct ledger_block_header h;
     const uint8_t **events = NULL;
     size_t *lens = NULL;
-    if (pb->base.n_unknown_fields) goto err_free_pb;
     if (ledger_header_decode(pb->header.data, pb->header.len, &h) != WB_OK) goto err_free_pb;
     if (pb->n_events != h.event_count) goto err_free_pb;
 

@@ -25,7 +25,17 @@ struct ledger_block_header {
 
 int ledger_header_encode(const struct ledger_block_header *h, uint8_t *out, size_t cap,
                          size_t *len);
-/* Returns 0 or WB_ERR_DECODE (also for wrong field lengths or version). */
+/* Decodes header bytes (1 to WB_HEADER_MAX of them) into *h: they must be
+ * the canonical encoding of a BlockHeader (ledger/canon.h) whose chain_id,
+ * prev_hash and events_root are 32 bytes each. Field values are not judged
+ * here (not even the version): that is for the caller, who can then name
+ * the check that failed. Returns 0, or WB_ERR_DECODE with the reason in msg
+ * (may be NULL), e.g. "block header: unknown field 9"; *h is written only
+ * on success. */
+int ledger_header_parse(const uint8_t *buf, size_t len, struct ledger_block_header *h,
+                        char *msg, size_t msg_len);
+/* ledger_header_parse, then version must be WB_BLOCK_VERSION. Returns 0 or
+ * WB_ERR_DECODE. */
 int ledger_header_decode(const uint8_t *buf, size_t len, struct ledger_block_header *h);
 
 /* Builds a block: h's version..proposer are inputs, events_root and
@@ -49,7 +59,8 @@ struct ledger_block {
     void *pb__;                           /* the unpacked Waybill__Block */
 };
 
-/* Decodes block bytes and checks its structure: header decodes, event_count
+/* Decodes block bytes and checks its structure: the bytes are the canonical
+ * encoding of a Block (ledger/canon.h), the header decodes, event_count
  * matches, events_root matches the events. Does not check signatures, rules,
  * chain id, height or prev hash (see ledger_block_check in validate.h).
  * Returns 0, WB_ERR_DECODE or WB_ERR_NOMEM. */

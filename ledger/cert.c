@@ -9,6 +9,7 @@
 #include "common/hex.h"
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
+#include "ledger/canon.h"
 
 /* A certificate carries at most this many precommits: every validator
  * once, with room for repeats, but never an unbounded list to verify. */
@@ -106,11 +107,11 @@ int ledger_cert_verify_bytes(const struct ledger_genesis *g, const uint8_t *buf,
                              uint64_t height, const uint8_t block_hash[WB_HASH_LEN],
                              char *msg, size_t msg_len)
 {
-    Waybill__CommitCert *cert = waybill__commit_cert__unpack(NULL, len, buf);
-    if (!cert) {
-        if (msg && msg_len) snprintf(msg, msg_len, "certificate does not decode");
+    ProtobufCMessage *m;
+    if (ledger_pb_decode(&waybill__commit_cert__descriptor, NULL, buf, len, "certificate", &m,
+                         msg, msg_len))
         return WB_ERR_DECODE;
-    }
+    Waybill__CommitCert *cert = (Waybill__CommitCert *)m;
     int rc = ledger_cert_verify(g, cert, height, block_hash, msg, msg_len);
     waybill__commit_cert__free_unpacked(cert, NULL);
     return rc;

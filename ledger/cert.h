@@ -16,7 +16,9 @@ int ledger_cert_verify(const struct ledger_genesis *g, const Waybill__CommitCert
                        uint64_t height, const uint8_t block_hash[WB_HASH_LEN], char *msg,
                        size_t msg_len);
 
-/* Same for encoded CommitCert bytes (WB_ERR_DECODE if they do not decode). */
+/* Same for encoded CommitCert bytes, which must be the canonical encoding
+ * (ledger/canon.h; the votes inside it included): WB_ERR_DECODE with msg
+ * "certificate: ..." if they are not. */
 int ledger_cert_verify_bytes(const struct ledger_genesis *g, const uint8_t *buf, size_t len,
                              uint64_t height, const uint8_t block_hash[WB_HASH_LEN],
                              char *msg, size_t msg_len);

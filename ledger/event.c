@@ -14,6 +14,7 @@
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
 #include "ledger/block.h"
+#include "ledger/canon.h"
 #include "ledger/ids.h"
 #include "proto/waybill.pb-c.h"
 
@@ -69,37 +70,6 @@ static void arena_free(void *ctx, void *p)
     uintptr_t u = (uintptr_t)p, lo = (uintptr_t)a->buf;
     if (u >= lo && u < lo + a->cap) return;
     free(p);
-}
-
-/* ---- canonical-encoding check ----------------------------------------- */
-
-/* A ProtobufCBuffer that compares what protobuf-c packs against the bytes
- * we were given, so "is this the canonical encoding" costs no memory. */
-struct compare_buffer {
-    ProtobufCBuffer base;
-    const uint8_t *want;
-    size_t len;
-    size_t pos;
-    bool same;
-};
-
-static void compare_append(ProtobufCBuffer *buffer, size_t len, const uint8_t *data)
-{
-    struct compare_buffer *c = (struct compare_buffer *)buffer;
-    if (!c->same) return;
-    if (len > c->len - c->pos || memcmp(c->want + c->pos, data, len) != 0) {
-        c->same = false;
-        return;
-    }
-    c->pos += len;
-}
-
-static bool is_canonical(const ProtobufCMessage *m, const uint8_t *bytes, size_t len)
-{
-    struct compare_buffer c = {
-        .base = {.append = compare_append}, .want = bytes, .len = len, .pos = 0, .same = true};
-    protobuf_c_message_pack_to_buffer(m, &c.base);
-    return c.same && c.pos == len;
 }
 
 /* ---- field checks ------------------------------------------------------ */
@@ -307,29 +277,12 @@ int ledger_event_decode(const uint8_t *body, size_t len, struct ledger_event *ev
     Waybill__EventBody *pb = waybill__event_body__unpack(&alloc, len, body);
     if (!pb) return fail(WB_ERR_DECODE, msg, msg_len, "event body: malformed protobuf");
 
-    int rc;
-    if (pb->base.n_unknown_fields) {
-        rc = fail(WB_ERR_DECODE, msg, msg_len, "event body: unknown field %u",
-                  pb->base.unknown_fields[0].tag);
-        goto out_free_pb;
-    }
-    /* Nested messages too: protobuf-c re-encodes unknown fields, so the
-     * canonical-encoding check below would not notice them. */
-    for (size_t i = 0; i < pb->n_attrs; i++) {
-        if (pb->attrs[i]->base.n_unknown_fields) {
-            rc = fail(WB_ERR_DECODE, msg, msg_len, "event body: attrs[%zu]: unknown field %u", i,
-                      pb->attrs[i]->base.unknown_fields[0].tag);
-            goto out_free_pb;
-        }
-    }
-    /* One event, one encoding: reject anything protobuf-c would not have
-     * written byte for byte (field order, repeats, padded varints, NULs
-     * inside strings), so the id and the decoded fields agree. */
-    if (!is_canonical(&pb->base, body, len)) {
-        rc = fail(WB_ERR_DECODE, msg, msg_len,
-                  "event body: not in canonical protobuf encoding");
-        goto out_free_pb;
-    }
+    /* One event, one encoding (ledger/canon.h): anything protobuf-c would
+     * not have written byte for byte (unknown fields, here or in an
+     * attribute, field order, repeats, padded varints, NULs inside strings)
+     * is refused, so the id and the decoded fields agree. */
+    int rc = ledger_pb_canonical(&pb->base, body, len, "event body", msg, msg_len);
+    if (rc) goto out_free_pb;
     rc = event_from_pb(pb, ev, msg, msg_len);
     if (rc == WB_OK) ledger_sha256(body, len, ev->id);
 

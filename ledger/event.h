@@ -16,10 +16,11 @@ int ledger_event_encode(struct ledger_event *ev, uint8_t *out, size_t cap, size_
  * bytes, string lengths, and the formats of item id and location (via ids.h).
  * Returns 0, WB_ERR_DECODE or WB_ERR_INVALID/WB_ERR_CHECK_DIGIT with msg.
  * Details: WB_ERR_DECODE when the bytes are empty, over WB_EVENT_BODY_MAX, not
- * an EventBody, carry unknown fields, or are not the canonical encoding
- * (fields in number order, each once, minimal varints, no NUL inside a
- * string: what ledger_event_encode and standard protobuf encoders write), so
- * one event has exactly one encoding and one id. Field values: location may
+ * an EventBody, or not its canonical encoding (ledger/canon.h: no unknown
+ * field, here or in an attribute; fields in number order, each once, minimal
+ * varints, no field at its default value, no NUL inside a string: what
+ * ledger_event_encode and standard protobuf encoders write), so one event
+ * has exactly one encoding and one id. Field values: location may
  * be empty (the rules decide where it is required); attribute keys are 1 to
  * WB_ATTR_KEY_MAX printable ASCII characters without space or '=', each key
  * at most once; values are UTF-8 text without control characters; to_org is

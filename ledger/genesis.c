@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/addr.h"
 #include "common/hex.h"
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
@@ -28,7 +29,7 @@
 #define ROLE_CHOICES "one of shipper, carrier, customs, auditor"
 #define KEY_EXPECT "64 hex characters (an Ed25519 public key)"
 #define TIME_EXPECT "an RFC 3339 UTC time such as 2026-11-22T00:00:00Z"
-#define P2P_EXPECT "host:port, port 1 to 65535, at most 64 characters"
+#define P2P_EXPECT "host:port (" WB_ADDR_EXPECT ")"
 #define ORG_EXPECT \
     "1 to 64 printable ASCII characters, not starting or ending with a space"
 
@@ -205,26 +206,6 @@ static bool parse_time_utc(const char *s, size_t len, int64_t *ms)
     return true;
 }
 
-/* ---- p2p address ------------------------------------------------------------ */
-
-/* host:port, where host is a name, an IPv4 address or a bracketed IPv6
- * address; no spaces. */
-static bool addr_ok(const char *s, size_t len)
-{
-    if (len < 3 || len > WB_ADDR_MAX) return false;
-    const char *colon = strrchr(s, ':');
-    if (!colon || colon == s) return false;
-    size_t host_len = (size_t)(colon - s), port_len = len - host_len - 1;
-    if (port_len < 1 || port_len > 5) return false;
-    int port;
-    if (!digits_at(colon + 1, port_len, &port) || port < 1 || port > 65535) return false;
-    if (colon[1] == '0') return false;
-    for (size_t i = 0; i < host_len; i++)
-        if (s[i] <= 0x20 || s[i] > 0x7e) return false;
-    if (s[0] == '[') return host_len > 2 && s[host_len - 1] == ']';
-    return memchr(s, ':', host_len) == NULL && memchr(s, '[', host_len) == NULL;
-}
-
 /* ---- members and validators ------------------------------------------------- */
 
 /* Where key `k` was seen first, for duplicate messages: "members[0].keys[1]"
@@ -342,25 +323,29 @@ static int parse_validator(json_t *v, size_t idx, struct ledger_genesis *g, char
 
     rc = get_string(v, path, "p2p", P2P_EXPECT, &s, &len, msg, msg_len);
     if (rc) return rc;
-    if (!addr_ok(s, len)) return fail(msg, msg_len, "%s.p2p: expected " P2P_EXPECT, path);
+    char why[WB_ADDR_MSG_MAX];
+    struct wb_addr addr, other;
+    if (wb_addr_parse(s, &addr, why, sizeof why) != WB_OK)
+        return fail(msg, msg_len, "%s.p2p: %s", path, why);
+    /* Parsed again, not compared as text: "[::1]:7000" is "[0::1]:7000",
+     * and names ignore case and a trailing dot. */
     for (size_t i = 0; i < g->validator_count; i++)
-        if (strcmp(g->validators[i].p2p, s) == 0)
+        if (wb_addr_parse(g->validators[i].p2p, &other, NULL, 0) == WB_OK &&
+            wb_addr_equal(&addr, &other))
             return fail(msg, msg_len, "%s.p2p: duplicate address %s (also validators[%zu])",
-                        path, s, i);
+                        path, echo(s, e), i);
+    WB_ASSERT(len <= WB_ADDR_MAX);
     memcpy(val->p2p, s, len + 1);
     g->validator_count++;
     return WB_OK;
 }
 
-/* "heartbeat_ms": optional, an integer in range; WB_HEARTBEAT_MS_DEFAULT
- * when left out. */
+/* "heartbeat_ms": optional, an integer from WB_HEARTBEAT_MS_MIN to
+ * WB_HEARTBEAT_MS_MAX; g keeps its default when the member is absent. */
 static int parse_heartbeat(json_t *root, struct ledger_genesis *g, char *msg, size_t msg_len)
 {
     json_t *v = json_object_get(root, "heartbeat_ms");
-    if (!v) {
-        g->heartbeat_ms = WB_HEARTBEAT_MS_DEFAULT;
-        return WB_OK;
-    }
+    if (!v) return WB_OK;
     json_int_t ms = json_is_integer(v) ? json_integer_value(v) : -1;
     if (ms < WB_HEARTBEAT_MS_MIN || ms > WB_HEARTBEAT_MS_MAX)
         return fail(msg, msg_len,
@@ -370,10 +355,25 @@ static int parse_heartbeat(json_t *root, struct ledger_genesis *g, char *msg, si
     return WB_OK;
 }
 
+/* An optional integer member `key` in [0, max] milliseconds; *out keeps its
+ * default when the member is absent. */
+static int get_optional_ms(json_t *obj, const char *key, int64_t max, int64_t *out, char *msg,
+                           size_t msg_len)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v) return WB_OK;
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > max)
+        return fail(msg, msg_len, "%s: expected an integer number of milliseconds, 0 to %lld",
+                    key, (long long)max);
+    *out = (int64_t)json_integer_value(v);
+    return WB_OK;
+}
+
 static int parse_root(json_t *root, struct ledger_genesis *g, char *msg, size_t msg_len)
 {
-    static const char *const fields[] = {"chain_id", "genesis_time", "heartbeat_ms", "members",
-                                         "validators", NULL};
+    static const char *const fields[] = {"chain_id",      "genesis_time",    "members",
+                                         "validators",    "clock_skew_ms",   "backdate_max_ms",
+                                         "heartbeat_ms",  NULL};
     if (!json_is_object(root)) return fail(msg, msg_len, "genesis: expected a JSON object");
     int rc = check_fields(root, "", fields, msg, msg_len);
     if (rc) return rc;
@@ -393,6 +393,14 @@ static int parse_root(json_t *root, struct ledger_genesis *g, char *msg, size_t 
         return fail(msg, msg_len, "genesis_time: expected " TIME_EXPECT ", got '%s'",
                     echo(s, e));
     }
+
+    ledger_genesis_set_defaults(g);
+    rc = get_optional_ms(root, "clock_skew_ms", WB_CLOCK_SKEW_MS_MAX, &g->clock_skew_ms, msg,
+                         msg_len);
+    if (rc) return rc;
+    rc = get_optional_ms(root, "backdate_max_ms", WB_BACKDATE_MAX_MS_MAX, &g->backdate_max_ms,
+                         msg, msg_len);
+    if (rc) return rc;
     rc = parse_heartbeat(root, g, msg, msg_len);
     if (rc) return rc;
 
@@ -423,6 +431,13 @@ void ledger_chain_id(const char *name, uint8_t out[WB_CHAIN_ID_LEN])
     ledger_sha256_update(&ctx, (const uint8_t *)CHAIN_TAG, strlen(CHAIN_TAG));
     ledger_sha256_update(&ctx, (const uint8_t *)name, strlen(name));
     ledger_sha256_final(&ctx, out);
+}
+
+void ledger_genesis_set_defaults(struct ledger_genesis *g)
+{
+    g->clock_skew_ms = WB_CLOCK_SKEW_MS_DEFAULT;
+    g->backdate_max_ms = WB_BACKDATE_MAX_MS_DEFAULT;
+    g->heartbeat_ms = WB_HEARTBEAT_MS_DEFAULT;
 }
 
 int ledger_genesis_parse(const uint8_t *json, size_t len, struct ledger_genesis *g, char *msg,

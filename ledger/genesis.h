@@ -5,11 +5,12 @@
  * {
  *   "chain_id": "waybill-demo",              1..64 chars [A-Za-z0-9._-]
  *   "genesis_time": "2026-11-22T00:00:00Z",  RFC 3339, UTC
- *   "heartbeat_ms": 60000,                   optional: an idle network makes a
- *                                            block this often (default 60000)
  *   "members": [ { "org": "acme", "role": "shipper", "keys": ["<64 hex>", ...] } ],
  *   "validators": [ { "name": "node0", "org": "acme", "key": "<64 hex>",
- *                     "p2p": "127.0.0.1:7000" } ]
+ *                     "p2p": "127.0.0.1:7000" } ],
+ *   "clock_skew_ms": 600000,                 optional, default 10 minutes
+ *   "backdate_max_ms": 2592000000,           optional, default 30 days
+ *   "heartbeat_ms": 60000                    optional, default 1 minute
  * }
  * Org names are unique; every key appears once; a validator's org is a member.
  *
@@ -19,16 +20,26 @@
  * characters, not starting or ending with a space; keys: 1..WB_ORG_KEYS_MAX,
  * each 64 hex digits of a valid Ed25519 public key. "Every key appears once"
  * spans client keys and validator keys alike. validators: 1..WB_VALIDATORS_MAX;
- * name: like chain_id, unique; p2p: host:port (IPv6 in brackets, e.g.
- * "[::1]:7000"), port 1-65535, unique. genesis_time:
- * YYYY-MM-DDTHH:MM:SS[.f, 1 to 3 digits]Z. heartbeat_ms: an integer from
- * WB_HEARTBEAT_MS_MIN to WB_HEARTBEAT_MS_MAX; the proposer makes a block
- * only when there are events to commit or this long after the last block's
- * time (so every item's state is certified at least that often).
+ * name: like chain_id, unique; p2p: host:port in the grammar of
+ * common/addr.h (a DNS name, an IPv4 address or a bracketed IPv6 address
+ * such as "[::1]:7000"; port 1-65535), unique as wb_addr_equal compares
+ * them. genesis_time:
+ * YYYY-MM-DDTHH:MM:SS[.f, 1 to 3 digits]Z.
+ * The time rules (docs/rules.md): clock_skew_ms (an integer, 0 to
+ * WB_CLOCK_SKEW_MS_MAX) is how far an event's time may lie after the
+ * reference time (the block's time when a block is validated, the node's
+ * clock when an event is admitted); backdate_max_ms (0 to
+ * WB_BACKDATE_MAX_MS_MAX) is how far it may lie before the block's time (a
+ * vessel or tracker reports a voyage on arrival).
+ * heartbeat_ms (an integer, WB_HEARTBEAT_MS_MIN to WB_HEARTBEAT_MS_MAX): the
+ * proposer makes a block only when there are events to commit or this long
+ * after the last block's time (so every item's state is certified at least
+ * that often).
  */
 #ifndef LEDGER_GENESIS_H
 #define LEDGER_GENESIS_H
 
+#include "common/addr.h"
 #include "ledger/types.h"
 
 #define WB_CHAIN_NAME_MAX 64
@@ -36,7 +47,14 @@
 #define WB_ORG_KEYS_MAX 8
 #define WB_VALIDATORS_MAX 64
 #define WB_NODE_NAME_MAX 64
-#define WB_ADDR_MAX 64
+#define WB_GENESIS_MSG_MAX 512
+#define WB_ADDR_MAX WB_ADDR_TEXT_MAX /* bytes of a validator's p2p text */
+
+/* The time rules' defaults and limits (genesis clock_skew_ms, backdate_max_ms). */
+#define WB_CLOCK_SKEW_MS_DEFAULT INT64_C(600000)          /* 10 minutes */
+#define WB_CLOCK_SKEW_MS_MAX INT64_C(86400000)            /* 1 day */
+#define WB_BACKDATE_MAX_MS_DEFAULT INT64_C(2592000000)    /* 30 days */
+#define WB_BACKDATE_MAX_MS_MAX INT64_C(315360000000)      /* 3650 days */
 #define WB_HEARTBEAT_MS_DEFAULT 60000
 #define WB_HEARTBEAT_MS_MIN 100
 #define WB_HEARTBEAT_MS_MAX 86400000   /* a day */
@@ -59,6 +77,8 @@ struct ledger_genesis {
     char chain_name[WB_CHAIN_NAME_MAX + 1];
     uint8_t chain_id[WB_CHAIN_ID_LEN];    /* ledger_chain_id(chain_name) */
     int64_t genesis_time_ms;
+    int64_t clock_skew_ms;                /* time rules: how far after the reference time */
+    int64_t backdate_max_ms;              /* time rules: how far before the block's time */
     uint32_t heartbeat_ms;                /* a block at least this often */
     uint8_t hash[WB_HASH_LEN];            /* SHA-256 of the genesis file bytes */
     size_t org_count;
@@ -71,9 +91,15 @@ struct ledger_genesis {
  * SHA-256("waybill/chain/v1" || name). */
 void ledger_chain_id(const char *name, uint8_t out[WB_CHAIN_ID_LEN]);
 
+/* Sets the fields a genesis file may leave out to their defaults
+ * (clock_skew_ms, backdate_max_ms, heartbeat_ms). ledger_genesis_parse does this itself;
+ * for a genesis built in code. */
+void ledger_genesis_set_defaults(struct ledger_genesis *g);
+
 /* Parses genesis JSON. On failure returns WB_ERR_CONFIG and writes into msg a
  * sentence naming the field and what was expected, e.g.
- * "validators[2].key: expected 64 hex characters". `g` is large: allocate it
+ * "validators[2].key: expected 64 hex characters" (WB_GENESIS_MSG_MAX bytes
+ * hold every message). `g` is large: allocate it
  * on the heap. */
 int ledger_genesis_parse(const uint8_t *json, size_t len, struct ledger_genesis *g,
                          char *msg, size_t msg_len);

@@ -108,6 +108,25 @@ int merkle_audit_path(const uint8_t (*leaves)[MERKLE_HASH_LEN], size_t n, size_t
     return WB_OK;
 }
 
+size_t merkle_audit_path_len(size_t index, size_t n)
+{
+    /* The walk of merkle_verify below, counting instead of hashing. */
+    if (index >= n) return 0;
+    size_t fn = index, sn = n - 1, count = 0;
+    while (sn != 0) {
+        if ((fn & 1) || fn == sn) {
+            while (!(fn & 1) && fn != 0) {
+                fn >>= 1;
+                sn >>= 1;
+            }
+        }
+        fn >>= 1;
+        sn >>= 1;
+        count++;
+    }
+    return count;
+}
+
 int merkle_verify(const uint8_t leaf[MERKLE_HASH_LEN], size_t index, size_t n,
                   const uint8_t (*path)[MERKLE_HASH_LEN], size_t path_len,
                   const uint8_t root[MERKLE_HASH_LEN])

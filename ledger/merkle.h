@@ -29,6 +29,11 @@ int merkle_audit_paths(const uint8_t (*leaves)[MERKLE_HASH_LEN], size_t n, const
                        size_t k, uint8_t (*paths)[MERKLE_PATH_MAX][MERKLE_HASH_LEN],
                        size_t *path_lens);
 
+/* Length of the audit path of leaf `index` in a tree of n leaves (index <
+ * n; 0 otherwise): the number of hashes merkle_audit_path writes and
+ * merkle_verify consumes. */
+size_t merkle_audit_path_len(size_t index, size_t n);
+
 /* RFC 9162 section 2.1.3.2 verification of leaf hash `leaf` at `index` in a
  * tree of size n. Returns 0 or WB_ERR_VERIFY. */
 int merkle_verify(const uint8_t leaf[MERKLE_HASH_LEN], size_t index, size_t n,

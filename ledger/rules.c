@@ -1,12 +1,13 @@
-/* The custody rules of DESIGN.md section 2: who may add which event to an
- * item in which state, how an accepted event changes the state, and the
- * ItemState record storage keeps.
+/* The ledger rules as one table (docs/rules.md): who may add which event to
+ * an item in which state, where and when, how an accepted event changes the
+ * state, and the ItemState record storage keeps.
  *
- * Where the table is silent these rules choose the strict reading: a sealed
- * item must be unsealed before a new seal; hold/release/unseal need the
- * state they undo; while in transfer the custodian may not move, hand over
- * or deliver; after delivery customs may still inspect, hold, release,
- * clear, seal and unseal, nothing else; to_org is only set on a handover. */
+ * Where DESIGN.md's table is silent these rules choose the strict reading: a
+ * sealed item must be unsealed before a new seal; hold/release/unseal need
+ * the state they undo; while in transfer the custodian may not move, hand
+ * over or deliver; after delivery customs may still inspect, hold, release,
+ * clear, seal and unseal, nothing else; to_org is only set on a handover.
+ * Locations compare as written: an item loaded at NLRTM departs from NLRTM. */
 #include "ledger/rules.h"
 
 #include <stdarg.h>
@@ -22,16 +23,29 @@
  * against a listing, short enough to read. */
 #define RULES_SHORT_BYTES 4
 #define RULES_SHORT_HEX (2 * RULES_SHORT_BYTES + 1)
+/* "12 days 3 h 4 min 5.678 s" and a NUL. */
+#define RULES_DURATION_MAX 64
 
-static int refuse(char *reason, size_t reason_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+struct ledger_rule_ctx {
+    const struct ledger_item_state *st;
+    const struct ledger_event *ev;
+    const struct ledger_genesis *g;
+    const struct ledger_org *org;   /* the submitter's; NULL only before submitter_member */
+    const char *act;                /* the action's name; "?" only before action_known */
+    int64_t ref_ms;
+    char *reason;
+    size_t reason_len;
+};
 
-static int refuse(char *reason, size_t reason_len, const char *fmt, ...)
+static int refuse(const struct ledger_rule_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int refuse(const struct ledger_rule_ctx *c, const char *fmt, ...)
 {
-    if (reason && reason_len) {
+    if (c->reason && c->reason_len) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(reason, reason_len, fmt, ap);
+        vsnprintf(c->reason, c->reason_len, fmt, ap);
         va_end(ap);
     }
     return WB_ERR_RULE;
@@ -42,15 +56,34 @@ static const char *short_hex(const uint8_t *b, char out[RULES_SHORT_HEX])
     return wb_hex_encode(b, RULES_SHORT_BYTES, out, RULES_SHORT_HEX);
 }
 
-static bool needs_location(enum ledger_action a)
+/* A non-negative span of milliseconds for a person: "30 days", "10 min",
+ * "2 h 5 min", "1.5 s". */
+static const char *duration(uint64_t ms, char out[RULES_DURATION_MAX])
 {
-    return a == LEDGER_COMMISSION || a == LEDGER_LOAD || a == LEDGER_DEPART ||
-           a == LEDGER_ARRIVE || a == LEDGER_UNLOAD;
+    uint64_t d = ms / 86400000, h = ms / 3600000 % 24, m = ms / 60000 % 60,
+             s = ms / 1000 % 60, f = ms % 1000;
+    size_t n = 0;
+    out[0] = '\0';
+#define PUT(...) n += (size_t)snprintf(out + n, RULES_DURATION_MAX - n, __VA_ARGS__)
+    if (d) PUT("%llu day%s", (unsigned long long)d, d == 1 ? "" : "s");
+    if (h) PUT("%s%llu h", n ? " " : "", (unsigned long long)h);
+    if (m) PUT("%s%llu min", n ? " " : "", (unsigned long long)m);
+    if (s || f || !n) {
+        if (f) PUT("%s%llu.%03llu s", n ? " " : "", (unsigned long long)s, (unsigned long long)f);
+        else PUT("%s%llu s", n ? " " : "", (unsigned long long)s);
+    }
+#undef PUT
+    return out;
 }
 
 static bool is_movement(enum ledger_action a)
 {
     return a == LEDGER_LOAD || a == LEDGER_DEPART || a == LEDGER_ARRIVE || a == LEDGER_UNLOAD;
+}
+
+static bool needs_location(enum ledger_action a)
+{
+    return a == LEDGER_COMMISSION || is_movement(a);
 }
 
 /* Actions only the custodian may take. */
@@ -72,228 +105,560 @@ static bool allowed_after_delivery(enum ledger_action a)
     return customs_only(a) || a == LEDGER_SEAL || a == LEDGER_UNSEAL;
 }
 
-static int check_first_and_prev(const struct ledger_item_state *st,
-                                 const struct ledger_event *ev, const char *act,
-                                 char *reason, size_t reason_len)
+static bool known(const struct ledger_item_state *st) { return st->status != LEDGER_ITEM_UNKNOWN; }
+
+static bool is(const struct ledger_rule_ctx *c, enum ledger_action a) { return c->ev->action == a; }
+
+/* Where the item is, for reasons: "NLRTM" or "an unrecorded place". */
+static const char *where(const struct ledger_item_state *st)
+{
+    return st->location[0] ? st->location : "an unrecorded place";
+}
+
+/* ---- the event and its link ---------------------------------------------- */
+
+static int action_known(const struct ledger_rule_ctx *c)
+{
+    if (ledger_action_name(c->ev->action) && c->ev->action != LEDGER_ACTION_NONE) return WB_OK;
+    return refuse(c,
+                  "unknown action %d; use commission, seal, unseal, load, depart, arrive, "
+                  "unload, handover, receive, inspect, hold, release, clear or deliver",
+                  (int)c->ev->action);
+}
+
+static int submitter_member(const struct ledger_rule_ctx *c)
+{
+    char h[RULES_SHORT_HEX];
+    if (c->org) return WB_OK;
+    return refuse(c,
+                  "%s: submitter key %s... is not a member key of this chain; sign with a "
+                  "client key listed in genesis",
+                  c->act, short_hex(c->ev->submitter, h));
+}
+
+static int item_matches(const struct ledger_rule_ctx *c)
+{
+    if (!known(c->st) || strcmp(c->st->item, c->ev->item) == 0) return WB_OK;
+    return refuse(c, "%s: the event is for item %s but the state given is of item %s", c->act,
+                  c->ev->item, c->st->item);
+}
+
+static int first_is_commission(const struct ledger_rule_ctx *c)
+{
+    if (known(c->st) || is(c, LEDGER_COMMISSION)) return WB_OK;
+    return refuse(c,
+                  "%s: item %s has not been commissioned; its first event must be commission",
+                  c->act, c->ev->item);
+}
+
+static int commission_no_prev(const struct ledger_rule_ctx *c)
+{
+    char h[RULES_SHORT_HEX];
+    if (known(c->st) || !c->ev->has_prev) return WB_OK;
+    return refuse(c,
+                  "commission: the first event of item %s must have no prev, but prev is %s...",
+                  c->ev->item, short_hex(c->ev->prev, h));
+}
+
+static int commission_once(const struct ledger_rule_ctx *c)
+{
+    if (!known(c->st) || !is(c, LEDGER_COMMISSION)) return WB_OK;
+    return refuse(c, "commission: item %s was already commissioned; an item is commissioned "
+                     "once", c->ev->item);
+}
+
+static int prev_present(const struct ledger_rule_ctx *c)
+{
+    char h[RULES_SHORT_HEX];
+    if (!known(c->st) || c->ev->has_prev) return WB_OK;
+    return refuse(c,
+                  "%s: prev is missing; it must be the item's head %s... (item %s has %u "
+                  "events)",
+                  c->act, short_hex(c->st->head, h), c->ev->item, (unsigned)c->st->count);
+}
+
+static int prev_is_head(const struct ledger_rule_ctx *c)
 {
     char h1[RULES_SHORT_HEX], h2[RULES_SHORT_HEX];
-    if (st->status == LEDGER_ITEM_UNKNOWN) {
-        if (ev->action != LEDGER_COMMISSION)
-            return refuse(reason, reason_len,
-                          "%s: item %s has not been commissioned; its first event must be "
-                          "commission",
-                          act, ev->item);
-        if (ev->has_prev)
-            return refuse(reason, reason_len,
-                          "commission: the first event of item %s must have no prev, but prev "
-                          "is %s...",
-                          ev->item, short_hex(ev->prev, h1));
-        return WB_OK;
-    }
-    if (ev->action == LEDGER_COMMISSION)
-        return refuse(reason, reason_len, "commission: item %s was already commissioned",
-                      ev->item);
-    if (!ev->has_prev)
-        return refuse(reason, reason_len,
-                      "%s: prev is missing; it must be the item's head %s... (item %s has %u "
-                      "events)",
-                      act, short_hex(st->head, h1), ev->item, (unsigned)st->count);
-    if (memcmp(ev->prev, st->head, WB_HASH_LEN) != 0)
-        return refuse(reason, reason_len,
-                      "%s: prev does not match the item's head %s... (event prev is %s...); "
-                      "fetch the item's head and sign again",
-                      act, short_hex(st->head, h1), short_hex(ev->prev, h2));
-    return WB_OK;
+    if (!known(c->st) || memcmp(c->ev->prev, c->st->head, WB_HASH_LEN) == 0) return WB_OK;
+    return refuse(c,
+                  "%s: prev does not match the item's head %s... (event prev is %s...); "
+                  "fetch the item's head and sign again",
+                  c->act, short_hex(c->st->head, h1), short_hex(c->ev->prev, h2));
 }
 
-/* The submitter's role or custody permits the action (receive is decided
- * by the pending handover, checked later). */
-static int check_permission(const struct ledger_item_state *st, const struct ledger_event *ev,
-                            const struct ledger_org *org, const char *act, char *reason,
-                            size_t reason_len)
+static int location_required(const struct ledger_rule_ctx *c)
+{
+    if (!needs_location(c->ev->action) || c->ev->location[0]) return WB_OK;
+    return refuse(c, "%s: a location is required (UN/LOCODE such as NLRTM, or a GLN)", c->act);
+}
+
+/* ---- time ------------------------------------------------------------------ */
+
+static int time_future(const struct ledger_rule_ctx *c)
+{
+    int64_t t = c->ev->time_ms, ref = c->ref_ms;
+    uint64_t skew = c->g->clock_skew_ms > 0 ? (uint64_t)c->g->clock_skew_ms : 0;
+    if (t <= ref || (uint64_t)t - (uint64_t)ref <= skew) return WB_OK;
+    char a[LEDGER_TIME_MAX], b[LEDGER_TIME_MAX], d1[RULES_DURATION_MAX], d2[RULES_DURATION_MAX];
+    return refuse(c,
+                  "%s: event time %s is %s after the ledger's time %s (the block's time, or "
+                  "the receiving node's clock); at most %s is allowed (genesis clock_skew_ms): "
+                  "correct the clock that set the event time",
+                  c->act, ledger_time_format(t, a), duration((uint64_t)t - (uint64_t)ref, d1),
+                  ledger_time_format(ref, b), duration(skew, d2));
+}
+
+static int time_backdated(const struct ledger_rule_ctx *c)
+{
+    int64_t t = c->ev->time_ms, ref = c->ref_ms;
+    uint64_t max = c->g->backdate_max_ms > 0 ? (uint64_t)c->g->backdate_max_ms : 0;
+    if (t >= ref || (uint64_t)ref - (uint64_t)t <= max) return WB_OK;
+    char a[LEDGER_TIME_MAX], b[LEDGER_TIME_MAX], d1[RULES_DURATION_MAX], d2[RULES_DURATION_MAX];
+    return refuse(c,
+                  "%s: event time %s is %s before the ledger's time %s; events may be "
+                  "reported at most %s late (genesis backdate_max_ms): check the event time",
+                  c->act, ledger_time_format(t, a), duration((uint64_t)ref - (uint64_t)t, d1),
+                  ledger_time_format(ref, b), duration(max, d2));
+}
+
+static int time_before_commission(const struct ledger_rule_ctx *c)
+{
+    if (!known(c->st) || is(c, LEDGER_COMMISSION) ||
+        c->ev->time_ms >= c->st->commission_time_ms)
+        return WB_OK;
+    char a[LEDGER_TIME_MAX], b[LEDGER_TIME_MAX];
+    return refuse(c,
+                  "%s: event time %s is before item %s was commissioned (%s); check the event "
+                  "time",
+                  c->act, ledger_time_format(c->ev->time_ms, a), c->ev->item,
+                  ledger_time_format(c->st->commission_time_ms, b));
+}
+
+/* ---- who may act --------------------------------------------------------- */
+
+static const char *role_of(const struct ledger_org *org)
 {
     const char *role = ledger_role_name(org->role);
-    if (!role) role = "none";
-    if (ev->action == LEDGER_COMMISSION) {
-        if (org->role != LEDGER_ROLE_SHIPPER)
-            return refuse(reason, reason_len,
-                          "commission: only a shipper may commission an item; '%s' has role %s",
-                          org->name, role);
+    return role ? role : "none";
+}
+
+static int commission_by_shipper(const struct ledger_rule_ctx *c)
+{
+    if (!is(c, LEDGER_COMMISSION) || c->org->role == LEDGER_ROLE_SHIPPER) return WB_OK;
+    return refuse(c, "commission: only a shipper may commission an item; '%s' has role %s",
+                  c->org->name, role_of(c->org));
+}
+
+static int custodian_acts(const struct ledger_rule_ctx *c)
+{
+    if (!custodian_only(c->ev->action) || strcmp(c->org->name, c->st->custodian) == 0)
         return WB_OK;
-    }
-    if (custodian_only(ev->action)) {
-        if (strcmp(org->name, st->custodian) != 0)
-            return refuse(reason, reason_len,
-                          "%s: '%s' is not the custodian of item %s; only the custodian '%s' "
-                          "may %s it",
-                          act, org->name, ev->item, st->custodian, act);
+    return refuse(c,
+                  "%s: '%s' is not the custodian of item %s; only the custodian '%s' may %s it",
+                  c->act, c->org->name, c->ev->item, c->st->custodian, c->act);
+}
+
+static int seal_by_custodian_or_customs(const struct ledger_rule_ctx *c)
+{
+    if ((!is(c, LEDGER_SEAL) && !is(c, LEDGER_UNSEAL)) ||
+        strcmp(c->org->name, c->st->custodian) == 0 || c->org->role == LEDGER_ROLE_CUSTOMS)
         return WB_OK;
-    }
-    if (ev->action == LEDGER_SEAL || ev->action == LEDGER_UNSEAL) {
-        if (strcmp(org->name, st->custodian) != 0 && org->role != LEDGER_ROLE_CUSTOMS)
-            return refuse(reason, reason_len,
-                          "%s: '%s' is neither the custodian of item %s ('%s') nor customs",
-                          act, org->name, ev->item, st->custodian);
+    return refuse(c, "%s: '%s' is neither the custodian of item %s ('%s') nor customs", c->act,
+                  c->org->name, c->ev->item, c->st->custodian);
+}
+
+static int customs_acts(const struct ledger_rule_ctx *c)
+{
+    if (!customs_only(c->ev->action) || c->org->role == LEDGER_ROLE_CUSTOMS) return WB_OK;
+    return refuse(c, "%s: only customs may %s; '%s' has role %s", c->act, c->act, c->org->name,
+                  role_of(c->org));
+}
+
+/* ---- what the item's status allows ------------------------------------------- */
+
+static int delivered_final(const struct ledger_rule_ctx *c)
+{
+    if (c->st->status != LEDGER_ITEM_DELIVERED ||
+        (c->org->role == LEDGER_ROLE_CUSTOMS && allowed_after_delivery(c->ev->action)))
         return WB_OK;
-    }
-    if (customs_only(ev->action)) {
-        if (org->role != LEDGER_ROLE_CUSTOMS)
-            return refuse(reason, reason_len, "%s: only customs may %s; '%s' has role %s", act,
-                          act, org->name, role);
+    return refuse(c,
+                  "%s: item %s was delivered; after delivery only customs may add events "
+                  "(inspect, hold, release, clear, seal, unseal)",
+                  c->act, c->ev->item);
+}
+
+static int deliver_not_held(const struct ledger_rule_ctx *c)
+{
+    if (!is(c, LEDGER_DELIVER) || !ledger_item_held(c->st)) return WB_OK;
+    return refuse(c,
+                  "deliver: item %s is on hold by customs; customs must release it before it "
+                  "is delivered",
+                  c->ev->item);
+}
+
+static int held_customs_only(const struct ledger_rule_ctx *c)
+{
+    if (!ledger_item_held(c->st) || c->org->role == LEDGER_ROLE_CUSTOMS) return WB_OK;
+    return refuse(c,
+                  "%s: item %s is on hold by customs; only customs may add events until it is "
+                  "released",
+                  c->act, c->ev->item);
+}
+
+static int transfer_pending(const struct ledger_rule_ctx *c)
+{
+    if (c->st->status != LEDGER_ITEM_IN_TRANSFER || !custodian_only(c->ev->action))
         return WB_OK;
-    }
+    return refuse(c, "%s: item %s is in transfer to '%s'; '%s' must receive it first", c->act,
+                  c->ev->item, c->st->transfer_to, c->st->transfer_to);
+}
+
+/* ---- handover and receive ---------------------------------------------------- */
+
+static int to_org_handover_only(const struct ledger_rule_ctx *c)
+{
+    if (is(c, LEDGER_HANDOVER) || !c->ev->to_org[0]) return WB_OK;
+    return refuse(c, "%s: to_org is only for handover, but it is set to '%s'", c->act,
+                  c->ev->to_org);
+}
+
+static int handover_to_member(const struct ledger_rule_ctx *c)
+{
+    if (!is(c, LEDGER_HANDOVER)) return WB_OK;
+    if (!c->ev->to_org[0])
+        return refuse(c, "handover: to_org must name the receiving member organisation");
+    if (ledger_genesis_org_by_name(c->g, c->ev->to_org) < 0)
+        return refuse(c, "handover: '%s' is not a member organisation", c->ev->to_org);
     return WB_OK;
 }
 
-/* Hold, delivery and a pending transfer restrict what may follow. */
-static int check_restrictions(const struct ledger_item_state *st,
-                              const struct ledger_event *ev, const struct ledger_org *org,
-                              const char *act, char *reason, size_t reason_len)
+static int handover_to_other(const struct ledger_rule_ctx *c)
 {
-    bool customs = org->role == LEDGER_ROLE_CUSTOMS;
-    if (st->status == LEDGER_ITEM_DELIVERED &&
-        (!customs || !allowed_after_delivery(ev->action)))
-        return refuse(reason, reason_len,
-                      "%s: item %s was delivered; after delivery only customs may add events "
-                      "(inspect, hold, release, clear, seal, unseal)",
-                      act, ev->item);
-    if (st->held && !customs)
-        return refuse(reason, reason_len,
-                      "%s: item %s is on hold by customs; only customs may add events until "
-                      "it is released",
-                      act, ev->item);
-    if (st->status == LEDGER_ITEM_IN_TRANSFER && custodian_only(ev->action))
-        return refuse(reason, reason_len,
-                      "%s: item %s is in transfer to '%s'; '%s' must receive it first", act,
-                      ev->item, st->transfer_to, st->transfer_to);
+    if (!is(c, LEDGER_HANDOVER) || strcmp(c->ev->to_org, c->st->custodian) != 0) return WB_OK;
+    return refuse(c,
+                  "handover: '%s' is already the custodian of item %s; hand over to another "
+                  "organisation",
+                  c->ev->to_org, c->ev->item);
+}
+
+static int receive_pending(const struct ledger_rule_ctx *c)
+{
+    if (!is(c, LEDGER_RECEIVE) || c->st->status == LEDGER_ITEM_IN_TRANSFER) return WB_OK;
+    return refuse(c,
+                  "receive: no handover is pending for item %s; its custodian '%s' must hand it "
+                  "over first",
+                  c->ev->item, c->st->custodian);
+}
+
+static int receive_by_named(const struct ledger_rule_ctx *c)
+{
+    if (!is(c, LEDGER_RECEIVE) || strcmp(c->org->name, c->st->transfer_to) == 0) return WB_OK;
+    return refuse(c, "receive: item is being handed to '%s', not '%s'", c->st->transfer_to,
+                  c->org->name);
+}
+
+/* ---- movement ------------------------------------------------------------------ */
+
+static int not_underway(const struct ledger_rule_ctx *c)
+{
+    if ((!is(c, LEDGER_HANDOVER) && !is(c, LEDGER_RECEIVE) && !is(c, LEDGER_DELIVER)) ||
+        c->st->movement != LEDGER_MOVE_UNDERWAY)
+        return WB_OK;
+    return refuse(c, "%s: item %s is underway (departed from %s); record its arrival first",
+                  c->act, c->ev->item, where(c->st));
+}
+
+static int deliver_unloaded(const struct ledger_rule_ctx *c)
+{
+    if (!is(c, LEDGER_DELIVER) || c->st->movement != LEDGER_MOVE_LOADED) return WB_OK;
+    return refuse(c, "deliver: item %s is still loaded (at %s); unload it first", c->ev->item,
+                  where(c->st));
+}
+
+static int load_at_rest(const struct ledger_rule_ctx *c)
+{
+    if (!is(c, LEDGER_LOAD) || c->st->movement == LEDGER_MOVE_AT_REST) return WB_OK;
+    if (c->st->movement == LEDGER_MOVE_UNDERWAY)
+        return refuse(c,
+                      "load: item %s is underway (departed from %s); record its arrival and "
+                      "unloading first",
+                      c->ev->item, where(c->st));
+    return refuse(c, "load: item %s is already loaded (at %s); unload it before loading it "
+                     "again", c->ev->item, where(c->st));
+}
+
+/* Movement ev happens where the item is (when that is recorded). */
+static int at_location(const struct ledger_rule_ctx *c, enum ledger_action a, const char *what)
+{
+    if (!is(c, a) || !c->st->location[0] || strcmp(c->ev->location, c->st->location) == 0)
+        return WB_OK;
+    return refuse(c, "%s: item %s is at %s, not at %s; %s", c->act, c->ev->item,
+                  c->st->location, c->ev->location, what);
+}
+
+static int load_location(const struct ledger_rule_ctx *c)
+{
+    return at_location(c, LEDGER_LOAD, "load it where it is, or first record how it got there");
+}
+
+static int depart_loaded(const struct ledger_rule_ctx *c)
+{
+    if (!is(c, LEDGER_DEPART) || c->st->movement != LEDGER_MOVE_AT_REST) return WB_OK;
+    return refuse(c, "depart: item %s is not loaded (at %s); load it onto its conveyance first",
+                  c->ev->item, where(c->st));
+}
+
+static int depart_at_rest(const struct ledger_rule_ctx *c)
+{
+    if (!is(c, LEDGER_DEPART) || c->st->movement != LEDGER_MOVE_UNDERWAY) return WB_OK;
+    return refuse(c,
+                  "depart: item %s is already underway (departed from %s); record its arrival "
+                  "first",
+                  c->ev->item, where(c->st));
+}
+
+static int depart_location(const struct ledger_rule_ctx *c)
+{
+    return at_location(c, LEDGER_DEPART,
+                       "it departs from where it was loaded or last arrived");
+}
+
+static int arrive_underway(const struct ledger_rule_ctx *c)
+{
+    if (!is(c, LEDGER_ARRIVE) || c->st->movement == LEDGER_MOVE_UNDERWAY) return WB_OK;
+    if (c->st->movement == LEDGER_MOVE_LOADED)
+        return refuse(c,
+                      "arrive: item %s is not underway (loaded, at rest at %s); record its "
+                      "departure first",
+                      c->ev->item, where(c->st));
+    return refuse(c,
+                  "arrive: item %s is not underway (not loaded, at %s); load it and record its "
+                  "departure first",
+                  c->ev->item, where(c->st));
+}
+
+static int unload_loaded(const struct ledger_rule_ctx *c)
+{
+    if (!is(c, LEDGER_UNLOAD) || c->st->movement != LEDGER_MOVE_AT_REST) return WB_OK;
+    return refuse(c, "unload: item %s is not loaded (at %s); there is nothing to unload",
+                  c->ev->item, where(c->st));
+}
+
+static int unload_at_rest(const struct ledger_rule_ctx *c)
+{
+    if (!is(c, LEDGER_UNLOAD) || c->st->movement != LEDGER_MOVE_UNDERWAY) return WB_OK;
+    return refuse(c, "unload: item %s is underway (departed from %s); record its arrival first",
+                  c->ev->item, where(c->st));
+}
+
+static int unload_location(const struct ledger_rule_ctx *c)
+{
+    return at_location(c, LEDGER_UNLOAD, "unload it where it arrived");
+}
+
+/* ---- seals ------------------------------------------------------------------------ */
+
+static int seal_mismatch(const struct ledger_rule_ctx *c)
+{
+    const char *v = ledger_event_attr(c->ev, "seal");
+    if (!is_movement(c->ev->action) || !v || strcmp(v, c->st->seal) == 0) return WB_OK;
+    if (!c->st->seal[0])
+        return refuse(c,
+                      "%s: seal mismatch: the event names seal '%s' but item %s has no active "
+                      "seal; record the seal first, or leave the attribute out",
+                      c->act, v, c->ev->item);
+    return refuse(c,
+                  "%s: seal mismatch: the event names seal '%s' but the active seal of item %s "
+                  "is '%s'; check the seal (a new seal is recorded with unseal, then seal)",
+                  c->act, v, c->ev->item, c->st->seal);
+}
+
+static int seal_attr_required(const struct ledger_rule_ctx *c)
+{
+    const char *v = ledger_event_attr(c->ev, "seal");
+    if (!is(c, LEDGER_SEAL) || (v && v[0])) return WB_OK;
+    return refuse(c, "seal: attribute 'seal' (the seal id) is required");
+}
+
+static int seal_unsealed(const struct ledger_rule_ctx *c)
+{
+    if (!is(c, LEDGER_SEAL) || !c->st->seal[0]) return WB_OK;
+    return refuse(c, "seal: item %s is already sealed with '%s'; unseal it first", c->ev->item,
+                  c->st->seal);
+}
+
+static int unseal_sealed(const struct ledger_rule_ctx *c)
+{
+    if (!is(c, LEDGER_UNSEAL) || c->st->seal[0]) return WB_OK;
+    return refuse(c, "unseal: item %s is not sealed", c->ev->item);
+}
+
+static int unseal_names_seal(const struct ledger_rule_ctx *c)
+{
+    if (!is(c, LEDGER_UNSEAL)) return WB_OK;
+    const char *v = ledger_event_attr(c->ev, "seal");
+    if (!v)
+        return refuse(c,
+                      "unseal: attribute 'seal' must name the seal being removed: item %s is "
+                      "sealed with '%s'",
+                      c->ev->item, c->st->seal);
+    if (strcmp(v, c->st->seal) != 0)
+        return refuse(c,
+                      "unseal: seal mismatch: the event names seal '%s' but the active seal of "
+                      "item %s is '%s'",
+                      v, c->ev->item, c->st->seal);
     return WB_OK;
 }
 
-static int check_handover(const struct ledger_item_state *st, const struct ledger_event *ev,
-                          const struct ledger_genesis *g, const char *act, char *reason,
-                          size_t reason_len)
+/* ---- customs ------------------------------------------------------------------------ */
+
+static int inspect_result(const struct ledger_rule_ctx *c)
 {
-    if (ev->action != LEDGER_HANDOVER) {
-        if (ev->to_org[0])
-            return refuse(reason, reason_len,
-                          "%s: to_org is only for handover, but it is set to '%s'", act,
-                          ev->to_org);
-        return WB_OK;
-    }
-    if (!ev->to_org[0])
-        return refuse(reason, reason_len,
-                      "handover: to_org must name the receiving member organisation");
-    if (ledger_genesis_org_by_name(g, ev->to_org) < 0)
-        return refuse(reason, reason_len, "handover: '%s' is not a member organisation",
-                      ev->to_org);
-    if (strcmp(ev->to_org, st->custodian) == 0)
-        return refuse(reason, reason_len,
-                      "handover: '%s' is already the custodian of item %s; hand over to "
-                      "another organisation",
-                      ev->to_org, ev->item);
+    if (!is(c, LEDGER_INSPECT)) return WB_OK;
+    const char *v = ledger_event_attr(c->ev, "result");
+    if (!v) return refuse(c, "inspect: attribute 'result' is required (ok or discrepancy)");
+    if (strcmp(v, "ok") != 0 && strcmp(v, "discrepancy") != 0)
+        return refuse(c, "inspect: attribute 'result' must be ok or discrepancy, not '%s'", v);
     return WB_OK;
 }
 
-static int check_receive(const struct ledger_item_state *st, const struct ledger_event *ev,
-                         const struct ledger_org *org, char *reason, size_t reason_len)
+static int hold_not_held(const struct ledger_rule_ctx *c)
 {
-    if (ev->action != LEDGER_RECEIVE) return WB_OK;
-    if (st->status != LEDGER_ITEM_IN_TRANSFER)
-        return refuse(reason, reason_len,
-                      "receive: no handover is pending for item %s; its custodian '%s' must "
-                      "hand it over first",
-                      ev->item, st->custodian);
-    if (strcmp(org->name, st->transfer_to) != 0)
-        return refuse(reason, reason_len, "receive: item is being handed to '%s', not '%s'",
-                      st->transfer_to, org->name);
-    return WB_OK;
+    if (!is(c, LEDGER_HOLD) || !ledger_item_held(c->st)) return WB_OK;
+    return refuse(c, "hold: item %s is already on hold", c->ev->item);
 }
 
-/* Required attributes and the state the action presupposes. */
-static int check_attrs(const struct ledger_item_state *st, const struct ledger_event *ev,
-                       char *reason, size_t reason_len)
+static int release_held(const struct ledger_rule_ctx *c)
 {
-    const char *v;
-    switch (ev->action) {
-    case LEDGER_SEAL:
-        v = ledger_event_attr(ev, "seal");
-        if (!v || !v[0])
-            return refuse(reason, reason_len,
-                          "seal: attribute 'seal' (the seal id) is required");
-        if (st->seal[0])
-            return refuse(reason, reason_len,
-                          "seal: item %s is already sealed with '%s'; unseal it first",
-                          ev->item, st->seal);
-        return WB_OK;
-    case LEDGER_UNSEAL:
-        if (!st->seal[0])
-            return refuse(reason, reason_len, "unseal: item %s is not sealed", ev->item);
-        return WB_OK;
-    case LEDGER_INSPECT:
-        v = ledger_event_attr(ev, "result");
-        if (!v)
-            return refuse(reason, reason_len,
-                          "inspect: attribute 'result' is required (ok or discrepancy)");
-        if (strcmp(v, "ok") != 0 && strcmp(v, "discrepancy") != 0)
-            return refuse(reason, reason_len,
-                          "inspect: attribute 'result' must be ok or discrepancy, not '%s'", v);
-        return WB_OK;
-    case LEDGER_HOLD:
-        if (st->held)
-            return refuse(reason, reason_len, "hold: item %s is already on hold", ev->item);
-        return WB_OK;
-    case LEDGER_RELEASE:
-        if (!st->held)
-            return refuse(reason, reason_len, "release: item %s is not on hold", ev->item);
-        return WB_OK;
-    case LEDGER_CLEAR:
-        v = ledger_event_attr(ev, "declaration");
-        if (!v || !v[0])
-            return refuse(reason, reason_len,
-                          "clear: attribute 'declaration' (the declaration reference) is "
-                          "required");
-        return WB_OK;
-    default:
-        return WB_OK;
-    }
+    if (!is(c, LEDGER_RELEASE) || ledger_item_held(c->st)) return WB_OK;
+    return refuse(c, "release: item %s is not on hold", c->ev->item);
+}
+
+static int clear_not_held(const struct ledger_rule_ctx *c)
+{
+    if (!is(c, LEDGER_CLEAR) || !ledger_item_held(c->st)) return WB_OK;
+    return refuse(c, "clear: item %s is on hold; release the hold before clearing it",
+                  c->ev->item);
+}
+
+static int clear_declaration(const struct ledger_rule_ctx *c)
+{
+    const char *v = ledger_event_attr(c->ev, "declaration");
+    if (!is(c, LEDGER_CLEAR) || (v && v[0])) return WB_OK;
+    return refuse(c, "clear: attribute 'declaration' (the declaration reference) is required");
+}
+
+/* ---- the table -------------------------------------------------------------------- */
+
+#define RULE(fn, why) {#fn, why, fn}
+
+/* In check order: the event's identity and link first, then time, who may
+ * act, what the status allows, and the action's own preconditions. The
+ * first rules guarantee what later ones rely on (a known action, a member
+ * submitter). */
+static const struct ledger_rule rules[] = {
+    RULE(action_known, "the action is one the ledger knows"),
+    RULE(submitter_member, "the submitter key is a member's client key in genesis; sign with "
+                           "one"),
+    RULE(item_matches, "the state checked against is the event's own item's"),
+    RULE(first_is_commission, "an item's first event is its commission; commission it first"),
+    RULE(commission_no_prev, "a commission has no prev"),
+    RULE(commission_once, "an item is commissioned once"),
+    RULE(prev_present, "every event after the commission names the item's head as prev"),
+    RULE(prev_is_head, "prev is the item's current head; fetch the head and sign again"),
+    RULE(location_required, "commission, load, depart, arrive and unload name a location"),
+    RULE(time_future, "the event time is at most clock_skew_ms (default 10 min) after the "
+                      "block's time, or the node's clock on admission; correct the clock"),
+    RULE(time_backdated, "the event time is at most backdate_max_ms (default 30 days) before "
+                         "the block's time, or the node's clock on admission"),
+    RULE(time_before_commission, "no event of an item is dated before its commission"),
+    RULE(commission_by_shipper, "only a shipper commissions an item"),
+    RULE(custodian_acts, "only the custodian loads, departs, arrives, unloads, hands over or "
+                         "delivers"),
+    RULE(seal_by_custodian_or_customs, "only the custodian or customs seals or unseals"),
+    RULE(customs_acts, "only customs inspects, holds, releases or clears"),
+    RULE(delivered_final, "after delivery only customs adds events (inspect, hold, release, "
+                          "clear, seal, unseal)"),
+    RULE(deliver_not_held, "an item on hold is not delivered; customs releases it first"),
+    RULE(held_customs_only, "while customs holds an item only customs adds events; customs "
+                            "releases it first"),
+    RULE(transfer_pending, "while a handover is pending the custodian neither moves, hands "
+                           "over nor delivers; the receiver receives it first"),
+    RULE(to_org_handover_only, "only a handover names a receiving organisation"),
+    RULE(handover_to_member, "a handover names a member organisation as receiver"),
+    RULE(handover_to_other, "a handover names an organisation other than the custodian"),
+    RULE(receive_pending, "receive follows a handover; the custodian hands the item over "
+                          "first"),
+    RULE(receive_by_named, "only the organisation named in the handover receives"),
+    RULE(not_underway, "handover, receive and deliver happen at rest; record the arrival "
+                       "first"),
+    RULE(deliver_unloaded, "a loaded item is not delivered; unload it first"),
+    RULE(load_at_rest, "load needs the item at rest and not loaded; unload it (after its "
+                       "arrival) first"),
+    RULE(load_location, "load happens at the item's current location"),
+    RULE(depart_loaded, "depart needs the item loaded; load it first"),
+    RULE(depart_at_rest, "depart needs the item at rest; record its arrival first"),
+    RULE(depart_location, "depart happens where the item was loaded or last arrived"),
+    RULE(arrive_underway, "arrive needs the item underway; record its departure first"),
+    RULE(unload_loaded, "unload needs the item loaded"),
+    RULE(unload_at_rest, "unload needs the item at rest; record its arrival first"),
+    RULE(unload_location, "unload happens where the item arrived"),
+    RULE(seal_mismatch, "a movement's seal attribute, if any, is the active seal"),
+    RULE(seal_attr_required, "seal names the seal id (attribute seal)"),
+    RULE(seal_unsealed, "an item carries one seal at a time; unseal it first"),
+    RULE(unseal_sealed, "unseal needs an active seal"),
+    RULE(unseal_names_seal, "unseal names the active seal (attribute seal)"),
+    RULE(inspect_result, "inspect says result=ok or result=discrepancy"),
+    RULE(hold_not_held, "hold needs an item not on hold"),
+    RULE(release_held, "release needs an item on hold"),
+    RULE(clear_not_held, "an item on hold is not cleared; release it first"),
+    RULE(clear_declaration, "clear names the declaration (attribute declaration)"),
+};
+
+#undef RULE
+
+const struct ledger_rule *ledger_rules_table(size_t *count)
+{
+    *count = sizeof rules / sizeof rules[0];
+    return rules;
 }
 
 int ledger_rules_check(const struct ledger_item_state *st, const struct ledger_event *ev,
-                       const struct ledger_genesis *g, char *reason, size_t reason_len)
+                       const struct ledger_genesis *g, int64_t ref_time_ms, char *reason,
+                       size_t reason_len, const char **rule_out)
 {
-    char h1[RULES_SHORT_HEX];
     const char *act = ledger_action_name(ev->action);
-    if (!act || ev->action == LEDGER_ACTION_NONE)
-        return refuse(reason, reason_len, "unknown action %d", (int)ev->action);
-
     int org_i = ledger_genesis_org_of_key(g, ev->submitter);
-    if (org_i < 0)
-        return refuse(reason, reason_len,
-                      "%s: submitter key %s... is not a member key of this chain", act,
-                      short_hex(ev->submitter, h1));
-    const struct ledger_org *org = &g->orgs[org_i];
+    struct ledger_rule_ctx c = {
+        .st = st,
+        .ev = ev,
+        .g = g,
+        .org = org_i >= 0 ? &g->orgs[org_i] : NULL,
+        .act = act ? act : "?",
+        .ref_ms = ref_time_ms,
+        .reason = reason,
+        .reason_len = reason_len,
+    };
+    if (rule_out) *rule_out = NULL;
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+        int rc = rules[i].check(&c);
+        if (rc == WB_OK) continue;
+        WB_ASSERT(rc == WB_ERR_RULE);
+        if (reason && reason_len) {
+            size_t n = strlen(reason);
+            if (n < reason_len) snprintf(reason + n, reason_len - n, " (rule %s)", rules[i].name);
+        }
+        if (rule_out) *rule_out = rules[i].name;
+        return WB_ERR_RULE;
+    }
+    return WB_OK;
+}
 
-    if (st->status != LEDGER_ITEM_UNKNOWN && strcmp(st->item, ev->item) != 0)
-        return refuse(reason, reason_len,
-                      "%s: the event is for item %s but the state given is of item %s", act,
-                      ev->item, st->item);
-
-    int rc = check_first_and_prev(st, ev, act, reason, reason_len);
-    if (rc) return rc;
-
-    if (needs_location(ev->action) && !ev->location[0])
-        return refuse(reason, reason_len,
-                      "%s: a location is required (UN/LOCODE such as NLRTM, or a GLN)", act);
-
-    rc = check_permission(st, ev, org, act, reason, reason_len);
-    if (rc) return rc;
-    rc = check_restrictions(st, ev, org, act, reason, reason_len);
-    if (rc) return rc;
-    rc = check_handover(st, ev, g, act, reason, reason_len);
-    if (rc) return rc;
-    rc = check_receive(st, ev, org, reason, reason_len);
-    if (rc) return rc;
-    return check_attrs(st, ev, reason, reason_len);
+bool ledger_rules_out_of_order(const struct ledger_item_state *st,
+                               const struct ledger_event *ev)
+{
+    return st->count > 0 && ev->time_ms < st->latest_time_ms;
 }
 
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -314,18 +679,23 @@ void ledger_rules_apply(struct ledger_item_state *st, const struct ledger_event 
     if (st->count == 0) {
         copy_str(st->item, sizeof st->item, ev->item);
         st->first_height = height;
+        st->latest_time_ms = ev->time_ms;
     }
     memcpy(st->head, ev->id, WB_HASH_LEN);
     st->count++;
     st->last_height = height;
+    if (ev->time_ms > st->latest_time_ms) st->latest_time_ms = ev->time_ms;
+    if (needs_location(ev->action)) copy_str(st->location, sizeof st->location, ev->location);
 
     switch (ev->action) {
     case LEDGER_COMMISSION:
         copy_str(st->custodian, sizeof st->custodian, org->name);
         st->status = LEDGER_ITEM_ACTIVE;
-        st->held = false;
+        st->customs = LEDGER_CUSTOMS_NONE;
         st->transfer_to[0] = '\0';
         st->seal[0] = '\0';
+        st->movement = LEDGER_MOVE_AT_REST;
+        st->commission_time_ms = ev->time_ms;
         break;
     case LEDGER_SEAL: {
         const char *seal = ledger_event_attr(ev, "seal");
@@ -335,6 +705,16 @@ void ledger_rules_apply(struct ledger_item_state *st, const struct ledger_event 
     }
     case LEDGER_UNSEAL:
         st->seal[0] = '\0';
+        break;
+    case LEDGER_LOAD:
+    case LEDGER_ARRIVE:
+        st->movement = LEDGER_MOVE_LOADED;
+        break;
+    case LEDGER_DEPART:
+        st->movement = LEDGER_MOVE_UNDERWAY;
+        break;
+    case LEDGER_UNLOAD:
+        st->movement = LEDGER_MOVE_AT_REST;
         break;
     case LEDGER_HANDOVER:
         copy_str(st->transfer_to, sizeof st->transfer_to, ev->to_org);
@@ -346,10 +726,13 @@ void ledger_rules_apply(struct ledger_item_state *st, const struct ledger_event 
         st->status = LEDGER_ITEM_ACTIVE;
         break;
     case LEDGER_HOLD:
-        st->held = true;
+        st->customs = LEDGER_CUSTOMS_HELD;
         break;
     case LEDGER_RELEASE:
-        st->held = false;
+        st->customs = LEDGER_CUSTOMS_RELEASED;
+        break;
+    case LEDGER_CLEAR:
+        st->customs = LEDGER_CUSTOMS_CLEARED;
         break;
     case LEDGER_DELIVER:
         st->status = LEDGER_ITEM_DELIVERED;
@@ -370,9 +753,13 @@ int ledger_item_state_encode(const struct ledger_item_state *st, uint8_t *out, s
     }
     m.custodian = (char *)st->custodian;
     m.status = (Waybill__ItemStatus)st->status;
-    m.held = st->held;
+    m.customs = (Waybill__CustomsStatus)st->customs;
     m.transfer_to = (char *)st->transfer_to;
     m.seal = (char *)st->seal;
+    m.location = (char *)st->location;
+    m.movement = (Waybill__Movement)st->movement;
+    m.commission_time_ms = st->commission_time_ms;
+    m.latest_time_ms = st->latest_time_ms;
     m.count = st->count;
     m.first_height = st->first_height;
     m.last_height = st->last_height;
@@ -391,12 +778,19 @@ int ledger_item_state_decode(const uint8_t *buf, size_t len, struct ledger_item_
     if (!m) return WB_ERR_DECODE;
     int rc = WB_ERR_DECODE;
     if (!fits(m->item, WB_ITEM_MAX) || !fits(m->custodian, WB_ORG_MAX) ||
-        !fits(m->transfer_to, WB_ORG_MAX) || !fits(m->seal, WB_ATTR_VALUE_MAX))
+        !fits(m->transfer_to, WB_ORG_MAX) || !fits(m->seal, WB_ATTR_VALUE_MAX) ||
+        !fits(m->location, WB_LOCATION_MAX))
         goto free_msg;
     if (m->head.len != 0 && m->head.len != WB_HASH_LEN) goto free_msg;
     if (m->count > 0 && m->head.len != WB_HASH_LEN) goto free_msg;
     if (m->status < WAYBILL__ITEM_STATUS__ITEM_UNKNOWN ||
         m->status > WAYBILL__ITEM_STATUS__ITEM_DELIVERED)
+        goto free_msg;
+    if (m->customs < WAYBILL__CUSTOMS_STATUS__CUSTOMS_NONE ||
+        m->customs > WAYBILL__CUSTOMS_STATUS__CUSTOMS_CLEARED)
+        goto free_msg;
+    if (m->movement < WAYBILL__MOVEMENT__MOVE_AT_REST ||
+        m->movement > WAYBILL__MOVEMENT__MOVE_UNDERWAY)
         goto free_msg;
 
     struct ledger_item_state s;
@@ -405,9 +799,13 @@ int ledger_item_state_decode(const uint8_t *buf, size_t len, struct ledger_item_
     if (m->head.len) memcpy(s.head, m->head.data, WB_HASH_LEN);
     copy_str(s.custodian, sizeof s.custodian, m->custodian);
     s.status = (enum ledger_item_status)m->status;
-    s.held = m->held;
+    s.customs = (enum ledger_customs)m->customs;
     copy_str(s.transfer_to, sizeof s.transfer_to, m->transfer_to);
     copy_str(s.seal, sizeof s.seal, m->seal);
+    copy_str(s.location, sizeof s.location, m->location);
+    s.movement = (enum ledger_movement)m->movement;
+    s.commission_time_ms = m->commission_time_ms;
+    s.latest_time_ms = m->latest_time_ms;
     s.count = m->count;
     s.first_height = m->first_height;
     s.last_height = m->last_height;

@@ -76,6 +76,14 @@ struct ledger_event {
     uint64_t nonce;
 };
 
+/* Room for an RFC 3339 UTC time with milliseconds of any int64 instant. */
+#define LEDGER_TIME_MAX 40
+
+/* Writes unix milliseconds as "YYYY-MM-DDTHH:MM:SS.mmmZ" (proleptic
+ * Gregorian, UTC; years outside 0..9999 are written with as many digits as
+ * they need). Pure arithmetic, no time zone. Returns out. */
+char *ledger_time_format(int64_t ms, char out[LEDGER_TIME_MAX]);
+
 /* Value of attribute `key`, or NULL. */
 const char *ledger_event_attr(const struct ledger_event *ev, const char *key);
 
@@ -87,6 +95,28 @@ enum ledger_item_status {
     LEDGER_ITEM_DELIVERED = 3,
 };
 
+/* Where an item physically is in its journey. Values equal the proto enum
+ * waybill.Movement. */
+enum ledger_movement {
+    LEDGER_MOVE_AT_REST = 0,   /* not loaded on a conveyance (also before commission) */
+    LEDGER_MOVE_LOADED = 1,    /* loaded on a conveyance, which is at rest */
+    LEDGER_MOVE_UNDERWAY = 2,  /* departed and not yet arrived */
+};
+
+/* "at_rest", "loaded", "underway"; NULL for an unknown value. */
+const char *ledger_movement_name(enum ledger_movement m);
+
+/* An item's customs status. Values equal the proto enum waybill.CustomsStatus. */
+enum ledger_customs {
+    LEDGER_CUSTOMS_NONE = 0,       /* customs has neither held nor cleared it */
+    LEDGER_CUSTOMS_HELD = 1,       /* on hold: only customs may add events */
+    LEDGER_CUSTOMS_RELEASED = 2,   /* a hold was released; not cleared since */
+    LEDGER_CUSTOMS_CLEARED = 3,    /* cleared (and not held since) */
+};
+
+/* "none", "held", "released", "cleared"; NULL for an unknown value. */
+const char *ledger_customs_name(enum ledger_customs c);
+
 /* Everything the rules need to know about an item; what storage keeps in
  * `items`. A zeroed struct is the state of an item never seen. */
 struct ledger_item_state {
@@ -94,12 +124,22 @@ struct ledger_item_state {
     uint8_t head[WB_HASH_LEN];            /* id of the latest event */
     char custodian[WB_ORG_MAX + 1];
     enum ledger_item_status status;
-    bool held;
+    enum ledger_customs customs;
     char transfer_to[WB_ORG_MAX + 1];     /* while IN_TRANSFER */
-    char seal[WB_ATTR_VALUE_MAX + 1];     /* "" when unsealed */
+    char seal[WB_ATTR_VALUE_MAX + 1];     /* the active seal, "" when unsealed */
+    char location[WB_LOCATION_MAX + 1];   /* last location of commission or a movement */
+    enum ledger_movement movement;
+    int64_t commission_time_ms;           /* event time of the commission */
+    int64_t latest_time_ms;               /* latest event time among the events so far */
     uint32_t count;                       /* events so far */
     uint64_t first_height;
     uint64_t last_height;
 };
+
+/* Whether customs holds the item (customs == LEDGER_CUSTOMS_HELD). */
+static inline bool ledger_item_held(const struct ledger_item_state *st)
+{
+    return st->customs == LEDGER_CUSTOMS_HELD;
+}
 
 #endif

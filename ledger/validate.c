@@ -249,7 +249,10 @@ static int block_check(const struct ledger_block_ctx *bc, const struct ledger_bl
                 goto free_all;
             }
         }
-        if (ledger_rules_check(&ov.states[pos], ev, g, reason, sizeof reason)) {
+        /* The time rules judge against the block's own time: the same on
+         * every node, whenever the block is checked. */
+        if (ledger_rules_check(&ov.states[pos], ev, g, b->header.time_ms, reason, sizeof reason,
+                               NULL)) {
             rc = invalid(msg, msg_len, "event %zu (%s, %s): %s", i, idh, act, reason);
             goto free_all;
         }

@@ -36,7 +36,8 @@ struct ledger_block_ctx {
  * (> prev_time_ms and <= now_ms + drift_max_ms), proposer index in range,
  * event count limit, no duplicate event ids, each event decodes, signature
  * (unless sig_known), and the rules applied in block order (events of one
- * item inside one block follow each other). Returns 0 or WB_ERR_INVALID with
+ * item inside one block follow each other) with the block's time as the
+ * time rules' reference. Returns 0 or WB_ERR_INVALID with
  * a reason in msg naming the event index where one is at fault.
  * If states_out is not NULL, it receives the resulting item states, one per
  * distinct item touched, in first-touch order (*states_n of them; caller

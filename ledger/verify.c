@@ -10,6 +10,7 @@
 #include "common/hex.h"
 #include "common/wb_error.h"
 #include "ledger/block.h"
+#include "ledger/canon.h"
 #include "ledger/cert.h"
 #include "ledger/event.h"
 #include "ledger/merkle.h"
@@ -26,8 +27,9 @@
 
 struct verify_block {
     const Waybill__ProofBlock *pb;
-    bool checked;
-    struct ledger_block_header header;
+    bool checked;                         /* every check of check_block passed */
+    struct ledger_block_header header;    /* valid once checked */
+    uint8_t hash[WB_HASH_LEN];            /* SHA-256 of the header bytes, once checked */
 };
 
 struct verify_run {
@@ -93,7 +95,8 @@ static int event_fail(struct verify_run *run, const struct verify_event_view *v,
     snprintf(res->message, sizeof res->message, "event %zu (%s, %s): %s: %s", v->index,
              v->id_hex, act ? act : "?", check, detail);
     if (run->cb)
-        run->cb(run->cb_ctx, v->index, v->ev, v->org, v->height, v->pos, false, check, detail);
+        run->cb(run->cb_ctx, v->index, v->ev, v->org, v->height, v->pos, false, false, check,
+                detail);
     return WB_ERR_VERIFY;
 }
 
@@ -117,29 +120,90 @@ static struct verify_block *find_block(struct verify_run *run, uint64_t height)
     return NULL;
 }
 
-/* Header and certificate of one block. On failure writes check and detail. */
+/* The links between two blocks next to each other in the bundle's height
+ * order: lower (checked already) is below upper. */
+static int check_link(const struct verify_block *lower, const struct verify_block *upper,
+                      const char **check, char *detail, size_t detail_len)
+{
+    unsigned long long hl = (unsigned long long)lower->header.height;
+    unsigned long long hu = (unsigned long long)upper->header.height;
+    char a[17], c[17];
+    if (hu == hl + 1 && memcmp(upper->header.prev_hash, lower->hash, WB_HASH_LEN) != 0) {
+        *check = VERIFY_CHECK_PREV_HASH;
+        snprintf(detail, detail_len,
+                 "block %llu names previous block %s..., but block %llu in the bundle is "
+                 "%s...",
+                 hu, wb_hex_encode(upper->header.prev_hash, 8, a, sizeof a), hl,
+                 wb_hex_encode(lower->hash, 8, c, sizeof c));
+        return WB_ERR_VERIFY;
+    }
+    if (upper->header.time_ms <= lower->header.time_ms) {
+        *check = VERIFY_CHECK_TIME_ORDER;
+        snprintf(detail, detail_len,
+                 "block %llu has time %lld ms, not after block %llu's time %lld ms", hu,
+                 (long long)upper->header.time_ms, hl, (long long)lower->header.time_ms);
+        return WB_ERR_VERIFY;
+    }
+    return WB_OK;
+}
+
+/* Every header field and the certificate of one block, then its links to
+ * the block below it in the bundle, if that one was checked. On failure
+ * writes check and detail. */
 static int check_block(struct verify_run *run, struct verify_block *vb, const char **check,
                        char *detail, size_t detail_len)
 {
     const Waybill__ProofBlock *pb = vb->pb;
     const struct ledger_genesis *g = run->g;
+    const struct ledger_block_header *h = &vb->header;
     unsigned long long height = (unsigned long long)pb->height;
     char a[17], c[17], why[VERIFY_DETAIL_MAX];
     *check = VERIFY_CHECK_HEADER;
-    if (ledger_header_decode(pb->header.data, pb->header.len, &vb->header)) {
-        snprintf(detail, detail_len, "the header of block %llu does not decode", height);
+    why[0] = '\0';
+    if (ledger_header_parse(pb->header.data, pb->header.len, &vb->header, why, sizeof why)) {
+        snprintf(detail, detail_len, "block %llu: %s", height,
+                 why[0] ? why : "the header does not decode");
         return WB_ERR_VERIFY;
     }
-    if (memcmp(vb->header.chain_id, g->chain_id, WB_CHAIN_ID_LEN) != 0) {
+    *check = VERIFY_CHECK_VERSION;
+    if (h->version != WB_BLOCK_VERSION) {
+        snprintf(detail, detail_len, "block %llu has header version %u, expected %d", height,
+                 (unsigned)h->version, WB_BLOCK_VERSION);
+        return WB_ERR_VERIFY;
+    }
+    *check = VERIFY_CHECK_CHAIN_ID;
+    if (memcmp(h->chain_id, g->chain_id, WB_CHAIN_ID_LEN) != 0) {
         snprintf(detail, detail_len,
                  "block %llu is from another chain (chain id %s..., genesis says %s...)",
-                 height, wb_hex_encode(vb->header.chain_id, 8, a, sizeof a),
+                 height, wb_hex_encode(h->chain_id, 8, a, sizeof a),
                  wb_hex_encode(g->chain_id, 8, c, sizeof c));
         return WB_ERR_VERIFY;
     }
-    if (vb->header.height != pb->height) {
+    *check = VERIFY_CHECK_HEIGHT;
+    if (h->height != pb->height) {
         snprintf(detail, detail_len, "the block listed at height %llu has a header of height "
-                 "%llu", height, (unsigned long long)vb->header.height);
+                 "%llu", height, (unsigned long long)h->height);
+        return WB_ERR_VERIFY;
+    }
+    if (h->height == 0) {
+        snprintf(detail, detail_len, "a block at height 0; the first block is at height 1");
+        return WB_ERR_VERIFY;
+    }
+    *check = VERIFY_CHECK_ZERO_PREV;
+    static const uint8_t zeros[WB_HASH_LEN];
+    if (h->height == 1 && memcmp(h->prev_hash, zeros, WB_HASH_LEN) != 0) {
+        snprintf(detail, detail_len,
+                 "block 1 names previous block %s..., but the first block's previous hash "
+                 "is 32 zero bytes",
+                 wb_hex_encode(h->prev_hash, 8, a, sizeof a));
+        return WB_ERR_VERIFY;
+    }
+    *check = VERIFY_CHECK_PROPOSER;
+    if (h->proposer >= g->validator_count) {
+        snprintf(detail, detail_len,
+                 "block %llu names proposer %u, but genesis lists %zu validators (0 to %zu)",
+                 height, (unsigned)h->proposer, g->validator_count,
+                 g->validator_count ? g->validator_count - 1 : 0);
         return WB_ERR_VERIFY;
     }
     *check = VERIFY_CHECK_CERT;
@@ -147,32 +211,47 @@ static int check_block(struct verify_run *run, struct verify_block *vb, const ch
         snprintf(detail, detail_len, "block %llu has no commit certificate", height);
         return WB_ERR_VERIFY;
     }
-    uint8_t hash[WB_HASH_LEN];
-    ledger_sha256(pb->header.data, pb->header.len, hash);
+    ledger_sha256(pb->header.data, pb->header.len, vb->hash);
     why[0] = '\0';
-    if (ledger_cert_verify(g, pb->cert, pb->height, hash, why, sizeof why)) {
+    if (ledger_cert_verify(g, pb->cert, pb->height, vb->hash, why, sizeof why)) {
         snprintf(detail, detail_len, "block %llu: %s", height, why);
         return WB_ERR_VERIFY;
     }
+    /* Blocks are sorted by height and checked in that order (events go up
+     * in height, or prev-link fails first), so comparing each with the one
+     * below it, when that one was checked, covers every pair next to each
+     * other in a bundle that verifies: a block skipped is unreferenced. */
+    size_t k = (size_t)(vb - run->blocks);
+    if (k > 0 && run->blocks[k - 1].checked &&
+        check_link(&run->blocks[k - 1], vb, check, detail, detail_len))
+        return WB_ERR_VERIFY;
     vb->checked = true;
     run->res->blocks_checked++;
     return WB_OK;
 }
 
+/* The event's place in its block: index and audit path fit the header's
+ * event count (event-count), and the path leads to its events root
+ * (inclusion). On failure writes check and detail. */
 static int check_inclusion(const Waybill__ProofEvent *pe, const struct ledger_block_header *h,
-                           char *detail, size_t detail_len)
+                           const char **check, char *detail, size_t detail_len)
 {
+    *check = VERIFY_CHECK_EVENT_COUNT;
     if (pe->index >= h->event_count) {
         snprintf(detail, detail_len, "index %u is outside block %llu, which holds %u events",
                  (unsigned)pe->index, (unsigned long long)pe->height,
                  (unsigned)h->event_count);
         return WB_ERR_VERIFY;
     }
-    if (pe->n_audit_path > MERKLE_PATH_MAX) {
-        snprintf(detail, detail_len, "audit path has %zu hashes, at most %d allowed",
-                 pe->n_audit_path, MERKLE_PATH_MAX);
+    size_t want = merkle_audit_path_len(pe->index, h->event_count);
+    if (pe->n_audit_path != want) {
+        snprintf(detail, detail_len,
+                 "audit path has %zu hashes, but index %u of block %llu's %u events needs %zu",
+                 pe->n_audit_path, (unsigned)pe->index, (unsigned long long)pe->height,
+                 (unsigned)h->event_count, want);
         return WB_ERR_VERIFY;
     }
+    *check = VERIFY_CHECK_INCLUSION;
     uint8_t path[MERKLE_PATH_MAX][MERKLE_HASH_LEN];
     for (size_t k = 0; k < pe->n_audit_path; k++) {
         if (pe->audit_path[k].len != MERKLE_HASH_LEN) {
@@ -271,10 +350,6 @@ static int verify_event(struct verify_run *run, const Waybill__ProofBundle *bund
                               (unsigned long long)prev_pe->height, (unsigned)prev_pe->index);
     }
 
-    /* custody rules over the state the bundle itself builds */
-    if (ledger_rules_check(st, ev, g, detail, sizeof detail))
-        return event_fail(run, &v, VERIFY_CHECK_RULES, "%s", detail);
-
     /* its block: header, certificate, then inclusion */
     struct verify_block *vb = find_block(run, pe->height);
     if (!vb)
@@ -286,11 +361,19 @@ static int verify_event(struct verify_run *run, const Waybill__ProofBundle *bund
         if (check_block(run, vb, &check, detail, sizeof detail))
             return event_fail(run, &v, check, "%s", detail);
     }
-    if (check_inclusion(pe, &vb->header, detail, sizeof detail))
-        return event_fail(run, &v, VERIFY_CHECK_INCLUSION, "%s", detail);
+    const char *place_check;
+    if (check_inclusion(pe, &vb->header, &place_check, detail, sizeof detail))
+        return event_fail(run, &v, place_check, "%s", detail);
+
+    /* The ledger rules over the state the bundle itself builds, after the
+     * block checks: the time rules judge against the certified block time. */
+    if (ledger_rules_check(st, ev, g, vb->header.time_ms, detail, sizeof detail, NULL))
+        return event_fail(run, &v, VERIFY_CHECK_RULES, "%s", detail);
+    bool late = ledger_rules_out_of_order(st, ev);
+    if (late) run->res->events_out_of_order++;
 
     ledger_rules_apply(st, ev, g, pe->height);
-    if (run->cb) run->cb(run->cb_ctx, i, ev, v.org, v.height, v.pos, true, NULL, NULL);
+    if (run->cb) run->cb(run->cb_ctx, i, ev, v.org, v.height, v.pos, late, true, NULL, NULL);
     return WB_OK;
 }
 
@@ -333,15 +416,13 @@ static int verify_run_events(struct verify_run *run, const Waybill__ProofBundle 
     run->sigs = NULL;
     if (rc) return rc;
 
-    /* Blocks no event referred to are still checked: nothing in a verified
-     * bundle goes unchecked. */
+    /* A block no event refers to proves nothing about the item, and a
+     * verified bundle holds nothing unchecked: refused (the lowest such). */
     for (size_t k = 0; k < run->n_blocks; k++) {
-        struct verify_block *vb = &run->blocks[k];
-        if (vb->checked) continue;
-        const char *check;
-        char detail[VERIFY_DETAIL_MAX];
-        if (check_block(run, vb, &check, detail, sizeof detail))
-            return bundle_fail(res, WB_ERR_VERIFY, check, "%s", detail);
+        if (run->blocks[k].checked) continue;
+        return bundle_fail(res, WB_ERR_VERIFY, VERIFY_CHECK_UNREFERENCED,
+                           "block %llu is in the bundle, but none of its events is",
+                           (unsigned long long)run->blocks[k].pb->height);
     }
     return WB_OK;
 }
@@ -358,6 +439,14 @@ int ledger_verify_bundle(const struct ledger_genesis *g, const char *item,
                            "the proof bundle does not decode");
     int rc;
     struct verify_run run = {.g = g, .cb = cb, .cb_ctx = cb_ctx, .res = res};
+    /* One bundle, one encoding: an unknown field (a flipped tag bit turns
+     * an event into one) or any other encoding than the canonical one is
+     * refused before anything else is looked at. */
+    char why[VERIFY_DETAIL_MAX];
+    if (ledger_pb_canonical(&pb->base, bundle, len, "proof bundle", why, sizeof why)) {
+        rc = bundle_fail(res, WB_ERR_DECODE, VERIFY_CHECK_DECODE, "%s", why);
+        goto free_bundle;
+    }
     if (!item) item = pb->item;
     if (!item[0]) {
         rc = bundle_fail(res, WB_ERR_VERIFY, VERIFY_CHECK_ITEM, "the bundle names no item");
@@ -397,7 +486,7 @@ int ledger_verify_bundle(const struct ledger_genesis *g, const char *item,
     if (run.n_blocks) qsort(run.blocks, run.n_blocks, sizeof *run.blocks, block_cmp);
     for (size_t k = 1; k < run.n_blocks; k++) {
         if (run.blocks[k].pb->height == run.blocks[k - 1].pb->height) {
-            rc = bundle_fail(res, WB_ERR_VERIFY, VERIFY_CHECK_HEADER,
+            rc = bundle_fail(res, WB_ERR_VERIFY, VERIFY_CHECK_HEIGHT,
                              "the bundle holds two blocks at height %llu",
                              (unsigned long long)run.blocks[k].pb->height);
             goto free_blocks;

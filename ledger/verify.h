@@ -6,7 +6,8 @@
 #include "ledger/genesis.h"
 #include "ledger/types.h"
 
-/* Names of the checks, used in reports: */
+/* Names of the checks, used in reports (stable: scripts match on them;
+ * docs/cli.md, section verify, says what each one checks): */
 #define VERIFY_CHECK_DECODE "decode"
 #define VERIFY_CHECK_SIGNATURE "signature"
 #define VERIFY_CHECK_MEMBER "member"
@@ -16,18 +17,33 @@
 #define VERIFY_CHECK_HEADER "block-header"
 #define VERIFY_CHECK_CERT "certificate"
 #define VERIFY_CHECK_ITEM "item"
+/* The header fields of docs/formats.md, section Blocks: */
+#define VERIFY_CHECK_VERSION "version"
+#define VERIFY_CHECK_CHAIN_ID "chain-id"
+#define VERIFY_CHECK_HEIGHT "height"
+#define VERIFY_CHECK_ZERO_PREV "zero-prev"
+#define VERIFY_CHECK_PROPOSER "proposer-range"
+#define VERIFY_CHECK_PREV_HASH "prev-hash"
+#define VERIFY_CHECK_TIME_ORDER "time-order"
+#define VERIFY_CHECK_EVENT_COUNT "event-count"
+#define VERIFY_CHECK_UNREFERENCED "unreferenced-block"
 
 /* Called once per event in bundle order, after all its checks (ok) or at the
  * first that failed. ev may be NULL when the event did not decode; org is
- * NULL when the submitter is not a member; check and detail are NULL when ok. */
+ * NULL when the submitter is not a member; out_of_order is true for an
+ * accepted event dated before an earlier event of the item
+ * (ledger_rules_out_of_order), false when not ok; check and detail are NULL
+ * when ok. */
 typedef void (*ledger_verify_event_fn)(void *ctx, size_t index, const struct ledger_event *ev,
                                        const char *org, uint64_t height, uint32_t pos,
-                                       bool ok, const char *check, const char *detail);
+                                       bool out_of_order, bool ok, const char *check,
+                                       const char *detail);
 
 struct ledger_verify_result {
     bool ok;
     size_t events_checked;
     size_t blocks_checked;
+    size_t events_out_of_order;          /* accepted events dated before an earlier one */
     long failed_event;                   /* bundle index, or -1 (bundle-level failure) */
     char failed_check[32];               /* one of VERIFY_CHECK_* */
     char message[512];                   /* "event 3 (<id hex>, receive): signature: ..." */
@@ -35,12 +51,20 @@ struct ledger_verify_result {
 };
 
 /* Verifies an encoded ProofBundle for `item` (NULL: the bundle's own item).
- * Checks each block header (decodes, chain id) and its certificate
- * (ledger_cert_verify), each event's signature, its signer's membership and
- * right to the action (the rules from commission to head), the prev links,
- * and each inclusion proof against its header's events root. Stops at the
- * first failure. Returns 0 (verified) or WB_ERR_VERIFY / WB_ERR_DECODE with
- * res filled; cb may be NULL. */
+ * The bundle must be the canonical encoding of a ProofBundle (ledger/canon.h)
+ * or the result is WB_ERR_DECODE, check "decode". Then, event by event in
+ * bundle order: decode, signature, member, item, prev-link; its block, the
+ * first time an event refers to it: every header field (block-header:
+ * decodes; version; chain-id; height; zero-prev at height 1;
+ * proposer-range) and the certificate (ledger_cert_verify), then prev-hash
+ * and time-order against the blocks next to it by height that were checked
+ * before; then the event's index and audit path length against the header's
+ * event count (event-count), the path against its events root (inclusion),
+ * and last the ledger rules from commission to head, the time rules judged
+ * against the event's certified block time (custody-rules). After the
+ * events, a block no event is in fails unreferenced-block.
+ * Stops at the first failure. Returns 0 (verified) or WB_ERR_VERIFY /
+ * WB_ERR_DECODE with res filled; cb may be NULL. */
 int ledger_verify_bundle(const struct ledger_genesis *g, const char *item,
                          const uint8_t *bundle, size_t len, ledger_verify_event_fn cb,
                          void *cb_ctx, struct ledger_verify_result *res);

@@ -2,99 +2,16 @@
  * checks with messages naming file, field and expectation; see config.h. */
 #include "node/config.h"
 
-#include <arpa/inet.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "common/file.h"
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
-
-/* ---- addresses ------------------------------------------------------------ */
-
-static bool config_dns_name_ok(const char *h, size_t len)
-{
-    /* RFC 1123 host name: dot-separated labels of 1..63 letters, digits and
-     * inner hyphens. */
-    if (len == 0 || len > NODE_HOST_MAX) return false;
-    size_t label = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = h[i];
-        if (c == '.') {
-            if (label == 0 || h[i - 1] == '-') return false;
-            label = 0;
-            continue;
-        }
-        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        if (!alnum && !(c == '-' && label > 0)) return false;
-        if (++label > 63) return false;
-    }
-    return label > 0 && h[len - 1] != '-';
-}
-
-int node_parse_addr(const char *s, struct node_addr *out)
-{
-    memset(out, 0, sizeof *out);
-    if (!s) return WB_ERR_INVALID;
-    const char *colon = strrchr(s, ':');
-    if (!colon) return WB_ERR_INVALID;
-    const char *host = s;
-    size_t host_len = (size_t)(colon - s);
-    bool bracketed = host_len >= 2 && host[0] == '[' && host[host_len - 1] == ']';
-    if (bracketed) {
-        host++;
-        host_len -= 2;
-    }
-    if (host_len == 0 || host_len > NODE_HOST_MAX) return WB_ERR_INVALID;
-
-    const char *port = colon + 1;
-    size_t port_len = strlen(port);
-    if (port_len == 0 || port_len > 5 || strspn(port, "0123456789") != port_len)
-        return WB_ERR_INVALID;
-    unsigned long p = strtoul(port, NULL, 10);
-    if (p == 0 || p > 65535) return WB_ERR_INVALID;
-
-    char h[NODE_HOST_MAX + 1];
-    memcpy(h, host, host_len);
-    h[host_len] = '\0';
-    unsigned char buf[sizeof(struct in6_addr)];
-    int family;
-    if (bracketed) {
-        if (inet_pton(AF_INET6, h, buf) != 1) return WB_ERR_INVALID;
-        family = AF_INET6;
-    } else if (inet_pton(AF_INET, h, buf) == 1) {
-        family = AF_INET;
-    } else if (strspn(h, "0123456789.") == host_len) {
-        return WB_ERR_INVALID; /* looks numeric but is no valid IPv4 address */
-    } else if (config_dns_name_ok(h, host_len)) {
-        family = AF_UNSPEC;
-    } else {
-        return WB_ERR_INVALID;
-    }
-    memcpy(out->host, h, host_len + 1);
-    out->port = (uint16_t)p;
-    out->family = family;
-    return WB_OK;
-}
-
-char *node_format_addr(const struct node_addr *a, char *out, size_t cap)
-{
-    if (a->family == AF_INET6)
-        snprintf(out, cap, "[%s]:%u", a->host, (unsigned)a->port);
-    else
-        snprintf(out, cap, "%s:%u", a->host, (unsigned)a->port);
-    return out;
-}
-
-static bool config_addr_equal(const struct node_addr *a, const struct node_addr *b)
-{
-    return a->port == b->port && strcmp(a->host, b->host) == 0;
-}
 
 /* ---- the field table ------------------------------------------------------ */
 
@@ -282,26 +199,18 @@ static void config_add_peers(struct config_ctx *c, const char *value)
         }
         while (n && (item[n - 1] == ' ' || item[n - 1] == '\t')) n--;
         if (n == 0) continue; /* "a, b," and continuation lines leave empty items */
-        char one[NODE_ADDR_STR_MAX + 1];
-        struct node_addr addr;
-        if (n >= sizeof one) {
-            config_fail(c, c->lineno,
-                         "[p2p] peers: expected host:port, got an entry of %zu characters "
-                         "(line %u)",
-                         n, c->lineno);
-            return;
-        }
+        /* A value is part of one line, so an entry is never longer. */
+        char one[NODE_CONFIG_LINE_MAX + 1], why[WB_ADDR_MSG_MAX];
+        struct wb_addr addr;
+        WB_ASSERT(n < sizeof one);
         memcpy(one, item, n);
         one[n] = '\0';
-        if (node_parse_addr(one, &addr) != WB_OK) {
-            config_fail(c, c->lineno,
-                         "[p2p] peers: expected comma-separated host:port entries (port "
-                         "1-65535), got '%s' (line %u)",
-                         one, c->lineno);
+        if (wb_addr_parse(one, &addr, why, sizeof why) != WB_OK) {
+            config_fail(c, c->lineno, "[p2p] peers: %s (line %u)", why, c->lineno);
             return;
         }
         for (size_t i = 0; i < cfg->peer_count; i++) {
-            if (config_addr_equal(&cfg->peers[i], &addr)) {
+            if (wb_addr_equal(&cfg->peers[i], &addr)) {
                 config_fail(c, c->lineno, "[p2p] peers: '%s' is listed twice (line %u)", one,
                              c->lineno);
                 return;
@@ -353,12 +262,12 @@ static void config_set(struct config_ctx *c, const struct config_field *f, const
         *(enum wb_log_level *)(void *)dst = (enum wb_log_level)level;
         return;
     }
-    case CONFIG_ADDR:
-        if (node_parse_addr(value, (struct node_addr *)(void *)dst) != WB_OK)
-            config_fail(c, line,
-                         "[%s] %s: expected host:port (port 1-65535), got '%s' (line %u)",
-                         f->section, f->key, value, line);
+    case CONFIG_ADDR: {
+        char why[WB_ADDR_MSG_MAX];
+        if (wb_addr_parse(value, (struct wb_addr *)(void *)dst, why, sizeof why) != WB_OK)
+            config_fail(c, line, "[%s] %s: %s (line %u)", f->section, f->key, why, line);
         return;
+    }
     case CONFIG_PEERS:
         config_add_peers(c, value);
         return;
@@ -474,11 +383,12 @@ static void config_finish(struct config_ctx *c)
         }
         snprintf(cfg->api_listen.host, sizeof cfg->api_listen.host, "127.0.0.1");
         cfg->api_listen.port = (uint16_t)port;
-        cfg->api_listen.family = AF_INET;
+        cfg->api_listen.kind = WB_ADDR_IPV4;
     }
-    if (config_addr_equal(&cfg->api_listen, &cfg->p2p_listen)) {
-        config_fail(c, 0, "[api] listen: expected an address other than [p2p] listen, got %s:%u",
-                     cfg->api_listen.host, (unsigned)cfg->api_listen.port);
+    if (wb_addr_equal(&cfg->api_listen, &cfg->p2p_listen)) {
+        char a[WB_ADDR_STR_MAX];
+        config_fail(c, 0, "[api] listen: expected an address other than [p2p] listen, got %s",
+                     wb_addr_format(&cfg->api_listen, a, sizeof a));
         return;
     }
     uint64_t block_min =

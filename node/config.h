@@ -1,5 +1,5 @@
 /* Node configuration: the INI file a validator runs from (node.ini), its
- * defaults and checks, and the host:port address helper. */
+ * defaults and checks. Addresses follow common/addr.h. */
 #ifndef NODE_CONFIG_H
 #define NODE_CONFIG_H
 
@@ -7,12 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/addr.h"
 #include "common/log.h"
 #include "ledger/genesis.h"
 
 #define NODE_PATH_MAX 4096        /* bytes of a resolved path, NUL included */
-#define NODE_HOST_MAX 253         /* a DNS name; IP literals are shorter */
-#define NODE_ADDR_STR_MAX (NODE_HOST_MAX + 9) /* "[host]:65535" + NUL */
 #define NODE_PEERS_MAX WB_VALIDATORS_MAX
 #define NODE_CONFIG_FILE_MAX (64 * 1024)
 /* inih reads lines into a fixed buffer of 200 bytes; a longer line is an
@@ -22,15 +21,6 @@
 /* A message buffer of this size holds every message node_config_load
  * writes for paths up to about 300 characters; longer ones are truncated. */
 #define NODE_CONFIG_MSG_MAX 1024
-
-/* A parsed "host:port". IPv6 literals are written "[::1]:26600" and kept
- * here without the brackets. */
-struct node_addr {
-    char host[NODE_HOST_MAX + 1];
-    uint16_t port;              /* 1..65535 */
-    int family;                 /* AF_INET or AF_INET6 for an IP literal,
-                                   AF_UNSPEC for a DNS name (resolve it) */
-};
 
 /* Consensus timeouts. The timeout of step S in round r is
  * timeout_S_ms + r * timeout_S_delta_ms (DESIGN.md section 4). */
@@ -64,13 +54,13 @@ struct node_config {
     char genesis[NODE_PATH_MAX];          /* [node] genesis: the genesis JSON file */
     enum wb_log_level log_level;          /* [node] log_level, default info */
 
-    struct node_addr p2p_listen;          /* [p2p] listen */
+    struct wb_addr p2p_listen;            /* [p2p] listen */
     /* [p2p] peers. peer_count == 0 means "not configured": the daemon then
      * dials every other validator's p2p address from genesis. */
     size_t peer_count;
-    struct node_addr peers[NODE_PEERS_MAX];
+    struct wb_addr peers[NODE_PEERS_MAX];
 
-    struct node_addr api_listen;          /* [api] listen, default 127.0.0.1:<p2p port + 100> */
+    struct wb_addr api_listen;            /* [api] listen, default 127.0.0.1:<p2p port + 100> */
 
     struct node_timeouts timeouts;        /* [consensus] */
     struct node_limits limits;            /* [limits] */
@@ -109,7 +99,11 @@ void node_config_defaults(struct node_config *cfg);
  * [p2p] listen. An unknown section or key, a key set twice, a missing
  * required field or a wrong value fails with WB_ERR_CONFIG and a message
  * naming the file, the field and what was expected, e.g.
- *   "node.ini: [p2p] listen: expected host:port, got 'foo' (line 7)".
+ *   "node.ini: [p2p] listen: 'foo' is not host:port: no ':port' after the
+ *    host (a host is a DNS name, ...; port 1 to 65535) (line 7)"
+ * (an address's message is wb_addr_parse's). Two addresses are the same
+ * (a peer listed twice, [api] listen equal to [p2p] listen) as
+ * wb_addr_equal compares them.
  * A missing file gives WB_ERR_NOT_FOUND, an unreadable one WB_ERR_IO, a
  * file over NODE_CONFIG_FILE_MAX bytes WB_ERR_TOO_LARGE, each with a message.
  * On failure `cfg` holds no meaningful values. */
@@ -119,14 +113,5 @@ int node_config_load(const char *path, struct node_config *cfg, char *msg, size_
  * `path` names the file in messages and anchors relative paths. */
 int node_config_parse(const char *path, const char *text, struct node_config *cfg, char *msg,
                       size_t msg_len);
-
-/* Parses "host:port" into out. host is an IPv4 address, a bracketed IPv6
- * address ("[::1]:7000") or a DNS name (letters, digits, '-', '.'); port is
- * decimal 1..65535. Returns 0 or WB_ERR_INVALID (out is then zeroed). */
-int node_parse_addr(const char *s, struct node_addr *out);
-
-/* Writes `a` as "host:port" ("[v6]:port" for IPv6) into out (cap bytes,
- * NODE_ADDR_STR_MAX always suffices). Returns out. */
-char *node_format_addr(const struct node_addr *a, char *out, size_t cap);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/hex.h"
 #include "common/wb_assert.h"
@@ -52,8 +53,17 @@ int mempool__committed_state(const struct mempool *mp, const char *item,
                          wb_strerror(rc));
 }
 
+int64_t mempool__now_ms(const struct mempool *mp)
+{
+    if (mp->cfg.clock) return mp->cfg.clock(mp->cfg.clock_ctx);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int mempool__check(const struct mempool *mp, const struct ledger_item_state *st,
-                   const struct ledger_event *ev, char *reason, size_t reason_len)
+                   const struct ledger_event *ev, int64_t ref_ms, char *reason,
+                   size_t reason_len)
 {
     /* Only a member's event can be stale: anyone else gets the rules' reason. */
     if (st->status != LEDGER_ITEM_UNKNOWN && ev->has_prev &&
@@ -67,7 +77,7 @@ int mempool__check(const struct mempool *mp, const struct ledger_item_state *st,
             ev->item, wb_hex_encode(st->head, MEMPOOL_SHORT_BYTES, head, sizeof head),
             (unsigned)st->count, wb_hex_encode(ev->prev, MEMPOOL_SHORT_BYTES, prev, sizeof prev));
     }
-    return ledger_rules_check(st, ev, mp->cfg.genesis, reason, reason_len);
+    return ledger_rules_check(st, ev, mp->cfg.genesis, ref_ms, reason, reason_len, NULL);
 }
 
 void mempool__remove(struct mempool *mp, struct mempool_entry *e)
@@ -226,7 +236,7 @@ int mempool_add(struct mempool *mp, const uint8_t *signed_event, size_t len,
         rc = mempool__committed_state(mp, ev->item, &committed, reason, reason_len);
         if (rc) return rc;
     }
-    rc = mempool__check(mp, st, ev, reason, reason_len);
+    rc = mempool__check(mp, st, ev, mempool__now_ms(mp), reason, reason_len);
     if (rc) {
         if (!reason[0]) mempool__fail(reason, reason_len, rc, "%s", wb_strerror(rc));
         return rc;
@@ -238,6 +248,7 @@ int mempool_add(struct mempool *mp, const uint8_t *signed_event, size_t len,
     struct mempool_entry *e = malloc(sizeof *e + len);
     if (!e) return mempool__fail(reason, reason_len, WB_ERR_NOMEM, "mempool: out of memory");
     memcpy(e->id, id, WB_HASH_LEN);
+    e->time_ms = ev->time_ms;
     e->len = len;
     memcpy(e->bytes, signed_event, len);
     if (!it) {

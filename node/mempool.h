@@ -12,12 +12,18 @@
 #include "ledger/types.h"
 #include "ledger/validate.h"
 
+/* The node's clock in unix milliseconds: the time rules' reference when an
+ * event is admitted or re-checked after a commit. */
+typedef int64_t (*mempool_clock_fn)(void *ctx);
+
 struct mempool_config {
     const struct ledger_genesis *genesis;  /* borrowed; must outlive the mempool */
     size_t events_max;                     /* pending events, >= 1 */
     size_t bytes_max;                      /* sum of pending signed-event bytes, >= 1 */
     ledger_state_lookup_fn lookup;         /* reads an item's COMMITTED state */
     void *lookup_ctx;
+    mempool_clock_fn clock;                /* NULL: the system's real-time clock */
+    void *clock_ctx;
 };
 
 /* One mempool belongs to one event loop: no call is thread-safe. */
@@ -44,7 +50,8 @@ void mempool_destroy(struct mempool *mp);
  * node), then it is checked against the item's pending state: the committed
  * state (cfg.lookup) overlaid with the events already pending for that item,
  * so a client may submit a chain of one item's events without waiting for
- * commits (event k+1 with prev = id of pending event k is admitted).
+ * commits (event k+1 with prev = id of pending event k is admitted). The
+ * time rules take the node's clock (cfg.clock) as their reference.
  * The bytes are copied; the caller keeps `signed_event`.
  * id_out (may be NULL) receives the event id whenever the envelope splits,
  * else zeros. reason (may be NULL) receives a sentence for every error.
@@ -58,7 +65,8 @@ void mempool_destroy(struct mempool *mp);
  *   WB_ERR_SIGNATURE       the signature does not verify for its submitter;
  *   WB_ERR_STALE           the item exists and prev is not its (pending) head:
  *                          "stale: the item's head moved on ...";
- *   WB_ERR_RULE            a custody rule refused it (ledger_rules_check);
+ *   WB_ERR_RULE            a ledger rule refused it (ledger_rules_check, with the
+ *                          node's clock as the time rules' reference);
  *   WB_ERR_NOMEM, or the error of cfg.lookup other than WB_ERR_NOT_FOUND.
  * On any error the mempool is unchanged. */
 int mempool_add(struct mempool *mp, const uint8_t *signed_event, size_t len,
@@ -97,7 +105,8 @@ size_t mempool_take(struct mempool *mp, size_t events_max, size_t bytes_max,
  * the new states). Removes the block's events that are pending (no callback
  * for those: they are committed). Then, for every item the block touched
  * that still has pending events, re-checks them in admission order against
- * the new committed state and drops those that no longer pass, calling
+ * the new committed state (the time rules against cfg.clock) and drops those
+ * that no longer pass, calling
  * dropped(ctx, id, err, reason) for each (err WB_ERR_STALE "stale: the
  * item's head moved on ..." when another event took the head; WB_ERR_RULE
  * otherwise), and rebuilds those items' pending states. Items the block did
@@ -113,6 +122,18 @@ size_t mempool_take(struct mempool *mp, size_t events_max, size_t bytes_max,
  * consistent either way). */
 int mempool_on_commit(struct mempool *mp, const struct ledger_block *b,
                       const struct ledger_block_result *r, mempool_dropped_fn dropped,
+                      void *ctx);
+
+/* Call before proposing a block of time block_time_ms: drops the pending
+ * events that a block of that time can no longer carry because their event
+ * time lies more than genesis backdate_max_ms before it (admitted inside
+ * the limit, they waited too long), and with them the later pending events
+ * of their items that no longer pass (re-checked like mempool_on_commit
+ * does, against block_time_ms). dropped(ctx, id, WB_ERR_RULE or
+ * WB_ERR_STALE, reason) is called for each; it may be NULL. Costs one
+ * comparison per pending event when nothing expired. Returns the number of
+ * events dropped. */
+size_t mempool_expire(struct mempool *mp, int64_t block_time_ms, mempool_dropped_fn dropped,
                       void *ctx);
 
 /* Number of pending events, and the sum of their signed-event bytes. */

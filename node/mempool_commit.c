@@ -1,6 +1,7 @@
 /* After a commit: drop the block's events from the mempool, then re-check the
  * pending events of the items the block touched against their new committed
- * state (DESIGN.md section 4, "Practicalities"). */
+ * state (DESIGN.md section 4, "Practicalities"). Before a proposal: drop the
+ * events that waited past the backdating limit. */
 #include <string.h>
 
 #include "common/wb_assert.h"
@@ -18,18 +19,22 @@ static void mempool__drop(struct mempool *mp, struct mempool_entry *e, int err,
     mempool__remove(mp, e);
 }
 
-/* Replays the item's pending events, oldest first, on its committed state;
- * keeps those that still pass and rebuilds its pending state from them. */
-static int mempool__recheck_item(struct mempool *mp, struct mempool_item *it,
-                                 mempool_dropped_fn dropped, void *ctx)
+/* Replays the item's pending events, oldest first, on its committed state
+ * with ref_ms as the time rules' reference; keeps those that still pass and
+ * rebuilds its pending state from them. Returns 0 or the lookup's error;
+ * *n_dropped (may be NULL) grows by the events dropped. */
+static int mempool__recheck_item(struct mempool *mp, struct mempool_item *it, int64_t ref_ms,
+                                 mempool_dropped_fn dropped, void *ctx, size_t *n_dropped)
 {
+    size_t before = it->count;
+    int rc = WB_OK;
     char reason[MEMPOOL_REASON_MAX];
     struct ledger_item_state st;
     reason[0] = '\0';
-    int rc = mempool__committed_state(mp, it->name, &st, reason, sizeof reason);
+    rc = mempool__committed_state(mp, it->name, &st, reason, sizeof reason);
     if (rc) {
         while (it->first) mempool__drop(mp, it->first, rc, reason, dropped, ctx);
-        return rc;
+        goto count_dropped;
     }
     struct ledger_event *ev = &mp->scratch;
     struct mempool_entry *next;
@@ -38,7 +43,7 @@ static int mempool__recheck_item(struct mempool *mp, struct mempool_item *it,
         reason[0] = '\0';
         int err = ledger_signed_event_open(mp->cfg.genesis->chain_id, e->bytes, e->len, false,
                                            ev, reason, sizeof reason);
-        if (err == WB_OK) err = mempool__check(mp, &st, ev, reason, sizeof reason);
+        if (err == WB_OK) err = mempool__check(mp, &st, ev, ref_ms, reason, sizeof reason);
         if (err) {
             mempool__drop(mp, e, err, reason, dropped, ctx);
             continue;
@@ -46,7 +51,9 @@ static int mempool__recheck_item(struct mempool *mp, struct mempool_item *it,
         ledger_rules_apply(&st, ev, mp->cfg.genesis, st.last_height);
     }
     it->state = st;
-    return WB_OK;
+count_dropped:
+    if (n_dropped) *n_dropped += before - it->count;
+    return rc;
 }
 
 /* The pending item a committed event belongs to, or NULL. `item` is the
@@ -116,6 +123,7 @@ int mempool_on_commit(struct mempool *mp, const struct ledger_block *b,
     }
 
     int first_err = WB_OK;
+    int64_t now_ms = mempool__now_ms(mp);
     while (work) {
         struct mempool_item *it = work;
         work = it->touched_next;
@@ -132,14 +140,46 @@ int mempool_on_commit(struct mempool *mp, const struct ledger_block *b,
                 it->state.first_height = st.first_height;
                 it->state.last_height = st.last_height;
             } else {
-                rc = mempool__recheck_item(mp, it, dropped, ctx);
+                rc = mempool__recheck_item(mp, it, now_ms, dropped, ctx, NULL);
                 if (rc && first_err == WB_OK) first_err = rc;
             }
         } else if (it->first) {
-            int rc = mempool__recheck_item(mp, it, dropped, ctx);
+            int rc = mempool__recheck_item(mp, it, now_ms, dropped, ctx, NULL);
             if (rc && first_err == WB_OK) first_err = rc;
         }
         mempool__item_release_if_empty(mp, it);
     }
     return first_err;
+}
+
+size_t mempool_expire(struct mempool *mp, int64_t block_time_ms, mempool_dropped_fn dropped,
+                      void *ctx)
+{
+    uint64_t max = mp->cfg.genesis->backdate_max_ms > 0
+                       ? (uint64_t)mp->cfg.genesis->backdate_max_ms
+                       : 0;
+    /* The items holding an expired event, through the same work links as
+     * mempool_on_commit (which is never running now). */
+    struct mempool_item *work = NULL, **work_tail = &work;
+    for (struct mempool_entry *e = mp->head; e; e = e->next) {
+        if (e->time_ms >= block_time_ms ||
+            (uint64_t)block_time_ms - (uint64_t)e->time_ms <= max || e->item->touched)
+            continue;
+        e->item->touched = true;
+        e->item->touched_next = NULL;
+        *work_tail = e->item;
+        work_tail = &e->item->touched_next;
+    }
+    size_t n = 0;
+    while (work) {
+        struct mempool_item *it = work;
+        work = it->touched_next;
+        it->touched_next = NULL;
+        it->touched = false;
+        /* The full rules with the block's time: the expired event fails
+         * time_backdated with its reason, and its successors follow it. */
+        mempool__recheck_item(mp, it, block_time_ms, dropped, ctx, &n);
+        mempool__item_release_if_empty(mp, it);
+    }
+    return n;
 }

@@ -19,6 +19,7 @@ struct mempool_entry {
     struct mempool_entry *item_prev, *item_next; /* admission order, this item */
     struct mempool_item *item;
     uint8_t id[WB_HASH_LEN];
+    int64_t time_ms;                             /* the event's time, for mempool_expire */
     size_t len;
     uint8_t bytes[];
 };
@@ -61,9 +62,14 @@ int mempool__committed_state(const struct mempool *mp, const char *item,
                              struct ledger_item_state *st, char *reason, size_t reason_len);
 
 /* Whether decoded event ev may follow state st: WB_ERR_STALE when the item
- * exists and prev is not its head, else ledger_rules_check. */
+ * exists and prev is not its head, else ledger_rules_check with ref_ms as
+ * the time rules' reference. */
 int mempool__check(const struct mempool *mp, const struct ledger_item_state *st,
-                   const struct ledger_event *ev, char *reason, size_t reason_len);
+                   const struct ledger_event *ev, int64_t ref_ms, char *reason,
+                   size_t reason_len);
+
+/* The node's clock (cfg.clock, else the real-time clock), unix ms. */
+int64_t mempool__now_ms(const struct mempool *mp);
 
 /* Unlinks e from both orders and by_id, updates the totals and frees e. The
  * item stays, even when it has no events left. */

@@ -399,7 +399,7 @@ int net_listen(struct net *net, const char *addr)
     struct sockaddr_storage sa;
     char name[NET_ADDR_MAX];
     uint16_t port;
-    int rc = net__addr_parse(addr, &sa, name, &port);
+    int rc = net__addr_parse(addr, true, &sa, name, &port);
     if (rc) return rc;
     if (name[0]) {
         /* Startup configuration: a synchronous lookup is acceptable here. */
@@ -408,14 +408,14 @@ int net_listen(struct net *net, const char *addr)
         memset(&hints, 0, sizeof hints);
         hints.ai_family = AF_UNSPEC;
         hints.ai_socktype = SOCK_STREAM;
-        rc = uv_getaddrinfo(net->loop, &req, NULL, name, NULL, &hints);
+        int status = uv_getaddrinfo(net->loop, &req, NULL, name, NULL, &hints);
+        rc = status ? WB_ERR_NOT_FOUND : net__addr_pick(req.addrinfo, port, &sa);
+        if (!status) uv_freeaddrinfo(req.addrinfo);
         if (rc) {
-            WB_WARN(LOG_MOD, "%s: cannot resolve %s: %s", net->name, name, uv_strerror(rc));
-            return WB_ERR_INVALID;
+            WB_WARN(LOG_MOD, "%s: cannot listen on %s: cannot resolve '%s': %s", net->name,
+                    addr, name, net__resolve_why(status));
+            return WB_ERR_NOT_FOUND;
         }
-        rc = net__addr_pick(req.addrinfo, port, &sa);
-        uv_freeaddrinfo(req.addrinfo);
-        if (rc) return WB_ERR_INVALID;
     }
     rc = uv_tcp_init(net->loop, &net->listener);
     if (rc) return net__uv_err(rc);

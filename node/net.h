@@ -25,6 +25,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "common/addr.h"
+
 #define NET_VERSION_TAG "waybill/net/v1"
 #define NET_VERSION_TAG_LEN 16
 
@@ -35,7 +37,7 @@
 #define NET_RECONNECT_BASE_MS_DEFAULT 200u
 #define NET_RECONNECT_MAX_MS_DEFAULT 10000u
 #define NET_LINKS_MAX_DEFAULT 256u
-#define NET_ADDR_MAX 64 /* "host:port" text, including the NUL */
+#define NET_ADDR_MAX WB_ADDR_STR_MAX /* "host:port" text, including the NUL */
 
 struct net;
 struct net_link;
@@ -88,8 +90,11 @@ struct net_config {
      * to an up link), or the failed check: WB_ERR_SIGNATURE (e.g. other chain
      * id), WB_ERR_PROTOCOL, WB_ERR_DECODE, WB_ERR_CRYPTO, WB_ERR_TOO_LARGE,
      * WB_ERR_IO, WB_ERR_NOMEM. `will_retry` says whether the dial will try
-     * again. */
-    void (*on_dial_fail)(void *ctx, const char *addr, int err, bool will_retry);
+     * again. WB_ERR_NOT_FOUND: the address's name did not resolve; `why`
+     * is then the resolver's answer (e.g. "unknown node or service"), NULL
+     * for every other err. `addr` and `why` are valid during the call. */
+    void (*on_dial_fail)(void *ctx, const char *addr, int err, const char *why,
+                         bool will_retry);
 };
 
 /* Counters since net_create. */
@@ -111,7 +116,9 @@ struct net_stats {
     uint64_t frames_dropped;     /* frames not delivered: queued but never
                                   * written when their link closed, or refused
                                   * by net_send on an overflowing link */
-    uint64_t connect_failures;   /* outbound connects that failed */
+    uint64_t connect_failures;   /* outbound connects that failed, lookups included */
+    uint64_t lookups;            /* name lookups started by dials: one per
+                                  * attempt at a name, never a cached answer */
 };
 
 /* Creates an endpoint on `loop` (which the caller owns and runs). Copies
@@ -120,21 +127,26 @@ struct net_stats {
  * WB_ERR_NOMEM, WB_ERR_IO (libuv). Release with net_close. */
 int net_create(uv_loop_t *loop, const struct net_config *cfg, struct net **out);
 
-/* Addresses are "a.b.c.d:port", "[v6]:port" or "name:port" with a DNS name
- * (letters, digits, '-', '.'), resolved by getaddrinfo with IPv4 preferred.
+/* Addresses are "host:port" in the grammar of common/addr.h: an IPv4
+ * address, a bracketed IPv6 address ("[::1]:7000") or a DNS name, which is
+ * resolved with uv_getaddrinfo: the first IPv4 address it returns, else the
+ * first IPv6 one.
  *
  * Listens on `addr` (a name is resolved here, synchronously: startup
  * only; port 0 picks a free port, see net_bound_port). One listener per net.
- * Returns 0, WB_ERR_INVALID (bad or unresolvable address, already
- * listening, closing), WB_ERR_EXISTS (address in use), WB_ERR_IO. */
+ * Returns 0, WB_ERR_INVALID (bad address, already listening, closing),
+ * WB_ERR_NOT_FOUND (the name did not resolve; logged with the resolver's
+ * answer), WB_ERR_EXISTS (address in use), WB_ERR_IO. */
 int net_listen(struct net *net, const char *addr);
 
 /* The port the listener is bound to. Returns 0, WB_ERR_INVALID (not listening). */
 int net_bound_port(const struct net *net, uint16_t *port);
 
 /* Dials `addr` (a name is resolved again, off the loop thread, before every
- * attempt; a failed lookup is WB_ERR_UNREACHABLE). `expected_peer_pk` (32 bytes,
- * copied) or NULL: when given, a peer presenting another identity is refused.
+ * attempt, never cached, so a peer that moves is found; a failed lookup is
+ * on_dial_fail's WB_ERR_NOT_FOUND and is retried like a failed connect).
+ * `expected_peer_pk` (32 bytes, copied) or NULL: when given, a peer
+ * presenting another identity is refused.
  * With `reconnect`, a failed or lost link is redialed after a capped
  * exponential backoff with jitter, until net_close; while another up link
  * to the same peer exists (unique_peers) the dialer waits for it to go down.
@@ -160,7 +172,8 @@ void net_link_close(struct net_link *link);
 
 /* The authenticated identity key of an up link (valid while it lives). */
 const uint8_t *net_link_peer_key(const struct net_link *link);
-/* The peer's "ip:port" as text (valid while the link lives). */
+/* The peer's address as text (valid while the link lives): for a dialed
+ * link the address given to net_dial, for an accepted one "ip:port". */
 const char *net_link_peer_addr(const struct net_link *link);
 /* Whether this side dialed the link. */
 bool net_link_outbound(const struct net_link *link);

@@ -1,81 +1,36 @@
-/* "host:port" parsing and formatting for the net transport: IPv4 and
- * bracketed IPv6 literals, or a DNS name left for the resolver. */
+/* Addresses for the net transport: the text parsed by the one grammar of
+ * common/addr.h into a socket address (IP literals) or a name left for the
+ * resolver; the pick among resolver results; socket addresses as text. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/addr.h"
 #include "common/wb_error.h"
 #include "node/net_internal.h"
 
-/* Letters, digits, '-' and '.', labels of 1..63 characters, at most 253. */
-static bool net_host_name_ok(const char *h)
+int net__addr_parse(const char *text, bool listen, struct sockaddr_storage *out,
+                    char name[NET_ADDR_MAX], uint16_t *port_out)
 {
-    size_t n = strlen(h), label = 0;
-    if (n == 0 || n > 253) return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = h[i];
-        if (c == '.') {
-            if (label == 0) return false;
-            label = 0;
-            continue;
-        }
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  (c == '-' && label > 0);
-        if (!ok || ++label > 63) return false;
-    }
-    return true;
-}
-
-int net__addr_parse(const char *text, struct sockaddr_storage *out, char name[NET_ADDR_MAX],
-                    uint16_t *port_out)
-{
-    if (!text) return WB_ERR_INVALID;
-    size_t n = strlen(text);
-    if (n == 0 || n >= NET_ADDR_MAX) return WB_ERR_INVALID;
-
-    char host[NET_ADDR_MAX];
-    const char *port_text;
-    bool v6 = false;
-    if (text[0] == '[') {
-        const char *close = strchr(text, ']');
-        if (!close || close[1] != ':') return WB_ERR_INVALID;
-        size_t hl = (size_t)(close - text - 1);
-        memcpy(host, text + 1, hl);
-        host[hl] = '\0';
-        port_text = close + 2;
-        v6 = true;
-    } else {
-        const char *colon = strrchr(text, ':');
-        if (!colon || strchr(text, ':') != colon) return WB_ERR_INVALID;
-        size_t hl = (size_t)(colon - text);
-        memcpy(host, text, hl);
-        host[hl] = '\0';
-        port_text = colon + 1;
-    }
-    if (host[0] == '\0' || port_text[0] == '\0' || strlen(port_text) > 5) return WB_ERR_INVALID;
-    unsigned long port = 0;
-    for (const char *p = port_text; *p; p++) {
-        if (*p < '0' || *p > '9') return WB_ERR_INVALID;
-        port = port * 10 + (unsigned long)(*p - '0');
-    }
-    if (port > 65535) return WB_ERR_INVALID;
-
-    memset(out, 0, sizeof *out);
-    name[0] = '\0';
-    *port_out = (uint16_t)port;
-    if (v6) {
-        return uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)out) == 0 ? WB_OK
-                                                                             : WB_ERR_INVALID;
-    }
-    if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)out) == 0) return WB_OK;
-    /* Not a dotted quad: a name for the resolver, unless it looks like a
-     * malformed number (all digits and dots). */
-    if (strspn(host, "0123456789.") == strlen(host) || !net_host_name_ok(host))
+    struct wb_addr a;
+    if (wb_addr_parse_opt(text, listen ? WB_ADDR_PORT_ANY : 0, &a, NULL, 0) != WB_OK)
         return WB_ERR_INVALID;
     memset(out, 0, sizeof *out);
-    memcpy(name, host, strlen(host) + 1);
-    return WB_OK;
+    name[0] = '\0';
+    *port_out = a.port;
+    switch (a.kind) {
+    case WB_ADDR_IPV4:
+        return uv_ip4_addr(a.host, a.port, (struct sockaddr_in *)out) == 0 ? WB_OK
+                                                                          : WB_ERR_INVALID;
+    case WB_ADDR_IPV6:
+        return uv_ip6_addr(a.host, a.port, (struct sockaddr_in6 *)out) == 0 ? WB_OK
+                                                                           : WB_ERR_INVALID;
+    case WB_ADDR_NAME:
+        memcpy(name, a.host, strlen(a.host) + 1);
+        return WB_OK;
+    }
+    return WB_ERR_INVALID;
 }
 
 int net__addr_pick(const struct addrinfo *res, uint16_t port, struct sockaddr_storage *out)
@@ -94,6 +49,13 @@ int net__addr_pick(const struct addrinfo *res, uint16_t port, struct sockaddr_st
     if (out->ss_family == AF_INET) ((struct sockaddr_in *)out)->sin_port = htons(port);
     else ((struct sockaddr_in6 *)out)->sin6_port = htons(port);
     return WB_OK;
+}
+
+const char *net__resolve_why(int uv_status)
+{
+    /* libuv's texts for the resolver's answers, as getaddrinfo gives them;
+     * a lookup that succeeded with no usable address has status 0. */
+    return uv_status ? uv_strerror(uv_status) : "no IPv4 or IPv6 address";
 }
 
 void net__addr_format(const struct sockaddr *sa, char out[NET_ADDR_MAX])

@@ -3,6 +3,7 @@
 #include "node/net_client.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,7 @@ struct net_client {
     bool closed;           /* the link went down or was given up */
     bool dial_done;
     int dial_err;
+    char dial_why[NET_CLIENT_WHY_MAX]; /* the resolver's answer, or "" */
     net_authorize_fn authorize;
     void *authorize_ctx;
     uint8_t server_pk[32];
@@ -89,13 +91,15 @@ static void client_on_link_down(void *ctx, struct net_link *link, int reason)
     c->closed = true;
 }
 
-static void client_on_dial_fail(void *ctx, const char *addr, int err, bool will_retry)
+static void client_on_dial_fail(void *ctx, const char *addr, int err, const char *why,
+                                bool will_retry)
 {
     struct net_client *c = ctx;
     (void)addr;
     (void)will_retry;
     c->dial_done = true;
     c->dial_err = err;
+    snprintf(c->dial_why, sizeof c->dial_why, "%s", why ? why : "");
 }
 
 static void client_on_timer(uv_timer_t *t)
@@ -156,6 +160,7 @@ static void client_destroy(struct net_client *c)
 int net_client_connect(const char *addr, const struct net_client_config *cfg,
                        uint32_t timeout_ms, struct net_client **out)
 {
+    if (cfg && cfg->why && cfg->why_len) cfg->why[0] = '\0';
     if (!addr || !cfg || !cfg->authorize || !out) return WB_ERR_INVALID;
     struct net_client *c = calloc(1, sizeof *c);
     if (!c) return WB_ERR_NOMEM;
@@ -204,6 +209,11 @@ int net_client_connect(const char *addr, const struct net_client_config *cfg,
         switch (c->dial_done ? c->dial_err : WB_ERR_CLOSED) {
         case WB_ERR_UNREACHABLE:
             rc = WB_ERR_UNREACHABLE;
+            break;
+        case WB_ERR_NOT_FOUND:
+            rc = WB_ERR_NOT_FOUND;
+            if (cfg->why && cfg->why_len)
+                snprintf(cfg->why, cfg->why_len, "%s", c->dial_why);
             break;
         case WB_ERR_TIMEOUT:
             rc = WB_ERR_TIMEOUT;

@@ -19,13 +19,20 @@ struct net_client_config {
                                    * (net_keyset_authorize for a key list) */
     void *authorize_ctx;          /* must outlive the client */
     size_t frame_max;             /* plaintext bytes; 0 = NET_FRAME_MAX_DEFAULT */
+    char *why;                    /* optional (NULL): after WB_ERR_NOT_FOUND, the
+                                   * resolver's answer; "" otherwise */
+    size_t why_len;               /* bytes at why; NET_CLIENT_WHY_MAX suffices */
 };
 
-/* Connects to "ip:port" and completes the handshake within timeout_ms.
- * `cfg` is copied. Returns 0 and *out, or WB_ERR_UNREACHABLE (connect
- * failed), WB_ERR_TIMEOUT, WB_ERR_REFUSED (handshake failed or refused
- * either way: the server rejected our key, or its key was not accepted),
- * WB_ERR_INVALID (bad address or config), WB_ERR_NOMEM, WB_ERR_IO. */
+#define NET_CLIENT_WHY_MAX 128
+
+/* Connects to "host:port" (node/net.h: a name is resolved first) and
+ * completes the handshake within timeout_ms. `cfg` is copied (but for
+ * why). Returns 0 and *out, or WB_ERR_UNREACHABLE (connect failed),
+ * WB_ERR_NOT_FOUND (the name did not resolve: cfg->why says why),
+ * WB_ERR_TIMEOUT, WB_ERR_REFUSED (handshake failed or refused either way:
+ * the server rejected our key, or its key was not accepted), WB_ERR_INVALID
+ * (bad address or config), WB_ERR_NOMEM, WB_ERR_IO. */
 int net_client_connect(const char *addr, const struct net_client_config *cfg,
                        uint32_t timeout_ms, struct net_client **out);
 

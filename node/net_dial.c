@@ -55,13 +55,14 @@ static bool net_dialer_peer_up(const struct net_dialer *d)
 
 /* What follows an attempt that ended without a link: report, then retry,
  * wait for the other up link, or (single dial) finish. */
-static void net_dialer_after(struct net_dialer *d, int err, bool was_up)
+static void net_dialer_after(struct net_dialer *d, int err, const char *why, bool was_up)
 {
     struct net *net = d->net;
     d->state = NET_DIAL_WAIT;
     if (!was_up) {
         if (err != WB_ERR_DUPLICATE && d->attempt < NET_ATTEMPT_CAP) d->attempt++;
-        if (net->cfg.on_dial_fail) net->cfg.on_dial_fail(net->cfg.ctx, d->addr, err, d->reconnect);
+        if (net->cfg.on_dial_fail)
+            net->cfg.on_dial_fail(net->cfg.ctx, d->addr, err, why, d->reconnect);
         if (d->state == NET_DIAL_DONE || net->closing) return; /* the callback closed us */
     }
     if (!d->reconnect) {
@@ -82,7 +83,7 @@ static void net_dialer_connect(struct net_dialer *d)
     int rc = net__link_new(net, true, &l);
     if (rc) {
         WB_WARN(LOG_MOD, "%s: dial %s: %s", net->name, d->addr, wb_strerror(rc));
-        net_dialer_after(d, rc, false);
+        net_dialer_after(d, rc, NULL, false);
         return;
     }
     d->state = NET_DIAL_LINKED;
@@ -121,12 +122,12 @@ static void net_on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *
     }
     if (rc) {
         struct net *net = d->net;
+        const char *why = net__resolve_why(status);
         net->stats.connect_failures++;
         wb_log(d->failing_logged ? WB_LOG_DEBUG : WB_LOG_WARN, LOG_MOD,
-               "%s: dial %s: cannot resolve: %s", net->name, d->addr,
-               status ? uv_strerror(status) : "no IPv4/IPv6 address");
+               "%s: dial %s: cannot resolve '%s': %s", net->name, d->addr, d->name, why);
         d->failing_logged = true;
-        net_dialer_after(d, WB_ERR_UNREACHABLE, false);
+        net_dialer_after(d, WB_ERR_NOT_FOUND, why, false);
         return;
     }
     net_dialer_connect(d);
@@ -150,9 +151,10 @@ static void net_dialer_attempt(struct net_dialer *d)
     if (rc) {
         WB_WARN(LOG_MOD, "%s: dial %s: cannot start resolving: %s", net->name, d->addr,
                 uv_strerror(rc));
-        net_dialer_after(d, WB_ERR_UNREACHABLE, false);
+        net_dialer_after(d, WB_ERR_UNREACHABLE, NULL, false);
         return;
     }
+    net->stats.lookups++;
     d->resolving = true;
     d->state = NET_DIAL_RESOLVING;
 }
@@ -173,7 +175,7 @@ int net_dial(struct net *net, const char *addr, const uint8_t *expected_peer_pk,
     if (net->closing) return WB_ERR_INVALID;
     struct net_dialer *d = calloc(1, sizeof *d);
     if (!d) return WB_ERR_NOMEM;
-    int rc = net__addr_parse(addr, &d->sa, d->name, &d->port);
+    int rc = net__addr_parse(addr, false, &d->sa, d->name, &d->port);
     if (rc) {
         free(d);
         return rc;
@@ -219,7 +221,7 @@ void net__dialer_link_gone(struct net_dialer *d, struct net_link *l)
     d->link = NULL;
     l->dialer = NULL;
     if (d->state == NET_DIAL_DONE || d->net->closing) return;
-    net_dialer_after(d, l->close_reason ? l->close_reason : WB_ERR_CLOSED, l->was_up);
+    net_dialer_after(d, l->close_reason ? l->close_reason : WB_ERR_CLOSED, NULL, l->was_up);
 }
 
 void net__dialers_wake(struct net *net, const uint8_t peer_pk[32])

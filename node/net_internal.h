@@ -160,15 +160,18 @@ void net__dialers_wake(struct net *net, const uint8_t peer_pk[32]);
 void net__dialer_close(struct net_dialer *d);
 
 /* ---- net_addr.c ---- */
-/* Parses "a.b.c.d:port", "[v6]:port" or "name:port". For an IP literal
- * fills *out and sets name to ""; for a DNS name copies it into name (to be
- * resolved). Sets *port either way. Returns 0 or WB_ERR_INVALID. */
-int net__addr_parse(const char *text, struct sockaddr_storage *out, char name[NET_ADDR_MAX],
-                    uint16_t *port);
+/* Parses "host:port" (common/addr.h; port 0 too when `listen`). For an IP
+ * literal fills *out and sets name to ""; for a DNS name copies it into
+ * name (to be resolved). Sets *port either way. Returns 0 or WB_ERR_INVALID. */
+int net__addr_parse(const char *text, bool listen, struct sockaddr_storage *out,
+                    char name[NET_ADDR_MAX], uint16_t *port);
+/* The resolver's answer as text, for a uv_getaddrinfo status (0: it found
+ * no usable address). Static. */
+const char *net__resolve_why(int uv_status);
 /* Picks one resolver result (IPv4 preferred) into out with `port`.
  * Returns 0 or WB_ERR_NOT_FOUND. */
 int net__addr_pick(const struct addrinfo *res, uint16_t port, struct sockaddr_storage *out);
-/* "ip:port" of a socket address into out (NET_ADDR_MAX). */
+/* "ip:port" ("[v6]:port") of a socket address into out (NET_ADDR_MAX). */
 void net__addr_format(const struct sockaddr *sa, char out[NET_ADDR_MAX]);
 
 /* libuv error -> wb_err. */

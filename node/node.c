@@ -27,6 +27,9 @@ int64_t node_now_ms(const struct node *n)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The mempool's clock: the node's. */
+static int64_t node_clock_ms(void *ctx) { return node_now_ms(ctx); }
+
 static int load_genesis(struct node *n)
 {
     uint8_t *buf;
@@ -41,7 +44,7 @@ static int load_genesis(struct node *n)
         free(buf);
         return WB_ERR_NOMEM;
     }
-    char msg[256];
+    char msg[WB_GENESIS_MSG_MAX];
     rc = ledger_genesis_parse(buf, len, n->genesis, msg, sizeof msg);
     free(buf);
     if (rc) WB_ERROR("node", "genesis %s: %s", n->cfg->genesis, msg);
@@ -91,7 +94,7 @@ static int open_store(struct node *n)
     return WB_OK;
 }
 
-int node_net_open(struct node *n, struct net_config *nc, const struct node_addr *listen,
+int node_net_open(struct node *n, struct net_config *nc, const struct wb_addr *listen,
                   struct net **out)
 {
     memcpy(nc->chain_id, n->genesis->chain_id, WB_CHAIN_ID_LEN);
@@ -102,10 +105,12 @@ int node_net_open(struct node *n, struct net_config *nc, const struct node_addr 
     int rc = net_create(n->loop, nc, out);
     sodium_memzero(nc->identity_sk, sizeof nc->identity_sk);
     if (rc) return rc;
-    char addr[NODE_ADDR_STR_MAX];
-    node_format_addr(listen, addr, sizeof addr);
+    char addr[WB_ADDR_STR_MAX];
+    wb_addr_format(listen, addr, sizeof addr);
     rc = net_listen(*out, addr);
-    if (rc) WB_ERROR(nc->name, "cannot listen on %s: %s", addr, wb_strerror(rc));
+    if (rc == WB_ERR_NOT_FOUND) /* the net layer logged the resolver's answer */
+        WB_ERROR(nc->name, "cannot listen on %s: cannot resolve '%s'", addr, listen->host);
+    else if (rc) WB_ERROR(nc->name, "cannot listen on %s: %s", addr, wb_strerror(rc));
     else WB_INFO(nc->name, "listening on %s", addr);
     return rc;
 }
@@ -245,6 +250,8 @@ int node_run(const struct node_config *cfg)
         .bytes_max = cfg->limits.mempool_bytes_max,
         .lookup = store_state_lookup,
         .lookup_ctx = n->store,
+        .clock = node_clock_ms,
+        .clock_ctx = n,
     };
     if ((rc = mempool_create(&mc, &n->mempool))) goto err_free;
     if ((rc = idmap_create(1024, &n->waiters))) goto err_free;

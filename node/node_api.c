@@ -1,7 +1,8 @@
 /* The client API (DESIGN.md section 7): member clients connect over the
  * same authenticated transport and send ClientRequest frames; each gets one
  * ClientResponse with the same id. A submit waits for its event to commit
- * (or be dropped) unless the client asked not to wait. */
+ * (or be dropped) unless the client asked not to wait; one of an event that
+ * is committed already is answered with where it is. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "ledger/block.h"
 #include "ledger/event.h"
 #include "ledger/rules.h"
+#include "node/api_submit.h"
 #include "node/node_internal.h"
 #include "proto/waybill.pb-c.h"
 #include "storage/proof.h"
@@ -68,7 +70,7 @@ static void send_error(struct net_link *link, uint64_t id, int code, const char 
 
 static void send_submit_result(struct net_link *link, uint64_t req_id,
                                const uint8_t id[WB_HASH_LEN], uint64_t height, uint32_t index,
-                               bool committed)
+                               bool committed, bool already_committed)
 {
     Waybill__SubmitResult sr = WAYBILL__SUBMIT_RESULT__INIT;
     sr.event_id.data = (uint8_t *)id;
@@ -76,6 +78,7 @@ static void send_submit_result(struct net_link *link, uint64_t req_id,
     sr.height = height;
     sr.index = index;
     sr.committed = committed;
+    sr.already_committed = already_committed;
     Waybill__ClientResponse r = WAYBILL__CLIENT_RESPONSE__INIT;
     r.id = req_id;
     r.resp_case = WAYBILL__CLIENT_RESPONSE__RESP_SUBMIT;
@@ -128,7 +131,7 @@ void node_api_on_committed(struct node *n, const uint8_t id[WB_HASH_LEN], uint64
     while (w) {
         struct node_waiter *next = w->next;
         struct node_client *c = client_by_conn(n, w->conn_id);
-        if (c) send_submit_result(c->link, w->req_id, id, height, index, true);
+        if (c) send_submit_result(c->link, w->req_id, id, height, index, true, false);
         free_waiter(n, w);
         w = next;
     }
@@ -149,44 +152,53 @@ void node_api_on_dropped(void *ctx, const uint8_t id[WB_HASH_LEN], int err, cons
 
 /* ---- requests ----------------------------------------------------------------- */
 
+static int api_location(void *ctx, const uint8_t id[WB_HASH_LEN], uint64_t *height,
+                        uint32_t *index)
+{
+    return store_event_location(ctx, id, height, index);
+}
+
+/* A submit of an event that is committed already answers where it is (a
+ * client retrying after a lost answer gets it again instead of a second
+ * record); one that is pending, from this client or another, waits for it
+ * like the first submit did. */
 static void on_submit(struct node *n, struct node_client *c, uint64_t req_id,
                       const Waybill__SubmitRequest *s)
 {
     char reason[512];
-    uint8_t id[WB_HASH_LEN];
-    const uint8_t *body;
-    size_t body_len;
-    uint8_t sig[WB_SIG_LEN];
-    if (ledger_signed_event_split(s->signed_event.data, s->signed_event.len, &body, &body_len,
-                                  sig) != 0) {
-        send_error(c->link, req_id, WB_ERR_DECODE, "submit: the signed event does not decode");
+    struct api_submit_outcome out;
+    api_submit_admit(api_location, n->store, n->mempool, s->signed_event.data,
+                     s->signed_event.len, &out, reason, sizeof reason);
+    char hex[65];
+    switch (out.kind) {
+    case API_SUBMIT_ALREADY_COMMITTED:
+        WB_DEBUG("api", "h=%llu event %.16s is committed already at %llu:%u",
+                 (unsigned long long)n->last_height, wb_hex_encode(out.id, 32, hex, sizeof hex),
+                 (unsigned long long)out.height, (unsigned)out.index);
+        send_submit_result(c->link, req_id, out.id, out.height, out.index, true, true);
         return;
-    }
-    ledger_sha256(body, body_len, id);
-    uint64_t height;
-    uint32_t index;
-    if (store_event_location(n->store, id, &height, &index) == 0) {
-        send_submit_result(c->link, req_id, id, height, index, true);
-        return;
-    }
-    int rc = mempool_add(n->mempool, s->signed_event.data, s->signed_event.len, id, reason,
-                         sizeof reason);
-    if (rc == 0) {
-        node_p2p_gossip_add(n, s->signed_event.data, s->signed_event.len);
-        node_cons_on_mempool_grew(n);
-    } else if (rc != WB_ERR_DUPLICATE) {
-        char hex[65];
+    case API_SUBMIT_REFUSED:
         WB_DEBUG("api", "h=%llu rejected event %.16s: %s", (unsigned long long)n->last_height,
-                 wb_hex_encode(id, 32, hex, sizeof hex), reason);
-        send_error(c->link, req_id, rc, reason);
+                 wb_hex_encode(out.id, 32, hex, sizeof hex), reason);
+        send_error(c->link, req_id, out.err, reason);
         return;
+    case API_SUBMIT_ADMITTED:
+        node_p2p_gossip_add(n, s->signed_event.data, s->signed_event.len);
+        break;
+    case API_SUBMIT_PENDING:
+        break;
     }
+    /* The client is answered or registered as a waiter before the mempool's
+     * growth can start a block: a single validator decides and commits inside
+     * node_cons_on_mempool_grew, and a waiter added after that would never
+     * hear of the commit. */
     if (s->no_wait) {
-        send_submit_result(c->link, req_id, id, 0, 0, false);
-        return;
+        send_submit_result(c->link, req_id, out.id, 0, 0, false, false);
+    } else {
+        int rc = add_waiter(n, out.id, c, req_id);
+        if (rc) send_error(c->link, req_id, rc, "too many clients waiting for commits; retry");
     }
-    rc = add_waiter(n, id, c, req_id);
-    if (rc) send_error(c->link, req_id, rc, "too many clients waiting for commits; retry");
+    if (out.kind == API_SUBMIT_ADMITTED) node_cons_on_mempool_grew(n);
 }
 
 static void on_head(struct node *n, struct node_client *c, uint64_t req_id, const char *item)

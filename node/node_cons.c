@@ -323,6 +323,14 @@ static void build_now(struct node *n)
     /* Leave room for the header and the per-event framing; the config
      * guarantees that one event of the largest size still fits. */
     size_t budget = n->cfg->limits.block_bytes_max - NODE_BLOCK_FRAMING(max);
+    int64_t now = node_now_ms(n);
+    int64_t block_time_ms = now > n->last_time_ms ? now : n->last_time_ms + 1;
+    /* Events admitted inside the backdating limit that waited past it would
+     * make the block invalid: they go, and their clients are told. */
+    size_t expired = mempool_expire(n->mempool, block_time_ms, node_api_on_dropped, n);
+    if (expired)
+        WB_INFO("cons", "h=%llu dropped %zu pending events older than the backdating limit",
+                (unsigned long long)n->build_height, expired);
     size_t count = mempool_take(n->mempool, max, budget, events, lens);
     struct ledger_block_header h = {
         .version = WB_BLOCK_VERSION,
@@ -331,8 +339,7 @@ static void build_now(struct node *n)
     };
     memcpy(h.chain_id, n->genesis->chain_id, WB_CHAIN_ID_LEN);
     memcpy(h.prev_hash, n->last_hash, WB_HASH_LEN);
-    int64_t now = node_now_ms(n);
-    h.time_ms = now > n->last_time_ms ? now : n->last_time_ms + 1;
+    h.time_ms = block_time_ms;
     uint8_t *block;
     size_t block_len;
     uint8_t hash[WB_HASH_LEN];

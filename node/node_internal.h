@@ -162,7 +162,7 @@ void node_stop(struct node *n);
 /* Completes nc with the node's chain, identity and frame limits, creates the
  * endpoint in *out and listens on `listen`. On a listen failure *out is
  * still set (node_stop closes it). */
-int node_net_open(struct node *n, struct net_config *nc, const struct node_addr *listen,
+int node_net_open(struct node *n, struct net_config *nc, const struct wb_addr *listen,
                   struct net **out);
 
 /* node_cons.c: the consensus driver */

@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/wb_error.h"
 #include "ledger/block.h"
+#include "ledger/canon.h"
 #include "ledger/cert.h"
 #include "node/node_internal.h"
 #include "proto/waybill.pb-c.h"
@@ -286,14 +287,19 @@ out:
 static void on_frame(void *ctx, struct net_link *link, const uint8_t *data, size_t len)
 {
     struct node *n = ctx;
-    Waybill__PeerMessage *m = waybill__peer_message__unpack(NULL, len, data);
+    /* Proposals, votes and the certificates of block replies are signed or
+     * verified: one encoding only (ledger/canon.h), as for every such message. */
+    ProtobufCMessage *pm;
+    char why[160];
     struct node_peer *p = peer_of_link(n, link);
-    if (!m) {
-        WB_WARN("p2p", "undecodable message from validator %u; closing link",
-                p ? p->validator : 0);
+    if (ledger_pb_decode(&waybill__peer_message__descriptor, NULL, data, len, "peer message",
+                         &pm, why, sizeof why) != 0) {
+        WB_WARN("p2p", "undecodable message from validator %u (%s); closing link",
+                p ? p->validator : 0, why);
         net_link_close(link);
         return;
     }
+    Waybill__PeerMessage *m = (Waybill__PeerMessage *)pm;
     struct cons_event ev = {.now_ms = node_now_ms(n)};
     switch (m->msg_case) {
     case WAYBILL__PEER_MESSAGE__MSG_PROPOSAL:
@@ -380,10 +386,10 @@ int node_p2p_start(struct node *n)
     };
     int rc = node_net_open(n, &nc, &n->cfg->p2p_listen, &n->p2p);
     if (rc) return rc;
-    char addr[NODE_ADDR_STR_MAX];
+    char addr[WB_ADDR_STR_MAX];
     if (n->cfg->peer_count > 0) {
         for (size_t i = 0; i < n->cfg->peer_count; i++) {
-            node_format_addr(&n->cfg->peers[i], addr, sizeof addr);
+            wb_addr_format(&n->cfg->peers[i], addr, sizeof addr);
             if ((rc = net_dial(n->p2p, addr, NULL, true))) return rc;
         }
     } else {

@@ -52,6 +52,8 @@ h_at_kill=$(node_height 0)
 echo "  node3 down at height $h_at_kill; the other three keep going"
 
 step 1 --action arrive --at NLRTM
+echo "  the carrier's system retries the arrival after a timeout; the ledger refuses the second:"
+wb 1 submit --item "$ITEM" --action arrive --at NLRTM 2>&1 | sed 's/^/    /'
 step 1 --action unload --at NLRTM
 step 2 --action inspect --attr result=ok --attr note="seal intact"
 step 2 --action clear --attr declaration=NL-2026-000123

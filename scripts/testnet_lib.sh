@@ -5,6 +5,9 @@
 WAYBILL=${WAYBILL:-$PWD/build/waybill}
 NODE_PIDS=()
 T_DIR=""
+# The host every address of the testnet names (testnet_create's second
+# argument, `waybill testnet --host`): 127.0.0.1, localhost, [::1], ...
+T_HOST=127.0.0.1
 
 t_log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
@@ -25,7 +28,12 @@ wait_for() {
     done
 }
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# port_free P: nothing accepts connections on port P of 127.0.0.1, nor of
+# ::1 when the testnet's host is [::1].
+port_free() {
+    ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null || return 1
+    [ "$T_HOST" != "[::1]" ] || ! (exec 3<>"/dev/tcp/::1/$1") 2>/dev/null
+}
 
 # pick_base_port N: a base port P with P..P+N-1 and P+100..P+100+N-1 free.
 pick_base_port() {
@@ -46,21 +54,28 @@ pick_base_port() {
     return 1
 }
 
-# testnet_create N [ARGS...]: writes a testnet into a fresh temp dir ($T_DIR);
-# ARGS go to `waybill testnet` (e.g. --heartbeat-ms 500 for a network whose
-# heights advance without events).
+# testnet_create N [HOST] [ARGS...]: writes a testnet into a fresh temp dir
+# ($T_DIR), every address naming HOST (default 127.0.0.1; a loopback name or
+# address); ARGS, from the first that starts with '-', go to `waybill
+# testnet` (e.g. --heartbeat-ms 500 for a network whose heights advance
+# without events).
 testnet_create() {
     local n=$1
     shift
+    T_HOST=127.0.0.1
+    if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
+        T_HOST=$1
+        shift
+    fi
     T_DIR=$(mktemp -d /tmp/waybill-cluster.XXXXXX)
     T_N=$n
     T_BASE=$(pick_base_port "$n") || { t_log "no free ports"; return 1; }
-    "$WAYBILL" testnet --nodes "$n" --dir "$T_DIR/net" --base-port "$T_BASE" "$@" >"$T_DIR/testnet.out" 2>&1 ||
-        { cat "$T_DIR/testnet.out"; return 1; }
+    "$WAYBILL" testnet --nodes "$n" --dir "$T_DIR/net" --base-port "$T_BASE" --host "$T_HOST" \
+        "$@" >"$T_DIR/testnet.out" 2>&1 || { cat "$T_DIR/testnet.out"; return 1; }
     export WAYBILL_GENESIS="$T_DIR/net/genesis.json"
 }
 
-api_addr() { echo "127.0.0.1:$((T_BASE + 100 + $1))"; }
+api_addr() { echo "$T_HOST:$((T_BASE + 100 + $1))"; }
 client_key() { echo "$T_DIR/net/node$1/client.key"; }
 
 # node_start I: starts node I in the background, logging to $T_DIR/nodeI.log.

@@ -11,12 +11,24 @@
  *   probe liar ADDR GENESIS KEYFILE SECONDS   a validator that lies: dials ADDR's p2p port with
  *                                             KEYFILE (a validator key), claims height 10^9 every
  *                                             100 ms and answers nothing, for SECONDS
+ *   probe ipv6                                exit 0 if TCP can listen on [::1] here, 1 if
+ *                                             not (the reason on stderr)
+ *   probe resubmit ADDR GENESIS KEYFILE FILE  submits the SignedEvent bytes of FILE as they are
+ *                                             (a client retrying), then a status request on the
+ *                                             same link. Prints "waiting" when the status answer
+ *                                             comes first (the node holds the submit until the
+ *                                             event commits), then "committed H:I" (with
+ *                                             " already" when it was committed before) or
+ *                                             "rejected CODE REASON". Exit 0 committed, 1
+ *                                             rejected, 2 otherwise
  *   probe mutate MODE IN OUT                  rewrites a proof bundle; MODE is one of
  *       alter-event   flip one byte inside the middle event's body
  *       remove-middle drop the middle event
  *       few-sigs      keep only one precommit in every certificate
  *       foreign-sig   re-sign the first precommit of every certificate with a
  *                     fresh key that is not a validator's
+ *   probe rules                               prints the ledger rule table, "NAME<TAB>REASON"
+ *                                             per rule in check order (docs/rules.md lists them)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,6 +45,7 @@
 #include "common/sigbytes.h"
 #include "common/wb_error.h"
 #include "ledger/genesis.h"
+#include "ledger/rules.h"
 #include "node/keyfile.h"
 #include "node/net.h"
 #include "node/net_client.h"
@@ -309,6 +322,89 @@ static int cmd_liar(const char *addr, const char *genesis, const char *key, unsi
     return l.sent > 0 ? 0 : 1;
 }
 
+/* Prints the answer to the submit; returns the exit code. */
+static int resubmit_answer(const Waybill__ClientResponse *r)
+{
+    if (r->code < 0) {
+        printf("rejected %d %s\n", (int)r->code, r->reason ? r->reason : "");
+        return 1;
+    }
+    if (r->resp_case != WAYBILL__CLIENT_RESPONSE__RESP_SUBMIT || !r->submit->committed) {
+        printf("unexpected answer\n");
+        return 2;
+    }
+    printf("committed %llu:%u%s\n", (unsigned long long)r->submit->height,
+           (unsigned)r->submit->index, r->submit->already_committed ? " already" : "");
+    return 0;
+}
+
+static int cmd_resubmit(const char *addr, const char *genesis, const char *key, const char *file)
+{
+    struct ledger_genesis *g = malloc(sizeof *g);
+    struct net_client_config cc;
+    if (!g || load(genesis, key, g, &cc) != 0) {
+        free(g);
+        return 2;
+    }
+    free(g);
+    uint8_t *ev;
+    size_t ev_len;
+    if (wb_read_file(file, 1u << 16, &ev, &ev_len) != 0) {
+        fprintf(stderr, "probe: cannot read %s\n", file);
+        return 2;
+    }
+    cc.frame_max = 16u << 20;
+    struct net_client *c;
+    int rc = net_client_connect(addr, &cc, 10000, &c);
+    if (rc) {
+        free(ev);
+        fprintf(stderr, "probe: cannot connect to %s: %s\n", addr, wb_strerror(rc));
+        return 2;
+    }
+    Waybill__SubmitRequest sr = WAYBILL__SUBMIT_REQUEST__INIT;
+    sr.signed_event.data = ev;
+    sr.signed_event.len = ev_len;
+    Waybill__ClientRequest submit = WAYBILL__CLIENT_REQUEST__INIT;
+    submit.id = 1;
+    submit.req_case = WAYBILL__CLIENT_REQUEST__REQ_SUBMIT;
+    submit.submit = &sr;
+    Waybill__StatusRequest st = WAYBILL__STATUS_REQUEST__INIT;
+    Waybill__ClientRequest status = WAYBILL__CLIENT_REQUEST__INIT;
+    status.id = 2;
+    status.req_case = WAYBILL__CLIENT_REQUEST__REQ_STATUS;
+    status.status = &st;
+    uint8_t buf[1u << 16], sbuf[64];
+    size_t len = waybill__client_request__pack(&submit, buf);
+    size_t slen = waybill__client_request__pack(&status, sbuf);
+    free(ev);
+    rc = net_client_send(c, buf, len);
+    if (rc == 0) rc = net_client_send(c, sbuf, slen);
+    int result = 2;
+    bool answered = false;
+    /* Two answers: the status one, and the submit one (which may come last). */
+    for (int frames = 0; rc == 0 && frames < 2; frames++) {
+        uint8_t *resp = NULL;
+        size_t resp_len;
+        rc = net_client_recv(c, &resp, &resp_len, 180000);
+        Waybill__ClientResponse *r =
+            rc == 0 ? waybill__client_response__unpack(NULL, resp_len, resp) : NULL;
+        free(resp);
+        if (!r) break;
+        if (r->id == 2 && !answered) {
+            printf("waiting\n");
+            fflush(stdout);
+        } else if (r->id == 1) {
+            result = resubmit_answer(r);
+            answered = true;
+            fflush(stdout);
+        }
+        waybill__client_response__free_unpacked(r, NULL);
+    }
+    if (!answered) printf("no answer: %s\n", wb_strerror(rc));
+    net_client_close(c);
+    return result;
+}
+
 static int cmd_mutate(const char *mode, const char *in, const char *out)
 {
     uint8_t *buf;
@@ -372,6 +468,27 @@ static int cmd_mutate(const char *mode, const char *in, const char *out)
     return rc ? 2 : 0;
 }
 
+/* Whether this machine has an IPv6 loopback a node can listen on. */
+static int cmd_ipv6(void)
+{
+    int fd = socket(AF_INET6, SOCK_STREAM, 0);
+    if (fd < 0) {
+        fprintf(stderr, "probe: no IPv6 sockets: %s\n", strerror(errno));
+        return 1;
+    }
+    struct sockaddr_in6 sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin6_family = AF_INET6;
+    sa.sin6_addr = in6addr_loopback;
+    int rc = 0;
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 1) != 0) {
+        fprintf(stderr, "probe: cannot listen on [::1]: %s\n", strerror(errno));
+        rc = 1;
+    }
+    close(fd);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (sodium_init() < 0) return 2;
@@ -386,7 +503,16 @@ int main(int argc, char **argv)
                           strtoull(argv[6], NULL, 10));
     if (argc >= 6 && strcmp(argv[1], "liar") == 0)
         return cmd_liar(argv[2], argv[3], argv[4], (unsigned)atoi(argv[5]));
+    if (argc >= 6 && strcmp(argv[1], "resubmit") == 0)
+        return cmd_resubmit(argv[2], argv[3], argv[4], argv[5]);
     if (argc >= 5 && strcmp(argv[1], "mutate") == 0) return cmd_mutate(argv[2], argv[3], argv[4]);
+    if (argc >= 2 && strcmp(argv[1], "ipv6") == 0) return cmd_ipv6();
+    if (argc >= 2 && strcmp(argv[1], "rules") == 0) {
+        size_t n;
+        const struct ledger_rule *t = ledger_rules_table(&n);
+        for (size_t i = 0; i < n; i++) printf("%s\t%s\n", t[i].name, t[i].reason);
+        return 0;
+    }
     fprintf(stderr, "usage: see the comment at the top of tests/cluster/probe.c\n");
     return 2;
 }

@@ -64,11 +64,11 @@ client_journeys 0 0 x 50
 client_journeys 0 0 a 50 "--action_load_--at_NLRTM" "--action_depart_--at_NLRTM" \
     "--action_arrive_--at_DEHAM" "--action_unload_--at_DEHAM" &
 c1=$!
-client_journeys 3 3 b 50 "--action_seal_--attr_seal=S1" "--action_unseal" \
-    "--action_load_--at_SGSIN" "--action_depart_--at_SGSIN" &
+client_journeys 3 3 b 50 "--action_seal_--attr_seal=S1" "--action_unseal_--attr_seal=S1" \
+    "--action_load_--at_NLRTM" "--action_depart_--at_NLRTM" &
 c2=$!
 client_journeys 1 0 y 50 "--action_load_--at_NLRTM" "--action_depart_--at_NLRTM" \
-    "--action_arrive_--at_USNYC" "--action_deliver" &
+    "--action_arrive_--at_USNYC" "--action_unload_--at_USNYC" &
 c3=$!
 client_customs 2 x 50 &
 c4=$!

@@ -1,4 +1,5 @@
-/* Fuzz target: Block bytes through ledger_block_decode, then
+/* Fuzz target: Block bytes through ledger_block_decode (accepted bytes
+ * and their header decode and re-encode to themselves), then
  * ledger_block_check as block 1 of the fixed chain over an empty state
  * (every item new), with and without the resulting item states. */
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include "fuzz_fixture.h"
 #include "ledger/block.h"
 #include "ledger/validate.h"
+#include "proto/waybill.pb-c.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -48,6 +50,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     if (b.event_count != b.header.event_count) fail("event count differs from header", "");
+    fx_assert_canonical(&waybill__block__descriptor, data, size, "block");
+    fx_assert_canonical(&waybill__block_header__descriptor, b.header_bytes, b.header_len,
+                        "block header");
     uint8_t hash[WB_HASH_LEN];
     ledger_sha256(b.header_bytes, b.header_len, hash);
     if (memcmp(hash, b.hash, WB_HASH_LEN) != 0) fail("block hash is not the header hash", "");

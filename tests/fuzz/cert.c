@@ -1,6 +1,7 @@
 /* Fuzz target: CommitCert bytes through ledger_cert_verify_bytes for a
  * fixed (height, block hash) of the fixed chain; an accepted certificate is
- * recounted independently (distinct validators with a valid precommit). */
+ * its canonical encoding (decode, re-encode, compare) and is recounted
+ * independently (distinct validators with a valid precommit). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,6 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!msg[0]) fail("failure without a message", "");
         return 0;
     }
+    fx_assert_canonical(&waybill__commit_cert__descriptor, data, size, "certificate");
     Waybill__CommitCert *cert = waybill__commit_cert__unpack(NULL, size, data);
     if (!cert) fail("accepted bytes that do not decode", "");
     size_t distinct = recount(cert);

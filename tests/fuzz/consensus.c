@@ -1,6 +1,7 @@
 /* Fuzz target: consensus messages. The input is a script for a driver of one
- * core of the fixed 4-validator chain: PeerMessage bytes (unpacked, then
- * cons_vote_from_pb / cons_proposal_from_pb, then cons_step), timer firings,
+ * core of the fixed 4-validator chain: PeerMessage bytes (decoded as the
+ * node does, canonical encoding only, and checked to re-encode to
+ * themselves; then cons_vote_from_pb / cons_proposal_from_pb, cons_step), timer firings,
  * answers to validation and build requests, block-sync notices, work for a
  * core that waits when idle (bit 7 of the first byte turns
  * cons_config.wait_for_work on) and re-delivery. After every step the
@@ -15,6 +16,7 @@
 #include "consensus/cons.h"
 #include "fuzz_fixture.h"
 #include "ledger/block.h"
+#include "ledger/canon.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -326,8 +328,17 @@ static void op_message(struct driver *d, struct fx_reader *r)
 {
     size_t len = fx_u16(r) % MESSAGE_MAX, got;
     const uint8_t *bytes = fx_bytes(r, len, &got);
-    Waybill__PeerMessage *pm = waybill__peer_message__unpack(NULL, got, bytes);
-    if (!pm) return;
+    /* As node/node_p2p.c: only the canonical encoding of a PeerMessage. */
+    ProtobufCMessage *m;
+    char why[160];
+    if (ledger_pb_decode(&waybill__peer_message__descriptor, NULL, bytes, got, "peer message",
+                         &m, why, sizeof why) != WB_OK) {
+        if (fx_canonical(&waybill__peer_message__descriptor, bytes, got) == 1)
+            fail("a canonical peer message was refused");
+        return;
+    }
+    fx_assert_canonical(&waybill__peer_message__descriptor, bytes, got, "peer message");
+    Waybill__PeerMessage *pm = (Waybill__PeerMessage *)m;
     struct cons_event ev;
     memset(&ev, 0, sizeof ev);
     if (pm->msg_case == WAYBILL__PEER_MESSAGE__MSG_PROPOSAL && pm->proposal) {

@@ -1,6 +1,8 @@
 /* Fuzz target: SignedEvent bytes through ledger_signed_event_open (split,
- * decode, signature), checking that an accepted body is the one encoding of
- * its event (re-encoding gives the same bytes and id). */
+ * decode, signature), checking that accepted bytes are the one encoding of
+ * their event: the signed event and its body decode and re-encode to the
+ * same bytes (protobuf-c, no unknown field) and the event re-encodes to the
+ * same body and id. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include "common/wb_error.h"
 #include "fuzz_fixture.h"
 #include "ledger/event.h"
+#include "proto/waybill.pb-c.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -77,6 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (again_len != body_len || memcmp(again, body, body_len) != 0)
         fail("re-encoding differs from the accepted body", "");
     if (memcmp(copy.id, ev.id, WB_HASH_LEN) != 0) fail("re-encoding gives another id", "");
+    fx_assert_canonical(&waybill__signed_event__descriptor, data, size, "signed event");
+    fx_assert_canonical(&waybill__event_body__descriptor, body, body_len, "event body");
 
     /* Whatever the body passed, its event stays within its limits. */
     if (strlen(ev.item) > WB_ITEM_MAX || strlen(ev.location) > WB_LOCATION_MAX ||

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/addr.h"
 #include "common/wb_error.h"
 #include "ledger/genesis.h"
 
@@ -52,11 +53,15 @@ static void check_parsed(const struct ledger_genesis *g)
         if (ledger_genesis_org_by_name(g, v->org) < 0) fail("validator org not a member", v->org);
         if (ledger_genesis_validator_of_key(g, v->key) != (int)i)
             fail("validator key twice", v->name);
-        if (strnlen(v->p2p, sizeof v->p2p) == 0 || !strrchr(v->p2p, ':'))
+        struct wb_addr a, b;
+        if (strnlen(v->p2p, sizeof v->p2p) > WB_ADDR_MAX ||
+            wb_addr_parse(v->p2p, &a, NULL, 0) != WB_OK)
             fail("validator p2p not host:port", v->p2p);
         for (size_t j = 0; j < i; j++) {
             if (strcmp(g->validators[j].name, v->name) == 0) fail("validator name twice", v->name);
-            if (strcmp(g->validators[j].p2p, v->p2p) == 0) fail("p2p address twice", v->p2p);
+            if (wb_addr_parse(g->validators[j].p2p, &b, NULL, 0) == WB_OK &&
+                wb_addr_equal(&a, &b))
+                fail("p2p address twice", v->p2p);
         }
     }
 }

@@ -47,6 +47,40 @@ static void write_seed(const char *target, const char *name, const void *data, s
     files_written++;
 }
 
+/* A seed of the canon target: the selector of the message type (the order
+ * of tests/fuzz/canon.c's table), then the message. */
+enum {
+    CANON_EVENT_BODY,
+    CANON_SIGNED_EVENT,
+    CANON_HEADER,
+    CANON_BLOCK,
+    CANON_CERT,
+    CANON_VOTE,
+    CANON_PROPOSAL,
+    CANON_BUNDLE,
+    CANON_PEER_MESSAGE,
+};
+
+static void write_canon(uint8_t type, const char *name, const void *data, size_t len)
+{
+    uint8_t *buf = malloc(len + 1);
+    if (!buf) die("out of memory");
+    buf[0] = type;
+    if (len) memcpy(buf + 1, data, len);
+    write_seed("canon", name, buf, len + 1);
+    free(buf);
+}
+
+static void write_canon_pb(uint8_t type, const char *name, const ProtobufCMessage *m)
+{
+    size_t len = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf) die("out of memory");
+    protobuf_c_message_pack(m, buf);
+    write_canon(type, name, buf, len);
+    free(buf);
+}
+
 /* ---- events ------------------------------------------------------------------ */
 
 #define ITEM "CSQU3054383"
@@ -89,7 +123,7 @@ static void make_event(struct signed_ev *out, int org, const char *item,
     memcpy(out->id, ev.id, WB_HASH_LEN);
 }
 
-/* The item's history: commission, seal, load, depart, handover, receive. */
+/* The item's history: commission, seal, load, unload, handover, receive. */
 #define HISTORY_LEN 6
 static struct signed_ev history[HISTORY_LEN];
 static struct signed_ev other_item;
@@ -102,8 +136,9 @@ static void make_history(void)
                "SL-000123", NULL, 2);
     make_event(&history[2], ORG_ACME, ITEM, LEDGER_LOAD, "NLRTM", history[1].id, "vessel",
                "MAERSK ESSEN", NULL, 3);
-    make_event(&history[3], ORG_ACME, ITEM, LEDGER_DEPART, "NLRTM", history[2].id, "voyage",
-               "V-42", NULL, 4);
+    /* Unloaded again where it was loaded: a handover needs it not underway. */
+    make_event(&history[3], ORG_ACME, ITEM, LEDGER_UNLOAD, "NLRTM", history[2].id, "crane",
+               "QC-7", NULL, 4);
     make_event(&history[4], ORG_ACME, ITEM, LEDGER_HANDOVER, NULL, history[3].id, NULL, NULL,
                "oceanic", 5);
     make_event(&history[5], ORG_OCEANIC, ITEM, LEDGER_RECEIVE, NULL, history[4].id, NULL, NULL,
@@ -115,9 +150,20 @@ static void make_history(void)
 static void seeds_event(void)
 {
     static const char *const names[HISTORY_LEN] = {"commission", "seal", "load",
-                                                   "depart", "handover", "receive"};
+                                                   "unload", "handover", "receive"};
     for (int i = 0; i < HISTORY_LEN; i++)
         write_seed("event", names[i], history[i].bytes, history[i].len);
+    write_canon(CANON_SIGNED_EVENT, "signed-event-commission", history[0].bytes, history[0].len);
+    write_canon(CANON_SIGNED_EVENT, "signed-event-handover", history[4].bytes, history[4].len);
+    for (int i = 0; i < 2; i++) {
+        const uint8_t *body;
+        size_t body_len;
+        uint8_t sig[WB_SIG_LEN];
+        if (ledger_signed_event_split(history[i].bytes, history[i].len, &body, &body_len, sig))
+            die("a seed event does not split");
+        write_canon(CANON_EVENT_BODY, i ? "event-body-seal" : "event-body-commission", body,
+                    body_len);
+    }
     write_seed("event", "commission-urn-gln", other_item.bytes, other_item.len);
     struct signed_ev e;
     make_event(&e, ORG_CUSTOMS, "(01)09506000134352(21)ABC123", LEDGER_INSPECT, "DEHAM",
@@ -224,6 +270,8 @@ static void seeds_block(void)
     const struct signed_ev *three[] = {&history[0], &history[1], &history[2]};
     build_block(&b, FX_BLOCK_HEIGHT, NULL, t, 2, three, 3);
     write_seed("block", "commission-seal-load", b.bytes, b.len);
+    write_canon(CANON_BLOCK, "block-three-events", b.bytes, b.len);
+    write_canon(CANON_HEADER, "header", b.header, b.header_len);
     free(b.bytes);
 
     const struct signed_ev *all[] = {&history[0], &other_item, &history[1], &history[2],
@@ -313,6 +361,8 @@ static void seeds_cert(void)
     static const uint32_t short_q[] = {0, 2};
     make_cert(&c, FX_CERT_HEIGHT, 0, hash, q, 3);
     write_pb("cert", "quorum", &c.c.base);
+    write_canon_pb(CANON_CERT, "cert-quorum", &c.c.base);
+    write_canon_pb(CANON_VOTE, "vote-precommit", &c.votes[1].v.base);
     make_cert(&c, FX_CERT_HEIGHT, 5, hash, all, 4);
     write_pb("cert", "all-round5", &c.c.base);
     make_cert(&c, FX_CERT_HEIGHT, 1, hash, dup, 4);
@@ -328,7 +378,7 @@ static void seeds_cert(void)
 
 static void seeds_bundle(void)
 {
-    /* Block 1: commission, other item, seal. Block 2: load, depart,
+    /* Block 1: commission, other item, seal. Block 2: load, unload,
      * handover, receive. */
     struct built_block b1, b2;
     const struct signed_ev *e1[] = {&history[0], &other_item, &history[1]};
@@ -393,6 +443,7 @@ static void seeds_bundle(void)
     bundle.n_blocks = 2;
     bundle.blocks = pb_ptrs;
     write_pb("bundle", "full-history", &bundle.base);
+    write_canon_pb(CANON_BUNDLE, "bundle-full-history", &bundle.base);
 
     /* The first two events only: one block. */
     bundle.n_events = 2;
@@ -649,6 +700,50 @@ static void seeds_consensus(void)
     write_seed("consensus", "observer", s.buf, s.len);
 }
 
+/* ---- canonical encodings of consensus messages ---------------------------------------- */
+
+static void seeds_canon(void)
+{
+    uint8_t hash[WB_HASH_LEN];
+    uint8_t *block;
+    size_t block_len;
+    block_of(1, 0, &block, &block_len, hash);
+    struct cons_msg m;
+    memset(&m, 0, sizeof m);
+    m.kind = CONS_MSG_PROPOSAL;
+    m.proposal.height = 1;
+    m.proposal.valid_round = -1;
+    m.proposal.proposer = cons_proposer(FX_VALIDATORS, 1, 0);
+    memcpy(m.proposal.hash, hash, WB_HASH_LEN);
+    m.proposal.block = block;
+    m.proposal.block_len = block_len;
+    uint8_t msg[WB_SIGMSG_MAX];
+    size_t mlen = wb_sigmsg_proposal(msg, fixture.g->chain_id, 1, 0, -1, hash);
+    if (wb_sign(msg, mlen, fixture.val_sk[m.proposal.proposer], m.proposal.signature) != 0)
+        die("wb_sign failed");
+    Waybill__Proposal pp;
+    cons_proposal_to_pb(&m.proposal, &pp);
+    write_canon_pb(CANON_PROPOSAL, "proposal", &pp.base);
+    uint8_t *bytes;
+    size_t len;
+    if (cons_msg_encode(&m, &bytes, &len) != 0) die("cons_msg_encode failed");
+    write_canon(CANON_PEER_MESSAGE, "peer-proposal", bytes, len);
+    free(bytes);
+    free(block);
+
+    memset(&m, 0, sizeof m);
+    m.kind = CONS_MSG_VOTE;
+    m.vote.type = CONS_PREVOTE;
+    m.vote.height = 1;
+    m.vote.nil = true;
+    m.vote.validator = 2;
+    mlen = wb_sigmsg_vote(msg, fixture.g->chain_id, CONS_PREVOTE, 1, 0, NULL);
+    if (wb_sign(msg, mlen, fixture.val_sk[2], m.vote.signature) != 0) die("wb_sign failed");
+    if (cons_msg_encode(&m, &bytes, &len) != 0) die("cons_msg_encode failed");
+    write_canon(CANON_PEER_MESSAGE, "peer-nil-prevote", bytes, len);
+    free(bytes);
+}
+
 /* ---- safety records ---------------------------------------------------------------- */
 
 static void write_record(const char *name, const struct cons_safety *s)
@@ -773,6 +868,16 @@ static void seeds_text(void)
     static const char minimal[] = "[node]\r\nname=n\r\ndata_dir=d\r\nkey_file=k\r\n"
                                   "genesis=g.json\r\n[p2p]\r\nlisten=127.0.0.1:7000\r\n";
     write_seed("node_config", "minimal-crlf", minimal, sizeof minimal - 1);
+
+    static const char *const addrs[] = {
+        "127.0.0.1:26600", "[::1]:26700", "localhost:1", "node-1.example.org.:65535",
+        "[2001:db8::33]:26600", "node_1:27101", "0x7f.1:80", "[::ffff:1.2.3.4]:0",
+    };
+    for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "addr-%zu", i);
+        write_seed("addr", name, addrs[i], strlen(addrs[i]));
+    }
 }
 
 int main(int argc, char **argv)
@@ -791,6 +896,7 @@ int main(int argc, char **argv)
     seeds_bundle();
     seeds_consensus();
     seeds_safety();
+    seeds_canon();
     seeds_text();
     printf("make_corpus: wrote %zu seed files under %s\n", files_written, out_dir);
     free(fixture.g);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/addr.h"
 #include "common/wb_error.h"
 #include "node/config.h"
 
@@ -20,15 +21,17 @@ static void fail(const char *what, const char *detail)
     abort();
 }
 
-static void check_addr(const struct node_addr *a, const char *what)
+static void check_addr(const struct wb_addr *a, const char *what)
 {
     if (a->port == 0) fail("address without a port", what);
     if (strnlen(a->host, sizeof a->host) == 0) fail("address without a host", what);
-    char text[NODE_ADDR_STR_MAX];
-    node_format_addr(a, text, sizeof text);
-    struct node_addr back;
-    if (node_parse_addr(text, &back) != WB_OK) fail("formatted address does not parse", text);
-    if (back.port != a->port || back.family != a->family || strcmp(back.host, a->host) != 0)
+    char text[WB_ADDR_STR_MAX];
+    wb_addr_format(a, text, sizeof text);
+    struct wb_addr back;
+    if (wb_addr_parse(text, &back, NULL, 0) != WB_OK)
+        fail("formatted address does not parse", text);
+    if (back.port != a->port || back.kind != a->kind || strcmp(back.host, a->host) != 0 ||
+        !wb_addr_equal(&back, a))
         fail("address does not survive format and parse", text);
 }
 
@@ -50,11 +53,14 @@ static void check_parsed(const struct node_config *cfg)
     if (cfg->log_level > WB_LOG_OFF) fail("log level out of range", "");
     check_addr(&cfg->p2p_listen, "p2p listen");
     check_addr(&cfg->api_listen, "api listen");
-    if (cfg->api_listen.port == cfg->p2p_listen.port &&
-        strcmp(cfg->api_listen.host, cfg->p2p_listen.host) == 0)
+    if (wb_addr_equal(&cfg->api_listen, &cfg->p2p_listen))
         fail("api listen equals p2p listen", cfg->api_listen.host);
     if (cfg->peer_count > NODE_PEERS_MAX) fail("too many peers", "");
-    for (size_t i = 0; i < cfg->peer_count; i++) check_addr(&cfg->peers[i], "peer");
+    for (size_t i = 0; i < cfg->peer_count; i++) {
+        check_addr(&cfg->peers[i], "peer");
+        for (size_t j = 0; j < i; j++)
+            if (wb_addr_equal(&cfg->peers[j], &cfg->peers[i])) fail("peer listed twice", "");
+    }
     const struct node_timeouts *t = &cfg->timeouts;
     if (!t->propose_ms || !t->prevote_ms || !t->precommit_ms) fail("zero timeout", "");
     const struct node_limits *l = &cfg->limits;

@@ -32,13 +32,13 @@ struct step_tmpl {
 static const struct step_tmpl item_steps[SIM_EVENTS_PER_ITEM] = {
     {LEDGER_COMMISSION, ORG_SHIPPER, "NLRTM", NULL, NULL, NULL},
     {LEDGER_SEAL, ORG_SHIPPER, "", "seal", "S", NULL},
-    {LEDGER_LOAD, ORG_SHIPPER, "NLRTM", NULL, NULL, NULL},
-    {LEDGER_DEPART, ORG_SHIPPER, "NLRTM", "vessel", "MV", NULL},
     {LEDGER_HANDOVER, ORG_SHIPPER, "", NULL, NULL, "oceanic"},
     {LEDGER_RECEIVE, ORG_CARRIER, "", NULL, NULL, NULL},
+    {LEDGER_LOAD, ORG_CARRIER, "NLRTM", NULL, NULL, NULL},
+    {LEDGER_DEPART, ORG_CARRIER, "NLRTM", "vessel", "MV", NULL},
     {LEDGER_ARRIVE, ORG_CARRIER, "DEHAM", NULL, NULL, NULL},
     {LEDGER_INSPECT, ORG_CUSTOMS, "", "result", NULL, NULL},
-    {LEDGER_UNSEAL, ORG_CUSTOMS, "", NULL, NULL, NULL},
+    {LEDGER_UNSEAL, ORG_CUSTOMS, "", "seal", "S", NULL},
     {LEDGER_CLEAR, ORG_CUSTOMS, "", "declaration", "D", NULL},
     {LEDGER_UNLOAD, ORG_CARRIER, "DEHAM", NULL, NULL, NULL},
     {LEDGER_DELIVER, ORG_CARRIER, "", NULL, NULL, NULL},
@@ -63,7 +63,9 @@ static int make_event(struct sim_env *e, size_t item, size_t k, const uint8_t *p
     snprintf(ev.item, sizeof ev.item, "%s", e->items[item]);
     ev.action = t->action;
     snprintf(ev.location, sizeof ev.location, "%s", t->location);
-    ev.time_ms = 1700000000000ll + (int64_t)(item * 1000 + k);
+    /* The simulated clock starts at 0 (genesis time): events are dated at
+     * its start, well inside the time rules for any block of a run. */
+    ev.time_ms = (int64_t)(item * 20 + k);
     memcpy(ev.submitter, e->org_pk[t->org], WB_PUBKEY_LEN);
     if (prev) {
         ev.has_prev = true;
@@ -103,6 +105,7 @@ int env_init(struct sim_env *e, struct sim_rng *rng, size_t n)
     snprintf(g->chain_name, sizeof g->chain_name, "sim");
     ledger_chain_id(g->chain_name, g->chain_id);
     g->genesis_time_ms = 0;
+    ledger_genesis_set_defaults(g);
     g->heartbeat_ms = SIM_HEARTBEAT_MS;
     g->org_count = SIM_ORGS;
     for (size_t o = 0; o < SIM_ORGS; o++) {

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "cli/print.h"
+#include "common/addr.h"
 #include "tests/unit/cli_support.h"
 
 #define NODE_ADDR "127.0.0.1:26702"
@@ -237,7 +238,10 @@ static void history_table(void **state)
     expect_in("stdout", f->cap.out, "item       CSQU3054383\n");
     expect_in("stdout", f->cap.out, "custodian  oceanic\n");
     expect_in("stdout", f->cap.out, "status     active\n");
+    expect_in("stdout", f->cap.out, "location   SGSIN\n");
+    expect_in("stdout", f->cap.out, "movement   loaded, at rest\n");
     expect_in("stdout", f->cap.out, "held       no\n");
+    expect_in("stdout", f->cap.out, "customs    none\n");
     expect_in("stdout", f->cap.out, "seal       SL-1001\n");
     expect_in("stdout", f->cap.out, "events     8 (heights 1 to 5)\n");
     expect_in("stdout", f->cap.out, "#  BLOCK  TIME");
@@ -266,7 +270,19 @@ static void history_json(void **state)
     json_t *st = json_object_get(root, "state");
     assert_string_equal(json_string_value(json_object_get(st, "custodian")), "oceanic");
     assert_int_equal(json_integer_value(json_object_get(st, "count")), 8);
+    assert_string_equal(json_string_value(json_object_get(st, "location")), "SGSIN");
+    assert_string_equal(json_string_value(json_object_get(st, "movement")), "loaded");
+    assert_string_equal(json_string_value(json_object_get(st, "customs")), "none");
+    assert_true(json_is_false(json_object_get(st, "held")));
+    assert_true(json_integer_value(json_object_get(st, "commission_time_ms")) ==
+                f->b.events[0].ev.time_ms);
+    char when[PRINT_TIME_MAX];
+    assert_string_equal(json_string_value(json_object_get(st, "latest_time")),
+                        print_time(f->b.events[7].ev.time_ms, when));
+    assert_int_equal(json_integer_value(json_object_get(root, "events_out_of_order")), 0);
     json_t *events = json_object_get(root, "events");
+    for (size_t i = 0; i < json_array_size(events); i++)
+        assert_true(json_is_false(json_object_get(json_array_get(events, i), "out_of_order")));
     assert_int_equal(json_array_size(events), 8);
     json_t *e4 = json_array_get(events, 4);
     assert_string_equal(json_string_value(json_object_get(e4, "action")), "load");
@@ -287,7 +303,17 @@ static void history_errors(void **state)
     f->code = WB_ERR_NOT_FOUND;
     const char *unknown[] = {"history", "CSQU0000070", NULL};
     expect_exit(f, run(f, cmd_history_via, unknown), CLI_EXIT_FAILED);
-    expect_in("stderr", f->cap.err, "waybill history: CSQU0000070: item not found");
+    assert_string_equal(f->cap.err, "waybill history: no such item: CSQU0000070\n");
+    assert_string_equal(f->cap.out, "");
+    const char *unknown_json[] = {"history", "CSQU0000070", "--json", NULL};
+    expect_exit(f, run(f, cmd_history_via, unknown_json), CLI_EXIT_FAILED);
+    expect_in("stderr", f->cap.err, "waybill history: no such item: CSQU0000070\n");
+    json_t *err = parse_json(f);
+    assert_true(json_is_false(json_object_get(err, "ok")));
+    assert_string_equal(json_string_value(json_object_get(err, "code")), "not_found");
+    assert_string_equal(json_string_value(json_object_get(err, "error")), "no such item");
+    assert_string_equal(json_string_value(json_object_get(err, "item")), "CSQU0000070");
+    json_decref(err);
     f->code = 0;
 
     f->corrupt_event = true;
@@ -368,7 +394,7 @@ static void proof_errors(void **state)
 
     f->code = WB_ERR_NOT_FOUND;
     expect_exit(f, run(f, cmd_proof_via, other), CLI_EXIT_FAILED);
-    expect_in("stderr", f->cap.err, "CSQU0000070: item not found");
+    expect_in("stderr", f->cap.err, "waybill proof: no such item: CSQU0000070\n");
     f->code = 0;
 
     const char *unwritable[] = {"proof", TN_ITEM, "--out", "/nonexistent/dir/b", NULL};
@@ -587,6 +613,66 @@ static void age_is_readable(void **state)
         assert_string_equal(print_age(cases[i].ms, out), cases[i].text);
 }
 
+/* ---- --node: the one address grammar, names, IPv6, a name that does not resolve ------ */
+
+/* A connector whose resolver knows no name: says why, like the real one. */
+static int unresolved_connect(void *ctx, const char *addr, const struct client_identity *id,
+                              uint32_t timeout_ms, struct client_transport *out)
+{
+    struct fake_node *fn = ctx;
+    (void)id;
+    (void)timeout_ms;
+    fn->connects++;
+    snprintf(fn->addr, sizeof fn->addr, "%s", addr);
+    snprintf(out->why, sizeof out->why, "unknown node or service");
+    return WB_ERR_NOT_FOUND;
+}
+
+/* `status --node node`; the fake node's connect returns connect_rc. */
+static int run_at(struct rfx *f, const char *node, int connect_rc)
+{
+    const char *argv[] = {"status", "--node", node, "--key", f->t.key_path[TN_CUSTOMS], NULL};
+    fake_reset(&f->fn);
+    f->fn.answer = answer;
+    f->fn.ctx = f;
+    f->fn.connect_rc = connect_rc;
+    return cap_run(&f->cap, cmd_status_via, &f->conn, argv);
+}
+
+static void node_address_grammar_and_resolution(void **state)
+{
+    struct rfx *f = *state;
+    /* Names and bracketed IPv6 reach the connector as given. */
+    static const char *const good[] = {"localhost:26702", "[::1]:26702",
+                                       "waybill.customs.example.:26702"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        expect_exit(f, run_at(f, good[i], 0), CLI_EXIT_OK);
+        assert_string_equal(f->fn.addr, good[i]);
+    }
+
+    /* The genesis and node config's text, after "--node: "; nothing is dialed. */
+    char why[WB_ADDR_MSG_MAX], want[WB_ADDR_MSG_MAX + 64];
+    struct wb_addr a;
+    assert_int_equal(wb_addr_parse("node_1:27101", &a, why, sizeof why), WB_ERR_INVALID);
+    expect_exit(f, run_at(f, "node_1:27101", 0), CLI_EXIT_USAGE);
+    snprintf(want, sizeof want, "waybill status: --node: %s\n", why);
+    expect_in("stderr", f->cap.err, want);
+    assert_int_equal(f->fn.connects, 0);
+    expect_exit(f, run_at(f, "::1:26702", 0), CLI_EXIT_USAGE);
+    expect_in("stderr", f->cap.err, "an IPv6 address goes in brackets");
+
+    /* A name the resolver does not know: exit 3, naming the host and why. */
+    f->conn.connect = unresolved_connect;
+    expect_exit(f, run_at(f, "nowhere.invalid:26702", 0), CLI_EXIT_UNREACHABLE);
+    expect_in("stderr", f->cap.err,
+              "waybill status: cannot resolve 'nowhere.invalid': unknown node or service\n");
+    f->conn.connect = fake_connect;
+    /* Without the connector's why, still a sentence. */
+    expect_exit(f, run_at(f, "nowhere.invalid:26702", WB_ERR_NOT_FOUND), CLI_EXIT_UNREACHABLE);
+    expect_in("stderr", f->cap.err,
+              "cannot resolve 'nowhere.invalid': the resolver knows no address for it\n");
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -602,6 +688,7 @@ int main(void)
         T(block_problems_exit_1),
         T(status_fields),
         T(age_is_readable),
+        T(node_address_grammar_and_resolution),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -208,7 +208,12 @@ static void usage_errors_exit_2_and_send_nothing(void **state)
         {{"--item", TN_ITEM, "--action", "seal", "--attr", "se al=a", NULL},
          "printable ASCII without spaces"},
         {{"--item", TN_ITEM, "--action", "seal", "--attr", "seal=a\tb", NULL},
-         "not UTF-8 text without control characters"},
+         "waybill submit: --attr seal: the value must be UTF-8 text without control "
+         "characters\n"},
+        {{"--item", TN_ITEM, "--action", "seal", "--attr", "a=1", "--attr", "seal=\x01", NULL},
+         "waybill submit: --attr seal: the value must be UTF-8 text"},
+        {{"--item", TN_ITEM, "--action", "handover", NULL},
+         "waybill submit: handover needs --to ORG, the receiving member organisation\n"},
         {{"--item", TN_ITEM, "--action", "seal", "--time", "yesterday", NULL},
          "--time: expected RFC 3339 UTC"},
         {{"--item", TN_ITEM, "--action", "seal", "--time", "2026-02-30T10:00:00Z", NULL},
@@ -262,7 +267,8 @@ static void missing_node_key_or_genesis_is_usage_error(void **state)
     const char *bad_node[] = {"submit", "--item", TN_ITEM, "--action", "seal", "--node",
                               "localhost", NULL};
     expect_exit(f, cap_run(&f->cap, cmd_submit_via, &f->conn, bad_node), CLI_EXIT_USAGE);
-    expect_in("stderr", f->cap.err, "node address 'localhost' is not host:port");
+    expect_in("stderr", f->cap.err,
+              "--node: 'localhost' is not host:port: no ':port' after the host");
 
     const char *no_key[] = {"submit", "--item", TN_ITEM, "--action", "seal", "--node",
                             NODE_ADDR, NULL};
@@ -545,15 +551,40 @@ static void rejection_prints_reason_and_exits_1(void **state)
 
     /* with --json the rejection is also on stdout for scripts */
     f->submit_code = WB_ERR_RULE;
-    f->submit_reason = "seal: attribute 'seal' (the seal id) is required";
+    f->submit_reason = "seal: attribute 'seal' (the seal id) is required (rule seal_attr_required)";
     const char *json_args[] = {"--item", TN_ITEM, "--action", "seal", "--json", NULL};
     expect_exit(f, submit(f, json_args), CLI_EXIT_FAILED);
     json_error_t jerr;
     json_t *root = json_loads(f->cap.out, 0, &jerr);
     if (!root) fail_msg("--json output is not JSON (%s):\n%s", jerr.text, f->cap.out);
     assert_true(json_is_true(json_object_get(root, "rejected")));
-    assert_int_equal(json_integer_value(json_object_get(root, "code")), WB_ERR_RULE);
+    assert_string_equal(json_string_value(json_object_get(root, "code")), "seal_attr_required");
+    assert_int_equal(json_integer_value(json_object_get(root, "wb_code")), WB_ERR_RULE);
+    assert_string_equal(json_string_value(json_object_get(root, "item")), TN_ITEM);
+    assert_string_equal(json_string_value(json_object_get(root, "action")), "seal");
+    assert_string_equal(json_string_value(json_object_get(root, "hint")),
+                        "give the seal id with --attr seal=ID");
     assert_string_equal(json_string_value(json_object_get(root, "reason")), f->submit_reason);
+    expect_in("stderr", f->cap.err, "waybill submit: hint: give the seal id with --attr seal=ID\n");
+    json_decref(root);
+
+    /* a refusal that is no rule has the error's name as its code */
+    f->submit_code = WB_ERR_STALE;
+    f->submit_reason = "stale: the item's head moved on";
+    expect_exit(f, submit(f, json_args), CLI_EXIT_FAILED);
+    root = json_loads(f->cap.out, 0, &jerr);
+    if (!root) fail_msg("--json output is not JSON (%s):\n%s", jerr.text, f->cap.out);
+    assert_string_equal(json_string_value(json_object_get(root, "code")), "stale");
+    assert_null(json_object_get(root, "hint"));
+    json_decref(root);
+
+    /* "(rule NAME)" with a name the table does not hold is no rule code */
+    f->submit_code = WB_ERR_RULE;
+    f->submit_reason = "seal: something (rule no_such_rule)";
+    expect_exit(f, submit(f, json_args), CLI_EXIT_FAILED);
+    root = json_loads(f->cap.out, 0, &jerr);
+    if (!root) fail_msg("--json output is not JSON (%s):\n%s", jerr.text, f->cap.out);
+    assert_string_equal(json_string_value(json_object_get(root, "code")), "rule");
     json_decref(root);
 }
 

@@ -19,6 +19,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "common/addr.h"
 #include "common/file.h"
 #include "common/hex.h"
 #include "common/wb_error.h"
@@ -140,13 +141,26 @@ static struct ledger_genesis *load_genesis(const char *path)
     return g;
 }
 
-/* Checks everything `testnet --nodes n --base-port base` wrote into dir. */
-static void check_testnet(const char *dir, size_t n, unsigned base, const char *chain)
+/* Checks everything `testnet --nodes n --base-port base [--host host]`
+ * wrote into dir: `host` as addresses write it ("[::1]"), `bare` as a
+ * parsed address keeps it ("::1"). */
+static void check_testnet_on(const char *dir, size_t n, unsigned base, const char *chain,
+                             const char *host, const char *bare)
 {
     char p[512], want[512], msg[NODE_CONFIG_MSG_MAX];
     expect_mode(path_in(p, sizeof p, dir, "genesis.json"), 0644);
     struct ledger_genesis *g = load_genesis(p);
     if (chain) assert_string_equal(g->chain_name, chain);
+    /* The time rules' parameters are written out, not left to defaults. */
+    uint8_t *text;
+    size_t text_len;
+    if (wb_read_file(p, 1 << 20, &text, &text_len) != WB_OK) fail_msg("cannot read %s", p);
+    if (!memmem(text, text_len, "\"clock_skew_ms\": 600000,", 24) ||
+        !memmem(text, text_len, "\"backdate_max_ms\": 2592000000,", 30))
+        fail_msg("%s lacks clock_skew_ms 600000 or backdate_max_ms 2592000000", p);
+    free(text);
+    assert_true(g->clock_skew_ms == WB_CLOCK_SKEW_MS_DEFAULT);
+    assert_true(g->backdate_max_ms == WB_BACKDATE_MAX_MS_DEFAULT);
     assert_int_equal(g->org_count, n);
     assert_int_equal(g->validator_count, n);
 
@@ -163,7 +177,7 @@ static void check_testnet(const char *dir, size_t n, unsigned base, const char *
         snprintf(want, sizeof want, "node%zu", i);
         assert_string_equal(v->name, want);
         assert_string_equal(v->org, org->name);
-        snprintf(want, sizeof want, "127.0.0.1:%u", base + (unsigned)i);
+        snprintf(want, sizeof want, "%s:%u", host, base + (unsigned)i);
         assert_string_equal(v->p2p, want);
 
         /* Keys on disk, owner-only, match genesis. */
@@ -192,9 +206,9 @@ static void check_testnet(const char *dir, size_t n, unsigned base, const char *
         assert_string_equal(cfg->genesis, want);
         if (keyfile_load(cfg->key_file, pk, sk, msg, sizeof msg) != WB_OK) fail_msg("%s", msg);
         assert_memory_equal(pk, v->key, 32);
-        assert_string_equal(cfg->p2p_listen.host, "127.0.0.1");
+        assert_string_equal(cfg->p2p_listen.host, bare);
         assert_int_equal(cfg->p2p_listen.port, base + i);
-        assert_string_equal(cfg->api_listen.host, "127.0.0.1");
+        assert_string_equal(cfg->api_listen.host, bare);
         assert_int_equal(cfg->api_listen.port, base + 100 + i);
         assert_true(cfg->sync);
         /* Peers: every other validator, in order. */
@@ -202,6 +216,7 @@ static void check_testnet(const char *dir, size_t n, unsigned base, const char *
         for (size_t j = 0, k = 0; j < n; j++) {
             if (j == i) continue;
             assert_int_equal(cfg->peers[k].port, base + j);
+            assert_string_equal(cfg->peers[k].host, bare);
             k++;
         }
         sodium_memzero(sk, sizeof sk);
@@ -211,6 +226,11 @@ static void check_testnet(const char *dir, size_t n, unsigned base, const char *
         fail_msg("a %zu-node testnet lacks a shipper, carrier or customs org", n);
     free(cfg);
     free(g);
+}
+
+static void check_testnet(const char *dir, size_t n, unsigned base, const char *chain)
+{
+    check_testnet_on(dir, n, base, chain, "127.0.0.1", "127.0.0.1");
 }
 
 static void testnet_writes_a_network_that_loads(void **state)
@@ -380,6 +400,17 @@ static void testnet_usage_errors_exit_2(void **state)
         {{"--nodes", "4", "--nodes", "5", "--dir", "x"},
          "waybill testnet: --nodes given twice\n"},
         {{"--nodes", "4", "--dir"}, "waybill testnet: option --dir needs a value (DIR)\n"},
+        /* --host follows the one address grammar, with its one message. */
+        {{"--nodes", "4", "--dir", "x", "--host", "node_1"},
+         "waybill testnet: --host: 'node_1' is not a host: host 'node_1' has '_' (a host is a "
+         "DNS name, an IPv4 address or a bracketed IPv6 address such as [::1])\n"},
+        {{"--nodes", "4", "--dir", "x", "--host", "::1"},
+         "waybill testnet: --host: '::1' is not a host: host '::1' has ':'; an IPv6 address "
+         "goes in brackets (a host is a DNS name, an IPv4 address or a bracketed IPv6 address "
+         "such as [::1])\n"},
+        {{"--nodes", "4", "--dir", "x", "--host", "localhost:26600"},
+         "waybill testnet: --host: 'localhost:26600' is not a host: host 'localhost:26600' has "
+         "':'; an IPv6 address goes in brackets"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *argv[10] = {"testnet"};
@@ -402,9 +433,64 @@ static void testnet_usage_errors_exit_2(void **state)
     assert_int_equal(r->rc, CLI_EXIT_OK);
     if (!starts_with(r->out,
                      "usage: waybill testnet --nodes N --dir DIR [--base-port P] [--chain NAME] "
-                     "[--heartbeat-ms MS]\n"))
+                     "[--host HOST] [--heartbeat-ms MS]\n"))
         fail_msg("--help printed:\n%s", r->out);
     assert_string_equal(r->err, "");
+    free(r);
+}
+
+/* --host writes that host into genesis, every listen address and every
+ * peer, and the summary; a name, an IPv6 address in brackets, and a long
+ * name whose peers need more indented lines all load back. */
+static void testnet_host_names_every_address(void **state)
+{
+    struct fixture *f = *state;
+    struct run *r = malloc(sizeof *r);
+    assert_non_null(r);
+    char net[128], row[512];
+
+    snprintf(net, sizeof net, "%s/named", f->dir);
+    char *named[] = {"testnet", "--nodes", "4", "--dir", net, "--base-port", "27600",
+                     "--host", "localhost", NULL};
+    run_cmd(r, cmd_testnet, named);
+    if (r->rc != CLI_EXIT_OK) fail_msg("testnet --host localhost failed (%d): %s", r->rc, r->err);
+    check_testnet_on(net, 4, 27600, NULL, "localhost", "localhost");
+    snprintf(row, sizeof row, "localhost:27601  localhost:27701  %s/node1/client.key\n", net);
+    if (!strstr(r->out, row)) fail_msg("summary lacks \"%s\":\n%s", row, r->out);
+
+    snprintf(net, sizeof net, "%s/v6", f->dir);
+    char *v6[] = {"testnet", "--nodes", "4", "--dir", net, "--base-port", "27600",
+                  "--host", "[::1]", NULL};
+    run_cmd(r, cmd_testnet, v6);
+    if (r->rc != CLI_EXIT_OK) fail_msg("testnet --host [::1] failed (%d): %s", r->rc, r->err);
+    check_testnet_on(net, 4, 27600, NULL, "[::1]", "::1");
+    if (!strstr(r->out, "[::1]:27600") || !strstr(r->out, "[::1]:27700"))
+        fail_msg("summary lacks the IPv6 addresses:\n%s", r->out);
+
+    /* 100 characters of name: one peer per line, every line within bounds. */
+    char host[128];
+    snprintf(host, sizeof host, "%s.%s.example", "validators-of-a-very-long-organisation-name",
+             "in-a-long-subdomain-of-its-own-and-so-on");
+    assert_int_equal(strlen(host), 92);
+    snprintf(net, sizeof net, "%s/long", f->dir);
+    char *lng[] = {"testnet", "--nodes", "16", "--dir", net, "--host", host, NULL};
+    run_cmd(r, cmd_testnet, lng);
+    if (r->rc != CLI_EXIT_OK) fail_msg("testnet with a long --host failed (%d): %s", r->rc, r->err);
+    check_testnet_on(net, 16, 26600, NULL, host, host);
+
+    /* Longer than TESTNET_HOST_MAX is a usage error, not a config that fails. */
+    char toolong[160];
+    memset(toolong, 'a', 101);
+    toolong[101] = '\0';
+    toolong[50] = '.';
+    snprintf(net, sizeof net, "%s/toolong", f->dir);
+    char *tl[] = {"testnet", "--nodes", "4", "--dir", net, "--host", toolong, NULL};
+    run_cmd(r, cmd_testnet, tl);
+    assert_int_equal(r->rc, CLI_EXIT_USAGE);
+    if (!starts_with(r->err, "waybill testnet: --host: expected at most 100 characters\n"))
+        fail_msg("stderr: %s", r->err);
+    struct stat st;
+    assert_int_not_equal(stat(net, &st), 0);
     free(r);
 }
 
@@ -538,14 +624,14 @@ static void examples_in_config_parse(void **state)
     /* The example is node0 of the example genesis. */
     assert_string_equal(cfg->name, g->validators[0].name);
     /* It listens on its genesis p2p port, and dials the other validators. */
-    struct node_addr own;
-    assert_int_equal(node_parse_addr(g->validators[0].p2p, &own), WB_OK);
+    struct wb_addr own;
+    assert_int_equal(wb_addr_parse(g->validators[0].p2p, &own, NULL, 0), WB_OK);
     assert_int_equal(cfg->p2p_listen.port, own.port);
     assert_string_equal(cfg->genesis, "config/genesis.example.json");
-    char addr[NODE_ADDR_STR_MAX];
+    char addr[WB_ADDR_STR_MAX];
     assert_int_equal(cfg->peer_count, g->validator_count - 1);
     for (size_t i = 0; i < cfg->peer_count; i++)
-        assert_string_equal(node_format_addr(&cfg->peers[i], addr, sizeof addr),
+        assert_string_equal(wb_addr_format(&cfg->peers[i], addr, sizeof addr),
                             g->validators[i + 1].p2p);
     free(cfg);
     free(g);
@@ -569,6 +655,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(testnet_defaults_and_sizes, setup, teardown),
         cmocka_unit_test_setup_teardown(testnet_refuses_non_empty_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(testnet_usage_errors_exit_2, setup, teardown),
+        cmocka_unit_test_setup_teardown(testnet_host_names_every_address, setup, teardown),
         cmocka_unit_test_setup_teardown(keygen_prints_the_key_it_wrote, setup, teardown),
         cmocka_unit_test(binary_dispatches_the_table),
         cmocka_unit_test(examples_in_config_parse),

@@ -201,8 +201,10 @@ static void other_chain_genesis_fails(void **state)
     assert_int_equal(wb_write_file(other, json, len, 0644), WB_OK);
     free(json);
     const char *argv[] = {"verify", "--bundle", f->bundle_path, "--genesis", other, NULL};
-    expect_failed(f, cap_run(&f->cap, cmd_verify_via, NULL, argv), 0, "commission", "signature",
-                  NULL);
+    /* said as such, before any event's signature fails under the wrong chain */
+    assert_int_equal(cap_run(&f->cap, cmd_verify_via, NULL, argv), CLI_EXIT_FAILED);
+    expect_in("stdout", f->cap.out, "FAILED: bundle is for chain id ");
+    expect_in("stdout", f->cap.out, ", this genesis is chain xli-test-chain (id ");
 }
 
 static void garbage_bundle_fails(void **state)
@@ -298,6 +300,87 @@ static void json_output(void **state)
     json_decref(root);
 }
 
+/* Block j's header with another time, hashed and certified again by the
+ * same validators: valid signatures over forged content. */
+static void forge_block_time(struct vfx *f, size_t j, int64_t time_ms)
+{
+    struct tb_block *blk = &f->b.blocks[j];
+    struct ledger_block_header h;
+    assert_int_equal(ledger_header_parse(blk->header, blk->header_len, &h, NULL, 0), WB_OK);
+    h.time_ms = time_ms;
+    assert_int_equal(ledger_header_encode(&h, blk->header, sizeof blk->header, &blk->header_len),
+                     WB_OK);
+    ledger_sha256(blk->header, blk->header_len, blk->hash);
+    for (uint32_t v = 0; v < blk->n_votes; v++)
+        assert_int_equal(tb_vote(&f->t, blk, v, v, f->t.val_sk[v]), WB_OK);
+}
+
+static void forged_header_fails_naming_its_check(void **state)
+{
+    struct vfx *f = *state;
+    /* Block 3 (the receive, event 3) at block 2's time. */
+    forge_block_time(f, 2, TN_GENESIS_TIME_MS + 2000);
+    write_bundle(f);
+    expect_failed(f, run_offline(f, NULL), 3, "receive", "time-order",
+                  "block 3 has time");
+    expect_in("stdout", f->cap.out, "time-order");
+
+    assert_int_equal(run_offline(f, "--json"), CLI_EXIT_FAILED);
+    json_error_t jerr;
+    json_t *root = json_loads(f->cap.out, 0, &jerr);
+    if (!root) fail_msg("--json output is not JSON (%s):\n%s", jerr.text, f->cap.out);
+    json_t *failure = json_object_get(root, "failure");
+    assert_int_equal(json_integer_value(json_object_get(failure, "event")), 3);
+    assert_string_equal(json_string_value(json_object_get(failure, "check")), "time-order");
+    json_t *e3 = json_array_get(json_object_get(root, "events"), 3);
+    assert_string_equal(json_string_value(json_object_get(e3, "check")), "time-order");
+    json_decref(root);
+}
+
+/* The encoded bundle with the tag of its last event (the head) flipped from
+ * field 2 to field 6, which ProofBundle does not have. */
+static void flip_head_tag(uint8_t *buf, size_t len)
+{
+    size_t pos = 0, last = SIZE_MAX;
+    while (pos < len) {
+        uint8_t tag = buf[pos];
+        assert_int_equal(tag & 7, 2);
+        size_t at = pos++;
+        uint64_t l = 0;
+        for (unsigned sh = 0; pos < len; sh += 7) {
+            l |= (uint64_t)(buf[pos] & 0x7f) << sh;
+            if (!(buf[pos++] & 0x80)) break;
+        }
+        if (tag == 0x12) last = at;
+        pos += (size_t)l;
+    }
+    assert_true(last != SIZE_MAX);
+    buf[last] ^= 0x20;
+}
+
+static void flipped_tag_of_head_event_fails(void **state)
+{
+    struct vfx *f = *state;
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(tb_pack(&f->b, &buf, &len), WB_OK);
+    flip_head_tag(buf, len);
+    assert_int_equal(wb_write_file(f->bundle_path, buf, len, 0644), WB_OK);
+    free(buf);
+    assert_int_equal(run_offline(f, NULL), CLI_EXIT_FAILED);
+    expect_in("stdout", f->cap.out, "FAILED: bundle: decode: proof bundle: unknown field 6\n");
+    if (strstr(f->cap.out, "VERIFIED")) fail_msg("printed VERIFIED:\n%s", f->cap.out);
+    assert_int_equal(run_offline(f, "--json"), CLI_EXIT_FAILED);
+    json_error_t jerr;
+    json_t *root = json_loads(f->cap.out, 0, &jerr);
+    if (!root) fail_msg("--json output is not JSON (%s):\n%s", jerr.text, f->cap.out);
+    assert_true(json_is_false(json_object_get(root, "verified")));
+    json_t *failure = json_object_get(root, "failure");
+    assert_true(json_is_null(json_object_get(failure, "event")));
+    assert_string_equal(json_string_value(json_object_get(failure, "check")), "decode");
+    json_decref(root);
+}
+
 /* ---- through a (fake) node ---------------------------------------------------- */
 
 static int answer_proof(struct fake_node *fn, const Waybill__ClientRequest *req,
@@ -347,11 +430,34 @@ static void online_verify(void **state)
     expect_failed(f, cap_run(&f->cap, cmd_verify_via, &conn, argv), 6, "arrive", "certificate",
                   NULL);
 
+    /* a node serving the bundle with its head event's tag flipped: the
+     * unknown field survives the client's decoding and packing */
+    free(f->proof);
+    f->b.blocks[4].n_votes = 3;
+    assert_int_equal(tb_pack(&f->b, &f->proof, &f->proof_len), WB_OK);
+    flip_head_tag(f->proof, f->proof_len);
+    assert_int_equal(cap_run(&f->cap, cmd_verify_via, &conn, argv), CLI_EXIT_FAILED);
+    expect_in("stdout", f->cap.out, "FAILED: bundle: decode: proof bundle: unknown field 6\n");
+
     /* an item the node does not know */
     const char *unknown[] = {"verify", "CSQU0000070", "--node", "127.0.0.1:26700", "--key",
                              f->t.key_path[2], NULL};
     assert_int_equal(cap_run(&f->cap, cmd_verify_via, &conn, unknown), CLI_EXIT_FAILED);
-    expect_in("stderr", f->cap.err, "waybill verify: CSQU0000070: item not found");
+    assert_string_equal(f->cap.err, "waybill verify: no such item: CSQU0000070\n");
+    assert_string_equal(f->cap.out, "");
+    const char *unknown_json[] = {"verify", "CSQU0000070", "--json", "--node", "127.0.0.1:26700",
+                                  "--key", f->t.key_path[2], NULL};
+    assert_int_equal(cap_run(&f->cap, cmd_verify_via, &conn, unknown_json), CLI_EXIT_FAILED);
+    expect_in("stderr", f->cap.err, "waybill verify: no such item: CSQU0000070\n");
+    {
+        json_error_t jerr;
+        json_t *err = json_loads(f->cap.out, 0, &jerr);
+        if (!err) fail_msg("--json output is not JSON (%s):\n%s", jerr.text, f->cap.out);
+        assert_true(json_is_false(json_object_get(err, "ok")));
+        assert_string_equal(json_string_value(json_object_get(err, "code")), "not_found");
+        assert_string_equal(json_string_value(json_object_get(err, "item")), "CSQU0000070");
+        json_decref(err);
+    }
 
     /* a node that cannot be reached */
     f->fn.connect_rc = WB_ERR_UNREACHABLE;
@@ -377,6 +483,8 @@ int main(void)
         T(usage_and_file_errors),
         T(genesis_found_beside_key_folder),
         T(json_output),
+        T(forged_header_fails_naming_its_check),
+        T(flipped_tag_of_head_event_fails),
         T(online_verify),
     };
 #undef T

@@ -420,7 +420,7 @@ static void unknown_field_inside_an_attribute_is_refused(void **state)
     memcpy(good, body, len + sizeof attr - 2);
     good[len + 1] = 10;
     expect_decode(good, len + sizeof attr - 2, WB_OK, NULL);
-    expect_decode(body, len + sizeof attr, WB_ERR_DECODE, "attrs[0]: unknown field 10");
+    expect_decode(body, len + sizeof attr, WB_ERR_DECODE, "unknown field 10 in attrs[0]");
 }
 
 static void bodies_needing_more_than_the_stack_arena_are_decoded_and_freed(void **state)

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "common/hex.h"
+#include "common/addr.h"
 #include "common/wb_error.h"
 #include "ledger/genesis.h"
 
@@ -272,6 +273,43 @@ static void heartbeat_default_range_and_errors(void **state)
     }
 }
 
+static void time_rule_fields_default_and_bounds(void **state)
+{
+    struct fixture *f = *state;
+    char msg[MSG_LEN];
+    /* Absent: the defaults. */
+    json_t *root = valid_genesis(f);
+    if (parse_json(f, root, msg) != WB_OK) fail_msg("refused: %s", msg);
+    assert_true(f->g->clock_skew_ms == 600000);
+    assert_true(f->g->backdate_max_ms == INT64_C(2592000000));
+    /* Given: taken, 0 included. */
+    root = valid_genesis(f);
+    json_object_set_new(root, "clock_skew_ms", json_integer(0));
+    json_object_set_new(root, "backdate_max_ms", json_integer(86400000));
+    if (parse_json(f, root, msg) != WB_OK) fail_msg("refused: %s", msg);
+    assert_true(f->g->clock_skew_ms == 0);
+    assert_true(f->g->backdate_max_ms == 86400000);
+    root = valid_genesis(f);
+    json_object_set_new(root, "clock_skew_ms", json_integer(WB_CLOCK_SKEW_MS_MAX));
+    json_object_set_new(root, "backdate_max_ms", json_integer(WB_BACKDATE_MAX_MS_MAX));
+    if (parse_json(f, root, msg) != WB_OK) fail_msg("refused: %s", msg);
+    /* Malformed or out of range: named. */
+    static const char *const fields[] = {"clock_skew_ms", "backdate_max_ms"};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *values[] = {json_integer(-1), json_string("600000"), json_real(1.5), json_null(),
+                            json_integer(i == 0 ? WB_CLOCK_SKEW_MS_MAX + 1
+                                                : WB_BACKDATE_MAX_MS_MAX + 1)};
+        for (size_t k = 0; k < sizeof values / sizeof values[0]; k++) {
+            root = valid_genesis(f);
+            json_object_set_new(root, fields[i], values[k]);
+            char want[96];
+            snprintf(want, sizeof want, "%s: expected an integer number of milliseconds, 0 to",
+                     fields[i]);
+            expect_error(f, root, want);
+        }
+    }
+}
+
 static void unknown_fields_and_bad_json_named(void **state)
 {
     struct fixture *f = *state;
@@ -429,6 +467,61 @@ static void member_entries_malformed_named(void **state)
 
 /* ---- validators ----------------------------------------------------------------- */
 
+/* The peer address that a node cannot dial is refused with the one
+ * grammar's text (common/addr.h), the same a node config and --node give;
+ * names, IPv6 literals and the same address spelt twice are handled like
+ * the node handles them. */
+static void p2p_addresses_follow_the_one_grammar(void **state)
+{
+    struct fixture *f = *state;
+    json_t *root = valid_genesis(f);
+    json_object_set_new(path_get(root, "validators", 1), "p2p", json_string("node_1:27101"));
+    char msg[MSG_LEN];
+    assert_int_equal(parse_json(f, root, msg), WB_ERR_CONFIG);
+    assert_string_equal(msg,
+                        "validators[1].p2p: 'node_1:27101' is not host:port: host 'node_1' has "
+                        "'_' (a host is a DNS name, an IPv4 address or a bracketed IPv6 address "
+                        "such as [::1]; port 1 to 65535)");
+
+    /* Accepted: a name (kept as written), a trailing dot, IPv6. */
+    root = valid_genesis(f);
+    json_object_set_new(path_get(root, "validators", 1), "p2p",
+                        json_string("Validator1.Example.ORG.:65535"));
+    json_object_set_new(path_get(root, "validators", 2), "p2p", json_string("[fd00::7]:1"));
+    assert_int_equal(parse_json(f, root, msg), WB_OK);
+    assert_string_equal(f->g->validators[1].p2p, "Validator1.Example.ORG.:65535");
+    assert_string_equal(f->g->validators[2].p2p, "[fd00::7]:1");
+
+    /* Duplicates as the node sees them: [::1] is [0::1], names ignore case. */
+    root = valid_genesis(f);
+    json_object_set_new(path_get(root, "validators", 2), "p2p", json_string("[0::1]:7003"));
+    json_object_set_new(path_get(root, "validators", 3), "p2p", json_string("[::1]:7003"));
+    expect_error(f, root, "validators[3].p2p: duplicate address [::1]:7003 (also validators[2])");
+    root = valid_genesis(f);
+    json_object_set_new(path_get(root, "validators", 1), "p2p",
+                        json_string("VALIDATOR2.example.org.:7002"));
+    expect_error(f, root,
+                 "validators[2].p2p: duplicate address validator2.example.org:7002 (also "
+                 "validators[1])");
+
+    /* A name of 253 characters fits (WB_ADDR_MAX), one more does not. */
+    char host[WB_ADDR_NAME_MAX + 2], addr[WB_ADDR_STR_MAX + 8];
+    memset(host, 'a', sizeof host);
+    for (size_t i = 63; i < sizeof host; i += 64) host[i] = '.';
+    host[WB_ADDR_NAME_MAX] = '\0';
+    snprintf(addr, sizeof addr, "%s:65535", host);
+    root = valid_genesis(f);
+    json_object_set_new(path_get(root, "validators", 0), "p2p", json_string(addr));
+    assert_int_equal(parse_json(f, root, msg), WB_OK);
+    assert_string_equal(f->g->validators[0].p2p, addr);
+    host[WB_ADDR_NAME_MAX] = 'a';
+    host[WB_ADDR_NAME_MAX + 1] = '\0';
+    snprintf(addr, sizeof addr, "%s:65535", host);
+    root = valid_genesis(f);
+    json_object_set_new(path_get(root, "validators", 0), "p2p", json_string(addr));
+    expect_error(f, root, "is longer than 253 characters");
+}
+
 static void validator_fields_named(void **state)
 {
     struct fixture *f = *state;
@@ -462,7 +555,8 @@ static void validator_fields_named(void **state)
 
     static const char *const bad_addrs[] = {
         "localhost", "localhost:", ":7000", "host:0", "host:65536", "host:07000",
-        "::1:7000", "[::1]7000", "ho st:7000", "host:70a0",
+        "::1:7000", "[::1]7000", "ho st:7000", "host:70a0", "node_1:27101", "1.2.3:7000",
+        "[nothost]:7000", "a..b:7000",
     };
     for (size_t i = 0; i < sizeof bad_addrs / sizeof *bad_addrs; i++) {
         root = valid_genesis(f);
@@ -470,7 +564,11 @@ static void validator_fields_named(void **state)
         char msg[MSG_LEN];
         if (parse_json(f, root, msg) != WB_ERR_CONFIG)
             fail_msg("p2p address '%s' accepted", bad_addrs[i]);
-        assert_msg_has(msg, "validators[0].p2p: expected host:port");
+        char want[MSG_LEN], why[WB_ADDR_MSG_MAX];
+        struct wb_addr a;
+        assert_int_equal(wb_addr_parse(bad_addrs[i], &a, why, sizeof why), WB_ERR_INVALID);
+        snprintf(want, sizeof want, "validators[0].p2p: %s", why);
+        assert_string_equal(msg, want);
     }
 
     root = valid_genesis(f);
@@ -546,12 +644,14 @@ int main(void)
         T(chain_id_missing_or_malformed_named),
         T(bad_genesis_time_named),
         T(heartbeat_default_range_and_errors),
+        T(time_rule_fields_default_and_bounds),
         T(unknown_fields_and_bad_json_named),
         T(member_role_missing_or_unknown_named),
         T(member_keys_malformed_named),
         T(duplicate_keys_and_orgs_named),
         T(member_entries_malformed_named),
         T(validator_fields_named),
+        T(p2p_addresses_follow_the_one_grammar),
         T(lookups_find_orgs_and_validators),
         T(quorum_is_more_than_two_thirds),
         T(chain_id_is_tagged_sha256_of_name),

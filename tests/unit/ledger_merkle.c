@@ -295,6 +295,38 @@ static void every_audit_path_verifies_for_sizes_1_to_65(void **state)
     }
 }
 
+/* merkle_audit_path_len is the length of the RFC 9162 path for every leaf
+ * of every size, 0 outside the tree; one longer or shorter path fails. */
+static void audit_path_len_matches_rfc_paths_for_sizes_1_to_65(void **state)
+{
+    (void)state;
+    hash_t leaves[MAX_N];
+    make_leaves(leaves, MAX_N);
+    for (size_t n = 1; n <= MAX_N; n++) {
+        uint8_t root[32];
+        assert_int_equal(merkle_root((const hash_t *)leaves, n, root), WB_OK);
+        for (size_t m = 0; m < n; m++) {
+            hash_t want[MERKLE_PATH_MAX + 1];
+            size_t want_len = ref_path(m, (const hash_t *)leaves, n, want);
+            if (merkle_audit_path_len(m, n) != want_len)
+                fail_msg("path length of leaf %zu in %zu: %zu, RFC 9162 PATH has %zu", m, n,
+                         merkle_audit_path_len(m, n), want_len);
+            memset(want[want_len], 0, 32);
+            if (merkle_verify(leaves[m], m, n, (const hash_t *)want, want_len + 1, root) ==
+                    WB_OK ||
+                (want_len && merkle_verify(leaves[m], m, n, (const hash_t *)want,
+                                           want_len - 1, root) == WB_OK))
+                fail_msg("a path of the wrong length verifies for leaf %zu in %zu", m, n);
+        }
+        assert_int_equal(merkle_audit_path_len(n, n), 0);
+    }
+    assert_int_equal(merkle_audit_path_len(0, 0), 0);
+    assert_int_equal(merkle_audit_path_len(0, 1), 0);
+    assert_int_equal(merkle_audit_path_len(0, 1u << 20), 20);
+    assert_int_equal(merkle_audit_path_len((1u << 20) - 1, (1u << 20) + 1), 21);
+    assert_int_equal(merkle_audit_path_len(1u << 20, (1u << 20) + 1), 1);
+}
+
 /* merkle_audit_paths gives, for any ascending set of leaves, exactly the
  * paths merkle_audit_path gives one at a time. Subsets: every leaf, every
  * third leaf from each offset, the first and last, a single leaf. */
@@ -478,6 +510,7 @@ int main(void)
         cmocka_unit_test(audit_paths_match_certificate_transparency_vectors),
         cmocka_unit_test(root_matches_rfc_definition_for_sizes_1_to_65),
         cmocka_unit_test(every_audit_path_verifies_for_sizes_1_to_65),
+        cmocka_unit_test(audit_path_len_matches_rfc_paths_for_sizes_1_to_65),
         cmocka_unit_test(batched_audit_paths_equal_single_paths_for_sizes_1_to_65),
         cmocka_unit_test(altered_proofs_fail_for_sizes_1_to_65),
         cmocka_unit_test(out_of_range_arguments_rejected),

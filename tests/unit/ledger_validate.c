@@ -56,6 +56,7 @@ struct fx {
     struct ledger_block block;
     bool have_block;
     uint64_t nonce;
+    int64_t event_time_ms;                /* when not 0: the time of events added */
 };
 
 static int lookup(void *ctx, const char *item, struct ledger_item_state *st)
@@ -94,6 +95,7 @@ static int fx_setup(void **state)
     snprintf(g->chain_name, sizeof g->chain_name, "validate-test");
     ledger_chain_id(g->chain_name, g->chain_id);
     g->genesis_time_ms = GENESIS_MS;
+    ledger_genesis_set_defaults(g);
     g->org_count = ORG_COUNT;
     for (int k = 0; k < ORG_COUNT; k++) {
         snprintf(g->orgs[k].name, sizeof g->orgs[k].name, "%s", org_names[k]);
@@ -144,7 +146,7 @@ static struct signed_ev *add_event(struct fx *f, int key, const char *item,
     snprintf(ev->item, sizeof ev->item, "%s", item);
     ev->action = a;
     if (loc) snprintf(ev->location, sizeof ev->location, "%s", loc);
-    ev->time_ms = GENESIS_MS + 500;
+    ev->time_ms = f->event_time_ms ? f->event_time_ms : GENESIS_MS + 500;
     memcpy(ev->submitter, f->pk[key], WB_PUBKEY_LEN);
     if (prev) {
         ev->has_prev = true;
@@ -499,6 +501,43 @@ static void unknown_submitter_invalid(void **state)
     expect_invalid(f, want);
 }
 
+/* The time rules take the block's own time as their reference, not the
+ * local clock: the same verdict on every node and at every later check. */
+static void event_times_judged_against_block_time(void **state)
+{
+    struct fx *f = *state;
+    char id[9], want[128];
+    int64_t block_ms = GENESIS_MS + 1000;
+    f->event_time_ms = block_ms + f->g->clock_skew_ms + 1;
+    struct signed_ev *a = add_event(f, K_ACME, ITEM_A, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    build_default(f);
+    snprintf(want, sizeof want, "event 0 (%s, commission): commission: event time",
+             short_id(a, id));
+    expect_invalid(f, want);
+    expect_invalid(f, "(rule time_future)");
+    /* A clock far ahead does not make it valid: the block's time decides. */
+    f->bc.now_ms = block_ms + 3600000;
+    expect_invalid(f, "(rule time_future)");
+
+    /* Inside the allowance: valid. */
+    f->n = 0;
+    f->event_time_ms = block_ms + f->g->clock_skew_ms;
+    add_event(f, K_ACME, ITEM_A, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    build_default(f);
+    expect_valid(f, NULL, NULL);
+
+    /* A block 30 days and a second after its event. */
+    f->n = 0;
+    f->event_time_ms = GENESIS_MS + 500;
+    add_event(f, K_ACME, ITEM_A, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    block_ms = GENESIS_MS + 500 + f->g->backdate_max_ms + 1000;
+    f->bc.now_ms = block_ms;
+    build(f, 1, block_ms, NULL, NULL, 0);
+    expect_invalid(f, "(rule time_backdated)");
+    build(f, 1, block_ms - 1000, NULL, NULL, 0);
+    expect_valid(f, NULL, NULL);
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -514,6 +553,7 @@ int main(void)
         T(committed_state_from_lookup),
         T(sig_known_skips_signature_check),
         T(unknown_submitter_invalid),
+        T(event_times_judged_against_block_time),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -66,6 +66,7 @@ struct cb_record {
     uint64_t last_height;
     uint32_t last_pos;
     bool ev_null_on_fail;
+    uint32_t late;                         /* bit i: event i was marked out of order */
 };
 
 struct fx {
@@ -87,6 +88,12 @@ struct fx {
 struct chain_opts {
     int stranger_at;
     uint64_t other_chain_height;
+    /* Event resign_at (of the item, or -1) is signed by resign_key instead
+     * when rekey is set, and dated at_ms when that is not 0. */
+    int resign_at;
+    bool rekey;
+    int resign_key;
+    int64_t at_ms;
 };
 
 static int fx_setup(void **state)
@@ -141,16 +148,16 @@ static int fx_teardown(void **state)
 }
 
 /* Signs an event into `out` and returns its id in ev->id. */
-static void sign_event(struct fx *f, int key, struct ledger_event *ev, const char *item,
-                       enum ledger_action a, const char *loc, const uint8_t *prev,
-                       const char *ak, const char *av, const char *to_org, uint8_t *out,
-                       size_t *len)
+static void sign_event_at(struct fx *f, int key, struct ledger_event *ev, const char *item,
+                          enum ledger_action a, const char *loc, const uint8_t *prev,
+                          const char *ak, const char *av, const char *to_org, int64_t at_ms,
+                          uint8_t *out, size_t *len)
 {
     memset(ev, 0, sizeof *ev);
     snprintf(ev->item, sizeof ev->item, "%s", item);
     ev->action = a;
     if (loc) snprintf(ev->location, sizeof ev->location, "%s", loc);
-    ev->time_ms = GENESIS_MS + 10 * (int64_t)f->nonce;
+    ev->time_ms = at_ms ? at_ms : GENESIS_MS + 10 * (int64_t)f->nonce;
     memcpy(ev->submitter, f->pk[key], WB_PUBKEY_LEN);
     if (prev) {
         ev->has_prev = true;
@@ -165,6 +172,14 @@ static void sign_event(struct fx *f, int key, struct ledger_event *ev, const cha
     ev->nonce = ++f->nonce;
     int rc = ledger_event_sign(f->g->chain_id, ev, f->sk[key], out, WB_SIGNED_EVENT_MAX, len);
     if (rc) fail_msg("ledger_event_sign: %s", wb_strerror(rc));
+}
+
+static void sign_event(struct fx *f, int key, struct ledger_event *ev, const char *item,
+                       enum ledger_action a, const char *loc, const uint8_t *prev,
+                       const char *ak, const char *av, const char *to_org, uint8_t *out,
+                       size_t *len)
+{
+    sign_event_at(f, key, ev, item, a, loc, prev, ak, av, to_org, 0, out, len);
 }
 
 /* The item's journey over four blocks, with other items' events around it
@@ -229,8 +244,10 @@ static void build_chain(struct fx *f, struct chain_opts opts)
             struct mine_event *me = &f->mine[f->n_mine];
             const uint8_t *prev = f->n_mine ? f->mine[f->n_mine - 1].ev.id : NULL;
             int key = (int)f->n_mine == opts.stranger_at ? K_STRANGER : p->key;
-            sign_event(f, key, &me->ev, ITEM, p->action, p->loc, prev, p->ak, p->av,
-                       p->to_org, out, len);
+            bool resign = (int)f->n_mine == opts.resign_at;
+            if (resign && opts.rekey) key = opts.resign_key;
+            sign_event_at(f, key, &me->ev, ITEM, p->action, p->loc, prev, p->ak, p->av,
+                          p->to_org, resign ? opts.at_ms : 0, out, len);
             memcpy(me->bytes, out, *len);
             me->len = *len;
             me->height = p->height;
@@ -349,13 +366,15 @@ static uint8_t *encode_bundle(struct fx *f, const char *item, size_t *len)
 }
 
 static void on_event(void *ctx, size_t index, const struct ledger_event *ev, const char *org,
-                     uint64_t height, uint32_t pos, bool ok, const char *check,
-                     const char *detail)
+                     uint64_t height, uint32_t pos, bool out_of_order, bool ok,
+                     const char *check, const char *detail)
 {
     struct cb_record *r = ctx;
     if (r->calls != index) fail_msg("callback for event %zu after %zu calls", index, r->calls);
     if (ok && (check || detail || !ev)) fail_msg("ok callback with check or without event");
     if (!ok && (!check || !detail)) fail_msg("failure callback without check or detail");
+    if (!ok && out_of_order) fail_msg("a failed event marked out of order");
+    if (out_of_order) r->late |= 1u << index;
     r->calls++;
     r->last_index = index;
     r->last_ok = ok;
@@ -410,7 +429,7 @@ static void event_name(struct fx *f, size_t shown_index, size_t m, char *out, si
              ledger_action_name(f->mine[m].ev.action));
 }
 
-static const struct chain_opts plain = {.stranger_at = -1, .other_chain_height = 0};
+static const struct chain_opts plain = {.stranger_at = -1, .resign_at = -1};
 
 /* ---- the good bundle --------------------------------------------------- */
 
@@ -572,7 +591,7 @@ static void cert_too_few_precommits(void **state)
 static void non_member_signer(void **state)
 {
     struct fx *f = *state;
-    build_chain(f, (struct chain_opts){.stranger_at = 2, .other_chain_height = 0});
+    build_chain(f, (struct chain_opts){.stranger_at = 2, .resign_at = -1});
     char name[64], want[160], key[9];
     event_name(f, 2, 2, name, sizeof name);
     snprintf(want, sizeof want, "%s: member: submitter key %s... is not a member key", name,
@@ -583,10 +602,11 @@ static void non_member_signer(void **state)
 static void header_from_another_chain(void **state)
 {
     struct fx *f = *state;
-    build_chain(f, (struct chain_opts){.stranger_at = -1, .other_chain_height = 2});
+    build_chain(f, (struct chain_opts){.stranger_at = -1, .other_chain_height = 2,
+                                       .resign_at = -1});
     char name[64];
     event_name(f, 2, 2, name, sizeof name);
-    expect_fail(f, 2, VERIFY_CHECK_HEADER, name);
+    expect_fail(f, 2, VERIFY_CHECK_CHAIN_ID, name);
     assert_non_null(strstr(f->res.message, "block 2 is from another chain"));
 }
 
@@ -607,18 +627,10 @@ static void missing_block_and_order(void **state)
 static void rules_checked_from_the_bundle(void **state)
 {
     struct fx *f = *state;
-    build_chain(f, plain);
     /* the bundle claims the item for 'acme' after handing it to 'oceanic':
-     * rebuild the receive as signed by acme */
-    struct mine_event *me = &f->mine[4];
-    uint8_t body_prev[WB_HASH_LEN];
-    memcpy(body_prev, f->mine[3].ev.id, WB_HASH_LEN);
-    struct ledger_event ev;
-    size_t len;
-    sign_event(f, K_ACME, &ev, ITEM, LEDGER_RECEIVE, NULL, body_prev, NULL, NULL, NULL,
-               me->bytes, &len);
-    me->len = len;
-    me->ev = ev;
+     * the receive signed by acme, in a properly certified chain */
+    build_chain(f, (struct chain_opts){.stranger_at = -1, .resign_at = 4, .rekey = true,
+                                       .resign_key = K_ACME});
     char name[64];
     event_name(f, 4, 4, name, sizeof name);
     expect_fail(f, 4, VERIFY_CHECK_RULES, name);
@@ -628,6 +640,46 @@ static void rules_checked_from_the_bundle(void **state)
     /* the state reported is the one after the last good event */
     assert_int_equal(f->res.state.count, 4);
     assert_int_equal(f->res.state.status, LEDGER_ITEM_IN_TRANSFER);
+}
+
+/* The time rules judge each event against its own certified block time. */
+static void time_rules_use_block_time(void **state)
+{
+    struct fx *f = *state;
+    /* The inspection in block 4 (time GENESIS_MS + 4000) dated 11 minutes
+     * later: more than the default 10 minutes of clock skew. */
+    build_chain(f, (struct chain_opts){.stranger_at = -1, .resign_at = 7,
+                                       .at_ms = GENESIS_MS + 4000 + 11 * 60000});
+    expect_fail(f, 7, VERIFY_CHECK_RULES, "after the ledger's time");
+    assert_non_null(strstr(f->res.message, "(rule time_future)"));
+    /* 9 minutes is inside the allowance. */
+    build_chain(f, (struct chain_opts){.stranger_at = -1, .resign_at = 7,
+                                       .at_ms = GENESIS_MS + 4000 + 9 * 60000});
+    assert_int_equal(run_verify(f, NULL), WB_OK);
+    /* Dated before the commission. */
+    build_chain(f, (struct chain_opts){.stranger_at = -1, .resign_at = 2, .at_ms = GENESIS_MS});
+    expect_fail(f, 2, VERIFY_CHECK_RULES, "(rule time_before_commission)");
+}
+
+/* A late report (dated before an earlier event, after the commission) is
+ * accepted, counted and marked in the callback. */
+static void late_report_marked_out_of_order(void **state)
+{
+    struct fx *f = *state;
+    build_chain(f, plain);
+    assert_int_equal(run_verify(f, NULL), WB_OK);
+    assert_int_equal(f->res.events_out_of_order, 0);
+    assert_int_equal(f->cb.late, 0);
+    /* The departure (event 5) dated just after the commission. */
+    int64_t t_commission = f->mine[0].ev.time_ms;
+    f->nonce = 0; /* the same event times again */
+    build_chain(f, (struct chain_opts){.stranger_at = -1, .resign_at = 5,
+                                       .at_ms = t_commission + 1});
+    int rc = run_verify(f, NULL);
+    if (rc) fail_msg("bundle refused: %s", f->res.message);
+    assert_true(f->res.ok);
+    assert_int_equal(f->res.events_out_of_order, 1);
+    assert_int_equal(f->cb.late, 1u << 5);
 }
 
 int main(void)
@@ -647,6 +699,8 @@ int main(void)
         T(header_from_another_chain),
         T(missing_block_and_order),
         T(rules_checked_from_the_bundle),
+        T(time_rules_use_block_time),
+        T(late_report_marked_out_of_order),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

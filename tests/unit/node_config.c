@@ -1,5 +1,6 @@
 /* Unit tests of node/config: defaults, every field, relative paths, peers
- * lists, host:port parsing, and the message for each kind of bad field. */
+ * lists, addresses (common/addr.h's grammar and message), and the message
+ * for each kind of bad field. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/addr.h"
 #include "common/wb_error.h"
 #include "node/config.h"
 
@@ -64,7 +66,7 @@ static void defaults_fill_every_optional_field(void **state)
     assert_int_equal(cfg->log_level, WB_LOG_INFO);
     assert_string_equal(cfg->p2p_listen.host, "127.0.0.1");
     assert_int_equal(cfg->p2p_listen.port, 26600);
-    assert_int_equal(cfg->p2p_listen.family, AF_INET);
+    assert_int_equal(cfg->p2p_listen.kind, WB_ADDR_IPV4);
     /* Unset peers stay empty: the daemon takes them from genesis. */
     assert_int_equal(cfg->peer_count, 0);
     /* API: loopback at the p2p port + 100. */
@@ -137,11 +139,11 @@ static void every_field_is_read(void **state)
     assert_int_equal(cfg->p2p_listen.port, 7000);
     assert_int_equal(cfg->peer_count, 3);
     assert_string_equal(cfg->peers[0].host, "10.0.0.2");
-    assert_int_equal(cfg->peers[0].family, AF_INET);
+    assert_int_equal(cfg->peers[0].kind, WB_ADDR_IPV4);
     assert_string_equal(cfg->peers[1].host, "fd00::3");
-    assert_int_equal(cfg->peers[1].family, AF_INET6);
+    assert_int_equal(cfg->peers[1].kind, WB_ADDR_IPV6);
     assert_string_equal(cfg->peers[2].host, "node4.example.org");
-    assert_int_equal(cfg->peers[2].family, AF_UNSPEC);
+    assert_int_equal(cfg->peers[2].kind, WB_ADDR_NAME);
     assert_int_equal(cfg->peers[2].port, 7000);
     assert_string_equal(cfg->api_listen.host, "::1");
     assert_int_equal(cfg->api_listen.port, 7100);
@@ -233,42 +235,49 @@ static void peers_continue_on_indented_lines_and_repeat(void **state)
     expect_error(text, want);
 }
 
-static void parse_addr_accepts_and_rejects(void **state)
+/* Every address field reads the one grammar and fails with its one text,
+ * prefixed by the field and followed by the line. */
+static void addresses_follow_the_one_grammar(void **state)
 {
     (void)state;
-    struct node_addr a;
-    char out[NODE_ADDR_STR_MAX];
-    static const struct {
-        const char *in, *host;
-        unsigned port;
-        int family;
-    } good[] = {
-        {"127.0.0.1:1", "127.0.0.1", 1, AF_INET},
-        {"0.0.0.0:65535", "0.0.0.0", 65535, AF_INET},
-        {"[::1]:7000", "::1", 7000, AF_INET6},
-        {"[2001:db8::7]:26600", "2001:db8::7", 26600, AF_INET6},
-        {"localhost:80", "localhost", 80, AF_UNSPEC},
-        {"node-1.Example.com:26600", "node-1.Example.com", 26600, AF_UNSPEC},
-    };
-    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
-        if (node_parse_addr(good[i].in, &a) != WB_OK) fail_msg("'%s' was refused", good[i].in);
-        assert_string_equal(a.host, good[i].host);
-        assert_int_equal(a.port, good[i].port);
-        assert_int_equal(a.family, good[i].family);
-        assert_string_equal(node_format_addr(&a, out, sizeof out), good[i].in);
-    }
-    static const char *const bad[] = {
-        "", "foo", ":80", "host:", "host:0", "host:65536", "host:+80", "host:8o",
-        "host:123456", "256.1.1.1:80", "1.2.3:80", "::1:80", "[::1:80", "[nothost]:80",
-        "[]:80", "-bad.com:80", "bad-.com:80", "a..b:80", ".a:80", "host name:80",
-        "host_name:80", " host:80", "host:80 ",
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        if (node_parse_addr(bad[i], &a) != WB_ERR_INVALID)
-            fail_msg("'%s' was accepted as %s:%u", bad[i], a.host, a.port);
-        assert_int_equal(a.port, 0);
-    }
-    assert_int_equal(node_parse_addr(NULL, &a), WB_ERR_INVALID);
+    char why[WB_ADDR_MSG_MAX], want[NODE_CONFIG_MSG_MAX], text[512];
+    struct wb_addr a;
+    assert_int_equal(wb_addr_parse("node_1:27101", &a, why, sizeof why), WB_ERR_INVALID);
+    assert_string_equal(why,
+                        "'node_1:27101' is not host:port: host 'node_1' has '_' (a host is a "
+                        "DNS name, an IPv4 address or a bracketed IPv6 address such as [::1]; "
+                        "port 1 to 65535)");
+
+    snprintf(want, sizeof want, "node.ini: [p2p] peers: %s (line 8)", why);
+    expect_error(MINIMAL "peers = localhost:26601, node_1:27101\n", want);
+    snprintf(want, sizeof want, "node.ini: [p2p] listen: %s (line 2)", why);
+    expect_error("[p2p]\nlisten = node_1:27101\n", want);
+    snprintf(want, sizeof want, "node.ini: [api] listen: %s (line 9)", why);
+    expect_error(MINIMAL "[api]\nlisten = node_1:27101\n", want);
+
+    /* Names, IPv6 and port 65535 are read; the same peer written two ways
+     * (case, trailing dot, IPv6 spelling) is listed twice. */
+    struct node_config *cfg =
+        parse_ok("node.ini", MINIMAL "peers = Node-1.Example.org.:65535, [fd00::3]:7000,\n"
+                             "  localhost:26601\n[api]\nlisten = [::1]:26700\n");
+    assert_int_equal(cfg->peer_count, 3);
+    assert_string_equal(cfg->peers[0].host, "Node-1.Example.org.");
+    assert_int_equal(cfg->peers[0].port, 65535);
+    assert_int_equal(cfg->peers[0].kind, WB_ADDR_NAME);
+    assert_int_equal(cfg->peers[1].kind, WB_ADDR_IPV6);
+    assert_string_equal(cfg->peers[2].host, "localhost");
+    assert_int_equal(cfg->api_listen.kind, WB_ADDR_IPV6);
+    free(cfg);
+    expect_error(MINIMAL "peers = node-1.example.org:7000, NODE-1.example.org.:7000\n",
+                 "node.ini: [p2p] peers: 'NODE-1.example.org.:7000' is listed twice (line 8)");
+    expect_error(MINIMAL "peers = [fd00::3]:7000, [fd00:0::3]:7000\n",
+                 "node.ini: [p2p] peers: '[fd00:0::3]:7000' is listed twice (line 8)");
+    /* [api] listen equal to [p2p] listen however it is spelt. */
+    snprintf(text, sizeof text,
+             "[node]\nname = a\ndata_dir = d\nkey_file = k\ngenesis = g\n[p2p]\n"
+             "listen = [::1]:7000\n[api]\nlisten = [0::1]:7000\n");
+    expect_error(text, "node.ini: [api] listen: expected an address other than [p2p] listen, "
+                       "got [0::1]:7000");
 }
 
 static void bad_fields_name_file_field_and_expectation(void **state)
@@ -287,12 +296,17 @@ static void bad_fields_name_file_field_and_expectation(void **state)
          "links on"},
         /* wrong values */
         {MINIMAL "[api]\nlisten = foo\n",
-         "node.ini: [api] listen: expected host:port (port 1-65535), got 'foo' (line 9)"},
-        {"[p2p]\nlisten = foo\n",
-         "node.ini: [p2p] listen: expected host:port (port 1-65535), got 'foo' (line 2)"},
+         "node.ini: [api] listen: 'foo' is not host:port: no ':port' after the host (a host "
+         "is a DNS name, an IPv4 address or a bracketed IPv6 address such as [::1]; port 1 to "
+         "65535) (line 9)"},
+        {"[p2p]\nlisten = 127.0.0.1:0\n",
+         "node.ini: [p2p] listen: '127.0.0.1:0' is not host:port: port 0 is not 1 to 65535 (a "
+         "host is a DNS name, an IPv4 address or a bracketed IPv6 address such as [::1]; port "
+         "1 to 65535) (line 2)"},
         {MINIMAL "peers = 127.0.0.1:1, nope\n",
-         "node.ini: [p2p] peers: expected comma-separated host:port entries (port 1-65535), "
-         "got 'nope' (line 8)"},
+         "node.ini: [p2p] peers: 'nope' is not host:port: no ':port' after the host (a host is "
+         "a DNS name, an IPv4 address or a bracketed IPv6 address such as [::1]; port 1 to "
+         "65535) (line 8)"},
         {MINIMAL "peers = 127.0.0.1:1,\n  127.0.0.1:1\n",
          "node.ini: [p2p] peers: '127.0.0.1:1' is listed twice (line 9)"},
         {"[node]\nname = node 0\n",
@@ -431,7 +445,7 @@ int main(void)
         cmocka_unit_test(every_field_is_read),
         cmocka_unit_test(relative_paths_follow_the_config_folder),
         cmocka_unit_test(peers_continue_on_indented_lines_and_repeat),
-        cmocka_unit_test(parse_addr_accepts_and_rejects),
+        cmocka_unit_test(addresses_follow_the_one_grammar),
         cmocka_unit_test(bad_fields_name_file_field_and_expectation),
         cmocka_unit_test(long_lines_are_refused_not_cut),
         cmocka_unit_test(oversized_and_binary_files_are_refused),

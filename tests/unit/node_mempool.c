@@ -63,7 +63,12 @@ struct fx {
     struct drop drops[DROPS_MAX];
     size_t drops_n;
     bool with_result;                     /* commits hand the mempool the check's result */
+    int64_t now_ms;                       /* the mempool's clock */
+    int64_t next_time_ms;                 /* when not 0: the next mk's event time */
 };
+
+/* Event times of the tests start here; the mempool's clock reads it too. */
+#define EVENT_BASE_MS INT64_C(1700000100000)
 
 /* ---- fixture --------------------------------------------------------- */
 
@@ -80,6 +85,8 @@ static int store_lookup(void *ctx, const char *item, struct ledger_item_state *s
     return WB_ERR_NOT_FOUND;
 }
 
+static int64_t fake_clock(void *ctx) { return ((struct fx *)ctx)->now_ms; }
+
 static struct mempool *new_mempool(struct fx *f, size_t events_max, size_t bytes_max)
 {
     struct mempool_config cfg = {
@@ -88,6 +95,8 @@ static struct mempool *new_mempool(struct fx *f, size_t events_max, size_t bytes
         .bytes_max = bytes_max,
         .lookup = store_lookup,
         .lookup_ctx = f,
+        .clock = fake_clock,
+        .clock_ctx = f,
     };
     struct mempool *mp;
     int rc = mempool_create(&cfg, &mp);
@@ -105,6 +114,8 @@ static int fx_setup(void **state)
     snprintf(g->chain_name, sizeof g->chain_name, "mempool-test");
     ledger_chain_id(g->chain_name, g->chain_id);
     g->genesis_time_ms = 1700000000000;
+    ledger_genesis_set_defaults(g);
+    f->now_ms = EVENT_BASE_MS;
     g->org_count = K_COUNT;
     for (int k = 0; k < K_COUNT; k++) {
         uint8_t seed[32] = {(uint8_t)(k + 11)};
@@ -153,7 +164,8 @@ static void mk(struct fx *f, struct sev *out, int key, const char *item,
     snprintf(ev.item, sizeof ev.item, "%s", item);
     ev.action = action;
     ev.nonce = ++f->nonce;
-    ev.time_ms = 1700000100000 + (int64_t)ev.nonce;
+    ev.time_ms = f->next_time_ms ? f->next_time_ms : EVENT_BASE_MS + (int64_t)ev.nonce;
+    f->next_time_ms = 0;
     memcpy(ev.submitter, f->pk[key], WB_PUBKEY_LEN);
     if (prev) {
         ev.has_prev = true;
@@ -314,7 +326,7 @@ static int commit_bytes(struct fx *f, const uint8_t *const *events, const size_t
                                       sizeof why);
         if (rc) fail_msg("block event %zu does not open: %s", i, why);
         struct ledger_item_state *st = store_slot(f, ev->item);
-        rc = ledger_rules_check(st, ev, f->g, why, sizeof why);
+        rc = ledger_rules_check(st, ev, f->g, h.time_ms, why, sizeof why, NULL);
         if (rc) fail_msg("block event %zu breaks the rules (test bug): %s", i, why);
         ledger_rules_apply(st, ev, f->g, f->height);
         memcpy(r.ids[i], ev->id, WB_HASH_LEN);
@@ -509,7 +521,7 @@ static void chain_of_five_admitted_and_taken_in_order(void **state)
     struct fx *f = *state;
     const char *item = "CSQU3054383";
     static const enum ledger_action acts[5] = {LEDGER_COMMISSION, LEDGER_SEAL, LEDGER_LOAD,
-                                               LEDGER_DEPART, LEDGER_HANDOVER};
+                                               LEDGER_UNLOAD, LEDGER_HANDOVER};
     struct sev chain[5], other[2];
     const struct sev *order[7];
     size_t n = 0;
@@ -583,6 +595,7 @@ static void take_passes_over_an_event_too_large_for_the_block(void **state)
     memset(&ev, 0, sizeof ev);
     snprintf(ev.item, sizeof ev.item, "urn:big:1");
     ev.action = LEDGER_COMMISSION;
+    ev.time_ms = EVENT_BASE_MS;
     snprintf(ev.location, sizeof ev.location, "NLRTM");
     memcpy(ev.submitter, f->pk[K_ACME], WB_PUBKEY_LEN);
     ev.nonce = ++f->nonce;
@@ -900,6 +913,67 @@ static void on_commit_takes_ids_from_the_result(void **state)
     free(buf);
 }
 
+#define DAY_MS INT64_C(86400000)
+
+static void admission_uses_the_node_clock(void **state)
+{
+    struct fx *f = *state;
+    struct sev e;
+    /* Dated past the clock skew allowance ahead of the node's clock. */
+    f->next_time_ms = f->now_ms + f->g->clock_skew_ms + 1;
+    mk(f, &e, K_ACME, "urn:clock:1", LEDGER_COMMISSION, NULL);
+    add_refused(f, e.bytes, e.len, WB_ERR_RULE, "(rule time_future)");
+    /* The same event once the clock caught up. */
+    f->now_ms += 1;
+    add_ok(f, &e);
+    /* Older than the backdating limit by the node's clock. */
+    f->next_time_ms = f->now_ms - f->g->backdate_max_ms - 1;
+    mk(f, &e, K_ACME, "urn:clock:2", LEDGER_COMMISSION, NULL);
+    add_refused(f, e.bytes, e.len, WB_ERR_RULE, "(rule time_backdated)");
+    assert_int_equal(mempool_count(f->mp), 1);
+}
+
+static void expire_drops_events_past_the_backdating_limit(void **state)
+{
+    struct fx *f = *state;
+    /* Item A: a commission and a seal dated now (EVENT_BASE_MS + n). */
+    struct sev a1, a2, b1;
+    commission(f, &a1, "urn:late:a");
+    add_ok(f, &a1);
+    mk(f, &a2, K_ACME, "urn:late:a", LEDGER_SEAL, a1.id);
+    add_ok(f, &a2);
+    /* Item B, admitted 20 days later, dated then. */
+    f->now_ms += 20 * DAY_MS;
+    f->next_time_ms = f->now_ms;
+    commission(f, &b1, "urn:late:b");
+    add_ok(f, &b1);
+    /* Nothing to expire while every event is inside the limit. */
+    int64_t block_ms = EVENT_BASE_MS + f->g->backdate_max_ms;
+    assert_int_equal(mempool_expire(f->mp, block_ms, on_dropped, f), 0);
+    assert_int_equal(mempool_count(f->mp), 3);
+    assert_int_equal(f->drops_n, 0);
+    /* A block 30 days and a second after A's events: A's chain goes. */
+    block_ms += 1000;
+    assert_int_equal(mempool_expire(f->mp, block_ms, on_dropped, f), 2);
+    assert_int_equal(f->drops_n, 2);
+    assert_memory_equal(f->drops[0].id, a1.id, WB_HASH_LEN);
+    assert_int_equal(f->drops[0].err, WB_ERR_RULE);
+    if (!strstr(f->drops[0].reason, "(rule time_backdated)"))
+        fail_msg("drop reason: %s", f->drops[0].reason);
+    assert_memory_equal(f->drops[1].id, a2.id, WB_HASH_LEN);
+    assert_int_equal(f->drops[1].err, WB_ERR_RULE);
+    if (!strstr(f->drops[1].reason, "has not been commissioned"))
+        fail_msg("drop reason: %s", f->drops[1].reason);
+    expect_not_pending(f, "urn:late:a");
+    expect_pending(f, "urn:late:b", &b1, 1);
+    const uint8_t *events[4];
+    size_t lens[4];
+    assert_int_equal(mempool_take(f->mp, 4, BIG_BYTES_MAX, events, lens), 1);
+    assert_memory_equal(events[0], b1.bytes, b1.len);
+    assert_int_equal(mempool_expire(f->mp, block_ms, on_dropped, f), 0);
+    assert_int_equal(mempool_expire(f->mp, block_ms, NULL, NULL), 0);
+}
+
 static void create_checks_its_config(void **state)
 {
     struct fx *f = *state;
@@ -946,6 +1020,8 @@ int main(void)
         T(conflicting_commission_is_dropped),
         T(lookup_failure_is_reported),
         T(many_events_flow_through_blocks),
+        T(admission_uses_the_node_clock),
+        T(expire_drops_events_past_the_backdating_limit),
         TR(on_commit_removes_included_events),
         TR(conflicting_event_is_dropped_as_stale),
         TR(partly_committed_chain_is_kept),

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "common/log.h"
@@ -92,6 +93,7 @@ struct peer {
     struct net_link *link; /* the most recent up link */
     uint8_t up_key[32];
     int dial_fails, dial_err;
+    char dial_why[128]; /* the last failure's why, "" when none was given */
     bool dial_retry;
     size_t frames;
     uint64_t frame_bytes;
@@ -163,13 +165,15 @@ static void peer_on_down(void *ctx, struct net_link *link, int reason)
     if (p->link == link) p->link = NULL;
 }
 
-static void peer_on_dial_fail(void *ctx, const char *addr, int err, bool will_retry)
+static void peer_on_dial_fail(void *ctx, const char *addr, int err, const char *why,
+                              bool will_retry)
 {
     struct peer *p = ctx;
     (void)addr;
     p->dial_fails++;
     p->dial_err = err;
     p->dial_retry = will_retry;
+    snprintf(p->dial_why, sizeof p->dial_why, "%s", why ? why : "");
 }
 
 static void peer_on_closed(void *ctx)
@@ -1119,6 +1123,108 @@ static void config_and_addresses(void **state)
     loop_finish(&loop);
 }
 
+/* Whether this machine can bind TCP on ::1 (some containers have no IPv6). */
+static bool have_ipv6_loopback(void)
+{
+    int fd = socket(AF_INET6, SOCK_STREAM, 0);
+    if (fd < 0) return false;
+    struct sockaddr_in6 sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin6_family = AF_INET6;
+    sa.sin6_addr = in6addr_loopback;
+    bool ok = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    close(fd);
+    return ok;
+}
+
+/* Names are looked up on every attempt (a lookup per attempt, counted);
+ * a name that does not resolve is WB_ERR_NOT_FOUND with the resolver's
+ * answer, for a dial and for a listener. */
+static void names_resolve_on_every_attempt(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    uint8_t chain[32] = {7};
+    struct peer a, b;
+    peer_setup(&a, &loop, chain, NULL);
+    peer_create(&a);
+
+    /* A port that nobody listens on: take one, then close it. */
+    peer_setup(&b, &loop, chain, NULL);
+    peer_create(&b);
+    peer_listen_at(&b, "localhost:0");
+    uint16_t closed_port = b.port;
+    peer_close(&b);
+    RUN_UNTIL(&loop, b.closed, "listener closed");
+
+    char addr[NET_ADDR_MAX];
+    snprintf(addr, sizeof addr, "localhost:%u", closed_port);
+    assert_int_equal(net_dial(a.net, addr, NULL, true), WB_OK);
+    RUN_UNTIL(&loop, a.dial_fails >= 3, "three failed attempts at a named address");
+    assert_true(a.dial_retry);
+    struct net_stats st = stats(&a);
+    /* One lookup per attempt, none answered from a cache. */
+    if (st.lookups < 3 || st.lookups != st.links_dialed)
+        fail_msg("%llu lookups for %llu attempts", (unsigned long long)st.lookups,
+                 (unsigned long long)st.links_dialed);
+
+    /* A name the resolver does not know: NOT_FOUND with its answer. */
+    struct peer c;
+    peer_setup(&c, &loop, chain, NULL);
+    peer_create(&c);
+    assert_int_equal(net_dial(c.net, "nowhere.invalid:26600", NULL, false), WB_OK);
+    /* A resolver without a DNS server may take its full timeout to say so. */
+    struct watchdog wd;
+    wd_start(&wd, &loop, 4 * WAIT_MS);
+    while (c.dial_fails == 0 && !wd.fired) uv_run(&loop, UV_RUN_ONCE);
+    wd_stop(&wd);
+    if (c.dial_fails != 1) fail_msg("no answer from the resolver for nowhere.invalid");
+    assert_int_equal(c.dial_err, WB_ERR_NOT_FOUND);
+    assert_false(c.dial_retry);
+    if (c.dial_why[0] == '\0') fail_msg("no resolver answer given");
+    assert_int_equal(stats(&c).lookups, 1);
+    assert_int_equal(net_listen(c.net, "nowhere.invalid:0"), WB_ERR_NOT_FOUND);
+
+    peer_close(&a);
+    peer_close(&c);
+    RUN_UNTIL(&loop, a.closed && c.closed, "nets closed");
+    loop_finish(&loop);
+}
+
+/* IPv6 literals listen and dial; both ends see bracketed addresses. */
+static void ipv6_literals_listen_and_dial(void **state)
+{
+    (void)state;
+    if (!have_ipv6_loopback()) {
+        print_message("no IPv6 loopback (::1) on this machine: not tested here\n");
+        skip();
+    }
+    uv_loop_t loop;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    uint8_t chain[32] = {9};
+    struct peer a, b;
+    peer_setup(&a, &loop, chain, NULL);
+    peer_setup(&b, &loop, chain, NULL);
+    peer_create(&a);
+    peer_create(&b);
+    allow(&a, &b);
+    allow(&b, &a);
+    peer_listen_at(&a, "[::1]:0");
+    char addr[NET_ADDR_MAX];
+    snprintf(addr, sizeof addr, "[::1]:%u", a.port);
+    assert_int_equal(net_dial(b.net, addr, a.id.pk, false), WB_OK);
+    RUN_UNTIL(&loop, a.ups == 1 && b.ups == 1, "link up over ::1");
+    assert_string_equal(net_link_peer_addr(b.link), addr);
+    if (strncmp(net_link_peer_addr(a.link), "[::1]:", 6) != 0)
+        fail_msg("inbound link from '%s', expected [::1]:port", net_link_peer_addr(a.link));
+    assert_int_equal(stats(&b).lookups, 0); /* a literal is not looked up */
+    peer_close(&a);
+    peer_close(&b);
+    RUN_UNTIL(&loop, a.closed && b.closed, "nets closed");
+    loop_finish(&loop);
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -1139,6 +1245,8 @@ int main(void)
         cmocka_unit_test(send_queue_bound_closes_slow_link),
         cmocka_unit_test(stalled_and_excess_connections_closed),
         cmocka_unit_test(config_and_addresses),
+        cmocka_unit_test(names_resolve_on_every_attempt),
+        cmocka_unit_test(ipv6_literals_listen_and_dial),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

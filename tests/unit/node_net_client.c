@@ -215,6 +215,14 @@ static void round_trips(void **state)
     int rc = net_client_connect(s.addr, &cfg, CLIENT_TIMEOUT_MS, &c);
     if (rc) fail_msg("connect: %s", wb_strerror(rc));
     assert_memory_equal(net_client_server_key(c), s.id.pk, 32);
+    /* The same server by name: "localhost" goes through the resolver. */
+    char named[NET_ADDR_MAX];
+    snprintf(named, sizeof named, "localhost%s", strrchr(s.addr, ':'));
+    struct net_client *by_name = NULL;
+    rc = net_client_connect(named, &cfg, CLIENT_TIMEOUT_MS, &by_name);
+    if (rc) fail_msg("connect to %s: %s", named, wb_strerror(rc));
+    assert_memory_equal(net_client_server_key(by_name), s.id.pk, 32);
+    net_client_close(by_name);
 
     const size_t sizes[] = {0, 1, 100, 4096, CLIENT_FRAME_MAX - 3};
     uint8_t *req = malloc(CLIENT_FRAME_MAX + 1);
@@ -251,7 +259,7 @@ static void round_trips(void **state)
     net_client_close(c);
     server_stop(&s);
     assert_int_equal(s.errors, 0);
-    assert_int_equal(s.ups, 1);
+    assert_int_equal(s.ups, 2); /* the frames' connection and the one by name */
     assert_int_equal(s.final.frames_received, 7);
     assert_int_equal(s.final.handshake_failures + s.final.links_refused, 0);
 }
@@ -374,6 +382,19 @@ static void unreachable_and_connect_timeout(void **state)
         fail_msg("connect timeout after %llu ms, wanted about 300", (unsigned long long)took);
 
     assert_int_equal(net_client_connect("nowhere", &cfg, 300, &c), WB_ERR_INVALID);
+
+    /* A name that does not resolve: NOT_FOUND, and the resolver's answer. */
+    char why[NET_CLIENT_WHY_MAX];
+    memset(why, 'x', sizeof why);
+    cfg.why = why;
+    cfg.why_len = sizeof why;
+    rc = net_client_connect("nowhere.invalid:26700", &cfg, 4 * CLIENT_TIMEOUT_MS, &c);
+    if (rc != WB_ERR_NOT_FOUND) fail_msg("unknown name: got %s", wb_strerror(rc));
+    if (why[0] == '\0' || !memchr(why, '\0', sizeof why)) fail_msg("no resolver answer");
+    /* Any other failure leaves why empty. */
+    rc = net_client_connect(addr, &cfg, 300, &c);
+    assert_int_equal(rc, WB_ERR_UNREACHABLE);
+    assert_string_equal(why, "");
     net_client_close(NULL);
 }
 

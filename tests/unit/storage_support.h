@@ -106,6 +106,7 @@ static inline int tc_chain_init(struct tc_chain *c, size_t n_items)
     snprintf(g->chain_name, sizeof g->chain_name, "storage-test");
     ledger_chain_id(g->chain_name, g->chain_id);
     g->genesis_time_ms = TC_GENESIS_TIME_MS;
+    ledger_genesis_set_defaults(g);
     ledger_sha256((const uint8_t *)"storage-test genesis", 20, g->hash);
     g->org_count = TC_ORGS;
     for (int k = 0; k < TC_ORGS; k++) {
@@ -184,7 +185,12 @@ static inline int tc_next_event(struct tc_chain *c, struct ledger_item_state *wo
         case 2: ev.action = LEDGER_DEPART; break;
         case 3: ev.action = LEDGER_ARRIVE; break;
         case 4: ev.action = LEDGER_UNLOAD; break;
-        case 5: ev.action = LEDGER_UNSEAL; break;
+        case 5:
+            ev.action = LEDGER_UNSEAL;
+            snprintf(ev.attrs[0].key, sizeof ev.attrs[0].key, "seal");
+            snprintf(ev.attrs[0].value, sizeof ev.attrs[0].value, "%s", work->seal);
+            ev.attr_count = 1;
+            break;
         case 6:
             ev.action = LEDGER_INSPECT;
             signer = TC_CUSTOMS;
@@ -204,8 +210,12 @@ static inline int tc_next_event(struct tc_chain *c, struct ledger_item_state *wo
         }
     }
     if (signer < 0) return WB_ERR_INTERNAL;
-    if (ev.action == LEDGER_COMMISSION || (ev.action >= LEDGER_LOAD && ev.action <= LEDGER_UNLOAD))
+    /* A new place where the item goes somewhere (commission, arrive); load,
+     * depart and unload happen where it is. */
+    if (ev.action == LEDGER_COMMISSION || ev.action == LEDGER_ARRIVE)
         snprintf(ev.location, sizeof ev.location, "%s", locs[ev.nonce % 4]);
+    else if (ev.action >= LEDGER_LOAD && ev.action <= LEDGER_UNLOAD)
+        snprintf(ev.location, sizeof ev.location, "%s", work->location);
     memcpy(ev.submitter, c->org_pk[signer], WB_PUBKEY_LEN);
     int rc = ledger_event_sign(c->g->chain_id, &ev, c->org_sk[signer], out, cap, len);
     if (rc) return rc;
