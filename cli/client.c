@@ -305,8 +305,18 @@ int client_open(struct client *c, const struct client_opts *o,
         c->connected = true;
         return WB_OK;
     case WB_ERR_UNREACHABLE:
-        client__reason(c, "cannot reach node %s: connection failed (is it running, and is "
-                          "this its client API address?)",
+        client__reason(c, "cannot reach node %s: connection refused or failed (is it running, "
+                          "and is this its client API address?)",
+                       o->node);
+        break;
+    case WB_ERR_CLOSED:
+        client__reason(c, "node %s closed the connection before the handshake finished (it may "
+                          "be overloaded with connections or restarting; try again)",
+                       o->node);
+        break;
+    case WB_ERR_PROTOCOL:
+        client__reason(c, "node %s did not complete the handshake correctly: is this a waybill "
+                          "client API address?",
                        o->node);
         break;
     case WB_ERR_TIMEOUT:
@@ -314,10 +324,14 @@ int client_open(struct client *c, const struct client_opts *o,
                        o->timeout_ms / 1000u);
         break;
     case WB_ERR_REFUSED:
+        client__reason(c, "key not accepted: node %s does not accept your key as a member key "
+                          "of chain '%s': check that your key is a member key in %s",
+                       o->node, g->chain_name, o->genesis);
+        break;
     case WB_ERR_PERMISSION:
-        client__reason(c, "node %s refused the connection, or answered with a key that is not "
-                          "a validator of chain '%s': check that your key is a member key in "
-                          "genesis and that %s is this network's genesis",
+        client__reason(c, "key not accepted: node %s answered with a key that is not a "
+                          "validator of chain '%s': check that %s is this network's genesis "
+                          "and that --node names its client API address",
                        o->node, g->chain_name, o->genesis);
         break;
     case WB_ERR_NOT_FOUND: {

@@ -34,9 +34,12 @@ static const struct cli_usage status_usage = {
         "validator's organisation from genesis), the last committed height, its block\n"
         "hash and block time (RFC 3339 UTC, with its age by this machine's clock), the\n"
         "consensus round, connected peers, events and bytes waiting in its mempool,\n"
-        "pieces of equivocation evidence it holds, and events committed so far. An idle\n"
-        "network makes a block only every heartbeat (genesis heartbeat_ms, default 60 s),\n"
-        "so an age up to about that long is normal.\n",
+        "pieces of equivocation evidence it holds, events committed so far, and its\n"
+        "storage: ok, full (its data folder has no space left) or error: TEXT (another\n"
+        "write failure); while not ok the node holds consensus at the next height and\n"
+        "resumes by itself once writes succeed again. An idle network makes a block only\n"
+        "every heartbeat (genesis heartbeat_ms, default 60 s), so a block age up to about\n"
+        "that long is normal.\n",
     .opts = status_opts,
     .opt_count = sizeof status_opts / sizeof status_opts[0],
 };
@@ -46,6 +49,15 @@ static int64_t status_now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The counters of one port's admission (Waybill__AdmissionStats) as JSON. */
+static json_t *admission_json(const Waybill__AdmissionStats *a)
+{
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "links_up", (json_int_t)a->links_up,
+                     "pending", (json_int_t)a->pending, "accepted", (json_int_t)a->accepted,
+                     "evicted", (json_int_t)a->evicted, "timed_out", (json_int_t)a->timed_out,
+                     "failed", (json_int_t)a->failed, "refused", (json_int_t)a->refused);
 }
 
 static int status_show(const struct client_opts *co, const struct ledger_genesis *g,
@@ -81,9 +93,14 @@ static int status_show(const struct client_opts *co, const struct ledger_genesis
         print_age(age_ms, age);
     }
 
+    /* A node from before the field sends none: shown as unknown. */
+    char storage[256];
+    if (st->storage && st->storage[0]) print_safe(st->storage, storage, sizeof storage);
+    else storage[0] = '\0';
+
     if (co->json) {
         json_t *o = json_pack(
-            "{s:s, s:s, s:I, s:o, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I}", "name", name,
+            "{s:s, s:s, s:I, s:o, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:o}", "name", name,
             "chain", g->chain_name, "validator", (json_int_t)st->validator, "org",
             org ? json_string(org) : json_null(), "height", (json_int_t)st->height, "round",
             (json_int_t)st->round, "last_hash",
@@ -91,13 +108,23 @@ static int status_show(const struct client_opts *co, const struct ledger_genesis
             (json_int_t)st->peers_connected, "mempool_events", (json_int_t)st->mempool_events,
             "mempool_bytes", (json_int_t)st->mempool_bytes, "evidence",
             (json_int_t)st->evidence_count, "events_committed",
-            (json_int_t)st->events_committed);
-        if (o && (json_object_set_new(o, "last_block_time",
-                                      has_time ? json_string(when) : json_null()) != 0 ||
-                  json_object_set_new(o, "last_block_age_ms",
-                                      has_time ? json_integer(age_ms) : json_null()) != 0)) {
+            (json_int_t)st->events_committed, "storage",
+            storage[0] ? json_string(storage) : json_null());
+        const Waybill__AdmissionStats *adm[2] = {st->api_admission, st->p2p_admission};
+        json_t *ao = json_object();
+        bool ok = o && ao;
+        for (int i = 0; ok && i < 2; i++)
+            if (adm[i]) ok = json_object_set_new(ao, i ? "p2p" : "api", admission_json(adm[i])) == 0;
+        if (ok) ok = json_object_set_new(o, "admission", ao) == 0;
+        else json_decref(ao);
+        if (ok)
+            ok = json_object_set_new(o, "last_block_time",
+                                     has_time ? json_string(when) : json_null()) == 0 &&
+                 json_object_set_new(o, "last_block_age_ms",
+                                     has_time ? json_integer(age_ms) : json_null()) == 0;
+        if (!ok) {
             json_decref(o);
-            o = NULL;
+            goto err_nomem;
         }
         int prc = print_json_out(o);
         if (prc == WB_ERR_IO) return CLI_EXIT_FAILED; /* cli_output_finish says so */
@@ -127,6 +154,18 @@ static int status_show(const struct client_opts *co, const struct ledger_genesis
                 (unsigned long long)st->mempool_bytes);
     print_field(&t, "evidence", "%llu", (unsigned long long)st->evidence_count);
     print_field(&t, "events", "%llu committed", (unsigned long long)st->events_committed);
+    print_field(&t, "storage", "%s", storage[0] ? storage : "unknown (the node does not say)");
+    const Waybill__AdmissionStats *adm[2] = {st->api_admission, st->p2p_admission};
+    for (int i = 0; i < 2; i++) {
+        const Waybill__AdmissionStats *a = adm[i];
+        if (!a) continue;
+        print_field(&t, i ? "p2p port" : "api port",
+                    "%u up, %u in handshake; since start %llu accepted, %llu evicted, "
+                    "%llu timed out, %llu failed, %llu refused",
+                    (unsigned)a->links_up, (unsigned)a->pending, (unsigned long long)a->accepted,
+                    (unsigned long long)a->evicted, (unsigned long long)a->timed_out,
+                    (unsigned long long)a->failed, (unsigned long long)a->refused);
+    }
     int rc = print_table_out(&t, stdout);
     print_table_free(&t);
     if (rc != WB_OK) goto err_nomem;

@@ -13,7 +13,9 @@
  * Acting on an update: the driver MUST act in this order.
  *   1. persist   up.persist != NULL: write the safety record durably (fsync)
  *                BEFORE anything of this update is sent. If the write fails,
- *                send nothing and stop (the node cannot sign safely).
+ *                send nothing and step this core no more (the node cannot
+ *                sign safely): stop, or hold and later start a fresh core
+ *                (cons_init) from the record that is on disk.
  *   2. send      broadcast up.msgs[0..msg_count) to every peer (in order).
  *                A proposal with a valid round is followed by the votes of
  *                that round that justify it (mostly signed by others: relay
@@ -23,7 +25,11 @@
  *                core ignores a timeout that no longer matches its state, so
  *                the driver may keep every timer it was asked to arm.
  *   4. decision  up.decision != NULL: append the block and its certificate
- *                (cons_cert_encode) to storage, atomically.
+ *                (cons_cert_encode) to storage, atomically. The core has
+ *                already moved to the next height: if the append fails, step
+ *                it no more (it would vote on a height whose state is not
+ *                stored) until the block is stored, then start a fresh core
+ *                at the stored height + 1 with the stored record.
  *   5. evidence  store up.evidence[] (cons_evidence_encode); expose it.
  *   6. requests  up.build: build a block for (height, round) and answer with
  *                CONS_EV_BLOCK_READY. up.validate[]: validate each block

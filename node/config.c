@@ -79,6 +79,12 @@ static const struct config_field config_fields[] = {
      WB_SIGNED_EVENT_MAX + 1024 + NODE_FRAME_OVERHEAD_MIN, 256u * 1024 * 1024, NULL},
     {"limits", "api_clients_max", CONFIG_U32, false, CFG_OFF(limits.api_clients_max), 1, 4096,
      NULL},
+    {"limits", "handshake_timeout_ms", CONFIG_U32, false, CFG_OFF(limits.handshake_timeout_ms),
+     100, 60000, NULL},
+    {"limits", "handshakes_max", CONFIG_U32, false, CFG_OFF(limits.handshakes_max), 1, 4096,
+     NULL},
+    {"limits", "handshakes_per_source_max", CONFIG_U32, false,
+     CFG_OFF(limits.handshakes_per_source_max), 1, 4096, NULL},
     {"storage", "sync", CONFIG_BOOL, false, CFG_OFF(sync), 0, 0, NULL},
 };
 
@@ -434,6 +440,9 @@ void node_config_defaults(struct node_config *cfg)
         .mempool_bytes_max = NODE_DEFAULT_MEMPOOL_BYTES_MAX,
         .frame_bytes_max = NODE_DEFAULT_FRAME_BYTES_MAX,
         .api_clients_max = NODE_DEFAULT_API_CLIENTS_MAX,
+        .handshake_timeout_ms = NODE_DEFAULT_HANDSHAKE_TIMEOUT_MS,
+        .handshakes_max = NODE_DEFAULT_HANDSHAKES_MAX,
+        .handshakes_per_source_max = NODE_DEFAULT_HANDSHAKES_PER_SOURCE_MAX,
     };
     cfg->sync = true;
 }

@@ -42,6 +42,11 @@ struct node_limits {
     uint64_t mempool_bytes_max;     /* their signed bytes */
     uint32_t frame_bytes_max;       /* one p2p or client frame (plaintext bytes) */
     uint32_t api_clients_max;       /* concurrent client API connections */
+    /* Inbound connections still in their handshake, on each of the p2p and
+     * client API ports: a pool apart from authenticated links (node/net.h). */
+    uint32_t handshake_timeout_ms;  /* deadline to finish the handshake */
+    uint32_t handshakes_max;        /* in flight at once, in total */
+    uint32_t handshakes_per_source_max; /* in flight at once from one IP address */
 };
 
 /* Everything a node reads from its config file. Paths are resolved: a
@@ -82,6 +87,9 @@ struct node_config {
 #define NODE_DEFAULT_MEMPOOL_BYTES_MAX (64ull * 1024 * 1024)
 #define NODE_DEFAULT_FRAME_BYTES_MAX (8u * 1024 * 1024)
 #define NODE_DEFAULT_API_CLIENTS_MAX 64
+#define NODE_DEFAULT_HANDSHAKE_TIMEOUT_MS 3000
+#define NODE_DEFAULT_HANDSHAKES_MAX 256
+#define NODE_DEFAULT_HANDSHAKES_PER_SOURCE_MAX 64
 /* Bytes a block may need beyond its events' own bytes: the encoded header
  * and each event's field tag and length. A proposer fills a block with at
  * most block_bytes_max - NODE_BLOCK_FRAMING(block_events_max) event bytes,

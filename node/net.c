@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,6 +93,10 @@ int net_create(uv_loop_t *loop, const struct net_config *cfg, struct net **out)
     if (!c->reconnect_max_ms) c->reconnect_max_ms = NET_RECONNECT_MAX_MS_DEFAULT;
     if (c->reconnect_max_ms < c->reconnect_base_ms) c->reconnect_max_ms = c->reconnect_base_ms;
     if (!c->links_max) c->links_max = NET_LINKS_MAX_DEFAULT;
+    if (!c->pending_max) c->pending_max = NET_PENDING_MAX_DEFAULT;
+    if (!c->pending_per_source_max) c->pending_per_source_max = NET_PENDING_PER_SOURCE_MAX_DEFAULT;
+    if (c->pending_per_source_max > c->pending_max) c->pending_per_source_max = c->pending_max;
+    if (!c->refusal_log_ms) c->refusal_log_ms = NET_REFUSAL_LOG_MS_DEFAULT;
     int rc = WB_ERR_INVALID;
     if (c->frame_max > NET_FRAME_MAX_LIMIT ||
         c->send_queue_max < c->frame_max + NET_LEN_BYTES + NET_ABYTES)
@@ -106,6 +111,10 @@ int net_create(uv_loop_t *loop, const struct net_config *cfg, struct net **out)
     }
     net->own_timer.data = net;
     net->refs = 1;
+    rc = uv_check_init(loop, &net->accept_check);
+    WB_ASSERT(rc == 0); /* cannot fail on Unix */
+    net->accept_check.data = net;
+    net->refs++;
     *out = net;
     return WB_OK;
 
@@ -125,7 +134,6 @@ static void net_link_free(struct net_link *l)
     else net->links = l->next;
     if (l->next) l->next->prev = l->prev;
     net->links_open--;
-    if (net->links_open < net->cfg.links_max) net->overload_logged = false;
     if (l->dialer) net__dialer_link_gone(l->dialer, l);
     if (l->was_up && net->cfg.unique_peers && !net->closing) net__dialers_wake(net, l->peer_pk);
     free(l->rx_buf);
@@ -143,7 +151,62 @@ static void net_on_link_handle_close(uv_handle_t *h)
 
 static void net_on_hs_timeout(uv_timer_t *t)
 {
-    net__link_fail(t->data, WB_ERR_TIMEOUT, "handshake timed out");
+    struct net_link *l = t->data;
+    if (l->rejecting) {
+        /* The reject byte could not be written in time; close anyway. */
+        net__link_close(l, WB_ERR_PERMISSION);
+        return;
+    }
+    l->net->stats.handshake_timeouts++;
+    if (l->pending) l->net->quiet.timed_out++;
+    net__link_fail(l, WB_ERR_TIMEOUT, "handshake timed out");
+}
+
+/* ---- the summary of inbound handshake failures ------------------------------ */
+
+static void net_quiet_flush(struct net *net)
+{
+    uint64_t total = net->quiet.failed + net->quiet.evicted;
+    if (total == 0) return;
+    WB_WARN(LOG_MOD,
+            "%s: %llu inbound connections did not complete the handshake in the last %u s "
+            "(%llu timed out, %llu evicted from the full handshake pool, %llu refused, "
+            "%llu other); pending now %zu of %u, links up %zu; latest: %s",
+            net->name, (unsigned long long)total, (unsigned)(net->cfg.refusal_log_ms / 1000u),
+            (unsigned long long)net->quiet.timed_out, (unsigned long long)net->quiet.evicted,
+            (unsigned long long)net->quiet.refused,
+            (unsigned long long)(net->quiet.failed - net->quiet.timed_out - net->quiet.refused),
+            net->pending, (unsigned)net->cfg.pending_max, net->links_up, net->quiet.last);
+    net->quiet.failed = net->quiet.timed_out = net->quiet.evicted = net->quiet.refused = 0;
+    net->quiet.logged_at_ms = uv_now(net->loop);
+}
+
+static void net_on_quiet_timer(uv_timer_t *t)
+{
+    struct net *net = t->data;
+    net->quiet.timer_armed = false;
+    if (!net->closing) net_quiet_flush(net);
+}
+
+/* One inbound handshake failed (`failed`) or was evicted: logged at once when
+ * no summary was written for an interval, else folded into the next one. */
+static void net_quiet_note(struct net *net, const struct net_link *l, bool evicted,
+                           const char *what, int reason)
+{
+    if (evicted) net->quiet.evicted++;
+    else net->quiet.failed++;
+    snprintf(net->quiet.last, sizeof net->quiet.last, "%s: %s (%s)", l->addr, what,
+             wb_strerror(reason));
+    if (net->closing) return;
+    uint64_t now = uv_now(net->loop);
+    if (net->quiet.logged_at_ms == 0 || now - net->quiet.logged_at_ms >= net->cfg.refusal_log_ms) {
+        net_quiet_flush(net);
+        return;
+    }
+    if (!net->quiet.timer_armed &&
+        uv_timer_start(&net->own_timer, net_on_quiet_timer,
+                       net->quiet.logged_at_ms + net->cfg.refusal_log_ms - now, 0) == 0)
+        net->quiet.timer_armed = true;
 }
 
 int net__link_new(struct net *net, bool outbound, struct net_link **out)
@@ -198,6 +261,10 @@ void net__link_close(struct net_link *l, int reason)
     l->closing = true;
     l->close_reason = reason;
     if (l->state == NET_LINK_UP) l->net->links_up--;
+    if (l->pending) {
+        l->pending = false;
+        l->net->pending--;
+    }
     uv_close((uv_handle_t *)&l->timer, net_on_link_handle_close);
     if (l->tcp_inited) uv_close((uv_handle_t *)&l->tcp, net_on_link_handle_close);
 }
@@ -220,6 +287,13 @@ void net__link_fail(struct net_link *l, int reason, const char *what)
     if (reason == WB_ERR_UNREACHABLE) net->stats.connect_failures++;
     else if (reason == WB_ERR_PERMISSION) net->stats.links_refused++;
     else net->stats.handshake_failures++;
+    if (l->pending) {
+        /* A flood of these must not flood the log: one line per interval. */
+        if (reason == WB_ERR_PERMISSION) net->quiet.refused++;
+        net_quiet_note(net, l, false, what, reason);
+        net__link_close(l, reason);
+        return;
+    }
     /* A dialer retrying a dead peer logs its first failure, not every retry. */
     bool quiet = l->dialer && l->dialer->failing_logged;
     if (l->dialer) l->dialer->failing_logged = true;
@@ -227,6 +301,25 @@ void net__link_fail(struct net_link *l, int reason, const char *what)
            net->name, l->outbound ? "dial" : "inbound", l->addr, key, what,
            wb_strerror(reason));
     net__link_close(l, reason);
+}
+
+void net__link_reject(struct net_link *l, const char *what)
+{
+    if (l->closing || l->rejecting) return;
+    struct net *net = l->net;
+    net->stats.links_refused++;
+    if (l->pending) {
+        net->quiet.refused++;
+        net_quiet_note(net, l, false, what, WB_ERR_PERMISSION);
+    } else {
+        WB_WARN(LOG_MOD, "%s: inbound %s: %s (%s)", net->name, l->addr, what,
+                wb_strerror(WB_ERR_PERMISSION));
+    }
+    static const uint8_t reject = NET_REJECT_BYTE;
+    l->rejecting = true;
+    uv_read_stop((uv_stream_t *)&l->tcp);
+    if (net__frame_send(l, &reject, 1, false) == WB_OK && l->tx_queued == 0 && !l->closing)
+        net__link_close(l, WB_ERR_PERMISSION);
 }
 
 struct net_link *net__find_up(struct net *net, const uint8_t peer_pk[32],
@@ -271,6 +364,10 @@ void net__link_up(struct net_link *l)
         }
     }
     uv_timer_stop(&l->timer);
+    if (l->pending) {
+        l->pending = false;
+        net->pending--;
+    }
     l->state = NET_LINK_UP;
     l->was_up = true;
     net->links_up++;
@@ -308,9 +405,10 @@ static void net_on_write(uv_write_t *req, int status)
         if (w->app) net->stats.frames_sent++;
     } else {
         if (w->app) net->stats.frames_dropped++;
-        if (!l->closing) net__link_fail(l, WB_ERR_IO, uv_strerror(status));
+        if (!l->closing && !l->rejecting) net__link_fail(l, WB_ERR_IO, uv_strerror(status));
     }
     free(w);
+    if (l->rejecting && l->tx_queued == 0) net__link_close(l, WB_ERR_PERMISSION);
 }
 
 int net__write(struct net_link *l, struct net_wreq *w)
@@ -353,6 +451,97 @@ static void net_on_listener_close(uv_handle_t *h)
     net__unref(net);
 }
 
+/* The source of an inbound connection: family || IP, port left out. */
+static void net_src_key(const struct sockaddr *sa, uint8_t out[17])
+{
+    memset(out, 0, 17);
+    out[0] = (uint8_t)sa->sa_family;
+    if (sa->sa_family == AF_INET)
+        memcpy(out + 1, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+    else if (sa->sa_family == AF_INET6)
+        memcpy(out + 1, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+}
+
+/* How promising a pending link is, for eviction (lowest goes first): -1 when
+ * the peer has closed it already (the end of stream waits unread); its state
+ * when it has had a grace period (an eighth of the handshake deadline) and
+ * nothing waits unread; above every state when it is younger than that (a
+ * peer needs a moment to be scheduled and answer), and higher still when
+ * bytes it sent wait unread in the socket: a peer that answered at once,
+ * which this loop has not read yet because it was busy accepting, is not
+ * taken for a stalled one. */
+static int net_progress(struct net_link *l, uint64_t now)
+{
+    uv_os_fd_t fd;
+    char b;
+    if (uv_fileno((uv_handle_t *)&l->tcp, &fd) == 0) {
+        ssize_t r = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (r == 0) return -1;
+        if (r > 0) return 2 * ((int)NET_LINK_UP + 1) + (int)l->state;
+    }
+    if (now - l->accepted_ms < l->net->cfg.handshake_timeout_ms / 8u)
+        return (int)NET_LINK_UP + 1 + (int)l->state;
+    return (int)l->state;
+}
+
+/* The pending link other than `keep` (of source `src`, or of any when NULL)
+ * to give up first: the least progress through the handshake, then the
+ * oldest. Sets *count to the pending links matching, `keep` included. */
+static struct net_link *net_pending_victim(struct net *net, const struct net_link *keep,
+                                           const uint8_t *src, size_t *count)
+{
+    struct net_link *best = NULL;
+    int best_p = 0;
+    size_t n = 0;
+    uint64_t now = uv_now(net->loop);
+    for (struct net_link *o = net->links; o; o = o->next) {
+        if (!o->pending || o->closing || o->rejecting) continue;
+        if (src && memcmp(o->src, src, sizeof o->src) != 0) continue;
+        n++;
+        if (o == keep) continue;
+        int p = net_progress(o, now);
+        if (!best || p < best_p || (p == best_p && o->accept_seq < best->accept_seq)) {
+            best = o;
+            best_p = p;
+        }
+    }
+    *count = n;
+    return best;
+}
+
+static void net_evict(struct net *net, struct net_link *victim, const char *why)
+{
+    net->stats.pending_evicted++;
+    net_quiet_note(net, victim, true, why, WB_ERR_BUSY);
+    net__link_close(victim, WB_ERR_BUSY);
+}
+
+/* Keeps the handshake pool within its bounds after `l` joined it: the newest
+ * connection always gets its chance; room is made by evicting another. */
+static void net_admit(struct net *net, struct net_link *l)
+{
+    size_t n = 0;
+    for (struct net_link *o = net->links; o; o = o->next)
+        if (o->pending && !o->closing && !o->rejecting && memcmp(o->src, l->src, sizeof o->src) == 0)
+            n++;
+    struct net_link *v;
+    if (n > net->cfg.pending_per_source_max && (v = net_pending_victim(net, l, l->src, &n)))
+        net_evict(net, v, "evicted: too many handshakes in flight from this address");
+    if (net->pending > net->cfg.pending_max && (v = net_pending_victim(net, l, NULL, &n)))
+        net_evict(net, v, "evicted: the handshake pool is full");
+}
+
+static void net_on_connection(uv_stream_t *server, int status);
+
+static void net_on_accept_check(uv_check_t *c)
+{
+    struct net *net = c->data;
+    net->accepts_this_turn = 0;
+    if (!net->accept_deferred || net->closing || net->listen_state != NET_LISTEN_ACTIVE) return;
+    net->accept_deferred = false;
+    net_on_connection((uv_stream_t *)&net->listener, 0);
+}
+
 static void net_on_connection(uv_stream_t *server, int status)
 {
     struct net *net = server->data;
@@ -361,6 +550,13 @@ static void net_on_connection(uv_stream_t *server, int status)
         WB_WARN(LOG_MOD, "%s: accept failed: %s", net->name, uv_strerror(status));
         return;
     }
+    if (net->accepts_this_turn >= NET_ACCEPTS_PER_TURN) {
+        /* Left unaccepted, libuv stops watching the listener until the
+         * check handle accepts it after this iteration's reads. */
+        net->accept_deferred = true;
+        return;
+    }
+    net->accepts_this_turn++;
     net->stats.links_accepted++;
     struct net_link *l;
     int rc = net__link_new(net, false, &l);
@@ -380,15 +576,12 @@ static void net_on_connection(uv_stream_t *server, int status)
     int sl = (int)sizeof sa;
     if (uv_tcp_getpeername(&l->tcp, (struct sockaddr *)&sa, &sl) == 0)
         net__addr_format((struct sockaddr *)&sa, l->addr);
-    if (net->links_open > net->cfg.links_max) {
-        net->stats.links_refused++;
-        if (!net->overload_logged)
-            WB_WARN(LOG_MOD, "%s: %zu links open, refusing new connections (first: %s)",
-                    net->name, net->links_open - 1, l->addr);
-        net->overload_logged = true;
-        net__link_close(l, WB_ERR_REFUSED);
-        return;
-    }
+    net_src_key((struct sockaddr *)&sa, l->src);
+    l->pending = true;
+    l->accept_seq = ++net->accept_seq;
+    l->accepted_ms = uv_now(net->loop);
+    net->pending++;
+    net_admit(net, l);
     rc = net__hs_start(l);
     if (rc) net__link_fail(l, rc, "cannot start the handshake");
 }
@@ -424,6 +617,7 @@ int net_listen(struct net *net, const char *addr)
     net->listen_state = NET_LISTEN_ACTIVE;
     rc = uv_tcp_bind(&net->listener, (const struct sockaddr *)&sa, 0);
     if (rc == 0) rc = uv_listen((uv_stream_t *)&net->listener, 128, net_on_connection);
+    if (rc == 0) rc = uv_check_start(&net->accept_check, net_on_accept_check);
     if (rc) {
         WB_WARN(LOG_MOD, "%s: cannot listen on %s: %s", net->name, addr, uv_strerror(rc));
         net->listen_state = NET_LISTEN_CLOSING;
@@ -496,6 +690,11 @@ size_t net_links_up(const struct net *net)
     return net->links_up;
 }
 
+size_t net_pending(const struct net *net)
+{
+    return net->pending;
+}
+
 void net_get_stats(const struct net *net, struct net_stats *out)
 {
     *out = net->stats;
@@ -523,4 +722,5 @@ void net_close(struct net *net, void (*close_cb)(void *ctx))
     for (struct net_dialer *d = net->dialers; d; d = d->next) net__dialer_close(d);
     for (struct net_link *l = net->links; l; l = l->next) net__link_close(l, WB_OK);
     uv_close((uv_handle_t *)&net->own_timer, net_on_own_timer_close);
+    uv_close((uv_handle_t *)&net->accept_check, net_on_own_timer_close);
 }

@@ -13,7 +13,10 @@
  * over wb_sigmsg_p2p(chain_id, dialer eph, listener eph)); the second frame
  * each way is empty and means "I verified and accepted your identity". A link
  * is up (on_link_up) only after both: neither side reports a link the other
- * refused. Every later frame carries one application message.
+ * refused. A listener that does not accept the dialer's identity sends, in
+ * place of the empty frame, the one-byte frame NET_REJECT_BYTE and closes, so
+ * the dialer can tell "my key was not accepted" from a dropped connection.
+ * Every later frame carries one application message.
  *
  * Threading: none. Every function must be called on the loop's thread, and
  * every callback runs on it. Callbacks may call any function below, including
@@ -29,6 +32,7 @@
 
 #define NET_VERSION_TAG "waybill/net/v1"
 #define NET_VERSION_TAG_LEN 16
+#define NET_REJECT_BYTE 0x01u /* second-frame payload: "identity not accepted" */
 
 #define NET_FRAME_MAX_DEFAULT (4u << 20)      /* plaintext bytes per frame */
 #define NET_FRAME_MAX_LIMIT (64u << 20)       /* largest frame_max accepted */
@@ -37,6 +41,9 @@
 #define NET_RECONNECT_BASE_MS_DEFAULT 200u
 #define NET_RECONNECT_MAX_MS_DEFAULT 10000u
 #define NET_LINKS_MAX_DEFAULT 256u
+#define NET_PENDING_MAX_DEFAULT 256u           /* inbound handshakes in flight */
+#define NET_PENDING_PER_SOURCE_MAX_DEFAULT 64u /* of them from one IP address */
+#define NET_REFUSAL_LOG_MS_DEFAULT 10000u      /* one summary line per interval */
 #define NET_ADDR_MAX WB_ADDR_STR_MAX /* "host:port" text, including the NUL */
 
 struct net;
@@ -58,8 +65,23 @@ struct net_config {
     uint32_t handshake_timeout_ms; /* 0 = default */
     uint32_t reconnect_base_ms;    /* first retry delay; 0 = default */
     uint32_t reconnect_max_ms;     /* cap of the exponential backoff; 0 = default */
-    uint32_t links_max;            /* open links (any state); 0 = default; over it
-                                    * new connections are refused */
+    uint32_t links_max;            /* authenticated (up) links; 0 = default; an
+                                    * inbound link authenticating over it is
+                                    * refused. Connections still in their
+                                    * handshake never count here. */
+    /* Admission of inbound connections that have not finished the handshake
+     * (DESIGN.md section 6): they form a pool separate from up links, bounded
+     * in total (pending_max) and per source IP address
+     * (pending_per_source_max), each with handshake_timeout_ms to finish.
+     * Accepting never stops: a new connection over a bound evicts the
+     * pending one (of that source, or of all) that made the least progress
+     * through the handshake, the oldest among equals, so a peer that
+     * answers promptly gets through a flood of idle or half-open ones.
+     * 0 = the defaults above. Failed, evicted and refused inbound
+     * handshakes are logged as one summary line per refusal_log_ms. */
+    uint32_t pending_max;
+    uint32_t pending_per_source_max;
+    uint32_t refusal_log_ms;
     /* At most one up link per peer identity (true for p2p). When a second one
      * authenticates, the link dialed by the side with the lexicographically
      * smaller identity key is kept (two links dialed by the same side: the
@@ -84,8 +106,9 @@ struct net_config {
     void (*on_link_down)(void *ctx, struct net_link *link, int reason);
     /* Optional (may be NULL): one attempt of a net_dial ended without a link
      * coming up. `err`: WB_ERR_UNREACHABLE (connect failed), WB_ERR_TIMEOUT
-     * (handshake stalled), WB_ERR_REFUSED (peer closed the handshake, e.g. it
-     * refused our key), WB_ERR_PERMISSION (peer identity not authorized, not
+     * (handshake stalled), WB_ERR_REFUSED (the peer said it does not accept
+     * our identity), WB_ERR_CLOSED (the peer closed the connection before the
+     * handshake finished, e.g. overloaded), WB_ERR_PERMISSION (peer identity not authorized, not
      * the expected key, or our own), WB_ERR_DUPLICATE (lost the one-link rule
      * to an up link), or the failed check: WB_ERR_SIGNATURE (e.g. other chain
      * id), WB_ERR_PROTOCOL, WB_ERR_DECODE, WB_ERR_CRYPTO, WB_ERR_TOO_LARGE,
@@ -104,6 +127,10 @@ struct net_stats {
     uint64_t links_up;           /* links that reached on_link_up */
     uint64_t links_refused;      /* identity not authorized/expected, own key,
                                   * or over links_max */
+    uint64_t pending_evicted;    /* inbound handshakes dropped to admit a newer
+                                  * connection (pending pool or per-source full) */
+    uint64_t handshake_timeouts; /* handshakes that missed the deadline (also in
+                                  * handshake_failures) */
     uint64_t links_duplicate;    /* closed by the one-link-per-peer rule */
     uint64_t links_too_slow;     /* closed because the send queue overflowed */
     uint64_t handshake_failures; /* bad tag, key exchange, signature, frame or
@@ -185,6 +212,8 @@ struct net *net_link_net(const struct net_link *link);
 
 /* Number of links currently up. */
 size_t net_links_up(const struct net *net);
+/* Number of inbound connections in their handshake (the pool). */
+size_t net_pending(const struct net *net);
 /* Copies the counters. */
 void net_get_stats(const struct net *net, struct net_stats *out);
 

@@ -221,8 +221,16 @@ int net_client_connect(const char *addr, const struct net_client_config *cfg,
         case WB_ERR_NOMEM:
             rc = WB_ERR_NOMEM;
             break;
+        case WB_ERR_REFUSED:    /* the server said it does not accept our key */
+        case WB_ERR_PERMISSION: /* we do not accept the server's key */
+        case WB_ERR_CLOSED:     /* the server hung up mid-handshake (e.g. overloaded) */
+            rc = c->dial_err;
+            break;
+        case WB_ERR_SIGNATURE: /* its signature does not verify: another chain id */
+            rc = WB_ERR_PERMISSION;
+            break;
         default:
-            rc = WB_ERR_REFUSED;
+            rc = WB_ERR_PROTOCOL;
             break;
         }
         goto err_after_loop;

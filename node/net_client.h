@@ -30,9 +30,13 @@ struct net_client_config {
  * completes the handshake within timeout_ms. `cfg` is copied (but for
  * why). Returns 0 and *out, or WB_ERR_UNREACHABLE (connect failed),
  * WB_ERR_NOT_FOUND (the name did not resolve: cfg->why says why),
- * WB_ERR_TIMEOUT, WB_ERR_REFUSED (handshake failed or refused either way:
- * the server rejected our key, or its key was not accepted), WB_ERR_INVALID
- * (bad address or config), WB_ERR_NOMEM, WB_ERR_IO. */
+ * WB_ERR_TIMEOUT, WB_ERR_CLOSED (the server closed the connection before
+ * the handshake finished: overloaded, evicted from its handshake pool, or
+ * shutting down), WB_ERR_REFUSED (the server said it does not accept our
+ * key), WB_ERR_PERMISSION (the server's key is not one `authorize` accepts,
+ * or its signature does not verify: another chain id), WB_ERR_PROTOCOL
+ * (not a waybill/net/v1 peer, or a broken handshake), WB_ERR_INVALID (bad
+ * address or config), WB_ERR_NOMEM, WB_ERR_IO. */
 int net_client_connect(const char *addr, const struct net_client_config *cfg,
                        uint32_t timeout_ms, struct net_client **out);
 

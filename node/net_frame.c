@@ -20,7 +20,8 @@ void net__on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     (void)suggested;
     struct net_link *l = h->data;
-    size_t want = l->rx_need > NET_RX_CHUNK ? l->rx_need : NET_RX_CHUNK;
+    size_t chunk = l->state == NET_LINK_UP ? NET_RX_CHUNK : NET_RX_CHUNK_HS;
+    size_t want = l->rx_need > chunk ? l->rx_need : chunk;
     if (l->rx_cap < want) {
         uint8_t *nb = realloc(l->rx_buf, want);
         if (!nb) {
@@ -68,6 +69,10 @@ static void net_frame_open(struct net_link *l, const uint8_t *c, size_t clen)
         net__hs_on_auth(l, net->pt_buf, (size_t)mlen);
         break;
     case NET_LINK_ACCEPT:
+        if (mlen == 1 && net->pt_buf[0] == NET_REJECT_BYTE) {
+            net__link_fail(l, WB_ERR_REFUSED, "the peer did not accept our identity");
+            return;
+        }
         if (mlen != 0) {
             net->stats.frames_bad++;
             net__link_fail(l, WB_ERR_PROTOCOL, "expected the empty accept frame");
@@ -91,7 +96,7 @@ static void net_rx_process(struct net_link *l)
     struct net *net = l->net;
     size_t off = 0, need = 0;
     char what[80];
-    while (!l->closing) {
+    while (!l->closing && !l->rejecting) {
         size_t avail = l->rx_len - off;
         const uint8_t *p = l->rx_buf + off;
         if (l->state == NET_LINK_HELLO) {
@@ -128,7 +133,7 @@ static void net_rx_process(struct net_link *l)
             net_frame_open(l, p + NET_LEN_BYTES, clen);
         }
     }
-    if (l->closing) return;
+    if (l->closing || l->rejecting) return;
     if (off > 0) {
         l->rx_len -= off;
         if (l->rx_len) memmove(l->rx_buf, l->rx_buf + off, l->rx_len);
@@ -165,7 +170,7 @@ void net__on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
                     key);
             net__link_close(l, WB_ERR_CLOSED);
         } else {
-            net__link_fail(l, WB_ERR_REFUSED, "peer closed the connection during the handshake");
+            net__link_fail(l, WB_ERR_CLOSED, "peer closed the connection during the handshake");
         }
     } else {
         net__link_fail(l, WB_ERR_IO, uv_strerror((int)nread));

@@ -161,7 +161,8 @@ void net__hs_on_auth(struct net_link *l, const uint8_t *pt, size_t len)
         goto free_auth;
     }
     if (memcmp(peer_pk, net->cfg.identity_pk, sizeof peer_pk) == 0) {
-        net__link_fail(l, WB_ERR_PERMISSION, "peer presents our own identity");
+        if (l->outbound) net__link_fail(l, WB_ERR_PERMISSION, "peer presents our own identity");
+        else net__link_reject(l, "peer presents our own identity");
         goto free_auth;
     }
     if (l->has_expected && memcmp(peer_pk, l->expected_pk, sizeof peer_pk) != 0) {
@@ -171,10 +172,20 @@ void net__hs_on_auth(struct net_link *l, const uint8_t *pt, size_t len)
     }
     if (!net->cfg.authorize(net->cfg.ctx, peer_pk)) {
         snprintf(what, sizeof what, "identity %s not authorized", key);
-        net__link_fail(l, WB_ERR_PERMISSION, what);
+        if (l->outbound) net__link_fail(l, WB_ERR_PERMISSION, what);
+        else net__link_reject(l, what);
         goto free_auth;
     }
     if (l->closing) goto free_auth; /* authorize closed the link or the net */
+    if (!l->outbound && net->links_up >= net->cfg.links_max) {
+        /* Authenticated links have their own bound, apart from the pool of
+         * handshakes in flight. */
+        net->stats.links_refused++;
+        snprintf(what, sizeof what, "identity %s: %zu links up, the most allowed", key,
+                 net->links_up);
+        net__link_fail(l, WB_ERR_BUSY, what);
+        goto free_auth;
+    }
     memcpy(l->peer_pk, peer_pk, sizeof peer_pk);
     l->state = NET_LINK_ACCEPT;
     /* The empty frame tells the peer we accepted it; it reports the link up

@@ -23,6 +23,9 @@
 /* Receive buffer kept per link between frames; larger frames grow it to
  * exactly their size and it shrinks back once they are consumed. */
 #define NET_RX_CHUNK (64u * 1024u)
+/* The same before the link is up: a pool of pending handshakes stays small. */
+#define NET_RX_CHUNK_HS 1024u
+#define NET_ACCEPTS_PER_TURN 16u
 
 enum net_link_state {
     NET_LINK_CONNECTING, /* outbound, TCP connect in flight */
@@ -48,7 +51,12 @@ struct net_link {
     bool closing;
     bool was_up;
     bool tcp_inited;
+    bool pending;              /* inbound, in the handshake pool (struct net.pending) */
+    bool rejecting;            /* sent NET_REJECT_BYTE: closes once it is written */
     int close_reason;
+    uint64_t accept_seq;       /* inbound: order of acceptance (eviction picks the lowest) */
+    uint64_t accepted_ms;      /* inbound: uv_now when accepted */
+    uint8_t src[17];           /* inbound: address family byte || IP (16 bytes, v4 padded) */
 
     uint8_t eph_pk[crypto_kx_PUBLICKEYBYTES];
     uint8_t eph_sk[crypto_kx_SECRETKEYBYTES];
@@ -105,11 +113,26 @@ struct net {
     uv_timer_t own_timer; /* always open, so net_close always completes from a callback */
     enum { NET_LISTEN_NONE, NET_LISTEN_ACTIVE, NET_LISTEN_CLOSING } listen_state;
     bool closing;
-    bool overload_logged;
     unsigned refs;        /* open handles/objects; the net is freed at 0 once closing */
     void (*close_cb)(void *ctx);
     struct net_link *links;
     size_t links_open, links_up;
+    size_t pending;       /* inbound links not yet up (the handshake pool) */
+    /* At most NET_ACCEPTS_PER_TURN connections are accepted per loop
+     * iteration, so a connection flood cannot keep the loop from reading
+     * links or running timers; accept_check resumes a deferred accept. */
+    uv_check_t accept_check;
+    unsigned accepts_this_turn;
+    bool accept_deferred;
+    uint64_t accept_seq;
+    /* Inbound handshakes that failed or were refused since the last summary
+     * line (one per cfg.refusal_log_ms, flushed by own_timer). */
+    struct {
+        uint64_t failed, timed_out, evicted, refused;
+        char last[320];   /* the latest one: "addr: what (error)" */
+        uint64_t logged_at_ms;
+        bool timer_armed;
+    } quiet;
     struct net_dialer *dialers;
     uint8_t *pt_buf;      /* decrypted frame scratch, shared by all links */
     size_t pt_cap;
@@ -122,8 +145,13 @@ struct net {
 int net__link_new(struct net *net, bool outbound, struct net_link **out);
 /* Closes the link once, remembering `reason`; frees it from the close callbacks. */
 void net__link_close(struct net_link *l, int reason);
-/* Logs a handshake/link failure once, counts it, closes with `reason`. */
+/* Logs a handshake/link failure once, counts it, closes with `reason`.
+ * Failures of inbound handshakes go into one summary line per interval. */
 void net__link_fail(struct net_link *l, int reason, const char *what);
+/* The inbound dialer's identity is not accepted: counts and logs like
+ * net__link_fail(WB_ERR_PERMISSION), sends NET_REJECT_BYTE and closes the
+ * link once it is written (or at the handshake deadline). */
+void net__link_reject(struct net_link *l, const char *what);
 /* Both identities verified and accepted: applies the one-link rule, reports up. */
 void net__link_up(struct net_link *l);
 /* Queues bytes already laid out in a write request made by net__wreq_new. */

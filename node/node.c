@@ -102,6 +102,9 @@ int node_net_open(struct node *n, struct net_config *nc, const struct wb_addr *l
     memcpy(nc->identity_sk, n->sk, WB_SECKEY_LEN);
     nc->frame_max = n->cfg->limits.frame_bytes_max;
     nc->send_queue_max = (size_t)n->cfg->limits.frame_bytes_max * 4;
+    nc->handshake_timeout_ms = n->cfg->limits.handshake_timeout_ms;
+    nc->pending_max = n->cfg->limits.handshakes_max;
+    nc->pending_per_source_max = n->cfg->limits.handshakes_per_source_max;
     int rc = net_create(n->loop, nc, out);
     sodium_memzero(nc->identity_sk, sizeof nc->identity_sk);
     if (rc) return rc;
@@ -231,6 +234,9 @@ int node_run(const struct node_config *cfg)
     wb_log_set_level(cfg->log_level);
     /* A peer that dies mid-write must cost us a link, not the process. */
     signal(SIGPIPE, SIG_IGN);
+    /* A write past a file size limit must fail with EFBIG (a storage
+     * fault the node holds on and recovers from), not kill the process. */
+    signal(SIGXFSZ, SIG_IGN);
     struct node *n = calloc(1, sizeof *n);
     uv_loop_t loop;
     if (!n) return WB_ERR_NOMEM;

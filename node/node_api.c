@@ -382,6 +382,25 @@ static void on_status(struct node *n, struct node_client *c, uint64_t req_id)
     st.chain_id.len = WB_CHAIN_ID_LEN;
     st.events_committed = n->events_committed;
     st.last_block_time_ms = n->last_height ? n->last_time_ms : 0;
+    char storage[sizeof n->store_error + 16];
+    st.storage = (char *)node_storage_state(n, storage, sizeof storage);
+    Waybill__AdmissionStats adm[2] = {WAYBILL__ADMISSION_STATS__INIT,
+                                      WAYBILL__ADMISSION_STATS__INIT};
+    struct net *nets[2] = {n->api, n->p2p};
+    for (int i = 0; i < 2; i++) {
+        if (!nets[i]) continue;
+        struct net_stats ns;
+        net_get_stats(nets[i], &ns);
+        adm[i].accepted = ns.links_accepted;
+        adm[i].evicted = ns.pending_evicted;
+        adm[i].timed_out = ns.handshake_timeouts;
+        adm[i].failed = ns.handshake_failures;
+        adm[i].refused = ns.links_refused;
+        adm[i].pending = (uint32_t)net_pending(nets[i]);
+        adm[i].links_up = (uint32_t)net_links_up(nets[i]);
+    }
+    st.api_admission = n->api ? &adm[0] : NULL;
+    st.p2p_admission = n->p2p ? &adm[1] : NULL;
     Waybill__ClientResponse r = WAYBILL__CLIENT_RESPONSE__INIT;
     r.id = req_id;
     r.resp_case = WAYBILL__CLIENT_RESPONSE__RESP_STATUS;

@@ -22,7 +22,9 @@ static void run_queue(struct node *n);
 
 void node_cons_feed(struct node *n, const struct cons_event *ev)
 {
-    if (n->stopping || !n->cons_ready) return;
+    /* Held on a storage fault: the core is restarted from storage later,
+     * and what peers sent meanwhile they send again. */
+    if (n->stopping || !n->cons_ready || n->store_held) return;
     struct node_cev *q = calloc(1, sizeof *q);
     if (!q) {
         WB_ERROR("cons", "out of memory queueing a consensus input; dropped");
@@ -408,6 +410,7 @@ static void after_commit(struct node *n, const struct ledger_block *b,
     n->summary_blocks++;
     n->summary_events += b->event_count;
     n->sync_hint = 0;
+    node_storage_on_appended(n);
     for (size_t i = 0; i < b->event_count; i++)
         node_api_on_committed(n, ids[i], b->header.height, (uint32_t)i);
     mempool_on_commit(n->mempool, b, r, node_api_on_dropped, n);
@@ -498,11 +501,17 @@ static void apply_decision(struct node *n, const struct cons_decision *d)
                      (unsigned long long)d->height,
                      wb_hex_encode(d->hash, 32, hex, sizeof hex), msg);
     }
+    if (rc == 0) rc = node_commit_checked(n, &b, d->block, d->block_len, cert, cert_len, &r);
     if (rc == 0) {
-        rc = node_commit_checked(n, &b, d->block, d->block_len, cert, cert_len, &r);
-        if (rc == 0) drop_old_timers(n, n->last_height + 1);
-        else WB_ERROR("cons", "h=%llu cannot append decided block: %s",
-                      (unsigned long long)d->height, wb_strerror(rc));
+        drop_old_timers(n, n->last_height + 1);
+    } else {
+        /* The core has moved on to the next height, the store has not: hold
+         * the core (no votes) until the block is stored, by a retry or by
+         * block sync. */
+        if (!node_storage_is_fault(rc))
+            WB_ERROR("cons", "h=%llu cannot append decided block: %s",
+                     (unsigned long long)d->height, wb_strerror(rc));
+        node_storage_append_failed(n, rc, d->height, d->block, d->block_len, cert, cert_len);
     }
     ledger_block_result_free(&r);
     ledger_block_free(&b);
@@ -511,15 +520,24 @@ static void apply_decision(struct node *n, const struct cons_decision *d)
 
 /* ---- acting on an update ---------------------------------------------------- */
 
+/* Writes the record durably. A record that does not encode stops the node;
+ * one the disk does not take holds it (node_storage.c): either way nothing
+ * of the update is sent. */
 static bool persist(struct node *n, const struct cons_safety *s)
 {
     uint8_t buf[CONS_SAFETY_MAX];
     size_t len;
     int rc = cons_safety_encode(s, buf, sizeof buf, &len);
-    if (rc == 0) rc = store_safety_put(n->store, buf, len);
     if (rc) {
-        WB_ERROR("cons", "h=%llu cannot persist the safety record: %s; sending nothing",
+        WB_ERROR("cons", "h=%llu cannot encode the safety record: %s; stopping",
                  (unsigned long long)s->height, wb_strerror(rc));
+        n->cons_ready = false;
+        node_stop(n);
+        return false;
+    }
+    rc = store_safety_put(n->store, buf, len);
+    if (rc) {
+        node_storage_safety_failed(n, rc, buf, len);
         return false;
     }
     return true;
@@ -547,15 +565,12 @@ struct pending_result {
 
 static void apply_update(struct node *n, const struct cons_update *up)
 {
-    if (up->persist && !persist(n, up->persist)) {
-        /* Cannot sign safely any more: stop the node rather than risk it. */
-        n->cons_ready = false;
-        node_stop(n);
-        return;
-    }
+    /* Cannot sign safely: nothing of this update leaves the node. */
+    if (up->persist && !persist(n, up->persist)) return;
     for (size_t i = 0; i < up->msg_count; i++) node_p2p_broadcast_msg(n, &up->msgs[i]);
     for (size_t i = 0; i < up->timer_count; i++) arm_timer(n, &up->timers[i]);
     if (up->decision) apply_decision(n, up->decision);
+    if (n->store_held) return; /* the rest is for a height not stored */
     for (size_t i = 0; i < up->evidence_count; i++) keep_evidence(n, &up->evidence[i]);
     if (up->sync_from) n->sync_hint = up->sync_from; /* kept until a request or a commit */
 
@@ -595,7 +610,7 @@ static void run_queue(struct node *n)
 {
     if (n->q_running) return;
     n->q_running = true;
-    while (n->q_head && n->cons_ready && !n->stopping) {
+    while (n->q_head && n->cons_ready && !n->stopping && !n->store_held) {
         struct node_cev *q = n->q_head;
         n->q_head = q->next;
         if (!n->q_head) n->q_tail = NULL;
@@ -663,7 +678,7 @@ int node_cons_start(struct node *n)
     return WB_OK;
 }
 
-void node_cons_stop(struct node *n)
+void node_cons_drop_pending(struct node *n)
 {
     while (n->q_head) {
         struct node_cev *q = n->q_head;
@@ -677,4 +692,23 @@ void node_cons_stop(struct node *n)
         uv_timer_stop(&n->timers->handle);
         timer_remove(n, n->timers);
     }
+    n->build_pending = false;
+    uv_timer_stop(&n->build_timer);
+}
+
+int node_cons_restart(struct node *n)
+{
+    node_cons_drop_pending(n);
+    if (n->cons_inited) {
+        cons_free(&n->cons);
+        n->cons_inited = false;
+    }
+    n->cons_ready = false;
+    return node_cons_start(n);
+}
+
+void node_cons_stop(struct node *n)
+{
+    node_cons_drop_pending(n);
+    node_storage_stop(n);
 }

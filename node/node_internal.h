@@ -146,6 +146,21 @@ struct node {
     int64_t sync_deadline_ms;
     uint64_t sync_hint;               /* the core's latest sync_from hint */
 
+    /* storage faults (node_storage.c): while held, the core is not stepped */
+    bool store_held;                  /* a write failed: no votes, no appends */
+    bool store_full;                  /* ... because the data folder is full */
+    char store_error[200];            /* what failed (status: "error: ...") */
+    uint64_t store_held_height;       /* the first height not stored */
+    uv_timer_t store_retry_timer;
+    bool store_retry_inited;
+    uint32_t store_backoff_ms;        /* next retry delay */
+    uint32_t store_retries;           /* failed retries of this fault */
+    uint8_t *held_block, *held_cert;  /* the decided block (and cert) to append */
+    size_t held_block_len, held_cert_len;
+    uint64_t held_block_height;
+    uint8_t *held_safety;             /* the safety record to write */
+    size_t held_safety_len;
+
     /* client API */
     struct node_client *clients;
     size_t client_count;
@@ -198,6 +213,43 @@ int node_check_block(struct node *n, const struct ledger_block *b, bool check_ti
  * frees it with ledger_block_result_free; zeroed on error). */
 int node_check_block_full(struct node *n, const struct ledger_block *b, bool check_time,
                           struct ledger_block_result *r, char *msg, size_t msg_len);
+
+/* Drops the core's queued inputs, its timers, the validated blocks and a
+ * pending build (node_cons_stop, and a storage fault's hold). */
+void node_cons_drop_pending(struct node *n);
+/* Steps the core again from what is stored: drops its queue, timers,
+ * validated blocks and pending build, frees it, and starts a fresh core at
+ * last_height + 1 from the stored safety record (as a restart would). */
+int node_cons_restart(struct node *n);
+
+/* node_storage.c: storage faults. A write the node needs failed: the core is
+ * held at the first height not stored (no votes, no proposals, no appends;
+ * its queue, timers and requests are dropped) while reads and status go on,
+ * and the write is retried with backoff (0.5 s doubling to 10 s). Once it
+ * succeeds (or block sync stored the height) the core restarts from storage.
+ * One ERROR line names the data folder, the error and what the node does;
+ * one INFO line the recovery. */
+#define NODE_STORE_RETRY_FIRST_MS 500
+#define NODE_STORE_RETRY_MAX_MS 10000
+/* A decided block (bytes, height; cert may be NULL for one from block sync,
+ * which is not kept: sync brings it again) failed to append with rc; the
+ * node holds. Copies what it keeps. */
+void node_storage_append_failed(struct node *n, int rc, uint64_t height, const uint8_t *block,
+                                size_t block_len, const uint8_t *cert, size_t cert_len);
+/* The safety record `rec` could not be written durably: nothing of the
+ * update is sent, the node holds and writes rec again on retry. */
+void node_storage_safety_failed(struct node *n, int rc, const uint8_t *rec, size_t len);
+/* A block was appended: while held, retry at once (the disk writes again). */
+void node_storage_on_appended(struct node *n);
+/* "ok", "full" or "error: TEXT" into buf. */
+const char *node_storage_state(const struct node *n, char *buf, size_t len);
+/* Whether rc from an append is a failure of the disk rather than of the block. */
+bool node_storage_is_fault(int rc);
+/* Full or not, from the failed write's errno and the bytes still free on
+ * the data folder's file system (UINT64_MAX when unknown). */
+bool node_storage_classify_full(int write_err, uint64_t free_bytes);
+/* Closes the retry timer and frees what a fault keeps (node_stop). */
+void node_storage_stop(struct node *n);
 
 /* node_p2p.c: validator links, gossip, block sync */
 int node_p2p_start(struct node *n);

@@ -271,6 +271,9 @@ static void on_block_reply(struct node *n, const Waybill__BlockReply *rep)
             struct cons_event ev = {.kind = CONS_EV_SYNCED, .now_ms = node_now_ms(n)};
             ev.synced.height = rep->height;
             node_cons_feed(n, &ev);
+        } else if (node_storage_is_fault(rc)) {
+            node_storage_append_failed(n, rc, rep->height, rep->block.data, rep->block.len,
+                                       NULL, 0);
         } else {
             WB_ERROR("sync", "h=%llu cannot append synced block: %s",
                      (unsigned long long)rep->height, wb_strerror(rc));

@@ -42,6 +42,30 @@ int store__err(int mdb_rc, const char *what)
     return WB_ERR_STORE;
 }
 
+void store__write_failed(struct store *s, int code, const char *what)
+{
+    const char *desc = code > 0 ? strerror(code) : mdb_strerror(code);
+    if (code == s->write_err) {
+        WB_DEBUG("store", "%s: %s (again)", what, desc);
+        return;
+    }
+    WB_WARN("store", "%s: %s", what, desc);
+    s->write_err = code;
+    snprintf(s->write_text, sizeof s->write_text, "%s: %s", what, desc);
+}
+
+void store__write_ok(struct store *s)
+{
+    s->write_err = 0;
+    s->write_text[0] = '\0';
+}
+
+int store_write_error(const struct store *s, char *text, size_t len)
+{
+    if (text && len) snprintf(text, len, "%s", s->write_err ? s->write_text : "");
+    return s->write_err;
+}
+
 int store__put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t key_len, const void *val,
                size_t val_len, unsigned flags, const char *what)
 {
@@ -91,7 +115,9 @@ static int store_grow(struct store *s, size_t seen)
     int rc = WB_OK;
     if (s->map_size == seen) {
         if (seen >= s->map_size_max) {
-            WB_ERROR("store", "map full at %zu bytes, the configured maximum", seen);
+            char what[96];
+            snprintf(what, sizeof what, "map full at %zu bytes, the configured maximum", seen);
+            store__write_failed(s, ENOSPC, what);
             rc = WB_ERR_TOO_LARGE;
         } else {
             size_t want = seen > s->map_size_max / 2 ? s->map_size_max : seen * 2;
@@ -161,8 +187,16 @@ int store__write(struct store *s, int (*body)(struct store *s, MDB_txn *txn, voi
                 int frc = mdb_env_set_flags(s->env, MDB_NOMETASYNC, 0);
                 if (mrc == MDB_SUCCESS) mrc = frc;
             }
-            if (mrc == MDB_MAP_FULL) rc = STORE__RETRY_MAP_FULL;
-            else rc = store__err(mrc, what);
+            if (mrc == MDB_MAP_FULL) {
+                rc = STORE__RETRY_MAP_FULL;
+            } else if (mrc != MDB_SUCCESS) {
+                /* Out of disk space, an I/O or sync error: kept for
+                 * store_write_error and logged once, not per retry. */
+                store__write_failed(s, mrc, what);
+                rc = mrc == ENOMEM ? WB_ERR_NOMEM : WB_ERR_STORE;
+            } else {
+                rc = WB_OK;
+            }
         } else {
             mdb_txn_abort(txn);
         }
@@ -176,9 +210,13 @@ int store__write(struct store *s, int (*body)(struct store *s, MDB_txn *txn, voi
         break;
     }
     if ((flags & STORE__WRITE_FORCE_SYNC) && s->no_sync) {
-        int rc = store__err(mdb_env_sync(s->env, 1), "sync");
-        if (rc) return rc;
+        int mrc = mdb_env_sync(s->env, 1);
+        if (mrc != MDB_SUCCESS) {
+            store__write_failed(s, mrc, "sync");
+            return WB_ERR_STORE;
+        }
     }
+    store__write_ok(s);
     return WB_OK;
 }
 

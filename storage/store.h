@@ -204,6 +204,19 @@ int store_evidence_put(struct store *s, uint64_t height, uint32_t round, uint8_t
 /* Number of evidence records kept. Returns 0 or WB_ERR_STORE. */
 int store_evidence_count(struct store *s, uint64_t *n);
 
+/* ---- write faults. */
+
+/* How this store's last write ended: 0 when it succeeded (or none has failed
+ * yet); else the error of the write that failed (an append, a page release,
+ * evidence or the safety record; commit, write or sync): an errno value such
+ * as ENOSPC, EDQUOT, EFBIG or EIO, ENOSPC also when the map reached
+ * map_size_max, or an LMDB error code (negative). text (len bytes; may be
+ * NULL) gets "what: description", e.g. "commit block: No space left on
+ * device". A write that fails again with the same code logs at debug level
+ * only, so a caller retrying a failed write does not flood the log. Call it
+ * from the thread that writes. */
+int store_write_error(const struct store *s, char *text, size_t len);
+
 /* Thread use: one struct store may be shared by threads. Reads run
  * concurrently with each other and with the (single) writer; growing the map
  * waits briefly for reads in progress. */

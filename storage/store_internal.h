@@ -56,7 +56,17 @@ struct store {
     int lock_fd;                /* flock'd lock file of the data dir */
     int safety_fd;              /* safety.rec (store_safety.c); -1 when closed */
     uint64_t safety_seq;        /* sequence number of the record last put; 0 = none */
+    /* The last write's failure (store_write_error): 0 once a write succeeds. */
+    int write_err;              /* errno value or LMDB code of the failed write */
+    char write_text[160];       /* "what: description" of it */
 };
+
+/* Records that a write failed with `code` (an errno value or an LMDB code)
+ * while doing `what`, and logs it: a warning the first time, debug while the
+ * same failure repeats (the caller decides what the node says about it). */
+void store__write_failed(struct store *s, int code, const char *what);
+/* Records that a write (a commit, a sync, a safety record put) succeeded. */
+void store__write_ok(struct store *s);
 
 /* Converts an LMDB (or errno) return code to a wb_err and logs it with `what`
  * (MDB_NOTFOUND is converted silently to WB_ERR_NOT_FOUND). */

@@ -129,15 +129,16 @@ static int safety_write_slot(struct store *s, const uint8_t *rec, size_t len, ui
         ssize_t w = pwrite(s->safety_fd, slot + done, sizeof slot - done, off + (off_t)done);
         if (w < 0 && errno == EINTR) continue;
         if (w < 0) {
-            WB_ERROR("store", "cannot write the safety record: %s", strerror(errno));
+            store__write_failed(s, errno, "write the safety record");
             return WB_ERR_IO;
         }
         done += (size_t)w;
     }
     if (fdatasync(s->safety_fd) != 0) {
-        WB_ERROR("store", "cannot sync the safety record: %s", strerror(errno));
+        store__write_failed(s, errno, "sync the safety record");
         return WB_ERR_IO;
     }
+    store__write_ok(s);
     return WB_OK;
 }
 

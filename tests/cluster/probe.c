@@ -27,6 +27,15 @@
  *       few-sigs      keep only one precommit in every certificate
  *       foreign-sig   re-sign the first precommit of every certificate with a
  *                     fresh key that is not a validator's
+ *   probe flood-idle ADDR N SECONDS           keeps N TCP connections to ADDR (127.0.0.1 only)
+ *                                             open that send nothing, reopening each one the
+ *                                             node closes a second later, for SECONDS
+ *   probe flood-halfopen ADDR N SECONDS       the same, each sending the first 20 bytes of a
+ *                                             hello and then nothing
+ *   probe storm ADDR N SECONDS                N at a time: connect, send a whole hello, close
+ *                                             once the node's hello arrives, reconnect 10 ms
+ *                                             later; for
+ *                                             SECONDS. The three print "opened COUNT" and exit 0
  *   probe rules                               prints the ledger rule table, "NAME<TAB>REASON"
  *                                             per rule in check order (docs/rules.md lists them)
  */
@@ -37,8 +46,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/file.h"
@@ -468,6 +480,120 @@ static int cmd_mutate(const char *mode, const char *in, const char *out)
     return rc ? 2 : 0;
 }
 
+/* ---- connection floods (bounded in count and time, 127.0.0.1 only) ---------- */
+
+enum flood_mode { FLOOD_IDLE, FLOOD_HALFOPEN, FLOOD_STORM };
+
+#define FLOOD_N_MAX 1000
+#define FLOOD_SECONDS_MAX 600
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct flood_slot {
+    int fd;
+    bool connected, sent;
+    size_t got;
+    double reopen_at; /* a closed slot reconnects from this time on */
+};
+
+static int flood_open(const struct sockaddr_in *sa, struct flood_slot *s)
+{
+    memset(s, 0, sizeof *s);
+    s->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (s->fd < 0) return -1;
+    if (connect(s->fd, (const struct sockaddr *)sa, sizeof *sa) != 0 && errno != EINPROGRESS) {
+        close(s->fd);
+        s->fd = -1;
+        return -1;
+    }
+    return 0;
+}
+
+/* Idle and half-open slots the node closed come back after a second (an
+ * attacker holding connections open); storm slots after 10 ms. */
+static void flood_drop(struct flood_slot *s, enum flood_mode mode)
+{
+    if (s->fd >= 0) close(s->fd);
+    s->fd = -1;
+    s->reopen_at = mono_s() + (mode == FLOOD_STORM ? 0.01 : 1.0);
+}
+
+static int cmd_flood(enum flood_mode mode, const char *addr, long n, long seconds)
+{
+    const char *colon = strrchr(addr, ':');
+    if (!colon || (size_t)(colon - addr) != strlen("127.0.0.1") ||
+        strncmp(addr, "127.0.0.1", (size_t)(colon - addr)) != 0) {
+        fprintf(stderr, "probe: floods go to 127.0.0.1:PORT only, not %s\n", addr);
+        return 2;
+    }
+    if (n < 1 || n > FLOOD_N_MAX || seconds < 1 || seconds > FLOOD_SECONDS_MAX) {
+        fprintf(stderr, "probe: N is 1..%d and SECONDS 1..%d\n", FLOOD_N_MAX, FLOOD_SECONDS_MAX);
+        return 2;
+    }
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)atoi(colon + 1));
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    struct flood_slot *slots = calloc((size_t)n, sizeof *slots);
+    struct pollfd *pfd = calloc((size_t)n, sizeof *pfd);
+    if (!slots || !pfd) return 2;
+    for (long i = 0; i < n; i++) slots[i].fd = -1;
+    uint8_t hello[NET_VERSION_TAG_LEN + 32];
+    memset(hello, 0, sizeof hello);
+    memcpy(hello, NET_VERSION_TAG, strlen(NET_VERSION_TAG));
+    randombytes_buf(hello + NET_VERSION_TAG_LEN, 32);
+    unsigned long long opened = 0;
+    double end = mono_s() + (double)seconds;
+    while (mono_s() < end) {
+        for (long i = 0; i < n; i++) {
+            if (slots[i].fd < 0 && mono_s() >= slots[i].reopen_at &&
+                flood_open(&sa, &slots[i]) == 0)
+                opened++;
+            pfd[i].fd = slots[i].fd;
+            pfd[i].events = slots[i].connected ? POLLIN : POLLOUT;
+            pfd[i].revents = 0;
+        }
+        if (poll(pfd, (nfds_t)n, 50) < 0 && errno != EINTR) break;
+        for (long i = 0; i < n; i++) {
+            struct flood_slot *s = &slots[i];
+            if (s->fd < 0 || !pfd[i].revents) continue;
+            if (!s->connected) {
+                int err = 0;
+                socklen_t el = sizeof err;
+                getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+                if (err || (pfd[i].revents & (POLLERR | POLLHUP))) {
+                    flood_drop(s, mode);
+                    continue;
+                }
+                s->connected = true;
+                size_t len = mode == FLOOD_HALFOPEN ? 20 : mode == FLOOD_STORM ? sizeof hello : 0;
+                if (len && send(s->fd, hello, len, MSG_NOSIGNAL) < 0) flood_drop(s, mode);
+                continue;
+            }
+            uint8_t buf[512];
+            ssize_t r = recv(s->fd, buf, sizeof buf, 0);
+            if (r <= 0) {
+                if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+                flood_drop(s, mode); /* the node closed it: open another */
+                continue;
+            }
+            s->got += (size_t)r;
+            if (mode == FLOOD_STORM && s->got >= NET_VERSION_TAG_LEN + 32) flood_drop(s, mode);
+        }
+    }
+    for (long i = 0; i < n; i++) flood_drop(&slots[i], mode);
+    free(slots);
+    free(pfd);
+    printf("opened %llu\n", opened);
+    return 0;
+}
+
 /* Whether this machine has an IPv6 loopback a node can listen on. */
 static int cmd_ipv6(void)
 {
@@ -507,6 +633,12 @@ int main(int argc, char **argv)
         return cmd_resubmit(argv[2], argv[3], argv[4], argv[5]);
     if (argc >= 5 && strcmp(argv[1], "mutate") == 0) return cmd_mutate(argv[2], argv[3], argv[4]);
     if (argc >= 2 && strcmp(argv[1], "ipv6") == 0) return cmd_ipv6();
+    if (argc >= 5 && strcmp(argv[1], "flood-idle") == 0)
+        return cmd_flood(FLOOD_IDLE, argv[2], atol(argv[3]), atol(argv[4]));
+    if (argc >= 5 && strcmp(argv[1], "flood-halfopen") == 0)
+        return cmd_flood(FLOOD_HALFOPEN, argv[2], atol(argv[3]), atol(argv[4]));
+    if (argc >= 5 && strcmp(argv[1], "storm") == 0)
+        return cmd_flood(FLOOD_STORM, argv[2], atol(argv[3]), atol(argv[4]));
     if (argc >= 2 && strcmp(argv[1], "rules") == 0) {
         size_t n;
         const struct ledger_rule *t = ledger_rules_table(&n);

@@ -40,8 +40,8 @@ check "api: an unknown client key is refused" probe_says 1 handshake "$API0" "$G
 out=$("$WAYBILL" status --node "$API0" --key "$T_DIR/stranger.key" 2>&1)
 rc=$?
 t_log "  waybill status with a stranger's key -> exit $rc: $out"
-check "api: waybill with an unknown key fails (exit 1) and says refused" \
-    test "$rc" -eq 1 -a -n "$(grep -i refused <<<"$out")"
+check "api: waybill with an unknown key fails (exit 1) and says the key is not accepted" \
+    test "$rc" -eq 1 -a -n "$(grep "key not accepted: node $API0 does not accept your key" <<<"$out")"
 check "api: a member key is accepted" probe_says 0 handshake "$API0" "$G" "$(client_key 3)"
 
 check "p2p: random bytes close the link" probe_says 0 garbage "$P2P0" 5000

@@ -127,6 +127,7 @@ static int answer(struct fake_node *fn, const Waybill__ClientRequest *req,
             f->status.height = 0;
             f->status.last_block_time_ms = 0;
         }
+        f->status.storage = (char *)"full";
         resp->resp_case = WAYBILL__CLIENT_RESPONSE__RESP_STATUS;
         resp->status = &f->status;
         return WB_OK;
@@ -562,6 +563,7 @@ static void status_fields(void **state)
     expect_in("stdout", f->cap.out, "last block  2024-01-01T00:00:00.123Z (");
     expect_in("stdout", f->cap.out, " d ");
     expect_in("stdout", f->cap.out, " h ago)\n");
+    expect_in("stdout", f->cap.out, "storage     full\n");
 
     const char *json[] = {"status", "--json", NULL};
     expect_exit(f, run(f, cmd_status_via, json), CLI_EXIT_OK);
@@ -569,6 +571,7 @@ static void status_fields(void **state)
     assert_int_equal(json_integer_value(json_object_get(root, "height")), 42);
     assert_int_equal(json_integer_value(json_object_get(root, "mempool_bytes")), 3456);
     assert_int_equal(json_integer_value(json_object_get(root, "events_committed")), 1000);
+    assert_string_equal(json_string_value(json_object_get(root, "storage")), "full");
     assert_string_equal(json_string_value(json_object_get(root, "org")), "oceanic");
     assert_string_equal(json_string_value(json_object_get(root, "last_hash")), hex);
     assert_string_equal(json_string_value(json_object_get(root, "last_block_time")),

@@ -622,9 +622,20 @@ static void transport_failures_have_their_exit_codes(void **state)
     expect_exit(f, submit(f, args), CLI_EXIT_UNREACHABLE);
     expect_in("stderr", f->cap.err, "did not complete the connection within 30 s");
 
+    f->fn.connect_rc = WB_ERR_UNREACHABLE;
+    expect_exit(f, submit(f, args), CLI_EXIT_UNREACHABLE);
+    expect_in("stderr", f->cap.err, "connection refused or failed");
+
+    /* The three ways a connect fails are told apart. */
+    f->fn.connect_rc = WB_ERR_CLOSED;
+    expect_exit(f, submit(f, args), CLI_EXIT_UNREACHABLE);
+    expect_in("stderr", f->cap.err, "closed the connection before the handshake finished");
     f->fn.connect_rc = WB_ERR_REFUSED;
     expect_exit(f, submit(f, args), CLI_EXIT_FAILED);
-    expect_in("stderr", f->cap.err, "refused the connection");
+    expect_in("stderr", f->cap.err, "key not accepted: node " NODE_ADDR " does not accept your key");
+    f->fn.connect_rc = WB_ERR_PERMISSION;
+    expect_exit(f, submit(f, args), CLI_EXIT_FAILED);
+    expect_in("stderr", f->cap.err, "answered with a key that is not a validator");
     f->fn.connect_rc = 0;
 
     f->submit_transport_rc = WB_ERR_TIMEOUT;

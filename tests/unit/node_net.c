@@ -755,7 +755,7 @@ static void wrong_chain_id_fails_handshake(void **state)
     assert_int_equal(net_dial(b.net, a.addr, a.id.pk, false), WB_OK);
     RUN_UNTIL(&loop, b.dial_fails == 1 && stats(&a).handshake_failures == 1,
               "both sides fail the handshake");
-    assert_true(b.dial_err == WB_ERR_SIGNATURE || b.dial_err == WB_ERR_REFUSED);
+    assert_true(b.dial_err == WB_ERR_SIGNATURE || b.dial_err == WB_ERR_CLOSED);
     assert_int_equal(a.ups + b.ups, 0);
     assert_int_equal(stats(&a).links_refused + stats(&b).links_refused, 0);
     peer_close(&a);
@@ -1020,7 +1020,9 @@ static void send_queue_bound_closes_slow_link(void **state)
 }
 
 /* A connection that never completes the handshake is closed after the
- * timeout; over links_max a new connection is refused at once. */
+ * timeout. Handshakes in flight have a pool of their own: up links never
+ * count in it, and over its bound the connection that made the least
+ * progress (the oldest among equals) is evicted for the new one. */
 static void stalled_and_excess_connections_closed(void **state)
 {
     (void)state;
@@ -1046,12 +1048,51 @@ static void stalled_and_excess_connections_closed(void **state)
 
     assert_int_equal(net_dial(b.net, a.addr, a.id.pk, false), WB_OK);
     RUN_UNTIL(&loop, a.ups == 1 && b.ups == 1, "link up");
+    assert_int_equal(net_pending(a.net), 0);
+    /* links_max 1 is taken by the up link, yet a new connection still gets
+     * its handshake: the pool is apart. */
     raw_start(&w, &loop, a.port, RAW_SILENT);
-    RUN_UNTIL(&loop, w.eof, "excess connection closed");
-    assert_int_equal(stats(&a).links_refused, 1);
-    assert_int_equal(w.in_len, 0);
+    RUN_UNTIL(&loop, w.in_len == NET_VERSION_TAG_LEN + 32, "new connection gets the hello");
+    assert_int_equal(net_pending(a.net), 1);
+    assert_int_equal(stats(&a).links_refused, 0);
+    RUN_UNTIL(&loop, w.eof, "stalled handshake closed");
     raw_stop(&w, &loop);
+    assert_int_equal(stats(&a).handshake_timeouts, 2);
     assert_int_equal(a.downs, 0);
+    peer_close(&a);
+    peer_close(&b);
+    RUN_UNTIL(&loop, a.closed && b.closed, "nets closed");
+
+    /* A pool of 2: a third connection evicts the oldest silent one, and a
+     * peer that handshakes promptly gets in past the silent ones. */
+    peer_setup(&a, &loop, chain_a, NULL);
+    peer_setup(&b, &loop, chain_a, NULL);
+    allow(&a, &b);
+    allow(&b, &a);
+    a.cfg.handshake_timeout_ms = 60000;
+    a.cfg.pending_max = 2;
+    peer_create(&a);
+    peer_create(&b);
+    peer_listen(&a);
+    struct raw s1, s2, s3;
+    raw_start(&s1, &loop, a.port, RAW_SILENT);
+    RUN_UNTIL(&loop, s1.in_len == NET_VERSION_TAG_LEN + 32, "first silent connection");
+    raw_start(&s2, &loop, a.port, RAW_SILENT);
+    RUN_UNTIL(&loop, s2.in_len == NET_VERSION_TAG_LEN + 32, "second silent connection");
+    assert_int_equal(net_pending(a.net), 2);
+    raw_start(&s3, &loop, a.port, RAW_SILENT);
+    RUN_UNTIL(&loop, s1.eof && s3.in_len == NET_VERSION_TAG_LEN + 32, "oldest evicted");
+    assert_false(s2.eof);
+    assert_int_equal(stats(&a).pending_evicted, 1);
+    assert_int_equal(net_pending(a.net), 2);
+    assert_int_equal(net_dial(b.net, a.addr, a.id.pk, false), WB_OK);
+    RUN_UNTIL(&loop, a.ups == 1 && b.ups == 1 && s2.eof, "prompt peer admitted");
+    assert_int_equal(stats(&a).pending_evicted, 2);
+    assert_false(s3.eof);
+    assert_int_equal(net_pending(a.net), 1);
+    raw_stop(&s1, &loop);
+    raw_stop(&s2, &loop);
+    raw_stop(&s3, &loop);
 
     peer_close(&a);
     peer_close(&b);
