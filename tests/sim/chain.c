@@ -184,8 +184,8 @@ int chain_build_raw(const struct sim_env *e, uint64_t height, const uint8_t prev
     return ledger_block_build(&h, events, lens, count, out, out_len, hash);
 }
 
-int chain_build(const struct sim_chain *c, const struct sim_env *e,
-                const int64_t (*known)[SIM_EVENTS_PER_ITEM], int64_t known_by,
+int chain_build(const struct sim_chain *c, const struct sim_env *e, const sim_known_row *known,
+                int64_t known_by,
                 uint32_t proposer, int64_t time_ms, size_t skip, uint8_t **out,
                 size_t *out_len, uint8_t hash[WB_HASH_LEN])
 {

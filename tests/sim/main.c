@@ -447,8 +447,8 @@ static int usage(void)
             "       %s --seeds N             default suite with N seeds\n"
             "       %s --campaign --seeds N [--n 4|7] [--mix M]\n"
             "       (both take --jobs J: worker processes, default 2)\n"
-            "       %s --seed S [--n 4|7] [--mix M] [--bug B] [--no-record-check] [--no-lock-check]\n"
-            "            [--idle] [--trace]\n"
+            "       %s --seed S [--n 4|7] [--mix M] [--bug B] [--no-record-check]\n"
+            "            [--no-lock-check] [--idle] [--trace]\n"
             "mixes: clean lossy partition crash byzantine chaos\n"
             "bugs: skip-lock-check send-before-persist count-duplicates skip-idle-wait\n"
             "--idle: an idle run (no events for %d s, then one burst)\n",

@@ -143,12 +143,15 @@ void chain_init(struct sim_chain *c);
 void chain_free(struct sim_chain *c);
 void chain_tip(const struct sim_chain *c, const struct sim_env *e, uint8_t prev[WB_HASH_LEN],
                int64_t *prev_time);
+/* known[item][k]: when event k of item reaches one node's mempool. */
+typedef int64_t sim_known_row[SIM_EVENTS_PER_ITEM];
+
 /* Builds block len+1 from the workload events not yet in the chain that
  * are in the builder's mempool: known[item][k] <= known_by (known NULL: all
  * of them). skip: leave out that many leading candidate events (0 = honest
  * choice). */
-int chain_build(const struct sim_chain *c, const struct sim_env *e,
-                const int64_t (*known)[SIM_EVENTS_PER_ITEM], int64_t known_by,
+int chain_build(const struct sim_chain *c, const struct sim_env *e, const sim_known_row *known,
+                int64_t known_by,
                 uint32_t proposer, int64_t time_ms, size_t skip, uint8_t **out,
                 size_t *out_len, uint8_t hash[WB_HASH_LEN]);
 /* Builds a block from given events and header fields (for invalid blocks). */
@@ -301,6 +304,8 @@ void net_send(struct sim_world *w, uint32_t from, uint32_t to, uint8_t kind,
               struct sim_buf *buf, struct sim_buf *buf2, uint64_t aux);
 void net_send_msg(struct sim_world *w, uint32_t from, uint32_t to, const struct cons_msg *m);
 bool is_honest(const struct sim_world *w, uint32_t id);
+/* The node's row of the workload's known_at (its mempool), for chain_build. */
+const sim_known_row *node_known(struct sim_world *w, const struct sim_node *nd);
 
 /* ---- check.c ------------------------------------------------------------------ */
 int checks_init(struct sim_world *w);

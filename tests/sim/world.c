@@ -149,9 +149,9 @@ static const char *msg_desc(const struct cons_msg *m, char *out, size_t cap)
 
 /* ---- the workload: mempools and the heartbeat ----------------------------- */
 
-static const int64_t (*node_known(struct sim_world *w, const struct sim_node *nd))[SIM_EVENTS_PER_ITEM]
+const sim_known_row *node_known(struct sim_world *w, const struct sim_node *nd)
 {
-    return (const int64_t(*)[SIM_EVENTS_PER_ITEM])w->known_at[nd->id];
+    return (const sim_known_row *)w->known_at[nd->id];
 }
 
 /* An event is submitted at its origin node at time t and reaches every
@@ -535,8 +535,7 @@ static void on_build(struct sim_world *w, struct sim_node *nd, const struct sim_
     size_t len;
     struct cons_event ev = {.kind = CONS_EV_BLOCK_READY, .now_ms = w->now + nd->skew_ms};
     if (chain_build(&nd->chain, &w->env, node_known(w, nd), w->now, nd->id, w->now + nd->skew_ms,
-                    0, &bytes, &len,
-                    ev.block_ready.hash) != WB_OK) {
+                    0, &bytes, &len, ev.block_ready.hash) != WB_OK) {
         fail(w, "internal", "node %u could not build a block", nd->id);
         return;
     }
