@@ -1,7 +1,9 @@
 /* `waybill status`: what a node reports about itself: name, validator index,
- * height, round, last block hash, peers, mempool, evidence, events. */
+ * height, round, last block hash and time (with its age by this machine's
+ * clock), peers, mempool, evidence, events. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/client_cmds.h"
 #include "cli/print.h"
@@ -29,15 +31,25 @@ static const struct cli_usage status_usage = {
     .synopsis = "[--node ADDR] [--key FILE] [--genesis FILE] [--timeout SECONDS] [--json]",
     .description =
         "Asks the node how it is doing: its name and validator index (with the\n"
-        "validator's organisation from genesis), the last committed height and its block\n"
-        "hash, the consensus round, connected peers, events and bytes waiting in its\n"
-        "mempool, pieces of equivocation evidence it holds, events committed so far, and\n"
-        "its storage: ok, full (its data folder has no space left) or error: TEXT (another\n"
+        "validator's organisation from genesis), the last committed height, its block\n"
+        "hash and block time (RFC 3339 UTC, with its age by this machine's clock), the\n"
+        "consensus round, connected peers, events and bytes waiting in its mempool,\n"
+        "pieces of equivocation evidence it holds, events committed so far, and its\n"
+        "storage: ok, full (its data folder has no space left) or error: TEXT (another\n"
         "write failure); while not ok the node holds consensus at the next height and\n"
-        "resumes by itself once writes succeed again.\n",
+        "resumes by itself once writes succeed again. An idle network makes a block only\n"
+        "every heartbeat (genesis heartbeat_ms, default 60 s), so a block age up to about\n"
+        "that long is normal.\n",
     .opts = status_opts,
     .opt_count = sizeof status_opts / sizeof status_opts[0],
 };
+
+static int64_t status_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* The counters of one port's admission (Waybill__AdmissionStats) as JSON. */
 static json_t *admission_json(const Waybill__AdmissionStats *a)
@@ -70,6 +82,16 @@ static int status_show(const struct client_opts *co, const struct ledger_genesis
         wb_hex_encode(st->last_hash.data, WB_HASH_LEN, hash, sizeof hash);
     else
         snprintf(hash, sizeof hash, "-");
+    /* The last block's time; none before the first block. */
+    bool has_time = st->height > 0 && st->last_block_time_ms > 0;
+    char when[PRINT_TIME_MAX], age[PRINT_AGE_MAX];
+    int64_t age_ms = 0;
+    if (has_time) {
+        print_time(st->last_block_time_ms, when);
+        age_ms = status_now_ms() - st->last_block_time_ms;
+        if (age_ms < 0) age_ms = 0; /* the node's clock is ahead of ours */
+        print_age(age_ms, age);
+    }
 
     /* A node from before the field sends none: shown as unknown. */
     char storage[256];
@@ -95,6 +117,11 @@ static int status_show(const struct client_opts *co, const struct ledger_genesis
             if (adm[i]) ok = json_object_set_new(ao, i ? "p2p" : "api", admission_json(adm[i])) == 0;
         if (ok) ok = json_object_set_new(o, "admission", ao) == 0;
         else json_decref(ao);
+        if (ok)
+            ok = json_object_set_new(o, "last_block_time",
+                                     has_time ? json_string(when) : json_null()) == 0 &&
+                 json_object_set_new(o, "last_block_age_ms",
+                                     has_time ? json_integer(age_ms) : json_null()) == 0;
         if (!ok) {
             json_decref(o);
             goto err_nomem;
@@ -118,6 +145,10 @@ static int status_show(const struct client_opts *co, const struct ledger_genesis
     print_field(&t, "height", "%llu", (unsigned long long)st->height);
     print_field(&t, "round", "%u", (unsigned)st->round);
     print_field(&t, "last hash", "%s", hash);
+    if (has_time)
+        print_field(&t, "last block", "%s (%s ago)", when, age);
+    else
+        print_field(&t, "last block", "none yet");
     print_field(&t, "peers", "%u of %zu connected", (unsigned)st->peers_connected, peers_max);
     print_field(&t, "mempool", "%u events, %llu bytes", (unsigned)st->mempool_events,
                 (unsigned long long)st->mempool_bytes);

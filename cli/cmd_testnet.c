@@ -1,4 +1,5 @@
-/* `waybill testnet --nodes N --dir DIR [--base-port P] [--chain NAME] [--host HOST]`:
+/* `waybill testnet --nodes N --dir DIR [--base-port P] [--chain NAME] [--host HOST]
+ * [--heartbeat-ms MS]`:
  * writes a ready-to-run local network (genesis, keys, one node.ini per
  * validator), checks that everything loads back, and prints a summary. */
 #include <dirent.h>
@@ -71,6 +72,7 @@ enum {
     TESTNET_OPT_BASE_PORT,
     TESTNET_OPT_CHAIN,
     TESTNET_OPT_HOST,
+    TESTNET_OPT_HEARTBEAT,
 };
 
 static const struct cli_opt testnet_opts[] = {
@@ -84,15 +86,19 @@ static const struct cli_opt testnet_opts[] = {
                           "host every address names (default 127.0.0.1): a DNS name such as "
                           "localhost, an IPv4 address or a bracketed IPv6 address such as "
                           "[::1]"},
+    [TESTNET_OPT_HEARTBEAT] = {"heartbeat-ms", "MS",
+                               "idle network: a block every MS, 100 to 86400000 (default 60000)"},
 };
 
 static const struct cli_usage testnet_usage = {
     .cmd = "testnet",
-    .synopsis = "--nodes N --dir DIR [--base-port P] [--chain NAME] [--host HOST]",
+    .synopsis =
+        "--nodes N --dir DIR [--base-port P] [--chain NAME] [--host HOST] [--heartbeat-ms MS]",
     .description =
         "Writes a local network of N validators on HOST (default 127.0.0.1), one per member\n"
         "organisation:\n"
-        "  DIR/genesis.json            chain id, genesis time, members, validators\n"
+        "  DIR/genesis.json            chain id, genesis time, time rules, heartbeat, members,\n"
+        "                              validators\n"
         "  DIR/node<i>/node.key        validator key of node<i> (mode 0600)\n"
         "  DIR/node<i>/client.key      client key of node<i>'s organisation (mode 0600)\n"
         "  DIR/node<i>/node.ini        its config: p2p HOST:P+i, API HOST:P+100+i\n"
@@ -109,6 +115,7 @@ static const struct cli_usage testnet_usage = {
 struct testnet {
     size_t n;
     unsigned base_port;
+    uint32_t heartbeat_ms;
     char chain[WB_CHAIN_NAME_MAX + 1];
     struct wb_addr host;                /* --host; port unused */
     const char *dir;
@@ -259,7 +266,8 @@ static json_t *testnet_genesis_json(const struct testnet *t, const char *genesis
         json_object_set_new(root, "genesis_time", json_string(genesis_time)) != 0 ||
         json_object_set_new(root, "clock_skew_ms", json_integer(WB_CLOCK_SKEW_MS_DEFAULT)) != 0 ||
         json_object_set_new(root, "backdate_max_ms", json_integer(WB_BACKDATE_MAX_MS_DEFAULT)) !=
-            0)
+            0 ||
+        json_object_set_new(root, "heartbeat_ms", json_integer(t->heartbeat_ms)) != 0)
         goto err_free_json;
     for (size_t i = 0; i < t->n; i++) {
         char p2p[WB_ADDR_STR_MAX], name[32];
@@ -515,7 +523,8 @@ static void testnet_print_summary(const struct testnet *t, const struct ledger_g
 static int testnet_parse_args(struct testnet *t, int argc, char **argv)
 {
     struct cli_args args;
-    const char *nodes = NULL, *base_port = NULL, *chain = NULL, *host = NULL, *value;
+    const char *nodes = NULL, *base_port = NULL, *chain = NULL, *host = NULL, *heartbeat = NULL;
+    const char *value;
     int opt;
 
     cli_args_init(&args, &testnet_usage, argc, argv);
@@ -524,7 +533,8 @@ static int testnet_parse_args(struct testnet *t, int argc, char **argv)
                             : opt == TESTNET_OPT_DIR       ? &t->dir
                             : opt == TESTNET_OPT_BASE_PORT ? &base_port
                             : opt == TESTNET_OPT_CHAIN     ? &chain
-                                                           : &host;
+                            : opt == TESTNET_OPT_HOST      ? &host
+                                                           : &heartbeat;
         if (*slot)
             return cli_usage_error(&testnet_usage, "--%s given twice", testnet_opts[opt].name);
         *slot = value;
@@ -558,6 +568,14 @@ static int testnet_parse_args(struct testnet *t, int argc, char **argv)
     if (strlen(host ? host : TESTNET_DEFAULT_HOST) > TESTNET_HOST_MAX)
         return cli_usage_error(&testnet_usage, "--host: expected at most %d characters",
                                TESTNET_HOST_MAX);
+    t->heartbeat_ms = WB_HEARTBEAT_MS_DEFAULT;
+    if (heartbeat) {
+        if (cli_parse_u64(heartbeat, WB_HEARTBEAT_MS_MIN, WB_HEARTBEAT_MS_MAX, &v) != WB_OK)
+            return cli_usage_error(&testnet_usage,
+                                   "--heartbeat-ms: expected %d to %d milliseconds, got '%s'",
+                                   WB_HEARTBEAT_MS_MIN, WB_HEARTBEAT_MS_MAX, heartbeat);
+        t->heartbeat_ms = (uint32_t)v;
+    }
     if (t->dir[0] == '\0' || strlen(t->dir) > TESTNET_DIR_MAX)
         return cli_usage_error(&testnet_usage, "--dir: expected a path of 1 to %d bytes",
                                TESTNET_DIR_MAX);

@@ -29,6 +29,23 @@ char *print_time(int64_t ms, char out[PRINT_TIME_MAX])
     return out;
 }
 
+char *print_age(int64_t ms, char out[PRINT_AGE_MAX])
+{
+    if (ms < 0) ms = 0;
+    int64_t s = ms / 1000, m = s / 60, h = m / 60, d = h / 24;
+    if (s == 0)
+        snprintf(out, PRINT_AGE_MAX, "%lld ms", (long long)ms);
+    else if (m == 0)
+        snprintf(out, PRINT_AGE_MAX, "%lld s", (long long)s);
+    else if (h == 0)
+        snprintf(out, PRINT_AGE_MAX, "%lld min %lld s", (long long)m, (long long)(s % 60));
+    else if (d == 0)
+        snprintf(out, PRINT_AGE_MAX, "%lld h %lld min", (long long)h, (long long)(m % 60));
+    else
+        snprintf(out, PRINT_AGE_MAX, "%lld d %lld h", (long long)d, (long long)(h % 24));
+    return out;
+}
+
 /* Length of the well-formed, printable UTF-8 character at p (1 to 4), or 0
  * if it is a control character or malformed. */
 static size_t print__char_len(const uint8_t *p)

@@ -26,6 +26,12 @@
  * Returns out. */
 char *print_time(int64_t ms, char out[PRINT_TIME_MAX]);
 
+/* An age in milliseconds for a person: "850 ms", "12 s", "3 min 5 s",
+ * "2 h 4 min", "3 d 2 h"; a negative age (a clock ahead of ours) is
+ * "0 ms". Returns out. */
+#define PRINT_AGE_MAX 48
+char *print_age(int64_t ms, char out[PRINT_AGE_MAX]);
+
 /* Copies `s` into out (cap >= 1 bytes), replacing every control character,
  * DEL, C1 control and malformed UTF-8 byte with '?', so text received from a
  * node can never drive the terminal. Truncates at a character boundary with

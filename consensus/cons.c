@@ -131,6 +131,7 @@ static void update_begin(struct cons *c)
     c->out_validate_count = 0;
     c->out_decided = false;
     c->out_sync_from = 0;
+    c->out_wait_for_work = 0;
     free(c->decided_block);
     c->decided_block = NULL;
     for (size_t i = 0; i < c->block_cap; i++) {
@@ -168,6 +169,9 @@ static void update_finish(struct cons *c, struct cons_update *up)
     up->validate = c->out_validate;
     up->validate_count = c->out_validate_count;
     up->sync_from = c->out_sync_from;
+    /* A request of a height this update already left is void. */
+    up->wait_for_work =
+        c->waiting && c->out_wait_for_work == c->height ? c->out_wait_for_work : 0;
 }
 
 void cons__emit_msg(struct cons *c, const struct cons_msg *m)
@@ -261,6 +265,10 @@ int cons_step(struct cons *c, const struct cons_event *ev, struct cons_update *u
         /* The driver appended `height` itself (block sync): this height is
          * over for us, whatever round we were in. */
         if (ev->synced.height >= c->height) cons__start_height(c, ev->synced.height + 1);
+        break;
+    case CONS_EV_WORK:
+        /* Stale (another height) or not waiting: nothing to do. */
+        if (ev->work.height == c->height) cons__wake(c, false);
         break;
     default:
         update_finish(c, up);
@@ -360,5 +368,6 @@ void cons_own_messages(struct cons *c, const struct cons_msg **msgs, size_t *cou
 uint64_t cons_height(const struct cons *c) { return c->height; }
 uint32_t cons_round(const struct cons *c) { return c->round; }
 enum cons_step cons_current_step(const struct cons *c) { return (enum cons_step)c->step; }
+bool cons_waiting(const struct cons *c) { return c->waiting; }
 const struct cons_stats *cons_get_stats(const struct cons *c) { return &c->stats; }
 const struct cons_safety *cons_safety_record(const struct cons *c) { return &c->safety; }

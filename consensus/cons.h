@@ -44,6 +44,11 @@
  *                driver may wait a little before fetching; the hint comes
  *                again (at most once per sync_hint_interval_ms) while it
  *                holds and messages keep arriving.
+ *                up.wait_for_work != 0 (only with cfg.wait_for_work): the
+ *                core entered that height and waits, quiet, for something
+ *                to commit; step CONS_EV_WORK for it once the mempool holds
+ *                events or the heartbeat is due (at once if either is so
+ *                already). See "Quiet when idle" below.
  *
  * Every pointer in an update (and from cons_own_messages) points into the
  * core and stays valid only until the next call of cons_step,
@@ -58,6 +63,16 @@
  * "messages for old heights are answered from storage"), rate-limited per
  * peer: a node that decided and moved on no longer re-sends the precommits
  * the others may be missing.
+ *
+ * Quiet when idle (cfg.wait_for_work): at round 0 of a height entered
+ * fresh (not resumed from a safety record of that height) the core neither
+ * asks for a block nor arms the propose timeout: it waits. The wait ends
+ * with CONS_EV_WORK for this height (the driver's mempool holds events, or
+ * the heartbeat is due: the last block's time plus the genesis heartbeat),
+ * or with the first message of this height from any validator (a proposal
+ * or vote: someone else had work); the round then starts as it always
+ * does. Rounds above 0 never wait. docs/consensus.md gives the liveness
+ * argument.
  *
  * Signing: the core signs with the configured secret key only through one
  * function (sign.c) that applies the rule of DESIGN.md section 4 against the
@@ -114,6 +129,7 @@ enum cons_test_bug {
     CONS_BUG_SKIP_LOCK_CHECK = 1,   /* prevote a proposal without the lock rule */
     CONS_BUG_SEND_BEFORE_PERSIST = 2, /* hand the record to persist one update late */
     CONS_BUG_COUNT_DUPLICATES = 3,  /* count a repeated vote again */
+    CONS_BUG_SKIP_IDLE_WAIT = 4,    /* start round 0 at once despite wait_for_work */
 };
 
 struct cons_config {
@@ -130,6 +146,7 @@ struct cons_config {
     size_t block_bytes_max;                 /* proposals with larger blocks are rejected */
     uint32_t sync_hint_interval_ms;         /* minimum gap between sync hints;
                                                0 = timeout_propose_ms */
+    bool wait_for_work;                     /* quiet when idle (see the top) */
     enum cons_test_bug test_bug;            /* 0 outside tests */
 };
 
@@ -195,6 +212,7 @@ enum cons_event_kind {
     CONS_EV_BLOCK_READY,      /* the block asked for by up.build */
     CONS_EV_BLOCK_VALIDATED,  /* the answer to one up.validate[] request */
     CONS_EV_SYNCED,           /* the driver appended `height` from block sync */
+    CONS_EV_WORK,             /* work to commit at `height` (up.wait_for_work) */
 };
 
 /* One input. Pointers (proposal.block, block_ready.block) are read during
@@ -225,6 +243,9 @@ struct cons_event {
         struct {
             uint64_t height;
         } synced;
+        struct {
+            uint64_t height;
+        } work;
     };
 };
 
@@ -279,6 +300,7 @@ struct cons_update {
     const struct cons_validate_request *validate;
     size_t validate_count;
     uint64_t sync_from;                     /* 0: no hint */
+    uint64_t wait_for_work;                 /* 0, or the height waiting for work */
 };
 
 /* Counters for metrics. Rejected messages are dropped without effect. */
@@ -295,6 +317,9 @@ struct cons_stats {
     uint64_t sign_refused;          /* refusals by the signing rule */
     uint64_t rounds_started;
     uint64_t decisions;
+    uint64_t idle_waits;            /* heights that began waiting for work */
+    uint64_t woken_by_work;         /* ... whose wait CONS_EV_WORK ended */
+    uint64_t woken_by_message;      /* ... whose wait a message ended */
 };
 
 struct cons__round;
@@ -333,6 +358,7 @@ struct cons {
 
     bool proposed;                          /* own proposal for (height, round) made */
     bool build_pending;
+    bool waiting;                           /* round 0 waits for work (quiet when idle) */
 
     /* the update being built */
     struct cons_msg out_msgs[CONS_UPDATE_MSGS_MAX];
@@ -350,6 +376,7 @@ struct cons {
     uint8_t *decided_block;                 /* owned bytes of out_decision */
     struct cons_vote *decided_votes;        /* n entries */
     uint64_t out_sync_from;
+    uint64_t out_wait_for_work;
     struct cons_safety out_safety;
 
     struct cons_msg *own;                   /* cons_own_messages buffer */
@@ -395,6 +422,8 @@ void cons_own_messages(struct cons *c, const struct cons_msg **msgs, size_t *cou
 uint64_t cons_height(const struct cons *c);
 uint32_t cons_round(const struct cons *c);
 enum cons_step cons_current_step(const struct cons *c);
+/* True while round 0 of the current height waits for work (see the top). */
+bool cons_waiting(const struct cons *c);
 const struct cons_stats *cons_get_stats(const struct cons *c);
 /* The current safety record (what was last handed to persist). */
 const struct cons_safety *cons_safety_record(const struct cons *c);

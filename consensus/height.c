@@ -1,9 +1,11 @@
-/* Heights and rounds: entering a height (fresh or resumed from the safety
- * record), StartRound, and deciding a block. */
+/* Heights and rounds: entering a height (fresh, resumed from the safety
+ * record, or waiting for work when idle), StartRound, and deciding a block. */
 #include <string.h>
 
 #include "common/wb_assert.h"
 #include "consensus/internal.h"
+
+static void wait_for_work(struct cons *c);
 
 /* DESIGN.md section 4: "decide v (commit it with those precommits as its
  * certificate), h = h + 1, reset locks/valid values, round 0". Also the
@@ -28,11 +30,27 @@ void cons__start_height(struct cons *c, uint64_t height)
     c->out_validate_count = 0;
     c->out_build_set = false;
     cons__blocks_clear(c, true);
+    c->waiting = false;
     if (c->cfg.self != CONS_NOT_VALIDATOR && c->safety.height == height)
         cons__resume(c);
+    else if (c->cfg.wait_for_work && c->cfg.test_bug != CONS_BUG_SKIP_IDLE_WAIT)
+        wait_for_work(c);
     else
         cons__start_round(c, 0);
     cons__held_replay(c);
+}
+
+/* Enters round r at step propose, nothing sent or armed yet. */
+static void enter_round(struct cons *c, uint32_t round)
+{
+    c->round = round;
+    c->step = CONS_STEP_PROPOSE;
+    c->proposed = false;
+    c->build_pending = false;
+    c->waiting = false;
+    c->stats.rounds_started++;
+    cons__rounds_trim(c);
+    (void)cons__round_current(c);
 }
 
 /* DESIGN.md section 4: "Start of round r: step = propose. The proposer
@@ -45,17 +63,10 @@ void cons__start_height(struct cons *c, uint64_t height)
  * bytes this node no longer holds (after a restart the record keeps only its
  * hash) cannot be re-proposed; a fresh block is proposed instead, which is
  * safe: the lock rules of the other validators decide what they prevote. */
-void cons__start_round(struct cons *c, uint32_t round)
+static void begin_propose(struct cons *c)
 {
-    c->round = round;
-    c->step = CONS_STEP_PROPOSE;
-    c->proposed = false;
-    c->build_pending = false;
-    c->stats.rounds_started++;
-    cons__rounds_trim(c);
-    (void)cons__round_current(c);
-    if (c->cfg.self != CONS_NOT_VALIDATOR &&
-        cons_proposer(c->n, c->height, round) == c->cfg.self) {
+    if (c->cfg.self != CONS_NOT_VALIDATOR && !c->proposed && !c->build_pending &&
+        cons_proposer(c->n, c->height, c->round) == c->cfg.self) {
         struct cons__block *b =
             c->valid_round >= 0 ? cons__block_find(c, c->valid_hash) : NULL;
         if (b && b->validity == CONS__BLOCK_VALID)
@@ -64,6 +75,38 @@ void cons__start_round(struct cons *c, uint32_t round)
             cons__emit_build(c);
     }
     cons__arm(c, CONS_STEP_PROPOSE);
+}
+
+void cons__start_round(struct cons *c, uint32_t round)
+{
+    enter_round(c, round);
+    begin_propose(c);
+}
+
+/* Quiet when idle (cons.h): round 0 of a fresh height, step propose, but no
+ * block asked for and no propose timeout armed until there is work (or a
+ * message of this height says someone else has some). The driver is told
+ * once, in this update. */
+static void wait_for_work(struct cons *c)
+{
+    enter_round(c, 0);
+    c->waiting = true;
+    c->stats.idle_waits++;
+    c->out_wait_for_work = c->height;
+}
+
+/* Ends the wait: round 0 starts as cons__start_round starts it. If a
+ * message moved the step on meanwhile (a proposal was prevoted), the
+ * propose timeout has nothing left to do and is not armed. */
+void cons__wake(struct cons *c, bool by_message)
+{
+    if (!c->waiting) return;
+    c->waiting = false;
+    if (by_message)
+        c->stats.woken_by_message++;
+    else
+        c->stats.woken_by_work++;
+    if (c->round == 0 && c->step == CONS_STEP_PROPOSE) begin_propose(c);
 }
 
 /* DESIGN.md section 4: "Proposal v of (h, any round r') and q precommits

@@ -83,6 +83,8 @@ void cons__emit_sync(struct cons *c);
 void cons__start_height(struct cons *c, uint64_t height);
 void cons__start_round(struct cons *c, uint32_t round);
 void cons__decide(struct cons *c, struct cons__round *rs, struct cons__block *b);
+/* Ends a wait for work (no-op when not waiting): round 0 starts. */
+void cons__wake(struct cons *c, bool by_message);
 
 /* ---- rounds.c: round slots and their bounds ------------------------------ */
 struct cons__round *cons__round_find(struct cons *c, uint32_t round);

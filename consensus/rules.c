@@ -194,10 +194,28 @@ static bool rule_precommit_timer(struct cons *c)
     return true;
 }
 
+/* Quiet when idle: the first message of this height from any validator
+ * (kept in a round slot: a proposal or a vote of any round) ends the wait
+ * for work. Someone had work or its heartbeat came due, and waiting on
+ * would cost a round: its propose timeout runs, ours would not. */
+static bool rule_wake(struct cons *c)
+{
+    if (!c->waiting) return false;
+    for (size_t i = 0; i < c->slot_count; i++) {
+        const struct cons__round *rs = &c->rounds[i];
+        if (rs->used && cons__round_senders(c, rs) > 0) {
+            cons__wake(c, true);
+            return true;
+        }
+    }
+    return false;
+}
+
 void cons__progress(struct cons *c)
 {
     if (!c->started) return;
     for (;;) {
+        if (rule_wake(c)) continue;
         if (rule_decide(c)) continue;
         if (rule_round_skip(c)) continue;
         if (rule_prevote_on_proposal(c)) continue;

@@ -33,10 +33,13 @@ void cons__arm(struct cons *c, uint8_t step)
  * was armed for: propose -> prevote nil; prevote -> precommit nil;
  * precommit -> next round." (Algorithm 1: OnTimeoutPropose and
  * OnTimeoutPrevote act only while still in that step; OnTimeoutPrecommit
- * in any step of that round.) */
+ * in any step of that round.) A core waiting for work (quiet when idle)
+ * armed nothing at this height and ignores any timeout. */
 void cons__on_timeout(struct cons *c, const struct cons_event *ev)
 {
     if (ev->timeout.height != c->height || ev->timeout.round != c->round) return;
+    /* Waiting for work, this height armed no timer: none can be ours. */
+    if (c->waiting) return;
     switch (ev->timeout.step) {
     case CONS_STEP_PROPOSE:
         if (c->step != CONS_STEP_PROPOSE) return;

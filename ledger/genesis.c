@@ -340,6 +340,21 @@ static int parse_validator(json_t *v, size_t idx, struct ledger_genesis *g, char
     return WB_OK;
 }
 
+/* "heartbeat_ms": optional, an integer from WB_HEARTBEAT_MS_MIN to
+ * WB_HEARTBEAT_MS_MAX; g keeps its default when the member is absent. */
+static int parse_heartbeat(json_t *root, struct ledger_genesis *g, char *msg, size_t msg_len)
+{
+    json_t *v = json_object_get(root, "heartbeat_ms");
+    if (!v) return WB_OK;
+    json_int_t ms = json_is_integer(v) ? json_integer_value(v) : -1;
+    if (ms < WB_HEARTBEAT_MS_MIN || ms > WB_HEARTBEAT_MS_MAX)
+        return fail(msg, msg_len,
+                    "heartbeat_ms: expected an integer from %d to %d (milliseconds)",
+                    WB_HEARTBEAT_MS_MIN, WB_HEARTBEAT_MS_MAX);
+    g->heartbeat_ms = (uint32_t)ms;
+    return WB_OK;
+}
+
 /* An optional integer member `key` in [0, max] milliseconds; *out keeps its
  * default when the member is absent. */
 static int get_optional_ms(json_t *obj, const char *key, int64_t max, int64_t *out, char *msg,
@@ -358,7 +373,7 @@ static int parse_root(json_t *root, struct ledger_genesis *g, char *msg, size_t 
 {
     static const char *const fields[] = {"chain_id",      "genesis_time",    "members",
                                          "validators",    "clock_skew_ms",   "backdate_max_ms",
-                                         NULL};
+                                         "heartbeat_ms",  NULL};
     if (!json_is_object(root)) return fail(msg, msg_len, "genesis: expected a JSON object");
     int rc = check_fields(root, "", fields, msg, msg_len);
     if (rc) return rc;
@@ -385,6 +400,8 @@ static int parse_root(json_t *root, struct ledger_genesis *g, char *msg, size_t 
     if (rc) return rc;
     rc = get_optional_ms(root, "backdate_max_ms", WB_BACKDATE_MAX_MS_MAX, &g->backdate_max_ms,
                          msg, msg_len);
+    if (rc) return rc;
+    rc = parse_heartbeat(root, g, msg, msg_len);
     if (rc) return rc;
 
     json_t *members, *validators;
@@ -420,6 +437,7 @@ void ledger_genesis_set_defaults(struct ledger_genesis *g)
 {
     g->clock_skew_ms = WB_CLOCK_SKEW_MS_DEFAULT;
     g->backdate_max_ms = WB_BACKDATE_MAX_MS_DEFAULT;
+    g->heartbeat_ms = WB_HEARTBEAT_MS_DEFAULT;
 }
 
 int ledger_genesis_parse(const uint8_t *json, size_t len, struct ledger_genesis *g, char *msg,

@@ -9,7 +9,8 @@
  *   "validators": [ { "name": "node0", "org": "acme", "key": "<64 hex>",
  *                     "p2p": "127.0.0.1:7000" } ],
  *   "clock_skew_ms": 600000,                 optional, default 10 minutes
- *   "backdate_max_ms": 2592000000            optional, default 30 days
+ *   "backdate_max_ms": 2592000000,           optional, default 30 days
+ *   "heartbeat_ms": 60000                    optional, default 1 minute
  * }
  * Org names are unique; every key appears once; a validator's org is a member.
  *
@@ -30,6 +31,10 @@
  * clock when an event is admitted); backdate_max_ms (0 to
  * WB_BACKDATE_MAX_MS_MAX) is how far it may lie before the block's time (a
  * vessel or tracker reports a voyage on arrival).
+ * heartbeat_ms (an integer, WB_HEARTBEAT_MS_MIN to WB_HEARTBEAT_MS_MAX): the
+ * proposer makes a block only when there are events to commit or this long
+ * after the last block's time (so every item's state is certified at least
+ * that often).
  */
 #ifndef LEDGER_GENESIS_H
 #define LEDGER_GENESIS_H
@@ -50,6 +55,9 @@
 #define WB_CLOCK_SKEW_MS_MAX INT64_C(86400000)            /* 1 day */
 #define WB_BACKDATE_MAX_MS_DEFAULT INT64_C(2592000000)    /* 30 days */
 #define WB_BACKDATE_MAX_MS_MAX INT64_C(315360000000)      /* 3650 days */
+#define WB_HEARTBEAT_MS_DEFAULT 60000
+#define WB_HEARTBEAT_MS_MIN 100
+#define WB_HEARTBEAT_MS_MAX 86400000   /* a day */
 
 struct ledger_org {
     char name[WB_ORG_MAX + 1];
@@ -71,6 +79,7 @@ struct ledger_genesis {
     int64_t genesis_time_ms;
     int64_t clock_skew_ms;                /* time rules: how far after the reference time */
     int64_t backdate_max_ms;              /* time rules: how far before the block's time */
+    uint32_t heartbeat_ms;                /* a block at least this often */
     uint8_t hash[WB_HASH_LEN];            /* SHA-256 of the genesis file bytes */
     size_t org_count;
     struct ledger_org orgs[WB_ORGS_MAX];
@@ -83,7 +92,7 @@ struct ledger_genesis {
 void ledger_chain_id(const char *name, uint8_t out[WB_CHAIN_ID_LEN]);
 
 /* Sets the fields a genesis file may leave out to their defaults
- * (clock_skew_ms, backdate_max_ms). ledger_genesis_parse does this itself;
+ * (clock_skew_ms, backdate_max_ms, heartbeat_ms). ledger_genesis_parse does this itself;
  * for a genesis built in code. */
 void ledger_genesis_set_defaults(struct ledger_genesis *g);
 

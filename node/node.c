@@ -154,10 +154,34 @@ static void on_signal(uv_signal_t *s, int signum)
     node_stop(n);
 }
 
+/* Once a minute at INFO: what the node did since the last summary. Per
+ * block lines are DEBUG, so a quiet network logs this and little else. */
+static void log_summary(struct node *n, int64_t now)
+{
+    size_t peers_max = n->genesis->validator_count ? n->genesis->validator_count - 1 : 0;
+    char last[48];
+    if (n->last_height)
+        snprintf(last, sizeof last, "last block %lld s ago",
+                 (long long)((now - n->last_time_ms) / 1000));
+    else
+        snprintf(last, sizeof last, "no block yet");
+    WB_INFO("node", "h=%llu summary: %llu blocks, %llu events in %lld s; peers %zu of %zu; "
+            "mempool %zu events, %llu bytes; %s",
+            (unsigned long long)n->last_height, (unsigned long long)n->summary_blocks,
+            (unsigned long long)n->summary_events, (long long)((now - n->last_summary_ms) / 1000),
+            n->peer_count, peers_max, mempool_count(n->mempool),
+            (unsigned long long)mempool_bytes(n->mempool), last);
+    n->last_summary_ms = now;
+    n->summary_blocks = 0;
+    n->summary_events = 0;
+}
+
 static void on_tick(uv_timer_t *t)
 {
     struct node *n = t->data;
     int64_t now = node_now_ms(n);
+    node_cons_check_idle(n);
+    if (now - n->last_summary_ms >= NODE_SUMMARY_EVERY_MS) log_summary(n, now);
     if (now - n->last_status_ms >= NODE_STATUS_EVERY_MS) node_p2p_broadcast_status(n);
     if (now - n->last_progress_ms >= NODE_RESEND_AFTER_MS &&
         now - n->last_resend_ms >= NODE_RESEND_AFTER_MS) {
@@ -246,6 +270,7 @@ int node_run(const struct node_config *cfg)
         goto err_free;
     }
     n->last_progress_ms = node_now_ms(n);
+    n->last_summary_ms = n->last_progress_ms;
 
     if ((rc = init_handles(n))) goto err_stop;
     if ((rc = node_p2p_start(n))) goto err_stop;

@@ -381,6 +381,7 @@ static void on_status(struct node *n, struct node_client *c, uint64_t req_id)
     st.chain_id.data = n->genesis->chain_id;
     st.chain_id.len = WB_CHAIN_ID_LEN;
     st.events_committed = n->events_committed;
+    st.last_block_time_ms = n->last_height ? n->last_time_ms : 0;
     char storage[sizeof n->store_error + 16];
     st.storage = (char *)node_storage_state(n, storage, sizeof storage);
     Waybill__AdmissionStats adm[2] = {WAYBILL__ADMISSION_STATS__INIT,

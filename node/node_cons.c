@@ -1,7 +1,9 @@
 /* The consensus driver: feeds the core from a FIFO of inputs and acts on
  * each update in the order cons.h prescribes: persist (fsync) the safety
  * record, send, arm timers, append a decision, keep evidence, then answer
- * build and validation requests (which queue further inputs). */
+ * build and validation requests (which queue further inputs) and, when the
+ * core waits for work (quiet when idle), tell it once the mempool holds
+ * events or the heartbeat is due. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -269,6 +271,40 @@ static enum cons_validity validate(struct node *n, const struct cons_validate_re
     return CONS_BLOCK_VALID;
 }
 
+/* ---- quiet when idle ---------------------------------------------------------- */
+
+bool node_heartbeat_due(const struct node *n, int64_t now)
+{
+    return now >= n->last_time_ms + (int64_t)n->genesis->heartbeat_ms;
+}
+
+/* The core waits for work at idle_height (its update said so): once the
+ * mempool holds events or the heartbeat is due (the last block's time plus
+ * the genesis heartbeat_ms), step CONS_EV_WORK, once. Called when the wait
+ * begins, when the mempool grows and from the housekeeping tick. */
+void node_cons_check_idle(struct node *n)
+{
+    if (!n->idle_height || !n->cons_ready) return;
+    if (n->idle_height != n->last_height + 1 || !cons_waiting(&n->cons) ||
+        cons_height(&n->cons) != n->idle_height) {
+        n->idle_height = 0; /* the wait ended some other way */
+        return;
+    }
+    int64_t now = node_now_ms(n);
+    size_t pending = mempool_count(n->mempool);
+    if (pending == 0 && !node_heartbeat_due(n, now)) return;
+    if (pending)
+        WB_DEBUG("cons", "h=%llu work: %zu events in the mempool",
+                 (unsigned long long)n->idle_height, pending);
+    else
+        WB_DEBUG("cons", "h=%llu work: heartbeat due (last block %lld ms ago)",
+                 (unsigned long long)n->idle_height, (long long)(now - n->last_time_ms));
+    struct cons_event ev = {.kind = CONS_EV_WORK, .now_ms = now};
+    ev.work.height = n->idle_height;
+    n->idle_height = 0;
+    node_cons_feed(n, &ev);
+}
+
 /* ---- building ------------------------------------------------------------- */
 
 static void build_now(struct node *n)
@@ -337,6 +373,7 @@ void node_cons_on_build_timer(uv_timer_t *t)
 void node_cons_on_mempool_grew(struct node *n)
 {
     if (n->build_pending) build_now(n);
+    node_cons_check_idle(n);
 }
 
 static void request_build(struct node *n, const struct cons_build_request *rq)
@@ -344,9 +381,11 @@ static void request_build(struct node *n, const struct cons_build_request *rq)
     n->build_pending = true;
     n->build_height = rq->height;
     n->build_round = rq->round;
-    /* With nothing to propose, wait a little for events rather than filling
-     * the chain with empty blocks; a later round proposes at once. */
-    if (mempool_count(n->mempool) > 0 || rq->round > 0) {
+    /* With nothing to propose, wait a little for the events whose gossip
+     * woke the others (their messages ended our wait for work); a later
+     * round, or a heartbeat that is due, proposes at once. */
+    if (mempool_count(n->mempool) > 0 || rq->round > 0 ||
+        node_heartbeat_due(n, node_now_ms(n))) {
         build_now(n);
         return;
     }
@@ -368,6 +407,8 @@ static void after_commit(struct node *n, const struct ledger_block *b,
     n->last_time_ms = b->header.time_ms;
     n->last_progress_ms = node_now_ms(n);
     n->events_committed += b->event_count;
+    n->summary_blocks++;
+    n->summary_events += b->event_count;
     n->sync_hint = 0;
     node_storage_on_appended(n);
     for (size_t i = 0; i < b->event_count; i++)
@@ -375,7 +416,7 @@ static void after_commit(struct node *n, const struct ledger_block *b,
     mempool_on_commit(n->mempool, b, r, node_api_on_dropped, n);
     node_api_watch_pump(n);
     char hex[65];
-    WB_INFO("cons", "h=%llu committed block %.16s with %zu events",
+    WB_DEBUG("cons", "h=%llu committed block %.16s with %zu events",
             (unsigned long long)b->header.height, wb_hex_encode(b->hash, 32, hex, sizeof hex),
             b->event_count);
     vcache_drop_upto(n, b->header.height);
@@ -558,6 +599,12 @@ static void apply_update(struct node *n, const struct cons_update *up)
     }
     free(res);
     if (build) request_build(n, &brq);
+    if (up->wait_for_work) {
+        WB_DEBUG("cons", "h=%llu waiting for events or the heartbeat",
+                 (unsigned long long)up->wait_for_work);
+        n->idle_height = up->wait_for_work;
+        node_cons_check_idle(n);
+    }
 }
 
 static void run_queue(struct node *n)
@@ -594,6 +641,7 @@ int node_cons_start(struct node *n)
         .timeout_precommit_delta_ms = t->precommit_delta_ms,
         .block_bytes_max = n->cfg->limits.block_bytes_max,
         .sync_hint_interval_ms = 500,
+        .wait_for_work = true,
     };
     uint8_t (*keys)[WB_PUBKEY_LEN] = calloc(n->genesis->validator_count, WB_PUBKEY_LEN);
     if (!keys) return WB_ERR_NOMEM;

@@ -31,6 +31,7 @@
 #define NODE_P2P_IDLE_TIMEOUT_MS 3000
 #define NODE_P2P_HANDSHAKE_TIMEOUT_MS 2000
 #define NODE_P2P_RECONNECT_MAX_MS 2000
+#define NODE_SUMMARY_EVERY_MS 60000   /* the INFO summary line */
 #define NODE_SYNC_TIMEOUT_MS 5000     /* an unanswered block request is retried */
 #define NODE_SYNC_BATCH 64            /* blocks asked for per request */
 #define NODE_SYNC_REPLY_BYTES (8u << 20)
@@ -136,6 +137,9 @@ struct node {
     int64_t last_status_ms;
     uint64_t events_committed;        /* since start-up, for status */
     uint64_t evidence_count;
+    int64_t last_summary_ms;          /* the INFO summary, once a minute */
+    uint64_t summary_blocks;          /* committed since that summary */
+    uint64_t summary_events;
 
     /* consensus driver */
     struct node_cev *q_head, *q_tail;
@@ -146,6 +150,7 @@ struct node {
     uint32_t build_round;
     struct node_vcache vcache[NODE_VCACHE];
     size_t vcache_next;
+    uint64_t idle_height;             /* the core waits for work here (0: no) */
 
     /* gossip: events admitted from clients, not yet sent to peers */
     uint8_t **gossip;
@@ -203,6 +208,11 @@ void node_cons_feed(struct node *n, const struct cons_event *ev);
 void node_cons_on_mempool_grew(struct node *n);
 void node_cons_stop(struct node *n);
 void node_cons_on_build_timer(uv_timer_t *t);
+/* The heartbeat is due at now: the last block is heartbeat_ms old. */
+bool node_heartbeat_due(const struct node *n, int64_t now);
+/* Steps CONS_EV_WORK if the core waits for work and the mempool holds
+ * events or the heartbeat is due (also called from the tick). */
+void node_cons_check_idle(struct node *n);
 /* Appends a block + cert (from consensus or from sync) and does everything a
  * commit implies: mempool, waiters, status, and drops validated blocks of
  * heights now committed. block is decoded in *b; states are what

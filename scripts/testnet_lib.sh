@@ -54,16 +54,24 @@ pick_base_port() {
     return 1
 }
 
-# testnet_create N [HOST]: writes a testnet into a fresh temp dir ($T_DIR),
-# every address naming HOST (default 127.0.0.1; a loopback name or address).
+# testnet_create N [HOST] [ARGS...]: writes a testnet into a fresh temp dir
+# ($T_DIR), every address naming HOST (default 127.0.0.1; a loopback name or
+# address); ARGS, from the first that starts with '-', go to `waybill
+# testnet` (e.g. --heartbeat-ms 500 for a network whose heights advance
+# without events).
 testnet_create() {
     local n=$1
-    T_HOST=${2:-127.0.0.1}
+    shift
+    T_HOST=127.0.0.1
+    if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
+        T_HOST=$1
+        shift
+    fi
     T_DIR=$(mktemp -d /tmp/waybill-cluster.XXXXXX)
     T_N=$n
     T_BASE=$(pick_base_port "$n") || { t_log "no free ports"; return 1; }
     "$WAYBILL" testnet --nodes "$n" --dir "$T_DIR/net" --base-port "$T_BASE" --host "$T_HOST" \
-        >"$T_DIR/testnet.out" 2>&1 || { cat "$T_DIR/testnet.out"; return 1; }
+        "$@" >"$T_DIR/testnet.out" 2>&1 || { cat "$T_DIR/testnet.out"; return 1; }
     export WAYBILL_GENESIS="$T_DIR/net/genesis.json"
 }
 

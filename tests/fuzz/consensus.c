@@ -2,8 +2,10 @@
  * core of the fixed 4-validator chain: PeerMessage bytes (decoded as the
  * node does, canonical encoding only, and checked to re-encode to
  * themselves; then cons_vote_from_pb / cons_proposal_from_pb, cons_step), timer firings,
- * answers to validation and build requests, block-sync notices and
- * re-delivery. After every step the update is checked against cons.h. */
+ * answers to validation and build requests, block-sync notices, work for a
+ * core that waits when idle (bit 7 of the first byte turns
+ * cons_config.wait_for_work on) and re-delivery. After every step the
+ * update is checked against cons.h. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,7 +31,8 @@ enum op {
     OP_SYNCED = 5,    /* u8: height delta */
     OP_OWN = 6,       /* re-delivery: cons_own_messages */
     OP_CLOCK = 7,     /* u16: milliseconds forward */
-    OP_COUNT = 8,
+    OP_WORK = 8,      /* u8: CONS_EV_WORK for the current height, or (% 4 == 3) the next */
+    OP_COUNT = 9,
 };
 
 #define STEPS_MAX 128
@@ -300,6 +303,17 @@ static void check_update(struct driver *d, const struct cons_update *up)
         keep_request(d, &up->validate[i]);
     }
     if (up->sync_from) d->sync_hint = up->sync_from;
+    if (cons_waiting(&d->core)) {
+        /* Quiet when idle: nothing of round 0 is asked for or armed. */
+        if (up->build && up->build->height == cons_height(&d->core))
+            fail("a block asked for while waiting for work");
+        for (size_t i = 0; i < up->timer_count; i++)
+            if (up->timers[i].height == cons_height(&d->core))
+                fail("a timer armed while waiting for work");
+    }
+    if (up->wait_for_work &&
+        (!cons_waiting(&d->core) || up->wait_for_work != cons_height(&d->core)))
+        fail("wait_for_work names a height the core does not wait at");
 }
 
 static void step(struct driver *d, struct cons_event *ev)
@@ -415,6 +429,14 @@ static void op_synced(struct driver *d, struct fx_reader *r)
     step(d, &ev);
 }
 
+static void op_work(struct driver *d, struct fx_reader *r)
+{
+    uint8_t which = fx_u8(r);
+    struct cons_event ev = {.kind = CONS_EV_WORK};
+    ev.work.height = cons_height(&d->core) + (which % 4 == 3 ? 1 : 0);
+    step(d, &ev);
+}
+
 static void op_own(struct driver *d)
 {
     const struct cons_msg *msgs;
@@ -429,12 +451,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct driver d;
     memset(&d, 0, sizeof d);
     uint8_t who = fx_u8(&r);
-    d.self = who % (FX_VALIDATORS + 1);
+    d.self = (who & 0x7f) % (FX_VALIDATORS + 1);
     if (d.self == FX_VALIDATORS) d.self = CONS_NOT_VALIDATOR;
     d.now_ms = FX_GENESIS_MS;
 
     struct cons_config cfg;
     fx_cons_config(&fixture, d.self, &cfg);
+    cfg.wait_for_work = (who & 0x80) != 0;
     if (cons_init(&d.core, &cfg, 1, NULL) != WB_OK) fail("cons_init refused the fixed config");
     struct cons_event start = {.kind = CONS_EV_START};
     step(&d, &start);
@@ -463,6 +486,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         case OP_CLOCK:
             d.now_ms += fx_u16(&r);
+            break;
+        case OP_WORK:
+            op_work(&d, &r);
             break;
         default:
             break;

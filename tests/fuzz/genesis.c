@@ -30,6 +30,8 @@ static void check_parsed(const struct ledger_genesis *g)
         fail("validator count", "");
     size_t q = ledger_genesis_quorum(g);
     if (q == 0 || q > g->validator_count) fail("quorum", "");
+    if (g->heartbeat_ms < WB_HEARTBEAT_MS_MIN || g->heartbeat_ms > WB_HEARTBEAT_MS_MAX)
+        fail("heartbeat out of range", "");
     for (size_t i = 0; i < g->org_count; i++) {
         const struct ledger_org *o = &g->orgs[i];
         size_t len = strnlen(o->name, sizeof o->name);

@@ -468,6 +468,7 @@ enum {
     S_SYNCED = 5,
     S_OWN = 6,
     S_CLOCK = 7,
+    S_WORK = 8,
 };
 
 struct script {
@@ -602,6 +603,26 @@ static void seeds_consensus(void)
     put_vote(&s, 2, CONS_PRECOMMIT, 1, 0, hash);
     put_u8(&s, S_OWN);
     write_seed("consensus", "propose-and-decide", s.buf, s.len);
+
+    /* Quiet when idle: validator 1 waits at height 1 until work comes, then
+     * proposes and decides; height 2 waits again and a stale WORK is void. */
+    s.len = 0;
+    put_u8(&s, 0x80 | 1);
+    put_u8(&s, S_WORK);
+    put_u8(&s, 3); /* for height 2: ignored */
+    put_u8(&s, S_WORK);
+    put_u8(&s, 0);
+    put_u8(&s, S_BLOCK_READY);
+    block_of(1, 0, &bytes, &len, hash);
+    free(bytes);
+    put_vote(&s, 0, CONS_PREVOTE, 1, 0, hash);
+    put_vote(&s, 2, CONS_PREVOTE, 1, 0, hash);
+    put_vote(&s, 0, CONS_PRECOMMIT, 1, 0, hash);
+    put_vote(&s, 2, CONS_PRECOMMIT, 1, 0, hash);
+    put_u8(&s, S_WORK);
+    put_u8(&s, 3);
+    put_u8(&s, S_OWN);
+    write_seed("consensus", "idle-wait-then-work", s.buf, s.len);
 
     /* Round 0 times out (nil everywhere), round 1 decides. */
     s.len = 0;

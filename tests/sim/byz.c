@@ -151,8 +151,9 @@ static int build_invalid(struct sim_world *w, struct sim_node *nd, uint64_t h, u
 static int build_alt(struct sim_world *w, struct sim_node *nd, uint8_t **out, size_t *len,
                      uint8_t hash[WB_HASH_LEN])
 {
-    return chain_build(&nd->chain, &w->env, nd->id, w->now + 1 + (int64_t)rng_below(&w->rng, 5),
-                       1 + rng_below(&w->rng, 3), out, len, hash);
+    return chain_build(&nd->chain, &w->env, node_known(w, nd), w->now, nd->id,
+                       w->now + 1 + (int64_t)rng_below(&w->rng, 5), 1 + rng_below(&w->rng, 3),
+                       out, len, hash);
 }
 
 static void send_proposal_to(struct sim_world *w, struct sim_node *nd, uint32_t to,

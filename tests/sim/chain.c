@@ -1,5 +1,6 @@
 /* The simulator's ledger side: a genesis with seeded keys, a workload of
- * real signed provenance events (one custody chain per item), and each
+ * real signed provenance events (one custody chain per item; world.c
+ * decides when each reaches each node's mempool), and each
  * node's durable chain with its item states, built, validated and appended
  * with the real ledger functions. */
 #include <sodium.h>
@@ -105,6 +106,7 @@ int env_init(struct sim_env *e, struct sim_rng *rng, size_t n)
     ledger_chain_id(g->chain_name, g->chain_id);
     g->genesis_time_ms = 0;
     ledger_genesis_set_defaults(g);
+    g->heartbeat_ms = SIM_HEARTBEAT_MS;
     g->org_count = SIM_ORGS;
     for (size_t o = 0; o < SIM_ORGS; o++) {
         seed_keypair(rng, e->org_pk[o], e->org_sk[o]);
@@ -182,9 +184,10 @@ int chain_build_raw(const struct sim_env *e, uint64_t height, const uint8_t prev
     return ledger_block_build(&h, events, lens, count, out, out_len, hash);
 }
 
-int chain_build(const struct sim_chain *c, const struct sim_env *e, uint32_t proposer,
-                int64_t time_ms, size_t skip, uint8_t **out, size_t *out_len,
-                uint8_t hash[WB_HASH_LEN])
+int chain_build(const struct sim_chain *c, const struct sim_env *e, const sim_known_row *known,
+                int64_t known_by,
+                uint32_t proposer, int64_t time_ms, size_t skip, uint8_t **out,
+                size_t *out_len, uint8_t hash[WB_HASH_LEN])
 {
     const uint8_t *evs[SIM_BLOCK_EVENTS_MAX];
     size_t lens[SIM_BLOCK_EVENTS_MAX], count = 0;
@@ -195,6 +198,7 @@ int chain_build(const struct sim_chain *c, const struct sim_env *e, uint32_t pro
         /* A block may carry a run of one item's events, applied in order. */
         size_t take = 1 + (height + item) % 3;
         for (size_t k = 0; k < take && next + k < SIM_EVENTS_PER_ITEM; k++) {
+            if (known && known[item][next + k] > known_by) break; /* not in its mempool */
             if (skip) {
                 skip--;
                 break; /* leaving one out leaves the rest of the run out too */
@@ -347,6 +351,7 @@ int chain_append(struct sim_chain *c, const struct sim_env *e, const uint8_t *by
     sb->cert_len = cert_len;
     memcpy(sb->hash, hash, WB_HASH_LEN);
     sb->time_ms = b.header.time_ms;
+    sb->event_count = b.event_count;
     c->len++;
     rc = 0;
 out:

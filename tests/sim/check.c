@@ -265,3 +265,28 @@ void check_evidence(struct sim_world *w, const struct sim_node *nd,
     }
     w->res->evidence++;
 }
+
+/* Quiet when idle: a core waits at round 0 until its mempool holds events,
+ * its heartbeat is due (the previous block's time + SIM_HEARTBEAT_MS on its
+ * clock) or a message says another node woke up. So an empty block made
+ * sooner than a heartbeat (less the largest clock skew: the first node
+ * whose heartbeat came due may wake the others) is a bug, unless an event
+ * submitted by the block's time was still waiting for a block (a builder
+ * woken by someone else's work may not hold that event yet). */
+void check_quiet(struct sim_world *w, const struct sim_node *nd)
+{
+    if (nd->byz || nd->chain.len == 0) return;
+    const struct sim_chain *c = &nd->chain;
+    const struct sim_block *b = &c->blocks[c->len - 1];
+    if (b->event_count) return;
+    int64_t prev = c->len >= 2 ? c->blocks[c->len - 2].time_ms : w->env.g->genesis_time_ms;
+    if (b->time_ms >= prev + SIM_HEARTBEAT_MS - SIM_SKEW_MAX_MS) return;
+    /* The block is empty, so the item states are those before it. */
+    for (size_t i = 0; i < SIM_ITEMS; i++) {
+        size_t next = c->states[i].count;
+        if (next < SIM_EVENTS_PER_ITEM && w->release_at[i][next] <= b->time_ms) return;
+    }
+    fail(w, "quiet", "node %u appended empty block %zu at time %lld, %lld ms after the one "
+         "before it (heartbeat %d ms), with no event waiting", nd->id, c->len,
+         (long long)b->time_ms, (long long)(b->time_ms - prev), SIM_HEARTBEAT_MS);
+}

@@ -19,11 +19,12 @@
 #define LIVENESS_MS 60000
 
 static const char *const bug_names[] = {"none", "skip-lock-check", "send-before-persist",
-                                        "count-duplicates"};
+                                        "count-duplicates", "skip-idle-wait"};
+#define BUG_COUNT (int)(sizeof bug_names / sizeof bug_names[0])
 
 static int bug_parse(const char *s)
 {
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < BUG_COUNT; i++)
         if (strcmp(bug_names[i], s) == 0) return i;
     return -1;
 }
@@ -50,6 +51,13 @@ static void config(struct sim_config *c, uint64_t seed, size_t n, const struct s
     c->liveness_ms = LIVENESS_MS;
 }
 
+/* An idle run: long enough for the burst at SIM_IDLE_MS and its commit. */
+static void config_idle(struct sim_config *c)
+{
+    c->idle_run = true;
+    c->liveness_ms = SIM_IDLE_MS + 10000;
+}
+
 static void print_replay(const struct sim_config *c)
 {
     printf("  replay: %s --seed %" PRIu64 " --n %zu --mix %s", prog, c->seed, c->n,
@@ -57,13 +65,15 @@ static void print_replay(const struct sim_config *c)
     if (c->bug) printf(" --bug %s", bug_names[c->bug]);
     if (c->no_record_check) printf(" --no-record-check");
     if (c->no_lock_check) printf(" --no-lock-check");
+    if (c->idle_run) printf(" --idle");
     printf(" --trace\n");
 }
 
 static void print_failure(const struct sim_config *c, const struct sim_result *r)
 {
-    printf("FAIL seed=%" PRIu64 " n=%zu mix=%s%s%s: %s\n", c->seed, c->n, c->mix->name,
-           c->bug ? " bug=" : "", c->bug ? bug_names[c->bug] : "", r->failure);
+    printf("FAIL seed=%" PRIu64 " n=%zu mix=%s%s%s%s: %s\n", c->seed, c->n, c->mix->name,
+           c->bug ? " bug=" : "", c->bug ? bug_names[c->bug] : "", c->idle_run ? " idle" : "",
+           r->failure);
     print_replay(c);
 }
 
@@ -77,7 +87,7 @@ static void suite_config(struct sim_config *c, uint64_t i, enum cons_test_bug bu
 
 struct totals {
     unsigned passed, failed;
-    uint64_t heights, syncs, restarts, evidence, deliveries;
+    uint64_t heights, syncs, restarts, evidence, deliveries, empty;
 };
 
 static bool run_one(const struct sim_config *c, struct sim_result *r, struct totals *t)
@@ -100,6 +110,7 @@ static void add_result(struct totals *t, const struct sim_result *r)
     t->restarts += r->restarts;
     t->evidence += r->evidence;
     t->deliveries += r->deliveries;
+    t->empty += r->empty_blocks;
 }
 
 static bool read_full(int fd, void *buf, size_t len)
@@ -244,6 +255,8 @@ static void teeth(struct totals *t, enum cons_test_bug bug, bool no_record_check
         config(&c, SEED_BASE + 0x100000 + i, i % 2 ? 7 : 4,
                sim_mix_find(mixes[i % mix_n]), bug);
         c.no_record_check = no_record_check;
+        /* The idle bug shows best where idle is the rule: every other run. */
+        if (bug == CONS_BUG_SKIP_IDLE_WAIT && i % 2) config_idle(&c);
         if (!run_one(&c, &r, &scratch)) {
             printf("teeth: bug %s%s caught by check '%s' after %" PRIu64
                    " run(s): seed=%" PRIu64 " n=%zu mix=%s\n        %s\n",
@@ -281,6 +294,57 @@ static void determinism(struct totals *t)
     }
 }
 
+/* Idle runs: n = 4 and 7, the fault mixes without byzantine validators
+ * (a byzantine proposer may cost the burst a round or two, which is not
+ * what these measure), IDLE_SEEDS seeds each. */
+#define IDLE_SEEDS 4
+static const char *const idle_mixes[] = {"clean", "lossy", "partition", "crash"};
+#define IDLE_MIXES (sizeof idle_mixes / sizeof idle_mixes[0])
+#define IDLE_RUNS (2 * IDLE_MIXES * IDLE_SEEDS)
+
+static void make_idle(struct sim_config *c, uint64_t i, const void *arg)
+{
+    (void)arg;
+    config(c, SEED_BASE + 0x200000 + i, i % 2 ? 7 : 4,
+           sim_mix_find(idle_mixes[(i / 2) % IDLE_MIXES]), CONS_BUG_NONE);
+    config_idle(c);
+}
+
+static void idle_suite(struct totals *t, unsigned jobs)
+{
+    struct sim_result res[IDLE_RUNS];
+    if (!run_parallel(IDLE_RUNS, jobs, make_idle, NULL, res)) {
+        printf("FAIL idle: a worker process failed\n");
+        t->failed++;
+        return;
+    }
+    unsigned ok = 0, bad = 0;
+    uint64_t blocks_max = 0, bound = 0;
+    int64_t gap_max = 0, lat_max = 0;
+    for (uint64_t i = 0; i < IDLE_RUNS; i++) {
+        const struct sim_result *r = &res[i];
+        if (!r->ok) {
+            struct sim_config c;
+            make_idle(&c, i, NULL);
+            print_failure(&c, r);
+            bad++;
+            continue;
+        }
+        ok++;
+        if (r->idle_blocks > blocks_max) blocks_max = r->idle_blocks;
+        if (r->idle_bound > bound) bound = r->idle_bound;
+        if (r->idle_gap_ms > gap_max) gap_max = r->idle_gap_ms;
+        if (r->idle_latency_ms > lat_max) lat_max = r->idle_latency_ms;
+    }
+    printf("idle: %u of %u runs ok (n=4 and n=7, %zu mixes): at most %" PRIu64 " blocks in "
+           "about %d s idle (bound %" PRIu64 ", heartbeat %d ms), longest gap %lld ms, burst "
+           "committed everywhere within %lld ms (bound %d)\n",
+           ok, (unsigned)IDLE_RUNS, IDLE_MIXES, blocks_max, SIM_IDLE_MS / 1000, bound,
+           SIM_HEARTBEAT_MS, (long long)gap_max, (long long)lat_max, SIM_IDLE_LATENCY_MS);
+    t->passed += ok;
+    t->failed += bad;
+}
+
 static int default_suite(uint64_t seeds, unsigned jobs)
 {
     struct totals t = {0};
@@ -288,10 +352,10 @@ static int default_suite(uint64_t seeds, unsigned jobs)
     run_seeds(seeds, jobs, &t);
     double t1 = wall_s();
     printf("seeds: %u passed, %u failed, %" PRIu64 " runs over n=4 and n=7 and %zu fault mixes "
-           "in %.1f s (%u workers); heights %" PRIu64 ", synced blocks %" PRIu64 ", restarts %" PRIu64
-           ", evidence %" PRIu64 "\n",
-           t.passed, t.failed, seeds, sim_mix_count, t1 - t0, jobs, t.heights, t.syncs, t.restarts,
-           t.evidence);
+           "in %.1f s (%u workers); heights %" PRIu64 " (empty %" PRIu64 "), synced blocks %"
+           PRIu64 ", restarts %" PRIu64 ", evidence %" PRIu64 "\n",
+           t.passed, t.failed, seeds, sim_mix_count, t1 - t0, jobs, t.heights, t.empty,
+           t.syncs, t.restarts, t.evidence);
     static const char *const byz_mixes[] = {"byzantine", "chaos"};
     static const char *const any_mixes[] = {"lossy", "crash", "byzantine", "chaos"};
     static const char *const crash_mixes[] = {"crash", "chaos"};
@@ -299,6 +363,8 @@ static int default_suite(uint64_t seeds, unsigned jobs)
     teeth(&t, CONS_BUG_SEND_BEFORE_PERSIST, false, any_mixes, 4);
     teeth(&t, CONS_BUG_SEND_BEFORE_PERSIST, true, crash_mixes, 2);
     teeth(&t, CONS_BUG_COUNT_DUPLICATES, false, any_mixes, 4);
+    teeth(&t, CONS_BUG_SKIP_IDLE_WAIT, false, any_mixes, 4);
+    idle_suite(&t, jobs);
     determinism(&t);
     printf("wall time %.1f s\n", wall_s() - t0);
     printf("%u passed, %u failed\n", t.passed, t.failed);
@@ -381,10 +447,12 @@ static int usage(void)
             "       %s --seeds N             default suite with N seeds\n"
             "       %s --campaign --seeds N [--n 4|7] [--mix M]\n"
             "       (both take --jobs J: worker processes, default 2)\n"
-            "       %s --seed S [--n 4|7] [--mix M] [--bug B] [--no-record-check] [--no-lock-check] [--trace]\n"
+            "       %s --seed S [--n 4|7] [--mix M] [--bug B] [--no-record-check]\n"
+            "            [--no-lock-check] [--idle] [--trace]\n"
             "mixes: clean lossy partition crash byzantine chaos\n"
-            "bugs: skip-lock-check send-before-persist count-duplicates\n",
-            prog, prog, prog, prog);
+            "bugs: skip-lock-check send-before-persist count-duplicates skip-idle-wait\n"
+            "--idle: an idle run (no events for %d s, then one burst)\n",
+            prog, prog, prog, prog, SIM_IDLE_MS / 1000);
     printf("0 passed, 1 failed\n");
     return 2;
 }
@@ -398,7 +466,8 @@ int main(int argc, char **argv)
     }
     uint64_t seeds = DEFAULT_SEEDS, seed = 0;
     unsigned jobs = 2;
-    bool have_seed = false, camp = false, do_trace = false, no_record = false, no_lock = false;
+    bool have_seed = false, camp = false, do_trace = false, no_record = false, no_lock = false,
+         idle = false;
     size_t n = 0;
     const struct sim_mix *mix = NULL;
     int bug = 0;
@@ -413,6 +482,8 @@ int main(int argc, char **argv)
             no_record = true;
         } else if (strcmp(a, "--no-lock-check") == 0) {
             no_lock = true;
+        } else if (strcmp(a, "--idle") == 0) {
+            idle = true;
         } else if (strcmp(a, "--seeds") == 0 && v) {
             seeds = strtoull(v, NULL, 0);
             i++;
@@ -446,6 +517,7 @@ int main(int argc, char **argv)
     config(&c, seed, n ? n : 4, mix ? mix : sim_mix_find("chaos"), (enum cons_test_bug)bug);
     c.no_record_check = no_record;
     c.no_lock_check = no_lock;
+    if (idle) config_idle(&c);
     if (do_trace) c.trace = stdout;
     struct sim_result r;
     sim_run(&c, &r);
@@ -454,6 +526,10 @@ int main(int argc, char **argv)
            ", restarts %" PRIu64 ", evidence %" PRIu64 ", simulated %lld ms, trace hash %016"
            PRIx64 "\n", seed, r.ok ? "ok" : "FAILED", r.heights, r.deliveries, r.syncs,
            r.restarts, r.evidence, (long long)r.sim_ms, r.trace_hash);
+    if (c.idle_run && r.ok)
+        printf("idle: %" PRIu64 " blocks while idle (bound %" PRIu64 "), longest gap %lld ms, "
+               "burst committed everywhere in %lld ms\n", r.idle_blocks, r.idle_bound,
+               (long long)r.idle_gap_ms, (long long)r.idle_latency_ms);
     printf("%u passed, %u failed\n", r.ok ? 1u : 0u, r.ok ? 0u : 1u);
     return r.ok ? 0 : 1;
 }

@@ -20,6 +20,14 @@
 #define SIM_BLOCK_EVENTS_MAX 8
 #define SIM_DRIFT_MS 1000
 #define SIM_RESEND_MS 700
+#define SIM_SKEW_MAX_MS 20         /* node clocks run 0..this far ahead */
+/* Quiet when idle: the heartbeat of the sim's genesis (a block at least this
+ * often), and how long the idle runs stay idle before one burst of events. */
+#define SIM_HEARTBEAT_MS 1500
+#define SIM_HEARTBEAT_SLACK_MS 1000 /* heartbeat block gaps stay below hb + this */
+#define SIM_IDLE_MS 30000
+#define SIM_IDLE_BURST 8           /* events of the burst, one per item */
+#define SIM_IDLE_LATENCY_MS 1000   /* the burst commits on every node within this */
 #define SIM_REPLAY_RING 48
 
 /* ---- util.c: generator, shared buffers, event queue, trace ------------- */
@@ -56,6 +64,7 @@ enum sim_ev_kind {
     SIM_EV_HEAL,
     SIM_EV_FAULTS_END,
     SIM_EV_BYZ_REPLAY,    /* a byzantine node replays an old message */
+    SIM_EV_WORK,          /* a waiting core may have work (mempool, heartbeat) */
 };
 
 enum sim_msg_kind {
@@ -120,6 +129,7 @@ struct sim_block {
     uint8_t *cert;
     size_t cert_len;
     int64_t time_ms;
+    size_t event_count;
 };
 
 /* A node's durable ledger: blocks 1..len and the item states they leave. */
@@ -133,11 +143,17 @@ void chain_init(struct sim_chain *c);
 void chain_free(struct sim_chain *c);
 void chain_tip(const struct sim_chain *c, const struct sim_env *e, uint8_t prev[WB_HASH_LEN],
                int64_t *prev_time);
-/* Builds block len+1 from the workload events not yet in the chain.
- * skip: leave out that many leading candidate events (0 = honest choice). */
-int chain_build(const struct sim_chain *c, const struct sim_env *e, uint32_t proposer,
-                int64_t time_ms, size_t skip, uint8_t **out, size_t *out_len,
-                uint8_t hash[WB_HASH_LEN]);
+/* known[item][k]: when event k of item reaches one node's mempool. */
+typedef int64_t sim_known_row[SIM_EVENTS_PER_ITEM];
+
+/* Builds block len+1 from the workload events not yet in the chain that
+ * are in the builder's mempool: known[item][k] <= known_by (known NULL: all
+ * of them). skip: leave out that many leading candidate events (0 = honest
+ * choice). */
+int chain_build(const struct sim_chain *c, const struct sim_env *e, const sim_known_row *known,
+                int64_t known_by,
+                uint32_t proposer, int64_t time_ms, size_t skip, uint8_t **out,
+                size_t *out_len, uint8_t hash[WB_HASH_LEN]);
 /* Builds a block from given events and header fields (for invalid blocks). */
 int chain_build_raw(const struct sim_env *e, uint64_t height, const uint8_t prev[WB_HASH_LEN],
                     int64_t time_ms, uint32_t proposer, const uint8_t *const *events,
@@ -178,6 +194,10 @@ struct sim_config {
     FILE *trace;                  /* trace lines go here when set */
     uint32_t quiet_heights;       /* heights to decide after faults stop */
     int64_t liveness_ms;          /* simulated time allowed for that */
+    /* An idle run: no events for SIM_IDLE_MS, then SIM_IDLE_BURST at once;
+     * it ends when every honest node committed them. Otherwise events come
+     * in bursts with idle gaps of up to three heartbeats. */
+    bool idle_run;
 };
 
 struct sim_result {
@@ -191,6 +211,11 @@ struct sim_result {
     uint64_t syncs;               /* blocks appended by block sync */
     uint64_t restarts;
     int64_t sim_ms;
+    uint64_t empty_blocks;        /* on the longest honest chain */
+    uint64_t idle_blocks;         /* idle run: blocks made while idle */
+    uint64_t idle_bound;          /* ... at most this many allowed */
+    int64_t idle_gap_ms;          /* ... longest gap between them */
+    int64_t idle_latency_ms;      /* ... burst released -> on every honest node */
 };
 
 void sim_run(const struct sim_config *cfg, struct sim_result *res);
@@ -250,6 +275,12 @@ struct sim_world {
     uint32_t crash_mid_pm;
     uint64_t target_height;
     int64_t deadline;
+    int64_t faults_end_at;
+    /* The workload: when each event is submitted (at its origin node) and
+     * when it reaches each node's mempool (INT64_MAX: never released). */
+    int64_t release_at[SIM_ITEMS][SIM_EVENTS_PER_ITEM];
+    int64_t known_at[SIM_N_MAX][SIM_ITEMS][SIM_EVENTS_PER_ITEM];
+    int64_t idle_end;             /* idle run: when the burst is released */
     /* checks */
     uint8_t (*decided)[WB_HASH_LEN];
     size_t decided_cap;
@@ -273,6 +304,8 @@ void net_send(struct sim_world *w, uint32_t from, uint32_t to, uint8_t kind,
               struct sim_buf *buf, struct sim_buf *buf2, uint64_t aux);
 void net_send_msg(struct sim_world *w, uint32_t from, uint32_t to, const struct cons_msg *m);
 bool is_honest(const struct sim_world *w, uint32_t id);
+/* The node's row of the workload's known_at (its mempool), for chain_build. */
+const sim_known_row *node_known(struct sim_world *w, const struct sim_node *nd);
 
 /* ---- check.c ------------------------------------------------------------------ */
 int checks_init(struct sim_world *w);
@@ -290,6 +323,10 @@ void check_cert(struct sim_world *w, const struct sim_node *nd, uint64_t height,
                 const uint8_t hash[WB_HASH_LEN], const uint8_t *cert, size_t cert_len);
 void check_evidence(struct sim_world *w, const struct sim_node *nd,
                     const struct cons_evidence *e);
+/* An honest node appended its block len: an empty block comes at least a
+ * heartbeat (less the clock skew) after the one before it, unless some
+ * event submitted by its time was still to be committed. */
+void check_quiet(struct sim_world *w, const struct sim_node *nd);
 
 /* ---- byz.c --------------------------------------------------------------------- */
 int byz_init(struct sim_world *w, struct sim_node *nd);

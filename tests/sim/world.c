@@ -147,12 +147,102 @@ static const char *msg_desc(const struct cons_msg *m, char *out, size_t cap)
     return out;
 }
 
+/* ---- the workload: mempools and the heartbeat ----------------------------- */
+
+const sim_known_row *node_known(struct sim_world *w, const struct sim_node *nd)
+{
+    return (const sim_known_row *)w->known_at[nd->id];
+}
+
+/* An event is submitted at its origin node at time t and reaches every
+ * other node's mempool a gossip delay later (with the mix's delay spikes). */
+static void release(struct sim_world *w, size_t item, size_t k, int64_t t)
+{
+    w->release_at[item][k] = t;
+    uint32_t origin = (uint32_t)rng_below(&w->rng, w->n);
+    for (uint32_t v = 0; v < w->n; v++) {
+        int64_t d = v == origin ? 0 : rng_range(&w->rng, DELAY_MIN_MS, DELAY_MAX_MS);
+        if (v != origin && rng_pm(&w->rng, w->cfg.mix->spike_pm))
+            d += rng_range(&w->rng, 50, SPIKE_MAX_MS);
+        w->known_at[v][item][k] = t + d;
+    }
+}
+
+/* Bursts of 1 to 16 events, each item's events in order, separated by
+ * short pauses or by idle gaps of half a heartbeat to three. An idle run
+ * has nothing for SIM_IDLE_MS, then one burst of one event per item. */
+static void plan_workload(struct sim_world *w)
+{
+    for (size_t i = 0; i < SIM_ITEMS; i++)
+        for (size_t k = 0; k < SIM_EVENTS_PER_ITEM; k++) {
+            w->release_at[i][k] = INT64_MAX;
+            for (uint32_t v = 0; v < SIM_N_MAX; v++) w->known_at[v][i][k] = INT64_MAX;
+        }
+    if (w->cfg.idle_run) {
+        w->idle_end = w->now + SIM_IDLE_MS;
+        for (size_t i = 0; i < SIM_IDLE_BURST; i++) release(w, i, 0, w->idle_end);
+        return;
+    }
+    size_t next[SIM_ITEMS] = {0}, left = SIM_ITEMS * SIM_EVENTS_PER_ITEM;
+    int64_t t = w->now + rng_range(&w->rng, 0, 300);
+    while (left) {
+        size_t burst = (size_t)rng_range(&w->rng, 1, 16);
+        size_t item = (size_t)rng_below(&w->rng, SIM_ITEMS);
+        for (; burst && left; burst--, left--) {
+            while (next[item] == SIM_EVENTS_PER_ITEM) item = (item + 1) % SIM_ITEMS;
+            release(w, item, next[item]++, t);
+            item = (item + 1) % SIM_ITEMS;
+        }
+        t += rng_pm(&w->rng, 600) ? rng_range(&w->rng, 20, 300)
+                                  : rng_range(&w->rng, SIM_HEARTBEAT_MS / 2, 3 * SIM_HEARTBEAT_MS);
+    }
+}
+
+/* Its mempool holds an event that can go into its next block. */
+static bool has_work(const struct sim_world *w, const struct sim_node *nd, int64_t *next_at)
+{
+    *next_at = INT64_MAX;
+    for (size_t i = 0; i < SIM_ITEMS; i++) {
+        size_t k = nd->chain.states[i].count;
+        if (k >= SIM_EVENTS_PER_ITEM) continue;
+        int64_t at = w->known_at[nd->id][i][k];
+        if (at <= w->now) return true;
+        if (at < *next_at) *next_at = at;
+    }
+    return false;
+}
+
+/* The driver's answer to a core waiting for work at height h: CONS_EV_WORK
+ * once its mempool holds an event or its heartbeat is due (the last block's
+ * time + SIM_HEARTBEAT_MS by its own clock); until then it looks again
+ * when either may have changed. */
+static void node_step(struct sim_world *w, struct sim_node *nd, const struct cons_event *ev);
+
+static void on_work(struct sim_world *w, struct sim_node *nd, uint64_t h)
+{
+    if (!cons_waiting(&nd->core) || cons_height(&nd->core) != h) return;
+    uint8_t prev[WB_HASH_LEN];
+    int64_t prev_time, next_at;
+    chain_tip(&nd->chain, &w->env, prev, &prev_time);
+    int64_t due = prev_time + w->env.g->heartbeat_ms - nd->skew_ms; /* simulation's clock */
+    bool work = has_work(w, nd, &next_at);
+    if (work || w->now >= due) {
+        trace(w, "n%u work h=%llu (%s)", nd->id, (unsigned long long)h,
+              work ? "mempool" : "heartbeat");
+        struct cons_event ev = {.kind = CONS_EV_WORK, .now_ms = w->now + nd->skew_ms};
+        ev.work.height = h;
+        node_step(w, nd, &ev);
+        return;
+    }
+    struct sim_ev e = {.at = next_at < due ? next_at : due, .kind = SIM_EV_WORK, .node = nd->id,
+                       .epoch = nd->epoch, .h = h};
+    push(w, &e);
+}
+
 /* ---- nodes ----------------------------------------------------------------- */
 
 static void node_crash(struct sim_world *w, struct sim_node *nd, const char *when);
 static void answer_old(struct sim_world *w, struct sim_node *nd, uint32_t from, uint64_t height);
-static void node_step(struct sim_world *w, struct sim_node *nd, const struct cons_event *ev);
-
 static void send_own(struct sim_world *w, struct sim_node *nd, int to)
 {
     const struct cons_msg *msgs;
@@ -189,6 +279,7 @@ static void node_boot(struct sim_world *w, struct sim_node *nd)
     cfg.block_bytes_max = 1 << 20;
     cfg.sync_hint_interval_ms = 300;
     cfg.test_bug = nd->byz ? CONS_BUG_NONE : w->cfg.bug;
+    cfg.wait_for_work = true;
     int rc = cons_init(&nd->core, &cfg, nd->chain.len + 1, nd->has_record ? &nd->durable : NULL);
     if (rc) {
         fail(w, "internal", "node %u: cons_init: %s", nd->id, wb_strerror(rc));
@@ -244,6 +335,7 @@ static void apply_decision(struct sim_world *w, struct sim_node *nd,
                  (unsigned long long)d->height, msg);
     } else {
         check_agreement(w, nd, d->height, d->hash);
+        check_quiet(w, nd);
     }
     free(cert);
 }
@@ -321,6 +413,13 @@ static void apply_update(struct sim_world *w, struct sim_node *nd, const struct 
         trace(w, "n%u sync from h=%llu ask n%u", nd->id, (unsigned long long)up->sync_from,
               peer);
         net_send(w, nd->id, peer, SIM_MSG_SYNC_REQ, NULL, NULL, up->sync_from);
+    }
+    /* The core waits for work: answered from the queue, not from inside
+     * this update. */
+    if (up->wait_for_work) {
+        struct sim_ev ev = {.at = w->now, .kind = SIM_EV_WORK, .node = nd->id,
+                            .epoch = nd->epoch, .h = up->wait_for_work};
+        push(w, &ev);
     }
 }
 
@@ -423,6 +522,7 @@ static void on_sync_block(struct sim_world *w, struct sim_node *nd, const struct
           hash[1], hash[2], hash[3]);
     w->res->syncs++;
     check_agreement(w, nd, e->aux, hash);
+    check_quiet(w, nd);
     struct cons_event ev = {.kind = CONS_EV_SYNCED, .now_ms = w->now + nd->skew_ms};
     ev.synced.height = e->aux;
     node_step(w, nd, &ev);
@@ -434,8 +534,8 @@ static void on_build(struct sim_world *w, struct sim_node *nd, const struct sim_
     uint8_t *bytes;
     size_t len;
     struct cons_event ev = {.kind = CONS_EV_BLOCK_READY, .now_ms = w->now + nd->skew_ms};
-    if (chain_build(&nd->chain, &w->env, nd->id, w->now + nd->skew_ms, 0, &bytes, &len,
-                    ev.block_ready.hash) != WB_OK) {
+    if (chain_build(&nd->chain, &w->env, node_known(w, nd), w->now, nd->id, w->now + nd->skew_ms,
+                    0, &bytes, &len, ev.block_ready.hash) != WB_OK) {
         fail(w, "internal", "node %u could not build a block", nd->id);
         return;
     }
@@ -499,6 +599,7 @@ static void on_faults_end(struct sim_world *w)
     }
     w->target_height = top + w->cfg.quiet_heights;
     w->deadline = w->now + w->cfg.liveness_ms;
+    w->faults_end_at = w->now;
     trace(w, "faults end: target h=%llu", (unsigned long long)w->target_height);
 }
 
@@ -556,6 +657,9 @@ static void handle(struct sim_world *w, const struct sim_ev *e)
     case SIM_EV_FAULTS_END:
         on_faults_end(w);
         return;
+    case SIM_EV_WORK:
+        if (live) on_work(w, nd, e->h);
+        return;
     case SIM_EV_BYZ_REPLAY:
         if (!live) return;
         byz_replay(w, nd);
@@ -591,13 +695,63 @@ static void schedule_faults(struct sim_world *w)
     push(w, &ev);
 }
 
+/* The end of a run: every honest node decided the target height (after
+ * the faults), or, in an idle run, committed the burst. */
 static bool all_reached(const struct sim_world *w)
 {
     for (uint32_t i = 0; i < w->n; i++) {
         const struct sim_node *nd = &w->nodes[i];
-        if (!nd->byz && nd->chain.len < w->target_height) return false;
+        if (nd->byz) continue;
+        if (!w->cfg.idle_run) {
+            if (nd->chain.len < w->target_height) return false;
+            continue;
+        }
+        for (size_t it = 0; it < SIM_IDLE_BURST; it++)
+            if (nd->chain.states[it].count == 0) return false;
     }
     return true;
+}
+
+/* The longest honest chain (they agree where they overlap). */
+static const struct sim_chain *longest_chain(const struct sim_world *w)
+{
+    const struct sim_chain *best = NULL;
+    for (uint32_t i = 0; i < w->n; i++)
+        if (!w->nodes[i].byz && (!best || w->nodes[i].chain.len > best->len))
+            best = &w->nodes[i].chain;
+    return best;
+}
+
+/* Idle run, once the burst is in: from two seconds after the faults until
+ * the burst, blocks come only from the heartbeat (at most one per
+ * SIM_HEARTBEAT_MS) and never much later than it (freshness); the burst
+ * was committed everywhere within SIM_IDLE_LATENCY_MS. */
+static void idle_checks(struct sim_world *w)
+{
+    const struct sim_chain *c = longest_chain(w);
+    int64_t from = w->faults_end_at + 2000, to = w->idle_end;
+    struct sim_result *r = w->res;
+    r->idle_bound = (uint64_t)((to - from) / SIM_HEARTBEAT_MS) + 1;
+    r->idle_latency_ms = w->now - w->idle_end;
+    int64_t last = from;
+    for (size_t i = 0; i < c->len; i++) {
+        int64_t t = c->blocks[i].time_ms;
+        if (t < from || t >= to) continue;
+        r->idle_blocks++;
+        if (t - last > r->idle_gap_ms) r->idle_gap_ms = t - last;
+        last = t;
+    }
+    if (to - last > r->idle_gap_ms) r->idle_gap_ms = to - last;
+    if (r->idle_blocks > r->idle_bound)
+        fail(w, "idle-blocks", "%llu blocks in %lld ms of idle, at most %llu allowed "
+             "(heartbeat %d ms)", (unsigned long long)r->idle_blocks, (long long)(to - from),
+             (unsigned long long)r->idle_bound, SIM_HEARTBEAT_MS);
+    else if (r->idle_gap_ms > SIM_HEARTBEAT_MS + SIM_HEARTBEAT_SLACK_MS)
+        fail(w, "heartbeat", "%lld ms without a block while idle (heartbeat %d ms)",
+             (long long)r->idle_gap_ms, SIM_HEARTBEAT_MS);
+    else if (r->idle_latency_ms > SIM_IDLE_LATENCY_MS)
+        fail(w, "idle-latency", "the burst took %lld ms to reach every honest chain, "
+             "at most %d allowed", (long long)r->idle_latency_ms, SIM_IDLE_LATENCY_MS);
 }
 
 void sim_run(const struct sim_config *cfg, struct sim_result *res)
@@ -631,7 +785,7 @@ void sim_run(const struct sim_config *cfg, struct sim_result *res)
     for (uint32_t i = 0; i < w->n; i++) {
         struct sim_node *nd = &w->nodes[i];
         nd->id = i;
-        nd->skew_ms = rng_range(&w->rng, 0, 20);
+        nd->skew_ms = rng_range(&w->rng, 0, SIM_SKEW_MAX_MS);
         chain_init(&nd->chain);
         if (nd->byz && byz_init(w, nd) != 0) fail(w, "internal", "out of memory");
     }
@@ -642,6 +796,7 @@ void sim_run(const struct sim_config *cfg, struct sim_result *res)
     w->dup_pm = cfg->mix->dup_pm;
     w->spike_pm = cfg->mix->spike_pm;
     w->target_height = UINT64_MAX;
+    plan_workload(w);
     schedule_faults(w);
     for (uint32_t i = 0; i < w->n && !w->failed; i++) node_boot(w, &w->nodes[i]);
 
@@ -654,15 +809,23 @@ void sim_run(const struct sim_config *cfg, struct sim_result *res)
         buf_unref(e.buf2);
         if (w->failed) break;
         if (!w->faults_on) {
-            if (all_reached(w)) break;
+            if (all_reached(w)) {
+                if (w->cfg.idle_run) idle_checks(w);
+                break;
+            }
             if (w->now > w->deadline) {
                 uint64_t low = UINT64_MAX;
                 for (uint32_t i = 0; i < w->n; i++)
                     if (!w->nodes[i].byz && w->nodes[i].chain.len < low)
                         low = w->nodes[i].chain.len;
-                fail(w, "liveness", "%lld ms after faults stopped an honest node is at height "
-                     "%llu, below the target %llu", (long long)cfg->liveness_ms,
-                     (unsigned long long)low, (unsigned long long)w->target_height);
+                if (cfg->idle_run)
+                    fail(w, "liveness", "%lld ms after faults stopped the burst is not on "
+                         "every honest chain (lowest height %llu)", (long long)cfg->liveness_ms,
+                         (unsigned long long)low);
+                else
+                    fail(w, "liveness", "%lld ms after faults stopped an honest node is at "
+                         "height %llu, below the target %llu", (long long)cfg->liveness_ms,
+                         (unsigned long long)low, (unsigned long long)w->target_height);
                 break;
             }
         }
@@ -674,6 +837,11 @@ void sim_run(const struct sim_config *cfg, struct sim_result *res)
     if (!w->failed && !all_reached(w))
         fail(w, "liveness", "the event queue ran dry before every honest node reached "
              "height %llu", (unsigned long long)w->target_height);
+    if (!w->failed) {
+        const struct sim_chain *c = longest_chain(w);
+        for (size_t i = 0; c && i < c->len; i++)
+            if (c->blocks[i].event_count == 0) res->empty_blocks++;
+    }
 out:
     for (uint32_t i = 0; i < w->n; i++) {
         struct sim_node *nd = &w->nodes[i];

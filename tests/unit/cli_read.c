@@ -26,6 +26,7 @@ struct rfx {
     bool corrupt_event;                 /* history: one event's bytes are garbage */
     bool wrong_hash;                    /* block: block_hash of another block */
     bool other_chain;                   /* status: another chain id */
+    bool no_block_yet;                  /* status: height 0, no block time */
     /* answer storage */
     Waybill__ItemState *state_pb;
     Waybill__History history;
@@ -121,6 +122,11 @@ static int answer(struct fake_node *fn, const Waybill__ClientRequest *req,
         f->status.chain_id.data = f->chain_id;
         f->status.chain_id.len = WB_CHAIN_ID_LEN;
         f->status.events_committed = 1000;
+        f->status.last_block_time_ms = 1704067200123; /* 2024-01-01T00:00:00.123Z */
+        if (f->no_block_yet) {
+            f->status.height = 0;
+            f->status.last_block_time_ms = 0;
+        }
         f->status.storage = (char *)"full";
         resp->resp_case = WAYBILL__CLIENT_RESPONSE__RESP_STATUS;
         resp->status = &f->status;
@@ -540,20 +546,24 @@ static void status_fields(void **state)
     expect_exit(f, run(f, cmd_status_via, args), CLI_EXIT_OK);
     assert_int_equal(f->fn.requests[0]->req_case, WAYBILL__CLIENT_REQUEST__REQ_STATUS);
     /* the node's name is shown without its terminal escape */
-    expect_in("stdout", f->cap.out, "node       node1?]0;owned?\n");
-    expect_in("stdout", f->cap.out, "validator  1 (node1, org oceanic; 4 validators, quorum 3)\n");
-    expect_in("stdout", f->cap.out, "chain      " TN_CHAIN "\n");
-    expect_in("stdout", f->cap.out, "height     42\n");
-    expect_in("stdout", f->cap.out, "round      2\n");
+    expect_in("stdout", f->cap.out, "node        node1?]0;owned?\n");
+    expect_in("stdout", f->cap.out, "validator   1 (node1, org oceanic; 4 validators, quorum 3)\n");
+    expect_in("stdout", f->cap.out, "chain       " TN_CHAIN "\n");
+    expect_in("stdout", f->cap.out, "height      42\n");
+    expect_in("stdout", f->cap.out, "round       2\n");
     char hex[65], want[128];
-    snprintf(want, sizeof want, "last hash  %s\n",
+    snprintf(want, sizeof want, "last hash   %s\n",
              wb_hex_encode(f->b.blocks[4].hash, 32, hex, sizeof hex));
     expect_in("stdout", f->cap.out, want);
-    expect_in("stdout", f->cap.out, "peers      3 of 3 connected\n");
-    expect_in("stdout", f->cap.out, "mempool    12 events, 3456 bytes\n");
-    expect_in("stdout", f->cap.out, "evidence   1\n");
-    expect_in("stdout", f->cap.out, "events     1000 committed\n");
-    expect_in("stdout", f->cap.out, "storage    full\n");
+    expect_in("stdout", f->cap.out, "peers       3 of 3 connected\n");
+    expect_in("stdout", f->cap.out, "mempool     12 events, 3456 bytes\n");
+    expect_in("stdout", f->cap.out, "evidence    1\n");
+    expect_in("stdout", f->cap.out, "events      1000 committed\n");
+    /* The age is by this machine's clock: only its form is fixed. */
+    expect_in("stdout", f->cap.out, "last block  2024-01-01T00:00:00.123Z (");
+    expect_in("stdout", f->cap.out, " d ");
+    expect_in("stdout", f->cap.out, " h ago)\n");
+    expect_in("stdout", f->cap.out, "storage     full\n");
 
     const char *json[] = {"status", "--json", NULL};
     expect_exit(f, run(f, cmd_status_via, json), CLI_EXIT_OK);
@@ -564,7 +574,21 @@ static void status_fields(void **state)
     assert_string_equal(json_string_value(json_object_get(root, "storage")), "full");
     assert_string_equal(json_string_value(json_object_get(root, "org")), "oceanic");
     assert_string_equal(json_string_value(json_object_get(root, "last_hash")), hex);
+    assert_string_equal(json_string_value(json_object_get(root, "last_block_time")),
+                        "2024-01-01T00:00:00.123Z");
+    assert_true(json_integer_value(json_object_get(root, "last_block_age_ms")) > 0);
     json_decref(root);
+
+    /* Before the first block there is no block time. */
+    f->no_block_yet = true;
+    expect_exit(f, run(f, cmd_status_via, args), CLI_EXIT_OK);
+    expect_in("stdout", f->cap.out, "last block  none yet\n");
+    expect_exit(f, run(f, cmd_status_via, json), CLI_EXIT_OK);
+    root = parse_json(f);
+    assert_true(json_is_null(json_object_get(root, "last_block_time")));
+    assert_true(json_is_null(json_object_get(root, "last_block_age_ms")));
+    json_decref(root);
+    f->no_block_yet = false;
 
     f->other_chain = true;
     expect_exit(f, run(f, cmd_status_via, args), CLI_EXIT_FAILED);
@@ -572,6 +596,24 @@ static void status_fields(void **state)
 
     const char *extra[] = {"status", "now", NULL};
     expect_exit(f, run(f, cmd_status_via, extra), CLI_EXIT_USAGE);
+}
+
+static void age_is_readable(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t ms;
+        const char *text;
+    } cases[] = {
+        {-5, "0 ms"},           {0, "0 ms"},
+        {850, "850 ms"},        {12345, "12 s"},
+        {59999, "59 s"},        {185000, "3 min 5 s"},
+        {3600000, "1 h 0 min"}, {7440000 + 59000, "2 h 4 min"},
+        {266400000, "3 d 2 h"},
+    };
+    char out[PRINT_AGE_MAX];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_string_equal(print_age(cases[i].ms, out), cases[i].text);
 }
 
 /* ---- --node: the one address grammar, names, IPv6, a name that does not resolve ------ */
@@ -648,6 +690,7 @@ int main(void)
         T(block_header_events_and_signers),
         T(block_problems_exit_1),
         T(status_fields),
+        T(age_is_readable),
         T(node_address_grammar_and_resolution),
     };
 #undef T

@@ -239,7 +239,7 @@ static void testnet_writes_a_network_that_loads(void **state)
     char net[128], p[256];
     snprintf(net, sizeof net, "%s/net", f->dir);
     char *argv[] = {"testnet", "--nodes", "4", "--dir", net, "--base-port", "27600",
-                    "--chain", "test-chain.1", NULL};
+                    "--chain", "test-chain.1", "--heartbeat-ms", "2500", NULL};
     struct run *r = malloc(sizeof *r);
     assert_non_null(r);
     run_cmd(r, cmd_testnet, argv);
@@ -257,6 +257,7 @@ static void testnet_writes_a_network_that_loads(void **state)
     assert_string_equal(g->orgs[3].name, "nordic-retail");
     assert_int_equal(g->orgs[3].role, LEDGER_ROLE_SHIPPER);
     assert_int_equal(ledger_genesis_quorum(g), 3);
+    assert_int_equal(g->heartbeat_ms, 2500);
     free(g);
 
     /* The summary names every node with org, role, ports and client key. */
@@ -293,6 +294,7 @@ static void testnet_defaults_and_sizes(void **state)
     assert_int_equal(strlen(g->chain_name), strlen("waybill-testnet-") + 8);
     assert_memory_equal(g->chain_name, "waybill-testnet-", 16);
     assert_int_equal(strspn(g->chain_name + 16, "0123456789abcdef"), 8);
+    assert_int_equal(g->heartbeat_ms, 60000);
     free(g);
 
     /* The largest network: 15 peers continue over indented lines. */
@@ -387,6 +389,10 @@ static void testnet_usage_errors_exit_2(void **state)
         {{"--nodes", "4", "--dir", "x", "--chain", "has space"},
          "waybill testnet: --chain: expected 1 to 64 characters from A-Z a-z 0-9 . _ -, got "
          "'has space'\n"},
+        {{"--nodes", "4", "--dir", "x", "--heartbeat-ms", "99"},
+         "waybill testnet: --heartbeat-ms: expected 100 to 86400000 milliseconds, got '99'\n"},
+        {{"--nodes", "4", "--dir", "x", "--heartbeat-ms", "1m"},
+         "waybill testnet: --heartbeat-ms: expected 100 to 86400000 milliseconds, got '1m'\n"},
         {{"--nodes", "4", "--dir", "x", "--verbose"},
          "waybill testnet: unknown option '--verbose'\n"},
         {{"--nodes", "4", "--dir", "x", "extra"},
@@ -427,7 +433,7 @@ static void testnet_usage_errors_exit_2(void **state)
     assert_int_equal(r->rc, CLI_EXIT_OK);
     if (!starts_with(r->out,
                      "usage: waybill testnet --nodes N --dir DIR [--base-port P] [--chain NAME] "
-                     "[--host HOST]\n"))
+                     "[--host HOST] [--heartbeat-ms MS]\n"))
         fail_msg("--help printed:\n%s", r->out);
     assert_string_equal(r->err, "");
     free(r);
@@ -608,6 +614,7 @@ static void examples_in_config_parse(void **state)
     for (size_t i = 0; i < g->org_count; i++) has[g->orgs[i].role] = true;
     assert_true(has[LEDGER_ROLE_SHIPPER] && has[LEDGER_ROLE_CARRIER] && has[LEDGER_ROLE_CUSTOMS]);
     assert_true(g->validator_count >= 4);
+    assert_int_equal(g->heartbeat_ms, 60000);
 
     struct node_config *cfg = malloc(sizeof *cfg);
     assert_non_null(cfg);

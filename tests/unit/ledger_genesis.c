@@ -247,6 +247,32 @@ static void bad_genesis_time_named(void **state)
     expect_error(f, root, "genesis_time: missing");
 }
 
+/* heartbeat_ms: optional, 60000 when left out, an integer of milliseconds
+ * from 100 to a day; anything else is named. */
+static void heartbeat_default_range_and_errors(void **state)
+{
+    struct fixture *f = *state;
+    char msg[MSG_LEN];
+    assert_int_equal(parse_json(f, valid_genesis(f), msg), WB_OK);
+    assert_int_equal(f->g->heartbeat_ms, 60000);
+    static const json_int_t ok[] = {100, 2500, 60000, 86400000};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        json_t *root = valid_genesis(f);
+        json_object_set_new(root, "heartbeat_ms", json_integer(ok[i]));
+        if (parse_json(f, root, msg) != WB_OK) fail_msg("heartbeat %lld refused: %s",
+                                                        (long long)ok[i], msg);
+        assert_int_equal(f->g->heartbeat_ms, ok[i]);
+    }
+    json_t *bad[] = {json_integer(99),   json_integer(86400001), json_integer(0),
+                     json_integer(-1000), json_real(1500.5),     json_string("60000"),
+                     json_null(),         json_true()};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        json_t *root = valid_genesis(f);
+        json_object_set_new(root, "heartbeat_ms", bad[i]);
+        expect_error(f, root, "heartbeat_ms: expected an integer from 100 to 86400000");
+    }
+}
+
 static void time_rule_fields_default_and_bounds(void **state)
 {
     struct fixture *f = *state;
@@ -617,6 +643,7 @@ int main(void)
         T(genesis_time_accepts_rfc3339_utc_forms),
         T(chain_id_missing_or_malformed_named),
         T(bad_genesis_time_named),
+        T(heartbeat_default_range_and_errors),
         T(time_rule_fields_default_and_bounds),
         T(unknown_fields_and_bad_json_named),
         T(member_role_missing_or_unknown_named),
