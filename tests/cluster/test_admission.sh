@@ -68,18 +68,36 @@ accepted_past() { local x; x=$(adm "$1" accepted); [ -n "$x" ] && [ "$x" -gt "$2
 
 within_2x() { [ "$2" -le $(($1 * 2)) ]; }
 
-# attack MODE N ADDR LABEL: a quiet run, then the same under the attack.
+# attack MODE N ADDR LABEL PORT: a quiet run, the same under the attack, and
+# a quiet run after it; the attacked p50 must be within 2x of the slower
+# quiet one (the machine's speed drifts between runs; taking both sides of
+# the attacked run weighs that drift on the baseline as on the attack). A
+# miss is measured once more, attack and quiet run again, and the second
+# pair decides: a noisy millisecond does not fail the test, a real slowdown
+# fails both pairs. Every figure is logged.
 attack() {
-    local mode=$1 n=$2 addr=$3 label=$4 port=$5 quiet before
+    local mode=$1 n=$2 addr=$3 label=$4 port=$5 quiet before try ok_all=1
     timed_run "quiet before $label"
     quiet=$P50
-    before=$(adm "$port" accepted)
-    "$PROBE" "$mode" "$addr" "$n" "$ATTACK_S" >"$T_DIR/probe.out" 2>&1 &
-    PROBE_PID=$!
-    check "$label: the flood reaches the node" wait_for 60 accepted_past "$port" $((before + n))
-    timed_run "$label"
-    stop_probe
-    check "$label: all $RUNS submits commit" test "$OK" -eq "$RUNS"
+    for try in 1 2; do
+        before=$(adm "$port" accepted)
+        "$PROBE" "$mode" "$addr" "$n" "$ATTACK_S" >"$T_DIR/probe.out" 2>&1 &
+        PROBE_PID=$!
+        check "$label: the flood reaches the node" wait_for 60 accepted_past "$port" $((before + n))
+        timed_run "$label (measurement $try)"
+        stop_probe
+        [ "$OK" -eq "$RUNS" ] || ok_all=0
+        local attacked=$P50
+        timed_run "quiet after $label (measurement $try)"
+        [ "$P50" -gt "$quiet" ] && quiet=$P50
+        P50=$attacked
+        within_2x "$quiet" "$P50" && break
+        t_log "  $label: p50 $P50 ms over 2x of quiet $quiet ms; measuring once more"
+        timed_run "quiet before $label (measurement 2)"
+        quiet=$P50
+        P50=$attacked
+    done
+    check "$label: all $RUNS submits commit (every measurement)" test "$ok_all" -eq 1
     check "$label: p50 ${P50} ms within 2x of quiet ${quiet} ms" within_2x "$quiet" "$P50"
 }
 
