@@ -1,6 +1,9 @@
 /* String table for the project error enum. */
 #include "common/wb_error.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 const char *wb_strerror(int err)
 {
     switch (err) {
@@ -14,4 +17,15 @@ const char *wb_strerror(int err)
     default:
         return "unknown error";
     }
+}
+
+int wb_failf(int err, char *msg, size_t msg_len, const char *fmt, ...)
+{
+    if (msg && msg_len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, msg_len, fmt, ap);
+        va_end(ap);
+    }
+    return err;
 }

@@ -41,4 +41,11 @@ enum wb_err {
  * an unknown code gives "unknown error". */
 const char *wb_strerror(int err);
 
+#include <stddef.h>
+/* Writes a printf-formatted sentence into msg (when msg is not NULL and
+ * msg_len > 0, truncated to fit) and returns err: the one helper for
+ * "fail with a reason a person can read". */
+int wb_failf(int err, char *msg, size_t msg_len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #endif

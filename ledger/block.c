@@ -43,27 +43,13 @@ int ledger_header_encode(const struct ledger_block_header *h, uint8_t *out, size
     return WB_OK;
 }
 
-static int header_fail(char *msg, size_t msg_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int header_fail(char *msg, size_t msg_len, const char *fmt, ...)
-{
-    if (msg && msg_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, msg_len, fmt, ap);
-        va_end(ap);
-    }
-    return WB_ERR_DECODE;
-}
-
 int ledger_header_parse(const uint8_t *buf, size_t len, struct ledger_block_header *h,
                         char *msg, size_t msg_len)
 {
-    if (!buf || len == 0) return header_fail(msg, msg_len, "block header: empty");
+    if (!buf || len == 0) return wb_failf(WB_ERR_DECODE, msg, msg_len, "block header: empty");
     if (len > WB_HEADER_MAX)
-        return header_fail(msg, msg_len, "block header: %zu bytes, limit %d", len,
-                           WB_HEADER_MAX);
+        return wb_failf(WB_ERR_DECODE, msg, msg_len, "block header: %zu bytes, limit %d", len,
+                        WB_HEADER_MAX);
     ProtobufCMessage *m;
     /* The block hash covers these exact bytes: only their one encoding is
      * accepted, so one header cannot have two hashes. */
@@ -72,18 +58,21 @@ int ledger_header_parse(const uint8_t *buf, size_t len, struct ledger_block_head
     if (rc) return rc;
     Waybill__BlockHeader *pb = (Waybill__BlockHeader *)m;
     if (pb->chain_id.len != WB_CHAIN_ID_LEN) {
-        rc = header_fail(msg, msg_len, "block header: chain_id is %zu bytes, expected %d",
-                         pb->chain_id.len, WB_CHAIN_ID_LEN);
+        rc = wb_failf(WB_ERR_DECODE, msg, msg_len,
+                      "block header: chain_id is %zu bytes, expected %d", pb->chain_id.len,
+                      WB_CHAIN_ID_LEN);
         goto out_free_pb;
     }
     if (pb->prev_hash.len != WB_HASH_LEN) {
-        rc = header_fail(msg, msg_len, "block header: prev_hash is %zu bytes, expected %d",
-                         pb->prev_hash.len, WB_HASH_LEN);
+        rc = wb_failf(WB_ERR_DECODE, msg, msg_len,
+                      "block header: prev_hash is %zu bytes, expected %d", pb->prev_hash.len,
+                      WB_HASH_LEN);
         goto out_free_pb;
     }
     if (pb->events_root.len != WB_HASH_LEN) {
-        rc = header_fail(msg, msg_len, "block header: events_root is %zu bytes, expected %d",
-                         pb->events_root.len, WB_HASH_LEN);
+        rc = wb_failf(WB_ERR_DECODE, msg, msg_len,
+                      "block header: events_root is %zu bytes, expected %d", pb->events_root.len,
+                      WB_HASH_LEN);
         goto out_free_pb;
     }
     memset(h, 0, sizeof *h);

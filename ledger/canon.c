@@ -14,20 +14,6 @@
 #define CANON_DEPTH_MAX 16
 #define CANON_PATH_MAX 160
 
-static int canon_fail(char *msg, size_t msg_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int canon_fail(char *msg, size_t msg_len, const char *fmt, ...)
-{
-    if (msg && msg_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, msg_len, fmt, ap);
-        va_end(ap);
-    }
-    return WB_ERR_DECODE;
-}
-
 /* ---- unknown fields, depth first ----------------------------------------------- */
 
 struct unknown_hit {
@@ -128,9 +114,10 @@ int ledger_pb_canonical(const ProtobufCMessage *m, const uint8_t *bytes, size_t 
     path[0] = '\0';
     if (find_unknown(m, path, 0, 0, &hit)) {
         if (hit.path[0])
-            return canon_fail(msg, msg_len, "%s: unknown field %u in %s", what,
-                              (unsigned)hit.tag, hit.path);
-        return canon_fail(msg, msg_len, "%s: unknown field %u", what, (unsigned)hit.tag);
+            return wb_failf(WB_ERR_DECODE, msg, msg_len, "%s: unknown field %u in %s", what,
+                            (unsigned)hit.tag, hit.path);
+        return wb_failf(WB_ERR_DECODE, msg, msg_len, "%s: unknown field %u", what,
+                        (unsigned)hit.tag);
     }
     struct compare_buffer c = {.base = {.append = compare_append},
                                .want = bytes,
@@ -141,10 +128,13 @@ int ledger_pb_canonical(const ProtobufCMessage *m, const uint8_t *bytes, size_t 
     protobuf_c_message_pack_to_buffer(m, &c.base);
     if (c.same && c.pos == len) return WB_OK;
     if (c.same || c.differs_at >= len)
-        return canon_fail(msg, msg_len, "%s: not the canonical encoding (%zu bytes; its fields "
-                          "encode in %zu)", what, len, c.pos);
-    return canon_fail(msg, msg_len, "%s: not the canonical encoding (byte %zu of %zu differs)",
-                      what, c.differs_at, len);
+        return wb_failf(WB_ERR_DECODE, msg, msg_len,
+                        "%s: not the canonical encoding (%zu bytes; its fields "
+                        "encode in %zu)",
+                        what, len, c.pos);
+    return wb_failf(WB_ERR_DECODE, msg, msg_len,
+                    "%s: not the canonical encoding (byte %zu of %zu differs)", what, c.differs_at,
+                    len);
 }
 
 int ledger_pb_decode(const ProtobufCMessageDescriptor *d, ProtobufCAllocator *alloc,
@@ -153,7 +143,7 @@ int ledger_pb_decode(const ProtobufCMessageDescriptor *d, ProtobufCAllocator *al
 {
     *out = NULL;
     ProtobufCMessage *m = protobuf_c_message_unpack(d, alloc, len, bytes);
-    if (!m) return canon_fail(msg, msg_len, "%s: malformed protobuf", what);
+    if (!m) return wb_failf(WB_ERR_DECODE, msg, msg_len, "%s: malformed protobuf", what);
     int rc = ledger_pb_canonical(m, bytes, len, what, msg, msg_len);
     if (rc) {
         protobuf_c_message_free_unpacked(m, alloc);

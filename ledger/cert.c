@@ -15,43 +15,32 @@
  * once, with room for repeats, but never an unbounded list to verify. */
 #define CERT_PRECOMMITS_MAX (2 * WB_VALIDATORS_MAX)
 
-static int cert_fail(char *msg, size_t msg_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int cert_fail(char *msg, size_t msg_len, const char *fmt, ...)
-{
-    if (msg && msg_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, msg_len, fmt, ap);
-        va_end(ap);
-    }
-    return WB_ERR_VERIFY;
-}
-
 int ledger_cert_verify(const struct ledger_genesis *g, const Waybill__CommitCert *cert,
                        uint64_t height, const uint8_t block_hash[WB_HASH_LEN], char *msg,
                        size_t msg_len)
 {
     char h1[9], h2[9];
-    if (!cert) return cert_fail(msg, msg_len, "certificate missing");
+    if (!cert) return wb_failf(WB_ERR_VERIFY, msg, msg_len, "certificate missing");
     if (cert->height != height)
-        return cert_fail(msg, msg_len, "certificate is for height %llu, block is at height %llu",
-                         (unsigned long long)cert->height, (unsigned long long)height);
+        return wb_failf(WB_ERR_VERIFY, msg, msg_len,
+                        "certificate is for height %llu, block is at height %llu",
+                        (unsigned long long)cert->height, (unsigned long long)height);
     if (cert->block_hash.len != WB_HASH_LEN)
-        return cert_fail(msg, msg_len, "certificate block hash has %zu bytes, expected %d",
-                         cert->block_hash.len, WB_HASH_LEN);
+        return wb_failf(WB_ERR_VERIFY, msg, msg_len,
+                        "certificate block hash has %zu bytes, expected %d", cert->block_hash.len,
+                        WB_HASH_LEN);
     if (memcmp(cert->block_hash.data, block_hash, WB_HASH_LEN) != 0)
-        return cert_fail(msg, msg_len, "certificate is for block %s..., not %s...",
-                         wb_hex_encode(cert->block_hash.data, 4, h1, sizeof h1),
-                         wb_hex_encode(block_hash, 4, h2, sizeof h2));
+        return wb_failf(WB_ERR_VERIFY, msg, msg_len, "certificate is for block %s..., not %s...",
+                        wb_hex_encode(cert->block_hash.data, 4, h1, sizeof h1),
+                        wb_hex_encode(block_hash, 4, h2, sizeof h2));
     WB_ASSERT(g->validator_count <= WB_VALIDATORS_MAX);
     size_t quorum = ledger_genesis_quorum(g);
     if (g->validator_count == 0 || quorum == 0)
-        return cert_fail(msg, msg_len, "genesis lists no validators");
+        return wb_failf(WB_ERR_VERIFY, msg, msg_len, "genesis lists no validators");
     if (cert->n_precommits > CERT_PRECOMMITS_MAX)
-        return cert_fail(msg, msg_len, "certificate has %zu precommits, at most %d allowed",
-                         cert->n_precommits, CERT_PRECOMMITS_MAX);
+        return wb_failf(WB_ERR_VERIFY, msg, msg_len,
+                        "certificate has %zu precommits, at most %d allowed", cert->n_precommits,
+                        CERT_PRECOMMITS_MAX);
 
     uint8_t sigmsg[WB_SIGMSG_MAX];
     size_t sigmsg_len = wb_sigmsg_vote(sigmsg, g->chain_id, WAYBILL__VOTE_TYPE__PRECOMMIT,
@@ -60,46 +49,47 @@ int ledger_cert_verify(const struct ledger_genesis *g, const Waybill__CommitCert
     size_t distinct = 0;
     for (size_t i = 0; i < cert->n_precommits; i++) {
         const Waybill__Vote *v = cert->precommits[i];
-        if (!v) return cert_fail(msg, msg_len, "precommit %zu: missing", i);
+        if (!v) return wb_failf(WB_ERR_VERIFY, msg, msg_len, "precommit %zu: missing", i);
         unsigned val = v->validator;
         if (v->validator >= g->validator_count)
-            return cert_fail(msg, msg_len,
-                             "precommit %zu (validator %u): not a validator index (there are "
-                             "%zu validators)",
-                             i, val, g->validator_count);
+            return wb_failf(WB_ERR_VERIFY, msg, msg_len,
+                            "precommit %zu (validator %u): not a validator index (there are "
+                            "%zu validators)",
+                            i, val, g->validator_count);
         if (v->type != WAYBILL__VOTE_TYPE__PRECOMMIT)
-            return cert_fail(msg, msg_len, "precommit %zu (validator %u): vote type %d is not "
-                             "precommit", i, val, (int)v->type);
+            return wb_failf(WB_ERR_VERIFY, msg, msg_len,
+                            "precommit %zu (validator %u): vote type %d is not "
+                            "precommit",
+                            i, val, (int)v->type);
         if (v->height != height)
-            return cert_fail(msg, msg_len,
-                             "precommit %zu (validator %u): height %llu, certificate height "
-                             "is %llu",
-                             i, val, (unsigned long long)v->height,
-                             (unsigned long long)height);
+            return wb_failf(WB_ERR_VERIFY, msg, msg_len,
+                            "precommit %zu (validator %u): height %llu, certificate height "
+                            "is %llu",
+                            i, val, (unsigned long long)v->height, (unsigned long long)height);
         if (v->round != cert->round)
-            return cert_fail(msg, msg_len,
-                             "precommit %zu (validator %u): round %u, certificate round is %u",
-                             i, val, (unsigned)v->round, (unsigned)cert->round);
+            return wb_failf(WB_ERR_VERIFY, msg, msg_len,
+                            "precommit %zu (validator %u): round %u, certificate round is %u", i,
+                            val, (unsigned)v->round, (unsigned)cert->round);
         if (v->block_hash.len != WB_HASH_LEN ||
             memcmp(v->block_hash.data, block_hash, WB_HASH_LEN) != 0)
-            return cert_fail(msg, msg_len,
-                             "precommit %zu (validator %u): not a precommit for block %s...", i,
-                             val, wb_hex_encode(block_hash, 4, h1, sizeof h1));
+            return wb_failf(WB_ERR_VERIFY, msg, msg_len,
+                            "precommit %zu (validator %u): not a precommit for block %s...", i, val,
+                            wb_hex_encode(block_hash, 4, h1, sizeof h1));
         if (v->signature.len != WB_SIG_LEN)
-            return cert_fail(msg, msg_len,
-                             "precommit %zu (validator %u): signature has %zu bytes, expected %d",
-                             i, val, v->signature.len, WB_SIG_LEN);
+            return wb_failf(WB_ERR_VERIFY, msg, msg_len,
+                            "precommit %zu (validator %u): signature has %zu bytes, expected %d", i,
+                            val, v->signature.len, WB_SIG_LEN);
         if (wb_verify(sigmsg, sigmsg_len, g->validators[val].key, v->signature.data) != WB_OK)
-            return cert_fail(msg, msg_len, "precommit %zu (validator %u): bad signature", i,
-                             val);
+            return wb_failf(WB_ERR_VERIFY, msg, msg_len,
+                            "precommit %zu (validator %u): bad signature", i, val);
         if (!seen[val]) {
             seen[val] = true;
             distinct++;
         }
     }
     if (distinct < quorum)
-        return cert_fail(msg, msg_len, "only %zu distinct valid precommits, quorum is %zu",
-                         distinct, quorum);
+        return wb_failf(WB_ERR_VERIFY, msg, msg_len,
+                        "only %zu distinct valid precommits, quorum is %zu", distinct, quorum);
     return WB_OK;
 }
 

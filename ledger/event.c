@@ -30,20 +30,6 @@
  * serves it without touching the heap. Anything beyond goes to malloc. */
 #define UNPACK_ARENA_BYTES 8192
 
-static int fail(int err, char *msg, size_t msg_len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(int err, char *msg, size_t msg_len, const char *fmt, ...)
-{
-    if (msg && msg_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, msg_len, fmt, ap);
-        va_end(ap);
-    }
-    return err;
-}
-
 /* ---- stack arena for protobuf-c --------------------------------------- */
 
 struct unpack_arena {
@@ -132,19 +118,19 @@ static int event_from_pb(const Waybill__EventBody *pb, struct ledger_event *ev, 
                          size_t msg_len)
 {
     if (pb->version != EVENT_VERSION)
-        return fail(WB_ERR_INVALID, msg, msg_len, "event: version is %u, expected %d",
-                    pb->version, EVENT_VERSION);
+        return wb_failf(WB_ERR_INVALID, msg, msg_len, "event: version is %u, expected %d",
+                        pb->version, EVENT_VERSION);
 
     size_t item_len = strlen(pb->item);
-    if (item_len == 0) return fail(WB_ERR_INVALID, msg, msg_len, "event: item id is empty");
+    if (item_len == 0) return wb_failf(WB_ERR_INVALID, msg, msg_len, "event: item id is empty");
     int rc = ledger_item_id_check(pb->item, NULL, msg, msg_len);
     if (rc) return rc;
     memcpy(ev->item, pb->item, item_len + 1);
 
     int action = (int)pb->action;
     if (action <= LEDGER_ACTION_NONE || action >= LEDGER_ACTION_COUNT)
-        return fail(WB_ERR_INVALID, msg, msg_len, "event: action %d is not a known action",
-                    action);
+        return wb_failf(WB_ERR_INVALID, msg, msg_len, "event: action %d is not a known action",
+                        action);
     ev->action = (enum ledger_action)action;
 
     size_t loc_len = strlen(pb->location);
@@ -158,45 +144,45 @@ static int event_from_pb(const Waybill__EventBody *pb, struct ledger_event *ev, 
     ev->time_ms = pb->time_ms;
 
     if (pb->submitter.len != WB_PUBKEY_LEN)
-        return fail(WB_ERR_INVALID, msg, msg_len,
-                    "event: submitter is %zu bytes, expected a 32-byte Ed25519 public key",
-                    pb->submitter.len);
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "event: submitter is %zu bytes, expected a 32-byte Ed25519 public key",
+                        pb->submitter.len);
     memcpy(ev->submitter, pb->submitter.data, WB_PUBKEY_LEN);
 
     if (pb->prev.len == WB_HASH_LEN) {
         ev->has_prev = true;
         memcpy(ev->prev, pb->prev.data, WB_HASH_LEN);
     } else if (pb->prev.len != 0) {
-        return fail(WB_ERR_INVALID, msg, msg_len,
-                    "event: prev is %zu bytes, expected 32 (or none for the first event)",
-                    pb->prev.len);
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "event: prev is %zu bytes, expected 32 (or none for the first event)",
+                        pb->prev.len);
     }
 
     if (pb->n_attrs > WB_ATTRS_MAX)
-        return fail(WB_ERR_INVALID, msg, msg_len, "event: %zu attributes, limit %d",
-                    pb->n_attrs, WB_ATTRS_MAX);
+        return wb_failf(WB_ERR_INVALID, msg, msg_len, "event: %zu attributes, limit %d",
+                        pb->n_attrs, WB_ATTRS_MAX);
     for (size_t i = 0; i < pb->n_attrs; i++) {
         const char *key = pb->attrs[i]->key, *value = pb->attrs[i]->value;
         size_t klen = strlen(key), vlen = strlen(value);
         if (klen == 0 || klen > WB_ATTR_KEY_MAX || !attr_key_ok(key))
-            return fail(WB_ERR_INVALID, msg, msg_len,
-                        "event: attrs[%zu].key must be 1 to %d printable characters without "
-                        "spaces or '='",
-                        i, WB_ATTR_KEY_MAX);
+            return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                            "event: attrs[%zu].key must be 1 to %d printable characters without "
+                            "spaces or '='",
+                            i, WB_ATTR_KEY_MAX);
         if (vlen > WB_ATTR_VALUE_MAX)
-            return fail(WB_ERR_INVALID, msg, msg_len,
-                        "event: attrs[%zu] (%s) value is %zu bytes, limit %d", i, key, vlen,
-                        WB_ATTR_VALUE_MAX);
+            return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                            "event: attrs[%zu] (%s) value is %zu bytes, limit %d", i, key, vlen,
+                            WB_ATTR_VALUE_MAX);
         if (!utf8_text_ok(value))
-            return fail(WB_ERR_INVALID, msg, msg_len,
-                        "event: attrs[%zu] (%s) value is not UTF-8 text without control "
-                        "characters",
-                        i, key);
+            return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                            "event: attrs[%zu] (%s) value is not UTF-8 text without control "
+                            "characters",
+                            i, key);
         for (size_t j = 0; j < i; j++)
             if (strcmp(ev->attrs[j].key, key) == 0)
-                return fail(WB_ERR_INVALID, msg, msg_len,
-                            "event: attribute %s appears twice (attrs[%zu] and attrs[%zu])", key,
-                            j, i);
+                return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                                "event: attribute %s appears twice (attrs[%zu] and attrs[%zu])",
+                                key, j, i);
         memcpy(ev->attrs[i].key, key, klen + 1);
         memcpy(ev->attrs[i].value, value, vlen + 1);
         ev->attr_count = i + 1;
@@ -204,8 +190,8 @@ static int event_from_pb(const Waybill__EventBody *pb, struct ledger_event *ev, 
 
     size_t org_len = strlen(pb->to_org);
     if (org_len > WB_ORG_MAX || !org_ok(pb->to_org))
-        return fail(WB_ERR_INVALID, msg, msg_len,
-                    "event: to_org must be at most %d printable ASCII characters", WB_ORG_MAX);
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "event: to_org must be at most %d printable ASCII characters", WB_ORG_MAX);
     memcpy(ev->to_org, pb->to_org, org_len + 1);
 
     ev->nonce = pb->nonce;
@@ -265,17 +251,17 @@ int ledger_event_decode(const uint8_t *body, size_t len, struct ledger_event *ev
                         size_t msg_len)
 {
     memset(ev, 0, sizeof *ev);
-    if (!body || len == 0) return fail(WB_ERR_DECODE, msg, msg_len, "event body is empty");
+    if (!body || len == 0) return wb_failf(WB_ERR_DECODE, msg, msg_len, "event body is empty");
     if (len > WB_EVENT_BODY_MAX)
-        return fail(WB_ERR_DECODE, msg, msg_len, "event body is %zu bytes, limit %d", len,
-                    WB_EVENT_BODY_MAX);
+        return wb_failf(WB_ERR_DECODE, msg, msg_len, "event body is %zu bytes, limit %d", len,
+                        WB_EVENT_BODY_MAX);
 
     alignas(max_align_t) uint8_t arena_buf[UNPACK_ARENA_BYTES];
     struct unpack_arena arena = {.buf = arena_buf, .cap = sizeof arena_buf, .used = 0};
     ProtobufCAllocator alloc = {.alloc = arena_alloc, .free = arena_free,
                                 .allocator_data = &arena};
     Waybill__EventBody *pb = waybill__event_body__unpack(&alloc, len, body);
-    if (!pb) return fail(WB_ERR_DECODE, msg, msg_len, "event body: malformed protobuf");
+    if (!pb) return wb_failf(WB_ERR_DECODE, msg, msg_len, "event body: malformed protobuf");
 
     /* One event, one encoding (ledger/canon.h): anything protobuf-c would
      * not have written byte for byte (unknown fields, here or in an
@@ -348,10 +334,10 @@ int ledger_signed_event_open(const uint8_t chain_id[WB_CHAIN_ID_LEN], const uint
     uint8_t sig[WB_SIG_LEN];
     if (ledger_signed_event_split(buf, len, &body, &body_len, sig) != WB_OK) {
         memset(ev, 0, sizeof *ev);
-        return fail(WB_ERR_DECODE, msg, msg_len,
-                    "signed event: malformed (expected a body of 1 to %d bytes and a 64-byte "
-                    "signature, %zu bytes in all at most)",
-                    WB_EVENT_BODY_MAX, (size_t)WB_SIGNED_EVENT_MAX);
+        return wb_failf(WB_ERR_DECODE, msg, msg_len,
+                        "signed event: malformed (expected a body of 1 to %d bytes and a 64-byte "
+                        "signature, %zu bytes in all at most)",
+                        WB_EVENT_BODY_MAX, (size_t)WB_SIGNED_EVENT_MAX);
     }
     int rc = ledger_event_decode(body, body_len, ev, msg, msg_len);
     if (rc) return rc;
@@ -359,12 +345,12 @@ int ledger_signed_event_open(const uint8_t chain_id[WB_CHAIN_ID_LEN], const uint
     rc = wb_event_sig_verify(chain_id, body, body_len, ev->submitter, sig);
     if (rc == WB_ERR_SIGNATURE) {
         char id_hex[2 * WB_HASH_LEN + 1], pk_hex[2 * WB_PUBKEY_LEN + 1];
-        return fail(WB_ERR_SIGNATURE, msg, msg_len,
-                    "event %s: signature does not verify for submitter %s on this chain",
-                    wb_hex_encode(ev->id, WB_HASH_LEN, id_hex, sizeof id_hex),
-                    wb_hex_encode(ev->submitter, WB_PUBKEY_LEN, pk_hex, sizeof pk_hex));
+        return wb_failf(WB_ERR_SIGNATURE, msg, msg_len,
+                        "event %s: signature does not verify for submitter %s on this chain",
+                        wb_hex_encode(ev->id, WB_HASH_LEN, id_hex, sizeof id_hex),
+                        wb_hex_encode(ev->submitter, WB_PUBKEY_LEN, pk_hex, sizeof pk_hex));
     }
-    if (rc) return fail(rc, msg, msg_len, "event: signature check failed: %s", wb_strerror(rc));
+    if (rc) return wb_failf(rc, msg, msg_len, "event: signature check failed: %s", wb_strerror(rc));
     return WB_OK;
 }
 

@@ -33,20 +33,6 @@
 #define ORG_EXPECT \
     "1 to 64 printable ASCII characters, not starting or ending with a space"
 
-static int fail(char *msg, size_t msg_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *msg, size_t msg_len, const char *fmt, ...)
-{
-    if (msg && msg_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, msg_len, fmt, ap);
-        va_end(ap);
-    }
-    return WB_ERR_CONFIG;
-}
-
 /* Text from the file echoed into a message: printable ASCII, truncated. */
 static const char *echo(const char *s, char out[ECHO_BUF])
 {
@@ -97,8 +83,8 @@ static int check_fields(json_t *obj, const char *path, const char *const *allowe
             if (strcmp(key, *a) == 0) known = true;
         if (!known) {
             char e[ECHO_BUF];
-            return fail(msg, msg_len, "%s%s%s: unknown field", path, *path ? "." : "",
-                        echo(key, e));
+            return wb_failf(WB_ERR_CONFIG, msg, msg_len, "%s%s%s: unknown field", path,
+                            *path ? "." : "", echo(key, e));
         }
     }
     return WB_OK;
@@ -110,9 +96,11 @@ static int get_string(json_t *obj, const char *path, const char *key, const char
 {
     const char *dot = *path ? "." : "";
     json_t *v = json_object_get(obj, key);
-    if (!v) return fail(msg, msg_len, "%s%s%s: missing, expected %s", path, dot, key, what);
+    if (!v)
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len, "%s%s%s: missing, expected %s", path, dot, key,
+                        what);
     if (!json_is_string(v))
-        return fail(msg, msg_len, "%s%s%s: expected %s", path, dot, key, what);
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len, "%s%s%s: expected %s", path, dot, key, what);
     *out = json_string_value(v);
     *len = json_string_length(v);
     /* jansson refuses \u0000 by default, so strlen agrees with len. */
@@ -124,9 +112,11 @@ static int get_array(json_t *obj, const char *path, const char *key, size_t min,
 {
     const char *dot = *path ? "." : "";
     json_t *v = json_object_get(obj, key);
-    if (!v) return fail(msg, msg_len, "%s%s%s: missing, expected %s", path, dot, key, what);
+    if (!v)
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len, "%s%s%s: missing, expected %s", path, dot, key,
+                        what);
     if (!json_is_array(v) || json_array_size(v) < min || json_array_size(v) > max)
-        return fail(msg, msg_len, "%s%s%s: expected %s", path, dot, key, what);
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len, "%s%s%s: expected %s", path, dot, key, what);
     *out = v;
     return WB_OK;
 }
@@ -137,11 +127,11 @@ static int parse_key(json_t *v, const char *path, uint8_t key[WB_PUBKEY_LEN], ch
 {
     if (!json_is_string(v) || json_string_length(v) != 2 * WB_PUBKEY_LEN ||
         wb_hex_decode(json_string_value(v), key, WB_PUBKEY_LEN) != WB_OK)
-        return fail(msg, msg_len, "%s: expected " KEY_EXPECT, path);
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len, "%s: expected " KEY_EXPECT, path);
     /* A small-order or off-curve key can never verify a signature; saying
      * so here beats every event of its owner being refused later. */
     if (crypto_core_ed25519_is_valid_point(key) != 1)
-        return fail(msg, msg_len, "%s: not a valid Ed25519 public key", path);
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len, "%s: not a valid Ed25519 public key", path);
     return WB_OK;
 }
 
@@ -234,7 +224,8 @@ static int parse_member(json_t *m, size_t idx, struct ledger_genesis *g, char *m
     char path[PATH_LEN], kpath[SUBPATH_LEN], where[SUBPATH_LEN], e[ECHO_BUF];
     snprintf(path, sizeof path, "members[%zu]", idx);
     if (!json_is_object(m))
-        return fail(msg, msg_len, "%s: expected an object with org, role and keys", path);
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len,
+                        "%s: expected an object with org, role and keys", path);
     int rc = check_fields(m, path, fields, msg, msg_len);
     if (rc) return rc;
 
@@ -244,19 +235,21 @@ static int parse_member(json_t *m, size_t idx, struct ledger_genesis *g, char *m
     size_t len;
     rc = get_string(m, path, "org", ORG_EXPECT, &s, &len, msg, msg_len);
     if (rc) return rc;
-    if (!org_name_ok(s, len)) return fail(msg, msg_len, "%s.org: expected " ORG_EXPECT, path);
+    if (!org_name_ok(s, len))
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len, "%s.org: expected " ORG_EXPECT, path);
     int other = ledger_genesis_org_by_name(g, s);
     if (other >= 0)
-        return fail(msg, msg_len, "%s.org: duplicate organisation '%s' (also members[%d])",
-                    path, echo(s, e), other);
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len,
+                        "%s.org: duplicate organisation '%s' (also members[%d])", path, echo(s, e),
+                        other);
     memcpy(org->name, s, len + 1);
 
     rc = get_string(m, path, "role", ROLE_CHOICES, &s, &len, msg, msg_len);
     if (rc) return rc;
     org->role = ledger_role_parse(s);
     if (org->role == LEDGER_ROLE_NONE)
-        return fail(msg, msg_len, "%s.role: expected " ROLE_CHOICES ", got '%s'", path,
-                    echo(s, e));
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len, "%s.role: expected " ROLE_CHOICES ", got '%s'",
+                        path, echo(s, e));
 
     json_t *keys;
     rc = get_array(m, path, "keys", 1, WB_ORG_KEYS_MAX,
@@ -270,10 +263,11 @@ static int parse_member(json_t *m, size_t idx, struct ledger_genesis *g, char *m
         /* The org being parsed is not counted yet: check its own keys too. */
         for (size_t i = 0; i < org->key_count; i++)
             if (memcmp(org->keys[i], k, WB_PUBKEY_LEN) == 0)
-                return fail(msg, msg_len, "%s: duplicate key (also %s.keys[%zu])", kpath, path,
-                            i);
+                return wb_failf(WB_ERR_CONFIG, msg, msg_len,
+                                "%s: duplicate key (also %s.keys[%zu])", kpath, path, i);
         if (key_seen(g, k, where, sizeof where))
-            return fail(msg, msg_len, "%s: duplicate key (also %s)", kpath, where);
+            return wb_failf(WB_ERR_CONFIG, msg, msg_len, "%s: duplicate key (also %s)", kpath,
+                            where);
         memcpy(org->keys[org->key_count++], k, WB_PUBKEY_LEN);
     }
     g->org_count++;
@@ -287,7 +281,8 @@ static int parse_validator(json_t *v, size_t idx, struct ledger_genesis *g, char
     char path[PATH_LEN], kpath[SUBPATH_LEN], where[SUBPATH_LEN], e[ECHO_BUF];
     snprintf(path, sizeof path, "validators[%zu]", idx);
     if (!json_is_object(v))
-        return fail(msg, msg_len, "%s: expected an object with name, org, key and p2p", path);
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len,
+                        "%s: expected an object with name, org, key and p2p", path);
     int rc = check_fields(v, path, fields, msg, msg_len);
     if (rc) return rc;
 
@@ -298,42 +293,46 @@ static int parse_validator(json_t *v, size_t idx, struct ledger_genesis *g, char
     rc = get_string(v, path, "name", NAME_CHARS, &s, &len, msg, msg_len);
     if (rc) return rc;
     if (!name_ok(s, len) || len > WB_NODE_NAME_MAX)
-        return fail(msg, msg_len, "%s.name: expected " NAME_CHARS, path);
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len, "%s.name: expected " NAME_CHARS, path);
     for (size_t i = 0; i < g->validator_count; i++)
         if (strcmp(g->validators[i].name, s) == 0)
-            return fail(msg, msg_len, "%s.name: duplicate validator name '%s' (also "
-                        "validators[%zu])", path, s, i);
+            return wb_failf(WB_ERR_CONFIG, msg, msg_len,
+                            "%s.name: duplicate validator name '%s' (also "
+                            "validators[%zu])",
+                            path, s, i);
     memcpy(val->name, s, len + 1);
 
     rc = get_string(v, path, "org", "the name of a member organisation", &s, &len, msg,
                     msg_len);
     if (rc) return rc;
     if (ledger_genesis_org_by_name(g, s) < 0)
-        return fail(msg, msg_len, "%s.org: '%s' is not a member organisation", path,
-                    echo(s, e));
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len, "%s.org: '%s' is not a member organisation",
+                        path, echo(s, e));
     memcpy(val->org, s, len + 1);
 
     json_t *k = json_object_get(v, "key");
     snprintf(kpath, sizeof kpath, "%s.key", path);
-    if (!k) return fail(msg, msg_len, "%s: missing, expected " KEY_EXPECT, kpath);
+    if (!k)
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len, "%s: missing, expected " KEY_EXPECT, kpath);
     rc = parse_key(k, kpath, val->key, msg, msg_len);
     if (rc) return rc;
     if (key_seen(g, val->key, where, sizeof where))
-        return fail(msg, msg_len, "%s: duplicate key (also %s)", kpath, where);
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len, "%s: duplicate key (also %s)", kpath, where);
 
     rc = get_string(v, path, "p2p", P2P_EXPECT, &s, &len, msg, msg_len);
     if (rc) return rc;
     char why[WB_ADDR_MSG_MAX];
     struct wb_addr addr, other;
     if (wb_addr_parse(s, &addr, why, sizeof why) != WB_OK)
-        return fail(msg, msg_len, "%s.p2p: %s", path, why);
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len, "%s.p2p: %s", path, why);
     /* Parsed again, not compared as text: "[::1]:7000" is "[0::1]:7000",
      * and names ignore case and a trailing dot. */
     for (size_t i = 0; i < g->validator_count; i++)
         if (wb_addr_parse(g->validators[i].p2p, &other, NULL, 0) == WB_OK &&
             wb_addr_equal(&addr, &other))
-            return fail(msg, msg_len, "%s.p2p: duplicate address %s (also validators[%zu])",
-                        path, echo(s, e), i);
+            return wb_failf(WB_ERR_CONFIG, msg, msg_len,
+                            "%s.p2p: duplicate address %s (also validators[%zu])", path, echo(s, e),
+                            i);
     WB_ASSERT(len <= WB_ADDR_MAX);
     memcpy(val->p2p, s, len + 1);
     g->validator_count++;
@@ -348,9 +347,9 @@ static int parse_heartbeat(json_t *root, struct ledger_genesis *g, char *msg, si
     if (!v) return WB_OK;
     json_int_t ms = json_is_integer(v) ? json_integer_value(v) : -1;
     if (ms < WB_HEARTBEAT_MS_MIN || ms > WB_HEARTBEAT_MS_MAX)
-        return fail(msg, msg_len,
-                    "heartbeat_ms: expected an integer from %d to %d (milliseconds)",
-                    WB_HEARTBEAT_MS_MIN, WB_HEARTBEAT_MS_MAX);
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len,
+                        "heartbeat_ms: expected an integer from %d to %d (milliseconds)",
+                        WB_HEARTBEAT_MS_MIN, WB_HEARTBEAT_MS_MAX);
     g->heartbeat_ms = (uint32_t)ms;
     return WB_OK;
 }
@@ -363,8 +362,9 @@ static int get_optional_ms(json_t *obj, const char *key, int64_t max, int64_t *o
     json_t *v = json_object_get(obj, key);
     if (!v) return WB_OK;
     if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > max)
-        return fail(msg, msg_len, "%s: expected an integer number of milliseconds, 0 to %lld",
-                    key, (long long)max);
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len,
+                        "%s: expected an integer number of milliseconds, 0 to %lld", key,
+                        (long long)max);
     *out = (int64_t)json_integer_value(v);
     return WB_OK;
 }
@@ -374,7 +374,8 @@ static int parse_root(json_t *root, struct ledger_genesis *g, char *msg, size_t 
     static const char *const fields[] = {"chain_id",      "genesis_time",    "members",
                                          "validators",    "clock_skew_ms",   "backdate_max_ms",
                                          "heartbeat_ms",  NULL};
-    if (!json_is_object(root)) return fail(msg, msg_len, "genesis: expected a JSON object");
+    if (!json_is_object(root))
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len, "genesis: expected a JSON object");
     int rc = check_fields(root, "", fields, msg, msg_len);
     if (rc) return rc;
 
@@ -382,7 +383,8 @@ static int parse_root(json_t *root, struct ledger_genesis *g, char *msg, size_t 
     size_t len;
     rc = get_string(root, "", "chain_id", NAME_CHARS, &s, &len, msg, msg_len);
     if (rc) return rc;
-    if (!name_ok(s, len)) return fail(msg, msg_len, "chain_id: expected " NAME_CHARS);
+    if (!name_ok(s, len))
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len, "chain_id: expected " NAME_CHARS);
     memcpy(g->chain_name, s, len + 1);
     ledger_chain_id(g->chain_name, g->chain_id);
 
@@ -390,8 +392,8 @@ static int parse_root(json_t *root, struct ledger_genesis *g, char *msg, size_t 
     if (rc) return rc;
     if (!parse_time_utc(s, len, &g->genesis_time_ms)) {
         char e[ECHO_BUF];
-        return fail(msg, msg_len, "genesis_time: expected " TIME_EXPECT ", got '%s'",
-                    echo(s, e));
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len,
+                        "genesis_time: expected " TIME_EXPECT ", got '%s'", echo(s, e));
     }
 
     ledger_genesis_set_defaults(g);
@@ -444,14 +446,16 @@ int ledger_genesis_parse(const uint8_t *json, size_t len, struct ledger_genesis 
                          size_t msg_len)
 {
     memset(g, 0, sizeof *g);
-    if (!json || len == 0) return fail(msg, msg_len, "genesis: empty input");
+    if (!json || len == 0) return wb_failf(WB_ERR_CONFIG, msg, msg_len, "genesis: empty input");
     if (len > GENESIS_JSON_MAX)
-        return fail(msg, msg_len, "genesis: %zu bytes, limit %u", len, GENESIS_JSON_MAX);
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len, "genesis: %zu bytes, limit %u", len,
+                        GENESIS_JSON_MAX);
     json_error_t jerr;
     json_t *root = json_loadb((const char *)json, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
-        return fail(msg, msg_len, "genesis: invalid JSON at line %d column %d: %s", jerr.line,
-                    jerr.column, jerr.text);
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len,
+                        "genesis: invalid JSON at line %d column %d: %s", jerr.line, jerr.column,
+                        jerr.text);
     int rc = parse_root(root, g, msg, msg_len);
     json_decref(root);
     if (rc) {

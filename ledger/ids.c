@@ -25,20 +25,6 @@
 #define CONTAINER_LEN 11
 #define SERIAL_MAX 20
 
-static int fail(int err, char *msg, size_t msg_len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(int err, char *msg, size_t msg_len, const char *fmt, ...)
-{
-    if (msg && msg_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, msg_len, fmt, ap);
-        va_end(ap);
-    }
-    return err;
-}
-
 static const char *echo(const char *s, char out[ECHO_BUF])
 {
     size_t i = 0;
@@ -104,28 +90,28 @@ static int check_container(const char *id, size_t len, char *msg, size_t msg_len
 {
     char e[ECHO_BUF];
     if (len != CONTAINER_LEN)
-        return fail(WB_ERR_INVALID, msg, msg_len,
-                    "container number %s: expected 11 characters (3-letter owner code, "
-                    "category U, J or Z, 6-digit serial, check digit), got %zu",
-                    echo(id, e), len);
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "container number %s: expected 11 characters (3-letter owner code, "
+                        "category U, J or Z, 6-digit serial, check digit), got %zu",
+                        echo(id, e), len);
     if (!is_upper(id[0]) || !is_upper(id[1]) || !is_upper(id[2]))
-        return fail(WB_ERR_INVALID, msg, msg_len,
-                    "container number %s: owner code must be 3 uppercase letters A-Z",
-                    echo(id, e));
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "container number %s: owner code must be 3 uppercase letters A-Z",
+                        echo(id, e));
     if (id[3] != 'U' && id[3] != 'J' && id[3] != 'Z')
-        return fail(WB_ERR_INVALID, msg, msg_len,
-                    "container number %s: category is '%c', expected U, J or Z", echo(id, e),
-                    is_alpha(id[3]) ? id[3] : '?');
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "container number %s: category is '%c', expected U, J or Z", echo(id, e),
+                        is_alpha(id[3]) ? id[3] : '?');
     if (!all_digits(id + 4, 6))
-        return fail(WB_ERR_INVALID, msg, msg_len,
-                    "container number %s: serial number must be 6 digits", echo(id, e));
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "container number %s: serial number must be 6 digits", echo(id, e));
     if (!is_digit(id[10]))
-        return fail(WB_ERR_INVALID, msg, msg_len,
-                    "container number %s: check digit must be a digit", echo(id, e));
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "container number %s: check digit must be a digit", echo(id, e));
     int want = ledger_iso6346_check_digit(id);
     if (want != id[10] - '0')
-        return fail(WB_ERR_CHECK_DIGIT, msg, msg_len,
-                    "container number %s: check digit is %c, expected %d", id, id[10], want);
+        return wb_failf(WB_ERR_CHECK_DIGIT, msg, msg_len,
+                        "container number %s: check digit is %c, expected %d", id, id[10], want);
     return WB_OK;
 }
 
@@ -133,12 +119,12 @@ static int check_sscc(const char *id, size_t len, char *msg, size_t msg_len)
 {
     char e[ECHO_BUF];
     if (len != SSCC_LEN)
-        return fail(WB_ERR_INVALID, msg, msg_len, "SSCC %s: expected 18 digits, got %zu",
-                    echo(id, e), len);
+        return wb_failf(WB_ERR_INVALID, msg, msg_len, "SSCC %s: expected 18 digits, got %zu",
+                        echo(id, e), len);
     int want = ledger_gs1_check_digit(id, SSCC_LEN - 1);
     if (want != id[SSCC_LEN - 1] - '0')
-        return fail(WB_ERR_CHECK_DIGIT, msg, msg_len,
-                    "SSCC %s: check digit is %c, expected %d", id, id[SSCC_LEN - 1], want);
+        return wb_failf(WB_ERR_CHECK_DIGIT, msg, msg_len, "SSCC %s: check digit is %c, expected %d",
+                        id, id[SSCC_LEN - 1], want);
     return WB_OK;
 }
 
@@ -156,26 +142,27 @@ static int check_gtin_serial(const char *id, size_t len, char *msg, size_t msg_l
     const size_t serial_at = 4 + GTIN_LEN + 4;
     if (len < serial_at || !all_digits(id + 4, GTIN_LEN) ||
         memcmp(id + 4 + GTIN_LEN, "(21)", 4) != 0)
-        return fail(WB_ERR_INVALID, msg, msg_len,
-                    "item id %s: expected (01) followed by a 14-digit GTIN, then (21) and a "
-                    "serial number",
-                    echo(id, e));
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "item id %s: expected (01) followed by a 14-digit GTIN, then (21) and a "
+                        "serial number",
+                        echo(id, e));
     size_t serial_len = len - serial_at;
     if (serial_len < 1 || serial_len > SERIAL_MAX)
-        return fail(WB_ERR_INVALID, msg, msg_len,
-                    "item id %s: serial number must be 1 to 20 characters, got %zu",
-                    echo(id, e), serial_len);
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "item id %s: serial number must be 1 to 20 characters, got %zu",
+                        echo(id, e), serial_len);
     for (size_t i = serial_at; i < len; i++)
         if (!is_gs1_cset82(id[i]))
-            return fail(WB_ERR_INVALID, msg, msg_len,
-                        "item id %s: serial number character %zu is not in the GS1 "
-                        "character set (A-Z a-z 0-9 and ! \" %% & ' ( ) * + , - . / : ; < = > ? _)",
-                        echo(id, e), i - serial_at + 1);
+            return wb_failf(
+                WB_ERR_INVALID, msg, msg_len,
+                "item id %s: serial number character %zu is not in the GS1 "
+                "character set (A-Z a-z 0-9 and ! \" %% & ' ( ) * + , - . / : ; < = > ? _)",
+                echo(id, e), i - serial_at + 1);
     int want = ledger_gs1_check_digit(id + 4, GTIN_LEN - 1);
     char found = id[4 + GTIN_LEN - 1];
     if (want != found - '0')
-        return fail(WB_ERR_CHECK_DIGIT, msg, msg_len, "GTIN %.14s: check digit is %c, expected %d",
-                    id + 4, found, want);
+        return wb_failf(WB_ERR_CHECK_DIGIT, msg, msg_len,
+                        "GTIN %.14s: check digit is %c, expected %d", id + 4, found, want);
     return WB_OK;
 }
 
@@ -183,16 +170,16 @@ static int check_urn(const char *id, size_t len, char *msg, size_t msg_len)
 {
     char e[ECHO_BUF];
     if (len == 4)
-        return fail(WB_ERR_INVALID, msg, msg_len, "urn identifier has nothing after 'urn:'");
+        return wb_failf(WB_ERR_INVALID, msg, msg_len, "urn identifier has nothing after 'urn:'");
     for (size_t i = 4; i < len; i++) {
         char c = id[i];
         if (c == ' ')
-            return fail(WB_ERR_INVALID, msg, msg_len,
-                        "urn identifier %s: contains a space at byte %zu", echo(id, e), i + 1);
+            return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                            "urn identifier %s: contains a space at byte %zu", echo(id, e), i + 1);
         if (c < 0x21 || c > 0x7e)
-            return fail(WB_ERR_INVALID, msg, msg_len,
-                        "urn identifier %s: byte %zu is not printable ASCII", echo(id, e),
-                        i + 1);
+            return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                            "urn identifier %s: byte %zu is not printable ASCII", echo(id, e),
+                            i + 1);
     }
     return WB_OK;
 }
@@ -201,11 +188,11 @@ int ledger_item_id_check(const char *id, enum ledger_id_kind *kind, char *msg, s
 {
     char e[ECHO_BUF];
     if (kind) *kind = LEDGER_ID_INVALID;
-    if (!id || !id[0]) return fail(WB_ERR_INVALID, msg, msg_len, "item id is empty");
+    if (!id || !id[0]) return wb_failf(WB_ERR_INVALID, msg, msg_len, "item id is empty");
     size_t len = strnlen(id, WB_ITEM_MAX + 1);
     if (len > WB_ITEM_MAX)
-        return fail(WB_ERR_INVALID, msg, msg_len, "item id %s: longer than %d bytes",
-                    echo(id, e), WB_ITEM_MAX);
+        return wb_failf(WB_ERR_INVALID, msg, msg_len, "item id %s: longer than %d bytes",
+                        echo(id, e), WB_ITEM_MAX);
 
     enum ledger_id_kind k;
     int rc;
@@ -213,9 +200,9 @@ int ledger_item_id_check(const char *id, enum ledger_id_kind *kind, char *msg, s
         k = LEDGER_ID_URN;
         rc = check_urn(id, len, msg, msg_len);
     } else if (strncasecmp(id, "urn:", 4) == 0) {
-        return fail(WB_ERR_INVALID, msg, msg_len,
-                    "item id %s: urn identifiers must start with lowercase 'urn:'",
-                    echo(id, e));
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "item id %s: urn identifiers must start with lowercase 'urn:'",
+                        echo(id, e));
     } else if (strncmp(id, "(01)", 4) == 0) {
         k = LEDGER_ID_GTIN_SERIAL;
         rc = check_gtin_serial(id, len, msg, msg_len);
@@ -229,10 +216,10 @@ int ledger_item_id_check(const char *id, enum ledger_id_kind *kind, char *msg, s
         k = LEDGER_ID_CONTAINER;
         rc = check_container(id, len, msg, msg_len);
     } else {
-        return fail(WB_ERR_INVALID, msg, msg_len,
-                    "item id %s: expected an ISO 6346 container number (e.g. CSQU3054383), "
-                    "an 18-digit SSCC, (01)<GTIN-14>(21)<serial> or a urn: identifier",
-                    echo(id, e));
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "item id %s: expected an ISO 6346 container number (e.g. CSQU3054383), "
+                        "an 18-digit SSCC, (01)<GTIN-14>(21)<serial> or a urn: identifier",
+                        echo(id, e));
     }
     if (rc == WB_OK && kind) *kind = k;
     return rc;
@@ -244,38 +231,38 @@ int ledger_item_id_check(const char *id, enum ledger_id_kind *kind, char *msg, s
 int ledger_location_check(const char *loc, char *msg, size_t msg_len)
 {
     char e[ECHO_BUF];
-    if (!loc || !loc[0]) return fail(WB_ERR_INVALID, msg, msg_len, "location is empty");
+    if (!loc || !loc[0]) return wb_failf(WB_ERR_INVALID, msg, msg_len, "location is empty");
     size_t len = strnlen(loc, GLN_LEN + 1);
     if (len == GLN_LEN && all_digits(loc, len)) {
         int want = ledger_gs1_check_digit(loc, GLN_LEN - 1);
         if (want != loc[GLN_LEN - 1] - '0')
-            return fail(WB_ERR_CHECK_DIGIT, msg, msg_len,
-                        "GLN %s: check digit is %c, expected %d", loc, loc[GLN_LEN - 1], want);
+            return wb_failf(WB_ERR_CHECK_DIGIT, msg, msg_len,
+                            "GLN %s: check digit is %c, expected %d", loc, loc[GLN_LEN - 1], want);
         return WB_OK;
     }
     if (len == LOCODE_LEN && is_upper(loc[0]) && is_upper(loc[1])) {
         for (size_t i = 2; i < LOCODE_LEN; i++) {
             char c = loc[i];
             if (!is_upper(c) && !(c >= '2' && c <= '9'))
-                return fail(WB_ERR_INVALID, msg, msg_len,
-                            "location %s: UN/LOCODE place code must be 3 of A-Z or 2-9",
-                            echo(loc, e));
+                return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                                "location %s: UN/LOCODE place code must be 3 of A-Z or 2-9",
+                                echo(loc, e));
         }
         /* Refused whatever the country table says: it names no place. */
         if (strcmp(loc, LOCODE_UNKNOWN) == 0)
-            return fail(WB_ERR_INVALID, msg, msg_len,
-                        "'" LOCODE_UNKNOWN "' is the placeholder for an unknown location; give "
-                        "the real UN/LOCODE or a GLN");
+            return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                            "'" LOCODE_UNKNOWN "' is the placeholder for an unknown location; give "
+                            "the real UN/LOCODE or a GLN");
         const char country[3] = {loc[0], loc[1], '\0'};
         if (!ledger_country_find(country))
-            return fail(WB_ERR_INVALID, msg, msg_len,
-                        "location '%s': '%s' is not an ISO 3166-1 country code", loc, country);
+            return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                            "location '%s': '%s' is not an ISO 3166-1 country code", loc, country);
         return WB_OK;
     }
-    return fail(WB_ERR_INVALID, msg, msg_len,
-                "location %s: expected a UN/LOCODE (2 uppercase letters and 3 of A-Z, 2-9, "
-                "e.g. NLRTM) or a 13-digit GLN",
-                echo(loc, e));
+    return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                    "location %s: expected a UN/LOCODE (2 uppercase letters and 3 of A-Z, 2-9, "
+                    "e.g. NLRTM) or a 13-digit GLN",
+                    echo(loc, e));
 }
 
 /* Copies id into out, upper-casing it when upper is set. */

@@ -17,20 +17,6 @@
 
 #define VALIDATE_REASON_MAX 384
 
-static int invalid(char *msg, size_t msg_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int invalid(char *msg, size_t msg_len, const char *fmt, ...)
-{
-    if (msg && msg_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, msg_len, fmt, ap);
-        va_end(ap);
-    }
-    return WB_ERR_INVALID;
-}
-
 /* Open-addressing index (slot = position + 1, 0 = empty). Hashes are
  * SipHash keyed with the block's own hash, which the proposer cannot know
  * before choosing the events, so it cannot grind colliding ids or items. */
@@ -125,42 +111,45 @@ static int check_header(const struct ledger_block_ctx *bc, const struct ledger_b
     const struct ledger_genesis *g = bc->genesis;
     char a[17], c[17];
     if (h->version != WB_BLOCK_VERSION)
-        return invalid(msg, msg_len, "block version %u, expected %d", (unsigned)h->version,
-                       WB_BLOCK_VERSION);
+        return wb_failf(WB_ERR_INVALID, msg, msg_len, "block version %u, expected %d",
+                        (unsigned)h->version, WB_BLOCK_VERSION);
     if (memcmp(h->chain_id, g->chain_id, WB_CHAIN_ID_LEN) != 0)
-        return invalid(msg, msg_len, "block is for chain %s..., this chain is %s...",
-                       wb_hex_encode(h->chain_id, 8, a, sizeof a),
-                       wb_hex_encode(g->chain_id, 8, c, sizeof c));
+        return wb_failf(
+            WB_ERR_INVALID, msg, msg_len, "block is for chain %s..., this chain is %s...",
+            wb_hex_encode(h->chain_id, 8, a, sizeof a), wb_hex_encode(g->chain_id, 8, c, sizeof c));
     if (h->height != bc->height)
-        return invalid(msg, msg_len, "block height %llu, expected %llu",
-                       (unsigned long long)h->height, (unsigned long long)bc->height);
+        return wb_failf(WB_ERR_INVALID, msg, msg_len, "block height %llu, expected %llu",
+                        (unsigned long long)h->height, (unsigned long long)bc->height);
     if (memcmp(h->prev_hash, bc->prev_hash, WB_HASH_LEN) != 0)
-        return invalid(msg, msg_len,
-                       "block prev hash %s... does not match block %llu's hash %s...",
-                       wb_hex_encode(h->prev_hash, 8, a, sizeof a),
-                       (unsigned long long)(bc->height - 1),
-                       wb_hex_encode(bc->prev_hash, 8, c, sizeof c));
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "block prev hash %s... does not match block %llu's hash %s...",
+                        wb_hex_encode(h->prev_hash, 8, a, sizeof a),
+                        (unsigned long long)(bc->height - 1),
+                        wb_hex_encode(bc->prev_hash, 8, c, sizeof c));
     if (h->time_ms <= bc->prev_time_ms)
-        return invalid(msg, msg_len,
-                       "block time %lld ms is not after the previous block's time %lld ms",
-                       (long long)h->time_ms, (long long)bc->prev_time_ms);
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "block time %lld ms is not after the previous block's time %lld ms",
+                        (long long)h->time_ms, (long long)bc->prev_time_ms);
     uint64_t drift = bc->drift_max_ms > 0 ? (uint64_t)bc->drift_max_ms : 0;
     if (h->time_ms > bc->now_ms && (uint64_t)h->time_ms - (uint64_t)bc->now_ms > drift)
-        return invalid(msg, msg_len,
-                       "block time %lld ms is %llu ms ahead of the local clock; at most %llu "
-                       "ms allowed",
-                       (long long)h->time_ms,
-                       (unsigned long long)((uint64_t)h->time_ms - (uint64_t)bc->now_ms),
-                       (unsigned long long)drift);
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "block time %lld ms is %llu ms ahead of the local clock; at most %llu "
+                        "ms allowed",
+                        (long long)h->time_ms,
+                        (unsigned long long)((uint64_t)h->time_ms - (uint64_t)bc->now_ms),
+                        (unsigned long long)drift);
     if (h->proposer >= g->validator_count)
-        return invalid(msg, msg_len, "block proposer %u is not a validator index (%zu "
-                       "validators)", (unsigned)h->proposer, g->validator_count);
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "block proposer %u is not a validator index (%zu "
+                        "validators)",
+                        (unsigned)h->proposer, g->validator_count);
     if (b->event_count != h->event_count)
-        return invalid(msg, msg_len, "block carries %zu events but its header says %u",
-                       b->event_count, (unsigned)h->event_count);
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "block carries %zu events but its header says %u", b->event_count,
+                        (unsigned)h->event_count);
     if (b->event_count > bc->events_max)
-        return invalid(msg, msg_len, "block carries %zu events, the limit is %u",
-                       b->event_count, (unsigned)bc->events_max);
+        return wb_failf(WB_ERR_INVALID, msg, msg_len, "block carries %zu events, the limit is %u",
+                        b->event_count, (unsigned)bc->events_max);
     return WB_OK;
 }
 
@@ -199,14 +188,15 @@ static int block_check(const struct ledger_block_ctx *bc, const struct ledger_bl
         size_t body_len;
         uint8_t sig[WB_SIG_LEN];
         if (ledger_signed_event_split(b->events[i], b->lens[i], &body, &body_len, sig)) {
-            rc = invalid(msg, msg_len, "event %zu: not a signed event (does not decode)", i);
+            rc = wb_failf(WB_ERR_INVALID, msg, msg_len,
+                          "event %zu: not a signed event (does not decode)", i);
             goto free_all;
         }
         reason[0] = '\0';
         int drc = ledger_event_decode(body, body_len, ev, reason, sizeof reason);
         if (drc) {
-            rc = invalid(msg, msg_len, "event %zu: %s", i,
-                         reason[0] ? reason : wb_strerror(drc));
+            rc = wb_failf(WB_ERR_INVALID, msg, msg_len, "event %zu: %s", i,
+                          reason[0] ? reason : wb_strerror(drc));
             goto free_all;
         }
         const char *act = ledger_action_name(ev->action);
@@ -214,16 +204,16 @@ static int block_check(const struct ledger_block_ctx *bc, const struct ledger_bl
         memcpy(ids[i], ev->id, WB_HASH_LEN);
         long dup = ids_insert(&id_index, ids, i);
         if (dup >= 0) {
-            rc = invalid(msg, msg_len, "event %zu (%s, %s): duplicate of event %ld", i, idh,
-                         act, dup);
+            rc = wb_failf(WB_ERR_INVALID, msg, msg_len,
+                          "event %zu (%s, %s): duplicate of event %ld", i, idh, act, dup);
             goto free_all;
         }
         if (!bc->sig_known || !bc->sig_known(bc->ctx, ev->id, b->events[i], b->lens[i])) {
             if (wb_event_sig_verify(g->chain_id, body, body_len, ev->submitter, sig)) {
-                rc = invalid(msg, msg_len,
-                             "event %zu (%s, %s): signature does not verify against its "
-                             "submitter key",
-                             i, idh, act);
+                rc = wb_failf(WB_ERR_INVALID, msg, msg_len,
+                              "event %zu (%s, %s): signature does not verify against its "
+                              "submitter key",
+                              i, idh, act);
                 goto free_all;
             }
         }
@@ -239,9 +229,9 @@ static int block_check(const struct ledger_block_ctx *bc, const struct ledger_bl
             if (lrc == WB_ERR_NOT_FOUND) {
                 memset(&st, 0, sizeof st);
             } else if (lrc) {
-                rc = invalid(msg, msg_len,
-                             "event %zu (%s, %s): cannot read the state of item %s: %s", i,
-                             idh, act, ev->item, wb_strerror(lrc));
+                rc = wb_failf(WB_ERR_INVALID, msg, msg_len,
+                              "event %zu (%s, %s): cannot read the state of item %s: %s", i, idh,
+                              act, ev->item, wb_strerror(lrc));
                 goto free_all;
             }
             if (overlay_add(&ov, slot, &st, &pos)) {
@@ -253,7 +243,8 @@ static int block_check(const struct ledger_block_ctx *bc, const struct ledger_bl
          * every node, whenever the block is checked. */
         if (ledger_rules_check(&ov.states[pos], ev, g, b->header.time_ms, reason, sizeof reason,
                                NULL)) {
-            rc = invalid(msg, msg_len, "event %zu (%s, %s): %s", i, idh, act, reason);
+            rc = wb_failf(WB_ERR_INVALID, msg, msg_len, "event %zu (%s, %s): %s", i, idh, act,
+                          reason);
             goto free_all;
         }
         ledger_rules_apply(&ov.states[pos], ev, g, bc->height);
