@@ -30,6 +30,11 @@
     X(CLOSED, -23, "closed")                                                 \
     X(INTERNAL, -24, "internal error")
 
+/* Marks a function whose int result is a wb_err (or whose result must
+ * otherwise be looked at): the compiler warns, and -Werror fails the build,
+ * where a caller drops it. Put it before the declaration in the header. */
+#define WB_MUST_USE __attribute__((warn_unused_result))
+
 enum wb_err {
     WB_OK = 0,
 #define WB__ERR_ENUM(name, code, str) WB_ERR_##name = (code),
