@@ -8,6 +8,7 @@
 
 #include "cli/cli_util.h"
 #include "common/hex.h"
+#include "common/utf8.h"
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
 
@@ -46,40 +47,13 @@ char *print_age(int64_t ms, char out[PRINT_AGE_MAX])
     return out;
 }
 
-/* Length of the well-formed, printable UTF-8 character at p (1 to 4), or 0
- * if it is a control character or malformed. */
-static size_t print__char_len(const uint8_t *p)
-{
-    uint8_t c = p[0];
-    if (c < 0x80) return (c < 0x20 || c == 0x7f) ? 0 : 1;
-    size_t more;
-    uint32_t cp, min;
-    if ((c & 0xe0) == 0xc0) {
-        more = 1, cp = c & 0x1fu, min = 0x80;
-    } else if ((c & 0xf0) == 0xe0) {
-        more = 2, cp = c & 0x0fu, min = 0x800;
-    } else if ((c & 0xf8) == 0xf0) {
-        more = 3, cp = c & 0x07u, min = 0x10000;
-    } else {
-        return 0;
-    }
-    /* The terminating NUL fails the continuation test: no overread. */
-    for (size_t i = 1; i <= more; i++) {
-        if ((p[i] & 0xc0) != 0x80) return 0;
-        cp = cp << 6 | (p[i] & 0x3fu);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-    if (cp <= 0x9f) return 0; /* C1 controls */
-    return more + 1;
-}
-
 char *print_safe(const char *s, char *out, size_t cap)
 {
     WB_ASSERT(cap >= 1);
     const uint8_t *p = (const uint8_t *)(s ? s : "");
     size_t o = 0;
     while (*p) {
-        size_t n = print__char_len(p);
+        size_t n = wb_utf8_char_len(p);
         size_t take = n ? n : 1;
         /* Keep room for "..." unless this is the last character. */
         size_t reserve = p[take] ? 3 : 0;

@@ -4,16 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/quorum.h"
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
 #include "consensus/internal.h"
-
-size_t cons_faulty(size_t n) { return n == 0 ? 0 : (n - 1) / 3; }
-
-/* floor(2n/3) + 1: 2f+1 when n = 3f+1, and for every n two quorums share at
- * least f+1 validators, one of them honest (2f+1 alone would let two
- * disjoint-enough quorums of 5 or 6 validators decide different blocks). */
-size_t cons_quorum(size_t n) { return 2 * n / 3 + 1; }
 
 uint32_t cons_proposer(size_t n, uint64_t height, uint32_t round)
 {
@@ -92,8 +86,8 @@ int cons_init(struct cons *c, const struct cons_config *cfg, uint64_t next_heigh
     c->cfg.validator_keys = NULL; /* copied below; the caller's array may go away */
     c->n = cfg->validator_count;
     memcpy(c->keys, cfg->validator_keys, c->n * WB_PUBKEY_LEN);
-    c->faulty = cons_faulty(c->n);
-    c->quorum = cons_quorum(c->n);
+    c->faulty = wb_faulty(c->n);
+    c->quorum = wb_quorum(c->n);
     if (!c->cfg.sync_hint_interval_ms) c->cfg.sync_hint_interval_ms = cfg->timeout_propose_ms;
     rc = alloc_tables(c);
     if (rc) goto err_after_alloc;

@@ -385,11 +385,6 @@ struct cons {
     struct cons_stats stats;
 };
 
-/* For n validators: f = (n-1)/3 faulty tolerated, quorum q = floor(2n/3) + 1
- * (= 2f+1 when n = 3f+1; any two quorums share f+1 validators, and the
- * n - f honest ones always make a quorum). */
-size_t cons_quorum(size_t n);
-size_t cons_faulty(size_t n);
 /* Proposer of (height, round) = (height + round) mod n. */
 uint32_t cons_proposer(size_t n, uint64_t height, uint32_t round);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/hex.h"
+#include "common/utf8.h"
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
 #include "ledger/block.h"
@@ -78,41 +79,6 @@ static bool org_ok(const char *s)
     return true;
 }
 
-/* Well-formed UTF-8 (no overlong forms, surrogates or code points above
- * U+10FFFF) without control characters: attribute values. */
-static bool utf8_text_ok(const char *str)
-{
-    const uint8_t *p = (const uint8_t *)str;
-    while (*p) {
-        uint8_t c = *p;
-        if (c < 0x80) {
-            if (c < 0x20 || c == 0x7f) return false;
-            p++;
-            continue;
-        }
-        size_t more;
-        uint32_t cp, min;
-        if ((c & 0xe0) == 0xc0) {
-            more = 1, cp = c & 0x1fu, min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            more = 2, cp = c & 0x0fu, min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            more = 3, cp = c & 0x07u, min = 0x10000;
-        } else {
-            return false;
-        }
-        /* A NUL terminator fails the continuation test, so no overread. */
-        for (size_t i = 1; i <= more; i++) {
-            if ((p[i] & 0xc0) != 0x80) return false;
-            cp = cp << 6 | (p[i] & 0x3fu);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-        if (cp >= 0x80 && cp <= 0x9f) return false; /* C1 controls */
-        p += more + 1;
-    }
-    return true;
-}
-
 /* Copies the decoded message into ev, checking every field. */
 static int event_from_pb(const Waybill__EventBody *pb, struct ledger_event *ev, char *msg,
                          size_t msg_len)
@@ -173,7 +139,7 @@ static int event_from_pb(const Waybill__EventBody *pb, struct ledger_event *ev, 
             return wb_failf(WB_ERR_INVALID, msg, msg_len,
                             "event: attrs[%zu] (%s) value is %zu bytes, limit %d", i, key, vlen,
                             WB_ATTR_VALUE_MAX);
-        if (!utf8_text_ok(value))
+        if (!wb_utf8_text_ok(value))
             return wb_failf(WB_ERR_INVALID, msg, msg_len,
                             "event: attrs[%zu] (%s) value is not UTF-8 text without control "
                             "characters",

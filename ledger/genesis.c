@@ -10,6 +10,7 @@
 
 #include "common/addr.h"
 #include "common/hex.h"
+#include "common/quorum.h"
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
 #include "ledger/block.h"
@@ -492,10 +493,6 @@ int ledger_genesis_validator_of_key(const struct ledger_genesis *g,
 
 size_t ledger_genesis_quorum(const struct ledger_genesis *g)
 {
-    size_t n = g->validator_count;
-    /* No validators: a quorum no vote set can reach is the safe answer. */
-    if (n == 0) return 1;
-    /* floor(2n/3) + 1, as consensus counts (cons_quorum): 2f+1 when
-     * n = 3f+1, and any two quorums share f+1 validators for every n. */
-    return 2 * n / 3 + 1;
+    /* With no validators this is 1, which no vote set reaches. */
+    return wb_quorum(g->validator_count);
 }

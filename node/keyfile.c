@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "common/file.h"
-#include "common/hex.h"
 #include "common/wb_error.h"
 
 #define SEED_LEN crypto_sign_SEEDBYTES
@@ -65,7 +64,7 @@ int keyfile_generate(const char *path, bool overwrite, uint8_t pk_out[WB_PUBKEY_
         rc = WB_ERR_CRYPTO;
         goto err_remove_placeholder;
     }
-    wb_hex_encode(seed, sizeof seed, text, sizeof text);
+    sodium_bin2hex(text, sizeof text, seed, sizeof seed); /* constant time, like the decode */
     text[2 * SEED_LEN] = '\n';
     rc = wb_write_file(path, text, KEYFILE_LEN, 0600);
     if (rc != WB_OK) {
@@ -162,8 +161,14 @@ int keyfile_load(const char *path, uint8_t pk[WB_PUBKEY_LEN], uint8_t sk[WB_SECK
         goto err_wipe;
     }
     text[hex_len] = '\0';
-    if (wb_hex_decode(text, seed, sizeof seed) != WB_OK) {
-        size_t bad = strspn(text, "0123456789abcdefABCDEF");
+    /* sodium_hex2bin runs in time independent of the digits' values, so
+     * decoding the secret leaks nothing of it through timing. It stops at
+     * the first non-hex character, which hex_end then points at. */
+    size_t seed_len = 0;
+    const char *hex_end = NULL;
+    if (sodium_hex2bin(seed, sizeof seed, text, hex_len, NULL, &seed_len, &hex_end) != 0 ||
+        seed_len != sizeof seed || hex_end != text + hex_len) {
+        size_t bad = hex_end && hex_end >= text ? (size_t)(hex_end - text) : 0;
         keyfile_msg(msg, msg_len,
                      "key file %s: expected 64 hex characters and a newline, found a "
                      "non-hex character at offset %zu",

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/hex.h"
+#include "common/quorum.h"
 #include "common/log.h"
 #include "common/wb_error.h"
 #include "ledger/block.h"
@@ -175,7 +176,7 @@ static struct node_peer *peer_of_link(struct node *n, struct net_link *link)
  * does not exist. 0 when fewer peers are connected. */
 static uint64_t sync_target(const struct node *n)
 {
-    size_t f = (n->genesis->validator_count - 1) / 3;
+    size_t f = wb_faulty(n->genesis->validator_count);
     if (n->peer_count < f + 1) return 0;
     uint64_t h[NODE_PEERS_LINKS_MAX];
     for (size_t i = 0; i < n->peer_count; i++) h[i] = n->peers[i].height;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/quorum.h"
 #include "common/sigbytes.h"
 #include "ledger/cert.h"
 #include "tests/sim/sim.h"
@@ -96,7 +97,7 @@ static void check_lock(struct sim_world *w, struct sim_node *nd, const struct co
     if (v->nil || nd->lock_h != v->height || v->round <= nd->lock_r ||
         memcmp(nd->lock_hash, v->hash, WB_HASH_LEN) == 0)
         return;
-    size_t q = cons_quorum(w->n);
+    size_t q = wb_quorum(w->n);
     for (uint32_t k = nd->lock_r; k < v->round; k++)
         if ((size_t)__builtin_popcount(polka_mask(w, v->height, k, v->hash)) >= q) return;
     fail(w, "lock", "honest node %u locked on %02x%02x... at (h=%llu, r=%u) prevotes %02x%02x... "

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/quorum.h"
 #include "common/wb_error.h"
 #include "ledger/block.h"
 #include "ledger/cert.h"
@@ -766,7 +767,7 @@ void sim_run(const struct sim_config *cfg, struct sim_result *res)
     w->cfg = *cfg;
     w->res = res;
     w->n = cfg->n;
-    w->f = cons_faulty(cfg->n);
+    w->f = wb_faulty(cfg->n);
     w->trace_hash = 0xcbf29ce484222325ull;
     rng_seed(&w->rng, cfg->seed);
     w->now = 1000;

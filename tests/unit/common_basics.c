@@ -9,7 +9,9 @@
 
 #include "common/bytes.h"
 #include "common/hex.h"
+#include "common/quorum.h"
 #include "common/sigbytes.h"
+#include "common/utf8.h"
 #include "common/wb_error.h"
 
 static void hex_round_trip(void **state)
@@ -63,6 +65,45 @@ static void vote_layout_and_domain_separation(void **state)
     assert_int_equal(wb_event_sig_verify(other, body, sizeof body, pk, sig), WB_ERR_SIGNATURE);
 }
 
+static void utf8_printable_text(void **state)
+{
+    (void)state;
+    static const char *good[] = {"", "Rotterdam", "S\xc3\xa3o Paulo", "\xe2\x82\xac 5",
+                                 "\xf0\x9f\x9a\xa2 ship", "\xc2\xa0nbsp", "\xef\xbf\xbd"};
+    static const char *bad[] = {
+        "tab\there", "new\nline", "del\x7f",     /* C0 and DEL */
+        "c1 \xc2\x85",                         /* U+0085, a C1 control */
+        "\xc0\xaf", "\xe0\x80\xaf",            /* overlong '/' */
+        "\xed\xa0\x80",                        /* surrogate U+D800 */
+        "\xf4\x90\x80\x80",                    /* above U+10FFFF */
+        "\x80", "\xc3", "\xe2\x82", "\xff",   /* stray, truncated, invalid */
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        if (!wb_utf8_text_ok(good[i])) fail_msg("good[%zu] rejected", i);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (wb_utf8_text_ok(bad[i])) fail_msg("bad[%zu] accepted", i);
+    assert_int_equal(wb_utf8_char_len((const uint8_t *)"a"), 1);
+    assert_int_equal(wb_utf8_char_len((const uint8_t *)"\xc3\xa3"), 2);
+    assert_int_equal(wb_utf8_char_len((const uint8_t *)"\xe2\x82\xac"), 3);
+    assert_int_equal(wb_utf8_char_len((const uint8_t *)"\xf0\x9f\x9a\xa2"), 4);
+    assert_int_equal(wb_utf8_char_len((const uint8_t *)""), 0);
+}
+
+/* The two properties the quorum must have for every n, and f = (n-1)/3. */
+static void quorum_overlap_and_liveness(void **state)
+{
+    (void)state;
+    assert_int_equal(wb_quorum(0), 1);
+    assert_int_equal(wb_faulty(0), 0);
+    for (size_t n = 1; n <= 300; n++) {
+        size_t q = wb_quorum(n), f = wb_faulty(n);
+        if (f != (n - 1) / 3) fail_msg("n=%zu: f=%zu", n, f);
+        if (2 * q < n + f + 1) fail_msg("n=%zu: two quorums share fewer than f+1", n);
+        if (q > n - f) fail_msg("n=%zu: the n-f honest cannot make a quorum", n);
+        if (n % 3 == 1 && q != 2 * f + 1) fail_msg("n=%zu: q=%zu, not 2f+1", n, q);
+    }
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -71,6 +112,8 @@ int main(void)
         cmocka_unit_test(big_endian),
         cmocka_unit_test(error_strings),
         cmocka_unit_test(vote_layout_and_domain_separation),
+        cmocka_unit_test(utf8_printable_text),
+        cmocka_unit_test(quorum_overlap_and_liveness),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

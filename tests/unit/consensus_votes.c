@@ -3,6 +3,7 @@
  * rejected (non-validator, bad signature, other chain, height or round). */
 #include "tests/unit/consensus_support.h"
 
+#include "common/quorum.h"
 #include "consensus/internal.h"
 
 static const uint8_t HASH_A[WB_HASH_LEN] = {0xaa, 1, 2, 3};
@@ -15,23 +16,23 @@ static void quorum_formula(void **state)
     const size_t n[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 64};
     const size_t q[] = {1, 2, 3, 3, 4, 5, 5, 6, 7, 7, 9, 43};
     for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
-        if (cons_quorum(n[i]) != q[i])
-            fail_msg("n=%zu: quorum %zu, expected %zu", n[i], cons_quorum(n[i]), q[i]);
+        if (wb_quorum(n[i]) != q[i])
+            fail_msg("n=%zu: quorum %zu, expected %zu", n[i], wb_quorum(n[i]), q[i]);
     }
     /* For every n: two quorums share at least f+1 validators (so an honest
      * one, who never votes for two values), and the n - f honest validators
      * alone make a quorum. */
     for (size_t k = 1; k <= 200; k++) {
-        size_t qk = cons_quorum(k), fk = cons_faulty(k);
+        size_t qk = wb_quorum(k), fk = wb_faulty(k);
         if (2 * qk < k + fk + 1)
             fail_msg("n=%zu: two quorums of %zu may share only %zu validators, f=%zu", k, qk,
                      2 * qk - k, fk);
         if (k - fk < qk) fail_msg("n=%zu: %zu honest validators cannot make quorum %zu", k,
                                    k - fk, qk);
     }
-    assert_int_equal(cons_faulty(4), 1);
-    assert_int_equal(cons_faulty(7), 2);
-    assert_int_equal(cons_faulty(10), 3);
+    assert_int_equal(wb_faulty(4), 1);
+    assert_int_equal(wb_faulty(7), 2);
+    assert_int_equal(wb_faulty(10), 3);
     assert_int_equal(cons_proposer(4, 1, 0), 1);
     assert_int_equal(cons_proposer(4, 3, 2), 1);
 }
@@ -50,7 +51,7 @@ static void threshold_for(size_t n)
     struct cons_update up;
     tv_start(&c, &up);
     tv_to_prevote(&t, &c, 1, HASH_A, &up);
-    size_t q = cons_quorum(n);
+    size_t q = wb_quorum(n);
     size_t have = 1; /* own prevote */
     for (uint32_t v = 1; v < n && have < q; v++) {
         struct cons_vote pv = tv_vote(&t, CONS_PREVOTE, 1, 0, HASH_A, v);
