@@ -36,7 +36,7 @@ $(BUILD)/deps.mk: Makefile scripts/deps.sh
 CPPFLAGS += $(PKG_CFLAGS)
 LDLIBS := $(PKG_LIBS) -lm -lpthread
 
-.PHONY: all deps test unit sim cluster demo bench clean fuzz
+.PHONY: all deps test unit sim cluster demo bench bench-compare clean fuzz
 all: $(BUILD)/waybill
 
 deps:
@@ -135,6 +135,12 @@ sim: $(BUILD)/tests/sim/sim
 
 demo: $(BUILD)/waybill $(BUILD)/tests/cluster/probe
 	@BUILD=$(BUILD) bash scripts/demo.sh
+
+# `make bench-compare`: make bench and the etcd peer benchmark alternately,
+# ROUNDS times each, with issue 12's targets as ratios of the same round.
+ROUNDS ?= 2
+bench-compare: $(BUILD)/waybill $(BUILD)/bench/loadgen
+	@BUILD=$(BUILD) QUICK=$(QUICK) ROUNDS=$(ROUNDS) bash scripts/bench_compare.sh
 
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRC))
