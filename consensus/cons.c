@@ -93,6 +93,7 @@ int cons_init(struct cons *c, const struct cons_config *cfg, uint64_t next_heigh
     if (rc) goto err_after_alloc;
     if (restored) {
         c->safety = *restored;
+        c->blocked_height = restored->reserve_height;
     } else {
         c->safety.locked_round = -1;
         c->safety.valid_round = -1;
@@ -151,6 +152,9 @@ static void update_finish(struct cons *c, struct cons_update *up)
     if (emit) {
         c->out_safety = c->safety;
         up->persist = &c->out_safety;
+        /* Durable before anything of this update is sent, so before any
+         * later step signs under it. */
+        c->covered_height = c->out_safety.reserve_height;
     }
     up->msgs = c->out_msgs;
     up->msg_count = c->out_msg_count;

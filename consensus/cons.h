@@ -162,6 +162,12 @@ struct cons_safety {
     size_t signed_len;
     uint8_t signed_msg[WB_SIGMSG_MAX];      /* exact sign bytes of the last signature */
     uint8_t signature[WB_SIG_LEN];
+    /* Set to h + 1 by every precommit at height h (0: none). Once a record
+     * with reserve_height R is durable, the proposal and prevote of (R,
+     * round 0) are signed without persisting a record of their own; a core
+     * restored from a record with reserve_height R refuses to sign them,
+     * since it cannot know what it signed there before the restart. */
+    uint64_t reserve_height;
 };
 
 struct cons_vote {
@@ -345,6 +351,13 @@ struct cons {
 
     struct cons_safety safety;              /* last record handed out (or restored) */
     bool safety_dirty;                      /* to hand out with this update */
+    /* The round-0 proposal and prevote of this height are covered by a
+     * durable record of this run (safety.reserve_height, handed out): they
+     * are signed without a record of their own. 0: none. */
+    uint64_t covered_height;
+    /* ... of this height may have been signed before the restart under the
+     * restored record's reserve_height: never signed again. 0: none. */
+    uint64_t blocked_height;
     bool safety_late;                       /* CONS_BUG_SEND_BEFORE_PERSIST */
 
     struct cons__round *rounds;             /* slot_count slots */

@@ -7,6 +7,15 @@
 
 static void wait_for_work(struct cons *c);
 
+/* The restored safety record reserved round 0 of this height, so this node
+ * may not sign there: it starts the height at round 1 instead (after its
+ * wait for work, when quiet), where f+1 such nodes draw the others after
+ * them (docs/consensus.md, "One flush per height"). */
+static bool round0_blocked(const struct cons *c)
+{
+    return c->cfg.self != CONS_NOT_VALIDATOR && c->height == c->blocked_height;
+}
+
 /* DESIGN.md section 4: "decide v (commit it with those precommits as its
  * certificate), h = h + 1, reset locks/valid values, round 0". Also the
  * restart half of "Safety needs persistence": a record for this height
@@ -36,7 +45,7 @@ void cons__start_height(struct cons *c, uint64_t height)
     else if (c->cfg.wait_for_work && c->cfg.test_bug != CONS_BUG_SKIP_IDLE_WAIT)
         wait_for_work(c);
     else
-        cons__start_round(c, 0);
+        cons__start_round(c, round0_blocked(c) ? 1 : 0);
     cons__held_replay(c);
 }
 
@@ -106,7 +115,12 @@ void cons__wake(struct cons *c, bool by_message)
         c->stats.woken_by_message++;
     else
         c->stats.woken_by_work++;
-    if (c->round == 0 && c->step == CONS_STEP_PROPOSE) begin_propose(c);
+    if (c->round == 0 && c->step == CONS_STEP_PROPOSE) {
+        if (round0_blocked(c))
+            cons__start_round(c, 1);
+        else
+            begin_propose(c);
+    }
 }
 
 /* DESIGN.md section 4: "Proposal v of (h, any round r') and q precommits

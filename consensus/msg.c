@@ -159,6 +159,7 @@ int cons_safety_encode(const struct cons_safety *s, uint8_t *out, size_t cap, si
         r.signature.data = (uint8_t *)s->signature;
         r.signature.len = WB_SIG_LEN;
     }
+    r.reserve_height = s->reserve_height;
     size_t size = waybill__safety_record__get_packed_size(&r);
     if (size > cap || size > CONS_SAFETY_MAX) return WB_ERR_TOO_LARGE;
     *len = waybill__safety_record__pack(&r, out);
@@ -186,6 +187,7 @@ int cons_safety_decode(const uint8_t *buf, size_t len, struct cons_safety *s)
     s->signed_len = r->signed_msg.len;
     if (s->signed_len) memcpy(s->signed_msg, r->signed_msg.data, s->signed_len);
     if (r->signature.len) memcpy(s->signature, r->signature.data, WB_SIG_LEN);
+    s->reserve_height = r->reserve_height;
     rc = WB_OK;
 out:
     waybill__safety_record__free_unpacked(r, NULL);

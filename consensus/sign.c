@@ -22,7 +22,11 @@ static int hrs_cmp(uint64_t h1, uint32_t r1, uint8_t s1, uint64_t h2, uint32_t r
  * identical, refuse otherwise."
  * Signs msg at (current height, current round, step). On success the record
  * is updated and handed to the driver to persist with this update, before
- * the messages of the update are sent. */
+ * the messages of the update are sent, with one exception that keeps the
+ * rule: the proposal and prevote of round 0 of height h + 1 are covered by
+ * the durable record of a precommit at h, whose reserve_height already
+ * forbids a restarted node to sign them (docs/consensus.md, "One flush per
+ * height"), so they are sent without a record of their own. */
 int cons__sign(struct cons *c, uint8_t step, const uint8_t *msg, size_t len,
                uint8_t sig[WB_SIG_LEN])
 {
@@ -37,6 +41,10 @@ int cons__sign(struct cons *c, uint8_t step, const uint8_t *msg, size_t len,
         memcpy(sig, s->signature, WB_SIG_LEN);
         return WB_OK;
     }
+    bool reserved = c->round == 0 && step <= CONS_STEP_PREVOTE;
+    /* The restored record reserved this: what was signed under it before
+     * the restart is unknown, so nothing is. */
+    if (reserved && c->height == c->blocked_height) return WB_ERR_REFUSED;
     int rc = wb_sign(msg, len, c->cfg.secret_key, sig);
     if (rc) return rc;
     s->height = c->height;
@@ -49,7 +57,11 @@ int cons__sign(struct cons *c, uint8_t step, const uint8_t *msg, size_t len,
     memcpy(s->signed_msg, msg, len);
     s->signed_len = len;
     memcpy(s->signature, sig, WB_SIG_LEN);
-    c->safety_dirty = true;
+    if (step == CONS_STEP_PRECOMMIT) s->reserve_height = c->height + 1;
+    /* Under a durable reservation the record need not be written: a crash
+     * now restores the reserving record, which forbids this (h, 0, step).
+     * The record in memory still holds this signature, for re-sending. */
+    if (!(reserved && c->height == c->covered_height)) c->safety_dirty = true;
     return WB_OK;
 }
 

@@ -211,7 +211,11 @@ void check_send(struct sim_world *w, struct sim_node *nd, const struct cons_msg 
     if (signer != nd->id) return;
     /* Persist before send: a crash now must restore a record that makes
      * the node refuse anything else at this (h, r, step). */
-    if (!w->cfg.no_record_check &&
+    /* A durable record that reserves round 0 of height h covers its
+     * proposal and prevote (docs/consensus.md, "One flush per height"). */
+    bool reserved = nd->has_record && nd->durable.reserve_height == h && r == 0 &&
+                    step <= CONS_STEP_PREVOTE;
+    if (!w->cfg.no_record_check && !reserved &&
         (!nd->has_record || hrs_cmp(h, r, step, nd->durable.height, nd->durable.round,
                                     nd->durable.step) > 0))
         fail(w, "persist-before-send",

@@ -28,6 +28,7 @@ static void record_round_trip(void **state)
     s.signed_len = 40;
     memset(s.signed_msg, 9, 40);
     memset(s.signature, 5, WB_SIG_LEN);
+    s.reserve_height = 10;
     uint8_t buf[CONS_SAFETY_MAX];
     size_t len;
     assert_int_equal(cons_safety_encode(&s, buf, sizeof buf, &len), WB_OK);
@@ -306,6 +307,123 @@ static void restarted_proposer_does_not_repropose(void **state)
     cons_free(&c);
 }
 
+/* Node 0 (n = 4, not the proposer of (1, 0)) prevotes and precommits HASH_A
+ * at (1, 0) and decides it; *pc gets the record that came with its
+ * precommit. The core is then at height 2. */
+static void decide_height_1(const struct tv *t, struct cons *c, struct cons_safety *pc)
+{
+    struct cons_update up;
+    tv_start(c, &up);
+    tv_to_prevote(t, c, 1, HASH_A, &up);
+    for (uint32_t v = 1; v <= 2; v++) {
+        struct cons_vote pv = tv_vote(t, CONS_PREVOTE, 1, 0, HASH_A, v);
+        tv_feed_vote(c, &pv, &up);
+    }
+    assert_non_null(tv_sent_vote(&up, CONS_PRECOMMIT));
+    assert_non_null(up.persist);
+    *pc = *up.persist;
+    for (uint32_t v = 1; v <= 2 && !up.decision; v++) {
+        struct cons_vote pc_vote = tv_vote(t, CONS_PRECOMMIT, 1, 0, HASH_A, v);
+        tv_feed_vote(c, &pc_vote, &up);
+    }
+    assert_non_null(up.decision);
+    assert_int_equal(cons_height(c), 2);
+}
+
+/* One flush per height: the record of a precommit at h reserves round 0 of
+ * h + 1, whose prevote then goes out with no record of its own; the record
+ * in memory still holds it (for re-sending), and the next precommit is
+ * persisted again, reserving h + 2. */
+static void precommit_record_covers_next_round0(void **state)
+{
+    (void)state;
+    struct tv t;
+    tv_init(&t, 4);
+    struct cons_config cfg;
+    tv_config(&t, 0, &cfg);
+    struct cons c;
+    assert_int_equal(cons_init(&c, &cfg, 1, NULL), WB_OK);
+    struct cons_safety pc;
+    decide_height_1(&t, &c, &pc);
+    assert_int_equal(pc.step, CONS_STEP_PRECOMMIT);
+    assert_int_equal(pc.height, 1);
+    assert_int_equal(pc.reserve_height, 2);
+
+    static const uint8_t HASH_B[WB_HASH_LEN] = {0xbb, 2};
+    struct cons_update up;
+    tv_to_prevote(&t, &c, 2, HASH_B, &up);
+    assert_null(up.persist); /* covered by pc */
+    const struct cons_safety *mem = cons_safety_record(&c);
+    assert_int_equal(mem->height, 2);
+    assert_int_equal(mem->round, 0);
+    assert_int_equal(mem->step, CONS_STEP_PREVOTE);
+    /* The precommit is a lock: persisted, and it reserves height 3. */
+    for (uint32_t v = 1; v <= 2; v++) {
+        struct cons_vote pv = tv_vote(&t, CONS_PREVOTE, 2, 0, HASH_B, v);
+        tv_feed_vote(&c, &pv, &up);
+    }
+    assert_non_null(tv_sent_vote(&up, CONS_PRECOMMIT));
+    assert_non_null(up.persist);
+    assert_int_equal(up.persist->height, 2);
+    assert_int_equal(up.persist->step, CONS_STEP_PRECOMMIT);
+    assert_int_equal(up.persist->reserve_height, 3);
+    cons_free(&c);
+}
+
+/* A node restarted from a record that reserved round 0 of the height it
+ * resumes may have signed there before the crash: it signs nothing at
+ * round 0 (no prevote for a round-0 proposal), starts the height at round
+ * 1 (after its wait for work, when quiet) and signs there with a record
+ * of its own. */
+static void restart_under_reservation_skips_round0(void **state)
+{
+    (void)state;
+    struct tv t;
+    tv_init(&t, 4);
+    struct cons_safety pc;
+    {
+        struct cons_config cfg;
+        tv_config(&t, 0, &cfg);
+        struct cons c;
+        assert_int_equal(cons_init(&c, &cfg, 1, NULL), WB_OK);
+        decide_height_1(&t, &c, &pc);
+        cons_free(&c);
+    }
+    static const uint8_t HASH_B[WB_HASH_LEN] = {0xbb, 3};
+    static const uint8_t block[] = "round 0 block";
+    for (int quiet = 0; quiet <= 1; quiet++) {
+        struct cons_config cfg;
+        tv_config(&t, 0, &cfg);
+        cfg.wait_for_work = quiet;
+        struct cons c;
+        assert_int_equal(cons_init(&c, &cfg, 2, &pc), WB_OK);
+        struct cons_update up;
+        tv_start(&c, &up);
+        if (quiet) {
+            assert_int_equal(up.wait_for_work, 2);
+            struct cons_event ev = {.kind = CONS_EV_WORK};
+            ev.work.height = 2;
+            tv_step(&c, &ev, &up);
+        }
+        assert_int_equal(c.round, 1);
+        /* A late proposal of round 0 gets no prevote from this node. */
+        struct cons_proposal p = tv_proposal(&t, 2, 0, -1, HASH_B, block, sizeof block);
+        tv_feed_proposal(&c, &p, &up);
+        if (up.validate_count) tv_feed_valid(&c, 2, HASH_B, CONS_BLOCK_VALID, &up);
+        const struct cons_vote *pv = tv_sent_vote(&up, CONS_PREVOTE);
+        assert_true(pv == NULL || pv->round >= 1);
+        /* Round 1's propose timeout: a nil prevote at round 1, persisted. */
+        tv_feed_timeout(&c, 2, 1, CONS_STEP_PROPOSE, &up);
+        pv = tv_sent_vote(&up, CONS_PREVOTE);
+        assert_non_null(pv);
+        assert_int_equal(pv->round, 1);
+        assert_non_null(up.persist);
+        assert_int_equal(up.persist->round, 1);
+        assert_int_equal(up.persist->step, CONS_STEP_PREVOTE);
+        cons_free(&c);
+    }
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -316,6 +434,8 @@ int main(void)
         cmocka_unit_test(restart_after_persist),
         cmocka_unit_test(restart_before_persist),
         cmocka_unit_test(restarted_proposer_does_not_repropose),
+        cmocka_unit_test(precommit_record_covers_next_round0),
+        cmocka_unit_test(restart_under_reservation_skips_round0),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
