@@ -138,15 +138,7 @@ static void update_begin(struct cons *c)
 static void update_finish(struct cons *c, struct cons_update *up)
 {
     memset(up, 0, sizeof *up);
-    bool emit;
-    if (c->cfg.test_bug == CONS_BUG_SEND_BEFORE_PERSIST) {
-        /* The bug under test: the record of this update's signatures reaches
-         * the driver only with the next update, after they were sent. */
-        emit = c->safety_late;
-        c->safety_late = c->safety_dirty;
-    } else {
-        emit = c->safety_dirty;
-    }
+    bool emit = CONS_SEAM_PERSIST(c, c->safety_dirty);
     c->safety_dirty = false;
     if (emit) {
         c->out_safety = c->safety;

@@ -92,6 +92,9 @@
 
 #include "common/sigbytes.h"
 #include "proto/waybill.pb-c.h"
+#ifdef CONS_SEAMS
+#include "consensus/seam.h"
+#endif
 
 #define CONS_VALIDATORS_MAX 64
 #define CONS_NOT_VALIDATOR UINT32_MAX
@@ -122,16 +125,6 @@ enum cons_vote_type {
     CONS_PRECOMMIT = 2,
 };
 
-/* Test-only fault injection (cons_config.test_bug). Production sets 0; the
- * simulator sets one to prove that its checks catch the resulting bug. */
-enum cons_test_bug {
-    CONS_BUG_NONE = 0,
-    CONS_BUG_SKIP_LOCK_CHECK = 1,   /* prevote a proposal without the lock rule */
-    CONS_BUG_SEND_BEFORE_PERSIST = 2, /* hand the record to persist one update late */
-    CONS_BUG_COUNT_DUPLICATES = 3,  /* count a repeated vote again */
-    CONS_BUG_SKIP_IDLE_WAIT = 4,    /* start round 0 at once despite wait_for_work */
-};
-
 struct cons_config {
     uint8_t chain_id[WB_CHAIN_ID_LEN];
     size_t validator_count;                 /* n, 1..CONS_VALIDATORS_MAX */
@@ -147,7 +140,6 @@ struct cons_config {
     uint32_t sync_hint_interval_ms;         /* minimum gap between sync hints;
                                                0 = timeout_propose_ms */
     bool wait_for_work;                     /* quiet when idle (see the top) */
-    enum cons_test_bug test_bug;            /* 0 outside tests */
 };
 
 /* The durable safety record (proto SafetyRecord). height 0 = nothing signed. */
@@ -345,7 +337,6 @@ struct cons {
 
     struct cons_safety safety;              /* last record handed out (or restored) */
     bool safety_dirty;                      /* to hand out with this update */
-    bool safety_late;                       /* CONS_BUG_SEND_BEFORE_PERSIST */
 
     struct cons__round *rounds;             /* slot_count slots */
     size_t slot_count;
@@ -383,6 +374,9 @@ struct cons {
     size_t own_cap;
 
     struct cons_stats stats;
+#ifdef CONS_SEAMS
+    struct cons_seams seams;                /* test seams: the seams build only */
+#endif
 };
 
 /* Proposer of (height, round) = (height + round) mod n. */

@@ -33,7 +33,7 @@ void cons__start_height(struct cons *c, uint64_t height)
     c->waiting = false;
     if (c->cfg.self != CONS_NOT_VALIDATOR && c->safety.height == height)
         cons__resume(c);
-    else if (c->cfg.wait_for_work && c->cfg.test_bug != CONS_BUG_SKIP_IDLE_WAIT)
+    else if (c->cfg.wait_for_work && !CONS_SEAM(c, SKIP_IDLE_WAIT))
         wait_for_work(c);
     else
         cons__start_round(c, 0);

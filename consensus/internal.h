@@ -4,6 +4,7 @@
 #define CONSENSUS_INTERNAL_H
 
 #include "consensus/cons.h"
+#include "consensus/seam.h"
 
 /* Rounds beyond this are refused as malformed: it keeps round + 1 and the
  * timeout arithmetic far from overflow. */
@@ -16,7 +17,7 @@ enum cons__vote_state { CONS__VOTE_NONE = 0, CONS__VOTE_NIL = 1, CONS__VOTE_HASH
 
 struct cons__vslot {
     uint8_t state;                          /* enum cons__vote_state */
-    uint8_t weight;                         /* 1; more only under CONS_BUG_COUNT_DUPLICATES */
+    uint8_t weight;                         /* 1; more only under the COUNT_DUPLICATES seam */
     uint8_t hash[WB_HASH_LEN];
     uint8_t sig[WB_SIG_LEN];
     /* The first conflicting vote (the evidence), never counted with the

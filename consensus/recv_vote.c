@@ -61,7 +61,7 @@ void cons__recv_vote(struct cons *c, const struct cons_vote *v, bool verified)
     }
     struct cons__round *rs = cons__round_find(c, v->round);
     if (rs && cons__vote_compare(c, rs, v) == WB_ERR_DUPLICATE) {
-        if (c->cfg.test_bug == CONS_BUG_COUNT_DUPLICATES)
+        if (CONS_SEAM(c, COUNT_DUPLICATES))
             cons__vote_store(c, rs, v);
         else
             c->stats.duplicates++;

@@ -97,7 +97,7 @@ static bool rule_prevote_on_proposal(struct cons *c)
     bool same_as_lock = c->locked_round >= 0 && memcmp(c->locked_hash, x, WB_HASH_LEN) == 0;
     bool lock_ok = vr < 0 ? (c->locked_round == -1 || same_as_lock)
                           : (c->locked_round <= vr || same_as_lock);
-    if (c->cfg.test_bug == CONS_BUG_SKIP_LOCK_CHECK) lock_ok = true;
+    if (CONS_SEAM(c, SKIP_LOCK_CHECK)) lock_ok = true;
     cons__send_vote(c, CONS_PREVOTE, verdict == 1 && lock_ok ? x : NULL);
     c->step = CONS_STEP_PREVOTE;
     return true;

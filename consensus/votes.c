@@ -123,7 +123,7 @@ int cons__vote_store(struct cons *c, struct cons__round *rs, const struct cons_v
     struct cons__vslot *s = &rs->votes[v->type - 1][v->validator];
     int cmp = cons__vote_compare(c, rs, v);
     if (cmp == WB_ERR_DUPLICATE) {
-        if (c->cfg.test_bug == CONS_BUG_COUNT_DUPLICATES && s->weight < UINT8_MAX) {
+        if (CONS_SEAM(c, COUNT_DUPLICATES) && s->weight < UINT8_MAX) {
             s->weight++;
             return WB_OK;
         }

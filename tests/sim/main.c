@@ -40,7 +40,7 @@ static double wall_s(void)
 static const char *prog = "sim";
 
 static void config(struct sim_config *c, uint64_t seed, size_t n, const struct sim_mix *mix,
-                   enum cons_test_bug bug)
+                   enum cons_seam bug)
 {
     memset(c, 0, sizeof *c);
     c->seed = seed;
@@ -78,7 +78,7 @@ static void print_failure(const struct sim_config *c, const struct sim_result *r
 }
 
 /* The i-th run of the suite: n and fault mix cycle with i. */
-static void suite_config(struct sim_config *c, uint64_t i, enum cons_test_bug bug)
+static void suite_config(struct sim_config *c, uint64_t i, enum cons_seam bug)
 {
     size_t n = (i % 5 < 3) ? 4 : 7;
     const struct sim_mix *mix = &sim_mixes[(i / 5 + i) % sim_mix_count];
@@ -214,7 +214,7 @@ static bool run_parallel(uint64_t count, unsigned jobs,
 static void make_suite(struct sim_config *c, uint64_t i, const void *arg)
 {
     (void)arg;
-    suite_config(c, i, CONS_BUG_NONE);
+    suite_config(c, i, CONS_SEAM_NONE);
 }
 
 static void run_seeds(uint64_t count, unsigned jobs, struct totals *t)
@@ -229,7 +229,7 @@ static void run_seeds(uint64_t count, unsigned jobs, struct totals *t)
     }
     for (uint64_t i = 0; i < count; i++) {
         struct sim_config c;
-        suite_config(&c, i, CONS_BUG_NONE);
+        suite_config(&c, i, CONS_SEAM_NONE);
         add_result(t, &res[i]);
         if (res[i].ok) {
             t->passed++;
@@ -245,7 +245,7 @@ static void run_seeds(uint64_t count, unsigned jobs, struct totals *t)
 }
 
 /* A deliberate bug is caught when some run of the budget fails a check. */
-static void teeth(struct totals *t, enum cons_test_bug bug, bool no_record_check,
+static void teeth(struct totals *t, enum cons_seam bug, bool no_record_check,
                   const char *const *mixes, size_t mix_n)
 {
     struct totals scratch = {0};
@@ -256,7 +256,7 @@ static void teeth(struct totals *t, enum cons_test_bug bug, bool no_record_check
                sim_mix_find(mixes[i % mix_n]), bug);
         c.no_record_check = no_record_check;
         /* The idle bug shows best where idle is the rule: every other run. */
-        if (bug == CONS_BUG_SKIP_IDLE_WAIT && i % 2) config_idle(&c);
+        if (bug == CONS_SEAM_SKIP_IDLE_WAIT && i % 2) config_idle(&c);
         if (!run_one(&c, &r, &scratch)) {
             printf("teeth: bug %s%s caught by check '%s' after %" PRIu64
                    " run(s): seed=%" PRIu64 " n=%zu mix=%s\n        %s\n",
@@ -277,7 +277,7 @@ static void determinism(struct totals *t)
 {
     struct sim_config c;
     struct sim_result a, b, other;
-    config(&c, SEED_BASE + 77, 7, sim_mix_find("chaos"), CONS_BUG_NONE);
+    config(&c, SEED_BASE + 77, 7, sim_mix_find("chaos"), CONS_SEAM_NONE);
     sim_run(&c, &a);
     sim_run(&c, &b);
     c.seed++;
@@ -306,7 +306,7 @@ static void make_idle(struct sim_config *c, uint64_t i, const void *arg)
 {
     (void)arg;
     config(c, SEED_BASE + 0x200000 + i, i % 2 ? 7 : 4,
-           sim_mix_find(idle_mixes[(i / 2) % IDLE_MIXES]), CONS_BUG_NONE);
+           sim_mix_find(idle_mixes[(i / 2) % IDLE_MIXES]), CONS_SEAM_NONE);
     config_idle(c);
 }
 
@@ -359,11 +359,11 @@ static int default_suite(uint64_t seeds, unsigned jobs)
     static const char *const byz_mixes[] = {"byzantine", "chaos"};
     static const char *const any_mixes[] = {"lossy", "crash", "byzantine", "chaos"};
     static const char *const crash_mixes[] = {"crash", "chaos"};
-    teeth(&t, CONS_BUG_SKIP_LOCK_CHECK, false, byz_mixes, 2);
-    teeth(&t, CONS_BUG_SEND_BEFORE_PERSIST, false, any_mixes, 4);
-    teeth(&t, CONS_BUG_SEND_BEFORE_PERSIST, true, crash_mixes, 2);
-    teeth(&t, CONS_BUG_COUNT_DUPLICATES, false, any_mixes, 4);
-    teeth(&t, CONS_BUG_SKIP_IDLE_WAIT, false, any_mixes, 4);
+    teeth(&t, CONS_SEAM_SKIP_LOCK_CHECK, false, byz_mixes, 2);
+    teeth(&t, CONS_SEAM_SEND_BEFORE_PERSIST, false, any_mixes, 4);
+    teeth(&t, CONS_SEAM_SEND_BEFORE_PERSIST, true, crash_mixes, 2);
+    teeth(&t, CONS_SEAM_COUNT_DUPLICATES, false, any_mixes, 4);
+    teeth(&t, CONS_SEAM_SKIP_IDLE_WAIT, false, any_mixes, 4);
     idle_suite(&t, jobs);
     determinism(&t);
     printf("wall time %.1f s\n", wall_s() - t0);
@@ -392,7 +392,7 @@ static void make_campaign_chunk(struct sim_config *c, uint64_t i, const void *ar
 static void make_campaign(struct sim_config *c, uint64_t i, const void *arg)
 {
     const struct campaign_arg *a = arg;
-    suite_config(c, 0x1000000 + i, CONS_BUG_NONE);
+    suite_config(c, 0x1000000 + i, CONS_SEAM_NONE);
     if (a->n) c->n = a->n;
     if (a->mix) c->mix = a->mix;
 }
@@ -514,7 +514,7 @@ int main(int argc, char **argv)
     if (!have_seed) return default_suite(seeds, jobs);
 
     struct sim_config c;
-    config(&c, seed, n ? n : 4, mix ? mix : sim_mix_find("chaos"), (enum cons_test_bug)bug);
+    config(&c, seed, n ? n : 4, mix ? mix : sim_mix_find("chaos"), (enum cons_seam)bug);
     c.no_record_check = no_record;
     c.no_lock_check = no_lock;
     if (idle) config_idle(&c);

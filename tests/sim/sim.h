@@ -10,8 +10,13 @@
 #include <stdio.h>
 
 #include "consensus/cons.h"
+#include "consensus/seam.h"
 #include "ledger/genesis.h"
 #include "ledger/types.h"
+
+#ifndef CONS_SEAMS
+#error "the simulator injects bugs through the test seams: build it with CONS_SEAMS"
+#endif
 
 #define SIM_N_MAX 7
 #define SIM_ORGS 3                 /* shipper, carrier, customs */
@@ -188,7 +193,7 @@ struct sim_config {
     uint64_t seed;
     size_t n;                     /* 4 or 7 */
     const struct sim_mix *mix;
-    enum cons_test_bug bug;       /* injected into honest nodes */
+    enum cons_seam bug;           /* injected into honest nodes */
     bool no_record_check;         /* turn off the durable-record check (teeth test) */
     bool no_lock_check;           /* turn off the lock check (teeth test) */
     FILE *trace;                  /* trace lines go here when set */

@@ -279,13 +279,13 @@ static void node_boot(struct sim_world *w, struct sim_node *nd)
     cfg.timeout_precommit_delta_ms = 100;
     cfg.block_bytes_max = 1 << 20;
     cfg.sync_hint_interval_ms = 300;
-    cfg.test_bug = nd->byz ? CONS_BUG_NONE : w->cfg.bug;
     cfg.wait_for_work = true;
     int rc = cons_init(&nd->core, &cfg, nd->chain.len + 1, nd->has_record ? &nd->durable : NULL);
     if (rc) {
         fail(w, "internal", "node %u: cons_init: %s", nd->id, wb_strerror(rc));
         return;
     }
+    cons_seam_set(&nd->core, nd->byz ? CONS_SEAM_NONE : w->cfg.bug);
     nd->core_live = true;
     nd->up = true;
     nd->epoch++;
