@@ -91,6 +91,7 @@
 #include <stdint.h>
 
 #include "common/sigbytes.h"
+#include "common/wb_error.h"
 #include "proto/waybill.pb-c.h"
 #ifdef CONS_SEAMS
 #include "consensus/seam.h"
@@ -388,7 +389,7 @@ uint32_t cons_proposer(size_t n, uint64_t height, uint32_t round);
  * round, step and locks and never signs below it. Returns 0, WB_ERR_CONFIG
  * (bad n, self, timeouts or keys) or WB_ERR_NOMEM. On error c needs no
  * cons_free. */
-int cons_init(struct cons *c, const struct cons_config *cfg, uint64_t next_height,
+WB_MUST_USE int cons_init(struct cons *c, const struct cons_config *cfg, uint64_t next_height,
               const struct cons_safety *restored);
 
 /* Releases what c holds and wipes the secret key. */
@@ -397,7 +398,7 @@ void cons_free(struct cons *c);
 /* Feeds one event and fills *up (see the top of this file). Returns 0, or
  * WB_ERR_INVALID for a misuse by the driver (an event before START, START
  * twice, an unknown kind); bad network input is never an error. */
-int cons_step(struct cons *c, const struct cons_event *ev, struct cons_update *up);
+WB_MUST_USE int cons_step(struct cons *c, const struct cons_event *ev, struct cons_update *up);
 
 /* What to re-send, for liveness: this node's signed messages at the current
  * height (proposals and votes of every round still kept); with a proposal of
@@ -422,8 +423,8 @@ const struct cons_safety *cons_safety_record(const struct cons *c);
 /* Protobuf -> struct. Checks field sizes (hash 0 or 32 bytes, signature 64,
  * type 1 or 2, valid_round >= -1). The proposal's block points into pb
  * (valid while pb is). Returns 0 or WB_ERR_DECODE. */
-int cons_vote_from_pb(const Waybill__Vote *pb, struct cons_vote *v);
-int cons_proposal_from_pb(const Waybill__Proposal *pb, struct cons_proposal *p);
+WB_MUST_USE int cons_vote_from_pb(const Waybill__Vote *pb, struct cons_vote *v);
+WB_MUST_USE int cons_proposal_from_pb(const Waybill__Proposal *pb, struct cons_proposal *p);
 
 /* Struct -> protobuf. pb is initialised here; its byte fields point into
  * the struct (and the proposal's block), valid while those are. */
@@ -432,17 +433,17 @@ void cons_proposal_to_pb(const struct cons_proposal *p, Waybill__Proposal *pb);
 
 /* A message as encoded PeerMessage bytes (malloc'd, caller frees *out).
  * Returns 0 or WB_ERR_NOMEM. */
-int cons_msg_encode(const struct cons_msg *m, uint8_t **out, size_t *len);
+WB_MUST_USE int cons_msg_encode(const struct cons_msg *m, uint8_t **out, size_t *len);
 
 /* Decision -> encoded CommitCert (malloc'd, caller frees). 0 or WB_ERR_NOMEM. */
-int cons_cert_encode(const struct cons_decision *d, uint8_t **out, size_t *len);
+WB_MUST_USE int cons_cert_encode(const struct cons_decision *d, uint8_t **out, size_t *len);
 /* Evidence -> encoded Evidence (malloc'd, caller frees). 0 or WB_ERR_NOMEM. */
-int cons_evidence_encode(const struct cons_evidence *e, uint8_t **out, size_t *len);
+WB_MUST_USE int cons_evidence_encode(const struct cons_evidence *e, uint8_t **out, size_t *len);
 
 /* Safety record <-> encoded SafetyRecord. encode writes at most
  * CONS_SAFETY_MAX bytes (0 or WB_ERR_TOO_LARGE); decode returns 0 or
  * WB_ERR_DECODE (also for wrong field sizes or a step out of range). */
-int cons_safety_encode(const struct cons_safety *s, uint8_t *out, size_t cap, size_t *len);
-int cons_safety_decode(const uint8_t *buf, size_t len, struct cons_safety *s);
+WB_MUST_USE int cons_safety_encode(const struct cons_safety *s, uint8_t *out, size_t cap, size_t *len);
+WB_MUST_USE int cons_safety_decode(const uint8_t *buf, size_t len, struct cons_safety *s);
 
 #endif

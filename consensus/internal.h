@@ -3,6 +3,7 @@
 #ifndef CONSENSUS_INTERNAL_H
 #define CONSENSUS_INTERNAL_H
 
+#include "common/wb_error.h"
 #include "consensus/cons.h"
 #include "consensus/seam.h"
 
@@ -120,20 +121,20 @@ size_t cons__tally_pol(const struct cons *c, const struct cons__round *rs, uint8
 size_t cons__pol_messages(const struct cons *c, const struct cons__round *rs,
                           const uint8_t hash[WB_HASH_LEN], struct cons_msg *out, size_t cap);
 /* A hash with at least q votes of `type` in rs: copies it and returns true. */
-bool cons__quorum_hash(const struct cons *c, const struct cons__round *rs, uint8_t type,
+WB_MUST_USE bool cons__quorum_hash(const struct cons *c, const struct cons__round *rs, uint8_t type,
                        uint8_t hash[WB_HASH_LEN]);
 /* Stores an already signature-checked vote in rs. Returns 0 when counted,
  * WB_ERR_DUPLICATE for an identical vote, WB_ERR_EXISTS when it conflicts
  * with the stored one (evidence emitted once). */
-int cons__vote_store(struct cons *c, struct cons__round *rs, const struct cons_vote *v);
+WB_MUST_USE int cons__vote_store(struct cons *c, struct cons__round *rs, const struct cons_vote *v);
 /* Relation of v to what rs holds: 0 nothing stored, WB_ERR_DUPLICATE
  * identical (same value and signature bytes), WB_ERR_EXISTS different. */
-int cons__vote_compare(const struct cons *c, const struct cons__round *rs,
+WB_MUST_USE int cons__vote_compare(const struct cons *c, const struct cons__round *rs,
                        const struct cons_vote *v);
 void cons__vote_from_slot(const struct cons *c, const struct cons__round *rs, uint8_t type,
                           uint32_t v, struct cons_vote *out);
 /* Signature check of a vote against the validator set. 0 or WB_ERR_SIGNATURE. */
-int cons__vote_verify(const struct cons *c, const struct cons_vote *v);
+WB_MUST_USE int cons__vote_verify(const struct cons *c, const struct cons_vote *v);
 
 /* ---- blocks.c: block bytes by hash --------------------------------------- */
 struct cons__block *cons__block_find(struct cons *c, const uint8_t hash[WB_HASH_LEN]);
@@ -166,11 +167,11 @@ void cons__recv_proposal(struct cons *c, const struct cons_proposal *p, bool ver
 /* Records that validator v signed something at `height` (sync hint). */
 void cons__note_height(struct cons *c, uint32_t v, uint64_t height);
 /* Signature check of a proposal. 0 or WB_ERR_SIGNATURE. */
-int cons__proposal_verify(const struct cons *c, const struct cons_proposal *p);
+WB_MUST_USE int cons__proposal_verify(const struct cons *c, const struct cons_proposal *p);
 
 /* ---- sign.c: the signing rule and the safety record ---------------------- */
 /* The one place that signs. Returns 0 with sig, or WB_ERR_REFUSED. */
-int cons__sign(struct cons *c, uint8_t step, const uint8_t *msg, size_t len,
+WB_MUST_USE int cons__sign(struct cons *c, uint8_t step, const uint8_t *msg, size_t len,
                uint8_t sig[WB_SIG_LEN]);
 /* Signs and broadcasts own vote, counting it in our own vote set. */
 void cons__send_vote(struct cons *c, uint8_t type, const uint8_t *hash);

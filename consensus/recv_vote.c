@@ -1,5 +1,6 @@
 /* Receiving a vote: every check into locals first (type, validator,
  * height, round bounds, duplicate, signature), then into the vote set. */
+#include "common/wb_assert.h"
 #include "common/wb_error.h"
 #include "consensus/internal.h"
 
@@ -61,10 +62,8 @@ void cons__recv_vote(struct cons *c, const struct cons_vote *v, bool verified)
     }
     struct cons__round *rs = cons__round_find(c, v->round);
     if (rs && cons__vote_compare(c, rs, v) == WB_ERR_DUPLICATE) {
-        if (CONS_SEAM(c, COUNT_DUPLICATES))
-            cons__vote_store(c, rs, v);
-        else
-            c->stats.duplicates++;
+        if (CONS_SEAM(c, COUNT_DUPLICATES) && cons__vote_store(c, rs, v) == WB_OK) return;
+        c->stats.duplicates++;
         return;
     }
     if (!verified && cons__vote_verify(c, v) != WB_OK) {
@@ -76,5 +75,8 @@ void cons__recv_vote(struct cons *c, const struct cons_vote *v, bool verified)
         c->stats.rejected_round++;
         return;
     }
-    cons__vote_store(c, rs, v);
+    /* Not a duplicate (checked above, and a slot keeps what it holds):
+     * counted, or kept as evidence against its first vote. */
+    int rc = cons__vote_store(c, rs, v);
+    WB_ASSERT(rc == WB_OK || rc == WB_ERR_EXISTS);
 }

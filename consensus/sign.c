@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "common/bytes.h"
+#include "common/wb_assert.h"
 #include "common/wb_error.h"
 #include "consensus/internal.h"
 
@@ -71,7 +72,10 @@ void cons__send_vote(struct cons *c, uint8_t type, const uint8_t *hash)
         c->stats.sign_refused++;
         return;
     }
-    cons__vote_store(c, cons__round_current(c), v);
+    /* New, or the very vote re-sent from the record: a different value of
+     * ours in this slot would be a double signature. */
+    int rc = cons__vote_store(c, cons__round_current(c), v);
+    WB_ASSERT(rc == WB_OK || rc == WB_ERR_DUPLICATE);
     cons__emit_msg(c, &m);
 }
 
@@ -150,7 +154,9 @@ static void restore_own(struct cons *c)
     size_t len = wb_sigmsg_vote(msg, c->cfg.chain_id, v.type, v.height, v.round,
                                 v.nil ? NULL : v.hash);
     if (len != s->signed_len || memcmp(msg, s->signed_msg, len) != 0) return;
-    cons__vote_store(c, rs, &v);
+    /* The height's round slots were cleared just before. */
+    int rc = cons__vote_store(c, rs, &v);
+    WB_ASSERT(rc == WB_OK);
 }
 
 /* Restart with a record for the current height: continue at its round and
