@@ -180,6 +180,20 @@ void cons__send_proposal(struct cons *c, struct cons__block *b, int32_t valid_ro
 /* Restores round, step, locks and own message from a record for this height. */
 void cons__resume(struct cons *c);
 
+/* ---- invariants.c: asserted state invariants ------------------------------- */
+/* Lexicographic order of (height, round, step): -1, 0 or 1. */
+int cons__hrs_cmp(uint64_t h1, uint32_t r1, uint8_t s1, uint64_t h2, uint32_t r2, uint8_t s2);
+/* Asserts what holds between steps: the validator arithmetic, height, round
+ * and step ranges, locked round <= valid round <= round, the record not
+ * ahead of the state at this height, vote sets (one vote per validator and
+ * type, the conflicting one beside it), distinct round slots with the
+ * current one, one live block per hash. */
+void cons__assert_invariants(const struct cons *c);
+/* Asserts an update handed out: own messages at or below the record the
+ * driver persists first, a decision with a quorum of precommits by
+ * distinct validators for its block, lists within their bounds. */
+void cons__assert_update(const struct cons *c, const struct cons_update *up);
+
 /* ---- rules.c: the "upon" rules, run to a fixed point after every event --- */
 void cons__progress(struct cons *c);
 

@@ -3,6 +3,7 @@
  * height, a first-time flag) or does nothing, so the loop ends. */
 #include <string.h>
 
+#include "common/wb_assert.h"
 #include "consensus/internal.h"
 
 static bool block_valid(struct cons *c, const uint8_t hash[WB_HASH_LEN])
@@ -59,7 +60,9 @@ static bool rule_round_skip(struct cons *c)
         if (!best || rs->round > best->round) best = rs;
     }
     if (!best) return false;
-    cons__start_round(c, best->round);
+    uint32_t target = best->round;
+    cons__start_round(c, target);
+    WB_ASSERT(c->round == target && c->step == CONS_STEP_PROPOSE);
     return true;
 }
 
@@ -98,7 +101,12 @@ static bool rule_prevote_on_proposal(struct cons *c)
     bool lock_ok = vr < 0 ? (c->locked_round == -1 || same_as_lock)
                           : (c->locked_round <= vr || same_as_lock);
     if (CONS_SEAM(c, SKIP_LOCK_CHECK)) lock_ok = true;
-    cons__send_vote(c, CONS_PREVOTE, verdict == 1 && lock_ok ? x : NULL);
+    /* A prevote for x only on the lock rule and a valid block, and only
+     * with the proof of lock for a proposal that carries a valid round. */
+    bool for_x = verdict == 1 && lock_ok;
+    WB_ASSERT(!for_x || same_as_lock || CONS_SEAM(c, SKIP_LOCK_CHECK) ||
+              (vr < 0 ? c->locked_round == -1 : c->locked_round <= vr));
+    cons__send_vote(c, CONS_PREVOTE, for_x ? x : NULL);
     c->step = CONS_STEP_PREVOTE;
     return true;
 }
@@ -134,8 +142,11 @@ static bool rule_polka(struct cons *c)
         cons__send_vote(c, CONS_PRECOMMIT, x);
         c->step = CONS_STEP_PRECOMMIT;
     }
+    WB_ASSERT(c->valid_round <= (int32_t)c->round);
     c->valid_round = (int32_t)c->round;
     memcpy(c->valid_hash, x, WB_HASH_LEN);
+    /* Postcondition: a lock (if taken now) is this round's valid value. */
+    WB_ASSERT(c->locked_round <= c->valid_round);
     return true;
 }
 
@@ -163,6 +174,7 @@ static bool rule_valid_from_precommits(struct cons *c)
             if (!b) continue;
             if (b->validity == CONS__BLOCK_UNKNOWN) cons__block_request(c, b);
             if (b->validity != CONS__BLOCK_VALID) continue;
+            WB_ASSERT((int64_t)rs->round > (int64_t)c->valid_round);
             c->valid_round = (int32_t)rs->round;
             memcpy(c->valid_hash, x, WB_HASH_LEN);
             return true;
@@ -214,6 +226,8 @@ static bool rule_wake(struct cons *c)
 void cons__progress(struct cons *c)
 {
     if (!c->started) return;
+    /* Every rule that fires moves (height, round, step) up or sets a flag
+     * that stops it firing again: the loop is bounded. */
     for (;;) {
         if (rule_wake(c)) continue;
         if (rule_decide(c)) continue;

@@ -3,6 +3,7 @@
  * block hash; duplicates and conflicting votes (evidence). */
 #include <string.h>
 
+#include "common/wb_assert.h"
 #include "common/wb_error.h"
 #include "consensus/internal.h"
 
@@ -120,6 +121,10 @@ void cons__vote_from_slot(const struct cons *c, const struct cons__round *rs, ui
 
 int cons__vote_store(struct cons *c, struct cons__round *rs, const struct cons_vote *v)
 {
+    /* Preconditions: a checked vote of this height for this slot's round. */
+    WB_ASSERT(v->type == CONS_PREVOTE || v->type == CONS_PRECOMMIT);
+    WB_ASSERT(v->validator < c->n && v->height == c->height);
+    WB_ASSERT(rs->used && rs->round == v->round);
     struct cons__vslot *s = &rs->votes[v->type - 1][v->validator];
     int cmp = cons__vote_compare(c, rs, v);
     if (cmp == WB_ERR_DUPLICATE) {
@@ -144,10 +149,13 @@ int cons__vote_store(struct cons *c, struct cons__round *rs, const struct cons_v
         }
         return WB_ERR_EXISTS;
     }
+    WB_ASSERT(s->state == CONS__VOTE_NONE && s->alt_state == CONS__VOTE_NONE);
     s->state = v->nil ? CONS__VOTE_NIL : CONS__VOTE_HASH;
     s->weight = 1;
     if (!v->nil) memcpy(s->hash, v->hash, WB_HASH_LEN);
     memcpy(s->sig, v->signature, WB_SIG_LEN);
+    /* Postcondition: one more vote of this type, still at most n. */
+    WB_ASSERT(cons__tally_any(c, rs, v->type) <= c->n || CONS_SEAM(c, COUNT_DUPLICATES));
     return WB_OK;
 }
 
