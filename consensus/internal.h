@@ -134,7 +134,7 @@ WB_MUST_USE int cons__vote_compare(const struct cons *c, const struct cons__roun
 void cons__vote_from_slot(const struct cons *c, const struct cons__round *rs, uint8_t type,
                           uint32_t v, struct cons_vote *out);
 /* Signature check of a vote against the validator set. 0 or WB_ERR_SIGNATURE. */
-WB_MUST_USE int cons__vote_verify(const struct cons *c, const struct cons_vote *v);
+WB_MUST_USE int cons__vote_verify(struct cons *c, const struct cons_vote *v);
 
 /* ---- blocks.c: block bytes by hash --------------------------------------- */
 struct cons__block *cons__block_find(struct cons *c, const uint8_t hash[WB_HASH_LEN]);
@@ -167,7 +167,7 @@ void cons__recv_proposal(struct cons *c, const struct cons_proposal *p, bool ver
 /* Records that validator v signed something at `height` (sync hint). */
 void cons__note_height(struct cons *c, uint32_t v, uint64_t height);
 /* Signature check of a proposal. 0 or WB_ERR_SIGNATURE. */
-WB_MUST_USE int cons__proposal_verify(const struct cons *c, const struct cons_proposal *p);
+WB_MUST_USE int cons__proposal_verify(struct cons *c, const struct cons_proposal *p);
 
 /* ---- sign.c: the signing rule and the safety record ---------------------- */
 /* The one place that signs. Returns 0 with sig, or WB_ERR_REFUSED. */

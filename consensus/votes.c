@@ -159,8 +159,9 @@ int cons__vote_store(struct cons *c, struct cons__round *rs, const struct cons_v
     return WB_OK;
 }
 
-int cons__vote_verify(const struct cons *c, const struct cons_vote *v)
+int cons__vote_verify(struct cons *c, const struct cons_vote *v)
 {
+    c->stats.signatures_checked++;
     uint8_t msg[WB_SIGMSG_MAX];
     size_t len = wb_sigmsg_vote(msg, c->cfg.chain_id, v->type, v->height, v->round,
                                 v->nil ? NULL : v->hash);

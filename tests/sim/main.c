@@ -87,7 +87,7 @@ static void suite_config(struct sim_config *c, uint64_t i, enum cons_seam bug)
 
 struct totals {
     unsigned passed, failed;
-    uint64_t heights, syncs, restarts, evidence, deliveries, empty;
+    uint64_t heights, syncs, restarts, evidence, deliveries, empty, sig_checks, decisions;
 };
 
 static bool run_one(const struct sim_config *c, struct sim_result *r, struct totals *t)
@@ -109,6 +109,8 @@ static void add_result(struct totals *t, const struct sim_result *r)
     t->syncs += r->syncs;
     t->restarts += r->restarts;
     t->evidence += r->evidence;
+    t->sig_checks += r->sig_checks;
+    t->decisions += r->decisions;
     t->deliveries += r->deliveries;
     t->empty += r->empty_blocks;
 }
@@ -353,9 +355,11 @@ static int default_suite(uint64_t seeds, unsigned jobs)
     double t1 = wall_s();
     printf("seeds: %u passed, %u failed, %" PRIu64 " runs over n=4 and n=7 and %zu fault mixes "
            "in %.1f s (%u workers); heights %" PRIu64 " (empty %" PRIu64 "), synced blocks %"
-           PRIu64 ", restarts %" PRIu64 ", evidence %" PRIu64 "\n",
+           PRIu64 ", restarts %" PRIu64 ", evidence %" PRIu64
+           "; signature checks per decision %.2f\n",
            t.passed, t.failed, seeds, sim_mix_count, t1 - t0, jobs, t.heights, t.empty,
-           t.syncs, t.restarts, t.evidence);
+           t.syncs, t.restarts, t.evidence,
+           t.decisions ? (double)t.sig_checks / (double)t.decisions : 0.0);
     static const char *const byz_mixes[] = {"byzantine", "chaos"};
     static const char *const any_mixes[] = {"lossy", "crash", "byzantine", "chaos"};
     static const char *const crash_mixes[] = {"crash", "chaos"};
@@ -524,8 +528,11 @@ int main(int argc, char **argv)
     if (!r.ok) print_failure(&c, &r);
     printf("seed %" PRIu64 ": %s; heights %" PRIu64 ", deliveries %" PRIu64 ", synced %" PRIu64
            ", restarts %" PRIu64 ", evidence %" PRIu64 ", simulated %lld ms, trace hash %016"
-           PRIx64 "\n", seed, r.ok ? "ok" : "FAILED", r.heights, r.deliveries, r.syncs,
-           r.restarts, r.evidence, (long long)r.sim_ms, r.trace_hash);
+           PRIx64 "; signature checks per decision %.2f (%" PRIu64 " / %" PRIu64 ")\n", seed,
+           r.ok ? "ok" : "FAILED", r.heights, r.deliveries, r.syncs, r.restarts, r.evidence,
+           (long long)r.sim_ms, r.trace_hash,
+           r.decisions ? (double)r.sig_checks / (double)r.decisions : 0.0, r.sig_checks,
+           r.decisions);
     if (c.idle_run && r.ok)
         printf("idle: %" PRIu64 " blocks while idle (bound %" PRIu64 "), longest gap %lld ms, "
                "burst committed everywhere in %lld ms\n", r.idle_blocks, r.idle_bound,

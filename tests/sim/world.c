@@ -302,7 +302,11 @@ static void node_crash(struct sim_world *w, struct sim_node *nd, const char *whe
     trace(w, "n%u crash %s", nd->id, when);
     nd->up = false;
     nd->epoch++; /* timers and messages in flight to the old incarnation are lost */
-    if (nd->core_live) cons_free(&nd->core);
+    if (nd->core_live) {
+        nd->sig_checks += cons_get_stats(&nd->core)->signatures_checked;
+        nd->decisions += cons_get_stats(&nd->core)->decisions;
+        cons_free(&nd->core);
+    }
     nd->core_live = false;
     w->res->restarts++;
     int64_t back = w->now + rng_range(&w->rng, 100, 1500);
@@ -847,7 +851,15 @@ out:
     for (uint32_t i = 0; i < w->n; i++) {
         struct sim_node *nd = &w->nodes[i];
         if (!nd->byz && nd->chain.len > res->heights) res->heights = nd->chain.len;
-        if (nd->core_live) cons_free(&nd->core);
+        if (nd->core_live) {
+            nd->sig_checks += cons_get_stats(&nd->core)->signatures_checked;
+            nd->decisions += cons_get_stats(&nd->core)->decisions;
+            cons_free(&nd->core);
+        }
+        if (!nd->byz) {
+            res->sig_checks += nd->sig_checks;
+            res->decisions += nd->decisions;
+        }
         chain_free(&nd->chain);
         byz_free(nd);
     }
