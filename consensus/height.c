@@ -138,7 +138,10 @@ void cons__decide(struct cons *c, struct cons__round *rs, struct cons__block *b)
     size_t k = 0;
     for (uint32_t v = 0; v < c->n; v++) {
         const struct cons__vslot *s = &rs->votes[CONS_PRECOMMIT - 1][v];
-        if (s->state != CONS__VOTE_HASH || memcmp(s->hash, b->hash, WB_HASH_LEN) != 0)
+        /* Only precommits whose signatures were checked: the certificate
+         * must verify everywhere. */
+        if (s->state != CONS__VOTE_HASH || !s->checked ||
+            memcmp(s->hash, b->hash, WB_HASH_LEN) != 0)
             continue;
         cons__vote_from_slot(c, rs, CONS_PRECOMMIT, v, &c->decided_votes[k++]);
     }

@@ -19,6 +19,9 @@ enum cons__vote_state { CONS__VOTE_NONE = 0, CONS__VOTE_NIL = 1, CONS__VOTE_HASH
 struct cons__vslot {
     uint8_t state;                          /* enum cons__vote_state */
     uint8_t weight;                         /* 1; more only under the COUNT_DUPLICATES seam */
+    /* Its signature was verified. An unchecked vote counts nowhere: it
+     * waits until a count would reach a threshold with it (cons__reach). */
+    bool checked;
     uint8_t hash[WB_HASH_LEN];
     uint8_t sig[WB_SIG_LEN];
     /* The first conflicting vote (the evidence), never counted with the
@@ -101,10 +104,14 @@ void cons__rounds_clear(struct cons *c);
 #define CONS_PINNED_ROUNDS 3
 /* Drops past slots beyond CONS_PAST_ROUNDS (after the round moved on). */
 void cons__rounds_trim(struct cons *c);
-/* Distinct validators with any message in rs. */
+/* Distinct validators with a message in rs: the proposal or a checked vote. */
 size_t cons__round_senders(const struct cons *c, const struct cons__round *rs);
+/* Whether `need` validators have a message in rs, checking unchecked votes
+ * (as cons__reach does) when the checked ones fall short. */
+WB_MUST_USE bool cons__round_senders_reach(struct cons *c, struct cons__round *rs, size_t need);
 
 /* ---- votes.c: vote sets and quorums -------------------------------------- */
+/* Tallies count checked votes only (signature verified). */
 /* Weight of votes of `type` in rs for hash (NULL = nil). */
 size_t cons__tally(const struct cons *c, const struct cons__round *rs, uint8_t type,
                    const uint8_t *hash);
@@ -115,20 +122,49 @@ size_t cons__tally_any(const struct cons *c, const struct cons__round *rs, uint8
  * at most once): the proof-of-lock checks. */
 size_t cons__tally_pol(const struct cons *c, const struct cons__round *rs, uint8_t type,
                        const uint8_t hash[WB_HASH_LEN]);
+/* What a count matches: any value, one value (hash NULL = nil), or one
+ * hash as the proof-of-lock count does (cons__tally_pol). */
+enum cons__match { CONS__MATCH_ANY = 0, CONS__MATCH_VALUE = 1, CONS__MATCH_POL = 2 };
+/* Whether `need` checked votes of `type` in rs match. When the checked ones
+ * fall short but would reach `need` with the unchecked ones, checks those
+ * (by validator index) until the count reaches it or none is left; a vote
+ * whose signature fails leaves its slot empty (rejected_signature). The
+ * one place a received vote of this height may be verified late. */
+WB_MUST_USE bool cons__reach(struct cons *c, struct cons__round *rs, uint8_t type,
+                             enum cons__match match, const uint8_t *hash, size_t need);
+/* The count cons__reach could reach: checked and unchecked votes. */
+size_t cons__tally_potential(const struct cons *c, const struct cons__round *rs, uint8_t type,
+                             enum cons__match match, const uint8_t *hash);
+/* Checks the unchecked vote of validator v (type) in rs now. Returns true
+ * when it is checked (now or before); false when its signature failed and
+ * its slot was emptied. */
+WB_MUST_USE bool cons__vote_settle(struct cons *c, struct cons__round *rs, uint8_t type,
+                                   uint32_t v);
 /* The prevotes and precommits of rs for hash (first or conflicting vote,
  * one per validator and type) as messages: the proof of lock a proposer
  * sends along. Returns how many were written (at most cap). */
 size_t cons__pol_messages(const struct cons *c, const struct cons__round *rs,
                           const uint8_t hash[WB_HASH_LEN], struct cons_msg *out, size_t cap);
-/* A hash with at least q votes of `type` in rs: copies it and returns true. */
-WB_MUST_USE bool cons__quorum_hash(const struct cons *c, const struct cons__round *rs, uint8_t type,
-                       uint8_t hash[WB_HASH_LEN]);
-/* Stores an already signature-checked vote in rs. Returns 0 when counted,
- * WB_ERR_DUPLICATE for an identical vote, WB_ERR_EXISTS when it conflicts
- * with the stored one (evidence emitted once). */
-WB_MUST_USE int cons__vote_store(struct cons *c, struct cons__round *rs, const struct cons_vote *v);
+/* A hash with at least q checked votes of `type` in rs (checking
+ * unchecked ones as cons__reach does): copies it and returns true. */
+WB_MUST_USE bool cons__quorum_hash(struct cons *c, struct cons__round *rs, uint8_t type,
+                                   uint8_t hash[WB_HASH_LEN]);
+/* Stores a vote in rs, checked (signature verified) or not; a conflicting
+ * vote must be checked, and so must the one it conflicts with (evidence is
+ * two validly signed votes). Returns 0 when stored, WB_ERR_DUPLICATE for
+ * the same value, WB_ERR_EXISTS when it conflicts with the stored one
+ * (evidence emitted once). */
+WB_MUST_USE int cons__vote_store(struct cons *c, struct cons__round *rs, const struct cons_vote *v,
+                                 bool checked);
+/* v has the value of validator v's unchecked vote in rs but other
+ * signature bytes: the two signatures are not known to agree. */
+bool cons__vote_unsettled_copy(const struct cons *c, const struct cons__round *rs,
+                               const struct cons_vote *v);
+/* Replaces the unchecked vote v->validator holds in rs by v, whose
+ * signature was just verified (same value, other signature bytes). */
+void cons__vote_confirm(struct cons *c, struct cons__round *rs, const struct cons_vote *v);
 /* Relation of v to what rs holds: 0 nothing stored, WB_ERR_DUPLICATE
- * identical (same value and signature bytes), WB_ERR_EXISTS different. */
+ * the same value (first or conflicting one), WB_ERR_EXISTS different. */
 WB_MUST_USE int cons__vote_compare(const struct cons *c, const struct cons__round *rs,
                        const struct cons_vote *v);
 void cons__vote_from_slot(const struct cons *c, const struct cons__round *rs, uint8_t type,

@@ -24,9 +24,12 @@ static void assert_slot(const struct cons *c, const struct cons__vslot *s)
     WB_ASSERT(s->state <= CONS__VOTE_HASH && s->alt_state <= CONS__VOTE_HASH);
     if (s->state == CONS__VOTE_NONE) {
         WB_ASSERT(s->alt_state == CONS__VOTE_NONE);
-        WB_ASSERT(s->weight == 0);
+        WB_ASSERT(s->weight == 0 && !s->checked);
         return;
     }
+    /* An unchecked vote has no conflicting one beside it: a conflict is
+     * checked against it first (recv_vote.c). */
+    if (!s->checked) WB_ASSERT(s->alt_state == CONS__VOTE_NONE);
     WB_ASSERT(s->weight == 1 || (CONS_SEAM(c, COUNT_DUPLICATES) && s->weight >= 1));
     if (s->alt_state == CONS__VOTE_NONE) return;
     WB_ASSERT(!(s->state == CONS__VOTE_NIL && s->alt_state == CONS__VOTE_NIL));

@@ -91,8 +91,8 @@ static bool rule_prevote_on_proposal(struct cons *c)
          * whether an honest proposer's proof can ever be completed there. */
         struct cons__round *prs = cons__round_find(c, (uint32_t)vr);
         if (!prs) return false;
-        if (cons__tally_pol(c, prs, CONS_PREVOTE, x) < c->quorum &&
-            cons__tally_pol(c, prs, CONS_PRECOMMIT, x) < c->faulty + 1)
+        if (!cons__reach(c, prs, CONS_PREVOTE, CONS__MATCH_POL, x, c->quorum) &&
+            !cons__reach(c, prs, CONS_PRECOMMIT, CONS__MATCH_POL, x, c->faulty + 1))
             return false;
     }
     int verdict = block_verdict(c, x);
@@ -118,7 +118,7 @@ static bool rule_prevote_timer(struct cons *c)
     if (c->step != CONS_STEP_PREVOTE) return false;
     struct cons__round *rs = cons__round_find(c, c->round);
     if (!rs || rs->prevote_timer_armed) return false;
-    if (cons__tally_any(c, rs, CONS_PREVOTE) < c->quorum) return false;
+    if (!cons__reach(c, rs, CONS_PREVOTE, CONS__MATCH_ANY, NULL, c->quorum)) return false;
     rs->prevote_timer_armed = true;
     cons__arm(c, CONS_STEP_PREVOTE);
     return true;
@@ -134,7 +134,8 @@ static bool rule_polka(struct cons *c)
     struct cons__round *rs = cons__round_find(c, c->round);
     if (!rs || rs->polka_seen || !rs->proposal.present) return false;
     const uint8_t *x = rs->proposal.hash;
-    if (!block_valid(c, x) || cons__tally(c, rs, CONS_PREVOTE, x) < c->quorum) return false;
+    if (!block_valid(c, x) || !cons__reach(c, rs, CONS_PREVOTE, CONS__MATCH_VALUE, x, c->quorum))
+        return false;
     rs->polka_seen = true;
     if (c->step == CONS_STEP_PREVOTE) {
         c->locked_round = (int32_t)c->round;
@@ -163,17 +164,24 @@ static bool rule_valid_from_precommits(struct cons *c)
         struct cons__round *rs = &c->rounds[i];
         if (!rs->used || rs->round > c->round) continue;
         if (c->valid_round >= 0 && rs->round <= (uint32_t)c->valid_round) continue;
-        if (cons__tally_any(c, rs, CONS_PRECOMMIT) < c->faulty + 1) continue;
         const struct cons__vslot *vs = rs->votes[CONS_PRECOMMIT - 1];
         for (size_t v = 0; v < c->n; v++) {
-            const uint8_t *x = vs[v].state == CONS__VOTE_HASH       ? vs[v].hash
-                               : vs[v].alt_state == CONS__VOTE_HASH ? vs[v].alt_hash
-                                                                    : NULL;
-            if (!x || cons__tally_pol(c, rs, CONS_PRECOMMIT, x) < c->faulty + 1) continue;
+            uint8_t x[WB_HASH_LEN];
+            if (vs[v].state == CONS__VOTE_HASH)
+                memcpy(x, vs[v].hash, WB_HASH_LEN);
+            else if (vs[v].alt_state == CONS__VOTE_HASH)
+                memcpy(x, vs[v].alt_hash, WB_HASH_LEN);
+            else
+                continue;
+            /* Cheapest first: the count with unchecked votes, the block,
+             * then (maybe checking signatures) the count itself. */
+            if (cons__tally_potential(c, rs, CONS_PRECOMMIT, CONS__MATCH_POL, x) < c->faulty + 1)
+                continue;
             struct cons__block *b = cons__block_find(c, x);
             if (!b) continue;
             if (b->validity == CONS__BLOCK_UNKNOWN) cons__block_request(c, b);
             if (b->validity != CONS__BLOCK_VALID) continue;
+            if (!cons__reach(c, rs, CONS_PRECOMMIT, CONS__MATCH_POL, x, c->faulty + 1)) continue;
             WB_ASSERT((int64_t)rs->round > (int64_t)c->valid_round);
             c->valid_round = (int32_t)rs->round;
             memcpy(c->valid_hash, x, WB_HASH_LEN);
@@ -189,7 +197,8 @@ static bool rule_polka_nil(struct cons *c)
 {
     if (c->step != CONS_STEP_PREVOTE) return false;
     struct cons__round *rs = cons__round_find(c, c->round);
-    if (!rs || cons__tally(c, rs, CONS_PREVOTE, NULL) < c->quorum) return false;
+    if (!rs || !cons__reach(c, rs, CONS_PREVOTE, CONS__MATCH_VALUE, NULL, c->quorum))
+        return false;
     cons__send_vote(c, CONS_PRECOMMIT, NULL);
     c->step = CONS_STEP_PRECOMMIT;
     return true;
@@ -200,7 +209,7 @@ static bool rule_precommit_timer(struct cons *c)
 {
     struct cons__round *rs = cons__round_find(c, c->round);
     if (!rs || rs->precommit_timer_armed) return false;
-    if (cons__tally_any(c, rs, CONS_PRECOMMIT) < c->quorum) return false;
+    if (!cons__reach(c, rs, CONS_PRECOMMIT, CONS__MATCH_ANY, NULL, c->quorum)) return false;
     rs->precommit_timer_armed = true;
     cons__arm(c, CONS_STEP_PRECOMMIT);
     return true;
@@ -214,8 +223,8 @@ static bool rule_wake(struct cons *c)
 {
     if (!c->waiting) return false;
     for (size_t i = 0; i < c->slot_count; i++) {
-        const struct cons__round *rs = &c->rounds[i];
-        if (rs->used && cons__round_senders(c, rs) > 0) {
+        struct cons__round *rs = &c->rounds[i];
+        if (rs->used && cons__round_senders_reach(c, rs, 1)) {
             cons__wake(c, true);
             return true;
         }

@@ -76,7 +76,7 @@ void cons__send_vote(struct cons *c, uint8_t type, const uint8_t *hash)
      * above refuses that): it came from the network under this node's key,
      * which someone else holds too, and the evidence of it is out
      * (WB_ERR_EXISTS). The vote still goes out, as it would have first. */
-    int rc = cons__vote_store(c, cons__round_current(c), v);
+    int rc = cons__vote_store(c, cons__round_current(c), v, true);
     WB_ASSERT(rc == WB_OK || rc == WB_ERR_DUPLICATE || rc == WB_ERR_EXISTS);
     cons__emit_msg(c, &m);
 }
@@ -164,7 +164,7 @@ static void restore_own(struct cons *c)
                                 v.nil ? NULL : v.hash);
     if (len != s->signed_len || memcmp(msg, s->signed_msg, len) != 0) return;
     /* The height's round slots were cleared just before. */
-    int rc = cons__vote_store(c, rs, &v);
+    int rc = cons__vote_store(c, rs, &v, true);
     WB_ASSERT(rc == WB_OK);
 }
 
