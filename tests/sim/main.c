@@ -87,7 +87,8 @@ static void suite_config(struct sim_config *c, uint64_t i, enum cons_seam bug)
 
 struct totals {
     unsigned passed, failed;
-    uint64_t heights, syncs, restarts, evidence, deliveries, empty, sig_checks, decisions;
+    uint64_t heights, syncs, restarts, evidence, deliveries, empty, sig_checks, decisions, forged,
+        rejected_sig;
 };
 
 static bool run_one(const struct sim_config *c, struct sim_result *r, struct totals *t)
@@ -111,6 +112,8 @@ static void add_result(struct totals *t, const struct sim_result *r)
     t->evidence += r->evidence;
     t->sig_checks += r->sig_checks;
     t->decisions += r->decisions;
+    t->forged += r->forged;
+    t->rejected_sig += r->rejected_signature;
     t->deliveries += r->deliveries;
     t->empty += r->empty_blocks;
 }
@@ -356,10 +359,12 @@ static int default_suite(uint64_t seeds, unsigned jobs)
     printf("seeds: %u passed, %u failed, %" PRIu64 " runs over n=4 and n=7 and %zu fault mixes "
            "in %.1f s (%u workers); heights %" PRIu64 " (empty %" PRIu64 "), synced blocks %"
            PRIu64 ", restarts %" PRIu64 ", evidence %" PRIu64
-           "; signature checks per decision %.2f\n",
+           "; signature checks per decision %.2f; forged votes %" PRIu64
+           " (signatures refused %" PRIu64 ")\n",
            t.passed, t.failed, seeds, sim_mix_count, t1 - t0, jobs, t.heights, t.empty,
            t.syncs, t.restarts, t.evidence,
-           t.decisions ? (double)t.sig_checks / (double)t.decisions : 0.0);
+           t.decisions ? (double)t.sig_checks / (double)t.decisions : 0.0, t.forged,
+           t.rejected_sig);
     static const char *const byz_mixes[] = {"byzantine", "chaos"};
     static const char *const any_mixes[] = {"lossy", "crash", "byzantine", "chaos"};
     static const char *const crash_mixes[] = {"crash", "chaos"};

@@ -219,6 +219,8 @@ struct sim_result {
     uint64_t empty_blocks;        /* on the longest honest chain */
     uint64_t sig_checks;          /* signatures the honest cores checked */
     uint64_t decisions;           /* heights the honest cores decided */
+    uint64_t forged;              /* votes byzantine validators forged */
+    uint64_t rejected_signature;  /* votes and proposals the honest cores refused so */
     uint64_t idle_blocks;         /* idle run: blocks made while idle */
     uint64_t idle_bound;          /* ... at most this many allowed */
     int64_t idle_gap_ms;          /* ... longest gap between them */
@@ -238,7 +240,7 @@ struct sim_node {
     uint64_t epoch;
     struct cons core;
     bool core_live;
-    uint64_t sig_checks, decisions; /* of its cores before the current one */
+    uint64_t sig_checks, decisions, rejected_sig; /* of its cores before the current one */
     bool has_record;
     struct cons_safety durable;   /* what it handed to persist: all a restart gets */
     struct sim_chain chain;

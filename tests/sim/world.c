@@ -305,6 +305,7 @@ static void node_crash(struct sim_world *w, struct sim_node *nd, const char *whe
     if (nd->core_live) {
         nd->sig_checks += cons_get_stats(&nd->core)->signatures_checked;
         nd->decisions += cons_get_stats(&nd->core)->decisions;
+        nd->rejected_sig += cons_get_stats(&nd->core)->rejected_signature;
         cons_free(&nd->core);
     }
     nd->core_live = false;
@@ -854,11 +855,13 @@ out:
         if (nd->core_live) {
             nd->sig_checks += cons_get_stats(&nd->core)->signatures_checked;
             nd->decisions += cons_get_stats(&nd->core)->decisions;
+            nd->rejected_sig += cons_get_stats(&nd->core)->rejected_signature;
             cons_free(&nd->core);
         }
         if (!nd->byz) {
             res->sig_checks += nd->sig_checks;
             res->decisions += nd->decisions;
+            res->rejected_signature += nd->rejected_sig;
         }
         chain_free(&nd->chain);
         byz_free(nd);
