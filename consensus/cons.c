@@ -292,7 +292,8 @@ int cons_step(struct cons *c, const struct cons_event *ev, struct cons_update *u
 
 /* ---- re-delivery and accessors ---------------------------------------------- */
 
-/* Gossip: the proposal and votes of the current round that others signed.
+/* Gossip: the proposal and votes of the current round that others signed,
+ * checked.
  * Tendermint's liveness assumes a message one honest node received reaches
  * every honest node; a byzantine validator that sends to some peers only and
  * then moves on to the next height would otherwise leave honest nodes in
@@ -322,6 +323,10 @@ static size_t relay_current_round(struct cons *c, struct cons_msg *out, size_t c
     for (uint8_t type = CONS_PREVOTE; type <= CONS_PRECOMMIT; type++)
         for (uint32_t v = 0; v < c->n && k < cap; v++) {
             if (v == c->cfg.self || rs->votes[type - 1][v].state == CONS__VOTE_NONE) continue;
+            /* Only what is validly signed is passed on: a vote kept
+             * unchecked is checked now (a re-send is rare: on reconnect and
+             * while the height does not move). */
+            if (!cons__vote_settle(c, rs, type, v)) continue;
             struct cons_msg *m = &out[k++];
             memset(m, 0, sizeof *m);
             m->kind = CONS_MSG_VOTE;
@@ -364,6 +369,10 @@ void cons_own_messages(struct cons *c, const struct cons_msg **msgs, size_t *cou
             for (uint8_t type = CONS_PREVOTE; type <= CONS_PRECOMMIT; type++) {
                 if (rs->votes[type - 1][self].state == CONS__VOTE_NONE || k >= c->own_cap)
                     continue;
+                /* This node's votes are stored checked; an unchecked one
+                 * under its index came from the network (a forgery, or the
+                 * key held elsewhere too): passed on only if validly signed. */
+                if (!cons__vote_settle(c, rs, type, self)) continue;
                 struct cons_msg *m = &c->own[k++];
                 memset(m, 0, sizeof *m);
                 m->kind = CONS_MSG_VOTE;

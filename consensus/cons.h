@@ -407,7 +407,9 @@ WB_MUST_USE int cons_step(struct cons *c, const struct cons_event *ev, struct co
  * (the proof of lock its receivers need); and the proposal and votes of the
  * current round signed by others (gossip: Tendermint's liveness needs what
  * one honest node received to reach all). Messages signed by others are
- * relayed as they are. Pointers as for an update. */
+ * relayed as they are, and only validly signed ones: a vote the core kept
+ * unchecked is checked here first (and dropped if forged). Pointers as for
+ * an update. */
 void cons_own_messages(struct cons *c, const struct cons_msg **msgs, size_t *count);
 
 uint64_t cons_height(const struct cons *c);

@@ -140,8 +140,8 @@ size_t cons__tally_potential(const struct cons *c, const struct cons__round *rs,
  * its slot was emptied. */
 WB_MUST_USE bool cons__vote_settle(struct cons *c, struct cons__round *rs, uint8_t type,
                                    uint32_t v);
-/* The prevotes and precommits of rs for hash (first or conflicting vote,
- * one per validator and type) as messages: the proof of lock a proposer
+/* The checked prevotes and precommits of rs for hash (first or
+ * conflicting vote, one per validator and type) as messages: the proof of lock a proposer
  * sends along. Returns how many were written (at most cap). */
 size_t cons__pol_messages(const struct cons *c, const struct cons__round *rs,
                           const uint8_t hash[WB_HASH_LEN], struct cons_msg *out, size_t cap);

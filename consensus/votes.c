@@ -174,7 +174,8 @@ size_t cons__pol_messages(const struct cons *c, const struct cons__round *rs,
         const struct cons__vslot *vs = rs->votes[type - 1];
         for (uint32_t v = 0; v < c->n && k < cap; v++) {
             const uint8_t *sig;
-            if (slot_matches(&vs[v], hash))
+            /* Checked votes only: the receivers' proof must verify. */
+            if (slot_matches(&vs[v], hash) && vs[v].checked)
                 sig = vs[v].sig;
             else if (alt_matches(&vs[v], hash))
                 sig = vs[v].alt_sig;
@@ -216,6 +217,13 @@ int cons__vote_store(struct cons *c, struct cons__round *rs, const struct cons_v
     WB_ASSERT(v->validator < c->n && v->height == c->height);
     WB_ASSERT(rs->used && rs->round == v->round);
     struct cons__vslot *s = &rs->votes[v->type - 1][v->validator];
+    /* A checked vote of the value held unchecked under other bytes takes
+     * its place: the held one may be forged (for instance under this
+     * node's own index, before it voted). */
+    if (checked && cons__vote_unsettled_copy(c, rs, v)) {
+        cons__vote_confirm(c, rs, v);
+        return WB_OK;
+    }
     int cmp = cons__vote_compare(c, rs, v);
     /* Evidence is two validly signed votes: a conflict has the vote held
      * checked first, and a forged one gives way. */

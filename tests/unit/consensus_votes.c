@@ -537,33 +537,57 @@ static void forged_votes_give_way(void **state)
     tv_start(&c, &up);
     tv_to_prevote(&t, &c, 1, HASH_A, &up);
     const struct cons_stats *st = cons_get_stats(&c);
+    struct cons__round *r0 = cons__round_find(&c, 0);
 
+    /* The real vote of the same value takes the place of a forgery held
+     * unchecked, which is never checked. */
     struct cons_vote forged = tv_vote(&t, CONS_PREVOTE, 1, 0, HASH_A, 1);
     forged.signature[3] ^= 0x40;
     tv_feed_vote(&c, &forged, &up);
     struct cons_vote real = tv_vote(&t, CONS_PREVOTE, 1, 0, HASH_A, 1);
     tv_feed_vote(&c, &real, &up);
-    struct cons__round *r0 = cons__round_find(&c, 0);
     assert_int_equal(cons__tally(&c, r0, CONS_PREVOTE, HASH_A), 2);
     assert_int_equal(st->rejected_signature, 0);
 
+    /* Re-delivery passes on only what is validly signed: a forged
+     * precommit kept unchecked (no count needs it) is checked and dropped. */
+    forged = tv_vote(&t, CONS_PRECOMMIT, 1, 0, HASH_A, 3);
+    forged.signature[0] ^= 0x01;
+    tv_feed_vote(&c, &forged, &up);
+    assert_int_equal(st->rejected_signature, 0);
+    const struct cons_msg *own;
+    size_t own_count;
+    cons_own_messages(&c, &own, &own_count);
+    bool relayed_1 = false;
+    for (size_t i = 0; i < own_count; i++) {
+        if (own[i].kind != CONS_MSG_VOTE) continue;
+        assert_false(own[i].vote.validator == 3);
+        relayed_1 |= own[i].vote.validator == 1;
+    }
+    assert_true(relayed_1);
+    assert_int_equal(st->rejected_signature, 1);
+
+    /* A real vote of another value has the held one checked first: a
+     * forgery gives way, and no evidence names its victim. */
     forged = tv_vote(&t, CONS_PREVOTE, 1, 0, NULL, 2);
     forged.signature[9] ^= 0x02;
     tv_feed_vote(&c, &forged, &up);
     real = tv_vote(&t, CONS_PREVOTE, 1, 0, HASH_A, 2);
     tv_feed_vote(&c, &real, &up);
-    assert_int_equal(st->rejected_signature, 1);
+    assert_int_equal(st->rejected_signature, 2);
     assert_int_equal(up.evidence_count, 0);
     assert_int_equal(st->equivocations, 0);
     assert_non_null(tv_sent_vote(&up, CONS_PRECOMMIT)); /* q prevotes for A */
 
+    /* A forged precommit is checked before a decision and is not in the
+     * certificate. */
     forged = tv_vote(&t, CONS_PRECOMMIT, 1, 0, HASH_A, 3);
-    forged.signature[0] ^= 0x01;
+    forged.signature[1] ^= 0x04;
     tv_feed_vote(&c, &forged, &up);
     struct cons_vote pc = tv_vote(&t, CONS_PRECOMMIT, 1, 0, HASH_A, 1);
     tv_feed_vote(&c, &pc, &up);
     assert_null(up.decision); /* the forged one was checked and failed */
-    assert_int_equal(st->rejected_signature, 2);
+    assert_int_equal(st->rejected_signature, 3);
     pc = tv_vote(&t, CONS_PRECOMMIT, 1, 0, HASH_A, 2);
     tv_feed_vote(&c, &pc, &up);
     assert_non_null(up.decision);
