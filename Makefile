@@ -68,8 +68,10 @@ $(BUILD)/obj/gen/ledger/countries.o: $(COUNTRY_C)
 MODULES := common ledger consensus storage node
 common_EXTRA := $(BUILD)/obj/gen/proto/waybill.pb-c.o
 ledger_EXTRA := $(BUILD)/obj/gen/ledger/countries.o
+# The test seams' state belongs to the seams build only (below).
+consensus_EXCLUDE := consensus/seam.c
 define module_rules
-$(1)_SRC := $$(wildcard $(1)/*.c)
+$(1)_SRC := $$(filter-out $$($(1)_EXCLUDE),$$(wildcard $(1)/*.c))
 $(1)_OBJ := $$(patsubst %.c,$(BUILD)/obj/%.o,$$($(1)_SRC)) $$($(1)_EXTRA)
 # The Makefile is a prerequisite so that a changed object list rebuilds the archive.
 $(BUILD)/lib$(1).a: $$($(1)_OBJ) Makefile
@@ -88,6 +90,20 @@ LIBS_ledger := $(BUILD)/libledger.a $(LIBS_common)
 LIBS_consensus := $(BUILD)/libconsensus.a $(LIBS_ledger)
 LIBS_storage := $(BUILD)/libstorage.a $(LIBS_ledger)
 LIBS_node := $(BUILD)/libnode.a $(BUILD)/libstorage.a $(BUILD)/libconsensus.a $(LIBS_ledger)
+
+# The consensus core once more with its test seams (consensus/seam.h), for
+# the simulator only, which is compiled with CONS_SEAMS too: objects under
+# $(BUILD)/obj-seams/, archive $(BUILD)/libconsensus_seams.a. The production
+# archive above and everything linked with it hold no seam.
+SEAMS_SRC := $(wildcard consensus/*.c)
+SEAMS_OBJ := $(patsubst %.c,$(BUILD)/obj-seams/%.o,$(SEAMS_SRC))
+$(BUILD)/libconsensus_seams.a: $(SEAMS_OBJ) Makefile
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $(filter %.o,$^)
+$(BUILD)/obj-seams/%.o: %.c $(PROTO_H)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -DCONS_SEAMS $(CFLAGS) -c $< -o $@
+LIBS_consensus_seams := $(BUILD)/libconsensus_seams.a $(LIBS_ledger)
 
 CLI_SRC := $(wildcard cli/*.c)
 CLI_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRC))
@@ -111,10 +127,13 @@ unit_mod = $(firstword $(subst _, ,$(notdir $(1))))
 $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $$(LIBS_$$(call unit_mod,$$*))
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+# It inspects the production archive, the node and the seams archive.
+$(BUILD)/tests/unit/consensus_seams: | $(BUILD)/libconsensus.a $(BUILD)/waybill \
+	$(BUILD)/libconsensus_seams.a
 
 SIM_SRC := $(wildcard tests/sim/*.c)
-SIM_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(SIM_SRC))
-$(BUILD)/tests/sim/sim: $(SIM_OBJ) $(LIBS_consensus)
+SIM_OBJ := $(patsubst %.c,$(BUILD)/obj-seams/%.o,$(SIM_SRC))
+$(BUILD)/tests/sim/sim: $(SIM_OBJ) $(LIBS_consensus_seams)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -199,4 +218,4 @@ fuzz:
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/obj-seams -name '*.d' 2>/dev/null)

@@ -33,6 +33,19 @@ static int config_check(const struct cons_config *cfg, uint64_t next_height)
     return WB_OK;
 }
 
+/* A record this core could have written: a step in range, locks of rounds
+ * reached, a round below the bound. The state resumed from it then meets
+ * the invariants (invariants.c; cons__resume completes the valid value). */
+static bool restored_ok(const struct cons_safety *s)
+{
+    if (s->step > CONS_STEP_PRECOMMIT || s->signed_len > WB_SIGMSG_MAX) return false;
+    if (s->height == 0) return true;
+    if (s->round >= CONS_ROUND_LIMIT) return false;
+    if (s->locked_round < -1 || s->valid_round < -1) return false;
+    if ((int64_t)s->locked_round > (int64_t)s->round) return false;
+    return (int64_t)s->valid_round <= (int64_t)s->round;
+}
+
 static int alloc_tables(struct cons *c)
 {
     size_t n = c->n;
@@ -79,9 +92,7 @@ int cons_init(struct cons *c, const struct cons_config *cfg, uint64_t next_heigh
     memset(c, 0, sizeof *c);
     int rc = config_check(cfg, next_height);
     if (rc) return rc;
-    if (restored && (restored->step > CONS_STEP_PRECOMMIT ||
-                     restored->signed_len > WB_SIGMSG_MAX))
-        return WB_ERR_CONFIG;
+    if (restored && !restored_ok(restored)) return WB_ERR_CONFIG;
     c->cfg = *cfg;
     c->cfg.validator_keys = NULL; /* copied below; the caller's array may go away */
     c->n = cfg->validator_count;
@@ -94,13 +105,16 @@ int cons_init(struct cons *c, const struct cons_config *cfg, uint64_t next_heigh
     if (restored) {
         c->safety = *restored;
         c->blocked_height = restored->reserve_height;
+        c->out_safety = *restored; /* durable already */
     } else {
         c->safety.locked_round = -1;
         c->safety.valid_round = -1;
+        c->out_safety = c->safety;
     }
     c->height = next_height;
     c->locked_round = -1;
     c->valid_round = -1;
+    cons__assert_invariants(c);
     return WB_OK;
 err_after_alloc:
     free_tables(c);
@@ -139,15 +153,7 @@ static void update_begin(struct cons *c)
 static void update_finish(struct cons *c, struct cons_update *up)
 {
     memset(up, 0, sizeof *up);
-    bool emit;
-    if (c->cfg.test_bug == CONS_BUG_SEND_BEFORE_PERSIST) {
-        /* The bug under test: the record of this update's signatures reaches
-         * the driver only with the next update, after they were sent. */
-        emit = c->safety_late;
-        c->safety_late = c->safety_dirty;
-    } else {
-        emit = c->safety_dirty;
-    }
+    bool emit = CONS_SEAM_PERSIST(c, c->safety_dirty);
     c->safety_dirty = false;
     if (emit) {
         c->out_safety = c->safety;
@@ -237,6 +243,10 @@ int cons_step(struct cons *c, const struct cons_event *ev, struct cons_update *u
 {
     if (!ev || !up) return WB_ERR_INVALID;
     if (ev->kind == CONS_EV_START ? c->started : !c->started) return WB_ERR_INVALID;
+    cons__assert_invariants(c);
+    uint64_t height0 = c->height;
+    uint32_t round0 = c->round;
+    uint8_t step0 = c->step;
     update_begin(c);
     if (ev->now_ms > c->now_ms) c->now_ms = ev->now_ms;
     switch (ev->kind) {
@@ -274,12 +284,20 @@ int cons_step(struct cons *c, const struct cons_event *ev, struct cons_update *u
     }
     cons__progress(c);
     update_finish(c, up);
+    /* Postconditions: (height, round, step) never goes back, a started core
+     * is in a step, and the update is one the driver may act on. */
+    WB_ASSERT(c->started);
+    WB_ASSERT(cons__hrs_cmp(c->height, c->round, c->step, height0, round0, step0) >= 0);
+    WB_ASSERT(!up->decision || up->decision->height >= height0);
+    cons__assert_invariants(c);
+    cons__assert_update(c, up);
     return WB_OK;
 }
 
 /* ---- re-delivery and accessors ---------------------------------------------- */
 
-/* Gossip: the proposal and votes of the current round that others signed.
+/* Gossip: the proposal and votes of the current round that others signed,
+ * checked.
  * Tendermint's liveness assumes a message one honest node received reaches
  * every honest node; a byzantine validator that sends to some peers only and
  * then moves on to the next height would otherwise leave honest nodes in
@@ -309,6 +327,10 @@ static size_t relay_current_round(struct cons *c, struct cons_msg *out, size_t c
     for (uint8_t type = CONS_PREVOTE; type <= CONS_PRECOMMIT; type++)
         for (uint32_t v = 0; v < c->n && k < cap; v++) {
             if (v == c->cfg.self || rs->votes[type - 1][v].state == CONS__VOTE_NONE) continue;
+            /* Only what is validly signed is passed on: a vote kept
+             * unchecked is checked now (a re-send is rare: on reconnect and
+             * while the height does not move). */
+            if (!cons__vote_settle(c, rs, type, v)) continue;
             struct cons_msg *m = &out[k++];
             memset(m, 0, sizeof *m);
             m->kind = CONS_MSG_VOTE;
@@ -351,6 +373,10 @@ void cons_own_messages(struct cons *c, const struct cons_msg **msgs, size_t *cou
             for (uint8_t type = CONS_PREVOTE; type <= CONS_PRECOMMIT; type++) {
                 if (rs->votes[type - 1][self].state == CONS__VOTE_NONE || k >= c->own_cap)
                     continue;
+                /* This node's votes are stored checked; an unchecked one
+                 * under its index came from the network (a forgery, or the
+                 * key held elsewhere too): passed on only if validly signed. */
+                if (!cons__vote_settle(c, rs, type, self)) continue;
                 struct cons_msg *m = &c->own[k++];
                 memset(m, 0, sizeof *m);
                 m->kind = CONS_MSG_VOTE;

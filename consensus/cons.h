@@ -91,7 +91,11 @@
 #include <stdint.h>
 
 #include "common/sigbytes.h"
+#include "common/wb_error.h"
 #include "proto/waybill.pb-c.h"
+#ifdef CONS_SEAMS
+#include "consensus/seam.h"
+#endif
 
 #define CONS_VALIDATORS_MAX 64
 #define CONS_NOT_VALIDATOR UINT32_MAX
@@ -122,16 +126,6 @@ enum cons_vote_type {
     CONS_PRECOMMIT = 2,
 };
 
-/* Test-only fault injection (cons_config.test_bug). Production sets 0; the
- * simulator sets one to prove that its checks catch the resulting bug. */
-enum cons_test_bug {
-    CONS_BUG_NONE = 0,
-    CONS_BUG_SKIP_LOCK_CHECK = 1,   /* prevote a proposal without the lock rule */
-    CONS_BUG_SEND_BEFORE_PERSIST = 2, /* hand the record to persist one update late */
-    CONS_BUG_COUNT_DUPLICATES = 3,  /* count a repeated vote again */
-    CONS_BUG_SKIP_IDLE_WAIT = 4,    /* start round 0 at once despite wait_for_work */
-};
-
 struct cons_config {
     uint8_t chain_id[WB_CHAIN_ID_LEN];
     size_t validator_count;                 /* n, 1..CONS_VALIDATORS_MAX */
@@ -147,7 +141,6 @@ struct cons_config {
     uint32_t sync_hint_interval_ms;         /* minimum gap between sync hints;
                                                0 = timeout_propose_ms */
     bool wait_for_work;                     /* quiet when idle (see the top) */
-    enum cons_test_bug test_bug;            /* 0 outside tests */
 };
 
 /* The durable safety record (proto SafetyRecord). height 0 = nothing signed. */
@@ -326,6 +319,7 @@ struct cons_stats {
     uint64_t idle_waits;            /* heights that began waiting for work */
     uint64_t woken_by_work;         /* ... whose wait CONS_EV_WORK ended */
     uint64_t woken_by_message;      /* ... whose wait a message ended */
+    uint64_t signatures_checked;    /* Ed25519 verifications of votes and proposals */
 };
 
 struct cons__round;
@@ -358,7 +352,6 @@ struct cons {
     /* ... of this height may have been signed before the restart under the
      * restored record's reserve_height: never signed again. 0: none. */
     uint64_t blocked_height;
-    bool safety_late;                       /* CONS_BUG_SEND_BEFORE_PERSIST */
 
     struct cons__round *rounds;             /* slot_count slots */
     size_t slot_count;
@@ -396,6 +389,9 @@ struct cons {
     size_t own_cap;
 
     struct cons_stats stats;
+#ifdef CONS_SEAMS
+    struct cons_seams seams;                /* test seams: the seams build only */
+#endif
 };
 
 /* Proposer of (height, round) = (height + round) mod n. */
@@ -407,7 +403,7 @@ uint32_t cons_proposer(size_t n, uint64_t height, uint32_t round);
  * round, step and locks and never signs below it. Returns 0, WB_ERR_CONFIG
  * (bad n, self, timeouts or keys) or WB_ERR_NOMEM. On error c needs no
  * cons_free. */
-int cons_init(struct cons *c, const struct cons_config *cfg, uint64_t next_height,
+WB_MUST_USE int cons_init(struct cons *c, const struct cons_config *cfg, uint64_t next_height,
               const struct cons_safety *restored);
 
 /* Releases what c holds and wipes the secret key. */
@@ -416,7 +412,7 @@ void cons_free(struct cons *c);
 /* Feeds one event and fills *up (see the top of this file). Returns 0, or
  * WB_ERR_INVALID for a misuse by the driver (an event before START, START
  * twice, an unknown kind); bad network input is never an error. */
-int cons_step(struct cons *c, const struct cons_event *ev, struct cons_update *up);
+WB_MUST_USE int cons_step(struct cons *c, const struct cons_event *ev, struct cons_update *up);
 
 /* What to re-send, for liveness: this node's signed messages at the current
  * height (proposals and votes of every round still kept); with a proposal of
@@ -424,7 +420,9 @@ int cons_step(struct cons *c, const struct cons_event *ev, struct cons_update *u
  * (the proof of lock its receivers need); and the proposal and votes of the
  * current round signed by others (gossip: Tendermint's liveness needs what
  * one honest node received to reach all). Messages signed by others are
- * relayed as they are. Pointers as for an update. */
+ * relayed as they are, and only validly signed ones: a vote the core kept
+ * unchecked is checked here first (and dropped if forged). Pointers as for
+ * an update. */
 void cons_own_messages(struct cons *c, const struct cons_msg **msgs, size_t *count);
 
 uint64_t cons_height(const struct cons *c);
@@ -441,8 +439,8 @@ const struct cons_safety *cons_safety_record(const struct cons *c);
 /* Protobuf -> struct. Checks field sizes (hash 0 or 32 bytes, signature 64,
  * type 1 or 2, valid_round >= -1). The proposal's block points into pb
  * (valid while pb is). Returns 0 or WB_ERR_DECODE. */
-int cons_vote_from_pb(const Waybill__Vote *pb, struct cons_vote *v);
-int cons_proposal_from_pb(const Waybill__Proposal *pb, struct cons_proposal *p);
+WB_MUST_USE int cons_vote_from_pb(const Waybill__Vote *pb, struct cons_vote *v);
+WB_MUST_USE int cons_proposal_from_pb(const Waybill__Proposal *pb, struct cons_proposal *p);
 
 /* Struct -> protobuf. pb is initialised here; its byte fields point into
  * the struct (and the proposal's block), valid while those are. */
@@ -451,17 +449,17 @@ void cons_proposal_to_pb(const struct cons_proposal *p, Waybill__Proposal *pb);
 
 /* A message as encoded PeerMessage bytes (malloc'd, caller frees *out).
  * Returns 0 or WB_ERR_NOMEM. */
-int cons_msg_encode(const struct cons_msg *m, uint8_t **out, size_t *len);
+WB_MUST_USE int cons_msg_encode(const struct cons_msg *m, uint8_t **out, size_t *len);
 
 /* Decision -> encoded CommitCert (malloc'd, caller frees). 0 or WB_ERR_NOMEM. */
-int cons_cert_encode(const struct cons_decision *d, uint8_t **out, size_t *len);
+WB_MUST_USE int cons_cert_encode(const struct cons_decision *d, uint8_t **out, size_t *len);
 /* Evidence -> encoded Evidence (malloc'd, caller frees). 0 or WB_ERR_NOMEM. */
-int cons_evidence_encode(const struct cons_evidence *e, uint8_t **out, size_t *len);
+WB_MUST_USE int cons_evidence_encode(const struct cons_evidence *e, uint8_t **out, size_t *len);
 
 /* Safety record <-> encoded SafetyRecord. encode writes at most
  * CONS_SAFETY_MAX bytes (0 or WB_ERR_TOO_LARGE); decode returns 0 or
  * WB_ERR_DECODE (also for wrong field sizes or a step out of range). */
-int cons_safety_encode(const struct cons_safety *s, uint8_t *out, size_t cap, size_t *len);
-int cons_safety_decode(const uint8_t *buf, size_t len, struct cons_safety *s);
+WB_MUST_USE int cons_safety_encode(const struct cons_safety *s, uint8_t *out, size_t cap, size_t *len);
+WB_MUST_USE int cons_safety_decode(const uint8_t *buf, size_t len, struct cons_safety *s);
 
 #endif

@@ -22,6 +22,9 @@ static bool round0_blocked(const struct cons *c)
  * resumes its round, step and locks. */
 void cons__start_height(struct cons *c, uint64_t height)
 {
+    /* Heights only go up: the first one (START), the next (a decision) or
+     * one the driver synced to. */
+    WB_ASSERT(height > c->height || (height == c->height && c->step == CONS_STEP_NONE));
     c->height = height;
     c->round = 0;
     c->step = CONS_STEP_NONE;
@@ -42,16 +45,20 @@ void cons__start_height(struct cons *c, uint64_t height)
     c->waiting = false;
     if (c->cfg.self != CONS_NOT_VALIDATOR && c->safety.height == height)
         cons__resume(c);
-    else if (c->cfg.wait_for_work && c->cfg.test_bug != CONS_BUG_SKIP_IDLE_WAIT)
+    else if (c->cfg.wait_for_work && !CONS_SEAM(c, SKIP_IDLE_WAIT))
         wait_for_work(c);
     else
         cons__start_round(c, round0_blocked(c) ? 1 : 0);
+    WB_ASSERT(c->height == height && c->step != CONS_STEP_NONE);
     cons__held_replay(c);
 }
 
 /* Enters round r at step propose, nothing sent or armed yet. */
 static void enter_round(struct cons *c, uint32_t round)
 {
+    /* Rounds only go up; round 0 is entered once per height. */
+    WB_ASSERT(round < CONS_ROUND_LIMIT);
+    WB_ASSERT(round > c->round || (round == 0 && c->round == 0 && c->step == CONS_STEP_NONE));
     c->round = round;
     c->step = CONS_STEP_PROPOSE;
     c->proposed = false;
@@ -60,6 +67,7 @@ static void enter_round(struct cons *c, uint32_t round)
     c->stats.rounds_started++;
     cons__rounds_trim(c);
     (void)cons__round_current(c);
+    WB_ASSERT(cons__round_find(c, round) != NULL);
 }
 
 /* DESIGN.md section 4: "Start of round r: step = propose. The proposer
@@ -129,7 +137,13 @@ void cons__wake(struct cons *c, bool by_message)
  * this node holds (at least q, distinct validators, by index). */
 void cons__decide(struct cons *c, struct cons__round *rs, struct cons__block *b)
 {
+    /* Preconditions: one decision per update, for a block this node holds
+     * and validated, with q precommits for it in one round of this height. */
     WB_ASSERT(!c->out_decided);
+    WB_ASSERT(rs->used && b->used && !b->stale && b->bytes != NULL);
+    WB_ASSERT(b->validity == CONS__BLOCK_VALID);
+    WB_ASSERT(cons__tally(c, rs, CONS_PRECOMMIT, b->hash) >= c->quorum);
+    uint64_t height = c->height;
     struct cons_decision *d = &c->out_decision;
     memset(d, 0, sizeof *d);
     d->height = c->height;
@@ -138,10 +152,17 @@ void cons__decide(struct cons *c, struct cons__round *rs, struct cons__block *b)
     size_t k = 0;
     for (uint32_t v = 0; v < c->n; v++) {
         const struct cons__vslot *s = &rs->votes[CONS_PRECOMMIT - 1][v];
-        if (s->state != CONS__VOTE_HASH || memcmp(s->hash, b->hash, WB_HASH_LEN) != 0)
+        /* Only precommits whose signatures were checked: the certificate
+         * must verify everywhere. */
+        if (s->state != CONS__VOTE_HASH || !s->checked ||
+            memcmp(s->hash, b->hash, WB_HASH_LEN) != 0)
             continue;
         cons__vote_from_slot(c, rs, CONS_PRECOMMIT, v, &c->decided_votes[k++]);
     }
+    /* The certificate lists each validator once: a quorum of them unless
+     * the test seam counted one vote twice. */
+    WB_ASSERT(k <= c->n);
+    WB_ASSERT(k >= c->quorum || CONS_SEAM(c, COUNT_DUPLICATES));
     d->precommit_count = k;
     d->precommits = c->decided_votes;
     /* The bytes move out of the table, which the new height clears. */
@@ -153,4 +174,5 @@ void cons__decide(struct cons *c, struct cons__round *rs, struct cons__block *b)
     c->out_decided = true;
     c->stats.decisions++;
     cons__start_height(c, c->height + 1);
+    WB_ASSERT(c->height > height && c->out_decided);
 }

@@ -3,7 +3,9 @@
 #ifndef CONSENSUS_INTERNAL_H
 #define CONSENSUS_INTERNAL_H
 
+#include "common/wb_error.h"
 #include "consensus/cons.h"
+#include "consensus/seam.h"
 
 /* Rounds beyond this are refused as malformed: it keeps round + 1 and the
  * timeout arithmetic far from overflow. */
@@ -16,7 +18,10 @@ enum cons__vote_state { CONS__VOTE_NONE = 0, CONS__VOTE_NIL = 1, CONS__VOTE_HASH
 
 struct cons__vslot {
     uint8_t state;                          /* enum cons__vote_state */
-    uint8_t weight;                         /* 1; more only under CONS_BUG_COUNT_DUPLICATES */
+    uint8_t weight;                         /* 1; more only under the COUNT_DUPLICATES seam */
+    /* Its signature was verified. An unchecked vote counts nowhere: it
+     * waits until a count would reach a threshold with it (cons__reach). */
+    bool checked;
     uint8_t hash[WB_HASH_LEN];
     uint8_t sig[WB_SIG_LEN];
     /* The first conflicting vote (the evidence), never counted with the
@@ -99,10 +104,14 @@ void cons__rounds_clear(struct cons *c);
 #define CONS_PINNED_ROUNDS 3
 /* Drops past slots beyond CONS_PAST_ROUNDS (after the round moved on). */
 void cons__rounds_trim(struct cons *c);
-/* Distinct validators with any message in rs. */
+/* Distinct validators with a message in rs: the proposal or a checked vote. */
 size_t cons__round_senders(const struct cons *c, const struct cons__round *rs);
+/* Whether `need` validators have a message in rs, checking unchecked votes
+ * (as cons__reach does) when the checked ones fall short. */
+WB_MUST_USE bool cons__round_senders_reach(struct cons *c, struct cons__round *rs, size_t need);
 
 /* ---- votes.c: vote sets and quorums -------------------------------------- */
+/* Tallies count checked votes only (signature verified). */
 /* Weight of votes of `type` in rs for hash (NULL = nil). */
 size_t cons__tally(const struct cons *c, const struct cons__round *rs, uint8_t type,
                    const uint8_t *hash);
@@ -113,26 +122,55 @@ size_t cons__tally_any(const struct cons *c, const struct cons__round *rs, uint8
  * at most once): the proof-of-lock checks. */
 size_t cons__tally_pol(const struct cons *c, const struct cons__round *rs, uint8_t type,
                        const uint8_t hash[WB_HASH_LEN]);
-/* The prevotes and precommits of rs for hash (first or conflicting vote,
- * one per validator and type) as messages: the proof of lock a proposer
+/* What a count matches: any value, one value (hash NULL = nil), or one
+ * hash as the proof-of-lock count does (cons__tally_pol). */
+enum cons__match { CONS__MATCH_ANY = 0, CONS__MATCH_VALUE = 1, CONS__MATCH_POL = 2 };
+/* Whether `need` checked votes of `type` in rs match. When the checked ones
+ * fall short but would reach `need` with the unchecked ones, checks those
+ * (by validator index) until the count reaches it or none is left; a vote
+ * whose signature fails leaves its slot empty (rejected_signature). The
+ * one place a received vote of this height may be verified late. */
+WB_MUST_USE bool cons__reach(struct cons *c, struct cons__round *rs, uint8_t type,
+                             enum cons__match match, const uint8_t *hash, size_t need);
+/* The count cons__reach could reach: checked and unchecked votes. */
+size_t cons__tally_potential(const struct cons *c, const struct cons__round *rs, uint8_t type,
+                             enum cons__match match, const uint8_t *hash);
+/* Checks the unchecked vote of validator v (type) in rs now. Returns true
+ * when it is checked (now or before); false when its signature failed and
+ * its slot was emptied. */
+WB_MUST_USE bool cons__vote_settle(struct cons *c, struct cons__round *rs, uint8_t type,
+                                   uint32_t v);
+/* The checked prevotes and precommits of rs for hash (first or
+ * conflicting vote, one per validator and type) as messages: the proof of lock a proposer
  * sends along. Returns how many were written (at most cap). */
 size_t cons__pol_messages(const struct cons *c, const struct cons__round *rs,
                           const uint8_t hash[WB_HASH_LEN], struct cons_msg *out, size_t cap);
-/* A hash with at least q votes of `type` in rs: copies it and returns true. */
-bool cons__quorum_hash(const struct cons *c, const struct cons__round *rs, uint8_t type,
-                       uint8_t hash[WB_HASH_LEN]);
-/* Stores an already signature-checked vote in rs. Returns 0 when counted,
- * WB_ERR_DUPLICATE for an identical vote, WB_ERR_EXISTS when it conflicts
- * with the stored one (evidence emitted once). */
-int cons__vote_store(struct cons *c, struct cons__round *rs, const struct cons_vote *v);
+/* A hash with at least q checked votes of `type` in rs (checking
+ * unchecked ones as cons__reach does): copies it and returns true. */
+WB_MUST_USE bool cons__quorum_hash(struct cons *c, struct cons__round *rs, uint8_t type,
+                                   uint8_t hash[WB_HASH_LEN]);
+/* Stores a vote in rs, checked (signature verified) or not; a conflicting
+ * vote must be checked, and so must the one it conflicts with (evidence is
+ * two validly signed votes). Returns 0 when stored, WB_ERR_DUPLICATE for
+ * the same value, WB_ERR_EXISTS when it conflicts with the stored one
+ * (evidence emitted once). */
+WB_MUST_USE int cons__vote_store(struct cons *c, struct cons__round *rs, const struct cons_vote *v,
+                                 bool checked);
+/* v has the value of validator v's unchecked vote in rs but other
+ * signature bytes: the two signatures are not known to agree. */
+bool cons__vote_unsettled_copy(const struct cons *c, const struct cons__round *rs,
+                               const struct cons_vote *v);
+/* Replaces the unchecked vote v->validator holds in rs by v, whose
+ * signature was just verified (same value, other signature bytes). */
+void cons__vote_confirm(struct cons *c, struct cons__round *rs, const struct cons_vote *v);
 /* Relation of v to what rs holds: 0 nothing stored, WB_ERR_DUPLICATE
- * identical (same value and signature bytes), WB_ERR_EXISTS different. */
-int cons__vote_compare(const struct cons *c, const struct cons__round *rs,
+ * the same value (first or conflicting one), WB_ERR_EXISTS different. */
+WB_MUST_USE int cons__vote_compare(const struct cons *c, const struct cons__round *rs,
                        const struct cons_vote *v);
 void cons__vote_from_slot(const struct cons *c, const struct cons__round *rs, uint8_t type,
                           uint32_t v, struct cons_vote *out);
 /* Signature check of a vote against the validator set. 0 or WB_ERR_SIGNATURE. */
-int cons__vote_verify(const struct cons *c, const struct cons_vote *v);
+WB_MUST_USE int cons__vote_verify(struct cons *c, const struct cons_vote *v);
 
 /* ---- blocks.c: block bytes by hash --------------------------------------- */
 struct cons__block *cons__block_find(struct cons *c, const uint8_t hash[WB_HASH_LEN]);
@@ -165,11 +203,11 @@ void cons__recv_proposal(struct cons *c, const struct cons_proposal *p, bool ver
 /* Records that validator v signed something at `height` (sync hint). */
 void cons__note_height(struct cons *c, uint32_t v, uint64_t height);
 /* Signature check of a proposal. 0 or WB_ERR_SIGNATURE. */
-int cons__proposal_verify(const struct cons *c, const struct cons_proposal *p);
+WB_MUST_USE int cons__proposal_verify(struct cons *c, const struct cons_proposal *p);
 
 /* ---- sign.c: the signing rule and the safety record ---------------------- */
 /* The one place that signs. Returns 0 with sig, or WB_ERR_REFUSED. */
-int cons__sign(struct cons *c, uint8_t step, const uint8_t *msg, size_t len,
+WB_MUST_USE int cons__sign(struct cons *c, uint8_t step, const uint8_t *msg, size_t len,
                uint8_t sig[WB_SIG_LEN]);
 /* Signs and broadcasts own vote, counting it in our own vote set. */
 void cons__send_vote(struct cons *c, uint8_t type, const uint8_t *hash);
@@ -177,6 +215,20 @@ void cons__send_vote(struct cons *c, uint8_t type, const uint8_t *hash);
 void cons__send_proposal(struct cons *c, struct cons__block *b, int32_t valid_round);
 /* Restores round, step, locks and own message from a record for this height. */
 void cons__resume(struct cons *c);
+
+/* ---- invariants.c: asserted state invariants ------------------------------- */
+/* Lexicographic order of (height, round, step): -1, 0 or 1. */
+int cons__hrs_cmp(uint64_t h1, uint32_t r1, uint8_t s1, uint64_t h2, uint32_t r2, uint8_t s2);
+/* Asserts what holds between steps: the validator arithmetic, height, round
+ * and step ranges, locked round <= valid round <= round, the record not
+ * ahead of the state at this height, vote sets (one vote per validator and
+ * type, the conflicting one beside it), distinct round slots with the
+ * current one, one live block per hash. */
+void cons__assert_invariants(const struct cons *c);
+/* Asserts an update handed out: own messages at or below the record the
+ * driver persists first, a decision with a quorum of precommits by
+ * distinct validators for its block, lists within their bounds. */
+void cons__assert_update(const struct cons *c, const struct cons_update *up);
 
 /* ---- rules.c: the "upon" rules, run to a fixed point after every event --- */
 void cons__progress(struct cons *c);

@@ -6,8 +6,9 @@
 #include "common/wb_error.h"
 #include "consensus/internal.h"
 
-int cons__proposal_verify(const struct cons *c, const struct cons_proposal *p)
+int cons__proposal_verify(struct cons *c, const struct cons_proposal *p)
 {
+    c->stats.signatures_checked++;
     uint8_t msg[WB_SIGMSG_MAX];
     size_t len = wb_sigmsg_proposal(msg, c->cfg.chain_id, p->height, p->round,
                                     p->valid_round, p->hash);

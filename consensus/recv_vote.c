@@ -1,5 +1,9 @@
 /* Receiving a vote: every check into locals first (type, validator,
- * height, round bounds, duplicate, signature), then into the vote set. */
+ * height, round bounds, duplicate, signature), then into the vote set. A
+ * vote of this height for the current round, or for a past round already
+ * kept, may be stored with its signature unchecked: it counts nowhere until
+ * a threshold needs it (cons__reach). */
+#include "common/wb_assert.h"
 #include "common/wb_error.h"
 #include "consensus/internal.h"
 
@@ -60,14 +64,28 @@ void cons__recv_vote(struct cons *c, const struct cons_vote *v, bool verified)
         return;
     }
     struct cons__round *rs = cons__round_find(c, v->round);
-    if (rs && cons__vote_compare(c, rs, v) == WB_ERR_DUPLICATE) {
-        if (c->cfg.test_bug == CONS_BUG_COUNT_DUPLICATES)
-            cons__vote_store(c, rs, v);
-        else
-            c->stats.duplicates++;
+    if (rs && cons__vote_unsettled_copy(c, rs, v)) {
+        /* The value held unchecked, under other signature bytes: one of
+         * the two may be forged. Check this one; if good, it stands in. */
+        if (!verified && cons__vote_verify(c, v) != WB_OK) {
+            c->stats.rejected_signature++;
+            return;
+        }
+        cons__vote_confirm(c, rs, v);
+        c->stats.duplicates++;
         return;
     }
-    if (!verified && cons__vote_verify(c, v) != WB_OK) {
+    int cmp = rs ? cons__vote_compare(c, rs, v) : WB_OK;
+    if (cmp == WB_ERR_DUPLICATE) {
+        if (CONS_SEAM(c, COUNT_DUPLICATES) && cons__vote_store(c, rs, v, true) == WB_OK) return;
+        c->stats.duplicates++;
+        return;
+    }
+    /* A conflict is evidence only between two validly signed votes: the
+     * one held is checked first, and if forged it gives way. */
+    if (cmp == WB_ERR_EXISTS && !cons__vote_settle(c, rs, v->type, v->validator)) cmp = WB_OK;
+    bool late = !verified && cmp == WB_OK && rs && v->round <= c->round;
+    if (!verified && !late && cons__vote_verify(c, v) != WB_OK) {
         c->stats.rejected_signature++;
         return;
     }
@@ -76,5 +94,8 @@ void cons__recv_vote(struct cons *c, const struct cons_vote *v, bool verified)
         c->stats.rejected_round++;
         return;
     }
-    cons__vote_store(c, rs, v);
+    /* Not a duplicate (checked above, and a slot keeps what it holds):
+     * stored, or kept as evidence against its first vote. */
+    int rc = cons__vote_store(c, rs, v, !late);
+    WB_ASSERT(rc == WB_OK || rc == WB_ERR_EXISTS);
 }

@@ -67,19 +67,54 @@ static struct cons__round *slot_alloc(struct cons *c, uint32_t round)
     return rs;
 }
 
+/* Validator v has a message in rs: the proposal, or a vote (with
+ * checked_only, a vote whose signature was checked). */
+static bool message_of(const struct cons *c, const struct cons__round *rs, uint32_t v,
+                       bool checked_only)
+{
+    for (int t = 0; t < 2; t++) {
+        const struct cons__vslot *s = &rs->votes[t][v];
+        if (s->state != CONS__VOTE_NONE && (s->checked || !checked_only)) return true;
+    }
+    return rs->proposal.present && cons_proposer(c->n, c->height, rs->round) == v;
+}
+
+/* Any message of v in rs, checked or not: what occupies slots. */
 static bool has_message_of(const struct cons *c, const struct cons__round *rs, uint32_t v)
 {
-    if (rs->votes[0][v].state != CONS__VOTE_NONE) return true;
-    if (rs->votes[1][v].state != CONS__VOTE_NONE) return true;
-    return rs->proposal.present && cons_proposer(c->n, c->height, rs->round) == v;
+    return message_of(c, rs, v, false);
+}
+
+static size_t senders(const struct cons *c, const struct cons__round *rs, bool checked_only)
+{
+    size_t k = 0;
+    for (uint32_t v = 0; v < c->n; v++)
+        if (message_of(c, rs, v, checked_only)) k++;
+    return k;
 }
 
 size_t cons__round_senders(const struct cons *c, const struct cons__round *rs)
 {
-    size_t k = 0;
-    for (uint32_t v = 0; v < c->n; v++)
-        if (has_message_of(c, rs, v)) k++;
-    return k;
+    return senders(c, rs, true);
+}
+
+bool cons__round_senders_reach(struct cons *c, struct cons__round *rs, size_t need)
+{
+    size_t k = senders(c, rs, true);
+    if (k >= need) return true;
+    if (senders(c, rs, false) < need) return false;
+    for (uint32_t v = 0; v < c->n && k < need; v++) {
+        if (message_of(c, rs, v, true)) continue;
+        for (uint8_t type = CONS_PREVOTE; type <= CONS_PRECOMMIT; type++) {
+            if (rs->votes[type - 1][v].state == CONS__VOTE_NONE) continue;
+            if (cons__vote_settle(c, rs, type, v)) {
+                k++;
+                break;
+            }
+        }
+    }
+    WB_ASSERT(k == senders(c, rs, true));
+    return k >= need;
 }
 
 struct cons__round *cons__round_current(struct cons *c)
@@ -114,7 +149,7 @@ static void slot_forget(struct cons *c, struct cons__round *rs, uint32_t v)
     memset(&rs->votes[1][v], 0, sizeof rs->votes[1][v]);
     if (rs->proposal.present && cons_proposer(c->n, c->height, rs->round) == v)
         memset(&rs->proposal, 0, sizeof rs->proposal);
-    if (cons__round_senders(c, rs) == 0) slot_free(c, rs);
+    if (senders(c, rs, false) == 0) slot_free(c, rs);
 }
 
 struct cons__round *cons__round_for(struct cons *c, uint32_t round, uint32_t v)

@@ -3,6 +3,7 @@
  * height, a first-time flag) or does nothing, so the loop ends. */
 #include <string.h>
 
+#include "common/wb_assert.h"
 #include "consensus/internal.h"
 
 static bool block_valid(struct cons *c, const uint8_t hash[WB_HASH_LEN])
@@ -59,7 +60,9 @@ static bool rule_round_skip(struct cons *c)
         if (!best || rs->round > best->round) best = rs;
     }
     if (!best) return false;
-    cons__start_round(c, best->round);
+    uint32_t target = best->round;
+    cons__start_round(c, target);
+    WB_ASSERT(c->round == target && c->step == CONS_STEP_PROPOSE);
     return true;
 }
 
@@ -88,8 +91,8 @@ static bool rule_prevote_on_proposal(struct cons *c)
          * whether an honest proposer's proof can ever be completed there. */
         struct cons__round *prs = cons__round_find(c, (uint32_t)vr);
         if (!prs) return false;
-        if (cons__tally_pol(c, prs, CONS_PREVOTE, x) < c->quorum &&
-            cons__tally_pol(c, prs, CONS_PRECOMMIT, x) < c->faulty + 1)
+        if (!cons__reach(c, prs, CONS_PREVOTE, CONS__MATCH_POL, x, c->quorum) &&
+            !cons__reach(c, prs, CONS_PRECOMMIT, CONS__MATCH_POL, x, c->faulty + 1))
             return false;
     }
     int verdict = block_verdict(c, x);
@@ -97,8 +100,13 @@ static bool rule_prevote_on_proposal(struct cons *c)
     bool same_as_lock = c->locked_round >= 0 && memcmp(c->locked_hash, x, WB_HASH_LEN) == 0;
     bool lock_ok = vr < 0 ? (c->locked_round == -1 || same_as_lock)
                           : (c->locked_round <= vr || same_as_lock);
-    if (c->cfg.test_bug == CONS_BUG_SKIP_LOCK_CHECK) lock_ok = true;
-    cons__send_vote(c, CONS_PREVOTE, verdict == 1 && lock_ok ? x : NULL);
+    if (CONS_SEAM(c, SKIP_LOCK_CHECK)) lock_ok = true;
+    /* A prevote for x only on the lock rule and a valid block, and only
+     * with the proof of lock for a proposal that carries a valid round. */
+    bool for_x = verdict == 1 && lock_ok;
+    WB_ASSERT(!for_x || same_as_lock || CONS_SEAM(c, SKIP_LOCK_CHECK) ||
+              (vr < 0 ? c->locked_round == -1 : c->locked_round <= vr));
+    cons__send_vote(c, CONS_PREVOTE, for_x ? x : NULL);
     c->step = CONS_STEP_PREVOTE;
     return true;
 }
@@ -110,7 +118,7 @@ static bool rule_prevote_timer(struct cons *c)
     if (c->step != CONS_STEP_PREVOTE) return false;
     struct cons__round *rs = cons__round_find(c, c->round);
     if (!rs || rs->prevote_timer_armed) return false;
-    if (cons__tally_any(c, rs, CONS_PREVOTE) < c->quorum) return false;
+    if (!cons__reach(c, rs, CONS_PREVOTE, CONS__MATCH_ANY, NULL, c->quorum)) return false;
     rs->prevote_timer_armed = true;
     cons__arm(c, CONS_STEP_PREVOTE);
     return true;
@@ -126,7 +134,8 @@ static bool rule_polka(struct cons *c)
     struct cons__round *rs = cons__round_find(c, c->round);
     if (!rs || rs->polka_seen || !rs->proposal.present) return false;
     const uint8_t *x = rs->proposal.hash;
-    if (!block_valid(c, x) || cons__tally(c, rs, CONS_PREVOTE, x) < c->quorum) return false;
+    if (!block_valid(c, x) || !cons__reach(c, rs, CONS_PREVOTE, CONS__MATCH_VALUE, x, c->quorum))
+        return false;
     rs->polka_seen = true;
     if (c->step == CONS_STEP_PREVOTE) {
         c->locked_round = (int32_t)c->round;
@@ -134,8 +143,11 @@ static bool rule_polka(struct cons *c)
         cons__send_vote(c, CONS_PRECOMMIT, x);
         c->step = CONS_STEP_PRECOMMIT;
     }
+    WB_ASSERT(c->valid_round <= (int32_t)c->round);
     c->valid_round = (int32_t)c->round;
     memcpy(c->valid_hash, x, WB_HASH_LEN);
+    /* Postcondition: a lock (if taken now) is this round's valid value. */
+    WB_ASSERT(c->locked_round <= c->valid_round);
     return true;
 }
 
@@ -152,17 +164,25 @@ static bool rule_valid_from_precommits(struct cons *c)
         struct cons__round *rs = &c->rounds[i];
         if (!rs->used || rs->round > c->round) continue;
         if (c->valid_round >= 0 && rs->round <= (uint32_t)c->valid_round) continue;
-        if (cons__tally_any(c, rs, CONS_PRECOMMIT) < c->faulty + 1) continue;
         const struct cons__vslot *vs = rs->votes[CONS_PRECOMMIT - 1];
         for (size_t v = 0; v < c->n; v++) {
-            const uint8_t *x = vs[v].state == CONS__VOTE_HASH       ? vs[v].hash
-                               : vs[v].alt_state == CONS__VOTE_HASH ? vs[v].alt_hash
-                                                                    : NULL;
-            if (!x || cons__tally_pol(c, rs, CONS_PRECOMMIT, x) < c->faulty + 1) continue;
+            uint8_t x[WB_HASH_LEN];
+            if (vs[v].state == CONS__VOTE_HASH)
+                memcpy(x, vs[v].hash, WB_HASH_LEN);
+            else if (vs[v].alt_state == CONS__VOTE_HASH)
+                memcpy(x, vs[v].alt_hash, WB_HASH_LEN);
+            else
+                continue;
+            /* Cheapest first: the count with unchecked votes, the block,
+             * then (maybe checking signatures) the count itself. */
+            if (cons__tally_potential(c, rs, CONS_PRECOMMIT, CONS__MATCH_POL, x) < c->faulty + 1)
+                continue;
             struct cons__block *b = cons__block_find(c, x);
             if (!b) continue;
             if (b->validity == CONS__BLOCK_UNKNOWN) cons__block_request(c, b);
             if (b->validity != CONS__BLOCK_VALID) continue;
+            if (!cons__reach(c, rs, CONS_PRECOMMIT, CONS__MATCH_POL, x, c->faulty + 1)) continue;
+            WB_ASSERT((int64_t)rs->round > (int64_t)c->valid_round);
             c->valid_round = (int32_t)rs->round;
             memcpy(c->valid_hash, x, WB_HASH_LEN);
             return true;
@@ -177,7 +197,8 @@ static bool rule_polka_nil(struct cons *c)
 {
     if (c->step != CONS_STEP_PREVOTE) return false;
     struct cons__round *rs = cons__round_find(c, c->round);
-    if (!rs || cons__tally(c, rs, CONS_PREVOTE, NULL) < c->quorum) return false;
+    if (!rs || !cons__reach(c, rs, CONS_PREVOTE, CONS__MATCH_VALUE, NULL, c->quorum))
+        return false;
     cons__send_vote(c, CONS_PRECOMMIT, NULL);
     c->step = CONS_STEP_PRECOMMIT;
     return true;
@@ -188,7 +209,7 @@ static bool rule_precommit_timer(struct cons *c)
 {
     struct cons__round *rs = cons__round_find(c, c->round);
     if (!rs || rs->precommit_timer_armed) return false;
-    if (cons__tally_any(c, rs, CONS_PRECOMMIT) < c->quorum) return false;
+    if (!cons__reach(c, rs, CONS_PRECOMMIT, CONS__MATCH_ANY, NULL, c->quorum)) return false;
     rs->precommit_timer_armed = true;
     cons__arm(c, CONS_STEP_PRECOMMIT);
     return true;
@@ -202,8 +223,8 @@ static bool rule_wake(struct cons *c)
 {
     if (!c->waiting) return false;
     for (size_t i = 0; i < c->slot_count; i++) {
-        const struct cons__round *rs = &c->rounds[i];
-        if (rs->used && cons__round_senders(c, rs) > 0) {
+        struct cons__round *rs = &c->rounds[i];
+        if (rs->used && cons__round_senders_reach(c, rs, 1)) {
             cons__wake(c, true);
             return true;
         }
@@ -214,6 +235,8 @@ static bool rule_wake(struct cons *c)
 void cons__progress(struct cons *c)
 {
     if (!c->started) return;
+    /* Every rule that fires moves (height, round, step) up or sets a flag
+     * that stops it firing again: the loop is bounded. */
     for (;;) {
         if (rule_wake(c)) continue;
         if (rule_decide(c)) continue;

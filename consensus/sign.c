@@ -3,16 +3,9 @@
 #include <string.h>
 
 #include "common/bytes.h"
+#include "common/wb_assert.h"
 #include "common/wb_error.h"
 #include "consensus/internal.h"
-
-static int hrs_cmp(uint64_t h1, uint32_t r1, uint8_t s1, uint64_t h2, uint32_t r2, uint8_t s2)
-{
-    if (h1 != h2) return h1 < h2 ? -1 : 1;
-    if (r1 != r2) return r1 < r2 ? -1 : 1;
-    if (s1 != s2) return s1 < s2 ? -1 : 1;
-    return 0;
-}
 
 /* DESIGN.md section 4: "before a node sends any signed proposal or vote it
  * durably records (h, r, step, locked/valid values, what it signed), so a
@@ -34,7 +27,7 @@ int cons__sign(struct cons *c, uint8_t step, const uint8_t *msg, size_t len,
     if (c->cfg.self == CONS_NOT_VALIDATOR || len > WB_SIGMSG_MAX) return WB_ERR_REFUSED;
     int cmp = s->height == 0
                   ? 1
-                  : hrs_cmp(c->height, c->round, step, s->height, s->round, s->step);
+                  : cons__hrs_cmp(c->height, c->round, step, s->height, s->round, s->step);
     if (cmp < 0) return WB_ERR_REFUSED;
     if (cmp == 0) {
         if (len != s->signed_len || memcmp(msg, s->signed_msg, len) != 0) return WB_ERR_REFUSED;
@@ -47,6 +40,7 @@ int cons__sign(struct cons *c, uint8_t step, const uint8_t *msg, size_t len,
     if (reserved && c->height == c->blocked_height) return WB_ERR_REFUSED;
     int rc = wb_sign(msg, len, c->cfg.secret_key, sig);
     if (rc) return rc;
+    WB_ASSERT(step >= CONS_STEP_PROPOSE && step <= CONS_STEP_PRECOMMIT);
     s->height = c->height;
     s->round = c->round;
     s->step = step;
@@ -62,11 +56,18 @@ int cons__sign(struct cons *c, uint8_t step, const uint8_t *msg, size_t len,
      * now restores the reserving record, which forbids this (h, 0, step).
      * The record in memory still holds this signature, for re-sending. */
     if (!(reserved && c->height == c->covered_height)) c->safety_dirty = true;
+    /* Postcondition: the record is at what was just signed, so the driver
+     * persists it before this update's messages go out (or a durable
+     * reservation covers it). */
+    WB_ASSERT(cons__hrs_cmp(s->height, s->round, s->step, c->height, c->round, step) == 0);
     return WB_OK;
 }
 
 void cons__send_vote(struct cons *c, uint8_t type, const uint8_t *hash)
 {
+    /* A prevote leaves step propose, a precommit step prevote. */
+    WB_ASSERT(type == CONS_PREVOTE || type == CONS_PRECOMMIT);
+    WB_ASSERT(c->step == (type == CONS_PREVOTE ? CONS_STEP_PROPOSE : CONS_STEP_PREVOTE));
     if (c->cfg.self == CONS_NOT_VALIDATOR) return;
     struct cons_msg m = {.kind = CONS_MSG_VOTE};
     struct cons_vote *v = &m.vote;
@@ -83,12 +84,25 @@ void cons__send_vote(struct cons *c, uint8_t type, const uint8_t *hash)
         c->stats.sign_refused++;
         return;
     }
-    cons__vote_store(c, cons__round_current(c), v);
+    /* New, or the very vote re-sent from the record (WB_ERR_DUPLICATE). A
+     * different value in this slot cannot be one this core signed (the rule
+     * above refuses that): it came from the network under this node's key,
+     * which someone else holds too, and the evidence of it is out
+     * (WB_ERR_EXISTS). The vote still goes out, as it would have first. */
+    int rc = cons__vote_store(c, cons__round_current(c), v, true);
+    WB_ASSERT(rc == WB_OK || rc == WB_ERR_DUPLICATE || rc == WB_ERR_EXISTS);
     cons__emit_msg(c, &m);
 }
 
 void cons__send_proposal(struct cons *c, struct cons__block *b, int32_t valid_round)
 {
+    /* Only the proposer of (h, r), once, in step propose, a block it holds
+     * as valid, with a valid round below the round. */
+    WB_ASSERT(c->cfg.self != CONS_NOT_VALIDATOR);
+    WB_ASSERT(cons_proposer(c->n, c->height, c->round) == c->cfg.self);
+    WB_ASSERT(c->step == CONS_STEP_PROPOSE && !c->proposed);
+    WB_ASSERT(b->validity == CONS__BLOCK_VALID && !b->stale);
+    WB_ASSERT(valid_round >= -1 && (int64_t)valid_round < (int64_t)c->round);
     c->proposed = true;
     struct cons_msg m = {.kind = CONS_MSG_PROPOSAL};
     struct cons_proposal *p = &m.proposal;
@@ -162,7 +176,9 @@ static void restore_own(struct cons *c)
     size_t len = wb_sigmsg_vote(msg, c->cfg.chain_id, v.type, v.height, v.round,
                                 v.nil ? NULL : v.hash);
     if (len != s->signed_len || memcmp(msg, s->signed_msg, len) != 0) return;
-    cons__vote_store(c, rs, &v);
+    /* The height's round slots were cleared just before. */
+    int rc = cons__vote_store(c, rs, &v, true);
+    WB_ASSERT(rc == WB_OK);
 }
 
 /* Restart with a record for the current height: continue at its round and
@@ -171,12 +187,21 @@ static void restore_own(struct cons *c)
 void cons__resume(struct cons *c)
 {
     const struct cons_safety *s = &c->safety;
+    WB_ASSERT(s->height == c->height && c->cfg.self != CONS_NOT_VALIDATOR);
+    WB_ASSERT(c->round == 0 && c->step == CONS_STEP_NONE); /* a fresh height */
     c->round = s->round < CONS_ROUND_LIMIT ? s->round : CONS_ROUND_LIMIT - 1;
     c->step = s->step ? s->step : CONS_STEP_PROPOSE;
     c->locked_round = s->locked_round;
     memcpy(c->locked_hash, s->locked_hash, WB_HASH_LEN);
     c->valid_round = s->valid_round;
     memcpy(c->valid_hash, s->valid_hash, WB_HASH_LEN);
+    /* The precommit that takes a lock is signed before the same rule sets
+     * the valid value (rule_polka), so its record may hold the lock alone:
+     * the lock's polka is the valid value of that round. */
+    if (c->locked_round > c->valid_round) {
+        c->valid_round = c->locked_round;
+        memcpy(c->valid_hash, c->locked_hash, WB_HASH_LEN);
+    }
     c->stats.rounds_started++;
     (void)cons__round_current(c);
     restore_own(c);

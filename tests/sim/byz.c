@@ -3,7 +3,12 @@
  * conflicting or withheld votes, votes for whatever it is shown (invalid
  * blocks included), fresh blocks instead of the valid value, proposals whose
  * bytes do not match their hash, and replays of old messages. It signs with
- * its own key directly, outside any signing rule. */
+ * its own key directly, outside any signing rule. It also forges votes it
+ * holds no key for: copies of the votes it receives, under the signer's
+ * index, with the same value or another one and a broken signature, and
+ * copies of its own votes with a broken signature (the core checks only the
+ * signatures a count needs: a forgery must never count, block the real
+ * vote, make evidence or enter a certificate). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +23,7 @@ struct byz_state {
     size_t ring_n, ring_pos;
     /* per-seed temperament, per mille */
     uint32_t p_split_proposal, p_invalid, p_bad_hash, p_fresh, p_conflict, p_withhold,
-        p_vote_any, p_fork;
+        p_vote_any, p_fork, p_forge;
     /* A fork attempt at (fork_h, fork_r): its proposal goes to the peers in
      * fork_mask only (another block to the rest), its prevote for it too, and
      * its precommit for it to fork_victim alone, so that one honest node may
@@ -46,6 +51,7 @@ int byz_init(struct sim_world *w, struct sim_node *nd)
     b->p_withhold = (uint32_t)rng_range(r, 0, 500);
     b->p_vote_any = (uint32_t)rng_range(r, 0, 800);
     b->p_fork = (uint32_t)rng_range(r, 0, 1000);
+    b->p_forge = (uint32_t)rng_range(r, 0, 700);
     nd->bz = b;
     return 0;
 }
@@ -230,10 +236,39 @@ static void outgoing_proposal(struct sim_world *w, struct sim_node *nd,
     free(bad);
 }
 
+/* A forgery of v (signed by another) to peer `to`: v's value or another
+ * (nil, or a block of this height), one bit of the signature flipped. */
+static void send_forged_to(struct sim_world *w, struct sim_node *nd, uint32_t to,
+                           const struct cons_vote *v)
+{
+    struct byz_state *b = nd->bz;
+    struct sim_rng *r = &w->rng;
+    struct cons_msg m = {.kind = CONS_MSG_VOTE, .vote = *v};
+    uint64_t pick = rng_below(r, 3);
+    if (pick == 1) {
+        m.vote.nil = !v->nil;
+        if (!v->nil)
+            memset(m.vote.hash, 0, WB_HASH_LEN);
+        else if (b->known_h == v->height && b->known_n)
+            memcpy(m.vote.hash, b->known[rng_below(r, b->known_n)], WB_HASH_LEN);
+        else
+            memset(m.vote.hash, 0x5a, WB_HASH_LEN);
+    } else if (pick == 2 && b->known_h == v->height && b->known_n) {
+        m.vote.nil = false;
+        memcpy(m.vote.hash, b->known[rng_below(r, b->known_n)], WB_HASH_LEN);
+    }
+    m.vote.signature[rng_below(r, WB_SIG_LEN)] ^= (uint8_t)(1u << rng_below(r, 8));
+    w->res->forged++;
+    net_send_msg(w, nd->id, to, &m);
+}
+
 static void outgoing_vote(struct sim_world *w, struct sim_node *nd, const struct cons_vote *v)
 {
     struct byz_state *b = nd->bz;
     struct sim_rng *r = &w->rng;
+    if (rng_pm(r, b->p_forge))
+        for (uint32_t to = 0; to < w->n; to++)
+            if (to != nd->id) send_forged_to(w, nd, to, v);
     if (b->fork_h == v->height && b->fork_r == v->round && b->fork_mask) {
         for (uint32_t to = 0; to < w->n; to++) {
             if (to == nd->id) continue;
@@ -286,6 +321,16 @@ void byz_incoming(struct sim_world *w, struct sim_node *nd, struct sim_buf *buf,
         buf_unref(b->ring[b->ring_pos]);
         b->ring[b->ring_pos] = buf_ref(buf);
         b->ring_pos = (b->ring_pos + 1) % SIM_REPLAY_RING;
+    }
+    if (m->kind == CONS_MSG_VOTE) {
+        /* Race the signer's own copies with forged ones. */
+        const struct cons_vote *v = &m->vote;
+        if (v->validator == nd->id || v->height != cons_height(&nd->core) ||
+            !rng_pm(&w->rng, b->p_forge))
+            return;
+        for (uint32_t to = 0; to < w->n; to++)
+            if (to != nd->id && to != v->validator) send_forged_to(w, nd, to, v);
+        return;
     }
     if (m->kind != CONS_MSG_PROPOSAL) return;
     const struct cons_proposal *p = &m->proposal;

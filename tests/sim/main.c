@@ -40,7 +40,7 @@ static double wall_s(void)
 static const char *prog = "sim";
 
 static void config(struct sim_config *c, uint64_t seed, size_t n, const struct sim_mix *mix,
-                   enum cons_test_bug bug)
+                   enum cons_seam bug)
 {
     memset(c, 0, sizeof *c);
     c->seed = seed;
@@ -78,7 +78,7 @@ static void print_failure(const struct sim_config *c, const struct sim_result *r
 }
 
 /* The i-th run of the suite: n and fault mix cycle with i. */
-static void suite_config(struct sim_config *c, uint64_t i, enum cons_test_bug bug)
+static void suite_config(struct sim_config *c, uint64_t i, enum cons_seam bug)
 {
     size_t n = (i % 5 < 3) ? 4 : 7;
     const struct sim_mix *mix = &sim_mixes[(i / 5 + i) % sim_mix_count];
@@ -87,7 +87,8 @@ static void suite_config(struct sim_config *c, uint64_t i, enum cons_test_bug bu
 
 struct totals {
     unsigned passed, failed;
-    uint64_t heights, syncs, restarts, evidence, deliveries, empty;
+    uint64_t heights, syncs, restarts, evidence, deliveries, empty, sig_checks, decisions, forged,
+        rejected_sig;
 };
 
 static bool run_one(const struct sim_config *c, struct sim_result *r, struct totals *t)
@@ -109,6 +110,10 @@ static void add_result(struct totals *t, const struct sim_result *r)
     t->syncs += r->syncs;
     t->restarts += r->restarts;
     t->evidence += r->evidence;
+    t->sig_checks += r->sig_checks;
+    t->decisions += r->decisions;
+    t->forged += r->forged;
+    t->rejected_sig += r->rejected_signature;
     t->deliveries += r->deliveries;
     t->empty += r->empty_blocks;
 }
@@ -214,7 +219,7 @@ static bool run_parallel(uint64_t count, unsigned jobs,
 static void make_suite(struct sim_config *c, uint64_t i, const void *arg)
 {
     (void)arg;
-    suite_config(c, i, CONS_BUG_NONE);
+    suite_config(c, i, CONS_SEAM_NONE);
 }
 
 static void run_seeds(uint64_t count, unsigned jobs, struct totals *t)
@@ -229,7 +234,7 @@ static void run_seeds(uint64_t count, unsigned jobs, struct totals *t)
     }
     for (uint64_t i = 0; i < count; i++) {
         struct sim_config c;
-        suite_config(&c, i, CONS_BUG_NONE);
+        suite_config(&c, i, CONS_SEAM_NONE);
         add_result(t, &res[i]);
         if (res[i].ok) {
             t->passed++;
@@ -245,7 +250,7 @@ static void run_seeds(uint64_t count, unsigned jobs, struct totals *t)
 }
 
 /* A deliberate bug is caught when some run of the budget fails a check. */
-static void teeth(struct totals *t, enum cons_test_bug bug, bool no_record_check,
+static void teeth(struct totals *t, enum cons_seam bug, bool no_record_check,
                   const char *const *mixes, size_t mix_n)
 {
     struct totals scratch = {0};
@@ -256,7 +261,7 @@ static void teeth(struct totals *t, enum cons_test_bug bug, bool no_record_check
                sim_mix_find(mixes[i % mix_n]), bug);
         c.no_record_check = no_record_check;
         /* The idle bug shows best where idle is the rule: every other run. */
-        if (bug == CONS_BUG_SKIP_IDLE_WAIT && i % 2) config_idle(&c);
+        if (bug == CONS_SEAM_SKIP_IDLE_WAIT && i % 2) config_idle(&c);
         if (!run_one(&c, &r, &scratch)) {
             printf("teeth: bug %s%s caught by check '%s' after %" PRIu64
                    " run(s): seed=%" PRIu64 " n=%zu mix=%s\n        %s\n",
@@ -277,7 +282,7 @@ static void determinism(struct totals *t)
 {
     struct sim_config c;
     struct sim_result a, b, other;
-    config(&c, SEED_BASE + 77, 7, sim_mix_find("chaos"), CONS_BUG_NONE);
+    config(&c, SEED_BASE + 77, 7, sim_mix_find("chaos"), CONS_SEAM_NONE);
     sim_run(&c, &a);
     sim_run(&c, &b);
     c.seed++;
@@ -306,7 +311,7 @@ static void make_idle(struct sim_config *c, uint64_t i, const void *arg)
 {
     (void)arg;
     config(c, SEED_BASE + 0x200000 + i, i % 2 ? 7 : 4,
-           sim_mix_find(idle_mixes[(i / 2) % IDLE_MIXES]), CONS_BUG_NONE);
+           sim_mix_find(idle_mixes[(i / 2) % IDLE_MIXES]), CONS_SEAM_NONE);
     config_idle(c);
 }
 
@@ -353,17 +358,21 @@ static int default_suite(uint64_t seeds, unsigned jobs)
     double t1 = wall_s();
     printf("seeds: %u passed, %u failed, %" PRIu64 " runs over n=4 and n=7 and %zu fault mixes "
            "in %.1f s (%u workers); heights %" PRIu64 " (empty %" PRIu64 "), synced blocks %"
-           PRIu64 ", restarts %" PRIu64 ", evidence %" PRIu64 "\n",
+           PRIu64 ", restarts %" PRIu64 ", evidence %" PRIu64
+           "; signature checks per decision %.2f; forged votes %" PRIu64
+           " (signatures refused %" PRIu64 ")\n",
            t.passed, t.failed, seeds, sim_mix_count, t1 - t0, jobs, t.heights, t.empty,
-           t.syncs, t.restarts, t.evidence);
+           t.syncs, t.restarts, t.evidence,
+           t.decisions ? (double)t.sig_checks / (double)t.decisions : 0.0, t.forged,
+           t.rejected_sig);
     static const char *const byz_mixes[] = {"byzantine", "chaos"};
     static const char *const any_mixes[] = {"lossy", "crash", "byzantine", "chaos"};
     static const char *const crash_mixes[] = {"crash", "chaos"};
-    teeth(&t, CONS_BUG_SKIP_LOCK_CHECK, false, byz_mixes, 2);
-    teeth(&t, CONS_BUG_SEND_BEFORE_PERSIST, false, any_mixes, 4);
-    teeth(&t, CONS_BUG_SEND_BEFORE_PERSIST, true, crash_mixes, 2);
-    teeth(&t, CONS_BUG_COUNT_DUPLICATES, false, any_mixes, 4);
-    teeth(&t, CONS_BUG_SKIP_IDLE_WAIT, false, any_mixes, 4);
+    teeth(&t, CONS_SEAM_SKIP_LOCK_CHECK, false, byz_mixes, 2);
+    teeth(&t, CONS_SEAM_SEND_BEFORE_PERSIST, false, any_mixes, 4);
+    teeth(&t, CONS_SEAM_SEND_BEFORE_PERSIST, true, crash_mixes, 2);
+    teeth(&t, CONS_SEAM_COUNT_DUPLICATES, false, any_mixes, 4);
+    teeth(&t, CONS_SEAM_SKIP_IDLE_WAIT, false, any_mixes, 4);
     idle_suite(&t, jobs);
     determinism(&t);
     printf("wall time %.1f s\n", wall_s() - t0);
@@ -392,7 +401,7 @@ static void make_campaign_chunk(struct sim_config *c, uint64_t i, const void *ar
 static void make_campaign(struct sim_config *c, uint64_t i, const void *arg)
 {
     const struct campaign_arg *a = arg;
-    suite_config(c, 0x1000000 + i, CONS_BUG_NONE);
+    suite_config(c, 0x1000000 + i, CONS_SEAM_NONE);
     if (a->n) c->n = a->n;
     if (a->mix) c->mix = a->mix;
 }
@@ -514,7 +523,7 @@ int main(int argc, char **argv)
     if (!have_seed) return default_suite(seeds, jobs);
 
     struct sim_config c;
-    config(&c, seed, n ? n : 4, mix ? mix : sim_mix_find("chaos"), (enum cons_test_bug)bug);
+    config(&c, seed, n ? n : 4, mix ? mix : sim_mix_find("chaos"), (enum cons_seam)bug);
     c.no_record_check = no_record;
     c.no_lock_check = no_lock;
     if (idle) config_idle(&c);
@@ -524,8 +533,11 @@ int main(int argc, char **argv)
     if (!r.ok) print_failure(&c, &r);
     printf("seed %" PRIu64 ": %s; heights %" PRIu64 ", deliveries %" PRIu64 ", synced %" PRIu64
            ", restarts %" PRIu64 ", evidence %" PRIu64 ", simulated %lld ms, trace hash %016"
-           PRIx64 "\n", seed, r.ok ? "ok" : "FAILED", r.heights, r.deliveries, r.syncs,
-           r.restarts, r.evidence, (long long)r.sim_ms, r.trace_hash);
+           PRIx64 "; signature checks per decision %.2f (%" PRIu64 " / %" PRIu64 ")\n", seed,
+           r.ok ? "ok" : "FAILED", r.heights, r.deliveries, r.syncs, r.restarts, r.evidence,
+           (long long)r.sim_ms, r.trace_hash,
+           r.decisions ? (double)r.sig_checks / (double)r.decisions : 0.0, r.sig_checks,
+           r.decisions);
     if (c.idle_run && r.ok)
         printf("idle: %" PRIu64 " blocks while idle (bound %" PRIu64 "), longest gap %lld ms, "
                "burst committed everywhere in %lld ms\n", r.idle_blocks, r.idle_bound,

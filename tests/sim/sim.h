@@ -10,8 +10,13 @@
 #include <stdio.h>
 
 #include "consensus/cons.h"
+#include "consensus/seam.h"
 #include "ledger/genesis.h"
 #include "ledger/types.h"
+
+#ifndef CONS_SEAMS
+#error "the simulator injects bugs through the test seams: build it with CONS_SEAMS"
+#endif
 
 #define SIM_N_MAX 7
 #define SIM_ORGS 3                 /* shipper, carrier, customs */
@@ -188,7 +193,7 @@ struct sim_config {
     uint64_t seed;
     size_t n;                     /* 4 or 7 */
     const struct sim_mix *mix;
-    enum cons_test_bug bug;       /* injected into honest nodes */
+    enum cons_seam bug;           /* injected into honest nodes */
     bool no_record_check;         /* turn off the durable-record check (teeth test) */
     bool no_lock_check;           /* turn off the lock check (teeth test) */
     FILE *trace;                  /* trace lines go here when set */
@@ -212,6 +217,10 @@ struct sim_result {
     uint64_t restarts;
     int64_t sim_ms;
     uint64_t empty_blocks;        /* on the longest honest chain */
+    uint64_t sig_checks;          /* signatures the honest cores checked */
+    uint64_t decisions;           /* heights the honest cores decided */
+    uint64_t forged;              /* votes byzantine validators forged */
+    uint64_t rejected_signature;  /* votes and proposals the honest cores refused so */
     uint64_t idle_blocks;         /* idle run: blocks made while idle */
     uint64_t idle_bound;          /* ... at most this many allowed */
     int64_t idle_gap_ms;          /* ... longest gap between them */
@@ -231,6 +240,7 @@ struct sim_node {
     uint64_t epoch;
     struct cons core;
     bool core_live;
+    uint64_t sig_checks, decisions, rejected_sig; /* of its cores before the current one */
     bool has_record;
     struct cons_safety durable;   /* what it handed to persist: all a restart gets */
     struct sim_chain chain;

@@ -279,13 +279,13 @@ static void node_boot(struct sim_world *w, struct sim_node *nd)
     cfg.timeout_precommit_delta_ms = 100;
     cfg.block_bytes_max = 1 << 20;
     cfg.sync_hint_interval_ms = 300;
-    cfg.test_bug = nd->byz ? CONS_BUG_NONE : w->cfg.bug;
     cfg.wait_for_work = true;
     int rc = cons_init(&nd->core, &cfg, nd->chain.len + 1, nd->has_record ? &nd->durable : NULL);
     if (rc) {
         fail(w, "internal", "node %u: cons_init: %s", nd->id, wb_strerror(rc));
         return;
     }
+    cons_seam_set(&nd->core, nd->byz ? CONS_SEAM_NONE : w->cfg.bug);
     nd->core_live = true;
     nd->up = true;
     nd->epoch++;
@@ -302,7 +302,12 @@ static void node_crash(struct sim_world *w, struct sim_node *nd, const char *whe
     trace(w, "n%u crash %s", nd->id, when);
     nd->up = false;
     nd->epoch++; /* timers and messages in flight to the old incarnation are lost */
-    if (nd->core_live) cons_free(&nd->core);
+    if (nd->core_live) {
+        nd->sig_checks += cons_get_stats(&nd->core)->signatures_checked;
+        nd->decisions += cons_get_stats(&nd->core)->decisions;
+        nd->rejected_sig += cons_get_stats(&nd->core)->rejected_signature;
+        cons_free(&nd->core);
+    }
     nd->core_live = false;
     w->res->restarts++;
     int64_t back = w->now + rng_range(&w->rng, 100, 1500);
@@ -847,7 +852,17 @@ out:
     for (uint32_t i = 0; i < w->n; i++) {
         struct sim_node *nd = &w->nodes[i];
         if (!nd->byz && nd->chain.len > res->heights) res->heights = nd->chain.len;
-        if (nd->core_live) cons_free(&nd->core);
+        if (nd->core_live) {
+            nd->sig_checks += cons_get_stats(&nd->core)->signatures_checked;
+            nd->decisions += cons_get_stats(&nd->core)->decisions;
+            nd->rejected_sig += cons_get_stats(&nd->core)->rejected_signature;
+            cons_free(&nd->core);
+        }
+        if (!nd->byz) {
+            res->sig_checks += nd->sig_checks;
+            res->decisions += nd->decisions;
+            res->rejected_signature += nd->rejected_sig;
+        }
         chain_free(&nd->chain);
         byz_free(nd);
     }

@@ -180,19 +180,30 @@ static void rejected_votes_are_counted(void **state)
     v = tv_vote(&set, CONS_PREVOTE, 1, 0, HASH_A, 2);
     v.signature[10] ^= 1;
     tv_feed_vote(&c, &v, &up);
-    assert_int_equal(st->rejected_signature, 1);
+    /* Kept unchecked: it counts nowhere, and no count needs it yet. */
+    assert_int_equal(st->rejected_signature, 0);
+    assert_int_equal(cons__tally_any(&c, cons__round_find(&c, 0), CONS_PREVOTE), 1);
 
-    /* Signed by validator 3 with validator 2's index. */
+    /* Signed by validator 3 with validator 2's index: the value held
+     * unchecked under other bytes, so this one is checked at once. */
     v = tv_vote(&set, CONS_PREVOTE, 1, 0, HASH_A, 3);
     v.validator = 2;
     tv_feed_vote(&c, &v, &up);
-    assert_int_equal(st->rejected_signature, 2);
+    assert_int_equal(st->rejected_signature, 1);
 
     uint8_t other_chain[WB_CHAIN_ID_LEN];
     memset(other_chain, 0xc2, sizeof other_chain);
     v = tv_vote_chain(&set, other_chain, CONS_PREVOTE, 1, 0, HASH_A, 2);
     tv_feed_vote(&c, &v, &up);
+    assert_int_equal(st->rejected_signature, 2);
+
+    /* A good prevote of validator 3 would make q with validator 2's
+     * unchecked one: that one is checked now, fails, and gives way. */
+    v = tv_vote(&set, CONS_PREVOTE, 1, 0, HASH_A, 3);
+    tv_feed_vote(&c, &v, &up);
     assert_int_equal(st->rejected_signature, 3);
+    assert_null(tv_sent_vote(&up, CONS_PRECOMMIT));
+    assert_int_equal(cons__tally_any(&c, cons__round_find(&c, 0), CONS_PREVOTE), 2);
 
     v = tv_vote(&set, CONS_PREVOTE, 0, 0, HASH_A, 2);
     tv_feed_vote(&c, &v, &up);
@@ -464,6 +475,127 @@ static void proof_of_lock_counts_conflicting_vote_once(void **state)
     cons_free(&c);
 }
 
+/* Of the votes of a height only those a threshold needs are checked: with
+ * n = 4 (q = 3) a node that voted itself checks two prevotes and two
+ * precommits, and the certificate lists what it checked. */
+static void only_needed_votes_are_checked(void **state)
+{
+    (void)state;
+    struct tv t;
+    tv_init(&t, 4);
+    struct cons_config cfg;
+    tv_config(&t, 0, &cfg);
+    struct cons c;
+    assert_int_equal(cons_init(&c, &cfg, 1, NULL), WB_OK);
+    struct cons_update up;
+    tv_start(&c, &up);
+    tv_to_prevote(&t, &c, 1, HASH_A, &up);
+    const struct cons_stats *st = cons_get_stats(&c);
+    assert_int_equal(st->signatures_checked, 1); /* the proposal */
+    struct cons_vote pv = tv_vote(&t, CONS_PREVOTE, 1, 0, HASH_A, 1);
+    tv_feed_vote(&c, &pv, &up);
+    assert_int_equal(st->signatures_checked, 1); /* 2 of q: nothing to check yet */
+    assert_null(tv_sent_vote(&up, CONS_PRECOMMIT));
+    pv = tv_vote(&t, CONS_PREVOTE, 1, 0, HASH_A, 2);
+    tv_feed_vote(&c, &pv, &up);
+    assert_int_equal(st->signatures_checked, 3);
+    assert_non_null(tv_sent_vote(&up, CONS_PRECOMMIT));
+    pv = tv_vote(&t, CONS_PREVOTE, 1, 0, HASH_A, 3);
+    tv_feed_vote(&c, &pv, &up);
+    assert_int_equal(st->signatures_checked, 3); /* past the threshold: never checked */
+
+    struct cons_vote pc = tv_vote(&t, CONS_PRECOMMIT, 1, 0, HASH_A, 3);
+    tv_feed_vote(&c, &pc, &up);
+    assert_null(up.decision);
+    pc = tv_vote(&t, CONS_PRECOMMIT, 1, 0, HASH_A, 1);
+    tv_feed_vote(&c, &pc, &up);
+    assert_int_equal(st->signatures_checked, 5);
+    assert_non_null(up.decision);
+    assert_int_equal(up.decision->precommit_count, 3);
+    assert_int_equal(up.decision->precommits[0].validator, 0);
+    assert_int_equal(up.decision->precommits[1].validator, 1);
+    assert_int_equal(up.decision->precommits[2].validator, 3);
+    assert_int_equal(st->rejected_signature, 0);
+    cons_free(&c);
+}
+
+/* A forged vote held unchecked never counts, never blocks the real one and
+ * never makes evidence: the real vote of the same value takes its place
+ * once checked; a real vote of another value has the held one checked
+ * first, and a forged one gives way. A forged precommit is checked before
+ * a decision and is not in the certificate. */
+static void forged_votes_give_way(void **state)
+{
+    (void)state;
+    struct tv t;
+    tv_init(&t, 4);
+    struct cons_config cfg;
+    tv_config(&t, 0, &cfg);
+    struct cons c;
+    assert_int_equal(cons_init(&c, &cfg, 1, NULL), WB_OK);
+    struct cons_update up;
+    tv_start(&c, &up);
+    tv_to_prevote(&t, &c, 1, HASH_A, &up);
+    const struct cons_stats *st = cons_get_stats(&c);
+    struct cons__round *r0 = cons__round_find(&c, 0);
+
+    /* The real vote of the same value takes the place of a forgery held
+     * unchecked, which is never checked. */
+    struct cons_vote forged = tv_vote(&t, CONS_PREVOTE, 1, 0, HASH_A, 1);
+    forged.signature[3] ^= 0x40;
+    tv_feed_vote(&c, &forged, &up);
+    struct cons_vote real = tv_vote(&t, CONS_PREVOTE, 1, 0, HASH_A, 1);
+    tv_feed_vote(&c, &real, &up);
+    assert_int_equal(cons__tally(&c, r0, CONS_PREVOTE, HASH_A), 2);
+    assert_int_equal(st->rejected_signature, 0);
+
+    /* Re-delivery passes on only what is validly signed: a forged
+     * precommit kept unchecked (no count needs it) is checked and dropped. */
+    forged = tv_vote(&t, CONS_PRECOMMIT, 1, 0, HASH_A, 3);
+    forged.signature[0] ^= 0x01;
+    tv_feed_vote(&c, &forged, &up);
+    assert_int_equal(st->rejected_signature, 0);
+    const struct cons_msg *own;
+    size_t own_count;
+    cons_own_messages(&c, &own, &own_count);
+    bool relayed_1 = false;
+    for (size_t i = 0; i < own_count; i++) {
+        if (own[i].kind != CONS_MSG_VOTE) continue;
+        assert_false(own[i].vote.validator == 3);
+        relayed_1 |= own[i].vote.validator == 1;
+    }
+    assert_true(relayed_1);
+    assert_int_equal(st->rejected_signature, 1);
+
+    /* A real vote of another value has the held one checked first: a
+     * forgery gives way, and no evidence names its victim. */
+    forged = tv_vote(&t, CONS_PREVOTE, 1, 0, NULL, 2);
+    forged.signature[9] ^= 0x02;
+    tv_feed_vote(&c, &forged, &up);
+    real = tv_vote(&t, CONS_PREVOTE, 1, 0, HASH_A, 2);
+    tv_feed_vote(&c, &real, &up);
+    assert_int_equal(st->rejected_signature, 2);
+    assert_int_equal(up.evidence_count, 0);
+    assert_int_equal(st->equivocations, 0);
+    assert_non_null(tv_sent_vote(&up, CONS_PRECOMMIT)); /* q prevotes for A */
+
+    /* A forged precommit is checked before a decision and is not in the
+     * certificate. */
+    forged = tv_vote(&t, CONS_PRECOMMIT, 1, 0, HASH_A, 3);
+    forged.signature[1] ^= 0x04;
+    tv_feed_vote(&c, &forged, &up);
+    struct cons_vote pc = tv_vote(&t, CONS_PRECOMMIT, 1, 0, HASH_A, 1);
+    tv_feed_vote(&c, &pc, &up);
+    assert_null(up.decision); /* the forged one was checked and failed */
+    assert_int_equal(st->rejected_signature, 3);
+    pc = tv_vote(&t, CONS_PRECOMMIT, 1, 0, HASH_A, 2);
+    tv_feed_vote(&c, &pc, &up);
+    assert_non_null(up.decision);
+    assert_int_equal(up.decision->precommit_count, 3);
+    for (size_t i = 0; i < 3; i++) assert_int_not_equal(up.decision->precommits[i].validator, 3);
+    cons_free(&c);
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -479,6 +611,8 @@ int main(void)
         cmocka_unit_test(sync_hint_when_f_plus_one_ahead),
         cmocka_unit_test(proposer_sends_proof_of_lock),
         cmocka_unit_test(proof_of_lock_counts_conflicting_vote_once),
+        cmocka_unit_test(only_needed_votes_are_checked),
+        cmocka_unit_test(forged_votes_give_way),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
