@@ -30,6 +30,7 @@ enum cons_seam {
     CONS_SEAM_SEND_BEFORE_PERSIST = 2, /* hand the record to persist one update late */
     CONS_SEAM_COUNT_DUPLICATES = 3,    /* count a repeated vote again */
     CONS_SEAM_SKIP_IDLE_WAIT = 4,      /* start round 0 at once despite wait_for_work */
+    CONS_SEAM_RELAY_UNCHECKED = 5,     /* relay votes kept unchecked without checking */
 };
 
 /* The seam state inside struct cons (seams build only). */

@@ -207,8 +207,17 @@ void check_send(struct sim_world *w, struct sim_node *nd, const struct cons_msg 
     uint32_t r, signer;
     uint8_t step;
     sign_bytes(w, m, msg, &len, &h, &r, &step, &signer);
-    /* Others' prevotes relayed as a proof of lock: not this node's signature. */
-    if (signer != nd->id) return;
+    /* Others' messages relayed (a proof of lock, the current round): not
+     * this node's signature, but validly signed, though the core keeps some
+     * votes unchecked until a count needs them. */
+    if (signer != nd->id) {
+        const uint8_t *sig = m->kind == CONS_MSG_VOTE ? m->vote.signature : m->proposal.signature;
+        if (signer >= w->n || wb_verify(msg, len, w->env.val_pk[signer], sig) != WB_OK)
+            fail(w, "relay-signed", "honest node %u passes on a message of %u at (h=%llu, "
+                 "r=%u, step=%u) whose signature does not verify",
+                 nd->id, signer, (unsigned long long)h, r, step);
+        return;
+    }
     /* Persist before send: a crash now must restore a record that makes
      * the node refuse anything else at this (h, r, step). */
     /* A durable record that reserves round 0 of height h covers its

@@ -19,7 +19,7 @@
 #define LIVENESS_MS 60000
 
 static const char *const bug_names[] = {"none", "skip-lock-check", "send-before-persist",
-                                        "count-duplicates", "skip-idle-wait"};
+                                        "count-duplicates", "skip-idle-wait", "relay-unchecked"};
 #define BUG_COUNT (int)(sizeof bug_names / sizeof bug_names[0])
 
 static int bug_parse(const char *s)
@@ -373,6 +373,7 @@ static int default_suite(uint64_t seeds, unsigned jobs)
     teeth(&t, CONS_SEAM_SEND_BEFORE_PERSIST, true, crash_mixes, 2);
     teeth(&t, CONS_SEAM_COUNT_DUPLICATES, false, any_mixes, 4);
     teeth(&t, CONS_SEAM_SKIP_IDLE_WAIT, false, any_mixes, 4);
+    teeth(&t, CONS_SEAM_RELAY_UNCHECKED, false, byz_mixes, 2);
     idle_suite(&t, jobs);
     determinism(&t);
     printf("wall time %.1f s\n", wall_s() - t0);
@@ -460,6 +461,7 @@ static int usage(void)
             "            [--no-lock-check] [--idle] [--trace]\n"
             "mixes: clean lossy partition crash byzantine chaos\n"
             "bugs: skip-lock-check send-before-persist count-duplicates skip-idle-wait\n"
+            "      relay-unchecked\n"
             "--idle: an idle run (no events for %d s, then one burst)\n",
             prog, prog, prog, prog, SIM_IDLE_MS / 1000);
     printf("0 passed, 1 failed\n");
