@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "common/hex.h"
 #include "common/log.h"
 #include "common/wb_assert.h"
@@ -88,11 +90,15 @@ static void arm_timer(struct node *n, const struct cons_timer *ct)
 {
     struct node_timer *t = calloc(1, sizeof *t);
     if (!t) {
-        WB_ERROR("cons", "out of memory arming a timer");
+        WB_ERROR("cons", "out of memory arming a consensus timer; stopping");
+        node_stop(n);
         return;
     }
-    if (uv_timer_init(n->loop, &t->handle) != 0) {
+    int irc = uv_timer_init(n->loop, &t->handle);
+    if (irc) {
+        WB_ERROR("cons", "cannot create a consensus timer: %s; stopping", uv_strerror(irc));
         free(t);
+        node_stop(n);
         return;
     }
     t->node = n;
@@ -103,7 +109,15 @@ static void arm_timer(struct node *n, const struct cons_timer *ct)
     t->next = n->timers;
     if (n->timers) n->timers->prev = t;
     n->timers = t;
-    uv_timer_start(&t->handle, on_cons_timer, ct->delay_ms, 0);
+    int rc = uv_timer_start(&t->handle, on_cons_timer, ct->delay_ms, 0);
+    if (rc) {
+        /* A round whose timeout never fires can stall the height: stop
+         * rather than run on without it. */
+        WB_ERROR("cons", "h=%llu r=%u cannot start a consensus timer: %s; stopping",
+                 (unsigned long long)ct->height, ct->round, uv_strerror(rc));
+        timer_remove(n, t);
+        node_stop(n);
+    }
 }
 
 /* Timers of heights already decided are dropped so they do not pile up. */
@@ -392,7 +406,12 @@ static void request_build(struct node *n, const struct cons_build_request *rq)
     /* Well inside the others' propose timeout, so waiting costs no round. */
     uint64_t wait = n->cfg->timeouts.propose_ms / 2;
     if (wait > NODE_EMPTY_BLOCK_WAIT_MS) wait = NODE_EMPTY_BLOCK_WAIT_MS;
-    uv_timer_start(&n->build_timer, node_cons_on_build_timer, wait, 0);
+    int rc = uv_timer_start(&n->build_timer, node_cons_on_build_timer, wait, 0);
+    if (rc) {
+        WB_WARN("cons", "h=%llu cannot start the build timer: %s; building now",
+                (unsigned long long)rq->height, uv_strerror(rc));
+        build_now(n);
+    }
 }
 
 /* ---- commit --------------------------------------------------------------- */
@@ -643,37 +662,42 @@ int node_cons_start(struct node *n)
         .sync_hint_interval_ms = 500,
         .wait_for_work = true,
     };
+    struct cons_safety rec, *restored = NULL;
+    uint8_t *buf = NULL;
+    size_t len;
+    int rc = WB_ERR_NOMEM;
     uint8_t (*keys)[WB_PUBKEY_LEN] = calloc(n->genesis->validator_count, WB_PUBKEY_LEN);
-    if (!keys) return WB_ERR_NOMEM;
+    if (!keys) goto out;
     for (size_t i = 0; i < n->genesis->validator_count; i++)
         memcpy(keys[i], n->genesis->validators[i].key, WB_PUBKEY_LEN);
     cc.validator_keys = (const uint8_t(*)[WB_PUBKEY_LEN])keys;
     memcpy(cc.chain_id, n->genesis->chain_id, WB_CHAIN_ID_LEN);
-    memcpy(cc.secret_key, n->sk, WB_SECKEY_LEN);
 
-    struct cons_safety rec, *restored = NULL;
-    uint8_t *buf;
-    size_t len;
-    int rc = store_safety_get(n->store, &buf, &len);
+    rc = store_safety_get(n->store, &buf, &len);
     if (rc == 0) {
         rc = cons_safety_decode(buf, len, &rec);
-        free(buf);
         if (rc) {
             WB_ERROR("cons", "stored safety record does not decode; refusing to start");
-            free(keys);
-            return rc;
+            goto out;
         }
         restored = &rec;
     } else if (rc != WB_ERR_NOT_FOUND) {
-        free(keys);
-        return rc;
+        goto out;
     }
+    /* The secret key is copied into cc only here, for cons_init to take its
+     * own copy; the one exit below wipes cc (and the record, which holds
+     * nothing secret but is wiped with it) on every path. */
+    memcpy(cc.secret_key, n->sk, WB_SECKEY_LEN);
     rc = cons_init(&n->cons, &cc, n->last_height + 1, restored);
-    free(keys);
-    memset(cc.secret_key, 0, sizeof cc.secret_key);
-    if (rc) return rc;
+    if (rc) goto out;
     n->cons_inited = true;
     n->cons_ready = true;
+out:
+    sodium_memzero(&cc, sizeof cc);
+    sodium_memzero(&rec, sizeof rec);
+    free(buf);
+    free(keys);
+    if (rc) return rc;
     struct cons_event ev = {.kind = CONS_EV_START, .now_ms = node_now_ms(n)};
     node_cons_feed(n, &ev);
     return WB_OK;

@@ -118,8 +118,10 @@ void node_p2p_gossip_add(struct node *n, const uint8_t *ev, size_t len)
     n->gossip_count++;
     n->gossip_bytes += len + 16;
     if (n->gossip_count == NODE_GOSSIP_BATCH_EVENTS) node_p2p_gossip_flush(n);
-    else if (!uv_is_active((uv_handle_t *)&n->gossip_timer))
-        uv_timer_start(&n->gossip_timer, node_p2p_on_gossip_timer, NODE_GOSSIP_FLUSH_MS, 0);
+    else if (!uv_is_active((uv_handle_t *)&n->gossip_timer) &&
+             uv_timer_start(&n->gossip_timer, node_p2p_on_gossip_timer, NODE_GOSSIP_FLUSH_MS,
+                            0) != 0)
+        node_p2p_gossip_flush(n); /* no timer: send now rather than never */
 }
 
 /* A peer that just linked up missed the gossip of what is pending here

@@ -73,7 +73,13 @@ static void schedule_retry(struct node *n, uint32_t delay_ms)
         n->store_retry_inited = true;
         n->handles_open++;
     }
-    uv_timer_start(&n->store_retry_timer, on_retry, delay_ms, 0);
+    int rc = uv_timer_start(&n->store_retry_timer, on_retry, delay_ms, 0);
+    if (rc) {
+        /* Without a retry the hold would never end. */
+        WB_ERROR("storage", "cannot start the storage retry timer: %s; stopping",
+                 uv_strerror(rc));
+        node_stop(n);
+    }
 }
 
 /* Enters the fault (once: a fault already entered only refreshes its text). */
