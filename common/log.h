@@ -14,6 +14,14 @@ int wb_log_level_parse(const char *s);
 void wb_log(enum wb_log_level level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* wb_log for a component with a threshold of its own (a transport the CLI
+ * runs quietly, say): a record below `min` is dropped, the others go on as
+ * wb_log, under the process level. The threshold is the caller's value, so
+ * two components of one process can be as loud as each wants without
+ * touching the level of the other. min WB_LOG_DEBUG filters nothing. */
+void wb_log_at(enum wb_log_level min, enum wb_log_level level, const char *module,
+               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 #define WB_DEBUG(mod, ...) wb_log(WB_LOG_DEBUG, mod, __VA_ARGS__)
 #define WB_INFO(mod, ...) wb_log(WB_LOG_INFO, mod, __VA_ARGS__)
 #define WB_WARN(mod, ...) wb_log(WB_LOG_WARN, mod, __VA_ARGS__)
