@@ -541,7 +541,10 @@ int client_fail_item(const struct client *c, int rc, const char *item, const cha
 {
     if (!(rc == WB_ERR_NOT_FOUND && c->node_error)) return client_fail(c, rc, what);
     cli_error(c->opts->cmd, "no such item: %s", item);
-    if (c->opts->json) print_json_error(client_err_code(rc), "no such item", item);
+    /* The exit is a failure either way, and the message is on stderr; a
+     * lost write of stdout is reported by cli_output_finish. */
+    if (c->opts->json)
+        WB_IGNORE_RESULT(print_json_error(client_err_code(rc), "no such item", item));
     return CLI_EXIT_FAILED;
 }
 

@@ -122,7 +122,8 @@ static void verify_on_event(void *ctx, size_t index, const struct ledger_event *
                                     org ? org : "?",
                                     ev ? print_short_hex(ev->id, id) : "?",
                                     result};
-    if (print_table_add(&r->table, row) != WB_OK) r->nomem = true;
+    print_table_add(&r->table, row);
+    if (r->table.failed) r->nomem = true;
 }
 
 static int verify_print(const struct client_opts *co, const struct ledger_genesis *g,
@@ -273,7 +274,9 @@ static bool verify_other_chain(const struct client_opts *co, const struct ledger
                                  (json_int_t)0, "failure", "event", "check",
                                  VERIFY_CHECK_CHAIN_ID, "message", msg, "bundle_chain_id",
                                  theirs);
-        print_json_out(root);
+        /* The exit is a failure either way; a lost write of stdout is
+         * reported by cli_output_finish. */
+        WB_IGNORE_RESULT(print_json_out(root));
     } else {
         printf("FAILED: %s\n", msg);
     }

@@ -3,13 +3,15 @@
 #ifndef WB_LOG_H
 #define WB_LOG_H
 
+#include "common/wb_error.h"
+
 enum wb_log_level { WB_LOG_DEBUG = 0, WB_LOG_INFO, WB_LOG_WARN, WB_LOG_ERROR, WB_LOG_OFF };
 
 /* Records below `level` are dropped. Default WB_LOG_INFO. */
 void wb_log_set_level(enum wb_log_level level);
 enum wb_log_level wb_log_get_level(void);
 /* Parses "debug", "info", "warn", "error", "off"; returns -1 if unknown. */
-int wb_log_level_parse(const char *s);
+WB_MUST_USE int wb_log_level_parse(const char *s);
 
 void wb_log(enum wb_log_level level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
