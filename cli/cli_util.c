@@ -30,7 +30,9 @@ static int cli_args_error(struct cli_args *a, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    cli_usage_error(a->usage, "%s", text);
+    /* It prints and answers CLI_EXIT_USAGE; cli_args_next's caller turns
+     * CLI_ARGS_ERROR into that exit with cli_args_exit. */
+    WB_IGNORE_RESULT(cli_usage_error(a->usage, "%s", text));
     return CLI_ARGS_ERROR;
 }
 

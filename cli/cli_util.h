@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/wb_error.h"
+
 /* Exit codes of every subcommand (DESIGN.md section 7, docs/cli.md). */
 enum cli_exit {
     CLI_EXIT_OK = 0,
@@ -58,7 +60,7 @@ void cli_args_init(struct cli_args *a, const struct cli_usage *usage, int argc, 
  * *value (NULL for a flag), or CLI_ARGS_END / CLI_ARGS_HELP / CLI_ARGS_ERROR.
  * Positional arguments are collected into a->pos in order; "--" ends the
  * options (everything after it is positional). */
-int cli_args_next(struct cli_args *a, const char **value);
+WB_MUST_USE int cli_args_next(struct cli_args *a, const char **value);
 
 /* The exit code for a non-option result of cli_args_next: 0 after help, 2
  * after an error. */
@@ -69,8 +71,8 @@ void cli_usage_print(FILE *f, const struct cli_usage *u);
 
 /* Prints "waybill CMD: <message>", the usage line and a --help hint on
  * stderr; returns CLI_EXIT_USAGE. */
-int cli_usage_error(const struct cli_usage *u, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+WB_MUST_USE int cli_usage_error(const struct cli_usage *u, const char *fmt, ...)
+                __attribute__((format(printf, 2, 3)));
 
 /* Prints "waybill CMD: <message>" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -81,11 +83,11 @@ void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(prin
  * "No space left on device") on stderr and returns CLI_EXIT_FAILED when rc
  * was CLI_EXIT_OK; otherwise returns rc. A command whose printing fails
  * returns CLI_EXIT_FAILED without a message of its own: this says it. */
-int cli_output_finish(const char *cmd, int rc);
+WB_MUST_USE int cli_output_finish(const char *cmd, int rc);
 
 /* Strict decimal in [min, max]: digits only, no sign or spaces. Returns 0
  * or WB_ERR_INVALID. */
-int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+WB_MUST_USE int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 /* `value` if not NULL, else the environment variable `env` (NULL if unset or
  * empty). For options such as --node and --key defaulting from WAYBILL_NODE

@@ -211,50 +211,29 @@ struct client_net {
     struct net_keyset keyset;
 };
 
-/* The transport logs its own warnings (a refused dial, a closed link); a
- * command reports the same failure in one sentence of its own, so while it
- * runs the transport only errors are logged. Returns the level to restore. */
-static enum wb_log_level client_net_quiet(void)
-{
-    enum wb_log_level was = wb_log_get_level();
-    if (was < WB_LOG_ERROR) wb_log_set_level(WB_LOG_ERROR);
-    return was;
-}
-
 static int client_net_request(void *impl, const uint8_t *req, size_t len, uint8_t **resp,
                               size_t *resp_len, uint32_t timeout_ms)
 {
     struct client_net *cn = impl;
-    enum wb_log_level was = client_net_quiet();
-    int rc = net_client_request(cn->nc, req, len, resp, resp_len, timeout_ms);
-    wb_log_set_level(was);
-    return rc;
+    return net_client_request(cn->nc, req, len, resp, resp_len, timeout_ms);
 }
 
 static int client_net_send(void *impl, const uint8_t *req, size_t len)
 {
     struct client_net *cn = impl;
-    enum wb_log_level was = client_net_quiet();
-    int rc = net_client_send(cn->nc, req, len);
-    wb_log_set_level(was);
-    return rc;
+    return net_client_send(cn->nc, req, len);
 }
 
 static int client_net_recv(void *impl, uint8_t **resp, size_t *resp_len, uint32_t timeout_ms)
 {
     struct client_net *cn = impl;
-    enum wb_log_level was = client_net_quiet();
-    int rc = net_client_recv(cn->nc, resp, resp_len, timeout_ms);
-    wb_log_set_level(was);
-    return rc;
+    return net_client_recv(cn->nc, resp, resp_len, timeout_ms);
 }
 
 static void client_net_close(void *impl)
 {
     struct client_net *cn = impl;
-    enum wb_log_level was = client_net_quiet();
     net_client_close(cn->nc);
-    wb_log_set_level(was);
     free(cn);
 }
 
@@ -280,9 +259,11 @@ static int client_net_connect(void *ctx, const char *addr, const struct client_i
     cfg.frame_max = CLIENT_FRAME_MAX;
     cfg.why = out->why;
     cfg.why_len = sizeof out->why;
-    enum wb_log_level was = client_net_quiet();
+    /* The transport logs its own warnings (a refused dial, a closed link); a
+     * command reports the same failure in one sentence of its own, so the
+     * transport of this connection logs errors only. */
+    cfg.log_level = WB_LOG_ERROR;
     int rc = net_client_connect(addr, &cfg, timeout_ms, &cn->nc);
-    wb_log_set_level(was);
     sodium_memzero(cfg.identity_sk, sizeof cfg.identity_sk);
     if (rc != WB_OK) {
         free(cn);
@@ -560,7 +541,10 @@ int client_fail_item(const struct client *c, int rc, const char *item, const cha
 {
     if (!(rc == WB_ERR_NOT_FOUND && c->node_error)) return client_fail(c, rc, what);
     cli_error(c->opts->cmd, "no such item: %s", item);
-    if (c->opts->json) print_json_error(client_err_code(rc), "no such item", item);
+    /* The exit is a failure either way, and the message is on stderr; a
+     * lost write of stdout is reported by cli_output_finish. */
+    if (c->opts->json)
+        WB_IGNORE_RESULT(print_json_error(client_err_code(rc), "no such item", item));
     return CLI_EXIT_FAILED;
 }
 

@@ -10,6 +10,7 @@
 
 #include "cli/cli_util.h"
 #include "common/sigbytes.h"
+#include "common/wb_error.h"
 #include "ledger/genesis.h"
 #include "ledger/types.h"
 #include "proto/waybill.pb-c.h"
@@ -67,13 +68,13 @@ void client_opts_init(struct client_opts *o, const char *cmd);
  * options above: sets *handled and returns CLI_EXIT_OK, or prints a usage
  * error and returns CLI_EXIT_USAGE (a value given twice, a bad timeout).
  * Leaves *handled false for the command's own options. */
-int client_opts_parse(struct client_opts *o, const struct cli_usage *u, int opt,
-                      const char *value, bool *handled);
+WB_MUST_USE int client_opts_parse(struct client_opts *o, const struct cli_usage *u, int opt,
+                                  const char *value, bool *handled);
 
 /* Sets *slot to value for option --name, refusing a second --name and an
  * empty value with a usage error. Returns CLI_EXIT_OK or CLI_EXIT_USAGE. */
-int client_opt_once(const struct cli_usage *u, const char **slot, const char *name,
-                    const char *value);
+WB_MUST_USE int client_opt_once(const struct cli_usage *u, const char **slot, const char *name,
+                                const char *value);
 
 /* A command's handler for its own options (those client_opts_parse leaves):
  * opt indexes u->opts. Returns CLI_EXIT_OK or a usage exit (message printed). */
@@ -84,8 +85,9 @@ typedef int (*client_own_opt_fn)(void *ctx, int opt, const char *value);
  * it has none); the positional arguments are left in *args. Returns
  * CLI_EXIT_OK, CLIENT_HELP_SHOWN after --help (usage printed), or the exit
  * of a usage error (message printed). */
-int client_args_parse(struct cli_args *args, const struct cli_usage *u, int argc, char **argv,
-                      struct client_opts *co, client_own_opt_fn own, void *ctx);
+WB_MUST_USE int client_args_parse(struct cli_args *args, const struct cli_usage *u, int argc,
+                                  char **argv, struct client_opts *co, client_own_opt_fn own,
+                                  void *ctx);
 
 /* Applies the defaults: node and key from the environment, the genesis from
  * $WAYBILL_GENESIS or else <folder above the key file's folder>/genesis.json
@@ -93,17 +95,18 @@ int client_args_parse(struct cli_args *args, const struct cli_usage *u, int argc
  * beside DIR/node<i>/client.key). need_node: --node and --key are required.
  * The genesis is always required. Returns CLI_EXIT_OK or CLI_EXIT_USAGE
  * (message printed). */
-int client_opts_finish(struct client_opts *o, const struct cli_usage *u, bool need_node);
+WB_MUST_USE int client_opts_finish(struct client_opts *o, const struct cli_usage *u,
+                                   bool need_node);
 
 /* Reads and parses the genesis file; *out is heap-allocated (free it).
  * Prints the reason and returns CLI_EXIT_FAILED on failure. */
-int client_load_genesis(const struct client_opts *o, struct ledger_genesis **out);
+WB_MUST_USE int client_load_genesis(const struct client_opts *o, struct ledger_genesis **out);
 
 /* Loads the client key file (keyfile_load). Prints the reason and returns
  * CLI_EXIT_FAILED on failure, when pk and sk are zeroed. The caller wipes
  * sk with sodium_memzero. */
-int client_load_key(const struct client_opts *o, uint8_t pk[WB_PUBKEY_LEN],
-                    uint8_t sk[WB_SECKEY_LEN]);
+WB_MUST_USE int client_load_key(const struct client_opts *o, uint8_t pk[WB_PUBKEY_LEN],
+                                uint8_t sk[WB_SECKEY_LEN]);
 
 /* ---- transport ----------------------------------------------------------- */
 
@@ -170,9 +173,9 @@ struct client {
 
 /* Starts the --timeout clock and connects through conn. Returns 0 or a
  * wb_err with c->reason set; close with client_close in any case. */
-int client_open(struct client *c, const struct client_opts *o,
-                const struct client_connector *conn, const struct ledger_genesis *g,
-                const uint8_t pk[WB_PUBKEY_LEN], const uint8_t sk[WB_SECKEY_LEN]);
+WB_MUST_USE int client_open(struct client *c, const struct client_opts *o,
+                            const struct client_connector *conn, const struct ledger_genesis *g,
+                            const uint8_t pk[WB_PUBKEY_LEN], const uint8_t sk[WB_SECKEY_LEN]);
 
 /* Sends req (its id is set here) and waits, within what is left of the
  * timeout, for the answer with the same id. On success *resp is the decoded
@@ -181,46 +184,47 @@ int client_open(struct client *c, const struct client_opts *o,
  * error code (c->node_error true, c->reason its reason), or WB_ERR_TIMEOUT,
  * WB_ERR_CLOSED, WB_ERR_PROTOCOL (an answer that does not decode, carries
  * another id or case, or a code that is no error), WB_ERR_NOMEM, WB_ERR_IO. */
-int client_call(struct client *c, Waybill__ClientRequest *req,
-                Waybill__ClientResponse__RespCase want, Waybill__ClientResponse **resp);
+WB_MUST_USE int client_call(struct client *c, Waybill__ClientRequest *req,
+                            Waybill__ClientResponse__RespCase want, Waybill__ClientResponse **resp);
 
 /* The item queries (head, history, proof): one ItemRequest for `item`,
  * answered with the matching case; otherwise as client_call. `which` is
  * WAYBILL__CLIENT_REQUEST__REQ_HEAD, _REQ_HISTORY or _REQ_PROOF. */
-int client_call_item(struct client *c, Waybill__ClientRequest__ReqCase which, const char *item,
-                     Waybill__ClientResponse **resp);
+WB_MUST_USE int client_call_item(struct client *c, Waybill__ClientRequest__ReqCase which,
+                                 const char *item, Waybill__ClientResponse **resp);
 
 void client_close(struct client *c);
 
 /* For streams: sends req with a fresh id (set in req->id) and awaits nothing.
  * Returns 0, WB_ERR_INVALID (the transport cannot stream), or a transport
  * error (c->reason set). */
-int client_send(struct client *c, Waybill__ClientRequest *req);
+WB_MUST_USE int client_send(struct client *c, Waybill__ClientRequest *req);
 
 /* The next answer of any id within timeout_ms, decoded (*resp: free with
  * waybill__client_response__free_unpacked). Returns 0, WB_ERR_INVALID (the
  * transport cannot stream), WB_ERR_PROTOCOL (it does not decode), or a
  * transport error; c->reason is set on failure. The caller checks id,
  * code and case. */
-int client_recv(struct client *c, uint32_t timeout_ms, Waybill__ClientResponse **resp);
+WB_MUST_USE int client_recv(struct client *c, uint32_t timeout_ms, Waybill__ClientResponse **resp);
 
 /* Prints a failure of client_open/client_call on stderr as
  * "waybill CMD: <what>: <why>" and returns the exit code: 3 when the node is
  * unreachable, timed out or dropped the connection (or itself answered
  * "timed out"), 1 otherwise (refused, protocol error, or an error the node
  * answered). `what` may be NULL. */
-int client_fail(const struct client *c, int rc, const char *what);
+WB_MUST_USE int client_fail(const struct client *c, int rc, const char *what);
 
 /* After a failed item query (history, proof): when the node answered that
  * it knows no such item, prints "waybill CMD: no such item: ITEM" on stderr
  * (and with --json the error object {"ok": false, "code": "not_found",
  * "error": "no such item", "item": ITEM} on stdout) and returns
  * CLI_EXIT_FAILED; otherwise as client_fail(c, rc, what). */
-int client_fail_item(const struct client *c, int rc, const char *item, const char *what);
+WB_MUST_USE int client_fail_item(const struct client *c, int rc, const char *item,
+                                 const char *what);
 
 /* Converts an ItemState from a node, checking its fields as storage does.
  * Returns 0 or WB_ERR_PROTOCOL. */
-int client_item_state(const Waybill__ItemState *m, struct ledger_item_state *st);
+WB_MUST_USE int client_item_state(const Waybill__ItemState *m, struct ledger_item_state *st);
 
 /* What a node command holds while it runs: genesis, key and connection. */
 struct client_session {
@@ -233,8 +237,8 @@ struct client_session {
 /* Loads genesis and key and connects. Returns CLI_EXIT_OK, or prints the
  * reason and returns the exit code (1, or 3 when the node is unreachable).
  * Call client_session_close in any case: it closes, wipes the key and frees. */
-int client_session_open(struct client_session *s, const struct client_opts *o,
-                        const struct client_connector *conn);
+WB_MUST_USE int client_session_open(struct client_session *s, const struct client_opts *o,
+                                    const struct client_connector *conn);
 void client_session_close(struct client_session *s);
 
 /* Whether addr (host:port) is the p2p address of a validator in g: the port

@@ -7,26 +7,27 @@
 #define CLI_CLIENT_CMDS_H
 
 #include "cli/client.h"
+#include "common/wb_error.h"
 
-int cmd_submit(int argc, char **argv);
-int cmd_history(int argc, char **argv);
-int cmd_verify(int argc, char **argv);
-int cmd_proof(int argc, char **argv);
-int cmd_block(int argc, char **argv);
-int cmd_status(int argc, char **argv);
-int cmd_items(int argc, char **argv);
-int cmd_watch(int argc, char **argv);
+WB_MUST_USE int cmd_submit(int argc, char **argv);
+WB_MUST_USE int cmd_history(int argc, char **argv);
+WB_MUST_USE int cmd_verify(int argc, char **argv);
+WB_MUST_USE int cmd_proof(int argc, char **argv);
+WB_MUST_USE int cmd_block(int argc, char **argv);
+WB_MUST_USE int cmd_status(int argc, char **argv);
+WB_MUST_USE int cmd_items(int argc, char **argv);
+WB_MUST_USE int cmd_watch(int argc, char **argv);
 
 /* The same commands over a given connector instead of the node's network
  * link (the handlers above pass client_net_connector()); tests use these
  * with a transport of their own. */
-int cmd_submit_via(const struct client_connector *conn, int argc, char **argv);
-int cmd_history_via(const struct client_connector *conn, int argc, char **argv);
-int cmd_verify_via(const struct client_connector *conn, int argc, char **argv);
-int cmd_proof_via(const struct client_connector *conn, int argc, char **argv);
-int cmd_block_via(const struct client_connector *conn, int argc, char **argv);
-int cmd_status_via(const struct client_connector *conn, int argc, char **argv);
-int cmd_items_via(const struct client_connector *conn, int argc, char **argv);
-int cmd_watch_via(const struct client_connector *conn, int argc, char **argv);
+WB_MUST_USE int cmd_submit_via(const struct client_connector *conn, int argc, char **argv);
+WB_MUST_USE int cmd_history_via(const struct client_connector *conn, int argc, char **argv);
+WB_MUST_USE int cmd_verify_via(const struct client_connector *conn, int argc, char **argv);
+WB_MUST_USE int cmd_proof_via(const struct client_connector *conn, int argc, char **argv);
+WB_MUST_USE int cmd_block_via(const struct client_connector *conn, int argc, char **argv);
+WB_MUST_USE int cmd_status_via(const struct client_connector *conn, int argc, char **argv);
+WB_MUST_USE int cmd_items_via(const struct client_connector *conn, int argc, char **argv);
+WB_MUST_USE int cmd_watch_via(const struct client_connector *conn, int argc, char **argv);
 
 #endif

@@ -500,7 +500,9 @@ static int submit_rejected(const struct client *c, int rc, const struct ledger_e
                               "error", wb_strerror(rc), "reason", c->reason, "resent",
                               rt->resent, "kept", rt->keep);
         if (o && hint) json_object_set_new(o, "hint", json_string(hint));
-        print_json_out(o);
+        /* A refusal exits non-zero and says why on stderr as well; a lost
+         * write of stdout is reported by cli_output_finish. */
+        WB_IGNORE_RESULT(print_json_out(o));
     }
     bool unreachable = c->node_error ? rc == WB_ERR_TIMEOUT
                                      : rc == WB_ERR_TIMEOUT || rc == WB_ERR_CLOSED ||

@@ -3,6 +3,8 @@
 #ifndef CLI_COMMANDS_H
 #define CLI_COMMANDS_H
 
+#include "common/wb_error.h"
+
 /* X(name, one-line summary). `waybill help` lists them in this order.
  * To add a subcommand: write cli/cmd_NAME.c defining
  *     int cmd_NAME(int argc, char **argv)
@@ -26,7 +28,7 @@
     X(items, "list items and their state, filtered and paged")                        \
     X(watch, "print committed events as they commit")
 
-#define CLI__DECLARE_HANDLER(name, summary) int cmd_##name(int argc, char **argv);
+#define CLI__DECLARE_HANDLER(name, summary) WB_MUST_USE int cmd_##name(int argc, char **argv);
 CLI_COMMANDS(CLI__DECLARE_HANDLER)
 #undef CLI__DECLARE_HANDLER
 

@@ -4,6 +4,7 @@
 #define CLI_ID_ARGS_H
 
 #include "cli/cli_util.h"
+#include "common/wb_error.h"
 #include "ledger/types.h"
 
 /* Writes `arg` into out in its canonical case (ledger_item_id_canonical: a
@@ -13,13 +14,13 @@
  * (never on stdout, so --json output stays one document). `what` names the
  * argument in messages ("--item", "ITEM"). Returns CLI_EXIT_OK, or
  * CLI_EXIT_USAGE after printing "WHAT: REASON" and u's usage line. */
-int cli_item_arg(const struct cli_usage *u, const char *what, const char *arg,
-                 char out[static WB_ITEM_MAX + 1]);
+WB_MUST_USE int cli_item_arg(const struct cli_usage *u, const char *what, const char *arg,
+                             char out[static WB_ITEM_MAX + 1]);
 
 /* The same for a location (ledger_location_canonical: a UN/LOCODE
  * upper-cased; ledger_location_check), with the note
  * "note: location 'nlrtm' taken as 'NLRTM'". */
-int cli_location_arg(const struct cli_usage *u, const char *what, const char *arg,
-                     char out[static WB_LOCATION_MAX + 1]);
+WB_MUST_USE int cli_location_arg(const struct cli_usage *u, const char *what, const char *arg,
+                                 char out[static WB_LOCATION_MAX + 1]);
 
 #endif

@@ -174,9 +174,9 @@ void print_table_init(struct print_table *t, size_t cols, const char *const *hea
     if (header) print_table_add(t, header);
 }
 
-int print_table_add(struct print_table *t, const char *const *cells)
+void print_table_add(struct print_table *t, const char *const *cells)
 {
-    if (t->failed) return WB_ERR_NOMEM;
+    if (t->failed) return;
     if (t->rows == t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 16;
         char **grown = realloc(t->cells, cap * t->cols * sizeof *grown);
@@ -193,10 +193,9 @@ int print_table_add(struct print_table *t, const char *const *cells)
         }
     }
     t->rows++;
-    return WB_OK;
+    return;
 err_nomem:
     t->failed = true;
-    return WB_ERR_NOMEM;
 }
 
 int print_table_out(const struct print_table *t, FILE *f)
@@ -214,7 +213,7 @@ void print_table_free(struct print_table *t)
 
 void print_fields_init(struct print_table *t) { print_table_init(t, 2, NULL); }
 
-int print_field(struct print_table *t, const char *name, const char *fmt, ...)
+void print_field(struct print_table *t, const char *name, const char *fmt, ...)
 {
     char value[PRINT_CELL_MAX];
     va_list ap;
@@ -222,7 +221,7 @@ int print_field(struct print_table *t, const char *name, const char *fmt, ...)
     vsnprintf(value, sizeof value, fmt, ap);
     va_end(ap);
     const char *row[2] = {name, value};
-    return print_table_add(t, row);
+    print_table_add(t, row);
 }
 
 /* ---- JSON --------------------------------------------------------------- */

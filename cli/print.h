@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/wb_error.h"
 #include "ledger/genesis.h"
 #include "ledger/types.h"
 
@@ -57,7 +58,9 @@ const char *print_org_of(const struct ledger_genesis *g, const uint8_t pk[WB_PUB
 char *print_event_attrs(const struct ledger_event *ev, char *out, size_t cap);
 
 /* A table built row by row, printed with cli_table_print. Cells are copied.
- * After an allocation failure `failed` is set and further rows are dropped. */
+ * After an allocation failure `failed` is set and further rows are dropped;
+ * the failure is not lost: print_table_out (whose result must be used)
+ * reports it, so adding rows returns nothing. */
 struct print_table {
     size_t cols;
     size_t rows;
@@ -68,17 +71,17 @@ struct print_table {
 
 /* `header` holds cols strings (cols <= CLI_TABLE_COLS_MAX). */
 void print_table_init(struct print_table *t, size_t cols, const char *const *header);
-/* Appends one row of t->cols strings (NULL prints as "-"). Returns 0 or
- * WB_ERR_NOMEM. */
-int print_table_add(struct print_table *t, const char *const *cells);
+/* Appends one row of t->cols strings (NULL prints as "-"); out of memory,
+ * sets t->failed instead. */
+void print_table_add(struct print_table *t, const char *const *cells);
 /* Prints the table on f; returns 0 or WB_ERR_NOMEM if a row was lost. */
-int print_table_out(const struct print_table *t, FILE *f);
+WB_MUST_USE int print_table_out(const struct print_table *t, FILE *f);
 void print_table_free(struct print_table *t);
 
 /* Lines "name   value" with aligned values: a two-column table without a
  * header. Same ownership and errors as print_table. */
 void print_fields_init(struct print_table *t);
-int print_field(struct print_table *t, const char *name, const char *fmt, ...)
+void print_field(struct print_table *t, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* JSON values; each returns a new reference or NULL when out of memory. */
@@ -98,11 +101,11 @@ json_t *print_json_event(const struct ledger_event *ev, const struct ledger_gene
 /* The --json answer of a command that failed: {"ok": false, "code": CODE,
  * "error": MESSAGE} and "item": ITEM when item is not NULL, on stdout.
  * Returns as print_json_out. */
-int print_json_error(const char *code, const char *message, const char *item);
+WB_MUST_USE int print_json_error(const char *code, const char *message, const char *item);
 
 /* Writes `root` indented on stdout followed by a newline and drops the
  * reference (root may be NULL: then nothing is written and WB_ERR_NOMEM is
  * returned). Returns 0, WB_ERR_NOMEM or WB_ERR_IO. */
-int print_json_out(json_t *root);
+WB_MUST_USE int print_json_out(json_t *root);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cli/client.h"
+#include "common/wb_error.h"
 #include "ledger/types.h"
 
 /* The environment variable naming the folder that holds pending/; default:
@@ -42,9 +43,10 @@ void submit_pending_key(const uint8_t chain_id[WB_CHAIN_ID_LEN], const uint8_t p
  * head lookup) by key pk signing for chain_id. key_path is the key file;
  * $WAYBILL_STATE_DIR, when set and not empty, replaces its folder. Returns 0
  * or WB_ERR_TOO_LARGE (a path too long; p is then unusable). */
-int submit_pending_init(struct submit_pending *p, const char *key_path,
-                        const uint8_t chain_id[WB_CHAIN_ID_LEN], const uint8_t pk[WB_PUBKEY_LEN],
-                        const struct ledger_event *ev, bool has_prev, bool has_time);
+WB_MUST_USE int submit_pending_init(struct submit_pending *p, const char *key_path,
+                                    const uint8_t chain_id[WB_CHAIN_ID_LEN],
+                                    const uint8_t pk[WB_PUBKEY_LEN], const struct ledger_event *ev,
+                                    bool has_prev, bool has_time);
 
 /* Reads p's pending file. On 0: bytes[0..*len) are its SignedEvent bytes,
  * *ev the event they hold (signature verified against ev->submitter for
@@ -53,18 +55,19 @@ int submit_pending_init(struct submit_pending *p, const char *key_path,
  * WB_ERR_INVALID when the file holds something else (msg says what:
  * malformed, another key, another submit), WB_ERR_IO when it cannot be read
  * (msg says why). */
-int submit_pending_load(const struct submit_pending *p, const uint8_t chain_id[WB_CHAIN_ID_LEN],
-                        const uint8_t pk[WB_PUBKEY_LEN], uint8_t *bytes, size_t cap, size_t *len,
-                        struct ledger_event *ev, int64_t *signed_at_ms, char *msg,
-                        size_t msg_len);
+WB_MUST_USE int submit_pending_load(const struct submit_pending *p,
+                                    const uint8_t chain_id[WB_CHAIN_ID_LEN],
+                                    const uint8_t pk[WB_PUBKEY_LEN], uint8_t *bytes, size_t cap,
+                                    size_t *len, struct ledger_event *ev, int64_t *signed_at_ms,
+                                    char *msg, size_t msg_len);
 
 /* Writes the signed bytes to p's file, atomically (temporary file, fsync,
  * rename), mode 0600, creating state_dir (if missing) and dir with mode
  * 0700. Returns 0 or WB_ERR_IO with the reason in msg. */
-int submit_pending_save(const struct submit_pending *p, const uint8_t *bytes, size_t len,
-                        char *msg, size_t msg_len);
+WB_MUST_USE int submit_pending_save(const struct submit_pending *p, const uint8_t *bytes,
+                                    size_t len, char *msg, size_t msg_len);
 
 /* Removes p's file; one that is not there is fine. Returns 0 or WB_ERR_IO. */
-int submit_pending_remove(const struct submit_pending *p);
+WB_MUST_USE int submit_pending_remove(const struct submit_pending *p);
 
 #endif

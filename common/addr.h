@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/wb_error.h"
+
 #define WB_ADDR_NAME_MAX 253                 /* a name, without its trailing dot */
 #define WB_ADDR_HOST_MAX (WB_ADDR_NAME_MAX + 1) /* host bytes kept, trailing dot included */
 #define WB_ADDR_TEXT_MAX (WB_ADDR_HOST_MAX + 6) /* longest "host:port": name + ":65535" */
@@ -64,16 +66,17 @@ struct wb_addr {
  * Callers prefix their context (a genesis field, a config line, --node).
  * Text from the input is echoed with anything but printable ASCII replaced
  * by '?' and long parts shortened with "...". NULL text is WB_ERR_INVALID. */
-int wb_addr_parse(const char *text, struct wb_addr *out, char *msg, size_t msg_len);
+WB_MUST_USE int wb_addr_parse(const char *text, struct wb_addr *out, char *msg, size_t msg_len);
 
 /* wb_addr_parse with flags (WB_ADDR_PORT_ANY, or 0 for wb_addr_parse). */
-int wb_addr_parse_opt(const char *text, unsigned flags, struct wb_addr *out, char *msg,
-                      size_t msg_len);
+WB_MUST_USE int wb_addr_parse_opt(const char *text, unsigned flags, struct wb_addr *out, char *msg,
+                                  size_t msg_len);
 
 /* Parses a host alone (a name, an IPv4 address or a bracketed IPv6
  * address) into out->host and out->kind; out->port is 0. Returns 0 or
  * WB_ERR_INVALID with a message "'x' is not a host: <why> (<expected>)". */
-int wb_addr_parse_host(const char *text, struct wb_addr *out, char *msg, size_t msg_len);
+WB_MUST_USE int wb_addr_parse_host(const char *text, struct wb_addr *out, char *msg,
+                                   size_t msg_len);
 
 /* Writes `a` as text: "host:port", "[v6]:port" for IPv6, into out (cap
  * bytes; WB_ADDR_STR_MAX always suffices; shorter is truncated). With

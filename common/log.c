@@ -20,10 +20,12 @@ int wb_log_level_parse(const char *s)
     return -1;
 }
 
-void wb_log(enum wb_log_level level, const char *module, const char *fmt, ...)
+static void log_record(enum wb_log_level level, const char *module, const char *fmt,
+                       va_list ap) __attribute__((format(printf, 3, 0)));
+
+static void log_record(enum wb_log_level level, const char *module, const char *fmt, va_list ap)
 {
     static const char *names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
-    if (level < log_level || level >= WB_LOG_OFF) return;
     char line[1024];
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -33,10 +35,26 @@ void wb_log(enum wb_log_level level, const char *module, const char *fmt, ...)
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
                      tm.tm_sec, ts.tv_nsec / 1000000, names[level], module);
     if (n < 0) return;
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
-    va_end(ap);
     /* One write per record so lines from concurrent processes do not interleave. */
     fprintf(stderr, "%s\n", line);
+}
+
+void wb_log(enum wb_log_level level, const char *module, const char *fmt, ...)
+{
+    if (level < log_level || level >= WB_LOG_OFF) return;
+    va_list ap;
+    va_start(ap, fmt);
+    log_record(level, module, fmt, ap);
+    va_end(ap);
+}
+
+void wb_log_at(enum wb_log_level min, enum wb_log_level level, const char *module,
+               const char *fmt, ...)
+{
+    if (level < min || level < log_level || level >= WB_LOG_OFF) return;
+    va_list ap;
+    va_start(ap, fmt);
+    log_record(level, module, fmt, ap);
+    va_end(ap);
 }

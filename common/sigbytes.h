@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/wb_error.h"
+
 #define WB_CHAIN_ID_LEN 32
 #define WB_HASH_LEN 32
 #define WB_PUBKEY_LEN 32
@@ -42,17 +44,17 @@ size_t wb_sigmsg_p2p(uint8_t out[WB_SIGMSG_MAX], const uint8_t chain_id[WB_CHAIN
 /* Event signatures cover "waybill/event/v1" || chain_id || body; the body is
  * variable-length, so these sign and verify without the caller building the
  * message. Return 0, WB_ERR_SIGNATURE (verify) or WB_ERR_NOMEM/WB_ERR_CRYPTO. */
-int wb_event_sign(const uint8_t chain_id[WB_CHAIN_ID_LEN], const uint8_t *body, size_t len,
-                  const uint8_t sk[WB_SECKEY_LEN], uint8_t sig[WB_SIG_LEN]);
-int wb_event_sig_verify(const uint8_t chain_id[WB_CHAIN_ID_LEN], const uint8_t *body,
-                        size_t len, const uint8_t pk[WB_PUBKEY_LEN],
-                        const uint8_t sig[WB_SIG_LEN]);
+WB_MUST_USE int wb_event_sign(const uint8_t chain_id[WB_CHAIN_ID_LEN], const uint8_t *body,
+                              size_t len, const uint8_t sk[WB_SECKEY_LEN], uint8_t sig[WB_SIG_LEN]);
+WB_MUST_USE int wb_event_sig_verify(const uint8_t chain_id[WB_CHAIN_ID_LEN], const uint8_t *body,
+                                    size_t len, const uint8_t pk[WB_PUBKEY_LEN],
+                                    const uint8_t sig[WB_SIG_LEN]);
 
 /* Ed25519 over a message built above. wb_sign returns 0 or WB_ERR_CRYPTO;
  * wb_verify returns 0 or WB_ERR_SIGNATURE. */
-int wb_sign(const uint8_t *msg, size_t len, const uint8_t sk[WB_SECKEY_LEN],
-            uint8_t sig[WB_SIG_LEN]);
-int wb_verify(const uint8_t *msg, size_t len, const uint8_t pk[WB_PUBKEY_LEN],
-              const uint8_t sig[WB_SIG_LEN]);
+WB_MUST_USE int wb_sign(const uint8_t *msg, size_t len, const uint8_t sk[WB_SECKEY_LEN],
+                        uint8_t sig[WB_SIG_LEN]);
+WB_MUST_USE int wb_verify(const uint8_t *msg, size_t len, const uint8_t pk[WB_PUBKEY_LEN],
+                          const uint8_t sig[WB_SIG_LEN]);
 
 #endif

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/wb_error.h"
+
 /* Length (1 to 4) of the printable character that starts at p, or 0 when it
  * is a control character, malformed, or the terminating NUL. p must point into
  * a NUL-terminated string: the NUL fails the continuation test, so the check
@@ -19,6 +21,6 @@ size_t wb_utf8_char_len(const uint8_t *p);
 
 /* True when the NUL-terminated str is printable UTF-8 throughout (the empty
  * string is). */
-bool wb_utf8_text_ok(const char *str);
+WB_MUST_USE bool wb_utf8_text_ok(const char *str);
 
 #endif

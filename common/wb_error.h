@@ -35,6 +35,10 @@
  * where a caller drops it. Put it before the declaration in the header. */
 #define WB_MUST_USE __attribute__((warn_unused_result))
 
+/* Drops the result of a WB_MUST_USE function where ignoring it is right;
+ * say why beside it. (gcc does not take a cast to void for that.) */
+#define WB_IGNORE_RESULT(expr) ((void)!(expr))
+
 enum wb_err {
     WB_OK = 0,
 #define WB__ERR_ENUM(name, code, str) WB_ERR_##name = (code),
@@ -50,7 +54,7 @@ const char *wb_strerror(int err);
 /* Writes a printf-formatted sentence into msg (when msg is not NULL and
  * msg_len > 0, truncated to fit) and returns err: the one helper for
  * "fail with a reason a person can read". */
-int wb_failf(int err, char *msg, size_t msg_len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+WB_MUST_USE int wb_failf(int err, char *msg, size_t msg_len, const char *fmt, ...)
+                __attribute__((format(printf, 4, 5)));
 
 #endif

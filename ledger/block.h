@@ -6,6 +6,7 @@
 
 /* ledger_sha256 (the block hash function) is declared there; included so
  * code that has always reached it through this header still does. */
+#include "common/wb_error.h"
 #include "ledger/sha256.h"
 #include "ledger/types.h"
 
@@ -23,8 +24,8 @@ struct ledger_block_header {
     uint32_t proposer;
 };
 
-int ledger_header_encode(const struct ledger_block_header *h, uint8_t *out, size_t cap,
-                         size_t *len);
+WB_MUST_USE int ledger_header_encode(const struct ledger_block_header *h, uint8_t *out, size_t cap,
+                                     size_t *len);
 /* Decodes header bytes (1 to WB_HEADER_MAX of them) into *h: they must be
  * the canonical encoding of a BlockHeader (ledger/canon.h) whose chain_id,
  * prev_hash and events_root are 32 bytes each. Field values are not judged
@@ -32,19 +33,19 @@ int ledger_header_encode(const struct ledger_block_header *h, uint8_t *out, size
  * the check that failed. Returns 0, or WB_ERR_DECODE with the reason in msg
  * (may be NULL), e.g. "block header: unknown field 9"; *h is written only
  * on success. */
-int ledger_header_parse(const uint8_t *buf, size_t len, struct ledger_block_header *h,
-                        char *msg, size_t msg_len);
+WB_MUST_USE int ledger_header_parse(const uint8_t *buf, size_t len, struct ledger_block_header *h,
+                                    char *msg, size_t msg_len);
 /* ledger_header_parse, then version must be WB_BLOCK_VERSION. Returns 0 or
  * WB_ERR_DECODE. */
-int ledger_header_decode(const uint8_t *buf, size_t len, struct ledger_block_header *h);
+WB_MUST_USE int ledger_header_decode(const uint8_t *buf, size_t len, struct ledger_block_header *h);
 
 /* Builds a block: h's version..proposer are inputs, events_root and
  * event_count are computed and written back into *h. events[i] (lens[i]
  * bytes) are SignedEvent bytes. *out is malloc'd (caller frees); hash is the
  * block hash. Returns 0, WB_ERR_NOMEM or WB_ERR_TOO_LARGE. */
-int ledger_block_build(struct ledger_block_header *h, const uint8_t *const *events,
-                       const size_t *lens, size_t n, uint8_t **out, size_t *out_len,
-                       uint8_t hash[WB_HASH_LEN]);
+WB_MUST_USE int ledger_block_build(struct ledger_block_header *h, const uint8_t *const *events,
+                                   const size_t *lens, size_t n, uint8_t **out, size_t *out_len,
+                                   uint8_t hash[WB_HASH_LEN]);
 
 /* A decoded block. Owns its memory; event i is events[i] (lens[i] bytes),
  * pointing into the decoded message, valid until ledger_block_free. */
@@ -64,7 +65,7 @@ struct ledger_block {
  * matches, events_root matches the events. Does not check signatures, rules,
  * chain id, height or prev hash (see ledger_block_check in validate.h).
  * Returns 0, WB_ERR_DECODE or WB_ERR_NOMEM. */
-int ledger_block_decode(const uint8_t *buf, size_t len, struct ledger_block *b);
+WB_MUST_USE int ledger_block_decode(const uint8_t *buf, size_t len, struct ledger_block *b);
 void ledger_block_free(struct ledger_block *b);
 
 #endif

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/wb_error.h"
+
 /* Checks that `bytes` (len of them), from which protobuf-c unpacked `m`, are
  * the canonical encoding of m:
  *  - neither m nor any message nested in it (singular, repeated or oneof
@@ -26,16 +28,16 @@
  *   "<what>: not the canonical encoding (byte K of L differs)"
  *   "<what>: not the canonical encoding (L bytes; its fields encode in M)"
  * Allocates nothing; m and bytes are only read. */
-int ledger_pb_canonical(const ProtobufCMessage *m, const uint8_t *bytes, size_t len,
-                        const char *what, char *msg, size_t msg_len);
+WB_MUST_USE int ledger_pb_canonical(const ProtobufCMessage *m, const uint8_t *bytes, size_t len,
+                                    const char *what, char *msg, size_t msg_len);
 
 /* Unpacks `bytes` as a message of type d (alloc may be NULL: protobuf-c's
  * default allocator) and checks it with ledger_pb_canonical. On 0, *out is
  * the message (free it with protobuf_c_message_free_unpacked and the same
  * allocator); otherwise *out is NULL and the result is WB_ERR_DECODE with
  * msg "<what>: malformed protobuf" or one of ledger_pb_canonical's. */
-int ledger_pb_decode(const ProtobufCMessageDescriptor *d, ProtobufCAllocator *alloc,
-                     const uint8_t *bytes, size_t len, const char *what, ProtobufCMessage **out,
-                     char *msg, size_t msg_len);
+WB_MUST_USE int ledger_pb_decode(const ProtobufCMessageDescriptor *d, ProtobufCAllocator *alloc,
+                                 const uint8_t *bytes, size_t len, const char *what,
+                                 ProtobufCMessage **out, char *msg, size_t msg_len);
 
 #endif

@@ -4,6 +4,7 @@
 #ifndef LEDGER_CERT_H
 #define LEDGER_CERT_H
 
+#include "common/wb_error.h"
 #include "ledger/genesis.h"
 #include "proto/waybill.pb-c.h"
 
@@ -12,15 +13,16 @@
  * hash, from a known validator index, with a valid signature; at least
  * quorum distinct validators (duplicates count once). Returns 0 or
  * WB_ERR_VERIFY with the reason in msg. */
-int ledger_cert_verify(const struct ledger_genesis *g, const Waybill__CommitCert *cert,
-                       uint64_t height, const uint8_t block_hash[WB_HASH_LEN], char *msg,
-                       size_t msg_len);
+WB_MUST_USE int ledger_cert_verify(const struct ledger_genesis *g, const Waybill__CommitCert *cert,
+                                   uint64_t height, const uint8_t block_hash[WB_HASH_LEN],
+                                   char *msg, size_t msg_len);
 
 /* Same for encoded CommitCert bytes, which must be the canonical encoding
  * (ledger/canon.h; the votes inside it included): WB_ERR_DECODE with msg
  * "certificate: ..." if they are not. */
-int ledger_cert_verify_bytes(const struct ledger_genesis *g, const uint8_t *buf, size_t len,
-                             uint64_t height, const uint8_t block_hash[WB_HASH_LEN],
-                             char *msg, size_t msg_len);
+WB_MUST_USE int ledger_cert_verify_bytes(const struct ledger_genesis *g, const uint8_t *buf,
+                                         size_t len, uint64_t height,
+                                         const uint8_t block_hash[WB_HASH_LEN], char *msg,
+                                         size_t msg_len);
 
 #endif

@@ -40,6 +40,7 @@
 #define LEDGER_GENESIS_H
 
 #include "common/addr.h"
+#include "common/wb_error.h"
 #include "ledger/types.h"
 
 #define WB_CHAIN_NAME_MAX 64
@@ -101,8 +102,8 @@ void ledger_genesis_set_defaults(struct ledger_genesis *g);
  * "validators[2].key: expected 64 hex characters" (WB_GENESIS_MSG_MAX bytes
  * hold every message). `g` is large: allocate it
  * on the heap. */
-int ledger_genesis_parse(const uint8_t *json, size_t len, struct ledger_genesis *g,
-                         char *msg, size_t msg_len);
+WB_MUST_USE int ledger_genesis_parse(const uint8_t *json, size_t len, struct ledger_genesis *g,
+                                     char *msg, size_t msg_len);
 
 /* Index of the org holding client key `pk`, or -1. */
 int ledger_genesis_org_of_key(const struct ledger_genesis *g, const uint8_t pk[WB_PUBKEY_LEN]);

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/wb_error.h"
+
 enum ledger_id_kind {
     LEDGER_ID_INVALID = 0,
     LEDGER_ID_CONTAINER,  /* ISO 6346, e.g. CSQU3054383 (11 chars, check digit last) */
@@ -18,7 +20,8 @@ enum ledger_id_kind {
  * sentence in msg; a check-digit message names the expected digit, e.g.
  * "container number MSCU1234565: check digit is 5, expected 6" (the ISO 6346
  * check digit of MSCU123456 is 6). */
-int ledger_item_id_check(const char *id, enum ledger_id_kind *kind, char *msg, size_t msg_len);
+WB_MUST_USE int ledger_item_id_check(const char *id, enum ledger_id_kind *kind, char *msg,
+                                     size_t msg_len);
 
 /* Validates a location: a UN/LOCODE or a 13-digit GLN with a valid check
  * digit. A UN/LOCODE is 5 characters: a country code, which must be in the
@@ -28,7 +31,7 @@ int ledger_item_id_check(const char *id, enum ledger_id_kind *kind, char *msg, s
  * place, is refused. Returns 0, WB_ERR_INVALID or WB_ERR_CHECK_DIGIT, with
  * msg as above, e.g. "location 'QQRTM': 'QQ' is not an ISO 3166-1 country
  * code". */
-int ledger_location_check(const char *loc, char *msg, size_t msg_len);
+WB_MUST_USE int ledger_location_check(const char *loc, char *msg, size_t msg_len);
 
 /* The spelling to sign of an id a person typed, for the CLI (the ledger
  * itself takes ids exactly as signed and refuses lower case where it is
@@ -45,8 +48,9 @@ int ledger_location_check(const char *loc, char *msg, size_t msg_len);
  * WB_ERR_INVALID (out set to "") when the id is NULL or does not fit in
  * out_size bytes with its NUL. *changed (if not NULL) tells whether the
  * result differs from the input. */
-int ledger_item_id_canonical(const char *id, char *out, size_t out_size, bool *changed);
-int ledger_location_canonical(const char *loc, char *out, size_t out_size, bool *changed);
+WB_MUST_USE int ledger_item_id_canonical(const char *id, char *out, size_t out_size, bool *changed);
+WB_MUST_USE int ledger_location_canonical(const char *loc, char *out, size_t out_size,
+                                          bool *changed);
 
 /* ISO 6346 check digit of the first 10 characters; -1 if they are malformed. */
 int ledger_iso6346_check_digit(const char *first10);

@@ -6,6 +6,7 @@
 #ifndef LEDGER_RULES_H
 #define LEDGER_RULES_H
 
+#include "common/wb_error.h"
 #include "ledger/genesis.h"
 #include "ledger/types.h"
 
@@ -36,9 +37,10 @@ const struct ledger_rule *ledger_rules_table(size_t *count);
  * "receive: item is being handed to 'oceanic', not 'acme' (rule receive_by_named)".
  * If rule_out is not NULL it receives the refusing rule's name (static), or
  * NULL when the event passes. */
-int ledger_rules_check(const struct ledger_item_state *st, const struct ledger_event *ev,
-                       const struct ledger_genesis *g, int64_t ref_time_ms, char *reason,
-                       size_t reason_len, const char **rule_out);
+WB_MUST_USE int ledger_rules_check(const struct ledger_item_state *st,
+                                   const struct ledger_event *ev, const struct ledger_genesis *g,
+                                   int64_t ref_time_ms, char *reason, size_t reason_len,
+                                   const char **rule_out);
 
 /* Applies an event that passed ledger_rules_check to st (head, custodian,
  * status, customs, transfer, seal, location, movement, commission and
@@ -55,8 +57,9 @@ bool ledger_rules_out_of_order(const struct ledger_item_state *st,
 /* ItemState protobuf bytes <-> struct. encode returns 0 or WB_ERR_TOO_LARGE;
  * decode 0 or WB_ERR_DECODE. This is the one encoding of an item state:
  * storage and the client API both use it. */
-int ledger_item_state_encode(const struct ledger_item_state *st, uint8_t *out, size_t cap,
-                             size_t *len);
-int ledger_item_state_decode(const uint8_t *buf, size_t len, struct ledger_item_state *st);
+WB_MUST_USE int ledger_item_state_encode(const struct ledger_item_state *st, uint8_t *out,
+                                         size_t cap, size_t *len);
+WB_MUST_USE int ledger_item_state_decode(const uint8_t *buf, size_t len,
+                                         struct ledger_item_state *st);
 
 #endif

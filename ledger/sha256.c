@@ -128,8 +128,12 @@ static bool cpu_has_shani(void)
 #else
 /* CPUID traps to the hypervisor on a virtual machine (about 18 us on the
  * development VM), so its answer is kept: 0 = not asked yet, 1 = no SHA-NI,
- * 2 = SHA-NI. Written once: racing first callers compute the same answer and
- * only the first store lands. */
+ * 2 = SHA-NI. This is the one written file-scope variable of ledger/ (in
+ * clang builds only; gcc's builtin reads what libgcc asked at start-up), and
+ * it is a constant of the machine, not state: written at most once, by an
+ * atomic compare-and-swap, with the answer every caller would compute, so
+ * racing first callers on any threads agree and no result of the ledger
+ * depends on who asked first (both implementations hash alike). */
 static atomic_uchar shani_cpuid_answer;
 
 static bool cpu_has_shani(void)

@@ -1,21 +1,17 @@
-/* Signature checks of many events, split over threads: thread t checks the
- * items t, t + T, t + 2T, ... so every thread gets a similar share. */
+/* Signature checks of many events, cut into jobs of consecutive items for
+ * the caller's executor. No threads here: ledger/ is pure. */
 #include "ledger/sigcheck.h"
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "common/wb_error.h"
 #include "ledger/event.h"
 
-struct sigcheck_share {
+struct sigcheck_run {
     const uint8_t *chain_id;
     struct ledger_sigcheck *items;
     size_t n;
-    size_t first;
-    size_t step;
 };
 
 static void sigcheck_one(const uint8_t *chain_id, struct ledger_sigcheck *it,
@@ -28,42 +24,23 @@ static void sigcheck_one(const uint8_t *chain_id, struct ledger_sigcheck *it,
     else if (rc == WB_ERR_SIGNATURE) it->valid = 0;
 }
 
-static void *sigcheck_share_run(void *arg)
+/* Job j: items [j * PER_JOB, (j + 1) * PER_JOB), with one decoding buffer
+ * (an event is several KiB: too large for a worker thread's stack). */
+static void sigcheck_job(void *arg, size_t j)
 {
-    struct sigcheck_share *sh = arg;
+    struct sigcheck_run *r = arg;
+    size_t first = j * LEDGER_SIGCHECK_PER_JOB;
+    size_t end = first + LEDGER_SIGCHECK_PER_JOB;
+    if (end > r->n) end = r->n;
     struct ledger_event *ev = malloc(sizeof *ev);
-    for (size_t i = sh->first; i < sh->n; i += sh->step)
-        sigcheck_one(sh->chain_id, &sh->items[i], ev);
+    for (size_t i = first; i < end; i++) sigcheck_one(r->chain_id, &r->items[i], ev);
     free(ev);
-    return NULL;
 }
 
 void ledger_sigcheck_run(const uint8_t chain_id[WB_CHAIN_ID_LEN], struct ledger_sigcheck *items,
-                         size_t n, unsigned threads)
+                         size_t n, const struct wb_executor *ex)
 {
-    if (threads < 1) threads = 1;
-    if (threads > LEDGER_SIGCHECK_THREADS_MAX) threads = LEDGER_SIGCHECK_THREADS_MAX;
-    if (threads > n) threads = n ? (unsigned)n : 1;
-    struct sigcheck_share sh[LEDGER_SIGCHECK_THREADS_MAX];
-    pthread_t tid[LEDGER_SIGCHECK_THREADS_MAX];
-    bool started[LEDGER_SIGCHECK_THREADS_MAX] = {false};
-    for (unsigned t = 0; t < threads; t++)
-        sh[t] = (struct sigcheck_share){
-            .chain_id = chain_id, .items = items, .n = n, .first = t, .step = threads};
-    /* Share 0 is the caller's; a share whose thread did not start is too. */
-    for (unsigned t = 1; t < threads; t++)
-        started[t] = pthread_create(&tid[t], NULL, sigcheck_share_run, &sh[t]) == 0;
-    sigcheck_share_run(&sh[0]);
-    for (unsigned t = 1; t < threads; t++) {
-        if (started[t]) pthread_join(tid[t], NULL);
-        else sigcheck_share_run(&sh[t]);
-    }
-}
-
-unsigned ledger_sigcheck_threads(void)
-{
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    if (cpus < 1) return 1;
-    if (cpus > LEDGER_SIGCHECK_THREADS_MAX) return LEDGER_SIGCHECK_THREADS_MAX;
-    return (unsigned)cpus;
+    struct sigcheck_run r = {.chain_id = chain_id, .items = items, .n = n};
+    size_t jobs = n / LEDGER_SIGCHECK_PER_JOB + (n % LEDGER_SIGCHECK_PER_JOB != 0);
+    wb_executor_run(ex, sigcheck_job, &r, jobs);
 }

@@ -1,14 +1,18 @@
-/* Checks the signatures of many signed events on several threads: the bulk
- * of the customs verifier's work, done before its in-order replay. */
+/* Checks the signatures of many signed events as independent jobs of an
+ * executor: the bulk of the customs verifier's work, done before its
+ * in-order replay. The threads, if any, are the caller's (common/executor.h). */
 #ifndef LEDGER_SIGCHECK_H
 #define LEDGER_SIGCHECK_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/executor.h"
 #include "ledger/types.h"
 
-#define LEDGER_SIGCHECK_THREADS_MAX 16
+/* Items per executor job: one job costs about a dozen checks to hand to a
+ * new thread, so it holds more than that. */
+#define LEDGER_SIGCHECK_PER_JOB 32
 
 /* One event to check. */
 struct ledger_sigcheck {
@@ -17,19 +21,16 @@ struct ledger_sigcheck {
     int8_t valid;                /* out: as ledger_signed_event_open with verify_sig says:
                                   * 1 the signature verifies for the body's submitter key,
                                   * 0 it does not (WB_ERR_SIGNATURE), -1 not checked (the
-                                  * bytes do not split or the body does not decode) */
+                                  * bytes do not split, the body does not decode, or a
+                                  * job found no memory for its decoding) */
 };
 
 /* Checks items[0..n) against chain_id (wb_event_sig_verify with the key the
- * body names) on up to `threads` threads, the caller's among them; threads is
- * clamped to 1..LEDGER_SIGCHECK_THREADS_MAX. A thread that cannot be started
- * or cannot get memory leaves its share to the caller or marks it -1, so
- * every item ends with a result; the results never depend on `threads`. */
+ * body names) as ceil(n / LEDGER_SIGCHECK_PER_JOB) jobs of ex, each job a
+ * run of consecutive items; ex NULL checks them one by one on the caller's
+ * thread. Every item ends with a result, and the results never depend on
+ * the executor. */
 void ledger_sigcheck_run(const uint8_t chain_id[WB_CHAIN_ID_LEN], struct ledger_sigcheck *items,
-                         size_t n, unsigned threads);
-
-/* The number of threads worth using on this machine: the online CPUs,
- * clamped to 1..LEDGER_SIGCHECK_THREADS_MAX. */
-unsigned ledger_sigcheck_threads(void);
+                         size_t n, const struct wb_executor *ex);
 
 #endif

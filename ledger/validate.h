@@ -3,6 +3,7 @@
 #ifndef LEDGER_VALIDATE_H
 #define LEDGER_VALIDATE_H
 
+#include "common/wb_error.h"
 #include "ledger/block.h"
 #include "ledger/genesis.h"
 
@@ -42,9 +43,9 @@ struct ledger_block_ctx {
  * If states_out is not NULL, it receives the resulting item states, one per
  * distinct item touched, in first-touch order (*states_n of them; caller
  * frees *states_out). */
-int ledger_block_check(const struct ledger_block_ctx *bc, const struct ledger_block *b,
-                       struct ledger_item_state **states_out, size_t *states_n, char *msg,
-                       size_t msg_len);
+WB_MUST_USE int ledger_block_check(const struct ledger_block_ctx *bc, const struct ledger_block *b,
+                                   struct ledger_item_state **states_out, size_t *states_n,
+                                   char *msg, size_t msg_len);
 
 /* What checking a valid block learnt about it, kept so that the steps after
  * the check (storage, the mempool, answering clients) need not decode or
@@ -62,8 +63,9 @@ struct ledger_block_result {
  * holds the states as ledger_block_check gives them, every event's id and
  * the index of its item's state. On any error *out is zeroed (nothing to
  * free). Returns what ledger_block_check returns. */
-int ledger_block_check_full(const struct ledger_block_ctx *bc, const struct ledger_block *b,
-                            struct ledger_block_result *out, char *msg, size_t msg_len);
+WB_MUST_USE int ledger_block_check_full(const struct ledger_block_ctx *bc,
+                                        const struct ledger_block *b,
+                                        struct ledger_block_result *out, char *msg, size_t msg_len);
 
 /* Frees what r holds and zeroes it. NULL and a zeroed struct are no-ops. */
 void ledger_block_result_free(struct ledger_block_result *r);

@@ -21,9 +21,6 @@
 /* Bounds on one bundle: an item's history is long but never unbounded. */
 #define VERIFY_EVENTS_MAX (1u << 20)
 #define VERIFY_DETAIL_MAX 384
-/* Signatures are checked up front by one thread per this many events, at
- * most one per CPU: starting a thread costs about a dozen checks. */
-#define VERIFY_EVENTS_PER_THREAD 32
 
 struct verify_block {
     const Waybill__ProofBlock *pb;
@@ -39,6 +36,7 @@ struct verify_run {
     struct ledger_verify_result *res;
     struct verify_block *blocks;          /* sorted by height */
     size_t n_blocks;
+    const struct wb_executor *ex;         /* for the up-front signature checks; or NULL */
     struct ledger_sigcheck *sigs;         /* per bundle event, checked up front; or NULL */
 };
 
@@ -383,20 +381,18 @@ static int verify_run_events(struct verify_run *run, const Waybill__ProofBundle 
     struct ledger_verify_result *res = run->res;
     struct ledger_event *ev = malloc(sizeof *ev);
     if (!ev) return bundle_fail(res, WB_ERR_NOMEM, VERIFY_CHECK_DECODE, "out of memory");
-    /* The signatures first, on every CPU: the replay below then only looks
-     * the results up, and reports failures in the same order as without.
-     * Without memory for the results it checks each signature itself. */
-    run->sigs = calloc(bundle->n_events, sizeof *run->sigs);
+    /* With an executor, the signatures first, as its jobs: the replay below
+     * then only looks the results up, and reports failures in the same
+     * order as without. Without one, or without memory for the results,
+     * the replay checks each signature itself, one by one. */
+    if (run->ex) run->sigs = calloc(bundle->n_events, sizeof *run->sigs);
     if (run->sigs) {
         for (size_t i = 0; i < bundle->n_events; i++) {
             if (!bundle->events[i]) continue;
             run->sigs[i].signed_event = bundle->events[i]->signed_event.data;
             run->sigs[i].len = bundle->events[i]->signed_event.len;
         }
-        size_t want = (bundle->n_events + VERIFY_EVENTS_PER_THREAD - 1) / VERIFY_EVENTS_PER_THREAD;
-        unsigned threads = ledger_sigcheck_threads();
-        if (want < threads) threads = (unsigned)want;
-        ledger_sigcheck_run(run->g->chain_id, run->sigs, bundle->n_events, threads);
+        ledger_sigcheck_run(run->g->chain_id, run->sigs, bundle->n_events, run->ex);
     }
     struct ledger_item_state st;
     memset(&st, 0, sizeof st);
@@ -428,8 +424,9 @@ static int verify_run_events(struct verify_run *run, const Waybill__ProofBundle 
 }
 
 int ledger_verify_bundle(const struct ledger_genesis *g, const char *item,
-                         const uint8_t *bundle, size_t len, ledger_verify_event_fn cb,
-                         void *cb_ctx, struct ledger_verify_result *res)
+                         const uint8_t *bundle, size_t len, const struct wb_executor *ex,
+                         ledger_verify_event_fn cb, void *cb_ctx,
+                         struct ledger_verify_result *res)
 {
     memset(res, 0, sizeof *res);
     res->failed_event = -1;
@@ -438,7 +435,7 @@ int ledger_verify_bundle(const struct ledger_genesis *g, const char *item,
         return bundle_fail(res, WB_ERR_DECODE, VERIFY_CHECK_DECODE,
                            "the proof bundle does not decode");
     int rc;
-    struct verify_run run = {.g = g, .cb = cb, .cb_ctx = cb_ctx, .res = res};
+    struct verify_run run = {.g = g, .ex = ex, .cb = cb, .cb_ctx = cb_ctx, .res = res};
     /* One bundle, one encoding: an unknown field (a flipped tag bit turns
      * an event into one) or any other encoding than the canonical one is
      * refused before anything else is looked at. */

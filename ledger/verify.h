@@ -3,6 +3,8 @@
 #ifndef LEDGER_VERIFY_H
 #define LEDGER_VERIFY_H
 
+#include "common/executor.h"
+#include "common/wb_error.h"
 #include "ledger/genesis.h"
 #include "ledger/types.h"
 
@@ -63,10 +65,15 @@ struct ledger_verify_result {
  * and last the ledger rules from commission to head, the time rules judged
  * against the event's certified block time (custody-rules). After the
  * events, a block no event is in fails unreferenced-block.
- * Stops at the first failure. Returns 0 (verified) or WB_ERR_VERIFY /
- * WB_ERR_DECODE with res filled; cb may be NULL. */
-int ledger_verify_bundle(const struct ledger_genesis *g, const char *item,
-                         const uint8_t *bundle, size_t len, ledger_verify_event_fn cb,
-                         void *cb_ctx, struct ledger_verify_result *res);
+ * Stops at the first failure. With an executor `ex` the signatures of all
+ * events are checked first as its jobs (ledger/sigcheck.h), on whatever
+ * threads it owns; with ex NULL each is checked in its turn on the
+ * caller's thread. The verdict, the report and the calls of cb are the
+ * same either way. Returns 0 (verified) or WB_ERR_VERIFY / WB_ERR_DECODE
+ * (or WB_ERR_NOMEM) with res filled; cb may be NULL. */
+WB_MUST_USE int ledger_verify_bundle(const struct ledger_genesis *g, const char *item,
+                                     const uint8_t *bundle, size_t len,
+                                     const struct wb_executor *ex, ledger_verify_event_fn cb,
+                                     void *cb_ctx, struct ledger_verify_result *res);
 
 #endif

@@ -168,7 +168,7 @@ static void net_quiet_flush(struct net *net)
 {
     uint64_t total = net->quiet.failed + net->quiet.evicted;
     if (total == 0) return;
-    WB_WARN(LOG_MOD,
+    NET_WARN(net,
             "%s: %llu inbound connections did not complete the handshake in the last %u s "
             "(%llu timed out, %llu evicted from the full handshake pool, %llu refused, "
             "%llu other); pending now %zu of %u, links up %zu; latest: %s",
@@ -279,7 +279,7 @@ void net__link_fail(struct net_link *l, int reason, const char *what)
         net__key_short(l->peer_pk, key + 6);
     }
     if (l->state == NET_LINK_UP) {
-        WB_WARN(LOG_MOD, "%s: link %s%s closed: %s (%s)", net->name, l->addr, key, what,
+        NET_WARN(net, "%s: link %s%s closed: %s (%s)", net->name, l->addr, key, what,
                 wb_strerror(reason));
         net__link_close(l, reason);
         return;
@@ -297,7 +297,7 @@ void net__link_fail(struct net_link *l, int reason, const char *what)
     /* A dialer retrying a dead peer logs its first failure, not every retry. */
     bool quiet = l->dialer && l->dialer->failing_logged;
     if (l->dialer) l->dialer->failing_logged = true;
-    wb_log(quiet ? WB_LOG_DEBUG : WB_LOG_WARN, LOG_MOD, "%s: %s %s%s: %s (%s)",
+    NET_LOG(net, quiet ? WB_LOG_DEBUG : WB_LOG_WARN, "%s: %s %s%s: %s (%s)",
            net->name, l->outbound ? "dial" : "inbound", l->addr, key, what,
            wb_strerror(reason));
     net__link_close(l, reason);
@@ -312,7 +312,7 @@ void net__link_reject(struct net_link *l, const char *what)
         net->quiet.refused++;
         net_quiet_note(net, l, false, what, WB_ERR_PERMISSION);
     } else {
-        WB_WARN(LOG_MOD, "%s: inbound %s: %s (%s)", net->name, l->addr, what,
+        NET_WARN(net, "%s: inbound %s: %s (%s)", net->name, l->addr, what,
                 wb_strerror(WB_ERR_PERMISSION));
     }
     static const uint8_t reject = NET_REJECT_BYTE;
@@ -364,7 +364,7 @@ static void net_heartbeat_start(struct net_link *l)
     l->last_rx_ms = l->last_tx_ms = uv_now(l->net->loop);
     int rc = uv_timer_start(&l->timer, net_on_heartbeat, period, period);
     if (rc)
-        WB_WARN(LOG_MOD, "%s: link %s: no heartbeats: %s", l->net->name, l->addr,
+        NET_WARN(l->net, "%s: link %s: no heartbeats: %s", l->net->name, l->addr,
                 uv_strerror(rc));
 }
 
@@ -392,7 +392,7 @@ void net__link_up(struct net_link *l)
             }
             net->stats.links_duplicate++;
             struct net_link *loser = keep_new ? o : l;
-            WB_INFO(LOG_MOD, "%s: second link to peer %s: keeping the %s one, closing %s %s",
+            NET_INFO(net, "%s: second link to peer %s: keeping the %s one, closing %s %s",
                     net->name, key, keep_new ? "new" : "existing",
                     loser->outbound ? "outbound" : "inbound", loser->addr);
             net__link_close(loser, WB_ERR_DUPLICATE);
@@ -411,7 +411,7 @@ void net__link_up(struct net_link *l)
     if (l->dialer) net__dialer_link_up(l->dialer, l);
     else if (net->cfg.unique_peers) net__dialers_heard(net, l->peer_pk);
     net_heartbeat_start(l);
-    WB_INFO(LOG_MOD, "%s: link up: %s %s peer %s", net->name,
+    NET_INFO(net, "%s: link up: %s %s peer %s", net->name,
             l->outbound ? "outbound" : "inbound", l->addr, key);
     net->cfg.on_link_up(net->cfg.ctx, l, l->peer_pk);
 }
@@ -586,7 +586,7 @@ static void net_on_connection(uv_stream_t *server, int status)
     struct net *net = server->data;
     if (net->closing) return;
     if (status < 0) {
-        WB_WARN(LOG_MOD, "%s: accept failed: %s", net->name, uv_strerror(status));
+        NET_WARN(net, "%s: accept failed: %s", net->name, uv_strerror(status));
         return;
     }
     if (net->accepts_this_turn >= NET_ACCEPTS_PER_TURN) {
@@ -602,12 +602,12 @@ static void net_on_connection(uv_stream_t *server, int status)
     if (rc) {
         /* Left unaccepted, libuv stops watching the listener; nothing else
          * can be done without memory. */
-        WB_ERROR(LOG_MOD, "%s: cannot accept a connection: %s", net->name, wb_strerror(rc));
+        NET_ERROR(net, "%s: cannot accept a connection: %s", net->name, wb_strerror(rc));
         return;
     }
     rc = uv_accept(server, (uv_stream_t *)&l->tcp);
     if (rc) {
-        WB_WARN(LOG_MOD, "%s: accept failed: %s", net->name, uv_strerror(rc));
+        NET_WARN(net, "%s: accept failed: %s", net->name, uv_strerror(rc));
         net__link_close(l, net__uv_err(rc));
         return;
     }
@@ -644,7 +644,7 @@ int net_listen(struct net *net, const char *addr)
         rc = status ? WB_ERR_NOT_FOUND : net__addr_pick(req.addrinfo, port, &sa);
         if (!status) uv_freeaddrinfo(req.addrinfo);
         if (rc) {
-            WB_WARN(LOG_MOD, "%s: cannot listen on %s: cannot resolve '%s': %s", net->name,
+            NET_WARN(net, "%s: cannot listen on %s: cannot resolve '%s': %s", net->name,
                     addr, name, net__resolve_why(status));
             return WB_ERR_NOT_FOUND;
         }
@@ -658,7 +658,7 @@ int net_listen(struct net *net, const char *addr)
     if (rc == 0) rc = uv_listen((uv_stream_t *)&net->listener, 128, net_on_connection);
     if (rc == 0) rc = uv_check_start(&net->accept_check, net_on_accept_check);
     if (rc) {
-        WB_WARN(LOG_MOD, "%s: cannot listen on %s: %s", net->name, addr, uv_strerror(rc));
+        NET_WARN(net, "%s: cannot listen on %s: %s", net->name, addr, uv_strerror(rc));
         net->listen_state = NET_LISTEN_CLOSING;
         uv_close((uv_handle_t *)&net->listener, net_on_listener_close);
         return net__uv_err(rc);
@@ -670,7 +670,7 @@ int net_listen(struct net *net, const char *addr)
         net__addr_format((struct sockaddr *)&got, bound);
     else
         snprintf(bound, sizeof bound, "%s", addr);
-    WB_INFO(LOG_MOD, "%s: listening on %s", net->name, bound);
+    NET_INFO(net, "%s: listening on %s", net->name, bound);
     return WB_OK;
 }
 

@@ -29,6 +29,7 @@
 #include <uv.h>
 
 #include "common/addr.h"
+#include "common/log.h"
 
 #define NET_VERSION_TAG "waybill/net/v1"
 #define NET_VERSION_TAG_LEN 16
@@ -96,6 +97,11 @@ struct net_config {
      * newer is kept) and the other is closed with WB_ERR_DUPLICATE. Leave
      * false for the client API, where one member key may run many clients. */
     bool unique_peers;
+    /* This net's log records below this level are dropped (the process
+     * level, common/log.h, still applies to the rest): the CLI's client sets
+     * WB_LOG_ERROR, since it reports a failure in a sentence of its own.
+     * 0 = WB_LOG_DEBUG: the process level alone decides. */
+    enum wb_log_level log_level;
 
     /* A link is up: authenticated both ways and authorized. `peer_pk` is
      * valid during the call (and via net_link_peer_key while the link lives).

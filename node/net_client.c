@@ -34,6 +34,7 @@ struct net_client {
     char dial_why[NET_CLIENT_WHY_MAX]; /* the resolver's answer, or "" */
     net_authorize_fn authorize;
     void *authorize_ctx;
+    enum wb_log_level log_level; /* cfg.log_level, for records after the net is gone */
     uint8_t server_pk[32];
     struct net_client_frame *head, *tail;
     size_t queued;
@@ -56,8 +57,9 @@ static void client_on_frame(void *ctx, struct net_link *link, const uint8_t *dat
 {
     struct net_client *c = ctx;
     if (c->queued >= NET_CLIENT_QUEUE_MAX) {
-        WB_WARN(LOG_MOD, "client: more than %u unread frames from %s, closing",
-                NET_CLIENT_QUEUE_MAX, net_link_peer_addr(link));
+        wb_log_at(c->log_level, WB_LOG_WARN, LOG_MOD,
+                  "client: more than %u unread frames from %s, closing", NET_CLIENT_QUEUE_MAX,
+                  net_link_peer_addr(link));
         net_link_close(link);
         c->link = NULL;
         c->closed = true;
@@ -146,7 +148,9 @@ static void client_destroy(struct net_client *c)
     int rc = uv_run(&c->loop, UV_RUN_DEFAULT);
     WB_ASSERT(rc == 0 && c->net == NULL);
     rc = uv_loop_close(&c->loop);
-    if (rc) WB_ERROR(LOG_MOD, "client: loop did not close: %s", uv_strerror(rc));
+    if (rc)
+        wb_log_at(c->log_level, WB_LOG_ERROR, LOG_MOD, "client: loop did not close: %s",
+                  uv_strerror(rc));
     while (c->head) {
         struct net_client_frame *f = c->head;
         c->head = f->next;
@@ -166,6 +170,7 @@ int net_client_connect(const char *addr, const struct net_client_config *cfg,
     if (!c) return WB_ERR_NOMEM;
     c->authorize = cfg->authorize;
     c->authorize_ctx = cfg->authorize_ctx;
+    c->log_level = cfg->log_level;
     int rc = uv_loop_init(&c->loop);
     if (rc) {
         free(c);
@@ -193,6 +198,7 @@ int net_client_connect(const char *addr, const struct net_client_config *cfg,
      * link should the caller's be longer than a day. */
     nc.handshake_timeout_ms = timeout_ms < 86400000u ? timeout_ms + 1000u : 86401000u;
     nc.links_max = 1;
+    nc.log_level = cfg->log_level;
     nc.on_link_up = client_on_link_up;
     nc.on_frame = client_on_frame;
     nc.on_link_down = client_on_link_down;

@@ -22,6 +22,8 @@ struct net_client_config {
     char *why;                    /* optional (NULL): after WB_ERR_NOT_FOUND, the
                                    * resolver's answer; "" otherwise */
     size_t why_len;               /* bytes at why; NET_CLIENT_WHY_MAX suffices */
+    enum wb_log_level log_level;  /* the client's transport logs nothing below
+                                   * it (struct net_config); 0 = WB_LOG_DEBUG */
 };
 
 #define NET_CLIENT_WHY_MAX 128

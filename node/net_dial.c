@@ -42,7 +42,7 @@ static void net_dialer_schedule(struct net_dialer *d)
     d->state = NET_DIAL_WAIT;
     int rc = uv_timer_start(&d->timer, net_dialer_on_timer, delay, 0);
     if (rc) {
-        WB_ERROR(LOG_MOD, "%s: dial %s: cannot arm the retry timer: %s", d->net->name, d->addr,
+        NET_ERROR(d->net, "%s: dial %s: cannot arm the retry timer: %s", d->net->name, d->addr,
                  uv_strerror(rc));
         d->state = NET_DIAL_SUPPRESSED;
     }
@@ -86,7 +86,7 @@ static void net_dialer_connect(struct net_dialer *d)
     struct net_link *l;
     int rc = net__link_new(net, true, &l);
     if (rc) {
-        WB_WARN(LOG_MOD, "%s: dial %s: %s", net->name, d->addr, wb_strerror(rc));
+        NET_WARN(net, "%s: dial %s: %s", net->name, d->addr, wb_strerror(rc));
         net_dialer_after(d, rc, NULL, false);
         return;
     }
@@ -128,7 +128,7 @@ static void net_on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *
         struct net *net = d->net;
         const char *why = net__resolve_why(status);
         net->stats.connect_failures++;
-        wb_log(d->failing_logged ? WB_LOG_DEBUG : WB_LOG_WARN, LOG_MOD,
+        NET_LOG(net, d->failing_logged ? WB_LOG_DEBUG : WB_LOG_WARN,
                "%s: dial %s: cannot resolve '%s': %s", net->name, d->addr, d->name, why);
         d->failing_logged = true;
         net_dialer_after(d, WB_ERR_NOT_FOUND, why, false);
@@ -153,7 +153,7 @@ static void net_dialer_attempt(struct net_dialer *d)
     d->gai.data = d;
     int rc = uv_getaddrinfo(net->loop, &d->gai, net_on_resolved, d->name, NULL, &hints);
     if (rc) {
-        WB_WARN(LOG_MOD, "%s: dial %s: cannot start resolving: %s", net->name, d->addr,
+        NET_WARN(net, "%s: dial %s: cannot start resolving: %s", net->name, d->addr,
                 uv_strerror(rc));
         net_dialer_after(d, WB_ERR_UNREACHABLE, NULL, false);
         return;
@@ -213,7 +213,7 @@ int net_dial(struct net *net, const char *addr, const uint8_t *expected_peer_pk,
 void net__dialer_link_up(struct net_dialer *d, struct net_link *l)
 {
     if (d->failing_logged)
-        WB_INFO(LOG_MOD, "%s: dial %s: connected again", d->net->name, d->addr);
+        NET_INFO(d->net, "%s: dial %s: connected again", d->net->name, d->addr);
     d->failing_logged = false;
     d->attempt = 0;
     WB_ASSERT(d->has_key && memcmp(d->key, l->peer_pk, sizeof d->key) == 0);
@@ -246,7 +246,7 @@ void net__dialers_heard(struct net *net, const uint8_t peer_pk[32])
             memcmp(d->key, peer_pk, sizeof d->key) != 0)
             continue;
         if (d->attempt)
-            WB_DEBUG(LOG_MOD, "%s: dial %s: peer dialed us; backoff reset", net->name, d->addr);
+            NET_DEBUG(net, "%s: dial %s: peer dialed us; backoff reset", net->name, d->addr);
         uv_timer_stop(&d->timer);
         d->attempt = 0;
         d->failing_logged = false;
@@ -273,7 +273,7 @@ void net__dialer_close(struct net_dialer *d)
         /* Best effort: a lookup already running cannot be cancelled; either
          * way net_on_resolved runs and frees the dialer. */
         int rc = uv_cancel((uv_req_t *)&d->gai);
-        if (rc) WB_DEBUG(LOG_MOD, "%s: dial %s: lookup runs on: %s", d->net->name, d->addr,
+        if (rc) NET_DEBUG(d->net, "%s: dial %s: lookup runs on: %s", d->net->name, d->addr,
                          uv_strerror(rc));
     }
     uv_close((uv_handle_t *)&d->timer, net_on_dialer_close);

@@ -169,7 +169,7 @@ void net__on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         if (up) {
             char key[17];
             net__key_short(l->peer_pk, key);
-            WB_INFO(LOG_MOD, "%s: link %s peer %s closed by the peer", l->net->name, l->addr,
+            NET_INFO(l->net, "%s: link %s peer %s closed by the peer", l->net->name, l->addr,
                     key);
             net__link_close(l, WB_ERR_CLOSED);
         } else {

@@ -28,9 +28,9 @@ int net__hs_start(struct net_link *l)
     /* Latency matters more than packet count for votes; keepalive finds
      * half-open links. Neither failing stops the link. */
     int rc = uv_tcp_nodelay(&l->tcp, 1);
-    if (rc) WB_DEBUG(LOG_MOD, "%s: %s: nodelay: %s", net->name, l->addr, uv_strerror(rc));
+    if (rc) NET_DEBUG(net, "%s: %s: nodelay: %s", net->name, l->addr, uv_strerror(rc));
     rc = uv_tcp_keepalive(&l->tcp, 1, 60);
-    if (rc) WB_DEBUG(LOG_MOD, "%s: %s: keepalive: %s", net->name, l->addr, uv_strerror(rc));
+    if (rc) NET_DEBUG(net, "%s: %s: keepalive: %s", net->name, l->addr, uv_strerror(rc));
 
     l->state = NET_LINK_HELLO;
     l->rx_need = NET_HELLO_LEN;

@@ -11,7 +11,16 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include "common/log.h"
 #include "node/net.h"
+
+/* A record of `net` (a struct net *): dropped below its cfg.log_level, else
+ * as wb_log under the process level. The file's LOG_MOD names the module. */
+#define NET_LOG(net, level, ...) wb_log_at((net)->cfg.log_level, (level), LOG_MOD, __VA_ARGS__)
+#define NET_DEBUG(net, ...) NET_LOG(net, WB_LOG_DEBUG, __VA_ARGS__)
+#define NET_INFO(net, ...) NET_LOG(net, WB_LOG_INFO, __VA_ARGS__)
+#define NET_WARN(net, ...) NET_LOG(net, WB_LOG_WARN, __VA_ARGS__)
+#define NET_ERROR(net, ...) NET_LOG(net, WB_LOG_ERROR, __VA_ARGS__)
 
 #define NET_HELLO_LEN (NET_VERSION_TAG_LEN + crypto_kx_PUBLICKEYBYTES)
 #define NET_HEADER_LEN crypto_secretstream_xchacha20poly1305_HEADERBYTES

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test suite (unit, sim, cluster) and ends with "N passed, N failed".
+# Runs every test suite (lint, unit, sim, cluster) and ends with "N passed, N failed".
 # Each suite's output goes to $BUILD/test-logs/<suite>.log; a failing suite's
 # log is printed. Counts are of individual test cases: cmocka's summary lines
 # for unit programs, the "N passed, N failed" line for the others. A program
@@ -42,6 +42,12 @@ run_suite() { # name, timeout seconds, command...
     fi
 }
 
+# Checks of the source tree itself (tests/lint/*.sh, each ending with its
+# own "N passed, N failed" line).
+for t in tests/lint/*.sh; do
+    [ -f "$t" ] || continue
+    run_suite "lint/$(basename "$t" .sh)" 120 bash "$t"
+done
 # One program per source file: a binary left in the build folder by a test
 # that no longer exists is not run, and a missing one counts as a failure.
 for src in tests/unit/*.c; do

@@ -477,7 +477,11 @@ static int cmd_mutate(const char *mode, const char *in, const char *out)
             waybill__block_header__free_unpacked(h, NULL);
             size_t m = wb_sigmsg_vote(msg, chain, (uint8_t)v->type, v->height, v->round,
                                       v->block_hash.len == 32 ? v->block_hash.data : NULL);
-            wb_sign(msg, m, sk, v->signature.data);
+            if (wb_sign(msg, m, sk, v->signature.data) != WB_OK) {
+                fprintf(stderr, "probe: cannot sign a vote\n");
+                waybill__proof_bundle__free_unpacked(b, NULL);
+                return 2;
+            }
         }
     } else {
         fprintf(stderr, "probe: unknown mutation '%s'\n", mode);

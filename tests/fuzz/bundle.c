@@ -93,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct ledger_verify_result res;
     struct seen s = {0};
-    int rc = ledger_verify_bundle(fixture.g, NULL, data, size, on_event, &s, &res);
+    int rc = ledger_verify_bundle(fixture.g, NULL, data, size, NULL, on_event, &s, &res);
     if (rc == WB_OK) {
         if (!res.ok || s.failed || res.failed_event != -1) fail("verified but not ok", res.message);
         if (res.events_checked == 0 || s.ok_calls != res.events_checked)

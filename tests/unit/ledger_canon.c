@@ -343,7 +343,7 @@ static int dec_bundle(void *ctx, const uint8_t *b, size_t len, char *msg, size_t
 {
     struct ls_chain *c = ctx;
     struct ledger_verify_result res;
-    int rc = ledger_verify_bundle(c->g, NULL, b, len, NULL, NULL, &res);
+    int rc = ledger_verify_bundle(c->g, NULL, b, len, NULL, NULL, NULL, &res);
     snprintf(msg, msg_len, "%s", res.message);
     if (rc == WB_ERR_DECODE && strcmp(res.failed_check, VERIFY_CHECK_DECODE) != 0)
         fail_msg("a bundle refused as undecodable names check %s", res.failed_check);

@@ -1,6 +1,7 @@
 /* Unit tests of ledger/sigcheck.c: every item gets the result a one-by-one
- * check gives, whatever the number of threads, for good signatures, forged
- * ones, foreign keys, undecodable bytes and empty slots. */
+ * check gives, whatever the executor (none, jobs run backwards, threads),
+ * for good signatures, forged ones, foreign keys, undecodable bytes and
+ * empty slots. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "common/exec_threads.h"
 #include "common/sigbytes.h"
 #include "common/wb_error.h"
 #include "ledger/event.h"
@@ -90,7 +92,24 @@ static void fill(const struct fixture *f, struct ledger_sigcheck *items, size_t 
     }
 }
 
-static void results_match_one_by_one_for_any_thread_count(void **state)
+/* A test executor that runs the jobs last to first on the caller's thread:
+ * the results must not depend on the order either. */
+static void run_backwards(void *ctx, wb_job_fn job, void *arg, size_t n_jobs)
+{
+    size_t *runs = ctx;
+    (*runs)++;
+    for (size_t i = n_jobs; i-- > 0;) job(arg, i);
+}
+
+static void check_items(const struct fixture *f, const struct ledger_sigcheck *items, size_t n,
+                        const char *how)
+{
+    for (size_t i = 0; i < n; i++)
+        if (items[i].valid != f->want[i])
+            fail_msg("%s: event %zu valid=%d, want %d", how, i, items[i].valid, f->want[i]);
+}
+
+static void results_match_one_by_one_for_any_executor(void **state)
 {
     struct fixture *f = *state;
     /* The expectations agree with a plain check of each event. */
@@ -102,46 +121,76 @@ static void results_match_one_by_one_for_any_thread_count(void **state)
             fail_msg("event %zu: open says %s, fixture expects %d", i, wb_strerror(rc),
                      f->want[i]);
     }
-    static const unsigned threads[] = {0, 1, 2, 3, 8, LEDGER_SIGCHECK_THREADS_MAX + 5};
     struct ledger_sigcheck items[N_EVENTS];
+    fill(f, items, N_EVENTS);
+    ledger_sigcheck_run(f->chain, items, N_EVENTS, NULL);
+    check_items(f, items, N_EVENTS, "inline");
+
+    size_t runs = 0;
+    struct wb_executor backwards = {.run = run_backwards, .ctx = &runs};
+    fill(f, items, N_EVENTS);
+    ledger_sigcheck_run(f->chain, items, N_EVENTS, &backwards);
+    check_items(f, items, N_EVENTS, "jobs last to first");
+    assert_int_equal(runs, 1);
+
+    static const unsigned threads[] = {0, 1, 2, 3, 8, WB_EXEC_THREADS_MAX + 5};
     for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+        struct wb_exec_threads te = {.threads = threads[t]};
+        struct wb_executor ex = wb_exec_threads(&te);
+        char how[32];
+        snprintf(how, sizeof how, "%u threads", threads[t]);
         fill(f, items, N_EVENTS);
-        ledger_sigcheck_run(f->chain, items, N_EVENTS, threads[t]);
-        for (size_t i = 0; i < N_EVENTS; i++)
-            if (items[i].valid != f->want[i])
-                fail_msg("%u threads: event %zu valid=%d, want %d", threads[t], i,
-                         items[i].valid, f->want[i]);
+        ledger_sigcheck_run(f->chain, items, N_EVENTS, &ex);
+        check_items(f, items, N_EVENTS, how);
     }
+}
+
+/* One job per LEDGER_SIGCHECK_PER_JOB items, the last one partial. */
+static void jobs_of_consecutive_items(void **state)
+{
+    struct fixture *f = *state;
+    struct ledger_sigcheck items[N_EVENTS];
+    size_t runs = 0;
+    struct wb_executor backwards = {.run = run_backwards, .ctx = &runs};
+    static const size_t ns[] = {1, LEDGER_SIGCHECK_PER_JOB, LEDGER_SIGCHECK_PER_JOB + 1, N_EVENTS};
+    for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
+        fill(f, items, N_EVENTS);
+        ledger_sigcheck_run(f->chain, items, ns[k], &backwards);
+        check_items(f, items, ns[k], "a prefix");
+        for (size_t i = ns[k]; i < N_EVENTS; i++)
+            if (items[i].valid != 42) fail_msg("n=%zu: item %zu past the end touched", ns[k], i);
+    }
+    assert_int_equal(runs, sizeof ns / sizeof ns[0]);
 }
 
 static void fewer_items_than_threads_and_none(void **state)
 {
     struct fixture *f = *state;
     struct ledger_sigcheck items[2];
+    struct wb_exec_threads te = {.threads = 8};
+    struct wb_executor ex = wb_exec_threads(&te);
     fill(f, items, 2);
-    ledger_sigcheck_run(f->chain, items, 2, 8);
+    ledger_sigcheck_run(f->chain, items, 2, &ex);
     assert_int_equal(items[0].valid, f->want[0]);
     assert_int_equal(items[1].valid, f->want[1]);
-    ledger_sigcheck_run(f->chain, items, 0, 4); /* nothing to do, nothing touched */
+    size_t runs = 0;
+    struct wb_executor backwards = {.run = run_backwards, .ctx = &runs};
+    ledger_sigcheck_run(f->chain, items, 0, &backwards); /* nothing to do, nothing touched */
+    ledger_sigcheck_run(f->chain, items, 0, &ex);
+    ledger_sigcheck_run(f->chain, items, 0, NULL);
+    assert_int_equal(runs, 0);
     assert_int_equal(items[0].valid, f->want[0]);
-}
-
-static void thread_count_of_this_machine(void **state)
-{
-    (void)state;
-    unsigned t = ledger_sigcheck_threads();
-    assert_true(t >= 1 && t <= LEDGER_SIGCHECK_THREADS_MAX);
 }
 
 int main(void)
 {
     if (sodium_init() < 0) return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(results_match_one_by_one_for_any_thread_count, fx_setup,
+        cmocka_unit_test_setup_teardown(results_match_one_by_one_for_any_executor, fx_setup,
                                         fx_teardown),
+        cmocka_unit_test_setup_teardown(jobs_of_consecutive_items, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(fewer_items_than_threads_and_none, fx_setup,
                                         fx_teardown),
-        cmocka_unit_test(thread_count_of_this_machine),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

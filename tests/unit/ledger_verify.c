@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "common/exec_threads.h"
 #include "common/hex.h"
 #include "common/sigbytes.h"
 #include "common/wb_error.h"
@@ -385,13 +386,36 @@ static void on_event(void *ctx, size_t index, const struct ledger_event *ev, con
     r->ev_null_on_fail = !ok && !ev;
 }
 
+/* Verifies the bundle inline (no executor) and again with the signatures
+ * checked up front on two threads, and fails unless both give the same
+ * code, report and callbacks. */
 static int run_verify(struct fx *f, const char *item)
 {
     size_t len;
     uint8_t *buf = encode_bundle(f, ITEM, &len);
     memset(&f->cb, 0, sizeof f->cb);
-    int rc = ledger_verify_bundle(f->g, item, buf, len, on_event, &f->cb, &f->res);
+    int rc = ledger_verify_bundle(f->g, item, buf, len, NULL, on_event, &f->cb, &f->res);
+
+    struct cb_record cb;
+    memset(&cb, 0, sizeof cb);
+    struct ledger_verify_result *res = malloc(sizeof *res);
+    assert_non_null(res);
+    struct wb_exec_threads te = {.threads = 2};
+    struct wb_executor ex = wb_exec_threads(&te);
+    int rc2 = ledger_verify_bundle(f->g, item, buf, len, &ex, on_event, &cb, res);
     free(buf);
+    if (rc2 != rc || res->ok != f->res.ok || res->failed_event != f->res.failed_event ||
+        strcmp(res->failed_check, f->res.failed_check) != 0 ||
+        strcmp(res->message, f->res.message) != 0 ||
+        res->events_checked != f->res.events_checked ||
+        res->blocks_checked != f->res.blocks_checked ||
+        res->events_out_of_order != f->res.events_out_of_order ||
+        memcmp(&cb, &f->cb, sizeof cb) != 0)
+        fail_msg("inline: rc %d, event %ld, \"%s\", %zu callbacks; with an executor: rc %d, "
+                 "event %ld, \"%s\", %zu callbacks",
+                 rc, f->res.failed_event, f->res.message, f->cb.calls, rc2, res->failed_event,
+                 res->message, cb.calls);
+    free(res);
     return rc;
 }
 
@@ -483,7 +507,7 @@ static void bundle_level_failures(void **state)
 
     const uint8_t junk[] = {0x12, 0x05, 0x01};
     struct ledger_verify_result res;
-    assert_int_equal(ledger_verify_bundle(f->g, NULL, junk, sizeof junk, NULL, NULL, &res),
+    assert_int_equal(ledger_verify_bundle(f->g, NULL, junk, sizeof junk, NULL, NULL, NULL, &res),
                      WB_ERR_DECODE);
     assert_string_equal(res.failed_check, VERIFY_CHECK_DECODE);
     assert_int_equal(res.failed_event, -1);

@@ -6,6 +6,7 @@
  * the flipped field tag that makes the head event an unknown field. */
 #include "tests/unit/ledger_support.h"
 
+#include "common/exec_threads.h"
 #include "ledger/verify.h"
 
 struct fx {
@@ -31,12 +32,25 @@ static int fx_teardown(void **state)
     return 0;
 }
 
+/* Verifies inline and again with the signatures checked up front on two
+ * threads; both must give the same code and report. */
 static int run_verify(struct fx *f)
 {
     size_t len;
     uint8_t *buf = ls_bundle_encode(&f->c, &f->o, &len);
-    int rc = ledger_verify_bundle(f->c.g, NULL, buf, len, NULL, NULL, &f->res);
+    int rc = ledger_verify_bundle(f->c.g, NULL, buf, len, NULL, NULL, NULL, &f->res);
+    struct ledger_verify_result *res = malloc(sizeof *res);
+    assert_non_null(res);
+    struct wb_exec_threads te = {.threads = 2};
+    struct wb_executor ex = wb_exec_threads(&te);
+    int rc2 = ledger_verify_bundle(f->c.g, NULL, buf, len, &ex, NULL, NULL, res);
     free(buf);
+    if (rc2 != rc || res->failed_event != f->res.failed_event ||
+        strcmp(res->message, f->res.message) != 0 ||
+        res->events_checked != f->res.events_checked)
+        fail_msg("inline: rc %d, \"%s\"; with an executor: rc %d, \"%s\"", rc,
+                 f->res.message, rc2, res->message);
+    free(res);
     return rc;
 }
 
@@ -290,7 +304,7 @@ static void head_event_tag_flip(void **state)
     assert_int_equal(pb->base.n_unknown_fields, 1);
     waybill__proof_bundle__free_unpacked(pb, NULL);
 
-    int rc = ledger_verify_bundle(f->c.g, NULL, buf, len, NULL, NULL, &f->res);
+    int rc = ledger_verify_bundle(f->c.g, NULL, buf, len, NULL, NULL, NULL, &f->res);
     free(buf);
     assert_int_equal(rc, WB_ERR_DECODE);
     assert_false(f->res.ok);

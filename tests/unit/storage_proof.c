@@ -80,7 +80,7 @@ static int verify_pb(struct fx *f, const Waybill__ProofBundle *pb, const char *i
     uint8_t *buf = malloc(len ? len : 1);
     assert_non_null(buf);
     waybill__proof_bundle__pack(pb, buf);
-    int rc = ledger_verify_bundle(f->c.g, item, buf, len, NULL, NULL, res);
+    int rc = ledger_verify_bundle(f->c.g, item, buf, len, NULL, NULL, NULL, res);
     free(buf);
     return rc;
 }
@@ -96,7 +96,7 @@ static void bundles_verify(void **state)
         size_t len;
         CHECK_OK(store_proof_bundle(f->s, item, &buf, &len));
         struct ledger_verify_result res;
-        int rc = ledger_verify_bundle(f->c.g, item, buf, len, NULL, NULL, &res);
+        int rc = ledger_verify_bundle(f->c.g, item, buf, len, NULL, NULL, NULL, &res);
         if (rc) fail_msg("bundle of %s does not verify: %s", item, res.message);
         assert_true(res.ok);
 
