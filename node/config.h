@@ -9,6 +9,7 @@
 
 #include "common/addr.h"
 #include "common/log.h"
+#include "common/wb_error.h"
 #include "ledger/genesis.h"
 
 #define NODE_PATH_MAX 4096        /* bytes of a resolved path, NUL included */
@@ -115,11 +116,12 @@ void node_config_defaults(struct node_config *cfg);
  * A missing file gives WB_ERR_NOT_FOUND, an unreadable one WB_ERR_IO, a
  * file over NODE_CONFIG_FILE_MAX bytes WB_ERR_TOO_LARGE, each with a message.
  * On failure `cfg` holds no meaningful values. */
-int node_config_load(const char *path, struct node_config *cfg, char *msg, size_t msg_len);
+WB_MUST_USE int node_config_load(const char *path, struct node_config *cfg, char *msg,
+                                 size_t msg_len);
 
 /* Same as node_config_load for INI text already in memory (NUL-terminated).
  * `path` names the file in messages and anchors relative paths. */
-int node_config_parse(const char *path, const char *text, struct node_config *cfg, char *msg,
-                      size_t msg_len);
+WB_MUST_USE int node_config_parse(const char *path, const char *text, struct node_config *cfg,
+                                  char *msg, size_t msg_len);
 
 #endif

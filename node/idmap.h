@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/wb_error.h"
+
 #define IDMAP_KEY_LEN 32
 /* Upper bound on slots (2^28 slots, 12 GiB of table): a request that would
  * need more fails with WB_ERR_TOO_LARGE instead of overflowing sizes. */
@@ -18,7 +20,7 @@ struct idmap;
  * per-map key, so ids chosen by a peer cannot be ground to collide.
  * Returns 0, WB_ERR_NOMEM, WB_ERR_TOO_LARGE (hint over the limit) or
  * WB_ERR_CRYPTO (libsodium could not initialise). */
-int idmap_create(size_t capacity_hint, struct idmap **out);
+WB_MUST_USE int idmap_create(size_t capacity_hint, struct idmap **out);
 
 /* Frees the map, not the values it points to. NULL is allowed. */
 void idmap_destroy(struct idmap *m);
@@ -32,11 +34,11 @@ void *idmap_get(const struct idmap *m, const uint8_t key[static IDMAP_KEY_LEN]);
  * WB_ERR_NOMEM / WB_ERR_TOO_LARGE when it had to grow and could not (the map
  * is then unchanged). After idmap_reserve(m, k), the next k puts of new keys
  * cannot fail. */
-int idmap_put(struct idmap *m, const uint8_t key[static IDMAP_KEY_LEN], void *value);
+WB_MUST_USE int idmap_put(struct idmap *m, const uint8_t key[static IDMAP_KEY_LEN], void *value);
 
 /* Makes room for `more` further entries without growing. Returns 0,
  * WB_ERR_NOMEM or WB_ERR_TOO_LARGE (the map is unchanged on failure). */
-int idmap_reserve(struct idmap *m, size_t more);
+WB_MUST_USE int idmap_reserve(struct idmap *m, size_t more);
 
 /* Removes key and returns its value, or NULL if it was absent. Never fails;
  * shrinks the table when it falls below 1/8 full (if that allocation fails

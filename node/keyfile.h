@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "common/sigbytes.h"
+#include "common/wb_error.h"
 
 /* Bytes of a key file: 64 hex digits + '\n'. */
 #define KEYFILE_LEN 65
@@ -23,8 +24,8 @@
  * WB_ERR_CRYPTO; on failure writes a sentence for a person into msg (which
  * may be NULL when msg_len is 0). The secret never leaves this function and
  * is wiped before it returns. */
-int keyfile_generate(const char *path, bool overwrite, uint8_t pk_out[WB_PUBKEY_LEN],
-                     char *msg, size_t msg_len);
+WB_MUST_USE int keyfile_generate(const char *path, bool overwrite, uint8_t pk_out[WB_PUBKEY_LEN],
+                                 char *msg, size_t msg_len);
 
 /* Reads the key file at `path` and derives its key pair into pk and sk (sk
  * is libsodium's 64-byte secret key: seed || public key; the caller wipes it
@@ -38,7 +39,7 @@ int keyfile_generate(const char *path, bool overwrite, uint8_t pk_out[WB_PUBKEY_
  *     (WB_ERR_DECODE).
  * On any failure pk and sk are zeroed. Nothing secret is left behind in
  * this function's buffers. */
-int keyfile_load(const char *path, uint8_t pk[WB_PUBKEY_LEN], uint8_t sk[WB_SECKEY_LEN],
-                 char *msg, size_t msg_len);
+WB_MUST_USE int keyfile_load(const char *path, uint8_t pk[WB_PUBKEY_LEN], uint8_t sk[WB_SECKEY_LEN],
+                             char *msg, size_t msg_len);
 
 #endif

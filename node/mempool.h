@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/wb_error.h"
 #include "ledger/block.h"
 #include "ledger/genesis.h"
 #include "ledger/types.h"
@@ -39,7 +40,7 @@ typedef void (*mempool_dropped_fn)(void *ctx, const uint8_t id[WB_HASH_LEN], int
 /* Creates an empty mempool. The config is copied (the genesis it points to is
  * not). Returns 0, WB_ERR_INVALID (NULL genesis or lookup, a zero limit) or
  * WB_ERR_NOMEM / WB_ERR_CRYPTO. */
-int mempool_create(const struct mempool_config *cfg, struct mempool **out);
+WB_MUST_USE int mempool_create(const struct mempool_config *cfg, struct mempool **out);
 
 /* Frees the mempool and every event it holds. NULL is allowed. */
 void mempool_destroy(struct mempool *mp);
@@ -69,8 +70,8 @@ void mempool_destroy(struct mempool *mp);
  *                          node's clock as the time rules' reference);
  *   WB_ERR_NOMEM, or the error of cfg.lookup other than WB_ERR_NOT_FOUND.
  * On any error the mempool is unchanged. */
-int mempool_add(struct mempool *mp, const uint8_t *signed_event, size_t len,
-                uint8_t id_out[WB_HASH_LEN], char *reason, size_t reason_len);
+WB_MUST_USE int mempool_add(struct mempool *mp, const uint8_t *signed_event, size_t len,
+                            uint8_t id_out[WB_HASH_LEN], char *reason, size_t reason_len);
 
 /* Whether event `id` is pending (so its signature was verified here). Has the
  * shape of ledger_sig_known_fn once wrapped: ctx = the mempool. */
@@ -87,7 +88,8 @@ bool mempool_holds(const struct mempool *mp, const uint8_t id[WB_HASH_LEN],
  * count includes them; first_height/last_height stay those of the committed
  * events, 0 while none is committed) and returns 0. Otherwise returns
  * WB_ERR_NOT_FOUND and leaves *st untouched: ask storage. */
-int mempool_pending_state(struct mempool *mp, const char *item, struct ledger_item_state *st);
+WB_MUST_USE int mempool_pending_state(struct mempool *mp, const char *item,
+                                      struct ledger_item_state *st);
 
 /* Proposes a block's worth of events without removing them: the oldest
  * pending events in admission order (so each item's chain stays in order),
@@ -120,9 +122,9 @@ size_t mempool_take(struct mempool *mp, size_t events_max, size_t bytes_max,
  * than WB_ERR_NOT_FOUND: the pending events of an item whose committed state
  * could not be read are dropped with that error (the mempool stays
  * consistent either way). */
-int mempool_on_commit(struct mempool *mp, const struct ledger_block *b,
-                      const struct ledger_block_result *r, mempool_dropped_fn dropped,
-                      void *ctx);
+WB_MUST_USE int mempool_on_commit(struct mempool *mp, const struct ledger_block *b,
+                                  const struct ledger_block_result *r, mempool_dropped_fn dropped,
+                                  void *ctx);
 
 /* Call before proposing a block of time block_time_ms: drops the pending
  * events that a block of that time can no longer carry because their event

@@ -3,6 +3,7 @@
 #ifndef NODE_MEMPOOL_INTERNAL_H
 #define NODE_MEMPOOL_INTERNAL_H
 
+#include "common/wb_error.h"
 #include "node/idmap.h"
 #include "node/mempool.h"
 
@@ -58,15 +59,16 @@ void mempool__item_key(const char *item, uint8_t key[WB_HASH_LEN]);
 
 /* The committed state of `item` via cfg.lookup, zeroed when the item is new.
  * Returns 0 or the lookup's error (never positive) with a reason. */
-int mempool__committed_state(const struct mempool *mp, const char *item,
-                             struct ledger_item_state *st, char *reason, size_t reason_len);
+WB_MUST_USE int mempool__committed_state(const struct mempool *mp, const char *item,
+                                         struct ledger_item_state *st, char *reason,
+                                         size_t reason_len);
 
 /* Whether decoded event ev may follow state st: WB_ERR_STALE when the item
  * exists and prev is not its head, else ledger_rules_check with ref_ms as
  * the time rules' reference. */
-int mempool__check(const struct mempool *mp, const struct ledger_item_state *st,
-                   const struct ledger_event *ev, int64_t ref_ms, char *reason,
-                   size_t reason_len);
+WB_MUST_USE int mempool__check(const struct mempool *mp, const struct ledger_item_state *st,
+                               const struct ledger_event *ev, int64_t ref_ms, char *reason,
+                               size_t reason_len);
 
 /* The node's clock (cfg.clock, else the real-time clock), unix ms. */
 int64_t mempool__now_ms(const struct mempool *mp);

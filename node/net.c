@@ -349,7 +349,8 @@ static void net_on_heartbeat(uv_timer_t *t)
     }
     if (keep && now - l->last_tx_ms >= keep) {
         net->stats.heartbeats_sent++;
-        net__frame_send(l, NULL, 0, false);
+        /* A heartbeat that cannot be queued has failed the link already. */
+        WB_IGNORE_RESULT(net__frame_send(l, NULL, 0, false));
     }
 }
 

@@ -30,6 +30,7 @@
 
 #include "common/addr.h"
 #include "common/log.h"
+#include "common/wb_error.h"
 
 #define NET_VERSION_TAG "waybill/net/v1"
 #define NET_VERSION_TAG_LEN 16
@@ -170,7 +171,7 @@ struct net_stats {
  * `cfg` (and the secret key). Returns 0 and *out, WB_ERR_INVALID (missing
  * callback, frame_max over NET_FRAME_MAX_LIMIT, send_queue_max too small),
  * WB_ERR_NOMEM, WB_ERR_IO (libuv). Release with net_close. */
-int net_create(uv_loop_t *loop, const struct net_config *cfg, struct net **out);
+WB_MUST_USE int net_create(uv_loop_t *loop, const struct net_config *cfg, struct net **out);
 
 /* Addresses are "host:port" in the grammar of common/addr.h: an IPv4
  * address, a bracketed IPv6 address ("[::1]:7000") or a DNS name, which is
@@ -182,10 +183,10 @@ int net_create(uv_loop_t *loop, const struct net_config *cfg, struct net **out);
  * Returns 0, WB_ERR_INVALID (bad address, already listening, closing),
  * WB_ERR_NOT_FOUND (the name did not resolve; logged with the resolver's
  * answer), WB_ERR_EXISTS (address in use), WB_ERR_IO. */
-int net_listen(struct net *net, const char *addr);
+WB_MUST_USE int net_listen(struct net *net, const char *addr);
 
 /* The port the listener is bound to. Returns 0, WB_ERR_INVALID (not listening). */
-int net_bound_port(const struct net *net, uint16_t *port);
+WB_MUST_USE int net_bound_port(const struct net *net, uint16_t *port);
 
 /* Dials `addr` (a name is resolved again, off the loop thread, before every
  * attempt, never cached, so a peer that moves is found; a failed lookup is
@@ -198,8 +199,8 @@ int net_bound_port(const struct net *net, uint16_t *port);
  * Without it, one attempt: success is on_link_up, failure on_dial_fail.
  * The connect starts on the next loop iteration. Returns 0, WB_ERR_INVALID
  * (bad address, closing), WB_ERR_NOMEM, WB_ERR_IO. */
-int net_dial(struct net *net, const char *addr, const uint8_t *expected_peer_pk,
-             bool reconnect);
+WB_MUST_USE int net_dial(struct net *net, const char *addr, const uint8_t *expected_peer_pk,
+                         bool reconnect);
 
 /* Encrypts and queues one frame (len <= frame_max) on an up link; `data` is
  * not kept. Frames arrive in order. Returns 0, WB_ERR_TOO_LARGE (len over
@@ -207,7 +208,7 @@ int net_dial(struct net *net, const char *addr, const uint8_t *expected_peer_pk,
  * (the link's send queue would exceed send_queue_max: the link is closed as
  * too slow), WB_ERR_NOMEM, WB_ERR_CRYPTO, WB_ERR_IO (the last three close
  * the link). */
-int net_send(struct net_link *link, const uint8_t *data, size_t len);
+WB_MUST_USE int net_send(struct net_link *link, const uint8_t *data, size_t len);
 
 /* net_send to every up link. Returns the number of links it queued to. */
 size_t net_broadcast(struct net *net, const uint8_t *data, size_t len);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/wb_error.h"
 #include "node/net.h"
 
 struct net_client;
@@ -39,27 +40,27 @@ struct net_client_config {
  * or its signature does not verify: another chain id), WB_ERR_PROTOCOL
  * (not a waybill/net/v1 peer, or a broken handshake), WB_ERR_INVALID (bad
  * address or config), WB_ERR_NOMEM, WB_ERR_IO. */
-int net_client_connect(const char *addr, const struct net_client_config *cfg,
-                       uint32_t timeout_ms, struct net_client **out);
+WB_MUST_USE int net_client_connect(const char *addr, const struct net_client_config *cfg,
+                                   uint32_t timeout_ms, struct net_client **out);
 
 /* The server's authenticated identity key (valid until net_client_close). */
 const uint8_t *net_client_server_key(const struct net_client *client);
 
 /* Sends one frame (len <= frame_max). Returns 0, WB_ERR_TOO_LARGE,
  * WB_ERR_CLOSED (connection gone), WB_ERR_NOMEM, WB_ERR_IO. */
-int net_client_send(struct net_client *client, const uint8_t *req, size_t len);
+WB_MUST_USE int net_client_send(struct net_client *client, const uint8_t *req, size_t len);
 
 /* Waits up to timeout_ms for the next frame; *resp is malloc'd (caller frees;
  * non-NULL even for an empty frame), *resp_len its length. Frames arriving
  * early are kept in order (at most 64; more closes the connection).
  * Returns 0, WB_ERR_TIMEOUT (the connection is then closed: a late answer
  * could not be matched), WB_ERR_CLOSED, WB_ERR_NOMEM. */
-int net_client_recv(struct net_client *client, uint8_t **resp, size_t *resp_len,
-                    uint32_t timeout_ms);
+WB_MUST_USE int net_client_recv(struct net_client *client, uint8_t **resp, size_t *resp_len,
+                                uint32_t timeout_ms);
 
 /* net_client_send then net_client_recv: one frame out, one frame back. */
-int net_client_request(struct net_client *client, const uint8_t *req, size_t len,
-                       uint8_t **resp, size_t *resp_len, uint32_t timeout_ms);
+WB_MUST_USE int net_client_request(struct net_client *client, const uint8_t *req, size_t len,
+                                   uint8_t **resp, size_t *resp_len, uint32_t timeout_ms);
 
 /* Closes the connection, runs the private loop until every handle is closed,
  * wipes secrets and frees. NULL is a no-op. */

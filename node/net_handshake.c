@@ -114,7 +114,8 @@ void net__hs_on_hello(struct net_link *l, const uint8_t hello[NET_HELLO_LEN])
         goto wipe_keys;
     }
     l->state = NET_LINK_HEADER;
-    net__write(l, w);
+    /* A failed write fails the link (net__write); the keys are wiped below. */
+    WB_IGNORE_RESULT(net__write(l, w));
 wipe_keys:
     sodium_memzero(tx_key, sizeof tx_key);
     if (l->closing) sodium_memzero(l->rx_key, sizeof l->rx_key);
@@ -190,7 +191,8 @@ void net__hs_on_auth(struct net_link *l, const uint8_t *pt, size_t len)
     l->state = NET_LINK_ACCEPT;
     /* The empty frame tells the peer we accepted it; it reports the link up
      * when it arrives, as we do when the peer's arrives. */
-    net__frame_send(l, NULL, 0, false);
+    /* On failure the link is failed and closed by net__frame_send itself. */
+    WB_IGNORE_RESULT(net__frame_send(l, NULL, 0, false));
 free_auth:
     waybill__peer_auth__free_unpacked(auth, NULL);
 }

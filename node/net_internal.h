@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "common/log.h"
+#include "common/wb_error.h"
 #include "node/net.h"
 
 /* A record of `net` (a struct net *): dropped below its cfg.log_level, else
@@ -153,7 +154,7 @@ struct net {
 /* ---- net.c: link lifecycle ---- */
 /* Allocates a link on the net's loop (tcp + timer initialised, handshake
  * timer armed, ephemeral key made) and inserts it. */
-int net__link_new(struct net *net, bool outbound, struct net_link **out);
+WB_MUST_USE int net__link_new(struct net *net, bool outbound, struct net_link **out);
 /* Closes the link once, remembering `reason`; frees it from the close callbacks. */
 void net__link_close(struct net_link *l, int reason);
 /* Logs a handshake/link failure once, counts it, closes with `reason`.
@@ -169,7 +170,7 @@ void net__link_up(struct net_link *l);
 struct net_wreq;
 struct net_wreq *net__wreq_new(size_t len, bool app);
 uint8_t *net__wreq_data(struct net_wreq *w);
-int net__write(struct net_link *l, struct net_wreq *w);
+WB_MUST_USE int net__write(struct net_link *l, struct net_wreq *w);
 /* A key's first 8 bytes as 16 hex digits, for logs. */
 void net__key_short(const uint8_t key[32], char out[17]);
 /* Up link to `peer_pk` other than `except`, or NULL. */
@@ -178,7 +179,7 @@ struct net_link *net__find_up(struct net *net, const uint8_t peer_pk[32],
 
 /* ---- net_handshake.c ---- */
 /* Sends our hello and starts reading. */
-int net__hs_start(struct net_link *l);
+WB_MUST_USE int net__hs_start(struct net_link *l);
 void net__hs_on_hello(struct net_link *l, const uint8_t hello[NET_HELLO_LEN]);
 void net__hs_on_header(struct net_link *l, const uint8_t header[NET_HEADER_LEN]);
 void net__hs_on_auth(struct net_link *l, const uint8_t *pt, size_t len);
@@ -188,9 +189,9 @@ void net__on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 void net__on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 /* Seals `len` plaintext bytes as one frame into `out` (NET_LEN_BYTES + len +
  * NET_ABYTES bytes). Returns 0 or WB_ERR_CRYPTO. */
-int net__frame_seal(struct net_link *l, const uint8_t *pt, size_t len, uint8_t *out);
+WB_MUST_USE int net__frame_seal(struct net_link *l, const uint8_t *pt, size_t len, uint8_t *out);
 /* Seals and queues one frame. */
-int net__frame_send(struct net_link *l, const uint8_t *pt, size_t len, bool app);
+WB_MUST_USE int net__frame_send(struct net_link *l, const uint8_t *pt, size_t len, bool app);
 
 /* ---- net_dial.c ---- */
 void net__dialer_link_gone(struct net_dialer *d, struct net_link *l);
@@ -206,14 +207,15 @@ void net__dialer_close(struct net_dialer *d);
 /* Parses "host:port" (common/addr.h; port 0 too when `listen`). For an IP
  * literal fills *out and sets name to ""; for a DNS name copies it into
  * name (to be resolved). Sets *port either way. Returns 0 or WB_ERR_INVALID. */
-int net__addr_parse(const char *text, bool listen, struct sockaddr_storage *out,
-                    char name[NET_ADDR_MAX], uint16_t *port);
+WB_MUST_USE int net__addr_parse(const char *text, bool listen, struct sockaddr_storage *out,
+                                char name[NET_ADDR_MAX], uint16_t *port);
 /* The resolver's answer as text, for a uv_getaddrinfo status (0: it found
  * no usable address). Static. */
 const char *net__resolve_why(int uv_status);
 /* Picks one resolver result (IPv4 preferred) into out with `port`.
  * Returns 0 or WB_ERR_NOT_FOUND. */
-int net__addr_pick(const struct addrinfo *res, uint16_t port, struct sockaddr_storage *out);
+WB_MUST_USE int net__addr_pick(const struct addrinfo *res, uint16_t port,
+                               struct sockaddr_storage *out);
 /* "ip:port" ("[v6]:port") of a socket address into out (NET_ADDR_MAX). */
 void net__addr_format(const struct sockaddr *sa, char out[NET_ADDR_MAX]);
 

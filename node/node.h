@@ -3,11 +3,12 @@
 #ifndef NODE_NODE_H
 #define NODE_NODE_H
 
+#include "common/wb_error.h"
 #include "node/config.h"
 
 /* Runs a node from a loaded config until SIGINT or SIGTERM, then shuts down
  * cleanly (links closed, store closed). Returns 0 after a clean shutdown, or
  * a negative wb_err when start-up fails (the reason is logged). */
-int node_run(const struct node_config *cfg);
+WB_MUST_USE int node_run(const struct node_config *cfg);
 
 #endif

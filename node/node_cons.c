@@ -432,7 +432,10 @@ static void after_commit(struct node *n, const struct ledger_block *b,
     node_storage_on_appended(n);
     for (size_t i = 0; i < b->event_count; i++)
         node_api_on_committed(n, ids[i], b->header.height, (uint32_t)i);
-    mempool_on_commit(n->mempool, b, r, node_api_on_dropped, n);
+    int mrc = mempool_on_commit(n->mempool, b, r, node_api_on_dropped, n);
+    if (mrc) /* the mempool stays consistent: it dropped what it could not re-check */
+        WB_WARN("cons", "h=%llu mempool re-check after the commit read no item state: %s",
+                (unsigned long long)b->header.height, wb_strerror(mrc));
     node_api_watch_pump(n);
     char hex[65];
     WB_DEBUG("cons", "h=%llu committed block %.16s with %zu events",

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "common/wb_error.h"
 #include "consensus/cons.h"
 #include "ledger/genesis.h"
 #include "node/config.h"
@@ -199,11 +200,11 @@ void node_stop(struct node *n);
 /* Completes nc with the node's chain, identity and frame limits, creates the
  * endpoint in *out and listens on `listen`. On a listen failure *out is
  * still set (node_stop closes it). */
-int node_net_open(struct node *n, struct net_config *nc, const struct wb_addr *listen,
-                  struct net **out);
+WB_MUST_USE int node_net_open(struct node *n, struct net_config *nc, const struct wb_addr *listen,
+                              struct net **out);
 
 /* node_cons.c: the consensus driver */
-int node_cons_start(struct node *n);
+WB_MUST_USE int node_cons_start(struct node *n);
 void node_cons_feed(struct node *n, const struct cons_event *ev);
 void node_cons_on_mempool_grew(struct node *n);
 void node_cons_stop(struct node *n);
@@ -218,23 +219,24 @@ void node_cons_check_idle(struct node *n);
  * heights now committed. block is decoded in *b; states are what
  * node_check_block gave. The events are opened again to find their ids:
  * node_commit_checked avoids that. */
-int node_commit_block(struct node *n, const struct ledger_block *b, const uint8_t *block,
-                      size_t block_len, const uint8_t *cert, size_t cert_len,
-                      const struct ledger_item_state *states, size_t state_count);
+WB_MUST_USE int node_commit_block(struct node *n, const struct ledger_block *b,
+                                  const uint8_t *block, size_t block_len, const uint8_t *cert,
+                                  size_t cert_len, const struct ledger_item_state *states,
+                                  size_t state_count);
 /* node_commit_block for a block whose check result r (node_check_block_full
  * of b) is at hand: storage, the mempool and the waiters take the ids and
  * items from r instead of decoding and hashing the events again. */
-int node_commit_checked(struct node *n, const struct ledger_block *b, const uint8_t *block,
-                        size_t block_len, const uint8_t *cert, size_t cert_len,
-                        const struct ledger_block_result *r);
+WB_MUST_USE int node_commit_checked(struct node *n, const struct ledger_block *b,
+                                    const uint8_t *block, size_t block_len, const uint8_t *cert,
+                                    size_t cert_len, const struct ledger_block_result *r);
 /* Validates a block for height last+1; fills states (caller frees) when asked. */
-int node_check_block(struct node *n, const struct ledger_block *b, bool check_time,
-                     struct ledger_item_state **states, size_t *state_count, char *msg,
-                     size_t msg_len);
+WB_MUST_USE int node_check_block(struct node *n, const struct ledger_block *b, bool check_time,
+                                 struct ledger_item_state **states, size_t *state_count, char *msg,
+                                 size_t msg_len);
 /* node_check_block that keeps every per-event result in *r (on 0; the caller
  * frees it with ledger_block_result_free; zeroed on error). */
-int node_check_block_full(struct node *n, const struct ledger_block *b, bool check_time,
-                          struct ledger_block_result *r, char *msg, size_t msg_len);
+WB_MUST_USE int node_check_block_full(struct node *n, const struct ledger_block *b, bool check_time,
+                                      struct ledger_block_result *r, char *msg, size_t msg_len);
 
 /* Drops the core's queued inputs, its timers, the validated blocks and a
  * pending build (node_cons_stop, and a storage fault's hold). */
@@ -242,7 +244,7 @@ void node_cons_drop_pending(struct node *n);
 /* Steps the core again from what is stored: drops its queue, timers,
  * validated blocks and pending build, frees it, and starts a fresh core at
  * last_height + 1 from the stored safety record (as a restart would). */
-int node_cons_restart(struct node *n);
+WB_MUST_USE int node_cons_restart(struct node *n);
 
 /* node_storage.c: storage faults. A write the node needs failed: the core is
  * held at the first height not stored (no votes, no proposals, no appends;
@@ -274,7 +276,7 @@ bool node_storage_classify_full(int write_err, uint64_t free_bytes);
 void node_storage_stop(struct node *n);
 
 /* node_p2p.c: validator links, gossip, block sync */
-int node_p2p_start(struct node *n);
+WB_MUST_USE int node_p2p_start(struct node *n);
 void node_p2p_broadcast_msg(struct node *n, const struct cons_msg *m);
 void node_p2p_send_own(struct node *n, struct net_link *only);
 void node_p2p_broadcast_status(struct node *n);
@@ -284,7 +286,7 @@ void node_p2p_on_gossip_timer(uv_timer_t *t);
 void node_p2p_sync_check(struct node *n);
 
 /* node_api.c: the client API */
-int node_api_start(struct node *n);
+WB_MUST_USE int node_api_start(struct node *n);
 void node_api_on_committed(struct node *n, const uint8_t id[WB_HASH_LEN], uint64_t height,
                            uint32_t index);
 void node_api_on_dropped(void *ctx, const uint8_t id[WB_HASH_LEN], int err,

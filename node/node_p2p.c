@@ -15,6 +15,19 @@
 
 /* ---- sending -------------------------------------------------------------- */
 
+/* net_send to one peer. A failure other than an oversized message has
+ * closed the link already (net.h); the peer gets everything again when it
+ * reconnects, so only the oversized case is worth a line. */
+static void send_one(struct net_link *link, const uint8_t *buf, size_t len)
+{
+    int rc = net_send(link, buf, len);
+    if (rc == WB_ERR_TOO_LARGE)
+        WB_WARN("p2p", "a %zu-byte message is over the frame limit; not sent to %s", len,
+                net_link_peer_addr(link));
+    else if (rc)
+        WB_DEBUG("p2p", "send to %s failed: %s", net_link_peer_addr(link), wb_strerror(rc));
+}
+
 static void send_peer_message(struct node *n, struct net_link *only, const Waybill__PeerMessage *m)
 {
     size_t len = waybill__peer_message__get_packed_size(m);
@@ -24,7 +37,7 @@ static void send_peer_message(struct node *n, struct net_link *only, const Waybi
         return;
     }
     waybill__peer_message__pack(m, buf);
-    if (only) net_send(only, buf, len);
+    if (only) send_one(only, buf, len);
     else net_broadcast(n->p2p, buf, len);
     free(buf);
 }
@@ -51,7 +64,7 @@ void node_p2p_send_own(struct node *n, struct net_link *only)
         uint8_t *buf;
         size_t len;
         if (cons_msg_encode(&msgs[i], &buf, &len) != 0) continue;
-        if (only) net_send(only, buf, len);
+        if (only) send_one(only, buf, len);
         else net_broadcast(n->p2p, buf, len);
         free(buf);
     }

@@ -2,7 +2,8 @@
 # WB_MUST_USE: the compiler refuses a dropped result, WB_IGNORE_RESULT is
 # the one way to drop it, and every function of the common/, ledger/ and
 # cli/ headers that returns int, enum wb_err or bool is marked, apart from
-# the few listed below whose result is a value, not an error.
+# the few listed below whose result is a value, not an error. consensus/
+# and node/ headers are held to the same rule.
 #
 # Usage: must_use.sh [ROOT]   (ROOT: the source tree, default .; CC: compiler)
 # Ends with "N passed, N failed".
@@ -26,7 +27,10 @@ report() { # name, status (0 ok)
 NOT_ERRORS="wb_addr_equal ledger_genesis_org_of_key ledger_genesis_org_by_name
 ledger_genesis_validator_of_key ledger_iso6346_check_digit ledger_gs1_check_digit
 ledger_rules_out_of_order ledger__sha256_supported ledger_item_held client_p2p_validator
-cli_args_exit"
+cli_args_exit cons_waiting cons__vote_unsettled_copy cons__held_has cons__hrs_cmp
+cons__seam_persist_late mempool_contains mempool_holds mempool__fail net_link_outbound
+net_keyset_authorize net__uv_err node_heartbeat_due node_storage_is_fault
+node_storage_classify_full"
 
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
@@ -57,7 +61,7 @@ while IFS=: read -r file line name; do
     echo "  $file:$line: $name returns int/enum wb_err/bool without WB_MUST_USE"
     missing=$((missing + 1))
 done < <(cd "$ROOT" && grep -n -E '^(static inline )?(int|enum wb_err|bool) +\**[a-z_0-9]+\(' \
-    common/*.h ledger/*.h cli/*.h | sed -E 's/^([^:]+):([0-9]+):[^(]*[ *]([a-z_0-9]+)\(.*/\1:\2:\3/')
+    common/*.h ledger/*.h cli/*.h consensus/*.h node/*.h | sed -E 's/^([^:]+):([0-9]+):[^(]*[ *]([a-z_0-9]+)\(.*/\1:\2:\3/')
 [ "$missing" -eq 0 ]
 report headers-marked $?
 
