@@ -35,8 +35,8 @@ void safety_file_close(struct safety_file *f);
  * WB_ERR_TOO_LARGE, WB_ERR_STORE (sequence exhausted) or WB_ERR_IO; on
  * WB_ERR_IO *sys_err is the errno value and *what names the step ("write
  * the safety record", "sync the safety record"). */
-WB_MUST_USE int safety_file_put(struct safety_file *f, const uint8_t *rec, size_t len,
-                                int *sys_err, const char **what);
+WB_MUST_USE int safety_file_put(struct safety_file *f, const uint8_t *rec, size_t len, int *sys_err,
+                                const char **what);
 
 /* The record last put (*out malloc'd, caller frees); WB_ERR_NOT_FOUND if none,
  * WB_ERR_STORE if neither slot passes its checksum, WB_ERR_IO, WB_ERR_NOMEM. */

@@ -78,20 +78,20 @@ void store__write_ok(struct store *s);
 
 /* Converts an LMDB (or errno) return code to a wb_err and logs it with `what`
  * (MDB_NOTFOUND is converted silently to WB_ERR_NOT_FOUND). */
-int store__err(int mdb_rc, const char *what);
+WB_MUST_USE int store__err(int mdb_rc, const char *what);
 
 /* mdb_put that maps MDB_MAP_FULL to STORE__RETRY_MAP_FULL, MDB_KEYEXIST to
  * WB_ERR_EXISTS and the rest through store__err. */
-int store__put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t key_len, const void *val,
-               size_t val_len, unsigned flags, const char *what);
+WB_MUST_USE int store__put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t key_len,
+                           const void *val, size_t val_len, unsigned flags, const char *what);
 
 /* mdb_get: 0 with *val pointing into the map (valid until the transaction
  * ends), WB_ERR_NOT_FOUND, or another wb_err (logged). */
-int store__get(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t key_len, MDB_val *val,
-               const char *what);
+WB_MUST_USE int store__get(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t key_len, MDB_val *val,
+                           const char *what);
 
 /* Begins a read transaction (shared resize lock held until store__read_end). */
-int store__read_begin(struct store *s, MDB_txn **txn);
+WB_MUST_USE int store__read_begin(struct store *s, MDB_txn **txn);
 void store__read_end(struct store *s, MDB_txn *txn);
 
 /* Flags of store__write. */
@@ -110,27 +110,27 @@ enum {
  * to map_size_max, else WB_ERR_TOO_LARGE) and body run again from scratch, so
  * body must not keep effects outside the transaction. flags: 0 or the
  * STORE__WRITE_* above. */
-int store__write(struct store *s, int (*body)(struct store *s, MDB_txn *txn, void *ctx),
-                 void *ctx, unsigned flags, const char *what);
+WB_MUST_USE int store__write(struct store *s, int (*body)(struct store *s, MDB_txn *txn, void *ctx),
+                             void *ctx, unsigned flags, const char *what);
 
 /* Reads meta "last" inside txn; zeros for an empty store. */
-int store__last_txn(struct store *s, MDB_txn *txn, uint64_t *height,
-                    uint8_t hash[WB_HASH_LEN], int64_t *time_ms);
+WB_MUST_USE int store__last_txn(struct store *s, MDB_txn *txn, uint64_t *height,
+                                uint8_t hash[WB_HASH_LEN], int64_t *time_ms);
 
 /* An item's history inside txn (see store_item_history). */
-int store__history_txn(struct store *s, MDB_txn *txn, const char *item,
-                       struct store_event_ref **out, size_t *n);
+WB_MUST_USE int store__history_txn(struct store *s, MDB_txn *txn, const char *item,
+                                   struct store_event_ref **out, size_t *n);
 
 /* Unpacks the Block stored at `height` inside txn (*out: free with
  * waybill__block__free_unpacked; it does not point into the map). */
-int store__block_unpack_txn(struct store *s, MDB_txn *txn, uint64_t height,
-                            Waybill__Block **out);
+WB_MUST_USE int store__block_unpack_txn(struct store *s, MDB_txn *txn, uint64_t height,
+                                        Waybill__Block **out);
 
 /* Opens `dir`/safety.rec (safety_file_open) and moves a record left in the
  * meta database by an older store into it. Needs the databases open.
  * Returns what safety_file_open returns, or WB_ERR_STORE, WB_ERR_INVALID;
  * on failure nothing stays open. (store_meta.c) */
-int store__safety_open(struct store *s, const char *dir);
+WB_MUST_USE int store__safety_open(struct store *s, const char *dir);
 
 /* Closes safety.rec (no-op when not open). */
 void store__safety_close(struct store *s);
@@ -139,7 +139,7 @@ void store__safety_close(struct store *s);
  * (store_meta.c): a store with no block and no layout record gets
  * STORE__LAYOUT; a store of another layout is refused with WB_ERR_CONFIG
  * and a message naming what to do (docs/operating.md). dir: for the message. */
-int store__layout_txn(struct store *s, MDB_txn *txn, const char *dir);
+WB_MUST_USE int store__layout_txn(struct store *s, MDB_txn *txn, const char *dir);
 
 /* An event's position key. */
 static inline void store__pos_put(uint8_t pos[STORE__POS_LEN], uint64_t height, uint32_t index)
@@ -151,10 +151,10 @@ static inline void store__pos_put(uint8_t pos[STORE__POS_LEN], uint64_t height, 
 /* Finds event `id`: its position (and the event_log value: id and the item's
  * previous position) inside txn. 0, WB_ERR_NOT_FOUND or WB_ERR_STORE.
  * (store_read.c) */
-int store__locate_txn(struct store *s, MDB_txn *txn, const uint8_t id[WB_HASH_LEN],
-                      uint64_t *height, uint32_t *index, uint8_t prev[STORE__POS_LEN]);
+WB_MUST_USE int store__locate_txn(struct store *s, MDB_txn *txn, const uint8_t id[WB_HASH_LEN],
+                                  uint64_t *height, uint32_t *index, uint8_t prev[STORE__POS_LEN]);
 
 /* Copies a value out into a malloc'd buffer. */
-int store__copy_out(const MDB_val *v, uint8_t **out, size_t *len);
+WB_MUST_USE int store__copy_out(const MDB_val *v, uint8_t **out, size_t *len);
 
 #endif

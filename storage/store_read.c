@@ -323,7 +323,8 @@ int store__history_txn(struct store *s, MDB_txn *txn, const char *item,
             break;
         }
         /* The chain runs back in the log: a later or equal position is corruption. */
-        if (r->height > refs[k].height || (r->height == refs[k].height && r->index >= refs[k].index)) {
+        if (r->height > refs[k].height ||
+            (r->height == refs[k].height && r->index >= refs[k].index)) {
             WB_ERROR("store", "item %s: event %u is not before event %u", item, k - 1, k);
             rc = WB_ERR_STORE;
             break;
