@@ -36,7 +36,7 @@ $(BUILD)/deps.mk: Makefile scripts/deps.sh
 CPPFLAGS += $(PKG_CFLAGS)
 LDLIBS := $(PKG_LIBS) -lm -lpthread
 
-.PHONY: all deps test unit sim cluster demo bench bench-compare clean fuzz
+.PHONY: all deps test unit sim cluster demo bench bench-compare bench-store clean fuzz
 all: $(BUILD)/waybill
 
 deps:
@@ -168,8 +168,19 @@ $(BUILD)/bench/loadgen: $(BENCH_OBJ) $(LIBS_cli)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 QUICK ?= 0
+GROWTH ?= 0
 bench: $(BUILD)/waybill $(if $(BENCH_SRC),$(BUILD)/bench/loadgen)
-	@BUILD=$(BUILD) QUICK=$(QUICK) bash bench/run.sh
+	@BUILD=$(BUILD) QUICK=$(QUICK) GROWTH=$(GROWTH) bash bench/run.sh
+
+# The storage growth micro-benchmark (bench/store/store_growth.c): appends to
+# a fresh store up to STORE_EVENTS events, printing the cost per event every
+# 100,000. Not part of the loadgen (bench/*.c).
+STORE_EVENTS ?= 1000000
+$(BUILD)/bench/store_growth: $(BUILD)/obj/bench/store/store_growth.o $(LIBS_storage)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+bench-store: $(BUILD)/bench/store_growth
+	$(BUILD)/bench/store_growth --events $(STORE_EVENTS)
 
 # ---- fuzz targets ------------------------------------------------------------
 # `make fuzz` builds each tests/fuzz/<name>.c (one libFuzzer target) with clang

@@ -20,6 +20,6 @@
  * Returns 0, WB_ERR_INVALID (bad argument), WB_ERR_NOT_FOUND (item never
  * seen), WB_ERR_TOO_LARGE (more than STORE_HISTORY_MAX events), WB_ERR_NOMEM
  * or WB_ERR_STORE (LMDB failure or corrupt data, logged). */
-int store_proof_bundle(struct store *s, const char *item, uint8_t **out, size_t *len);
+WB_MUST_USE int store_proof_bundle(struct store *s, const char *item, uint8_t **out, size_t *len);
 
 #endif

@@ -20,8 +20,8 @@
 
 static const char *const store_db_names[STORE__DB_COUNT] = {
     [STORE__DB_BLOCKS] = "blocks",         [STORE__DB_CERTS] = "certs",
-    [STORE__DB_BLOCK_INDEX] = "block_index", [STORE__DB_EVENTS] = "events",
-    [STORE__DB_ITEMS] = "items",           [STORE__DB_ITEM_EVENTS] = "item_events",
+    [STORE__DB_BLOCK_INDEX] = "block_index", [STORE__DB_EVENT_LOG] = "event_log",
+    [STORE__DB_EVENT_IDS] = "event_ids",   [STORE__DB_ITEMS] = "items",
     [STORE__DB_EVIDENCE] = "evidence",     [STORE__DB_META] = "meta",
 };
 
@@ -220,15 +220,20 @@ int store__write(struct store *s, int (*body)(struct store *s, MDB_txn *txn, voi
     return WB_OK;
 }
 
+/* Opens (creating) the databases and checks the layout in one transaction:
+ * a store refused for its layout is left as it was. ctx: the directory. */
 static int store_open_dbs(struct store *s, MDB_txn *txn, void *ctx)
 {
-    (void)ctx;
     for (int i = 0; i < STORE__DB_COUNT; i++) {
-        int mrc = mdb_dbi_open(txn, store_db_names[i], MDB_CREATE, &s->dbi[i]);
+        /* Event ids share an 8-byte prefix now and then: sorted duplicates
+         * of fixed size (positions). */
+        unsigned flags = MDB_CREATE;
+        if (i == STORE__DB_EVENT_IDS) flags |= MDB_DUPSORT | MDB_DUPFIXED;
+        int mrc = mdb_dbi_open(txn, store_db_names[i], flags, &s->dbi[i]);
         if (mrc == MDB_MAP_FULL) return STORE__RETRY_MAP_FULL;
         if (mrc) return store__err(mrc, store_db_names[i]);
     }
-    return WB_OK;
+    return store__layout_txn(s, txn, ctx);
 }
 
 /* mkdir -p with mode 0700 for the parts that do not exist. */
@@ -296,7 +301,7 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
     if (rc) return rc;
     struct store *s = calloc(1, sizeof *s);
     if (!s) return WB_ERR_NOMEM;
-    s->safety_fd = -1;
+    s->safety.fd = -1;
     s->map_size_max = o.map_size_max;
     s->no_sync = o.no_sync;
     rc = store_lock_dir(dir, &s->lock_fd);
@@ -324,7 +329,7 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
     /* An existing file larger than the initial size keeps its size. */
     s->map_size = info.me_mapsize;
     if (s->map_size > s->map_size_max) s->map_size_max = s->map_size;
-    rc = store__write(s, store_open_dbs, NULL, 0, "open databases");
+    rc = store__write(s, store_open_dbs, (void *)dir, 0, "open databases");
     if (rc) goto err_close_env;
     rc = store__safety_open(s, dir);
     if (rc) goto err_close_env;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/wb_error.h"
 #include "ledger/block.h"
 #include "ledger/types.h"
 #include "ledger/validate.h"
@@ -60,7 +61,7 @@ void store_options_init(struct store_options *opt);
  * the directory or its files), WB_ERR_BUSY (another process or store holds the
  * directory), WB_ERR_STORE (LMDB failure, logged; or safety.rec corrupt) or
  * WB_ERR_NOMEM. */
-int store_open(const char *dir, const struct store_options *opt, struct store **out);
+WB_MUST_USE int store_open(const char *dir, const struct store_options *opt, struct store **out);
 
 /* Closes the environment and releases the directory lock. NULL is a no-op.
  * No other call on this store may be in progress. */
@@ -70,12 +71,13 @@ void store_close(struct store *s);
  * (also after reopening) with the same hash return 0 and a different hash is
  * refused with WB_ERR_CONFIG (the hashes are logged), so a data dir is never
  * reused for another chain. Returns 0, WB_ERR_CONFIG or WB_ERR_STORE. */
-int store_bind_genesis(struct store *s, const uint8_t genesis_hash[WB_HASH_LEN]);
+WB_MUST_USE int store_bind_genesis(struct store *s, const uint8_t genesis_hash[WB_HASH_LEN]);
 
 /* The last appended block: height, hash and header time. An empty store gives
  * 0 with *height = 0, hash zeroed and *time_ms = 0. hash and time_ms may be
  * NULL. Returns 0 or WB_ERR_STORE. */
-int store_last(struct store *s, uint64_t *height, uint8_t hash[WB_HASH_LEN], int64_t *time_ms);
+WB_MUST_USE int store_last(struct store *s, uint64_t *height, uint8_t hash[WB_HASH_LEN],
+                           int64_t *time_ms);
 
 /* Appends a decided block in one durable write transaction: the block bytes,
  * its certificate bytes, block_index, the events and item_events indices, the
@@ -98,9 +100,9 @@ int store_last(struct store *s, uint64_t *height, uint8_t hash[WB_HASH_LEN], int
  * not agree with the block and the stored states (count, head, heights).
  * Returns 0, WB_ERR_INVALID, WB_ERR_TOO_LARGE (map_size_max reached),
  * WB_ERR_NOMEM or WB_ERR_STORE. */
-int store_append(struct store *s, const struct ledger_block *b, const uint8_t *block,
-                 size_t block_len, const uint8_t *cert, size_t cert_len,
-                 const struct ledger_item_state *states, size_t n_states);
+WB_MUST_USE int store_append(struct store *s, const struct ledger_block *b, const uint8_t *block,
+                             size_t block_len, const uint8_t *cert, size_t cert_len,
+                             const struct ledger_item_state *states, size_t n_states);
 
 /* store_append for a caller that checked the block itself and kept what the
  * check learnt: r is exactly what ledger_block_check_full (ledger/validate.h)
@@ -117,9 +119,9 @@ int store_append(struct store *s, const struct ledger_block *b, const uint8_t *b
  * same records store_append writes for the same block.
  * Returns what store_append returns; WB_ERR_INVALID also when r is NULL or
  * r->event_count is not b->event_count. */
-int store_append_checked(struct store *s, const struct ledger_block *b, const uint8_t *block,
-                         size_t block_len, const uint8_t *cert, size_t cert_len,
-                         const struct ledger_block_result *r);
+WB_MUST_USE int store_append_checked(struct store *s, const struct ledger_block *b,
+                                     const uint8_t *block, size_t block_len, const uint8_t *cert,
+                                     size_t cert_len, const struct ledger_block_result *r);
 
 /* Lets the next append reuse the pages the last one freed: a transaction of
  * its own that rewrites the last height record unchanged (LMDB reuses a
@@ -130,7 +132,7 @@ int store_append_checked(struct store *s, const struct ledger_block *b, const ui
  * Call it after an append, once whatever waits on the append is done: it
  * costs one device flush. Harmless on an empty store (WB_ERR_NOT_FOUND, no
  * change). Returns 0, WB_ERR_NOT_FOUND or WB_ERR_STORE. */
-int store_release_pages(struct store *s);
+WB_MUST_USE int store_release_pages(struct store *s);
 
 /* ---- reads: each runs in its own read transaction (a consistent snapshot),
  * never blocks the writer, and copies its result out. Buffers returned in
@@ -138,30 +140,31 @@ int store_release_pages(struct store *s);
  * WB_ERR_NOT_FOUND, WB_ERR_NOMEM or WB_ERR_STORE (corrupt or LMDB failure). */
 
 /* Block bytes at `height` (1..last). */
-int store_get_block(struct store *s, uint64_t height, uint8_t **out, size_t *len);
+WB_MUST_USE int store_get_block(struct store *s, uint64_t height, uint8_t **out, size_t *len);
 
 /* CommitCert bytes of the block at `height`. */
-int store_get_cert(struct store *s, uint64_t height, uint8_t **out, size_t *len);
+WB_MUST_USE int store_get_cert(struct store *s, uint64_t height, uint8_t **out, size_t *len);
 
 /* Height of the block whose hash is `hash`. */
-int store_height_of_hash(struct store *s, const uint8_t hash[WB_HASH_LEN], uint64_t *height);
+WB_MUST_USE int store_height_of_hash(struct store *s, const uint8_t hash[WB_HASH_LEN],
+                                     uint64_t *height);
 
 /* Where event `id` sits: block height and index in the block. */
-int store_event_location(struct store *s, const uint8_t id[WB_HASH_LEN], uint64_t *height,
-                         uint32_t *index);
+WB_MUST_USE int store_event_location(struct store *s, const uint8_t id[WB_HASH_LEN],
+                                     uint64_t *height, uint32_t *index);
 
 /* SignedEvent bytes of event `id` (*out, *len) and where it sits. height and
  * index may be NULL. */
-int store_get_event(struct store *s, const uint8_t id[WB_HASH_LEN], uint8_t **out,
-                    size_t *len, uint64_t *height, uint32_t *index);
+WB_MUST_USE int store_get_event(struct store *s, const uint8_t id[WB_HASH_LEN], uint8_t **out,
+                                size_t *len, uint64_t *height, uint32_t *index);
 
 /* The committed state of `item`; WB_ERR_NOT_FOUND if no block touched it
  * (*st untouched then). */
-int store_item_state(struct store *s, const char *item, struct ledger_item_state *st);
+WB_MUST_USE int store_item_state(struct store *s, const char *item, struct ledger_item_state *st);
 
 /* store_item_state shaped as ledger_state_lookup_fn (ledger/validate.h), to
  * pass to ledger_block_check with ctx = the struct store. */
-int store_state_lookup(void *store, const char *item, struct ledger_item_state *st);
+WB_MUST_USE int store_state_lookup(void *store, const char *item, struct ledger_item_state *st);
 
 /* One event of an item's history. */
 struct store_event_ref {
@@ -173,8 +176,8 @@ struct store_event_ref {
 /* The events of `item`, commission first, head last: *out is a malloc'd array
  * of *n refs (caller frees). WB_ERR_NOT_FOUND if the item was never seen,
  * WB_ERR_TOO_LARGE if it has more than STORE_HISTORY_MAX events. */
-int store_item_history(struct store *s, const char *item, struct store_event_ref **out,
-                       size_t *n);
+WB_MUST_USE int store_item_history(struct store *s, const char *item, struct store_event_ref **out,
+                                   size_t *n);
 
 /* Limits of store_items_scan. */
 #define STORE_ITEMS_LIMIT_DEFAULT 100u   /* items per page when none is asked */
@@ -199,9 +202,10 @@ struct store_items_filter {
  * next page; "" when nothing was examined). limit and scan_max must be >= 1.
  * Returns 0, WB_ERR_INVALID, WB_ERR_STORE (a state that does not decode,
  * logged) or another read error. */
-int store_items_scan(struct store *s, const struct store_items_filter *f, const char *after,
-                     size_t limit, size_t scan_max, struct ledger_item_state *out, size_t *n,
-                     bool *more, char next_after[static WB_ITEM_MAX + 1]);
+WB_MUST_USE int store_items_scan(struct store *s, const struct store_items_filter *f,
+                                 const char *after, size_t limit, size_t scan_max,
+                                 struct ledger_item_state *out, size_t *n, bool *more,
+                                 char next_after[static WB_ITEM_MAX + 1]);
 
 /* ---- consensus safety record: opaque bytes (an encoded SafetyRecord). */
 
@@ -212,11 +216,11 @@ int store_items_scan(struct store *s, const struct store_items_filter *f, const 
  * crash came. Puts and gets of one store must not run concurrently.
  * Returns 0, WB_ERR_INVALID, WB_ERR_TOO_LARGE, WB_ERR_IO (write or sync
  * failed: the record in force is then unknown; stop signing) or WB_ERR_STORE. */
-int store_safety_put(struct store *s, const uint8_t *rec, size_t len);
+WB_MUST_USE int store_safety_put(struct store *s, const uint8_t *rec, size_t len);
 
 /* The record last put (*out malloc'd, caller frees); WB_ERR_NOT_FOUND if none,
  * WB_ERR_STORE if neither slot passes its checksum, WB_ERR_IO. */
-int store_safety_get(struct store *s, uint8_t **out, size_t *len);
+WB_MUST_USE int store_safety_get(struct store *s, uint8_t **out, size_t *len);
 
 /* ---- evidence of equivocation. */
 
@@ -225,11 +229,11 @@ int store_safety_get(struct store *s, uint8_t **out, size_t *len);
  * Evidence already kept under that key is left as it is (0 is returned; the
  * count does not change). Returns 0, WB_ERR_INVALID, WB_ERR_TOO_LARGE or
  * WB_ERR_STORE. */
-int store_evidence_put(struct store *s, uint64_t height, uint32_t round, uint8_t type,
-                       uint32_t validator, const uint8_t *ev, size_t len);
+WB_MUST_USE int store_evidence_put(struct store *s, uint64_t height, uint32_t round, uint8_t type,
+                                   uint32_t validator, const uint8_t *ev, size_t len);
 
 /* Number of evidence records kept. Returns 0 or WB_ERR_STORE. */
-int store_evidence_count(struct store *s, uint64_t *n);
+WB_MUST_USE int store_evidence_count(struct store *s, uint64_t *n);
 
 /* ---- write faults. */
 
@@ -242,7 +246,7 @@ int store_evidence_count(struct store *s, uint64_t *n);
  * device". A write that fails again with the same code logs at debug level
  * only, so a caller retrying a failed write does not flood the log. Call it
  * from the thread that writes. */
-int store_write_error(const struct store *s, char *text, size_t len);
+WB_MUST_USE int store_write_error(const struct store *s, char *text, size_t len);
 
 /* Thread use: one struct store may be shared by threads. Reads run
  * concurrently with each other and with the (single) writer; growing the map

@@ -27,7 +27,9 @@ struct append_item {
 struct append_state {
     uint32_t in_block;          /* events of this item in the block */
     uint32_t last_event;        /* block index of the item's last event */
-    uint32_t next_seq;          /* during the write: seq of the item's next event */
+    /* During the write: position of the item's event before the next one
+     * (height 0: none, the item is new). */
+    uint8_t prev_pos[STORE__POS_LEN];
 };
 
 struct append_ctx {
@@ -167,7 +169,8 @@ static int append_check_states(struct append_ctx *c)
     return WB_OK;
 }
 
-/* Checks each state against the item's stored state and sets next_seq. */
+/* Checks each state against the item's stored state and sets prev_pos to
+ * the position of the stored head (the item's event before this block). */
 static int append_check_prior(struct store *s, MDB_txn *txn, struct append_ctx *c)
 {
     const uint64_t height = c->b->header.height;
@@ -180,6 +183,7 @@ static int append_check_prior(struct store *s, MDB_txn *txn, struct append_ctx *
                             "read item state");
         uint32_t prior_count = 0;
         uint64_t first_height = height;
+        memset(ps->prev_pos, 0, sizeof ps->prev_pos);
         if (rc == WB_OK) {
             struct ledger_item_state prior;
             if (ledger_item_state_decode(v.mv_data, v.mv_size, &prior) != WB_OK) {
@@ -188,6 +192,16 @@ static int append_check_prior(struct store *s, MDB_txn *txn, struct append_ctx *
             }
             prior_count = prior.count;
             first_height = prior.first_height;
+            uint64_t h;
+            uint32_t i;
+            uint8_t unused[STORE__POS_LEN];
+            rc = store__locate_txn(s, txn, prior.head, &h, &i, unused);
+            if (rc == WB_ERR_NOT_FOUND) {
+                WB_ERROR("store", "head of item %s is not indexed", st->item);
+                rc = WB_ERR_STORE;
+            }
+            if (rc) return rc;
+            store__pos_put(ps->prev_pos, h, i);
         } else if (rc != WB_ERR_NOT_FOUND) {
             return rc;
         }
@@ -200,7 +214,6 @@ static int append_check_prior(struct store *s, MDB_txn *txn, struct append_ctx *
             snprintf(why, sizeof why, "state of item %s: %s", st->item, bad);
             return append_refuse(c->b, why);
         }
-        ps->next_seq = prior_count;
     }
     return WB_OK;
 }
@@ -217,6 +230,72 @@ static int append_put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t key_len
         return refusal;
     }
     return rc;
+}
+
+/* Whether event `id` is stored already: a position under its id prefix
+ * whose event_log record names this id. */
+static int append_id_stored(struct store *s, MDB_txn *txn, MDB_cursor *ids,
+                            const uint8_t id[WB_HASH_LEN], bool *stored)
+{
+    *stored = false;
+    MDB_val k = {.mv_size = STORE__ID_KEY_LEN, .mv_data = (void *)id}, v;
+    int mrc = mdb_cursor_get(ids, &k, &v, MDB_SET);
+    while (mrc == MDB_SUCCESS) {
+        if (v.mv_size != STORE__POS_LEN) {
+            WB_ERROR("store", "event ids: a position of %zu bytes", v.mv_size);
+            return WB_ERR_STORE;
+        }
+        MDB_val rec;
+        int rc = store__get(txn, s->dbi[STORE__DB_EVENT_LOG], v.mv_data, STORE__POS_LEN, &rec,
+                            "read event log");
+        if (rc == WB_ERR_NOT_FOUND) {
+            WB_ERROR("store", "event ids name a position the event log lacks");
+            return WB_ERR_STORE;
+        }
+        if (rc) return rc;
+        if (rec.mv_size != STORE__LOG_VAL_LEN) {
+            WB_ERROR("store", "event log: a record of %zu bytes", rec.mv_size);
+            return WB_ERR_STORE;
+        }
+        if (memcmp(rec.mv_data, id, WB_HASH_LEN) == 0) {
+            *stored = true;
+            return WB_OK;
+        }
+        mrc = mdb_cursor_get(ids, &k, &v, MDB_NEXT_DUP);
+    }
+    return mrc == MDB_NOTFOUND ? WB_OK : store__err(mrc, "read event ids");
+}
+
+/* Event i of the block: refused if its id is stored; else its event_log
+ * record at (height, i), appended at the end of the log, with the position
+ * of the item's previous event, and its id prefix -> position. */
+static int append_event(struct store *s, MDB_txn *txn, MDB_cursor *ids, struct append_ctx *c,
+                        uint32_t i)
+{
+    const struct ledger_block *b = c->b;
+    const uint8_t *id = c->ids[i];
+    bool stored;
+    int rc = append_id_stored(s, txn, ids, id, &stored);
+    if (rc) return rc;
+    if (stored) {
+        char why[160], hex[2 * WB_HASH_LEN + 1];
+        snprintf(why, sizeof why, "event %u (%s) is already stored", (unsigned)i,
+                 wb_hex_encode(id, WB_HASH_LEN, hex, sizeof hex));
+        return append_refuse(b, why);
+    }
+    struct append_state *ps = &c->per_state[c->state_of[i]];
+    uint8_t pos[STORE__POS_LEN], rec[STORE__LOG_VAL_LEN];
+    store__pos_put(pos, b->header.height, i);
+    memcpy(rec, id, WB_HASH_LEN);
+    memcpy(rec + WB_HASH_LEN, ps->prev_pos, STORE__POS_LEN);
+    /* A key at or after this position would mean meta "last" is behind: corrupt. */
+    rc = append_put(txn, s->dbi[STORE__DB_EVENT_LOG], pos, sizeof pos, rec, sizeof rec,
+                    MDB_APPEND, "put event log", WB_ERR_STORE);
+    if (rc) return rc;
+    memcpy(ps->prev_pos, pos, sizeof pos);
+    /* Positions grow: the new one goes last among its prefix's duplicates. */
+    return append_put(txn, s->dbi[STORE__DB_EVENT_IDS], id, STORE__ID_KEY_LEN, pos, sizeof pos,
+                      MDB_NODUPDATA, "put event id", WB_ERR_STORE);
 }
 
 static int append_body(struct store *s, MDB_txn *txn, void *ctx)
@@ -252,30 +331,13 @@ static int append_body(struct store *s, MDB_txn *txn, void *ctx)
                     MDB_NOOVERWRITE, "put block index", WB_ERR_STORE);
     if (rc) return rc;
 
-    for (size_t i = 0; i < b->event_count; i++) {
-        const uint8_t *id = c->ids[i];
-        const uint32_t j = c->state_of[i];
-        uint8_t loc[STORE__LOC_LEN];
-        wb_put_u64be(loc, height);
-        wb_put_u32be(loc + 8, (uint32_t)i);
-        rc = append_put(txn, s->dbi[STORE__DB_EVENTS], id, WB_HASH_LEN, loc, sizeof loc,
-                        MDB_NOOVERWRITE, "put event", WB_ERR_INVALID);
-        if (rc == WB_ERR_INVALID) {
-            char why[160], hex[2 * WB_HASH_LEN + 1];
-            snprintf(why, sizeof why, "event %zu (%s) is already stored", i,
-                     wb_hex_encode(id, WB_HASH_LEN, hex, sizeof hex));
-            return append_refuse(b, why);
-        }
-        if (rc) return rc;
-        const struct ledger_item_state *st = &c->states[j];
-        size_t item_len = strlen(st->item);
-        uint8_t key[STORE__ITEM_KEY_MAX];
-        memcpy(key, st->item, item_len);
-        wb_put_u32be(key + item_len, c->per_state[j].next_seq++);
-        rc = append_put(txn, s->dbi[STORE__DB_ITEM_EVENTS], key, item_len + 4, id,
-                        WB_HASH_LEN, MDB_NOOVERWRITE, "put item event", WB_ERR_STORE);
-        if (rc) return rc;
-    }
+    MDB_cursor *ids;
+    int mrc = mdb_cursor_open(txn, s->dbi[STORE__DB_EVENT_IDS], &ids);
+    if (mrc) return store__err(mrc, "open event ids cursor");
+    for (size_t i = 0; i < b->event_count && rc == WB_OK; i++)
+        rc = append_event(s, txn, ids, c, (uint32_t)i);
+    mdb_cursor_close(ids);
+    if (rc) return rc;
 
     for (size_t j = 0; j < c->n_states; j++) {
         uint8_t buf[STORE_ITEM_STATE_BUF];

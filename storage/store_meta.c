@@ -1,5 +1,6 @@
-/* The small records of the store: genesis binding, last block and evidence
- * of equivocation (the consensus safety record lives in store_safety.c). */
+/* The small records of the store: genesis binding, layout, last block,
+ * evidence of equivocation, and the store's side of the consensus safety
+ * record (the file itself is safety_file.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,8 @@
 #include "common/log.h"
 #include "common/wb_error.h"
 #include "storage/store_internal.h"
+
+_Static_assert(STORE_SAFETY_MAX == SAFETY_FILE_RECORD_MAX, "one limit for the safety record");
 
 struct store_bind_ctx {
     const uint8_t *hash;
@@ -109,4 +112,120 @@ int store_evidence_count(struct store *s, uint64_t *n)
     if (rc == WB_OK) *n = st.ms_entries;
     store__read_end(s, txn);
     return rc;
+}
+
+int store__layout_txn(struct store *s, MDB_txn *txn, const char *dir)
+{
+    MDB_dbi meta = s->dbi[STORE__DB_META];
+    MDB_val v;
+    int rc = store__get(txn, meta, STORE__META_LAYOUT, strlen(STORE__META_LAYOUT), &v,
+                        "read layout");
+    uint32_t layout;
+    if (rc == WB_OK) {
+        if (v.mv_size != 4) {
+            WB_ERROR("store", "meta layout: %zu bytes, expected 4", v.mv_size);
+            return WB_ERR_STORE;
+        }
+        layout = wb_get_u32be(v.mv_data);
+    } else if (rc == WB_ERR_NOT_FOUND) {
+        /* No layout record: a new store, or one written before the record
+         * existed (layout 1). Without a block, no index holds anything and
+         * the store takes this layout. */
+        rc = store__get(txn, meta, STORE__META_LAST, strlen(STORE__META_LAST), &v, "read last");
+        if (rc == WB_ERR_NOT_FOUND) {
+            uint8_t val[4];
+            wb_put_u32be(val, STORE__LAYOUT);
+            return store__put(txn, meta, STORE__META_LAYOUT, strlen(STORE__META_LAYOUT), val,
+                              sizeof val, 0, "write layout");
+        }
+        if (rc) return rc;
+        layout = 1;
+    } else {
+        return rc;
+    }
+    if (layout == STORE__LAYOUT) return WB_OK;
+    WB_ERROR("store",
+             "data dir %s holds a store of layout %u; this build reads layout %u only. "
+             "Stop the node, move data.mdb and lock.mdb out of the data dir (keep "
+             "safety.rec and waybill.lock) and start it again: it fetches the blocks "
+             "from its peers by block sync (docs/operating.md, \"Store layout\")",
+             dir, (unsigned)layout, STORE__LAYOUT);
+    return WB_ERR_CONFIG;
+}
+
+/* ---- the consensus safety record: safety.rec (safety_file.c) */
+
+int store_safety_put(struct store *s, const uint8_t *rec, size_t len)
+{
+    if (!s || !rec || len == 0) return WB_ERR_INVALID;
+    if (len > STORE_SAFETY_MAX) return WB_ERR_TOO_LARGE;
+    int sys_err = 0;
+    const char *what = "";
+    int rc = safety_file_put(&s->safety, rec, len, &sys_err, &what);
+    if (rc == WB_ERR_IO) store__write_failed(s, sys_err, what);
+    else if (rc == WB_OK) store__write_ok(s);
+    return rc;
+}
+
+int store_safety_get(struct store *s, uint8_t **out, size_t *len)
+{
+    if (!s || !out || !len) return WB_ERR_INVALID;
+    return safety_file_get(&s->safety, out, len);
+}
+
+struct safety_migrate_ctx {
+    bool had;
+};
+
+static int safety_drop_meta(struct store *s, MDB_txn *txn, void *ctx)
+{
+    struct safety_migrate_ctx *c = ctx;
+    MDB_val k = {.mv_size = strlen(STORE__META_SAFETY), .mv_data = STORE__META_SAFETY};
+    int mrc = mdb_del(txn, s->dbi[STORE__DB_META], &k, NULL);
+    c->had = mrc == MDB_SUCCESS;
+    if (mrc == MDB_NOTFOUND) return WB_OK;
+    if (mrc == MDB_MAP_FULL) return STORE__RETRY_MAP_FULL;
+    return store__err(mrc, "drop old safety record");
+}
+
+/* Stores that kept the record in the meta database (before safety.rec):
+ * the record moves into the file, durably, before it leaves the database. */
+static int safety_migrate(struct store *s)
+{
+    MDB_txn *txn;
+    int rc = store__read_begin(s, &txn);
+    if (rc) return rc;
+    MDB_val v;
+    rc = store__get(txn, s->dbi[STORE__DB_META], STORE__META_SAFETY,
+                    strlen(STORE__META_SAFETY), &v, "read old safety record");
+    uint8_t *old = NULL;
+    size_t old_len = 0;
+    if (rc == WB_OK) rc = store__copy_out(&v, &old, &old_len);
+    store__read_end(s, txn);
+    if (rc == WB_ERR_NOT_FOUND) return WB_OK;
+    if (rc) return rc;
+    if (s->safety.seq == 0) {
+        if (old_len == 0 || old_len > STORE_SAFETY_MAX) rc = WB_ERR_STORE;
+        else rc = store_safety_put(s, old, old_len);
+    }
+    free(old);
+    if (rc) return rc;
+    struct safety_migrate_ctx c = {.had = false};
+    rc = store__write(s, safety_drop_meta, &c, STORE__WRITE_FORCE_SYNC, "drop old safety record");
+    if (rc == WB_OK && c.had) WB_INFO("store", "safety record moved into %s", SAFETY_FILE_NAME);
+    return rc;
+}
+
+int store__safety_open(struct store *s, const char *dir)
+{
+    int rc = safety_file_open(&s->safety, dir);
+    if (rc) return rc;
+    rc = safety_migrate(s);
+    if (rc) safety_file_close(&s->safety);
+    return rc;
+}
+
+void store__safety_close(struct store *s)
+{
+    safety_file_close(&s->safety);
 }

@@ -61,16 +61,55 @@ int store_height_of_hash(struct store *s, const uint8_t hash[WB_HASH_LEN], uint6
     return rc;
 }
 
+/* The event_log record at `pos`: id and the item's previous position. */
+static int read_log_txn(struct store *s, MDB_txn *txn, const uint8_t pos[STORE__POS_LEN],
+                        MDB_val *rec)
+{
+    int rc = store__get(txn, s->dbi[STORE__DB_EVENT_LOG], pos, STORE__POS_LEN, rec,
+                        "read event log");
+    if (rc == WB_OK) rc = read_expect_size(rec, STORE__LOG_VAL_LEN, "event log");
+    return rc;
+}
+
+int store__locate_txn(struct store *s, MDB_txn *txn, const uint8_t id[WB_HASH_LEN],
+                      uint64_t *height, uint32_t *index, uint8_t prev[STORE__POS_LEN])
+{
+    MDB_cursor *cur;
+    int mrc = mdb_cursor_open(txn, s->dbi[STORE__DB_EVENT_IDS], &cur);
+    if (mrc) return store__err(mrc, "open event ids cursor");
+    /* Every position under the id's prefix, until the one whose log record
+     * names this id (two ids share a prefix about once in 2^64 / N pairs). */
+    MDB_val k = {.mv_size = STORE__ID_KEY_LEN, .mv_data = (void *)id}, v;
+    int rc = WB_ERR_NOT_FOUND;
+    mrc = mdb_cursor_get(cur, &k, &v, MDB_SET);
+    while (mrc == MDB_SUCCESS) {
+        rc = read_expect_size(&v, STORE__POS_LEN, "event id position");
+        MDB_val rec;
+        if (rc == WB_OK) rc = read_log_txn(s, txn, v.mv_data, &rec);
+        if (rc == WB_ERR_NOT_FOUND) {
+            WB_ERROR("store", "event ids name a position the event log lacks");
+            rc = WB_ERR_STORE;
+        }
+        if (rc) break;
+        if (memcmp(rec.mv_data, id, WB_HASH_LEN) == 0) {
+            *height = wb_get_u64be(v.mv_data);
+            *index = wb_get_u32be((const uint8_t *)v.mv_data + 8);
+            memcpy(prev, (const uint8_t *)rec.mv_data + WB_HASH_LEN, STORE__POS_LEN);
+            break;
+        }
+        rc = WB_ERR_NOT_FOUND;
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
+    }
+    if (mrc != MDB_SUCCESS && mrc != MDB_NOTFOUND) rc = store__err(mrc, "read event ids");
+    mdb_cursor_close(cur);
+    return rc;
+}
+
 static int read_location_txn(struct store *s, MDB_txn *txn, const uint8_t id[WB_HASH_LEN],
                              uint64_t *height, uint32_t *index)
 {
-    MDB_val v;
-    int rc = store__get(txn, s->dbi[STORE__DB_EVENTS], id, WB_HASH_LEN, &v, "read event");
-    if (rc == WB_OK) rc = read_expect_size(&v, STORE__LOC_LEN, "event location");
-    if (rc) return rc;
-    *height = wb_get_u64be(v.mv_data);
-    *index = wb_get_u32be((const uint8_t *)v.mv_data + 8);
-    return WB_OK;
+    uint8_t prev[STORE__POS_LEN];
+    return store__locate_txn(s, txn, id, height, index, prev);
 }
 
 int store_event_location(struct store *s, const uint8_t id[WB_HASH_LEN], uint64_t *height,
@@ -256,31 +295,58 @@ int store__history_txn(struct store *s, MDB_txn *txn, const char *item,
     int rc = read_item_state_txn(s, txn, item, &st);
     if (rc) return rc;
     if (st.count > STORE_HISTORY_MAX) return WB_ERR_TOO_LARGE;
-    struct store_event_ref *refs = calloc(st.count ? st.count : 1, sizeof refs[0]);
+    if (st.count == 0) {
+        WB_ERROR("store", "item %s: stored state counts no event", item);
+        return WB_ERR_STORE;
+    }
+    struct store_event_ref *refs = calloc(st.count, sizeof refs[0]);
     if (!refs) return WB_ERR_NOMEM;
-    size_t item_len = strlen(item);
-    uint8_t key[STORE__ITEM_KEY_MAX];
-    memcpy(key, item, item_len);
-    for (uint32_t seq = 0; seq < st.count; seq++) {
-        wb_put_u32be(key + item_len, seq);
-        MDB_val v;
-        rc = store__get(txn, s->dbi[STORE__DB_ITEM_EVENTS], key, item_len + 4, &v,
-                        "read item event");
-        if (rc == WB_OK) rc = read_expect_size(&v, WB_HASH_LEN, "item event");
-        if (rc == WB_OK) {
-            memcpy(refs[seq].id, v.mv_data, WB_HASH_LEN);
-            rc = read_location_txn(s, txn, refs[seq].id, &refs[seq].height, &refs[seq].index);
+    /* From the head back: each event_log record names the item's previous
+     * event; the state's count says how many there are. */
+    uint8_t pos[STORE__POS_LEN];
+    uint64_t h;
+    uint32_t i;
+    rc = store__locate_txn(s, txn, st.head, &h, &i, pos);
+    if (rc == WB_OK) {
+        memcpy(refs[st.count - 1].id, st.head, WB_HASH_LEN);
+        refs[st.count - 1].height = h;
+        refs[st.count - 1].index = i;
+    }
+    for (uint32_t k = st.count - 1; rc == WB_OK && k > 0; k--) {
+        struct store_event_ref *r = &refs[k - 1];
+        r->height = wb_get_u64be(pos);
+        r->index = wb_get_u32be(pos + 8);
+        if (r->height == 0) {
+            WB_ERROR("store", "item %s: the chain of events ends after %u of %u", item,
+                     st.count - k, st.count);
+            rc = WB_ERR_STORE;
+            break;
         }
-        if (rc) {
-            /* The state counts this event: a missing index entry is corruption. */
-            if (rc == WB_ERR_NOT_FOUND) {
-                WB_ERROR("store", "item %s: event %u of %u is not indexed", item, seq,
-                         st.count);
-                rc = WB_ERR_STORE;
-            }
-            free(refs);
-            return rc;
+        /* The chain runs back in the log: a later or equal position is corruption. */
+        if (r->height > refs[k].height ||
+            (r->height == refs[k].height && r->index >= refs[k].index)) {
+            WB_ERROR("store", "item %s: event %u is not before event %u", item, k - 1, k);
+            rc = WB_ERR_STORE;
+            break;
         }
+        MDB_val rec;
+        rc = read_log_txn(s, txn, pos, &rec);
+        if (rc) break;
+        memcpy(r->id, rec.mv_data, WB_HASH_LEN);
+        memcpy(pos, (const uint8_t *)rec.mv_data + WB_HASH_LEN, STORE__POS_LEN);
+    }
+    if (rc == WB_OK && wb_get_u64be(pos) != 0) {
+        WB_ERROR("store", "item %s: the chain of events goes on past %u", item, st.count);
+        rc = WB_ERR_STORE;
+    }
+    if (rc) {
+        /* The state counts these events: a missing record is corruption. */
+        if (rc == WB_ERR_NOT_FOUND) {
+            WB_ERROR("store", "item %s: an event of its %u is not indexed", item, st.count);
+            rc = WB_ERR_STORE;
+        }
+        free(refs);
+        return rc;
     }
     *out = refs;
     *n = st.count;

@@ -90,7 +90,7 @@ static void check_over_store(struct store *s, const struct tc_chain *c, const st
 static void expect_same_records(struct store *a, struct store *b)
 {
     static const char *const names[STORE__DB_COUNT] = {
-        "blocks", "certs", "block_index", "events", "items", "item_events", "evidence", "meta"};
+        "blocks", "certs", "block_index", "event_log", "event_ids", "items", "evidence", "meta"};
     MDB_txn *ta, *tb;
     CHECK_OK(store__read_begin(a, &ta));
     CHECK_OK(store__read_begin(b, &tb));

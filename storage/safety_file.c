@@ -1,5 +1,6 @@
 /* The consensus safety record in its own small file (safety.rec): two
- * alternating checksummed slots, each put one pwrite and one fdatasync. */
+ * alternating checksummed slots, each put one pwrite and one fdatasync.
+ * Knows the file only, not the store (safety_file.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,24 +15,23 @@
 #include "common/log.h"
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
-#include "storage/store_internal.h"
+#include "storage/safety_file.h"
 
-/* Slot layout (STORE__SAFETY_SLOT bytes, the rest zero):
+/* Slot layout (SAFETY_FILE_SLOT bytes, the rest zero):
  *   magic "WBS1" | seq u64 BE | len u32 BE | BLAKE2b-256 of (bytes 0..15 || record) | record
  * A put writes the slot its sequence number selects (seq % 2), so the slot
  * holding the record last put is never overwritten by the next put: a write
  * torn by a crash fails its checksum and the other slot still holds the
  * previous record, the one in force, since the torn put never returned. */
-#define SAFETY_FILE "safety.rec"
 #define SAFETY_MAGIC "WBS1"
 #define SAFETY_SUM_LEN 32
 #define SAFETY_HEAD_LEN (4 + 8 + 4)
 #define SAFETY_DATA_OFF (SAFETY_HEAD_LEN + SAFETY_SUM_LEN)
 #define SAFETY_SLOTS 2
-#define SAFETY_FILE_LEN (SAFETY_SLOTS * STORE__SAFETY_SLOT)
+#define SAFETY_FILE_LEN (SAFETY_SLOTS * SAFETY_FILE_SLOT)
 
-_Static_assert(SAFETY_DATA_OFF + STORE_SAFETY_MAX <= STORE__SAFETY_SLOT,
-               "a record of STORE_SAFETY_MAX bytes fits a slot");
+_Static_assert(SAFETY_DATA_OFF + SAFETY_FILE_RECORD_MAX <= SAFETY_FILE_SLOT,
+               "a record of SAFETY_FILE_RECORD_MAX bytes fits a slot");
 
 /* What one slot holds. */
 enum safety_slot_state { SAFETY_SLOT_BLANK, SAFETY_SLOT_VALID, SAFETY_SLOT_BAD };
@@ -49,12 +49,12 @@ static void safety_sum(const uint8_t *slot, size_t len, uint8_t out[SAFETY_SUM_L
 static enum safety_slot_state safety_slot_parse(const uint8_t *slot, uint64_t *seq,
                                                 size_t *len)
 {
-    static const uint8_t zero[STORE__SAFETY_SLOT];
+    static const uint8_t zero[SAFETY_FILE_SLOT];
     if (memcmp(slot, zero, sizeof zero) == 0) return SAFETY_SLOT_BLANK;
     if (memcmp(slot, SAFETY_MAGIC, 4) != 0) return SAFETY_SLOT_BAD;
     uint64_t s = wb_get_u64be(slot + 4);
     uint32_t n = wb_get_u32be(slot + 12);
-    if (s == 0 || n == 0 || n > STORE_SAFETY_MAX) return SAFETY_SLOT_BAD;
+    if (s == 0 || n == 0 || n > SAFETY_FILE_RECORD_MAX) return SAFETY_SLOT_BAD;
     uint8_t sum[SAFETY_SUM_LEN];
     safety_sum(slot, n, sum);
     if (sodium_memcmp(sum, slot + SAFETY_HEAD_LEN, SAFETY_SUM_LEN) != 0) return SAFETY_SLOT_BAD;
@@ -63,11 +63,11 @@ static enum safety_slot_state safety_slot_parse(const uint8_t *slot, uint64_t *s
     return SAFETY_SLOT_VALID;
 }
 
-static int safety_read_all(struct store *s, uint8_t buf[SAFETY_FILE_LEN])
+static int safety_read_all(const struct safety_file *f, uint8_t buf[SAFETY_FILE_LEN])
 {
     size_t got = 0;
     while (got < SAFETY_FILE_LEN) {
-        ssize_t r = pread(s->safety_fd, buf + got, SAFETY_FILE_LEN - got, (off_t)got);
+        ssize_t r = pread(f->fd, buf + got, SAFETY_FILE_LEN - got, (off_t)got);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) {
             WB_ERROR("store", "cannot read the safety record: %s", strerror(errno));
@@ -86,10 +86,10 @@ static int safety_read_all(struct store *s, uint8_t buf[SAFETY_FILE_LEN])
 /* The newest valid slot of the file: its index in *slot (or -1 when no
  * record was ever completed) and its sequence number in *seq (0 if none).
  * A file whose slots are neither blank nor valid is corrupt: WB_ERR_STORE. */
-static int safety_newest(struct store *s, uint8_t buf[SAFETY_FILE_LEN], int *slot,
+static int safety_newest(const struct safety_file *f, uint8_t buf[SAFETY_FILE_LEN], int *slot,
                          uint64_t *seq, size_t *len)
 {
-    int rc = safety_read_all(s, buf);
+    int rc = safety_read_all(f, buf);
     if (rc) return rc;
     *slot = -1;
     *seq = 0;
@@ -98,7 +98,7 @@ static int safety_newest(struct store *s, uint8_t buf[SAFETY_FILE_LEN], int *slo
     for (int i = 0; i < SAFETY_SLOTS; i++) {
         uint64_t q = 0;
         size_t n = 0;
-        enum safety_slot_state st = safety_slot_parse(buf + i * STORE__SAFETY_SLOT, &q, &n);
+        enum safety_slot_state st = safety_slot_parse(buf + i * SAFETY_FILE_SLOT, &q, &n);
         if (st == SAFETY_SLOT_BAD) bad++;
         if (st == SAFETY_SLOT_VALID && q > *seq) {
             *slot = i;
@@ -114,59 +114,62 @@ static int safety_newest(struct store *s, uint8_t buf[SAFETY_FILE_LEN], int *slo
     return WB_OK;
 }
 
-static int safety_write_slot(struct store *s, const uint8_t *rec, size_t len, uint64_t seq)
+static int safety_write_slot(struct safety_file *f, const uint8_t *rec, size_t len,
+                             uint64_t seq, int *sys_err, const char **what)
 {
-    uint8_t slot[STORE__SAFETY_SLOT];
+    uint8_t slot[SAFETY_FILE_SLOT];
     memset(slot, 0, sizeof slot);
     memcpy(slot, SAFETY_MAGIC, 4);
     wb_put_u64be(slot + 4, seq);
     wb_put_u32be(slot + 12, (uint32_t)len);
     memcpy(slot + SAFETY_DATA_OFF, rec, len);
     safety_sum(slot, len, slot + SAFETY_HEAD_LEN);
-    off_t off = (off_t)(seq % SAFETY_SLOTS) * STORE__SAFETY_SLOT;
+    off_t off = (off_t)(seq % SAFETY_SLOTS) * SAFETY_FILE_SLOT;
     size_t done = 0;
     while (done < sizeof slot) {
-        ssize_t w = pwrite(s->safety_fd, slot + done, sizeof slot - done, off + (off_t)done);
+        ssize_t w = pwrite(f->fd, slot + done, sizeof slot - done, off + (off_t)done);
         if (w < 0 && errno == EINTR) continue;
         if (w < 0) {
-            store__write_failed(s, errno, "write the safety record");
+            *sys_err = errno;
+            *what = "write the safety record";
             return WB_ERR_IO;
         }
         done += (size_t)w;
     }
-    if (fdatasync(s->safety_fd) != 0) {
-        store__write_failed(s, errno, "sync the safety record");
+    if (fdatasync(f->fd) != 0) {
+        *sys_err = errno;
+        *what = "sync the safety record";
         return WB_ERR_IO;
     }
-    store__write_ok(s);
     return WB_OK;
 }
 
-int store_safety_put(struct store *s, const uint8_t *rec, size_t len)
+int safety_file_put(struct safety_file *f, const uint8_t *rec, size_t len, int *sys_err,
+                    const char **what)
 {
-    if (!s || !rec || len == 0) return WB_ERR_INVALID;
-    if (len > STORE_SAFETY_MAX) return WB_ERR_TOO_LARGE;
-    if (s->safety_seq == UINT64_MAX) return WB_ERR_STORE;
-    int rc = safety_write_slot(s, rec, len, s->safety_seq + 1);
-    if (rc == WB_OK) s->safety_seq++;
+    if (!f || f->fd < 0 || !rec || len == 0 || !sys_err || !what) return WB_ERR_INVALID;
+    if (len > SAFETY_FILE_RECORD_MAX) return WB_ERR_TOO_LARGE;
+    if (f->seq == UINT64_MAX) return WB_ERR_STORE;
+    int rc = safety_write_slot(f, rec, len, f->seq + 1, sys_err, what);
+    if (rc == WB_OK) f->seq++;
     return rc;
 }
 
-int store_safety_get(struct store *s, uint8_t **out, size_t *len)
+int safety_file_get(const struct safety_file *f, uint8_t **out, size_t *len)
 {
-    if (!s || !out || !len) return WB_ERR_INVALID;
+    if (!f || f->fd < 0 || !out || !len) return WB_ERR_INVALID;
     uint8_t *buf = malloc(SAFETY_FILE_LEN);
     if (!buf) return WB_ERR_NOMEM;
     int slot;
     uint64_t seq;
     size_t n;
-    int rc = safety_newest(s, buf, &slot, &seq, &n);
+    int rc = safety_newest(f, buf, &slot, &seq, &n);
     if (rc == WB_OK && slot < 0) rc = WB_ERR_NOT_FOUND;
     if (rc == WB_OK) {
         *out = malloc(n);
         if (!*out) rc = WB_ERR_NOMEM;
         else {
-            memcpy(*out, buf + slot * STORE__SAFETY_SLOT + SAFETY_DATA_OFF, n);
+            memcpy(*out, buf + slot * SAFETY_FILE_SLOT + SAFETY_DATA_OFF, n);
             *len = n;
         }
     }
@@ -177,23 +180,23 @@ int store_safety_get(struct store *s, uint8_t **out, size_t *len)
 /* Creates the file at its full size, zeroed, and makes the new directory
  * entry durable, when it is missing or shorter (a creation cut short: no
  * record was ever put into a file that never reached its full size). */
-static int safety_prepare_file(struct store *s, const char *path, const char *dir)
+static int safety_prepare_file(struct safety_file *f, const char *path, const char *dir)
 {
     struct stat st;
-    if (fstat(s->safety_fd, &st) != 0) {
+    if (fstat(f->fd, &st) != 0) {
         WB_ERROR("store", "cannot stat %s: %s", path, strerror(errno));
         return WB_ERR_IO;
     }
     if (st.st_size >= SAFETY_FILE_LEN) return WB_OK;
     uint8_t *zero = calloc(1, SAFETY_FILE_LEN);
     if (!zero) return WB_ERR_NOMEM;
-    ssize_t w = pwrite(s->safety_fd, zero, SAFETY_FILE_LEN, 0);
+    ssize_t w = pwrite(f->fd, zero, SAFETY_FILE_LEN, 0);
     free(zero);
     if (w != SAFETY_FILE_LEN) {
         WB_ERROR("store", "cannot initialise %s: %s", path, w < 0 ? strerror(errno) : "short write");
         return WB_ERR_IO;
     }
-    if (fsync(s->safety_fd) != 0) {
+    if (fsync(f->fd) != 0) {
         WB_ERROR("store", "cannot sync %s: %s", path, strerror(errno));
         return WB_ERR_IO;
     }
@@ -207,78 +210,34 @@ static int safety_prepare_file(struct store *s, const char *path, const char *di
     return WB_OK;
 }
 
-struct safety_migrate_ctx {
-    bool had;
-};
-
-static int safety_drop_meta(struct store *s, MDB_txn *txn, void *ctx)
+int safety_file_open(struct safety_file *f, const char *dir)
 {
-    struct safety_migrate_ctx *c = ctx;
-    MDB_val k = {.mv_size = strlen(STORE__META_SAFETY), .mv_data = STORE__META_SAFETY};
-    int mrc = mdb_del(txn, s->dbi[STORE__DB_META], &k, NULL);
-    c->had = mrc == MDB_SUCCESS;
-    if (mrc == MDB_NOTFOUND) return WB_OK;
-    if (mrc == MDB_MAP_FULL) return STORE__RETRY_MAP_FULL;
-    return store__err(mrc, "drop old safety record");
-}
-
-/* Stores that kept the record in the meta database (before safety.rec):
- * the record moves into the file, durably, before it leaves the database. */
-static int safety_migrate(struct store *s)
-{
-    MDB_txn *txn;
-    int rc = store__read_begin(s, &txn);
-    if (rc) return rc;
-    MDB_val v;
-    rc = store__get(txn, s->dbi[STORE__DB_META], STORE__META_SAFETY,
-                    strlen(STORE__META_SAFETY), &v, "read old safety record");
-    uint8_t *old = NULL;
-    size_t old_len = 0;
-    if (rc == WB_OK) rc = store__copy_out(&v, &old, &old_len);
-    store__read_end(s, txn);
-    if (rc == WB_ERR_NOT_FOUND) return WB_OK;
-    if (rc) return rc;
-    if (s->safety_seq == 0) {
-        if (old_len == 0 || old_len > STORE_SAFETY_MAX) rc = WB_ERR_STORE;
-        else rc = store_safety_put(s, old, old_len);
-    }
-    free(old);
-    if (rc) return rc;
-    struct safety_migrate_ctx c = {.had = false};
-    rc = store__write(s, safety_drop_meta, &c, STORE__WRITE_FORCE_SYNC, "drop old safety record");
-    if (rc == WB_OK && c.had) WB_INFO("store", "safety record moved into %s", SAFETY_FILE);
-    return rc;
-}
-
-int store__safety_open(struct store *s, const char *dir)
-{
+    if (!f || !dir) return WB_ERR_INVALID;
+    f->fd = -1;
+    f->seq = 0;
     char path[PATH_MAX];
-    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, SAFETY_FILE) >= sizeof path)
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, SAFETY_FILE_NAME) >= sizeof path)
         return WB_ERR_INVALID;
-    s->safety_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (s->safety_fd < 0) {
+    f->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (f->fd < 0) {
         WB_ERROR("store", "cannot open %s: %s", path, strerror(errno));
         return WB_ERR_IO;
     }
-    int rc = safety_prepare_file(s, path, dir);
+    int rc = safety_prepare_file(f, path, dir);
     uint8_t *buf = rc ? NULL : malloc(SAFETY_FILE_LEN);
     if (!rc && !buf) rc = WB_ERR_NOMEM;
     if (!rc) {
         int slot;
         size_t len;
-        rc = safety_newest(s, buf, &slot, &s->safety_seq, &len);
+        rc = safety_newest(f, buf, &slot, &f->seq, &len);
     }
     free(buf);
-    if (!rc) rc = safety_migrate(s);
-    if (rc) {
-        close(s->safety_fd);
-        s->safety_fd = -1;
-    }
+    if (rc) safety_file_close(f);
     return rc;
 }
 
-void store__safety_close(struct store *s)
+void safety_file_close(struct safety_file *f)
 {
-    if (s->safety_fd >= 0) close(s->safety_fd);
-    s->safety_fd = -1;
+    if (f->fd >= 0) close(f->fd);
+    f->fd = -1;
 }
