@@ -2,8 +2,8 @@
 # WB_MUST_USE: the compiler refuses a dropped result, WB_IGNORE_RESULT is
 # the one way to drop it, and every function of the common/, ledger/ and
 # cli/ headers that returns int, enum wb_err or bool is marked, apart from
-# the few listed below whose result is a value, not an error. consensus/
-# and node/ headers are held to the same rule.
+# the few listed below whose result is a value, not an error. consensus/,
+# storage/ and node/ headers are held to the same rule.
 #
 # Usage: must_use.sh [ROOT]   (ROOT: the source tree, default .; CC: compiler)
 # Ends with "N passed, N failed".
@@ -61,7 +61,7 @@ while IFS=: read -r file line name; do
     echo "  $file:$line: $name returns int/enum wb_err/bool without WB_MUST_USE"
     missing=$((missing + 1))
 done < <(cd "$ROOT" && grep -n -E '^(static inline )?(int|enum wb_err|bool) +\**[a-z_0-9]+\(' \
-    common/*.h ledger/*.h cli/*.h consensus/*.h node/*.h | sed -E 's/^([^:]+):([0-9]+):[^(]*[ *]([a-z_0-9]+)\(.*/\1:\2:\3/')
+    common/*.h ledger/*.h cli/*.h consensus/*.h storage/*.h node/*.h | sed -E 's/^([^:]+):([0-9]+):[^(]*[ *]([a-z_0-9]+)\(.*/\1:\2:\3/')
 [ "$missing" -eq 0 ]
 report headers-marked $?
 
