@@ -22,7 +22,8 @@ stop_probe() {
     wait "$PROBE_PID" 2>/dev/null
     PROBE_PID=""
 }
-trap 'stop_probe' EXIT
+# lib.sh's own EXIT trap stops the nodes: this one replaces it, so it calls it too.
+trap 'stop_probe; cluster_cleanup' EXIT
 
 testnet_create 4 || { T_FAIL=1; finish; }
 for i in 0 1 2 3; do node_start "$i"; done
