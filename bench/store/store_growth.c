@@ -10,13 +10,17 @@
  * Workload: every block has E events; each item gets ITEM_EVENTS events, one
  * in each of ITEM_EVENTS consecutive blocks (a commission, then events that
  * follow the item's head), so a block commissions E / ITEM_EVENTS new items
- * and moves E - E / ITEM_EVENTS older ones. Item ids are spread over the id
- * space (a hash of the item number), as independently named items are.
+ * and moves E - E / ITEM_EVENTS older ones. Item ids are serial numbers
+ * (urn:waybill:bench:00000001, ...: new items sort after the old ones, as a
+ * shipper's container or serial numbers do and as the loadgen's do); with
+ * --random-items they are spread over the id space (a hash of the number),
+ * the worst case for the items database.
  * Events are really signed (one Ed25519 signature each, outside the timed
  * append); blocks go in through store_append_checked with the ids and item
  * states the generator knows, as a node's commit path does.
  *
  * Usage: store_growth [--events N] [--block E] [--every K] [--dir D] [--sync]
+ *                     [--random-items]
  *   N default 1000000, E default 500, K default 100000; D default a fresh
  *   directory under /tmp, removed at the end unless given. --sync syncs every
  *   commit (default: no_sync, the bytes written are the same).
@@ -50,6 +54,7 @@ struct bench_opts {
     uint64_t every;
     const char *dir;
     bool sync;
+    bool random_items;
 };
 
 /* One item being moved: its state as the store holds it after its last event. */
@@ -80,8 +85,12 @@ static int io_wchar(uint64_t *out)
     return rc;
 }
 
-static void item_name(uint64_t n, char out[WB_ITEM_MAX + 1])
+static void item_name(bool random, uint64_t n, char out[WB_ITEM_MAX + 1])
 {
+    if (!random) {
+        snprintf(out, WB_ITEM_MAX + 1, "urn:waybill:bench:%016" PRIu64, n);
+        return;
+    }
     uint8_t in[8], h[WB_HASH_LEN];
     wb_put_u64be(in, n);
     ledger_sha256(in, sizeof in, h);
@@ -130,8 +139,9 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--sync") == 0) {
-            o->sync = true;
+        if (strcmp(a, "--sync") == 0 || strcmp(a, "--random-items") == 0) {
+            if (a[2] == 's') o->sync = true;
+            else o->random_items = true;
             continue;
         }
         if (!v) {
@@ -198,7 +208,7 @@ static int bench_block(struct bench *bn, uint64_t *ns)
         memset(&ev, 0, sizeof ev);
         if (gen == new_gen) {
             memset(it, 0, sizeof *it);
-            item_name(bn->nonce, it->st.item);
+            item_name(bn->o.random_items, bn->nonce, it->st.item);
             snprintf(it->st.custodian, sizeof it->st.custodian, "acme");
             snprintf(it->st.location, sizeof it->st.location, "NLRTM");
             it->st.status = LEDGER_ITEM_ACTIVE;
@@ -324,8 +334,9 @@ int main(int argc, char **argv)
         bench_free(&bn);
         return 1;
     }
-    printf("store_growth: %" PRIu64 " events in blocks of %u into %s (%s)\n", bn.o.events,
-           bn.o.block, bn.o.dir, bn.o.sync ? "synced" : "no_sync");
+    printf("store_growth: %" PRIu64 " events in blocks of %u into %s (%s, %s item ids)\n",
+           bn.o.events, bn.o.block, bn.o.dir, bn.o.sync ? "synced" : "no_sync",
+           bn.o.random_items ? "random" : "serial");
     printf("%10s %10s %12s %14s %12s\n", "events", "blocks", "us_per_ev", "bytes_per_ev",
            "pages_per_blk");
     uint64_t total = 0, slice_ns = 0, slice_events = 0, slice_blocks = 0, w0 = 0, w1 = 0;
