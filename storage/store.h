@@ -24,12 +24,18 @@
  *   blocks       height u64 BE            -> Block bytes
  *   certs        height u64 BE            -> CommitCert bytes
  *   block_index  block hash (32)          -> height u64 BE
- *   events       event id (32)            -> height u64 BE || index u32 BE
- *   items        item id bytes            -> ItemState bytes
- *   item_events  item id || seq u32 BE    -> event id (32); seq = 0-based event number
+ *   event_log    height u64 BE || index u32 BE (the event's position)
+ *                                         -> event id (32) || position of the same
+ *                                            item's previous event (0s: none)
+ *   event_ids    first 8 bytes of the event id (sorted duplicates) -> position
+ *   items        item id bytes            -> ItemState bytes (its head: the
+ *                                            position of its last event)
  *   evidence     h u64 BE || r u32 BE || type u8 || validator u32 BE -> Evidence bytes
  *   meta         "genesis"                -> genesis hash (32)
  *                "last"                   -> height u64 BE || hash (32) || time i64 BE
+ *                "layout"                 -> u32 BE, 2 (a store of another layout is
+ *                                            refused at open; docs/operating.md,
+ *                                            "Store layout")
  * and, beside data.mdb and lock.mdb, safety.rec: the consensus safety record
  * in two alternating 4 KiB slots (magic, sequence number, length, BLAKE2b-256
  * checksum, record), so a put is one write and one flush and a torn write
@@ -80,7 +86,7 @@ WB_MUST_USE int store_last(struct store *s, uint64_t *height, uint8_t hash[WB_HA
                            int64_t *time_ms);
 
 /* Appends a decided block in one durable write transaction: the block bytes,
- * its certificate bytes, block_index, the events and item_events indices, the
+ * its certificate bytes, block_index, the event_log and event_ids entries, the
  * item states and the last height/hash/time. Either all of it is on disk
  * afterwards or none of it. A full map is grown and the transaction retried
  * (up to map_size_max); the caller never sees MDB_MAP_FULL.
