@@ -139,6 +139,18 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            printf("usage: store_growth [--events N] [--block E] [--every K] [--dir D] [--sync]\n"
+                   "                    [--random-items]\n"
+                   "Appends signed synthetic blocks of E events (default 500, a multiple of %d)\n"
+                   "into a fresh store up to N events (default 1000000) and prints, every K\n"
+                   "events (default 100000), the append's microseconds, bytes written and\n"
+                   "pages per block. D: the store folder (default a fresh one under /tmp,\n"
+                   "removed at the end). --sync syncs every commit; --random-items spreads\n"
+                   "item ids over the id space instead of numbering them in order.\n",
+                   ITEM_EVENTS);
+            exit(0);
+        }
         if (strcmp(a, "--sync") == 0 || strcmp(a, "--random-items") == 0) {
             if (a[2] == 's') o->sync = true;
             else o->random_items = true;
@@ -149,9 +161,20 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
             return -1;
         }
         i++;
-        if (strcmp(a, "--events") == 0) o->events = strtoull(v, NULL, 10);
-        else if (strcmp(a, "--block") == 0) o->block = (uint32_t)strtoul(v, NULL, 10);
-        else if (strcmp(a, "--every") == 0) o->every = strtoull(v, NULL, 10);
+        char *end = NULL;
+        unsigned long long num = 0;
+        if (strcmp(a, "--dir") != 0) {
+            errno = 0;
+            num = strtoull(v, &end, 10);
+            if (errno || end == v || *end || v[0] == '-' ||
+                (strcmp(a, "--block") == 0 && num > UINT32_MAX)) {
+                fprintf(stderr, "store_growth: %s wants a whole number, not '%s'\n", a, v);
+                return -1;
+            }
+        }
+        if (strcmp(a, "--events") == 0) o->events = num;
+        else if (strcmp(a, "--block") == 0) o->block = (uint32_t)num;
+        else if (strcmp(a, "--every") == 0) o->every = num;
         else if (strcmp(a, "--dir") == 0) o->dir = v;
         else {
             fprintf(stderr, "store_growth: unknown option %s\n", a);
