@@ -45,6 +45,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# The growth run of issue 12 (a testnet filled to 1,000,000 events, catch-up
+# and start-up times) is not built yet: say so rather than run the normal one.
+if [ "${GROWTH:-0}" != 0 ]; then
+    say "GROWTH=1 (a testnet filled to 1,000,000 events) is not built yet;"
+    say "make bench-store measures how the store's cost per event grows"
+    exit 2
+fi
 for f in "$WAYBILL" "$LOADGEN"; do
     [ -x "$f" ] || { say "missing $f (run make bench, which builds it)"; exit 1; }
 done
