@@ -42,12 +42,6 @@ static int fx_teardown(void **state)
     return 0;
 }
 
-static void build(struct tc_chain *c, size_t n, struct tc_block *tb)
-{
-    char msg[512];
-    int rc = tc_build_block(c, n, tb, msg, sizeof msg);
-    if (rc) fail_msg("building block %" PRIu64 ": %s: %s", c->height + 1, wb_strerror(rc), msg);
-}
 
 /* The result a checker would hand store_append_checked for tb, with tb's
  * ids (the caller may have changed them) and state indices by item name. */
@@ -130,7 +124,7 @@ static void raw_set_layout(const char *dir, uint32_t layout)
 static void fill(struct fx *f, struct store *s, struct tc_block *tbs)
 {
     for (int h = 0; h < LAYOUT_BLOCKS; h++) {
-        build(&f->c, LAYOUT_EVENTS, &tbs[h]);
+        tc_build_block_ok(&f->c, LAYOUT_EVENTS, &tbs[h]);
         CHECK_OK(store_append(s, &tbs[h].b, tbs[h].bytes, tbs[h].len, tbs[h].cert,
                               tbs[h].cert_len, tbs[h].states, tbs[h].n_states));
     }
@@ -246,7 +240,7 @@ static void ids_sharing_a_prefix(void **state)
     struct store *s;
     CHECK_OK(store_open(f->dir, NULL, &s));
     struct tc_block tb;
-    build(&f->c, 4, &tb); /* items i, i, j, j */
+    tc_build_block_ok(&f->c, 4, &tb); /* items i, i, j, j */
     /* Event 2 (the first of item j, not its head) gets event 0's prefix. */
     memcpy(tb.ids[2], tb.ids[0], STORE__ID_KEY_LEN);
     struct ledger_block_result r;
@@ -272,7 +266,7 @@ static void ids_sharing_a_prefix(void **state)
 
     /* The next block claims, for its first event, the id stored at (1, 2). */
     struct tc_block tb2;
-    build(&f->c, 4, &tb2);
+    tc_build_block_ok(&f->c, 4, &tb2);
     memcpy(tb2.ids[0], tb.ids[2], WB_HASH_LEN);
     uint32_t state_of2[4];
     result_of(&tb2, &r, state_of2);
@@ -334,7 +328,7 @@ static void layout_record(void **state)
     raw_set_layout(f->dir, 0);
     CHECK_OK(store_open(f->dir, NULL, &s));
     struct tc_block tb;
-    build(&f->c, 4, &tb);
+    tc_build_block_ok(&f->c, 4, &tb);
     CHECK_OK(store_append(s, &tb.b, tb.bytes, tb.len, tb.cert, tb.cert_len, tb.states,
                           tb.n_states));
     store_close(s);

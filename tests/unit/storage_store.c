@@ -37,12 +37,6 @@ static int fx_teardown(void **state)
     return 0;
 }
 
-static void build(struct tc_chain *c, size_t n, struct tc_block *tb)
-{
-    char msg[512];
-    int rc = tc_build_block(c, n, tb, msg, sizeof msg);
-    if (rc) fail_msg("building block %" PRIu64 ": %s: %s", c->height + 1, wb_strerror(rc), msg);
-}
 
 static void append(struct store *s, const struct tc_block *tb)
 {
@@ -108,7 +102,7 @@ static void bulk_append_and_read_back(void **state)
         uint8_t prev_hash[WB_HASH_LEN];
         memcpy(prev_hash, f->c.last_hash, WB_HASH_LEN);
         struct tc_block tb;
-        build(&f->c, BULK_EVENTS, &tb);
+        tc_build_block_ok(&f->c, BULK_EVENTS, &tb);
         if (h % 10 == 1) check_states_via_store(s, &f->c, &tb, prev_time, prev_hash);
         append(s, &tb);
         blocks[h] = tb.bytes;
@@ -349,9 +343,9 @@ static void append_refusals_leave_store_unchanged(void **state)
     struct store *s;
     CHECK_OK(store_open(f->dir, NULL, &s));
     struct tc_block b1, b2, b3;
-    build(&f->c, 6, &b1);
-    build(&f->c, 6, &b2);
-    build(&f->c, 5, &b3);
+    tc_build_block_ok(&f->c, 6, &b1);
+    tc_build_block_ok(&f->c, 6, &b2);
+    tc_build_block_ok(&f->c, 5, &b3);
     append(s, &b1);
 
     expect_refused(s, n_items, &b3.b, b3.bytes, b3.len, b3.cert, b3.cert_len, b3.states,
@@ -405,7 +399,7 @@ static void append_refusals_leave_store_unchanged(void **state)
     append(s, &b3);
     /* An empty block (a proposer with nothing to propose) is a block too. */
     struct tc_block empty;
-    build(&f->c, 0, &empty);
+    tc_build_block_ok(&f->c, 0, &empty);
     append(s, &empty);
     uint64_t last, hh;
     uint8_t last_hash[WB_HASH_LEN];
@@ -437,7 +431,7 @@ static void map_grows_when_full(void **state)
     uint8_t hashes[GROWTH_BLOCKS + 11][WB_HASH_LEN];
     for (uint64_t h = 1; h <= GROWTH_BLOCKS; h++) {
         struct tc_block tb;
-        build(&f->c, 24, &tb);
+        tc_build_block_ok(&f->c, 24, &tb);
         append(s, &tb);
         memcpy(hashes[h], tb.b.hash, WB_HASH_LEN);
         tc_block_free(&tb);
@@ -455,7 +449,7 @@ static void map_grows_when_full(void **state)
     CHECK_OK(store_open(f->dir, &opt, &s));
     for (uint64_t h = GROWTH_BLOCKS + 1; h <= GROWTH_BLOCKS + 10; h++) {
         struct tc_block tb;
-        build(&f->c, 24, &tb);
+        tc_build_block_ok(&f->c, 24, &tb);
         append(s, &tb);
         memcpy(hashes[h], tb.b.hash, WB_HASH_LEN);
         tc_block_free(&tb);
@@ -489,7 +483,7 @@ static void map_grows_when_full(void **state)
     uint64_t appended = 0;
     for (int k = 0; k < 200 && rc == WB_OK; k++) {
         struct tc_block tb;
-        build(&c2, 24, &tb);
+        tc_build_block_ok(&c2, 24, &tb);
         rc = store_append(s, &tb.b, tb.bytes, tb.len, tb.cert, tb.cert_len, tb.states,
                           tb.n_states);
         if (rc == WB_OK) appended++;
@@ -581,7 +575,7 @@ static void concurrent_reads_during_growth(void **state)
     }
     for (int h = 1; h <= 40; h++) {
         struct tc_block tb;
-        build(&f->c, 20, &tb);
+        tc_build_block_ok(&f->c, 20, &tb);
         append(s, &tb);
         tc_block_free(&tb);
     }
@@ -714,8 +708,8 @@ static void release_pages_is_one_transaction_that_changes_nothing(void **state)
     CHECK_OK(store_open(f->dir, NULL, &s));
     CHECK_OK(store_bind_genesis(s, f->c.g->hash));
     struct tc_block b1, b2;
-    build(&f->c, 5, &b1);
-    build(&f->c, 5, &b2);
+    tc_build_block_ok(&f->c, 5, &b1);
+    tc_build_block_ok(&f->c, 5, &b2);
     CHECK_RC(store_release_pages(s), WB_ERR_NOT_FOUND); /* empty: nothing to rewrite */
     append(s, &b1);
     store_close(s);

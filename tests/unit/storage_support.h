@@ -388,6 +388,14 @@ out:
     return rc;
 }
 
+/* tc_build_block that fails the test, naming the block and the reason. */
+static inline void tc_build_block_ok(struct tc_chain *c, size_t n, struct tc_block *tb)
+{
+    char msg[512];
+    int rc = tc_build_block(c, n, tb, msg, sizeof msg);
+    if (rc) fail_msg("building block %" PRIu64 ": %s: %s", c->height + 1, wb_strerror(rc), msg);
+}
+
 /* Encoded ItemState bytes of two states compare equal. */
 static inline bool tc_states_equal(const struct ledger_item_state *a,
                                    const struct ledger_item_state *b)
