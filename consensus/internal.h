@@ -219,6 +219,15 @@ void cons__resume(struct cons *c);
 /* ---- invariants.c: asserted state invariants ------------------------------- */
 /* Lexicographic order of (height, round, step): -1, 0 or 1. */
 int cons__hrs_cmp(uint64_t h1, uint32_t r1, uint8_t s1, uint64_t h2, uint32_t r2, uint8_t s2);
+/* Whether a signature at (h, round, step) is one that a precommit record
+ * with reserve_height h covers: the proposal or prevote of round 0
+ * (docs/consensus.md, "One flush per height"). */
+static inline bool cons__reserved(uint64_t reserve_height, uint64_t h, uint32_t round,
+                                  uint8_t step)
+{
+    return reserve_height != 0 && reserve_height == h && round == 0 &&
+           step <= CONS_STEP_PREVOTE;
+}
 /* Asserts what holds between steps: the validator arithmetic, height, round
  * and step ranges, locked round <= valid round <= round, the record not
  * ahead of the state at this height, vote sets (one vote per validator and

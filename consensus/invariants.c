@@ -139,7 +139,7 @@ void cons__assert_update(const struct cons *c, const struct cons_update *up)
         /* Round 0's proposal and prevote may instead be covered by the
          * durable record's reservation (docs/consensus.md, "One flush per
          * height"). */
-        bool reserved = durable->reserve_height == h && r == 0 && step <= CONS_STEP_PREVOTE;
+        bool reserved = cons__reserved(durable->reserve_height, h, r, step);
         WB_ASSERT(CONS_SEAM(c, SEND_BEFORE_PERSIST) || reserved ||
                   cons__hrs_cmp(h, r, step, durable->height, durable->round, durable->step) <=
                       0);

@@ -34,10 +34,9 @@ int cons__sign(struct cons *c, uint8_t step, const uint8_t *msg, size_t len,
         memcpy(sig, s->signature, WB_SIG_LEN);
         return WB_OK;
     }
-    bool reserved = c->round == 0 && step <= CONS_STEP_PREVOTE;
     /* The restored record reserved this: what was signed under it before
      * the restart is unknown, so nothing is. */
-    if (reserved && c->height == c->blocked_height) return WB_ERR_REFUSED;
+    if (cons__reserved(c->blocked_height, c->height, c->round, step)) return WB_ERR_REFUSED;
     int rc = wb_sign(msg, len, c->cfg.secret_key, sig);
     if (rc) return rc;
     WB_ASSERT(step >= CONS_STEP_PROPOSE && step <= CONS_STEP_PRECOMMIT);
@@ -55,7 +54,7 @@ int cons__sign(struct cons *c, uint8_t step, const uint8_t *msg, size_t len,
     /* Under a durable reservation the record need not be written: a crash
      * now restores the reserving record, which forbids this (h, 0, step).
      * The record in memory still holds this signature, for re-sending. */
-    if (!(reserved && c->height == c->covered_height)) c->safety_dirty = true;
+    if (!cons__reserved(c->covered_height, c->height, c->round, step)) c->safety_dirty = true;
     /* Postcondition: the record is at what was just signed, so the driver
      * persists it before this update's messages go out (or a durable
      * reservation covers it). */
