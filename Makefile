@@ -71,7 +71,7 @@ ledger_EXTRA := $(BUILD)/obj/gen/ledger/countries.o
 # The test seams' state belongs to the seams build only (below).
 consensus_EXCLUDE := consensus/seam.c
 define module_rules
-$(1)_SRC := $$(filter-out $$($(1)_EXCLUDE),$$(wildcard $(1)/*.c))
+$(1)_SRC := $$(filter-out $$($(1)_EXCLUDE),$$(wildcard $(1)/*.c $(1)/*/*.c))
 $(1)_OBJ := $$(patsubst %.c,$(BUILD)/obj/%.o,$$($(1)_SRC)) $$($(1)_EXTRA)
 # The Makefile is a prerequisite so that a changed object list rebuilds the archive.
 $(BUILD)/lib$(1).a: $$($(1)_OBJ) Makefile

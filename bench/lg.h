@@ -11,7 +11,7 @@
 
 #include "ledger/genesis.h"
 #include "ledger/types.h"
-#include "node/net.h"
+#include "node/net/net.h"
 
 #define LG_NODES_MAX 16
 #define LG_LOAD_LINKS_MAX 8           /* submit links per node */

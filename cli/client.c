@@ -22,7 +22,7 @@
 #include "common/wb_error.h"
 #include "ledger/rules.h"
 #include "node/keyfile.h"
-#include "node/net_client.h"
+#include "node/net/net_client.h"
 
 int64_t client_now_mono_ms(void)
 {

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "ledger/types.h"
-#include "node/mempool.h"
+#include "node/mempool/mempool.h"
 
 /* Where committed event `id` sits. Returns 0 with *height and *index set,
  * WB_ERR_NOT_FOUND when no committed block holds it, or another error (the

@@ -11,8 +11,8 @@
 #include "ledger/genesis.h"
 #include "node/config.h"
 #include "node/idmap.h"
-#include "node/mempool.h"
-#include "node/net.h"
+#include "node/mempool/mempool.h"
+#include "node/net/net.h"
 #include "storage/store.h"
 
 #define NODE_PEERS_LINKS_MAX 64

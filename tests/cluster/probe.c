@@ -72,8 +72,8 @@
 #include "ledger/genesis.h"
 #include "ledger/rules.h"
 #include "node/keyfile.h"
-#include "node/net.h"
-#include "node/net_client.h"
+#include "node/net/net.h"
+#include "node/net/net_client.h"
 #include "proto/waybill.pb-c.h"
 
 static bool accept_any(void *ctx, const uint8_t pk[32])

@@ -28,8 +28,8 @@
 #include "common/log.h"
 #include "common/sigbytes.h"
 #include "common/wb_error.h"
-#include "node/net.h"
-#include "node/net_internal.h"
+#include "node/net/net.h"
+#include "node/net/net_internal.h"
 #include "proto/waybill.pb-c.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

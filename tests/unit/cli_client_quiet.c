@@ -19,7 +19,7 @@
 #include "cli/client.h"
 #include "common/log.h"
 #include "common/wb_error.h"
-#include "node/net_client.h"
+#include "node/net/net_client.h"
 
 /* A 127.0.0.1 port nobody listens on: bound, then closed. */
 static unsigned closed_port(void)

@@ -17,7 +17,7 @@
 #include "ledger/genesis.h"
 #include "ledger/rules.h"
 #include "node/api_submit.h"
-#include "node/mempool.h"
+#include "node/mempool/mempool.h"
 
 #define ITEMS_MAX 8
 #define COMMITTED_MAX 16

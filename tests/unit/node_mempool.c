@@ -17,7 +17,7 @@
 #include "ledger/event.h"
 #include "ledger/genesis.h"
 #include "ledger/rules.h"
-#include "node/mempool.h"
+#include "node/mempool/mempool.h"
 
 #define STORE_MAX 512
 #define CHECK_RC(call)                                                                   \

@@ -17,7 +17,7 @@
 
 #include "common/log.h"
 #include "common/wb_error.h"
-#include "node/net.h"
+#include "node/net/net.h"
 #include "proto/waybill.pb-c.h"
 
 #define WAIT_MS 10000

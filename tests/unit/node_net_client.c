@@ -21,8 +21,8 @@
 
 #include "common/log.h"
 #include "common/wb_error.h"
-#include "node/net.h"
-#include "node/net_client.h"
+#include "node/net/net.h"
+#include "node/net/net_client.h"
 
 #define CLIENT_TIMEOUT_MS 5000u
 #define SERVER_FRAME_MAX (70u * 1024u)

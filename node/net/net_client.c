@@ -1,6 +1,6 @@
 /* Blocking client over the net transport: a private libuv loop that runs
  * only inside net_client_* calls, until their condition or deadline. */
-#include "node/net_client.h"
+#include "node/net/net_client.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include "common/log.h"
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
-#include "node/net_internal.h"
+#include "node/net/net_internal.h"
 
 #define LOG_MOD "net"
 #define NET_CLIENT_QUEUE_MAX 64u

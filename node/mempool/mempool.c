@@ -1,6 +1,6 @@
 /* Mempool admission, lookup and block proposal: a FIFO of signed events
  * indexed by id, grouped per item with each item's pending state. */
-#include "node/mempool.h"
+#include "node/mempool/mempool.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,7 +14,7 @@
 #include "ledger/block.h"
 #include "ledger/event.h"
 #include "ledger/rules.h"
-#include "node/mempool_internal.h"
+#include "node/mempool/mempool_internal.h"
 
 /* Table size at creation; the maps grow as events arrive. */
 #define MEMPOOL_INITIAL_SLOTS_HINT 1024

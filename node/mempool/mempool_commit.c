@@ -9,8 +9,8 @@
 #include "ledger/block.h"
 #include "ledger/event.h"
 #include "ledger/rules.h"
-#include "node/mempool.h"
-#include "node/mempool_internal.h"
+#include "node/mempool/mempool.h"
+#include "node/mempool/mempool_internal.h"
 
 static void mempool__drop(struct mempool *mp, struct mempool_entry *e, int err,
                           const char *reason, mempool_dropped_fn dropped, void *ctx)

@@ -13,7 +13,7 @@
 
 #include "common/log.h"
 #include "common/wb_error.h"
-#include "node/net.h"
+#include "node/net/net.h"
 
 /* A record of `net` (a struct net *): dropped below its cfg.log_level, else
  * as wb_log under the process level. The file's LOG_MOD names the module. */

@@ -11,7 +11,7 @@
 #include "common/sigbytes.h"
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
-#include "node/net_internal.h"
+#include "node/net/net_internal.h"
 #include "proto/waybill.pb-c.h"
 
 #define LOG_MOD "net"

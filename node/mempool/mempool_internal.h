@@ -5,7 +5,7 @@
 
 #include "common/wb_error.h"
 #include "node/idmap.h"
-#include "node/mempool.h"
+#include "node/mempool/mempool.h"
 
 /* Room for any reason the ledger writes (an item id of WB_ITEM_MAX bytes
  * plus a sentence). */

@@ -1,6 +1,6 @@
 /* The net endpoint: creation, listening and accepting, the link lifecycle
  * (close, the one-link-per-peer rule, up/down reports), sending, shutdown. */
-#include "node/net.h"
+#include "node/net/net.h"
 
 #include <arpa/inet.h>
 #include <sodium.h>
@@ -13,7 +13,7 @@
 #include "common/log.h"
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
-#include "node/net_internal.h"
+#include "node/net/net_internal.h"
 
 #define LOG_MOD "net"
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "common/wb_error.h"
-#include "node/net.h"
+#include "node/net/net.h"
 
 struct net_client;
 
