@@ -9,6 +9,7 @@
 #include "common/hex.h"
 #include "common/wb_error.h"
 #include "ledger/block.h"
+#include "ledger/canon.h"
 #include "ledger/cert.h"
 #include "ledger/event.h"
 
@@ -229,10 +230,17 @@ static int block_show(const struct client_opts *co, const struct ledger_genesis 
                  g->chain_name);
     chk.hash_ok = br->block_hash.len == WB_HASH_LEN &&
                   memcmp(br->block_hash.data, b.hash, WB_HASH_LEN) == 0;
-    chk.cert_ok = ledger_cert_verify(g, br->cert, b.header.height, b.hash, chk.cert_msg,
-                                     sizeof chk.cert_msg) == WB_OK;
-    int rc = co->json ? block_print_json(g, &b, br->cert, &chk, ev)
-                      : block_print_text(g, &b, br->cert, &chk, ev);
+    /* The certificate comes as the node stores it: its canonical encoding. */
+    ProtobufCMessage *pm = NULL;
+    if (ledger_pb_decode(&waybill__commit_cert__descriptor, NULL, br->cert.data, br->cert.len,
+                         "certificate", &pm, chk.cert_msg, sizeof chk.cert_msg) != WB_OK)
+        pm = NULL;
+    const Waybill__CommitCert *cert = (const Waybill__CommitCert *)pm;
+    chk.cert_ok = cert && ledger_cert_verify(g, cert, b.header.height, b.hash, chk.cert_msg,
+                                             sizeof chk.cert_msg) == WB_OK;
+    int rc = co->json ? block_print_json(g, &b, cert, &chk, ev)
+                      : block_print_text(g, &b, cert, &chk, ev);
+    if (pm) protobuf_c_message_free_unpacked(pm, NULL);
     if (rc != WB_OK) {
         /* A write error is cli_output_finish's to report. */
         if (rc != WB_ERR_IO) cli_error(co->cmd, "out of memory");

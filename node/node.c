@@ -1,42 +1,76 @@
-/* The daemon's lifecycle: load genesis and key, open the store, create the
- * mempool, consensus core and both network endpoints, run the loop until a
- * signal, then close everything in reverse order. */
+/* The daemon's lifecycle and wiring: load genesis and key, open the store,
+ * create the mempool and the node's parts (node/chain, node/driver,
+ * node/p2p, node/api), connect them through their listeners, run the loop
+ * until a signal, then close everything in reverse order. This is the only
+ * file that knows every part; no part calls into it except through the
+ * listeners it hands them. docs/architecture.md, "The node's parts", draws
+ * who calls whom. */
 #include "node/node.h"
 
 #include <signal.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/file.h"
 #include "common/hex.h"
 #include "common/log.h"
 #include "common/wb_error.h"
 #include "ledger/genesis.h"
+#include "node/api/api.h"
+#include "node/chain/chain.h"
+#include "node/chain/commit.h"
+#include "node/chain/hold.h"
+#include "node/driver/driver.h"
+#include "node/env.h"
 #include "node/keyfile.h"
-#include "node/node_internal.h"
+#include "node/mempool/mempool.h"
+#include "node/net_open.h"
+#include "node/p2p/p2p.h"
+#include "storage/store.h"
+
+#define NODE_TICK_MS 250              /* housekeeping period */
+#define NODE_RESEND_AFTER_MS 2000     /* re-send own messages while stuck this long */
+#define NODE_SUMMARY_EVERY_MS 60000   /* the INFO summary line */
+
+struct node {
+    struct node_env env;
+    struct node_identity id;
+    struct ledger_genesis *genesis;   /* owned; env.genesis points here */
+    struct node_chain chain;
+    struct node_commit commit;
+    struct node_hold hold;
+    struct node_driver driver;
+    struct node_p2p p2p;
+    struct node_api api;
+    bool driver_inited, api_inited;
+    uv_signal_t sigint, sigterm;
+    uv_timer_t tick;
+    int handles_inited;               /* of sigint, sigterm, tick, in order */
+    int nets_open;                    /* endpoints not yet closed */
+    bool stopping;
+    int64_t last_resend_ms;
+};
+
+static void node_stop(struct node *n);
 
 #define GENESIS_FILE_MAX (1u << 20)
 
-int64_t node_now_ms(const struct node *n)
-{
-    (void)n;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The mempool's clock: the node's. */
-static int64_t node_clock_ms(void *ctx) { return node_now_ms(ctx); }
+static int64_t node_clock_ms(void *ctx)
+{
+    (void)ctx;
+    return node_now_ms();
+}
 
 static int load_genesis(struct node *n)
 {
     uint8_t *buf;
     size_t len;
-    int rc = wb_read_file(n->cfg->genesis, GENESIS_FILE_MAX, &buf, &len);
+    int rc = wb_read_file(n->env.cfg->genesis, GENESIS_FILE_MAX, &buf, &len);
     if (rc) {
-        WB_ERROR("node", "cannot read genesis %s: %s", n->cfg->genesis, wb_strerror(rc));
+        WB_ERROR("node", "cannot read genesis %s: %s", n->env.cfg->genesis, wb_strerror(rc));
         return rc;
     }
     n->genesis = malloc(sizeof *n->genesis);
@@ -47,104 +81,117 @@ static int load_genesis(struct node *n)
     char msg[WB_GENESIS_MSG_MAX];
     rc = ledger_genesis_parse(buf, len, n->genesis, msg, sizeof msg);
     free(buf);
-    if (rc) WB_ERROR("node", "genesis %s: %s", n->cfg->genesis, msg);
+    if (rc) WB_ERROR("node", "genesis %s: %s", n->env.cfg->genesis, msg);
     return rc;
 }
 
 static int load_identity(struct node *n)
 {
     char msg[512];
-    int rc = keyfile_load(n->cfg->key_file, n->pk, n->sk, msg, sizeof msg);
+    int rc = keyfile_load(n->env.cfg->key_file, n->id.pk, n->id.sk, msg, sizeof msg);
     if (rc) {
         WB_ERROR("node", "%s", msg);
         return rc;
     }
-    int v = ledger_genesis_validator_of_key(n->genesis, n->pk);
+    int v = ledger_genesis_validator_of_key(n->genesis, n->id.pk);
     if (v < 0) {
         char hex[65];
         WB_ERROR("node", "key %s (%s) is not a validator in genesis",
-                 wb_hex_encode(n->pk, 32, hex, sizeof hex), n->cfg->key_file);
+                 wb_hex_encode(n->id.pk, 32, hex, sizeof hex), n->env.cfg->key_file);
         return WB_ERR_CONFIG;
     }
-    n->self = (uint32_t)v;
-    if (strcmp(n->genesis->validators[v].name, n->cfg->name) != 0)
+    n->env.self = (uint32_t)v;
+    if (strcmp(n->genesis->validators[v].name, n->env.cfg->name) != 0)
         WB_WARN("node", "config name '%s' differs from genesis validator name '%s'",
-                n->cfg->name, n->genesis->validators[v].name);
+                n->env.cfg->name, n->genesis->validators[v].name);
     return WB_OK;
 }
 
 static int open_store(struct node *n)
 {
+    const struct node_config *cfg = n->env.cfg;
     struct store_options opt;
     store_options_init(&opt);
-    opt.no_sync = !n->cfg->sync;
-    int rc = store_open(n->cfg->data_dir, &opt, &n->store);
+    opt.no_sync = !cfg->sync;
+    int rc = store_open(cfg->data_dir, &opt, &n->env.store);
     if (rc) {
-        WB_ERROR("node", "cannot open store %s: %s", n->cfg->data_dir, wb_strerror(rc));
+        WB_ERROR("node", "cannot open store %s: %s", cfg->data_dir, wb_strerror(rc));
         return rc;
     }
-    rc = store_bind_genesis(n->store, n->genesis->hash);
+    rc = store_bind_genesis(n->env.store, n->genesis->hash);
     if (rc) {
-        WB_ERROR("node", "data dir %s belongs to another chain", n->cfg->data_dir);
+        WB_ERROR("node", "data dir %s belongs to another chain", cfg->data_dir);
         return rc;
     }
-    rc = store_last(n->store, &n->last_height, n->last_hash, &n->last_time_ms);
-    if (rc) return rc;
-    if (n->last_height == 0) n->last_time_ms = n->genesis->genesis_time_ms;
-    return WB_OK;
-}
-
-int node_net_open(struct node *n, struct net_config *nc, const struct wb_addr *listen,
-                  struct net **out)
-{
-    memcpy(nc->chain_id, n->genesis->chain_id, WB_CHAIN_ID_LEN);
-    memcpy(nc->identity_pk, n->pk, WB_PUBKEY_LEN);
-    memcpy(nc->identity_sk, n->sk, WB_SECKEY_LEN);
-    nc->frame_max = n->cfg->limits.frame_bytes_max;
-    nc->send_queue_max = (size_t)n->cfg->limits.frame_bytes_max * 4;
-    nc->handshake_timeout_ms = n->cfg->limits.handshake_timeout_ms;
-    nc->pending_max = n->cfg->limits.handshakes_max;
-    nc->pending_per_source_max = n->cfg->limits.handshakes_per_source_max;
-    int rc = net_create(n->loop, nc, out);
-    sodium_memzero(nc->identity_sk, sizeof nc->identity_sk);
-    if (rc) return rc;
-    char addr[WB_ADDR_STR_MAX];
-    wb_addr_format(listen, addr, sizeof addr);
-    rc = net_listen(*out, addr);
-    if (rc == WB_ERR_NOT_FOUND) /* the net layer logged the resolver's answer */
-        WB_ERROR(nc->name, "cannot listen on %s: cannot resolve '%s'", addr, listen->host);
-    else if (rc) WB_ERROR(nc->name, "cannot listen on %s: %s", addr, wb_strerror(rc));
-    else WB_INFO(nc->name, "listening on %s", addr);
+    rc = node_chain_load(&n->chain, &n->env);
+    if (rc) WB_ERROR("node", "cannot read the chain's head from %s: %s", cfg->data_dir,
+                     wb_strerror(rc));
     return rc;
 }
 
-static void on_handle_closed(uv_handle_t *h)
+/* ---- the parts' listeners --------------------------------------------------------- */
+
+static void on_block_committed(void *ctx, const struct ledger_block *b,
+                               const uint8_t (*ids)[WB_HASH_LEN])
 {
-    struct node *n = h->data;
-    n->handles_open--;
+    struct node *n = ctx;
+    node_driver_on_committed(&n->driver, b->header.height);
+    node_hold_on_appended(&n->hold);
+    node_api_on_block(&n->api, b, ids);
+    node_p2p_broadcast_status(&n->p2p);
 }
+
+static void on_event_dropped(void *ctx, const uint8_t id[WB_HASH_LEN], int err,
+                             const char *reason)
+{
+    struct node *n = ctx;
+    node_api_on_dropped(&n->api, id, err, reason);
+}
+
+static void on_hold(void *ctx)
+{
+    struct node *n = ctx;
+    node_driver_drop_pending(&n->driver);
+}
+
+static int on_resume(void *ctx)
+{
+    struct node *n = ctx;
+    return node_driver_restart(&n->driver, n->id.sk);
+}
+
+static void on_fatal(void *ctx)
+{
+    node_stop(ctx);
+}
+
+static void send_msg(void *ctx, const struct cons_msg *m)
+{
+    struct node *n = ctx;
+    node_p2p_broadcast_msg(&n->p2p, m);
+}
+
+/* ---- lifecycle -------------------------------------------------------------------- */
 
 static void on_net_closed(void *ctx)
 {
     struct node *n = ctx;
-    n->handles_open--;
+    n->nets_open--;
 }
 
-void node_stop(struct node *n)
+static void node_stop(struct node *n)
 {
     if (n->stopping) return;
     n->stopping = true;
-    WB_INFO("node", "h=%llu shutting down", (unsigned long long)n->last_height);
-    node_cons_stop(n);
+    WB_INFO("node", "h=%llu shutting down", (unsigned long long)node_chain_height(&n->chain));
+    if (n->driver_inited) node_driver_stop(&n->driver);
+    node_hold_stop(&n->hold);
     /* Only the handles init_handles got to (in its order) are closed. */
     uv_handle_t *handles[] = {(uv_handle_t *)&n->sigint, (uv_handle_t *)&n->sigterm,
-                              (uv_handle_t *)&n->tick, (uv_handle_t *)&n->gossip_timer,
-                              (uv_handle_t *)&n->build_timer};
-    for (int i = 0; i < n->handles_inited; i++) uv_close(handles[i], on_handle_closed);
-    if (n->p2p) net_close(n->p2p, on_net_closed);
-    else n->handles_open--;
-    if (n->api) net_close(n->api, on_net_closed);
-    else n->handles_open--;
+                              (uv_handle_t *)&n->tick};
+    for (int i = 0; i < n->handles_inited; i++) uv_close(handles[i], NULL);
+    node_p2p_close(&n->p2p, on_net_closed, n);
+    node_api_close(&n->api, on_net_closed, n);
 }
 
 static void on_signal(uv_signal_t *s, int signum)
@@ -160,36 +207,36 @@ static void log_summary(struct node *n, int64_t now)
 {
     size_t peers_max = n->genesis->validator_count ? n->genesis->validator_count - 1 : 0;
     char last[48];
-    if (n->last_height)
+    uint64_t height = node_chain_height(&n->chain);
+    if (height)
         snprintf(last, sizeof last, "last block %lld s ago",
-                 (long long)((now - n->last_time_ms) / 1000));
+                 (long long)((now - node_chain_time_ms(&n->chain)) / 1000));
     else
         snprintf(last, sizeof last, "no block yet");
+    uint64_t blocks, events;
+    int64_t period_ms;
+    node_chain_take_summary(&n->chain, now, &blocks, &events, &period_ms);
     WB_INFO("node", "h=%llu summary: %llu blocks, %llu events in %lld s; peers %zu of %zu; "
             "mempool %zu events, %llu bytes; %s",
-            (unsigned long long)n->last_height, (unsigned long long)n->summary_blocks,
-            (unsigned long long)n->summary_events, (long long)((now - n->last_summary_ms) / 1000),
-            n->peer_count, peers_max, mempool_count(n->mempool),
-            (unsigned long long)mempool_bytes(n->mempool), last);
-    n->last_summary_ms = now;
-    n->summary_blocks = 0;
-    n->summary_events = 0;
+            (unsigned long long)height, (unsigned long long)blocks,
+            (unsigned long long)events, (long long)(period_ms / 1000),
+            node_p2p_peer_count(&n->p2p), peers_max, mempool_count(n->env.mempool),
+            (unsigned long long)mempool_bytes(n->env.mempool), last);
 }
 
 static void on_tick(uv_timer_t *t)
 {
     struct node *n = t->data;
-    int64_t now = node_now_ms(n);
-    node_cons_check_idle(n);
-    if (now - n->last_summary_ms >= NODE_SUMMARY_EVERY_MS) log_summary(n, now);
-    if (now - n->last_status_ms >= NODE_STATUS_EVERY_MS) node_p2p_broadcast_status(n);
-    if (now - n->last_progress_ms >= NODE_RESEND_AFTER_MS &&
+    int64_t now = node_now_ms();
+    node_driver_check_idle(&n->driver);
+    if (now - n->chain.summary_ms >= NODE_SUMMARY_EVERY_MS) log_summary(n, now);
+    node_p2p_on_tick(&n->p2p, now);
+    if (now - node_chain_progress_ms(&n->chain) >= NODE_RESEND_AFTER_MS &&
         now - n->last_resend_ms >= NODE_RESEND_AFTER_MS) {
-        node_p2p_send_own(n, NULL);
+        node_p2p_send_own(&n->p2p, NULL);
         n->last_resend_ms = now;
     }
-    node_p2p_sync_check(n);
-    node_api_watch_pump(n);
+    node_api_watch_pump(&n->api);
 }
 
 static int init_handles(struct node *n)
@@ -197,36 +244,60 @@ static int init_handles(struct node *n)
     uv_signal_t *sigs[2] = {&n->sigint, &n->sigterm};
     int nums[2] = {SIGINT, SIGTERM};
     for (int i = 0; i < 2; i++) {
-        if (uv_signal_init(n->loop, sigs[i]) != 0) return WB_ERR_IO;
+        if (uv_signal_init(n->env.loop, sigs[i]) != 0) return WB_ERR_IO;
         sigs[i]->data = n;
-        n->handles_open++;
         n->handles_inited++;
         if (uv_signal_start(sigs[i], on_signal, nums[i]) != 0) return WB_ERR_IO;
     }
-    uv_timer_t *timers[3] = {&n->tick, &n->gossip_timer, &n->build_timer};
-    for (int i = 0; i < 3; i++) {
-        if (uv_timer_init(n->loop, timers[i]) != 0) return WB_ERR_IO;
-        timers[i]->data = n;
-        n->handles_open++;
-        n->handles_inited++;
-    }
+    if (uv_timer_init(n->env.loop, &n->tick) != 0) return WB_ERR_IO;
+    n->tick.data = n;
+    n->handles_inited++;
     if (uv_timer_start(&n->tick, on_tick, NODE_TICK_MS, NODE_TICK_MS) != 0) return WB_ERR_IO;
+    return WB_OK;
+}
+
+/* Creates the mempool and the parts and connects them. */
+static int init_parts(struct node *n)
+{
+    const struct node_config *cfg = n->env.cfg;
+    struct mempool_config mc = {
+        .genesis = n->genesis,
+        .events_max = cfg->limits.mempool_events_max,
+        .bytes_max = cfg->limits.mempool_bytes_max,
+        .lookup = store_state_lookup,
+        .lookup_ctx = n->env.store,
+        .clock = node_clock_ms,
+        .clock_ctx = n,
+    };
+    int rc = mempool_create(&mc, &n->env.mempool);
+    if (rc) return rc;
+    n->commit = (struct node_commit){
+        .env = &n->env,
+        .chain = &n->chain,
+        .listener = {.on_block = on_block_committed, .on_dropped = on_event_dropped, .ctx = n},
+    };
+    struct node_hold_listener hl = {
+        .on_hold = on_hold, .on_resume = on_resume, .on_fatal = on_fatal, .ctx = n};
+    node_hold_init(&n->hold, &n->env, &n->commit, &hl);
+    struct node_driver_listener dl = {
+        .send = send_msg, .on_dropped = on_event_dropped, .on_fatal = on_fatal, .ctx = n};
+    if ((rc = node_driver_init(&n->driver, &n->env, &n->chain, &n->commit, &n->hold, &dl)))
+        return rc;
+    n->driver_inited = true;
+    if ((rc = node_api_init(&n->api, &n->env, &n->chain, &n->driver, &n->p2p, &n->hold)))
+        return rc;
+    n->api_inited = true;
     return WB_OK;
 }
 
 static void free_node(struct node *n)
 {
-    node_api_free(n);
-    free(n->clients);
-    for (size_t i = 0; i < n->gossip_count; i++) free(n->gossip[i]);
-    free(n->gossip);
-    free(n->gossip_lens);
-    for (size_t i = 0; i < NODE_VCACHE; i++) free(n->vcache[i].states);
-    if (n->cons_inited) cons_free(&n->cons);
-    mempool_destroy(n->mempool);
-    store_close(n->store);
+    if (n->api_inited) node_api_free(&n->api);
+    if (n->driver_inited) node_driver_free(&n->driver);
+    mempool_destroy(n->env.mempool);
+    store_close(n->env.store);
     free(n->genesis);
-    sodium_memzero(n->sk, sizeof n->sk);
+    sodium_memzero(&n->id, sizeof n->id);
 }
 
 int node_run(const struct node_config *cfg)
@@ -245,43 +316,26 @@ int node_run(const struct node_config *cfg)
         free(n);
         return WB_ERR_IO;
     }
-    n->loop = &loop;
-    n->cfg = cfg;
-    n->handles_open = 2; /* the two nets, released by on_net_closed */
+    n->env.loop = &loop;
+    n->env.cfg = cfg;
+    n->nets_open = 2; /* the two endpoints, released by on_net_closed */
     int rc;
-    if ((rc = load_genesis(n)) || (rc = load_identity(n)) || (rc = open_store(n))) goto err_free;
-
-    struct mempool_config mc = {
-        .genesis = n->genesis,
-        .events_max = cfg->limits.mempool_events_max,
-        .bytes_max = cfg->limits.mempool_bytes_max,
-        .lookup = store_state_lookup,
-        .lookup_ctx = n->store,
-        .clock = node_clock_ms,
-        .clock_ctx = n,
-    };
-    if ((rc = mempool_create(&mc, &n->mempool))) goto err_free;
-    if ((rc = idmap_create(1024, &n->waiters))) goto err_free;
-    n->gossip = calloc(NODE_GOSSIP_BATCH_EVENTS, sizeof *n->gossip);
-    n->gossip_lens = calloc(NODE_GOSSIP_BATCH_EVENTS, sizeof *n->gossip_lens);
-    n->clients = calloc(cfg->limits.api_clients_max, sizeof *n->clients);
-    if (!n->gossip || !n->gossip_lens || !n->clients) {
-        rc = WB_ERR_NOMEM;
-        goto err_free;
-    }
-    n->last_progress_ms = node_now_ms(n);
-    n->last_summary_ms = n->last_progress_ms;
-
+    if ((rc = load_genesis(n))) goto err_free;
+    n->env.genesis = n->genesis;
+    if ((rc = load_identity(n)) || (rc = open_store(n)) || (rc = init_parts(n)))
+        goto err_stop;
     if ((rc = init_handles(n))) goto err_stop;
-    if ((rc = node_p2p_start(n))) goto err_stop;
-    if ((rc = node_api_start(n))) goto err_stop;
-    if ((rc = node_cons_start(n))) goto err_stop;
+    if ((rc = node_p2p_start(&n->p2p, &n->env, &n->id, &n->chain, &n->commit, &n->hold,
+                             &n->driver)))
+        goto err_stop;
+    if ((rc = node_api_start(&n->api, &n->id))) goto err_stop;
+    if ((rc = node_driver_start(&n->driver, n->id.sk))) goto err_stop;
 
     char hex[65];
     WB_INFO("node", "h=%llu started %s (validator %u of %zu, chain %s, head %.16s)",
-            (unsigned long long)n->last_height, cfg->name, n->self,
+            (unsigned long long)node_chain_height(&n->chain), cfg->name, n->env.self,
             n->genesis->validator_count, n->genesis->chain_name,
-            wb_hex_encode(n->last_hash, 32, hex, sizeof hex));
+            wb_hex_encode(node_chain_hash(&n->chain), 32, hex, sizeof hex));
     uv_run(&loop, UV_RUN_DEFAULT);
     rc = WB_OK;
     goto out;
@@ -290,7 +344,7 @@ err_stop:
     WB_ERROR("node", "start-up failed: %s", wb_strerror(rc));
     node_stop(n);
 out:
-    while (n->handles_open > 0 && uv_run(&loop, UV_RUN_ONCE)) {}
+    while (n->nets_open > 0 && uv_run(&loop, UV_RUN_ONCE)) {}
     uv_run(&loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&loop) != 0) WB_WARN("node", "event loop closed with handles open");
     free_node(n);

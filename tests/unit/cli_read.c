@@ -35,6 +35,8 @@ struct rfx {
     Waybill__ProofBundle *proof;
     Waybill__BlockResult br;
     Waybill__CommitCert cert;
+    uint8_t *cert_bytes;              /* its encoding, as a node sends it */
+    bool garbage_cert;                /* send bytes that are not a CommitCert */
     Waybill__Vote votes[TN_VALIDATORS], *vote_ptrs[TN_VALIDATORS];
     Waybill__NodeStatus status;
     uint8_t chain_id[WB_CHAIN_ID_LEN];
@@ -98,7 +100,13 @@ static int answer(struct fake_node *fn, const Waybill__ClientRequest *req,
         f->br.height = blk->height;
         f->br.block.data = blk->bytes;
         f->br.block.len = blk->len;
-        f->br.cert = &f->cert;
+        free(f->cert_bytes);
+        size_t cert_len = waybill__commit_cert__get_packed_size(&f->cert);
+        f->cert_bytes = malloc(cert_len ? cert_len : 1);
+        if (!f->cert_bytes) return WB_ERR_NOMEM;
+        waybill__commit_cert__pack(&f->cert, f->cert_bytes);
+        f->br.cert.data = f->garbage_cert ? f->garbage : f->cert_bytes;
+        f->br.cert.len = f->garbage_cert ? sizeof f->garbage : cert_len;
         f->br.block_hash.data = (uint8_t *)(f->wrong_hash ? f->b.blocks[0].hash : blk->hash);
         f->br.block_hash.len = WB_HASH_LEN;
         resp->resp_case = WAYBILL__CLIENT_RESPONSE__RESP_BLOCK;
@@ -161,6 +169,7 @@ static int rfx_teardown(void **state)
     if (f->proof) waybill__proof_bundle__free_unpacked(f->proof, NULL);
     tb_free(&f->b);
     tn_free(&f->t);
+    free(f->cert_bytes);
     free(f);
     return 0;
 }
@@ -518,6 +527,13 @@ static void block_problems_exit_1(void **state)
     expect_exit(f, run(f, cmd_block_via, args), CLI_EXIT_FAILED);
     expect_in("stderr", f->cap.err, "another hash for block 2");
     f->wrong_hash = false;
+
+    /* Certificate bytes that are no CommitCert: shown as invalid, exit 1. */
+    f->garbage_cert = true;
+    expect_exit(f, run(f, cmd_block_via, args), CLI_EXIT_FAILED);
+    expect_in("stdout", f->cap.out, "certificate  INVALID: certificate:");
+    expect_in("stderr", f->cap.err, "block 2: certificate does not verify: certificate:");
+    f->garbage_cert = false;
 
     /* asked for 4, answered with 2 */
     const char *four[] = {"block", "4", NULL};

@@ -328,7 +328,7 @@ static int dec_cert(void *ctx, const uint8_t *b, size_t len, char *msg, size_t m
     return ledger_cert_verify_bytes(c->g, b, len, 1, c->blocks[0].hash, msg, msg_len);
 }
 
-/* What node/node_p2p.c does with every frame from a validator. */
+/* What node/p2p/p2p.c does with every frame from a validator. */
 static int dec_peer_message(void *ctx, const uint8_t *b, size_t len, char *msg, size_t msg_len)
 {
     (void)ctx;

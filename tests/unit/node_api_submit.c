@@ -16,7 +16,7 @@
 #include "ledger/event.h"
 #include "ledger/genesis.h"
 #include "ledger/rules.h"
-#include "node/api_submit.h"
+#include "node/api/api_submit.h"
 #include "node/mempool/mempool.h"
 
 #define ITEMS_MAX 8

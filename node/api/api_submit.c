@@ -1,5 +1,5 @@
 /* The client API's decision on a submitted event; see api_submit.h. */
-#include "node/api_submit.h"
+#include "node/api/api_submit.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,0 +1,73 @@
+/* The one check of a block on this node (check.h). */
+#include "node/chain/check.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "node/mempool/mempool.h"
+#include "storage/store.h"
+
+static int state_lookup(void *ctx, const char *item, struct ledger_item_state *st)
+{
+    const struct node_env *env = ctx;
+    return store_item_state(env->store, item, st);
+}
+
+static bool sig_known(void *ctx, const uint8_t id[WB_HASH_LEN], const uint8_t *ev, size_t len)
+{
+    const struct node_env *env = ctx;
+    return mempool_holds(env->mempool, id, ev, len);
+}
+
+int node_check_decode(const uint8_t *block, size_t len, const uint8_t *want_hash,
+                      struct node_checked *out, char *msg, size_t msg_len)
+{
+    memset(out, 0, sizeof *out);
+    if (ledger_block_decode(block, len, &out->block) != 0) {
+        memset(out, 0, sizeof *out);
+        snprintf(msg, msg_len, "the block does not decode");
+        return WB_ERR_DECODE;
+    }
+    if (want_hash && memcmp(out->block.hash, want_hash, WB_HASH_LEN) != 0) {
+        node_checked_free(out);
+        snprintf(msg, msg_len, "the block's hash is not the one announced");
+        return WB_ERR_VERIFY;
+    }
+    return WB_OK;
+}
+
+int node_check_rules(const struct node_env *env, const struct node_chain *chain,
+                     bool check_time, struct node_checked *out, char *msg, size_t msg_len)
+{
+    struct ledger_block_ctx bc = {
+        .genesis = env->genesis,
+        .height = node_chain_height(chain) + 1,
+        .prev_time_ms = node_chain_time_ms(chain),
+        .now_ms = check_time ? node_now_ms() : INT64_MAX / 2,
+        .drift_max_ms = env->cfg->timeouts.block_time_drift_ms,
+        .events_max = env->cfg->limits.block_events_max,
+        .lookup = state_lookup,
+        .sig_known = sig_known,
+        .ctx = (void *)env,
+    };
+    memcpy(bc.prev_hash, node_chain_hash(chain), WB_HASH_LEN);
+    int rc = ledger_block_check_full(&bc, &out->block, &out->result, msg, msg_len);
+    if (rc) node_checked_free(out);
+    return rc;
+}
+
+int node_check_block(const struct node_env *env, const struct node_chain *chain,
+                     const uint8_t *block, size_t len, const uint8_t *want_hash,
+                     bool check_time, struct node_checked *out, char *msg, size_t msg_len)
+{
+    int rc = node_check_decode(block, len, want_hash, out, msg, msg_len);
+    if (rc) return rc;
+    return node_check_rules(env, chain, check_time, out, msg, msg_len);
+}
+
+void node_checked_free(struct node_checked *c)
+{
+    ledger_block_free(&c->block);
+    ledger_block_result_free(&c->result);
+    memset(c, 0, sizeof *c);
+}

@@ -1,0 +1,36 @@
+/* What every part of the node reads and none of them owns: the event loop,
+ * the config, the genesis, this validator's index, the store handle and the
+ * mempool. node.c fills it at start-up and frees what it holds at the end;
+ * the parts (node/chain, node/driver, node/p2p, node/api) keep a pointer to
+ * it and never write it. The clock lives here too. */
+#ifndef NODE_ENV_H
+#define NODE_ENV_H
+
+#include <stdint.h>
+#include <time.h>
+#include <uv.h>
+
+#include "ledger/genesis.h"
+#include "node/config.h"
+
+struct store;
+struct mempool;
+
+struct node_env {
+    uv_loop_t *loop;
+    const struct node_config *cfg;
+    const struct ledger_genesis *genesis;
+    uint32_t self;                    /* this node's validator index */
+    struct store *store;
+    struct mempool *mempool;
+};
+
+/* Wall-clock milliseconds since the epoch: block times, timeouts, ages. */
+static inline int64_t node_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#endif
