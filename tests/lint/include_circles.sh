@@ -36,7 +36,6 @@ fail=0
 known_exception() {
     [ "$strict" -eq 1 ] && return 1
     case $1 in
-    storage) echo "the safety record gets its own narrow interface (issue 12, Hygiene)" ;;
     node | node/*) echo "the node's state is split into parts with their own headers (issue 12, item 1)" ;;
     *) return 1 ;;
     esac
