@@ -10,6 +10,8 @@
 #include "common/wb_error.h"
 #include "ledger/merkle.h"
 #include "storage/store_internal.h"
+#include "storage/store_lmdb_internal.h"
+#include "storage/store_read_internal.h"
 
 /* Everything the bundle points at; all of it is owned here and freed by
  * proof_parts_free (the packed bundle is a copy). */

@@ -14,6 +14,9 @@
 #include "ledger/validate.h"
 #include "proto/waybill.pb-c.h"
 #include "storage/store_internal.h"
+#include "storage/store_lmdb_internal.h"
+#include "storage/store_meta_internal.h"
+#include "storage/store_read_internal.h"
 
 #define STORE_ITEM_STATE_BUF 1024
 

@@ -1,6 +1,7 @@
 /* The small records of the store: genesis binding, layout, last block,
  * evidence of equivocation, and the store's side of the consensus safety
- * record (the file itself is safety_file.c). */
+ * record (the file itself is safety_file.c). On top of store_lmdb.c and
+ * safety_file.c; calls no other file of storage/. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,7 +9,11 @@
 #include "common/hex.h"
 #include "common/log.h"
 #include "common/wb_error.h"
+#include "storage/safety_file.h"
+#include "storage/store.h"
 #include "storage/store_internal.h"
+#include "storage/store_lmdb_internal.h"
+#include "storage/store_meta_internal.h"
 
 _Static_assert(STORE_SAFETY_MAX == SAFETY_FILE_RECORD_MAX, "one limit for the safety record");
 
@@ -44,6 +49,29 @@ int store_bind_genesis(struct store *s, const uint8_t genesis_hash[WB_HASH_LEN])
     return store__write(s, store_bind_body, &c, 0, "bind genesis");
 }
 
+int store__last_txn(struct store *s, MDB_txn *txn, uint64_t *height,
+                    uint8_t hash[WB_HASH_LEN], int64_t *time_ms)
+{
+    MDB_val v;
+    int rc = store__get(txn, s->dbi[STORE__DB_META], STORE__META_LAST,
+                        strlen(STORE__META_LAST), &v, "read last");
+    if (rc == WB_ERR_NOT_FOUND) {
+        *height = 0;
+        if (hash) memset(hash, 0, WB_HASH_LEN);
+        if (time_ms) *time_ms = 0;
+        return WB_OK;
+    }
+    if (rc) return rc;
+    if (v.mv_size != STORE__LAST_LEN) {
+        WB_ERROR("store", "meta last: %zu bytes, expected %d", v.mv_size, STORE__LAST_LEN);
+        return WB_ERR_STORE;
+    }
+    const uint8_t *p = v.mv_data;
+    *height = wb_get_u64be(p);
+    if (hash) memcpy(hash, p + 8, WB_HASH_LEN);
+    if (time_ms) *time_ms = (int64_t)wb_get_u64be(p + 8 + WB_HASH_LEN);
+    return WB_OK;
+}
 int store_last(struct store *s, uint64_t *height, uint8_t hash[WB_HASH_LEN], int64_t *time_ms)
 {
     if (!s || !height) return WB_ERR_INVALID;

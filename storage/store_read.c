@@ -11,6 +11,8 @@
 #include "ledger/event.h"
 #include "ledger/rules.h"
 #include "storage/store_internal.h"
+#include "storage/store_lmdb_internal.h"
+#include "storage/store_read_internal.h"
 
 /* A value of the wrong size means the store is corrupt, not that the caller erred. */
 static int read_expect_size(const MDB_val *v, size_t want, const char *what)

@@ -36,7 +36,6 @@ fail=0
 known_exception() {
     [ "$strict" -eq 1 ] && return 1
     case $1 in
-    storage) echo "the safety record gets its own narrow interface (issue 12, Hygiene)" ;;
     node/net) echo "the transport's files are put in one order: link, frame, handshake, dialer, endpoint (issue 12)" ;;
     *) return 1 ;;
     esac

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "storage/store.h"
 #include "storage/store_internal.h"
+#include "storage/store_lmdb_internal.h"
 #include "tests/unit/storage_support.h"
 
 #define SAME_BLOCKS 12

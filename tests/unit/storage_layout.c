@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "storage/store.h"
 #include "storage/store_internal.h"
+#include "storage/store_lmdb_internal.h"
 #include "tests/unit/storage_support.h"
 
 #define LAYOUT_ITEMS 16
