@@ -1,5 +1,6 @@
-/* The net endpoint: creation, listening and accepting, the link lifecycle
- * (close, the one-link-per-peer rule, up/down reports), sending, shutdown. */
+/* The net endpoint, the top layer of node/net/ (net_internal.h lists them):
+ * creation, listening, accepting into the pool of inbound handshakes and
+ * keeping it within its bounds, sending, the accessors, shutdown. */
 #include "node/net/net.h"
 
 #include <arpa/inet.h>
@@ -9,61 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/hex.h"
 #include "common/log.h"
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
-#include "node/net/net_internal.h"
+#include "node/net/net_addr_internal.h"
+#include "node/net/net_dial_internal.h"
+#include "node/net/net_frame_internal.h"
+#include "node/net/net_link_internal.h"
+#include "node/net/net_quiet_internal.h"
+#include "node/net/net_read_internal.h"
 
 #define LOG_MOD "net"
-
-struct net_wreq {
-    uv_write_t req;
-    size_t len;
-    bool app; /* an application frame (counted in frames_sent/dropped) */
-    uint8_t data[];
-};
-
-int net__uv_err(int uv_rc)
-{
-    switch (uv_rc) {
-    case 0:
-        return WB_OK;
-    case UV_ENOMEM:
-    case UV_ENOBUFS:
-        return WB_ERR_NOMEM;
-    case UV_EADDRINUSE:
-        return WB_ERR_EXISTS;
-    case UV_ECONNREFUSED:
-    case UV_ENETUNREACH:
-    case UV_EHOSTUNREACH:
-    case UV_ETIMEDOUT:
-    case UV_EADDRNOTAVAIL:
-        return WB_ERR_UNREACHABLE;
-    case UV_ECANCELED:
-        return WB_ERR_CLOSED;
-    default:
-        return WB_ERR_IO;
-    }
-}
-
-void net__key_short(const uint8_t key[32], char out[17])
-{
-    wb_hex_encode(key, 8, out, 17);
-}
-
-void net__unref(struct net *net)
-{
-    WB_ASSERT(net->refs > 0);
-    if (--net->refs > 0 || !net->closing) return;
-    void (*cb)(void *) = net->close_cb;
-    void *ctx = net->cfg.ctx;
-    WB_ASSERT(net->links == NULL && net->dialers == NULL);
-    free(net->pt_buf);
-    sodium_memzero(net, sizeof *net);
-    free(net);
-    if (cb) cb(ctx);
-}
 
 static void net_on_own_timer_close(uv_handle_t *h)
 {
@@ -124,348 +81,7 @@ err_after_alloc:
     return rc;
 }
 
-/* ---- links ---------------------------------------------------------------- */
-
-static void net_link_free(struct net_link *l)
-{
-    struct net *net = l->net;
-    if (l->was_up) net->cfg.on_link_down(net->cfg.ctx, l, l->close_reason);
-    if (l->prev) l->prev->next = l->next;
-    else net->links = l->next;
-    if (l->next) l->next->prev = l->prev;
-    net->links_open--;
-    if (l->dialer) net__dialer_link_gone(l->dialer, l);
-    if (l->was_up && net->cfg.unique_peers && !net->closing) net__dialers_wake(net, l->peer_pk);
-    free(l->rx_buf);
-    sodium_memzero(l, sizeof *l); /* ephemeral secret, session keys, stream states */
-    free(l);
-    net__unref(net);
-}
-
-static void net_on_link_handle_close(uv_handle_t *h)
-{
-    struct net_link *l = h->data;
-    WB_ASSERT(l->handles_open > 0);
-    if (--l->handles_open == 0) net_link_free(l);
-}
-
-static void net_on_hs_timeout(uv_timer_t *t)
-{
-    struct net_link *l = t->data;
-    if (l->rejecting) {
-        /* The reject byte could not be written in time; close anyway. */
-        net__link_close(l, WB_ERR_PERMISSION);
-        return;
-    }
-    l->net->stats.handshake_timeouts++;
-    if (l->pending) l->net->quiet.timed_out++;
-    net__link_fail(l, WB_ERR_TIMEOUT, "handshake timed out");
-}
-
-/* ---- the summary of inbound handshake failures ------------------------------ */
-
-static void net_quiet_flush(struct net *net)
-{
-    uint64_t total = net->quiet.failed + net->quiet.evicted;
-    if (total == 0) return;
-    NET_WARN(net,
-            "%s: %llu inbound connections did not complete the handshake in the last %u s "
-            "(%llu timed out, %llu evicted from the full handshake pool, %llu refused, "
-            "%llu other); pending now %zu of %u, links up %zu; latest: %s",
-            net->name, (unsigned long long)total, (unsigned)(net->cfg.refusal_log_ms / 1000u),
-            (unsigned long long)net->quiet.timed_out, (unsigned long long)net->quiet.evicted,
-            (unsigned long long)net->quiet.refused,
-            (unsigned long long)(net->quiet.failed - net->quiet.timed_out - net->quiet.refused),
-            net->pending, (unsigned)net->cfg.pending_max, net->links_up, net->quiet.last);
-    net->quiet.failed = net->quiet.timed_out = net->quiet.evicted = net->quiet.refused = 0;
-    net->quiet.logged_at_ms = uv_now(net->loop);
-}
-
-static void net_on_quiet_timer(uv_timer_t *t)
-{
-    struct net *net = t->data;
-    net->quiet.timer_armed = false;
-    if (!net->closing) net_quiet_flush(net);
-}
-
-/* One inbound handshake failed (`failed`) or was evicted: logged at once when
- * no summary was written for an interval, else folded into the next one. */
-static void net_quiet_note(struct net *net, const struct net_link *l, bool evicted,
-                           const char *what, int reason)
-{
-    if (evicted) net->quiet.evicted++;
-    else net->quiet.failed++;
-    snprintf(net->quiet.last, sizeof net->quiet.last, "%s: %s (%s)", l->addr, what,
-             wb_strerror(reason));
-    if (net->closing) return;
-    uint64_t now = uv_now(net->loop);
-    if (net->quiet.logged_at_ms == 0 || now - net->quiet.logged_at_ms >= net->cfg.refusal_log_ms) {
-        net_quiet_flush(net);
-        return;
-    }
-    if (!net->quiet.timer_armed &&
-        uv_timer_start(&net->own_timer, net_on_quiet_timer,
-                       net->quiet.logged_at_ms + net->cfg.refusal_log_ms - now, 0) == 0)
-        net->quiet.timer_armed = true;
-}
-
-int net__link_new(struct net *net, bool outbound, struct net_link **out)
-{
-    struct net_link *l = calloc(1, sizeof *l);
-    if (!l) return WB_ERR_NOMEM;
-    l->net = net;
-    l->outbound = outbound;
-    l->state = outbound ? NET_LINK_CONNECTING : NET_LINK_HELLO;
-    l->close_reason = WB_OK;
-    snprintf(l->addr, sizeof l->addr, "?");
-    if (crypto_kx_keypair(l->eph_pk, l->eph_sk) != 0) {
-        sodium_memzero(l, sizeof *l);
-        free(l);
-        return WB_ERR_CRYPTO;
-    }
-    int rc = uv_timer_init(net->loop, &l->timer);
-    if (rc) {
-        sodium_memzero(l, sizeof *l);
-        free(l);
-        return net__uv_err(rc);
-    }
-    l->timer.data = l;
-    l->handles_open = 1;
-    /* From here on the link is released through net__link_close. */
-    l->next = net->links;
-    if (net->links) net->links->prev = l;
-    net->links = l;
-    net->links_open++;
-    net->refs++;
-
-    rc = uv_tcp_init(net->loop, &l->tcp);
-    if (rc) {
-        net__link_close(l, net__uv_err(rc));
-        return net__uv_err(rc);
-    }
-    l->tcp.data = l;
-    l->tcp_inited = true;
-    l->handles_open++;
-    rc = uv_timer_start(&l->timer, net_on_hs_timeout, net->cfg.handshake_timeout_ms, 0);
-    if (rc) {
-        net__link_close(l, net__uv_err(rc));
-        return net__uv_err(rc);
-    }
-    *out = l;
-    return WB_OK;
-}
-
-void net__link_close(struct net_link *l, int reason)
-{
-    if (l->closing) return;
-    l->closing = true;
-    l->close_reason = reason;
-    if (l->state == NET_LINK_UP) l->net->links_up--;
-    if (l->pending) {
-        l->pending = false;
-        l->net->pending--;
-    }
-    uv_close((uv_handle_t *)&l->timer, net_on_link_handle_close);
-    if (l->tcp_inited) uv_close((uv_handle_t *)&l->tcp, net_on_link_handle_close);
-}
-
-void net__link_fail(struct net_link *l, int reason, const char *what)
-{
-    if (l->closing) return;
-    struct net *net = l->net;
-    char key[24] = "";
-    if (l->state == NET_LINK_UP || l->state == NET_LINK_ACCEPT) {
-        memcpy(key, " peer ", 6);
-        net__key_short(l->peer_pk, key + 6);
-    }
-    if (l->state == NET_LINK_UP) {
-        NET_WARN(net, "%s: link %s%s closed: %s (%s)", net->name, l->addr, key, what,
-                wb_strerror(reason));
-        net__link_close(l, reason);
-        return;
-    }
-    if (reason == WB_ERR_UNREACHABLE) net->stats.connect_failures++;
-    else if (reason == WB_ERR_PERMISSION) net->stats.links_refused++;
-    else net->stats.handshake_failures++;
-    if (l->pending) {
-        /* A flood of these must not flood the log: one line per interval. */
-        if (reason == WB_ERR_PERMISSION) net->quiet.refused++;
-        net_quiet_note(net, l, false, what, reason);
-        net__link_close(l, reason);
-        return;
-    }
-    /* A dialer retrying a dead peer logs its first failure, not every retry. */
-    bool quiet = l->dialer && l->dialer->failing_logged;
-    if (l->dialer) l->dialer->failing_logged = true;
-    NET_LOG(net, quiet ? WB_LOG_DEBUG : WB_LOG_WARN, "%s: %s %s%s: %s (%s)",
-           net->name, l->outbound ? "dial" : "inbound", l->addr, key, what,
-           wb_strerror(reason));
-    net__link_close(l, reason);
-}
-
-void net__link_reject(struct net_link *l, const char *what)
-{
-    if (l->closing || l->rejecting) return;
-    struct net *net = l->net;
-    net->stats.links_refused++;
-    if (l->pending) {
-        net->quiet.refused++;
-        net_quiet_note(net, l, false, what, WB_ERR_PERMISSION);
-    } else {
-        NET_WARN(net, "%s: inbound %s: %s (%s)", net->name, l->addr, what,
-                wb_strerror(WB_ERR_PERMISSION));
-    }
-    static const uint8_t reject = NET_REJECT_BYTE;
-    l->rejecting = true;
-    uv_read_stop((uv_stream_t *)&l->tcp);
-    if (net__frame_send(l, &reject, 1, false) == WB_OK && l->tx_queued == 0 && !l->closing)
-        net__link_close(l, WB_ERR_PERMISSION);
-}
-
-struct net_link *net__find_up(struct net *net, const uint8_t peer_pk[32],
-                              const struct net_link *except)
-{
-    for (struct net_link *o = net->links; o; o = o->next)
-        if (o != except && o->state == NET_LINK_UP && !o->closing &&
-            memcmp(o->peer_pk, peer_pk, 32) == 0)
-            return o;
-    return NULL;
-}
-
-static void net_on_heartbeat(uv_timer_t *t)
-{
-    struct net_link *l = t->data;
-    struct net *net = l->net;
-    if (l->closing || l->state != NET_LINK_UP) return;
-    uint64_t now = uv_now(net->loop);
-    uint32_t idle = net->cfg.idle_timeout_ms, keep = net->cfg.keepalive_ms;
-    if (idle && now - l->last_rx_ms >= idle) {
-        char what[64];
-        snprintf(what, sizeof what, "nothing received for %llu ms",
-                 (unsigned long long)(now - l->last_rx_ms));
-        net->stats.links_idle++;
-        net__link_fail(l, WB_ERR_TIMEOUT, what);
-        return;
-    }
-    if (keep && now - l->last_tx_ms >= keep) {
-        net->stats.heartbeats_sent++;
-        /* A heartbeat that cannot be queued has failed the link already. */
-        WB_IGNORE_RESULT(net__frame_send(l, NULL, 0, false));
-    }
-}
-
-/* Checks an up link a few times per heartbeat period. */
-static void net_heartbeat_start(struct net_link *l)
-{
-    const struct net_config *c = &l->net->cfg;
-    uint32_t period = c->keepalive_ms;
-    if (!period || (c->idle_timeout_ms && c->idle_timeout_ms < period)) period = c->idle_timeout_ms;
-    if (!period) return;
-    period = period / 4 ? period / 4 : 1;
-    l->last_rx_ms = l->last_tx_ms = uv_now(l->net->loop);
-    int rc = uv_timer_start(&l->timer, net_on_heartbeat, period, period);
-    if (rc)
-        NET_WARN(l->net, "%s: link %s: no heartbeats: %s", l->net->name, l->addr,
-                uv_strerror(rc));
-}
-
-void net__link_up(struct net_link *l)
-{
-    struct net *net = l->net;
-    char key[17];
-    net__key_short(l->peer_pk, key);
-    if (l->dialer && !l->dialer->key_expected) {
-        /* Learned even if this link loses the rule below, so the dialer
-         * knows which up link it waits for. */
-        memcpy(l->dialer->key, l->peer_pk, sizeof l->dialer->key);
-        l->dialer->has_key = true;
-    }
-    if (net->cfg.unique_peers) {
-        struct net_link *o = net__find_up(net, l->peer_pk, l);
-        if (o) {
-            /* Both sides apply the same rule to the same pair, so both keep
-             * the same TCP connection: the one dialed by the smaller key, or
-             * the newer one when one side dialed both. */
-            bool keep_new = true;
-            if (o->outbound != l->outbound) {
-                bool own_smaller = memcmp(net->cfg.identity_pk, l->peer_pk, 32) < 0;
-                keep_new = l->outbound == own_smaller;
-            }
-            net->stats.links_duplicate++;
-            struct net_link *loser = keep_new ? o : l;
-            NET_INFO(net, "%s: second link to peer %s: keeping the %s one, closing %s %s",
-                    net->name, key, keep_new ? "new" : "existing",
-                    loser->outbound ? "outbound" : "inbound", loser->addr);
-            net__link_close(loser, WB_ERR_DUPLICATE);
-            if (!keep_new) return;
-        }
-    }
-    uv_timer_stop(&l->timer);
-    if (l->pending) {
-        l->pending = false;
-        net->pending--;
-    }
-    l->state = NET_LINK_UP;
-    l->was_up = true;
-    net->links_up++;
-    net->stats.links_up++;
-    if (l->dialer) net__dialer_link_up(l->dialer, l);
-    else if (net->cfg.unique_peers) net__dialers_heard(net, l->peer_pk);
-    net_heartbeat_start(l);
-    NET_INFO(net, "%s: link up: %s %s peer %s", net->name,
-            l->outbound ? "outbound" : "inbound", l->addr, key);
-    net->cfg.on_link_up(net->cfg.ctx, l, l->peer_pk);
-}
-
-/* ---- writing ------------------------------------------------------------- */
-
-struct net_wreq *net__wreq_new(size_t len, bool app)
-{
-    struct net_wreq *w = malloc(sizeof *w + len);
-    if (!w) return NULL;
-    w->len = len;
-    w->app = app;
-    return w;
-}
-
-uint8_t *net__wreq_data(struct net_wreq *w)
-{
-    return w->data;
-}
-
-static void net_on_write(uv_write_t *req, int status)
-{
-    struct net_wreq *w = (struct net_wreq *)req;
-    struct net_link *l = req->data;
-    struct net *net = l->net;
-    WB_ASSERT(l->tx_queued >= w->len);
-    l->tx_queued -= w->len;
-    if (status == 0) {
-        if (w->app) net->stats.frames_sent++;
-    } else {
-        if (w->app) net->stats.frames_dropped++;
-        if (!l->closing && !l->rejecting) net__link_fail(l, WB_ERR_IO, uv_strerror(status));
-    }
-    free(w);
-    if (l->rejecting && l->tx_queued == 0) net__link_close(l, WB_ERR_PERMISSION);
-}
-
-int net__write(struct net_link *l, struct net_wreq *w)
-{
-    WB_ASSERT(w->len <= UINT32_MAX);
-    w->req.data = l;
-    uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)w->len);
-    int rc = uv_write(&w->req, (uv_stream_t *)&l->tcp, &b, 1, net_on_write);
-    if (rc) {
-        if (w->app) l->net->stats.frames_dropped++;
-        free(w);
-        net__link_fail(l, WB_ERR_IO, uv_strerror(rc));
-        return WB_ERR_IO;
-    }
-    l->tx_queued += w->len;
-    l->last_tx_ms = uv_now(l->net->loop);
-    return WB_OK;
-}
+/* ---- sending ------------------------------------------------------------- */
 
 int net_send(struct net_link *link, const uint8_t *data, size_t len)
 {
@@ -552,7 +168,7 @@ static struct net_link *net_pending_victim(struct net *net, const struct net_lin
 static void net_evict(struct net *net, struct net_link *victim, const char *why)
 {
     net->stats.pending_evicted++;
-    net_quiet_note(net, victim, true, why, WB_ERR_BUSY);
+    net__quiet_note(net, victim, true, why, WB_ERR_BUSY);
     net__link_close(victim, WB_ERR_BUSY);
 }
 
@@ -622,7 +238,7 @@ static void net_on_connection(uv_stream_t *server, int status)
     l->accepted_ms = uv_now(net->loop);
     net->pending++;
     net_admit(net, l);
-    rc = net__hs_start(l);
+    rc = net__read_start(l);
     if (rc) net__link_fail(l, rc, "cannot start the handshake");
 }
 
@@ -764,7 +380,7 @@ void net_close(struct net *net, void (*close_cb)(void *ctx))
         net->listen_state = NET_LISTEN_CLOSING;
         uv_close((uv_handle_t *)&net->listener, net_on_listener_close);
     }
-    for (struct net_dialer *d = net->dialers; d; d = d->next) net__dialer_close(d);
+    net__dialers_close(net);
     for (struct net_link *l = net->links; l; l = l->next) net__link_close(l, WB_OK);
     uv_close((uv_handle_t *)&net->own_timer, net_on_own_timer_close);
     uv_close((uv_handle_t *)&net->accept_check, net_on_own_timer_close);

@@ -8,7 +8,7 @@
 
 #include "common/addr.h"
 #include "common/wb_error.h"
-#include "node/net/net_internal.h"
+#include "node/net/net_addr_internal.h"
 
 int net__addr_parse(const char *text, bool listen, struct sockaddr_storage *out,
                     char name[NET_ADDR_MAX], uint16_t *port_out)

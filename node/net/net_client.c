@@ -10,7 +10,7 @@
 #include "common/log.h"
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
-#include "node/net/net_internal.h"
+#include "node/net/net_link_internal.h"
 
 #define LOG_MOD "net"
 #define NET_CLIENT_QUEUE_MAX 64u

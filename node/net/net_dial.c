@@ -1,7 +1,9 @@
 /* Outbound dials: one attempt at a time per dialer (resolve a DNS name off
  * the loop thread, connect, handshake), redialed after a capped exponential
  * backoff with jitter, and paused while another up link to the same peer
- * exists (the one-link-per-peer rule would close ours). */
+ * exists (the one-link-per-peer rule would close ours). The lower layers
+ * tell the dialers about their links through the hooks registered here
+ * (struct net_link_hooks). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,10 +12,45 @@
 #include "common/log.h"
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
-#include "node/net/net_internal.h"
+#include "node/net/net_addr_internal.h"
+#include "node/net/net_dial_internal.h"
+#include "node/net/net_link_internal.h"
+#include "node/net/net_read_internal.h"
 
 #define LOG_MOD "net"
 #define NET_ATTEMPT_CAP 32u /* backoff doubling stops long before this */
+
+enum net_dialer_state {
+    NET_DIAL_WAIT,       /* timer armed for the next attempt */
+    NET_DIAL_RESOLVING,  /* getaddrinfo of the name in flight */
+    NET_DIAL_LINKED,     /* an attempt (or its up link) is in progress */
+    NET_DIAL_SUPPRESSED, /* another up link to the peer exists */
+    NET_DIAL_DONE,       /* closing */
+};
+
+struct net_dialer {
+    struct net *net;
+    struct net_dialer *prev, *next;
+    uv_timer_t timer;
+    enum net_dialer_state state;
+    struct sockaddr_storage sa;
+    char addr[NET_ADDR_MAX];
+    char name[NET_ADDR_MAX];   /* DNS name resolved before each attempt, or "" */
+    uint16_t port;
+    uv_getaddrinfo_t gai;
+    bool resolving;            /* gai in flight: the dialer outlives it */
+    bool timer_closed;
+    bool reconnect;
+    bool has_key;              /* expected or learned peer identity */
+    bool key_expected;
+    uint8_t key[32];
+    uint32_t attempt;          /* consecutive failed attempts */
+    bool failing_logged;
+    struct net_link *link;
+};
+
+
+static void net_dialer_close(struct net_dialer *d);
 
 static void net_dialer_on_timer(uv_timer_t *t);
 
@@ -25,7 +62,7 @@ static void net_on_connect(uv_connect_t *req, int status)
         net__link_fail(l, WB_ERR_UNREACHABLE, uv_strerror(status));
         return;
     }
-    int rc = net__hs_start(l);
+    int rc = net__read_start(l);
     if (rc) net__link_fail(l, rc, "cannot start the handshake");
 }
 
@@ -70,7 +107,7 @@ static void net_dialer_after(struct net_dialer *d, int err, const char *why, boo
         if (d->state == NET_DIAL_DONE || net->closing) return; /* the callback closed us */
     }
     if (!d->reconnect) {
-        net__dialer_close(d);
+        net_dialer_close(d);
         return;
     }
     if (net_dialer_peer_up(d)) {
@@ -174,6 +211,125 @@ static void net_dialer_on_timer(uv_timer_t *t)
     net_dialer_attempt(d);
 }
 
+static void net_dialer_link_up(struct net_dialer *d, struct net_link *l)
+{
+    if (d->failing_logged)
+        NET_INFO(d->net, "%s: dial %s: connected again", d->net->name, d->addr);
+    d->failing_logged = false;
+    d->attempt = 0;
+    WB_ASSERT(d->has_key && memcmp(d->key, l->peer_pk, sizeof d->key) == 0);
+}
+
+static void net_dialer_link_gone(struct net_dialer *d, struct net_link *l)
+{
+    WB_ASSERT(d->link == l);
+    d->link = NULL;
+    l->dialer = NULL;
+    if (d->state == NET_DIAL_DONE || d->net->closing) return;
+    net_dialer_after(d, l->close_reason ? l->close_reason : WB_ERR_CLOSED, NULL, l->was_up);
+}
+
+/* An up link to `peer_pk` is gone: its suspended dialers redial at once. */
+static void net_dialers_wake(struct net *net, const uint8_t peer_pk[32])
+{
+    for (struct net_dialer *d = net->dialers; d; d = d->next) {
+        if (d->state != NET_DIAL_SUPPRESSED || !d->has_key ||
+            memcmp(d->key, peer_pk, sizeof d->key) != 0 || net_dialer_peer_up(d))
+            continue;
+        d->attempt = 0;
+        net_dialer_schedule(d);
+    }
+}
+
+/* A link to `peer_pk` came up that no dialer of ours made: the dialers of
+ * that peer stop waiting out their backoff (they pause while it is up and
+ * redial at once when it goes). */
+static void net_dialers_heard(struct net *net, const uint8_t peer_pk[32])
+{
+    for (struct net_dialer *d = net->dialers; d; d = d->next) {
+        if (d->state != NET_DIAL_WAIT || !d->has_key ||
+            memcmp(d->key, peer_pk, sizeof d->key) != 0)
+            continue;
+        if (d->attempt)
+            NET_DEBUG(net, "%s: dial %s: peer dialed us; backoff reset", net->name, d->addr);
+        uv_timer_stop(&d->timer);
+        d->attempt = 0;
+        d->failing_logged = false;
+        d->state = NET_DIAL_SUPPRESSED; /* net_dialers_wake redials when the link goes */
+    }
+}
+
+static void net_on_dialer_close(uv_handle_t *h)
+{
+    struct net_dialer *d = h->data;
+    d->timer_closed = true;
+    if (!d->resolving) net_dialer_free(d); /* else net_on_resolved frees it */
+}
+
+static void net_dialer_close(struct net_dialer *d)
+{
+    if (d->state == NET_DIAL_DONE) return;
+    d->state = NET_DIAL_DONE;
+    if (d->link) {
+        d->link->dialer = NULL;
+        d->link = NULL;
+    }
+    if (d->resolving) {
+        /* Best effort: a lookup already running cannot be cancelled; either
+         * way net_on_resolved runs and frees the dialer. */
+        int rc = uv_cancel((uv_req_t *)&d->gai);
+        if (rc) NET_DEBUG(d->net, "%s: dial %s: lookup runs on: %s", d->net->name, d->addr,
+                         uv_strerror(rc));
+    }
+    uv_close((uv_handle_t *)&d->timer, net_on_dialer_close);
+}
+
+void net__dialers_close(struct net *net)
+{
+    for (struct net_dialer *d = net->dialers; d; d = d->next) net_dialer_close(d);
+}
+
+/* ---- the hooks: what the lower layers tell the dialers -------------------- */
+
+static bool net_dial_on_failing(struct net_link *l)
+{
+    struct net_dialer *d = l->dialer;
+    if (!d) return false;
+    bool logged = d->failing_logged;
+    d->failing_logged = true;
+    return logged;
+}
+
+static void net_dial_on_verified(struct net_link *l)
+{
+    struct net_dialer *d = l->dialer;
+    if (d && !d->key_expected) {
+        memcpy(d->key, l->peer_pk, sizeof d->key);
+        d->has_key = true;
+    }
+}
+
+static void net_dial_on_up(struct net_link *l)
+{
+    struct net *net = l->net;
+    if (l->dialer) net_dialer_link_up(l->dialer, l);
+    else if (net->cfg.unique_peers) net_dialers_heard(net, l->peer_pk);
+}
+
+static void net_dial_on_gone(struct net_link *l)
+{
+    struct net *net = l->net;
+    if (l->dialer) net_dialer_link_gone(l->dialer, l);
+    if (l->was_up && net->cfg.unique_peers && !net->closing) net_dialers_wake(net, l->peer_pk);
+}
+
+static const struct net_link_hooks net_dial_hooks = {
+    .failing = net_dial_on_failing,
+    .verified = net_dial_on_verified,
+    .up = net_dial_on_up,
+    .gone = net_dial_on_gone,
+};
+
 int net_dial(struct net *net, const char *addr, const uint8_t *expected_peer_pk, bool reconnect)
 {
     if (net->closing) return WB_ERR_INVALID;
@@ -197,6 +353,7 @@ int net_dial(struct net *net, const char *addr, const uint8_t *expected_peer_pk,
         return net__uv_err(rc);
     }
     d->timer.data = d;
+    net->hooks = &net_dial_hooks; /* from now on its links tell the dialers */
     d->next = net->dialers;
     if (net->dialers) net->dialers->prev = d;
     net->dialers = d;
@@ -204,77 +361,8 @@ int net_dial(struct net *net, const char *addr, const uint8_t *expected_peer_pk,
     d->state = NET_DIAL_WAIT;
     rc = uv_timer_start(&d->timer, net_dialer_on_timer, 0, 0);
     if (rc) {
-        net__dialer_close(d);
+        net_dialer_close(d);
         return net__uv_err(rc);
     }
     return WB_OK;
-}
-
-void net__dialer_link_up(struct net_dialer *d, struct net_link *l)
-{
-    if (d->failing_logged)
-        NET_INFO(d->net, "%s: dial %s: connected again", d->net->name, d->addr);
-    d->failing_logged = false;
-    d->attempt = 0;
-    WB_ASSERT(d->has_key && memcmp(d->key, l->peer_pk, sizeof d->key) == 0);
-}
-
-void net__dialer_link_gone(struct net_dialer *d, struct net_link *l)
-{
-    WB_ASSERT(d->link == l);
-    d->link = NULL;
-    l->dialer = NULL;
-    if (d->state == NET_DIAL_DONE || d->net->closing) return;
-    net_dialer_after(d, l->close_reason ? l->close_reason : WB_ERR_CLOSED, NULL, l->was_up);
-}
-
-void net__dialers_wake(struct net *net, const uint8_t peer_pk[32])
-{
-    for (struct net_dialer *d = net->dialers; d; d = d->next) {
-        if (d->state != NET_DIAL_SUPPRESSED || !d->has_key ||
-            memcmp(d->key, peer_pk, sizeof d->key) != 0 || net_dialer_peer_up(d))
-            continue;
-        d->attempt = 0;
-        net_dialer_schedule(d);
-    }
-}
-
-void net__dialers_heard(struct net *net, const uint8_t peer_pk[32])
-{
-    for (struct net_dialer *d = net->dialers; d; d = d->next) {
-        if (d->state != NET_DIAL_WAIT || !d->has_key ||
-            memcmp(d->key, peer_pk, sizeof d->key) != 0)
-            continue;
-        if (d->attempt)
-            NET_DEBUG(net, "%s: dial %s: peer dialed us; backoff reset", net->name, d->addr);
-        uv_timer_stop(&d->timer);
-        d->attempt = 0;
-        d->failing_logged = false;
-        d->state = NET_DIAL_SUPPRESSED; /* net__dialers_wake redials when the link goes */
-    }
-}
-
-static void net_on_dialer_close(uv_handle_t *h)
-{
-    struct net_dialer *d = h->data;
-    d->timer_closed = true;
-    if (!d->resolving) net_dialer_free(d); /* else net_on_resolved frees it */
-}
-
-void net__dialer_close(struct net_dialer *d)
-{
-    if (d->state == NET_DIAL_DONE) return;
-    d->state = NET_DIAL_DONE;
-    if (d->link) {
-        d->link->dialer = NULL;
-        d->link = NULL;
-    }
-    if (d->resolving) {
-        /* Best effort: a lookup already running cannot be cancelled; either
-         * way net_on_resolved runs and frees the dialer. */
-        int rc = uv_cancel((uv_req_t *)&d->gai);
-        if (rc) NET_DEBUG(d->net, "%s: dial %s: lookup runs on: %s", d->net->name, d->addr,
-                         uv_strerror(rc));
-    }
-    uv_close((uv_handle_t *)&d->timer, net_on_dialer_close);
 }

@@ -1,7 +1,10 @@
 /* The link handshake (DESIGN.md section 6): version tag + X25519 ephemeral
  * key each way, crypto_kx session keys (dialer = client), one secretstream
  * per direction, then PeerAuth (identity + signature over
- * "waybill/p2p/v1" || chain_id || dialer eph || listener eph) each way. */
+ * "waybill/p2p/v1" || chain_id || dialer eph || listener eph) each way,
+ * then the accept frame each way (empty, or NET_REJECT_BYTE from a listener
+ * that does not accept the dialer). One function per unit the read path
+ * delivers; the last one hands the link to net__link_up. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +14,11 @@
 #include "common/sigbytes.h"
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
-#include "node/net/net_internal.h"
+#include "node/net/net_frame_internal.h"
+#include "node/net/net_handshake_internal.h"
+#include "node/net/net_link_internal.h"
+#include "node/net/net_quiet_internal.h"
+#include "node/net/net_up_internal.h"
 #include "proto/waybill.pb-c.h"
 
 #define LOG_MOD "net"
@@ -33,9 +40,6 @@ int net__hs_start(struct net_link *l)
     if (rc) NET_DEBUG(net, "%s: %s: keepalive: %s", net->name, l->addr, uv_strerror(rc));
 
     l->state = NET_LINK_HELLO;
-    l->rx_need = NET_HELLO_LEN;
-    rc = uv_read_start((uv_stream_t *)&l->tcp, net__on_alloc, net__on_read);
-    if (rc) return net__uv_err(rc);
     struct net_wreq *w = net__wreq_new(NET_HELLO_LEN, false);
     if (!w) return WB_ERR_NOMEM;
     uint8_t *p = net__wreq_data(w);
@@ -134,6 +138,29 @@ void net__hs_on_header(struct net_link *l, const uint8_t header[NET_HEADER_LEN])
     l->state = NET_LINK_AUTH;
 }
 
+/* The inbound dialer's identity is not accepted: counts and logs like
+ * net__link_fail(WB_ERR_PERMISSION), sends NET_REJECT_BYTE and closes the
+ * link once it is written (net_frame.c's write callback) or at the
+ * handshake deadline (net_link.c). */
+static void net_hs_reject(struct net_link *l, const char *what)
+{
+    if (l->closing || l->rejecting) return;
+    struct net *net = l->net;
+    net->stats.links_refused++;
+    if (l->pending) {
+        net->quiet.refused++;
+        net__quiet_note(net, l, false, what, WB_ERR_PERMISSION);
+    } else {
+        NET_WARN(net, "%s: inbound %s: %s (%s)", net->name, l->addr, what,
+                wb_strerror(WB_ERR_PERMISSION));
+    }
+    static const uint8_t reject = NET_REJECT_BYTE;
+    l->rejecting = true;
+    uv_read_stop((uv_stream_t *)&l->tcp);
+    if (net__frame_send(l, &reject, 1, false) == WB_OK && l->tx_queued == 0 && !l->closing)
+        net__link_close(l, WB_ERR_PERMISSION);
+}
+
 void net__hs_on_auth(struct net_link *l, const uint8_t *pt, size_t len)
 {
     struct net *net = l->net;
@@ -163,7 +190,7 @@ void net__hs_on_auth(struct net_link *l, const uint8_t *pt, size_t len)
     }
     if (memcmp(peer_pk, net->cfg.identity_pk, sizeof peer_pk) == 0) {
         if (l->outbound) net__link_fail(l, WB_ERR_PERMISSION, "peer presents our own identity");
-        else net__link_reject(l, "peer presents our own identity");
+        else net_hs_reject(l, "peer presents our own identity");
         goto free_auth;
     }
     if (l->has_expected && memcmp(peer_pk, l->expected_pk, sizeof peer_pk) != 0) {
@@ -174,7 +201,7 @@ void net__hs_on_auth(struct net_link *l, const uint8_t *pt, size_t len)
     if (!net->cfg.authorize(net->cfg.ctx, peer_pk)) {
         snprintf(what, sizeof what, "identity %s not authorized", key);
         if (l->outbound) net__link_fail(l, WB_ERR_PERMISSION, what);
-        else net__link_reject(l, what);
+        else net_hs_reject(l, what);
         goto free_auth;
     }
     if (l->closing) goto free_auth; /* authorize closed the link or the net */
@@ -195,4 +222,18 @@ void net__hs_on_auth(struct net_link *l, const uint8_t *pt, size_t len)
     WB_IGNORE_RESULT(net__frame_send(l, NULL, 0, false));
 free_auth:
     waybill__peer_auth__free_unpacked(auth, NULL);
+}
+
+void net__hs_on_accept(struct net_link *l, const uint8_t *pt, size_t len)
+{
+    if (len == 1 && pt[0] == NET_REJECT_BYTE) {
+        net__link_fail(l, WB_ERR_REFUSED, "the peer did not accept our identity");
+        return;
+    }
+    if (len != 0) {
+        l->net->stats.frames_bad++;
+        net__link_fail(l, WB_ERR_PROTOCOL, "expected the empty accept frame");
+        return;
+    }
+    net__link_up(l);
 }

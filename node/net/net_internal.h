@@ -1,5 +1,30 @@
-/* Internal structures and helpers shared by the net_*.c files; not part of
- * the public API (node/net.h). */
+/* The structures shared by the files of node/net/ (not part of the public
+ * API, node/net/net.h). This header declares no functions: each file's own
+ * functions are in its header, net_<file>_internal.h.
+ *
+ * The files form layers; each calls functions of the layers below it only
+ * (and includes their headers), never of one above:
+ *
+ *   net.c            the endpoint: create, listen, accept and the handshake
+ *                    pool's admission, send/broadcast, accessors, close
+ *   net_dial.c       outbound dials: resolve, connect, retry with backoff,
+ *                    pause while another up link to the peer exists
+ *   net_read.c       the read path: buffers a link's bytes, cuts them into
+ *                    hello, header and frames, decrypts, and hands each to
+ *                    the handshake step or (up) to on_frame
+ *   net_handshake.c  the handshake steps: hello, header, PeerAuth, accept
+ *   net_up.c         a verified link going up: the one-link-per-peer rule,
+ *                    on_link_up, then the link's heartbeats
+ *   net_frame.c      the write path: raw writes, sealed frames, the send bound
+ *   net_link.c       the link object: new, close, fail, find; the handshake
+ *                    deadline; the endpoint's reference count
+ *   net_quiet.c      the summary line of failed inbound handshakes
+ *   net_addr.c       address text, resolver results (no state)
+ *
+ * net_client.c, the blocking client, uses the public API (and net__uv_err).
+ * Where a lower layer must tell a higher one something (a link failed,
+ * went up, is gone: the dialer must know), it calls through net->hooks
+ * (struct net_link_hooks), which the higher one registers. */
 #ifndef WB_NET_INTERNAL_H
 #define WB_NET_INTERNAL_H
 
@@ -46,12 +71,13 @@ enum net_link_state {
     NET_LINK_UP,
 };
 
-struct net_dialer;
+struct net_dialer; /* net_dial.c's; opaque to the layers below it */
 
 struct net_link {
     struct net *net;
     struct net_link *prev, *next;
-    struct net_dialer *dialer; /* outbound links only; NULL once the dialer is gone */
+    struct net_dialer *dialer; /* outbound links only; NULL once the dialer is gone;
+                                * set and read by net_dial.c alone */
     uv_tcp_t tcp;
     uv_timer_t timer;          /* handshake timeout, then heartbeats once up */
     uv_connect_t connect_req;
@@ -88,33 +114,24 @@ struct net_link {
     void *data;
 };
 
-enum net_dialer_state {
-    NET_DIAL_WAIT,       /* timer armed for the next attempt */
-    NET_DIAL_RESOLVING,  /* getaddrinfo of the name in flight */
-    NET_DIAL_LINKED,     /* an attempt (or its up link) is in progress */
-    NET_DIAL_SUPPRESSED, /* another up link to the peer exists */
-    NET_DIAL_DONE,       /* closing */
-};
-
-struct net_dialer {
-    struct net *net;
-    struct net_dialer *prev, *next;
-    uv_timer_t timer;
-    enum net_dialer_state state;
-    struct sockaddr_storage sa;
-    char addr[NET_ADDR_MAX];
-    char name[NET_ADDR_MAX];   /* DNS name resolved before each attempt, or "" */
-    uint16_t port;
-    uv_getaddrinfo_t gai;
-    bool resolving;            /* gai in flight: the dialer outlives it */
-    bool timer_closed;
-    bool reconnect;
-    bool has_key;              /* expected or learned peer identity */
-    bool key_expected;
-    uint8_t key[32];
-    uint32_t attempt;          /* consecutive failed attempts */
-    bool failing_logged;
-    struct net_link *link;
+/* What the lower layers tell the dialer (net_dial.c), which sits above
+ * them: net_dial() registers these in net->hooks; NULL until the first
+ * dial (there is no dialer to tell before). Each runs on the loop thread,
+ * from inside the named function. */
+struct net_link_hooks {
+    /* net__link_fail, for a link that is neither up nor in the inbound
+     * handshake pool: returns true when its dial has logged a failure
+     * already (this one is logged at debug level), and marks the dial as
+     * having logged one. */
+    bool (*failing)(struct net_link *l);
+    /* net__link_up: the peer's identity was verified and accepted; called
+     * before the one-link-per-peer rule, which may close the link. */
+    void (*verified)(struct net_link *l);
+    /* net__link_up: the link is up (it won the rule), before on_link_up. */
+    void (*up)(struct net_link *l);
+    /* The link is off the net's list and about to be freed (after
+     * on_link_down when it was up); l->close_reason says why. */
+    void (*gone)(struct net_link *l);
 };
 
 struct net {
@@ -145,83 +162,11 @@ struct net {
         uint64_t logged_at_ms;
         bool timer_armed;
     } quiet;
-    struct net_dialer *dialers;
+    struct net_dialer *dialers; /* net_dial.c's list */
+    const struct net_link_hooks *hooks; /* NULL = none registered */
     uint8_t *pt_buf;      /* decrypted frame scratch, shared by all links */
     size_t pt_cap;
     struct net_stats stats;
 };
-
-/* ---- net.c: link lifecycle ---- */
-/* Allocates a link on the net's loop (tcp + timer initialised, handshake
- * timer armed, ephemeral key made) and inserts it. */
-WB_MUST_USE int net__link_new(struct net *net, bool outbound, struct net_link **out);
-/* Closes the link once, remembering `reason`; frees it from the close callbacks. */
-void net__link_close(struct net_link *l, int reason);
-/* Logs a handshake/link failure once, counts it, closes with `reason`.
- * Failures of inbound handshakes go into one summary line per interval. */
-void net__link_fail(struct net_link *l, int reason, const char *what);
-/* The inbound dialer's identity is not accepted: counts and logs like
- * net__link_fail(WB_ERR_PERMISSION), sends NET_REJECT_BYTE and closes the
- * link once it is written (or at the handshake deadline). */
-void net__link_reject(struct net_link *l, const char *what);
-/* Both identities verified and accepted: applies the one-link rule, reports up. */
-void net__link_up(struct net_link *l);
-/* Queues bytes already laid out in a write request made by net__wreq_new. */
-struct net_wreq;
-struct net_wreq *net__wreq_new(size_t len, bool app);
-uint8_t *net__wreq_data(struct net_wreq *w);
-WB_MUST_USE int net__write(struct net_link *l, struct net_wreq *w);
-/* A key's first 8 bytes as 16 hex digits, for logs. */
-void net__key_short(const uint8_t key[32], char out[17]);
-/* Up link to `peer_pk` other than `except`, or NULL. */
-struct net_link *net__find_up(struct net *net, const uint8_t peer_pk[32],
-                              const struct net_link *except);
-
-/* ---- net_handshake.c ---- */
-/* Sends our hello and starts reading. */
-WB_MUST_USE int net__hs_start(struct net_link *l);
-void net__hs_on_hello(struct net_link *l, const uint8_t hello[NET_HELLO_LEN]);
-void net__hs_on_header(struct net_link *l, const uint8_t header[NET_HEADER_LEN]);
-void net__hs_on_auth(struct net_link *l, const uint8_t *pt, size_t len);
-
-/* ---- net_frame.c ---- */
-void net__on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
-void net__on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
-/* Seals `len` plaintext bytes as one frame into `out` (NET_LEN_BYTES + len +
- * NET_ABYTES bytes). Returns 0 or WB_ERR_CRYPTO. */
-WB_MUST_USE int net__frame_seal(struct net_link *l, const uint8_t *pt, size_t len, uint8_t *out);
-/* Seals and queues one frame. */
-WB_MUST_USE int net__frame_send(struct net_link *l, const uint8_t *pt, size_t len, bool app);
-
-/* ---- net_dial.c ---- */
-void net__dialer_link_gone(struct net_dialer *d, struct net_link *l);
-/* A link to `peer_pk` came up that no dialer of ours made: the dialers of
- * that peer stop waiting out their backoff (they pause while it is up and
- * redial at once when it goes). */
-void net__dialers_heard(struct net *net, const uint8_t peer_pk[32]);
-void net__dialer_link_up(struct net_dialer *d, struct net_link *l);
-void net__dialers_wake(struct net *net, const uint8_t peer_pk[32]);
-void net__dialer_close(struct net_dialer *d);
-
-/* ---- net_addr.c ---- */
-/* Parses "host:port" (common/addr.h; port 0 too when `listen`). For an IP
- * literal fills *out and sets name to ""; for a DNS name copies it into
- * name (to be resolved). Sets *port either way. Returns 0 or WB_ERR_INVALID. */
-WB_MUST_USE int net__addr_parse(const char *text, bool listen, struct sockaddr_storage *out,
-                                char name[NET_ADDR_MAX], uint16_t *port);
-/* The resolver's answer as text, for a uv_getaddrinfo status (0: it found
- * no usable address). Static. */
-const char *net__resolve_why(int uv_status);
-/* Picks one resolver result (IPv4 preferred) into out with `port`.
- * Returns 0 or WB_ERR_NOT_FOUND. */
-WB_MUST_USE int net__addr_pick(const struct addrinfo *res, uint16_t port,
-                               struct sockaddr_storage *out);
-/* "ip:port" ("[v6]:port") of a socket address into out (NET_ADDR_MAX). */
-void net__addr_format(const struct sockaddr *sa, char out[NET_ADDR_MAX]);
-
-/* libuv error -> wb_err. */
-int net__uv_err(int uv_rc);
-/* Called whenever an object of the net finished closing. */
-void net__unref(struct net *net);
 
 #endif

@@ -29,7 +29,8 @@
 #include "common/sigbytes.h"
 #include "common/wb_error.h"
 #include "node/net/net.h"
-#include "node/net/net_internal.h"
+#include "node/net/net_link_internal.h"
+#include "node/net/net_read_internal.h"
 #include "proto/waybill.pb-c.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -160,7 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (net__link_new(net, dialer, &l) != 0) fail("link");
     if (uv_tcp_open(&l->tcp, sv[0]) != 0) fail("uv_tcp_open");
     snprintf(l->addr, sizeof l->addr, "fuzz");
-    if (net__hs_start(l) != 0) fail("hs_start");
+    if (net__read_start(l) != 0) fail("read_start");
     run_turns(&loop, 4);
 
     /* The node's hello. */
