@@ -151,14 +151,27 @@ static void set_entry(struct signed_entry *e, uint64_t h, uint32_t r, uint8_t st
 }
 
 /* An own signature must be covered by a record handed out no later than
- * this update, and must never differ from an earlier one at its (h, r, step). */
+ * this update, and must never differ from an earlier one at its (h, r, step).
+ * A record covers what was signed at or below its (h, r, step) and, when it
+ * reserves height R (reserve_height, written with a precommit at R - 1),
+ * the proposal and prevote of (R, round 0) (docs/consensus.md, "One flush
+ * per height"). Stated here on its own, not through the core's helper, so
+ * that a wrong rule in the core shows. */
+static bool record_covers(const struct driver *d, uint64_t h, uint32_t r, uint8_t step)
+{
+    if (!d->have_record) return false;
+    const struct cons_safety *s = &d->record;
+    if (hrs_cmp(h, r, step, s->height, s->round, s->step) <= 0) return true;
+    return s->reserve_height != 0 && s->reserve_height == h && r == 0 &&
+           (step == CONS_STEP_PROPOSE || step == CONS_STEP_PREVOTE);
+}
+
 static void note_signed(struct driver *d, uint64_t h, uint32_t r, uint8_t step, bool nil,
                         int32_t valid_round, const uint8_t *hash)
 {
     for (size_t i = 0; i < d->echoed_count; i++)
         if (same_entry(&d->echoed[i], h, r, step, nil, valid_round, hash)) return;
-    if (!d->have_record || hrs_cmp(d->record.height, d->record.round, d->record.step, h, r,
-                                   step) < 0)
+    if (!record_covers(d, h, r, step))
         fail("own message sent before a record covering it was handed out to persist");
     for (size_t i = 0; i < d->signed_count; i++) {
         struct signed_entry *e = &d->signed_log[i];
@@ -269,6 +282,13 @@ static void check_update(struct driver *d, const struct cons_update *up)
         if (d->have_record && hrs_cmp(s->height, s->round, s->step, d->record.height,
                                       d->record.round, d->record.step) < 0)
             fail("safety record went backwards");
+        /* The reservation is written by a precommit, for the next height
+         * only, and never moves back. */
+        if (s->reserve_height > s->height + 1 ||
+            (s->step == CONS_STEP_PRECOMMIT && s->reserve_height != s->height + 1))
+            fail("record reserves a height its precommit did not");
+        if (d->have_record && s->reserve_height < d->record.reserve_height)
+            fail("record reservation went backwards");
         uint8_t buf[CONS_SAFETY_MAX];
         size_t len;
         if (cons_safety_encode(s, buf, sizeof buf, &len) != WB_OK) fail("record does not encode");
