@@ -33,19 +33,6 @@ static int config_check(const struct cons_config *cfg, uint64_t next_height)
     return WB_OK;
 }
 
-/* A record this core could have written: a step in range, locks of rounds
- * reached, a round below the bound. The state resumed from it then meets
- * the invariants (invariants.c; cons__resume completes the valid value). */
-static bool restored_ok(const struct cons_safety *s)
-{
-    if (s->step > CONS_STEP_PRECOMMIT || s->signed_len > WB_SIGMSG_MAX) return false;
-    if (s->height == 0) return true;
-    if (s->round >= CONS_ROUND_LIMIT) return false;
-    if (s->locked_round < -1 || s->valid_round < -1) return false;
-    if ((int64_t)s->locked_round > (int64_t)s->round) return false;
-    return (int64_t)s->valid_round <= (int64_t)s->round;
-}
-
 static int alloc_tables(struct cons *c)
 {
     size_t n = c->n;
@@ -92,7 +79,7 @@ int cons_init(struct cons *c, const struct cons_config *cfg, uint64_t next_heigh
     memset(c, 0, sizeof *c);
     int rc = config_check(cfg, next_height);
     if (rc) return rc;
-    if (restored && !restored_ok(restored)) return WB_ERR_CONFIG;
+    if (restored && !cons__safety_restorable(restored, cfg)) return WB_ERR_CONFIG;
     c->cfg = *cfg;
     c->cfg.validator_keys = NULL; /* copied below; the caller's array may go away */
     c->n = cfg->validator_count;

@@ -401,7 +401,12 @@ uint32_t cons_proposer(size_t n, uint64_t height, uint32_t round);
  * yet in storage). restored: the safety record read back from storage, or
  * NULL on a fresh node; when it is for next_height, the node resumes at its
  * round, step and locks and never signs below it. Returns 0, WB_ERR_CONFIG
- * (bad n, self, timeouts or keys) or WB_ERR_NOMEM. On error c needs no
+ * (bad n, self, timeouts or keys, or a restored record this core could not
+ * have written: a step other than a signature's at a height above 0, a round
+ * at or above the bound, a lock above its round, a reservation beyond the
+ * next height, step propose from a validator that does not propose that
+ * round or with a valid round outside [-1, round); consensus/safety.c) or
+ * WB_ERR_NOMEM. On error c needs no
  * cons_free. */
 WB_MUST_USE int cons_init(struct cons *c, const struct cons_config *cfg, uint64_t next_height,
               const struct cons_safety *restored);

@@ -216,6 +216,24 @@ void cons__send_proposal(struct cons *c, struct cons__block *b, int32_t valid_ro
 /* Restores round, step, locks and own message from a record for this height. */
 void cons__resume(struct cons *c);
 
+/* ---- safety.c: the record's contents ---------------------------------------- */
+/* What a record says it signed last, read from its sign bytes. */
+struct cons__signed {
+    int32_t valid_round;                    /* a proposal's */
+    bool nil;                               /* a vote's: for no block */
+    uint8_t hash[WB_HASH_LEN];              /* unused for a nil vote */
+};
+/* Whether s's sign bytes are the message of its own (height, round, step)
+ * on chain_id (a proposal at step propose, a vote of the step's type);
+ * then *out holds what it signed. */
+WB_MUST_USE bool cons__safety_signed(const struct cons_safety *s,
+                                     const uint8_t chain_id[WB_CHAIN_ID_LEN],
+                                     struct cons__signed *out);
+/* Whether s is a record a core of cfg could have written, so that resuming
+ * from it meets the invariants (cons_init refuses it otherwise). */
+WB_MUST_USE bool cons__safety_restorable(const struct cons_safety *s,
+                                         const struct cons_config *cfg);
+
 /* ---- invariants.c: asserted state invariants ------------------------------- */
 /* Lexicographic order of (height, round, step): -1, 0 or 1. */
 int cons__hrs_cmp(uint64_t h1, uint32_t r1, uint8_t s1, uint64_t h2, uint32_t r2, uint8_t s2);

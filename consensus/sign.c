@@ -2,7 +2,6 @@
  * own votes and proposals built on it, and resuming from a record. */
 #include <string.h>
 
-#include "common/bytes.h"
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
 #include "consensus/internal.h"
@@ -141,40 +140,30 @@ void cons__send_proposal(struct cons *c, struct cons__block *b, int32_t valid_ro
 }
 
 /* Rebuilds the own vote or proposal the record says was signed last (the
- * record keeps its exact sign bytes): re-checked by rebuilding the bytes. */
+ * record keeps its exact sign bytes, read by cons__safety_signed). */
 static void restore_own(struct cons *c)
 {
     const struct cons_safety *s = &c->safety;
-    size_t pre_vote = strlen(WB_TAG_VOTE) + WB_CHAIN_ID_LEN;
-    size_t pre_prop = strlen(WB_TAG_PROPOSAL) + WB_CHAIN_ID_LEN;
-    uint8_t msg[WB_SIGMSG_MAX];
+    struct cons__signed own;
+    if (!cons__safety_signed(s, c->cfg.chain_id, &own)) return;
     struct cons__round *rs = cons__round_current(c);
     if (s->step == CONS_STEP_PROPOSE) {
-        if (s->signed_len != pre_prop + 8 + 4 + 4 + WB_HASH_LEN) return;
-        int32_t vr = (int32_t)wb_get_u32be(s->signed_msg + pre_prop + 12);
-        const uint8_t *hash = s->signed_msg + pre_prop + 16;
-        size_t len = wb_sigmsg_proposal(msg, c->cfg.chain_id, s->height, s->round, vr, hash);
-        if (len != s->signed_len || memcmp(msg, s->signed_msg, len) != 0) return;
+        /* cons_init refused a record with a valid round out of range. */
+        WB_ASSERT(own.valid_round >= -1 && (int64_t)own.valid_round < (int64_t)s->round);
         rs->proposal.present = true;
-        rs->proposal.valid_round = vr;
-        memcpy(rs->proposal.hash, hash, WB_HASH_LEN);
+        rs->proposal.valid_round = own.valid_round;
+        memcpy(rs->proposal.hash, own.hash, WB_HASH_LEN);
         memcpy(rs->proposal.sig, s->signature, WB_SIG_LEN);
         return;
     }
-    if (s->signed_len != pre_vote + 13 && s->signed_len != pre_vote + 13 + WB_HASH_LEN) return;
     struct cons_vote v = {0};
-    v.type = s->signed_msg[pre_vote];
-    if (v.type != CONS_PREVOTE && v.type != CONS_PRECOMMIT) return;
-    if ((v.type == CONS_PREVOTE) != (s->step == CONS_STEP_PREVOTE)) return;
+    v.type = s->step == CONS_STEP_PREVOTE ? CONS_PREVOTE : CONS_PRECOMMIT;
     v.height = s->height;
     v.round = s->round;
-    v.nil = s->signed_len == pre_vote + 13;
-    if (!v.nil) memcpy(v.hash, s->signed_msg + pre_vote + 13, WB_HASH_LEN);
+    v.nil = own.nil;
+    if (!v.nil) memcpy(v.hash, own.hash, WB_HASH_LEN);
     v.validator = c->cfg.self;
     memcpy(v.signature, s->signature, WB_SIG_LEN);
-    size_t len = wb_sigmsg_vote(msg, c->cfg.chain_id, v.type, v.height, v.round,
-                                v.nil ? NULL : v.hash);
-    if (len != s->signed_len || memcmp(msg, s->signed_msg, len) != 0) return;
     /* The height's round slots were cleared just before. */
     int rc = cons__vote_store(c, rs, &v, true);
     WB_ASSERT(rc == WB_OK);

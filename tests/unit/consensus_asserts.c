@@ -169,6 +169,111 @@ static void records_checked_at_init(void **state)
     cons_free(&c);
 }
 
+/* A record at step propose of (1, 1) holding the proposal that validator
+ * 2 (its proposer for n = 4) signed there with valid round vr, read back
+ * from its encoding as the node does. */
+static struct cons_safety proposal_record(const struct tv *t, int32_t vr)
+{
+    struct cons_safety rec = {.height = 1, .round = 1, .step = CONS_STEP_PROPOSE,
+                              .locked_round = -1, .valid_round = -1};
+    assert_int_equal(cons_proposer(t->n, 1, 1), 2);
+    rec.signed_len = wb_sigmsg_proposal(rec.signed_msg, t->chain, 1, 1, vr, HASH_A);
+    assert_int_equal(wb_sign(rec.signed_msg, rec.signed_len, t->sk[2], rec.signature), WB_OK);
+    uint8_t buf[CONS_SAFETY_MAX];
+    size_t len;
+    struct cons_safety back;
+    assert_int_equal(cons_safety_encode(&rec, buf, sizeof buf, &len), WB_OK);
+    assert_int_equal(cons_safety_decode(buf, len, &back), WB_OK);
+    return back;
+}
+
+/* The proposal a record holds goes into its round's slot on resume, so its
+ * valid round must lie in [-1, round): one at the round, above it or below
+ * -1 (the records the safety fuzz target found: they tripped the round-slot
+ * invariant at the first step) is refused, as is step propose from a
+ * validator that is not the round's proposer. One in range resumes. */
+static void restored_proposal_checked_at_init(void **state)
+{
+    (void)state;
+    struct tv t;
+    tv_init(&t, 4);
+    struct cons_config cfg;
+    tv_config(&t, 2, &cfg);
+    struct cons c;
+    struct cons_update up;
+    struct cons_safety rec = proposal_record(&t, 1); /* valid round = round */
+    assert_int_equal(cons_init(&c, &cfg, 1, &rec), WB_ERR_CONFIG);
+    rec = proposal_record(&t, 7); /* above the round */
+    assert_int_equal(cons_init(&c, &cfg, 1, &rec), WB_ERR_CONFIG);
+    rec = proposal_record(&t, -2); /* below -1 */
+    assert_int_equal(cons_init(&c, &cfg, 1, &rec), WB_ERR_CONFIG);
+    rec = proposal_record(&t, INT32_MIN);
+    assert_int_equal(cons_init(&c, &cfg, 1, &rec), WB_ERR_CONFIG);
+    /* Step propose at (1, 1) from validator 1, which does not propose there. */
+    rec = proposal_record(&t, 0);
+    struct cons_config other;
+    tv_config(&t, 1, &other);
+    assert_int_equal(cons_init(&c, &other, 1, &rec), WB_ERR_CONFIG);
+    assert_int_equal(failures, 0);
+
+    /* In range: resumed at round 1 with the proposal in the round's slot. */
+    for (int32_t vr = -1; vr <= 0; vr++) {
+        rec = proposal_record(&t, vr);
+        assert_int_equal(cons_init(&c, &cfg, 1, &rec), WB_OK);
+        tv_start(&c, &up);
+        assert_int_equal(cons_round(&c), 1);
+        const struct cons__round *rs = cons__round_find(&c, 1);
+        assert_non_null(rs);
+        assert_true(rs->proposal.present);
+        assert_int_equal(rs->proposal.valid_round, vr);
+        assert_memory_equal(rs->proposal.hash, HASH_A, WB_HASH_LEN);
+        tv_feed_timeout(&c, 1, 1, CONS_STEP_PROPOSE, &up);
+        assert_int_equal(failures, 0);
+        cons_free(&c);
+    }
+}
+
+/* A signed record has the step of a signature (cons__sign records nothing
+ * else) and reserves at most the next height (a precommit at h writes
+ * h + 1). */
+static void record_step_and_reservation_checked_at_init(void **state)
+{
+    (void)state;
+    struct tv t;
+    tv_init(&t, 4);
+    struct cons_config cfg;
+    tv_config(&t, 2, &cfg);
+    struct cons c;
+    struct cons_update up;
+    struct cons_safety rec = {.height = 1, .round = 0, .step = CONS_STEP_NONE,
+                              .locked_round = -1, .valid_round = -1};
+    assert_int_equal(cons_init(&c, &cfg, 1, &rec), WB_ERR_CONFIG);
+    /* Nothing signed yet (height 0): a step of none is what it holds. */
+    rec.height = 0;
+    assert_int_equal(cons_init(&c, &cfg, 1, &rec), WB_OK);
+    cons_free(&c);
+
+    rec.height = 3;
+    rec.round = 2;
+    rec.step = CONS_STEP_PRECOMMIT;
+    rec.reserve_height = 5;
+    assert_int_equal(cons_init(&c, &cfg, 3, &rec), WB_ERR_CONFIG);
+    rec.reserve_height = UINT64_MAX;
+    assert_int_equal(cons_init(&c, &cfg, 3, &rec), WB_ERR_CONFIG);
+    /* h + 1, a height at or below it (an older precommit), or none (a
+     * record written before reservations) resume. */
+    const uint64_t ok[] = {4, 3, 0};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        rec.reserve_height = ok[i];
+        assert_int_equal(cons_init(&c, &cfg, 3, &rec), WB_OK);
+        tv_start(&c, &up);
+        assert_int_equal(cons_round(&c), 2);
+        assert_int_equal(cons_current_step(&c), CONS_STEP_PRECOMMIT);
+        cons_free(&c);
+    }
+    assert_int_equal(failures, 0);
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -177,6 +282,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(broken_locks_are_caught, setup, teardown),
         cmocka_unit_test_setup_teardown(broken_updates_are_caught, setup, teardown),
         cmocka_unit_test_setup_teardown(records_checked_at_init, setup, teardown),
+        cmocka_unit_test_setup_teardown(restored_proposal_checked_at_init, setup, teardown),
+        cmocka_unit_test_setup_teardown(record_step_and_reservation_checked_at_init, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
