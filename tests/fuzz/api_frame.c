@@ -1,5 +1,5 @@
 /* Fuzz target: one client API request frame, decoded and dispatched as
- * node/node_api.c's on_frame does (ClientRequest, then the member of its
+ * node/api/api.c's on_frame does (ClientRequest, then the member of its
  * oneof each request kind reads). Checks besides no crash and no sanitizer
  * report: a decoded request's set member is present for its case, every
  * item name and byte string it carries lies within its length, and a request

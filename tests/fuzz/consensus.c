@@ -348,7 +348,7 @@ static void op_message(struct driver *d, struct fx_reader *r)
 {
     size_t len = fx_u16(r) % MESSAGE_MAX, got;
     const uint8_t *bytes = fx_bytes(r, len, &got);
-    /* As node/node_p2p.c: only the canonical encoding of a PeerMessage. */
+    /* As node/p2p/p2p.c: only the canonical encoding of a PeerMessage. */
     ProtobufCMessage *m;
     char why[160];
     if (ledger_pb_decode(&waybill__peer_message__descriptor, NULL, bytes, got, "peer message",
