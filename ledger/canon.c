@@ -106,6 +106,14 @@ static void compare_append(ProtobufCBuffer *buffer, size_t len, const uint8_t *d
     c->pos += len;
 }
 
+bool ledger_pb_has_unknown(const ProtobufCMessage *m)
+{
+    char path[CANON_PATH_MAX];
+    struct unknown_hit hit;
+    path[0] = '\0';
+    return find_unknown(m, path, 0, 0, &hit);
+}
+
 int ledger_pb_canonical(const ProtobufCMessage *m, const uint8_t *bytes, size_t len,
                         const char *what, char *msg, size_t msg_len)
 {

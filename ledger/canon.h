@@ -5,6 +5,7 @@
 #define LEDGER_CANON_H
 
 #include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,11 @@
  * Allocates nothing; m and bytes are only read. */
 WB_MUST_USE int ledger_pb_canonical(const ProtobufCMessage *m, const uint8_t *bytes, size_t len,
                                     const char *what, char *msg, size_t msg_len);
+
+/* Whether m or a message nested in it (singular, repeated or oneof member,
+ * at any depth) holds an unknown field: the first check of
+ * ledger_pb_canonical, on its own. */
+bool ledger_pb_has_unknown(const ProtobufCMessage *m);
 
 /* Unpacks `bytes` as a message of type d (alloc may be NULL: protobuf-c's
  * default allocator) and checks it with ledger_pb_canonical. On 0, *out is

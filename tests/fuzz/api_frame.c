@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger/canon.h"
 #include "proto/waybill.pb-c.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -37,38 +38,6 @@ static size_t touch(const char *s)
     if (s)
         while (s[n]) n++;
     return n;
-}
-
-/* Whether m or a message it holds (singular, oneof member or repeated, at
- * any depth) keeps an unknown field. */
-static bool has_unknown(const ProtobufCMessage *m, unsigned depth)
-{
-    if (m->n_unknown_fields) return true;
-    if (depth > 16) fail("request nested deeper than any message of the schema");
-    const ProtobufCMessageDescriptor *d = m->descriptor;
-    const char *base = (const char *)m;
-    for (unsigned f = 0; f < d->n_fields; f++) {
-        const ProtobufCFieldDescriptor *fd = &d->fields[f];
-        if (fd->type != PROTOBUF_C_TYPE_MESSAGE) continue;
-        if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
-            size_t n;
-            ProtobufCMessage *const *arr;
-            memcpy(&n, base + fd->quantifier_offset, sizeof n);
-            memcpy(&arr, base + fd->offset, sizeof arr);
-            for (size_t i = 0; i < n; i++)
-                if (arr[i] && has_unknown(arr[i], depth + 1)) return true;
-            continue;
-        }
-        if (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-            uint32_t which;
-            memcpy(&which, base + fd->quantifier_offset, sizeof which);
-            if (which != fd->id) continue;
-        }
-        const ProtobufCMessage *sub;
-        memcpy(&sub, base + fd->offset, sizeof sub);
-        if (sub && has_unknown(sub, depth + 1)) return true;
-    }
-    return false;
 }
 
 static void check_item(const Waybill__ItemRequest *ir)
@@ -106,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     default:
         break; /* answered "unknown request" */
     }
-    if (has_unknown(&rq->base, 0)) {
+    if (ledger_pb_has_unknown(&rq->base)) {
         waybill__client_request__free_unpacked(rq, NULL);
         return 0;
     }
