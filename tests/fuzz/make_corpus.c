@@ -12,6 +12,7 @@
 #include "fuzz_fixture.h"
 #include "ledger/block.h"
 #include "ledger/event.h"
+#include "ledger/item_leaf.h"
 #include "ledger/merkle.h"
 #include "proto/waybill.pb-c.h"
 
@@ -880,6 +881,34 @@ static void seeds_text(void)
     }
 }
 
+/* ---- item-state leaves and tree scripts ------------------------------------------ */
+
+static void seeds_state_tree(void)
+{
+    struct ledger_item_state st;
+    memset(&st, 0, sizeof st);
+    snprintf(st.item, sizeof st.item, "%s", ITEM);
+    memset(st.head, 0x5a, sizeof st.head);
+    snprintf(st.custodian, sizeof st.custodian, "acme-shipping");
+    st.status = LEDGER_ITEM_ACTIVE;
+    st.customs = LEDGER_CUSTOMS_CLEARED;
+    st.movement = LEDGER_MOVE_LOADED;
+    st.count = 6;
+    st.first_height = 1;
+    st.last_height = 2;
+    struct ledger_item_leaf leaf;
+    ledger_item_leaf_from_state(&st, 0, &leaf);
+    uint8_t buf[1 + LEDGER_ITEM_LEAF_LEN];
+    buf[0] = 0;
+    ledger_item_leaf_encode(&leaf, buf + 1);
+    write_seed("state_tree", "leaf", buf, sizeof buf);
+    /* Three appends, then an update of leaf 1 and an append, then a
+     * refused batch (an index repeated). */
+    static const uint8_t script[] = {1, 3, 0, 10, 0, 11, 0, 12, 2, 1, 20, 1, 21,
+                                     2, 0, 30, 255, 31};
+    write_seed("state_tree", "script", script, sizeof script);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -897,6 +926,7 @@ int main(int argc, char **argv)
     seeds_consensus();
     seeds_safety();
     seeds_canon();
+    seeds_state_tree();
     seeds_text();
     printf("make_corpus: wrote %zu seed files under %s\n", files_written, out_dir);
     free(fixture.g);
