@@ -27,6 +27,11 @@ static void header_to_pb(const struct ledger_block_header *h, Waybill__BlockHead
     pb->events_root.data = (uint8_t *)h->events_root;
     pb->event_count = h->event_count;
     pb->proposer = h->proposer;
+    if (h->has_state) {
+        pb->state_root.len = WB_HASH_LEN;
+        pb->state_root.data = (uint8_t *)h->state_root;
+    }
+    pb->item_count = h->item_count;
 }
 
 int ledger_header_encode(const struct ledger_block_header *h, uint8_t *out, size_t cap,
@@ -75,6 +80,12 @@ int ledger_header_parse(const uint8_t *buf, size_t len, struct ledger_block_head
                       WB_HASH_LEN);
         goto out_free_pb;
     }
+    if (pb->state_root.len != 0 && pb->state_root.len != WB_HASH_LEN) {
+        rc = wb_failf(WB_ERR_DECODE, msg, msg_len,
+                      "block header: state_root is %zu bytes, expected %d or none",
+                      pb->state_root.len, WB_HASH_LEN);
+        goto out_free_pb;
+    }
     memset(h, 0, sizeof *h);
     h->version = pb->version;
     h->height = pb->height;
@@ -84,6 +95,9 @@ int ledger_header_parse(const uint8_t *buf, size_t len, struct ledger_block_head
     memcpy(h->chain_id, pb->chain_id.data, WB_CHAIN_ID_LEN);
     memcpy(h->prev_hash, pb->prev_hash.data, WB_HASH_LEN);
     memcpy(h->events_root, pb->events_root.data, WB_HASH_LEN);
+    h->has_state = pb->state_root.len == WB_HASH_LEN;
+    if (h->has_state) memcpy(h->state_root, pb->state_root.data, WB_HASH_LEN);
+    h->item_count = pb->item_count;
 out_free_pb:
     waybill__block_header__free_unpacked(pb, NULL);
     return rc;
@@ -93,8 +107,25 @@ int ledger_header_decode(const uint8_t *buf, size_t len, struct ledger_block_hea
 {
     struct ledger_block_header tmp;
     if (ledger_header_parse(buf, len, &tmp, NULL, 0) != WB_OK) return WB_ERR_DECODE;
-    if (tmp.version != WB_BLOCK_VERSION) return WB_ERR_DECODE;
+    if (tmp.version != WB_BLOCK_VERSION && tmp.version != WB_BLOCK_VERSION_STATE)
+        return WB_ERR_DECODE;
+    if (ledger_header_check_version(&tmp, tmp.version, NULL, 0) != WB_OK) return WB_ERR_DECODE;
     *h = tmp;
+    return WB_OK;
+}
+
+int ledger_header_check_version(const struct ledger_block_header *h, uint32_t want, char *msg,
+                                size_t msg_len)
+{
+    if (h->version != want)
+        return wb_failf(WB_ERR_INVALID, msg, msg_len, "header version %u, expected %u",
+                        (unsigned)h->version, (unsigned)want);
+    if (want == WB_BLOCK_VERSION_STATE && !h->has_state)
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "a version %u header without a state root", (unsigned)want);
+    if (want != WB_BLOCK_VERSION_STATE && (h->has_state || h->item_count))
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "a version %u header with a state root or item count", (unsigned)want);
     return WB_OK;
 }
 

@@ -355,6 +355,20 @@ static int parse_heartbeat(json_t *root, struct ledger_genesis *g, char *msg, si
     return WB_OK;
 }
 
+/* "header_version": optional, 1 or 2; g keeps its default when absent. */
+static int parse_header_version(json_t *root, struct ledger_genesis *g, char *msg,
+                                size_t msg_len)
+{
+    json_t *v = json_object_get(root, "header_version");
+    if (!v) return WB_OK;
+    json_int_t version = json_is_integer(v) ? json_integer_value(v) : -1;
+    if (version != WB_BLOCK_VERSION && version != WB_BLOCK_VERSION_STATE)
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len, "header_version: expected %d or %d",
+                        WB_BLOCK_VERSION, WB_BLOCK_VERSION_STATE);
+    g->header_version = (uint32_t)version;
+    return WB_OK;
+}
+
 /* An optional integer member `key` in [0, max] milliseconds; *out keeps its
  * default when the member is absent. */
 static int get_optional_ms(json_t *obj, const char *key, int64_t max, int64_t *out, char *msg,
@@ -374,7 +388,7 @@ static int parse_root(json_t *root, struct ledger_genesis *g, char *msg, size_t 
 {
     static const char *const fields[] = {"chain_id",      "genesis_time",    "members",
                                          "validators",    "clock_skew_ms",   "backdate_max_ms",
-                                         "heartbeat_ms",  NULL};
+                                         "heartbeat_ms",  "header_version", NULL};
     if (!json_is_object(root))
         return wb_failf(WB_ERR_CONFIG, msg, msg_len, "genesis: expected a JSON object");
     int rc = check_fields(root, "", fields, msg, msg_len);
@@ -405,6 +419,8 @@ static int parse_root(json_t *root, struct ledger_genesis *g, char *msg, size_t 
                          msg, msg_len);
     if (rc) return rc;
     rc = parse_heartbeat(root, g, msg, msg_len);
+    if (rc) return rc;
+    rc = parse_header_version(root, g, msg, msg_len);
     if (rc) return rc;
 
     json_t *members, *validators;
@@ -441,6 +457,7 @@ void ledger_genesis_set_defaults(struct ledger_genesis *g)
     g->clock_skew_ms = WB_CLOCK_SKEW_MS_DEFAULT;
     g->backdate_max_ms = WB_BACKDATE_MAX_MS_DEFAULT;
     g->heartbeat_ms = WB_HEARTBEAT_MS_DEFAULT;
+    g->header_version = WB_BLOCK_VERSION;
 }
 
 int ledger_genesis_parse(const uint8_t *json, size_t len, struct ledger_genesis *g, char *msg,

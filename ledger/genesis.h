@@ -10,7 +10,8 @@
  *                     "p2p": "127.0.0.1:7000" } ],
  *   "clock_skew_ms": 600000,                 optional, default 10 minutes
  *   "backdate_max_ms": 2592000000,           optional, default 30 days
- *   "heartbeat_ms": 60000                    optional, default 1 minute
+ *   "heartbeat_ms": 60000,                   optional, default 1 minute
+ *   "header_version": 2                      optional, 1 or 2, default 1
  * }
  * Org names are unique; every key appears once; a validator's org is a member.
  *
@@ -35,6 +36,8 @@
  * proposer makes a block only when there are events to commit or this long
  * after the last block's time (so every item's state is certified at least
  * that often).
+ * header_version: 1, block headers commit to their events only; 2, they
+ * also commit to every item's state after the block (ledger/block.h).
  */
 #ifndef LEDGER_GENESIS_H
 #define LEDGER_GENESIS_H
@@ -81,6 +84,7 @@ struct ledger_genesis {
     int64_t clock_skew_ms;                /* time rules: how far after the reference time */
     int64_t backdate_max_ms;              /* time rules: how far before the block's time */
     uint32_t heartbeat_ms;                /* a block at least this often */
+    uint32_t header_version;              /* WB_BLOCK_VERSION or WB_BLOCK_VERSION_STATE */
     uint8_t hash[WB_HASH_LEN];            /* SHA-256 of the genesis file bytes */
     size_t org_count;
     struct ledger_org orgs[WB_ORGS_MAX];
@@ -93,7 +97,7 @@ struct ledger_genesis {
 void ledger_chain_id(const char *name, uint8_t out[WB_CHAIN_ID_LEN]);
 
 /* Sets the fields a genesis file may leave out to their defaults
- * (clock_skew_ms, backdate_max_ms, heartbeat_ms). ledger_genesis_parse does this itself;
+ * (clock_skew_ms, backdate_max_ms, heartbeat_ms, header_version). ledger_genesis_parse does this itself;
  * for a genesis built in code. */
 void ledger_genesis_set_defaults(struct ledger_genesis *g);
 

@@ -763,6 +763,7 @@ int ledger_item_state_encode(const struct ledger_item_state *st, uint8_t *out, s
     m.count = st->count;
     m.first_height = st->first_height;
     m.last_height = st->last_height;
+    m.reg_index = st->reg_index;
     size_t need = waybill__item_state__get_packed_size(&m);
     if (need > cap) return WB_ERR_TOO_LARGE;
     *len = waybill__item_state__pack(&m, out);
@@ -809,6 +810,7 @@ int ledger_item_state_decode(const uint8_t *buf, size_t len, struct ledger_item_
     s.count = m->count;
     s.first_height = m->first_height;
     s.last_height = m->last_height;
+    s.reg_index = m->reg_index;
     *st = s;
     rc = WB_OK;
 free_msg:

@@ -134,6 +134,7 @@ struct ledger_item_state {
     uint32_t count;                       /* events so far */
     uint64_t first_height;
     uint64_t last_height;
+    uint64_t reg_index;                   /* place in registration order, from 0 */
 };
 
 /* Whether customs holds the item (customs == LEDGER_CUSTOMS_HELD). */

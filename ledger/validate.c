@@ -13,6 +13,7 @@
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
 #include "ledger/event.h"
+#include "ledger/item_leaf.h"
 #include "ledger/rules.h"
 
 #define VALIDATE_REASON_MAX 384
@@ -110,9 +111,13 @@ static int check_header(const struct ledger_block_ctx *bc, const struct ledger_b
     const struct ledger_block_header *h = &b->header;
     const struct ledger_genesis *g = bc->genesis;
     char a[17], c[17];
-    if (h->version != WB_BLOCK_VERSION)
-        return wb_failf(WB_ERR_INVALID, msg, msg_len, "block version %u, expected %d",
-                        (unsigned)h->version, WB_BLOCK_VERSION);
+    char why[96];
+    if (ledger_header_check_version(h, g->header_version, why, sizeof why))
+        return wb_failf(WB_ERR_INVALID, msg, msg_len, "block %s", why);
+    if (h->version == WB_BLOCK_VERSION_STATE && !bc->tree)
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "no item-state tree to check a version %u block against",
+                        (unsigned)h->version);
     if (memcmp(h->chain_id, g->chain_id, WB_CHAIN_ID_LEN) != 0)
         return wb_failf(
             WB_ERR_INVALID, msg, msg_len, "block is for chain %s..., this chain is %s...",
@@ -153,6 +158,69 @@ static int check_header(const struct ledger_block_ctx *bc, const struct ledger_b
     return WB_OK;
 }
 
+static int leaf_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const struct ledger_leaf_update *)a)->index;
+    uint64_t y = ((const struct ledger_leaf_update *)b)->index;
+    return x < y ? -1 : x > y;
+}
+
+/* The item-state tree after the block: the leaves of the block's states as
+ * a batch, the root and count they give, compared with a version 2
+ * header's (unless it is not filled in yet); kept in `out` when given. */
+static int check_state(const struct ledger_block_ctx *bc, const struct ledger_block *b,
+                       const struct overlay *ov, struct ledger_block_result *out, char *msg,
+                       size_t msg_len)
+{
+    struct ledger_leaf_update *leaves = ov->n ? malloc(ov->n * sizeof *leaves) : NULL;
+    if (ov->n && !leaves) return WB_ERR_NOMEM;
+    for (size_t j = 0; j < ov->n; j++) {
+        struct ledger_item_leaf leaf;
+        ledger_item_leaf_from_state(&ov->states[j], ov->states[j].reg_index, &leaf);
+        leaves[j].index = ov->states[j].reg_index;
+        ledger_item_leaf_hash(&leaf, leaves[j].hash);
+    }
+    if (ov->n > 1) qsort(leaves, ov->n, sizeof *leaves, leaf_cmp);
+    uint8_t root[WB_HASH_LEN];
+    uint64_t count;
+    int rc = ledger_state_tree_root_after(bc->tree, leaves, ov->n, root, &count);
+    if (rc) {
+        free(leaves);
+        /* The states come from the store and this check: a batch the tree
+         * refuses means they disagree with it. */
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "the block's item states do not fit the item-state tree (%llu items): %s",
+                        (unsigned long long)bc->tree->count, wb_strerror(rc));
+    }
+    const struct ledger_block_header *h = &b->header;
+    if (h->version == WB_BLOCK_VERSION_STATE && !bc->state_unset) {
+        char a[17], c[17];
+        if (h->item_count != count) {
+            free(leaves);
+            return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                            "block header counts %llu items, the block leaves %llu",
+                            (unsigned long long)h->item_count, (unsigned long long)count);
+        }
+        if (memcmp(h->state_root, root, WB_HASH_LEN) != 0) {
+            free(leaves);
+            return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                            "block header state root %s... is not the item-state root %s... "
+                            "after the block",
+                            wb_hex_encode(h->state_root, 8, a, sizeof a),
+                            wb_hex_encode(root, 8, c, sizeof c));
+        }
+    }
+    if (!out) {
+        free(leaves);
+        return WB_OK;
+    }
+    out->leaves = leaves;
+    out->leaf_count = ov->n;
+    memcpy(out->state_root, root, WB_HASH_LEN);
+    out->item_count = count;
+    return WB_OK;
+}
+
 /* The check itself. With `out`, the per-event results are handed out in it
  * (and the states with them); without, only the states when states_out is
  * given. */
@@ -182,6 +250,7 @@ static int block_check(const struct ledger_block_ctx *bc, const struct ledger_bl
     }
     if (table_init(&id_index, n, b->hash) || table_init(&ov.index, n, b->hash)) goto free_all;
 
+    uint64_t reg_next = bc->tree ? bc->tree->count : bc->item_count;
     char reason[VALIDATE_REASON_MAX], idh[9];
     for (size_t i = 0; i < n; i++) {
         const uint8_t *body;
@@ -227,7 +296,10 @@ static int block_check(const struct ledger_block_ctx *bc, const struct ledger_bl
             memset(&st, 0, sizeof st);
             int lrc = bc->lookup ? bc->lookup(bc->ctx, ev->item, &st) : WB_ERR_NOT_FOUND;
             if (lrc == WB_ERR_NOT_FOUND) {
+                /* A new item: registered after every item before it, in
+                 * the order of first events in the block. */
                 memset(&st, 0, sizeof st);
+                st.reg_index = reg_next++;
             } else if (lrc) {
                 rc = wb_failf(WB_ERR_INVALID, msg, msg_len,
                               "event %zu (%s, %s): cannot read the state of item %s: %s", i, idh,
@@ -251,6 +323,10 @@ static int block_check(const struct ledger_block_ctx *bc, const struct ledger_bl
         if (state_of) state_of[i] = (uint32_t)pos;
     }
 
+    if (bc->tree) {
+        rc = check_state(bc, b, &ov, out, msg, msg_len);
+        if (rc) goto free_all;
+    }
     if (out) {
         out->states = ov.states;
         out->state_count = ov.n;
@@ -301,5 +377,6 @@ void ledger_block_result_free(struct ledger_block_result *r)
     free(r->states);
     free(r->ids);
     free(r->state_of);
+    free(r->leaves);
     memset(r, 0, sizeof *r);
 }

@@ -6,6 +6,7 @@
 #include "common/wb_error.h"
 #include "ledger/block.h"
 #include "ledger/genesis.h"
+#include "ledger/state_tree.h"
 
 /* Looks up an item's committed state (before this block). Returns 0 and
  * fills *st, or WB_ERR_NOT_FOUND (the item is new: *st untouched), or another
@@ -28,6 +29,16 @@ struct ledger_block_ctx {
     int64_t now_ms;                       /* local clock */
     int64_t drift_max_ms;                 /* block time may be at most this ahead of now */
     uint32_t events_max;
+    /* Items registered before this block: a new item's registration index
+     * counts on from here (from tree->count when a tree is given). */
+    uint64_t item_count;
+    /* The item-state tree as of height - 1 (ledger/state_tree.h), or NULL.
+     * Required when the genesis has header version 2: the check then
+     * computes the tree's root and count after the block and compares them
+     * with the header's, unless state_unset (the proposer's own block,
+     * whose header is filled in from the result). */
+    const struct ledger_state_tree *tree;
+    bool state_unset;
     ledger_state_lookup_fn lookup;
     ledger_sig_known_fn sig_known;
     void *ctx;
@@ -57,6 +68,13 @@ struct ledger_block_result {
     uint8_t (*ids)[WB_HASH_LEN];          /* ids[i] = SHA-256(body of event i) */
     uint32_t *state_of;                   /* event i is of item states[state_of[i]] */
     size_t event_count;                   /* = b->event_count */
+    /* With a tree in the context: the leaf of every state, ascending by
+     * registration index (a batch for ledger_state_tree_apply), and the
+     * tree's root and item count after the block. */
+    struct ledger_leaf_update *leaves;
+    size_t leaf_count;
+    uint8_t state_root[WB_HASH_LEN];
+    uint64_t item_count;
 };
 
 /* ledger_block_check that also hands out the per-event results: on 0, *out

@@ -164,9 +164,8 @@ static int check_block(struct verify_run *run, struct verify_block *vb, const ch
         return WB_ERR_VERIFY;
     }
     *check = VERIFY_CHECK_VERSION;
-    if (h->version != WB_BLOCK_VERSION) {
-        snprintf(detail, detail_len, "block %llu has header version %u, expected %d", height,
-                 (unsigned)h->version, WB_BLOCK_VERSION);
+    if (ledger_header_check_version(h, g->header_version, why, sizeof why)) {
+        snprintf(detail, detail_len, "block %llu: %s", height, why);
         return WB_ERR_VERIFY;
     }
     *check = VERIFY_CHECK_CHAIN_ID;

@@ -75,6 +75,9 @@ static void assert_headers_equal(const struct ledger_block_header *a,
     assert_memory_equal(a->events_root, b->events_root, 32);
     assert_int_equal(a->event_count, b->event_count);
     assert_int_equal(a->proposer, b->proposer);
+    assert_int_equal(a->has_state, b->has_state);
+    assert_memory_equal(a->state_root, b->state_root, 32);
+    assert_true(a->item_count == b->item_count);
 }
 
 static void sha256_matches_known_answer(void **state)
@@ -170,6 +173,72 @@ static void header_decode_rejects_bad_versions_lengths_and_encodings(void **stat
     assert_int_equal(ledger_header_decode(buf, WB_HEADER_MAX + 1, &back), WB_ERR_DECODE);
     const uint8_t junk[] = {0xff, 0xff};
     assert_int_equal(ledger_header_decode(junk, sizeof junk, &back), WB_ERR_DECODE);
+}
+
+/* Version 2 carries state_root (32 bytes) and item_count; version 1 neither. */
+static void version_2_header_round_trips_and_version_fields_checked(void **state)
+{
+    struct fixture *f = *state;
+    struct ledger_block_header h = f->h, back;
+    h.version = WB_BLOCK_VERSION_STATE;
+    h.has_state = true;
+    memset(h.state_root, 0x5c, 32);
+    h.item_count = 1234567;
+    uint8_t buf[WB_HEADER_MAX];
+    size_t len;
+    assert_int_equal(ledger_header_encode(&h, buf, sizeof buf, &len), WB_OK);
+    assert_int_equal(ledger_header_decode(buf, len, &back), WB_OK);
+    assert_headers_equal(&h, &back);
+    char msg[128];
+    assert_int_equal(ledger_header_check_version(&back, WB_BLOCK_VERSION_STATE, msg, sizeof msg),
+                     WB_OK);
+    assert_int_equal(ledger_header_check_version(&back, WB_BLOCK_VERSION, msg, sizeof msg),
+                     WB_ERR_INVALID);
+    assert_string_equal(msg, "header version 2, expected 1");
+    /* An empty tree's count is 0: the field is then absent, the root is not. */
+    h.item_count = 0;
+    assert_int_equal(ledger_header_encode(&h, buf, sizeof buf, &len), WB_OK);
+    assert_int_equal(ledger_header_decode(buf, len, &back), WB_OK);
+    assert_headers_equal(&h, &back);
+
+    /* Version 2 without a root, version 1 with one or with a count: refused. */
+    struct ledger_block_header bad = h;
+    bad.has_state = false;
+    assert_int_equal(ledger_header_encode(&bad, buf, sizeof buf, &len), WB_OK);
+    assert_int_equal(ledger_header_decode(buf, len, &back), WB_ERR_DECODE);
+    assert_int_equal(ledger_header_parse(buf, len, &back, msg, sizeof msg), WB_OK);
+    assert_int_equal(ledger_header_check_version(&back, WB_BLOCK_VERSION_STATE, msg, sizeof msg),
+                     WB_ERR_INVALID);
+    assert_string_equal(msg, "a version 2 header without a state root");
+    bad = h;
+    bad.version = WB_BLOCK_VERSION;
+    assert_int_equal(ledger_header_encode(&bad, buf, sizeof buf, &len), WB_OK);
+    assert_int_equal(ledger_header_decode(buf, len, &back), WB_ERR_DECODE);
+    bad.has_state = false;
+    bad.item_count = 3;
+    assert_int_equal(ledger_header_encode(&bad, buf, sizeof buf, &len), WB_OK);
+    assert_int_equal(ledger_header_decode(buf, len, &back), WB_ERR_DECODE);
+    assert_int_equal(ledger_header_parse(buf, len, &back, msg, sizeof msg), WB_OK);
+    assert_int_equal(ledger_header_check_version(&back, WB_BLOCK_VERSION, msg, sizeof msg),
+                     WB_ERR_INVALID);
+    assert_string_equal(msg, "a version 1 header with a state root or item count");
+
+    /* A state root of another length does not parse. */
+    Waybill__BlockHeader pb;
+    waybill__block_header__init(&pb);
+    pb.version = WB_BLOCK_VERSION_STATE;
+    pb.chain_id.len = 32;
+    pb.chain_id.data = h.chain_id;
+    pb.prev_hash.len = 32;
+    pb.prev_hash.data = h.prev_hash;
+    pb.events_root.len = 32;
+    pb.events_root.data = h.events_root;
+    pb.state_root.len = 16;
+    pb.state_root.data = h.state_root;
+    uint8_t raw[512];
+    len = waybill__block_header__pack(&pb, raw);
+    assert_int_equal(ledger_header_parse(raw, len, &back, msg, sizeof msg), WB_ERR_DECODE);
+    assert_non_null(strstr(msg, "state_root is 16 bytes, expected 32 or none"));
 }
 
 static void build_then_decode_round_trips(void **state)
@@ -366,6 +435,8 @@ int main(void)
         cmocka_unit_test(sha256_matches_known_answer),
         cmocka_unit_test_setup_teardown(header_encode_decode_round_trips, setup, teardown),
         cmocka_unit_test_setup_teardown(header_decode_rejects_bad_versions_lengths_and_encodings,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(version_2_header_round_trips_and_version_fields_checked,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(build_then_decode_round_trips, setup, teardown),
         cmocka_unit_test_setup_teardown(block_hash_is_sha256_of_header_bytes, setup, teardown),

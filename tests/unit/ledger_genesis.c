@@ -273,6 +273,29 @@ static void heartbeat_default_range_and_errors(void **state)
     }
 }
 
+/* header_version: optional, 1 when left out, 1 or 2. */
+static void header_version_default_and_values(void **state)
+{
+    struct fixture *f = *state;
+    char msg[MSG_LEN];
+    assert_int_equal(parse_json(f, valid_genesis(f), msg), WB_OK);
+    assert_int_equal(f->g->header_version, 1);
+    for (json_int_t v = 1; v <= 2; v++) {
+        json_t *root = valid_genesis(f);
+        json_object_set_new(root, "header_version", json_integer(v));
+        if (parse_json(f, root, msg) != WB_OK) fail_msg("header_version %lld refused: %s",
+                                                        (long long)v, msg);
+        assert_int_equal(f->g->header_version, v);
+    }
+    json_t *bad[] = {json_integer(0), json_integer(3), json_string("2"), json_real(2.0),
+                     json_null()};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        json_t *root = valid_genesis(f);
+        json_object_set_new(root, "header_version", bad[i]);
+        expect_error(f, root, "header_version: expected 1 or 2");
+    }
+}
+
 static void time_rule_fields_default_and_bounds(void **state)
 {
     struct fixture *f = *state;
@@ -644,6 +667,7 @@ int main(void)
         T(chain_id_missing_or_malformed_named),
         T(bad_genesis_time_named),
         T(heartbeat_default_range_and_errors),
+        T(header_version_default_and_values),
         T(time_rule_fields_default_and_bounds),
         T(unknown_fields_and_bad_json_named),
         T(member_role_missing_or_unknown_named),

@@ -15,7 +15,10 @@
 #include "ledger/block.h"
 #include "ledger/event.h"
 #include "ledger/genesis.h"
+#include "ledger/item_leaf.h"
+#include "ledger/merkle.h"
 #include "ledger/rules.h"
+#include "ledger/state_tree.h"
 #include "ledger/validate.h"
 
 #define ITEM_A "CSQU3054383"
@@ -538,6 +541,177 @@ static void event_times_judged_against_block_time(void **state)
     expect_valid(f, NULL, NULL);
 }
 
+/* ---- header version 2: the item-state tree ------------------------------- */
+
+/* Builds a version 2 block of f->evs at height 1 with the given state root
+ * and item count. */
+static void build_v2(struct fx *f, const uint8_t root[WB_HASH_LEN], uint64_t item_count)
+{
+    struct ledger_block_header h = {.version = WB_BLOCK_VERSION_STATE, .height = 1,
+                                    .time_ms = GENESIS_MS + 1000, .has_state = true,
+                                    .item_count = item_count};
+    memcpy(h.chain_id, f->g->chain_id, WB_CHAIN_ID_LEN);
+    memcpy(h.state_root, root, WB_HASH_LEN);
+    const uint8_t *ptrs[EVENTS_MAX];
+    size_t lens[EVENTS_MAX];
+    for (size_t i = 0; i < f->n; i++) {
+        ptrs[i] = f->evs[i].bytes;
+        lens[i] = f->evs[i].len;
+    }
+    uint8_t *buf, hash[WB_HASH_LEN];
+    size_t len;
+    int rc = ledger_block_build(&h, ptrs, lens, f->n, &buf, &len, hash);
+    if (rc) fail_msg("ledger_block_build: %s", wb_strerror(rc));
+    if (f->have_block) ledger_block_free(&f->block);
+    rc = ledger_block_decode(buf, len, &f->block);
+    free(buf);
+    if (rc) fail_msg("ledger_block_decode: %s", wb_strerror(rc));
+    f->have_block = true;
+}
+
+/* A tree of `n` placeholder leaves, and the same hashes in `leaves`. */
+static void placeholder_tree(struct ledger_state_tree *t, uint8_t (*leaves)[32], size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t data[8] = {(uint8_t)i};
+        merkle_leaf_hash(data, sizeof data, leaves[i]);
+    }
+    ledger_state_tree_init(t);
+    assert_int_equal(ledger_state_tree_build(t, (const uint8_t (*)[32])leaves, n), WB_OK);
+}
+
+/* Five items registered before; the block moves the one registered fourth
+ * (index 3) and commissions two: they get indexes 5 and 6 in the order of
+ * their first events, and the header must carry the root over the leaves
+ * with leaf 3 replaced and 5, 6 appended. */
+static void version_2_header_commits_to_the_item_states(void **state)
+{
+    struct fx *f = *state;
+    f->g->header_version = WB_BLOCK_VERSION_STATE;
+    uint8_t leaves[8][32];
+    struct ledger_state_tree tree;
+    placeholder_tree(&tree, leaves, 5);
+    f->bc.tree = &tree;
+    /* ITEM_A, committed and registered as number 3. */
+    struct signed_ev *c = add_event(f, K_ACME, ITEM_A, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    struct ledger_item_state *stored = &f->db.st[f->db.n++];
+    memset(stored, 0, sizeof *stored);
+    {
+        struct ledger_item_state *tmp = NULL;
+        size_t tn = 0;
+        build_default(f);
+        f->g->header_version = WB_BLOCK_VERSION;
+        f->bc.tree = NULL;
+        expect_valid(f, &tmp, &tn);
+        *stored = tmp[0];
+        stored->reg_index = 3;
+        free(tmp);
+        f->g->header_version = WB_BLOCK_VERSION_STATE;
+        f->bc.tree = &tree;
+    }
+    uint8_t head[WB_HASH_LEN];
+    memcpy(head, c->ev.id, sizeof head);
+    f->n = 0;
+    add_event(f, K_ACME, ITEM_B, LEDGER_COMMISSION, "DEHAM", NULL, NULL);
+    add_event(f, K_ACME, ITEM_A, LEDGER_LOAD, "NLRTM", head, NULL);
+    add_event(f, K_ACME, "MSCU1234566", LEDGER_COMMISSION, "DEHAM", NULL, NULL);
+    /* Header fields unknown yet: the proposer's check computes them. */
+    uint8_t zero[32] = {0};
+    build_v2(f, zero, 0);
+    f->bc.state_unset = true;
+    struct ledger_block_result r;
+    char msg[512] = "";
+    int rc = ledger_block_check_full(&f->bc, &f->block, &r, msg, sizeof msg);
+    if (rc) fail_msg("proposer's check: %s", msg);
+    f->bc.state_unset = false;
+    assert_int_equal(r.state_count, 3);
+    assert_string_equal(r.states[0].item, ITEM_B);
+    assert_int_equal(r.states[0].reg_index, 5);
+    assert_string_equal(r.states[1].item, ITEM_A);
+    assert_int_equal(r.states[1].reg_index, 3);
+    assert_int_equal(r.states[2].reg_index, 6);
+    assert_int_equal(r.leaf_count, 3);
+    assert_int_equal(r.leaves[0].index, 3);
+    assert_int_equal(r.leaves[1].index, 5);
+    assert_int_equal(r.leaves[2].index, 6);
+    assert_int_equal(r.item_count, 7);
+    /* The root, independently: leaf hashes of the three states in place. */
+    const size_t where[3] = {5, 3, 6};
+    for (size_t j = 0; j < 3; j++) {
+        struct ledger_item_leaf leaf;
+        ledger_item_leaf_from_state(&r.states[j], where[j], &leaf);
+        ledger_item_leaf_hash(&leaf, leaves[where[j]]);
+    }
+    uint8_t want[32];
+    assert_int_equal(merkle_root((const uint8_t (*)[32])leaves, 7, want), WB_OK);
+    assert_memory_equal(r.state_root, want, 32);
+
+    /* The block with those fields is valid, and nothing else is. */
+    build_v2(f, want, 7);
+    expect_valid(f, NULL, NULL);
+    build_v2(f, want, 6);
+    expect_invalid(f, "block header counts 6 items, the block leaves 7");
+    uint8_t other[32];
+    memcpy(other, want, 32);
+    other[0] ^= 1;
+    build_v2(f, other, 7);
+    expect_invalid(f, "is not the item-state root");
+    /* Applying the batch gives the tree the header names. */
+    assert_int_equal(ledger_state_tree_apply(&tree, r.leaves, r.leaf_count), WB_OK);
+    uint8_t after[32];
+    ledger_state_tree_root(&tree, after);
+    assert_memory_equal(after, want, 32);
+    ledger_block_result_free(&r);
+    ledger_state_tree_free(&tree);
+}
+
+static void header_version_must_be_the_chains(void **state)
+{
+    struct fx *f = *state;
+    add_event(f, K_ACME, ITEM_A, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    struct ledger_state_tree tree;
+    ledger_state_tree_init(&tree);
+    uint8_t root[32];
+    ledger_state_tree_root(&tree, root);
+    /* A version 2 block on a version 1 chain. */
+    f->bc.tree = &tree;
+    build_v2(f, root, 1);
+    expect_invalid(f, "block header version 2, expected 1");
+    /* A version 1 block on a version 2 chain. */
+    f->g->header_version = WB_BLOCK_VERSION_STATE;
+    build_default(f);
+    expect_invalid(f, "block header version 1, expected 2");
+    /* A version 2 chain checked without a tree. */
+    f->bc.tree = NULL;
+    build_v2(f, root, 1);
+    expect_invalid(f, "no item-state tree to check a version 2 block against");
+    ledger_state_tree_free(&tree);
+}
+
+/* Without a tree, new items count on from the context's item count. */
+static void new_items_register_after_the_item_count(void **state)
+{
+    struct fx *f = *state;
+    f->bc.item_count = 41;
+    add_event(f, K_ACME, ITEM_B, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    add_event(f, K_ACME, ITEM_A, LEDGER_COMMISSION, "DEHAM", NULL, NULL);
+    build_default(f);
+    struct ledger_item_state *states = NULL;
+    size_t n = 0;
+    expect_valid(f, &states, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(states[0].reg_index, 41);
+    assert_int_equal(states[1].reg_index, 42);
+    free(states);
+    /* A version 1 check with no tree hands out no leaves. */
+    struct ledger_block_result r;
+    char msg[256];
+    assert_int_equal(ledger_block_check_full(&f->bc, &f->block, &r, msg, sizeof msg), WB_OK);
+    assert_null(r.leaves);
+    assert_int_equal(r.leaf_count, 0);
+    ledger_block_result_free(&r);
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -554,6 +728,9 @@ int main(void)
         T(sig_known_skips_signature_check),
         T(unknown_submitter_invalid),
         T(event_times_judged_against_block_time),
+        T(version_2_header_commits_to_the_item_states),
+        T(header_version_must_be_the_chains),
+        T(new_items_register_after_the_item_count),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

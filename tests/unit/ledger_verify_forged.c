@@ -120,6 +120,14 @@ static void set_prev_of(struct forge *fg, struct ls_block *b)
     memcpy(b->h.prev_hash, fg->c->blocks[fg->value - 1].hash, WB_HASH_LEN);
 }
 
+/* A version 1 header that carries a version 2 field. */
+static void set_state_root(struct forge *fg, struct ls_block *b)
+{
+    (void)fg;
+    b->h.has_state = true;
+    memset(b->h.state_root, 0x22, WB_HASH_LEN);
+}
+
 static void set_root(struct forge *fg, struct ls_block *b)
 {
     (void)fg;
@@ -143,7 +151,15 @@ static void forged_version(void **state)
 {
     struct fx *f = *state;
     build_forged(f, 2, set_version, 2);
-    expect_fail(f, 1, VERIFY_CHECK_VERSION, "block 2 has header version 2, expected 1");
+    expect_fail(f, 1, VERIFY_CHECK_VERSION, "block 2: header version 2, expected 1");
+}
+
+static void forged_state_root_in_version_1(void **state)
+{
+    struct fx *f = *state;
+    build_forged(f, 2, set_state_root, 0);
+    expect_fail(f, 1, VERIFY_CHECK_VERSION,
+                "block 2: a version 1 header with a state root or item count");
 }
 
 static void forged_chain_id(void **state)
@@ -321,6 +337,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(honest_chain_verifies),
         T(forged_version),
+        T(forged_state_root_in_version_1),
         T(forged_chain_id),
         T(forged_height),
         T(forged_prev_hash_of_block_one),

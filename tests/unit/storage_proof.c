@@ -111,6 +111,9 @@ static void bundles_verify(void **state)
         assert_int_equal(res.blocks_checked, heights);
         struct ledger_item_state st;
         CHECK_OK(store_item_state(f->s, item, &st));
+        /* One item's events do not say how many items came before it: the
+         * registration index is the store's alone. */
+        res.state.reg_index = st.reg_index;
         if (!tc_states_equal(&res.state, &st))
             fail_msg("item %s: the verifier's state differs from the stored state", item);
 
