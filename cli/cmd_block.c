@@ -134,6 +134,14 @@ static int block_print_json(const struct ledger_genesis *g, const struct ledger_
         h->proposer < g->validator_count ? json_string(g->validators[h->proposer].name)
                                          : json_null(),
         "events", block_json_events(g, b, ev), "certificate", cert_o);
+    /* Version 2 headers: the item-state commitment. */
+    if (root && h->has_state &&
+        (json_object_set_new(root, "header_version", json_integer((json_int_t)h->version)) ||
+         json_object_set_new(root, "state_root", print_json_hex(h->state_root, WB_HASH_LEN)) ||
+         json_object_set_new(root, "item_count", json_integer((json_int_t)h->item_count)))) {
+        json_decref(root);
+        root = NULL;
+    }
     return print_json_out(root);
 }
 
@@ -153,6 +161,11 @@ static int block_print_text(const struct ledger_genesis *g, const struct ledger_
     print_field(&f, "events root", "%s",
                 wb_hex_encode(h->events_root, WB_HASH_LEN, hex, sizeof hex));
     print_field(&f, "events", "%u", (unsigned)h->event_count);
+    if (h->has_state) {
+        print_field(&f, "state root", "%s",
+                    wb_hex_encode(h->state_root, WB_HASH_LEN, hex, sizeof hex));
+        print_field(&f, "items", "%llu (after this block)", (unsigned long long)h->item_count);
+    }
     if (h->proposer < g->validator_count)
         print_field(&f, "proposer", "%u (%s, org %s)", (unsigned)h->proposer,
                     g->validators[h->proposer].name, g->validators[h->proposer].org);

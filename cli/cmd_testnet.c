@@ -1,5 +1,5 @@
 /* `waybill testnet --nodes N --dir DIR [--base-port P] [--chain NAME] [--host HOST]
- * [--heartbeat-ms MS]`:
+ * [--heartbeat-ms MS] [--header-version V]`:
  * writes a ready-to-run local network (genesis, keys, one node.ini per
  * validator), checks that everything loads back, and prints a summary. */
 #include <dirent.h>
@@ -21,6 +21,7 @@
 #include "common/file.h"
 #include "common/hex.h"
 #include "common/wb_error.h"
+#include "ledger/block.h"
 #include "ledger/genesis.h"
 #include "node/config.h"
 #include "node/keyfile.h"
@@ -73,6 +74,7 @@ enum {
     TESTNET_OPT_CHAIN,
     TESTNET_OPT_HOST,
     TESTNET_OPT_HEARTBEAT,
+    TESTNET_OPT_HEADER_VERSION,
 };
 
 static const struct cli_opt testnet_opts[] = {
@@ -88,17 +90,21 @@ static const struct cli_opt testnet_opts[] = {
                           "[::1]"},
     [TESTNET_OPT_HEARTBEAT] = {"heartbeat-ms", "MS",
                                "idle network: a block every MS, 100 to 86400000 (default 60000)"},
+    [TESTNET_OPT_HEADER_VERSION] = {"header-version", "V",
+                                    "block headers: 2 commit to every item's state after the "
+                                    "block (default), 1 to the events only"},
 };
 
 static const struct cli_usage testnet_usage = {
     .cmd = "testnet",
     .synopsis =
-        "--nodes N --dir DIR [--base-port P] [--chain NAME] [--host HOST] [--heartbeat-ms MS]",
+        "--nodes N --dir DIR [--base-port P] [--chain NAME] [--host HOST] [--heartbeat-ms MS]\n"
+        "        [--header-version V]",
     .description =
         "Writes a local network of N validators on HOST (default 127.0.0.1), one per member\n"
         "organisation:\n"
-        "  DIR/genesis.json            chain id, genesis time, time rules, heartbeat, members,\n"
-        "                              validators\n"
+        "  DIR/genesis.json            chain id, genesis time, time rules, heartbeat, header\n"
+        "                              version, members, validators\n"
         "  DIR/node<i>/node.key        validator key of node<i> (mode 0600)\n"
         "  DIR/node<i>/client.key      client key of node<i>'s organisation (mode 0600)\n"
         "  DIR/node<i>/node.ini        its config: p2p HOST:P+i, API HOST:P+100+i\n"
@@ -116,6 +122,7 @@ struct testnet {
     size_t n;
     unsigned base_port;
     uint32_t heartbeat_ms;
+    uint32_t header_version;
     char chain[WB_CHAIN_NAME_MAX + 1];
     struct wb_addr host;                /* --host; port unused */
     const char *dir;
@@ -267,7 +274,8 @@ static json_t *testnet_genesis_json(const struct testnet *t, const char *genesis
         json_object_set_new(root, "clock_skew_ms", json_integer(WB_CLOCK_SKEW_MS_DEFAULT)) != 0 ||
         json_object_set_new(root, "backdate_max_ms", json_integer(WB_BACKDATE_MAX_MS_DEFAULT)) !=
             0 ||
-        json_object_set_new(root, "heartbeat_ms", json_integer(t->heartbeat_ms)) != 0)
+        json_object_set_new(root, "heartbeat_ms", json_integer(t->heartbeat_ms)) != 0 ||
+        json_object_set_new(root, "header_version", json_integer(t->header_version)) != 0)
         goto err_free_json;
     for (size_t i = 0; i < t->n; i++) {
         char p2p[WB_ADDR_STR_MAX], name[32];
@@ -524,6 +532,7 @@ static int testnet_parse_args(struct testnet *t, int argc, char **argv)
 {
     struct cli_args args;
     const char *nodes = NULL, *base_port = NULL, *chain = NULL, *host = NULL, *heartbeat = NULL;
+    const char *header_version = NULL;
     const char *value;
     int opt;
 
@@ -534,7 +543,8 @@ static int testnet_parse_args(struct testnet *t, int argc, char **argv)
                             : opt == TESTNET_OPT_BASE_PORT ? &base_port
                             : opt == TESTNET_OPT_CHAIN     ? &chain
                             : opt == TESTNET_OPT_HOST      ? &host
-                                                           : &heartbeat;
+                            : opt == TESTNET_OPT_HEARTBEAT ? &heartbeat
+                                                           : &header_version;
         if (*slot)
             return cli_usage_error(&testnet_usage, "--%s given twice", testnet_opts[opt].name);
         *slot = value;
@@ -575,6 +585,13 @@ static int testnet_parse_args(struct testnet *t, int argc, char **argv)
                                    "--heartbeat-ms: expected %d to %d milliseconds, got '%s'",
                                    WB_HEARTBEAT_MS_MIN, WB_HEARTBEAT_MS_MAX, heartbeat);
         t->heartbeat_ms = (uint32_t)v;
+    }
+    t->header_version = WB_BLOCK_VERSION_STATE;
+    if (header_version) {
+        if (cli_parse_u64(header_version, WB_BLOCK_VERSION, WB_BLOCK_VERSION_STATE, &v) != WB_OK)
+            return cli_usage_error(&testnet_usage, "--header-version: expected %d or %d, got '%s'",
+                                   WB_BLOCK_VERSION, WB_BLOCK_VERSION_STATE, header_version);
+        t->header_version = (uint32_t)v;
     }
     if (t->dir[0] == '\0' || strlen(t->dir) > TESTNET_DIR_MAX)
         return cli_usage_error(&testnet_usage, "--dir: expected a path of 1 to %d bytes",

@@ -43,6 +43,7 @@ void ledger_state_tree_init(struct ledger_state_tree *t)
 void ledger_state_tree_free(struct ledger_state_tree *t)
 {
     for (unsigned i = 0; i < LEDGER_STATE_TREE_LEVELS_MAX; i++) free(t->level[i]);
+    free(t->scratch);
     memset(t, 0, sizeof *t);
 }
 
@@ -133,11 +134,10 @@ static const uint8_t *old_node(const struct ledger_state_tree *t, unsigned i, ui
     return t->level[i][index];
 }
 
-/* Walks the batch up level by level, reading the tree as it was. With
- * `dst` (the tree itself, its levels reserved) every changed node is
- * written into it as well. The root of the new tree goes to `root`. */
-static int walk(const struct ledger_state_tree *t, const struct ledger_leaf_update *u, size_t k,
-                uint64_t new_count, struct ledger_state_tree *dst, uint8_t root[MERKLE_HASH_LEN])
+/* Walks the batch up level by level, reading the tree as it was, and
+ * writes the root of the new tree to `root`; the tree is not changed. */
+static int predict(const struct ledger_state_tree *t, const struct ledger_leaf_update *u,
+                   size_t k, uint64_t new_count, uint8_t root[MERKLE_HASH_LEN])
 {
     struct tree_change *cur = malloc(k * sizeof *cur), *next = malloc(k * sizeof *next);
     if (!cur || !next) {
@@ -152,9 +152,6 @@ static int walk(const struct ledger_state_tree *t, const struct ledger_leaf_upda
     size_t n_cur = k;
     for (unsigned i = 0;; i++) {
         uint64_t size = level_size(new_count, i);
-        if (dst)
-            for (size_t j = 0; j < n_cur; j++)
-                memcpy(dst->level[i][cur[j].index], cur[j].hash, MERKLE_HASH_LEN);
         if (size == 1) {
             /* The top: node 0 changed (it covers every changed leaf). */
             WB_ASSERT(n_cur == 1 && cur[0].index == 0);
@@ -190,6 +187,37 @@ static int walk(const struct ledger_state_tree *t, const struct ledger_leaf_upda
     return WB_OK;
 }
 
+/* The batch written into the tree (levels and scratch reserved): the
+ * leaves first, then level by level the parents of what changed, each
+ * hashed from its children as they are now. No allocation. */
+static void apply_walk(struct ledger_state_tree *t, const struct ledger_leaf_update *u,
+                       size_t k, uint64_t new_count)
+{
+    uint64_t *idx = t->scratch;
+    for (size_t j = 0; j < k; j++) {
+        idx[j] = u[j].index;
+        memcpy(t->level[0][u[j].index], u[j].hash, MERKLE_HASH_LEN);
+    }
+    size_t n = k;
+    for (unsigned i = 0; level_size(new_count, i) > 1; i++) {
+        uint64_t size = level_size(new_count, i);
+        size_t m = 0;
+        for (size_t j = 0; j < n; j++) {
+            uint64_t parent = idx[j] / 2;
+            if (m && idx[m - 1] == parent) continue;
+            idx[m++] = parent;
+        }
+        for (size_t j = 0; j < m; j++) {
+            uint64_t p = idx[j];
+            if (2 * p + 1 < size)
+                merkle_node_hash(t->level[i][2 * p], t->level[i][2 * p + 1], t->level[i + 1][p]);
+            else
+                memcpy(t->level[i + 1][p], t->level[i][2 * p], MERKLE_HASH_LEN);
+        }
+        n = m;
+    }
+}
+
 int ledger_state_tree_root_after(const struct ledger_state_tree *t,
                                  const struct ledger_leaf_update *u, size_t k,
                                  uint8_t root[MERKLE_HASH_LEN], uint64_t *count)
@@ -202,7 +230,23 @@ int ledger_state_tree_root_after(const struct ledger_state_tree *t,
         ledger_state_tree_root(t, root);
         return WB_OK;
     }
-    return walk(t, u, k, new_count, NULL, root);
+    return predict(t, u, k, new_count, root);
+}
+
+int ledger_state_tree_reserve(struct ledger_state_tree *t, uint64_t count, size_t batch_max)
+{
+    unsigned levels = level_count(count);
+    if (levels > LEDGER_STATE_TREE_LEVELS_MAX) return WB_ERR_NOMEM;
+    for (unsigned i = 0; i < levels; i++)
+        if (level_reserve(t, i, level_size(count, i)) != WB_OK) return WB_ERR_NOMEM;
+    if (t->scratch_cap < batch_max) {
+        if (batch_max > SIZE_MAX / sizeof *t->scratch) return WB_ERR_NOMEM;
+        uint64_t *p = realloc(t->scratch, batch_max * sizeof *p);
+        if (!p) return WB_ERR_NOMEM;
+        t->scratch = p;
+        t->scratch_cap = batch_max;
+    }
+    return WB_OK;
 }
 
 int ledger_state_tree_apply(struct ledger_state_tree *t, const struct ledger_leaf_update *u,
@@ -212,19 +256,12 @@ int ledger_state_tree_apply(struct ledger_state_tree *t, const struct ledger_lea
     uint64_t new_count = ledger_state_tree_count_after(t, u, k);
     if (!batch_valid(t, u, k, new_count)) return WB_ERR_INVALID;
     if (k == 0) return WB_OK;
-    unsigned levels = level_count(new_count);
-    if (levels > LEDGER_STATE_TREE_LEVELS_MAX) return WB_ERR_INVALID;
+    if (level_count(new_count) > LEDGER_STATE_TREE_LEVELS_MAX) return WB_ERR_INVALID;
     /* Reserving first keeps the tree unchanged when memory runs out. */
-    for (unsigned i = 0; i < levels; i++)
-        if (level_reserve(t, i, level_size(new_count, i)) != WB_OK) return WB_ERR_NOMEM;
-    uint8_t root[MERKLE_HASH_LEN];
-    /* Nodes read below the old count are read before they are written:
-     * a level's changes are written before its parents are computed, and
-     * a parent reads only siblings that did not change. */
-    int rc = walk(t, u, k, new_count, t, root);
-    if (rc) return rc;
+    if (ledger_state_tree_reserve(t, new_count, k) != WB_OK) return WB_ERR_NOMEM;
+    apply_walk(t, u, k, new_count);
     t->count = new_count;
-    t->levels = levels;
+    t->levels = level_count(new_count);
     return WB_OK;
 }
 

@@ -36,6 +36,8 @@ struct ledger_state_tree {
     unsigned levels;                                     /* arrays in use: 0 when empty */
     uint8_t (*level[LEDGER_STATE_TREE_LEVELS_MAX])[MERKLE_HASH_LEN];
     uint64_t cap[LEDGER_STATE_TREE_LEVELS_MAX];          /* nodes allocated per level */
+    uint64_t *scratch;                                   /* apply's changed indexes */
+    size_t scratch_cap;
 };
 
 /* One leaf of a batch: the new leaf hash of item `index`. */
@@ -70,7 +72,16 @@ WB_MUST_USE int ledger_state_tree_root_after(const struct ledger_state_tree *t,
                                              const struct ledger_leaf_update *u, size_t k,
                                              uint8_t root[MERKLE_HASH_LEN], uint64_t *count);
 
-/* Applies the batch. On an error the tree is unchanged. */
+/* Makes room for `count` leaves and batches of `batch_max` entries, so that
+ * applying such a batch that gives at most that many leaves cannot run out
+ * of memory. Returns 0 or WB_ERR_NOMEM (the tree's leaves and root are
+ * unchanged either way). */
+WB_MUST_USE int ledger_state_tree_reserve(struct ledger_state_tree *t, uint64_t count,
+                                          size_t batch_max);
+
+/* Applies the batch. On an error the tree is unchanged; after a successful
+ * ledger_state_tree_reserve for the count the batch gives, the only error
+ * left is WB_ERR_INVALID for a batch that does not fit the tree. */
 WB_MUST_USE int ledger_state_tree_apply(struct ledger_state_tree *t,
                                         const struct ledger_leaf_update *u, size_t k);
 

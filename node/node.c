@@ -294,6 +294,7 @@ static void free_node(struct node *n)
 {
     if (n->api_inited) node_api_free(&n->api);
     if (n->driver_inited) node_driver_free(&n->driver);
+    node_chain_free(&n->chain);
     mempool_destroy(n->env.mempool);
     store_close(n->env.store);
     free(n->genesis);

@@ -1,9 +1,10 @@
 /* The committed chain as this node knows it: the last stored block's height,
- * hash and time, when it last changed, and what was committed since start-up
- * and since the last summary line. Written only by chain.c, through
- * node_chain_advance (the commit path, node/chain/commit.c) and
- * node_chain_take_summary (the summary line); everyone else reads it with the
- * accessors below. */
+ * hash and time, the item-state tree after it (every item's leaf in
+ * registration order, ledger/state_tree.h), when it last changed, and what
+ * was committed since start-up and since the last summary line. Written only
+ * by chain.c, through node_chain_advance (the commit path,
+ * node/chain/commit.c) and node_chain_take_summary (the summary line);
+ * everyone else reads it with the accessors below. */
 #ifndef NODE_CHAIN_CHAIN_H
 #define NODE_CHAIN_CHAIN_H
 
@@ -11,7 +12,9 @@
 
 #include "common/wb_error.h"
 #include "ledger/block.h"
+#include "ledger/state_tree.h"
 #include "ledger/types.h"
+#include "ledger/validate.h"
 #include "node/env.h"
 
 struct node_chain {
@@ -23,13 +26,27 @@ struct node_chain {
     int64_t summary_ms;               /* when the last summary was taken */
     uint64_t summary_blocks;          /* committed since then */
     uint64_t summary_events;
+    struct ledger_state_tree tree;    /* the items after block `height` */
 };
 
-/* Reads the head from the store (genesis time for an empty chain). */
+/* Reads the head from the store (genesis time for an empty chain) and
+ * rebuilds the item-state tree from the stored item states
+ * (node/chain/tree_load.c); on a chain of header version 2 the tree must
+ * give the head's state root and item count. Returns 0, WB_ERR_STORE (the
+ * stored states or the head disagree, logged), WB_ERR_NOMEM or a read
+ * error. */
 WB_MUST_USE int node_chain_load(struct node_chain *c, const struct node_env *env);
+void node_chain_free(struct node_chain *c);
 
-/* Block b (height head + 1) is stored: it becomes the head. */
-void node_chain_advance(struct node_chain *c, const struct ledger_block *b, int64_t now_ms);
+/* Makes room in the tree for the block whose check gave r, before the block
+ * is stored, so that node_chain_advance cannot fail once it is. Returns 0 or
+ * WB_ERR_NOMEM. */
+WB_MUST_USE int node_chain_reserve(struct node_chain *c, const struct ledger_block_result *r);
+
+/* Block b (height head + 1), whose check against this chain gave r, is
+ * stored: it becomes the head and its leaves go into the tree. */
+void node_chain_advance(struct node_chain *c, const struct ledger_block *b,
+                        const struct ledger_block_result *r, int64_t now_ms);
 
 /* What was committed since the last call (or start-up), and how long ago
  * that was in ms; starts the next period at now_ms. */
@@ -46,6 +63,10 @@ static inline int64_t node_chain_progress_ms(const struct node_chain *c)
 static inline uint64_t node_chain_events_committed(const struct node_chain *c)
 {
     return c->events_committed;
+}
+static inline const struct ledger_state_tree *node_chain_tree(const struct node_chain *c)
+{
+    return &c->tree;
 }
 
 #endif

@@ -36,8 +36,11 @@ int node_check_decode(const uint8_t *block, size_t len, const uint8_t *want_hash
     return WB_OK;
 }
 
-int node_check_rules(const struct node_env *env, const struct node_chain *chain,
-                     bool check_time, struct node_checked *out, char *msg, size_t msg_len)
+/* The block check against the chain's head and tree; with state_unset the
+ * version 2 header's state fields are computed, not compared. */
+static int check_rules(const struct node_env *env, const struct node_chain *chain,
+                       bool check_time, bool state_unset, struct node_checked *out, char *msg,
+                       size_t msg_len)
 {
     struct ledger_block_ctx bc = {
         .genesis = env->genesis,
@@ -46,6 +49,8 @@ int node_check_rules(const struct node_env *env, const struct node_chain *chain,
         .now_ms = check_time ? node_now_ms() : INT64_MAX / 2,
         .drift_max_ms = env->cfg->timeouts.block_time_drift_ms,
         .events_max = env->cfg->limits.block_events_max,
+        .tree = node_chain_tree(chain),
+        .state_unset = state_unset,
         .lookup = state_lookup,
         .sig_known = sig_known,
         .ctx = (void *)env,
@@ -54,6 +59,21 @@ int node_check_rules(const struct node_env *env, const struct node_chain *chain,
     int rc = ledger_block_check_full(&bc, &out->block, &out->result, msg, msg_len);
     if (rc) node_checked_free(out);
     return rc;
+}
+
+int node_check_rules(const struct node_env *env, const struct node_chain *chain,
+                     bool check_time, struct node_checked *out, char *msg, size_t msg_len)
+{
+    return check_rules(env, chain, check_time, false, out, msg, msg_len);
+}
+
+int node_check_own(const struct node_env *env, const struct node_chain *chain,
+                   const uint8_t *block, size_t len, struct node_checked *out, char *msg,
+                   size_t msg_len)
+{
+    int rc = node_check_decode(block, len, NULL, out, msg, msg_len);
+    if (rc) return rc;
+    return check_rules(env, chain, false, true, out, msg, msg_len);
 }
 
 int node_check_block(const struct node_env *env, const struct node_chain *chain,

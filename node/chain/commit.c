@@ -11,10 +11,12 @@ int node_commit_block(struct node_commit *cm, const struct node_checked *cb,
                       size_t cert_len)
 {
     const struct ledger_block *b = &cb->block;
-    int rc = store_append_checked(cm->env->store, b, block, block_len, cert, cert_len,
-                                  &cb->result);
+    /* Room first: once the block is stored, the tree must take it. */
+    int rc = node_chain_reserve(cm->chain, &cb->result);
     if (rc) return rc;
-    node_chain_advance(cm->chain, b, node_now_ms());
+    rc = store_append_checked(cm->env->store, b, block, block_len, cert, cert_len, &cb->result);
+    if (rc) return rc;
+    node_chain_advance(cm->chain, b, &cb->result, node_now_ms());
     char hex[65];
     WB_DEBUG("cons", "h=%llu committed block %.16s with %zu events",
              (unsigned long long)b->header.height, wb_hex_encode(b->hash, 32, hex, sizeof hex),

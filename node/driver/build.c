@@ -1,6 +1,7 @@
 /* Building this node's own block (build.h). */
 #include "node/driver/build.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,9 +62,10 @@ static void build_now(struct node_build *bd)
                 (unsigned long long)bd->height, expired);
     size_t count = mempool_take(env->mempool, max, budget, events, lens);
     struct ledger_block_header h = {
-        .version = WB_BLOCK_VERSION,
+        .version = env->genesis->header_version,
         .height = bd->height,
         .proposer = env->self,
+        .has_state = env->genesis->header_version == WB_BLOCK_VERSION_STATE,
     };
     memcpy(h.chain_id, env->genesis->chain_id, WB_CHAIN_ID_LEN);
     memcpy(h.prev_hash, node_chain_hash(bd->chain), WB_HASH_LEN);
@@ -72,9 +74,9 @@ static void build_now(struct node_build *bd)
     size_t block_len;
     uint8_t hash[WB_HASH_LEN];
     int rc = ledger_block_build(&h, events, lens, count, &block, &block_len, hash);
-    free(events);
-    free(lens);
     if (rc) {
+        free(events);
+        free(lens);
         WB_ERROR("cons", "h=%llu cannot build a block: %s", (unsigned long long)h.height,
                  wb_strerror(rc));
         return;
@@ -86,7 +88,30 @@ static void build_now(struct node_build *bd)
      * times out and the next proposer's block is checked as usual. */
     struct node_checked cb;
     char msg[256];
-    rc = node_check_block(env, bd->chain, block, block_len, hash, false, &cb, msg, sizeof msg);
+    rc = node_check_own(env, bd->chain, block, block_len, &cb, msg, sizeof msg);
+    if (rc == WB_OK && h.has_state) {
+        /* Version 2: the check computed the item-state root after the
+         * block; the header carries it, so the block is built again. */
+        memcpy(h.state_root, cb.result.state_root, WB_HASH_LEN);
+        h.item_count = cb.result.item_count;
+        free(block);
+        rc = ledger_block_build(&h, events, lens, count, &block, &block_len, hash);
+        struct node_checked final;
+        if (rc == WB_OK) {
+            rc = node_check_decode(block, block_len, hash, &final, msg, sizeof msg);
+        } else {
+            block = NULL;
+            snprintf(msg, sizeof msg, "cannot build the block again: %s", wb_strerror(rc));
+        }
+        if (rc == WB_OK) {
+            ledger_block_free(&cb.block);
+            cb.block = final.block;
+        } else {
+            node_checked_free(&cb);
+        }
+    }
+    free(events);
+    free(lens);
     if (rc) {
         WB_ERROR("cons", "h=%llu r=%u own block fails local checks: %s; not proposed",
                  (unsigned long long)h.height, bd->round, msg);

@@ -98,4 +98,13 @@ check "every node reached height $top" wait_for 60 all_at_least "$top"
 check "same block hash at every height 1..$top on all nodes" same_hashes_upto "$top"
 check "item histories agree (x:7 has 5 events on node3)" test "$(item_count 3 urn:waybill:test:x:7)" = 5
 check "item histories agree (y:50 has 5 events on node2)" test "$(item_count 2 urn:waybill:test:y:50)" = 5
+
+# header_item_count NODE: item_count of the latest block's (version 2) header.
+header_item_count() {
+    "$WAYBILL" block latest --json --node "$(api_addr "$1")" --key "$(client_key "$1")" \
+        --genesis "$T_DIR/net/genesis.json" 2>/dev/null |
+        python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["header_version"], d["item_count"], len(d["state_root"]))'
+}
+check "the head's version 2 header commits to the 200 items' states" \
+    test "$(header_item_count 1)" = "2 200 64"
 finish

@@ -239,7 +239,8 @@ static void testnet_writes_a_network_that_loads(void **state)
     char net[128], p[256];
     snprintf(net, sizeof net, "%s/net", f->dir);
     char *argv[] = {"testnet", "--nodes", "4", "--dir", net, "--base-port", "27600",
-                    "--chain", "test-chain.1", "--heartbeat-ms", "2500", NULL};
+                    "--chain", "test-chain.1", "--heartbeat-ms", "2500",
+                    "--header-version", "1", NULL};
     struct run *r = malloc(sizeof *r);
     assert_non_null(r);
     run_cmd(r, cmd_testnet, argv);
@@ -258,6 +259,7 @@ static void testnet_writes_a_network_that_loads(void **state)
     assert_int_equal(g->orgs[3].role, LEDGER_ROLE_SHIPPER);
     assert_int_equal(ledger_genesis_quorum(g), 3);
     assert_int_equal(g->heartbeat_ms, 2500);
+    assert_int_equal(g->header_version, 1);
     free(g);
 
     /* The summary names every node with org, role, ports and client key. */
@@ -295,6 +297,7 @@ static void testnet_defaults_and_sizes(void **state)
     assert_memory_equal(g->chain_name, "waybill-testnet-", 16);
     assert_int_equal(strspn(g->chain_name + 16, "0123456789abcdef"), 8);
     assert_int_equal(g->heartbeat_ms, 60000);
+    assert_int_equal(g->header_version, 2); /* the item-state commitment by default */
     free(g);
 
     /* The largest network: 15 peers continue over indented lines. */
@@ -393,6 +396,10 @@ static void testnet_usage_errors_exit_2(void **state)
          "waybill testnet: --heartbeat-ms: expected 100 to 86400000 milliseconds, got '99'\n"},
         {{"--nodes", "4", "--dir", "x", "--heartbeat-ms", "1m"},
          "waybill testnet: --heartbeat-ms: expected 100 to 86400000 milliseconds, got '1m'\n"},
+        {{"--nodes", "4", "--dir", "x", "--header-version", "3"},
+         "waybill testnet: --header-version: expected 1 or 2, got '3'\n"},
+        {{"--nodes", "4", "--dir", "x", "--header-version", "0"},
+         "waybill testnet: --header-version: expected 1 or 2, got '0'\n"},
         {{"--nodes", "4", "--dir", "x", "--verbose"},
          "waybill testnet: unknown option '--verbose'\n"},
         {{"--nodes", "4", "--dir", "x", "extra"},
