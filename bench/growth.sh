@@ -5,7 +5,8 @@
 # GROWTH_EVENTS / GROWTH_LOADS events each (build/bench/loadgen --phases sat,
 # fresh items per load, 100 events per item); after each load: events on the
 # ledger, saturation, its ratio to load 1 (saturation on an empty ledger),
-# p50/p99 and disk bytes per event. Then:
+# p50/p99, disk bytes per event, node CPU per event and the CPU other
+# processes took meanwhile. Then:
 #   catch-up: the last validator is stopped, its store (data.mdb, lock.mdb)
 #     moved aside (its keys, config and safety record stay), and it is
 #     started empty; timed from its spawn until its committed height equals
@@ -148,6 +149,8 @@ done
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 SAT_FIRST=0
 SAT_LAST=0
+CPU_FIRST=0
+CPU_LAST=0
 LOAD_ROWS=()
 for ((k = 0; k < LOADS; k++)); do
     say "load $((k + 1)) of $LOADS: items from $((k * ITEMS)) ..."
@@ -169,15 +172,18 @@ for ((k = 0; k < LOADS; k++)); do
     sat=$(get events_per_s)
     [ "$total" -eq $(((k + 1) * PER_LOAD)) ] ||
         fail "load $((k + 1)): the ledger holds $total events, expected $(((k + 1) * PER_LOAD))"
-    [ $k = 0 ] && SAT_FIRST=$sat
+    cpu=$(get node_us_per_event)
+    [ $k = 0 ] && SAT_FIRST=$sat && CPU_FIRST=$cpu
     SAT_LAST=$sat
+    CPU_LAST=$cpu
     r=$(ratio "$sat" "$SAT_FIRST")
-    row="load $((k + 1)): $total events on the ledger, saturation $sat events/s, ratio to load 1 $r, p50 $(get p50_ms) ms, p99 $(get p99_ms) ms, disk $(get disk_bytes_per_event) B per event per node"
+    row="load $((k + 1)): $total events on the ledger, saturation $sat events/s, ratio to load 1 $r, p50 $(get p50_ms) ms, p99 $(get p99_ms) ms, disk $(get disk_bytes_per_event) B per event per node, node CPU $cpu us per event, other processes $(get others_cpu_s) core-s"
     LOAD_ROWS+=("$row")
     say "$row"
 done
 TOTAL=$total
 SAT_RATIO=$(ratio "$SAT_LAST" "$SAT_FIRST")
+CPU_RATIO=$(ratio "$CPU_LAST" "$CPU_FIRST")
 
 # ---- catch-up of an empty node by block sync ------------------------------------
 LAST=$((NODES - 1))
@@ -245,6 +251,7 @@ printf '%-48s %-10s %-12s %s\n' "target" "limit" "measured" "result"
 printf '%-48s %-10s %-12s %s\n' "saturation at $TOTAL events / on an empty ledger" ">= $TARGET_SAT_RATIO" "$SAT_RATIO" "$SAT_RESULT"
 printf '%-48s %-10s %-12s %s\n' "catch-up by block sync / empty-ledger sat." ">= $TARGET_CATCHUP_RATIO" "$CATCHUP_RATIO" "$CATCHUP_RESULT"
 printf '%-48s %-10s %-12s %s\n' "start-up on the full ledger" "-" "$STARTUP_MS ms" "not a target"
+echo "node CPU per event (less swayed by other work on the machine than saturation): load 1 $CPU_FIRST us, load $LOADS $CPU_LAST us, ratio $CPU_RATIO"
 
 OUT="$RESULTS/growth-$STAMP.json"
 {
@@ -255,6 +262,8 @@ OUT="$RESULTS/growth-$STAMP.json"
     printf '  "catchup": {"events": %s, "height": %s, "ms": %s, "events_per_s": %s, "ratio": %s},\n' \
         "$synced" "$target" "$CATCHUP_MS" "$CATCHUP_PER_S" "$CATCHUP_RATIO"
     printf '  "startup_ms": %s,\n' "$STARTUP_MS"
+    printf '  "node_us_per_event_first": %s, "node_us_per_event_last": %s, "node_us_per_event_ratio": %s,\n' \
+        "$CPU_FIRST" "$CPU_LAST" "$CPU_RATIO"
     printf '  "targets": {"saturation_ratio": {"limit": %s, "result": "%s"}, "catchup_ratio": {"limit": %s, "result": "%s"}},\n' \
         "$TARGET_SAT_RATIO" "$SAT_RESULT" "$TARGET_CATCHUP_RATIO" "$CATCHUP_RESULT"
     printf '  "load_runs": [\n'

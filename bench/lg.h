@@ -321,9 +321,11 @@ void lg_report_print(const struct lg_report *r, const struct lg *lg);
 /* --phases sat: prints the saturation phase, the nodes, the disk figures and
  * the check of the load's blocks, and the last line "waybill load events=N
  * events_total=T events_per_s=S p50_ms=X p99_ms=Y disk_bytes_per_event=D
- * ceiling_ratio=R checked=ok|FAILED" (T: events on the lowest node's ledger
- * after the load; D: allocated disk bytes of the data dirs over events, the
- * mean of the nodes). */
+ * ceiling_ratio=R node_us_per_event=U others_cpu_s=O checked=ok|FAILED" (T:
+ * events on the lowest node's ledger after the load; D: allocated disk bytes
+ * of the data dirs over events, the mean of the nodes; U: one node's CPU time
+ * per event of the phase, the mean of the nodes; O: busy core-seconds of
+ * other processes on the machine during the phase). */
 void lg_report_print_load(const struct lg_report *r, const struct lg *lg);
 /* Writes the figures as JSON to path (in load mode without the targets of
  * `make bench`, with the load's numbers). Returns 0 or WB_ERR_IO. */

@@ -293,11 +293,17 @@ void lg_report_print_load(const struct lg_report *r, const struct lg *lg)
            r->verify_per_s, r->nproc, r->nodes, r->ceiling_per_s);
     if (r->failed) printf("\nFAILED: %s\n", r->fail_msg);
     double s = p ? p->committed_per_s : 0;
+    double node_us = 0;
+    if (p && p->events && r->nodes) {
+        for (size_t k = 0; k < r->nodes; k++) node_us += p->cpu_s[k];
+        node_us = node_us / (double)p->events / (double)r->nodes * 1e6;
+    }
     printf("waybill load events=%zu events_total=%llu events_per_s=%.0f p50_ms=%.2f "
-           "p99_ms=%.2f disk_bytes_per_event=%.0f ceiling_ratio=%.2f checked=%s\n",
+           "p99_ms=%.2f disk_bytes_per_event=%.0f ceiling_ratio=%.2f node_us_per_event=%.1f "
+           "others_cpu_s=%.1f checked=%s\n",
            p ? p->acked : 0, (unsigned long long)lowest_committed(r), s, p ? p->lat_p50_ms : 0,
            p ? p->lat_p99_ms : 0, r->disk_per_event,
-           r->ceiling_per_s > 0 ? s / r->ceiling_per_s : 0,
+           r->ceiling_per_s > 0 ? s / r->ceiling_per_s : 0, node_us, p ? p->other_cpu_s : 0,
            r->checked && r->check.ok && !r->failed ? "ok" : "FAILED");
     fflush(stdout);
 }
