@@ -141,7 +141,8 @@ $(BUILD)/tests/cluster/probe: $(BUILD)/obj/tests/cluster/probe.o $(LIBS_cli)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-TEST_BINS := $(UNIT_BIN) $(if $(SIM_SRC),$(BUILD)/tests/sim/sim) $(BUILD)/tests/cluster/probe
+TEST_BINS := $(UNIT_BIN) $(if $(SIM_SRC),$(BUILD)/tests/sim/sim) $(BUILD)/tests/cluster/probe \
+	$(BUILD)/bench/loadgen
 unit: $(UNIT_BIN)
 sim-bin: $(if $(SIM_SRC),$(BUILD)/tests/sim/sim)
 
@@ -167,10 +168,15 @@ $(BUILD)/bench/loadgen: $(BENCH_OBJ) $(LIBS_cli)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# GROWTH=1: the growth run (bench/growth.sh): GROWTH_LOADS saturation loads
+# filling one testnet to GROWTH_EVENTS, then catch-up and start-up times.
 QUICK ?= 0
 GROWTH ?= 0
+GROWTH_EVENTS ?= 1000000
+GROWTH_LOADS ?= 5
 bench: $(BUILD)/waybill $(if $(BENCH_SRC),$(BUILD)/bench/loadgen)
-	@BUILD=$(BUILD) QUICK=$(QUICK) GROWTH=$(GROWTH) bash bench/run.sh
+	@BUILD=$(BUILD) QUICK=$(QUICK) GROWTH=$(GROWTH) GROWTH_EVENTS=$(GROWTH_EVENTS) \
+		GROWTH_LOADS=$(GROWTH_LOADS) bash bench/run.sh
 
 # The storage growth micro-benchmark (bench/store/store_growth.c): appends to
 # a fresh store up to STORE_EVENTS events, printing the cost per event every

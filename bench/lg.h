@@ -21,6 +21,7 @@
 #define LG_FRAME_MAX (16u << 20)      /* largest answer: a whole block */
 #define LG_SEND_QUEUE_MAX (512u << 20)
 #define LG_MSG_MAX 512
+#define LG_ITEM_NUMBERS 1000000       /* six-digit serials of container numbers */
 
 /* ---- load: journeys, pre-signed (lg_load.c) ------------------------------ */
 
@@ -46,9 +47,11 @@ enum lg_journey {
 };
 
 /* `items` items with `per_item` events each, item-major: event e of item i
- * is index i * per_item + e. Its signed bytes are slot(e), lens[e] long. */
+ * is index i * per_item + e. Its signed bytes are slot(e), lens[e] long.
+ * Item i is numbered item_base + i (its container number's serial). */
 struct lg_load {
     size_t items;
+    size_t item_base;
     size_t per_item;
     size_t count;                     /* items * per_item */
     uint8_t *arena;                   /* count * LG_SLOT bytes */
@@ -62,12 +65,14 @@ struct lg_load {
 };
 
 /* Builds and signs the whole load before anything is sent: `journey`
- * journeys, items named <owner>U<serial><check digit>. Returns 0 or a
- * wb_err with msg. Free with lg_load_free. */
-int lg_load_build(struct lg_load *ld, size_t items, size_t per_item, enum lg_journey journey,
-                  const char *owner, const struct lg_org *orgs, const struct lg_cast *cast,
-                  const uint8_t chain_id[WB_CHAIN_ID_LEN], unsigned threads, char *msg,
-                  size_t msg_len);
+ * journeys, items numbered item_base.. and named <owner>U<serial><check
+ * digit> (serial: the six-digit item number, so item_base + items is at most
+ * LG_ITEM_NUMBERS; loads with disjoint numbers share no item). Returns 0 or
+ * a wb_err with msg. Free with lg_load_free. */
+int lg_load_build(struct lg_load *ld, size_t items, size_t item_base, size_t per_item,
+                  enum lg_journey journey, const char *owner, const struct lg_org *orgs,
+                  const struct lg_cast *cast, const uint8_t chain_id[WB_CHAIN_ID_LEN],
+                  unsigned threads, char *msg, size_t msg_len);
 void lg_load_free(struct lg_load *ld);
 
 static inline const uint8_t *lg_load_event(const struct lg_load *ld, size_t e)
@@ -207,7 +212,8 @@ int lg_submit_run(struct lg *lg, enum lg_mode mode, struct lg_track *tr, int tag
 /* ---- end-of-run checks (lg_check.c) ----------------------------------------- */
 
 struct lg_check_res {
-    uint64_t height;                  /* heights 1..height compared on every node */
+    uint64_t from;                    /* heights from..height compared on every node */
+    uint64_t height;
     uint64_t blocks_fetched;          /* over all nodes */
     uint64_t hash_mismatch;           /* heights where a node's block hash differs */
     uint64_t first_mismatch;
@@ -223,13 +229,16 @@ struct lg_check_res {
     char msg[LG_MSG_MAX];
 };
 
-/* Fetches every block 1..H (H = the lowest height of all nodes) from every
- * node and compares the block hashes; checks that every acknowledged event
- * of the tracks is in every node's chain exactly once and that no other
- * event is; compares the histories of `history_sample` items of tracks[0]
- * and every item of the other tracks with what was signed, on every node. */
+/* Fetches every block from_height..H (H = the lowest height of all nodes)
+ * from every node and compares the block hashes; checks that every
+ * acknowledged event of the tracks is in those blocks of every node exactly
+ * once and that no other event is; compares the histories of
+ * `history_sample` items of tracks[0] and every item of the other tracks
+ * with what was signed, on every node. from_height 1 checks the whole chain;
+ * a later one checks the blocks of a load that began there (the events
+ * committed before it are not looked at). */
 int lg_check_all(struct lg *lg, struct lg_track *const *tracks, size_t ntracks,
-                 size_t history_sample, struct lg_check_res *out);
+                 size_t history_sample, uint64_t from_height, struct lg_check_res *out);
 
 /* ---- results and their report (lg_report.c) --------------------------------- */
 
@@ -266,6 +275,9 @@ struct lg_report {
     uint64_t mem_total_kb;
     char kernel[160];
     bool quick;
+    bool load_mode;                   /* --phases sat: one saturation load */
+    size_t load_item_base;            /* its first item number */
+    uint64_t load_committed_before;   /* events on the ledger before it (lowest node) */
     size_t nodes;
     double started_s;                 /* wall time before the load generator ran */
     double run_s;                     /* whole bench so far */
@@ -306,7 +318,17 @@ struct lg_report {
 /* Prints the figures as a table with every target met or missed, and the
  * last line "waybill events_per_s=N p50_ms=X p99_ms=Y ceiling_ratio=R". */
 void lg_report_print(const struct lg_report *r, const struct lg *lg);
-/* Writes the figures as JSON to path. Returns 0 or WB_ERR_IO. */
+/* --phases sat: prints the saturation phase, the nodes, the disk figures and
+ * the check of the load's blocks, and the last line "waybill load events=N
+ * events_total=T events_per_s=S p50_ms=X p99_ms=Y disk_bytes_per_event=D
+ * ceiling_ratio=R node_us_per_event=U others_cpu_s=O checked=ok|FAILED" (T:
+ * events on the lowest node's ledger after the load; D: allocated disk bytes
+ * of the data dirs over events, the mean of the nodes; U: one node's CPU time
+ * per event of the phase, the mean of the nodes; O: busy core-seconds of
+ * other processes on the machine during the phase). */
+void lg_report_print_load(const struct lg_report *r, const struct lg *lg);
+/* Writes the figures as JSON to path (in load mode without the targets of
+ * `make bench`, with the load's numbers). Returns 0 or WB_ERR_IO. */
 int lg_report_json(const struct lg_report *r, const struct lg *lg, const char *path);
 
 /* ---- /proc, disk, spawned commands, crypto rate (lg_sys.c) ---------------- */

@@ -1,6 +1,7 @@
 /* After the load: every node's chain holds the same blocks, and every
  * acknowledged event exactly once, counted from the blocks themselves;
- * sampled item histories match what was signed. */
+ * sampled item histories match what was signed. The blocks checked start at
+ * a given height: 1 for the whole chain, or where one load began. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,8 @@ struct check_ctx {
     size_t ntracks;
     struct idmap *ids;
     uint16_t *seen[4];                /* per track: bit i = node i holds it */
-    uint8_t (*hashes)[WB_HASH_LEN];   /* node 0's block hashes by height */
+    uint64_t from;                    /* the first height checked */
+    uint8_t (*hashes)[WB_HASH_LEN];   /* node 0's block hashes, from `from` on */
     struct lg_check_res *out;
 };
 
@@ -63,8 +65,8 @@ static void check_block(struct check_ctx *c, size_t i, uint64_t h, Waybill__Clie
     if (memcmp(b.hash, r->block->block_hash.data, WB_HASH_LEN) != 0 || b.header.height != h)
         check_fail(c, "node %s: block %llu is not the block it names", name, h);
     if (i == 0) {
-        memcpy(c->hashes[h - 1], b.hash, WB_HASH_LEN);
-    } else if (memcmp(c->hashes[h - 1], b.hash, WB_HASH_LEN) != 0) {
+        memcpy(c->hashes[h - c->from], b.hash, WB_HASH_LEN);
+    } else if (memcmp(c->hashes[h - c->from], b.hash, WB_HASH_LEN) != 0) {
         if (!c->out->hash_mismatch) c->out->first_mismatch = h;
         c->out->hash_mismatch++;
     }
@@ -92,16 +94,17 @@ static void check_block(struct check_ctx *c, size_t i, uint64_t h, Waybill__Clie
     ledger_block_free(&b);
 }
 
-static int fetch_blocks(struct check_ctx *c, size_t i, uint64_t height)
+/* Fetches node i's blocks c->from .. c->from + count - 1 and checks each. */
+static int fetch_blocks(struct check_ctx *c, size_t i, uint64_t count)
 {
     struct lg *lg = c->lg;
     int slots[LG_CHECK_WINDOW];
     uint64_t sent = 0, done = 0;
     int64_t deadline = lg_now_ns() + (int64_t)LG_CHECK_TIMEOUT_MS * 1000000;
-    while (done < height) {
-        while (sent < height && sent - done < LG_CHECK_WINDOW) {
+    while (done < count) {
+        while (sent < count && sent - done < LG_CHECK_WINDOW) {
             Waybill__HeightRequest hr = WAYBILL__HEIGHT_REQUEST__INIT;
-            hr.height = sent + 1;
+            hr.height = c->from + sent;
             Waybill__ClientRequest rq = WAYBILL__CLIENT_REQUEST__INIT;
             rq.req_case = WAYBILL__CLIENT_REQUEST__REQ_BLOCK;
             rq.block = &hr;
@@ -113,7 +116,7 @@ static int fetch_blocks(struct check_ctx *c, size_t i, uint64_t height)
         void *resp;
         int rc = lg_rpc_take(lg, slots[done % LG_CHECK_WINDOW], deadline, &resp);
         if (rc) return rc;
-        check_block(c, i, done + 1, resp);
+        check_block(c, i, c->from + done, resp);
         waybill__client_response__free_unpacked(resp, NULL);
         done++;
         c->out->blocks_fetched++;
@@ -165,25 +168,29 @@ static bool check_history(struct check_ctx *c, size_t i, size_t t, size_t item)
 }
 
 int lg_check_all(struct lg *lg, struct lg_track *const *tracks, size_t ntracks,
-                 size_t history_sample, struct lg_check_res *out)
+                 size_t history_sample, uint64_t from_height, struct lg_check_res *out)
 {
     memset(out, 0, sizeof *out);
     out->ok = true;
     int64_t t0 = lg_now_ns();
-    if (ntracks == 0 || ntracks > 4) return WB_ERR_INVALID;
-    struct check_ctx c = {.lg = lg, .tracks = tracks, .ntracks = ntracks, .out = out};
+    if (ntracks == 0 || ntracks > 4 || from_height == 0) return WB_ERR_INVALID;
+    struct check_ctx c = {.lg = lg, .tracks = tracks, .ntracks = ntracks, .out = out,
+                          .from = from_height};
     int rc = lg_poll_status(lg, 10000);
     if (rc) return rc;
     uint64_t h = UINT64_MAX;
     for (size_t i = 0; i < lg->nodes; i++)
         if (lg->node[i].height < h) h = lg->node[i].height;
+    out->from = from_height;
     out->height = h;
+    /* Heights from..h; none when a node is below from. */
+    uint64_t count = h >= from_height ? h - from_height + 1 : 0;
 
     size_t total = 0;
     for (size_t t = 0; t < ntracks; t++) total += tracks[t]->load->count;
     rc = idmap_create(total, &c.ids);
     if (rc) return rc;
-    c.hashes = calloc(h ? h : 1, WB_HASH_LEN);
+    c.hashes = calloc(count ? count : 1, WB_HASH_LEN);
     if (!c.hashes) {
         rc = WB_ERR_NOMEM;
         goto free_ids;
@@ -203,7 +210,7 @@ int lg_check_all(struct lg *lg, struct lg_track *const *tracks, size_t ntracks,
         }
     }
 
-    for (size_t i = 0; i < lg->nodes && rc == WB_OK; i++) rc = fetch_blocks(&c, i, h);
+    for (size_t i = 0; i < lg->nodes && rc == WB_OK; i++) rc = fetch_blocks(&c, i, count);
     if (rc) goto free_seen;
     for (size_t t = 0; t < ntracks; t++)
         for (size_t e = 0; e < tracks[t]->load->count; e++) {

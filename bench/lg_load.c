@@ -215,13 +215,16 @@ static void *sign_thread(void *arg)
         goto free_plan;
     }
     for (size_t item = j->index; item < ld->items; item += j->stride) {
+        /* The item's number: what its container number, booking, seals and
+         * ports are made from. */
+        size_t num = ld->item_base + item;
         plan.n = 0;
-        if (j->journey == LG_JOURNEY_TRADE) plan_trade(&plan, j->cast, item);
-        else plan_control(&plan, j->cast, item);
+        if (j->journey == LG_JOURNEY_TRADE) plan_trade(&plan, j->cast, num);
+        else plan_control(&plan, j->cast, num);
         if (plan.n != ld->per_item) {
             j->rc = WB_ERR_INTERNAL;
             snprintf(j->msg, sizeof j->msg, "journey of item %zu has %zu steps, expected %zu",
-                     item, plan.n, ld->per_item);
+                     num, plan.n, ld->per_item);
             goto free_plan;
         }
         uint8_t prev[WB_HASH_LEN];
@@ -229,7 +232,7 @@ static void *sign_thread(void *arg)
         for (size_t k = 0; k < ld->per_item; k++) {
             const struct lg_step *s = &plan.steps[k];
             size_t e = item * ld->per_item + k;
-            int rc = fill_event(ev, s, j->orgs, ld->item_ids[item], item, k, j->base_ms,
+            int rc = fill_event(ev, s, j->orgs, ld->item_ids[item], num, k, j->base_ms,
                                 j->step_ms, seal, k > 0 ? prev : NULL);
             if (rc == WB_OK && s->action == LEDGER_SEAL)
                 snprintf(seal, sizeof seal, "%s", ledger_event_attr(ev, "seal"));
@@ -274,19 +277,22 @@ void lg_load_free(struct lg_load *ld)
     memset(ld, 0, sizeof *ld);
 }
 
-int lg_load_build(struct lg_load *ld, size_t items, size_t per_item, enum lg_journey journey,
-                  const char *owner, const struct lg_org *orgs, const struct lg_cast *cast,
-                  const uint8_t chain_id[WB_CHAIN_ID_LEN], unsigned threads, char *msg,
-                  size_t msg_len)
+int lg_load_build(struct lg_load *ld, size_t items, size_t item_base, size_t per_item,
+                  enum lg_journey journey, const char *owner, const struct lg_org *orgs,
+                  const struct lg_cast *cast, const uint8_t chain_id[WB_CHAIN_ID_LEN],
+                  unsigned threads, char *msg, size_t msg_len)
 {
     memset(ld, 0, sizeof *ld);
-    if (items == 0 || per_item == 0 || items > 1000000 || strlen(owner) != 3) {
-        snprintf(msg, msg_len, "bad load shape: %zu items of %zu events", items, per_item);
+    if (items == 0 || per_item == 0 || items > LG_ITEM_NUMBERS ||
+        item_base > LG_ITEM_NUMBERS - items || strlen(owner) != 3) {
+        snprintf(msg, msg_len, "bad load shape: %zu items (numbers from %zu) of %zu events",
+                 items, item_base, per_item);
         return WB_ERR_INVALID;
     }
     if (threads == 0) threads = 1;
     if (threads > 16) threads = 16;
     ld->items = items;
+    ld->item_base = item_base;
     ld->per_item = per_item;
     ld->count = items * per_item;
     ld->threads = threads;
@@ -301,7 +307,7 @@ int lg_load_build(struct lg_load *ld, size_t items, size_t per_item, enum lg_jou
     }
     for (size_t i = 0; i < items; i++) {
         char first10[11];
-        snprintf(first10, sizeof first10, "%sU%06zu", owner, i);
+        snprintf(first10, sizeof first10, "%sU%06zu", owner, item_base + i);
         int cd = ledger_iso6346_check_digit(first10);
         if (cd < 0) {
             lg_load_free(ld);

@@ -206,10 +206,11 @@ void lg_report_print(const struct lg_report *r, const struct lg *lg)
     }
     if (r->checked) {
         const struct lg_check_res *c = &r->check;
-        printf("checks: %s: heights 1..%llu on %zu nodes (%llu blocks fetched, %llu differing "
+        printf("checks: %s: heights %llu..%llu on %zu nodes (%llu blocks fetched, %llu differing "
                "hashes); %llu acknowledged events, %llu missing, %llu unexpected, %llu "
                "duplicated; %zu item histories compared, %zu differ (%.1f s)\n",
-               c->ok ? "ok" : "FAILED", (unsigned long long)c->height, r->nodes,
+               c->ok ? "ok" : "FAILED", (unsigned long long)c->from,
+               (unsigned long long)c->height, r->nodes,
                (unsigned long long)c->blocks_fetched, (unsigned long long)c->hash_mismatch,
                (unsigned long long)c->acked, (unsigned long long)c->missing,
                (unsigned long long)c->unexpected, (unsigned long long)c->duplicates,
@@ -234,6 +235,76 @@ void lg_report_print(const struct lg_report *r, const struct lg *lg)
     printf("waybill events_per_s=%.0f p50_ms=%.2f p99_ms=%.2f ceiling_ratio=%.2f\n", s,
            half ? half->lat_p50_ms : 0, half ? half->lat_p99_ms : 0,
            r->ceiling_per_s > 0 ? s / r->ceiling_per_s : 0);
+    fflush(stdout);
+}
+
+static uint64_t lowest_committed(const struct lg_report *r)
+{
+    uint64_t m = UINT64_MAX;
+    for (size_t i = 0; i < r->nodes; i++)
+        if (r->committed[i] < m) m = r->committed[i];
+    return r->nodes ? m : 0;
+}
+
+void lg_report_print_load(const struct lg_report *r, const struct lg *lg)
+{
+    const struct lg_phase_res *p = phase_at(r, r->sat);
+    printf("\n== load: items from %zu, on a ledger of %llu events ==\n", r->load_item_base,
+           (unsigned long long)r->load_committed_before);
+    if (p) {
+        double nodes = 0;
+        for (size_t k = 0; k < r->nodes; k++) nodes += p->cpu_s[k];
+        printf("saturation (closed loop, %zu in flight): %zu events, %zu committed in %.2f s = "
+               "%.0f events/s; heights %llu..%llu (%llu blocks, %.1f events each); latency "
+               "p50 %.2f p90 %.2f p99 %.2f max %.2f ms; node CPU %.1f us/event; %zu rejected\n",
+               p->window, p->events, p->acked, p->elapsed_s, p->committed_per_s,
+               (unsigned long long)p->first_height, (unsigned long long)p->last_height,
+               (unsigned long long)p->blocks, p->events_per_block, p->lat_p50_ms,
+               p->lat_p90_ms, p->lat_p99_ms, p->lat_max_ms,
+               p->events && r->nodes ? nodes / (double)p->events / (double)r->nodes * 1e6 : 0,
+               p->rejected);
+    }
+    printf("%-6s %10s %10s %12s %10s %11s\n", "node", "cpu s sat", "VmHWM MiB", "RssAnon MiB",
+           "disk MiB", "committed");
+    for (size_t i = 0; i < r->nodes; i++)
+        printf("%-6s %10.2f %10.1f %12.1f %10.1f %11llu\n", lg->node[i].name,
+               p ? p->cpu_s[i] : 0, (double)r->hwm_kb[i] / 1024.0,
+               (double)r->anon_sat_kb[i] / 1024.0, (double)r->du_bytes[i] / 1048576.0,
+               (unsigned long long)r->committed[i]);
+    printf("disk per event %.0f B (allocated bytes of the data dirs over their events, the "
+           "mean of the nodes) vs signed event %.0f B\n",
+           r->disk_per_event, r->signed_per_event);
+    if (r->checked) {
+        const struct lg_check_res *c = &r->check;
+        printf("checks of this load only (the %llu events before it are not checked again): "
+               "%s: heights %llu..%llu on %zu nodes (%llu blocks fetched, %llu differing "
+               "hashes); %llu acknowledged events, %llu missing, %llu unexpected, %llu "
+               "duplicated; %zu item histories compared, %zu differ (%.1f s)\n",
+               (unsigned long long)r->load_committed_before, c->ok ? "ok" : "FAILED",
+               (unsigned long long)c->from, (unsigned long long)c->height, r->nodes,
+               (unsigned long long)c->blocks_fetched, (unsigned long long)c->hash_mismatch,
+               (unsigned long long)c->acked, (unsigned long long)c->missing,
+               (unsigned long long)c->unexpected, (unsigned long long)c->duplicates,
+               c->history_items, c->history_bad, c->seconds);
+        if (!c->ok) printf("checks: %s\n", c->msg);
+    }
+    printf("signature ceiling: %.0f verifies/s per core x %ld cores / %zu nodes = %.0f "
+           "events/s\n",
+           r->verify_per_s, r->nproc, r->nodes, r->ceiling_per_s);
+    if (r->failed) printf("\nFAILED: %s\n", r->fail_msg);
+    double s = p ? p->committed_per_s : 0;
+    double node_us = 0;
+    if (p && p->events && r->nodes) {
+        for (size_t k = 0; k < r->nodes; k++) node_us += p->cpu_s[k];
+        node_us = node_us / (double)p->events / (double)r->nodes * 1e6;
+    }
+    printf("waybill load events=%zu events_total=%llu events_per_s=%.0f p50_ms=%.2f "
+           "p99_ms=%.2f disk_bytes_per_event=%.0f ceiling_ratio=%.2f node_us_per_event=%.1f "
+           "others_cpu_s=%.1f checked=%s\n",
+           p ? p->acked : 0, (unsigned long long)lowest_committed(r), s, p ? p->lat_p50_ms : 0,
+           p ? p->lat_p99_ms : 0, r->disk_per_event,
+           r->ceiling_per_s > 0 ? s / r->ceiling_per_s : 0, node_us, p ? p->other_cpu_s : 0,
+           r->checked && r->check.ok && !r->failed ? "ok" : "FAILED");
     fflush(stdout);
 }
 
@@ -337,6 +408,20 @@ int lg_report_json(const struct lg_report *r, const struct lg *lg, const char *p
                       "duplicates", (json_int_t)c->duplicates, "history_items",
                       (int)c->history_items, "history_bad", (int)c->history_bad, "message",
                       c->msg));
+    }
+    if (r->load_mode) {
+        json_object_set_new(root, "load",
+                            json_pack("{s:I, s:I, s:I}", "item_base",
+                                      (json_int_t)r->load_item_base, "events_before",
+                                      (json_int_t)r->load_committed_before, "events_after",
+                                      (json_int_t)lowest_committed(r)));
+        if (r->checked)
+            json_object_set_new(json_object_get(root, "checks"), "from_height",
+                                json_integer((json_int_t)r->check.from));
+        if (r->failed) json_object_set_new(root, "failed", json_string(r->fail_msg));
+        int rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_SORT_KEYS);
+        json_decref(root);
+        return rc == 0 ? WB_OK : WB_ERR_IO;
     }
     struct lg_target t[LG_TARGETS_MAX];
     size_t n = targets_of(r, t);

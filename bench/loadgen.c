@@ -2,7 +2,9 @@
  * bench/run.sh) it measures the signature ceiling, pre-signs the load, drives
  * it through the client API at saturation, at fixed open-loop rates and one
  * at a time, times `waybill verify` on a long chain, checks every node's
- * ledger and reports the figures against the targets. */
+ * ledger and reports the figures against the targets. With --phases sat it
+ * runs one saturation load over fresh items instead (the growth run,
+ * bench/growth.sh, runs several in a row) and checks that load's blocks. */
 #include <getopt.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -37,6 +39,9 @@
 #define LG_POLL_NS (50 * INT64_C(1000000))
 #define LG_POLL_FAST_NS (2 * INT64_C(1000000))
 #define LG_PHASE_TIMEOUT_S 180
+/* --phases sat: a phase may take LG_PHASE_TIMEOUT_S plus its events at this
+ * rate (a large load on a loaded machine). */
+#define LG_LOAD_SLOWEST_PER_S 200
 #define LG_GENESIS_MAX (1u << 20)
 
 struct lg_opts {
@@ -49,6 +54,8 @@ struct lg_opts {
     size_t events, items, chain, links, window;
     double sat_rate;                  /* > 0: skip saturation, take this rate */
     int64_t started_ms;
+    size_t item_base;                 /* number of the first item */
+    bool sat_only;                    /* --phases sat */
 };
 
 /* Open-loop phases: a share of the saturation rate for a time. */
@@ -71,11 +78,19 @@ static void usage(FILE *out)
             "usage: loadgen --dir TESTNET_DIR --pids PID,PID,... --waybill PATH --out FILE.json\n"
             "               [--quick] [--events N] [--items N] [--chain N] [--links N]\n"
             "               [--window N] [--started-ms UNIX_MS] [--logs DIR] [--sat-rate N]\n"
+            "               [--item-base N] [--phases all|sat]\n"
             "Drives a running testnet written by `waybill testnet` (node i's config in\n"
             "DIR/node<i>/node.ini, its org's client key in DIR/node<i>/client.key, node i\n"
             "running as the i-th PID) and reports throughput, latency and resources.\n"
             "--sat-rate N skips the saturation phase and runs the open-loop phases at\n"
-            "shares of N events/s (for experiments; the targets then read as missed).\n");
+            "shares of N events/s (for experiments; the targets then read as missed).\n"
+            "--item-base N numbers the items N.. (container serials, at most %d in all),\n"
+            "so that successive loads on one testnet share no item.\n"
+            "--phases sat runs only the closed-loop saturation phase, over the whole load,\n"
+            "and checks the blocks of this load (the events committed before it are not\n"
+            "checked again); the last line is then \"waybill load events=N ...\". The\n"
+            "default, all, runs every phase of `make bench`.\n",
+            LG_ITEM_NUMBERS);
 }
 
 static int parse_size(const char *s, size_t lo, size_t hi, size_t *out)
@@ -97,6 +112,7 @@ static int parse_opts(int argc, char **argv, struct lg_opts *o)
         {"links", required_argument, NULL, 'l'},   {"window", required_argument, NULL, 'W'},
         {"started-ms", required_argument, NULL, 's'}, {"logs", required_argument, NULL, 'L'},
         {"sat-rate", required_argument, NULL, 'R'}, {"help", no_argument, NULL, 'h'},
+        {"item-base", required_argument, NULL, 'b'}, {"phases", required_argument, NULL, 'P'},
         {NULL, 0, NULL, 0},
     };
     int c, bad = 0;
@@ -114,6 +130,11 @@ static int parse_opts(int argc, char **argv, struct lg_opts *o)
             o->sat_rate = (double)v;
             break;
         case 'q': o->quick = true; break;
+        case 'b': bad |= parse_size(optarg, 0, LG_ITEM_NUMBERS - 1, &o->item_base); break;
+        case 'P':
+            if (strcmp(optarg, "sat") == 0) o->sat_only = true;
+            else if (strcmp(optarg, "all") != 0) bad = 1;
+            break;
         case 'e': bad |= parse_size(optarg, 1, 5000000, &o->events); break;
         case 'i': bad |= parse_size(optarg, 1, 1000000, &o->items); break;
         case 'c': bad |= parse_size(optarg, 2, 100000, &o->chain); break;
@@ -137,6 +158,15 @@ static int parse_opts(int argc, char **argv, struct lg_opts *o)
     if (!o->window) o->window = LG_DEFAULT_WINDOW;
     if (o->events < o->items * 2) {
         fprintf(stderr, "loadgen: --events must be at least twice --items\n");
+        return -1;
+    }
+    if (o->items > LG_ITEM_NUMBERS - o->item_base) {
+        fprintf(stderr, "loadgen: --item-base plus --items exceeds %d item numbers\n",
+                LG_ITEM_NUMBERS);
+        return -1;
+    }
+    if (o->sat_only && o->sat_rate > 0) {
+        fprintf(stderr, "loadgen: --phases sat measures saturation: no --sat-rate\n");
         return -1;
     }
     return 0;
@@ -307,6 +337,7 @@ struct bench {
     struct lg_cast cast;
     struct lg_load load, chain;
     struct lg_track track, chain_track;
+    int64_t phase_timeout_s;
 };
 
 /* Runs one phase: positions [first, end) of tr's load in `mode`, then waits
@@ -352,7 +383,7 @@ static int run_phase(struct bench *b, const char *name, enum lg_mode mode, struc
     }
     lg->poll_every_ns = LG_POLL_NS;
     int64_t t0 = lg_now_ns();
-    int64_t deadline = t0 + (int64_t)LG_PHASE_TIMEOUT_S * 1000000000;
+    int64_t deadline = t0 + b->phase_timeout_s * 1000000000;
     rc = lg_submit_run(lg, mode, tr, tag, first, end, window, rate, deadline);
     /* Every answer is in: poll fast until every ledger counts the phase. */
     lg->poll_every_ns = LG_POLL_FAST_NS;
@@ -518,7 +549,9 @@ static void finish_report(struct bench *b)
     }
 }
 
-static int run_bench(struct bench *b)
+/* Reads the testnet, chooses the cast and measures the signature ceiling
+ * (over `windows` windows filling `ceiling_s`), printing each. */
+static int set_up(struct bench *b, double ceiling_s, int windows)
 {
     struct lg *lg = &b->lg;
     struct lg_report *r = &b->r;
@@ -542,20 +575,31 @@ static int run_bench(struct bench *b)
 
     /* The ceiling: one core's Ed25519 verifications of an event-sized
      * message ("waybill/event/v1" || chain id || ~300-byte body). */
-    r->verify_per_s = lg_verify_rate(16 + 32 + LG_BODY_TARGET, b->o.quick ? 1.0 : 2.0,
-                                     b->o.quick ? 4 : 8);
+    r->verify_per_s = lg_verify_rate(16 + 32 + LG_BODY_TARGET, ceiling_s, windows);
     r->ceiling_per_s = r->verify_per_s * (double)r->nproc / (double)lg->nodes;
     lg_say("ceiling: %.0f Ed25519 verifies/s on one core (best of %d windows of 0.25 s) x %ld "
            "cores / %zu nodes = %.0f events/s",
-           r->verify_per_s, b->o.quick ? 4 : 8, r->nproc, lg->nodes, r->ceiling_per_s);
+           r->verify_per_s, windows, r->nproc, lg->nodes, r->ceiling_per_s);
+    return WB_OK;
+}
 
-    /* Pre-sign everything before any clock starts. */
+/* Pre-signs the main load (items numbered from --item-base) and, when
+ * with_chain, the long chain, before any clock starts; sets up their tracks
+ * and connects to every node. */
+static int sign_and_connect(struct bench *b, bool with_chain)
+{
+    struct lg *lg = &b->lg;
+    struct lg_report *r = &b->r;
+    char msg[LG_MSG_MAX];
+    msg[0] = '\0';
+
     size_t per_item = b->o.events / b->o.items;
     unsigned threads = r->nproc > 0 ? (unsigned)r->nproc : 1;
-    rc = lg_load_build(&b->load, b->o.items, per_item, LG_JOURNEY_TRADE, "WBL", b->orgs,
-                       &b->cast, lg->genesis->chain_id, threads, msg, sizeof msg);
-    if (rc == WB_OK)
-        rc = lg_load_build(&b->chain, 1, b->o.chain, LG_JOURNEY_CONTROL, "VRF", b->orgs,
+    int rc = lg_load_build(&b->load, b->o.items, b->o.item_base, per_item, LG_JOURNEY_TRADE,
+                           "WBL", b->orgs, &b->cast, lg->genesis->chain_id, threads, msg,
+                           sizeof msg);
+    if (rc == WB_OK && with_chain)
+        rc = lg_load_build(&b->chain, 1, 0, b->o.chain, LG_JOURNEY_CONTROL, "VRF", b->orgs,
                            &b->cast, lg->genesis->chain_id, 1, msg, sizeof msg);
     if (rc) {
         lg_fail(lg, "pre-signing: %s", msg);
@@ -573,7 +617,8 @@ static int run_bench(struct bench *b)
            b->load.count, b->load.items, r->sign_s, r->sign_threads, r->sign_per_s,
            r->sign_per_s / r->sign_threads, r->body_mean, r->signed_mean);
 
-    if (lg_track_init(&b->track, &b->load) || lg_track_init(&b->chain_track, &b->chain)) {
+    if (lg_track_init(&b->track, &b->load) ||
+        (with_chain && lg_track_init(&b->chain_track, &b->chain))) {
         lg_fail(lg, "out of memory");
         return WB_ERR_NOMEM;
     }
@@ -583,6 +628,16 @@ static int run_bench(struct bench *b)
         return rc;
     }
     lg_say("connected: %zu links per node (1 query + %zu submit)", b->o.links + 1, b->o.links);
+    return WB_OK;
+}
+
+static int run_bench(struct bench *b)
+{
+    struct lg *lg = &b->lg;
+    struct lg_report *r = &b->r;
+    int rc = set_up(b, b->o.quick ? 1.0 : 2.0, b->o.quick ? 4 : 8);
+    if (rc == WB_OK) rc = sign_and_connect(b, true);
+    if (rc) return rc;
 
     /* Saturation: many in flight over every node. */
     size_t count = b->load.count, pos = 0;
@@ -648,7 +703,54 @@ static int run_bench(struct bench *b)
     final_figures(b);
     lg_say("checking every node's ledger ...");
     struct lg_track *tracks[2] = {&b->track, &b->chain_track};
-    rc = lg_check_all(lg, tracks, 2, LG_HISTORY_SAMPLE, &r->check);
+    rc = lg_check_all(lg, tracks, 2, LG_HISTORY_SAMPLE, 1, &r->check);
+    r->checked = rc == WB_OK;
+    if (rc) {
+        if (!lg->failed) lg_fail(lg, "checking the ledgers: %s", wb_strerror(rc));
+        return rc;
+    }
+    if (!r->check.ok) {
+        lg_fail(lg, "ledger check: %s", r->check.msg);
+        return WB_ERR_VERIFY;
+    }
+    return WB_OK;
+}
+
+/* --phases sat: one closed-loop saturation phase over the whole load (fresh
+ * items on a ledger that may hold earlier loads), the disk figures, and the
+ * check of this load's blocks. */
+static int run_load(struct bench *b)
+{
+    struct lg *lg = &b->lg;
+    struct lg_report *r = &b->r;
+    int rc = set_up(b, 1.0, 4);
+    if (rc == WB_OK) rc = sign_and_connect(b, false);
+    if (rc) return rc;
+    rc = lg_poll_status(lg, 10000);
+    if (rc) {
+        if (!lg->failed) lg_fail(lg, "status of the nodes: %s", wb_strerror(rc));
+        return rc;
+    }
+    r->load_committed_before = UINT64_MAX;
+    for (size_t i = 0; i < lg->nodes; i++)
+        if (lg->node[i].committed < r->load_committed_before)
+            r->load_committed_before = lg->node[i].committed;
+    lg_say("load: %zu events of %zu items numbered from %zu, on a ledger of %llu events",
+           b->load.count, b->load.items, b->load.item_base,
+           (unsigned long long)r->load_committed_before);
+
+    r->sat = (int)r->phase_count;
+    rc = run_phase(b, "saturation", LG_MODE_WINDOW, &b->track, 0, 0, b->load.count,
+                   b->o.window, 0, true);
+    if (rc) return rc;
+
+    final_figures(b);
+    const struct lg_phase_res *p = &r->phase[r->sat];
+    lg_say("checking this load's blocks (heights %llu on) on every node ...",
+           (unsigned long long)p->first_height);
+    struct lg_track *tracks[1] = {&b->track};
+    rc = lg_check_all(lg, tracks, 1, LG_HISTORY_SAMPLE, p->first_height ? p->first_height : 1,
+                      &r->check);
     r->checked = rc == WB_OK;
     if (rc) {
         if (!lg->failed) lg_fail(lg, "checking the ledgers: %s", wb_strerror(rc));
@@ -674,14 +776,19 @@ int main(int argc, char **argv)
     machine_info(&b.r);
     b.r.quick = b.o.quick;
     b.r.sat = b.r.sat2 = b.r.half = b.r.seq = b.r.chain = -1;
+    b.r.load_mode = b.o.sat_only;
+    b.r.load_item_base = b.o.item_base;
+    b.phase_timeout_s = LG_PHASE_TIMEOUT_S;
+    if (b.o.sat_only) b.phase_timeout_s += (int64_t)(b.o.events / LG_LOAD_SLOWEST_PER_S);
 
-    int rc = run_bench(&b);
+    int rc = b.o.sat_only ? run_load(&b) : run_bench(&b);
     lg_disconnect(&b.lg);
     finish_report(&b);
     /* The summary line ends the output: everything else comes before it. */
     if (lg_report_json(&b.r, &b.lg, b.o.out) == WB_OK) printf("figures written to %s\n", b.o.out);
     else printf("cannot write %s\n", b.o.out);
-    lg_report_print(&b.r, &b.lg);
+    if (b.o.sat_only) lg_report_print_load(&b.r, &b.lg);
+    else lg_report_print(&b.r, &b.lg);
     lg_track_free(&b.track);
     lg_track_free(&b.chain_track);
     lg_load_free(&b.load);
