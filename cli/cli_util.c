@@ -161,6 +161,29 @@ int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
     return WB_OK;
 }
 
+int cli_parse_duration(const char *s, int64_t *ms)
+{
+    static const struct {
+        const char *unit;
+        uint64_t ms;
+    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
+    const uint64_t max_ms = 10ull * 366 * 86400000;
+    size_t digits = s ? strspn(s, "0123456789") : 0;
+    if (digits == 0 || digits > 12) return WB_ERR_INVALID;
+    char num[16];
+    memcpy(num, s, digits);
+    num[digits] = '\0';
+    uint64_t v;
+    if (cli_parse_u64(num, 0, UINT64_MAX, &v) != WB_OK) return WB_ERR_INVALID;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcmp(s + digits, units[i].unit) != 0) continue;
+        if (v > max_ms / units[i].ms) return WB_ERR_INVALID;
+        *ms = (int64_t)(v * units[i].ms);
+        return WB_OK;
+    }
+    return WB_ERR_INVALID;
+}
+
 const char *cli_env_default(const char *value, const char *env)
 {
     if (value) return value;

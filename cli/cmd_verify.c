@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/client_cmds.h"
 #include "cli/id_args.h"
@@ -28,6 +29,8 @@ enum {
     VERIFY_OPT_GENESIS,
     VERIFY_OPT_TIMEOUT,
     VERIFY_OPT_JSON,
+    VERIFY_OPT_MAX_AGE,
+    VERIFY_OPT_REQUIRE_COMPLETE,
 };
 
 static const struct cli_opt verify_opts[] = {
@@ -39,12 +42,20 @@ static const struct cli_opt verify_opts[] = {
     [VERIFY_OPT_GENESIS] = CLIENT_OPT_GENESIS,
     [VERIFY_OPT_TIMEOUT] = CLIENT_OPT_TIMEOUT,
     [VERIFY_OPT_JSON] = CLIENT_OPT_JSON,
+    [VERIFY_OPT_MAX_AGE] = {"max-age", "DURATION",
+                            "fail unless the bundle proves completeness as of a block at most "
+                            "DURATION old (90s, 15m, 2h, 3d)"},
+    [VERIFY_OPT_REQUIRE_COMPLETE] = {"require-complete", NULL,
+                                     "fail (exit 1) unless the bundle proves it holds all of "
+                                     "the item's events"},
 };
 
 static const struct cli_usage verify_usage = {
     .cmd = "verify",
     .synopsis = "ITEM [--node ADDR] [--key FILE] [--genesis FILE] [--timeout SECONDS] [--json]\n"
-                "       waybill verify --bundle FILE [ITEM] [--genesis FILE] [--json]",
+                "              [--max-age DURATION] [--require-complete]\n"
+                "       waybill verify --bundle FILE [ITEM] [--genesis FILE] [--json]\n"
+                "              [--max-age DURATION] [--require-complete]",
     .description =
         "Checks an item's whole provenance chain trusting nothing but the genesis file.\n"
         "With ITEM alone the proof bundle is fetched from the node; with --bundle it is\n"
@@ -53,7 +64,8 @@ static const struct cli_usage verify_usage = {
         "event is checked, in order: it decodes (decode), its signature verifies\n"
         "(signature), its signer is a member (member), it is about the item (item), its\n"
         "prev is the event before it, starting at commission (prev-link). Its block is in\n"
-        "the bundle and its header decodes (block-header), has version 1 (version), this\n"
+        "the bundle and its header decodes (block-header), has the chain's header version\n"
+        "(version), this\n"
         "chain's id (chain-id), the height it is listed at (height), a zero previous hash\n"
         "at height 1 (zero-prev), a proposer index below the validator count\n"
         "(proposer-range) and a commit certificate of a quorum of validators\n"
@@ -64,15 +76,62 @@ static const struct cli_usage verify_usage = {
         "(inclusion). Last, the ledger rules (docs/rules.md) allow it, the time rules\n"
         "judged against its block's time (custody-rules).\n"
         "A block that none of the events is in fails the bundle (unreferenced-block).\n"
+        "Last, completeness: a bundle of a chain with header version 2 carries a freshness\n"
+        "proof, the latest certified header the node has, with the item's state leaf and\n"
+        "its audit path under that header's state root; it must verify and its leaf must\n"
+        "name exactly the bundle's last event and number of events (freshness). Then the\n"
+        "verdict says \"complete as of height H (time T, N seconds old)\"; without a proof,\n"
+        "\"completeness not proven\": events newer than the bundle's may exist.\n"
         "Prints each event with its result (\"ok, out of order\" for an event dated before\n"
         "an earlier one: a late report) and ends with a verdict line:\n"
         "  VERIFIED: N events, M blocks, custodian ORG[; K reported out of order]\n"
+        "  complete as of height H (time T, N seconds old) | completeness not proven: WHY\n"
         "  FAILED: event I (ID, ACTION): CHECK: DETAIL\n"
-        "Exit status 0 when verified, 1 when not. A container number ITEM is upper-cased\n"
+        "Exit status 0 when verified, 1 when not, or when --require-complete or --max-age\n"
+        "asked for more than the bundle proves. A container number ITEM is upper-cased\n"
         "first, as waybill submit does (with a note on stderr).\n",
     .opts = verify_opts,
     .opt_count = sizeof verify_opts / sizeof verify_opts[0],
 };
+
+/* What the caller asks of completeness beyond a verified bundle. */
+struct verify_wants {
+    const char *bundle;                   /* --bundle FILE */
+    const char *max_age_text;             /* --max-age as given */
+    int64_t max_age_ms;                   /* -1: no --max-age */
+    bool require_complete;
+};
+
+/* Whether a verified bundle meets the wants; if not, why (into why). */
+static bool verify_wants_met(const struct verify_wants *w, const struct ledger_verify_result *res,
+                             int64_t age_ms, char *why, size_t why_len)
+{
+    if (w->require_complete && !res->complete) {
+        snprintf(why, why_len, "completeness not proven (--require-complete): %s",
+                 res->completeness);
+        return false;
+    }
+    if (w->max_age_ms >= 0 && !res->complete) {
+        snprintf(why, why_len, "completeness not proven, so not as of --max-age %s: %s",
+                 w->max_age_text, res->completeness);
+        return false;
+    }
+    if (w->max_age_ms >= 0 && age_ms > w->max_age_ms) {
+        snprintf(why, why_len,
+                 "complete as of height %llu only, %lld seconds old: more than --max-age %s",
+                 (unsigned long long)res->fresh.height, (long long)(age_ms / 1000),
+                 w->max_age_text);
+        return false;
+    }
+    return true;
+}
+
+static int64_t verify_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* What the verifier's callback collects, in bundle order. */
 struct verify_report {
@@ -126,54 +185,87 @@ static void verify_on_event(void *ctx, size_t index, const struct ledger_event *
     if (r->table.failed) r->nomem = true;
 }
 
+static json_t *verify_json_complete(const struct ledger_verify_result *res, int64_t age_ms)
+{
+    char when[PRINT_TIME_MAX];
+    if (!res->complete) return json_null();
+    return json_pack("{s:I, s:I, s:s, s:I, s:I}", "height", (json_int_t)res->fresh.height,
+                     "time_ms", (json_int_t)res->fresh.time_ms, "time",
+                     print_time(res->fresh.time_ms, when), "age_s", (json_int_t)(age_ms / 1000),
+                     "items_on_chain", (json_int_t)res->fresh.item_count);
+}
+
 static int verify_print(const struct client_opts *co, const struct ledger_genesis *g,
                         struct verify_report *r, const struct ledger_verify_result *res,
-                        const char *source)
+                        const char *source, const struct verify_wants *w)
 {
     if (r->nomem) goto err_nomem;
+    int64_t age_ms = res->complete ? verify_now_ms() - res->fresh.time_ms : 0;
+    if (age_ms < 0) age_ms = 0; /* a block time ahead of this clock: as good as now */
+    char unmet[sizeof res->completeness + 160] = "";
+    bool met = res->ok && verify_wants_met(w, res, age_ms, unmet, sizeof unmet);
+    const char *unmet_check = w->require_complete && !res->complete ? "require-complete"
+                                                                    : "max-age";
     if (co->json) {
-        json_t *failure = res->ok ? json_null()
-                                  : json_pack("{s:o, s:s, s:o}", "event",
-                                              res->failed_event >= 0
-                                                  ? json_integer((json_int_t)res->failed_event)
-                                                  : json_null(),
-                                              "check", res->failed_check, "message",
-                                              print_json_text(res->message));
-        json_t *root = json_pack("{s:o, s:s, s:b, s:I, s:I, s:I, s:o, s:o, s:o}", "source",
-                                 print_json_text(source),
-                                 "chain", g->chain_name, "verified", res->ok, "events_checked",
-                                 (json_int_t)res->events_checked, "blocks_checked",
-                                 (json_int_t)res->blocks_checked, "events_out_of_order",
-                                 (json_int_t)res->events_out_of_order, "state",
-                                 print_json_state(&res->state), "events", r->events, "failure",
-                                 failure);
+        json_t *failure = json_null();
+        if (!res->ok)
+            failure = json_pack("{s:o, s:s, s:o}", "event",
+                                res->failed_event >= 0
+                                    ? json_integer((json_int_t)res->failed_event)
+                                    : json_null(),
+                                "check", res->failed_check, "message",
+                                print_json_text(res->message));
+        else if (!met)
+            failure = json_pack("{s:n, s:s, s:o}", "event", "check", unmet_check, "message",
+                                print_json_text(unmet));
+        json_t *root = json_pack(
+            "{s:o, s:s, s:b, s:I, s:I, s:I, s:o, s:b, s:o, s:o, s:o, s:o}", "source",
+            print_json_text(source), "chain", g->chain_name, "verified", met,
+            "events_checked", (json_int_t)res->events_checked, "blocks_checked",
+            (json_int_t)res->blocks_checked, "events_out_of_order",
+            (json_int_t)res->events_out_of_order, "state", print_json_state(&res->state),
+            "complete", res->ok && res->complete, "complete_as_of",
+            res->ok ? verify_json_complete(res, age_ms) : json_null(), "completeness",
+            res->ok && !res->complete ? print_json_text(res->completeness) : json_null(),
+            "events", r->events, "failure", failure);
         r->events = NULL;
         int prc = print_json_out(root);
         if (prc == WB_ERR_IO) return CLI_EXIT_FAILED; /* cli_output_finish says so */
         if (prc != WB_OK) goto err_nomem;
-        return res->ok ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+        return met ? CLI_EXIT_OK : CLI_EXIT_FAILED;
     }
     char safe_source[CLIENT_PATH_MAX + 64];
     printf("verifying %s against genesis of chain %s: %zu validators, quorum %zu\n",
            print_safe(source, safe_source, sizeof safe_source), g->chain_name, g->validator_count, ledger_genesis_quorum(g));
     printf("checks per event: decode, signature, member, item, prev-link, block-header, "
            "version, chain-id, height, zero-prev, proposer-range, certificate, prev-hash, "
-           "time-order, event-count, inclusion, custody-rules\n\n");
+           "time-order, event-count, inclusion, custody-rules; then freshness\n\n");
     if (r->table.rows > 1) {
         if (print_table_out(&r->table, stdout) != WB_OK) goto err_nomem;
         fputc('\n', stdout);
     }
-    char safe[sizeof res->message];
-    if (res->ok && res->events_out_of_order)
+    char safe[sizeof unmet + sizeof res->message];
+    if (res->ok && res->complete) {
+        char when[PRINT_TIME_MAX];
+        printf("complete as of height %llu (time %s, %lld seconds old)\n",
+               (unsigned long long)res->fresh.height, print_time(res->fresh.time_ms, when),
+               (long long)(age_ms / 1000));
+    } else if (res->ok) {
+        printf("completeness not proven: %s\n",
+               print_safe(res->completeness, safe, sizeof safe));
+    }
+    if (!res->ok)
+        printf("FAILED: %s\n", print_safe(res->message, safe, sizeof safe));
+    else if (!met)
+        printf("FAILED: %s\n", print_safe(unmet, safe, sizeof safe));
+    else if (res->events_out_of_order)
         printf("VERIFIED: %zu events, %zu blocks, custodian %s; %zu reported out of order\n",
                res->events_checked, res->blocks_checked, res->state.custodian,
                res->events_out_of_order);
-    else if (res->ok)
+    else
         printf("VERIFIED: %zu events, %zu blocks, custodian %s\n", res->events_checked,
                res->blocks_checked, res->state.custodian);
-    else
-        printf("FAILED: %s\n", print_safe(res->message, safe, sizeof safe));
-    return res->ok ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+    return met ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 err_nomem:
     cli_error(co->cmd, "out of memory");
     return CLI_EXIT_FAILED;
@@ -181,7 +273,8 @@ err_nomem:
 
 /* Verifies `bundle` and prints the outcome; returns the exit code. */
 static int verify_run(const struct client_opts *co, const struct ledger_genesis *g,
-                      const char *item, const uint8_t *bundle, size_t len, const char *source)
+                      const char *item, const uint8_t *bundle, size_t len, const char *source,
+                      const struct verify_wants *w)
 {
     static const char *const header[VERIFY_COLS] = {"#",   "BLOCK", "TIME", "ACTION",
                                                     "LOCATION", "ORG", "ID", "RESULT"};
@@ -203,7 +296,7 @@ static int verify_run(const struct client_opts *co, const struct ledger_genesis 
     /* res says everything the code does (a failure fills its check and
      * message); the code only confirms it. */
     WB_ASSERT((rc == WB_OK) == res->ok);
-    ex = verify_print(co, g, &r, res, source);
+    ex = verify_print(co, g, &r, res, source, w);
 free_report:
     json_decref(r.events);
     print_table_free(&r.table);
@@ -211,24 +304,35 @@ free_report:
     return ex;
 }
 
-/* verify's own option: --bundle FILE (ctx: where it goes). */
+/* verify's own options: --bundle FILE, --max-age, --require-complete (ctx:
+ * the struct verify_wants they go to). */
 static int verify_own_opt(void *ctx, int opt, const char *value)
 {
-    if (opt != VERIFY_OPT_BUNDLE) return CLI_EXIT_OK;
-    return client_opt_once(&verify_usage, (const char **)ctx, "bundle", value);
+    struct verify_wants *w = ctx;
+    if (opt == VERIFY_OPT_BUNDLE) return client_opt_once(&verify_usage, &w->bundle, "bundle", value);
+    if (opt == VERIFY_OPT_MAX_AGE)
+        return client_opt_once(&verify_usage, &w->max_age_text, "max-age", value);
+    if (opt == VERIFY_OPT_REQUIRE_COMPLETE) w->require_complete = true;
+    return CLI_EXIT_OK;
 }
 
 /* Parses the options; item is the positional argument in canonical case
  * (cli_item_arg), "" when none was given. */
-static int verify_parse(int argc, char **argv, struct client_opts *co, const char **bundle,
+static int verify_parse(int argc, char **argv, struct client_opts *co, struct verify_wants *w,
                         char item[static WB_ITEM_MAX + 1])
 {
     struct cli_args args;
-    int ex = client_args_parse(&args, &verify_usage, argc, argv, co, verify_own_opt, bundle);
+    int ex = client_args_parse(&args, &verify_usage, argc, argv, co, verify_own_opt, w);
     if (ex != CLI_EXIT_OK) return ex;
     if (args.pos_count > 1)
         return cli_usage_error(&verify_usage, "unexpected argument '%s'", args.pos[1]);
-    if (args.pos_count == 0 && !*bundle)
+    w->max_age_ms = -1;
+    if (w->max_age_text && cli_parse_duration(w->max_age_text, &w->max_age_ms) != WB_OK)
+        return cli_usage_error(&verify_usage,
+                               "--max-age: expected a duration such as 90s, 15m, 2h or 3d, "
+                               "got '%s'",
+                               w->max_age_text);
+    if (args.pos_count == 0 && !w->bundle)
         return cli_usage_error(&verify_usage, "give ITEM (fetch its proof from the node) or "
                                               "--bundle FILE");
     item[0] = '\0';
@@ -283,7 +387,8 @@ static bool verify_other_chain(const struct client_opts *co, const struct ledger
     return true;
 }
 
-static int verify_offline(const struct client_opts *co, const char *path, const char *item)
+static int verify_offline(const struct client_opts *co, const char *path, const char *item,
+                          const struct verify_wants *w)
 {
     struct ledger_genesis *g;
     int ex = client_load_genesis(co, &g);
@@ -300,14 +405,14 @@ static int verify_offline(const struct client_opts *co, const char *path, const 
     char source[CLIENT_PATH_MAX + 16];
     snprintf(source, sizeof source, "bundle %s", path);
     if (!verify_other_chain(co, g, bundle, len, source, &ex))
-        ex = verify_run(co, g, item, bundle, len, source);
+        ex = verify_run(co, g, item, bundle, len, source, w);
     free(bundle);
     free(g);
     return ex;
 }
 
 static int verify_online(const struct client_opts *co, const struct client_connector *conn,
-                         const char *item)
+                         const char *item, const struct verify_wants *w)
 {
     struct client_session s;
     int ex = client_session_open(&s, co, conn);
@@ -337,7 +442,7 @@ static int verify_online(const struct client_opts *co, const struct client_conne
     client_close(&s.c);
     char source[WB_ITEM_MAX + 512];
     snprintf(source, sizeof source, "item %s from node %s", item, co->node);
-    ex = verify_run(co, s.genesis, item, bundle, len, source);
+    ex = verify_run(co, s.genesis, item, bundle, len, source, w);
     free(bundle);
 close_session:
     client_session_close(&s);
@@ -347,16 +452,16 @@ close_session:
 int cmd_verify_via(const struct client_connector *conn, int argc, char **argv)
 {
     struct client_opts co;
-    const char *bundle = NULL;
+    struct verify_wants w = {.max_age_ms = -1};
     char item[WB_ITEM_MAX + 1];
     client_opts_init(&co, "verify");
-    int ex = verify_parse(argc, argv, &co, &bundle, item);
+    int ex = verify_parse(argc, argv, &co, &w, item);
     if (ex == CLIENT_HELP_SHOWN) return CLI_EXIT_OK;
     if (ex != CLI_EXIT_OK) return ex;
-    ex = client_opts_finish(&co, &verify_usage, bundle == NULL);
+    ex = client_opts_finish(&co, &verify_usage, w.bundle == NULL);
     if (ex != CLI_EXIT_OK) return ex;
-    if (bundle) return verify_offline(&co, bundle, item[0] ? item : NULL);
-    return verify_online(&co, conn, item);
+    if (w.bundle) return verify_offline(&co, w.bundle, item[0] ? item : NULL, &w);
+    return verify_online(&co, conn, item, &w);
 }
 
 int cmd_verify(int argc, char **argv) { return cmd_verify_via(client_net_connector(), argc, argv); }

@@ -13,6 +13,7 @@
 #include "ledger/canon.h"
 #include "ledger/cert.h"
 #include "ledger/event.h"
+#include "ledger/freshness.h"
 #include "ledger/merkle.h"
 #include "ledger/rules.h"
 #include "ledger/sigcheck.h"
@@ -422,6 +423,34 @@ static int verify_run_events(struct verify_run *run, const Waybill__ProofBundle 
     return WB_OK;
 }
 
+/* After the events verified: the freshness proof, or why completeness is
+ * not proven. */
+static int verify_freshness(const struct ledger_genesis *g, const Waybill__ProofBundle *pb,
+                            const char *item, struct ledger_verify_result *res)
+{
+    res->complete = false;
+    if (!pb->freshness) {
+        snprintf(res->completeness, sizeof res->completeness, "%s",
+                 g->header_version == WB_BLOCK_VERSION_STATE
+                     ? "the bundle carries no freshness proof"
+                     : "this chain's block headers (version 1) commit to no item state");
+        return WB_OK;
+    }
+    const struct ledger_item_state *st = &res->state;
+    struct ledger_fresh_events fe = {
+        .item = item,
+        .count = st->count,
+        .first_height = pb->events[0]->height,
+        .last_height = pb->events[pb->n_events - 1]->height,
+    };
+    memcpy(fe.head, st->head, WB_HASH_LEN);
+    char why[VERIFY_DETAIL_MAX];
+    if (ledger_freshness_verify(g, pb->freshness, &fe, &res->fresh, why, sizeof why))
+        return bundle_fail(res, WB_ERR_VERIFY, VERIFY_CHECK_FRESHNESS, "%s", why);
+    res->complete = true;
+    return WB_OK;
+}
+
 int ledger_verify_bundle(const struct ledger_genesis *g, const char *item,
                          const uint8_t *bundle, size_t len, const struct wb_executor *ex,
                          ledger_verify_event_fn cb, void *cb_ctx,
@@ -489,6 +518,7 @@ int ledger_verify_bundle(const struct ledger_genesis *g, const char *item,
         }
     }
     rc = verify_run_events(&run, pb, item);
+    if (rc == WB_OK) rc = verify_freshness(g, pb, item, res);
     if (rc == WB_OK) res->ok = true;
 free_blocks:
     free(run.blocks);

@@ -5,6 +5,7 @@
 
 #include "common/executor.h"
 #include "common/wb_error.h"
+#include "ledger/freshness.h"
 #include "ledger/genesis.h"
 #include "ledger/types.h"
 
@@ -29,6 +30,8 @@
 #define VERIFY_CHECK_TIME_ORDER "time-order"
 #define VERIFY_CHECK_EVENT_COUNT "event-count"
 #define VERIFY_CHECK_UNREFERENCED "unreferenced-block"
+/* The freshness proof (ledger/freshness.h): */
+#define VERIFY_CHECK_FRESHNESS "freshness"
 
 /* Called once per event in bundle order, after all its checks (ok) or at the
  * first that failed. ev may be NULL when the event did not decode; org is
@@ -50,6 +53,12 @@ struct ledger_verify_result {
     char failed_check[32];               /* one of VERIFY_CHECK_* */
     char message[512];                   /* "event 3 (<id hex>, receive): signature: ..." */
     struct ledger_item_state state;      /* item state after the last good event */
+    /* Completeness (a verified bundle only): with a freshness proof that
+     * verified, complete is true and fresh says as of which certified
+     * height; otherwise `completeness` says why it is not proven. */
+    bool complete;
+    struct ledger_fresh_result fresh;
+    char completeness[160];
 };
 
 /* Verifies an encoded ProofBundle for `item` (NULL: the bundle's own item).
@@ -64,7 +73,11 @@ struct ledger_verify_result {
  * event count (event-count), the path against its events root (inclusion),
  * and last the ledger rules from commission to head, the time rules judged
  * against the event's certified block time (custody-rules). After the
- * events, a block no event is in fails unreferenced-block.
+ * events, a block no event is in fails unreferenced-block. Last the
+ * bundle's freshness proof, when it has one: ledger_freshness_verify against
+ * the verified events (freshness); a proof that fails fails the bundle. A
+ * bundle without one, or of a chain of header version 1, verifies with
+ * complete false.
  * Stops at the first failure. With an executor `ex` the signatures of all
  * events are checked first as its jobs (ledger/sigcheck.h), on whatever
  * threads it owns; with ex NULL each is checked in its turn on the

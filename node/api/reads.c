@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/wb_error.h"
 #include "ledger/block.h"
 #include "ledger/rules.h"
+#include "node/api/freshness.h"
 #include "node/api/respond.h"
 #include "node/mempool/mempool.h"
 #include "storage/proof.h"
@@ -131,12 +133,22 @@ void node_read_proof(const struct node_reads *rd, struct net_link *link, uint64_
         node_respond_error(link, req_id, WB_ERR_INTERNAL, "cannot build the proof bundle");
         return;
     }
+    /* The freshness proof, as of the same head (nothing commits between
+     * the two on this loop). Without one the bundle still verifies, with
+     * completeness not proven. */
+    struct node_freshness fresh;
+    rc = node_freshness_build(rd->env, rd->chain, item, &fresh);
+    if (rc == WB_OK) pb->freshness = &fresh.pb;
+    else if (rc != WB_ERR_NOT_FOUND)
+        WB_WARN("api", "item %s: no freshness proof: %s", item, wb_strerror(rc));
     Waybill__ClientResponse r = WAYBILL__CLIENT_RESPONSE__INIT;
     r.id = req_id;
     r.resp_case = WAYBILL__CLIENT_RESPONSE__RESP_PROOF;
     r.proof = pb;
     node_respond(link, &r);
+    pb->freshness = NULL; /* not the unpacked message's to free */
     waybill__proof_bundle__free_unpacked(pb, NULL);
+    node_freshness_free(&fresh);
 }
 
 void node_read_block(const struct node_reads *rd, struct net_link *link, uint64_t req_id,

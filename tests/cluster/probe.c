@@ -27,6 +27,10 @@
  *       few-sigs      keep only one precommit in every certificate
  *       foreign-sig   re-sign the first precommit of every certificate with a
  *                     fresh key that is not a validator's
+ *       drop-newest   drop the last event (and a block no other event is in),
+ *                     keeping the freshness proof
+ *       strip-freshness  drop the freshness proof
+ *       hide-newest   both: the newest event left out, and nothing to show it
  *   probe flood-idle ADDR N SECONDS           keeps N TCP connections to ADDR (127.0.0.1 only)
  *                                             open that send nothing, reopening each one the
  *                                             node closes a second later, for SECONDS
@@ -445,7 +449,28 @@ static int cmd_mutate(const char *mode, const char *in, const char *out)
         return 2;
     }
     size_t mid = b->n_events / 2;
-    if (strcmp(mode, "alter-event") == 0) {
+    bool drop = strcmp(mode, "drop-newest") == 0 || strcmp(mode, "hide-newest") == 0;
+    bool strip = strcmp(mode, "strip-freshness") == 0 || strcmp(mode, "hide-newest") == 0;
+    if (drop) {
+        uint64_t h = b->events[b->n_events - 1]->height;
+        waybill__proof_event__free_unpacked(b->events[--b->n_events], NULL);
+        bool used = false;
+        for (size_t i = 0; i < b->n_events; i++) used |= b->events[i]->height == h;
+        for (size_t i = 0; !used && i < b->n_blocks; i++) {
+            if (b->blocks[i]->height != h) continue;
+            waybill__proof_block__free_unpacked(b->blocks[i], NULL);
+            memmove(&b->blocks[i], &b->blocks[i + 1], (b->n_blocks - i - 1) * sizeof b->blocks[0]);
+            b->n_blocks--;
+            break;
+        }
+    }
+    if (strip && b->freshness) {
+        waybill__proof_freshness__free_unpacked(b->freshness, NULL);
+        b->freshness = NULL;
+    }
+    if (drop || strip) {
+        /* done above */
+    } else if (strcmp(mode, "alter-event") == 0) {
         ProtobufCBinaryData *ev = &b->events[mid]->signed_event;
         ev->data[ev->len / 3] ^= 0x01;
     } else if (strcmp(mode, "remove-middle") == 0) {

@@ -26,6 +26,21 @@ out=$(wb 3 verify $ITEM 2>&1)
 rc=$?
 check "verify through node3 passes (exit 0)" test $rc -eq 0
 check "verify prints the verdict" grep -q "VERIFIED: 7 events" <<<"$out"
+check "verify proves the 7 events are all of them" \
+    grep -Eq "^complete as of height [0-9]+ \(time .*, [0-9]+ seconds old\)$" <<<"$out"
+check "verify --require-complete --max-age 1h passes" wb 3 verify $ITEM --require-complete --max-age 1h
+out=$(wb 3 verify $ITEM --max-age 0s 2>&1)
+rc=$?
+check "verify --max-age 0s fails (exit 1)" test $rc -eq 1
+check "verify --max-age 0s says why" grep -Eq "^FAILED: complete as of height [0-9]+ only, .*more than --max-age 0s" <<<"$out"
+out=$(wb 3 verify $ITEM --max-age 15x 2>&1)
+check "verify --max-age 15x is a usage error (exit 2)" test $? -eq 2
+check "verify --max-age 15x names the option" grep -q "max-age: expected a duration" <<<"$out"
+json=$(wb 3 verify $ITEM --json)
+check "verify --json says complete as of a height" python3 -c '
+import json,sys; d=json.loads(sys.argv[1])
+assert d["verified"] and d["complete"] and d["complete_as_of"]["height"] >= 1 and d["completeness"] is None, d
+' "$json"
 
 B="$T_DIR/bundle.pb"
 check "proof writes a bundle" wb 1 proof $ITEM --out "$B"
@@ -48,4 +63,17 @@ tampered "a removed middle event" remove-middle "FAILED: event 3 .*prev-link"
 tampered "a certificate with too few signatures" few-sigs "FAILED: event 0 .*certificate"
 tampered "a signature by a key that is not a validator's" foreign-sig \
     "FAILED: event 0 .*certificate.*signature"
+
+# Completeness: whoever hands customs a bundle cannot leave out the newest
+# event (the clearance here) and still have it prove complete.
+tampered "the newest event left out, the freshness proof kept" drop-newest \
+    "FAILED: bundle: freshness: the item has 7 events as of block [0-9]+, the bundle holds 6"
+"$PROBE" mutate hide-newest "$B" "$T_DIR/hidden.pb"
+out=$(offline "$T_DIR/hidden.pb" 2>&1)
+check "the newest event and the proof left out: the 6 events verify" test $? -eq 0
+check "... but completeness is not proven" \
+    grep -q "^completeness not proven: the bundle carries no freshness proof" <<<"$out"
+out=$("$WAYBILL" verify --bundle "$T_DIR/hidden.pb" --genesis "$WAYBILL_GENESIS" --require-complete 2>&1)
+check "... and --require-complete refuses it (exit 1)" test $? -eq 1
+check "... naming why" grep -q "^FAILED: completeness not proven (--require-complete)" <<<"$out"
 finish
