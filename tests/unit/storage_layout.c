@@ -233,8 +233,9 @@ static void log_and_index_hold_every_event_in_order(void **state)
 
 /* Two ids that share the index's 8-byte prefix (given to
  * store_append_checked, which takes the caller's ids) are both found, at
- * their own positions; an id already stored under a shared prefix is
- * refused, leaving the store as it was. */
+ * their own positions. A block that gives an id already stored for an
+ * event is refused, leaving the store as it was: the next event of that
+ * item names the event's true id as prev, not the one given. */
 static void ids_sharing_a_prefix(void **state)
 {
     struct fx *f = *state;
@@ -242,11 +243,12 @@ static void ids_sharing_a_prefix(void **state)
     CHECK_OK(store_open(f->dir, NULL, &s));
     struct tc_block tb;
     tc_build_block_ok(&f->c, 4, &tb); /* items i, i, j, j */
-    /* Event 2 (the first of item j, not its head) gets event 0's prefix. */
-    memcpy(tb.ids[2], tb.ids[0], STORE__ID_KEY_LEN);
     struct ledger_block_result r;
     uint32_t state_of[4];
     result_of(&tb, &r, state_of);
+    /* Event 3 (item j's head) gets event 0's prefix; its state names it. */
+    memcpy(tb.ids[3], tb.ids[0], STORE__ID_PREFIX_LEN);
+    memcpy(tb.states[state_of[3]].head, tb.ids[3], WB_HASH_LEN);
     CHECK_OK(store_append_checked(s, &tb.b, tb.bytes, tb.len, tb.cert, tb.cert_len, &r));
     for (uint32_t i = 0; i < 4; i++) {
         uint64_t height;
