@@ -61,8 +61,11 @@ enum store__db {
  * current epoch past this starts the next one (a block never spans two), so
  * an append writes into one epoch's part of event_ids, whose size is
  * bounded, and a lookup by id probes every epoch (newest first). Chosen by
- * `make bench-store` (docs/performance.md, P14). Not part of the format: a
- * store written with another value reads the same. */
+ * `make bench-store` (docs/performance.md, P14): 65,536 or 32,768 write
+ * less per event, but double or quadruple the probes of a lookup of an id
+ * not stored, which the node makes for every submitted event; 262,144 lets
+ * the epoch's part grow too large. Not part of the format: a store written
+ * with another value reads the same. */
 #define STORE__ID_EPOCH_EVENTS 131072u
 /* meta "id_epoch" value: epoch u32 BE || events in it u32 BE. */
 #define STORE__ID_EPOCH_LEN 8
