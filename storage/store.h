@@ -178,6 +178,13 @@ WB_MUST_USE int store_event_location(struct store *s, const uint8_t id[WB_HASH_L
 WB_MUST_USE int store_get_event(struct store *s, const uint8_t id[WB_HASH_LEN], uint8_t **out,
                                 size_t *len, uint64_t *height, uint32_t *index);
 
+/* SignedEvent bytes of the event at (height, index) (*out, *len), e.g. a
+ * position store_item_history gave: no id lookup. With id not NULL the
+ * event there must have that id (else WB_ERR_NOT_FOUND, as when there is
+ * no such block or index). */
+WB_MUST_USE int store_get_event_at(struct store *s, uint64_t height, uint32_t index,
+                                   const uint8_t id[WB_HASH_LEN], uint8_t **out, size_t *len);
+
 /* The committed state of `item`; WB_ERR_NOT_FOUND if no block touched it
  * (*st untouched then). */
 WB_MUST_USE int store_item_state(struct store *s, const char *item, struct ledger_item_state *st);

@@ -287,6 +287,35 @@ static int read_event_txn(struct store *s, MDB_txn *txn, const uint8_t id[WB_HAS
     return WB_OK;
 }
 
+int store_get_event_at(struct store *s, uint64_t height, uint32_t index,
+                       const uint8_t id[WB_HASH_LEN], uint8_t **out, size_t *len)
+{
+    if (!s || !out || !len) return WB_ERR_INVALID;
+    MDB_txn *txn;
+    int rc = store__read_begin(s, &txn);
+    if (rc) return rc;
+    uint8_t key[8];
+    wb_put_u64be(key, height);
+    MDB_val v;
+    rc = store__get(txn, s->dbi[STORE__DB_BLOCKS], key, sizeof key, &v, "read block");
+    const uint8_t *ev = NULL;
+    size_t ev_len = 0;
+    if (rc == WB_OK) {
+        rc = read_block_event(v.mv_data, v.mv_size, index, &ev, &ev_len);
+        if (rc == WB_ERR_DECODE) {
+            WB_ERROR("store", "h=%llu stored block does not decode", (unsigned long long)height);
+            rc = WB_ERR_STORE;
+        }
+    }
+    if (rc == WB_OK && id && !read_event_has_id(ev, ev_len, id)) rc = WB_ERR_NOT_FOUND;
+    if (rc == WB_OK) {
+        MDB_val copy = {.mv_size = ev_len, .mv_data = (void *)ev};
+        rc = store__copy_out(&copy, out, len);
+    }
+    store__read_end(s, txn);
+    return rc;
+}
+
 int store_get_event(struct store *s, const uint8_t id[WB_HASH_LEN], uint8_t **out,
                     size_t *len, uint64_t *height, uint32_t *index)
 {

@@ -181,7 +181,26 @@ static void log_and_index_hold_every_event_in_order(void **state)
             assert_int_equal(len, tbs[h].b.lens[i]);
             assert_memory_equal(ev, tbs[h].b.events[i], len);
             free(ev);
+            /* By position, without and with the id. */
+            CHECK_OK(store_get_event_at(s, (uint64_t)h + 1, (uint32_t)i, NULL, &ev, &len));
+            assert_int_equal(len, tbs[h].b.lens[i]);
+            assert_memory_equal(ev, tbs[h].b.events[i], len);
+            free(ev);
+            CHECK_OK(store_get_event_at(s, (uint64_t)h + 1, (uint32_t)i, tbs[h].ids[i], &ev,
+                                        &len));
+            assert_memory_equal(ev, tbs[h].b.events[i], len);
+            free(ev);
+            size_t other = (i + 1) % tbs[h].n_events;
+            if (other != i)
+                CHECK_RC(store_get_event_at(s, (uint64_t)h + 1, (uint32_t)i, tbs[h].ids[other],
+                                            &ev, &len),
+                         WB_ERR_NOT_FOUND);
         }
+        uint8_t *none;
+        size_t none_len;
+        CHECK_RC(store_get_event_at(s, (uint64_t)h + 1, (uint32_t)tbs[h].n_events, NULL, &none,
+                                    &none_len),
+                 WB_ERR_NOT_FOUND);
         uint64_t height;
         CHECK_OK(store_height_of_hash(s, tbs[h].b.hash, &height));
         assert_int_equal(height, (uint64_t)h + 1);
@@ -198,6 +217,10 @@ static void log_and_index_hold_every_event_in_order(void **state)
     uint64_t height;
     uint32_t index;
     CHECK_RC(store_event_location(s, unknown, &height, &index), WB_ERR_NOT_FOUND);
+    uint8_t *none;
+    size_t none_len;
+    CHECK_RC(store_get_event_at(s, LAYOUT_BLOCKS + 1, 0, NULL, &none, &none_len),
+             WB_ERR_NOT_FOUND);
 
     /* Each item's history, commission first, is the model's events of it in
      * chain order, and its state is the model's. */
@@ -220,6 +243,12 @@ static void log_and_index_hold_every_event_in_order(void **state)
                 assert_memory_equal(refs[want].id, tbs[h].ids[i], WB_HASH_LEN);
                 assert_int_equal(refs[want].height, (uint64_t)h + 1);
                 assert_int_equal(refs[want].index, i);
+                uint8_t *ev;
+                size_t len;
+                CHECK_OK(store_get_event_at(s, refs[want].height, refs[want].index,
+                                            refs[want].id, &ev, &len));
+                assert_memory_equal(ev, tbs[h].b.events[i], len);
+                free(ev);
                 want++;
             }
         assert_int_equal(nrefs, want);
