@@ -16,6 +16,7 @@
 #include "storage/store_internal.h"
 #include "storage/store_lmdb_internal.h"
 #include "storage/store_meta_internal.h"
+#include "storage/store_open_internal.h"
 
 #define STORE_LOCK_FILE "waybill.lock"
 
@@ -101,7 +102,13 @@ static int store_lock_dir(const char *dir, int *fd_out)
 
 int store_open(const char *dir, const struct store_options *opt, struct store **out)
 {
-    if (!dir || !out) return WB_ERR_INVALID;
+    return store__open_with(dir, opt, STORE__ID_EPOCH_EVENTS, out);
+}
+
+int store__open_with(const char *dir, const struct store_options *opt, uint32_t id_epoch_events,
+                     struct store **out)
+{
+    if (!dir || !out || id_epoch_events == 0) return WB_ERR_INVALID;
     struct store_options o;
     store_options_init(&o);
     if (opt) {
@@ -118,6 +125,7 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
     s->safety.fd = -1;
     s->map_size_max = o.map_size_max;
     s->no_sync = o.no_sync;
+    s->id_epoch_events = id_epoch_events;
     rc = store_lock_dir(dir, &s->lock_fd);
     if (rc) goto err_free;
     if (pthread_rwlock_init(&s->resize_lock, NULL) != 0) {

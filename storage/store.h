@@ -20,20 +20,24 @@
 #define STORE_CERT_MAX (1u << 20)                       /* certificate bytes */
 #define STORE_HISTORY_MAX 1000000u                      /* events of one item returned */
 
-/* Layout on disk (for readers of the data dir; callers never need it):
+/* Layout on disk, layout 3 (for readers of the data dir; callers never need
+ * it; docs/formats.md, "Store"):
  *   blocks       height u64 BE            -> Block bytes
  *   certs        height u64 BE            -> CommitCert bytes
  *   block_index  block hash (32)          -> height u64 BE
  *   event_log    height u64 BE || index u32 BE (the event's position)
  *                                         -> event id (32) || position of the same
  *                                            item's previous event (0s: none)
- *   event_ids    first 8 bytes of the event id (sorted duplicates) -> position
- *   items        item id bytes            -> ItemState bytes (its head: the
- *                                            position of its last event)
+ *   event_ids    id epoch u32 BE || first 8 bytes of the event id (sorted
+ *                duplicates)              -> position
+ *   items        item id bytes            -> position of the item's head (its last
+ *                                            event) || ItemState bytes
  *   evidence     h u64 BE || r u32 BE || type u8 || validator u32 BE -> Evidence bytes
  *   meta         "genesis"                -> genesis hash (32)
  *                "last"                   -> height u64 BE || hash (32) || time i64 BE
- *                "layout"                 -> u32 BE, 2 (a store of another layout is
+ *                "id_epoch"               -> epoch u32 BE || events in it u32 BE (the
+ *                                            epoch the last block's ids went into)
+ *                "layout"                 -> u32 BE, 3 (a store of another layout is
  *                                            refused at open; docs/operating.md,
  *                                            "Store layout")
  * and, beside data.mdb and lock.mdb, safety.rec: the consensus safety record
@@ -101,9 +105,13 @@ WB_MUST_USE int store_last(struct store *s, uint64_t *height, uint8_t hash[WB_HA
  * Every event is opened (decoded, its id hashed) to find its id and its
  * item's state; store_append_checked takes those from the caller instead.
  * Refused with WB_ERR_INVALID, leaving the store unchanged, when the height is
- * not last + 1, prev_hash is not the last hash, an event does not open, an
- * event id is already stored, the certificate does not match, or the states do
- * not agree with the block and the stored states (count, head, heights).
+ * not last + 1, prev_hash is not the last hash, an event does not open, the
+ * certificate does not match, the states do not agree with the block and the
+ * stored states (count, head, heights), or an event does not follow its
+ * item's head: its prev must be the item's stored head (for the item's first
+ * event in the block; none for an item never seen) or the item's previous
+ * event in the block. That also refuses an event already stored (its item's
+ * head has moved past it), so the id index is not probed.
  * Returns 0, WB_ERR_INVALID, WB_ERR_TOO_LARGE (map_size_max reached),
  * WB_ERR_NOMEM or WB_ERR_STORE. */
 WB_MUST_USE int store_append(struct store *s, const struct ledger_block *b, const uint8_t *block,
@@ -121,8 +129,11 @@ WB_MUST_USE int store_append(struct store *s, const struct ledger_block *b, cons
  * height and prev hash, one state per item, every state_of index in range,
  * and each state against the block (touched, count, last height, head = the
  * id given for the item's last event in the block) and against the stored
- * state (count, first height); an id already stored is refused. Writes the
- * same records store_append writes for the same block.
+ * state (count, first height); and each event's prev (read from its bytes
+ * without decoding the event) against its item's head before it, the stored
+ * head or the id given for the item's previous event in the block, as in
+ * store_append (so an event already stored is refused). Writes the same
+ * records store_append writes for the same block.
  * Returns what store_append returns; WB_ERR_INVALID also when r is NULL or
  * r->event_count is not b->event_count. */
 WB_MUST_USE int store_append_checked(struct store *s, const struct ledger_block *b,
@@ -155,7 +166,10 @@ WB_MUST_USE int store_get_cert(struct store *s, uint64_t height, uint8_t **out, 
 WB_MUST_USE int store_height_of_hash(struct store *s, const uint8_t hash[WB_HASH_LEN],
                                      uint64_t *height);
 
-/* Where event `id` sits: block height and index in the block. */
+/* Where event `id` sits: block height and index in the block. Probes the id
+ * index once per id epoch (STORE__ID_EPOCH_EVENTS events each), the newest
+ * first: an id never stored costs one probe per epoch (8 at 1,000,000
+ * events), a recent one about one. store_get_event finds the event so too. */
 WB_MUST_USE int store_event_location(struct store *s, const uint8_t id[WB_HASH_LEN],
                                      uint64_t *height, uint32_t *index);
 
@@ -163,6 +177,13 @@ WB_MUST_USE int store_event_location(struct store *s, const uint8_t id[WB_HASH_L
  * index may be NULL. */
 WB_MUST_USE int store_get_event(struct store *s, const uint8_t id[WB_HASH_LEN], uint8_t **out,
                                 size_t *len, uint64_t *height, uint32_t *index);
+
+/* SignedEvent bytes of the event at (height, index) (*out, *len), e.g. a
+ * position store_item_history gave: no id lookup. With id not NULL the
+ * event there must have that id (else WB_ERR_NOT_FOUND, as when there is
+ * no such block or index). */
+WB_MUST_USE int store_get_event_at(struct store *s, uint64_t height, uint32_t index,
+                                   const uint8_t id[WB_HASH_LEN], uint8_t **out, size_t *len);
 
 /* The committed state of `item`; WB_ERR_NOT_FOUND if no block touched it
  * (*st untouched then). */

@@ -1,6 +1,8 @@
 /* Appending a decided block: everything the block changes, in one write
  * transaction, after checking the block, certificate and states agree
- * (opening every event, or trusting the ids and items its checker found). */
+ * (opening every event, or trusting the ids and items its checker found)
+ * and that every event follows its item's head (which also proves it new:
+ * no id index is probed). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,9 @@
 #include "storage/store_read_internal.h"
 
 #define STORE_ITEM_STATE_BUF 1024
+/* EventBody.prev (proto/waybill.proto): the id of the item's previous event,
+ * absent for a commission. */
+#define APPEND_BODY_FIELD_PREV 7
 
 /* states[] sorted by item id, to find an event's state. */
 struct append_item {
@@ -30,9 +35,18 @@ struct append_item {
 struct append_state {
     uint32_t in_block;          /* events of this item in the block */
     uint32_t last_event;        /* block index of the item's last event */
-    /* During the write: position of the item's event before the next one
-     * (height 0: none, the item is new). */
+    /* During the write: the item's event before the next one of the block,
+     * its id (has_head false: none, the item is new) and its position
+     * (height 0: none). */
+    bool has_head;
+    uint8_t head[WB_HASH_LEN];
     uint8_t prev_pos[STORE__POS_LEN];
+};
+
+/* An event's prev field: the id of its item's previous event, if any. */
+struct append_prev {
+    bool has;
+    uint8_t id[WB_HASH_LEN];
 };
 
 struct append_ctx {
@@ -50,8 +64,10 @@ struct append_ctx {
     const uint32_t *state_of;
     uint8_t (*own_ids)[WB_HASH_LEN];
     uint32_t *own_state_of;
+    struct append_prev *prevs;  /* per event, read from its bytes either way */
     struct append_item *index;
     struct append_state *per_state;
+    uint32_t epoch;             /* during the write: the id epoch of this block */
 };
 
 static int append_item_cmp(const void *a, const void *b)
@@ -132,9 +148,40 @@ static int append_open_events(struct append_ctx *c)
         }
         memcpy(c->own_ids[i], ev->id, WB_HASH_LEN);
         c->own_state_of[i] = found->state;
+        c->prevs[i].has = ev->has_prev;
+        memcpy(c->prevs[i].id, ev->prev, WB_HASH_LEN);
     }
     free(ev);
     return rc;
+}
+
+/* For store_append_checked: reads each event's prev from its bytes without
+ * opening (decoding, hashing) it: the body's prev field, 32 bytes or absent. */
+static int append_find_prevs(struct append_ctx *c)
+{
+    const struct ledger_block *b = c->b;
+    char why[128];
+    for (size_t i = 0; i < b->event_count; i++) {
+        const uint8_t *body, *prev;
+        size_t body_len, prev_len;
+        uint8_t sig[WB_SIG_LEN];
+        int rc = ledger_signed_event_split(b->events[i], b->lens[i], &body, &body_len, sig);
+        if (rc == WB_OK)
+            rc = store__pb_bytes_field(body, body_len, APPEND_BODY_FIELD_PREV, 0, &prev,
+                                       &prev_len);
+        if (rc == WB_ERR_NOT_FOUND) {
+            c->prevs[i].has = false;
+            continue;
+        }
+        if (rc == WB_OK && prev_len != WB_HASH_LEN) rc = WB_ERR_DECODE;
+        if (rc) {
+            snprintf(why, sizeof why, "event %zu: its prev field does not read", i);
+            return append_refuse(b, why);
+        }
+        c->prevs[i].has = true;
+        memcpy(c->prevs[i].id, prev, WB_HASH_LEN);
+    }
+    return WB_OK;
 }
 
 /* Checks each state against the block's events (through ids and state_of):
@@ -172,8 +219,9 @@ static int append_check_states(struct append_ctx *c)
     return WB_OK;
 }
 
-/* Checks each state against the item's stored state and sets prev_pos to
- * the position of the stored head (the item's event before this block). */
+/* Checks each state against the item's stored state and sets head and
+ * prev_pos to the stored head (the item's event before this block) and its
+ * position, which the items value holds. */
 static int append_check_prior(struct store *s, MDB_txn *txn, struct append_ctx *c)
 {
     const uint64_t height = c->b->header.height;
@@ -181,31 +229,23 @@ static int append_check_prior(struct store *s, MDB_txn *txn, struct append_ctx *
     for (size_t j = 0; j < c->n_states; j++) {
         const struct ledger_item_state *st = &c->states[j];
         struct append_state *ps = &c->per_state[j];
-        MDB_val v;
-        int rc = store__get(txn, s->dbi[STORE__DB_ITEMS], st->item, strlen(st->item), &v,
-                            "read item state");
+        struct ledger_item_state prior;
+        int rc = store__item_txn(s, txn, st->item, &prior, ps->prev_pos);
         uint32_t prior_count = 0;
         uint64_t first_height = height;
-        memset(ps->prev_pos, 0, sizeof ps->prev_pos);
+        ps->has_head = rc == WB_OK;
         if (rc == WB_OK) {
-            struct ledger_item_state prior;
-            if (ledger_item_state_decode(v.mv_data, v.mv_size, &prior) != WB_OK) {
-                WB_ERROR("store", "stored state of item %s does not decode", st->item);
+            if (wb_get_u64be(ps->prev_pos) == 0) {
+                WB_ERROR("store", "item %s: stored state without a head position", st->item);
                 return WB_ERR_STORE;
             }
             prior_count = prior.count;
             first_height = prior.first_height;
-            uint64_t h;
-            uint32_t i;
-            uint8_t unused[STORE__POS_LEN];
-            rc = store__locate_txn(s, txn, prior.head, &h, &i, unused);
-            if (rc == WB_ERR_NOT_FOUND) {
-                WB_ERROR("store", "head of item %s is not indexed", st->item);
-                rc = WB_ERR_STORE;
-            }
-            if (rc) return rc;
-            store__pos_put(ps->prev_pos, h, i);
-        } else if (rc != WB_ERR_NOT_FOUND) {
+            memcpy(ps->head, prior.head, WB_HASH_LEN);
+        } else if (rc == WB_ERR_NOT_FOUND) {
+            memset(ps->prev_pos, 0, sizeof ps->prev_pos);
+            memset(ps->head, 0, sizeof ps->head);
+        } else {
             return rc;
         }
         const char *bad = NULL;
@@ -217,6 +257,47 @@ static int append_check_prior(struct store *s, MDB_txn *txn, struct append_ctx *
             snprintf(why, sizeof why, "state of item %s: %s", st->item, bad);
             return append_refuse(c->b, why);
         }
+    }
+    return WB_OK;
+}
+
+/* The chain of each item: every event's prev is its item's head before it
+ * (the stored head for the item's first event in the block, the previous
+ * event of the item in the block after that), and the first event of an
+ * item without a stored state has no prev. An event already stored fails
+ * this (its item's head moved past it), so no id index is probed. Runs
+ * after append_check_prior, which sets the stored heads; moves them on. */
+static int append_check_links(struct append_ctx *c)
+{
+    const struct ledger_block *b = c->b;
+    char why[384], want[17], got[17];
+    for (size_t i = 0; i < b->event_count; i++) {
+        struct append_state *ps = &c->per_state[c->state_of[i]];
+        const struct append_prev *pv = &c->prevs[i];
+        const char *item = c->states[c->state_of[i]].item;
+        if (!ps->has_head && pv->has) {
+            snprintf(why, sizeof why,
+                     "event %zu of item %s names prev %s..., but the item has no event before it",
+                     i, item, wb_hex_encode(pv->id, 8, got, sizeof got));
+            return append_refuse(b, why);
+        }
+        if (ps->has_head && !pv->has) {
+            snprintf(why, sizeof why,
+                     "event %zu of item %s names no prev, but the item's head is %s... (an "
+                     "event already stored?)",
+                     i, item, wb_hex_encode(ps->head, 8, want, sizeof want));
+            return append_refuse(b, why);
+        }
+        if (ps->has_head && memcmp(pv->id, ps->head, WB_HASH_LEN) != 0) {
+            snprintf(why, sizeof why,
+                     "event %zu of item %s: prev %s... is not the item's head %s... before it "
+                     "(an event already stored?)",
+                     i, item, wb_hex_encode(pv->id, 8, got, sizeof got),
+                     wb_hex_encode(ps->head, 8, want, sizeof want));
+            return append_refuse(b, why);
+        }
+        ps->has_head = true;
+        memcpy(ps->head, c->ids[i], WB_HASH_LEN);
     }
     return WB_OK;
 }
@@ -235,70 +316,58 @@ static int append_put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t key_len
     return rc;
 }
 
-/* Whether event `id` is stored already: a position under its id prefix
- * whose event_log record names this id. */
-static int append_id_stored(struct store *s, MDB_txn *txn, MDB_cursor *ids,
-                            const uint8_t id[WB_HASH_LEN], bool *stored)
-{
-    *stored = false;
-    MDB_val k = {.mv_size = STORE__ID_KEY_LEN, .mv_data = (void *)id}, v;
-    int mrc = mdb_cursor_get(ids, &k, &v, MDB_SET);
-    while (mrc == MDB_SUCCESS) {
-        if (v.mv_size != STORE__POS_LEN) {
-            WB_ERROR("store", "event ids: a position of %zu bytes", v.mv_size);
-            return WB_ERR_STORE;
-        }
-        MDB_val rec;
-        int rc = store__get(txn, s->dbi[STORE__DB_EVENT_LOG], v.mv_data, STORE__POS_LEN, &rec,
-                            "read event log");
-        if (rc == WB_ERR_NOT_FOUND) {
-            WB_ERROR("store", "event ids name a position the event log lacks");
-            return WB_ERR_STORE;
-        }
-        if (rc) return rc;
-        if (rec.mv_size != STORE__LOG_VAL_LEN) {
-            WB_ERROR("store", "event log: a record of %zu bytes", rec.mv_size);
-            return WB_ERR_STORE;
-        }
-        if (memcmp(rec.mv_data, id, WB_HASH_LEN) == 0) {
-            *stored = true;
-            return WB_OK;
-        }
-        mrc = mdb_cursor_get(ids, &k, &v, MDB_NEXT_DUP);
-    }
-    return mrc == MDB_NOTFOUND ? WB_OK : store__err(mrc, "read event ids");
-}
-
-/* Event i of the block: refused if its id is stored; else its event_log
- * record at (height, i), appended at the end of the log, with the position
- * of the item's previous event, and its id prefix -> position. */
-static int append_event(struct store *s, MDB_txn *txn, MDB_cursor *ids, struct append_ctx *c,
-                        uint32_t i)
+/* Event i of the block: its event_log record at (height, i), appended at
+ * the end of the log, with the position of the item's previous event, and
+ * (epoch, id prefix) -> position in event_ids. */
+static int append_event(struct store *s, MDB_txn *txn, struct append_ctx *c, uint32_t i)
 {
     const struct ledger_block *b = c->b;
     const uint8_t *id = c->ids[i];
-    bool stored;
-    int rc = append_id_stored(s, txn, ids, id, &stored);
-    if (rc) return rc;
-    if (stored) {
-        char why[160], hex[2 * WB_HASH_LEN + 1];
-        snprintf(why, sizeof why, "event %u (%s) is already stored", (unsigned)i,
-                 wb_hex_encode(id, WB_HASH_LEN, hex, sizeof hex));
-        return append_refuse(b, why);
-    }
     struct append_state *ps = &c->per_state[c->state_of[i]];
     uint8_t pos[STORE__POS_LEN], rec[STORE__LOG_VAL_LEN];
     store__pos_put(pos, b->header.height, i);
     memcpy(rec, id, WB_HASH_LEN);
     memcpy(rec + WB_HASH_LEN, ps->prev_pos, STORE__POS_LEN);
     /* A key at or after this position would mean meta "last" is behind: corrupt. */
-    rc = append_put(txn, s->dbi[STORE__DB_EVENT_LOG], pos, sizeof pos, rec, sizeof rec,
-                    MDB_APPEND, "put event log", WB_ERR_STORE);
+    int rc = append_put(txn, s->dbi[STORE__DB_EVENT_LOG], pos, sizeof pos, rec, sizeof rec,
+                        MDB_APPEND, "put event log", WB_ERR_STORE);
     if (rc) return rc;
     memcpy(ps->prev_pos, pos, sizeof pos);
-    /* Positions grow: the new one goes last among its prefix's duplicates. */
-    return append_put(txn, s->dbi[STORE__DB_EVENT_IDS], id, STORE__ID_KEY_LEN, pos, sizeof pos,
+    /* Positions grow: the new one goes last among its key's duplicates. */
+    uint8_t key[STORE__ID_KEY_LEN];
+    store__id_key_put(key, c->epoch, id);
+    return append_put(txn, s->dbi[STORE__DB_EVENT_IDS], key, sizeof key, pos, sizeof pos,
                       MDB_NODUPDATA, "put event id", WB_ERR_STORE);
+}
+
+/* The id epoch of this block (c->epoch) and meta "id_epoch" after it: the
+ * current epoch, or the next one when the block's events would take the
+ * current one past s->id_epoch_events (a block never spans two epochs; one
+ * larger than an epoch gets one of its own). An empty block changes nothing. */
+static int append_id_epoch(struct store *s, MDB_txn *txn, struct append_ctx *c)
+{
+    uint32_t epoch, in_epoch;
+    int rc = store__id_epoch_txn(s, txn, &epoch, &in_epoch);
+    if (rc) return rc;
+    c->epoch = epoch;
+    const size_t n = c->b->event_count;
+    if (n == 0) return WB_OK;
+    if (in_epoch > 0 && (uint64_t)in_epoch + n > s->id_epoch_events) {
+        if (epoch == UINT32_MAX) {
+            WB_ERROR("store", "id epochs exhausted");
+            return WB_ERR_STORE;
+        }
+        c->epoch = ++epoch;
+        in_epoch = 0;
+    }
+    /* n <= UINT32_MAX (append_run); with in_epoch > 0 the sum is at most
+     * id_epoch_events. */
+    in_epoch += (uint32_t)n;
+    uint8_t val[STORE__ID_EPOCH_LEN];
+    wb_put_u32be(val, epoch);
+    wb_put_u32be(val + 4, in_epoch);
+    return store__put(txn, s->dbi[STORE__DB_META], STORE__META_ID_EPOCH,
+                      strlen(STORE__META_ID_EPOCH), val, sizeof val, 0, "put id epoch");
 }
 
 static int append_body(struct store *s, MDB_txn *txn, void *ctx)
@@ -319,6 +388,8 @@ static int append_body(struct store *s, MDB_txn *txn, void *ctx)
     if (memcmp(b->header.prev_hash, last_hash, WB_HASH_LEN) != 0)
         return append_refuse(b, "prev hash is not the hash of the last block");
     rc = append_check_prior(s, txn, c);
+    if (rc == WB_OK) rc = append_check_links(c);
+    if (rc == WB_OK) rc = append_id_epoch(s, txn, c);
     if (rc) return rc;
 
     uint8_t hkey[8];
@@ -334,21 +405,21 @@ static int append_body(struct store *s, MDB_txn *txn, void *ctx)
                     MDB_NOOVERWRITE, "put block index", WB_ERR_STORE);
     if (rc) return rc;
 
-    MDB_cursor *ids;
-    int mrc = mdb_cursor_open(txn, s->dbi[STORE__DB_EVENT_IDS], &ids);
-    if (mrc) return store__err(mrc, "open event ids cursor");
     for (size_t i = 0; i < b->event_count && rc == WB_OK; i++)
-        rc = append_event(s, txn, ids, c, (uint32_t)i);
-    mdb_cursor_close(ids);
+        rc = append_event(s, txn, c, (uint32_t)i);
     if (rc) return rc;
 
     for (size_t j = 0; j < c->n_states; j++) {
-        uint8_t buf[STORE_ITEM_STATE_BUF];
+        /* The head's position, then the state. */
+        uint8_t buf[STORE__ITEM_POS_LEN + STORE_ITEM_STATE_BUF];
         size_t len;
-        rc = ledger_item_state_encode(&c->states[j], buf, sizeof buf, &len);
+        store__pos_put(buf, height, c->per_state[j].last_event);
+        rc = ledger_item_state_encode(&c->states[j], buf + STORE__ITEM_POS_LEN,
+                                      STORE_ITEM_STATE_BUF, &len);
         if (rc) return append_refuse(b, "an item state does not encode");
         rc = store__put(txn, s->dbi[STORE__DB_ITEMS], c->states[j].item,
-                        strlen(c->states[j].item), buf, len, 0, "put item state");
+                        strlen(c->states[j].item), buf, STORE__ITEM_POS_LEN + len, 0,
+                        "put item state");
         if (rc) return rc;
     }
 
@@ -415,6 +486,8 @@ static int append_run(struct store *s, const struct ledger_block *b, const uint8
     if (!c.index) goto out;
     c.per_state = calloc(n_states ? n_states : 1, sizeof c.per_state[0]);
     if (!c.per_state) goto free_index;
+    c.prevs = calloc(b->event_count ? b->event_count : 1, sizeof c.prevs[0]);
+    if (!c.prevs) goto free_own;
     if (given) {
         c.ids = (const uint8_t(*)[WB_HASH_LEN])given->ids;
         c.state_of = given->state_of;
@@ -428,7 +501,7 @@ static int append_run(struct store *s, const struct ledger_block *b, const uint8
     }
 
     rc = append_prepare_block(&c);
-    if (rc == WB_OK && !given) rc = append_open_events(&c);
+    if (rc == WB_OK) rc = given ? append_find_prevs(&c) : append_open_events(&c);
     if (rc == WB_OK) rc = append_check_states(&c);
     if (rc == WB_OK) rc = store__write(s, append_body, &c, 0, "append block");
     if (rc == WB_OK)
@@ -436,6 +509,7 @@ static int append_run(struct store *s, const struct ledger_block *b, const uint8
                  (unsigned long long)b->header.height, b->event_count, n_states);
 
 free_own:
+    free(c.prevs);
     free(c.own_state_of);
     free(c.own_ids);
     free(c.per_state);

@@ -73,17 +73,38 @@ static int read_log_txn(struct store *s, MDB_txn *txn, const uint8_t pos[STORE__
     return rc;
 }
 
-int store__locate_txn(struct store *s, MDB_txn *txn, const uint8_t id[WB_HASH_LEN],
-                      uint64_t *height, uint32_t *index, uint8_t prev[STORE__POS_LEN])
+int store__id_epoch_txn(struct store *s, MDB_txn *txn, uint32_t *epoch, uint32_t *events)
 {
-    MDB_cursor *cur;
-    int mrc = mdb_cursor_open(txn, s->dbi[STORE__DB_EVENT_IDS], &cur);
-    if (mrc) return store__err(mrc, "open event ids cursor");
-    /* Every position under the id's prefix, until the one whose log record
-     * names this id (two ids share a prefix about once in 2^64 / N pairs). */
-    MDB_val k = {.mv_size = STORE__ID_KEY_LEN, .mv_data = (void *)id}, v;
+    MDB_val v;
+    int rc = store__get(txn, s->dbi[STORE__DB_META], STORE__META_ID_EPOCH,
+                        strlen(STORE__META_ID_EPOCH), &v, "read id epoch");
+    if (rc == WB_ERR_NOT_FOUND) {
+        *epoch = 0;
+        *events = 0;
+        return WB_OK;
+    }
+    if (rc == WB_OK) rc = read_expect_size(&v, STORE__ID_EPOCH_LEN, "meta id_epoch");
+    if (rc) return rc;
+    *epoch = wb_get_u32be(v.mv_data);
+    *events = wb_get_u32be((const uint8_t *)v.mv_data + 4);
+    return WB_OK;
+}
+
+/* Looks for `id` among the positions under key (epoch, id prefix): 0 with
+ * the position and the log record's previous position, WB_ERR_NOT_FOUND, or
+ * WB_ERR_STORE. */
+static int read_locate_in_epoch(struct store *s, MDB_txn *txn, MDB_cursor *cur, uint32_t epoch,
+                                const uint8_t id[WB_HASH_LEN], uint64_t *height,
+                                uint32_t *index, uint8_t prev[STORE__POS_LEN])
+{
+    uint8_t key[STORE__ID_KEY_LEN];
+    store__id_key_put(key, epoch, id);
+    /* Every position under the key, until the one whose log record names
+     * this id (two ids of one epoch share a prefix about once in 2^64 / N
+     * pairs). */
+    MDB_val k = {.mv_size = sizeof key, .mv_data = key}, v;
     int rc = WB_ERR_NOT_FOUND;
-    mrc = mdb_cursor_get(cur, &k, &v, MDB_SET);
+    int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET);
     while (mrc == MDB_SUCCESS) {
         rc = read_expect_size(&v, STORE__POS_LEN, "event id position");
         MDB_val rec;
@@ -92,17 +113,33 @@ int store__locate_txn(struct store *s, MDB_txn *txn, const uint8_t id[WB_HASH_LE
             WB_ERROR("store", "event ids name a position the event log lacks");
             rc = WB_ERR_STORE;
         }
-        if (rc) break;
+        if (rc) return rc;
         if (memcmp(rec.mv_data, id, WB_HASH_LEN) == 0) {
             *height = wb_get_u64be(v.mv_data);
             *index = wb_get_u32be((const uint8_t *)v.mv_data + 8);
             memcpy(prev, (const uint8_t *)rec.mv_data + WB_HASH_LEN, STORE__POS_LEN);
-            break;
+            return WB_OK;
         }
         rc = WB_ERR_NOT_FOUND;
         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
     }
-    if (mrc != MDB_SUCCESS && mrc != MDB_NOTFOUND) rc = store__err(mrc, "read event ids");
+    if (mrc != MDB_NOTFOUND) return store__err(mrc, "read event ids");
+    return rc;
+}
+
+int store__locate_txn(struct store *s, MDB_txn *txn, const uint8_t id[WB_HASH_LEN],
+                      uint64_t *height, uint32_t *index, uint8_t prev[STORE__POS_LEN])
+{
+    uint32_t epoch, in_epoch;
+    int rc = store__id_epoch_txn(s, txn, &epoch, &in_epoch);
+    if (rc) return rc;
+    MDB_cursor *cur;
+    int mrc = mdb_cursor_open(txn, s->dbi[STORE__DB_EVENT_IDS], &cur);
+    if (mrc) return store__err(mrc, "open event ids cursor");
+    /* One probe per epoch, newest first: recent events are looked up most. */
+    rc = WB_ERR_NOT_FOUND;
+    for (uint32_t e = epoch + 1; e-- > 0 && rc == WB_ERR_NOT_FOUND;)
+        rc = read_locate_in_epoch(s, txn, cur, e, id, height, index, prev);
     mdb_cursor_close(cur);
     return rc;
 }
@@ -158,11 +195,8 @@ static bool read_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *v)
     return false;
 }
 
-/* Finds event `index` in stored Block bytes without decoding the whole block
- * (which would copy every event): walks the fields, counting Block.events
- * (field 2, length-delimited). *ev points into p. */
-static int read_block_event(const uint8_t *p, size_t len, uint32_t index, const uint8_t **ev,
-                            size_t *ev_len)
+int store__pb_bytes_field(const uint8_t *p, size_t len, uint32_t field, uint32_t nth,
+                          const uint8_t **val, size_t *val_len)
 {
     size_t pos = 0;
     uint32_t seen = 0;
@@ -183,9 +217,9 @@ static int read_block_event(const uint8_t *p, size_t len, uint32_t index, const 
             break;
         case 2:
             if (!read_varint(p, len, &pos, &n) || n > len - pos) return WB_ERR_DECODE;
-            if (key >> 3 == 2 && seen++ == index) {
-                *ev = p + pos;
-                *ev_len = (size_t)n;
+            if (key >> 3 == field && seen++ == nth) {
+                *val = p + pos;
+                *val_len = (size_t)n;
                 return WB_OK;
             }
             pos += (size_t)n;
@@ -195,6 +229,14 @@ static int read_block_event(const uint8_t *p, size_t len, uint32_t index, const 
         }
     }
     return WB_ERR_NOT_FOUND;
+}
+
+/* Finds event `index` in stored Block bytes without decoding the whole block
+ * (which would copy every event): Block.events is field 2. *ev points into p. */
+static int read_block_event(const uint8_t *p, size_t len, uint32_t index, const uint8_t **ev,
+                            size_t *ev_len)
+{
+    return store__pb_bytes_field(p, len, 2, index, ev, ev_len);
 }
 
 /* Paired with the checks before the write: the event the index points at
@@ -245,6 +287,35 @@ static int read_event_txn(struct store *s, MDB_txn *txn, const uint8_t id[WB_HAS
     return WB_OK;
 }
 
+int store_get_event_at(struct store *s, uint64_t height, uint32_t index,
+                       const uint8_t id[WB_HASH_LEN], uint8_t **out, size_t *len)
+{
+    if (!s || !out || !len) return WB_ERR_INVALID;
+    MDB_txn *txn;
+    int rc = store__read_begin(s, &txn);
+    if (rc) return rc;
+    uint8_t key[8];
+    wb_put_u64be(key, height);
+    MDB_val v;
+    rc = store__get(txn, s->dbi[STORE__DB_BLOCKS], key, sizeof key, &v, "read block");
+    const uint8_t *ev = NULL;
+    size_t ev_len = 0;
+    if (rc == WB_OK) {
+        rc = read_block_event(v.mv_data, v.mv_size, index, &ev, &ev_len);
+        if (rc == WB_ERR_DECODE) {
+            WB_ERROR("store", "h=%llu stored block does not decode", (unsigned long long)height);
+            rc = WB_ERR_STORE;
+        }
+    }
+    if (rc == WB_OK && id && !read_event_has_id(ev, ev_len, id)) rc = WB_ERR_NOT_FOUND;
+    if (rc == WB_OK) {
+        MDB_val copy = {.mv_size = ev_len, .mv_data = (void *)ev};
+        rc = store__copy_out(&copy, out, len);
+    }
+    store__read_end(s, txn);
+    return rc;
+}
+
 int store_get_event(struct store *s, const uint8_t id[WB_HASH_LEN], uint8_t **out,
                     size_t *len, uint64_t *height, uint32_t *index)
 {
@@ -257,19 +328,36 @@ int store_get_event(struct store *s, const uint8_t id[WB_HASH_LEN], uint8_t **ou
     return rc;
 }
 
-static int read_item_state_txn(struct store *s, MDB_txn *txn, const char *item,
-                               struct ledger_item_state *st)
+/* An items value: the head's position, then the ItemState bytes. */
+static int read_item_value(const char *item, const MDB_val *v, struct ledger_item_state *st,
+                           uint8_t pos[STORE__POS_LEN])
+{
+    const uint8_t *p = v->mv_data;
+    if (v->mv_size <= STORE__ITEM_POS_LEN ||
+        ledger_item_state_decode(p + STORE__ITEM_POS_LEN, v->mv_size - STORE__ITEM_POS_LEN,
+                                 st) != WB_OK) {
+        WB_ERROR("store", "stored state of item %s does not decode", item);
+        return WB_ERR_STORE;
+    }
+    if (pos) memcpy(pos, p, STORE__POS_LEN);
+    return WB_OK;
+}
+
+int store__item_txn(struct store *s, MDB_txn *txn, const char *item,
+                    struct ledger_item_state *st, uint8_t head_pos[STORE__POS_LEN])
 {
     size_t item_len = strlen(item);
     if (item_len == 0 || item_len > WB_ITEM_MAX) return WB_ERR_NOT_FOUND;
     MDB_val v;
     int rc = store__get(txn, s->dbi[STORE__DB_ITEMS], item, item_len, &v, "read item state");
     if (rc) return rc;
-    if (ledger_item_state_decode(v.mv_data, v.mv_size, st) != WB_OK) {
-        WB_ERROR("store", "stored state of item %s does not decode", item);
-        return WB_ERR_STORE;
-    }
-    return WB_OK;
+    return read_item_value(item, &v, st, head_pos);
+}
+
+static int read_item_state_txn(struct store *s, MDB_txn *txn, const char *item,
+                               struct ledger_item_state *st)
+{
+    return store__item_txn(s, txn, item, st, NULL);
 }
 
 int store_item_state(struct store *s, const char *item, struct ledger_item_state *st)
@@ -294,7 +382,8 @@ int store__history_txn(struct store *s, MDB_txn *txn, const char *item,
                        struct store_event_ref **out, size_t *n)
 {
     struct ledger_item_state st;
-    int rc = read_item_state_txn(s, txn, item, &st);
+    uint8_t pos[STORE__POS_LEN];
+    int rc = store__item_txn(s, txn, item, &st, pos);
     if (rc) return rc;
     if (st.count > STORE_HISTORY_MAX) return WB_ERR_TOO_LARGE;
     if (st.count == 0) {
@@ -303,16 +392,22 @@ int store__history_txn(struct store *s, MDB_txn *txn, const char *item,
     }
     struct store_event_ref *refs = calloc(st.count, sizeof refs[0]);
     if (!refs) return WB_ERR_NOMEM;
-    /* From the head back: each event_log record names the item's previous
-     * event; the state's count says how many there are. */
-    uint8_t pos[STORE__POS_LEN];
-    uint64_t h;
-    uint32_t i;
-    rc = store__locate_txn(s, txn, st.head, &h, &i, pos);
+    /* From the head, whose position the items value holds, back: each
+     * event_log record names the item's previous event; the state's count
+     * says how many there are. */
+    struct store_event_ref *head = &refs[st.count - 1];
+    head->height = wb_get_u64be(pos);
+    head->index = wb_get_u32be(pos + 8);
+    MDB_val rec;
+    rc = read_log_txn(s, txn, pos, &rec);
+    if (rc == WB_OK && memcmp(rec.mv_data, st.head, WB_HASH_LEN) != 0) {
+        WB_ERROR("store", "item %s: the log record at its head's position is another event",
+                 item);
+        rc = WB_ERR_STORE;
+    }
     if (rc == WB_OK) {
-        memcpy(refs[st.count - 1].id, st.head, WB_HASH_LEN);
-        refs[st.count - 1].height = h;
-        refs[st.count - 1].index = i;
+        memcpy(head->id, st.head, WB_HASH_LEN);
+        memcpy(pos, (const uint8_t *)rec.mv_data + WB_HASH_LEN, STORE__POS_LEN);
     }
     for (uint32_t k = st.count - 1; rc == WB_OK && k > 0; k--) {
         struct store_event_ref *r = &refs[k - 1];
@@ -331,7 +426,6 @@ int store__history_txn(struct store *s, MDB_txn *txn, const char *item,
             rc = WB_ERR_STORE;
             break;
         }
-        MDB_val rec;
         rc = read_log_txn(s, txn, pos, &rec);
         if (rc) break;
         memcpy(r->id, rec.mv_data, WB_HASH_LEN);
@@ -415,8 +509,9 @@ int store_items_scan(struct store *s, const struct store_items_filter *f, const 
             break;
         }
         struct ledger_item_state st;
-        if (k.mv_size == 0 || k.mv_size > WB_ITEM_MAX ||
-            ledger_item_state_decode(v.mv_data, v.mv_size, &st) != WB_OK) {
+        if (k.mv_size == 0 || k.mv_size > WB_ITEM_MAX || v.mv_size <= STORE__ITEM_POS_LEN ||
+            ledger_item_state_decode((const uint8_t *)v.mv_data + STORE__ITEM_POS_LEN,
+                                     v.mv_size - STORE__ITEM_POS_LEN, &st) != WB_OK) {
             WB_ERROR("store", "a stored item state (key of %zu bytes) does not decode",
                      k.mv_size);
             rc = WB_ERR_STORE;

@@ -24,6 +24,11 @@
  *   N default 1000000, E default 500, K default 100000; D default a fresh
  *   directory under /tmp, removed at the end unless given. --sync syncs every
  *   commit (default: no_sync, the bytes written are the same).
+ * After the appends it times lookups by event id (store_event_location,
+ * which probes the id index once per id epoch): ids never stored (what a
+ * submit of a new event asks), the first block's and the last block's
+ * events, printed as `store-lookup epochs=.. us_missing=.. us_oldest=..
+ * us_newest=..` (microseconds, so noisy on a busy machine).
  * The last line is `store-growth events=N first_bytes_per_ev=B0
  * last_bytes_per_ev=B1 ratio=R` (R = B1 / B0). */
 #include <errno.h>
@@ -47,6 +52,8 @@
 
 #define ITEM_EVENTS 4
 #define PAGE_BYTES 4096.0
+#define LOOKUP_MISSING 20000   /* lookups of ids never stored */
+#define LOOKUP_ROUNDS 20       /* passes over the first and last block's ids */
 
 struct bench_opts {
     uint64_t events;
@@ -213,6 +220,9 @@ struct bench {
     const uint8_t **evs;
     size_t *lens;
     struct ledger_block_result r;
+    /* The first block's event ids, for the lookups at the end. */
+    uint8_t (*first_ids)[WB_HASH_LEN];
+    size_t n_first;
 };
 
 /* Builds block height+1 and appends it; adds the time of the append to *ns. */
@@ -297,6 +307,59 @@ static int bench_block(struct bench *bn, uint64_t *ns)
     if (rc) return rc;
     bn->height = height;
     memcpy(bn->last_hash, hash, WB_HASH_LEN);
+    if (height == 1) {
+        memcpy(bn->first_ids, bn->r.ids, bn->r.event_count * sizeof bn->first_ids[0]);
+        bn->n_first = bn->r.event_count;
+    }
+    return WB_OK;
+}
+
+/* Average microseconds of store_event_location over ids[0..n) `rounds`
+ * times, after one untimed pass (so the pages are mapped, as in a running
+ * node); want_found says whether each must be found. */
+static int bench_lookups(struct store *s, const uint8_t (*ids)[WB_HASH_LEN], size_t n,
+                         unsigned rounds, bool want_found, double *us)
+{
+    uint64_t t0 = 0;
+    for (unsigned k = 0; k <= rounds; k++) {
+        if (k == 1) t0 = now_ns();
+        for (size_t i = 0; i < n; i++) {
+            uint64_t h;
+            uint32_t idx;
+            int rc = store_event_location(s, ids[i], &h, &idx);
+            if (rc != (want_found ? WB_OK : WB_ERR_NOT_FOUND)) {
+                fprintf(stderr, "store_growth: lookup %zu: %s\n", i, wb_strerror(rc));
+                return rc ? rc : WB_ERR_INTERNAL;
+            }
+        }
+    }
+    *us = n && rounds ? (double)(now_ns() - t0) / 1000.0 / (double)(n * rounds) : 0.0;
+    return WB_OK;
+}
+
+/* The lookups by id after the appends (see the header). */
+static int bench_lookup_report(struct bench *bn, uint64_t total)
+{
+    uint8_t (*missing)[WB_HASH_LEN] = malloc(LOOKUP_MISSING * sizeof *missing);
+    if (!missing) return WB_ERR_NOMEM;
+    for (size_t i = 0; i < LOOKUP_MISSING; i++) {
+        uint8_t in[9] = {0xee};
+        wb_put_u64be(in + 1, i);
+        ledger_sha256(in, sizeof in, missing[i]);
+    }
+    double us_missing = 0, us_oldest = 0, us_newest = 0;
+    int rc = bench_lookups(bn->s, (const uint8_t(*)[WB_HASH_LEN])missing, LOOKUP_MISSING, 1,
+                           false, &us_missing);
+    if (rc == WB_OK)
+        rc = bench_lookups(bn->s, (const uint8_t(*)[WB_HASH_LEN])bn->first_ids, bn->n_first,
+                           LOOKUP_ROUNDS, true, &us_oldest);
+    if (rc == WB_OK)
+        rc = bench_lookups(bn->s, (const uint8_t(*)[WB_HASH_LEN])bn->r.ids, bn->r.event_count,
+                           LOOKUP_ROUNDS, true, &us_newest);
+    free(missing);
+    if (rc) return rc;
+    printf("store-lookup events=%" PRIu64 " us_missing=%.2f us_oldest=%.2f us_newest=%.2f\n",
+           total, us_missing, us_oldest, us_newest);
     return WB_OK;
 }
 
@@ -316,8 +379,9 @@ static int bench_setup(struct bench *bn)
     bn->r.states = calloc(n, sizeof bn->r.states[0]);
     bn->r.ids = calloc(n, sizeof bn->r.ids[0]);
     bn->r.state_of = calloc(n, sizeof bn->r.state_of[0]);
+    bn->first_ids = calloc(n, sizeof bn->first_ids[0]);
     if (!bn->ring || !bn->evbuf || !bn->evs || !bn->lens || !bn->r.states || !bn->r.ids ||
-        !bn->r.state_of)
+        !bn->r.state_of || !bn->first_ids)
         return WB_ERR_NOMEM;
     struct store_options so;
     store_options_init(&so);
@@ -335,6 +399,7 @@ static void bench_free(struct bench *bn)
     free(bn->r.states);
     free(bn->r.ids);
     free(bn->r.state_of);
+    free(bn->first_ids);
 }
 
 int main(int argc, char **argv)
@@ -398,6 +463,7 @@ int main(int argc, char **argv)
             slice_ns = slice_events = slice_blocks = 0;
         }
     }
+    if (rc == WB_OK) rc = bench_lookup_report(&bn, total);
     bench_free(&bn);
     if (own_dir) nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     if (rc) return 1;

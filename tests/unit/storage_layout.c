@@ -1,8 +1,9 @@
-/* Unit tests of the store's layout (2): the event log keyed by position and
- * appended at its end, the event id index by 8-byte prefix (ids sharing a
- * prefix), item histories through the log's chain, and the layout record:
- * a new store gets it, a store of layout 1 or of an unknown layout is
- * refused unchanged, an empty store without it takes it. */
+/* Unit tests of the store's layout (3): the event log keyed by position and
+ * appended at its end, the event id index by id epoch and 8-byte prefix (ids
+ * sharing a prefix, epochs rolling over), items values that start with the
+ * head's position, item histories through the log's chain, and the layout
+ * record: a new store gets it, a store of layout 1, 2 or of an unknown
+ * layout is refused unchanged, an empty store without it takes it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include "storage/store.h"
 #include "storage/store_internal.h"
 #include "storage/store_lmdb_internal.h"
+#include "storage/store_open_internal.h"
 #include "tests/unit/storage_support.h"
 
 #define LAYOUT_ITEMS 16
@@ -179,7 +181,26 @@ static void log_and_index_hold_every_event_in_order(void **state)
             assert_int_equal(len, tbs[h].b.lens[i]);
             assert_memory_equal(ev, tbs[h].b.events[i], len);
             free(ev);
+            /* By position, without and with the id. */
+            CHECK_OK(store_get_event_at(s, (uint64_t)h + 1, (uint32_t)i, NULL, &ev, &len));
+            assert_int_equal(len, tbs[h].b.lens[i]);
+            assert_memory_equal(ev, tbs[h].b.events[i], len);
+            free(ev);
+            CHECK_OK(store_get_event_at(s, (uint64_t)h + 1, (uint32_t)i, tbs[h].ids[i], &ev,
+                                        &len));
+            assert_memory_equal(ev, tbs[h].b.events[i], len);
+            free(ev);
+            size_t other = (i + 1) % tbs[h].n_events;
+            if (other != i)
+                CHECK_RC(store_get_event_at(s, (uint64_t)h + 1, (uint32_t)i, tbs[h].ids[other],
+                                            &ev, &len),
+                         WB_ERR_NOT_FOUND);
         }
+        uint8_t *none;
+        size_t none_len;
+        CHECK_RC(store_get_event_at(s, (uint64_t)h + 1, (uint32_t)tbs[h].n_events, NULL, &none,
+                                    &none_len),
+                 WB_ERR_NOT_FOUND);
         uint64_t height;
         CHECK_OK(store_height_of_hash(s, tbs[h].b.hash, &height));
         assert_int_equal(height, (uint64_t)h + 1);
@@ -196,6 +217,10 @@ static void log_and_index_hold_every_event_in_order(void **state)
     uint64_t height;
     uint32_t index;
     CHECK_RC(store_event_location(s, unknown, &height, &index), WB_ERR_NOT_FOUND);
+    uint8_t *none;
+    size_t none_len;
+    CHECK_RC(store_get_event_at(s, LAYOUT_BLOCKS + 1, 0, NULL, &none, &none_len),
+             WB_ERR_NOT_FOUND);
 
     /* Each item's history, commission first, is the model's events of it in
      * chain order, and its state is the model's. */
@@ -218,6 +243,12 @@ static void log_and_index_hold_every_event_in_order(void **state)
                 assert_memory_equal(refs[want].id, tbs[h].ids[i], WB_HASH_LEN);
                 assert_int_equal(refs[want].height, (uint64_t)h + 1);
                 assert_int_equal(refs[want].index, i);
+                uint8_t *ev;
+                size_t len;
+                CHECK_OK(store_get_event_at(s, refs[want].height, refs[want].index,
+                                            refs[want].id, &ev, &len));
+                assert_memory_equal(ev, tbs[h].b.events[i], len);
+                free(ev);
                 want++;
             }
         assert_int_equal(nrefs, want);
@@ -233,8 +264,9 @@ static void log_and_index_hold_every_event_in_order(void **state)
 
 /* Two ids that share the index's 8-byte prefix (given to
  * store_append_checked, which takes the caller's ids) are both found, at
- * their own positions; an id already stored under a shared prefix is
- * refused, leaving the store as it was. */
+ * their own positions. A block that gives an id already stored for an
+ * event is refused, leaving the store as it was: the next event of that
+ * item names the event's true id as prev, not the one given. */
 static void ids_sharing_a_prefix(void **state)
 {
     struct fx *f = *state;
@@ -242,11 +274,12 @@ static void ids_sharing_a_prefix(void **state)
     CHECK_OK(store_open(f->dir, NULL, &s));
     struct tc_block tb;
     tc_build_block_ok(&f->c, 4, &tb); /* items i, i, j, j */
-    /* Event 2 (the first of item j, not its head) gets event 0's prefix. */
-    memcpy(tb.ids[2], tb.ids[0], STORE__ID_KEY_LEN);
     struct ledger_block_result r;
     uint32_t state_of[4];
     result_of(&tb, &r, state_of);
+    /* Event 3 (item j's head) gets event 0's prefix; its state names it. */
+    memcpy(tb.ids[3], tb.ids[0], STORE__ID_PREFIX_LEN);
+    memcpy(tb.states[state_of[3]].head, tb.ids[3], WB_HASH_LEN);
     CHECK_OK(store_append_checked(s, &tb.b, tb.bytes, tb.len, tb.cert, tb.cert_len, &r));
     for (uint32_t i = 0; i < 4; i++) {
         uint64_t height;
@@ -314,9 +347,9 @@ static void cut_chain_is_corruption(void **state)
     for (int h = 0; h < LAYOUT_BLOCKS; h++) tc_block_free(&tbs[h]);
 }
 
-/* A new store records layout 2; one with blocks and no layout record
- * (layout 1) and one of an unknown layout are refused, unchanged; an empty
- * store without the record takes it. */
+/* A new store records layout 3; one with blocks and no layout record
+ * (layout 1), one of layout 2 and one of an unknown layout are refused,
+ * unchanged; an empty store without the record takes it. */
 static void layout_record(void **state)
 {
     struct fx *f = *state;
@@ -345,7 +378,14 @@ static void layout_record(void **state)
     CHECK_RC(store_open(f->dir, NULL, &s), WB_ERR_CONFIG);
     assert_int_equal(raw_layout(f->dir), STORE__LAYOUT + 1);
 
-    /* Back at layout 2 it opens and holds the block. */
+    /* A store of layout 2 (items values without the head's position,
+     * event_ids without epochs) is refused, unchanged. */
+    assert_int_equal(STORE__LAYOUT, 3);
+    raw_set_layout(f->dir, 2);
+    CHECK_RC(store_open(f->dir, NULL, &s), WB_ERR_CONFIG);
+    assert_int_equal(raw_layout(f->dir), 2);
+
+    /* Back at layout 3 it opens and holds the block. */
     raw_set_layout(f->dir, STORE__LAYOUT);
     CHECK_OK(store_open(f->dir, NULL, &s));
     uint64_t height;
@@ -355,6 +395,184 @@ static void layout_record(void **state)
     assert_int_equal(index, 3);
     store_close(s);
     tc_block_free(&tb);
+}
+
+/* The id epoch record of an open store: epoch and events in it. */
+static void epoch_of(struct store *s, uint32_t *epoch, uint32_t *events)
+{
+    MDB_txn *txn;
+    CHECK_OK(store__read_begin(s, &txn));
+    MDB_val k = {.mv_size = strlen(STORE__META_ID_EPOCH), .mv_data = STORE__META_ID_EPOCH}, v;
+    int mrc = mdb_get(txn, s->dbi[STORE__DB_META], &k, &v);
+    if (mrc == MDB_NOTFOUND) {
+        *epoch = *events = UINT32_MAX; /* no record */
+    } else {
+        assert_int_equal(mrc, 0);
+        assert_int_equal(v.mv_size, STORE__ID_EPOCH_LEN);
+        *epoch = wb_get_u32be(v.mv_data);
+        *events = wb_get_u32be((const uint8_t *)v.mv_data + 4);
+    }
+    store__read_end(s, txn);
+}
+
+/* Every event_ids entry: its key names the epoch `want_epoch[height]` and
+ * the first bytes of the id the event log holds at its position; one entry
+ * per event. */
+static void ids_in_epochs(struct store *s, const uint32_t *want_epoch, size_t want_entries)
+{
+    MDB_txn *txn;
+    CHECK_OK(store__read_begin(s, &txn));
+    MDB_cursor *cur;
+    assert_int_equal(mdb_cursor_open(txn, s->dbi[STORE__DB_EVENT_IDS], &cur), 0);
+    MDB_val k, v;
+    size_t n = 0;
+    uint32_t prev_epoch = 0;
+    for (int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), n++) {
+        assert_int_equal(k.mv_size, STORE__ID_KEY_LEN);
+        assert_int_equal(v.mv_size, STORE__POS_LEN);
+        uint32_t epoch = wb_get_u32be(k.mv_data);
+        uint64_t height = wb_get_u64be(v.mv_data);
+        assert_int_equal(epoch, want_epoch[height]);
+        assert_true(epoch >= prev_epoch); /* epochs are the key's first bytes */
+        prev_epoch = epoch;
+        MDB_val rec;
+        CHECK_OK(store__get(txn, s->dbi[STORE__DB_EVENT_LOG], v.mv_data, STORE__POS_LEN, &rec,
+                            "log"));
+        assert_memory_equal((const uint8_t *)k.mv_data + 4, rec.mv_data, STORE__ID_PREFIX_LEN);
+    }
+    assert_int_equal(n, want_entries);
+    mdb_cursor_close(cur);
+    store__read_end(s, txn);
+}
+
+#define ROLL_EPOCH 10u
+#define ROLL_BLOCKS 7
+
+/* With epochs of 10 events: blocks of 4 events fill an epoch with two
+ * blocks (8) and the third starts the next one (a block never spans two);
+ * a block of 12, more than an epoch, gets one of its own; an empty block
+ * changes nothing. Every event is found through the epochs, an unknown id
+ * with a stored id's prefix is not, histories are whole; reopened with the
+ * default size, the store reads the same and fills the current epoch on. */
+static void id_epochs_roll_over(void **state)
+{
+    struct fx *f = *state;
+    struct store *s;
+    CHECK_OK(store__open_with(f->dir, NULL, ROLL_EPOCH, &s));
+    uint32_t epoch, events;
+    epoch_of(s, &epoch, &events);
+    assert_int_equal(epoch, UINT32_MAX); /* none before the first event */
+
+    static const size_t sizes[ROLL_BLOCKS] = {4, 4, 4, 0, 12, 2, 4};
+    /* After each block: epoch and events in it. */
+    static const uint32_t want_e[ROLL_BLOCKS] = {0, 0, 1, 1, 2, 3, 3};
+    static const uint32_t want_n[ROLL_BLOCKS] = {4, 8, 4, 4, 12, 2, 6};
+    uint32_t epoch_at[ROLL_BLOCKS + 2] = {0};
+    struct tc_block tbs[ROLL_BLOCKS + 1];
+    size_t total = 0;
+    for (int h = 0; h < ROLL_BLOCKS; h++) {
+        tc_build_block_ok(&f->c, sizes[h], &tbs[h]);
+        CHECK_OK(store_append(s, &tbs[h].b, tbs[h].bytes, tbs[h].len, tbs[h].cert,
+                              tbs[h].cert_len, tbs[h].states, tbs[h].n_states));
+        epoch_of(s, &epoch, &events);
+        assert_int_equal(epoch, want_e[h]);
+        assert_int_equal(events, want_n[h]);
+        epoch_at[h + 1] = want_e[h];
+        total += sizes[h];
+    }
+    ids_in_epochs(s, epoch_at, total);
+
+    uint8_t unknown[WB_HASH_LEN];
+    memcpy(unknown, tbs[0].ids[1], WB_HASH_LEN);
+    unknown[WB_HASH_LEN - 1] ^= 1; /* epoch 0's prefix, another id */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int h = 0; h < ROLL_BLOCKS; h++)
+            for (size_t i = 0; i < tbs[h].n_events; i++) {
+                uint64_t height;
+                uint32_t index;
+                uint8_t *ev;
+                size_t len;
+                CHECK_OK(store_get_event(s, tbs[h].ids[i], &ev, &len, &height, &index));
+                assert_int_equal(height, (uint64_t)h + 1);
+                assert_int_equal(index, i);
+                assert_memory_equal(ev, tbs[h].b.events[i], len);
+                free(ev);
+            }
+        uint64_t height;
+        uint32_t index;
+        CHECK_RC(store_event_location(s, unknown, &height, &index), WB_ERR_NOT_FOUND);
+        for (size_t it = 0; it < LAYOUT_ITEMS; it++) {
+            char name[WB_ITEM_MAX + 1];
+            tc_item_name(it, name);
+            struct store_event_ref *refs;
+            size_t n;
+            int rc = store_item_history(s, name, &refs, &n);
+            if (f->c.model[it].count == 0) {
+                assert_int_equal(rc, WB_ERR_NOT_FOUND);
+                continue;
+            }
+            CHECK_OK(rc);
+            assert_int_equal(n, f->c.model[it].count);
+            assert_memory_equal(refs[n - 1].id, f->c.model[it].head, WB_HASH_LEN);
+            free(refs);
+        }
+        if (pass == 1) break;
+        /* The epoch size is not on disk: reopened with the default, the
+         * same answers, and the next block joins epoch 3. */
+        store_close(s);
+        CHECK_OK(store_open(f->dir, NULL, &s));
+    }
+    tc_build_block_ok(&f->c, 8, &tbs[ROLL_BLOCKS]);
+    CHECK_OK(store_append(s, &tbs[ROLL_BLOCKS].b, tbs[ROLL_BLOCKS].bytes, tbs[ROLL_BLOCKS].len,
+                          tbs[ROLL_BLOCKS].cert, tbs[ROLL_BLOCKS].cert_len,
+                          tbs[ROLL_BLOCKS].states, tbs[ROLL_BLOCKS].n_states));
+    epoch_of(s, &epoch, &events);
+    assert_int_equal(epoch, 3);
+    assert_int_equal(events, 14);
+    epoch_at[ROLL_BLOCKS + 1] = 3;
+    ids_in_epochs(s, epoch_at, total + 8);
+    store_close(s);
+    for (int h = 0; h <= ROLL_BLOCKS; h++) tc_block_free(&tbs[h]);
+}
+
+/* Each items value is the position of the item's head (where the event log
+ * holds the state's head id) followed by the encoded state. */
+static void items_value_starts_with_the_head_position(void **state)
+{
+    struct fx *f = *state;
+    struct store *s;
+    CHECK_OK(store_open(f->dir, NULL, &s));
+    struct tc_block tbs[LAYOUT_BLOCKS];
+    fill(f, s, tbs);
+    MDB_txn *txn;
+    CHECK_OK(store__read_begin(s, &txn));
+    size_t seen = 0;
+    for (size_t it = 0; it < LAYOUT_ITEMS; it++) {
+        if (f->c.model[it].count == 0) continue;
+        char name[WB_ITEM_MAX + 1];
+        tc_item_name(it, name);
+        MDB_val v;
+        CHECK_OK(store__get(txn, s->dbi[STORE__DB_ITEMS], name, strlen(name), &v, "item"));
+        assert_true(v.mv_size > STORE__ITEM_POS_LEN);
+        const uint8_t *p = v.mv_data;
+        uint8_t enc[1024];
+        size_t len;
+        CHECK_OK(ledger_item_state_encode(&f->c.model[it], enc, sizeof enc, &len));
+        assert_int_equal(v.mv_size, STORE__ITEM_POS_LEN + len);
+        assert_memory_equal(p + STORE__ITEM_POS_LEN, enc, len);
+        uint64_t height;
+        uint32_t index;
+        CHECK_OK(store_event_location(s, f->c.model[it].head, &height, &index));
+        assert_int_equal(wb_get_u64be(p), height);
+        assert_int_equal(wb_get_u32be(p + 8), index);
+        assert_int_equal(height, f->c.model[it].last_height);
+        seen++;
+    }
+    assert_true(seen > 0);
+    store__read_end(s, txn);
+    store_close(s);
+    for (int h = 0; h < LAYOUT_BLOCKS; h++) tc_block_free(&tbs[h]);
 }
 
 int main(void)
@@ -369,6 +587,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(ids_sharing_a_prefix, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(cut_chain_is_corruption, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(layout_record, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(id_epochs_roll_over, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(items_value_starts_with_the_head_position, fx_setup,
+                                        fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

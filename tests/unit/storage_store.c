@@ -381,8 +381,8 @@ static void append_refusals_leave_store_unchanged(void **state)
                    b2.n_states - 1, &b2, "a state missing");
 
     /* Block 1's events again at height 2, with states that would pass the
-     * state checks: only the event index can refuse it, after the block and
-     * certificate were already written inside the transaction. */
+     * state checks: only the chain check can refuse it (the first event of
+     * an item the store holds names no prev), inside the transaction. */
     struct tc_block again;
     rebuild(&f->c, &b1, 2, b1.b.hash, &again);
     struct ledger_item_state dup_states[8];
