@@ -31,27 +31,28 @@ void api_submit_admit(api_event_location_fn location, void *location_ctx, struct
     }
     ledger_sha256(body, body_len, out->id);
 
-    int rc = location(location_ctx, out->id, &out->height, &out->index);
-    if (rc == WB_OK) {
-        out->kind = API_SUBMIT_ALREADY_COMMITTED;
-        return;
-    }
-    out->height = 0;
-    out->index = 0;
-    if (rc != WB_ERR_NOT_FOUND) {
-        char hex[2 * WB_HASH_LEN + 1];
-        out->kind = API_SUBMIT_REFUSED;
-        out->err = rc < 0 ? rc : WB_ERR_INTERNAL;
-        snprintf(reason, reason_len, "cannot tell whether event %s is committed: %s",
-                 wb_hex_encode(out->id, WB_HASH_LEN, hex, sizeof hex), wb_strerror(out->err));
-        return;
-    }
-
-    rc = mempool_add(mp, signed_event, len, NULL, reason, reason_len);
+    int rc = mempool_add(mp, signed_event, len, NULL, reason, reason_len);
     if (rc == WB_OK || rc == WB_ERR_DUPLICATE) {
         out->kind = rc == WB_OK ? API_SUBMIT_ADMITTED : API_SUBMIT_PENDING;
         reason[0] = '\0';
         return;
+    }
+    /* Refused: perhaps because a committed block holds it (a retry). Only
+     * now is the id looked up, so a new event costs no lookup. */
+    int lrc = location(location_ctx, out->id, &out->height, &out->index);
+    if (lrc == WB_OK) {
+        out->kind = API_SUBMIT_ALREADY_COMMITTED;
+        reason[0] = '\0';
+        return;
+    }
+    out->height = 0;
+    out->index = 0;
+    if (lrc != WB_ERR_NOT_FOUND) {
+        char hex[2 * WB_HASH_LEN + 1];
+        size_t used = strlen(reason);
+        snprintf(reason + used, reason_len - used,
+                 "%s(cannot tell whether event %s is committed: %s)", used ? " " : "",
+                 wb_hex_encode(out->id, WB_HASH_LEN, hex, sizeof hex), wb_strerror(lrc));
     }
     out->kind = API_SUBMIT_REFUSED;
     out->err = rc;

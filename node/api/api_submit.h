@@ -36,15 +36,18 @@ struct api_submit_outcome {
 /* Decides what a submit of `signed_event` (len bytes, borrowed) does:
  *  1. the envelope must split into body and signature (else REFUSED,
  *     WB_ERR_DECODE); the id is SHA-256(body);
- *  2. an id that a committed block holds is ALREADY_COMMITTED, before any
- *     signature or rule check: the rules would refuse it as stale (its prev
- *     is no longer the item's head), and nothing new would be recorded. The
- *     id hashes the body only, so the same body with other signature bytes
- *     is the same, already recorded event and is answered the same way. A
- *     lookup error other than WB_ERR_NOT_FOUND is REFUSED with that error;
- *  3. otherwise mempool_add decides: 0 is ADMITTED, WB_ERR_DUPLICATE (the id
- *     is pending, whatever its signature bytes) is PENDING, anything else is
- *     REFUSED with mempool_add's error and reason.
+ *  2. mempool_add decides: 0 is ADMITTED, WB_ERR_DUPLICATE (the id is
+ *     pending, whatever its signature bytes) is PENDING;
+ *  3. anything else: an id that a committed block holds is
+ *     ALREADY_COMMITTED (the rules refused it as stale: its prev is no
+ *     longer the item's head, or the item exists), whatever mempool_add
+ *     said. The id hashes the body only, so the same body with other
+ *     signature bytes is the same, already recorded event and is answered
+ *     the same way. Else REFUSED with mempool_add's error and reason (and,
+ *     when the lookup failed, that error appended). The lookup comes only
+ *     after a refusal: an id the store does not hold costs it a probe of
+ *     every id epoch (docs/formats.md, "Store"), and a new event is never
+ *     held.
  * reason (may be NULL) receives a sentence for REFUSED, else "". */
 void api_submit_admit(api_event_location_fn location, void *location_ctx, struct mempool *mp,
                       const uint8_t *signed_event, size_t len, struct api_submit_outcome *out,

@@ -67,7 +67,10 @@ void node_read_history(const struct node_reads *rd, struct net_link *link, uint6
     for (size_t i = 0; pb && i < count; i++) {
         uint8_t *ev;
         size_t ev_len;
-        if (store_get_event(rd->env->store, refs[i].id, &ev, &ev_len, NULL, NULL) != 0) break;
+        /* By position: an id lookup would probe every id epoch. */
+        if (store_get_event_at(rd->env->store, refs[i].height, refs[i].index, refs[i].id, &ev,
+                               &ev_len) != 0)
+            break;
         /* Stop reading once the answer could not be sent anyway. */
         bytes += ev_len + 32;
         if (bytes > rd->env->cfg->limits.frame_bytes_max) {

@@ -157,6 +157,10 @@ static void mk(struct fx *f, struct sev *out, int key, enum ledger_action action
                  (unsigned long long)ev->nonce);
         ev->attr_count = 1;
     }
+    if (action == LEDGER_UNSEAL && prev && prev->ev.action == LEDGER_SEAL) {
+        ev->attrs[0] = prev->ev.attrs[0]; /* names the seal being removed */
+        ev->attr_count = 1;
+    }
     int rc = ledger_event_sign(f->g->chain_id, ev, f->sk[key], out->bytes, sizeof out->bytes,
                                &out->len);
     if (rc) fail_msg("ledger_event_sign: %s", wb_strerror(rc));
@@ -268,7 +272,7 @@ static void new_event_is_admitted_and_a_resubmit_waits_on_it(void **state)
     assert_true(mempool_holds(f->mp, c.id, c.bytes, c.len));
 }
 
-static void committed_event_answers_where_it_is_before_any_rule(void **state)
+static void committed_event_answers_where_it_is(void **state)
 {
     struct fx *f = *state;
     struct sev c, s;
@@ -277,8 +281,8 @@ static void committed_event_answers_where_it_is_before_any_rule(void **state)
     mk(f, &s, K_ACME, LEDGER_SEAL, &c);
     commit(f, &s, 6, 0);
 
-    /* The rules alone would refuse the commission now (the item exists and
-     * its head moved on): the committed check must come first. */
+    /* The rules alone refuse the commission now (the item exists and its
+     * head moved on): the committed check turns that into "committed". */
     char reason[512] = "";
     int rc = mempool_add(f->mp, c.bytes, c.len, NULL, reason, sizeof reason);
     assert_true(rc != WB_OK && rc != WB_ERR_DUPLICATE);
@@ -354,30 +358,51 @@ static void refusals_keep_their_error_and_reason(void **state)
     assert_int_equal(mempool_count(f->mp), 0);
 }
 
-static void store_failure_refuses_without_touching_the_mempool(void **state)
+/* The committed-event lookup comes only after the mempool refused: a new
+ * event costs none (the store probes every id epoch for an id it does not
+ * hold), and a failing lookup adds its error to the refusal's reason. */
+static void lookup_only_after_a_refusal(void **state)
 {
     struct fx *f = *state;
-    struct sev c;
-    mk(f, &c, K_ACME, LEDGER_COMMISSION, NULL);
-    f->location_err = WB_ERR_STORE;
     struct api_submit_outcome out;
     char reason[512];
-    submit(f, c.bytes, c.len, &out, reason, sizeof reason);
-    expect_kind(&out, API_SUBMIT_REFUSED, reason, "location lookup fails");
-    assert_int_equal(out.err, WB_ERR_STORE);
-    assert_non_null(strstr(reason, "cannot tell whether event"));
-    assert_memory_equal(out.id, c.id, WB_HASH_LEN);
-    assert_int_equal(mempool_count(f->mp), 0);
+    /* A stale event whose lookup fails: refused with the rules' error, and
+     * the reason says the store could not tell. */
+    struct sev c, s1, s2;
+    mk(f, &c, K_ACME, LEDGER_COMMISSION, NULL);
+    commit(f, &c, 1, 0);
+    mk(f, &s1, K_ACME, LEDGER_SEAL, &c);
+    commit(f, &s1, 2, 0);
+    mk(f, &s2, K_ACME, LEDGER_SEAL, &c);
+    f->location_err = WB_ERR_STORE;
+    f->location_lookups = 0;
+    submit(f, s2.bytes, s2.len, &out, reason, sizeof reason);
+    expect_kind(&out, API_SUBMIT_REFUSED, reason, "stale event, lookup fails");
+    assert_int_equal(out.err, WB_ERR_STALE);
+    assert_int_equal(f->location_lookups, 1);
+    assert_non_null(strstr(reason, "stale"));
+    assert_non_null(strstr(reason, "(cannot tell whether event"));
+    assert_memory_equal(out.id, s2.id, WB_HASH_LEN);
+    /* No room for the reason: still refused. */
+    submit(f, s2.bytes, s2.len, &out, NULL, 0);
+    expect_kind(&out, API_SUBMIT_REFUSED, "", "no reason buffer");
 
-    /* A positive code from a lookup is no error code: internal. */
-    f->location_err = 3;
-    submit(f, c.bytes, c.len, &out, NULL, 0);
-    expect_kind(&out, API_SUBMIT_REFUSED, "", "positive lookup result");
-    assert_int_equal(out.err, WB_ERR_INTERNAL);
+    /* A new event (it extends the head) is admitted without a lookup, even
+     * while the lookup fails; so is its resubmit. */
+    struct sev u;
+    mk(f, &u, K_ACME, LEDGER_UNSEAL, &s1);
+    f->location_lookups = 0;
+    submit(f, u.bytes, u.len, &out, reason, sizeof reason);
+    expect_kind(&out, API_SUBMIT_ADMITTED, reason, "new event");
+    submit(f, u.bytes, u.len, &out, reason, sizeof reason);
+    expect_kind(&out, API_SUBMIT_PENDING, reason, "pending event");
+    assert_int_equal(f->location_lookups, 0);
 
+    /* The committed event itself, once the store answers again. */
     f->location_err = 0;
-    submit(f, c.bytes, c.len, &out, NULL, 0);
-    expect_kind(&out, API_SUBMIT_ADMITTED, "", "after the store recovered");
+    submit(f, s1.bytes, s1.len, &out, reason, sizeof reason);
+    expect_kind(&out, API_SUBMIT_ALREADY_COMMITTED, reason, "after the store recovered");
+    assert_int_equal(out.height, 2);
 }
 
 int main(void)
@@ -386,9 +411,9 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
     const struct CMUnitTest tests[] = {
         T(new_event_is_admitted_and_a_resubmit_waits_on_it),
-        T(committed_event_answers_where_it_is_before_any_rule),
+        T(committed_event_answers_where_it_is),
         T(refusals_keep_their_error_and_reason),
-        T(store_failure_refuses_without_touching_the_mempool),
+        T(lookup_only_after_a_refusal),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
