@@ -85,5 +85,12 @@ echo "  a proof bundle with one byte of an event altered, checked offline:"
 wb 2 proof "$ITEM" --out "$T_DIR/bundle.pb" >/dev/null || die "proof failed"
 "$PROBE" mutate alter-event "$T_DIR/bundle.pb" "$T_DIR/forged.pb" || die "mutate failed"
 "$WAYBILL" verify --bundle "$T_DIR/forged.pb" --genesis "$WAYBILL_GENESIS" | grep -E "FAILED" | sed 's/^/    /'
+echo "  the same bundle with its newest event (the delivery) left out:"
+"$PROBE" mutate drop-newest "$T_DIR/bundle.pb" "$T_DIR/short.pb" || die "mutate failed"
+"$WAYBILL" verify --bundle "$T_DIR/short.pb" --genesis "$WAYBILL_GENESIS" | grep -E "FAILED" | sed 's/^/    /'
+echo "  ... and with the freshness proof removed too: genuine events, completeness not proven:"
+"$PROBE" mutate hide-newest "$T_DIR/bundle.pb" "$T_DIR/hidden.pb" || die "mutate failed"
+"$WAYBILL" verify --bundle "$T_DIR/hidden.pb" --genesis "$WAYBILL_GENESIS" --require-complete |
+    grep -E "^(completeness|FAILED)" | sed 's/^/    /'
 
 say "Done in $((SECONDS - start)) s; stopping every node this demo started"
