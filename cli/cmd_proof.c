@@ -98,11 +98,13 @@ static int proof_save(const struct client_opts *co, const char *item, const char
         return CLI_EXIT_FAILED;
     }
     if (co->json) {
-        json_t *o = json_pack("{s:o, s:s, s:I, s:I, s:I, s:I, s:I}", "file",
+        json_t *o = json_pack("{s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:o}", "file",
                               print_json_text(out), "item", item, "events",
                               (json_int_t)pb->n_events, "blocks", (json_int_t)pb->n_blocks,
                               "first_height", (json_int_t)lo, "last_height", (json_int_t)hi,
-                              "bytes", (json_int_t)len);
+                              "bytes", (json_int_t)len, "freshness_height",
+                              pb->freshness ? json_integer((json_int_t)pb->freshness->height)
+                                            : json_null());
         int prc = print_json_out(o);
         if (prc != WB_OK) {
             /* A write error is cli_output_finish's to report. */
@@ -115,6 +117,11 @@ static int proof_save(const struct client_opts *co, const char *item, const char
            "%zu bytes\n",
            out, item, pb->n_events, pb->n_blocks, (unsigned long long)lo,
            (unsigned long long)hi, len);
+    if (pb->freshness)
+        printf("with a freshness proof as of height %llu (not checked here)\n",
+               (unsigned long long)pb->freshness->height);
+    else
+        printf("without a freshness proof: it cannot prove the item has no newer events\n");
     printf("check it with: waybill verify --bundle %s --genesis %s\n", out, co->genesis);
     return CLI_EXIT_OK;
 }

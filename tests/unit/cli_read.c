@@ -357,6 +357,8 @@ static void proof_writes_a_verifiable_file(void **state)
     expect_in("stdout", f->cap.out, "proof of item CSQU3054383, 8 events in 5 blocks (heights 1 "
                                     "to 5)");
     expect_in("stdout", f->cap.out, "waybill verify --bundle");
+    /* This test chain's headers are version 1: no freshness proof, said so. */
+    expect_in("stdout", f->cap.out, "without a freshness proof");
     struct stat st;
     assert_int_equal(stat(out, &st), 0);
     assert_int_equal(st.st_mode & 07777, 0644);
@@ -375,6 +377,20 @@ static void proof_writes_a_verifiable_file(void **state)
     const char *verify[] = {"verify", "--bundle", out, "--genesis", f->t.genesis_path, NULL};
     expect_exit(f, cap_run(&f->cap, cmd_verify_via, NULL, verify), CLI_EXIT_OK);
     expect_in("stdout", f->cap.out, "VERIFIED: 8 events, 5 blocks, custodian oceanic");
+    expect_in("stdout", f->cap.out,
+              "completeness not proven: this chain's block headers (version 1) commit to no "
+              "item state");
+    const char *strict[] = {"verify", "--bundle", out, "--genesis", f->t.genesis_path,
+                            "--require-complete", NULL};
+    expect_exit(f, cap_run(&f->cap, cmd_verify_via, NULL, strict), CLI_EXIT_FAILED);
+    expect_in("stdout", f->cap.out, "FAILED: completeness not proven (--require-complete)");
+    const char *aged[] = {"verify", "--bundle", out, "--genesis", f->t.genesis_path,
+                          "--max-age", "1h", NULL};
+    expect_exit(f, cap_run(&f->cap, cmd_verify_via, NULL, aged), CLI_EXIT_FAILED);
+    expect_in("stdout", f->cap.out, "FAILED: completeness not proven, so not as of --max-age 1h");
+    const char *bad_age[] = {"verify", "--bundle", out, "--genesis", f->t.genesis_path,
+                             "--max-age", "1 h", NULL};
+    expect_exit(f, cap_run(&f->cap, cmd_verify_via, NULL, bad_age), CLI_EXIT_USAGE);
 
     const char *json[] = {"proof", TN_ITEM, "--out", out, "--json", NULL};
     expect_exit(f, run(f, cmd_proof_via, json), CLI_EXIT_OK);
