@@ -107,6 +107,8 @@ int env_init(struct sim_env *e, struct sim_rng *rng, size_t n)
     g->genesis_time_ms = 0;
     ledger_genesis_set_defaults(g);
     g->heartbeat_ms = SIM_HEARTBEAT_MS;
+    /* Blocks commit to the item states, as a testnet's do. */
+    g->header_version = WB_BLOCK_VERSION_STATE;
     g->org_count = SIM_ORGS;
     for (size_t o = 0; o < SIM_ORGS; o++) {
         seed_keypair(rng, e->org_pk[o], e->org_sk[o]);
@@ -144,7 +146,11 @@ void env_free(struct sim_env *e)
     memset(e, 0, sizeof *e);
 }
 
-void chain_init(struct sim_chain *c) { memset(c, 0, sizeof *c); }
+void chain_init(struct sim_chain *c)
+{
+    memset(c, 0, sizeof *c);
+    ledger_state_tree_init(&c->tree);
+}
 
 void chain_free(struct sim_chain *c)
 {
@@ -153,6 +159,7 @@ void chain_free(struct sim_chain *c)
         free(c->blocks[i].cert);
     }
     free(c->blocks);
+    ledger_state_tree_free(&c->tree);
     memset(c, 0, sizeof *c);
 }
 
@@ -173,9 +180,23 @@ int chain_build_raw(const struct sim_env *e, uint64_t height, const uint8_t prev
                     const size_t *lens, size_t count, uint8_t **out, size_t *out_len,
                     uint8_t hash[WB_HASH_LEN])
 {
+    static const uint8_t no_root[WB_HASH_LEN];
+    return chain_build_state(e, height, prev, time_ms, proposer, events, lens, count, no_root,
+                             0, out, out_len, hash);
+}
+
+int chain_build_state(const struct sim_env *e, uint64_t height, const uint8_t prev[WB_HASH_LEN],
+                      int64_t time_ms, uint32_t proposer, const uint8_t *const *events,
+                      const size_t *lens, size_t count, const uint8_t state_root[WB_HASH_LEN],
+                      uint64_t item_count, uint8_t **out, size_t *out_len,
+                      uint8_t hash[WB_HASH_LEN])
+{
     struct ledger_block_header h;
     memset(&h, 0, sizeof h);
-    h.version = WB_BLOCK_VERSION;
+    h.version = e->g->header_version;
+    h.has_state = h.version == WB_BLOCK_VERSION_STATE;
+    if (h.has_state) memcpy(h.state_root, state_root, WB_HASH_LEN);
+    h.item_count = h.has_state ? item_count : 0;
     memcpy(h.chain_id, e->g->chain_id, WB_CHAIN_ID_LEN);
     h.height = height;
     h.time_ms = time_ms;
@@ -183,6 +204,10 @@ int chain_build_raw(const struct sim_env *e, uint64_t height, const uint8_t prev
     h.proposer = proposer;
     return ledger_block_build(&h, events, lens, count, out, out_len, hash);
 }
+
+static int check_block_full(const struct sim_chain *c, const struct sim_env *e,
+                            const struct ledger_block *b, int64_t now_ms, bool state_unset,
+                            struct ledger_block_result *r, char *msg, size_t msg_len);
 
 int chain_build(const struct sim_chain *c, const struct sim_env *e, const sim_known_row *known,
                 int64_t known_by,
@@ -212,8 +237,25 @@ int chain_build(const struct sim_chain *c, const struct sim_env *e, const sim_kn
     int64_t prev_time;
     chain_tip(c, e, prev, &prev_time);
     if (time_ms <= prev_time) time_ms = prev_time + 1;
-    return chain_build_raw(e, height, prev, time_ms, proposer, evs, lens, count, out, out_len,
-                           hash);
+    int rc = chain_build_raw(e, height, prev, time_ms, proposer, evs, lens, count, out, out_len,
+                             hash);
+    if (rc || e->g->header_version != WB_BLOCK_VERSION_STATE) return rc;
+    /* Version 2: the proposer's check computes the state root after the
+     * block (as node/driver/build.c does), and the header carries it. */
+    struct ledger_block b;
+    rc = ledger_block_decode(*out, *out_len, &b);
+    if (rc) return rc;
+    struct ledger_block_result r;
+    char msg[256];
+    rc = check_block_full(c, e, &b, time_ms, true, &r, msg, sizeof msg);
+    ledger_block_free(&b);
+    if (rc) return WB_OK; /* an invalid block stays as built: validators refuse it */
+    free(*out);
+    *out = NULL;
+    rc = chain_build_state(e, height, prev, time_ms, proposer, evs, lens, count, r.state_root,
+                           r.item_count, out, out_len, hash);
+    ledger_block_result_free(&r);
+    return rc;
 }
 
 struct lookup_ctx {
@@ -264,6 +306,23 @@ static void collect_known(struct lookup_ctx *lc, const struct ledger_block *b)
     }
 }
 
+static void block_ctx(const struct sim_chain *c, const struct sim_env *e, struct lookup_ctx *lc,
+                      int64_t now_ms, bool state_unset, struct ledger_block_ctx *bc)
+{
+    memset(bc, 0, sizeof *bc);
+    bc->genesis = e->g;
+    bc->height = c->len + 1;
+    chain_tip(c, e, bc->prev_hash, &bc->prev_time_ms);
+    bc->now_ms = now_ms;
+    bc->drift_max_ms = SIM_DRIFT_MS;
+    bc->events_max = SIM_BLOCK_EVENTS_MAX * 4;
+    bc->tree = &c->tree;
+    bc->state_unset = state_unset;
+    bc->lookup = lookup_item;
+    bc->sig_known = sig_known;
+    bc->ctx = lc;
+}
+
 static int check_block(const struct sim_chain *c, const struct sim_env *e,
                        const struct ledger_block *b, int64_t now_ms,
                        struct ledger_item_state **states, size_t *states_n, char *msg,
@@ -272,17 +331,19 @@ static int check_block(const struct sim_chain *c, const struct sim_env *e,
     struct lookup_ctx lc = {.c = c, .e = e};
     collect_known(&lc, b);
     struct ledger_block_ctx bc;
-    memset(&bc, 0, sizeof bc);
-    bc.genesis = e->g;
-    bc.height = c->len + 1;
-    chain_tip(c, e, bc.prev_hash, &bc.prev_time_ms);
-    bc.now_ms = now_ms;
-    bc.drift_max_ms = SIM_DRIFT_MS;
-    bc.events_max = SIM_BLOCK_EVENTS_MAX * 4;
-    bc.lookup = lookup_item;
-    bc.sig_known = sig_known;
-    bc.ctx = &lc;
+    block_ctx(c, e, &lc, now_ms, false, &bc);
     return ledger_block_check(&bc, b, states, states_n, msg, msg_len);
+}
+
+static int check_block_full(const struct sim_chain *c, const struct sim_env *e,
+                            const struct ledger_block *b, int64_t now_ms, bool state_unset,
+                            struct ledger_block_result *r, char *msg, size_t msg_len)
+{
+    struct lookup_ctx lc = {.c = c, .e = e};
+    collect_known(&lc, b);
+    struct ledger_block_ctx bc;
+    block_ctx(c, e, &lc, now_ms, state_unset, &bc);
+    return ledger_block_check_full(&bc, b, r, msg, msg_len);
 }
 
 enum cons_validity chain_validate(const struct sim_chain *c, const struct sim_env *e,
@@ -316,19 +377,18 @@ int chain_append(struct sim_chain *c, const struct sim_env *e, const uint8_t *by
         return -1;
     }
     int rc = -1;
-    struct ledger_item_state *states = NULL;
-    size_t states_n = 0;
+    struct ledger_block_result r;
+    memset(&r, 0, sizeof r);
     if (memcmp(b.hash, hash, WB_HASH_LEN) != 0) {
         snprintf(msg, msg_len, "decided bytes do not hash to the decided hash");
         goto out;
     }
     /* The local clock check was made when the block was validated; what
      * must hold for ever is the deterministic part. */
-    if (check_block(c, e, &b, b.header.time_ms, &states, &states_n, msg, msg_len) != WB_OK)
-        goto out;
-    for (size_t i = 0; i < states_n; i++)
+    if (check_block_full(c, e, &b, b.header.time_ms, false, &r, msg, msg_len) != WB_OK) goto out;
+    for (size_t i = 0; i < r.state_count; i++)
         for (size_t it = 0; it < SIM_ITEMS; it++)
-            if (strcmp(e->items[it], states[i].item) == 0) c->states[it] = states[i];
+            if (strcmp(e->items[it], r.states[i].item) == 0) c->states[it] = r.states[i];
     if (c->len == c->cap) {
         size_t cap = c->cap ? 2 * c->cap : 64;
         struct sim_block *nb = realloc(c->blocks, cap * sizeof *nb);
@@ -352,10 +412,29 @@ int chain_append(struct sim_chain *c, const struct sim_env *e, const uint8_t *by
     memcpy(sb->hash, hash, WB_HASH_LEN);
     sb->time_ms = b.header.time_ms;
     sb->event_count = b.event_count;
+    /* Stored: the tree takes the block's leaves, and then names the
+     * header's root (the check compared the same computation). */
+    if (ledger_state_tree_apply(&c->tree, r.leaves, r.leaf_count) != WB_OK) {
+        snprintf(msg, msg_len, "the item-state tree refuses the decided block's leaves");
+        free(sb->bytes);
+        free(sb->cert);
+        goto out;
+    }
+    if (b.header.has_state) {
+        uint8_t root[WB_HASH_LEN];
+        ledger_state_tree_root(&c->tree, root);
+        if (memcmp(root, b.header.state_root, WB_HASH_LEN) != 0 ||
+            c->tree.count != b.header.item_count) {
+            snprintf(msg, msg_len, "the item-state tree after the block is not the header's");
+            free(sb->bytes);
+            free(sb->cert);
+            goto out;
+        }
+    }
     c->len++;
     rc = 0;
 out:
-    free(states);
+    ledger_block_result_free(&r);
     ledger_block_free(&b);
     return rc;
 }

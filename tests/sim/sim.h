@@ -11,6 +11,7 @@
 
 #include "consensus/cons.h"
 #include "consensus/seam.h"
+#include "ledger/state_tree.h"
 #include "ledger/genesis.h"
 #include "ledger/types.h"
 
@@ -142,6 +143,7 @@ struct sim_chain {
     struct sim_block *blocks;
     size_t len, cap;
     struct ledger_item_state states[SIM_ITEMS];
+    struct ledger_state_tree tree;        /* the item-state tree after block len */
 };
 
 void chain_init(struct sim_chain *c);
@@ -164,6 +166,13 @@ int chain_build_raw(const struct sim_env *e, uint64_t height, const uint8_t prev
                     int64_t time_ms, uint32_t proposer, const uint8_t *const *events,
                     const size_t *lens, size_t count, uint8_t **out, size_t *out_len,
                     uint8_t hash[WB_HASH_LEN]);
+/* chain_build_raw with the header's item-state fields (version 2 chains):
+ * chain_build_raw gives a zero root and count, which no check accepts. */
+int chain_build_state(const struct sim_env *e, uint64_t height, const uint8_t prev[WB_HASH_LEN],
+                      int64_t time_ms, uint32_t proposer, const uint8_t *const *events,
+                      const size_t *lens, size_t count, const uint8_t state_root[WB_HASH_LEN],
+                      uint64_t item_count, uint8_t **out, size_t *out_len,
+                      uint8_t hash[WB_HASH_LEN]);
 /* Validity of bytes proposed under `hash` as block len+1, with the local
  * clock at now_ms. msg gets the reason when not valid. */
 enum cons_validity chain_validate(const struct sim_chain *c, const struct sim_env *e,
