@@ -14,6 +14,7 @@
 
 #include "common/sigbytes.h"
 #include "common/wb_error.h"
+#include "ledger/block.h"
 #include "tests/sim/sim.h"
 
 #define KNOWN_MAX 4
@@ -112,9 +113,33 @@ static void send_vote_to(struct sim_world *w, struct sim_node *nd, uint32_t to, 
     net_send_msg(w, nd->id, to, &m);
 }
 
+/* The honest block this node would build, with one bit of its header's
+ * item-state root flipped: valid in every other way. */
+static int build_bad_root(struct sim_world *w, struct sim_node *nd, uint8_t **out, size_t *len,
+                          uint8_t hash[WB_HASH_LEN])
+{
+    uint8_t *honest;
+    size_t honest_len;
+    uint8_t honest_hash[WB_HASH_LEN];
+    int rc = chain_build(&nd->chain, &w->env, NULL, w->now, nd->id, w->now, 0, &honest,
+                         &honest_len, honest_hash);
+    if (rc) return rc;
+    struct ledger_block b;
+    rc = ledger_block_decode(honest, honest_len, &b);
+    free(honest);
+    if (rc) return rc;
+    b.header.state_root[0] ^= 0x01;
+    rc = chain_build_state(&w->env, b.header.height, b.header.prev_hash, b.header.time_ms,
+                           b.header.proposer, b.events, b.lens, b.event_count,
+                           b.header.state_root, b.header.item_count, out, len, hash);
+    ledger_block_free(&b);
+    return rc;
+}
+
 /* An invalid block for height h: a forged event signature, a time far
  * ahead of every clock, a skipped event (its successor's prev does not
- * match), or a wrong previous hash. */
+ * match), a wrong previous hash, or (on a version 2 chain) a wrong
+ * item-state root. */
 static int build_invalid(struct sim_world *w, struct sim_node *nd, uint64_t h, uint8_t **out,
                          size_t *len, uint8_t hash[WB_HASH_LEN])
 {
@@ -128,7 +153,12 @@ static int build_invalid(struct sim_world *w, struct sim_node *nd, uint64_t h, u
     const uint8_t *evs[1];
     size_t lens[1];
     uint8_t forged[WB_SIGNED_EVENT_MAX];
-    int variant = (int)rng_below(&w->rng, 4);
+    int variant = (int)rng_below(&w->rng, 5);
+    if (variant == 4) {
+        if (w->env.g->header_version == WB_BLOCK_VERSION_STATE)
+            return build_bad_root(w, nd, out, len, hash);
+        variant = 3;
+    }
     if (next + 1 >= SIM_EVENTS_PER_ITEM) variant = variant == 2 ? 1 : variant;
     size_t k = next < SIM_EVENTS_PER_ITEM ? next : SIM_EVENTS_PER_ITEM - 1;
     evs[0] = w->env.events[item][k].bytes;
