@@ -13,7 +13,11 @@ check "four nodes answer status" wait_for 60 nodes_up
 
 ITEM=MSCU1234566
 ok=1
+# Other items registered before and after it, so that the item's leaf sits
+# inside a tree of several (registration index 3 of 5 or more).
+for k in 1 2 3; do wb 0 submit --item "urn:waybill:test:before:$k" --action commission --at CNSHA >/dev/null || ok=0; done
 wb 0 submit --item $ITEM --action commission --at CNSHA >/dev/null || ok=0
+for k in 1 2; do wb 3 submit --item "urn:waybill:test:after:$k" --action commission --at CNSHA >/dev/null || ok=0; done
 wb 0 submit --item $ITEM --action seal --attr seal=SL-77 >/dev/null || ok=0
 wb 0 submit --item $ITEM --action load --at CNSHA --attr vessel=EVER-ACE >/dev/null || ok=0
 wb 0 submit --item $ITEM --action depart --at CNSHA >/dev/null || ok=0
@@ -68,6 +72,17 @@ tampered "a signature by a key that is not a validator's" foreign-sig \
 # event (the clearance here) and still have it prove complete.
 tampered "the newest event left out, the freshness proof kept" drop-newest \
     "FAILED: bundle: freshness: the item has 7 events as of block [0-9]+, the bundle holds 6"
+# The documents suffice: a verifier written from docs/formats.md alone
+# (tests/cluster/indep_freshness.py) reaches the same verdict on the
+# item-state commitment.
+c_height=$(offline "$B" | sed -n 's/^complete as of height \([0-9]*\) .*/\1/p')
+indep=$(python3 tests/cluster/indep_freshness.py "$B")
+check "an independent verifier finds the bundle complete as of the same height ($c_height)" \
+    test "$indep" = "complete as of height $c_height"
+"$PROBE" mutate drop-newest "$B" "$T_DIR/short.pb"
+check "... and the bundle short of its newest event not complete" \
+    grep -q "^NOT COMPLETE: the leaf counts 7 events, the bundle holds 6" \
+    <<<"$(python3 tests/cluster/indep_freshness.py "$T_DIR/short.pb")"
 "$PROBE" mutate hide-newest "$B" "$T_DIR/hidden.pb"
 out=$(offline "$T_DIR/hidden.pb" 2>&1)
 check "the newest event and the proof left out: the 6 events verify" test $? -eq 0
