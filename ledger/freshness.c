@@ -115,6 +115,21 @@ static int check_events(const struct ledger_item_leaf *leaf, const struct ledger
                         (unsigned long long)leaf->head_height,
                         (unsigned long long)ev->first_height,
                         (unsigned long long)ev->last_height);
+    const struct ledger_item_state *st = ev->state;
+    if (!st) return WB_OK;
+    uint8_t custodian[WB_HASH_LEN];
+    ledger_item_leaf_name_hash(st->custodian, custodian);
+    if (memcmp(leaf->custodian_hash, custodian, WB_HASH_LEN) != 0)
+        return wb_failf(WB_ERR_VERIFY, msg, msg_len,
+                        "the leaf's custodian as of block %llu is not %s, the bundle's",
+                        (unsigned long long)height, st->custodian);
+    if (leaf->status != st->status || leaf->customs != st->customs ||
+        leaf->movement != st->movement)
+        return wb_failf(WB_ERR_VERIFY, msg, msg_len,
+                        "the leaf's status, customs status or movement as of block %llu is not "
+                        "what the bundle's events give (customs %s, movement %s)",
+                        (unsigned long long)height, ledger_customs_name(st->customs),
+                        ledger_movement_name(st->movement));
     return WB_OK;
 }
 

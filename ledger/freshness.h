@@ -10,7 +10,9 @@
  *     root over the header's item count;
  *   - the leaf against the events: its head is the last event's id, its
  *     count the number of events, its head height the last event's height
- *     and its first height the first event's.
+ *     and its first height the first event's; and against the state the
+ *     events give when replayed (ev->state, when not NULL): the same
+ *     custodian (its name's hash), status, customs status and movement.
  * Pure: no I/O, no clock (the caller judges the age). */
 #ifndef LEDGER_FRESHNESS_H
 #define LEDGER_FRESHNESS_H
@@ -29,6 +31,7 @@ struct ledger_fresh_events {
     uint8_t head[WB_HASH_LEN];            /* id of the last event */
     uint64_t count;                       /* events in the bundle */
     uint64_t first_height, last_height;   /* heights of the first and last event */
+    const struct ledger_item_state *state; /* the replayed state after them, or NULL */
 };
 
 /* What a proof that verified establishes. */

@@ -442,6 +442,7 @@ static int verify_freshness(const struct ledger_genesis *g, const Waybill__Proof
         .count = st->count,
         .first_height = pb->events[0]->height,
         .last_height = pb->events[pb->n_events - 1]->height,
+        .state = st,
     };
     memcpy(fe.head, st->head, WB_HASH_LEN);
     char why[VERIFY_DETAIL_MAX];

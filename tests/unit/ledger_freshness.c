@@ -118,7 +118,7 @@ static int setup(void **state)
     f->f.n_state_path = path_len;
     f->f.state_path = f->path_pb;
     f->ev = (struct ledger_fresh_events){.item = LS_ITEM, .count = 6, .first_height = 2,
-                                         .last_height = 7};
+                                         .last_height = 7, .state = &f->st};
     memcpy(f->ev.head, st->head, WB_HASH_LEN);
     certify(f);
     *state = f;
@@ -175,6 +175,27 @@ static void a_bundle_short_of_the_newest_events_is_refused(void **state)
     f->ev.last_height = 7;
     f->ev.first_height = 1;
     expect_refused(f, "the leaf places the item's events at heights 2 to 7");
+}
+
+/* The leaf's state must be the one the bundle's events give. */
+static void a_leaf_that_disagrees_with_the_replayed_state_is_refused(void **state)
+{
+    struct fx *f = *state;
+    snprintf(f->st.custodian, sizeof f->st.custodian, "oceanic");
+    expect_refused(f, "the leaf's custodian as of block 9 is not oceanic, the bundle's");
+    snprintf(f->st.custodian, sizeof f->st.custodian, "customs");
+    f->st.customs = LEDGER_CUSTOMS_RELEASED;
+    expect_refused(f, "(customs released, movement at_rest)");
+    f->st.customs = LEDGER_CUSTOMS_HELD;
+    f->st.movement = LEDGER_MOVE_UNDERWAY;
+    expect_refused(f, "status, customs status or movement");
+    f->st.movement = LEDGER_MOVE_AT_REST;
+    /* Without a replayed state only the events are compared. */
+    f->ev.state = NULL;
+    f->st.customs = LEDGER_CUSTOMS_NONE;
+    struct ledger_fresh_result r;
+    char msg[256] = "";
+    assert_int_equal(ledger_freshness_verify(f->c.g, &f->f, &f->ev, &r, msg, sizeof msg), WB_OK);
 }
 
 static void a_leaf_of_another_item_or_off_the_root_is_refused(void **state)
@@ -250,6 +271,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(honest_proof_verifies),
         T(a_bundle_short_of_the_newest_events_is_refused),
+        T(a_leaf_that_disagrees_with_the_replayed_state_is_refused),
         T(a_leaf_of_another_item_or_off_the_root_is_refused),
         T(a_header_that_proves_nothing_is_refused),
     };
