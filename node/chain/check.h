@@ -15,6 +15,7 @@
 
 #include "common/wb_error.h"
 #include "ledger/block.h"
+#include "ledger/sigcheck.h"
 #include "ledger/validate.h"
 #include "node/chain/chain.h"
 #include "node/env.h"
@@ -51,6 +52,16 @@ WB_MUST_USE int node_check_decode(const uint8_t *block, size_t len, const uint8_
 WB_MUST_USE int node_check_rules(const struct node_env *env, const struct node_chain *chain,
                                  bool check_time, struct node_checked *out, char *msg,
                                  size_t msg_len);
+
+/* node_check_rules for a block whose events' signatures the caller checked
+ * already, e.g. on every CPU with ledger_sigcheck_run (block sync): sigs[i]
+ * is the result for out->block's event i (n of them, n = its event count).
+ * An event whose result is not 1 is checked again by the block check, which
+ * then names what is wrong with it. */
+WB_MUST_USE int node_check_rules_presigned(const struct node_env *env,
+                                           const struct node_chain *chain,
+                                           const struct ledger_sigcheck *sigs, size_t n,
+                                           struct node_checked *out, char *msg, size_t msg_len);
 
 /* The proposer's own block (time not checked against the clock): as
  * node_check_block, except that a version 2 header's state root and item

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/exec_threads.h"
 #include "common/log.h"
 #include "common/quorum.h"
 #include "ledger/cert.h"
@@ -118,6 +119,27 @@ void node_sync_serve(struct node_sync *s, struct net_link *link, const Waybill__
     }
 }
 
+/* The rules check of a certified block. Its events' signatures, which no
+ * mempool here checked, are checked first on every CPU when there are
+ * enough of them to be worth the threads (catching up is bound by them). */
+static int check_synced(struct node_sync *s, struct node_checked *cb, char *msg, size_t msg_len)
+{
+    size_t n = cb->block.event_count;
+    struct ledger_sigcheck *sigs =
+        n >= NODE_SYNC_PARALLEL_MIN ? calloc(n, sizeof *sigs) : NULL;
+    if (!sigs) return node_check_rules(s->env, s->commit->chain, false, cb, msg, msg_len);
+    for (size_t i = 0; i < n; i++) {
+        sigs[i].signed_event = cb->block.events[i];
+        sigs[i].len = cb->block.lens[i];
+    }
+    struct wb_exec_threads threads = {.threads = wb_exec_threads_cpus()};
+    struct wb_executor exec = wb_exec_threads(&threads);
+    ledger_sigcheck_run(s->env->genesis->chain_id, sigs, n, &exec);
+    int rc = node_check_rules_presigned(s->env, s->commit->chain, sigs, n, cb, msg, msg_len);
+    free(sigs);
+    return rc;
+}
+
 void node_sync_on_reply(struct node_sync *s, const Waybill__BlockReply *rep)
 {
     char msg[256];
@@ -139,7 +161,7 @@ void node_sync_on_reply(struct node_sync *s, const Waybill__BlockReply *rep)
         node_checked_free(&cb);
         goto out;
     }
-    rc = node_check_rules(s->env, s->commit->chain, false, &cb, msg, sizeof msg);
+    rc = check_synced(s, &cb, msg, sizeof msg);
     if (rc) {
         WB_ERROR("sync", "h=%llu certified block fails local checks: %s",
                  (unsigned long long)rep->height, msg);

@@ -20,6 +20,9 @@
 
 #define NODE_SYNC_TIMEOUT_MS 5000     /* an unanswered block request is retried */
 #define NODE_SYNC_BATCH 64            /* blocks asked for per request */
+/* A synced block of at least this many events has its signatures checked
+ * on every CPU before its rules check. */
+#define NODE_SYNC_PARALLEL_MIN 64
 #define NODE_SYNC_REPLY_BYTES (8u << 20)
 
 #define NODE_PEERS_LINKS_MAX 64 /* validator links kept at most */
