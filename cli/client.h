@@ -260,7 +260,7 @@ int client_p2p_validator(const struct ledger_genesis *g, const char *addr);
 
 /* The same for the validators' client API addresses (genesis "api"; a
  * validator without one never matches). Returns the index, or -1. */
-int client_api_validator(const struct ledger_genesis *g, const char *addr);
+WB_MUST_USE int client_api_validator(const struct ledger_genesis *g, const char *addr);
 
 /* The stable symbolic code of a node's refusal, for --json "code": the
  * name of the ledger rule when `reason` ends in "(rule NAME)" and NAME is

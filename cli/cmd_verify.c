@@ -774,10 +774,11 @@ static int verify_quorum(const struct client_opts *co, const struct client_conne
                             verify_qnode_name(g, &list[i]), (unsigned long long)list[i].height);
     char source[WB_ITEM_MAX + 2 * WB_ADDR_MAX + 128];
     if (c->validator >= 0)
-        snprintf(source, sizeof source, "item %s from node %s (%s), the highest of a quorum read",
-                 item, c->addr, g->validators[c->validator].name);
+        snprintf(source, sizeof source,
+                 "item %s from node %s (%s, the highest of a quorum read)", item, c->addr,
+                 g->validators[c->validator].name);
     else
-        snprintf(source, sizeof source, "item %s from node %s, the highest of a quorum read",
+        snprintf(source, sizeof source, "item %s from node %s (the highest of a quorum read)",
                  item, c->addr);
     struct verify_quorum_out q = {.line = line, .json = NULL};
     if (co->json && !(q.json = verify_qjson(g, list, n, needed, chosen))) {
