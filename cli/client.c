@@ -141,7 +141,6 @@ int client_opts_finish(struct client_opts *o, const struct cli_usage *u, bool ne
 {
     o->node = cli_env_default(o->node, CLIENT_ENV_NODE);
     o->key = cli_env_default(o->key, CLIENT_ENV_KEY);
-
     if (need_node) {
         if (!o->node)
             return cli_usage_error(u, "no node address: give --node host:port or set %s",
