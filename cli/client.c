@@ -65,7 +65,18 @@ int client_opts_parse(struct client_opts *o, const struct cli_usage *u, int opt,
 {
     const char *name = u->opts[opt].name;
     *handled = true;
-    if (strcmp(name, "node") == 0) return client_opt_once(u, &o->node, name, value);
+    if (strcmp(name, "node") == 0) {
+        if (!o->many_nodes || o->node_count == 0) {
+            int ex = client_opt_once(u, &o->node, name, value);
+            if (ex == CLI_EXIT_OK) o->nodes[o->node_count++] = value;
+            return ex;
+        }
+        if (value[0] == '\0') return cli_usage_error(u, "--node needs a value");
+        if (o->node_count == CLIENT_NODES_MAX)
+            return cli_usage_error(u, "--node given more than %d times", CLIENT_NODES_MAX);
+        o->nodes[o->node_count++] = value;
+        return CLI_EXIT_OK;
+    }
     if (strcmp(name, "key") == 0) return client_opt_once(u, &o->key, name, value);
     if (strcmp(name, "genesis") == 0) return client_opt_once(u, &o->genesis, name, value);
     if (strcmp(name, "json") == 0) {
@@ -595,17 +606,28 @@ static bool client__loopback(const char *host)
            strcmp(host, "::1") == 0;
 }
 
-int client_p2p_validator(const struct ledger_genesis *g, const char *addr)
+/* The validator whose p2p (api false) or api address names addr, or -1. */
+static int client__validator_at(const struct ledger_genesis *g, const char *addr, bool api)
 {
     struct wb_addr a, v;
     if (!addr || wb_addr_parse(addr, &a, NULL, 0) != WB_OK) return -1;
     for (size_t i = 0; i < g->validator_count; i++) {
-        if (wb_addr_parse(g->validators[i].p2p, &v, NULL, 0) != WB_OK || v.port != a.port)
-            continue;
+        const char *at = api ? g->validators[i].api : g->validators[i].p2p;
+        if (!at[0] || wb_addr_parse(at, &v, NULL, 0) != WB_OK || v.port != a.port) continue;
         if (strcasecmp(v.host, a.host) == 0 || (client__loopback(v.host) && client__loopback(a.host)))
             return (int)i;
     }
     return -1;
+}
+
+int client_p2p_validator(const struct ledger_genesis *g, const char *addr)
+{
+    return client__validator_at(g, addr, false);
+}
+
+int client_api_validator(const struct ledger_genesis *g, const char *addr)
+{
+    return client__validator_at(g, addr, true);
 }
 
 const char *client_err_code(int err)

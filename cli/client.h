@@ -50,10 +50,19 @@
  * command then exits 0 without doing anything else. */
 #define CLIENT_HELP_SHOWN (-1)
 
+/* The most --node addresses a command that takes several keeps. */
+#define CLIENT_NODES_MAX WB_VALIDATORS_MAX
+
 /* Values of the common options once parsed and defaulted. */
 struct client_opts {
     const char *cmd;                     /* subcommand name, for messages */
-    const char *node;                    /* --node, else $WAYBILL_NODE */
+    const char *node;                    /* --node (the first), else $WAYBILL_NODE */
+    /* Set by the command before parsing: --node may be given several times
+     * (up to CLIENT_NODES_MAX), each kept in nodes[] in the order given;
+     * otherwise a second --node is a usage error. */
+    bool many_nodes;
+    size_t node_count;                   /* --node values given (0 or 1 unless many_nodes) */
+    const char *nodes[CLIENT_NODES_MAX];
     const char *key;                     /* --key, else $WAYBILL_KEY */
     const char *genesis;                 /* --genesis, $WAYBILL_GENESIS or derived */
     uint32_t timeout_ms;
@@ -66,7 +75,8 @@ void client_opts_init(struct client_opts *o, const char *cmd);
 
 /* Handles option `opt` (an index into u->opts) if it is one of the common
  * options above: sets *handled and returns CLI_EXIT_OK, or prints a usage
- * error and returns CLI_EXIT_USAGE (a value given twice, a bad timeout).
+ * error and returns CLI_EXIT_USAGE (a value given twice, except --node when
+ * o->many_nodes; more than CLIENT_NODES_MAX --node; a bad timeout).
  * Leaves *handled false for the command's own options. */
 WB_MUST_USE int client_opts_parse(struct client_opts *o, const struct cli_usage *u, int opt,
                                   const char *value, bool *handled);
@@ -89,10 +99,12 @@ WB_MUST_USE int client_args_parse(struct cli_args *args, const struct cli_usage 
                                   char **argv, struct client_opts *co, client_own_opt_fn own,
                                   void *ctx);
 
-/* Applies the defaults: node and key from the environment, the genesis from
+/* Applies the defaults: node and key from the environment (the node only
+ * when no --node was given), the genesis from
  * $WAYBILL_GENESIS or else <folder above the key file's folder>/genesis.json
  * when that file exists (the layout `waybill testnet` writes: DIR/genesis.json
- * beside DIR/node<i>/client.key). need_node: --node and --key are required.
+ * beside DIR/node<i>/client.key). need_node: --node and --key are required
+ * and the node is checked as host:port (the first --node of several only).
  * The genesis is always required. Returns CLI_EXIT_OK or CLI_EXIT_USAGE
  * (message printed). */
 WB_MUST_USE int client_opts_finish(struct client_opts *o, const struct cli_usage *u,
@@ -245,6 +257,10 @@ void client_session_close(struct client_session *s);
  * equal, the host equal ignoring case, or both loopback (localhost,
  * 127.0.0.1, ::1). Returns the validator's index, or -1. */
 int client_p2p_validator(const struct ledger_genesis *g, const char *addr);
+
+/* The same for the validators' client API addresses (genesis "api"; a
+ * validator without one never matches). Returns the index, or -1. */
+WB_MUST_USE int client_api_validator(const struct ledger_genesis *g, const char *addr);
 
 /* The stable symbolic code of a node's refusal, for --json "code": the
  * name of the ledger rule when `reason` ends in "(rule NAME)" and NAME is

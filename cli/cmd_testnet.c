@@ -278,8 +278,9 @@ static json_t *testnet_genesis_json(const struct testnet *t, const char *genesis
         json_object_set_new(root, "header_version", json_integer(t->header_version)) != 0)
         goto err_free_json;
     for (size_t i = 0; i < t->n; i++) {
-        char p2p[WB_ADDR_STR_MAX], name[32];
+        char p2p[WB_ADDR_STR_MAX], api[WB_ADDR_STR_MAX], name[32];
         testnet_addr(t, t->base_port + (unsigned)i, p2p);
+        testnet_addr(t, t->base_port + TESTNET_API_OFFSET + (unsigned)i, api);
         snprintf(name, sizeof name, "node%zu", i);
         json_t *member = json_object();
         if (json_array_append_new(members, member) != 0 ||
@@ -295,7 +296,8 @@ static json_t *testnet_genesis_json(const struct testnet *t, const char *genesis
             json_object_set_new(validator, "name", json_string(name)) != 0 ||
             json_object_set_new(validator, "org", json_string(testnet_orgs[i].org)) != 0 ||
             json_object_set_new(validator, "key", testnet_hex_string(t->node_pk[i])) != 0 ||
-            json_object_set_new(validator, "p2p", json_string(p2p)) != 0)
+            json_object_set_new(validator, "p2p", json_string(p2p)) != 0 ||
+            json_object_set_new(validator, "api", json_string(api)) != 0)
             goto err_free_json;
     }
     int rc = json_object_set_new(root, "members", members);

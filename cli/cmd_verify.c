@@ -1,6 +1,7 @@
 /* `waybill verify`: checks an item's proof bundle (fetched from a node, or
  * read from a file offline) against nothing but the genesis file, printing
  * each event with its checks and a verdict. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "cli/print.h"
 #include "common/exec_threads.h"
 #include "common/file.h"
+#include "common/addr.h"
 #include "common/hex.h"
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
@@ -31,6 +33,7 @@ enum {
     VERIFY_OPT_JSON,
     VERIFY_OPT_MAX_AGE,
     VERIFY_OPT_REQUIRE_COMPLETE,
+    VERIFY_OPT_QUORUM_READ,
 };
 
 static const struct cli_opt verify_opts[] = {
@@ -48,12 +51,19 @@ static const struct cli_opt verify_opts[] = {
     [VERIFY_OPT_REQUIRE_COMPLETE] = {"require-complete", NULL,
                                      "fail (exit 1) unless the bundle proves it holds all of "
                                      "the item's events"},
+    [VERIFY_OPT_QUORUM_READ] = {"quorum-read", NULL,
+                                "ask f+1 nodes (the --node addresses, given several times, then "
+                                "the genesis api addresses) and verify the bundle certified at "
+                                "the highest height"},
 };
 
 static const struct cli_usage verify_usage = {
     .cmd = "verify",
     .synopsis = "ITEM [--node ADDR] [--key FILE] [--genesis FILE] [--timeout SECONDS] [--json]\n"
                 "              [--max-age DURATION] [--require-complete]\n"
+                "       waybill verify ITEM --quorum-read [--node ADDR]... [--key FILE]\n"
+                "              [--genesis FILE] [--timeout SECONDS] [--json] [--max-age DURATION]\n"
+                "              [--require-complete]\n"
                 "       waybill verify --bundle FILE [ITEM] [--genesis FILE] [--json]\n"
                 "              [--max-age DURATION] [--require-complete]",
     .description =
@@ -89,7 +99,17 @@ static const struct cli_usage verify_usage = {
         "  FAILED: event I (ID, ACTION): CHECK: DETAIL\n"
         "Exit status 0 when verified, 1 when not, or when --require-complete or --max-age\n"
         "asked for more than the bundle proves. A container number ITEM is upper-cased\n"
-        "first, as waybill submit does (with a note on stderr).\n",
+        "first, as waybill submit does (with a note on stderr).\n"
+        "With --quorum-read (a chain of header version 2 only) the bundle is fetched\n"
+        "from f+1 = n - quorum + 1 distinct nodes, so at least one honest node answers:\n"
+        "the --node addresses in the order given, then the validators' genesis \"api\"\n"
+        "addresses not given. Each bundle is verified; a node that does not answer\n"
+        "(within --timeout, per node) or whose bundle fails or proves no completeness\n"
+        "is reported on stderr and the next address is asked, until f+1 bundles\n"
+        "verified. The verdict is the one certified at the highest height (a lying node\n"
+        "cannot forge a certified header; a lagging one has a lower height), and the\n"
+        "completeness line names the others: \"...; quorum read of 2 nodes: node1 at H,\n"
+        "node3 at H-5\". Fewer than f+1 verified answers fail (exit 1).\n",
     .opts = verify_opts,
     .opt_count = sizeof verify_opts / sizeof verify_opts[0],
 };
@@ -100,6 +120,14 @@ struct verify_wants {
     const char *max_age_text;             /* --max-age as given */
     int64_t max_age_ms;                   /* -1: no --max-age */
     bool require_complete;
+    bool quorum_read;
+};
+
+/* What a quorum read adds to the verdict of the bundle it chose: the
+ * completeness line's tail and, for --json, "quorum_read". */
+struct verify_quorum_out {
+    const char *line;                     /* "; quorum read of K nodes: ..." */
+    json_t *json;                         /* taken by verify_print */
 };
 
 /* Whether a verified bundle meets the wants; if not, why (into why). */
@@ -197,8 +225,11 @@ static json_t *verify_json_complete(const struct ledger_verify_result *res, int6
 
 static int verify_print(const struct client_opts *co, const struct ledger_genesis *g,
                         struct verify_report *r, const struct ledger_verify_result *res,
-                        const char *source, const struct verify_wants *w)
+                        const char *source, const struct verify_wants *w,
+                        struct verify_quorum_out *q)
 {
+    json_t *qjson = q ? q->json : NULL;
+    if (q) q->json = NULL;
     if (r->nomem) goto err_nomem;
     int64_t age_ms = res->complete ? verify_now_ms() - res->fresh.time_ms : 0;
     if (age_ms < 0) age_ms = 0; /* a block time ahead of this clock: as good as now */
@@ -229,6 +260,14 @@ static int verify_print(const struct client_opts *co, const struct ledger_genesi
             res->ok && !res->complete ? print_json_text(res->completeness) : json_null(),
             "events", r->events, "failure", failure);
         r->events = NULL;
+        if (root && qjson) {
+            int qrc = json_object_set_new(root, "quorum_read", qjson);
+            qjson = NULL; /* root's now, or freed */
+            if (qrc != 0) {
+                json_decref(root);
+                goto err_nomem;
+            }
+        }
         int prc = print_json_out(root);
         if (prc == WB_ERR_IO) return CLI_EXIT_FAILED; /* cli_output_finish says so */
         if (prc != WB_OK) goto err_nomem;
@@ -247,9 +286,9 @@ static int verify_print(const struct client_opts *co, const struct ledger_genesi
     char safe[sizeof unmet + sizeof res->message];
     if (res->ok && res->complete) {
         char when[PRINT_TIME_MAX];
-        printf("complete as of height %llu (time %s, %lld seconds old)\n",
+        printf("complete as of height %llu (time %s, %lld seconds old)%s\n",
                (unsigned long long)res->fresh.height, print_time(res->fresh.time_ms, when),
-               (long long)(age_ms / 1000));
+               (long long)(age_ms / 1000), q && q->line ? q->line : "");
     } else if (res->ok) {
         printf("completeness not proven: %s\n",
                print_safe(res->completeness, safe, sizeof safe));
@@ -265,8 +304,10 @@ static int verify_print(const struct client_opts *co, const struct ledger_genesi
     else
         printf("VERIFIED: %zu events, %zu blocks, custodian %s\n", res->events_checked,
                res->blocks_checked, res->state.custodian);
+    json_decref(qjson);
     return met ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 err_nomem:
+    json_decref(qjson);
     cli_error(co->cmd, "out of memory");
     return CLI_EXIT_FAILED;
 }
@@ -274,7 +315,7 @@ err_nomem:
 /* Verifies `bundle` and prints the outcome; returns the exit code. */
 static int verify_run(const struct client_opts *co, const struct ledger_genesis *g,
                       const char *item, const uint8_t *bundle, size_t len, const char *source,
-                      const struct verify_wants *w)
+                      const struct verify_wants *w, struct verify_quorum_out *q)
 {
     static const char *const header[VERIFY_COLS] = {"#",   "BLOCK", "TIME", "ACTION",
                                                     "LOCATION", "ORG", "ID", "RESULT"};
@@ -284,6 +325,8 @@ static int verify_run(const struct client_opts *co, const struct ledger_genesis 
     r.events = co->json ? json_array() : NULL;
     int ex;
     if (!res || (co->json && !r.events)) {
+        if (q) json_decref(q->json);
+        if (q) q->json = NULL;
         cli_error(co->cmd, "out of memory");
         ex = CLI_EXIT_FAILED;
         goto free_report;
@@ -296,7 +339,7 @@ static int verify_run(const struct client_opts *co, const struct ledger_genesis 
     /* res says everything the code does (a failure fills its check and
      * message); the code only confirms it. */
     WB_ASSERT((rc == WB_OK) == res->ok);
-    ex = verify_print(co, g, &r, res, source, w);
+    ex = verify_print(co, g, &r, res, source, w, q);
 free_report:
     json_decref(r.events);
     print_table_free(&r.table);
@@ -313,6 +356,7 @@ static int verify_own_opt(void *ctx, int opt, const char *value)
     if (opt == VERIFY_OPT_MAX_AGE)
         return client_opt_once(&verify_usage, &w->max_age_text, "max-age", value);
     if (opt == VERIFY_OPT_REQUIRE_COMPLETE) w->require_complete = true;
+    if (opt == VERIFY_OPT_QUORUM_READ) w->quorum_read = true;
     return CLI_EXIT_OK;
 }
 
@@ -405,10 +449,40 @@ static int verify_offline(const struct client_opts *co, const char *path, const 
     char source[CLIENT_PATH_MAX + 16];
     snprintf(source, sizeof source, "bundle %s", path);
     if (!verify_other_chain(co, g, bundle, len, source, &ex))
-        ex = verify_run(co, g, item, bundle, len, source, w);
+        ex = verify_run(co, g, item, bundle, len, source, w, NULL);
     free(bundle);
     free(g);
     return ex;
+}
+
+/* Asks c's node for item's proof bundle: *bundle (malloc'd) is its canonical
+ * packing. Returns 0 or the code of client_call_item (c->reason set), or
+ * WB_ERR_NOMEM. */
+static int verify_fetch(struct client *c, const char *item, uint8_t **bundle, size_t *len)
+{
+    Waybill__ClientResponse *resp;
+    *bundle = NULL;
+    *len = 0;
+    int rc = client_call_item(c, WAYBILL__CLIENT_REQUEST__REQ_PROOF, item, &resp);
+    if (rc != WB_OK) return rc;
+    /* The bundle is checked as it is packed again here: protobuf-c keeps
+     * unknown fields (at any depth) and writes them back, so the verifier
+     * still refuses a bundle that carries one; any other way the node's
+     * answer could differ from the canonical encoding is undone by the
+     * packing and changes none of the bytes the checks cover (signed
+     * events, headers, votes). A bundle file is checked byte for byte. */
+    size_t n = waybill__proof_bundle__get_packed_size(resp->proof);
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf) {
+        waybill__client_response__free_unpacked(resp, NULL);
+        snprintf(c->reason, sizeof c->reason, "out of memory");
+        return WB_ERR_NOMEM;
+    }
+    waybill__proof_bundle__pack(resp->proof, buf);
+    waybill__client_response__free_unpacked(resp, NULL);
+    *bundle = buf;
+    *len = n;
+    return WB_OK;
 }
 
 static int verify_online(const struct client_opts *co, const struct client_connector *conn,
@@ -417,35 +491,306 @@ static int verify_online(const struct client_opts *co, const struct client_conne
     struct client_session s;
     int ex = client_session_open(&s, co, conn);
     if (ex != CLI_EXIT_OK) goto close_session;
-    Waybill__ClientResponse *resp;
-    int rc = client_call_item(&s.c, WAYBILL__CLIENT_REQUEST__REQ_PROOF, item, &resp);
-    if (rc != WB_OK) {
-        ex = client_fail_item(&s.c, rc, item, item);
-        goto close_session;
-    }
-    /* The bundle is checked as it is packed again here: protobuf-c keeps
-     * unknown fields (at any depth) and writes them back, so the verifier
-     * still refuses a bundle that carries one; any other way the node's
-     * answer could differ from the canonical encoding is undone by the
-     * packing and changes none of the bytes the checks cover (signed
-     * events, headers, votes). A bundle file is checked byte for byte. */
-    size_t len = waybill__proof_bundle__get_packed_size(resp->proof);
-    uint8_t *bundle = malloc(len ? len : 1);
-    if (!bundle) {
-        waybill__client_response__free_unpacked(resp, NULL);
+    uint8_t *bundle;
+    size_t len;
+    int rc = verify_fetch(&s.c, item, &bundle, &len);
+    if (rc == WB_ERR_NOMEM) {
         cli_error(co->cmd, "out of memory");
         ex = CLI_EXIT_FAILED;
         goto close_session;
     }
-    waybill__proof_bundle__pack(resp->proof, bundle);
-    waybill__client_response__free_unpacked(resp, NULL);
+    if (rc != WB_OK) {
+        ex = client_fail_item(&s.c, rc, item, item);
+        goto close_session;
+    }
     client_close(&s.c);
     char source[WB_ITEM_MAX + 512];
     snprintf(source, sizeof source, "item %s from node %s", item, co->node);
-    ex = verify_run(co, s.genesis, item, bundle, len, source, w);
+    ex = verify_run(co, s.genesis, item, bundle, len, source, w, NULL);
     free(bundle);
 close_session:
     client_session_close(&s);
+    return ex;
+}
+
+/* ---- --quorum-read ------------------------------------------------------------ */
+
+/* One node asked (or to ask) in a quorum read. */
+struct verify_qnode {
+    const char *addr;
+    int validator;                        /* its index in genesis, or -1 */
+    bool asked;
+    bool verified;                        /* its bundle verified and proved complete */
+    uint64_t height;                      /* its certified height, when verified */
+    int64_t time_ms;
+    char why[CLIENT_REASON_MAX + 64];     /* when asked and not verified */
+};
+
+/* How a person is told which node: the validator's name, else the address. */
+static const char *verify_qnode_name(const struct ledger_genesis *g, const struct verify_qnode *n)
+{
+    return n->validator >= 0 ? g->validators[n->validator].name : n->addr;
+}
+
+/* Whether addr is already in the list (as wb_addr_equal compares, or as
+ * the same validator's api address). */
+static bool verify_qlisted(const struct ledger_genesis *g, const struct verify_qnode *list,
+                           size_t n, const char *addr)
+{
+    struct wb_addr a, b;
+    if (wb_addr_parse(addr, &a, NULL, 0) != WB_OK) return false;
+    int v = client_api_validator(g, addr);
+    for (size_t i = 0; i < n; i++) {
+        if (v >= 0 && list[i].validator == v) return true;
+        if (wb_addr_parse(list[i].addr, &b, NULL, 0) == WB_OK && wb_addr_equal(&a, &b))
+            return true;
+    }
+    return false;
+}
+
+/* The addresses to ask, in order: every --node, then the genesis api
+ * addresses not among them. Returns CLI_EXIT_OK or a usage exit (printed). */
+static int verify_qlist(const struct client_opts *co, const struct ledger_genesis *g,
+                        size_t needed, struct verify_qnode *list, size_t *count)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < co->node_count; i++) {
+        const char *addr = co->nodes[i];
+        char why[WB_ADDR_MSG_MAX];
+        if (wb_addr_parse(addr, &(struct wb_addr){0}, why, sizeof why) != WB_OK)
+            return cli_usage_error(&verify_usage, "--node: %s", why);
+        int p2p = client_p2p_validator(g, addr);
+        if (p2p >= 0)
+            return cli_usage_error(&verify_usage,
+                                   "--node %s is a node's p2p port (validator %s in genesis); "
+                                   "give its client API address (in node.ini [api] listen)",
+                                   addr, g->validators[p2p].name);
+        if (verify_qlisted(g, list, n, addr))
+            return cli_usage_error(&verify_usage,
+                                   "--node %s names a node already given: a quorum read asks "
+                                   "distinct nodes",
+                                   addr);
+        list[n++] = (struct verify_qnode){.addr = addr, .validator = client_api_validator(g, addr)};
+    }
+    size_t from_genesis = 0;
+    for (size_t i = 0; i < g->validator_count; i++) {
+        if (!g->validators[i].api[0]) continue;
+        from_genesis++;
+        if (verify_qlisted(g, list, n, g->validators[i].api)) continue;
+        list[n++] = (struct verify_qnode){.addr = g->validators[i].api, .validator = (int)i};
+    }
+    *count = n;
+    if (co->node_count == 0 && from_genesis == 0)
+        return cli_usage_error(&verify_usage,
+                               "--quorum-read: genesis %s names no validator's client API "
+                               "address (\"api\"): give --node ADDR several times, %zu "
+                               "distinct nodes (f+1 of %zu validators)",
+                               co->genesis, needed, g->validator_count);
+    if (n < needed)
+        return cli_usage_error(&verify_usage,
+                               "--quorum-read needs %zu distinct nodes (f+1 of %zu validators) "
+                               "and has %zu: give --node ADDR several times",
+                               needed, g->validator_count, n);
+    return CLI_EXIT_OK;
+}
+
+/* Asks node n for the bundle and verifies it quietly. On success returns
+ * true with *bundle (malloc'd) kept and n's height filled; otherwise says
+ * why in n->why and returns false (or sets *nomem). */
+static bool verify_qask(const struct client_opts *co, const struct client_connector *conn,
+                        const struct ledger_genesis *g, const uint8_t *pk, const uint8_t *sk,
+                        const char *item, struct verify_qnode *n, uint8_t **bundle,
+                        size_t *len, bool *nomem)
+{
+    struct client_opts *nco = malloc(sizeof *nco);
+    struct ledger_verify_result *res = malloc(sizeof *res);
+    bool ok = false;
+    char safe[sizeof res->message];
+    n->asked = true;
+    *bundle = NULL;
+    if (!nco || !res) {
+        *nomem = true;
+        goto out;
+    }
+    *nco = *co;
+    if (co->genesis == co->genesis_buf) nco->genesis = nco->genesis_buf;
+    nco->node = n->addr;
+    struct client c;
+    int rc = client_open(&c, nco, conn, g, pk, sk);
+    if (rc == WB_OK) rc = verify_fetch(&c, item, bundle, len);
+    if (rc == WB_ERR_NOT_FOUND && c.node_error)
+        snprintf(n->why, sizeof n->why, "node %s knows no item %s", n->addr, item);
+    else if (rc != WB_OK)
+        snprintf(n->why, sizeof n->why, "%s", c.reason[0] ? c.reason : wb_strerror(rc));
+    client_close(&c);
+    if (rc == WB_ERR_NOMEM) *nomem = true;
+    if (rc != WB_OK) goto out;
+    struct wb_exec_threads threads = {.threads = wb_exec_threads_cpus()};
+    struct wb_executor exec = wb_exec_threads(&threads);
+    rc = ledger_verify_bundle(g, item, *bundle, *len, &exec, NULL, NULL, res);
+    if (rc == WB_ERR_NOMEM) *nomem = true;
+    if (!res->ok)
+        snprintf(n->why, sizeof n->why, "its bundle fails: %s",
+                 print_safe(res->message, safe, sizeof safe));
+    else if (!res->complete)
+        snprintf(n->why, sizeof n->why, "its bundle proves no completeness: %s",
+                 print_safe(res->completeness, safe, sizeof safe));
+    else {
+        ok = n->verified = true;
+        n->height = res->fresh.height;
+        n->time_ms = res->fresh.time_ms;
+    }
+out:
+    if (!ok) {
+        free(*bundle);
+        *bundle = NULL;
+    }
+    free(res);
+    free(nco);
+    return ok;
+}
+
+/* The per-node results for --json: one object per node asked. */
+static json_t *verify_qjson(const struct ledger_genesis *g, const struct verify_qnode *list,
+                            size_t n, size_t needed, long chosen)
+{
+    json_t *nodes = json_array();
+    json_t *q = json_pack("{s:I, s:o}", "needed", (json_int_t)needed, "nodes", nodes);
+    if (!q) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        const struct verify_qnode *x = &list[i];
+        if (!x->asked) continue;
+        json_t *o = json_pack(
+            "{s:s, s:o, s:b, s:b, s:o, s:o, s:o}", "node", x->addr, "validator",
+            x->validator >= 0 ? json_string(g->validators[x->validator].name) : json_null(),
+            "verified", x->verified, "chosen", (long)i == chosen, "height",
+            x->verified ? json_integer((json_int_t)x->height) : json_null(), "time_ms",
+            x->verified ? json_integer((json_int_t)x->time_ms) : json_null(), "error",
+            x->verified ? json_null() : print_json_text(x->why));
+        if (!o || json_array_append_new(nodes, o) != 0) {
+            json_decref(q);
+            return NULL;
+        }
+    }
+    return q;
+}
+
+/* Not enough verified answers: says so (and, with --json, the error object
+ * with the per-node results) and returns exit 1. */
+static int verify_qfail(const struct client_opts *co, const struct ledger_genesis *g,
+                        const char *item, const struct verify_qnode *list, size_t n,
+                        size_t needed, size_t verified)
+{
+    size_t asked = 0;
+    for (size_t i = 0; i < n; i++) asked += list[i].asked;
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "quorum read: %zu of the %zu nodes needed (f+1 of %zu validators) answered with a "
+             "verified, complete bundle; %zu asked",
+             verified, needed, g->validator_count, asked);
+    cli_error(co->cmd, "%s", msg);
+    if (co->json) {
+        json_t *root = json_pack("{s:b, s:s, s:s, s:s, s:o}", "ok", 0, "code", "quorum", "error",
+                                 msg, "item", item, "quorum_read",
+                                 verify_qjson(g, list, n, needed, -1));
+        /* The exit is a failure either way; a lost write of stdout is
+         * reported by cli_output_finish. */
+        WB_IGNORE_RESULT(print_json_out(root));
+    }
+    return CLI_EXIT_FAILED;
+}
+
+static int verify_quorum(const struct client_opts *co, const struct client_connector *conn,
+                         const char *item, const struct verify_wants *w)
+{
+    struct ledger_genesis *g;
+    int ex = client_load_genesis(co, &g);
+    if (ex != CLI_EXIT_OK) return ex;
+    struct verify_qnode list[CLIENT_NODES_MAX + WB_VALIDATORS_MAX];
+    uint8_t pk[WB_PUBKEY_LEN], sk[WB_SECKEY_LEN];
+    uint8_t *best = NULL;
+    size_t best_len = 0, n = 0, verified = 0;
+    long chosen = -1;
+    bool nomem = false;
+    memset(sk, 0, sizeof sk);
+    if (g->header_version < WB_BLOCK_VERSION_STATE) {
+        cli_error(co->cmd,
+                  "--quorum-read needs a chain of header version 2, whose certified headers "
+                  "commit to every item's state; chain %s (genesis %s) has header version %u: "
+                  "verify without --quorum-read",
+                  g->chain_name, co->genesis, (unsigned)g->header_version);
+        ex = CLI_EXIT_FAILED;
+        goto out;
+    }
+    size_t needed = g->validator_count - ledger_genesis_quorum(g) + 1;
+    ex = verify_qlist(co, g, needed, list, &n);
+    if (ex != CLI_EXIT_OK) goto out;
+    ex = client_load_key(co, pk, sk);
+    if (ex != CLI_EXIT_OK) goto out;
+    if (ledger_genesis_org_of_key(g, pk) < 0) {
+        cli_error(co->cmd,
+                  "key %s is not a member client key in genesis %s (chain '%s'): a node would "
+                  "have refused it; use a key listed in a member's \"keys\"",
+                  co->key, co->genesis, g->chain_name);
+        ex = CLI_EXIT_FAILED;
+        goto out;
+    }
+    for (size_t i = 0; i < n && verified < needed && !nomem; i++) {
+        uint8_t *bundle;
+        size_t len;
+        if (!verify_qask(co, conn, g, pk, sk, item, &list[i], &bundle, &len, &nomem)) {
+            if (!nomem)
+                cli_error(co->cmd, "quorum read: node %s: skipped: %s",
+                          verify_qnode_name(g, &list[i]), list[i].why);
+            continue;
+        }
+        verified++;
+        if (chosen < 0 || list[i].height > list[chosen].height) {
+            free(best);
+            best = bundle;
+            best_len = len;
+            chosen = (long)i;
+        } else {
+            free(bundle);
+        }
+    }
+    if (nomem) {
+        cli_error(co->cmd, "out of memory");
+        ex = CLI_EXIT_FAILED;
+        goto out;
+    }
+    if (verified < needed) {
+        ex = verify_qfail(co, g, item, list, n, needed, verified);
+        goto out;
+    }
+    /* "; quorum read of K nodes: <chosen> at H, <other> at H2, ..." */
+    char line[64 + CLIENT_NODES_MAX * (WB_ADDR_MAX + 32)];
+    const struct verify_qnode *c = &list[chosen];
+    int len = snprintf(line, sizeof line, "; quorum read of %zu nodes: %s at %llu", verified,
+                       verify_qnode_name(g, c), (unsigned long long)c->height);
+    for (size_t i = 0; i < n && len > 0 && (size_t)len < sizeof line; i++)
+        if (list[i].verified && (long)i != chosen)
+            len += snprintf(line + len, sizeof line - (size_t)len, ", %s at %llu",
+                            verify_qnode_name(g, &list[i]), (unsigned long long)list[i].height);
+    char source[WB_ITEM_MAX + 2 * WB_ADDR_MAX + 128];
+    if (c->validator >= 0)
+        snprintf(source, sizeof source,
+                 "item %s from node %s (%s, the highest of a quorum read)", item, c->addr,
+                 g->validators[c->validator].name);
+    else
+        snprintf(source, sizeof source, "item %s from node %s (the highest of a quorum read)",
+                 item, c->addr);
+    struct verify_quorum_out q = {.line = line, .json = NULL};
+    if (co->json && !(q.json = verify_qjson(g, list, n, needed, chosen))) {
+        cli_error(co->cmd, "out of memory");
+        ex = CLI_EXIT_FAILED;
+        goto out;
+    }
+    ex = verify_run(co, g, item, best, best_len, source, w, &q);
+out:
+    sodium_memzero(sk, sizeof sk);
+    free(best);
+    free(g);
     return ex;
 }
 
@@ -455,9 +800,24 @@ int cmd_verify_via(const struct client_connector *conn, int argc, char **argv)
     struct verify_wants w = {.max_age_ms = -1};
     char item[WB_ITEM_MAX + 1];
     client_opts_init(&co, "verify");
+    co.many_nodes = true;
     int ex = verify_parse(argc, argv, &co, &w, item);
     if (ex == CLIENT_HELP_SHOWN) return CLI_EXIT_OK;
     if (ex != CLI_EXIT_OK) return ex;
+    if (!w.quorum_read && co.node_count > 1)
+        return cli_usage_error(&verify_usage,
+                               "--node given twice (several --node go with --quorum-read)");
+    if (w.quorum_read) {
+        if (w.bundle)
+            return cli_usage_error(&verify_usage,
+                                   "--quorum-read asks nodes; --bundle FILE asks none: give one");
+        ex = client_opts_finish(&co, &verify_usage, false);
+        if (ex != CLI_EXIT_OK) return ex;
+        if (!co.key)
+            return cli_usage_error(&verify_usage, "no key file: give --key FILE or set %s",
+                                   CLIENT_ENV_KEY);
+        return verify_quorum(&co, conn, item, &w);
+    }
     ex = client_opts_finish(&co, &verify_usage, w.bundle == NULL);
     if (ex != CLI_EXIT_OK) return ex;
     if (w.bundle) return verify_offline(&co, w.bundle, item[0] ? item : NULL, &w);

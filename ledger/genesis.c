@@ -275,10 +275,45 @@ static int parse_member(json_t *m, size_t idx, struct ledger_genesis *g, char *m
     return WB_OK;
 }
 
+/* "api": optional, the validator's client API address, in the grammar of
+ * p2p; unique among every validator's api and p2p addresses (p2p: this
+ * validator's own, already parsed). val->api stays "" when absent. */
+static int parse_api(json_t *v, const char *path, const struct ledger_genesis *g,
+                     const struct wb_addr *p2p, struct ledger_validator *val, char *msg,
+                     size_t msg_len)
+{
+    if (!json_object_get(v, "api")) return WB_OK;
+    const char *s;
+    size_t len;
+    char why[WB_ADDR_MSG_MAX], e[ECHO_BUF];
+    int rc = get_string(v, path, "api", P2P_EXPECT, &s, &len, msg, msg_len);
+    if (rc) return rc;
+    struct wb_addr addr, other;
+    if (wb_addr_parse(s, &addr, why, sizeof why) != WB_OK)
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len, "%s.api: %s", path, why);
+    if (wb_addr_equal(&addr, p2p))
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len, "%s.api: %s is also its p2p address",
+                        path, echo(s, e));
+    for (size_t i = 0; i < g->validator_count; i++) {
+        const struct ledger_validator *o = &g->validators[i];
+        bool same_api = o->api[0] && wb_addr_parse(o->api, &other, NULL, 0) == WB_OK &&
+                        wb_addr_equal(&addr, &other);
+        bool same_p2p = wb_addr_parse(o->p2p, &other, NULL, 0) == WB_OK &&
+                        wb_addr_equal(&addr, &other);
+        if (same_api || same_p2p)
+            return wb_failf(WB_ERR_CONFIG, msg, msg_len,
+                            "%s.api: duplicate address %s (also the %s of validators[%zu])",
+                            path, echo(s, e), same_api ? "api" : "p2p", i);
+    }
+    WB_ASSERT(len <= WB_ADDR_MAX);
+    memcpy(val->api, s, len + 1);
+    return WB_OK;
+}
+
 static int parse_validator(json_t *v, size_t idx, struct ledger_genesis *g, char *msg,
                            size_t msg_len)
 {
-    static const char *const fields[] = {"name", "org", "key", "p2p", NULL};
+    static const char *const fields[] = {"name", "org", "key", "p2p", "api", NULL};
     char path[PATH_LEN], kpath[SUBPATH_LEN], where[SUBPATH_LEN], e[ECHO_BUF];
     snprintf(path, sizeof path, "validators[%zu]", idx);
     if (!json_is_object(v))
@@ -334,8 +369,17 @@ static int parse_validator(json_t *v, size_t idx, struct ledger_genesis *g, char
             return wb_failf(WB_ERR_CONFIG, msg, msg_len,
                             "%s.p2p: duplicate address %s (also validators[%zu])", path, echo(s, e),
                             i);
+    for (size_t i = 0; i < g->validator_count; i++)
+        if (g->validators[i].api[0] &&
+            wb_addr_parse(g->validators[i].api, &other, NULL, 0) == WB_OK &&
+            wb_addr_equal(&addr, &other))
+            return wb_failf(WB_ERR_CONFIG, msg, msg_len,
+                            "%s.p2p: duplicate address %s (the api of validators[%zu])", path,
+                            echo(s, e), i);
     WB_ASSERT(len <= WB_ADDR_MAX);
     memcpy(val->p2p, s, len + 1);
+    rc = parse_api(v, path, g, &addr, val, msg, msg_len);
+    if (rc) return rc;
     g->validator_count++;
     return WB_OK;
 }

@@ -7,7 +7,8 @@
  *   "genesis_time": "2026-11-22T00:00:00Z",  RFC 3339, UTC
  *   "members": [ { "org": "acme", "role": "shipper", "keys": ["<64 hex>", ...] } ],
  *   "validators": [ { "name": "node0", "org": "acme", "key": "<64 hex>",
- *                     "p2p": "127.0.0.1:7000" } ],
+ *                     "p2p": "127.0.0.1:7000",
+ *                     "api": "127.0.0.1:7100" } ],      api optional
  *   "clock_skew_ms": 600000,                 optional, default 10 minutes
  *   "backdate_max_ms": 2592000000,           optional, default 30 days
  *   "heartbeat_ms": 60000,                   optional, default 1 minute
@@ -24,7 +25,9 @@
  * name: like chain_id, unique; p2p: host:port in the grammar of
  * common/addr.h (a DNS name, an IPv4 address or a bracketed IPv6 address
  * such as "[::1]:7000"; port 1-65535), unique as wb_addr_equal compares
- * them. genesis_time:
+ * them. api (optional): the validator's client API address, the same
+ * grammar, unique among every validator's api and p2p addresses (clients
+ * such as `waybill verify --quorum-read` find the nodes by it). genesis_time:
  * YYYY-MM-DDTHH:MM:SS[.f, 1 to 3 digits]Z.
  * The time rules (docs/rules.md): clock_skew_ms (an integer, 0 to
  * WB_CLOCK_SKEW_MS_MAX) is how far an event's time may lie after the
@@ -75,6 +78,7 @@ struct ledger_validator {
     char org[WB_ORG_MAX + 1];
     uint8_t key[WB_PUBKEY_LEN];
     char p2p[WB_ADDR_MAX + 1];            /* host:port */
+    char api[WB_ADDR_MAX + 1];            /* client API host:port; "" when not given */
 };
 
 struct ledger_genesis {

@@ -210,6 +210,14 @@ static void check_testnet_on(const char *dir, size_t n, unsigned base, const cha
         assert_int_equal(cfg->p2p_listen.port, base + i);
         assert_string_equal(cfg->api_listen.host, bare);
         assert_int_equal(cfg->api_listen.port, base + 100 + i);
+        /* Genesis names the same client API address (clients find it there). */
+        snprintf(want, sizeof want, "%s:%u", host, base + 100 + (unsigned)i);
+        assert_string_equal(v->api, want);
+        {
+            struct wb_addr api;
+            assert_int_equal(wb_addr_parse(v->api, &api, NULL, 0), WB_OK);
+            assert_true(wb_addr_equal(&api, &cfg->api_listen));
+        }
         assert_true(cfg->sync);
         /* Peers: every other validator, in order. */
         assert_int_equal(cfg->peer_count, n - 1);

@@ -465,6 +465,173 @@ static void online_verify(void **state)
     expect_in("stderr", f->cap.err, "cannot reach node 127.0.0.1:26700");
 }
 
+/* ---- --quorum-read ----------------------------------------------------------------- */
+
+/* Writes DIR/NAME: the test genesis with header_version 2 and, when api,
+ * client API addresses 127.0.0.1:7200+i for every validator. */
+static void write_genesis_v2(struct vfx *f, const char *name, bool api, char *path, size_t cap)
+{
+    json_error_t jerr;
+    json_t *root = json_load_file(f->t.genesis_path, 0, &jerr);
+    if (!root) fail_msg("cannot load %s: %s", f->t.genesis_path, jerr.text);
+    assert_int_equal(json_object_set_new(root, "header_version", json_integer(2)), 0);
+    json_t *vals = json_object_get(root, "validators");
+    for (size_t i = 0; api && i < json_array_size(vals); i++) {
+        char addr[32];
+        snprintf(addr, sizeof addr, "127.0.0.1:%zu", 7200 + i);
+        assert_int_equal(json_object_set_new(json_array_get(vals, i), "api", json_string(addr)),
+                         0);
+    }
+    snprintf(path, cap, "%s/%s", f->t.dir, name);
+    assert_int_equal(json_dump_file(root, path, JSON_INDENT(2)), 0);
+    json_decref(root);
+}
+
+/* A connector that records every address dialled, then acts as the fake node. */
+struct qconn {
+    struct fake_node *fn;
+    size_t n;
+    char addrs[8][64];
+};
+
+static int qconn_connect(void *ctx, const char *addr, const struct client_identity *id,
+                         uint32_t timeout_ms, struct client_transport *out)
+{
+    struct qconn *q = ctx;
+    if (q->n < 8) snprintf(q->addrs[q->n++], sizeof q->addrs[0], "%s", addr);
+    return fake_connect(q->fn, addr, id, timeout_ms, out);
+}
+
+static void expect_exit(struct vfx *f, int rc, int want)
+{
+    if (rc != want)
+        fail_msg("expected exit %d, got %d; stdout:\n%s\nstderr:\n%s", want, rc, f->cap.out,
+                 f->cap.err);
+}
+
+static void quorum_read_options(void **state)
+{
+    struct vfx *f = *state;
+    char g2[TN_PATH + 32], g2api[TN_PATH + 32];
+    write_genesis_v2(f, "genesis-v2.json", false, g2, sizeof g2);
+    write_genesis_v2(f, "genesis-v2-api.json", true, g2api, sizeof g2api);
+    const char *key = f->t.key_path[2];
+    struct qconn q = {.fn = &f->fn};
+    struct client_connector conn = {.connect = qconn_connect, .ctx = &q};
+
+    /* several --node without --quorum-read: refused as before */
+    const char *twice[] = {"verify", TN_ITEM, "--node", "127.0.0.1:7200", "--node",
+                           "127.0.0.1:7201", "--key", key, "--genesis", g2api, NULL};
+    expect_exit(f, cap_run(&f->cap, cmd_verify_via, &conn, twice), CLI_EXIT_USAGE);
+    expect_in("stderr", f->cap.err, "--node given twice (several --node go with --quorum-read)");
+
+    /* --quorum-read with no --node and a genesis without api addresses */
+    const char *none[] = {"verify", TN_ITEM, "--quorum-read", "--key", key, "--genesis", g2,
+                          NULL};
+    expect_exit(f, cap_run(&f->cap, cmd_verify_via, &conn, none), CLI_EXIT_USAGE);
+    expect_in("stderr", f->cap.err, "names no validator's client API address (\"api\"): give "
+                                    "--node ADDR several times, 2 distinct nodes (f+1 of 4 "
+                                    "validators)");
+    /* one --node is not f+1 = 2 */
+    const char *one[] = {"verify", TN_ITEM, "--quorum-read", "--node", "127.0.0.1:7200", "--key",
+                         key, "--genesis", g2, NULL};
+    expect_exit(f, cap_run(&f->cap, cmd_verify_via, &conn, one), CLI_EXIT_USAGE);
+    expect_in("stderr", f->cap.err, "--quorum-read needs 2 distinct nodes (f+1 of 4 validators) "
+                                    "and has 1");
+    /* the same node twice: as written, and as the same validator's api on loopback */
+    const char *dup[] = {"verify", TN_ITEM, "--quorum-read", "--node", "127.0.0.1:7200",
+                         "--node", "127.0.0.1:7200", "--key", key, "--genesis", g2, NULL};
+    expect_exit(f, cap_run(&f->cap, cmd_verify_via, &conn, dup), CLI_EXIT_USAGE);
+    expect_in("stderr", f->cap.err, "--node 127.0.0.1:7200 names a node already given");
+    const char *dup2[] = {"verify", TN_ITEM, "--quorum-read", "--node", "127.0.0.1:7200",
+                          "--node", "localhost:7200", "--key", key, "--genesis", g2api, NULL};
+    expect_exit(f, cap_run(&f->cap, cmd_verify_via, &conn, dup2), CLI_EXIT_USAGE);
+    expect_in("stderr", f->cap.err, "--node localhost:7200 names a node already given");
+    /* a p2p port */
+    const char *p2p[] = {"verify", TN_ITEM, "--quorum-read", "--node", "127.0.0.1:7101",
+                         "--node", "127.0.0.1:7200", "--key", key, "--genesis", g2, NULL};
+    expect_exit(f, cap_run(&f->cap, cmd_verify_via, &conn, p2p), CLI_EXIT_USAGE);
+    expect_in("stderr", f->cap.err, "is a node's p2p port (validator node1 in genesis)");
+    /* with --bundle */
+    const char *bundle[] = {"verify", "--quorum-read", "--bundle", f->bundle_path, "--genesis",
+                            g2api, NULL};
+    expect_exit(f, cap_run(&f->cap, cmd_verify_via, &conn, bundle), CLI_EXIT_USAGE);
+    expect_in("stderr", f->cap.err, "--quorum-read asks nodes");
+    /* no key */
+    const char *nokey[] = {"verify", TN_ITEM, "--quorum-read", "--genesis", g2api, NULL};
+    expect_exit(f, cap_run(&f->cap, cmd_verify_via, &conn, nokey), CLI_EXIT_USAGE);
+    expect_in("stderr", f->cap.err, "no key file");
+    /* a chain of header version 1 cannot prove a state: refused before any node is asked */
+    const char *v1[] = {"verify", TN_ITEM, "--quorum-read", "--node", "127.0.0.1:7200", "--node",
+                        "127.0.0.1:7201", "--key", key, NULL};
+    expect_exit(f, cap_run(&f->cap, cmd_verify_via, &conn, v1), CLI_EXIT_FAILED);
+    expect_in("stderr", f->cap.err, "--quorum-read needs a chain of header version 2");
+    assert_int_equal(q.n, 0);
+    assert_int_equal(f->fn.connects, 0);
+}
+
+/* Nodes that do not answer, or serve a bundle that fails, are reported one
+ * line each and skipped; the --node addresses are asked first, then the
+ * genesis api addresses, until the list is exhausted. */
+static void quorum_read_skips_and_fails_when_exhausted(void **state)
+{
+    struct vfx *f = *state;
+    char g2api[TN_PATH + 32];
+    write_genesis_v2(f, "genesis-v2-api.json", true, g2api, sizeof g2api);
+    const char *key = f->t.key_path[2];
+    struct qconn q = {.fn = &f->fn};
+    struct client_connector conn = {.connect = qconn_connect, .ctx = &q};
+
+    /* unreachable: every node is asked, --node first, then genesis in order */
+    f->fn.connect_rc = WB_ERR_UNREACHABLE;
+    const char *argv[] = {"verify", TN_ITEM, "--quorum-read", "--node", "127.0.0.1:7203",
+                          "--key", key, "--genesis", g2api, NULL};
+    expect_exit(f, cap_run(&f->cap, cmd_verify_via, &conn, argv), CLI_EXIT_FAILED);
+    assert_int_equal(q.n, 4);
+    assert_string_equal(q.addrs[0], "127.0.0.1:7203");
+    assert_string_equal(q.addrs[1], "127.0.0.1:7200");
+    assert_string_equal(q.addrs[2], "127.0.0.1:7201");
+    assert_string_equal(q.addrs[3], "127.0.0.1:7202");
+    expect_in("stderr", f->cap.err, "quorum read: node node3: skipped: cannot reach node "
+                                    "127.0.0.1:7203");
+    expect_in("stderr", f->cap.err, "quorum read: node node0: skipped: ");
+    expect_in("stderr", f->cap.err, "quorum read: 0 of the 2 nodes needed (f+1 of 4 validators) "
+                                    "answered with a verified, complete bundle; 4 asked");
+    assert_string_equal(f->cap.out, "");
+
+    /* reachable, but the bundle's headers are version 1 under a version-2
+     * genesis: each fails its check and is skipped */
+    q.n = 0;
+    fake_reset(&f->fn);
+    assert_int_equal(tb_pack(&f->b, &f->proof, &f->proof_len), WB_OK);
+    f->fn.answer = answer_proof;
+    f->fn.ctx = f;
+    const char *json[] = {"verify", TN_ITEM, "--quorum-read", "--json", "--key", key, "--genesis",
+                          g2api, NULL};
+    expect_exit(f, cap_run(&f->cap, cmd_verify_via, &conn, json), CLI_EXIT_FAILED);
+    assert_int_equal(q.n, 4);
+    assert_int_equal(f->fn.n_requests, 4);
+    assert_int_equal(f->fn.closes, 4);
+    expect_in("stderr", f->cap.err, "quorum read: node node1: skipped: its bundle fails: ");
+    expect_in("stderr", f->cap.err, "version");
+    json_error_t jerr;
+    json_t *root = json_loads(f->cap.out, 0, &jerr);
+    if (!root) fail_msg("--json output is not JSON (%s):\n%s", jerr.text, f->cap.out);
+    assert_true(json_is_false(json_object_get(root, "ok")));
+    assert_string_equal(json_string_value(json_object_get(root, "code")), "quorum");
+    json_t *qr = json_object_get(root, "quorum_read");
+    assert_int_equal(json_integer_value(json_object_get(qr, "needed")), 2);
+    json_t *nodes = json_object_get(qr, "nodes");
+    assert_int_equal(json_array_size(nodes), 4);
+    json_t *n0 = json_array_get(nodes, 0);
+    assert_string_equal(json_string_value(json_object_get(n0, "node")), "127.0.0.1:7200");
+    assert_string_equal(json_string_value(json_object_get(n0, "validator")), "node0");
+    assert_true(json_is_false(json_object_get(n0, "verified")));
+    assert_true(json_is_null(json_object_get(n0, "height")));
+    assert_non_null(strstr(json_string_value(json_object_get(n0, "error")), "its bundle fails"));
+    json_decref(root);
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -486,6 +653,8 @@ int main(void)
         T(forged_header_fails_naming_its_check),
         T(flipped_tag_of_head_event_fails),
         T(online_verify),
+        T(quorum_read_options),
+        T(quorum_read_skips_and_fails_when_exhausted),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -345,8 +345,8 @@ static void unknown_fields_and_bad_json_named(void **state)
     expect_error(f, root, "members[0].keyz: unknown field");
 
     root = valid_genesis(f);
-    json_object_set_new(path_get(root, "validators", 2), "api", json_string("x"));
-    expect_error(f, root, "validators[2].api: unknown field");
+    json_object_set_new(path_get(root, "validators", 2), "rpc", json_string("x"));
+    expect_error(f, root, "validators[2].rpc: unknown field");
 
     char msg[MSG_LEN];
     const char *text = "{\"chain_id\": \"x\",";
@@ -545,6 +545,61 @@ static void p2p_addresses_follow_the_one_grammar(void **state)
     expect_error(f, root, "is longer than 253 characters");
 }
 
+/* The optional client API address: absent is "", present it is parsed like
+ * p2p and must differ from every api and p2p address of the genesis. */
+static void api_addresses_optional_unique_and_checked(void **state)
+{
+    struct fixture *f = *state;
+    char msg[MSG_LEN];
+    json_t *root = valid_genesis(f);
+    assert_int_equal(parse_json(f, root, msg), WB_OK);
+    for (size_t i = 0; i < 4; i++) assert_string_equal(f->g->validators[i].api, "");
+
+    root = valid_genesis(f);
+    json_object_set_new(path_get(root, "validators", 0), "api", json_string("127.0.0.1:7100"));
+    json_object_set_new(path_get(root, "validators", 2), "api",
+                        json_string("Validator2.example.org.:7102"));
+    json_object_set_new(path_get(root, "validators", 3), "api", json_string("[::1]:7103"));
+    assert_int_equal(parse_json(f, root, msg), WB_OK);
+    assert_string_equal(f->g->validators[0].api, "127.0.0.1:7100");
+    assert_string_equal(f->g->validators[1].api, "");
+    assert_string_equal(f->g->validators[2].api, "Validator2.example.org.:7102");
+    assert_string_equal(f->g->validators[3].api, "[::1]:7103");
+
+    /* a bad address, with the grammar's own reason */
+    root = valid_genesis(f);
+    json_object_set_new(path_get(root, "validators", 1), "api", json_string("node_1:27101"));
+    assert_int_equal(parse_json(f, root, msg), WB_ERR_CONFIG);
+    char want[MSG_LEN], why[WB_ADDR_MSG_MAX];
+    assert_int_equal(wb_addr_parse("node_1:27101", &(struct wb_addr){0}, why, sizeof why),
+                     WB_ERR_INVALID);
+    snprintf(want, sizeof want, "validators[1].api: %s", why);
+    assert_string_equal(msg, want);
+    root = valid_genesis(f);
+    json_object_set_new(path_get(root, "validators", 1), "api", json_integer(7101));
+    expect_error(f, root, "validators[1].api: expected host:port");
+
+    /* duplicates: two api, api and another's p2p (either order), its own p2p */
+    root = valid_genesis(f);
+    json_object_set_new(path_get(root, "validators", 0), "api", json_string("[0::1]:7100"));
+    json_object_set_new(path_get(root, "validators", 2), "api", json_string("[::1]:7100"));
+    expect_error(f, root,
+                 "validators[2].api: duplicate address [::1]:7100 (also the api of "
+                 "validators[0])");
+    root = valid_genesis(f);
+    json_object_set_new(path_get(root, "validators", 1), "api", json_string("127.0.0.1:7000"));
+    expect_error(f, root,
+                 "validators[1].api: duplicate address 127.0.0.1:7000 (also the p2p of "
+                 "validators[0])");
+    root = valid_genesis(f);
+    json_object_set_new(path_get(root, "validators", 0), "api", json_string("[::1]:7003"));
+    expect_error(f, root,
+                 "validators[3].p2p: duplicate address [::1]:7003 (the api of validators[0])");
+    root = valid_genesis(f);
+    json_object_set_new(path_get(root, "validators", 1), "api", json_string("127.0.0.1:7001"));
+    expect_error(f, root, "validators[1].api: 127.0.0.1:7001 is also its p2p address");
+}
+
 static void validator_fields_named(void **state)
 {
     struct fixture *f = *state;
@@ -676,6 +731,7 @@ int main(void)
         T(member_entries_malformed_named),
         T(validator_fields_named),
         T(p2p_addresses_follow_the_one_grammar),
+        T(api_addresses_optional_unique_and_checked),
         T(lookups_find_orgs_and_validators),
         T(quorum_is_more_than_two_thirds),
         T(chain_id_is_tagged_sha256_of_name),
