@@ -630,6 +630,8 @@ static void examples_in_config_parse(void **state)
     assert_true(has[LEDGER_ROLE_SHIPPER] && has[LEDGER_ROLE_CARRIER] && has[LEDGER_ROLE_CUSTOMS]);
     assert_true(g->validator_count >= 4);
     assert_int_equal(g->heartbeat_ms, 60000);
+    assert_int_equal(g->header_version, 2);
+    for (size_t v = 0; v < g->validator_count; v++) assert_true(g->validators[v].api[0] != '\0');
 
     struct node_config *cfg = malloc(sizeof *cfg);
     assert_non_null(cfg);
