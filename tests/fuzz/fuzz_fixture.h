@@ -1,6 +1,8 @@
 /* The fixed chain every fuzz target and the corpus generator share: four
  * organisations, four validators, keys from fixed seeds (so seed inputs can
- * carry valid signatures), and the few constants the targets check against. */
+ * carry valid signatures), and the few constants the targets check against.
+ * Its genesis comes in two versions, one chain id: block headers of version
+ * 1 and of version 2 (with the item-state root). */
 #ifndef FUZZ_FIXTURE_H
 #define FUZZ_FIXTURE_H
 
@@ -23,8 +25,8 @@
 #define FX_GENESIS_MS 1795305600000LL
 #define FX_ORGS 4
 #define FX_VALIDATORS 4
-/* The block target checks blocks as height 1 of this chain, with this
- * local clock and drift. */
+/* The block target checks blocks as height 1 of this chain (of either
+ * header version), with this local clock and drift. */
 #define FX_BLOCK_HEIGHT 1
 #define FX_NOW_MS (FX_GENESIS_MS + 86400000LL)
 #define FX_DRIFT_MS 5000
