@@ -8,9 +8,10 @@
  * bundle. Completeness: res.complete only when res.ok, and then the bundle
  * carries a freshness proof, the chain is of version 2, the proof's height
  * is at least every event's and its leaf counts exactly the events checked,
- * with the last one as its head; a bundle with a freshness proof never
- * verifies on the version 1 genesis. A bundle that verified is checked on
- * the other genesis too: no bundle verifies on both. */
+ * with the last one as its head and the custodian and status they give; a
+ * bundle with a freshness proof never verifies on the version 1 genesis. A
+ * bundle that verified is checked on the other genesis too: no bundle
+ * verifies on both. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -133,6 +134,12 @@ static void check_complete(const struct ledger_verify_result *res, const struct 
     ledger_item_leaf_name_hash(res->state.item, item_hash);
     if (memcmp(f->leaf.item_hash, item_hash, WB_HASH_LEN) != 0)
         fail("the leaf is not the item's", res->state.item);
+    uint8_t custodian[WB_HASH_LEN];
+    ledger_item_leaf_name_hash(res->state.custodian, custodian);
+    if (memcmp(f->leaf.custodian_hash, custodian, WB_HASH_LEN) != 0 ||
+        f->leaf.status != res->state.status || f->leaf.customs != res->state.customs ||
+        f->leaf.movement != res->state.movement)
+        fail("the leaf's custodian or status is not what the events give", res->state.item);
     if (f->reg_index != f->leaf.reg_index || f->reg_index >= f->item_count)
         fail("registration index outside the item count", "");
 }
