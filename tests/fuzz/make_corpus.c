@@ -575,6 +575,12 @@ static void write_bundle(uint8_t selector, const char *name, const Waybill__Proo
 #define SEL_BUNDLE_V1 0
 #define SEL_BUNDLE_V2 1
 
+/* The version 2 chain's freshness proof (seeds_bundle_version of version
+ * 2 fills it), attached to the version 1 bundle too: a validly certified
+ * proof that a version 1 genesis must still refuse. */
+static Waybill__ProofFreshness v2_fresh;
+static uint8_t *v2_fresh_cert;
+
 /* The item's history in two blocks of the chain of `version`. Block 1:
  * commission, other item, seal. Block 2: load, unload, handover, receive.
  * In version 2 an empty block 3 follows, and the bundle carries a
@@ -663,6 +669,15 @@ static void seeds_bundle_version(uint32_t version)
         bundle.events = gap;
         bundle.n_blocks = 2;
         write_bundle(sel, "missing-event", &bundle);
+
+        /* Every event, and the version 2 chain's proof (same chain id and
+         * validators, so its certificate is valid): never verifies on the
+         * version 1 genesis. */
+        if (!v2_fresh_cert) die("the version 2 proof is not built yet");
+        bundle.n_events = HISTORY_LEN;
+        bundle.events = pe_ptrs;
+        bundle.freshness = &v2_fresh;
+        write_bundle(sel, "v1-history-with-v2-proof", &bundle);
         return;
     }
 
@@ -694,8 +709,10 @@ static void seeds_bundle_version(uint32_t version)
     uint8_t *cert = pack_pb(&c3.c.base, &cert_len);
     Waybill__ProofFreshness fresh;
     waybill__proof_freshness__init(&fresh);
+    static uint8_t header3[WB_HEADER_MAX];
+    memcpy(header3, b3.header, b3.header_len);
     fresh.height = 3;
-    fresh.header.data = b3.header;
+    fresh.header.data = header3;
     fresh.header.len = b3.header_len;
     fresh.cert.data = cert;
     fresh.cert.len = cert_len;
@@ -717,14 +734,17 @@ static void seeds_bundle_version(uint32_t version)
     bundle.n_events = HISTORY_LEN;
     bundle.freshness = NULL;
     write_bundle(sel, "v2-no-proof", &bundle);
-    free(cert);
+    v2_fresh = fresh;
+    v2_fresh_cert = cert;
     ledger_state_tree_free(&chain.tree);
 }
 
 static void seeds_bundle(void)
 {
-    seeds_bundle_version(WB_BLOCK_VERSION);
     seeds_bundle_version(WB_BLOCK_VERSION_STATE);
+    seeds_bundle_version(WB_BLOCK_VERSION);
+    free(v2_fresh_cert);
+    v2_fresh_cert = NULL;
 }
 
 /* ---- consensus scripts ------------------------------------------------------------ */
