@@ -2,7 +2,12 @@
  * decoder of signed, hashed or verified bytes applies) over each such
  * message type, picked by the first input byte. Its verdict must equal the
  * oracle's (fuzz_fixture.h: unpack, no unknown field anywhere, re-encode,
- * compare), and a refusal must say which message type and why. */
+ * compare), and a refusal must say which message type and why. Nested
+ * messages are judged with their outer one (a proof bundle's events, its
+ * blocks with their certificates, its freshness proof ProofFreshness: the
+ * corpus has a bundle with one); fields that hold an encoded message as
+ * bytes (headers, signed events, the freshness proof's certificate) are
+ * decoded on their own by their readers. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -1,6 +1,8 @@
 /* The fixed chain every fuzz target and the corpus generator share: four
  * organisations, four validators, keys from fixed seeds (so seed inputs can
- * carry valid signatures), and the few constants the targets check against. */
+ * carry valid signatures), and the few constants the targets check against.
+ * Its genesis comes in two versions, one chain id: block headers of version
+ * 1 and of version 2 (with the item-state root). */
 #ifndef FUZZ_FIXTURE_H
 #define FUZZ_FIXTURE_H
 
@@ -23,8 +25,8 @@
 #define FX_GENESIS_MS 1795305600000LL
 #define FX_ORGS 4
 #define FX_VALIDATORS 4
-/* The block target checks blocks as height 1 of this chain, with this
- * local clock and drift. */
+/* The block target checks blocks as height 1 of this chain (of either
+ * header version), with this local clock and drift. */
 #define FX_BLOCK_HEIGHT 1
 #define FX_NOW_MS (FX_GENESIS_MS + 86400000LL)
 #define FX_DRIFT_MS 5000
@@ -41,7 +43,10 @@ static const char *const fx_org_names[FX_ORGS] = {"acme", "oceanic", "customs", 
 static const char *const fx_org_roles[FX_ORGS] = {"shipper", "carrier", "customs", "auditor"};
 
 struct fx {
+    /* The fixed chain with header version 1 (g) and with version 2 (g2):
+     * one chain id, so one event signs for both. */
     struct ledger_genesis *g;
+    struct ledger_genesis *g2;
     /* client key of org i, validator key of validator i */
     uint8_t client_pk[FX_ORGS][WB_PUBKEY_LEN];
     uint8_t client_sk[FX_ORGS][WB_SECKEY_LEN];
@@ -67,19 +72,16 @@ static inline void fx_keypair(char tag, int i, uint8_t pk[WB_PUBKEY_LEN],
     if (crypto_sign_seed_keypair(pk, sk, seed) != 0) fx_die("crypto_sign_seed_keypair failed");
 }
 
-/* Fills f: keys, the genesis JSON and its parsed form (heap). */
-static inline void fx_init(struct fx *f)
+/* The genesis JSON of the fixed chain with header version `version`
+ * (WB_BLOCK_VERSION leaves the key out, as a chain of version 1 may) into
+ * buf; returns its length. */
+static inline size_t fx_genesis_json(const struct fx *f, uint32_t version, char *buf, size_t cap)
 {
-    if (sodium_init() < 0) fx_die("sodium_init failed");
-    memset(f, 0, sizeof *f);
-    for (int i = 0; i < FX_ORGS; i++) fx_keypair('c', i, f->client_pk[i], f->client_sk[i]);
-    for (int i = 0; i < FX_VALIDATORS; i++) fx_keypair('v', i, f->val_pk[i], f->val_sk[i]);
-
     char hex[2 * WB_PUBKEY_LEN + 1];
-    size_t n = 0, cap = sizeof f->json;
+    size_t n = 0;
 #define FX_PUT(...)                                                           \
     do {                                                                      \
-        int w_ = snprintf(f->json + n, cap - n, __VA_ARGS__);                 \
+        int w_ = snprintf(buf + n, cap - n, __VA_ARGS__);                     \
         if (w_ < 0 || (size_t)w_ >= cap - n) fx_die("genesis JSON too long"); \
         n += (size_t)w_;                                                      \
     } while (0)
@@ -96,17 +98,56 @@ static inline void fx_init(struct fx *f)
                "\"p2p\": \"127.0.0.1:%d\"}%s\n",
                i, fx_org_names[i], wb_hex_encode(f->val_pk[i], WB_PUBKEY_LEN, hex, sizeof hex),
                7000 + i, i + 1 < FX_VALIDATORS ? "," : "");
-    FX_PUT("  ]\n}\n");
+    if (version == WB_BLOCK_VERSION)
+        FX_PUT("  ]\n}\n");
+    else
+        FX_PUT("  ],\n  \"header_version\": %u\n}\n", (unsigned)version);
 #undef FX_PUT
-    f->json_len = n;
+    return n;
+}
 
-    f->g = malloc(sizeof *f->g);
-    if (!f->g) fx_die("out of memory");
+static inline struct ledger_genesis *fx_parse_genesis(const char *json, size_t len)
+{
+    struct ledger_genesis *g = malloc(sizeof *g);
+    if (!g) fx_die("out of memory");
     char msg[256] = "";
-    if (ledger_genesis_parse((const uint8_t *)f->json, f->json_len, f->g, msg, sizeof msg) != 0) {
+    if (ledger_genesis_parse((const uint8_t *)json, len, g, msg, sizeof msg) != 0) {
         fprintf(stderr, "fuzz fixture: genesis does not parse: %s\n", msg);
         abort();
     }
+    return g;
+}
+
+/* Fills f: keys, the genesis JSON of version 1 and its parsed form, and the
+ * parsed genesis of version 2 (heap; fx_free frees them). */
+static inline void fx_init(struct fx *f)
+{
+    if (sodium_init() < 0) fx_die("sodium_init failed");
+    memset(f, 0, sizeof *f);
+    for (int i = 0; i < FX_ORGS; i++) fx_keypair('c', i, f->client_pk[i], f->client_sk[i]);
+    for (int i = 0; i < FX_VALIDATORS; i++) fx_keypair('v', i, f->val_pk[i], f->val_sk[i]);
+    f->json_len = fx_genesis_json(f, WB_BLOCK_VERSION, f->json, sizeof f->json);
+    f->g = fx_parse_genesis(f->json, f->json_len);
+    char json2[sizeof f->json];
+    size_t len2 = fx_genesis_json(f, WB_BLOCK_VERSION_STATE, json2, sizeof json2);
+    f->g2 = fx_parse_genesis(json2, len2);
+    if (f->g->header_version != WB_BLOCK_VERSION ||
+        f->g2->header_version != WB_BLOCK_VERSION_STATE ||
+        memcmp(f->g->chain_id, f->g2->chain_id, WB_CHAIN_ID_LEN) != 0)
+        fx_die("the two geneses are not one chain of versions 1 and 2");
+}
+
+static inline void fx_free(struct fx *f)
+{
+    free(f->g);
+    free(f->g2);
+    f->g = f->g2 = NULL;
+}
+
+/* The genesis of header version `version` (1 or 2). */
+static inline const struct ledger_genesis *fx_genesis(const struct fx *f, uint32_t version)
+{
+    return version == WB_BLOCK_VERSION_STATE ? f->g2 : f->g;
 }
 
 static inline void fx_cert_hash(uint8_t hash[WB_HASH_LEN])

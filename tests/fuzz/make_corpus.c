@@ -14,6 +14,8 @@
 #include "ledger/event.h"
 #include "ledger/item_leaf.h"
 #include "ledger/merkle.h"
+#include "ledger/state_tree.h"
+#include "ledger/validate.h"
 #include "proto/waybill.pb-c.h"
 
 static struct fx fixture;
@@ -233,9 +235,86 @@ struct built_block {
     size_t n;
 };
 
-static void build_block(struct built_block *b, uint64_t height, const uint8_t *prev_hash,
-                        int64_t time_ms, uint32_t proposer, const struct signed_ev *const *events,
-                        size_t n)
+/* A chain's item states so far and, in version 2, its item-state tree: what
+ * a block's check looks items up in and what the block then changes. */
+struct chain_state {
+    uint32_t version;
+    struct ledger_item_state st[8];
+    size_t n;
+    struct ledger_state_tree tree;
+    uint64_t height;
+    uint8_t prev_hash[WB_HASH_LEN];
+    int64_t prev_time_ms;
+};
+
+static void chain_init(struct chain_state *c, uint32_t version)
+{
+    memset(c, 0, sizeof *c);
+    c->version = version;
+    c->prev_time_ms = FX_GENESIS_MS;
+    ledger_state_tree_init(&c->tree);
+}
+
+static int chain_lookup(void *ctx, const char *item, struct ledger_item_state *out)
+{
+    const struct chain_state *c = ctx;
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->st[i].item, item) == 0) {
+            *out = c->st[i];
+            return WB_OK;
+        }
+    return WB_ERR_NOT_FOUND;
+}
+
+static void encode_block(struct built_block *b, const uint8_t *const *ptrs, const size_t *lens,
+                         size_t n)
+{
+    free(b->bytes);
+    b->bytes = NULL;
+    if (ledger_block_build(&b->h, n ? ptrs : NULL, n ? lens : NULL, n, &b->bytes, &b->len,
+                           b->hash) != 0)
+        die("ledger_block_build failed");
+    if (ledger_header_encode(&b->h, b->header, sizeof b->header, &b->header_len) != 0)
+        die("ledger_header_encode failed");
+}
+
+/* Checks block b as the next block of chain c (state_unset: as its proposer
+ * does, before the header carries the state) into *r. */
+static void check_next(struct chain_state *c, const struct built_block *b, bool state_unset,
+                       struct ledger_block_result *r)
+{
+    struct ledger_block dec;
+    if (ledger_block_decode(b->bytes, b->len, &dec) != 0) die("a seed block does not decode");
+    struct ledger_block_ctx bc = {
+        .genesis = fx_genesis(&fixture, c->version),
+        .height = c->height + 1,
+        .prev_time_ms = c->prev_time_ms,
+        .now_ms = FX_NOW_MS,
+        .drift_max_ms = FX_DRIFT_MS,
+        .events_max = FX_EVENTS_MAX,
+        .item_count = c->n,
+        .tree = c->version == WB_BLOCK_VERSION_STATE ? &c->tree : NULL,
+        .state_unset = state_unset,
+        .lookup = chain_lookup,
+        .ctx = c,
+    };
+    memcpy(bc.prev_hash, c->prev_hash, WB_HASH_LEN);
+    char msg[512] = "";
+    if (ledger_block_check_full(&bc, &dec, r, msg, sizeof msg) != 0) {
+        fprintf(stderr, "make_corpus: a seed block fails its check: %s\n", msg);
+        exit(1);
+    }
+    ledger_block_free(&dec);
+}
+
+/* Builds block (height, time, proposer, events) of the chain of header
+ * version `version`. With a chain c, it is c's next block: checked against
+ * c's state (in version 2 first as the proposer checks it, then built again
+ * with the state root and item count the check computed, as
+ * node/driver/build.c does, and checked again), and c advances past it. */
+static void build_block_v(struct built_block *b, uint32_t version, struct chain_state *c,
+                          uint64_t height, const uint8_t *prev_hash, int64_t time_ms,
+                          uint32_t proposer, const struct signed_ev *const *events, size_t n)
 {
     if (n > 8) die("too many events for a seed block");
     memset(b, 0, sizeof *b);
@@ -246,18 +325,82 @@ static void build_block(struct built_block *b, uint64_t height, const uint8_t *p
         lens[i] = events[i]->len;
         merkle_leaf_hash(ptrs[i], lens[i], b->leaves[i]);
     }
-    b->h.version = WB_BLOCK_VERSION;
+    b->h.version = version;
+    b->h.has_state = version == WB_BLOCK_VERSION_STATE;
     memcpy(b->h.chain_id, fixture.g->chain_id, WB_CHAIN_ID_LEN);
     b->h.height = height;
     b->h.time_ms = time_ms;
     if (prev_hash) memcpy(b->h.prev_hash, prev_hash, WB_HASH_LEN);
     b->h.proposer = proposer;
-    if (ledger_block_build(&b->h, n ? ptrs : NULL, n ? lens : NULL, n, &b->bytes, &b->len,
-                           b->hash) != 0)
-        die("ledger_block_build failed");
-    if (ledger_header_encode(&b->h, b->header, sizeof b->header, &b->header_len) != 0)
-        die("ledger_header_encode failed");
+    encode_block(b, ptrs, lens, n);
     b->n = n;
+    if (!c) return;
+    if (c->version != version || c->height + 1 != height) die("a seed block off its chain");
+    struct ledger_block_result r;
+    if (version == WB_BLOCK_VERSION_STATE) {
+        check_next(c, b, true, &r);
+        memcpy(b->h.state_root, r.state_root, WB_HASH_LEN);
+        b->h.item_count = r.item_count;
+        ledger_block_result_free(&r);
+        encode_block(b, ptrs, lens, n);
+    }
+    check_next(c, b, false, &r);
+    for (size_t i = 0; i < r.state_count; i++) {
+        size_t j = 0;
+        while (j < c->n && strcmp(c->st[j].item, r.states[i].item) != 0) j++;
+        if (j == c->n) {
+            if (c->n == sizeof c->st / sizeof c->st[0]) die("too many items in a seed chain");
+            c->n++;
+        }
+        c->st[j] = r.states[i];
+    }
+    if (version == WB_BLOCK_VERSION_STATE) {
+        if (ledger_state_tree_apply(&c->tree, r.leaves, r.leaf_count) != 0)
+            die("ledger_state_tree_apply failed");
+        uint8_t root[WB_HASH_LEN];
+        ledger_state_tree_root(&c->tree, root);
+        if (memcmp(root, b->h.state_root, WB_HASH_LEN) != 0 || c->tree.count != b->h.item_count)
+            die("the tree after a seed block is not its header's");
+    }
+    ledger_block_result_free(&r);
+    c->height = height;
+    memcpy(c->prev_hash, b->hash, WB_HASH_LEN);
+    c->prev_time_ms = time_ms;
+}
+
+static void build_block(struct built_block *b, uint64_t height, const uint8_t *prev_hash,
+                        int64_t time_ms, uint32_t proposer, const struct signed_ev *const *events,
+                        size_t n)
+{
+    build_block_v(b, WB_BLOCK_VERSION, NULL, height, prev_hash, time_ms, proposer, events, n);
+}
+
+/* A seed of a target whose first input byte is a selector (block, bundle). */
+static void write_selected(const char *target, uint8_t selector, const char *name,
+                           const void *data, size_t len)
+{
+    uint8_t *buf = malloc(len + 1);
+    if (!buf) die("out of memory");
+    buf[0] = selector;
+    if (len) memcpy(buf + 1, data, len);
+    write_seed(target, name, buf, len + 1);
+    free(buf);
+}
+
+/* The block target's selector: bit 0 the chain's header version, bits 1-2
+ * the items registered before (tests/fuzz/block.c; keep in step). */
+#define SEL_V1 0
+#define SEL_V2 1
+
+/* Block 1 of the chain of `version` with these events, as the block target
+ * checks it (an empty state): built by build_block_v on a fresh chain. */
+static void build_first(struct built_block *b, uint32_t version, int64_t t, uint32_t proposer,
+                        const struct signed_ev *const *events, size_t n)
+{
+    struct chain_state c;
+    chain_init(&c, version);
+    build_block_v(b, version, &c, FX_BLOCK_HEIGHT, NULL, t, proposer, events, n);
+    ledger_state_tree_free(&c.tree);
 }
 
 static void seeds_block(void)
@@ -265,12 +408,14 @@ static void seeds_block(void)
     struct built_block b;
     int64_t t = FX_GENESIS_MS + 60000;
     build_block(&b, FX_BLOCK_HEIGHT, NULL, t, 1, NULL, 0);
-    write_seed("block", "empty", b.bytes, b.len);
+    write_selected("block", SEL_V1, "empty", b.bytes, b.len);
+    /* A version 1 header on the version 2 chain: refused. */
+    write_selected("block", SEL_V2, "v1-on-v2-chain", b.bytes, b.len);
     free(b.bytes);
 
     const struct signed_ev *three[] = {&history[0], &history[1], &history[2]};
     build_block(&b, FX_BLOCK_HEIGHT, NULL, t, 2, three, 3);
-    write_seed("block", "commission-seal-load", b.bytes, b.len);
+    write_selected("block", SEL_V1, "commission-seal-load", b.bytes, b.len);
     write_canon(CANON_BLOCK, "block-three-events", b.bytes, b.len);
     write_canon(CANON_HEADER, "header", b.header, b.header_len);
     free(b.bytes);
@@ -278,7 +423,7 @@ static void seeds_block(void)
     const struct signed_ev *all[] = {&history[0], &other_item, &history[1], &history[2],
                                      &history[3], &history[4], &history[5]};
     build_block(&b, FX_BLOCK_HEIGHT, NULL, t, 3, all, 7);
-    write_seed("block", "two-items-handover", b.bytes, b.len);
+    write_selected("block", SEL_V1, "two-items-handover", b.bytes, b.len);
     free(b.bytes);
 
     /* Valid structure, but the second event breaks the rules (no prev). */
@@ -286,7 +431,38 @@ static void seeds_block(void)
     make_event(&orphan, ORG_ACME, ITEM, LEDGER_SEAL, NULL, NULL, "seal", "S-1", NULL, 10);
     const struct signed_ev *bad[] = {&history[0], &orphan};
     build_block(&b, FX_BLOCK_HEIGHT, NULL, t, 0, bad, 2);
-    write_seed("block", "rule-violation", b.bytes, b.len);
+    write_selected("block", SEL_V1, "rule-violation", b.bytes, b.len);
+    free(b.bytes);
+
+    /* Version 2: valid blocks 1 with the item-state root after them. */
+    build_first(&b, WB_BLOCK_VERSION_STATE, t, 1, NULL, 0);
+    write_selected("block", SEL_V2, "v2-empty", b.bytes, b.len);
+    free(b.bytes);
+    build_first(&b, WB_BLOCK_VERSION_STATE, t, 2, three, 3);
+    write_selected("block", SEL_V2, "v2-commission-seal-load", b.bytes, b.len);
+    /* A version 2 header on the version 1 chain: refused. */
+    write_selected("block", SEL_V1, "v2-on-v1-chain", b.bytes, b.len);
+    write_canon(CANON_HEADER, "header-v2", b.header, b.header_len);
+    free(b.bytes);
+    build_first(&b, WB_BLOCK_VERSION_STATE, t, 3, all, 7);
+    write_selected("block", SEL_V2, "v2-two-items-handover", b.bytes, b.len);
+    write_canon(CANON_BLOCK, "block-v2-two-items", b.bytes, b.len);
+    /* The same block with a wrong state root: refused (the root is in the
+     * header, so the block is built again). */
+    {
+        struct built_block w = b;
+        w.bytes = NULL;
+        w.h.state_root[0] ^= 0x01;
+        const uint8_t *ptrs[8];
+        size_t lens[8];
+        for (size_t i = 0; i < 7; i++) {
+            ptrs[i] = all[i]->bytes;
+            lens[i] = all[i]->len;
+        }
+        encode_block(&w, ptrs, lens, 7);
+        write_selected("block", SEL_V2, "v2-wrong-state-root", w.bytes, w.len);
+        free(w.bytes);
+    }
     free(b.bytes);
 }
 
@@ -377,15 +553,50 @@ static void seeds_cert(void)
 
 /* ---- proof bundles -------------------------------------------------------------- */
 
-static void seeds_bundle(void)
+static uint8_t *pack_pb(const ProtobufCMessage *m, size_t *len)
 {
-    /* Block 1: commission, other item, seal. Block 2: load, unload,
-     * handover, receive. */
-    struct built_block b1, b2;
+    *len = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = malloc(*len ? *len : 1);
+    if (!buf) die("out of memory");
+    protobuf_c_message_pack(m, buf);
+    return buf;
+}
+
+static void write_bundle(uint8_t selector, const char *name, const Waybill__ProofBundle *b)
+{
+    size_t len;
+    uint8_t *buf = pack_pb(&b->base, &len);
+    write_selected("bundle", selector, name, buf, len);
+    free(buf);
+}
+
+/* The bundle target's selector: bit 0 the genesis's header version
+ * (tests/fuzz/bundle.c; keep in step). */
+#define SEL_BUNDLE_V1 0
+#define SEL_BUNDLE_V2 1
+
+/* The version 2 chain's freshness proof (seeds_bundle_version of version
+ * 2 fills it), attached to the version 1 bundle too: a validly certified
+ * proof that a version 1 genesis must still refuse. */
+static Waybill__ProofFreshness v2_fresh;
+static uint8_t *v2_fresh_cert;
+
+/* The item's history in two blocks of the chain of `version`. Block 1:
+ * commission, other item, seal. Block 2: load, unload, handover, receive.
+ * In version 2 an empty block 3 follows, and the bundle carries a
+ * freshness proof as of block 3 (the node's latest certified header). */
+static void seeds_bundle_version(uint32_t version)
+{
+    bool v2 = version == WB_BLOCK_VERSION_STATE;
+    uint8_t sel = v2 ? SEL_BUNDLE_V2 : SEL_BUNDLE_V1;
+    static struct chain_state chain;
+    chain_init(&chain, version);
+    struct chain_state *c = v2 ? &chain : NULL;
+    static struct built_block b1, b2, b3;
     const struct signed_ev *e1[] = {&history[0], &other_item, &history[1]};
     const struct signed_ev *e2[] = {&history[2], &history[3], &history[4], &history[5]};
-    build_block(&b1, 1, NULL, FX_GENESIS_MS + 60000, 1, e1, 3);
-    build_block(&b2, 2, b1.hash, FX_GENESIS_MS + 120000, 2, e2, 4);
+    build_block_v(&b1, version, c, 1, NULL, FX_GENESIS_MS + 60000, 1, e1, 3);
+    build_block_v(&b2, version, c, 2, b1.hash, FX_GENESIS_MS + 120000, 2, e2, 4);
     free(b1.bytes);
     free(b2.bytes);
     /* Where each item event sits: (block, index). */
@@ -417,8 +628,8 @@ static void seeds_bundle(void)
         pe[i].audit_path = path_pb[i];
         pe_ptrs[i] = &pe[i];
     }
-    static struct cert_pb c1, c2;
-    static const uint32_t q1[] = {0, 1, 3}, q2[] = {2, 3, 0, 1};
+    static struct cert_pb c1, c2, c3;
+    static const uint32_t q1[] = {0, 1, 3}, q2[] = {2, 3, 0, 1}, q3[] = {1, 2, 3};
     make_cert(&c1, 1, 0, b1.hash, q1, 3);
     make_cert(&c2, 2, 1, b2.hash, q2, 4);
     static Waybill__ProofBlock pb[2];
@@ -443,20 +654,97 @@ static void seeds_bundle(void)
     bundle.events = pe_ptrs;
     bundle.n_blocks = 2;
     bundle.blocks = pb_ptrs;
-    write_pb("bundle", "full-history", &bundle.base);
-    write_canon_pb(CANON_BUNDLE, "bundle-full-history", &bundle.base);
+    if (!v2) {
+        write_bundle(sel, "full-history", &bundle);
+        write_canon_pb(CANON_BUNDLE, "bundle-full-history", &bundle.base);
 
-    /* The first two events only: one block. */
-    bundle.n_events = 2;
-    bundle.n_blocks = 1;
-    write_pb("bundle", "first-block", &bundle.base);
+        /* The first two events only: one block. */
+        bundle.n_events = 2;
+        bundle.n_blocks = 1;
+        write_bundle(sel, "first-block", &bundle);
 
-    /* An event missing in the middle: the prev link breaks. */
-    Waybill__ProofEvent *gap[] = {pe_ptrs[0], pe_ptrs[1], pe_ptrs[3]};
-    bundle.n_events = 3;
-    bundle.events = gap;
-    bundle.n_blocks = 2;
-    write_pb("bundle", "missing-event", &bundle.base);
+        /* An event missing in the middle: the prev link breaks. */
+        Waybill__ProofEvent *gap[] = {pe_ptrs[0], pe_ptrs[1], pe_ptrs[3]};
+        bundle.n_events = 3;
+        bundle.events = gap;
+        bundle.n_blocks = 2;
+        write_bundle(sel, "missing-event", &bundle);
+
+        /* Every event, and the version 2 chain's proof (same chain id and
+         * validators, so its certificate is valid): never verifies on the
+         * version 1 genesis. */
+        if (!v2_fresh_cert) die("the version 2 proof is not built yet");
+        bundle.n_events = HISTORY_LEN;
+        bundle.events = pe_ptrs;
+        bundle.freshness = &v2_fresh;
+        write_bundle(sel, "v1-history-with-v2-proof", &bundle);
+        return;
+    }
+
+    /* Version 2: block 3 (a heartbeat, no events) is the latest certified
+     * one; the item's leaf and audit path under its state root. */
+    build_block_v(&b3, version, c, 3, b2.hash, FX_GENESIS_MS + 180000, 3, NULL, 0);
+    free(b3.bytes);
+    make_cert(&c3, 3, 0, b3.hash, q3, 3);
+    size_t item_at = 0;
+    while (item_at < chain.n && strcmp(chain.st[item_at].item, ITEM) != 0) item_at++;
+    if (item_at == chain.n) die("the item is not on the seed chain");
+    const struct ledger_item_state *st = &chain.st[item_at];
+    if (st->count != HISTORY_LEN || memcmp(st->head, history[HISTORY_LEN - 1].id, WB_HASH_LEN))
+        die("the seed chain's item state is not its history");
+    struct ledger_item_leaf leaf;
+    ledger_item_leaf_from_state(st, st->reg_index, &leaf);
+    static uint8_t leaf_bytes[LEDGER_ITEM_LEAF_LEN];
+    ledger_item_leaf_encode(&leaf, leaf_bytes);
+    static uint8_t state_path[MERKLE_PATH_MAX][MERKLE_HASH_LEN];
+    static ProtobufCBinaryData state_path_pb[MERKLE_PATH_MAX];
+    size_t state_path_len;
+    if (ledger_state_tree_path(&chain.tree, st->reg_index, state_path, &state_path_len) != 0)
+        die("ledger_state_tree_path failed");
+    for (size_t k = 0; k < state_path_len; k++) {
+        state_path_pb[k].data = state_path[k];
+        state_path_pb[k].len = MERKLE_HASH_LEN;
+    }
+    size_t cert_len;
+    uint8_t *cert = pack_pb(&c3.c.base, &cert_len);
+    Waybill__ProofFreshness fresh;
+    waybill__proof_freshness__init(&fresh);
+    static uint8_t header3[WB_HEADER_MAX];
+    memcpy(header3, b3.header, b3.header_len);
+    fresh.height = 3;
+    fresh.header.data = header3;
+    fresh.header.len = b3.header_len;
+    fresh.cert.data = cert;
+    fresh.cert.len = cert_len;
+    fresh.leaf.data = leaf_bytes;
+    fresh.leaf.len = sizeof leaf_bytes;
+    fresh.n_state_path = state_path_len;
+    fresh.state_path = state_path_pb;
+
+    /* Every event and the proof: complete as of height 3. */
+    bundle.freshness = &fresh;
+    write_bundle(sel, "v2-complete", &bundle);
+    write_canon_pb(CANON_BUNDLE, "bundle-v2-freshness", &bundle.base);
+    /* The same bundle on the version 1 genesis: never verifies. */
+    write_bundle(SEL_BUNDLE_V1, "v2-complete-on-v1-genesis", &bundle);
+    /* The newest event left out, the proof kept: fails freshness. */
+    bundle.n_events = HISTORY_LEN - 1;
+    write_bundle(sel, "v2-short-last-event", &bundle);
+    /* No proof: verifies, completeness not proven. */
+    bundle.n_events = HISTORY_LEN;
+    bundle.freshness = NULL;
+    write_bundle(sel, "v2-no-proof", &bundle);
+    v2_fresh = fresh;
+    v2_fresh_cert = cert;
+    ledger_state_tree_free(&chain.tree);
+}
+
+static void seeds_bundle(void)
+{
+    seeds_bundle_version(WB_BLOCK_VERSION_STATE);
+    seeds_bundle_version(WB_BLOCK_VERSION);
+    free(v2_fresh_cert);
+    v2_fresh_cert = NULL;
 }
 
 /* ---- consensus scripts ------------------------------------------------------------ */
@@ -820,6 +1108,11 @@ static void seeds_safety(void)
 static void seeds_text(void)
 {
     write_seed("genesis", "fixture", fixture.json, fixture.json_len);
+    {
+        char json2[sizeof fixture.json];
+        size_t len2 = fx_genesis_json(&fixture, WB_BLOCK_VERSION_STATE, json2, sizeof json2);
+        write_seed("genesis", "fixture-header-v2", json2, len2);
+    }
     static const char small[] =
         "{\"chain_id\": \"c.1_x-y\", \"genesis_time\": \"2024-02-29T23:59:59.5Z\",\n"
         " \"members\": [{\"org\": \"a b\", \"role\": \"customs\", \"keys\": "
@@ -929,6 +1222,6 @@ int main(int argc, char **argv)
     seeds_state_tree();
     seeds_text();
     printf("make_corpus: wrote %zu seed files under %s\n", files_written, out_dir);
-    free(fixture.g);
+    fx_free(&fixture);
     return 0;
 }
