@@ -36,7 +36,8 @@ $(BUILD)/deps.mk: Makefile scripts/deps.sh
 CPPFLAGS += $(PKG_CFLAGS)
 LDLIBS := $(PKG_LIBS) -lm -lpthread
 
-.PHONY: all deps test unit sim cluster demo bench bench-compare bench-store clean fuzz
+.PHONY: all deps test unit sim cluster demo bench bench-compare bench-store bench-tree \
+	bench-state clean fuzz
 all: $(BUILD)/waybill
 
 deps:
@@ -187,6 +188,16 @@ $(BUILD)/bench/store_growth: $(BUILD)/obj/bench/store/store_growth.o $(LIBS_stor
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 bench-store: $(BUILD)/bench/store_growth
 	$(BUILD)/bench/store_growth --events $(STORE_EVENTS)
+
+# The start-up benchmark of the item-state tree (bench/store/tree_bench.c):
+# a fresh store of TREE_ITEMS items, then store_open and the tree rebuilt
+# from the registration-order index, timed; last line `tree-load items=N ms=M`.
+TREE_ITEMS ?= 1000000
+$(BUILD)/bench/tree_bench: $(BUILD)/obj/bench/store/tree_bench.o $(LIBS_node)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+bench-tree: $(BUILD)/bench/tree_bench
+	$(BUILD)/bench/tree_bench --items $(TREE_ITEMS)
 
 # ---- fuzz targets ------------------------------------------------------------
 # `make fuzz` builds each tests/fuzz/<name>.c (one libFuzzer target) with clang
