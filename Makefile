@@ -199,6 +199,15 @@ $(BUILD)/bench/tree_bench: $(BUILD)/obj/bench/store/tree_bench.o $(LIBS_node)
 bench-tree: $(BUILD)/bench/tree_bench
 	$(BUILD)/bench/tree_bench --items $(TREE_ITEMS)
 
+# What the item-state commitment costs (bench/state_cost.sh): the saturation
+# load on a testnet of header version 1 and one of version 2, alternately,
+# ROUNDS times each, with the ratio v2 / v1 per round and the worst.
+STATE_EVENTS ?= 100000
+STATE_ITEMS ?= 1000
+bench-state: $(BUILD)/waybill $(BUILD)/bench/loadgen
+	@BUILD=$(BUILD) ROUNDS=$(ROUNDS) STATE_EVENTS=$(STATE_EVENTS) STATE_ITEMS=$(STATE_ITEMS) \
+		bash bench/state_cost.sh
+
 # ---- fuzz targets ------------------------------------------------------------
 # `make fuzz` builds each tests/fuzz/<name>.c (one libFuzzer target) with clang
 # against the modules compiled by clang with ASan + UBSan + coverage into
