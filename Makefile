@@ -36,7 +36,8 @@ $(BUILD)/deps.mk: Makefile scripts/deps.sh
 CPPFLAGS += $(PKG_CFLAGS)
 LDLIBS := $(PKG_LIBS) -lm -lpthread
 
-.PHONY: all deps test unit sim cluster demo bench bench-compare bench-store clean fuzz
+.PHONY: all deps test unit sim cluster demo bench bench-compare bench-store bench-tree \
+	bench-state clean fuzz
 all: $(BUILD)/waybill
 
 deps:
@@ -187,6 +188,25 @@ $(BUILD)/bench/store_growth: $(BUILD)/obj/bench/store/store_growth.o $(LIBS_stor
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 bench-store: $(BUILD)/bench/store_growth
 	$(BUILD)/bench/store_growth --events $(STORE_EVENTS)
+
+# The start-up benchmark of the item-state tree (bench/store/tree_bench.c):
+# a fresh store of TREE_ITEMS items, then store_open and the tree rebuilt
+# from the registration-order index, timed; last line `tree-load items=N ms=M`.
+TREE_ITEMS ?= 1000000
+$(BUILD)/bench/tree_bench: $(BUILD)/obj/bench/store/tree_bench.o $(LIBS_node)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+bench-tree: $(BUILD)/bench/tree_bench
+	$(BUILD)/bench/tree_bench --items $(TREE_ITEMS)
+
+# What the item-state commitment costs (bench/state_cost.sh): the saturation
+# load on a testnet of header version 1 and one of version 2, alternately,
+# ROUNDS times each, with the ratio v2 / v1 per round and the worst.
+STATE_EVENTS ?= 100000
+STATE_ITEMS ?= 1000
+bench-state: $(BUILD)/waybill $(BUILD)/bench/loadgen
+	@BUILD=$(BUILD) ROUNDS=$(ROUNDS) STATE_EVENTS=$(STATE_EVENTS) STATE_ITEMS=$(STATE_ITEMS) \
+		bash bench/state_cost.sh
 
 # ---- fuzz targets ------------------------------------------------------------
 # `make fuzz` builds each tests/fuzz/<name>.c (one libFuzzer target) with clang

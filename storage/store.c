@@ -24,7 +24,8 @@ static const char *const store_db_names[STORE__DB_COUNT] = {
     [STORE__DB_BLOCKS] = "blocks",         [STORE__DB_CERTS] = "certs",
     [STORE__DB_BLOCK_INDEX] = "block_index", [STORE__DB_EVENT_LOG] = "event_log",
     [STORE__DB_EVENT_IDS] = "event_ids",   [STORE__DB_ITEMS] = "items",
-    [STORE__DB_EVIDENCE] = "evidence",     [STORE__DB_META] = "meta",
+    [STORE__DB_ITEMS_REG] = "items_reg",   [STORE__DB_EVIDENCE] = "evidence",
+    [STORE__DB_META] = "meta",
 };
 
 void store_options_init(struct store_options *opt)

@@ -20,7 +20,7 @@
 #define STORE_CERT_MAX (1u << 20)                       /* certificate bytes */
 #define STORE_HISTORY_MAX 1000000u                      /* events of one item returned */
 
-/* Layout on disk, layout 3 (for readers of the data dir; callers never need
+/* Layout on disk, layout 4 (for readers of the data dir; callers never need
  * it; docs/formats.md, "Store"):
  *   blocks       height u64 BE            -> Block bytes
  *   certs        height u64 BE            -> CommitCert bytes
@@ -32,12 +32,14 @@
  *                duplicates)              -> position
  *   items        item id bytes            -> position of the item's head (its last
  *                                            event) || ItemState bytes
+ *   items_reg    registration index u64 BE -> item id bytes (one entry per item,
+ *                                            indexes 0..n-1: registration order)
  *   evidence     h u64 BE || r u32 BE || type u8 || validator u32 BE -> Evidence bytes
  *   meta         "genesis"                -> genesis hash (32)
  *                "last"                   -> height u64 BE || hash (32) || time i64 BE
  *                "id_epoch"               -> epoch u32 BE || events in it u32 BE (the
  *                                            epoch the last block's ids went into)
- *                "layout"                 -> u32 BE, 3 (a store of another layout is
+ *                "layout"                 -> u32 BE, 4 (a store of another layout is
  *                                            refused at open; docs/operating.md,
  *                                            "Store layout")
  * and, beside data.mdb and lock.mdb, safety.rec: the consensus safety record
@@ -91,7 +93,8 @@ WB_MUST_USE int store_last(struct store *s, uint64_t *height, uint8_t hash[WB_HA
 
 /* Appends a decided block in one durable write transaction: the block bytes,
  * its certificate bytes, block_index, the event_log and event_ids entries, the
- * item states and the last height/hash/time. Either all of it is on disk
+ * item states, the items_reg entry of every item the block registers and the
+ * last height/hash/time. Either all of it is on disk
  * afterwards or none of it. A full map is grown and the transaction retried
  * (up to map_size_max); the caller never sees MDB_MAP_FULL.
  *   b            the decoded block (ledger_block_decode of `block`), checked by
@@ -111,7 +114,11 @@ WB_MUST_USE int store_last(struct store *s, uint64_t *height, uint8_t hash[WB_HA
  * item's head: its prev must be the item's stored head (for the item's first
  * event in the block; none for an item never seen) or the item's previous
  * event in the block. That also refuses an event already stored (its item's
- * head has moved past it), so the id index is not probed.
+ * head has moved past it), so the id index is not probed. Registration
+ * indexes (ledger_item_state.reg_index) are checked too: an item already
+ * stored must keep its stored index, and the items the block registers
+ * (those without a stored state) must take exactly the next indexes, n,
+ * n+1, ... where n is store_item_count before the block; else refused.
  * Returns 0, WB_ERR_INVALID, WB_ERR_TOO_LARGE (map_size_max reached),
  * WB_ERR_NOMEM or WB_ERR_STORE. */
 WB_MUST_USE int store_append(struct store *s, const struct ledger_block *b, const uint8_t *block,
@@ -129,10 +136,11 @@ WB_MUST_USE int store_append(struct store *s, const struct ledger_block *b, cons
  * height and prev hash, one state per item, every state_of index in range,
  * and each state against the block (touched, count, last height, head = the
  * id given for the item's last event in the block) and against the stored
- * state (count, first height); and each event's prev (read from its bytes
- * without decoding the event) against its item's head before it, the stored
- * head or the id given for the item's previous event in the block, as in
- * store_append (so an event already stored is refused). Writes the same
+ * state (count, first height, registration index, new items' indexes next);
+ * and each event's prev (read from its bytes without decoding the event)
+ * against its item's head before it, the stored head or the id given for
+ * the item's previous event in the block, as in store_append (so an event
+ * already stored is refused). Writes the same
  * records store_append writes for the same block.
  * Returns what store_append returns; WB_ERR_INVALID also when r is NULL or
  * r->event_count is not b->event_count. */
@@ -233,6 +241,28 @@ WB_MUST_USE int store_items_scan(struct store *s, const struct store_items_filte
                                  const char *after, size_t limit, size_t scan_max,
                                  struct ledger_item_state *out, size_t *n, bool *more,
                                  char next_after[static WB_ITEM_MAX + 1]);
+
+/* Items the store holds, which is the number of entries of the
+ * registration-order index and the registration index the next new item
+ * gets. Returns 0 or a read error. */
+WB_MUST_USE int store_item_count(struct store *s, uint64_t *n);
+
+/* Items per call of store_items_by_reg at most. */
+#define STORE_REG_LIMIT_MAX 4096u
+
+/* The states of the items registered as numbers from, from+1, ... in that
+ * order, up to `limit` of them (1..STORE_REG_LIMIT_MAX) into out[0..*n)
+ * (the caller's array of `limit`), read in one snapshot: *n < limit means
+ * the items ran out (from + *n is store_item_count then; from at or past it
+ * gives *n = 0). Each state is the one `items` holds for the id the index
+ * names, and it is checked to say that registration index: out[k].reg_index
+ * == from + k. A missing index, an index naming an item without a state or
+ * a state with another index is WB_ERR_STORE (logged). Paging with from +=
+ * *n walks every item in registration order; pages are separate snapshots,
+ * so a walk while blocks are appended also sees the items they register.
+ * Returns 0, WB_ERR_INVALID, WB_ERR_STORE or another read error. */
+WB_MUST_USE int store_items_by_reg(struct store *s, uint64_t from, size_t limit,
+                                   struct ledger_item_state *out, size_t *n);
 
 /* ---- consensus safety record: opaque bytes (an encoded SafetyRecord). */
 

@@ -19,6 +19,7 @@
 #include "storage/store_lmdb_internal.h"
 #include "storage/store_meta_internal.h"
 #include "storage/store_read_internal.h"
+#include "storage/store_reg_internal.h"
 
 #define STORE_ITEM_STATE_BUF 1024
 /* EventBody.prev (proto/waybill.proto): the id of the item's previous event,
@@ -41,6 +42,16 @@ struct append_state {
     bool has_head;
     uint8_t head[WB_HASH_LEN];
     uint8_t prev_pos[STORE__POS_LEN];
+    /* During the write: the item has no stored state (the block registers
+     * it), and whether append_check_reg has met its first event. */
+    bool is_new, reg_seen;
+};
+
+/* An item the block registers (no stored state): its registration index
+ * and its entry of states[]. */
+struct append_new {
+    uint64_t reg_index;
+    uint32_t state;
 };
 
 /* An event's prev field: the id of its item's previous event, if any. */
@@ -67,6 +78,8 @@ struct append_ctx {
     struct append_prev *prevs;  /* per event, read from its bytes either way */
     struct append_item *index;
     struct append_state *per_state;
+    struct append_new *news;    /* during the write: the items the block registers */
+    size_t n_new;
     uint32_t epoch;             /* during the write: the id epoch of this block */
 };
 
@@ -221,7 +234,8 @@ static int append_check_states(struct append_ctx *c)
 
 /* Checks each state against the item's stored state and sets head and
  * prev_pos to the stored head (the item's event before this block) and its
- * position, which the items value holds. */
+ * position, which the items value holds. An item without a stored state
+ * is marked new. */
 static int append_check_prior(struct store *s, MDB_txn *txn, struct append_ctx *c)
 {
     const uint64_t height = c->b->header.height;
@@ -234,6 +248,8 @@ static int append_check_prior(struct store *s, MDB_txn *txn, struct append_ctx *
         uint32_t prior_count = 0;
         uint64_t first_height = height;
         ps->has_head = rc == WB_OK;
+        ps->is_new = rc == WB_ERR_NOT_FOUND;
+        ps->reg_seen = false;
         if (rc == WB_OK) {
             if (wb_get_u64be(ps->prev_pos) == 0) {
                 WB_ERROR("store", "item %s: stored state without a head position", st->item);
@@ -253,10 +269,50 @@ static int append_check_prior(struct store *s, MDB_txn *txn, struct append_ctx *
             bad = "count does not follow the stored count";
         else if (st->first_height != first_height)
             bad = "first height differs from the stored one";
+        else if (rc == WB_OK && st->reg_index != prior.reg_index)
+            bad = "registration index differs from the stored one";
         if (bad) {
             snprintf(why, sizeof why, "state of item %s: %s", st->item, bad);
             return append_refuse(c->b, why);
         }
+    }
+    return WB_OK;
+}
+
+/* The items the block registers take the next registration indexes in
+ * the order of their first events in the block: the kth new item met is
+ * number n + k, n the items stored before the block (the entries of
+ * items_reg). Runs after append_check_prior, which marks them new; lists
+ * them in c->news in that (ascending) order for the items_reg appends. */
+static int append_check_reg(struct store *s, MDB_txn *txn, struct append_ctx *c)
+{
+    c->n_new = 0;
+    uint64_t next = 0;
+    bool counted = false;
+    for (size_t i = 0; i < c->b->event_count; i++) {
+        uint32_t j = c->state_of[i];
+        struct append_state *ps = &c->per_state[j];
+        if (!ps->is_new || ps->reg_seen) continue;
+        ps->reg_seen = true;
+        if (!counted) {
+            int rc = store__reg_count_txn(s, txn, &next);
+            if (rc) return rc;
+            counted = true;
+        }
+        const struct ledger_item_state *st = &c->states[j];
+        if (st->reg_index != next) {
+            char why[384];
+            snprintf(why, sizeof why,
+                     "state of item %s, registered by event %zu: registration index %llu, but "
+                     "the next one is %llu (%llu items stored, %zu registered before it in "
+                     "the block)",
+                     st->item, i, (unsigned long long)st->reg_index, (unsigned long long)next,
+                     (unsigned long long)(next - c->n_new), c->n_new);
+            return append_refuse(c->b, why);
+        }
+        c->news[c->n_new].reg_index = next++;
+        c->news[c->n_new].state = j;
+        c->n_new++;
     }
     return WB_OK;
 }
@@ -388,6 +444,7 @@ static int append_body(struct store *s, MDB_txn *txn, void *ctx)
     if (memcmp(b->header.prev_hash, last_hash, WB_HASH_LEN) != 0)
         return append_refuse(b, "prev hash is not the hash of the last block");
     rc = append_check_prior(s, txn, c);
+    if (rc == WB_OK) rc = append_check_reg(s, txn, c);
     if (rc == WB_OK) rc = append_check_links(c);
     if (rc == WB_OK) rc = append_id_epoch(s, txn, c);
     if (rc) return rc;
@@ -420,6 +477,16 @@ static int append_body(struct store *s, MDB_txn *txn, void *ctx)
         rc = store__put(txn, s->dbi[STORE__DB_ITEMS], c->states[j].item,
                         strlen(c->states[j].item), buf, STORE__ITEM_POS_LEN + len, 0,
                         "put item state");
+        if (rc) return rc;
+    }
+    /* The new items' indexes, ascending (append_check_reg): each one after
+     * the last key, so a key already there means the count was wrong: corrupt. */
+    for (size_t k = 0; k < c->n_new; k++) {
+        const char *item = c->states[c->news[k].state].item;
+        uint8_t rkey[STORE__REG_KEY_LEN];
+        wb_put_u64be(rkey, c->news[k].reg_index);
+        rc = append_put(txn, s->dbi[STORE__DB_ITEMS_REG], rkey, sizeof rkey, item, strlen(item),
+                        MDB_APPEND, "put registration index", WB_ERR_STORE);
         if (rc) return rc;
     }
 
@@ -486,6 +553,8 @@ static int append_run(struct store *s, const struct ledger_block *b, const uint8
     if (!c.index) goto out;
     c.per_state = calloc(n_states ? n_states : 1, sizeof c.per_state[0]);
     if (!c.per_state) goto free_index;
+    c.news = calloc(n_states ? n_states : 1, sizeof c.news[0]);
+    if (!c.news) goto free_own;
     c.prevs = calloc(b->event_count ? b->event_count : 1, sizeof c.prevs[0]);
     if (!c.prevs) goto free_own;
     if (given) {
@@ -509,6 +578,7 @@ static int append_run(struct store *s, const struct ledger_block *b, const uint8
                  (unsigned long long)b->header.height, b->event_count, n_states);
 
 free_own:
+    free(c.news);
     free(c.prevs);
     free(c.own_state_of);
     free(c.own_ids);

@@ -7,7 +7,9 @@
  *   safety_file.c   safety.rec (safety_file.h); calls no other file
  *   store_meta.c    the small records (store_meta_internal.h); calls the two above
  *   store_read.c    reads (store_read_internal.h); calls store_lmdb.c
- *   store_append.c  calls store_lmdb.c, store_meta.c, store_read.c
+ *   store_reg.c     the registration-order index (store_reg_internal.h); calls
+ *                   store_lmdb.c, store_read.c
+ *   store_append.c  calls store_lmdb.c, store_meta.c, store_read.c, store_reg.c
  *   proof.c         calls store_lmdb.c, store_read.c
  *   store.c         open and close (store_open_internal.h: the unit tests'
  *                   open with a small id epoch); calls store_lmdb.c, store_meta.c
@@ -33,6 +35,7 @@ enum store__db {
     STORE__DB_EVENT_LOG,
     STORE__DB_EVENT_IDS,
     STORE__DB_ITEMS,
+    STORE__DB_ITEMS_REG,
     STORE__DB_EVIDENCE,
     STORE__DB_META,
     STORE__DB_COUNT
@@ -42,8 +45,9 @@ enum store__db {
  * (no "layout" record): events keyed by event id, item_events keyed by
  * (item, seq). Layout 2: event_log keyed by position, event_ids by id prefix,
  * items -> ItemState. Layout 3: event_ids by id epoch || id prefix, items ->
- * head position || ItemState (docs/formats.md). */
-#define STORE__LAYOUT 3u
+ * head position || ItemState. Layout 4: items_reg, registration index -> item
+ * id (docs/formats.md). */
+#define STORE__LAYOUT 4u
 
 /* An event's position: height u64 BE || index u32 BE (the event_log key and
  * the event_ids value). Height 0 (no block) means "none". */
@@ -71,6 +75,8 @@ enum store__db {
 #define STORE__ID_EPOCH_LEN 8
 /* meta "last" value: height u64 BE || hash || time i64 BE. */
 #define STORE__LAST_LEN (8 + WB_HASH_LEN + 8)
+/* items_reg key: registration index u64 BE (value: the item id bytes). */
+#define STORE__REG_KEY_LEN 8
 /* evidence key: height u64 BE || round u32 BE || type u8 || validator u32 BE. */
 #define STORE__EVIDENCE_KEY_LEN 17
 

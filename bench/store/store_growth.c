@@ -213,6 +213,7 @@ struct bench {
     struct bench_item *ring;
     uint32_t per_gen;
     uint64_t height, nonce;
+    uint64_t registered;        /* items so far: the next registration index */
     uint8_t last_hash[WB_HASH_LEN];
     int64_t time_ms;
     /* Per block buffers. */
@@ -247,6 +248,7 @@ static int bench_block(struct bench *bn, uint64_t *ns)
             it->st.status = LEDGER_ITEM_ACTIVE;
             it->st.commission_time_ms = bn->time_ms;
             it->st.first_height = height;
+            it->st.reg_index = bn->registered++;
             ev.action = LEDGER_COMMISSION;
             snprintf(ev.location, sizeof ev.location, "NLRTM");
         } else if (it->st.count == 0) {

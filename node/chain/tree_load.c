@@ -1,7 +1,7 @@
 /* Rebuilding the item-state tree from the store (tree_load.h). */
 #include "node/chain/tree_load.h"
 
-#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,76 +9,68 @@
 #include "ledger/item_leaf.h"
 #include "storage/store.h"
 
-/* The leaf hashes by registration index, with which of them are set. */
-struct leaf_table {
-    uint8_t (*hash)[MERKLE_HASH_LEN];
-    bool *set;
-    uint64_t cap, count, max_plus_one;
-};
-
-static int table_put(struct leaf_table *t, const struct ledger_item_state *st)
+/* Room for at least `want` leaf hashes in *hash (capacity *cap). */
+static int leaves_reserve(uint8_t (**hash)[MERKLE_HASH_LEN], uint64_t *cap, uint64_t want)
 {
-    uint64_t i = st->reg_index;
-    if (i >= t->cap) {
-        uint64_t cap = t->cap ? t->cap : 1024;
-        while (cap <= i) {
-            if (cap > UINT64_MAX / 2 || cap * 2 > SIZE_MAX / MERKLE_HASH_LEN) return WB_ERR_NOMEM;
-            cap *= 2;
-        }
-        void *h = realloc(t->hash, (size_t)cap * MERKLE_HASH_LEN);
-        if (!h) return WB_ERR_NOMEM;
-        t->hash = h;
-        bool *s = realloc(t->set, (size_t)cap * sizeof *s);
-        if (!s) return WB_ERR_NOMEM;
-        memset(s + t->cap, 0, (size_t)(cap - t->cap) * sizeof *s);
-        t->set = s;
-        t->cap = cap;
+    if (want <= *cap) return WB_OK;
+    uint64_t c = *cap ? *cap : 1024;
+    while (c < want) {
+        if (c > UINT64_MAX / 2) return WB_ERR_NOMEM;
+        c *= 2;
     }
-    if (t->set[i]) {
-        WB_ERROR("node", "stored item %s has registration index %llu, which another item has",
-                 st->item, (unsigned long long)i);
-        return WB_ERR_STORE;
-    }
-    struct ledger_item_leaf leaf;
-    ledger_item_leaf_from_state(st, i, &leaf);
-    ledger_item_leaf_hash(&leaf, t->hash[i]);
-    t->set[i] = true;
-    t->count++;
-    if (i + 1 > t->max_plus_one) t->max_plus_one = i + 1;
+    if (c > SIZE_MAX / MERKLE_HASH_LEN) return WB_ERR_NOMEM;
+    void *h = realloc(*hash, (size_t)c * MERKLE_HASH_LEN);
+    if (!h) return WB_ERR_NOMEM;
+    *hash = h;
+    *cap = c;
     return WB_OK;
 }
 
 int node_tree_load(struct ledger_state_tree *tree, const struct node_env *env)
 {
-    struct leaf_table t = {0};
-    struct ledger_item_state *page = malloc(STORE_ITEMS_LIMIT_MAX * sizeof *page);
+    uint64_t expect;
+    int rc = store_item_count(env->store, &expect);
+    if (rc) return rc;
+    struct ledger_item_state *page = malloc(STORE_REG_LIMIT_MAX * sizeof *page);
     if (!page) return WB_ERR_NOMEM;
-    char after[WB_ITEM_MAX + 1] = "";
-    bool more = true;
-    int rc = WB_OK;
-    while (rc == WB_OK && more) {
-        size_t n = 0;
-        char next[WB_ITEM_MAX + 1];
-        rc = store_items_scan(env->store, NULL, after, STORE_ITEMS_LIMIT_MAX,
-                              STORE_ITEMS_LIMIT_MAX, page, &n, &more, next);
-        for (size_t j = 0; rc == WB_OK && j < n; j++) rc = table_put(&t, &page[j]);
-        memcpy(after, next, sizeof after);
-        if (rc == WB_OK && more && n == 0 && after[0] == '\0') {
-            WB_ERROR("node", "reading the stored items made no progress");
-            rc = WB_ERR_STORE;
+    uint8_t (*hash)[MERKLE_HASH_LEN] = NULL;
+    uint64_t cap = 0, count = 0;
+    /* The count as the capacity: a store being appended to meanwhile only
+     * makes the array grow. */
+    rc = leaves_reserve(&hash, &cap, expect ? expect : 1);
+    size_t n = STORE_REG_LIMIT_MAX;
+    while (rc == WB_OK && n == STORE_REG_LIMIT_MAX) {
+        rc = store_items_by_reg(env->store, count, STORE_REG_LIMIT_MAX, page, &n);
+        if (rc == WB_OK) rc = leaves_reserve(&hash, &cap, count + n);
+        for (size_t j = 0; rc == WB_OK && j < n; j++, count++) {
+            if (page[j].reg_index != count) {
+                WB_ERROR("node", "stored item %s is number %llu in registration order, but its "
+                         "state says %llu",
+                         page[j].item, (unsigned long long)count,
+                         (unsigned long long)page[j].reg_index);
+                rc = WB_ERR_STORE;
+                break;
+            }
+            struct ledger_item_leaf leaf;
+            ledger_item_leaf_from_state(&page[j], count, &leaf);
+            ledger_item_leaf_hash(&leaf, hash[count]);
         }
     }
     free(page);
-    if (rc == WB_OK && t.count != t.max_plus_one) {
-        WB_ERROR("node",
-                 "the store holds %llu items, but their registration indexes reach %llu: "
-                 "some are missing",
-                 (unsigned long long)t.count, (unsigned long long)t.max_plus_one);
+    if (rc == WB_OK && count < expect) {
+        WB_ERROR("node", "the store counts %llu items, but its registration index gave %llu",
+                 (unsigned long long)expect, (unsigned long long)count);
         rc = WB_ERR_STORE;
     }
-    if (rc == WB_OK)
-        rc = ledger_state_tree_build(tree, (const uint8_t (*)[MERKLE_HASH_LEN])t.hash, t.count);
-    free(t.hash);
-    free(t.set);
+    if (rc == WB_OK) {
+        struct ledger_state_tree t;
+        ledger_state_tree_init(&t);
+        rc = ledger_state_tree_build(&t, (const uint8_t (*)[MERKLE_HASH_LEN])hash, count);
+        if (rc == WB_OK) {
+            ledger_state_tree_free(tree);
+            *tree = t;
+        }
+    }
+    free(hash);
     return rc;
 }

@@ -63,6 +63,7 @@ static void check_over_store(struct store *s, const struct tc_chain *c, const st
     bc.lookup = store_state_lookup;
     bc.sig_known = tc_sig_known_all;
     bc.ctx = s;
+    CHECK_OK(store_item_count(s, &bc.item_count));
     char msg[512] = "";
     int rc = ledger_block_check_full(&bc, &tb->b, r, msg, sizeof msg);
     if (rc)

@@ -120,8 +120,11 @@ static void check_stored_block(struct store *s, const struct tc_block *tb, uint6
     char msg[512] = "";
     int rc = ledger_block_check(&bc, &b, &states, &n_states, msg, sizeof msg);
     if (rc) fail_msg("stored block %" PRIu64 " does not replay: %s", h, msg);
-    for (size_t k = 0; k < n_states; k++)
-        rep->model[tc_item_index(states[k].item, rep->n_items)] = states[k];
+    for (size_t k = 0; k < n_states; k++) {
+        struct ledger_item_state *m = &rep->model[tc_item_index(states[k].item, rep->n_items)];
+        if (m->count == 0) rep->n_registered++;
+        *m = states[k];
+    }
     free(states);
     rep->height = h;
     memcpy(rep->last_hash, b.hash, WB_HASH_LEN);

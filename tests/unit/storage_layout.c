@@ -1,9 +1,10 @@
-/* Unit tests of the store's layout (3): the event log keyed by position and
+/* Unit tests of the store's layout (4): the event log keyed by position and
  * appended at its end, the event id index by id epoch and 8-byte prefix (ids
  * sharing a prefix, epochs rolling over), items values that start with the
  * head's position, item histories through the log's chain, and the layout
- * record: a new store gets it, a store of layout 1, 2 or of an unknown
- * layout is refused unchanged, an empty store without it takes it. */
+ * record: a new store gets it, a store of layout 1, 2, 3 or of an unknown
+ * layout is refused unchanged, an empty store without it takes it. (The
+ * registration-order index of layout 4: storage_items.c.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -120,6 +121,30 @@ static void raw_set_layout(const char *dir, uint32_t layout)
         MDB_val v = {.mv_size = 4, .mv_data = val};
         assert_int_equal(mdb_put(r.txn, r.meta, &k, &v, 0), 0);
     }
+    raw_commit(&r);
+}
+
+/* Whether a closed store has the database `name`. */
+static bool raw_has_db(const char *dir, const char *name)
+{
+    struct raw r;
+    raw_open(&r, dir);
+    MDB_dbi dbi;
+    int mrc = mdb_dbi_open(r.txn, name, 0, &dbi);
+    if (mrc != MDB_NOTFOUND) assert_int_equal(mrc, 0);
+    raw_commit(&r);
+    return mrc == 0;
+}
+
+/* Removes the database `name` of a closed store (as a layout 3 store lacks
+ * items_reg). */
+static void raw_drop_db(const char *dir, const char *name)
+{
+    struct raw r;
+    raw_open(&r, dir);
+    MDB_dbi dbi;
+    assert_int_equal(mdb_dbi_open(r.txn, name, 0, &dbi), 0);
+    assert_int_equal(mdb_drop(r.txn, dbi, 1), 0);
     raw_commit(&r);
 }
 
@@ -347,9 +372,9 @@ static void cut_chain_is_corruption(void **state)
     for (int h = 0; h < LAYOUT_BLOCKS; h++) tc_block_free(&tbs[h]);
 }
 
-/* A new store records layout 3; one with blocks and no layout record
- * (layout 1), one of layout 2 and one of an unknown layout are refused,
- * unchanged; an empty store without the record takes it. */
+/* A new store records layout 4; one with blocks and no layout record
+ * (layout 1), one of layout 2 or 3 and one of an unknown layout are
+ * refused, unchanged; an empty store without the record takes it. */
 static void layout_record(void **state)
 {
     struct fx *f = *state;
@@ -380,12 +405,21 @@ static void layout_record(void **state)
 
     /* A store of layout 2 (items values without the head's position,
      * event_ids without epochs) is refused, unchanged. */
-    assert_int_equal(STORE__LAYOUT, 3);
+    assert_int_equal(STORE__LAYOUT, 4);
     raw_set_layout(f->dir, 2);
     CHECK_RC(store_open(f->dir, NULL, &s), WB_ERR_CONFIG);
     assert_int_equal(raw_layout(f->dir), 2);
 
-    /* Back at layout 3 it opens and holds the block. */
+    /* A store of layout 3 (no registration-order index) is refused,
+     * unchanged: no items_reg is created in it. */
+    assert_true(raw_has_db(f->dir, "items_reg"));
+    raw_drop_db(f->dir, "items_reg");
+    raw_set_layout(f->dir, 3);
+    CHECK_RC(store_open(f->dir, NULL, &s), WB_ERR_CONFIG);
+    assert_int_equal(raw_layout(f->dir), 3);
+    assert_false(raw_has_db(f->dir, "items_reg"));
+
+    /* Back at layout 4 it opens and holds the block. */
     raw_set_layout(f->dir, STORE__LAYOUT);
     CHECK_OK(store_open(f->dir, NULL, &s));
     uint64_t height;

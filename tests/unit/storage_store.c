@@ -65,6 +65,7 @@ static void check_states_via_store(struct store *s, struct tc_chain *c_before,
     bc.lookup = store_state_lookup;
     bc.sig_known = tc_sig_known_all;
     bc.ctx = s;
+    CHECK_OK(store_item_count(s, &bc.item_count));
     struct ledger_item_state *states;
     size_t n;
     char msg[512] = "";

@@ -54,6 +54,7 @@ struct tc_chain {
     uint8_t val_sk[TC_VALIDATORS][WB_SECKEY_LEN];
     size_t n_items;
     struct ledger_item_state *model;      /* per item; count 0 = never seen */
+    uint64_t n_registered;                /* items seen: the next registration index */
     uint64_t height;                      /* last built block */
     uint8_t last_hash[WB_HASH_LEN];
     int64_t last_time_ms;
@@ -272,7 +273,6 @@ static inline void tc_block_free(struct tc_block *tb)
     memset(tb, 0, sizeof *tb);
 }
 
-/* The block context for checking a block at the chain's next height. */
 /* ledger_sig_known_fn that vouches for every signature: for checks of blocks
  * whose events the test chain signed itself. */
 static inline bool tc_sig_known_all(void *ctx, const uint8_t id[WB_HASH_LEN], const uint8_t *ev,
@@ -285,6 +285,9 @@ static inline bool tc_sig_known_all(void *ctx, const uint8_t id[WB_HASH_LEN], co
     return true;
 }
 
+/* The block context for checking a block at the chain's next height: the
+ * model's states and item count (so new items get the registration indexes
+ * a store holding the chain's blocks expects). */
 static inline struct ledger_block_ctx tc_block_ctx(struct tc_chain *c, int64_t block_time_ms)
 {
     struct ledger_block_ctx bc;
@@ -296,6 +299,7 @@ static inline struct ledger_block_ctx tc_block_ctx(struct tc_chain *c, int64_t b
     bc.now_ms = block_time_ms;
     bc.drift_max_ms = 1000;
     bc.events_max = TC_EVENTS_MAX;
+    bc.item_count = c->n_registered;
     bc.lookup = tc_lookup;
     bc.ctx = c;
     return bc;
@@ -371,8 +375,11 @@ static inline int tc_build_block(struct tc_chain *c, size_t n, struct tc_block *
         snprintf(msg, msg_len, "tc_cert: %s", wb_strerror(rc));
         goto out;
     }
-    for (size_t k = 0; k < tb->n_states; k++)
-        c->model[tc_item_index(tb->states[k].item, c->n_items)] = tb->states[k];
+    for (size_t k = 0; k < tb->n_states; k++) {
+        struct ledger_item_state *m = &c->model[tc_item_index(tb->states[k].item, c->n_items)];
+        if (m->count == 0) c->n_registered++;
+        *m = tb->states[k];
+    }
     c->height = height;
     memcpy(c->last_hash, hash, WB_HASH_LEN);
     c->last_time_ms = time_ms;
