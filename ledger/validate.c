@@ -326,6 +326,8 @@ static int block_check(const struct ledger_block_ctx *bc, const struct ledger_bl
     if (bc->tree) {
         rc = check_state(bc, b, &ov, out, msg, msg_len);
         if (rc) goto free_all;
+    } else if (out) {
+        out->item_count = reg_next;
     }
     if (out) {
         out->states = ov.states;

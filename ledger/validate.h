@@ -70,7 +70,8 @@ struct ledger_block_result {
     size_t event_count;                   /* = b->event_count */
     /* With a tree in the context: the leaf of every state, ascending by
      * registration index (a batch for ledger_state_tree_apply), and the
-     * tree's root and item count after the block. */
+     * tree's root after the block. item_count, with a tree or without: the
+     * items registered after the block. */
     struct ledger_leaf_update *leaves;
     size_t leaf_count;
     uint8_t state_root[WB_HASH_LEN];

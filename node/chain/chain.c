@@ -50,16 +50,23 @@ int node_chain_load(struct node_chain *c, const struct node_env *env)
     if (rc) return rc;
     if (c->height == 0) c->time_ms = env->genesis->genesis_time_ms;
     int64_t start = node_now_ms();
-    rc = node_tree_load(&c->tree, env);
-    if (rc == WB_OK) rc = check_head_state(c, env);
+    c->has_tree = env->genesis->header_version == WB_BLOCK_VERSION_STATE;
+    if (c->has_tree) {
+        rc = node_tree_load(&c->tree, env);
+        if (rc == WB_OK) rc = check_head_state(c, env);
+        c->item_count = c->tree.count;
+    } else {
+        rc = store_item_count(env->store, &c->item_count);
+    }
     if (rc) {
         node_chain_free(c);
         return rc;
     }
     c->progress_ms = node_now_ms();
     c->summary_ms = c->progress_ms;
-    WB_INFO("node", "item-state tree of %llu items built in %lld ms",
-            (unsigned long long)c->tree.count, (long long)(c->progress_ms - start));
+    if (c->has_tree)
+        WB_INFO("node", "item-state tree of %llu items built in %lld ms",
+                (unsigned long long)c->tree.count, (long long)(c->progress_ms - start));
     return WB_OK;
 }
 
@@ -70,6 +77,7 @@ void node_chain_free(struct node_chain *c)
 
 int node_chain_reserve(struct node_chain *c, const struct ledger_block_result *r)
 {
+    if (!c->has_tree) return WB_OK;
     return ledger_state_tree_reserve(&c->tree, r->item_count > c->tree.count ? r->item_count
                                                                            : c->tree.count,
                                      r->leaf_count);
@@ -81,8 +89,12 @@ void node_chain_advance(struct node_chain *c, const struct ledger_block *b,
     WB_ASSERT(b->header.height == c->height + 1);
     /* The check computed these leaves against this tree, and
      * node_chain_reserve made room: nothing can fail here. */
-    int rc = ledger_state_tree_apply(&c->tree, r->leaves, r->leaf_count);
-    WB_ASSERT(rc == WB_OK);
+    if (c->has_tree) {
+        int rc = ledger_state_tree_apply(&c->tree, r->leaves, r->leaf_count);
+        WB_ASSERT(rc == WB_OK);
+    }
+    WB_ASSERT(r->item_count >= c->item_count);
+    c->item_count = r->item_count;
     c->height = b->header.height;
     memcpy(c->hash, b->hash, WB_HASH_LEN);
     c->time_ms = b->header.time_ms;

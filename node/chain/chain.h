@@ -8,6 +8,7 @@
 #ifndef NODE_CHAIN_CHAIN_H
 #define NODE_CHAIN_CHAIN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/wb_error.h"
@@ -26,15 +27,17 @@ struct node_chain {
     int64_t summary_ms;               /* when the last summary was taken */
     uint64_t summary_blocks;          /* committed since then */
     uint64_t summary_events;
-    struct ledger_state_tree tree;    /* the items after block `height` */
+    uint64_t item_count;              /* items registered up to block `height` */
+    bool has_tree;                    /* the chain's headers are version 2 */
+    struct ledger_state_tree tree;    /* header version 2 only: the items after it */
 };
 
-/* Reads the head from the store (genesis time for an empty chain) and
- * rebuilds the item-state tree from the stored item states
- * (node/chain/tree_load.c); on a chain of header version 2 the tree must
- * give the head's state root and item count. Returns 0, WB_ERR_STORE (the
- * stored states or the head disagree, logged), WB_ERR_NOMEM or a read
- * error. */
+/* Reads the head from the store (genesis time for an empty chain) and the
+ * number of items; on a chain of header version 2 also rebuilds the
+ * item-state tree from the registration-order index (node/chain/tree_load.c),
+ * which must give the head's state root and item count. A chain of version
+ * 1 keeps no tree. Returns 0, WB_ERR_STORE (the stored states or the head
+ * disagree, logged), WB_ERR_NOMEM or a read error. */
 WB_MUST_USE int node_chain_load(struct node_chain *c, const struct node_env *env);
 void node_chain_free(struct node_chain *c);
 
@@ -44,7 +47,8 @@ void node_chain_free(struct node_chain *c);
 WB_MUST_USE int node_chain_reserve(struct node_chain *c, const struct ledger_block_result *r);
 
 /* Block b (height head + 1), whose check against this chain gave r, is
- * stored: it becomes the head and its leaves go into the tree. */
+ * stored: it becomes the head, its item count the chain's, and (version 2)
+ * its leaves go into the tree. */
 void node_chain_advance(struct node_chain *c, const struct ledger_block *b,
                         const struct ledger_block_result *r, int64_t now_ms);
 
@@ -64,9 +68,14 @@ static inline uint64_t node_chain_events_committed(const struct node_chain *c)
 {
     return c->events_committed;
 }
+/* The item-state tree, or NULL on a chain of header version 1. */
 static inline const struct ledger_state_tree *node_chain_tree(const struct node_chain *c)
 {
-    return &c->tree;
+    return c->has_tree ? &c->tree : NULL;
+}
+static inline uint64_t node_chain_item_count(const struct node_chain *c)
+{
+    return c->item_count;
 }
 
 #endif

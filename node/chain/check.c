@@ -79,6 +79,7 @@ static int check_rules(const struct node_env *env, const struct node_chain *chai
         .now_ms = check_time ? node_now_ms() : INT64_MAX / 2,
         .drift_max_ms = env->cfg->timeouts.block_time_drift_ms,
         .events_max = env->cfg->limits.block_events_max,
+        .item_count = node_chain_item_count(chain),
         .tree = node_chain_tree(chain),
         .state_unset = state_unset,
         .lookup = pre ? presigned_lookup : state_lookup,
