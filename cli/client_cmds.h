@@ -1,5 +1,5 @@
 /* The subcommands that talk to a node (or check its proofs): submit,
- * history, verify, proof, block, status. Each follows the handler contract of
+ * history, verify, state, proof, block, status. Each follows the handler contract of
  * cli/commands.h: argv[0] is the subcommand name, the return value the exit
  * code (0 ok, 1 rejected or verification failed, 2 usage, 3 node unreachable
  * or timed out). */
@@ -12,6 +12,7 @@
 WB_MUST_USE int cmd_submit(int argc, char **argv);
 WB_MUST_USE int cmd_history(int argc, char **argv);
 WB_MUST_USE int cmd_verify(int argc, char **argv);
+WB_MUST_USE int cmd_state(int argc, char **argv);
 WB_MUST_USE int cmd_proof(int argc, char **argv);
 WB_MUST_USE int cmd_block(int argc, char **argv);
 WB_MUST_USE int cmd_status(int argc, char **argv);
@@ -24,6 +25,7 @@ WB_MUST_USE int cmd_watch(int argc, char **argv);
 WB_MUST_USE int cmd_submit_via(const struct client_connector *conn, int argc, char **argv);
 WB_MUST_USE int cmd_history_via(const struct client_connector *conn, int argc, char **argv);
 WB_MUST_USE int cmd_verify_via(const struct client_connector *conn, int argc, char **argv);
+WB_MUST_USE int cmd_state_via(const struct client_connector *conn, int argc, char **argv);
 WB_MUST_USE int cmd_proof_via(const struct client_connector *conn, int argc, char **argv);
 WB_MUST_USE int cmd_block_via(const struct client_connector *conn, int argc, char **argv);
 WB_MUST_USE int cmd_status_via(const struct client_connector *conn, int argc, char **argv);

@@ -22,6 +22,7 @@
     X(submit, "sign an event about an item and submit it to a node")                  \
     X(history, "show an item's state and every committed event")                      \
     X(verify, "check an item's provenance chain against the genesis file")            \
+    X(state, "show an item's state as of the latest certified height, proved")        \
     X(proof, "save an item's proof bundle to a file")                                 \
     X(block, "show a committed block and its certificate")                            \
     X(status, "show a node's height, peers and mempool")                             \

@@ -31,6 +31,12 @@
  *                     keeping the freshness proof
  *       strip-freshness  drop the freshness proof
  *       hide-newest   both: the newest event left out, and nothing to show it
+ *       drop-newest-K the K newest events left out (and their blocks), proof kept
+ *       flip-state-path  flip one byte of the freshness proof's audit path
+ *   probe mutate MODE IN OUT OTHER            the same, taking a part of bundle OTHER:
+ *       freshness-from  OTHER's whole freshness proof (an older or another item's)
+ *       leaf-from       OTHER's leaf and audit path under IN's header
+ *       cert-from       OTHER's freshness certificate for IN's header
  *   probe flood-idle ADDR N SECONDS           keeps N TCP connections to ADDR (127.0.0.1 only)
  *                                             open that send nothing, reopening each one the
  *                                             node closes a second later, for SECONDS
@@ -434,7 +440,50 @@ static int cmd_resubmit(const char *addr, const char *genesis, const char *key, 
     return result;
 }
 
-static int cmd_mutate(const char *mode, const char *in, const char *out)
+/* OTHER's freshness proof, unpacked (NULL with a message when it has none). */
+static Waybill__ProofBundle *other_bundle(const char *path)
+{
+    uint8_t *buf;
+    size_t len;
+    if (!path || wb_read_file(path, 64u << 20, &buf, &len) != 0) {
+        fprintf(stderr, "probe: cannot read the other bundle %s\n", path ? path : "(none)");
+        return NULL;
+    }
+    Waybill__ProofBundle *o = waybill__proof_bundle__unpack(NULL, len, buf);
+    free(buf);
+    if (!o || !o->freshness) {
+        fprintf(stderr, "probe: %s has no freshness proof\n", path);
+        if (o) waybill__proof_bundle__free_unpacked(o, NULL);
+        return NULL;
+    }
+    return o;
+}
+
+/* Drops the newest event of b and its block when no other event is in it. */
+static void drop_newest(Waybill__ProofBundle *b)
+{
+    uint64_t h = b->events[b->n_events - 1]->height;
+    waybill__proof_event__free_unpacked(b->events[--b->n_events], NULL);
+    bool used = false;
+    for (size_t i = 0; i < b->n_events; i++) used |= b->events[i]->height == h;
+    for (size_t i = 0; !used && i < b->n_blocks; i++) {
+        if (b->blocks[i]->height != h) continue;
+        waybill__proof_block__free_unpacked(b->blocks[i], NULL);
+        memmove(&b->blocks[i], &b->blocks[i + 1], (b->n_blocks - i - 1) * sizeof b->blocks[0]);
+        b->n_blocks--;
+        break;
+    }
+}
+
+/* Swaps field `f` of the two freshness proofs' (bytes) and keeps a's. */
+#define SWAP_BYTES(a, b, f)                  \
+    do {                                     \
+        ProtobufCBinaryData t_ = (a)->f;     \
+        (a)->f = (b)->f;                     \
+        (b)->f = t_;                         \
+    } while (0)
+
+static int cmd_mutate(const char *mode, const char *in, const char *out, const char *other)
 {
     uint8_t *buf;
     size_t len;
@@ -451,24 +500,57 @@ static int cmd_mutate(const char *mode, const char *in, const char *out)
     size_t mid = b->n_events / 2;
     bool drop = strcmp(mode, "drop-newest") == 0 || strcmp(mode, "hide-newest") == 0;
     bool strip = strcmp(mode, "strip-freshness") == 0 || strcmp(mode, "hide-newest") == 0;
-    if (drop) {
-        uint64_t h = b->events[b->n_events - 1]->height;
-        waybill__proof_event__free_unpacked(b->events[--b->n_events], NULL);
-        bool used = false;
-        for (size_t i = 0; i < b->n_events; i++) used |= b->events[i]->height == h;
-        for (size_t i = 0; !used && i < b->n_blocks; i++) {
-            if (b->blocks[i]->height != h) continue;
-            waybill__proof_block__free_unpacked(b->blocks[i], NULL);
-            memmove(&b->blocks[i], &b->blocks[i + 1], (b->n_blocks - i - 1) * sizeof b->blocks[0]);
-            b->n_blocks--;
-            break;
+    unsigned long drop_k = 0;
+    if (strncmp(mode, "drop-newest-", 12) == 0) {
+        drop_k = strtoul(mode + 12, NULL, 10);
+        if (drop_k == 0 || drop_k >= b->n_events) {
+            fprintf(stderr, "probe: %s: K must be 1 to %zu\n", mode, b->n_events - 1);
+            waybill__proof_bundle__free_unpacked(b, NULL);
+            return 2;
         }
     }
+    bool splice = strcmp(mode, "freshness-from") == 0 || strcmp(mode, "leaf-from") == 0 ||
+                  strcmp(mode, "cert-from") == 0;
+    bool flip = strcmp(mode, "flip-state-path") == 0;
+    if (drop) drop_newest(b);
+    for (unsigned long k = 0; k < drop_k; k++) drop_newest(b);
     if (strip && b->freshness) {
         waybill__proof_freshness__free_unpacked(b->freshness, NULL);
         b->freshness = NULL;
     }
-    if (drop || strip) {
+    if (flip) {
+        if (!b->freshness || b->freshness->n_state_path == 0) {
+            fprintf(stderr, "probe: %s: no audit path to flip\n", in);
+            waybill__proof_bundle__free_unpacked(b, NULL);
+            return 2;
+        }
+        b->freshness->state_path[0].data[7] ^= 0x01;
+    }
+    if (splice) {
+        Waybill__ProofBundle *o = other_bundle(other);
+        if (!o || !b->freshness) {
+            if (o) waybill__proof_bundle__free_unpacked(o, NULL);
+            waybill__proof_bundle__free_unpacked(b, NULL);
+            return 2;
+        }
+        Waybill__ProofFreshness *mine = b->freshness, *theirs = o->freshness;
+        if (strcmp(mode, "freshness-from") == 0) {
+            b->freshness = theirs;
+            o->freshness = mine;
+        } else if (strcmp(mode, "leaf-from") == 0) {
+            SWAP_BYTES(mine, theirs, leaf);
+            size_t n = mine->n_state_path;
+            ProtobufCBinaryData *p = mine->state_path;
+            mine->n_state_path = theirs->n_state_path;
+            mine->state_path = theirs->state_path;
+            theirs->n_state_path = n;
+            theirs->state_path = p;
+        } else {
+            SWAP_BYTES(mine, theirs, cert);
+        }
+        waybill__proof_bundle__free_unpacked(o, NULL);
+    }
+    if (drop || strip || drop_k || flip || splice) {
         /* done above */
     } else if (strcmp(mode, "alter-event") == 0) {
         ProtobufCBinaryData *ev = &b->events[mid]->signed_event;
@@ -917,7 +999,8 @@ int main(int argc, char **argv)
         return cmd_liar(argv[2], argv[3], argv[4], (unsigned)atoi(argv[5]));
     if (argc >= 6 && strcmp(argv[1], "resubmit") == 0)
         return cmd_resubmit(argv[2], argv[3], argv[4], argv[5]);
-    if (argc >= 5 && strcmp(argv[1], "mutate") == 0) return cmd_mutate(argv[2], argv[3], argv[4]);
+    if (argc >= 5 && strcmp(argv[1], "mutate") == 0)
+        return cmd_mutate(argv[2], argv[3], argv[4], argc >= 6 ? argv[5] : NULL);
     if (argc >= 2 && strcmp(argv[1], "ipv6") == 0) return cmd_ipv6();
     if (argc >= 5 && strcmp(argv[1], "flood-idle") == 0)
         return cmd_flood(FLOOD_IDLE, argv[2], atol(argv[3]), atol(argv[4]));

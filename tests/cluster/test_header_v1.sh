@@ -7,7 +7,10 @@
 cd "$(dirname "$0")/../.." || exit 2
 . tests/cluster/lib.sh
 
-testnet_create 4 --header-version 1 || { T_FAIL=1; finish; }
+testnet_create 4 --header-version 1 || { T_FAIL=1; out=$(wb 2 state urn:waybill:test:v1:5 2>&1)
+check "state cannot prove a version 1 chain's state (exit 1)" test $? -eq 1
+check "... and says why" grep -q "^NOT PROVED: completeness not proven" <<<"$out"
+finish; }
 for i in 0 1 2 3; do node_start "$i"; done
 check "four nodes answer status" wait_for 60 nodes_up
 
@@ -39,4 +42,7 @@ out=$(wb 2 verify urn:waybill:test:v1:5 2>&1)
 check "verify passes (exit 0)" test $? -eq 0
 check "... with completeness not proven for a version 1 chain" \
     grep -q "^completeness not proven: this chain's block headers (version 1) commit to no item state" <<<"$out"
+out=$(wb 2 state urn:waybill:test:v1:5 2>&1)
+check "state cannot prove a version 1 chain's state (exit 1)" test $? -eq 1
+check "... and says why" grep -q "^NOT PROVED: completeness not proven" <<<"$out"
 finish

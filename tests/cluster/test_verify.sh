@@ -22,6 +22,8 @@ wb 0 submit --item $ITEM --action seal --attr seal=SL-77 >/dev/null || ok=0
 wb 0 submit --item $ITEM --action load --at CNSHA --attr vessel=EVER-ACE >/dev/null || ok=0
 wb 0 submit --item $ITEM --action depart --at CNSHA >/dev/null || ok=0
 wb 0 submit --item $ITEM --action arrive --at NLRTM >/dev/null || ok=0
+# A proof of the item as of now, five events: older than the final one.
+wb 1 proof $ITEM --out "$T_DIR/old.pb" >/dev/null || ok=0
 wb 2 submit --item $ITEM --action inspect --attr result=ok >/dev/null || ok=0
 wb 2 submit --item $ITEM --action clear --attr declaration=NL-2026-1 >/dev/null || ok=0
 check "a 7-event chain is committed" test $ok = 1
@@ -45,6 +47,20 @@ check "verify --json says complete as of a height" python3 -c '
 import json,sys; d=json.loads(sys.argv[1])
 assert d["verified"] and d["complete"] and d["complete_as_of"]["height"] >= 1 and d["completeness"] is None, d
 ' "$json"
+
+# waybill state: the item's state as of the latest certified height, proved.
+out=$(wb 2 state $ITEM 2>&1)
+check "state proves the item's state (exit 0)" test $? -eq 0
+check "... as of a certified height" grep -Eq "^as of +height [0-9]+ \(time .*\), certified$" <<<"$out"
+check "... custodian and customs status" grep -Eq "^customs +cleared$" <<<"$out"
+check "... seven events" grep -Eq "^events +7$" <<<"$out"
+json=$(wb 2 state $ITEM --json)
+check "state --json" python3 -c '
+import json,sys; d=json.loads(sys.argv[1])
+assert d["proved"] and d["count"] == 7 and d["customs"] == "cleared" and d["custodian"] == "acme-shipping" and d["location"] == "NLRTM" and d["height"] >= 1, d
+' "$json"
+wb 2 state urn:waybill:test:nothing:here >/dev/null 2>&1
+check "state of an unknown item exits 1" test $? -eq 1
 
 B="$T_DIR/bundle.pb"
 check "proof writes a bundle" wb 1 proof $ITEM --out "$B"
@@ -83,6 +99,31 @@ check "an independent verifier finds the bundle complete as of the same height (
 check "... and the bundle short of its newest event not complete" \
     grep -q "^NOT COMPLETE: the leaf counts 7 events, the bundle holds 6" \
     <<<"$(python3 tests/cluster/indep_freshness.py "$T_DIR/short.pb")"
+# Every way of lying about how fresh a bundle is fails, naming the check.
+for k in 1 2 3 4 5 6; do
+    "$PROBE" mutate "drop-newest-$k" "$B" "$T_DIR/short-$k.pb"
+    out=$(offline "$T_DIR/short-$k.pb" 2>&1)
+    check "the newest $k events left out: fails freshness" \
+        grep -q "^FAILED: bundle: freshness: the item has 7 events as of block [0-9]*, the bundle holds $((7 - k))" <<<"$out"
+done
+wb 1 proof urn:waybill:test:before:1 --out "$T_DIR/other.pb" >/dev/null
+# spliced NAME MODE OTHER PATTERN: the bundle with a part of OTHER's proof fails.
+spliced() {
+    "$PROBE" mutate "$2" "$B" "$T_DIR/$2.pb" "$3" || { check "$1: probe mutate $2" false; return; }
+    local out
+    out=$(offline "$T_DIR/$2.pb" 2>&1)
+    t_log "  $1 -> $(grep FAILED <<<"$out")"
+    check "$1: fails '$4'" grep -Eq "^FAILED: bundle: freshness: $4" <<<"$out"
+}
+spliced "a freshness proof from an older height" freshness-from "$T_DIR/old.pb" \
+    "block [0-9]+ is below the item's last event"
+spliced "a leaf from an older height" leaf-from "$T_DIR/old.pb" "leaf: "
+spliced "a leaf of another item" leaf-from "$T_DIR/other.pb" "leaf: it is not the leaf of item $ITEM"
+spliced "a certificate for a different header" cert-from "$T_DIR/old.pb" "block [0-9]+: "
+"$PROBE" mutate flip-state-path "$B" "$T_DIR/flipped.pb"
+check "a forged audit path: fails freshness" \
+    grep -q "^FAILED: bundle: freshness: leaf: its audit path does not lead to the state root" \
+    <<<"$(offline "$T_DIR/flipped.pb" 2>&1)"
 "$PROBE" mutate hide-newest "$B" "$T_DIR/hidden.pb"
 out=$(offline "$T_DIR/hidden.pb" 2>&1)
 check "the newest event and the proof left out: the 6 events verify" test $? -eq 0
