@@ -183,7 +183,8 @@ bench: $(BUILD)/waybill $(if $(BENCH_SRC),$(BUILD)/bench/loadgen)
 # a fresh store up to STORE_EVENTS events, printing the cost per event every
 # 100,000. Not part of the loadgen (bench/*.c).
 STORE_EVENTS ?= 1000000
-$(BUILD)/bench/store_growth: $(BUILD)/obj/bench/store/store_growth.o $(LIBS_storage)
+$(BUILD)/bench/store_growth: $(BUILD)/obj/bench/store/store_growth.o \
+		$(BUILD)/obj/bench/store/store_bench.o $(LIBS_storage)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 bench-store: $(BUILD)/bench/store_growth
@@ -193,7 +194,8 @@ bench-store: $(BUILD)/bench/store_growth
 # a fresh store of TREE_ITEMS items, then store_open and the tree rebuilt
 # from the registration-order index, timed; last line `tree-load items=N ms=M`.
 TREE_ITEMS ?= 1000000
-$(BUILD)/bench/tree_bench: $(BUILD)/obj/bench/store/tree_bench.o $(LIBS_node)
+$(BUILD)/bench/tree_bench: $(BUILD)/obj/bench/store/tree_bench.o \
+		$(BUILD)/obj/bench/store/store_bench.o $(LIBS_node)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 bench-tree: $(BUILD)/bench/tree_bench

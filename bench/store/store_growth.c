@@ -32,7 +32,6 @@
  * The last line is `store-growth events=N first_bytes_per_ev=B0
  * last_bytes_per_ev=B1 ratio=R` (R = B1 / B0). */
 #include <errno.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -41,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/store/store_bench.h"
 #include "common/bytes.h"
 #include "common/wb_error.h"
 #include "ledger/block.h"
@@ -69,13 +69,6 @@ struct bench_item {
     struct ledger_item_state st;
 };
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* wchar of /proc/self/io: bytes this process passed to write calls. */
 static int io_wchar(uint64_t *out)
 {
@@ -90,50 +83,6 @@ static int io_wchar(uint64_t *out)
         }
     fclose(f);
     return rc;
-}
-
-static void item_name(bool random, uint64_t n, char out[WB_ITEM_MAX + 1])
-{
-    if (!random) {
-        snprintf(out, WB_ITEM_MAX + 1, "urn:waybill:bench:%016" PRIu64, n);
-        return;
-    }
-    uint8_t in[8], h[WB_HASH_LEN];
-    wb_put_u64be(in, n);
-    ledger_sha256(in, sizeof in, h);
-    snprintf(out, WB_ITEM_MAX + 1, "urn:waybill:bench:%02x%02x%02x%02x%02x%02x%02x%02x", h[0],
-             h[1], h[2], h[3], h[4], h[5], h[6], h[7]);
-}
-
-/* The certificate bytes storage needs (height and hash; it does not check
- * signatures): three precommits with zero signatures, the size of a real one. */
-static int make_cert(uint64_t height, const uint8_t hash[WB_HASH_LEN], uint8_t **out,
-                     size_t *len)
-{
-    static uint8_t zero_sig[WB_SIG_LEN];
-    Waybill__Vote votes[3], *ptrs[3];
-    for (int k = 0; k < 3; k++) {
-        waybill__vote__init(&votes[k]);
-        votes[k].type = WAYBILL__VOTE_TYPE__PRECOMMIT;
-        votes[k].height = height;
-        votes[k].block_hash.data = (uint8_t *)hash;
-        votes[k].block_hash.len = WB_HASH_LEN;
-        votes[k].validator = (uint32_t)k;
-        votes[k].signature.data = zero_sig;
-        votes[k].signature.len = WB_SIG_LEN;
-        ptrs[k] = &votes[k];
-    }
-    Waybill__CommitCert cert = WAYBILL__COMMIT_CERT__INIT;
-    cert.height = height;
-    cert.block_hash.data = (uint8_t *)hash;
-    cert.block_hash.len = WB_HASH_LEN;
-    cert.n_precommits = 3;
-    cert.precommits = ptrs;
-    *len = waybill__commit_cert__get_packed_size(&cert);
-    *out = malloc(*len);
-    if (!*out) return WB_ERR_NOMEM;
-    waybill__commit_cert__pack(&cert, *out);
-    return WB_OK;
 }
 
 static int parse_opts(int argc, char **argv, struct bench_opts *o)
@@ -196,14 +145,6 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
     return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 struct bench {
     struct bench_opts o;
     struct store *s;
@@ -242,7 +183,7 @@ static int bench_block(struct bench *bn, uint64_t *ns)
         memset(&ev, 0, sizeof ev);
         if (gen == new_gen) {
             memset(it, 0, sizeof *it);
-            item_name(bn->o.random_items, bn->nonce, it->st.item);
+            sb_item_name(bn->o.random_items, bn->nonce, it->st.item);
             snprintf(it->st.custodian, sizeof it->st.custodian, "acme");
             snprintf(it->st.location, sizeof it->st.location, "NLRTM");
             it->st.status = LEDGER_ITEM_ACTIVE;
@@ -296,12 +237,12 @@ static int bench_block(struct bench *bn, uint64_t *ns)
     memset(&b, 0, sizeof b);
     int rc = ledger_block_build(&h, bn->evs, bn->lens, bn->r.event_count, &bytes, &len, hash);
     if (rc == WB_OK) rc = ledger_block_decode(bytes, len, &b);
-    if (rc == WB_OK) rc = make_cert(height, hash, &cert, &cert_len);
+    if (rc == WB_OK) rc = sb_make_cert(height, hash, &cert, &cert_len);
     if (rc == WB_OK) {
-        uint64_t t0 = now_ns();
+        uint64_t t0 = sb_now_ns();
         rc = store_append_checked(bn->s, &b, bytes, len, cert, cert_len, &bn->r);
         if (rc == WB_OK) rc = store_release_pages(bn->s);
-        *ns += now_ns() - t0;
+        *ns += sb_now_ns() - t0;
     }
     ledger_block_free(&b);
     free(bytes);
@@ -324,7 +265,7 @@ static int bench_lookups(struct store *s, const uint8_t (*ids)[WB_HASH_LEN], siz
 {
     uint64_t t0 = 0;
     for (unsigned k = 0; k <= rounds; k++) {
-        if (k == 1) t0 = now_ns();
+        if (k == 1) t0 = sb_now_ns();
         for (size_t i = 0; i < n; i++) {
             uint64_t h;
             uint32_t idx;
@@ -335,7 +276,7 @@ static int bench_lookups(struct store *s, const uint8_t (*ids)[WB_HASH_LEN], siz
             }
         }
     }
-    *us = n && rounds ? (double)(now_ns() - t0) / 1000.0 / (double)(n * rounds) : 0.0;
+    *us = n && rounds ? (double)(sb_now_ns() - t0) / 1000.0 / (double)(n * rounds) : 0.0;
     return WB_OK;
 }
 
@@ -467,7 +408,7 @@ int main(int argc, char **argv)
     }
     if (rc == WB_OK) rc = bench_lookup_report(&bn, total);
     bench_free(&bn);
-    if (own_dir) nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (own_dir) sb_remove_tree(tmp);
     if (rc) return 1;
     printf("store-growth events=%" PRIu64 " first_bytes_per_ev=%.0f last_bytes_per_ev=%.0f "
            "ratio=%.2f\n",

@@ -24,7 +24,6 @@
  *   printed. Wall times, so noisy on a busy machine.
  * The last line is `tree-load items=N ms=M` (M the fastest load). */
 #include <errno.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -32,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/store/store_bench.h"
 #include "common/bytes.h"
 #include "common/log.h"
 #include "common/wb_error.h"
@@ -68,60 +68,9 @@ struct tb {
     uint8_t (*leaves)[MERKLE_HASH_LEN];   /* the generator's leaf of every item */
 };
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static double ms_since(uint64_t t0)
 {
-    return (double)(now_ns() - t0) / 1e6;
-}
-
-static void item_name(bool random, uint64_t n, char out[WB_ITEM_MAX + 1])
-{
-    if (!random) {
-        snprintf(out, WB_ITEM_MAX + 1, "urn:waybill:bench:%016" PRIu64, n);
-        return;
-    }
-    uint8_t in[8], h[WB_HASH_LEN];
-    wb_put_u64be(in, n);
-    ledger_sha256(in, sizeof in, h);
-    snprintf(out, WB_ITEM_MAX + 1, "urn:waybill:bench:%02x%02x%02x%02x%02x%02x%02x%02x", h[0],
-             h[1], h[2], h[3], h[4], h[5], h[6], h[7]);
-}
-
-/* The certificate bytes storage needs (height and hash; it does not check
- * signatures): three precommits with zero signatures, the size of a real one. */
-static int make_cert(uint64_t height, const uint8_t hash[WB_HASH_LEN], uint8_t **out,
-                     size_t *len)
-{
-    static uint8_t zero_sig[WB_SIG_LEN];
-    Waybill__Vote votes[3], *ptrs[3];
-    for (int k = 0; k < 3; k++) {
-        waybill__vote__init(&votes[k]);
-        votes[k].type = WAYBILL__VOTE_TYPE__PRECOMMIT;
-        votes[k].height = height;
-        votes[k].block_hash.data = (uint8_t *)hash;
-        votes[k].block_hash.len = WB_HASH_LEN;
-        votes[k].validator = (uint32_t)k;
-        votes[k].signature.data = zero_sig;
-        votes[k].signature.len = WB_SIG_LEN;
-        ptrs[k] = &votes[k];
-    }
-    Waybill__CommitCert cert = WAYBILL__COMMIT_CERT__INIT;
-    cert.height = height;
-    cert.block_hash.data = (uint8_t *)hash;
-    cert.block_hash.len = WB_HASH_LEN;
-    cert.n_precommits = 3;
-    cert.precommits = ptrs;
-    *len = waybill__commit_cert__get_packed_size(&cert);
-    *out = malloc(*len);
-    if (!*out) return WB_ERR_NOMEM;
-    waybill__commit_cert__pack(&cert, *out);
-    return WB_OK;
+    return (double)(sb_now_ns() - t0) / 1e6;
 }
 
 static int parse_opts(int argc, char **argv, struct tb_opts *o)
@@ -198,7 +147,7 @@ static int tb_block(struct tb *t, uint32_t n, uint64_t *ns)
     for (uint32_t j = 0; j < n; j++) {
         struct ledger_item_state *st = &t->r.states[j];
         memset(st, 0, sizeof *st);
-        item_name(t->o.random_items, t->registered, st->item);
+        sb_item_name(t->o.random_items, t->registered, st->item);
         snprintf(st->custodian, sizeof st->custodian, "acme");
         snprintf(st->location, sizeof st->location, "NLRTM");
         st->status = LEDGER_ITEM_ACTIVE;
@@ -246,12 +195,12 @@ static int tb_block(struct tb *t, uint32_t n, uint64_t *ns)
     memset(&b, 0, sizeof b);
     int rc = ledger_block_build(&h, t->evs, t->lens, n, &bytes, &len, hash);
     if (rc == WB_OK) rc = ledger_block_decode(bytes, len, &b);
-    if (rc == WB_OK) rc = make_cert(height, hash, &cert, &cert_len);
+    if (rc == WB_OK) rc = sb_make_cert(height, hash, &cert, &cert_len);
     if (rc == WB_OK) {
-        uint64_t t0 = now_ns();
+        uint64_t t0 = sb_now_ns();
         rc = store_append_checked(t->s, &b, bytes, len, cert, cert_len, &t->r);
         if (rc == WB_OK) rc = store_release_pages(t->s);
-        *ns += now_ns() - t0;
+        *ns += sb_now_ns() - t0;
     }
     ledger_block_free(&b);
     free(bytes);
@@ -302,7 +251,7 @@ static int tb_loads(struct tb *t, const uint8_t want_root[MERKLE_HASH_LEN], doub
     for (unsigned k = 0; k < t->o.loads; k++) {
         store_close(t->s);
         t->s = NULL;
-        uint64_t t0 = now_ns();
+        uint64_t t0 = sb_now_ns();
         int rc = open_store(t);
         double open_ms = ms_since(t0);
         if (rc) {
@@ -314,7 +263,7 @@ static int tb_loads(struct tb *t, const uint8_t want_root[MERKLE_HASH_LEN], doub
         env.store = t->s;
         struct ledger_state_tree tree;
         ledger_state_tree_init(&tree);
-        uint64_t t1 = now_ns();
+        uint64_t t1 = sb_now_ns();
         rc = node_tree_load(&tree, &env);
         double load_ms = ms_since(t1);
         if (rc) {
@@ -345,14 +294,6 @@ static int tb_loads(struct tb *t, const uint8_t want_root[MERKLE_HASH_LEN], doub
     return WB_OK;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 int main(int argc, char **argv)
 {
     struct tb t;
@@ -379,7 +320,7 @@ int main(int argc, char **argv)
         printf("tree_bench: %" PRIu64 " items, one commission each, in blocks of %u into %s "
                "(no_sync, %s item ids)\n",
                t.o.items, t.o.block, t.o.dir, t.o.random_items ? "random" : "serial");
-    uint64_t append_ns = 0, t0 = now_ns();
+    uint64_t append_ns = 0, t0 = sb_now_ns();
     while (rc == WB_OK && t.registered < t.o.items) {
         uint64_t left = t.o.items - t.registered;
         rc = tb_block(&t, left < t.o.block ? (uint32_t)left : t.o.block, &append_ns);
@@ -395,7 +336,7 @@ int main(int argc, char **argv)
                t.height, fill_ms, (double)append_ns / 1e6);
         struct ledger_state_tree ref;
         ledger_state_tree_init(&ref);
-        uint64_t t1 = now_ns();
+        uint64_t t1 = sb_now_ns();
         rc = ledger_state_tree_build(&ref, (const uint8_t (*)[MERKLE_HASH_LEN])t.leaves,
                                      t.registered);
         double build_ms = ms_since(t1);
@@ -410,7 +351,7 @@ int main(int argc, char **argv)
     }
     if (rc == WB_OK) rc = tb_loads(&t, want, &best_ms);
     tb_free(&t);
-    if (own_dir) nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (own_dir) sb_remove_tree(tmp);
     if (rc) return 1;
     printf("tree-load items=%" PRIu64 " ms=%.0f\n", t.registered, best_ms);
     return 0;
