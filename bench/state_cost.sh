@@ -43,26 +43,9 @@ KEEP_RUN_DIR=0
 
 say() { printf 'state-cost: %s\n' "$*"; }
 
-stop_nodes() {
-    local pid
-    for pid in "${NODE_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-    for pid in "${NODE_PIDS[@]}"; do
-        # A node that does not stop within 5 s is killed.
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
-    NODE_PIDS=()
-}
-
-cleanup() {
-    if [ -n "$LOADGEN_PID" ]; then
-        kill -TERM "$LOADGEN_PID" 2>/dev/null
-        wait "$LOADGEN_PID" 2>/dev/null
-    fi
-    stop_nodes
-    if [ -n "$RUN_DIR" ] && [ "$KEEP_RUN_DIR" = 0 ]; then rm -rf "$RUN_DIR"; fi
-}
+# stop_nodes and cleanup (NODE_PIDS, LOADGEN_PID, RUN_DIR, KEEP_RUN_DIR).
+# shellcheck source=bench/bench_lib.sh
+. "$PWD/bench/bench_lib.sh"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
