@@ -276,4 +276,11 @@ const char *client_err_code(int err);
 /* Milliseconds on the monotonic clock. */
 int64_t client_now_mono_ms(void);
 
+/* Asks c's node for item's proof bundle: *bundle (malloc'd) is its canonical
+ * packing, as verify and state check it (protobuf-c keeps unknown fields and
+ * writes them back, so a bundle that carries one is still refused). Returns
+ * 0 or the code of client_call_item (c->reason set), or WB_ERR_NOMEM. */
+WB_MUST_USE int client_fetch_proof(struct client *c, const char *item, uint8_t **bundle,
+                                   size_t *len);
+
 #endif

@@ -163,23 +163,18 @@ int cmd_state_via(const struct client_connector *conn, int argc, char **argv)
     struct client_session s;
     ex = client_session_open(&s, &co, conn);
     if (ex != CLI_EXIT_OK) goto close_session;
-    Waybill__ClientResponse *resp;
-    int rc = client_call_item(&s.c, WAYBILL__CLIENT_REQUEST__REQ_PROOF, item, &resp);
-    if (rc != WB_OK) {
-        ex = client_fail_item(&s.c, rc, item, item);
-        goto close_session;
-    }
-    /* Packed again for the verifier, as verify does (see cmd_verify.c). */
-    size_t len = waybill__proof_bundle__get_packed_size(resp->proof);
-    uint8_t *bundle = malloc(len ? len : 1);
-    if (!bundle) {
-        waybill__client_response__free_unpacked(resp, NULL);
+    uint8_t *bundle;
+    size_t len;
+    int rc = client_fetch_proof(&s.c, item, &bundle, &len);
+    if (rc == WB_ERR_NOMEM) {
         cli_error(co.cmd, "out of memory");
         ex = CLI_EXIT_FAILED;
         goto close_session;
     }
-    waybill__proof_bundle__pack(resp->proof, bundle);
-    waybill__client_response__free_unpacked(resp, NULL);
+    if (rc != WB_OK) {
+        ex = client_fail_item(&s.c, rc, item, item);
+        goto close_session;
+    }
     ex = state_check(&co, s.genesis, item, bundle, len);
     free(bundle);
 close_session:

@@ -455,36 +455,6 @@ static int verify_offline(const struct client_opts *co, const char *path, const 
     return ex;
 }
 
-/* Asks c's node for item's proof bundle: *bundle (malloc'd) is its canonical
- * packing. Returns 0 or the code of client_call_item (c->reason set), or
- * WB_ERR_NOMEM. */
-static int verify_fetch(struct client *c, const char *item, uint8_t **bundle, size_t *len)
-{
-    Waybill__ClientResponse *resp;
-    *bundle = NULL;
-    *len = 0;
-    int rc = client_call_item(c, WAYBILL__CLIENT_REQUEST__REQ_PROOF, item, &resp);
-    if (rc != WB_OK) return rc;
-    /* The bundle is checked as it is packed again here: protobuf-c keeps
-     * unknown fields (at any depth) and writes them back, so the verifier
-     * still refuses a bundle that carries one; any other way the node's
-     * answer could differ from the canonical encoding is undone by the
-     * packing and changes none of the bytes the checks cover (signed
-     * events, headers, votes). A bundle file is checked byte for byte. */
-    size_t n = waybill__proof_bundle__get_packed_size(resp->proof);
-    uint8_t *buf = malloc(n ? n : 1);
-    if (!buf) {
-        waybill__client_response__free_unpacked(resp, NULL);
-        snprintf(c->reason, sizeof c->reason, "out of memory");
-        return WB_ERR_NOMEM;
-    }
-    waybill__proof_bundle__pack(resp->proof, buf);
-    waybill__client_response__free_unpacked(resp, NULL);
-    *bundle = buf;
-    *len = n;
-    return WB_OK;
-}
-
 static int verify_online(const struct client_opts *co, const struct client_connector *conn,
                          const char *item, const struct verify_wants *w)
 {
@@ -493,7 +463,7 @@ static int verify_online(const struct client_opts *co, const struct client_conne
     if (ex != CLI_EXIT_OK) goto close_session;
     uint8_t *bundle;
     size_t len;
-    int rc = verify_fetch(&s.c, item, &bundle, &len);
+    int rc = client_fetch_proof(&s.c, item, &bundle, &len);
     if (rc == WB_ERR_NOMEM) {
         cli_error(co->cmd, "out of memory");
         ex = CLI_EXIT_FAILED;
@@ -617,7 +587,7 @@ static bool verify_qask(const struct client_opts *co, const struct client_connec
     nco->node = n->addr;
     struct client c;
     int rc = client_open(&c, nco, conn, g, pk, sk);
-    if (rc == WB_OK) rc = verify_fetch(&c, item, bundle, len);
+    if (rc == WB_OK) rc = client_fetch_proof(&c, item, bundle, len);
     if (rc == WB_ERR_NOT_FOUND && c.node_error)
         snprintf(n->why, sizeof n->why, "node %s knows no item %s", n->addr, item);
     else if (rc != WB_OK)

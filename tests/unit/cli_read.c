@@ -391,6 +391,15 @@ static void proof_writes_a_verifiable_file(void **state)
     const char *bad_age[] = {"verify", "--bundle", out, "--genesis", f->t.genesis_path,
                              "--max-age", "1 h", NULL};
     expect_exit(f, cap_run(&f->cap, cmd_verify_via, NULL, bad_age), CLI_EXIT_USAGE);
+    /* state proves nothing without a freshness proof: the events verify,
+     * but not that they are all of them. */
+    const char *state_args[] = {"state", TN_ITEM, NULL};
+    expect_exit(f, run(f, cmd_state_via, state_args), CLI_EXIT_FAILED);
+    expect_in("stdout", f->cap.out,
+              "NOT PROVED: completeness not proven: this chain's block headers (version 1)");
+    const char *state_json[] = {"state", TN_ITEM, "--json", NULL};
+    expect_exit(f, run(f, cmd_state_via, state_json), CLI_EXIT_FAILED);
+    expect_in("stdout", f->cap.out, "\"proved\": false");
 
     const char *json[] = {"proof", TN_ITEM, "--out", out, "--json", NULL};
     expect_exit(f, run(f, cmd_proof_via, json), CLI_EXIT_OK);

@@ -163,14 +163,10 @@ static struct signed_ev *add_event(struct fx *f, int key, const char *item,
     return se;
 }
 
-/* Builds and decodes a block of f->evs with the given header fields. */
-static void build(struct fx *f, uint64_t height, int64_t time_ms, const uint8_t *prev_hash,
-                  const uint8_t *chain_id, uint32_t proposer)
+/* Builds and decodes a block of f->evs under header h (events root and
+ * count filled in). */
+static void build_header(struct fx *f, struct ledger_block_header *h)
 {
-    struct ledger_block_header h = {.version = WB_BLOCK_VERSION, .height = height,
-                                    .time_ms = time_ms, .proposer = proposer};
-    memcpy(h.chain_id, chain_id ? chain_id : f->g->chain_id, WB_CHAIN_ID_LEN);
-    if (prev_hash) memcpy(h.prev_hash, prev_hash, WB_HASH_LEN);
     const uint8_t *ptrs[EVENTS_MAX];
     size_t lens[EVENTS_MAX];
     for (size_t i = 0; i < f->n; i++) {
@@ -179,7 +175,7 @@ static void build(struct fx *f, uint64_t height, int64_t time_ms, const uint8_t 
     }
     uint8_t *buf, hash[WB_HASH_LEN];
     size_t len;
-    int rc = ledger_block_build(&h, ptrs, lens, f->n, &buf, &len, hash);
+    int rc = ledger_block_build(h, ptrs, lens, f->n, &buf, &len, hash);
     if (rc) fail_msg("ledger_block_build: %s", wb_strerror(rc));
     if (f->have_block) ledger_block_free(&f->block);
     rc = ledger_block_decode(buf, len, &f->block);
@@ -187,6 +183,17 @@ static void build(struct fx *f, uint64_t height, int64_t time_ms, const uint8_t 
     if (rc) fail_msg("ledger_block_decode: %s", wb_strerror(rc));
     f->have_block = true;
     assert_memory_equal(f->block.hash, hash, WB_HASH_LEN);
+}
+
+/* Builds and decodes a block of f->evs with the given header fields. */
+static void build(struct fx *f, uint64_t height, int64_t time_ms, const uint8_t *prev_hash,
+                  const uint8_t *chain_id, uint32_t proposer)
+{
+    struct ledger_block_header h = {.version = WB_BLOCK_VERSION, .height = height,
+                                    .time_ms = time_ms, .proposer = proposer};
+    memcpy(h.chain_id, chain_id ? chain_id : f->g->chain_id, WB_CHAIN_ID_LEN);
+    if (prev_hash) memcpy(h.prev_hash, prev_hash, WB_HASH_LEN);
+    build_header(f, &h);
 }
 
 static void build_default(struct fx *f) { build(f, 1, GENESIS_MS + 1000, NULL, NULL, 0); }
@@ -552,21 +559,7 @@ static void build_v2(struct fx *f, const uint8_t root[WB_HASH_LEN], uint64_t ite
                                     .item_count = item_count};
     memcpy(h.chain_id, f->g->chain_id, WB_CHAIN_ID_LEN);
     memcpy(h.state_root, root, WB_HASH_LEN);
-    const uint8_t *ptrs[EVENTS_MAX];
-    size_t lens[EVENTS_MAX];
-    for (size_t i = 0; i < f->n; i++) {
-        ptrs[i] = f->evs[i].bytes;
-        lens[i] = f->evs[i].len;
-    }
-    uint8_t *buf, hash[WB_HASH_LEN];
-    size_t len;
-    int rc = ledger_block_build(&h, ptrs, lens, f->n, &buf, &len, hash);
-    if (rc) fail_msg("ledger_block_build: %s", wb_strerror(rc));
-    if (f->have_block) ledger_block_free(&f->block);
-    rc = ledger_block_decode(buf, len, &f->block);
-    free(buf);
-    if (rc) fail_msg("ledger_block_decode: %s", wb_strerror(rc));
-    f->have_block = true;
+    build_header(f, &h);
 }
 
 /* A tree of `n` placeholder leaves, and the same hashes in `leaves`. */
