@@ -312,7 +312,14 @@ static void run_queue(struct node_driver *d)
         d->q_head = q->next;
         if (!d->q_head) d->q_tail = NULL;
         struct cons_update up;
+        uint64_t height = cons_height(&d->cons);
+        uint32_t round = cons_round(&d->cons);
         int rc = cons_step(&d->cons, &q->ev, &up);
+        /* A round that did not decide is rare on a healthy network and
+         * costs a timeout: said once per round, for the operator. */
+        if (rc == 0 && cons_height(&d->cons) == height && cons_round(&d->cons) > round)
+            WB_INFO("cons", "h=%llu round %u did not decide; round %u",
+                    (unsigned long long)height, round, cons_round(&d->cons));
         if (rc == 0) apply_update(d, &up);
         else WB_ERROR("cons", "step refused input kind %d: %s", q->ev.kind, wb_strerror(rc));
         free(q->block);
