@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
@@ -159,6 +160,13 @@ int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
     if (v < min || v > max) return WB_ERR_INVALID;
     *out = v;
     return WB_OK;
+}
+
+int64_t cli_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int cli_parse_duration(const char *s, int64_t *ms)

@@ -89,6 +89,9 @@ WB_MUST_USE int cli_output_finish(const char *cmd, int rc);
  * or WB_ERR_INVALID. */
 WB_MUST_USE int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/* Wall-clock milliseconds since the epoch (ages of blocks and answers). */
+int64_t cli_now_ms(void);
+
 /* A duration: decimal digits then one unit, ms, s, m, h or d ("90s",
  * "15m", "2h", "3d"), at most 10 years; into milliseconds. Returns 0 or
  * WB_ERR_INVALID. */

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/client_cmds.h"
 #include "cli/id_args.h"
@@ -58,18 +57,12 @@ static int state_parse(int argc, char **argv, struct client_opts *co,
     return cli_item_arg(&state_usage, "ITEM", args.pos[0], item);
 }
 
-static int64_t state_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Prints the proved state (res verified and complete); returns the exit code. */
 static int state_print(const struct client_opts *co, const struct ledger_verify_result *res)
 {
     const struct ledger_item_state *st = &res->state;
-    int64_t age_ms = state_now_ms() - res->fresh.time_ms;
+    int64_t age_ms = cli_now_ms() - res->fresh.time_ms;
     if (age_ms < 0) age_ms = 0;
     char when[PRINT_TIME_MAX], head[2 * WB_HASH_LEN + 1], age[PRINT_AGE_MAX];
     char safe[3][WB_ORG_MAX + WB_LOCATION_MAX + WB_ITEM_MAX + 8];

@@ -44,12 +44,6 @@ static const struct cli_usage status_usage = {
     .opt_count = sizeof status_opts / sizeof status_opts[0],
 };
 
-static int64_t status_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The counters of one port's admission (Waybill__AdmissionStats) as JSON. */
 static json_t *admission_json(const Waybill__AdmissionStats *a)
@@ -88,7 +82,7 @@ static int status_show(const struct client_opts *co, const struct ledger_genesis
     int64_t age_ms = 0;
     if (has_time) {
         print_time(st->last_block_time_ms, when);
-        age_ms = status_now_ms() - st->last_block_time_ms;
+        age_ms = cli_now_ms() - st->last_block_time_ms;
         if (age_ms < 0) age_ms = 0; /* the node's clock is ahead of ours */
         print_age(age_ms, age);
     }

@@ -634,12 +634,6 @@ static void submit_settle(const char *cmd, const struct submit_retry *rt)
                   rt->pending->path);
 }
 
-static int64_t submit_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int cmd_submit_via(const struct client_connector *conn, int argc, char **argv)
 {
@@ -680,7 +674,7 @@ int cmd_submit_via(const struct client_connector *conn, int argc, char **argv)
         }
         memcpy(ev.submitter, s.pk, WB_PUBKEY_LEN);
         randombytes_buf(&ev.nonce, sizeof ev.nonce);
-        if (!has_time) ev.time_ms = submit_now_ms();
+        if (!has_time) ev.time_ms = cli_now_ms();
         int rc =
             ledger_event_sign(s.genesis->chain_id, &ev, s.sk, signed_ev, sizeof signed_ev, &len);
         if (rc != WB_OK) {

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/client_cmds.h"
 #include "cli/id_args.h"
@@ -154,12 +153,6 @@ static bool verify_wants_met(const struct verify_wants *w, const struct ledger_v
     return true;
 }
 
-static int64_t verify_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* What the verifier's callback collects, in bundle order. */
 struct verify_report {
@@ -231,7 +224,7 @@ static int verify_print(const struct client_opts *co, const struct ledger_genesi
     json_t *qjson = q ? q->json : NULL;
     if (q) q->json = NULL;
     if (r->nomem) goto err_nomem;
-    int64_t age_ms = res->complete ? verify_now_ms() - res->fresh.time_ms : 0;
+    int64_t age_ms = res->complete ? cli_now_ms() - res->fresh.time_ms : 0;
     if (age_ms < 0) age_ms = 0; /* a block time ahead of this clock: as good as now */
     char unmet[sizeof res->completeness + 160] = "";
     bool met = res->ok && verify_wants_met(w, res, age_ms, unmet, sizeof unmet);
