@@ -7,16 +7,34 @@
 #include "node/mempool/mempool.h"
 #include "storage/store.h"
 
+/* What the block check's callbacks read: the store's item states, and the
+ * signatures known already: the mempool's, or (sigs not NULL) the results
+ * a caller checked before (node_check_rules_presigned), found by the event
+ * bytes' address; the check asks in block order, so the next one is almost
+ * always the one. */
+struct check_ctx {
+    const struct node_env *env;
+    const struct ledger_sigcheck *sigs;
+    size_t n, next;
+};
+
 static int state_lookup(void *ctx, const char *item, struct ledger_item_state *st)
 {
-    const struct node_env *env = ctx;
-    return store_item_state(env->store, item, st);
+    const struct check_ctx *c = ctx;
+    return store_item_state(c->env->store, item, st);
 }
 
 static bool sig_known(void *ctx, const uint8_t id[WB_HASH_LEN], const uint8_t *ev, size_t len)
 {
-    const struct node_env *env = ctx;
-    return mempool_holds(env->mempool, id, ev, len);
+    struct check_ctx *c = ctx;
+    if (!c->sigs) return mempool_holds(c->env->mempool, id, ev, len);
+    for (size_t k = 0; k < c->n; k++) {
+        size_t i = (c->next + k) % c->n;
+        if (c->sigs[i].signed_event != ev) continue;
+        c->next = i + 1;
+        return c->sigs[i].valid == 1 && c->sigs[i].len == len;
+    }
+    return false;
 }
 
 int node_check_decode(const uint8_t *block, size_t len, const uint8_t *want_hash,
@@ -36,42 +54,14 @@ int node_check_decode(const uint8_t *block, size_t len, const uint8_t *want_hash
     return WB_OK;
 }
 
-/* Signatures checked before the block check (node_check_rules_presigned):
- * the results by event, found by the event bytes' address; the check asks
- * in block order, so the next one is almost always the one. */
-struct presigned {
-    const struct node_env *env;
-    const struct ledger_sigcheck *sigs;
-    size_t n, next;
-};
-
-static bool presigned_known(void *ctx, const uint8_t id[WB_HASH_LEN], const uint8_t *ev,
-                            size_t len)
-{
-    (void)id;
-    struct presigned *p = ctx;
-    for (size_t k = 0; k < p->n; k++) {
-        size_t i = (p->next + k) % p->n;
-        if (p->sigs[i].signed_event != ev) continue;
-        p->next = i + 1;
-        return p->sigs[i].valid == 1 && p->sigs[i].len == len;
-    }
-    return false;
-}
-
-static int presigned_lookup(void *ctx, const char *item, struct ledger_item_state *st)
-{
-    const struct presigned *p = ctx;
-    return store_item_state(p->env->store, item, st);
-}
-
 /* The block check against the chain's head and tree; with state_unset the
- * version 2 header's state fields are computed, not compared; with `pre`
- * the signatures come from it. */
+ * version 2 header's state fields are computed, not compared; with sigs
+ * (n of them) the signatures come from them. */
 static int check_rules(const struct node_env *env, const struct node_chain *chain,
-                       bool check_time, bool state_unset, struct presigned *pre,
-                       struct node_checked *out, char *msg, size_t msg_len)
+                       bool check_time, bool state_unset, const struct ledger_sigcheck *sigs,
+                       size_t n, struct node_checked *out, char *msg, size_t msg_len)
 {
+    struct check_ctx ctx = {.env = env, .sigs = n ? sigs : NULL, .n = n};
     struct ledger_block_ctx bc = {
         .genesis = env->genesis,
         .height = node_chain_height(chain) + 1,
@@ -82,9 +72,9 @@ static int check_rules(const struct node_env *env, const struct node_chain *chai
         .item_count = node_chain_item_count(chain),
         .tree = node_chain_tree(chain),
         .state_unset = state_unset,
-        .lookup = pre ? presigned_lookup : state_lookup,
-        .sig_known = pre ? presigned_known : sig_known,
-        .ctx = pre ? (void *)pre : (void *)env,
+        .lookup = state_lookup,
+        .sig_known = sig_known,
+        .ctx = &ctx,
     };
     memcpy(bc.prev_hash, node_chain_hash(chain), WB_HASH_LEN);
     int rc = ledger_block_check_full(&bc, &out->block, &out->result, msg, msg_len);
@@ -95,21 +85,20 @@ static int check_rules(const struct node_env *env, const struct node_chain *chai
 int node_check_rules(const struct node_env *env, const struct node_chain *chain,
                      bool check_time, struct node_checked *out, char *msg, size_t msg_len)
 {
-    return check_rules(env, chain, check_time, false, NULL, out, msg, msg_len);
+    return check_rules(env, chain, check_time, false, NULL, 0, out, msg, msg_len);
 }
 
 int node_check_rules_presigned(const struct node_env *env, const struct node_chain *chain,
                                const struct ledger_sigcheck *sigs, size_t n,
                                struct node_checked *out, char *msg, size_t msg_len)
 {
-    struct presigned pre = {.env = env, .sigs = sigs, .n = n};
     if (n != out->block.event_count) {
         node_checked_free(out);
         snprintf(msg, msg_len, "%zu signature results for %zu events", n,
                  out->block.event_count);
         return WB_ERR_INVALID;
     }
-    return check_rules(env, chain, false, false, n ? &pre : NULL, out, msg, msg_len);
+    return check_rules(env, chain, false, false, sigs, n, out, msg, msg_len);
 }
 
 int node_check_own(const struct node_env *env, const struct node_chain *chain,
@@ -118,7 +107,7 @@ int node_check_own(const struct node_env *env, const struct node_chain *chain,
 {
     int rc = node_check_decode(block, len, NULL, out, msg, msg_len);
     if (rc) return rc;
-    return check_rules(env, chain, false, true, NULL, out, msg, msg_len);
+    return check_rules(env, chain, false, true, NULL, 0, out, msg, msg_len);
 }
 
 int node_check_block(const struct node_env *env, const struct node_chain *chain,
