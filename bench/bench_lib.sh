@@ -1,4 +1,4 @@
-# Sourced by bench/run.sh and bench/state_cost.sh: stopping the nodes a
+# Sourced by bench/run.sh, bench/state_cost.sh and bench/profile.sh: stopping the nodes a
 # script started (NODE_PIDS) and its cleanup on every exit path (the load
 # generator LOADGEN_PID, the run folder RUN_DIR unless KEEP_RUN_DIR=1).
 # shellcheck shell=bash

@@ -22,17 +22,12 @@ WAYBILL=$PWD/$BUILD/waybill
 LOADGEN=$PWD/$BUILD/bench/loadgen
 
 NODE_PIDS=()
+LOADGEN_PID=""
+KEEP_RUN_DIR=0
 RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/waybill-profile.XXXXXX")
-cleanup() {
-    local pid
-    for pid in "${NODE_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-    for pid in "${NODE_PIDS[@]}"; do
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
-    rm -rf "$RUN_DIR"
-}
+# stop_nodes and cleanup (NODE_PIDS, LOADGEN_PID, RUN_DIR, KEEP_RUN_DIR).
+# shellcheck source=bench/bench_lib.sh
+. "$PWD/bench/bench_lib.sh"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
