@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "common/bytes.h"
@@ -57,6 +58,29 @@ int sb_make_cert(uint64_t height, const uint8_t hash[WB_HASH_LEN], uint8_t **out
     if (!*out) return WB_ERR_NOMEM;
     waybill__commit_cert__pack(&cert, *out);
     return WB_OK;
+}
+
+int sb_append_block(struct store *s, struct ledger_block_header *h, const uint8_t *const *events,
+                    const size_t *lens, size_t n, const struct ledger_block_result *r,
+                    uint8_t hash[WB_HASH_LEN], uint64_t *ns)
+{
+    uint8_t *bytes = NULL, *cert = NULL;
+    size_t len, cert_len;
+    struct ledger_block b;
+    memset(&b, 0, sizeof b);
+    int rc = ledger_block_build(h, events, lens, n, &bytes, &len, hash);
+    if (rc == WB_OK) rc = ledger_block_decode(bytes, len, &b);
+    if (rc == WB_OK) rc = sb_make_cert(h->height, hash, &cert, &cert_len);
+    if (rc == WB_OK) {
+        uint64_t t0 = sb_now_ns();
+        rc = store_append_checked(s, &b, bytes, len, cert, cert_len, r);
+        if (rc == WB_OK) rc = store_release_pages(s);
+        *ns += sb_now_ns() - t0;
+    }
+    ledger_block_free(&b);
+    free(bytes);
+    free(cert);
+    return rc;
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)

@@ -230,23 +230,8 @@ static int bench_block(struct bench *bn, uint64_t *ns)
     h.height = height;
     h.time_ms = bn->time_ms;
     memcpy(h.prev_hash, bn->last_hash, WB_HASH_LEN);
-    uint8_t *bytes = NULL, *cert = NULL;
-    size_t len, cert_len;
     uint8_t hash[WB_HASH_LEN];
-    struct ledger_block b;
-    memset(&b, 0, sizeof b);
-    int rc = ledger_block_build(&h, bn->evs, bn->lens, bn->r.event_count, &bytes, &len, hash);
-    if (rc == WB_OK) rc = ledger_block_decode(bytes, len, &b);
-    if (rc == WB_OK) rc = sb_make_cert(height, hash, &cert, &cert_len);
-    if (rc == WB_OK) {
-        uint64_t t0 = sb_now_ns();
-        rc = store_append_checked(bn->s, &b, bytes, len, cert, cert_len, &bn->r);
-        if (rc == WB_OK) rc = store_release_pages(bn->s);
-        *ns += sb_now_ns() - t0;
-    }
-    ledger_block_free(&b);
-    free(bytes);
-    free(cert);
+    int rc = sb_append_block(bn->s, &h, bn->evs, bn->lens, bn->r.event_count, &bn->r, hash, ns);
     if (rc) return rc;
     bn->height = height;
     memcpy(bn->last_hash, hash, WB_HASH_LEN);

@@ -188,23 +188,8 @@ static int tb_block(struct tb *t, uint32_t n, uint64_t *ns)
     h.height = height;
     h.time_ms = t->time_ms;
     memcpy(h.prev_hash, t->last_hash, WB_HASH_LEN);
-    uint8_t *bytes = NULL, *cert = NULL;
-    size_t len, cert_len;
     uint8_t hash[WB_HASH_LEN];
-    struct ledger_block b;
-    memset(&b, 0, sizeof b);
-    int rc = ledger_block_build(&h, t->evs, t->lens, n, &bytes, &len, hash);
-    if (rc == WB_OK) rc = ledger_block_decode(bytes, len, &b);
-    if (rc == WB_OK) rc = sb_make_cert(height, hash, &cert, &cert_len);
-    if (rc == WB_OK) {
-        uint64_t t0 = sb_now_ns();
-        rc = store_append_checked(t->s, &b, bytes, len, cert, cert_len, &t->r);
-        if (rc == WB_OK) rc = store_release_pages(t->s);
-        *ns += sb_now_ns() - t0;
-    }
-    ledger_block_free(&b);
-    free(bytes);
-    free(cert);
+    int rc = sb_append_block(t->s, &h, t->evs, t->lens, n, &t->r, hash, ns);
     if (rc) return rc;
     t->height = height;
     memcpy(t->last_hash, hash, WB_HASH_LEN);
