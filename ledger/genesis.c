@@ -413,6 +413,82 @@ static int parse_header_version(json_t *root, struct ledger_genesis *g, char *ms
     return WB_OK;
 }
 
+/* "block_events_max": optional, 1 to WB_BLOCK_EVENTS_MAX_LIMIT. */
+static int parse_block_events_max(json_t *root, struct ledger_genesis *g, char *msg,
+                                  size_t msg_len)
+{
+    json_t *v = json_object_get(root, "block_events_max");
+    if (!v) return WB_OK;
+    json_int_t n = json_is_integer(v) ? json_integer_value(v) : -1;
+    if (n < 1 || n > WB_BLOCK_EVENTS_MAX_LIMIT)
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len, "block_events_max: expected an integer "
+                        "from 1 to %d", WB_BLOCK_EVENTS_MAX_LIMIT);
+    g->block_events_max = (uint32_t)n;
+    return WB_OK;
+}
+
+/* "governance": optional {"voting_roles": [ROLE, ...], "threshold": "N/D",
+ * "proposal_ttl_ms": MS}, each member optional. */
+static int parse_governance(json_t *root, struct ledger_genesis *g, char *msg, size_t msg_len)
+{
+    static const char *const fields[] = {"voting_roles", "threshold", "proposal_ttl_ms", NULL};
+    json_t *obj = json_object_get(root, "governance");
+    if (!obj) return WB_OK;
+    if (!json_is_object(obj))
+        return wb_failf(WB_ERR_CONFIG, msg, msg_len, "governance: expected a JSON object");
+    int rc = check_fields(obj, "governance", fields, msg, msg_len);
+    if (rc) return rc;
+    struct ledger_gov_policy *p = &g->gov_policy;
+    json_t *roles = json_object_get(obj, "voting_roles");
+    if (roles) {
+        if (!json_is_array(roles) || json_array_size(roles) == 0)
+            return wb_failf(WB_ERR_CONFIG, msg, msg_len,
+                            "governance.voting_roles: expected a non-empty array of roles "
+                            "(" ROLE_CHOICES ")");
+        p->voting_roles = 0;
+        size_t i;
+        json_t *r;
+        json_array_foreach(roles, i, r) {
+            enum ledger_role role =
+                json_is_string(r) ? ledger_role_parse(json_string_value(r)) : LEDGER_ROLE_NONE;
+            if (role == LEDGER_ROLE_NONE)
+                return wb_failf(WB_ERR_CONFIG, msg, msg_len,
+                                "governance.voting_roles[%zu]: expected " ROLE_CHOICES, i);
+            if (p->voting_roles & (1u << role))
+                return wb_failf(WB_ERR_CONFIG, msg, msg_len,
+                                "governance.voting_roles[%zu]: role %s is listed twice", i,
+                                ledger_role_name(role));
+            p->voting_roles |= 1u << role;
+        }
+    }
+    json_t *t = json_object_get(obj, "threshold");
+    if (t) {
+        unsigned num = 0, den = 0;
+        char tail;
+        if (!json_is_string(t) ||
+            sscanf(json_string_value(t), "%u/%u%c", &num, &den, &tail) != 2 || num < 1 ||
+            den > WB_GOV_THRESHOLD_DEN_MAX || num > den)
+            return wb_failf(WB_ERR_CONFIG, msg, msg_len,
+                            "governance.threshold: expected \"NUM/DEN\" with 1 <= NUM <= DEN "
+                            "<= %d, such as \"2/3\"",
+                            WB_GOV_THRESHOLD_DEN_MAX);
+        p->threshold_num = num;
+        p->threshold_den = den;
+    }
+    json_t *ttl = json_object_get(obj, "proposal_ttl_ms");
+    if (ttl) {
+        json_int_t ms = json_is_integer(ttl) ? json_integer_value(ttl) : -1;
+        if (ms < WB_GOV_PROPOSAL_TTL_MS_MIN || ms > WB_GOV_PROPOSAL_TTL_MS_MAX)
+            return wb_failf(WB_ERR_CONFIG, msg, msg_len,
+                            "governance.proposal_ttl_ms: expected an integer from %lld to %lld "
+                            "(milliseconds)",
+                            (long long)WB_GOV_PROPOSAL_TTL_MS_MIN,
+                            (long long)WB_GOV_PROPOSAL_TTL_MS_MAX);
+        p->proposal_ttl_ms = (int64_t)ms;
+    }
+    return WB_OK;
+}
+
 /* An optional integer member `key` in [0, max] milliseconds; *out keeps its
  * default when the member is absent. */
 static int get_optional_ms(json_t *obj, const char *key, int64_t max, int64_t *out, char *msg,
@@ -432,7 +508,8 @@ static int parse_root(json_t *root, struct ledger_genesis *g, char *msg, size_t 
 {
     static const char *const fields[] = {"chain_id",      "genesis_time",    "members",
                                          "validators",    "clock_skew_ms",   "backdate_max_ms",
-                                         "heartbeat_ms",  "header_version", NULL};
+                                         "heartbeat_ms",  "header_version", "block_events_max",
+                                         "governance",    NULL};
     if (!json_is_object(root))
         return wb_failf(WB_ERR_CONFIG, msg, msg_len, "genesis: expected a JSON object");
     int rc = check_fields(root, "", fields, msg, msg_len);
@@ -465,6 +542,10 @@ static int parse_root(json_t *root, struct ledger_genesis *g, char *msg, size_t 
     rc = parse_heartbeat(root, g, msg, msg_len);
     if (rc) return rc;
     rc = parse_header_version(root, g, msg, msg_len);
+    if (rc) return rc;
+    rc = parse_block_events_max(root, g, msg, msg_len);
+    if (rc) return rc;
+    rc = parse_governance(root, g, msg, msg_len);
     if (rc) return rc;
 
     json_t *members, *validators;
@@ -502,6 +583,12 @@ void ledger_genesis_set_defaults(struct ledger_genesis *g)
     g->backdate_max_ms = WB_BACKDATE_MAX_MS_DEFAULT;
     g->heartbeat_ms = WB_HEARTBEAT_MS_DEFAULT;
     g->header_version = WB_BLOCK_VERSION;
+    g->block_events_max = 0;
+    g->gov_policy.voting_roles = (1u << LEDGER_ROLE_SHIPPER) | (1u << LEDGER_ROLE_CARRIER) |
+                                 (1u << LEDGER_ROLE_CUSTOMS) | (1u << LEDGER_ROLE_AUDITOR);
+    g->gov_policy.threshold_num = 2;
+    g->gov_policy.threshold_den = 3;
+    g->gov_policy.proposal_ttl_ms = WB_GOV_PROPOSAL_TTL_MS_DEFAULT;
 }
 
 int ledger_genesis_parse(const uint8_t *json, size_t len, struct ledger_genesis *g, char *msg,

@@ -12,7 +12,13 @@
  *   "clock_skew_ms": 600000,                 optional, default 10 minutes
  *   "backdate_max_ms": 2592000000,           optional, default 30 days
  *   "heartbeat_ms": 60000,                   optional, default 1 minute
- *   "header_version": 2                      optional, 1 or 2, default 1
+ *   "header_version": 2,                     optional, 1 or 2, default 1
+ *   "block_events_max": 2000,                optional, a chain-wide cap on
+ *                                            events per block; default 0, none
+ *   "governance": {                          optional (ledger/gov.h)
+ *     "voting_roles": ["shipper", ...],      default every role
+ *     "threshold": "2/3",                    default 2/3: NUM/DEN, 1 <= NUM <= DEN <= 100
+ *     "proposal_ttl_ms": 604800000 }         default 7 days
  * }
  * Org names are unique; every key appears once; a validator's org is a member.
  *
@@ -81,6 +87,19 @@ struct ledger_validator {
     char api[WB_ADDR_MAX + 1];            /* client API host:port; "" when not given */
 };
 
+#define WB_BLOCK_EVENTS_MAX_LIMIT 100000
+#define WB_GOV_PROPOSAL_TTL_MS_DEFAULT INT64_C(604800000) /* 7 days */
+#define WB_GOV_PROPOSAL_TTL_MS_MIN INT64_C(1000)
+#define WB_GOV_PROPOSAL_TTL_MS_MAX INT64_C(31536000000)   /* 365 days */
+#define WB_GOV_THRESHOLD_DEN_MAX 100
+
+/* The governance policy (genesis "governance"; ledger/gov.h). */
+struct ledger_gov_policy {
+    uint32_t voting_roles;                /* bit (1u << role) per voting enum ledger_role */
+    uint32_t threshold_num, threshold_den;/* 1 <= num <= den <= 100 */
+    int64_t proposal_ttl_ms;
+};
+
 struct ledger_genesis {
     char chain_name[WB_CHAIN_NAME_MAX + 1];
     uint8_t chain_id[WB_CHAIN_ID_LEN];    /* ledger_chain_id(chain_name) */
@@ -89,6 +108,8 @@ struct ledger_genesis {
     int64_t backdate_max_ms;              /* time rules: how far before the block's time */
     uint32_t heartbeat_ms;                /* a block at least this often */
     uint32_t header_version;              /* WB_BLOCK_VERSION or WB_BLOCK_VERSION_STATE */
+    uint32_t block_events_max;            /* chain-wide cap on events per block; 0: none */
+    struct ledger_gov_policy gov_policy;
     uint8_t hash[WB_HASH_LEN];            /* SHA-256 of the genesis file bytes */
     size_t org_count;
     struct ledger_org orgs[WB_ORGS_MAX];
@@ -101,7 +122,8 @@ struct ledger_genesis {
 void ledger_chain_id(const char *name, uint8_t out[WB_CHAIN_ID_LEN]);
 
 /* Sets the fields a genesis file may leave out to their defaults
- * (clock_skew_ms, backdate_max_ms, heartbeat_ms, header_version). ledger_genesis_parse does this itself;
+ * (clock_skew_ms, backdate_max_ms, heartbeat_ms, header_version,
+ * block_events_max, gov_policy). ledger_genesis_parse does this itself;
  * for a genesis built in code. */
 void ledger_genesis_set_defaults(struct ledger_genesis *g);
 

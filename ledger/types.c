@@ -23,6 +23,10 @@ static const char *const action_names[LEDGER_ACTION_COUNT] = {
     [LEDGER_RELEASE] = "release",
     [LEDGER_CLEAR] = "clear",
     [LEDGER_DELIVER] = "deliver",
+    [LEDGER_KEY_ADD] = "key_add",
+    [LEDGER_KEY_REVOKE] = "key_revoke",
+    [LEDGER_GOV_PROPOSE] = "gov_propose",
+    [LEDGER_GOV_APPROVE] = "gov_approve",
 };
 
 static const char *const role_names[] = {

@@ -35,6 +35,11 @@ enum ledger_action {
     LEDGER_RELEASE,
     LEDGER_CLEAR,
     LEDGER_DELIVER,
+    /* Governance actions, only on the governance chain (ledger/gov.h). */
+    LEDGER_KEY_ADD,
+    LEDGER_KEY_REVOKE,
+    LEDGER_GOV_PROPOSE,
+    LEDGER_GOV_APPROVE,
     LEDGER_ACTION_COUNT
 };
 
@@ -42,6 +47,11 @@ enum ledger_action {
 const char *ledger_action_name(enum ledger_action a);
 /* Parses a lowercase action name; LEDGER_ACTION_NONE if unknown. */
 enum ledger_action ledger_action_parse(const char *s);
+/* Whether a is a governance action (key_add .. gov_approve). */
+static inline bool ledger_action_is_gov(enum ledger_action a)
+{
+    return a >= LEDGER_KEY_ADD && a <= LEDGER_GOV_APPROVE;
+}
 
 enum ledger_role {
     LEDGER_ROLE_NONE = 0,

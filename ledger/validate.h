@@ -6,6 +6,7 @@
 #include "common/wb_error.h"
 #include "ledger/block.h"
 #include "ledger/genesis.h"
+#include "ledger/gov.h"
 #include "ledger/state_tree.h"
 
 /* Looks up an item's committed state (before this block). Returns 0 and
@@ -39,6 +40,12 @@ struct ledger_block_ctx {
      * whose header is filled in from the result). */
     const struct ledger_state_tree *tree;
     bool state_unset;
+    /* The governance state after block height - 1 (ledger/gov.h), or NULL:
+     * governance events are then refused. bc->genesis is its view. Events
+     * on the governance chain are checked with ledger_gov_check and applied
+     * to a copy, in block order; every event's submitter key is checked
+     * with ledger_gov_key_refusal (a revoked key, a removed organisation). */
+    const struct ledger_gov *gov;
     ledger_state_lookup_fn lookup;
     ledger_sig_known_fn sig_known;
     void *ctx;
@@ -76,6 +83,10 @@ struct ledger_block_result {
     size_t leaf_count;
     uint8_t state_root[WB_HASH_LEN];
     uint64_t item_count;
+    /* The block has governance events: the governance state after it
+     * (malloc'd; ledger_block_result_free frees it). NULL otherwise: the
+     * state is bc->gov's, advanced to this block (ledger_gov_advance). */
+    struct ledger_gov *gov_after;
 };
 
 /* ledger_block_check that also hands out the per-event results: on 0, *out
