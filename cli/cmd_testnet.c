@@ -75,6 +75,9 @@ enum {
     TESTNET_OPT_HOST,
     TESTNET_OPT_HEARTBEAT,
     TESTNET_OPT_HEADER_VERSION,
+    TESTNET_OPT_GENESIS_NODES,
+    TESTNET_OPT_THRESHOLD,
+    TESTNET_OPT_PROPOSAL_TTL,
 };
 
 static const struct cli_opt testnet_opts[] = {
@@ -99,12 +102,13 @@ static const struct cli_usage testnet_usage = {
     .cmd = "testnet",
     .synopsis =
         "--nodes N --dir DIR [--base-port P] [--chain NAME] [--host HOST] [--heartbeat-ms MS]\n"
-        "        [--header-version V]",
+        "        [--header-version V] [--genesis-nodes K] [--threshold NUM/DEN]\n"
+        "        [--proposal-ttl-ms MS]",
     .description =
         "Writes a local network of N validators on HOST (default 127.0.0.1), one per member\n"
         "organisation:\n"
         "  DIR/genesis.json            chain id, genesis time, time rules, heartbeat, header\n"
-        "                              version, members, validators\n"
+        "                              version, governance policy, members, validators\n"
         "  DIR/node<i>/node.key        validator key of node<i> (mode 0600)\n"
         "  DIR/node<i>/client.key      client key of node<i>'s organisation (mode 0600)\n"
         "  DIR/node<i>/node.ini        its config: p2p HOST:P+i, API HOST:P+100+i\n"
@@ -113,6 +117,9 @@ static const struct cli_usage testnet_usage = {
         "rotterdam-customs (customs), nordic-retail (shipper), rhine-barge (carrier),\n"
         "harbor-audit (auditor), ... (docs/cli.md lists all 16). Start node i with\n"
         "  waybill node --config DIR/node<i>/node.ini\n"
+        "With --genesis-nodes K the genesis lists only the first K nodes and their\n"
+        "organisations; node<K>.. get keys and configs too, to rehearse onboarding an\n"
+        "organisation and its node by governance (docs/operating.md).\n"
         "DIR must not exist or be empty.\n",
     .opts = testnet_opts,
     .opt_count = sizeof testnet_opts / sizeof testnet_opts[0],
@@ -120,6 +127,9 @@ static const struct cli_usage testnet_usage = {
 
 struct testnet {
     size_t n;
+    size_t genesis_nodes;               /* nodes the genesis lists: the first ones */
+    const char *threshold;              /* --threshold text, checked by the genesis parser */
+    int64_t proposal_ttl_ms;
     unsigned base_port;
     uint32_t heartbeat_ms;
     uint32_t header_version;
@@ -277,7 +287,17 @@ static json_t *testnet_genesis_json(const struct testnet *t, const char *genesis
         json_object_set_new(root, "heartbeat_ms", json_integer(t->heartbeat_ms)) != 0 ||
         json_object_set_new(root, "header_version", json_integer(t->header_version)) != 0)
         goto err_free_json;
-    for (size_t i = 0; i < t->n; i++) {
+    json_t *gov = json_object(), *roles = json_array();
+    if (json_object_set_new(root, "governance", gov) != 0 ||
+        json_object_set_new(gov, "voting_roles", roles) != 0)
+        goto err_free_json;
+    static const char *const all_roles[] = {"shipper", "carrier", "customs", "auditor"};
+    for (size_t r = 0; r < sizeof all_roles / sizeof all_roles[0]; r++)
+        if (json_array_append_new(roles, json_string(all_roles[r])) != 0) goto err_free_json;
+    if (json_object_set_new(gov, "threshold", json_string(t->threshold)) != 0 ||
+        json_object_set_new(gov, "proposal_ttl_ms", json_integer(t->proposal_ttl_ms)) != 0)
+        goto err_free_json;
+    for (size_t i = 0; i < t->genesis_nodes; i++) {
         char p2p[WB_ADDR_STR_MAX], api[WB_ADDR_STR_MAX], name[32];
         testnet_addr(t, t->base_port + (unsigned)i, p2p);
         testnet_addr(t, t->base_port + TESTNET_API_OFFSET + (unsigned)i, api);
@@ -491,6 +511,11 @@ static int testnet_check(const struct testnet *t, const char *genesis_text,
         }
         sodium_memzero(sk, sizeof sk);
         int v = ledger_genesis_validator_of_key(g, pk);
+        if (i >= t->genesis_nodes) {
+            if (v < 0) result = CLI_EXIT_OK;
+            else cli_error("testnet", "%s: a node to onboard is a validator already", p);
+            continue;
+        }
         if (v != (int)i || strcmp(g->validators[v].name, cfg->name) != 0) {
             cli_error("testnet", "%s: its key is not validator %zu of the written genesis", p, i);
             break;
@@ -522,8 +547,13 @@ static void testnet_print_summary(const struct testnet *t, const struct ledger_g
         row[4] = cells[i][2];
         row[5] = client_key[i];
     }
-    printf("wrote testnet %s to %s: %zu validator%s, quorum %zu\n\n", t->chain, t->dir, t->n,
-           t->n == 1 ? "" : "s", ledger_genesis_quorum(g));
+    printf("wrote testnet %s to %s: %zu validator%s, quorum %zu\n", t->chain, t->dir,
+           t->genesis_nodes, t->genesis_nodes == 1 ? "" : "s", ledger_genesis_quorum(g));
+    if (t->genesis_nodes < t->n)
+        printf("node%zu..node%zu and their organisations are not in genesis: onboard them "
+               "with `waybill gov propose add-member` and `add-validator` (docs/operating.md)\n",
+               t->genesis_nodes, t->n - 1);
+    printf("\n");
     cli_table_print(stdout, COLS, t->n + 1, table);
     printf("\ngenesis: %s/genesis.json\n"
            "start each node with: waybill node --config %s/node<i>/node.ini\n",
@@ -534,7 +564,7 @@ static int testnet_parse_args(struct testnet *t, int argc, char **argv)
 {
     struct cli_args args;
     const char *nodes = NULL, *base_port = NULL, *chain = NULL, *host = NULL, *heartbeat = NULL;
-    const char *header_version = NULL;
+    const char *header_version = NULL, *genesis_nodes = NULL, *ttl = NULL;
     const char *value;
     int opt;
 
@@ -546,7 +576,10 @@ static int testnet_parse_args(struct testnet *t, int argc, char **argv)
                             : opt == TESTNET_OPT_CHAIN     ? &chain
                             : opt == TESTNET_OPT_HOST      ? &host
                             : opt == TESTNET_OPT_HEARTBEAT ? &heartbeat
-                                                           : &header_version;
+                            : opt == TESTNET_OPT_GENESIS_NODES ? &genesis_nodes
+                            : opt == TESTNET_OPT_THRESHOLD     ? &t->threshold
+                            : opt == TESTNET_OPT_PROPOSAL_TTL  ? &ttl
+                                                               : &header_version;
         if (*slot)
             return cli_usage_error(&testnet_usage, "--%s given twice", testnet_opts[opt].name);
         *slot = value;
@@ -563,6 +596,32 @@ static int testnet_parse_args(struct testnet *t, int argc, char **argv)
         return cli_usage_error(&testnet_usage, "--nodes: expected 1 to %d, got '%s'",
                                TESTNET_NODES_MAX, nodes);
     t->n = (size_t)v;
+    t->genesis_nodes = t->n;
+    if (genesis_nodes) {
+        if (cli_parse_u64(genesis_nodes, 1, t->n, &v) != WB_OK)
+            return cli_usage_error(&testnet_usage, "--genesis-nodes: expected 1 to %zu (--nodes), "
+                                   "got '%s'", t->n, genesis_nodes);
+        t->genesis_nodes = (size_t)v;
+    }
+    if (!t->threshold) t->threshold = "2/3";
+    unsigned num, den;
+    char tail;
+    if (sscanf(t->threshold, "%u/%u%c", &num, &den, &tail) != 2 || num < 1 || num > den ||
+        den > WB_GOV_THRESHOLD_DEN_MAX)
+        return cli_usage_error(&testnet_usage,
+                               "--threshold: expected NUM/DEN with 1 <= NUM <= DEN <= %d, such "
+                               "as 2/3, got '%s'",
+                               WB_GOV_THRESHOLD_DEN_MAX, t->threshold);
+    t->proposal_ttl_ms = WB_GOV_PROPOSAL_TTL_MS_DEFAULT;
+    if (ttl) {
+        if (cli_parse_u64(ttl, (uint64_t)WB_GOV_PROPOSAL_TTL_MS_MIN,
+                          (uint64_t)WB_GOV_PROPOSAL_TTL_MS_MAX, &v) != WB_OK)
+            return cli_usage_error(&testnet_usage,
+                                   "--proposal-ttl-ms: expected %lld to %lld milliseconds, got "
+                                   "'%s'", (long long)WB_GOV_PROPOSAL_TTL_MS_MIN,
+                                   (long long)WB_GOV_PROPOSAL_TTL_MS_MAX, ttl);
+        t->proposal_ttl_ms = (int64_t)v;
+    }
     /* Every p2p port P+i and API port P+100+i must be a valid port. */
     uint64_t port_max = 65535 - TESTNET_API_OFFSET - (t->n - 1);
     t->base_port = TESTNET_DEFAULT_BASE_PORT;

@@ -19,8 +19,12 @@ struct mempool;
 struct node_env {
     uv_loop_t *loop;
     const struct node_config *cfg;
+    /* The registry in effect for the next block: the genesis file until the
+     * chain is loaded, then the chain's governance view (node_chain_view),
+     * whose contents change as governance events commit. */
     const struct ledger_genesis *genesis;
-    uint32_t self;                    /* this node's validator index */
+    const uint8_t *self_key;          /* this node's public key (its index depends on
+                                         the height: node_chain_self_at) */
     struct store *store;
     struct mempool *mempool;
 };

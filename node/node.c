@@ -37,7 +37,8 @@
 struct node {
     struct node_env env;
     struct node_identity id;
-    struct ledger_genesis *genesis;   /* owned; env.genesis points here */
+    struct ledger_genesis *genesis;   /* owned: the genesis file; env.genesis is the chain's
+                                         registry view once the chain is loaded */
     struct node_chain chain;
     struct node_commit commit;
     struct node_hold hold;
@@ -93,18 +94,29 @@ static int load_identity(struct node *n)
         WB_ERROR("node", "%s", msg);
         return rc;
     }
-    int v = ledger_genesis_validator_of_key(n->genesis, n->id.pk);
-    if (v < 0) {
-        char hex[65];
-        WB_ERROR("node", "key %s (%s) is not a validator in genesis",
-                 wb_hex_encode(n->id.pk, 32, hex, sizeof hex), n->env.cfg->key_file);
-        return WB_ERR_CONFIG;
-    }
-    n->env.self = (uint32_t)v;
-    if (strcmp(n->genesis->validators[v].name, n->env.cfg->name) != 0)
-        WB_WARN("node", "config name '%s' differs from genesis validator name '%s'",
-                n->env.cfg->name, n->genesis->validators[v].name);
+    n->env.self_key = n->id.pk;
     return WB_OK;
+}
+
+/* Says what this node is in the chain's registry as loaded: a validator
+ * (its name should match), or not (yet): it then follows the chain and
+ * votes from the height a governance change adds it. */
+static void report_role(const struct node *n)
+{
+    const struct ledger_genesis *view = node_chain_view(&n->chain);
+    int v = ledger_genesis_validator_of_key(view, n->id.pk);
+    char hex[65];
+    if (v < 0) {
+        WB_WARN("node",
+                "key %s (%s) is not a validator of this chain as of height %llu: the node "
+                "follows the chain and votes once a governance change adds it (docs/operating.md)",
+                wb_hex_encode(n->id.pk, 32, hex, sizeof hex), n->env.cfg->key_file,
+                (unsigned long long)node_chain_height(&n->chain));
+        return;
+    }
+    if (strcmp(view->validators[v].name, n->env.cfg->name) != 0)
+        WB_WARN("node", "config name '%s' differs from the validator name '%s'",
+                n->env.cfg->name, view->validators[v].name);
 }
 
 static int open_store(struct node *n)
@@ -124,12 +136,27 @@ static int open_store(struct node *n)
         return rc;
     }
     rc = node_chain_load(&n->chain, &n->env);
-    if (rc) WB_ERROR("node", "cannot read the chain's head from %s: %s", cfg->data_dir,
-                     wb_strerror(rc));
-    return rc;
+    if (rc) {
+        WB_ERROR("node", "cannot read the chain's head from %s: %s", cfg->data_dir,
+                 wb_strerror(rc));
+        return rc;
+    }
+    /* From here on every part reads the registry in effect now: genesis
+     * as governance changed it (same chain id, genesis hash and time). */
+    n->env.genesis = node_chain_view(&n->chain);
+    report_role(n);
+    return WB_OK;
 }
 
 /* ---- the parts' listeners --------------------------------------------------------- */
+
+/* A governance block committed: the p2p part dials validators it added. */
+static void on_gov_changed(void *ctx, const struct ledger_gov *gv)
+{
+    struct node *n = ctx;
+    (void)gv;
+    node_p2p_on_gov(&n->p2p);
+}
 
 static void on_block_committed(void *ctx, const struct ledger_block *b,
                                const uint8_t (*ids)[WB_HASH_LEN])
@@ -205,7 +232,8 @@ static void on_signal(uv_signal_t *s, int signum)
  * block lines are DEBUG, so a quiet network logs this and little else. */
 static void log_summary(struct node *n, int64_t now)
 {
-    size_t peers_max = n->genesis->validator_count ? n->genesis->validator_count - 1 : 0;
+    size_t vc = n->env.genesis->validator_count;
+    size_t peers_max = vc ? vc - 1 : 0;
     char last[48];
     uint64_t height = node_chain_height(&n->chain);
     if (height)
@@ -261,7 +289,8 @@ static int init_parts(struct node *n)
 {
     const struct node_config *cfg = n->env.cfg;
     struct mempool_config mc = {
-        .genesis = n->genesis,
+        .genesis = n->env.genesis,
+        .gov = node_chain_gov(&n->chain),
         .events_max = cfg->limits.mempool_events_max,
         .bytes_max = cfg->limits.mempool_bytes_max,
         .lookup = store_state_lookup,
@@ -274,7 +303,10 @@ static int init_parts(struct node *n)
     n->commit = (struct node_commit){
         .env = &n->env,
         .chain = &n->chain,
-        .listener = {.on_block = on_block_committed, .on_dropped = on_event_dropped, .ctx = n},
+        .listener = {.on_block = on_block_committed,
+                     .on_dropped = on_event_dropped,
+                     .on_gov = on_gov_changed,
+                     .ctx = n},
     };
     struct node_hold_listener hl = {
         .on_hold = on_hold, .on_resume = on_resume, .on_fatal = on_fatal, .ctx = n};
@@ -333,9 +365,15 @@ int node_run(const struct node_config *cfg)
     if ((rc = node_driver_start(&n->driver, n->id.sk))) goto err_stop;
 
     char hex[65];
-    WB_INFO("node", "h=%llu started %s (validator %u of %zu, chain %s, head %.16s)",
-            (unsigned long long)node_chain_height(&n->chain), cfg->name, n->env.self,
-            n->genesis->validator_count, n->genesis->chain_name,
+    uint64_t next = node_chain_height(&n->chain) + 1;
+    uint32_t self = node_chain_self_at(&n->chain, next, n->id.pk);
+    const struct ledger_gov_epoch *set = node_chain_validators_at(&n->chain, next);
+    char role[48];
+    if (self == UINT32_MAX) snprintf(role, sizeof role, "not a validator");
+    else snprintf(role, sizeof role, "validator %u of %zu", self, set ? set->count : 0);
+    WB_INFO("node", "h=%llu started %s (%s, chain %s, head %.16s)",
+            (unsigned long long)node_chain_height(&n->chain), cfg->name, role,
+            n->genesis->chain_name,
             wb_hex_encode(node_chain_hash(&n->chain), 32, hex, sizeof hex));
     uv_run(&loop, UV_RUN_DEFAULT);
     rc = WB_OK;

@@ -199,7 +199,8 @@ void node_read_status(const struct node_reads *rd, struct net_link *link, uint64
 {
     Waybill__NodeStatus st = WAYBILL__NODE_STATUS__INIT;
     st.name = (char *)rd->env->cfg->name;
-    st.validator = rd->env->self;
+    st.validator = node_chain_self_at(rd->chain, node_chain_height(rd->chain) + 1,
+                                      rd->env->self_key);
     st.height = node_chain_height(rd->chain);
     st.round = node_driver_round(rd->driver);
     st.last_hash.data = (uint8_t *)node_chain_hash(rd->chain);

@@ -7,6 +7,7 @@
 #include "common/hex.h"
 #include "common/log.h"
 #include "common/wb_assert.h"
+#include "node/chain/gov_load.h"
 #include "node/chain/tree_load.h"
 #include "storage/store.h"
 
@@ -58,6 +59,8 @@ int node_chain_load(struct node_chain *c, const struct node_env *env)
     } else {
         rc = store_item_count(env->store, &c->item_count);
     }
+    if (rc == WB_OK) rc = ledger_gov_init(&c->gov, env->genesis);
+    if (rc == WB_OK) rc = node_gov_load(&c->gov, env, c->height, c->time_ms);
     if (rc) {
         node_chain_free(c);
         return rc;
@@ -73,10 +76,40 @@ int node_chain_load(struct node_chain *c, const struct node_env *env)
 void node_chain_free(struct node_chain *c)
 {
     ledger_state_tree_free(&c->tree);
+    ledger_gov_free(&c->gov);
+    if (c->has_gov_next) ledger_gov_free(&c->gov_next);
+    c->has_gov_next = false;
+}
+
+const struct ledger_gov_epoch *node_chain_validators_at(const struct node_chain *c,
+                                                        uint64_t height)
+{
+    const struct ledger_gov_epoch *e = NULL;
+    if (height == 0 || !ledger_gov_validators_at(&c->gov, height, &e)) return NULL;
+    return e;
+}
+
+uint32_t node_chain_self_at(const struct node_chain *c, uint64_t height,
+                            const uint8_t pk[WB_PUBKEY_LEN])
+{
+    const struct ledger_gov_epoch *e = node_chain_validators_at(c, height);
+    if (!e) return UINT32_MAX;
+    for (size_t i = 0; i < e->count; i++)
+        if (memcmp(e->validators[i].key, pk, WB_PUBKEY_LEN) == 0) return (uint32_t)i;
+    return UINT32_MAX;
 }
 
 int node_chain_reserve(struct node_chain *c, const struct ledger_block_result *r)
 {
+    if (c->has_gov_next) {
+        ledger_gov_free(&c->gov_next);
+        c->has_gov_next = false;
+    }
+    if (r->gov_after) {
+        int rc = ledger_gov_clone(&c->gov_next, r->gov_after);
+        if (rc) return rc;
+        c->has_gov_next = true;
+    }
     if (!c->has_tree) return WB_OK;
     return ledger_state_tree_reserve(&c->tree, r->item_count > c->tree.count ? r->item_count
                                                                            : c->tree.count,
@@ -98,6 +131,16 @@ void node_chain_advance(struct node_chain *c, const struct ledger_block *b,
     c->height = b->header.height;
     memcpy(c->hash, b->hash, WB_HASH_LEN);
     c->time_ms = b->header.time_ms;
+    if (r->gov_after) {
+        /* node_chain_reserve copied it for this block. */
+        WB_ASSERT(c->has_gov_next);
+        ledger_gov_free(&c->gov);
+        c->gov = c->gov_next;   /* the arrays move; gov and its view keep their address */
+        memset(&c->gov_next, 0, sizeof c->gov_next);
+        c->has_gov_next = false;
+    } else {
+        ledger_gov_advance(&c->gov, c->height, c->time_ms);
+    }
     c->progress_ms = now_ms;
     c->events_committed += b->event_count;
     c->summary_blocks++;

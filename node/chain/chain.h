@@ -13,6 +13,7 @@
 
 #include "common/wb_error.h"
 #include "ledger/block.h"
+#include "ledger/gov.h"
 #include "ledger/state_tree.h"
 #include "ledger/types.h"
 #include "ledger/validate.h"
@@ -30,6 +31,14 @@ struct node_chain {
     uint64_t item_count;              /* items registered up to block `height` */
     bool has_tree;                    /* the chain's headers are version 2 */
     struct ledger_state_tree tree;    /* header version 2 only: the items after it */
+    /* The governance state after block `height` (ledger/gov.h): its view is
+     * the registry the next block is checked with, its epochs the
+     * validator set of every height up to height + 2. */
+    struct ledger_gov gov;
+    /* node_chain_reserve's copy of a block's governance result, which
+     * node_chain_advance installs (so that installing cannot fail). */
+    struct ledger_gov gov_next;
+    bool has_gov_next;
 };
 
 /* Reads the head from the store (genesis time for an empty chain) and the
@@ -41,14 +50,15 @@ struct node_chain {
 WB_MUST_USE int node_chain_load(struct node_chain *c, const struct node_env *env);
 void node_chain_free(struct node_chain *c);
 
-/* Makes room in the tree for the block whose check gave r, before the block
- * is stored, so that node_chain_advance cannot fail once it is. Returns 0 or
- * WB_ERR_NOMEM. */
+/* Makes room in the tree for the block whose check gave r, and copies its
+ * governance result (r->gov_after), before the block is stored, so that
+ * node_chain_advance cannot fail once it is. Returns 0 or WB_ERR_NOMEM. */
 WB_MUST_USE int node_chain_reserve(struct node_chain *c, const struct ledger_block_result *r);
 
 /* Block b (height head + 1), whose check against this chain gave r, is
- * stored: it becomes the head, its item count the chain's, and (version 2)
- * its leaves go into the tree. */
+ * stored: it becomes the head, its item count the chain's, (version 2)
+ * its leaves go into the tree, and the governance state moves to the
+ * block (the copy node_chain_reserve made when it had governance events). */
 void node_chain_advance(struct node_chain *c, const struct ledger_block *b,
                         const struct ledger_block_result *r, int64_t now_ms);
 
@@ -77,5 +87,25 @@ static inline uint64_t node_chain_item_count(const struct node_chain *c)
 {
     return c->item_count;
 }
+/* The governance state after the head, and its view: the registry
+ * (members, keys, validators, parameters) the next block is checked with.
+ * Both stay at the same address for the chain's life (node_chain_advance
+ * replaces their contents), so a part may keep the pointers. */
+static inline const struct ledger_gov *node_chain_gov(const struct node_chain *c)
+{
+    return &c->gov;
+}
+static inline const struct ledger_genesis *node_chain_view(const struct node_chain *c)
+{
+    return &c->gov.view;
+}
+/* The validator set that signs `height`, or NULL when it is not known yet
+ * (beyond head + 2). */
+const struct ledger_gov_epoch *node_chain_validators_at(const struct node_chain *c,
+                                                        uint64_t height);
+/* This node's index in the set that signs `height` (key pk), or
+ * UINT32_MAX when it is not a validator there or the set is not known. */
+uint32_t node_chain_self_at(const struct node_chain *c, uint64_t height,
+                            const uint8_t pk[WB_PUBKEY_LEN]);
 
 #endif

@@ -63,7 +63,8 @@ static int check_rules(const struct node_env *env, const struct node_chain *chai
 {
     struct check_ctx ctx = {.env = env, .sigs = n ? sigs : NULL, .n = n};
     struct ledger_block_ctx bc = {
-        .genesis = env->genesis,
+        .genesis = node_chain_view(chain),
+        .gov = node_chain_gov(chain),
         .height = node_chain_height(chain) + 1,
         .prev_time_ms = node_chain_time_ms(chain),
         .now_ms = check_time ? node_now_ms() : INT64_MAX / 2,

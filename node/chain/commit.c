@@ -24,9 +24,22 @@ int node_commit_block(struct node_commit *cm, const struct node_checked *cb,
     cm->listener.on_block(cm->listener.ctx, b, (const uint8_t(*)[WB_HASH_LEN])cb->result.ids);
     int mrc = mempool_on_commit(cm->env->mempool, b, &cb->result, cm->listener.on_dropped,
                                 cm->listener.ctx);
+    if (mrc == WB_OK && cb->result.gov_after)
+        /* Keys may be revoked or organisations removed: no pending event
+         * of theirs may reach a block. */
+        mrc = mempool_recheck_all(cm->env->mempool, cm->listener.on_dropped, cm->listener.ctx);
     if (mrc) /* the mempool stays consistent: it dropped what it could not re-check */
         WB_WARN("cons", "h=%llu mempool re-check after the commit read no item state: %s",
                 (unsigned long long)b->header.height, wb_strerror(mrc));
+    if (cb->result.gov_after) {
+        const struct ledger_gov *gv = node_chain_gov(cm->chain);
+        const struct ledger_gov_epoch *last = &gv->epochs[gv->epoch_count - 1];
+        WB_INFO("gov", "h=%llu governance changed: %zu members, %zu validators in the registry; "
+                "the set from height %llu has %zu validators",
+                (unsigned long long)b->header.height, gv->view.org_count,
+                gv->view.validator_count, (unsigned long long)last->from_height, last->count);
+        if (cm->listener.on_gov) cm->listener.on_gov(cm->listener.ctx, gv);
+    }
     /* After the answers and the status are on their way: one flush that
      * keeps the file from holding an extra copy of the block's pages. */
     if (b->event_count < NODE_RELEASE_PAGES_EVENTS_MIN) return WB_OK;

@@ -28,6 +28,9 @@ struct node_commit_listener {
     /* The mempool dropped pending event id after the commit (its item moved
      * on): whoever waits for it is told err and reason. */
     void (*on_dropped)(void *ctx, const uint8_t id[WB_HASH_LEN], int err, const char *reason);
+    /* The block changed the governance state (now gv): members, keys,
+     * validators or parameters. May be NULL. */
+    void (*on_gov)(void *ctx, const struct ledger_gov *gv);
     void *ctx;
 };
 

@@ -64,7 +64,7 @@ static void build_now(struct node_build *bd)
     struct ledger_block_header h = {
         .version = env->genesis->header_version,
         .height = bd->height,
-        .proposer = env->self,
+        .proposer = node_chain_self_at(bd->chain, bd->height, env->self_key),
         .has_state = env->genesis->header_version == WB_BLOCK_VERSION_STATE,
     };
     memcpy(h.chain_id, env->genesis->chain_id, WB_CHAIN_ID_LEN);

@@ -8,6 +8,7 @@
 
 #include "common/hex.h"
 #include "common/log.h"
+#include "common/wb_assert.h"
 #include "storage/store.h"
 
 /* One queued input of the core; the block bytes are an owned copy. */
@@ -350,9 +351,13 @@ int node_driver_start(struct node_driver *d, const uint8_t sk[WB_SECKEY_LEN])
 {
     const struct node_env *env = d->env;
     const struct node_timeouts *t = &env->cfg->timeouts;
+    uint64_t next = node_chain_height(d->chain) + 1;
+    const struct ledger_gov_epoch *set = node_chain_validators_at(d->chain, next);
+    WB_ASSERT(set != NULL); /* the set of head + 1 is always known */
+    uint32_t self = node_chain_self_at(d->chain, next, env->self_key);
     struct cons_config cc = {
-        .validator_count = env->genesis->validator_count,
-        .self = env->self,
+        .validator_count = set->count,
+        .self = self == UINT32_MAX ? CONS_NOT_VALIDATOR : self,
         .timeout_propose_ms = t->propose_ms,
         .timeout_propose_delta_ms = t->propose_delta_ms,
         .timeout_prevote_ms = t->prevote_ms,
@@ -367,10 +372,10 @@ int node_driver_start(struct node_driver *d, const uint8_t sk[WB_SECKEY_LEN])
     uint8_t *buf = NULL;
     size_t len;
     int rc = WB_ERR_NOMEM;
-    uint8_t (*keys)[WB_PUBKEY_LEN] = calloc(env->genesis->validator_count, WB_PUBKEY_LEN);
+    uint8_t (*keys)[WB_PUBKEY_LEN] = calloc(set->count, WB_PUBKEY_LEN);
     if (!keys) goto out;
-    for (size_t i = 0; i < env->genesis->validator_count; i++)
-        memcpy(keys[i], env->genesis->validators[i].key, WB_PUBKEY_LEN);
+    for (size_t i = 0; i < set->count; i++)
+        memcpy(keys[i], set->validators[i].key, WB_PUBKEY_LEN);
     cc.validator_keys = (const uint8_t(*)[WB_PUBKEY_LEN])keys;
     memcpy(cc.chain_id, env->genesis->chain_id, WB_CHAIN_ID_LEN);
 

@@ -77,7 +77,21 @@ int mempool__check(const struct mempool *mp, const struct ledger_item_state *st,
             ev->item, wb_hex_encode(st->head, MEMPOOL_SHORT_BYTES, head, sizeof head),
             (unsigned)st->count, wb_hex_encode(ev->prev, MEMPOOL_SHORT_BYTES, prev, sizeof prev));
     }
-    return ledger_rules_check(st, ev, mp->cfg.genesis, ref_ms, reason, reason_len, NULL);
+    if (mp->cfg.gov) {
+        int rc = ledger_gov_key_refusal(mp->cfg.gov, ev->submitter, reason, reason_len);
+        if (rc) return rc;
+    }
+    int rc = ledger_rules_check(st, ev, mp->cfg.genesis, ref_ms, reason, reason_len, NULL);
+    if (rc || !ledger_action_is_gov(ev->action)) return rc;
+    if (!mp->cfg.gov)
+        return mempool__fail(reason, reason_len, WB_ERR_RULE,
+                             "%s: this node takes no governance events",
+                             ledger_action_name(ev->action));
+    /* Against the committed state as of the next block: a governance event
+     * that needs another one still pending (an approval of a proposal not
+     * yet committed) waits for its commit and is submitted again. */
+    return ledger_gov_check(mp->cfg.gov, ev, mp->cfg.gov->height + 1, ref_ms, reason,
+                            reason_len);
 }
 
 void mempool__remove(struct mempool *mp, struct mempool_entry *e)

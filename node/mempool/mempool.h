@@ -10,6 +10,7 @@
 #include "common/wb_error.h"
 #include "ledger/block.h"
 #include "ledger/genesis.h"
+#include "ledger/gov.h"
 #include "ledger/types.h"
 #include "ledger/validate.h"
 
@@ -19,6 +20,12 @@ typedef int64_t (*mempool_clock_fn)(void *ctx);
 
 struct mempool_config {
     const struct ledger_genesis *genesis;  /* borrowed; must outlive the mempool */
+    /* The committed governance state (its view is normally `genesis`), or
+     * NULL: governance events are then refused. With it, admission refuses
+     * a revoked key or a removed organisation's (ledger_gov_key_refusal)
+     * and checks a governance event with ledger_gov_check against the
+     * committed state as of the next block. Borrowed. */
+    const struct ledger_gov *gov;
     size_t events_max;                     /* pending events, >= 1 */
     size_t bytes_max;                      /* sum of pending signed-event bytes, >= 1 */
     ledger_state_lookup_fn lookup;         /* reads an item's COMMITTED state */
@@ -137,6 +144,14 @@ WB_MUST_USE int mempool_on_commit(struct mempool *mp, const struct ledger_block 
  * events dropped. */
 size_t mempool_expire(struct mempool *mp, int64_t block_time_ms, mempool_dropped_fn dropped,
                       void *ctx);
+
+/* Call after a block that changed the governance state is committed (and
+ * after mempool_on_commit): re-checks every pending item against the new
+ * registry, as mempool_on_commit does for touched items, so that no event
+ * of a key revoked or an organisation removed by the block stays pending.
+ * Costs one check per pending event. Returns 0 or the first lookup error
+ * (as mempool_on_commit). */
+WB_MUST_USE int mempool_recheck_all(struct mempool *mp, mempool_dropped_fn dropped, void *ctx);
 
 /* Number of pending events, and the sum of their signed-event bytes. */
 size_t mempool_count(const struct mempool *mp);

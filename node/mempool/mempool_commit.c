@@ -152,6 +152,30 @@ int mempool_on_commit(struct mempool *mp, const struct ledger_block *b,
     return first_err;
 }
 
+int mempool_recheck_all(struct mempool *mp, mempool_dropped_fn dropped, void *ctx)
+{
+    struct mempool_item *work = NULL, **work_tail = &work;
+    for (struct mempool_entry *e = mp->head; e; e = e->next) {
+        if (e->item->touched) continue;
+        e->item->touched = true;
+        e->item->touched_next = NULL;
+        *work_tail = e->item;
+        work_tail = &e->item->touched_next;
+    }
+    int first_err = WB_OK;
+    int64_t now_ms = mempool__now_ms(mp);
+    while (work) {
+        struct mempool_item *it = work;
+        work = it->touched_next;
+        it->touched_next = NULL;
+        it->touched = false;
+        int rc = mempool__recheck_item(mp, it, now_ms, dropped, ctx, NULL);
+        if (rc && first_err == WB_OK) first_err = rc;
+        mempool__item_release_if_empty(mp, it);
+    }
+    return first_err;
+}
+
 size_t mempool_expire(struct mempool *mp, int64_t block_time_ms, mempool_dropped_fn dropped,
                       void *ctx)
 {

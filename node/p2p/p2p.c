@@ -171,7 +171,41 @@ static bool authorize_validator(void *ctx, const uint8_t pk[32])
 {
     struct node_p2p *p = ctx;
     int v = ledger_genesis_validator_of_key(p->env->genesis, pk);
-    return v >= 0 && (uint32_t)v != p->env->self;
+    return v >= 0 && memcmp(pk, p->env->self_key, WB_PUBKEY_LEN) != 0;
+}
+
+/* Dials every validator of the registry not dialed before (nor this node). */
+static int dial_validators(struct node_p2p *p)
+{
+    const struct ledger_genesis *g = p->env->genesis;
+    for (size_t i = 0; i < g->validator_count; i++) {
+        const struct ledger_validator *v = &g->validators[i];
+        if (memcmp(v->key, p->env->self_key, WB_PUBKEY_LEN) == 0) continue;
+        bool seen = false;
+        for (size_t k = 0; k < p->dialed_count && !seen; k++)
+            seen = memcmp(p->dialed[k], v->key, WB_PUBKEY_LEN) == 0;
+        if (seen) continue;
+        if (p->dialed_count == NODE_P2P_DIALED_MAX) {
+            WB_WARN("p2p", "cannot dial validator %s: %d validators dialed already", v->name,
+                    NODE_P2P_DIALED_MAX);
+            continue;
+        }
+        int rc = net_dial(p->net, v->p2p, v->key, true);
+        if (rc) {
+            WB_ERROR("p2p", "cannot dial validator %s at %s: %s", v->name, v->p2p,
+                     wb_strerror(rc));
+            return rc;
+        }
+        memcpy(p->dialed[p->dialed_count++], v->key, WB_PUBKEY_LEN);
+    }
+    return WB_OK;
+}
+
+void node_p2p_on_gov(struct node_p2p *p)
+{
+    if (!p->net || p->env->cfg->peer_count > 0) return;
+    int rc = dial_validators(p);
+    if (rc) WB_WARN("p2p", "dialing the validators governance added failed: %s", wb_strerror(rc));
 }
 
 /* ---- start and stop ------------------------------------------------------------ */
@@ -214,17 +248,7 @@ int node_p2p_start(struct node_p2p *p, const struct node_env *env,
         }
         return WB_OK;
     }
-    const struct ledger_genesis *g = env->genesis;
-    for (size_t i = 0; i < g->validator_count; i++) {
-        if (i == env->self) continue;
-        rc = net_dial(p->net, g->validators[i].p2p, g->validators[i].key, true);
-        if (rc) {
-            WB_ERROR("p2p", "cannot dial validator %zu at %s: %s", i, g->validators[i].p2p,
-                     wb_strerror(rc));
-            return rc;
-        }
-    }
-    return WB_OK;
+    return dial_validators(p);
 }
 
 static void on_net_closed(void *ctx)

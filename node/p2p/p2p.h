@@ -30,6 +30,9 @@
 #define NODE_P2P_HANDSHAKE_TIMEOUT_MS 2000
 #define NODE_P2P_RECONNECT_MAX_MS 2000
 
+/* Validators ever dialed: the registry's, and those governance adds. */
+#define NODE_P2P_DIALED_MAX (2 * WB_VALIDATORS_MAX)
+
 struct node_p2p {
     const struct node_env *env;
     const struct node_chain *chain;
@@ -37,6 +40,10 @@ struct node_p2p {
     struct net *net;                  /* NULL until started */
     struct node_peer peers[NODE_PEERS_LINKS_MAX];
     size_t peer_count;
+    /* Validator keys dialed (from the registry), so that a governance
+     * change dials only the validators it added. */
+    uint8_t dialed[NODE_P2P_DIALED_MAX][WB_PUBKEY_LEN];
+    size_t dialed_count;
     int64_t last_status_ms;           /* last status broadcast */
     struct node_gossip gossip;
     struct node_sync sync;
@@ -51,6 +58,11 @@ WB_MUST_USE int node_p2p_start(struct node_p2p *p, const struct node_env *env,
                                const struct node_identity *id, const struct node_chain *chain,
                                struct node_commit *commit, struct node_hold *hold,
                                struct node_driver *driver);
+
+/* The registry changed (a governance block committed): dials the
+ * validators it lists that this node has not dialed yet (an added
+ * validator), unless the config names its peers. */
+void node_p2p_on_gov(struct node_p2p *p);
 
 /* Sends a consensus message to every validator (the driver's send). */
 void node_p2p_broadcast_msg(struct node_p2p *p, const struct cons_msg *m);
