@@ -216,9 +216,9 @@ static void decode_checks_structure_and_limits(void **state)
     pb.action = 0;
     len = pack_body(&pb, body, sizeof body);
     expect_decode(body, len, WB_ERR_INVALID, "action 0 is not a known action");
-    pb.action = 15;
+    pb.action = 19;
     len = pack_body(&pb, body, sizeof body);
-    expect_decode(body, len, WB_ERR_INVALID, "action 15 is not a known action");
+    expect_decode(body, len, WB_ERR_INVALID, "action 19 is not a known action");
 
     sample_pb(f, &pb);
     pb.submitter.len = 31;
