@@ -616,9 +616,9 @@ static void two_changes_in_one_block_one_epoch(void **state)
     assert_int_equal(f->gv.epochs[2].from_height, 13);
     assert_int_equal(f->gv.epochs[2].count, VALIDATORS - 1);
     const struct ledger_gov_epoch *e;
-    ledger_gov_validators_at(&f->gv, 12, &e);
+    assert_true(ledger_gov_validators_at(&f->gv, 12, &e));
     assert_int_equal(e->from_height, 12);
-    ledger_gov_validators_at(&f->gv, 1000, &e);
+    assert_false(ledger_gov_validators_at(&f->gv, 1000, &e));
     assert_int_equal(e->from_height, 13);
 }
 
@@ -707,9 +707,9 @@ static void full_replacement_of_the_validators(void **state)
         assert_string_equal(last->validators[v].name, name);
     }
     const struct ledger_gov_epoch *e;
-    ledger_gov_validators_at(&f->gv, 11, &e);
+    assert_true(ledger_gov_validators_at(&f->gv, 11, &e));
     assert_int_equal(e->from_height, 1);
-    ledger_gov_validators_at(&f->gv, 13, &e);
+    assert_true(ledger_gov_validators_at(&f->gv, 13, &e));
     assert_int_equal(e->from_height, 12);
     assert_string_equal(e->validators[VALIDATORS].name, "new0");
     /* Only one left: it stays. */
