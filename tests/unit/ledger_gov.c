@@ -337,6 +337,45 @@ static void unknown_submitter_refused(void **state)
     expect_refused(f, 1, "gov_submitter", "not an active client key");
 }
 
+static void malformed_event_refused_by_check(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_gov_action k = {.action = LEDGER_KEY_ADD};
+    test_key(600, k.key);
+    mk(f, f->pk[ACME], &k, 1);
+    snprintf(f->ev.attrs[1].key, sizeof f->ev.attrs[1].key, "colour");
+    snprintf(f->ev.attrs[1].value, sizeof f->ev.attrs[1].value, "red");
+    f->ev.attr_count = 2;
+    expect_refused(f, 1, "gov_attrs", "key_add: attribute 'colour' is not one this action takes");
+    assert_int_equal(f->gv.event_count, 0);
+}
+
+static void members_bounded(void **state)
+{
+    struct fx *f = *state;
+    f->g->org_count = WB_ORGS_MAX;
+    for (size_t k = ORGS; k < WB_ORGS_MAX; k++) {
+        struct ledger_org *o = &f->g->orgs[k];
+        snprintf(o->name, sizeof o->name, "org%zu", k);
+        o->role = LEDGER_ROLE_AUDITOR;
+        o->key_count = 1;
+        test_key(3000 + (uint32_t)k, o->keys[0]);
+    }
+    f->g->gov_policy.voting_roles = 1u << LEDGER_ROLE_SHIPPER; /* acme alone decides */
+    restart(f);
+    struct ledger_gov_action a = add_member("one-more", LEDGER_ROLE_CARRIER, 500);
+    mk(f, f->pk[ACME], &a, 1);
+    expect_refused(f, 1, "gov_member_new", "64 members, the most");
+    /* Room again once one leaves. */
+    struct ledger_gov_action r = proposal_of(LEDGER_GOV_REMOVE_MEMBER);
+    snprintf(r.member.name, sizeof r.member.name, "org10");
+    mk(f, f->pk[ACME], &r, 1);
+    expect_ok(f, 1, NULL);
+    mk(f, f->pk[ACME], &a, 2);
+    expect_ok(f, 2, NULL);
+    assert_int_equal(f->gv.view.org_count, WB_ORGS_MAX);
+}
+
 /* ---- proposals and approvals -------------------------------------------------------- */
 
 static void proposal_executes_at_threshold_only(void **state)
@@ -1102,6 +1141,8 @@ int main(void)
         T(threshold_arithmetic),
         T(non_voter_refused),
         T(unknown_submitter_refused),
+        T(malformed_event_refused_by_check),
+        T(members_bounded),
         T(proposal_executes_at_threshold_only),
         T(proposal_without_threshold_never_executes),
         T(same_org_approves_once),
