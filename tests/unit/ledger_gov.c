@@ -120,12 +120,43 @@ static struct ledger_event *mk(struct fx *f, const uint8_t *pk, const struct led
     return &f->ev;
 }
 
+/* The rules of ledger/gov.c's table (and gov_attrs, the decoding), each to
+ * be seen refusing in some test (every_rule_refuses_in_a_test, run last). */
+static const char *const gov_rule_names[] = {
+    "gov_attrs",           "gov_submitter",         "gov_voter",
+    "gov_key_new",         "gov_key_room",          "gov_key_own",
+    "gov_key_last",        "gov_revoke_since",      "gov_pending_max",
+    "gov_proposal_known",  "gov_proposal_pending",  "gov_proposal_expired",
+    "gov_approve_once",    "gov_member_new",        "gov_member_keys_new",
+    "gov_member_known",    "gov_member_validators", "gov_member_last_voter",
+    "gov_validator_org",   "gov_validator_new",     "gov_validator_max",
+    "gov_validator_known", "gov_validator_last",
+};
+#define GOV_RULES (sizeof gov_rule_names / sizeof gov_rule_names[0])
+static bool rule_seen[GOV_RULES];
+
+/* Records the rule a reason ends with; fails on a reason without one. */
+static void note_rule(const char *reason)
+{
+    const char *r = strstr(reason, "(rule ");
+    if (!r) fail_msg("refusal without its rule: %s", reason);
+    for (size_t i = 0; i < GOV_RULES; i++) {
+        size_t n = strlen(gov_rule_names[i]);
+        if (strncmp(r + 6, gov_rule_names[i], n) == 0 && strcmp(r + 6 + n, ")") == 0) {
+            rule_seen[i] = true;
+            return;
+        }
+    }
+    fail_msg("a rule this test does not know: %s", r);
+}
+
 /* Checks f->ev at height; applies it when it passes. */
 static int run(struct fx *f, uint64_t height, struct ledger_gov_effect *eff)
 {
     f->reason[0] = '\0';
     int rc = ledger_gov_check(&f->gv, &f->ev, height, block_time(height), f->reason,
                               sizeof f->reason);
+    if (rc == WB_ERR_RULE) note_rule(f->reason);
     if (rc) return rc;
     assert_int_equal(ledger_gov_apply(&f->gv, &f->ev, height, block_time(height), eff), WB_OK);
     return WB_OK;
@@ -589,7 +620,8 @@ static void last_voter_stays(void **state)
     struct fx *f = *state;
     make_genesis(f, 2);
     f->g->gov_policy.voting_roles = 1u << LEDGER_ROLE_SHIPPER;
-    for (int v = 0; v < VALIDATORS; v++) snprintf(f->g->validators[v].org, WB_ORG_MAX + 1, "oceanic");
+    for (int v = 0; v < VALIDATORS; v++)
+        snprintf(f->g->validators[v].org, WB_ORG_MAX + 1, "oceanic");
     restart(f);
     assert_int_equal(ledger_gov_threshold(&f->gv), 1);
     struct ledger_gov_action a = proposal_of(LEDGER_GOV_REMOVE_MEMBER);
@@ -1133,6 +1165,13 @@ static void names(void **state)
     assert_null(ledger_gov_status_name((enum ledger_gov_status)0));
 }
 
+static void every_rule_refuses_in_a_test(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < GOV_RULES; i++)
+        if (!rule_seen[i]) fail_msg("no test saw rule %s refuse", gov_rule_names[i]);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1165,6 +1204,7 @@ int main(void)
         cmocka_unit_test(decode_is_strict),
         cmocka_unit_test(encode_decode_roundtrip),
         cmocka_unit_test(names),
+        cmocka_unit_test(every_rule_refuses_in_a_test), /* last: counts the ones above */
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
