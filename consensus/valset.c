@@ -101,6 +101,9 @@ bool cons__set_enter(struct cons *c, uint64_t height)
     c->faulty = wb_faulty(c->n);
     c->set_height = height;
     c->self = index_of(c->keys, c->n, c->own_key, 0);
+    /* The seam's bug: the new size and own index, but the old keys to
+     * check signatures with. */
+    if (CONS_SEAM(c, OLD_SET_KEYS)) memcpy(c->keys, old_keys, sizeof old_keys);
     /* Who was seen ahead, carried over by key from the old sets. */
     for (size_t i = 0; i < c->n; i++) {
         uint64_t h = 0;
