@@ -143,11 +143,12 @@ static int check_header(const struct ledger_block_ctx *bc, const struct ledger_b
                         (long long)h->time_ms,
                         (unsigned long long)((uint64_t)h->time_ms - (uint64_t)bc->now_ms),
                         (unsigned long long)drift);
-    if (h->proposer >= g->validator_count)
+    size_t validators = bc->validator_count ? bc->validator_count : g->validator_count;
+    if (h->proposer >= validators)
         return wb_failf(WB_ERR_INVALID, msg, msg_len,
                         "block proposer %u is not a validator index (%zu "
                         "validators)",
-                        (unsigned)h->proposer, g->validator_count);
+                        (unsigned)h->proposer, validators);
     if (b->event_count != h->event_count)
         return wb_failf(WB_ERR_INVALID, msg, msg_len,
                         "block carries %zu events but its header says %u", b->event_count,
