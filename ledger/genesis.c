@@ -48,7 +48,7 @@ static const char *echo(const char *s, char out[ECHO_BUF])
     return out;
 }
 
-static bool name_ok(const char *s, size_t len)
+bool ledger_genesis_name_ok(const char *s, size_t len)
 {
     if (len < 1 || len > WB_CHAIN_NAME_MAX) return false;
     for (size_t i = 0; i < len; i++) {
@@ -60,7 +60,7 @@ static bool name_ok(const char *s, size_t len)
     return true;
 }
 
-static bool org_name_ok(const char *s, size_t len)
+bool ledger_genesis_org_name_ok(const char *s, size_t len)
 {
     if (len < 1 || len > WB_ORG_MAX || s[0] == ' ' || s[len - 1] == ' ') return false;
     for (size_t i = 0; i < len; i++)
@@ -136,67 +136,6 @@ static int parse_key(json_t *v, const char *path, uint8_t key[WB_PUBKEY_LEN], ch
     return WB_OK;
 }
 
-/* ---- genesis_time --------------------------------------------------------- */
-
-static bool digits_at(const char *s, size_t n, int *out)
-{
-    int v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (civil calendar
- * arithmetic with 400-year eras). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-    int64_t yy = m <= 2 ? y - 1 : y;
-    int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
-    int64_t yoe = yy - era * 400;
-    int64_t mp = m > 2 ? m - 3 : m + 9;
-    int64_t doy = (153 * mp + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int days_in_month(int y, int m)
-{
-    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : days[m - 1];
-}
-
-/* "YYYY-MM-DDTHH:MM:SS[.f{1,3}]Z" -> unix milliseconds. */
-static bool parse_time_utc(const char *s, size_t len, int64_t *ms)
-{
-    int y, mo, d, h, mi, sec, frac = 0;
-    if (len < 20 || !digits_at(s, 4, &y) || s[4] != '-' || !digits_at(s + 5, 2, &mo) ||
-        s[7] != '-' || !digits_at(s + 8, 2, &d) || s[10] != 'T' || !digits_at(s + 11, 2, &h) ||
-        s[13] != ':' || !digits_at(s + 14, 2, &mi) || s[16] != ':' ||
-        !digits_at(s + 17, 2, &sec))
-        return false;
-    size_t pos = 19;
-    if (s[pos] == '.') {
-        size_t n = 0;
-        pos++;
-        while (pos + n < len && s[pos + n] >= '0' && s[pos + n] <= '9') n++;
-        if (n < 1 || n > 3) return false;
-        if (!digits_at(s + pos, n, &frac)) return false;
-        for (size_t i = n; i < 3; i++) frac *= 10;
-        pos += n;
-    }
-    if (pos + 1 != len || s[pos] != 'Z') return false;
-    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
-        sec > 59)
-        return false;
-    int64_t days = days_from_civil(y, mo, d);
-    *ms = ((days * 24 + h) * 60 + mi) * 60000 + (int64_t)sec * 1000 + frac;
-    return true;
-}
-
 /* ---- members and validators ------------------------------------------------- */
 
 /* Where key `k` was seen first, for duplicate messages: "members[0].keys[1]"
@@ -236,7 +175,7 @@ static int parse_member(json_t *m, size_t idx, struct ledger_genesis *g, char *m
     size_t len;
     rc = get_string(m, path, "org", ORG_EXPECT, &s, &len, msg, msg_len);
     if (rc) return rc;
-    if (!org_name_ok(s, len))
+    if (!ledger_genesis_org_name_ok(s, len))
         return wb_failf(WB_ERR_CONFIG, msg, msg_len, "%s.org: expected " ORG_EXPECT, path);
     int other = ledger_genesis_org_by_name(g, s);
     if (other >= 0)
@@ -328,7 +267,7 @@ static int parse_validator(json_t *v, size_t idx, struct ledger_genesis *g, char
     size_t len;
     rc = get_string(v, path, "name", NAME_CHARS, &s, &len, msg, msg_len);
     if (rc) return rc;
-    if (!name_ok(s, len) || len > WB_NODE_NAME_MAX)
+    if (!ledger_genesis_name_ok(s, len) || len > WB_NODE_NAME_MAX)
         return wb_failf(WB_ERR_CONFIG, msg, msg_len, "%s.name: expected " NAME_CHARS, path);
     for (size_t i = 0; i < g->validator_count; i++)
         if (strcmp(g->validators[i].name, s) == 0)
@@ -519,14 +458,14 @@ static int parse_root(json_t *root, struct ledger_genesis *g, char *msg, size_t 
     size_t len;
     rc = get_string(root, "", "chain_id", NAME_CHARS, &s, &len, msg, msg_len);
     if (rc) return rc;
-    if (!name_ok(s, len))
+    if (!ledger_genesis_name_ok(s, len))
         return wb_failf(WB_ERR_CONFIG, msg, msg_len, "chain_id: expected " NAME_CHARS);
     memcpy(g->chain_name, s, len + 1);
     ledger_chain_id(g->chain_name, g->chain_id);
 
     rc = get_string(root, "", "genesis_time", TIME_EXPECT, &s, &len, msg, msg_len);
     if (rc) return rc;
-    if (!parse_time_utc(s, len, &g->genesis_time_ms)) {
+    if (!ledger_time_parse(s, len, &g->genesis_time_ms)) {
         char e[ECHO_BUF];
         return wb_failf(WB_ERR_CONFIG, msg, msg_len,
                         "genesis_time: expected " TIME_EXPECT ", got '%s'", echo(s, e));

@@ -135,6 +135,13 @@ void ledger_genesis_set_defaults(struct ledger_genesis *g);
 WB_MUST_USE int ledger_genesis_parse(const uint8_t *json, size_t len, struct ledger_genesis *g,
                                      char *msg, size_t msg_len);
 
+/* Whether s (len bytes) is a chain id or validator name: 1..64 characters
+ * of [A-Za-z0-9._-]. */
+bool ledger_genesis_name_ok(const char *s, size_t len);
+/* Whether s (len bytes) is an organisation name: 1..64 printable ASCII
+ * characters, not starting or ending with a space. */
+bool ledger_genesis_org_name_ok(const char *s, size_t len);
+
 /* Index of the org holding client key `pk`, or -1. */
 int ledger_genesis_org_of_key(const struct ledger_genesis *g, const uint8_t pk[WB_PUBKEY_LEN]);
 /* Index of the org named `name`, or -1. */

@@ -128,3 +128,61 @@ char *ledger_time_format(int64_t ms, char out[LEDGER_TIME_MAX])
              (int)(rem % 1000));
     return out;
 }
+
+static bool digits_at(const char *s, size_t n, int *out)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (civil calendar
+ * arithmetic with 400-year eras). */
+static int64_t days_from_civil(int y, int m, int d)
+{
+    int64_t yy = m <= 2 ? y - 1 : y;
+    int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+    int64_t yoe = yy - era * 400;
+    int64_t mp = m > 2 ? m - 3 : m + 9;
+    int64_t doy = (153 * mp + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
+bool ledger_time_parse(const char *s, size_t len, int64_t *ms)
+{
+    int y, mo, d, h, mi, sec, frac = 0;
+    if (!s || len < 20 || !digits_at(s, 4, &y) || s[4] != '-' || !digits_at(s + 5, 2, &mo) ||
+        s[7] != '-' || !digits_at(s + 8, 2, &d) || s[10] != 'T' || !digits_at(s + 11, 2, &h) ||
+        s[13] != ':' || !digits_at(s + 14, 2, &mi) || s[16] != ':' ||
+        !digits_at(s + 17, 2, &sec))
+        return false;
+    size_t pos = 19;
+    if (s[pos] == '.') {
+        size_t n = 0;
+        pos++;
+        while (pos + n < len && s[pos + n] >= '0' && s[pos + n] <= '9') n++;
+        if (n < 1 || n > 3) return false;
+        if (!digits_at(s + pos, n, &frac)) return false;
+        for (size_t i = n; i < 3; i++) frac *= 10;
+        pos += n;
+    }
+    if (pos + 1 != len || s[pos] != 'Z') return false;
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
+        sec > 59)
+        return false;
+    int64_t days = days_from_civil(y, mo, d);
+    *ms = ((days * 24 + h) * 60 + mi) * 60000 + (int64_t)sec * 1000 + frac;
+    return true;
+}

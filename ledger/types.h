@@ -94,6 +94,12 @@ struct ledger_event {
  * they need). Pure arithmetic, no time zone. Returns out. */
 char *ledger_time_format(int64_t ms, char out[LEDGER_TIME_MAX]);
 
+/* Parses "YYYY-MM-DDTHH:MM:SS[.f, 1 to 3 digits]Z" (RFC 3339, UTC; s is
+ * len bytes) into unix milliseconds. The one time parser of ledger/
+ * (genesis_time, governance attributes). Returns false when s is not such
+ * a time (a bad field, a day the month lacks, anything after the Z). */
+bool ledger_time_parse(const char *s, size_t len, int64_t *ms);
+
 /* Value of attribute `key`, or NULL. */
 const char *ledger_event_attr(const struct ledger_event *ev, const char *key);
 
