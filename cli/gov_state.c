@@ -203,6 +203,44 @@ int gov_state_session_open(struct client_session *s, const struct client_opts *o
     return CLI_EXIT_OK;
 }
 
+int gov_state_open(struct client_session *s, const struct client_opts *o,
+                   const struct client_connector *conn, struct ledger_gov *gv)
+{
+    int ex = gov_state_session_open(s, o, conn);
+    if (ex == CLI_EXIT_OK) ex = gov_state_load(s, gv);
+    return ex;
+}
+
+int gov_state_submit(struct client_session *s, struct ledger_gov *gv, struct ledger_event *ev,
+                     bool fresh, struct submit_outcome *out)
+{
+    const char *cmd = s->c.opts->cmd;
+    char reason[GOV_STATE_MSG_MAX], safe[GOV_STATE_MSG_MAX];
+    memcpy(ev->submitter, s->pk, WB_PUBKEY_LEN);
+    ev->time_ms = cli_now_ms();
+    int64_t block_ms = ev->time_ms > gv->time_ms ? ev->time_ms : gv->time_ms;
+    int rc = ledger_gov_check(gv, ev, gv->height + 1, block_ms, reason, sizeof reason);
+    if (rc == WB_ERR_NOMEM) {
+        cli_error(cmd, "out of memory");
+        return CLI_EXIT_FAILED;
+    }
+    if (rc != WB_OK) {
+        cli_error(cmd, "refused: %s (checked against the governance chain as of height %" PRIu64
+                       "; nothing was signed)",
+                  print_safe(reason, safe, sizeof safe), gv->height);
+        return CLI_EXIT_FAILED;
+    }
+    ev->time_ms = 0;
+    int ex = submit_session_event(s, ev, false, fresh, false, out);
+    if (ex != CLI_EXIT_OK) return ex;
+    struct ledger_gov after;
+    ex = gov_state_load(s, &after);
+    if (ex != CLI_EXIT_OK) return ex;
+    ledger_gov_free(gv);
+    *gv = after;
+    return CLI_EXIT_OK;
+}
+
 int gov_state_signer(const struct client_session *s, const struct ledger_gov *gv)
 {
     const struct client_opts *o = s->c.opts;

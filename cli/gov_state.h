@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "cli/client.h"
+#include "cli/client_cmds.h"
 #include "common/wb_error.h"
 #include "ledger/genesis.h"
 #include "ledger/gov.h"
@@ -51,6 +52,24 @@ WB_MUST_USE int gov_state_load(struct client_session *s, struct ledger_gov *gv);
  * client_session_open; call client_session_close in any case. */
 WB_MUST_USE int gov_state_session_open(struct client_session *s, const struct client_opts *o,
                                        const struct client_connector *conn);
+
+/* gov_state_session_open, then gov_state_load into *gv (free it with
+ * ledger_gov_free after CLI_EXIT_OK). Returns the exit code (printed);
+ * call client_session_close in any case. */
+WB_MUST_USE int gov_state_open(struct client_session *s, const struct client_opts *o,
+                               const struct client_connector *conn, struct ledger_gov *gv);
+
+/* Signs and submits governance event ev (its item, action and attributes
+ * built by ledger_gov_action_encode) with s's key, after checking it here
+ * against *gv as the next block would (ledger_gov_check at the next
+ * height, the time now): a refusal is printed as "refused: REASON" with
+ * nothing signed (exit 1). Then submit_session_event (the pending-file
+ * safety; prev the governance chain's head), and on the commit *gv is
+ * replaced by the state fetched again (so it holds the event). On
+ * CLI_EXIT_OK *out is the node's answer and ev the event sent. */
+WB_MUST_USE int gov_state_submit(struct client_session *s, struct ledger_gov *gv,
+                                 struct ledger_event *ev, bool fresh,
+                                 struct submit_outcome *out);
 
 /* The organisation (index into gv->view.orgs) whose active client key
  * signs for s, or, when there is none, prints why (a revoked key, its
