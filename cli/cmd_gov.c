@@ -100,6 +100,7 @@ static const struct cli_opt propose_opts[] = {
 static const struct cli_opt approve_opts[] = {GOV_OPT(GOV_OPT_NEW), GOV_COMMON};
 static const struct cli_opt list_opts[] = {GOV_OPT(GOV_OPT_ALL), GOV_COMMON};
 static const struct cli_opt show_opts[] = {GOV_COMMON};
+static const struct cli_opt gov_common_opts[] = {GOV_COMMON};
 #define GOV_N(t) (sizeof t / sizeof t[0])
 
 #define GOV_CLIENT_SYNOPSIS "[--json] [--node ADDR] [--key FILE] [--genesis FILE] [--timeout SECONDS]"
@@ -174,18 +175,18 @@ static const struct cli_usage show_usage = {
 
 static const struct cli_usage gov_usage = {
     .cmd = "gov",
-    .synopsis = "propose KIND ARGS... | approve ID | list [--all] | show ID  (see waybill gov "
-                "SUBCOMMAND --help)",
+    .synopsis = "propose KIND ARGS... | approve ID | list [--all] | show ID  [--json] [--node "
+                "ADDR] [--key FILE] [--genesis FILE] [--timeout SECONDS]",
     .description =
         "Governance of the chain by its member organisations (docs/governance.md):\n"
         "  propose  propose adding or removing a member or a validator, or a parameter\n"
         "  approve  approve a pending proposal for your organisation\n"
         "  list     list the pending proposals (--all: every one)\n"
         "  show     show one proposal in full\n"
-        "Every subcommand talks to a node: --node, --key, --genesis and --timeout as for\n"
-        "waybill submit, and --json.\n",
-    .opts = NULL,
-    .opt_count = 0,
+        "waybill gov SUBCOMMAND --help shows a subcommand's options. Every subcommand\n"
+        "talks to a node and takes these:\n",
+    .opts = gov_common_opts,
+    .opt_count = GOV_N(gov_common_opts),
 };
 
 /* What the options said. */
@@ -576,7 +577,9 @@ static int gov_list_text(const struct ledger_gov *gv, bool all)
         shown++;
     }
     int rc = WB_OK;
-    if (shown == 0)
+    if (shown == 0 && gv->event_count == 0)
+        printf("no %sproposals (no governance event yet)\n", all ? "" : "pending ");
+    else if (shown == 0)
         printf("no %sproposals (governance chain as of height %" PRIu64 ")\n",
                all ? "" : "pending ", gv->height);
     else

@@ -55,6 +55,7 @@ static const struct cli_opt add_opts[] = {KEY_OPT_NEW_KEY_INIT, KEY_OPT_NEW_INIT
 static const struct cli_opt revoke_opts[] = {KEY_OPT_REASON_INIT, KEY_OPT_SINCE_INIT,
                                              KEY_OPT_NEW_INIT, KEY_COMMON};
 static const struct cli_opt klist_opts[] = {KEY_OPT_ORG_INIT, KEY_COMMON};
+static const struct cli_opt key_common_opts[] = {KEY_COMMON};
 #define KEY_N(t) (sizeof t / sizeof t[0])
 #define KEY_CLIENT_SYNOPSIS "[--json] [--node ADDR] [--key FILE] [--genesis FILE] [--timeout SECONDS]"
 
@@ -106,14 +107,16 @@ static const struct cli_usage klist_usage = {
 static const struct cli_usage key_usage = {
     .cmd = "key",
     .synopsis = "add --new-key HEX|FILE | revoke KEY --reason R [--since TIME] | list [--org "
-                "ORG]  (see waybill key SUBCOMMAND --help)",
+                "ORG]  [--json] [--node ADDR] [--key FILE] [--genesis FILE] [--timeout SECONDS]",
     .description =
         "Your organisation's client keys, changed without a vote (docs/governance.md):\n"
         "  add     add a client key to the organisation of the --key signer\n"
         "  revoke  revoke one of its keys, as retired or as compromised since a time\n"
-        "  list    every key the chain knows, with its status\n",
-    .opts = NULL,
-    .opt_count = 0,
+        "  list    every key the chain knows, with its status\n"
+        "waybill key SUBCOMMAND --help shows a subcommand's options. Every subcommand\n"
+        "talks to a node and takes these:\n",
+    .opts = key_common_opts,
+    .opt_count = KEY_N(key_common_opts),
 };
 
 struct key_args {

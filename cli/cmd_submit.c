@@ -491,7 +491,10 @@ static int submit_rejected(const struct client *c, int rc, const struct ledger_e
     rt->keep = rt->pending && (!c->node_error || rc == WB_ERR_TIMEOUT ||
                                submit_refusal_keeps(rc, rt->resent));
     const char *code = c->node_error ? client_refusal_code(rc, c->reason) : NULL;
-    const char *hint = rc == WB_ERR_RULE ? submit_rule_hint(code) : NULL;
+    /* The hints speak of waybill submit's options: not for the events
+     * waybill gov and waybill key build. */
+    const char *hint =
+        rc == WB_ERR_RULE && !ledger_action_is_gov(ev->action) ? submit_rule_hint(code) : NULL;
     if (c->opts->json && c->node_error) {
         json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:b, s:s, s:i, s:s, s:s, s:b, s:b}",
                               "event_id", id, "item", ev->item, "action",
