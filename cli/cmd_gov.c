@@ -732,7 +732,9 @@ static const struct {
 
 int cmd_gov_via(const struct client_connector *conn, int argc, char **argv)
 {
-    if (argc < 2) return cli_usage_error(&gov_usage, "a subcommand is required");
+    if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--help") != 0 &&
+                     strcmp(argv[1], "-h") != 0))
+        return cli_usage_error(&gov_usage, "a subcommand is required");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         cli_usage_print(stdout, &gov_usage);
