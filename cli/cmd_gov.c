@@ -672,8 +672,11 @@ static int gov_show_text(const struct ledger_gov *gv, const struct ledger_gov_pr
     print_field(&f, "proposer", "%s", print_safe(p->proposer, s, sizeof s));
     print_field(&f, "proposed", "height %" PRIu64 " (%s)", p->height, print_time(p->time_ms, t));
     print_field(&f, "status", "%s", ledger_gov_status_name(p->status));
-    print_field(&f, "approvals", "%zu of %zu needed", gov_state_approvals(gv, p),
-                ledger_gov_threshold(gv));
+    if (p->status == LEDGER_PROPOSAL_EXECUTED)
+        print_field(&f, "approvals", "%zu", p->approval_count);
+    else
+        print_field(&f, "approvals", "%zu of %zu needed", gov_state_approvals(gv, p),
+                    ledger_gov_threshold(gv));
     for (size_t i = 0; i < p->approval_count; i++)
         print_field(&f, i ? "" : "approved by", "%s at height %" PRIu64,
                     print_safe(p->approvers[i], s, sizeof s), p->approval_heights[i]);

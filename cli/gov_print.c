@@ -100,8 +100,12 @@ char *gov_print_key_status(const struct ledger_gov *gv, const struct ledger_gov_
 char *gov_print_approvals(const struct ledger_gov *gv, const struct ledger_gov_proposal *p,
                           char *out, size_t cap)
 {
-    int n = snprintf(out, cap, "approvals %zu/%zu", gov_state_approvals(gv, p),
-                     ledger_gov_threshold(gv));
+    /* An executed proposal had what it needed then; the count now would
+     * compare with a threshold the change itself may have moved. */
+    int n = p->status == LEDGER_PROPOSAL_EXECUTED
+                ? snprintf(out, cap, "approvals %zu", p->approval_count)
+                : snprintf(out, cap, "approvals %zu/%zu", gov_state_approvals(gv, p),
+                           ledger_gov_threshold(gv));
     size_t o = n > 0 ? (size_t)n : 0;
     char safe[4 * WB_ORG_MAX + 8];
     for (size_t i = 0; i < p->approval_count && o < cap; i++)
@@ -176,14 +180,15 @@ json_t *gov_print_proposal_json(const struct ledger_gov *gv, const struct ledger
     int64_t exp = gov_state_expires_ms(gv, p);
     bool executed = p->status == LEDGER_PROPOSAL_EXECUTED;
     return json_pack(
-        "{s:o, s:s, s:s, s:o, s:o, s:o, s:I, s:I, s:s, s:s, s:I, s:I, s:o, s:I, s:s, s:o}",
+        "{s:o, s:s, s:s, s:o, s:o, s:o, s:I, s:I, s:s, s:s, s:I, s:o, s:o, s:I, s:s, s:o}",
         "id", print_json_hex(p->id, WB_HASH_LEN), "kind", ledger_gov_kind_name(p->action.kind),
         "summary", gov_print_summary(&p->action, sum, sizeof sum), "change",
         change_json(&p->action), "note", opt_text(p->action.note), "proposer",
         print_json_text(p->proposer), "height", (json_int_t)p->height, "time_ms",
         (json_int_t)p->time_ms, "time", print_time(p->time_ms, t), "status",
         ledger_gov_status_name(p->status), "approvals",
-        (json_int_t)gov_state_approvals(gv, p), "needed", (json_int_t)ledger_gov_threshold(gv),
+        (json_int_t)(executed ? p->approval_count : gov_state_approvals(gv, p)), "needed",
+        executed ? json_null() : json_integer((json_int_t)ledger_gov_threshold(gv)),
         "approvers", approvers, "expires_ms", (json_int_t)exp, "expires", print_time(exp, te),
         "executed_height", executed ? json_integer((json_int_t)p->executed_height) : json_null());
 }

@@ -30,7 +30,8 @@ char *gov_print_key_status(const struct ledger_gov *gv, const struct ledger_gov_
                            char *out, size_t cap);
 
 /* "approvals 1/3 (acme)": those that count now, the threshold, and every
- * approving organisation in order. Returns out. */
+ * approving organisation in order; for an executed proposal "approvals 2
+ * (acme, oceanic)", every approval it had. Returns out. */
 char *gov_print_approvals(const struct ledger_gov *gv, const struct ledger_gov_proposal *p,
                           char *out, size_t cap);
 
@@ -41,7 +42,9 @@ char *gov_print_proposal_line(const struct ledger_gov *gv, const struct ledger_g
 
 /* {id, kind, summary, change{...}, note, proposer, height, time_ms, time,
  *  status, approvals, needed, approvers[{org, height}], expires_ms,
- *  expires, executed_height}; a new reference or NULL (out of memory). */
+ *  expires, executed_height}; for an executed proposal approvals counts
+ *  every approval and needed is null. A new reference or NULL (out of
+ *  memory). */
 json_t *gov_print_proposal_json(const struct ledger_gov *gv, const struct ledger_gov_proposal *p);
 
 /* {key, org, validator, added_height, status, revoked, revoked_height,

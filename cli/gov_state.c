@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "cli/print.h"
+#include "cli/submit_pending.h"
 #include "common/hex.h"
 #include "common/wb_error.h"
 #include "ledger/block.h"
@@ -211,11 +212,53 @@ int gov_state_open(struct client_session *s, const struct client_opts *o,
     return ex;
 }
 
+/* Whether the pending file of this submit (cli/submit_pending.h) holds a
+ * signed event. */
+static bool gov_state__kept(const struct client_session *s, const struct ledger_event *ev)
+{
+    struct submit_pending *p = malloc(sizeof *p);
+    uint8_t *buf = malloc(WB_SIGNED_EVENT_MAX);
+    struct ledger_event *kept = malloc(sizeof *kept);
+    bool found = false;
+    if (p && buf && kept &&
+        submit_pending_init(p, s->c.opts->key, s->genesis->chain_id, s->pk, ev, false, false) ==
+            WB_OK) {
+        size_t len;
+        int64_t at;
+        char msg[256];
+        found = submit_pending_load(p, s->genesis->chain_id, s->pk, buf, WB_SIGNED_EVENT_MAX,
+                                    &len, kept, &at, msg, sizeof msg) == WB_OK;
+    }
+    free(p);
+    free(buf);
+    free(kept);
+    return found;
+}
+
+/* Submits ev and, on the commit, replaces *gv by the state fetched again. */
+static int gov_state__send(struct client_session *s, struct ledger_gov *gv,
+                           struct ledger_event *ev, bool fresh, struct submit_outcome *out)
+{
+    int ex = submit_session_event(s, ev, false, fresh, false, out);
+    if (ex != CLI_EXIT_OK) return ex;
+    struct ledger_gov after;
+    ex = gov_state_load(s, &after);
+    if (ex != CLI_EXIT_OK) return ex;
+    ledger_gov_free(gv);
+    *gv = after;
+    return CLI_EXIT_OK;
+}
+
 int gov_state_submit(struct client_session *s, struct ledger_gov *gv, struct ledger_event *ev,
                      bool fresh, struct submit_outcome *out)
 {
     const char *cmd = s->c.opts->cmd;
     char reason[GOV_STATE_MSG_MAX], safe[GOV_STATE_MSG_MAX];
+    /* An identical earlier run whose event got no definite answer left it
+     * in its pending file: that event is resent unchecked, since it may be
+     * committed already (the check would then refuse it as done, and the
+     * answer "already committed" never come). */
+    if (!fresh && gov_state__kept(s, ev)) return gov_state__send(s, gv, ev, fresh, out);
     memcpy(ev->submitter, s->pk, WB_PUBKEY_LEN);
     ev->time_ms = cli_now_ms();
     int64_t block_ms = ev->time_ms > gv->time_ms ? ev->time_ms : gv->time_ms;
@@ -231,14 +274,7 @@ int gov_state_submit(struct client_session *s, struct ledger_gov *gv, struct led
         return CLI_EXIT_FAILED;
     }
     ev->time_ms = 0;
-    int ex = submit_session_event(s, ev, false, fresh, false, out);
-    if (ex != CLI_EXIT_OK) return ex;
-    struct ledger_gov after;
-    ex = gov_state_load(s, &after);
-    if (ex != CLI_EXIT_OK) return ex;
-    ledger_gov_free(gv);
-    *gv = after;
-    return CLI_EXIT_OK;
+    return gov_state__send(s, gv, ev, fresh, out);
 }
 
 int gov_state_signer(const struct client_session *s, const struct ledger_gov *gv)

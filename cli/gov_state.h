@@ -63,8 +63,11 @@ WB_MUST_USE int gov_state_open(struct client_session *s, const struct client_opt
  * built by ledger_gov_action_encode) with s's key, after checking it here
  * against *gv as the next block would (ledger_gov_check at the next
  * height, the time now): a refusal is printed as "refused: REASON" with
- * nothing signed (exit 1). Then submit_session_event (the pending-file
- * safety; prev the governance chain's head), and on the commit *gv is
+ * nothing signed (exit 1); unless an identical earlier run left its signed
+ * event in its pending file (cli/submit_pending.h) and fresh is false: that
+ * event may be committed already, and is resent unchecked. Then
+ * submit_session_event (the pending-file safety; prev the governance
+ * chain's head), and on the commit *gv is
  * replaced by the state fetched again (so it holds the event). On
  * CLI_EXIT_OK *out is the node's answer and ev the event sent. */
 WB_MUST_USE int gov_state_submit(struct client_session *s, struct ledger_gov *gv,

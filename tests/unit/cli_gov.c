@@ -44,6 +44,7 @@ struct gfx {
     uint64_t status_height;             /* the status answer's height (0: height) */
     uint32_t status_validator;
     size_t submits;                     /* SUBMIT requests seen */
+    bool lose_answer;                   /* commit, then the answer is lost (timeout) */
     struct ledger_event last_submit;    /* the event of the last one */
     uint64_t nonce;
     /* answer storage */
@@ -213,6 +214,20 @@ static int answer(struct fake_node *fn, const Waybill__ClientRequest *req,
         if (ledger_signed_event_open(f->t.g->chain_id, se->data, se->len, true, &f->last_submit,
                                      why, sizeof why) != WB_OK)
             return WB_ERR_IO;
+        /* Committed already: said so, with its height. */
+        for (size_t i = 0; i < f->n; i++)
+            if (memcmp(f->evs[i].ev.id, f->last_submit.id, WB_HASH_LEN) == 0) {
+                memcpy(f->sr_id, f->last_submit.id, WB_HASH_LEN);
+                waybill__submit_result__init(&f->sr);
+                f->sr.event_id.data = f->sr_id;
+                f->sr.event_id.len = WB_HASH_LEN;
+                f->sr.committed = true;
+                f->sr.already_committed = true;
+                f->sr.height = f->evs[i].height;
+                resp->resp_case = WAYBILL__CLIENT_RESPONSE__RESP_SUBMIT;
+                resp->submit = &f->sr;
+                return WB_OK;
+            }
         /* The rules: linked to the head. */
         bool linked = f->n == 0 ? !f->last_submit.has_prev
                                 : f->last_submit.has_prev &&
@@ -225,6 +240,7 @@ static int answer(struct fake_node *fn, const Waybill__ClientRequest *req,
             resp->reason = f->reason;
             return WB_OK;
         }
+        if (f->lose_answer) return WB_ERR_TIMEOUT;
         memcpy(f->sr_id, f->last_submit.id, WB_HASH_LEN);
         waybill__submit_result__init(&f->sr);
         f->sr.event_id.data = f->sr_id;
@@ -617,7 +633,7 @@ static void approve_by_prefix_executes(void **state)
     snprintf(want, sizeof want,
              "approval of proposal %s committed at height 2: add validator 'node4'", idhex);
     expect_in("stdout", f->cap.out, want);
-    expect_in("stdout", f->cap.out, "executed at height 2: approvals 2/2 (acme, oceanic)\n");
+    expect_in("stdout", f->cap.out, "executed at height 2: approvals 2 (acme, oceanic)\n");
     expect_in("stdout", f->cap.out,
               "validators from height 4: node0, node1, node2, node3, node4 (5)\n");
 
@@ -665,6 +681,39 @@ static void approve_refusals_and_unknown_ids(void **state)
     const char *show_none[] = {"gov", "show", "0123456789abcdef", NULL};
     expect_exit(f, run_as(f, cmd_gov_via, TN_OCEANIC, show_none), CLI_EXIT_FAILED);
     expect_in("stderr", f->cap.err, "no proposal has an id starting with");
+}
+
+/* An approval committed whose answer was lost: the same command resends
+ * the kept event (not refused here as "already approved"). */
+static void lost_answer_is_resent(void **state)
+{
+    struct gfx *f = *state;
+    uint8_t pk[32], id[32];
+    char hex[65], idhex[65];
+    new_key(pk, hex);
+    struct ledger_gov_action p = propose_add_member("forwardco", pk);
+    assert_int_equal(gfx_add(f, TN_ACME, &p, cli_now_ms() - 1000, id), WB_OK);
+    hex32(id, idhex);
+    const char *args[] = {"gov", "approve", idhex, NULL};
+    f->lose_answer = true;
+    expect_exit(f, run_as(f, cmd_gov_via, TN_OCEANIC, args), CLI_EXIT_UNREACHABLE);
+    assert_int_equal(f->n, 2);
+    uint8_t sent[32];
+    memcpy(sent, f->evs[1].ev.id, 32);
+    f->lose_answer = false;
+    expect_exit(f, run_as(f, cmd_gov_via, TN_OCEANIC, args), CLI_EXIT_OK);
+    assert_int_equal(f->submits, 1);
+    assert_memory_equal(f->last_submit.id, sent, 32);
+    assert_int_equal(f->n, 2);
+    expect_in("stderr", f->cap.err, "resending the event signed at");
+    char want[256];
+    snprintf(want, sizeof want, "approval of proposal %s already committed at height 2", idhex);
+    expect_in("stdout", f->cap.out, want);
+    expect_in("stdout", f->cap.out, "executed at height 2: approvals 2 (acme, oceanic)\n");
+    /* settled: the next identical run is checked here again */
+    expect_exit(f, run_as(f, cmd_gov_via, TN_OCEANIC, args), CLI_EXIT_FAILED);
+    assert_int_equal(f->submits, 0);
+    expect_in("stderr", f->cap.err, "nothing was signed");
 }
 
 static void prefixes_resolve_to_one_proposal(void **state)
@@ -749,7 +798,7 @@ static void list_and_show(void **state)
     expect_exit(f, run_as(f, cmd_gov_via, TN_ACME, all), CLI_EXIT_OK);
     expect_in("stdout", f->cap.out, s1);
     expect_in("stdout", f->cap.out, "add member 'forwardco' (carrier, 1 key)");
-    expect_in("stdout", f->cap.out, "2/3 (acme, customs)");
+    expect_in("stdout", f->cap.out, "  2 (acme, customs)  ");
     expect_in("stdout", f->cap.out, "executed at 2");
 
     const char *json[] = {"gov", "list", "--all", "--json", NULL};
@@ -764,6 +813,8 @@ static void list_and_show(void **state)
     assert_string_equal(json_string_value(json_object_get(first, "status")), "executed");
     assert_int_equal(json_integer_value(json_object_get(first, "executed_height")), 2);
     assert_string_equal(json_string_value(json_object_get(first, "note")), "welcome");
+    assert_int_equal(json_integer_value(json_object_get(first, "approvals")), 2);
+    assert_true(json_is_null(json_object_get(first, "needed")));
     json_t *change = json_object_get(first, "change");
     assert_string_equal(json_string_value(json_object_get(change, "org")), "forwardco");
     assert_string_equal(json_string_value(json_array_get(json_object_get(change, "keys"), 0)),
@@ -792,6 +843,7 @@ static void list_and_show(void **state)
     expect_in("stdout", f->cap.out, "approved by  acme at height 1\n");
     expect_in("stdout", f->cap.out, "             customs at height 2\n");
     expect_in("stdout", f->cap.out, "executed     height 2\n");
+    expect_in("stdout", f->cap.out, "approvals    2\n");
 }
 
 /* ---- keys ------------------------------------------------------------------------------ */
@@ -1111,6 +1163,7 @@ int main(void)
         T(propose_kinds_carry_their_arguments),
         T(approve_by_prefix_executes),
         T(approve_refusals_and_unknown_ids),
+        T(lost_answer_is_resent),
         T(prefixes_resolve_to_one_proposal),
         T(list_and_show),
         T(key_add_and_revoke),
