@@ -90,8 +90,8 @@ void cons__block_request(struct cons *c, struct cons__block *b)
 void cons__on_block_ready(struct cons *c, const struct cons_event *ev)
 {
     if (ev->block_ready.height != c->height || ev->block_ready.round != c->round ||
-        c->step != CONS_STEP_PROPOSE || c->proposed || c->cfg.self == CONS_NOT_VALIDATOR ||
-        cons_proposer(c->n, c->height, c->round) != c->cfg.self)
+        c->step != CONS_STEP_PROPOSE || c->proposed || c->self == CONS_NOT_VALIDATOR ||
+        cons_proposer(c->n, c->height, c->round) != c->self)
         return;
     if (!ev->block_ready.block || ev->block_ready.block_len == 0 ||
         ev->block_ready.block_len > c->cfg.block_bytes_max)

@@ -17,14 +17,16 @@ uint32_t cons_proposer(size_t n, uint64_t height, uint32_t round)
 
 static int config_check(const struct cons_config *cfg, uint64_t next_height)
 {
+    if (!cfg->timeout_propose_ms || !cfg->timeout_prevote_ms || !cfg->timeout_precommit_ms)
+        return WB_ERR_CONFIG;
+    if (cfg->block_bytes_max == 0 || next_height == 0) return WB_ERR_CONFIG;
+    /* Per-height sets: checked as the driver answers them (valset.c). */
+    if (cfg->valset) return cfg->valset_max <= CONS_VALIDATORS_MAX ? WB_OK : WB_ERR_CONFIG;
     if (cfg->validator_count == 0 || cfg->validator_count > CONS_VALIDATORS_MAX)
         return WB_ERR_CONFIG;
     if (!cfg->validator_keys) return WB_ERR_CONFIG;
     if (cfg->self != CONS_NOT_VALIDATOR && cfg->self >= cfg->validator_count)
         return WB_ERR_CONFIG;
-    if (!cfg->timeout_propose_ms || !cfg->timeout_prevote_ms || !cfg->timeout_precommit_ms)
-        return WB_ERR_CONFIG;
-    if (cfg->block_bytes_max == 0 || next_height == 0) return WB_ERR_CONFIG;
     /* A key listed twice would let one signer count twice. */
     for (size_t i = 0; i < cfg->validator_count; i++)
         for (size_t j = i + 1; j < cfg->validator_count; j++)
@@ -35,7 +37,7 @@ static int config_check(const struct cons_config *cfg, uint64_t next_height)
 
 static int alloc_tables(struct cons *c)
 {
-    size_t n = c->n;
+    size_t n = c->cap;
     c->slot_count =
         1 + CONS_PAST_ROUNDS + CONS_PINNED_ROUNDS + CONS_FUTURE_ROUNDS_PER_VALIDATOR * n;
     c->block_cap = c->slot_count + 3;
@@ -79,13 +81,28 @@ int cons_init(struct cons *c, const struct cons_config *cfg, uint64_t next_heigh
     memset(c, 0, sizeof *c);
     int rc = config_check(cfg, next_height);
     if (rc) return rc;
-    if (restored && !cons__safety_restorable(restored, cfg)) return WB_ERR_CONFIG;
     c->cfg = *cfg;
     c->cfg.validator_keys = NULL; /* copied below; the caller's array may go away */
-    c->n = cfg->validator_count;
-    memcpy(c->keys, cfg->validator_keys, c->n * WB_PUBKEY_LEN);
-    c->faulty = wb_faulty(c->n);
-    c->quorum = wb_quorum(c->n);
+    if (crypto_sign_ed25519_sk_to_pk(c->own_key, cfg->secret_key) != 0) {
+        rc = WB_ERR_CONFIG;
+        goto err_wipe;
+    }
+    if (cfg->valset) {
+        c->cap = cfg->valset_max ? cfg->valset_max : CONS_VALIDATORS_MAX;
+        rc = cons__set_init(c, next_height);
+        if (rc) goto err_wipe;
+    } else {
+        c->cap = cfg->validator_count;
+        c->n = cfg->validator_count;
+        memcpy(c->keys, cfg->validator_keys, c->n * WB_PUBKEY_LEN);
+        c->self = cfg->self;
+        rc = cons__set_init(c, next_height);
+        WB_ASSERT(rc == WB_OK); /* the fixed set is always known */
+    }
+    if (restored && !cons__safety_restorable(restored, c->cfg.chain_id, c->n, c->self)) {
+        rc = WB_ERR_CONFIG;
+        goto err_wipe;
+    }
     if (!c->cfg.sync_hint_interval_ms) c->cfg.sync_hint_interval_ms = cfg->timeout_propose_ms;
     rc = alloc_tables(c);
     if (rc) goto err_after_alloc;
@@ -105,6 +122,7 @@ int cons_init(struct cons *c, const struct cons_config *cfg, uint64_t next_heigh
     return WB_OK;
 err_after_alloc:
     free_tables(c);
+err_wipe:
     sodium_memzero(c->cfg.secret_key, sizeof c->cfg.secret_key);
     memset(c, 0, sizeof *c);
     return rc;
@@ -236,6 +254,11 @@ int cons_step(struct cons *c, const struct cons_event *ev, struct cons_update *u
     uint8_t step0 = c->step;
     update_begin(c);
     if (ev->now_ms > c->now_ms) c->now_ms = ev->now_ms;
+    /* Sets the driver did not know at the last step may be known now. */
+    if (c->started && c->set_pending)
+        cons__height_resume_set(c);
+    else if (c->started && c->held_unchecked > 0)
+        (void)cons__next_set(c);
     switch (ev->kind) {
     case CONS_EV_START:
         c->started = true;
@@ -292,10 +315,10 @@ int cons_step(struct cons *c, const struct cons_event *ev, struct cons_update *u
 static size_t relay_current_round(struct cons *c, struct cons_msg *out, size_t cap)
 {
     struct cons__round *rs = cons__round_find(c, c->round);
-    if (!rs) return 0;
+    if (!rs || c->set_pending) return 0;
     size_t k = 0;
     uint32_t proposer = cons_proposer(c->n, c->height, rs->round);
-    if (rs->proposal.present && proposer != c->cfg.self && k < cap) {
+    if (rs->proposal.present && proposer != c->self && k < cap) {
         struct cons__block *b = cons__block_find(c, rs->proposal.hash);
         if (b) {
             struct cons_msg *m = &out[k++];
@@ -313,7 +336,7 @@ static size_t relay_current_round(struct cons *c, struct cons_msg *out, size_t c
     }
     for (uint8_t type = CONS_PREVOTE; type <= CONS_PRECOMMIT; type++)
         for (uint32_t v = 0; v < c->n && k < cap; v++) {
-            if (v == c->cfg.self || rs->votes[type - 1][v].state == CONS__VOTE_NONE) continue;
+            if (v == c->self || rs->votes[type - 1][v].state == CONS__VOTE_NONE) continue;
             /* Only what is validly signed is passed on: a vote kept
              * unchecked is checked now (a re-send is rare: on reconnect and
              * while the height does not move). */
@@ -329,7 +352,7 @@ static size_t relay_current_round(struct cons *c, struct cons_msg *out, size_t c
 void cons_own_messages(struct cons *c, const struct cons_msg **msgs, size_t *count)
 {
     size_t k = 0;
-    uint32_t self = c->cfg.self;
+    uint32_t self = c->self;
     if (c->started && self != CONS_NOT_VALIDATOR) {
         for (size_t i = 0; i < c->slot_count; i++) {
             struct cons__round *rs = &c->rounds[i];

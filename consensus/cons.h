@@ -126,11 +126,32 @@ enum cons_vote_type {
     CONS_PRECOMMIT = 2,
 };
 
+/* One height's validator set: n keys (1..CONS_VALIDATORS_MAX, distinct),
+ * index i = validator i of that height. */
+struct cons_valset {
+    size_t n;
+    const uint8_t (*keys)[WB_PUBKEY_LEN];
+};
+
+/* The set of `height`: 0 and *out (keys valid during the call only: the
+ * core copies them), or WB_ERR_NOT_FOUND when the driver does not know it
+ * yet (its committed chain is below height - 2). See "Validator sets per
+ * height" at the top. Called from cons_init and cons_step only. */
+typedef int (*cons_valset_fn)(void *ctx, uint64_t height, struct cons_valset *out);
+
 struct cons_config {
     uint8_t chain_id[WB_CHAIN_ID_LEN];
+    /* The fixed set, used when valset is NULL (ignored otherwise). */
     size_t validator_count;                 /* n, 1..CONS_VALIDATORS_MAX */
     const uint8_t (*validator_keys)[WB_PUBKEY_LEN]; /* n keys; copied by cons_init */
     uint32_t self;                          /* own index, or CONS_NOT_VALIDATOR */
+    /* The set per height (NULL: the fixed set above for every height). The
+     * own index of each height is found by the public key of secret_key. */
+    cons_valset_fn valset;
+    void *valset_ctx;
+    size_t valset_max;                      /* with valset: the largest set it may
+                                               answer, sizes the tables
+                                               (0 = CONS_VALIDATORS_MAX) */
     uint8_t secret_key[WB_SECKEY_LEN];      /* own Ed25519 key (libsodium layout);
                                                copied, wiped by cons_free */
     /* Timeout of round r = base + r * increment. */
@@ -320,6 +341,9 @@ struct cons_stats {
     uint64_t woken_by_work;         /* ... whose wait CONS_EV_WORK ended */
     uint64_t woken_by_message;      /* ... whose wait a message ended */
     uint64_t signatures_checked;    /* Ed25519 verifications of votes and proposals */
+    uint64_t held_unverified;       /* next-height messages held before its set was known */
+    uint64_t valset_unknown;        /* lookups of a set the driver did not know (yet) */
+    uint64_t valset_refused;        /* sets refused: size out of range, a key twice */
 };
 
 struct cons__round;
@@ -330,8 +354,24 @@ struct cons__held;
  * releases what it holds. Fields are private to consensus/. */
 struct cons {
     struct cons_config cfg;
+    /* The set of the current height (set_height) and the own index in it. */
     uint8_t keys[CONS_VALIDATORS_MAX][WB_PUBKEY_LEN];
     size_t n, quorum, faulty;
+    uint32_t self;
+    uint64_t set_height;
+    /* The set of set_height + 1 once the driver knows it (next_known). */
+    uint8_t next_keys[CONS_VALIDATORS_MAX][WB_PUBKEY_LEN];
+    size_t next_n;
+    bool next_known;
+    /* The current height's set was not known when the core entered it: the
+     * height starts once it is (a driver that broke the commit order). */
+    bool set_pending;
+    size_t cap;                             /* validators the tables hold */
+    /* The set height and own index before the last height change (own
+     * messages of that height may still be in the update). */
+    uint64_t prev_set_height;
+    uint32_t prev_self;
+    uint8_t own_key[WB_PUBKEY_LEN];
     bool started;
     int64_t now_ms;
 
@@ -357,8 +397,12 @@ struct cons {
     size_t slot_count;
     struct cons__block *blocks;             /* block_cap entries */
     size_t block_cap;
-    struct cons__held *held;                /* n * CONS_NEXT_PER_VALIDATOR */
-    uint64_t ahead[CONS_VALIDATORS_MAX];    /* highest height seen per validator */
+    struct cons__held *held;                /* cap * CONS_NEXT_PER_VALIDATOR */
+    size_t held_unchecked;                  /* held before the next set was known */
+    /* Highest height seen signed per validator of the current set, and of
+     * the next set (when known). */
+    uint64_t ahead[CONS_VALIDATORS_MAX];
+    uint64_t ahead_next[CONS_VALIDATORS_MAX];
     int64_t last_sync_hint_ms;
     bool sync_hinted;
 
@@ -380,7 +424,8 @@ struct cons {
     struct cons_decision out_decision;
     bool out_decided;
     uint8_t *decided_block;                 /* owned bytes of out_decision */
-    struct cons_vote *decided_votes;        /* n entries */
+    struct cons_vote *decided_votes;        /* cap entries */
+    size_t decided_n, decided_quorum;       /* the decided height's set */
     uint64_t out_sync_from;
     uint64_t out_wait_for_work;
     struct cons_safety out_safety;

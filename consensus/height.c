@@ -13,13 +13,15 @@ static void wait_for_work(struct cons *c);
  * them (docs/consensus.md, "One flush per height"). */
 static bool round0_blocked(const struct cons *c)
 {
-    return c->cfg.self != CONS_NOT_VALIDATOR && c->height == c->blocked_height;
+    return c->self != CONS_NOT_VALIDATOR && c->height == c->blocked_height;
 }
 
 /* DESIGN.md section 4: "decide v (commit it with those precommits as its
  * certificate), h = h + 1, reset locks/valid values, round 0". Also the
  * restart half of "Safety needs persistence": a record for this height
  * resumes its round, step and locks. */
+static void begin_height(struct cons *c);
+
 void cons__start_height(struct cons *c, uint64_t height)
 {
     /* Heights only go up: the first one (START), the next (a decision) or
@@ -43,7 +45,29 @@ void cons__start_height(struct cons *c, uint64_t height)
     c->out_build_set = false;
     cons__blocks_clear(c, true);
     c->waiting = false;
-    if (c->cfg.self != CONS_NOT_VALIDATOR && c->safety.height == height)
+    c->prev_self = c->self;
+    c->prev_set_height = c->set_height;
+    /* The set of this height, and the own index in it. Known whenever the
+     * driver keeps the commit order (cons.h); if not, the height waits,
+     * step none, until a later step finds it (cons__height_resume_set). */
+    c->set_pending = !cons__set_enter(c, height);
+    if (c->set_pending) return;
+    begin_height(c);
+}
+
+void cons__height_resume_set(struct cons *c)
+{
+    WB_ASSERT(c->set_pending && c->step == CONS_STEP_NONE && c->round == 0);
+    if (!cons__set_enter(c, c->height)) return;
+    c->set_pending = false;
+    begin_height(c);
+}
+
+/* The height's first round (or the resumed one), with its set known. */
+static void begin_height(struct cons *c)
+{
+    uint64_t height = c->height;
+    if (c->self != CONS_NOT_VALIDATOR && c->safety.height == height)
         cons__resume(c);
     else if (c->cfg.wait_for_work && !CONS_SEAM(c, SKIP_IDLE_WAIT))
         wait_for_work(c);
@@ -82,8 +106,8 @@ static void enter_round(struct cons *c, uint32_t round)
  * safe: the lock rules of the other validators decide what they prevote. */
 static void begin_propose(struct cons *c)
 {
-    if (c->cfg.self != CONS_NOT_VALIDATOR && !c->proposed && !c->build_pending &&
-        cons_proposer(c->n, c->height, c->round) == c->cfg.self) {
+    if (c->self != CONS_NOT_VALIDATOR && !c->proposed && !c->build_pending &&
+        cons_proposer(c->n, c->height, c->round) == c->self) {
         struct cons__block *b =
             c->valid_round >= 0 ? cons__block_find(c, c->valid_hash) : NULL;
         if (b && b->validity == CONS__BLOCK_VALID)
@@ -144,6 +168,8 @@ void cons__decide(struct cons *c, struct cons__round *rs, struct cons__block *b)
     WB_ASSERT(b->validity == CONS__BLOCK_VALID);
     WB_ASSERT(cons__tally(c, rs, CONS_PRECOMMIT, b->hash) >= c->quorum);
     uint64_t height = c->height;
+    c->decided_n = c->n;
+    c->decided_quorum = c->quorum;
     struct cons_decision *d = &c->out_decision;
     memset(d, 0, sizeof *d);
     d->height = c->height;

@@ -1,5 +1,8 @@
-/* Next-height messages, verified and kept (at most CONS_NEXT_PER_VALIDATOR
- * per validator) until this node reaches that height, then replayed. */
+/* Next-height messages, kept (at most CONS_NEXT_PER_VALIDATOR per
+ * validator index) until this node reaches that height, then replayed:
+ * verified against the next height's set, or held unchecked while that set
+ * is not known yet (valset.c verifies them once it is; replay verifies what
+ * is left). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,13 +36,13 @@ bool cons__held_has(const struct cons *c, const struct cons_msg *m)
     return false;
 }
 
-static void held_drop(struct cons__held *h)
+void cons__held_drop(struct cons__held *h)
 {
     free(h->bytes);
     memset(h, 0, sizeof *h);
 }
 
-void cons__held_put(struct cons *c, const struct cons_msg *m)
+void cons__held_put(struct cons *c, const struct cons_msg *m, bool checked)
 {
     struct cons__held *h = &c->held[(size_t)sender_of(m) * CONS_NEXT_PER_VALIDATOR];
     struct cons__held *free_slot = NULL;
@@ -61,6 +64,11 @@ void cons__held_put(struct cons *c, const struct cons_msg *m)
         memcpy(bytes, m->proposal.block, m->proposal.block_len);
     }
     free_slot->used = true;
+    free_slot->checked = checked;
+    if (!checked) {
+        c->held_unchecked++;
+        c->stats.held_unverified++;
+    }
     free_slot->msg = *m;
     free_slot->bytes = bytes;
     if (bytes) free_slot->msg.proposal.block = bytes;
@@ -68,7 +76,7 @@ void cons__held_put(struct cons *c, const struct cons_msg *m)
 
 void cons__held_replay(struct cons *c)
 {
-    size_t total = c->n * CONS_NEXT_PER_VALIDATOR;
+    size_t total = c->cap * CONS_NEXT_PER_VALIDATOR;
     for (size_t i = 0; i < total; i++) {
         struct cons__held *h = &c->held[i];
         if (!h->used) continue;
@@ -78,19 +86,22 @@ void cons__held_replay(struct cons *c)
         /* Take it out first: the handlers may hold messages of their own. */
         struct cons__held copy = *h;
         memset(h, 0, sizeof *h);
+        if (!copy.checked) c->held_unchecked--;
+        /* Unchecked ones are verified now, against this height's set. */
         if (height == c->height) {
             if (copy.msg.kind == CONS_MSG_VOTE)
-                cons__recv_vote(c, &copy.msg.vote, true);
+                cons__recv_vote(c, &copy.msg.vote, copy.checked);
             else
-                cons__recv_proposal(c, &copy.msg.proposal, true);
+                cons__recv_proposal(c, &copy.msg.proposal, copy.checked);
         }
-        held_drop(&copy);
+        cons__held_drop(&copy);
     }
 }
 
 void cons__held_clear(struct cons *c)
 {
-    size_t total = c->n * CONS_NEXT_PER_VALIDATOR;
+    size_t total = c->cap * CONS_NEXT_PER_VALIDATOR;
     for (size_t i = 0; i < total; i++)
-        if (c->held[i].used) held_drop(&c->held[i]);
+        if (c->held[i].used) cons__held_drop(&c->held[i]);
+    c->held_unchecked = 0;
 }

@@ -69,9 +69,13 @@ struct cons__block {
     size_t len;
 };
 
-/* A verified message for the next height, kept until this node gets there. */
+/* A message for the next height, kept until this node gets there:
+ * verified against the next height's set, or (checked false) held before
+ * that set was known, with the sender's index, and verified when it is
+ * known (valset.c) or at the latest when the height is entered. */
 struct cons__held {
     bool used;
+    bool checked;
     struct cons_msg msg;                    /* proposal.block points to `bytes` */
     uint8_t *bytes;
 };
@@ -86,6 +90,9 @@ void cons__emit_sync(struct cons *c);
 
 /* ---- height.c: heights and rounds --------------------------------------- */
 void cons__start_height(struct cons *c, uint64_t height);
+/* The current height waits for its set (set_pending): starts it if the
+ * driver knows the set now. */
+void cons__height_resume_set(struct cons *c);
 void cons__start_round(struct cons *c, uint32_t round);
 void cons__decide(struct cons *c, struct cons__round *rs, struct cons__block *b);
 /* Ends a wait for work (no-op when not waiting): round 0 starts. */
@@ -171,6 +178,9 @@ void cons__vote_from_slot(const struct cons *c, const struct cons__round *rs, ui
                           uint32_t v, struct cons_vote *out);
 /* Signature check of a vote against the validator set. 0 or WB_ERR_SIGNATURE. */
 WB_MUST_USE int cons__vote_verify(struct cons *c, const struct cons_vote *v);
+/* ... against one key. */
+WB_MUST_USE int cons__vote_verify_key(struct cons *c, const struct cons_vote *v,
+                                      const uint8_t key[WB_PUBKEY_LEN]);
 
 /* ---- blocks.c: block bytes by hash --------------------------------------- */
 struct cons__block *cons__block_find(struct cons *c, const uint8_t hash[WB_HASH_LEN]);
@@ -187,8 +197,26 @@ void cons__block_request(struct cons *c, struct cons__block *b);
 void cons__on_block_ready(struct cons *c, const struct cons_event *ev);
 void cons__on_block_validated(struct cons *c, const struct cons_event *ev);
 
+/* ---- valset.c: validator sets per height ---------------------------------- */
+/* Loads the set of `height` as the current one (cons_init). 0 or WB_ERR_NOT_FOUND. */
+WB_MUST_USE int cons__set_init(struct cons *c, uint64_t height);
+/* Makes the set of `height` current (the cached next set, or asked for),
+ * with the own index and the sync-hint counts carried over by key. false
+ * when it is not known: nothing changed but self (CONS_NOT_VALIDATOR). */
+WB_MUST_USE bool cons__set_enter(struct cons *c, uint64_t height);
+/* Whether the set of set_height + 1 is known, asking the driver when it
+ * was not; when it becomes known, what was held unchecked is verified. */
+bool cons__next_set(struct cons *c);
+/* Records that the holder of key (index hint in its set, if it is there)
+ * signed at `height`, in the current and the next set: the sync hint when
+ * f+1 of either set did so above the current height. */
+void cons__note_signer(struct cons *c, const uint8_t key[WB_PUBKEY_LEN], uint32_t hint,
+                       uint64_t height);
+
 /* ---- held.c: next-height messages ---------------------------------------- */
-void cons__held_put(struct cons *c, const struct cons_msg *m);
+/* Holds m (sender index < cap), checked or not. */
+void cons__held_put(struct cons *c, const struct cons_msg *m, bool checked);
+void cons__held_drop(struct cons__held *h);
 /* An identical message is held already. */
 bool cons__held_has(const struct cons *c, const struct cons_msg *m);
 /* Feeds held messages of the current height to the receive handlers and
@@ -200,10 +228,14 @@ void cons__held_clear(struct cons *c);
 /* verified: the signature was checked already (a held message). */
 void cons__recv_vote(struct cons *c, const struct cons_vote *v, bool verified);
 void cons__recv_proposal(struct cons *c, const struct cons_proposal *p, bool verified);
-/* Records that validator v signed something at `height` (sync hint). */
-void cons__note_height(struct cons *c, uint32_t v, uint64_t height);
-/* Signature check of a proposal. 0 or WB_ERR_SIGNATURE. */
+/* A message (checked for its shape) of a height above the current one, or
+ * of the current one while its set is pending. */
+void cons__recv_later(struct cons *c, const struct cons_msg *m, bool verified);
+/* Signature check of a proposal against the current set. 0 or WB_ERR_SIGNATURE. */
 WB_MUST_USE int cons__proposal_verify(struct cons *c, const struct cons_proposal *p);
+/* ... against one key. */
+WB_MUST_USE int cons__proposal_verify_key(struct cons *c, const struct cons_proposal *p,
+                                          const uint8_t key[WB_PUBKEY_LEN]);
 
 /* ---- sign.c: the signing rule and the safety record ---------------------- */
 /* The one place that signs. Returns 0 with sig, or WB_ERR_REFUSED. */
@@ -232,7 +264,8 @@ WB_MUST_USE bool cons__safety_signed(const struct cons_safety *s,
 /* Whether s is a record a core of cfg could have written, so that resuming
  * from it meets the invariants (cons_init refuses it otherwise). */
 WB_MUST_USE bool cons__safety_restorable(const struct cons_safety *s,
-                                         const struct cons_config *cfg);
+                                         const uint8_t chain_id[WB_CHAIN_ID_LEN], size_t n,
+                                         uint32_t self);
 
 /* ---- invariants.c: asserted state invariants ------------------------------- */
 /* Lexicographic order of (height, round, step): -1, 0 or 1. */

@@ -60,15 +60,22 @@ static void assert_round(const struct cons *c, const struct cons__round *rs)
 void cons__assert_invariants(const struct cons *c)
 {
     /* The validator set and its arithmetic (common/quorum.h). */
-    WB_ASSERT(c->n >= 1 && c->n <= CONS_VALIDATORS_MAX);
+    WB_ASSERT(c->n >= 1 && c->n <= c->cap && c->cap <= CONS_VALIDATORS_MAX);
+    WB_ASSERT(!c->next_known || (c->next_n >= 1 && c->next_n <= c->cap));
     WB_ASSERT(c->quorum == wb_quorum(c->n) && c->faulty == wb_faulty(c->n));
     WB_ASSERT(3 * c->faulty < c->n && 2 * c->quorum > c->n + c->faulty);
     WB_ASSERT(c->n - c->faulty >= c->quorum);
-    WB_ASSERT(c->cfg.self == CONS_NOT_VALIDATOR || c->cfg.self < c->n);
+    WB_ASSERT(c->self == CONS_NOT_VALIDATOR || c->self < c->n);
     WB_ASSERT(c->height >= 1);
     WB_ASSERT(c->round < CONS_ROUND_LIMIT);
     if (!c->started) {
         WB_ASSERT(c->round == 0 && c->step == CONS_STEP_NONE);
+        return;
+    }
+    WB_ASSERT(c->set_height == c->height || c->set_pending);
+    if (c->set_pending) {
+        /* Waiting for the height's set: nothing started, nothing signed. */
+        WB_ASSERT(c->round == 0 && c->step == CONS_STEP_NONE && c->self == CONS_NOT_VALIDATOR);
         return;
     }
     WB_ASSERT(c->step >= CONS_STEP_PROPOSE && c->step <= CONS_STEP_PRECOMMIT);
@@ -82,7 +89,7 @@ void cons__assert_invariants(const struct cons *c)
     WB_ASSERT(c->locked_round <= c->valid_round);
     /* The record never runs ahead of what this core did at this height. */
     const struct cons_safety *s = &c->safety;
-    if (s->height == c->height && c->cfg.self != CONS_NOT_VALIDATOR)
+    if (s->height == c->height && c->self != CONS_NOT_VALIDATOR)
         WB_ASSERT(cons__hrs_cmp(s->height, s->round, s->step, c->height, c->round, c->step) <=
                   0);
     /* Round slots: distinct rounds, the current one present. */
@@ -117,21 +124,29 @@ void cons__assert_invariants(const struct cons *c)
 void cons__assert_update(const struct cons *c, const struct cons_update *up)
 {
     const struct cons_safety *durable = &c->out_safety;
-    for (size_t i = 0; i < up->msg_count && c->cfg.self != CONS_NOT_VALIDATOR; i++) {
+    for (size_t i = 0; i < up->msg_count; i++) {
         const struct cons_msg *m = &up->msgs[i];
         uint64_t h;
         uint32_t r;
         uint8_t step;
+        /* Own messages: of this height's index, or of the height before
+         * the last change (the set, so the index, may differ). */
+        uint64_t mh = m->kind == CONS_MSG_VOTE ? m->vote.height : m->proposal.height;
+        uint32_t self = mh == c->set_height       ? c->self
+                        : mh == c->prev_set_height ? c->prev_self
+                                                   : CONS_NOT_VALIDATOR;
+        if (self == CONS_NOT_VALIDATOR) continue;
         if (m->kind == CONS_MSG_VOTE) {
-            if (m->vote.validator != c->cfg.self) continue;
+            if (m->vote.validator != self) continue;
             h = m->vote.height;
             r = m->vote.round;
             step = m->vote.type == CONS_PREVOTE ? CONS_STEP_PREVOTE : CONS_STEP_PRECOMMIT;
         } else {
             WB_ASSERT(m->kind == CONS_MSG_PROPOSAL);
-            if (m->proposal.proposer != c->cfg.self) continue;
-            WB_ASSERT(m->proposal.proposer ==
-                      cons_proposer(c->n, m->proposal.height, m->proposal.round));
+            if (m->proposal.proposer != self) continue;
+            WB_ASSERT(mh != c->set_height ||
+                      m->proposal.proposer ==
+                          cons_proposer(c->n, m->proposal.height, m->proposal.round));
             h = m->proposal.height;
             r = m->proposal.round;
             step = CONS_STEP_PROPOSE;
@@ -148,14 +163,14 @@ void cons__assert_update(const struct cons *c, const struct cons_update *up)
     const struct cons_decision *d = up->decision;
     if (d) {
         WB_ASSERT(d->height + 1 <= c->height);
-        WB_ASSERT(d->precommit_count >= c->quorum || CONS_SEAM(c, COUNT_DUPLICATES));
-        WB_ASSERT(d->precommit_count <= c->n);
+        WB_ASSERT(d->precommit_count >= c->decided_quorum || CONS_SEAM(c, COUNT_DUPLICATES));
+        WB_ASSERT(d->precommit_count <= c->decided_n);
         WB_ASSERT(d->block != NULL && d->block_len > 0);
         for (size_t i = 0; i < d->precommit_count; i++) {
             const struct cons_vote *v = &d->precommits[i];
             WB_ASSERT(v->type == CONS_PRECOMMIT && !v->nil && v->height == d->height &&
                       v->round == d->round && memcmp(v->hash, d->hash, WB_HASH_LEN) == 0);
-            WB_ASSERT(v->validator < c->n);
+            WB_ASSERT(v->validator < c->decided_n);
             WB_ASSERT(i == 0 || d->precommits[i - 1].validator < v->validator);
         }
     }

@@ -8,11 +8,17 @@
 
 int cons__proposal_verify(struct cons *c, const struct cons_proposal *p)
 {
+    return cons__proposal_verify_key(c, p, c->keys[p->proposer]);
+}
+
+int cons__proposal_verify_key(struct cons *c, const struct cons_proposal *p,
+                              const uint8_t key[WB_PUBKEY_LEN])
+{
     c->stats.signatures_checked++;
     uint8_t msg[WB_SIGMSG_MAX];
     size_t len = wb_sigmsg_proposal(msg, c->cfg.chain_id, p->height, p->round,
                                     p->valid_round, p->hash);
-    return wb_verify(msg, len, c->keys[p->proposer], p->signature);
+    return wb_verify(msg, len, key, p->signature);
 }
 
 static bool same_proposal(const struct cons__prop *have, const struct cons_proposal *p)
@@ -40,7 +46,7 @@ static void keep_bytes(struct cons *c, const struct cons_proposal *p)
  * (h, r) is not evidence of the kind section 4 keeps; the first one stands. */
 void cons__recv_proposal(struct cons *c, const struct cons_proposal *p, bool verified)
 {
-    if (p->proposer >= c->n) {
+    if (p->proposer >= (p->height > c->height || c->set_pending ? c->cap : c->n)) {
         c->stats.rejected_non_validator++;
         return;
     }
@@ -54,28 +60,14 @@ void cons__recv_proposal(struct cons *c, const struct cons_proposal *p, bool ver
         c->stats.rejected_height++;
         return;
     }
-    if (p->proposer != cons_proposer(c->n, p->height, p->round)) {
-        c->stats.rejected_malformed++;
+    if (p->height > c->height || c->set_pending) {
+        /* The proposer is checked against the set of its height there. */
+        struct cons_msg m = {.kind = CONS_MSG_PROPOSAL, .proposal = *p};
+        cons__recv_later(c, &m, verified);
         return;
     }
-    if (p->height > c->height) {
-        struct cons_msg m = {.kind = CONS_MSG_PROPOSAL, .proposal = *p};
-        if (p->height == c->height + 1 && cons__held_has(c, &m)) {
-            /* Checked when it was first held; a re-sent copy still says
-             * its sender is ahead (the sync hint repeats while it holds). */
-            c->stats.duplicates++;
-            cons__note_height(c, p->proposer, p->height);
-            return;
-        }
-        if (!verified && cons__proposal_verify(c, p) != WB_OK) {
-            c->stats.rejected_signature++;
-            return;
-        }
-        cons__note_height(c, p->proposer, p->height);
-        if (p->height == c->height + 1)
-            cons__held_put(c, &m);
-        else
-            c->stats.rejected_height++;
+    if (p->proposer != cons_proposer(c->n, p->height, p->round)) {
+        c->stats.rejected_malformed++;
         return;
     }
     struct cons__round *rs = cons__round_find(c, p->round);

@@ -7,15 +7,59 @@
 #include "common/wb_error.h"
 #include "consensus/internal.h"
 
-void cons__note_height(struct cons *c, uint32_t v, uint64_t height)
+/* A message of a later height (vote or proposal, as m): the next height's
+ * is held (verified against that height's set when known, else unchecked
+ * with its index), a later one only noted for the sync hint when it
+ * verifies against the latest set known (the index of a later set may
+ * differ: then it is not counted). Its sender index is below cap. */
+void cons__recv_later(struct cons *c, const struct cons_msg *m, bool verified)
 {
-    if (height > c->ahead[v]) c->ahead[v] = height;
-    size_t k = 0;
-    for (size_t i = 0; i < c->n; i++)
-        if (c->ahead[i] > c->height) k++;
-    /* f+1 validators signed at a later height: at least one honest node
-     * decided this height, so its block and certificate can be fetched. */
-    if (k >= c->faulty + 1) cons__emit_sync(c);
+    bool vote = m->kind == CONS_MSG_VOTE;
+    uint64_t height = vote ? m->vote.height : m->proposal.height;
+    uint32_t v = vote ? m->vote.validator : m->proposal.proposer;
+    if (c->set_pending && height == c->height) {
+        /* This height's set is not known yet: held unchecked, verified
+         * when the height starts. */
+        if (cons__held_has(c, m))
+            c->stats.duplicates++;
+        else
+            cons__held_put(c, m, false);
+        return;
+    }
+    bool next = height == c->height + 1;
+    bool known = cons__next_set(c);
+    if (next && cons__held_has(c, m)) {
+        /* Checked when it was first held (or to be, once the set is
+         * known); a re-sent copy still says its sender is ahead (the sync
+         * hint repeats while it holds). */
+        c->stats.duplicates++;
+        if (known && v < c->next_n) cons__note_signer(c, c->next_keys[v], v, height);
+        return;
+    }
+    if (next && !known) {
+        cons__held_put(c, m, false);
+        return;
+    }
+    size_t n = known ? c->next_n : c->n;
+    const uint8_t (*keys)[WB_PUBKEY_LEN] = known ? c->next_keys : c->keys;
+    if (v >= n) {
+        c->stats.rejected_non_validator++;
+        return;
+    }
+    if (!vote && v != cons_proposer(n, height, m->proposal.round)) {
+        c->stats.rejected_malformed++;
+        return;
+    }
+    if (!verified && (vote ? cons__vote_verify_key(c, &m->vote, keys[v])
+                           : cons__proposal_verify_key(c, &m->proposal, keys[v])) != WB_OK) {
+        c->stats.rejected_signature++;
+        return;
+    }
+    cons__note_signer(c, keys[v], v, height);
+    if (next)
+        cons__held_put(c, m, true);
+    else
+        c->stats.rejected_height++;
 }
 
 /* DESIGN.md section 4: "Proposals and votes are signed and checked here
@@ -31,7 +75,8 @@ void cons__recv_vote(struct cons *c, const struct cons_vote *v, bool verified)
         c->stats.rejected_malformed++;
         return;
     }
-    if (v->validator >= c->n) {
+    /* The set of a later height may be larger: checked there. */
+    if (v->validator >= (v->height > c->height || c->set_pending ? c->cap : c->n)) {
         c->stats.rejected_non_validator++;
         return;
     }
@@ -43,24 +88,10 @@ void cons__recv_vote(struct cons *c, const struct cons_vote *v, bool verified)
         c->stats.rejected_height++;
         return;
     }
-    if (v->height > c->height) {
+    if (v->height > c->height || c->set_pending) {
+        /* A height whose set is not known yet is held as the next one. */
         struct cons_msg m = {.kind = CONS_MSG_VOTE, .vote = *v};
-        if (v->height == c->height + 1 && cons__held_has(c, &m)) {
-            /* Checked when it was first held; a re-sent copy still says
-             * its sender is ahead (the sync hint repeats while it holds). */
-            c->stats.duplicates++;
-            cons__note_height(c, v->validator, v->height);
-            return;
-        }
-        if (!verified && cons__vote_verify(c, v) != WB_OK) {
-            c->stats.rejected_signature++;
-            return;
-        }
-        cons__note_height(c, v->validator, v->height);
-        if (v->height == c->height + 1)
-            cons__held_put(c, &m);
-        else
-            c->stats.rejected_height++;
+        cons__recv_later(c, &m, verified);
         return;
     }
     struct cons__round *rs = cons__round_find(c, v->round);

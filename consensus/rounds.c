@@ -18,8 +18,8 @@ struct cons__round *cons__round_find(struct cons *c, uint32_t round)
 static void slot_free(struct cons *c, struct cons__round *rs)
 {
     struct cons__vslot *pv = rs->votes[0], *pc = rs->votes[1];
-    memset(pv, 0, c->n * sizeof *pv);
-    memset(pc, 0, c->n * sizeof *pc);
+    memset(pv, 0, c->cap * sizeof *pv);
+    memset(pc, 0, c->cap * sizeof *pc);
     memset(rs, 0, sizeof *rs);
     rs->votes[0] = pv;
     rs->votes[1] = pc;

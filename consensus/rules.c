@@ -234,7 +234,7 @@ static bool rule_wake(struct cons *c)
 
 void cons__progress(struct cons *c)
 {
-    if (!c->started) return;
+    if (!c->started || c->set_pending) return;
     /* Every rule that fires moves (height, round, step) up or sets a flag
      * that stops it firing again: the loop is bounded. */
     for (;;) {

@@ -51,7 +51,8 @@ bool cons__safety_signed(const struct cons_safety *s, const uint8_t chain_id[WB_
  * Sign bytes that are not the message of the record's (h, r, step) on this
  * chain are not restored (cons__sign then refuses anything at that (h, r,
  * step) but those bytes), so they are no reason to refuse the record. */
-bool cons__safety_restorable(const struct cons_safety *s, const struct cons_config *cfg)
+bool cons__safety_restorable(const struct cons_safety *s, const uint8_t chain_id[WB_CHAIN_ID_LEN],
+                             size_t n, uint32_t self)
 {
     if (s->step > CONS_STEP_PRECOMMIT || s->signed_len > WB_SIGMSG_MAX) return false;
     if (s->locked_round < -1 || s->valid_round < -1) return false;
@@ -61,9 +62,9 @@ bool cons__safety_restorable(const struct cons_safety *s, const struct cons_conf
     if ((int64_t)s->locked_round > (int64_t)s->round) return false;
     if ((int64_t)s->valid_round > (int64_t)s->round) return false;
     if (s->reserve_height > s->height && s->reserve_height - s->height > 1) return false;
-    if (s->step != CONS_STEP_PROPOSE || cfg->self == CONS_NOT_VALIDATOR) return true;
-    if (cons_proposer(cfg->validator_count, s->height, s->round) != cfg->self) return false;
+    if (s->step != CONS_STEP_PROPOSE || self == CONS_NOT_VALIDATOR) return true;
+    if (cons_proposer(n, s->height, s->round) != self) return false;
     struct cons__signed own;
-    if (!cons__safety_signed(s, cfg->chain_id, &own)) return true;
+    if (!cons__safety_signed(s, chain_id, &own)) return true;
     return own.valid_round >= -1 && (int64_t)own.valid_round < (int64_t)s->round;
 }

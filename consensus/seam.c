@@ -10,7 +10,7 @@
 void cons_seam_set(struct cons *c, enum cons_seam seam)
 {
     WB_ASSERT(!c->started);
-    WB_ASSERT(seam >= CONS_SEAM_NONE && seam <= CONS_SEAM_RELAY_UNCHECKED);
+    WB_ASSERT(seam >= CONS_SEAM_NONE && seam <= CONS_SEAM_OLD_SET_KEYS);
     c->seams.on = seam;
     c->seams.safety_late = false;
 }

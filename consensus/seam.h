@@ -31,6 +31,8 @@ enum cons_seam {
     CONS_SEAM_COUNT_DUPLICATES = 3,    /* count a repeated vote again */
     CONS_SEAM_SKIP_IDLE_WAIT = 4,      /* start round 0 at once despite wait_for_work */
     CONS_SEAM_RELAY_UNCHECKED = 5,     /* relay votes kept unchecked without checking */
+    CONS_SEAM_OLD_SET_KEYS = 6,        /* verify a new height's messages against the
+                                          keys of the height before (valset only) */
 };
 
 /* The seam state inside struct cons (seams build only). */

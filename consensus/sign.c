@@ -23,7 +23,7 @@ int cons__sign(struct cons *c, uint8_t step, const uint8_t *msg, size_t len,
                uint8_t sig[WB_SIG_LEN])
 {
     struct cons_safety *s = &c->safety;
-    if (c->cfg.self == CONS_NOT_VALIDATOR || len > WB_SIGMSG_MAX) return WB_ERR_REFUSED;
+    if (c->self == CONS_NOT_VALIDATOR || len > WB_SIGMSG_MAX) return WB_ERR_REFUSED;
     int cmp = s->height == 0
                   ? 1
                   : cons__hrs_cmp(c->height, c->round, step, s->height, s->round, s->step);
@@ -66,7 +66,7 @@ void cons__send_vote(struct cons *c, uint8_t type, const uint8_t *hash)
     /* A prevote leaves step propose, a precommit step prevote. */
     WB_ASSERT(type == CONS_PREVOTE || type == CONS_PRECOMMIT);
     WB_ASSERT(c->step == (type == CONS_PREVOTE ? CONS_STEP_PROPOSE : CONS_STEP_PREVOTE));
-    if (c->cfg.self == CONS_NOT_VALIDATOR) return;
+    if (c->self == CONS_NOT_VALIDATOR) return;
     struct cons_msg m = {.kind = CONS_MSG_VOTE};
     struct cons_vote *v = &m.vote;
     v->type = type;
@@ -74,7 +74,7 @@ void cons__send_vote(struct cons *c, uint8_t type, const uint8_t *hash)
     v->round = c->round;
     v->nil = hash == NULL;
     if (hash) memcpy(v->hash, hash, WB_HASH_LEN);
-    v->validator = c->cfg.self;
+    v->validator = c->self;
     uint8_t msg[WB_SIGMSG_MAX];
     size_t len = wb_sigmsg_vote(msg, c->cfg.chain_id, type, c->height, c->round, hash);
     uint8_t step = type == CONS_PREVOTE ? CONS_STEP_PREVOTE : CONS_STEP_PRECOMMIT;
@@ -96,8 +96,8 @@ void cons__send_proposal(struct cons *c, struct cons__block *b, int32_t valid_ro
 {
     /* Only the proposer of (h, r), once, in step propose, a block it holds
      * as valid, with a valid round below the round. */
-    WB_ASSERT(c->cfg.self != CONS_NOT_VALIDATOR);
-    WB_ASSERT(cons_proposer(c->n, c->height, c->round) == c->cfg.self);
+    WB_ASSERT(c->self != CONS_NOT_VALIDATOR);
+    WB_ASSERT(cons_proposer(c->n, c->height, c->round) == c->self);
     WB_ASSERT(c->step == CONS_STEP_PROPOSE && !c->proposed);
     WB_ASSERT(b->validity == CONS__BLOCK_VALID && !b->stale);
     WB_ASSERT(valid_round >= -1 && (int64_t)valid_round < (int64_t)c->round);
@@ -107,7 +107,7 @@ void cons__send_proposal(struct cons *c, struct cons__block *b, int32_t valid_ro
     p->height = c->height;
     p->round = c->round;
     p->valid_round = valid_round;
-    p->proposer = c->cfg.self;
+    p->proposer = c->self;
     memcpy(p->hash, b->hash, WB_HASH_LEN);
     p->block = b->bytes;
     p->block_len = b->len;
@@ -162,7 +162,7 @@ static void restore_own(struct cons *c)
     v.round = s->round;
     v.nil = own.nil;
     if (!v.nil) memcpy(v.hash, own.hash, WB_HASH_LEN);
-    v.validator = c->cfg.self;
+    v.validator = c->self;
     memcpy(v.signature, s->signature, WB_SIG_LEN);
     /* The height's round slots were cleared just before. */
     int rc = cons__vote_store(c, rs, &v, true);
@@ -175,7 +175,7 @@ static void restore_own(struct cons *c)
 void cons__resume(struct cons *c)
 {
     const struct cons_safety *s = &c->safety;
-    WB_ASSERT(s->height == c->height && c->cfg.self != CONS_NOT_VALIDATOR);
+    WB_ASSERT(s->height == c->height && c->self != CONS_NOT_VALIDATOR);
     WB_ASSERT(c->round == 0 && c->step == CONS_STEP_NONE); /* a fresh height */
     c->round = s->round < CONS_ROUND_LIMIT ? s->round : CONS_ROUND_LIMIT - 1;
     c->step = s->step ? s->step : CONS_STEP_PROPOSE;

@@ -38,6 +38,8 @@ void cons__arm(struct cons *c, uint8_t step)
 void cons__on_timeout(struct cons *c, const struct cons_event *ev)
 {
     if (ev->timeout.height != c->height || ev->timeout.round != c->round) return;
+    /* A height waiting for its set armed nothing. */
+    if (c->set_pending) return;
     /* Waiting for work, this height armed no timer: none can be ours. */
     if (c->waiting) return;
     switch (ev->timeout.step) {

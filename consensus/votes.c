@@ -265,9 +265,15 @@ int cons__vote_store(struct cons *c, struct cons__round *rs, const struct cons_v
 
 int cons__vote_verify(struct cons *c, const struct cons_vote *v)
 {
+    return cons__vote_verify_key(c, v, c->keys[v->validator]);
+}
+
+int cons__vote_verify_key(struct cons *c, const struct cons_vote *v,
+                          const uint8_t key[WB_PUBKEY_LEN])
+{
     c->stats.signatures_checked++;
     uint8_t msg[WB_SIGMSG_MAX];
     size_t len = wb_sigmsg_vote(msg, c->cfg.chain_id, v->type, v->height, v->round,
                                 v->nil ? NULL : v->hash);
-    return wb_verify(msg, len, c->keys[v->validator], v->signature);
+    return wb_verify(msg, len, key, v->signature);
 }

@@ -244,8 +244,8 @@ void ledger_gov_advance(struct ledger_gov *gv, uint64_t height, int64_t block_ti
  * Every height has one once applied up to height - 2; for a height beyond
  * gv->height + 2 the answer may still change: returns false then, true
  * when the set is final. */
-bool ledger_gov_validators_at(const struct ledger_gov *gv, uint64_t height,
-                              const struct ledger_gov_epoch **epoch);
+WB_MUST_USE bool ledger_gov_validators_at(const struct ledger_gov *gv, uint64_t height,
+                                          const struct ledger_gov_epoch **epoch);
 
 /* The record of key pk, or NULL when the chain never knew it. */
 const struct ledger_gov_key *ledger_gov_key_find(const struct ledger_gov *gv,

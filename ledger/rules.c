@@ -17,6 +17,7 @@
 #include "common/hex.h"
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
+#include "ledger/gov.h"
 #include "proto/waybill.pb-c.h"
 
 /* Bytes of an id or key shown in reasons: enough for a person to match it
@@ -107,6 +108,13 @@ static bool allowed_after_delivery(enum ledger_action a)
 
 static bool known(const struct ledger_item_state *st) { return st->status != LEDGER_ITEM_UNKNOWN; }
 
+/* The governance chain (ledger/gov.h): an item of its own whose events are
+ * the governance actions. */
+static bool gov_chain(const struct ledger_event *ev)
+{
+    return strcmp(ev->item, WB_GOV_CHAIN) == 0;
+}
+
 static bool is(const struct ledger_rule_ctx *c, enum ledger_action a) { return c->ev->action == a; }
 
 /* Where the item is, for reasons: "NLRTM" or "an unrecorded place". */
@@ -122,7 +130,8 @@ static int action_known(const struct ledger_rule_ctx *c)
     if (ledger_action_name(c->ev->action) && c->ev->action != LEDGER_ACTION_NONE) return WB_OK;
     return refuse(c,
                   "unknown action %d; use commission, seal, unseal, load, depart, arrive, "
-                  "unload, handover, receive, inspect, hold, release, clear or deliver",
+                  "unload, handover, receive, inspect, hold, release, clear or deliver (on "
+                  "the governance chain: key_add, key_revoke, gov_propose or gov_approve)",
                   (int)c->ev->action);
 }
 
@@ -143,9 +152,39 @@ static int item_matches(const struct ledger_rule_ctx *c)
                   c->ev->item, c->st->item);
 }
 
+static int gov_chain_only(const struct ledger_rule_ctx *c)
+{
+    bool gov_act = ledger_action_is_gov(c->ev->action);
+    if (gov_act == gov_chain(c->ev)) return WB_OK;
+    if (gov_act)
+        return refuse(c, "%s: a governance action is only for the governance chain, item "
+                         WB_GOV_CHAIN ", not item %s",
+                      c->act, c->ev->item);
+    return refuse(c, "%s: item " WB_GOV_CHAIN " is the governance chain, reserved for "
+                     "key_add, key_revoke, gov_propose and gov_approve; choose another item id",
+                  c->act);
+}
+
+static int gov_first_no_prev(const struct ledger_rule_ctx *c)
+{
+    char h[RULES_SHORT_HEX];
+    if (!gov_chain(c->ev) || known(c->st) || !c->ev->has_prev) return WB_OK;
+    return refuse(c,
+                  "%s: the first event of the governance chain must have no prev, but prev "
+                  "is %s...",
+                  c->act, short_hex(c->ev->prev, h));
+}
+
+static int gov_no_location(const struct ledger_rule_ctx *c)
+{
+    if (!gov_chain(c->ev) || !c->ev->location[0]) return WB_OK;
+    return refuse(c, "%s: governance events have no location, but it is set to '%s'", c->act,
+                  c->ev->location);
+}
+
 static int first_is_commission(const struct ledger_rule_ctx *c)
 {
-    if (known(c->st) || is(c, LEDGER_COMMISSION)) return WB_OK;
+    if (known(c->st) || is(c, LEDGER_COMMISSION) || gov_chain(c->ev)) return WB_OK;
     return refuse(c,
                   "%s: item %s has not been commissioned; its first event must be commission",
                   c->act, c->ev->item);
@@ -154,7 +193,7 @@ static int first_is_commission(const struct ledger_rule_ctx *c)
 static int commission_no_prev(const struct ledger_rule_ctx *c)
 {
     char h[RULES_SHORT_HEX];
-    if (known(c->st) || !c->ev->has_prev) return WB_OK;
+    if (known(c->st) || !c->ev->has_prev || gov_chain(c->ev)) return WB_OK;
     return refuse(c,
                   "commission: the first event of item %s must have no prev, but prev is %s...",
                   c->ev->item, short_hex(c->ev->prev, h));
@@ -562,6 +601,10 @@ static const struct ledger_rule rules[] = {
     RULE(submitter_member, "the submitter key is a member's client key in genesis; sign with "
                            "one"),
     RULE(item_matches, "the state checked against is the event's own item's"),
+    RULE(gov_chain_only, "governance actions are on the governance chain " WB_GOV_CHAIN
+                         " only, and only governance actions are there"),
+    RULE(gov_first_no_prev, "the governance chain's first event has no prev"),
+    RULE(gov_no_location, "governance events have no location"),
     RULE(first_is_commission, "an item's first event is its commission; commission it first"),
     RULE(commission_no_prev, "a commission has no prev"),
     RULE(commission_once, "an item is commissioned once"),
@@ -686,6 +729,13 @@ void ledger_rules_apply(struct ledger_item_state *st, const struct ledger_event 
     st->last_height = height;
     if (ev->time_ms > st->latest_time_ms) st->latest_time_ms = ev->time_ms;
     if (needs_location(ev->action)) copy_str(st->location, sizeof st->location, ev->location);
+    if (gov_chain(ev)) {
+        /* The governance chain keeps its link and counts; ledger/gov.c
+         * keeps what its events mean. */
+        st->status = LEDGER_ITEM_ACTIVE;
+        st->custodian[0] = '\0';
+        return;
+    }
 
     switch (ev->action) {
     case LEDGER_COMMISSION:

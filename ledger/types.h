@@ -98,7 +98,7 @@ char *ledger_time_format(int64_t ms, char out[LEDGER_TIME_MAX]);
  * len bytes) into unix milliseconds. The one time parser of ledger/
  * (genesis_time, governance attributes). Returns false when s is not such
  * a time (a bad field, a day the month lacks, anything after the Z). */
-bool ledger_time_parse(const char *s, size_t len, int64_t *ms);
+WB_MUST_USE bool ledger_time_parse(const char *s, size_t len, int64_t *ms);
 
 /* Value of attribute `key`, or NULL. */
 const char *ledger_event_attr(const struct ledger_event *ev, const char *key);

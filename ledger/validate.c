@@ -143,11 +143,12 @@ static int check_header(const struct ledger_block_ctx *bc, const struct ledger_b
                         (long long)h->time_ms,
                         (unsigned long long)((uint64_t)h->time_ms - (uint64_t)bc->now_ms),
                         (unsigned long long)drift);
-    if (h->proposer >= g->validator_count)
+    size_t validators = bc->validator_count ? bc->validator_count : g->validator_count;
+    if (h->proposer >= validators)
         return wb_failf(WB_ERR_INVALID, msg, msg_len,
                         "block proposer %u is not a validator index (%zu "
                         "validators)",
-                        (unsigned)h->proposer, g->validator_count);
+                        (unsigned)h->proposer, validators);
     if (b->event_count != h->event_count)
         return wb_failf(WB_ERR_INVALID, msg, msg_len,
                         "block carries %zu events but its header says %u", b->event_count,
@@ -155,6 +156,10 @@ static int check_header(const struct ledger_block_ctx *bc, const struct ledger_b
     if (b->event_count > bc->events_max)
         return wb_failf(WB_ERR_INVALID, msg, msg_len, "block carries %zu events, the limit is %u",
                         b->event_count, (unsigned)bc->events_max);
+    if (g->block_events_max && b->event_count > g->block_events_max)
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "block carries %zu events, the chain's limit is %u (block_events_max)",
+                        b->event_count, (unsigned)g->block_events_max);
     return WB_OK;
 }
 
@@ -237,6 +242,9 @@ static int block_check(const struct ledger_block_ctx *bc, const struct ledger_bl
     struct index_table id_index = {0};
     uint8_t (*ids)[WB_HASH_LEN] = NULL;
     uint32_t *state_of = NULL;
+    /* The governance state after this block's governance events so far:
+     * made from bc->gov at the first of them. */
+    struct ledger_gov *gov_after = NULL;
     struct ledger_event *ev = malloc(sizeof *ev);
     if (!ev) return WB_ERR_NOMEM;
     rc = WB_ERR_NOMEM;
@@ -287,6 +295,20 @@ static int block_check(const struct ledger_block_ctx *bc, const struct ledger_bl
             }
         }
 
+        if (bc->gov && ledger_gov_key_refusal(bc->gov, ev->submitter, reason, sizeof reason)) {
+            rc = wb_failf(WB_ERR_INVALID, msg, msg_len, "event %zu (%s, %s): %s", i, idh, act,
+                          reason);
+            goto free_all;
+        }
+        bool gov_event = ledger_action_is_gov(ev->action);
+        if (gov_event && !bc->gov) {
+            rc = wb_failf(WB_ERR_INVALID, msg, msg_len,
+                          "event %zu (%s, %s): governance events need the governance state, "
+                          "which this check was not given",
+                          i, idh, act);
+            goto free_all;
+        }
+
         size_t slot, pos;
         long found = overlay_find(&ov, ev->item, &slot);
         if (found >= 0) {
@@ -319,9 +341,41 @@ static int block_check(const struct ledger_block_ctx *bc, const struct ledger_bl
                           reason);
             goto free_all;
         }
+        if (gov_event) {
+            /* Governance events change the state for the next block's
+             * events: item events of this block are judged by g, and
+             * the governance events by the state they leave, in order. */
+            if (!gov_after) {
+                gov_after = malloc(sizeof *gov_after);
+                if (!gov_after) {
+                    rc = WB_ERR_NOMEM;
+                    goto free_all;
+                }
+                if (ledger_gov_clone(gov_after, bc->gov)) {
+                    free(gov_after);
+                    gov_after = NULL;
+                    rc = WB_ERR_NOMEM;
+                    goto free_all;
+                }
+            }
+            int grc = ledger_gov_check(gov_after, ev, bc->height, b->header.time_ms, reason,
+                                       sizeof reason);
+            if (grc == WB_ERR_RULE) {
+                rc = wb_failf(WB_ERR_INVALID, msg, msg_len, "event %zu (%s, %s): %s", i, idh,
+                              act, reason);
+                goto free_all;
+            }
+            if (grc) {
+                rc = grc;
+                goto free_all;
+            }
+            rc = ledger_gov_apply(gov_after, ev, bc->height, b->header.time_ms, NULL);
+            if (rc) goto free_all;
+        }
         ledger_rules_apply(&ov.states[pos], ev, g, bc->height);
         if (state_of) state_of[i] = (uint32_t)pos;
     }
+    if (gov_after) ledger_gov_advance(gov_after, bc->height, b->header.time_ms);
 
     if (bc->tree) {
         rc = check_state(bc, b, &ov, out, msg, msg_len);
@@ -335,6 +389,8 @@ static int block_check(const struct ledger_block_ctx *bc, const struct ledger_bl
         out->ids = ids;
         out->state_of = state_of;
         out->event_count = n;
+        out->gov_after = gov_after;
+        gov_after = NULL;
         ov.states = NULL;
         ids = NULL;
         state_of = NULL;
@@ -345,6 +401,10 @@ static int block_check(const struct ledger_block_ctx *bc, const struct ledger_bl
     }
     rc = WB_OK;
 free_all:
+    if (gov_after) {
+        ledger_gov_free(gov_after);
+        free(gov_after);
+    }
     free(ov.states);
     table_free(&ov.index);
     table_free(&id_index);
@@ -380,5 +440,9 @@ void ledger_block_result_free(struct ledger_block_result *r)
     free(r->ids);
     free(r->state_of);
     free(r->leaves);
+    if (r->gov_after) {
+        ledger_gov_free(r->gov_after);
+        free(r->gov_after);
+    }
     memset(r, 0, sizeof *r);
 }

@@ -30,6 +30,7 @@ struct ledger_block_ctx {
     int64_t now_ms;                       /* local clock */
     int64_t drift_max_ms;                 /* block time may be at most this ahead of now */
     uint32_t events_max;
+    size_t validator_count;               /* validators of this height; 0 = the genesis's count */
     /* Items registered before this block: a new item's registration index
      * counts on from here (from tree->count when a tree is given). */
     uint64_t item_count;

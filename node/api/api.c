@@ -102,6 +102,15 @@ static void on_frame(void *ctx, struct net_link *link, const uint8_t *data, size
         net_link_close(link);
         return;
     }
+    /* A key revoked (or whose organisation was removed) since the link came
+     * up, or before it: every request is answered with why, nothing else. */
+    char why[256];
+    if (ledger_gov_key_refusal(node_chain_gov(a->chain), c->key, why, sizeof why) != WB_OK) {
+        if (rq->req_case != WAYBILL__CLIENT_REQUEST__REQ_WATCH_ACK)
+            node_respond_error(link, rq->id, WB_ERR_RULE, why);
+        waybill__client_request__free_unpacked(rq, NULL);
+        return;
+    }
     const struct node_reads *rd = &a->reads;
     switch (rq->req_case) {
     case WAYBILL__CLIENT_REQUEST__REQ_SUBMIT:
@@ -141,11 +150,13 @@ static void on_frame(void *ctx, struct net_link *link, const uint8_t *data, size
 static void on_link_up(void *ctx, struct net_link *link, const uint8_t peer_pk[32])
 {
     struct node_api *a = ctx;
-    (void)peer_pk;
-    if (!node_clients_add(&a->clients, link)) {
+    struct node_client *c = node_clients_add(&a->clients, link);
+    if (!c) {
         WB_WARN("api", "too many clients; refusing %s", net_link_peer_addr(link));
         net_link_close(link);
+        return;
     }
+    memcpy(c->key, peer_pk, WB_PUBKEY_LEN);
 }
 
 static void on_link_down(void *ctx, struct net_link *link, int reason)
@@ -157,10 +168,15 @@ static void on_link_down(void *ctx, struct net_link *link, int reason)
     node_clients_remove(&a->clients, link);
 }
 
+/* A member's client key; also one the chain revoked, whose requests are
+ * then answered with the revocation (on_frame), so that its holder learns
+ * why rather than seeing the connection fail. */
 static bool authorize_member(void *ctx, const uint8_t pk[32])
 {
     struct node_api *a = ctx;
-    return ledger_genesis_org_of_key(a->env->genesis, pk) >= 0;
+    if (ledger_genesis_org_of_key(a->env->genesis, pk) >= 0) return true;
+    const struct ledger_gov_key *k = ledger_gov_key_find(node_chain_gov(a->chain), pk);
+    return k && !k->validator;
 }
 
 /* ---- start and stop ------------------------------------------------------------ */

@@ -15,6 +15,7 @@
 struct node_client {
     struct net_link *link;
     uint64_t conn_id;
+    uint8_t key[WB_PUBKEY_LEN];       /* the client key it authenticated with */
     size_t waiters;                   /* its submits waiting for a commit (waiters.c) */
     struct node_watch watch;          /* its watch, if any (watch.c) */
 };

@@ -12,8 +12,10 @@
 #include "fuzz_fixture.h"
 #include "ledger/block.h"
 #include "ledger/event.h"
+#include "ledger/gov.h"
 #include "ledger/item_leaf.h"
 #include "ledger/merkle.h"
+#include "ledger/sha256.h"
 #include "ledger/state_tree.h"
 #include "ledger/validate.h"
 #include "proto/waybill.pb-c.h"
@@ -1202,6 +1204,59 @@ static void seeds_state_tree(void)
     write_seed("state_tree", "script", script, sizeof script);
 }
 
+/* ---- governance -------------------------------------------------------------- */
+
+/* A seed of the gov target: the selector byte (action, submitter) and
+ * "key=value" lines (tests/fuzz/gov.c). */
+static void write_gov(const char *name, int action, int org, const char *lines)
+{
+    char buf[2048];
+    size_t n = strlen(lines);
+    if (n + 1 > sizeof buf) die("gov seed too long");
+    buf[0] = (char)((action & 3) | (org & 3) << 2);
+    memcpy(buf + 1, lines, n);
+    write_seed("gov", name, buf, n + 1);
+}
+
+static void seeds_gov(void)
+{
+    char k1[65], k2[65], id[65], lines[1024];
+    uint8_t pk[WB_PUBKEY_LEN], sk[WB_SECKEY_LEN], hash[WB_HASH_LEN];
+    fx_keypair('g', 1, pk, sk);
+    wb_hex_encode(pk, WB_PUBKEY_LEN, k1, sizeof k1);
+    fx_keypair('g', 2, pk, sk);
+    wb_hex_encode(pk, WB_PUBKEY_LEN, k2, sizeof k2);
+    ledger_sha256((const uint8_t *)"gov-fuzz", 8, hash);
+    wb_hex_encode(hash, WB_HASH_LEN, id, sizeof id);
+    char acme[65];
+    wb_hex_encode(fixture.client_pk[0], WB_PUBKEY_LEN, acme, sizeof acme);
+
+    snprintf(lines, sizeof lines, "key=%s", k1);
+    write_gov("key-add", 0, 0, lines);
+    snprintf(lines, sizeof lines, "key=%s\nreason=retired", acme);
+    write_gov("key-revoke-retired", 1, 0, lines);
+    snprintf(lines, sizeof lines, "key=%s\nreason=compromised\nsince=2026-11-21T23:00:00.25Z",
+             acme);
+    write_gov("key-revoke-compromised", 1, 0, lines);
+    snprintf(lines, sizeof lines,
+             "kind=add_member\norg=New Co\nrole=carrier\nkey1=%s\nkey2=%s\nnote=welcome", k1,
+             k2);
+    write_gov("propose-add-member", 2, 1, lines);
+    write_gov("propose-remove-member", 2, 1, "kind=remove_member\norg=audit");
+    snprintf(lines, sizeof lines,
+             "kind=add_validator\nname=node9\norg=customs\nkey=%s\np2p=node9.example:7009\n"
+             "api=[::1]:7109",
+             k1);
+    write_gov("propose-add-validator", 2, 2, lines);
+    write_gov("propose-remove-validator", 2, 3, "kind=remove_validator\nname=node2");
+    write_gov("propose-set-param", 2, 0,
+              "kind=set_param\nparam=block_events_max\nvalue=500");
+    write_gov("propose-set-ttl", 2, 0, "kind=set_param\nparam=proposal_ttl_ms\nvalue=86400000");
+    snprintf(lines, sizeof lines, "proposal=%s", id);
+    write_gov("approve", 3, 1, lines);
+    write_gov("approve-twice", 3, 0, lines);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -1221,6 +1276,7 @@ int main(int argc, char **argv)
     seeds_canon();
     seeds_state_tree();
     seeds_text();
+    seeds_gov();
     printf("make_corpus: wrote %zu seed files under %s\n", files_written, out_dir);
     fx_free(&fixture);
     return 0;

@@ -30,7 +30,8 @@ ledger_rules_out_of_order ledger__sha256_supported ledger_item_held client_p2p_v
 cli_args_exit cons_waiting cons__vote_unsettled_copy cons__held_has cons__hrs_cmp
 cons__seam_persist_late cons__reserved mempool_contains mempool_holds mempool__fail net_link_outbound
 net_keyset_authorize net__uv_err node_build_heartbeat_due node_hold_is_fault
-node_hold_classify_full ledger_pb_has_unknown"
+node_hold_classify_full ledger_pb_has_unknown ledger_action_is_gov ledger_genesis_name_ok
+ledger_genesis_org_name_ok"
 
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT

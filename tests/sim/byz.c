@@ -80,12 +80,20 @@ static void remember(struct byz_state *b, uint64_t h, const uint8_t hash[WB_HASH
         memcpy(b->known[KNOWN_MAX - 1], hash, WB_HASH_LEN);
 }
 
+/* Its validator index at height h (its node id when it is none there: such
+ * messages are refused as they should be). */
+static uint32_t own_index(const struct sim_world *w, const struct sim_node *nd, uint64_t h)
+{
+    uint32_t i = env_index(&w->env, h, nd->id);
+    return i == CONS_NOT_VALIDATOR ? nd->id : i;
+}
+
 static void sign_vote(struct sim_world *w, struct sim_node *nd, struct cons_vote *v)
 {
     uint8_t msg[WB_SIGMSG_MAX];
     size_t len = wb_sigmsg_vote(msg, w->env.g->chain_id, v->type, v->height, v->round,
                                 v->nil ? NULL : v->hash);
-    v->validator = nd->id;
+    v->validator = own_index(w, nd, v->height);
     if (wb_sign(msg, len, w->env.val_sk[nd->id], v->signature) != WB_OK)
         fail(w, "internal", "byzantine signing failed");
 }
@@ -95,7 +103,7 @@ static void sign_proposal(struct sim_world *w, struct sim_node *nd, struct cons_
     uint8_t msg[WB_SIGMSG_MAX];
     size_t len = wb_sigmsg_proposal(msg, w->env.g->chain_id, p->height, p->round,
                                     p->valid_round, p->hash);
-    p->proposer = nd->id;
+    p->proposer = own_index(w, nd, p->height);
     if (wb_sign(msg, len, w->env.val_sk[nd->id], p->signature) != WB_OK)
         fail(w, "internal", "byzantine signing failed");
 }
@@ -121,7 +129,8 @@ static int build_bad_root(struct sim_world *w, struct sim_node *nd, uint8_t **ou
     uint8_t *honest;
     size_t honest_len;
     uint8_t honest_hash[WB_HASH_LEN];
-    int rc = chain_build(&nd->chain, &w->env, NULL, w->now, nd->id, w->now, 0, &honest,
+    int rc = chain_build(&nd->chain, &w->env, NULL, w->now,
+                         own_index(w, nd, nd->chain.len + 1), w->now, 0, &honest,
                          &honest_len, honest_hash);
     if (rc) return rc;
     struct ledger_block b;
@@ -180,15 +189,16 @@ static int build_invalid(struct sim_world *w, struct sim_node *nd, uint64_t h, u
         prev[0] ^= 0xff;
         break;
     }
-    return chain_build_raw(&w->env, h, prev, t, nd->id, evs, lens, 1, out, len, hash);
+    return chain_build_raw(&w->env, h, prev, t, own_index(w, nd, h), evs, lens, 1, out, len,
+                           hash);
 }
 
 /* A second valid block for height h, different from the honest choice. */
 static int build_alt(struct sim_world *w, struct sim_node *nd, uint8_t **out, size_t *len,
                      uint8_t hash[WB_HASH_LEN])
 {
-    return chain_build(&nd->chain, &w->env, node_known(w, nd), w->now, nd->id,
-                       w->now + 1 + (int64_t)rng_below(&w->rng, 5), 1 + rng_below(&w->rng, 3),
+    return chain_build(&nd->chain, &w->env, node_known(w, nd), w->now,
+                       own_index(w, nd, nd->chain.len + 1), w->now + 1 + (int64_t)rng_below(&w->rng, 5), 1 + rng_below(&w->rng, 3),
                        out, len, hash);
 }
 
@@ -329,7 +339,8 @@ static void outgoing_vote(struct sim_world *w, struct sim_node *nd, const struct
 void byz_outgoing(struct sim_world *w, struct sim_node *nd, const struct cons_msg *m)
 {
     uint32_t signer = m->kind == CONS_MSG_PROPOSAL ? m->proposal.proposer : m->vote.validator;
-    if (signer != nd->id) {
+    uint64_t h = m->kind == CONS_MSG_PROPOSAL ? m->proposal.height : m->vote.height;
+    if (env_member(&w->env, h, signer) != nd->id) {
         /* Others' messages its core would relay: withheld or passed on. */
         if (!rng_pm(&w->rng, nd->bz->p_withhold))
             for (uint32_t to = 0; to < w->n; to++) net_send_msg(w, nd->id, to, m);
@@ -355,11 +366,12 @@ void byz_incoming(struct sim_world *w, struct sim_node *nd, struct sim_buf *buf,
     if (m->kind == CONS_MSG_VOTE) {
         /* Race the signer's own copies with forged ones. */
         const struct cons_vote *v = &m->vote;
-        if (v->validator == nd->id || v->height != cons_height(&nd->core) ||
+        uint32_t signer = env_member(&w->env, v->height, v->validator);
+        if (signer == nd->id || v->height != cons_height(&nd->core) ||
             !rng_pm(&w->rng, b->p_forge))
             return;
         for (uint32_t to = 0; to < w->n; to++)
-            if (to != nd->id && to != v->validator) send_forged_to(w, nd, to, v);
+            if (to != nd->id && to != signer) send_forged_to(w, nd, to, v);
         return;
     }
     if (m->kind != CONS_MSG_PROPOSAL) return;

@@ -95,10 +95,12 @@ static int make_event(struct sim_env *e, size_t item, size_t k, const uint8_t *p
     return WB_OK;
 }
 
-int env_init(struct sim_env *e, struct sim_rng *rng, size_t n)
+int env_init(struct sim_env *e, struct sim_rng *rng, size_t n, size_t nodes)
 {
     memset(e, 0, sizeof *e);
+    if (n == 0 || nodes < n || nodes > SIM_N_MAX) return WB_ERR_CONFIG;
     e->n = n;
+    e->nodes = nodes;
     e->g = calloc(1, sizeof *e->g);
     if (!e->g) return WB_ERR_NOMEM;
     struct ledger_genesis *g = e->g;
@@ -125,6 +127,8 @@ int env_init(struct sim_env *e, struct sim_rng *rng, size_t n)
         memcpy(g->validators[v].key, e->val_pk[v], WB_PUBKEY_LEN);
         snprintf(g->validators[v].p2p, sizeof g->validators[v].p2p, "sim:%zu", v);
     }
+    /* The nodes that join later: keys drawn after everything else, so a
+     * run without set changes draws what it always did. */
     for (size_t i = 0; i < SIM_ITEMS; i++) {
         snprintf(e->items[i], sizeof e->items[i], "urn:epc:id:sim:%llu.%zu",
                  (unsigned long long)(rng_next(rng) % 100000), i);
@@ -135,7 +139,53 @@ int env_init(struct sim_env *e, struct sim_rng *rng, size_t n)
             prev = e->events[i][k].id;
         }
     }
+    for (size_t v = n; v < nodes; v++) seed_keypair(rng, e->val_pk[v], e->val_sk[v]);
     return WB_OK;
+}
+
+size_t env_set(const struct sim_env *e, uint64_t h, uint32_t ids[SIM_N_MAX])
+{
+    size_t k = e->n;
+    for (uint32_t i = 0; i < e->n; i++) ids[i] = i;
+    for (size_t c = 0; c < e->change_count; c++) {
+        const struct sim_change *ch = &e->changes[c];
+        if (ch->h + 2 > h) continue;
+        if (ch->add) {
+            if (k < SIM_N_MAX) ids[k++] = ch->id;
+            continue;
+        }
+        for (size_t i = 0; i < k; i++)
+            if (ids[i] == ch->id) {
+                memmove(ids + i, ids + i + 1, (k - i - 1) * sizeof *ids);
+                k--;
+                break;
+            }
+    }
+    return k;
+}
+
+uint32_t env_index(const struct sim_env *e, uint64_t h, uint32_t id)
+{
+    uint32_t ids[SIM_N_MAX];
+    size_t k = env_set(e, h, ids);
+    for (size_t i = 0; i < k; i++)
+        if (ids[i] == id) return (uint32_t)i;
+    return CONS_NOT_VALIDATOR;
+}
+
+uint32_t env_member(const struct sim_env *e, uint64_t h, uint32_t idx)
+{
+    uint32_t ids[SIM_N_MAX];
+    size_t k = env_set(e, h, ids);
+    return idx < k ? ids[idx] : UINT32_MAX;
+}
+
+size_t env_keys(const struct sim_env *e, uint64_t h, uint8_t keys[SIM_N_MAX][WB_PUBKEY_LEN])
+{
+    uint32_t ids[SIM_N_MAX];
+    size_t k = env_set(e, h, ids);
+    for (size_t i = 0; i < k; i++) memcpy(keys[i], e->val_pk[ids[i]], WB_PUBKEY_LEN);
+    return k;
 }
 
 void env_free(struct sim_env *e)
@@ -316,6 +366,8 @@ static void block_ctx(const struct sim_chain *c, const struct sim_env *e, struct
     bc->now_ms = now_ms;
     bc->drift_max_ms = SIM_DRIFT_MS;
     bc->events_max = SIM_BLOCK_EVENTS_MAX * 4;
+    uint32_t ids[SIM_N_MAX];
+    bc->validator_count = env_set(e, bc->height, ids);
     bc->tree = &c->tree;
     bc->state_unset = state_unset;
     bc->lookup = lookup_item;

@@ -77,7 +77,9 @@ void check_note_sent(struct sim_world *w, const struct cons_msg *m)
         memcpy(e->hash, v->hash, WB_HASH_LEN);
         w->polka_count++;
     }
-    e->mask |= 1u << v->validator;
+    /* By node: the index is of the vote's height's set. */
+    uint32_t id = env_member(&w->env, v->height, v->validator);
+    if (id != UINT32_MAX) e->mask |= 1u << id;
 }
 
 /* The lock: an honest node that precommitted x at round lr prevotes another
@@ -97,7 +99,8 @@ static void check_lock(struct sim_world *w, struct sim_node *nd, const struct co
     if (v->nil || nd->lock_h != v->height || v->round <= nd->lock_r ||
         memcmp(nd->lock_hash, v->hash, WB_HASH_LEN) == 0)
         return;
-    size_t q = wb_quorum(w->n);
+    uint32_t ids[SIM_N_MAX];
+    size_t q = wb_quorum(env_set(&w->env, v->height, ids));
     for (uint32_t k = nd->lock_r; k < v->round; k++)
         if ((size_t)__builtin_popcount(polka_mask(w, v->height, k, v->hash)) >= q) return;
     fail(w, "lock", "honest node %u locked on %02x%02x... at (h=%llu, r=%u) prevotes %02x%02x... "
@@ -142,7 +145,11 @@ void check_cert(struct sim_world *w, const struct sim_node *nd, uint64_t height,
     for (size_t i = 0; i < w->certs_count; i++)
         if (w->certs_ok[i] == key) return;
     char msg[256];
-    if (ledger_cert_verify_bytes(w->env.g, cert, cert_len, height, hash, msg, sizeof msg) != 0) {
+    /* Against the set of its height. */
+    uint8_t keys[SIM_N_MAX][WB_PUBKEY_LEN];
+    size_t n = env_keys(&w->env, height, keys);
+    if (ledger_cert_verify_set_bytes(w->env.g->chain_id, (const uint8_t(*)[WB_PUBKEY_LEN])keys, n,
+                                     cert, cert_len, height, hash, msg, sizeof msg) != 0) {
         fail(w, "validity", "node %u decided height %llu with a certificate that does not "
              "verify: %s", nd->id, (unsigned long long)height, msg);
         return;
@@ -207,6 +214,8 @@ void check_send(struct sim_world *w, struct sim_node *nd, const struct cons_msg 
     uint32_t r, signer;
     uint8_t step;
     sign_bytes(w, m, msg, &len, &h, &r, &step, &signer);
+    /* The signer as a node: the index is of the message's height's set. */
+    signer = env_member(&w->env, h, signer);
     /* Others' messages relayed (a proof of lock, the current round): not
      * this node's signature, but validly signed, though the core keeps some
      * votes unchecked until a count needs them. */
@@ -265,10 +274,10 @@ void check_send(struct sim_world *w, struct sim_node *nd, const struct cons_msg 
 void check_evidence(struct sim_world *w, const struct sim_node *nd,
                     const struct cons_evidence *e)
 {
-    uint32_t v = e->a.validator;
-    if (v >= w->n || e->b.validator != v) {
-        fail(w, "evidence", "node %u reported evidence naming validators %u and %u", nd->id, v,
-             e->b.validator);
+    uint32_t v = env_member(&w->env, e->a.height, e->a.validator);
+    if (v >= w->n || e->b.validator != e->a.validator || e->b.height != e->a.height) {
+        fail(w, "evidence", "node %u reported evidence naming validators %u and %u", nd->id,
+             e->a.validator, e->b.validator);
         return;
     }
     if (is_honest(w, v)) {

@@ -19,9 +19,20 @@
 #define LIVENESS_MS 60000
 
 static const char *const bug_names[] = {"none", "skip-lock-check", "send-before-persist",
-                                        "count-duplicates", "skip-idle-wait", "relay-unchecked"};
+                                        "count-duplicates", "skip-idle-wait", "relay-unchecked",
+                                        "old-set-keys"};
 #define BUG_COUNT (int)(sizeof bug_names / sizeof bug_names[0])
 
+static const char *const valset_names[] = {"none", "add", "remove", "replace"};
+_Static_assert(sizeof valset_names / sizeof valset_names[0] == SIM_VS_KINDS, "valset names");
+/* A kind, or "any" (SIM_VS_KINDS: every seed gets one, cycling). */
+static int valset_parse(const char *s)
+{
+    if (strcmp(s, "any") == 0) return SIM_VS_KINDS;
+    for (int i = 0; i < SIM_VS_KINDS; i++)
+        if (strcmp(valset_names[i], s) == 0) return i;
+    return -1;
+}
 static int bug_parse(const char *s)
 {
     for (int i = 0; i < BUG_COUNT; i++)
@@ -66,27 +77,33 @@ static void print_replay(const struct sim_config *c)
     if (c->no_record_check) printf(" --no-record-check");
     if (c->no_lock_check) printf(" --no-lock-check");
     if (c->idle_run) printf(" --idle");
+    if (c->valset) printf(" --valset %s", valset_names[c->valset]);
     printf(" --trace\n");
 }
 
 static void print_failure(const struct sim_config *c, const struct sim_result *r)
 {
-    printf("FAIL seed=%" PRIu64 " n=%zu mix=%s%s%s%s: %s\n", c->seed, c->n, c->mix->name,
+    printf("FAIL seed=%" PRIu64 " n=%zu mix=%s%s%s%s%s%s: %s\n", c->seed, c->n, c->mix->name,
            c->bug ? " bug=" : "", c->bug ? bug_names[c->bug] : "", c->idle_run ? " idle" : "",
-           r->failure);
+           c->valset ? " valset=" : "", c->valset ? valset_names[c->valset] : "", r->failure);
     print_replay(c);
 }
 
-/* The i-th run of the suite: n and fault mix cycle with i. */
+/* The i-th run of the suite: n and fault mix cycle with i; one run in
+ * VALSET_EVERY has validator-set changes (the kind cycling too). */
+#define VALSET_EVERY 8
 static void suite_config(struct sim_config *c, uint64_t i, enum cons_seam bug)
 {
     size_t n = (i % 5 < 3) ? 4 : 7;
     const struct sim_mix *mix = &sim_mixes[(i / 5 + i) % sim_mix_count];
     config(c, SEED_BASE + i, n, mix, bug);
+    if (i % VALSET_EVERY == VALSET_EVERY - 1)
+        c->valset = (uint8_t)(1 + (i / VALSET_EVERY) % (SIM_VS_KINDS - 1));
 }
 
 struct totals {
     unsigned passed, failed;
+    uint64_t valset_runs, set_changes, changes_under_faults;
     uint64_t heights, syncs, restarts, evidence, deliveries, empty, sig_checks, decisions, forged,
         rejected_sig;
 };
@@ -106,6 +123,9 @@ struct run_record {
 
 static void add_result(struct totals *t, const struct sim_result *r)
 {
+    if (r->set_changes) t->valset_runs++;
+    t->set_changes += r->set_changes;
+    t->changes_under_faults += r->changes_under_faults;
     t->heights += r->heights;
     t->syncs += r->syncs;
     t->restarts += r->restarts;
@@ -251,7 +271,7 @@ static void run_seeds(uint64_t count, unsigned jobs, struct totals *t)
 
 /* A deliberate bug is caught when some run of the budget fails a check. */
 static void teeth(struct totals *t, enum cons_seam bug, bool no_record_check,
-                  const char *const *mixes, size_t mix_n)
+                  const char *const *mixes, size_t mix_n, uint8_t valset)
 {
     struct totals scratch = {0};
     for (uint64_t i = 0; i < TEETH_BUDGET; i++) {
@@ -260,6 +280,7 @@ static void teeth(struct totals *t, enum cons_seam bug, bool no_record_check,
         config(&c, SEED_BASE + 0x100000 + i, i % 2 ? 7 : 4,
                sim_mix_find(mixes[i % mix_n]), bug);
         c.no_record_check = no_record_check;
+        c.valset = valset;
         /* The idle bug shows best where idle is the rule: every other run. */
         if (bug == CONS_SEAM_SKIP_IDLE_WAIT && i % 2) config_idle(&c);
         if (!run_one(&c, &r, &scratch)) {
@@ -365,15 +386,19 @@ static int default_suite(uint64_t seeds, unsigned jobs)
            t.syncs, t.restarts, t.evidence,
            t.decisions ? (double)t.sig_checks / (double)t.decisions : 0.0, t.forged,
            t.rejected_sig);
+    printf("valset: %" PRIu64 " of those runs changed validator sets, %" PRIu64 " changes (%"
+           PRIu64 " in blocks decided under faults)\n", t.valset_runs, t.set_changes,
+           t.changes_under_faults);
     static const char *const byz_mixes[] = {"byzantine", "chaos"};
     static const char *const any_mixes[] = {"lossy", "crash", "byzantine", "chaos"};
     static const char *const crash_mixes[] = {"crash", "chaos"};
-    teeth(&t, CONS_SEAM_SKIP_LOCK_CHECK, false, byz_mixes, 2);
-    teeth(&t, CONS_SEAM_SEND_BEFORE_PERSIST, false, any_mixes, 4);
-    teeth(&t, CONS_SEAM_SEND_BEFORE_PERSIST, true, crash_mixes, 2);
-    teeth(&t, CONS_SEAM_COUNT_DUPLICATES, false, any_mixes, 4);
-    teeth(&t, CONS_SEAM_SKIP_IDLE_WAIT, false, any_mixes, 4);
-    teeth(&t, CONS_SEAM_RELAY_UNCHECKED, false, byz_mixes, 2);
+    teeth(&t, CONS_SEAM_SKIP_LOCK_CHECK, false, byz_mixes, 2, SIM_VS_NONE);
+    teeth(&t, CONS_SEAM_SEND_BEFORE_PERSIST, false, any_mixes, 4, SIM_VS_NONE);
+    teeth(&t, CONS_SEAM_SEND_BEFORE_PERSIST, true, crash_mixes, 2, SIM_VS_NONE);
+    teeth(&t, CONS_SEAM_COUNT_DUPLICATES, false, any_mixes, 4, SIM_VS_NONE);
+    teeth(&t, CONS_SEAM_SKIP_IDLE_WAIT, false, any_mixes, 4, SIM_VS_NONE);
+    teeth(&t, CONS_SEAM_RELAY_UNCHECKED, false, byz_mixes, 2, SIM_VS_NONE);
+    teeth(&t, CONS_SEAM_OLD_SET_KEYS, false, any_mixes, 4, SIM_VS_REPLACE);
     idle_suite(&t, jobs);
     determinism(&t);
     printf("wall time %.1f s\n", wall_s() - t0);
@@ -384,6 +409,7 @@ static int default_suite(uint64_t seeds, unsigned jobs)
 struct campaign_arg {
     size_t n;
     const struct sim_mix *mix;
+    int valset;                   /* -1: as the suite; SIM_VS_KINDS: every seed, cycling */
 };
 
 static void make_campaign(struct sim_config *c, uint64_t i, const void *arg);
@@ -405,12 +431,17 @@ static void make_campaign(struct sim_config *c, uint64_t i, const void *arg)
     suite_config(c, 0x1000000 + i, CONS_SEAM_NONE);
     if (a->n) c->n = a->n;
     if (a->mix) c->mix = a->mix;
+    if (a->valset == SIM_VS_KINDS)
+        c->valset = (uint8_t)(1 + i % (SIM_VS_KINDS - 1));
+    else if (a->valset >= 0)
+        c->valset = (uint8_t)a->valset;
 }
 
-static int campaign(uint64_t seeds, unsigned jobs, size_t n, const struct sim_mix *mix)
+static int campaign(uint64_t seeds, unsigned jobs, size_t n, const struct sim_mix *mix,
+                    int valset)
 {
     struct totals t = {0};
-    struct campaign_arg arg = {n, mix};
+    struct campaign_arg arg = {n, mix, valset};
     double t0 = wall_s();
     /* In chunks, to report progress and keep memory flat. */
     const uint64_t chunk = 1000;
@@ -446,6 +477,9 @@ static int campaign(uint64_t seeds, unsigned jobs, size_t n, const struct sim_mi
            " heights decided (%.0f heights/s); synced blocks %" PRIu64 ", restarts %" PRIu64
            ", evidence %" PRIu64 "\n", seeds, s, jobs, (double)seeds / s, t.heights,
            (double)t.heights / s, t.syncs, t.restarts, t.evidence);
+    printf("valset: %" PRIu64 " runs changed validator sets, %" PRIu64 " changes (%" PRIu64
+           " in blocks decided under faults)\n", t.valset_runs, t.set_changes,
+           t.changes_under_faults);
     printf("%u passed, %u failed\n", t.passed, t.failed);
     return t.failed ? 1 : 0;
 }
@@ -455,13 +489,14 @@ static int usage(void)
     fprintf(stderr,
             "usage: %s                       default suite (make test)\n"
             "       %s --seeds N             default suite with N seeds\n"
-            "       %s --campaign --seeds N [--n 4|7] [--mix M]\n"
+            "       %s --campaign --seeds N [--n 4|7] [--mix M] [--valset V]\n"
             "       (both take --jobs J: worker processes, default 2)\n"
             "       %s --seed S [--n 4|7] [--mix M] [--bug B] [--no-record-check]\n"
-            "            [--no-lock-check] [--idle] [--trace]\n"
+            "            [--no-lock-check] [--idle] [--valset V] [--trace]\n"
             "mixes: clean lossy partition crash byzantine chaos\n"
             "bugs: skip-lock-check send-before-persist count-duplicates skip-idle-wait\n"
-            "      relay-unchecked\n"
+            "      relay-unchecked old-set-keys\n"
+            "valsets: none add remove replace (any: campaign only, every seed, cycling)\n"
             "--idle: an idle run (no events for %d s, then one burst)\n",
             prog, prog, prog, prog, SIM_IDLE_MS / 1000);
     printf("0 passed, 1 failed\n");
@@ -481,7 +516,7 @@ int main(int argc, char **argv)
          idle = false;
     size_t n = 0;
     const struct sim_mix *mix = NULL;
-    int bug = 0;
+    int bug = 0, valset = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -513,6 +548,10 @@ int main(int argc, char **argv)
             mix = sim_mix_find(v);
             if (!mix) return usage();
             i++;
+        } else if (strcmp(a, "--valset") == 0 && v) {
+            valset = valset_parse(v);
+            if (valset < 0) return usage();
+            i++;
         } else if (strcmp(a, "--bug") == 0 && v) {
             bug = bug_parse(v);
             if (bug < 0) return usage();
@@ -521,7 +560,8 @@ int main(int argc, char **argv)
             return usage();
         }
     }
-    if (camp) return campaign(seeds, jobs, n, mix);
+    if (camp) return campaign(seeds, jobs, n, mix, valset);
+    if (valset == SIM_VS_KINDS) return usage();
     if (!have_seed) return default_suite(seeds, jobs);
 
     struct sim_config c;
@@ -529,6 +569,7 @@ int main(int argc, char **argv)
     c.no_record_check = no_record;
     c.no_lock_check = no_lock;
     if (idle) config_idle(&c);
+    if (valset > 0) c.valset = (uint8_t)valset;
     if (do_trace) c.trace = stdout;
     struct sim_result r;
     sim_run(&c, &r);

@@ -19,7 +19,10 @@
 #error "the simulator injects bugs through the test seams: build it with CONS_SEAMS"
 #endif
 
-#define SIM_N_MAX 7
+/* Node processes: up to 7 initial validators and, in runs with
+ * validator-set changes, as many more that join later. */
+#define SIM_N_MAX 14
+#define SIM_CHANGES_MAX 16
 #define SIM_ORGS 3                 /* shipper, carrier, customs */
 #define SIM_ITEMS 10
 #define SIM_EVENTS_PER_ITEM 12
@@ -114,9 +117,28 @@ struct sim_event {
     uint8_t id[WB_HASH_LEN];
 };
 
+/* Validator-set changes: a deterministic schedule every node knows (the
+ * simulated chain has no governance events). A change in block h (when
+ * decided) applies from height h + 2. */
+enum sim_valset {
+    SIM_VS_NONE = 0,          /* the genesis set for ever */
+    SIM_VS_ADD = 1,           /* new validators join */
+    SIM_VS_REMOVE = 2,        /* validators leave (and keep following) */
+    SIM_VS_REPLACE = 3,       /* every initial validator replaced, one by one */
+    SIM_VS_KINDS = 4,
+};
+struct sim_change {
+    uint64_t h;               /* the block it is executed in */
+    bool add;                 /* add node `id`, or remove it */
+    uint32_t id;
+};
+
 struct sim_env {
     struct ledger_genesis *g;
-    size_t n;
+    size_t n;                 /* initial validators: nodes 0..n-1 */
+    size_t nodes;             /* node processes (>= n): keys for all of them */
+    struct sim_change changes[SIM_CHANGES_MAX];
+    size_t change_count;
     uint8_t val_pk[SIM_N_MAX][WB_PUBKEY_LEN];
     uint8_t val_sk[SIM_N_MAX][WB_SECKEY_LEN];
     uint8_t org_pk[SIM_ORGS][WB_PUBKEY_LEN];
@@ -125,8 +147,18 @@ struct sim_env {
     struct sim_event events[SIM_ITEMS][SIM_EVENTS_PER_ITEM];
 };
 
-int env_init(struct sim_env *e, struct sim_rng *rng, size_t n);
+int env_init(struct sim_env *e, struct sim_rng *rng, size_t n, size_t nodes);
 void env_free(struct sim_env *e);
+/* The validators of height h as node ids, in index order (additions go to
+ * the end, a removal closes the gap): the genesis set with every change
+ * of the blocks <= h - 2 applied. Returns their number. */
+size_t env_set(const struct sim_env *e, uint64_t h, uint32_t ids[SIM_N_MAX]);
+/* Validator index of node id at height h, or CONS_NOT_VALIDATOR. */
+uint32_t env_index(const struct sim_env *e, uint64_t h, uint32_t id);
+/* Node id of validator index idx at height h, or UINT32_MAX. */
+uint32_t env_member(const struct sim_env *e, uint64_t h, uint32_t idx);
+/* The keys of height h's set into keys; returns their number. */
+size_t env_keys(const struct sim_env *e, uint64_t h, uint8_t keys[SIM_N_MAX][WB_PUBKEY_LEN]);
 
 struct sim_block {
     uint8_t hash[WB_HASH_LEN];
@@ -212,6 +244,10 @@ struct sim_config {
      * it ends when every honest node committed them. Otherwise events come
      * in bursts with idle gaps of up to three heartbeats. */
     bool idle_run;
+    /* Validator-set changes mixed into the faults (SIM_VS_NONE: none):
+     * n more node processes follow from the start and join as the
+     * schedule adds them (world.c, plan_valset). */
+    uint8_t valset;               /* enum sim_valset */
 };
 
 struct sim_result {
@@ -226,6 +262,8 @@ struct sim_result {
     uint64_t restarts;
     int64_t sim_ms;
     uint64_t empty_blocks;        /* on the longest honest chain */
+    uint64_t set_changes;         /* validator-set changes of the schedule */
+    uint64_t changes_under_faults;/* ... in blocks decided while faults were on */
     uint64_t sig_checks;          /* signatures the honest cores checked */
     uint64_t decisions;           /* heights the honest cores decided */
     uint64_t forged;              /* votes byzantine validators forged */
@@ -260,6 +298,9 @@ struct sim_node {
     uint32_t lock_r;
     uint8_t lock_hash[WB_HASH_LEN];
     struct byz_state *bz;
+    /* Validator-set changes: the core's per-height set source. */
+    const struct sim_env *env;
+    uint8_t vs_keys[SIM_N_MAX][WB_PUBKEY_LEN];
 };
 
 struct sim_world;
@@ -284,7 +325,8 @@ struct sim_world {
     struct sim_rng rng;
     struct sim_queue q;
     int64_t now;
-    size_t n, f;
+    size_t n, f;                  /* node processes; f of the initial validators */
+    size_t n_init;                /* initial validators (nodes 0..n_init-1) */
     struct sim_env env;
     struct sim_node nodes[SIM_N_MAX];
     uint8_t group[SIM_N_MAX];

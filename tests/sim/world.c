@@ -262,14 +262,32 @@ static void send_own(struct sim_world *w, struct sim_node *nd, int to)
     }
 }
 
+/* The core's set source: the schedule's set of height h, known once this
+ * node's chain holds block h - 2 (as a node knows it from the governance
+ * changes it committed). */
+static int node_valset(void *ctx, uint64_t h, struct cons_valset *out)
+{
+    struct sim_node *nd = ctx;
+    if (nd->chain.len + 2 < h) return WB_ERR_NOT_FOUND;
+    out->n = env_keys(nd->env, h, nd->vs_keys);
+    out->keys = (const uint8_t(*)[WB_PUBKEY_LEN])nd->vs_keys;
+    return WB_OK;
+}
+
 static void node_boot(struct sim_world *w, struct sim_node *nd)
 {
     struct cons_config cfg;
     memset(&cfg, 0, sizeof cfg);
     memcpy(cfg.chain_id, w->env.g->chain_id, WB_CHAIN_ID_LEN);
-    cfg.validator_count = w->n;
-    cfg.validator_keys = (const uint8_t(*)[WB_PUBKEY_LEN])w->env.val_pk;
-    cfg.self = nd->id;
+    if (w->cfg.valset) {
+        cfg.valset = node_valset;
+        cfg.valset_ctx = nd;
+        cfg.valset_max = w->n;
+    } else {
+        cfg.validator_count = w->n;
+        cfg.validator_keys = (const uint8_t(*)[WB_PUBKEY_LEN])w->env.val_pk;
+        cfg.self = nd->id;
+    }
     memcpy(cfg.secret_key, w->env.val_sk[nd->id], WB_SECKEY_LEN);
     cfg.timeout_propose_ms = 300;
     cfg.timeout_propose_delta_ms = 100;
@@ -515,8 +533,12 @@ static void on_sync_block(struct sim_world *w, struct sim_node *nd, const struct
     memcpy(hash, b.hash, WB_HASH_LEN);
     ledger_block_free(&b);
     char msg[384];
-    if (ledger_cert_verify_bytes(w->env.g, e->buf2->data, e->buf2->len, e->aux, hash, msg,
-                                 sizeof msg) != 0)
+    /* The certificate against the set of the block's height. */
+    uint8_t keys[SIM_N_MAX][WB_PUBKEY_LEN];
+    size_t n = env_keys(&w->env, e->aux, keys);
+    if (ledger_cert_verify_set_bytes(w->env.g->chain_id, (const uint8_t(*)[WB_PUBKEY_LEN])keys,
+                                     n, e->buf2->data, e->buf2->len, e->aux, hash, msg,
+                                     sizeof msg) != 0)
         return;
     if (chain_validate(&nd->chain, &w->env, e->buf->data, e->buf->len, hash,
                        w->now + nd->skew_ms, msg, sizeof msg) != CONS_BLOCK_VALID)
@@ -540,8 +562,15 @@ static void on_build(struct sim_world *w, struct sim_node *nd, const struct sim_
     uint8_t *bytes;
     size_t len;
     struct cons_event ev = {.kind = CONS_EV_BLOCK_READY, .now_ms = w->now + nd->skew_ms};
-    if (chain_build(&nd->chain, &w->env, node_known(w, nd), w->now, nd->id, w->now + nd->skew_ms,
-                    0, &bytes, &len, ev.block_ready.hash) != WB_OK) {
+    /* The header names the proposer by its index in the height's set. */
+    uint32_t proposer = env_index(&w->env, e->h, nd->id);
+    if (proposer == CONS_NOT_VALIDATOR) {
+        fail(w, "internal", "node %u asked to build height %llu, where it is no validator",
+             nd->id, (unsigned long long)e->h);
+        return;
+    }
+    if (chain_build(&nd->chain, &w->env, node_known(w, nd), w->now, proposer,
+                    w->now + nd->skew_ms, 0, &bytes, &len, ev.block_ready.hash) != WB_OK) {
         fail(w, "internal", "node %u could not build a block", nd->id);
         return;
     }
@@ -604,6 +633,14 @@ static void on_faults_end(struct sim_world *w)
         if (!nd->byz && nd->chain.len > top) top = nd->chain.len;
     }
     w->target_height = top + w->cfg.quiet_heights;
+    /* Every change of the schedule applied, and some heights decided by
+     * the last set. */
+    for (size_t c = 0; c < w->env.change_count; c++) {
+        const struct sim_change *ch = &w->env.changes[c];
+        if (ch->h <= top) w->res->changes_under_faults++;
+        if (ch->h + 2 + w->cfg.quiet_heights / 2 > w->target_height)
+            w->target_height = ch->h + 2 + w->cfg.quiet_heights / 2;
+    }
     w->deadline = w->now + w->cfg.liveness_ms;
     w->faults_end_at = w->now;
     trace(w, "faults end: target h=%llu", (unsigned long long)w->target_height);
@@ -701,6 +738,77 @@ static void schedule_faults(struct sim_world *w)
     push(w, &ev);
 }
 
+/* Validator-set changes (cfg.valset): a schedule from the seed, from
+ * height 2 to 5 on, one to three blocks apart. Nodes n_init.. join by
+ * additions; removed nodes keep running and following. At every height
+ * the byzantine validators stay within the f of that height's set (a
+ * removal takes a byzantine one when an honest one would break that). */
+static void plan_valset(struct sim_world *w)
+{
+    struct sim_env *e = &w->env;
+    size_t n = w->n_init;
+    uint64_t h = 2 + rng_below(&w->rng, 4);
+    uint32_t set[SIM_N_MAX];
+    size_t k = n;
+    for (uint32_t i = 0; i < n; i++) set[i] = i;
+    e->change_count = 0;
+    switch (w->cfg.valset) {
+    case SIM_VS_ADD:
+        for (uint32_t id = (uint32_t)n; id < w->n; id++) {
+            e->changes[e->change_count++] = (struct sim_change){h, true, id};
+            h += (uint64_t)rng_range(&w->rng, 1, 3);
+        }
+        break;
+    case SIM_VS_REMOVE: {
+        size_t removals = n == 4 ? 1 : 3;
+        for (size_t r = 0; r < removals; r++) {
+            size_t byz = 0;
+            for (size_t i = 0; i < k; i++) byz += w->nodes[set[i]].byz;
+            size_t pick = (size_t)rng_below(&w->rng, k);
+            /* Removing an honest one must leave the byzantine within f. */
+            if (!w->nodes[set[pick]].byz && byz > wb_faulty(k - 1))
+                for (pick = 0; !w->nodes[set[pick]].byz; pick++) {
+                }
+            e->changes[e->change_count++] = (struct sim_change){h, false, set[pick]};
+            memmove(set + pick, set + pick + 1, (k - pick - 1) * sizeof *set);
+            k--;
+            h += (uint64_t)rng_range(&w->rng, 1, 3);
+        }
+        break;
+    }
+    case SIM_VS_REPLACE:
+        /* Initial validator i gives way to node n + i: added in one block,
+         * removed in the same block or one or two later. */
+        for (uint32_t i = 0; i < n; i++) {
+            e->changes[e->change_count++] = (struct sim_change){h, true, (uint32_t)n + i};
+            h += (uint64_t)rng_range(&w->rng, 0, 2);
+            e->changes[e->change_count++] = (struct sim_change){h, false, i};
+            h += (uint64_t)rng_range(&w->rng, 1, 3);
+        }
+        break;
+    default:
+        break;
+    }
+    w->res->set_changes = e->change_count;
+    for (size_t c = 0; c < e->change_count; c++)
+        trace(w, "valset: block %llu %s n%u", (unsigned long long)e->changes[c].h,
+              e->changes[c].add ? "adds" : "removes", e->changes[c].id);
+}
+
+/* Node processes for a run: the initial validators and those the
+ * schedule adds. */
+static size_t valset_nodes(const struct sim_config *cfg)
+{
+    switch (cfg->valset) {
+    case SIM_VS_ADD:
+        return cfg->n + 3;
+    case SIM_VS_REPLACE:
+        return 2 * cfg->n;
+    default:
+        return cfg->n;
+    }
+}
+
 /* The end of a run: every honest node decided the target height (after
  * the faults), or, in an idle run, committed the burst. */
 static bool all_reached(const struct sim_world *w)
@@ -771,19 +879,21 @@ void sim_run(const struct sim_config *cfg, struct sim_result *res)
     }
     w->cfg = *cfg;
     w->res = res;
-    w->n = cfg->n;
+    w->n_init = cfg->n;
+    w->n = valset_nodes(cfg);
     w->f = wb_faulty(cfg->n);
     w->trace_hash = 0xcbf29ce484222325ull;
     rng_seed(&w->rng, cfg->seed);
     w->now = 1000;
-    if (env_init(&w->env, &w->rng, w->n) != WB_OK || checks_init(w) != 0) {
+    if (w->n > SIM_N_MAX || env_init(&w->env, &w->rng, w->n_init, w->n) != WB_OK ||
+        checks_init(w) != 0) {
         fail(w, "internal", "could not set up the run");
         goto out;
     }
-    /* Byzantine validators: f of them, chosen by the seed. */
+    /* Byzantine validators: f of the initial ones, chosen by the seed. */
     size_t byz = cfg->mix->byz ? w->f : 0;
     while (byz) {
-        uint32_t id = (uint32_t)rng_below(&w->rng, w->n);
+        uint32_t id = (uint32_t)rng_below(&w->rng, w->n_init);
         if (w->nodes[id].byz) continue;
         w->nodes[id].byz = true;
         byz--;
@@ -791,12 +901,14 @@ void sim_run(const struct sim_config *cfg, struct sim_result *res)
     for (uint32_t i = 0; i < w->n; i++) {
         struct sim_node *nd = &w->nodes[i];
         nd->id = i;
+        nd->env = &w->env;
         nd->skew_ms = rng_range(&w->rng, 0, SIM_SKEW_MAX_MS);
         chain_init(&nd->chain);
         if (nd->byz && byz_init(w, nd) != 0) fail(w, "internal", "out of memory");
     }
-    trace(w, "run seed=%llu n=%zu mix=%s bug=%d", (unsigned long long)cfg->seed, w->n,
+    trace(w, "run seed=%llu n=%zu mix=%s bug=%d", (unsigned long long)cfg->seed, w->n_init,
           cfg->mix->name, (int)cfg->bug);
+    if (cfg->valset) plan_valset(w);
     w->faults_on = true;
     w->drop_pm = cfg->mix->drop_pm;
     w->dup_pm = cfg->mix->dup_pm;

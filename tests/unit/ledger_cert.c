@@ -245,6 +245,76 @@ static void prevote_is_not_a_precommit(void **state)
                                        "precommit");
 }
 
+/* A certificate checked against an explicit set: the set of its height
+ * (here {validator 3, validator 1, validator 2} of the fixture, so other
+ * indices and a quorum of 3 of 3), accepted there and refused against the
+ * genesis's set; one of the genesis's refused against that set. */
+static void explicit_set(void **state)
+{
+    struct fx *f = *state;
+    const uint8_t(*all)[WB_PUBKEY_LEN] = (const uint8_t(*)[WB_PUBKEY_LEN])f->vpk;
+    uint8_t set[3][WB_PUBKEY_LEN];
+    memcpy(set[0], f->vpk[3], WB_PUBKEY_LEN);
+    memcpy(set[1], f->vpk[1], WB_PUBKEY_LEN);
+    memcpy(set[2], f->vpk[2], WB_PUBKEY_LEN);
+    const uint8_t(*keys)[WB_PUBKEY_LEN] = (const uint8_t(*)[WB_PUBKEY_LEN])set;
+    const unsigned signer[] = {3, 1, 2};
+    waybill__commit_cert__init(&f->cert);
+    f->cert.height = HEIGHT;
+    f->cert.block_hash.data = f->hash;
+    f->cert.block_hash.len = WB_HASH_LEN;
+    for (unsigned i = 0; i < 3; i++)
+        put_vote(f, i, WAYBILL__VOTE_TYPE__PRECOMMIT, HEIGHT, 0, f->hash, i, signer[i],
+                 f->g->chain_id);
+    f->cert.n_precommits = 3;
+    f->cert.precommits = f->ptrs;
+    char msg[256] = "";
+    assert_int_equal(ledger_cert_verify_set(f->g->chain_id, keys, 3, &f->cert, HEIGHT, f->hash,
+                                            msg, sizeof msg),
+                     WB_OK);
+    /* Index 0 of the genesis set is validator 0, who did not sign. */
+    expect_refused(f, HEIGHT, f->hash, "precommit 0 (validator 0): bad signature");
+    /* The encoded form, against both sets. */
+    size_t len = waybill__commit_cert__get_packed_size(&f->cert);
+    uint8_t *buf = malloc(len);
+    assert_non_null(buf);
+    waybill__commit_cert__pack(&f->cert, buf);
+    assert_int_equal(ledger_cert_verify_set_bytes(f->g->chain_id, keys, 3, buf, len, HEIGHT,
+                                                  f->hash, msg, sizeof msg),
+                     WB_OK);
+    assert_int_equal(ledger_cert_verify_set_bytes(f->g->chain_id, all, N_VALIDATORS, buf, len,
+                                                  HEIGHT, f->hash, msg, sizeof msg),
+                     WB_ERR_VERIFY);
+    free(buf);
+    /* Two of the three: below that set's quorum of 3. */
+    f->cert.n_precommits = 2;
+    assert_int_equal(ledger_cert_verify_set(f->g->chain_id, keys, 3, &f->cert, HEIGHT, f->hash,
+                                            msg, sizeof msg),
+                     WB_ERR_VERIFY);
+    assert_non_null(strstr(msg, "only 2 distinct valid precommits, quorum is 3"));
+    /* A certificate of the genesis set (validators 0, 1, 2): validator 0 is
+     * no member of the explicit set, index 0 there is validator 3. */
+    const unsigned three[] = {0, 1, 2};
+    make_cert(f, three, 3);
+    expect_ok(f);
+    assert_int_equal(ledger_cert_verify_set(f->g->chain_id, keys, 3, &f->cert, HEIGHT, f->hash,
+                                            msg, sizeof msg),
+                     WB_ERR_VERIFY);
+    assert_non_null(strstr(msg, "precommit 0 (validator 0): bad signature"));
+    /* An index beyond the smaller set. */
+    const unsigned four[] = {0, 1, 2, 3};
+    make_cert(f, four, 4);
+    assert_int_equal(ledger_cert_verify_set(f->g->chain_id, all, 3, &f->cert, HEIGHT, f->hash,
+                                            msg, sizeof msg),
+                     WB_ERR_VERIFY);
+    assert_non_null(strstr(msg, "precommit 3 (validator 3): not a validator index (there are 3"));
+    /* An empty set verifies nothing. */
+    assert_int_equal(ledger_cert_verify_set(f->g->chain_id, all, 0, &f->cert, HEIGHT, f->hash,
+                                            msg, sizeof msg),
+                     WB_ERR_VERIFY);
+    assert_non_null(strstr(msg, "no validators for height 5"));
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -259,6 +329,7 @@ int main(void)
         T(non_validator_index_refused),
         T(wrong_hash_or_height),
         T(prevote_is_not_a_precommit),
+        T(explicit_set),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -216,9 +216,9 @@ static void decode_checks_structure_and_limits(void **state)
     pb.action = 0;
     len = pack_body(&pb, body, sizeof body);
     expect_decode(body, len, WB_ERR_INVALID, "action 0 is not a known action");
-    pb.action = 15;
+    pb.action = 19;
     len = pack_body(&pb, body, sizeof body);
-    expect_decode(body, len, WB_ERR_INVALID, "action 15 is not a known action");
+    expect_decode(body, len, WB_ERR_INVALID, "action 19 is not a known action");
 
     sample_pb(f, &pb);
     pb.submitter.len = 31;
@@ -686,7 +686,9 @@ static void action_and_role_names_round_trip(void **state)
     static const char *const actions[] = {
         "commission", "seal", "unseal", "load", "depart", "arrive", "unload",
         "handover", "receive", "inspect", "hold", "release", "clear", "deliver",
+        "key_add", "key_revoke", "gov_propose", "gov_approve",
     };
+    assert_int_equal(sizeof actions / sizeof actions[0], LEDGER_ACTION_COUNT - 1);
     for (int a = LEDGER_COMMISSION; a < LEDGER_ACTION_COUNT; a++) {
         assert_string_equal(ledger_action_name((enum ledger_action)a), actions[a - 1]);
         assert_int_equal(ledger_action_parse(actions[a - 1]), a);
@@ -694,6 +696,10 @@ static void action_and_role_names_round_trip(void **state)
     /* The values are the proto's. */
     assert_int_equal(LEDGER_DELIVER, WAYBILL__ACTION__DELIVER);
     assert_int_equal(LEDGER_HANDOVER, WAYBILL__ACTION__HANDOVER);
+    assert_int_equal(LEDGER_KEY_ADD, WAYBILL__ACTION__KEY_ADD);
+    assert_int_equal(LEDGER_GOV_APPROVE, WAYBILL__ACTION__GOV_APPROVE);
+    assert_true(ledger_action_is_gov(LEDGER_KEY_REVOKE));
+    assert_false(ledger_action_is_gov(LEDGER_DELIVER));
     assert_null(ledger_action_name(LEDGER_ACTION_NONE));
     assert_null(ledger_action_name(LEDGER_ACTION_COUNT));
     assert_int_equal(ledger_action_parse("Load"), LEDGER_ACTION_NONE);

@@ -273,6 +273,112 @@ static void heartbeat_default_range_and_errors(void **state)
     }
 }
 
+/* block_events_max: optional, 0 (none) when left out, 1 to 100000. */
+static void block_events_max_default_and_bounds(void **state)
+{
+    struct fixture *f = *state;
+    char msg[MSG_LEN];
+    assert_int_equal(parse_json(f, valid_genesis(f), msg), WB_OK);
+    assert_int_equal(f->g->block_events_max, 0);
+    static const json_int_t ok[] = {1, 2000, WB_BLOCK_EVENTS_MAX_LIMIT};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        json_t *root = valid_genesis(f);
+        json_object_set_new(root, "block_events_max", json_integer(ok[i]));
+        if (parse_json(f, root, msg) != WB_OK)
+            fail_msg("block_events_max %lld refused: %s", (long long)ok[i], msg);
+        assert_int_equal(f->g->block_events_max, ok[i]);
+    }
+    json_t *bad[] = {json_integer(0), json_integer(WB_BLOCK_EVENTS_MAX_LIMIT + 1),
+                     json_integer(-1), json_string("5"), json_real(1.5), json_null()};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        json_t *root = valid_genesis(f);
+        json_object_set_new(root, "block_events_max", bad[i]);
+        expect_error(f, root, "block_events_max: expected an integer from 1 to 100000");
+    }
+}
+
+static void governance_policy_default(void **state)
+{
+    struct fixture *f = *state;
+    char msg[MSG_LEN];
+    assert_int_equal(parse_json(f, valid_genesis(f), msg), WB_OK);
+    const struct ledger_gov_policy *p = &f->g->gov_policy;
+    assert_int_equal(p->voting_roles, (1u << LEDGER_ROLE_SHIPPER) | (1u << LEDGER_ROLE_CARRIER) |
+                                          (1u << LEDGER_ROLE_CUSTOMS) |
+                                          (1u << LEDGER_ROLE_AUDITOR));
+    assert_int_equal(p->threshold_num, 2);
+    assert_int_equal(p->threshold_den, 3);
+    assert_int_equal(p->proposal_ttl_ms, WB_GOV_PROPOSAL_TTL_MS_DEFAULT);
+    /* An empty object keeps every default. */
+    json_t *root = valid_genesis(f);
+    json_object_set_new(root, "governance", json_object());
+    assert_int_equal(parse_json(f, root, msg), WB_OK);
+    assert_int_equal(f->g->gov_policy.threshold_den, 3);
+    assert_int_equal(f->g->gov_policy.proposal_ttl_ms, WB_GOV_PROPOSAL_TTL_MS_DEFAULT);
+}
+
+static void governance_policy_fields(void **state)
+{
+    struct fixture *f = *state;
+    char msg[MSG_LEN];
+    json_t *root = valid_genesis(f);
+    json_object_set_new(root, "governance",
+                        json_pack("{s:[s, s], s:s, s:I}", "voting_roles", "customs", "shipper",
+                                  "threshold", "1/2", "proposal_ttl_ms",
+                                  (json_int_t)WB_GOV_PROPOSAL_TTL_MS_MIN));
+    if (parse_json(f, root, msg) != WB_OK) fail_msg("refused: %s", msg);
+    const struct ledger_gov_policy *p = &f->g->gov_policy;
+    assert_int_equal(p->voting_roles, (1u << LEDGER_ROLE_SHIPPER) | (1u << LEDGER_ROLE_CUSTOMS));
+    assert_int_equal(p->threshold_num, 1);
+    assert_int_equal(p->threshold_den, 2);
+    assert_int_equal(p->proposal_ttl_ms, WB_GOV_PROPOSAL_TTL_MS_MIN);
+    root = valid_genesis(f);
+    json_object_set_new(root, "governance",
+                        json_pack("{s:s, s:I}", "threshold", "100/100", "proposal_ttl_ms",
+                                  (json_int_t)WB_GOV_PROPOSAL_TTL_MS_MAX));
+    if (parse_json(f, root, msg) != WB_OK) fail_msg("refused: %s", msg);
+    assert_int_equal(f->g->gov_policy.threshold_num, 100);
+    assert_int_equal(f->g->gov_policy.proposal_ttl_ms, WB_GOV_PROPOSAL_TTL_MS_MAX);
+}
+
+static void governance_policy_errors_named(void **state)
+{
+    struct fixture *f = *state;
+    static const struct {
+        const char *json;
+        const char *want;
+    } cases[] = {
+        {"[]", "governance: expected a JSON object"},
+        {"{\"quorum\": 3}", "governance.quorum: unknown field"},
+        {"{\"voting_roles\": []}", "governance.voting_roles: expected a non-empty array"},
+        {"{\"voting_roles\": \"shipper\"}", "governance.voting_roles: expected a non-empty"},
+        {"{\"voting_roles\": [\"shipper\", \"pilot\"]}",
+         "governance.voting_roles[1]: expected one of shipper"},
+        {"{\"voting_roles\": [7]}", "governance.voting_roles[0]: expected one of"},
+        {"{\"voting_roles\": [\"customs\", \"customs\"]}",
+         "governance.voting_roles[1]: role customs is listed twice"},
+        {"{\"threshold\": \"0/3\"}", "governance.threshold: expected \"NUM/DEN\""},
+        {"{\"threshold\": \"4/3\"}", "governance.threshold: expected"},
+        {"{\"threshold\": \"2/101\"}", "governance.threshold: expected"},
+        {"{\"threshold\": \"2/3x\"}", "governance.threshold: expected"},
+        {"{\"threshold\": \"2\"}", "governance.threshold: expected"},
+        {"{\"threshold\": \"a/b\"}", "governance.threshold: expected"},
+        {"{\"threshold\": 0.66}", "governance.threshold: expected"},
+        {"{\"proposal_ttl_ms\": 999}",
+         "governance.proposal_ttl_ms: expected an integer from 1000 to 31536000000"},
+        {"{\"proposal_ttl_ms\": 31536000001}", "governance.proposal_ttl_ms: expected"},
+        {"{\"proposal_ttl_ms\": \"7d\"}", "governance.proposal_ttl_ms: expected"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_error_t err;
+        json_t *gov = json_loads(cases[i].json, JSON_DECODE_ANY, &err);
+        assert_non_null(gov);
+        json_t *root = valid_genesis(f);
+        json_object_set_new(root, "governance", gov);
+        expect_error(f, root, cases[i].want);
+    }
+}
+
 /* header_version: optional, 1 when left out, 1 or 2. */
 static void header_version_default_and_values(void **state)
 {
@@ -723,6 +829,10 @@ int main(void)
         T(bad_genesis_time_named),
         T(heartbeat_default_range_and_errors),
         T(header_version_default_and_values),
+        T(block_events_max_default_and_bounds),
+        T(governance_policy_default),
+        T(governance_policy_fields),
+        T(governance_policy_errors_named),
         T(time_rule_fields_default_and_bounds),
         T(unknown_fields_and_bad_json_named),
         T(member_role_missing_or_unknown_named),

@@ -17,6 +17,7 @@
 #include "common/wb_error.h"
 #include "ledger/event.h"
 #include "ledger/genesis.h"
+#include "ledger/gov.h"
 #include "ledger/rules.h"
 
 #define ITEM "CSQU3054383"
@@ -388,7 +389,8 @@ static void action_known(void **state)
                                         &rule),
                      WB_ERR_RULE);
     assert_string_equal(rule, "action_known");
-    assert_non_null(strstr(reason, "unknown action 15"));
+    assert_non_null(strstr(reason, "unknown action 19"));
+    assert_non_null(strstr(reason, "key_add, key_revoke, gov_propose or gov_approve"));
     ev.action = LEDGER_ACTION_NONE;
     assert_int_equal(ledger_rules_check(&st, &ev, f->g, ev.time_ms, reason, sizeof reason,
                                         &rule),
@@ -1053,6 +1055,118 @@ static void late_event_is_out_of_order(void **state)
     assert_false(ledger_rules_out_of_order(&fresh, &ev));
 }
 
+
+/* ---- the governance chain ------------------------------------------------------ */
+
+/* A governance event (key_add of a fresh key) chained to st's head. */
+static struct ledger_event gov_event(struct fx *f, int key, const struct ledger_item_state *st)
+{
+    struct ledger_event ev = mk_event(f, key, LEDGER_KEY_ADD, NULL, st);
+    snprintf(ev.item, sizeof ev.item, "%s", WB_GOV_CHAIN);
+    char hex[65];
+    uint8_t pk[WB_PUBKEY_LEN], sk[WB_SECKEY_LEN], seed[32] = {(uint8_t)f->nonce, 0x33};
+    assert_int_equal(crypto_sign_seed_keypair(pk, sk, seed), 0);
+    add_attr(&ev, "key", wb_hex_encode(pk, WB_PUBKEY_LEN, hex, sizeof hex));
+    return ev;
+}
+
+static void gov_chain_only(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_item_state st = commissioned(f);
+    struct ledger_event ev = gov_event(f, K_ACME, &st);
+    snprintf(ev.item, sizeof ev.item, "%s", ITEM);
+    expect_rule(f, &st, &ev, K_ACME, "gov_chain_only",
+                "key_add: a governance action is only for the governance chain");
+    /* The id is reserved: no commission of it. */
+    struct ledger_item_state none;
+    memset(&none, 0, sizeof none);
+    ev = mk_event(f, K_ACME, LEDGER_COMMISSION, "NLRTM", &none);
+    snprintf(ev.item, sizeof ev.item, "%s", WB_GOV_CHAIN);
+    expect_rule(f, &none, &ev, K_ACME, "gov_chain_only", "reserved");
+    /* Nor any item action on it once it exists. */
+    struct ledger_item_state gov;
+    memset(&gov, 0, sizeof gov);
+    ev = gov_event(f, K_OCEANIC, &gov);
+    accept_ev(f, &gov, K_OCEANIC, &ev, 1);
+    ev = mk_event(f, K_CUSTOMS, LEDGER_INSPECT, NULL, &gov);
+    snprintf(ev.item, sizeof ev.item, "%s", WB_GOV_CHAIN);
+    add_attr(&ev, "result", "ok");
+    expect_rule(f, &gov, &ev, K_CUSTOMS, "gov_chain_only", "inspect: item " WB_GOV_CHAIN);
+}
+
+static void gov_first_no_prev(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_item_state gov;
+    memset(&gov, 0, sizeof gov);
+    struct ledger_event ev = gov_event(f, K_ACME, &gov);
+    ev.has_prev = true;
+    memset(ev.prev, 0xab, WB_HASH_LEN);
+    expect_rule(f, &gov, &ev, K_ACME, "gov_first_no_prev",
+                "the first event of the governance chain must have no prev, but prev is "
+                "abababab...");
+    /* Without prev it is accepted (no commission needed); later ones name the head. */
+    ev = gov_event(f, K_ACME, &gov);
+    accept_ev(f, &gov, K_ACME, &ev, 4);
+    ev = gov_event(f, K_AUDIT, &gov);
+    ev.has_prev = false;
+    expect_rule(f, &gov, &ev, K_AUDIT, "prev_present", "prev is missing");
+    ev = gov_event(f, K_AUDIT, &gov);
+    ev.prev[0] ^= 1;
+    expect_rule(f, &gov, &ev, K_AUDIT, "prev_is_head", "prev does not match");
+    ev = gov_event(f, K_AUDIT, &gov);
+    accept_ev(f, &gov, K_AUDIT, &ev, 5);
+}
+
+static void gov_no_location(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_item_state gov;
+    memset(&gov, 0, sizeof gov);
+    struct ledger_event ev = gov_event(f, K_ACME, &gov);
+    snprintf(ev.location, sizeof ev.location, "NLRTM");
+    expect_rule(f, &gov, &ev, K_ACME, "gov_no_location",
+                "key_add: governance events have no location");
+    ev = gov_event(f, K_ACME, &gov);
+    snprintf(ev.to_org, sizeof ev.to_org, "oceanic");
+    expect_rule(f, &gov, &ev, K_ACME, "to_org_handover_only", "to_org is only for handover");
+}
+
+static void governance_chain_state(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_item_state gov;
+    memset(&gov, 0, sizeof gov);
+    gov.reg_index = 7;
+    struct ledger_event ev = gov_event(f, K_CUSTOMS, &gov);
+    int64_t t1 = ev.time_ms;
+    accept_ev(f, &gov, K_CUSTOMS, &ev, 3);
+    assert_string_equal(gov.item, WB_GOV_CHAIN);
+    assert_int_equal(gov.status, LEDGER_ITEM_ACTIVE);
+    assert_string_equal(gov.custodian, "");
+    assert_int_equal(gov.count, 1);
+    assert_int_equal(gov.first_height, 3);
+    assert_memory_equal(gov.head, ev.id, WB_HASH_LEN);
+    /* A later event dated earlier (within the time rules) keeps the latest time. */
+    ev = gov_event(f, K_ACME, &gov);
+    ev.time_ms = t1 - STEP_MS;
+    accept_ev(f, &gov, K_ACME, &ev, 6);
+    assert_int_equal(gov.count, 2);
+    assert_int_equal(gov.first_height, 3);
+    assert_int_equal(gov.last_height, 6);
+    assert_int_equal(gov.latest_time_ms, t1);
+    assert_memory_equal(gov.head, ev.id, WB_HASH_LEN);
+    assert_string_equal(gov.custodian, "");
+    assert_string_equal(gov.location, "");
+    assert_int_equal(gov.movement, LEDGER_MOVE_AT_REST);
+    assert_int_equal(gov.reg_index, 7);
+    /* The time rules hold as for any event. */
+    ev = gov_event(f, K_ACME, &gov);
+    expect_rule_at(f, &gov, &ev, K_ACME, ev.time_ms - 2 * DAY_MS, "time_future",
+                   "key_add: event time");
+}
+
 /* Every rule of the table has a unit test of its name (checked from main's
  * test list) and a reason that says something. */
 static const struct CMUnitTest *all_tests;
@@ -1147,6 +1261,10 @@ int main(void)
         T(customs_may_act_after_delivery),
         T(customs_may_act_while_held),
         T(action_known),
+        T(gov_chain_only),
+        T(gov_first_no_prev),
+        T(gov_no_location),
+        T(governance_chain_state),
         T(submitter_member),
         T(item_matches),
         T(first_is_commission),

@@ -15,6 +15,7 @@
 #include "ledger/block.h"
 #include "ledger/event.h"
 #include "ledger/genesis.h"
+#include "ledger/gov.h"
 #include "ledger/item_leaf.h"
 #include "ledger/merkle.h"
 #include "ledger/rules.h"
@@ -706,6 +707,203 @@ static void new_items_register_after_the_item_count(void **state)
     ledger_block_result_free(&r);
 }
 
+/* ---- governance ---------------------------------------------------------------- */
+
+/* Appends a signed governance event of *a by key (prev: the chain's head
+ * or NULL for its first event). */
+static struct signed_ev *add_gov_event(struct fx *f, int key, const struct ledger_gov_action *a,
+                                       const uint8_t *prev)
+{
+    assert_true(f->n < EVENTS_MAX);
+    struct signed_ev *se = &f->evs[f->n++];
+    struct ledger_event *ev = &se->ev;
+    memset(ev, 0, sizeof *ev);
+    char msg[256] = "";
+    if (ledger_gov_action_encode(a, ev, msg, sizeof msg)) fail_msg("encode: %s", msg);
+    ev->time_ms = f->event_time_ms ? f->event_time_ms : GENESIS_MS + 500;
+    memcpy(ev->submitter, f->pk[key], WB_PUBKEY_LEN);
+    if (prev) {
+        ev->has_prev = true;
+        memcpy(ev->prev, prev, WB_HASH_LEN);
+    }
+    ev->nonce = ++f->nonce;
+    int rc = ledger_event_sign(f->g->chain_id, ev, f->sk[key], se->bytes, sizeof se->bytes,
+                               &se->len);
+    if (rc) fail_msg("ledger_event_sign: %s", wb_strerror(rc));
+    return se;
+}
+
+static struct ledger_gov_action key_add_of(const uint8_t pk[WB_PUBKEY_LEN])
+{
+    struct ledger_gov_action a;
+    memset(&a, 0, sizeof a);
+    a.action = LEDGER_KEY_ADD;
+    memcpy(a.key, pk, WB_PUBKEY_LEN);
+    return a;
+}
+
+static struct ledger_gov *gov_new(const struct ledger_genesis *g)
+{
+    struct ledger_gov *gv = malloc(sizeof *gv);
+    assert_non_null(gv);
+    assert_int_equal(ledger_gov_init(gv, g), WB_OK);
+    return gv;
+}
+
+static void gov_delete(struct ledger_gov *gv)
+{
+    ledger_gov_free(gv);
+    free(gv);
+}
+
+static void governance_block_gives_gov_after(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_gov *gv = gov_new(f->g);
+    f->bc.gov = gv;
+    /* oceanic adds a key; an item event in the same block. */
+    struct ledger_gov_action a = key_add_of(f->pk[K_STRANGER]);
+    struct signed_ev *g1 = add_gov_event(f, K_OCEANIC, &a, NULL);
+    add_event(f, K_ACME, ITEM_A, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    build_default(f);
+    struct ledger_block_result r;
+    char msg[512] = "";
+    int rc = ledger_block_check_full(&f->bc, &f->block, &r, msg, sizeof msg);
+    if (rc) fail_msg("expected a valid block: %s", msg);
+    assert_non_null(r.gov_after);
+    assert_int_equal(r.gov_after->height, 1);
+    assert_int_equal(r.gov_after->time_ms, GENESIS_MS + 1000);
+    assert_int_equal(r.gov_after->event_count, 1);
+    assert_memory_equal(r.gov_after->head, g1->ev.id, WB_HASH_LEN);
+    const struct ledger_gov_key *k = ledger_gov_key_find(r.gov_after, f->pk[K_STRANGER]);
+    assert_non_null(k);
+    assert_string_equal(k->org, "oceanic");
+    assert_int_equal(k->added_height, 1);
+    assert_int_equal(ledger_genesis_org_of_key(&r.gov_after->view, f->pk[K_STRANGER]), 1);
+    /* bc->gov is untouched. */
+    assert_null(ledger_gov_key_find(gv, f->pk[K_STRANGER]));
+    assert_int_equal(gv->event_count, 0);
+    /* The governance chain is an item state like any other. */
+    assert_int_equal(r.state_count, 2);
+    assert_string_equal(r.states[0].item, WB_GOV_CHAIN);
+    assert_int_equal(r.states[0].count, 1);
+    assert_int_equal(r.states[0].status, LEDGER_ITEM_ACTIVE);
+    ledger_block_result_free(&r);
+    assert_null(r.gov_after);
+
+    /* Without governance events: no gov_after. */
+    f->n = 0;
+    add_event(f, K_ACME, ITEM_A, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    build_default(f);
+    rc = ledger_block_check_full(&f->bc, &f->block, &r, msg, sizeof msg);
+    if (rc) fail_msg("expected a valid block: %s", msg);
+    assert_null(r.gov_after);
+    ledger_block_result_free(&r);
+    /* ledger_block_check frees its copy itself. */
+    f->n = 0;
+    add_gov_event(f, K_OCEANIC, &a, NULL);
+    build_default(f);
+    expect_valid(f, NULL, NULL);
+    gov_delete(gv);
+}
+
+static void governance_changes_take_effect_next_block(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_gov *gv = gov_new(f->g);
+    f->bc.gov = gv;
+    /* The key acme adds is no member key for this block's item events. */
+    struct ledger_gov_action a = key_add_of(f->pk[K_STRANGER]);
+    add_gov_event(f, K_ACME, &a, NULL);
+    struct signed_ev *s = add_event(f, K_STRANGER, ITEM_A, LEDGER_COMMISSION, "NLRTM", NULL,
+                                    NULL);
+    build_default(f);
+    char id[9], want[160];
+    snprintf(want, sizeof want, "event 1 (%s, commission): commission: submitter key",
+             short_id(s, id));
+    expect_invalid(f, want);
+    /* Governance events after it in the block see it: the same key twice is refused. */
+    f->n = 0;
+    struct signed_ev *g1 = add_gov_event(f, K_ACME, &a, NULL);
+    struct signed_ev *g2 = add_gov_event(f, K_OCEANIC, &a, g1->ev.id);
+    build_default(f);
+    snprintf(want, sizeof want, "event 1 (%s, key_add): key_add: key ", short_id(g2, id));
+    expect_invalid(f, want);
+    expect_invalid(f, "(rule gov_key_new)");
+    gov_delete(gv);
+}
+
+static void revoked_key_refused_in_a_block(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_gov *gv = gov_new(f->g);
+    /* Block 1: acme adds a second key and revokes its first. */
+    struct ledger_gov_action a = key_add_of(f->pk[K_STRANGER]);
+    struct signed_ev *g1 = add_gov_event(f, K_ACME, &a, NULL);
+    struct ledger_gov_action r;
+    memset(&r, 0, sizeof r);
+    r.action = LEDGER_KEY_REVOKE;
+    r.reason = LEDGER_REVOKE_RETIRED;
+    memcpy(r.key, f->pk[K_ACME], WB_PUBKEY_LEN);
+    add_gov_event(f, K_ACME, &r, g1->ev.id);
+    build_default(f);
+    f->bc.gov = gv;
+    struct ledger_block_result res;
+    char msg[512] = "";
+    int rc = ledger_block_check_full(&f->bc, &f->block, &res, msg, sizeof msg);
+    if (rc) fail_msg("expected a valid block: %s", msg);
+    assert_non_null(res.gov_after);
+    /* Block 2 under the state after block 1. */
+    f->bc.gov = res.gov_after;
+    f->bc.genesis = &res.gov_after->view;
+    f->bc.height = 2;
+    uint8_t h1[WB_HASH_LEN];
+    memcpy(h1, f->block.hash, WB_HASH_LEN);
+    memcpy(f->bc.prev_hash, h1, WB_HASH_LEN);
+    f->bc.prev_time_ms = GENESIS_MS + 1000;
+    f->bc.now_ms = GENESIS_MS + 2000;
+    f->n = 0;
+    f->event_time_ms = GENESIS_MS + 1500;
+    struct signed_ev *s = add_event(f, K_ACME, ITEM_A, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    build(f, 2, GENESIS_MS + 2000, h1, NULL, 0);
+    char id[9], want[200];
+    snprintf(want, sizeof want, "event 0 (%s, commission): key ", short_id(s, id));
+    expect_invalid(f, want);
+    expect_invalid(f, "of 'acme' was revoked as retired at height 1");
+    /* The new key signs. */
+    f->n = 0;
+    add_event(f, K_STRANGER, ITEM_A, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    build(f, 2, GENESIS_MS + 2000, h1, NULL, 0);
+    expect_valid(f, NULL, NULL);
+    f->bc.genesis = f->g;
+    ledger_block_result_free(&res);
+    gov_delete(gv);
+}
+
+static void governance_event_without_state_invalid(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_gov_action a = key_add_of(f->pk[K_STRANGER]);
+    struct signed_ev *s = add_gov_event(f, K_ACME, &a, NULL);
+    build_default(f);
+    char id[9], want[160];
+    snprintf(want, sizeof want, "event 0 (%s, key_add): governance events need",
+             short_id(s, id));
+    expect_invalid(f, want);
+}
+
+static void chain_block_events_max(void **state)
+{
+    struct fx *f = *state;
+    add_event(f, K_ACME, ITEM_A, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    add_event(f, K_ACME, ITEM_B, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    build_default(f);
+    f->g->block_events_max = 2;
+    expect_valid(f, NULL, NULL);
+    f->g->block_events_max = 1;
+    expect_invalid(f, "block carries 2 events, the chain's limit is 1 (block_events_max)");
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -725,6 +923,11 @@ int main(void)
         T(version_2_header_commits_to_the_item_states),
         T(header_version_must_be_the_chains),
         T(new_items_register_after_the_item_count),
+        T(governance_block_gives_gov_after),
+        T(governance_changes_take_effect_next_block),
+        T(revoked_key_refused_in_a_block),
+        T(governance_event_without_state_invalid),
+        T(chain_block_events_max),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
