@@ -31,5 +31,30 @@ WB_MUST_USE int cmd_block_via(const struct client_connector *conn, int argc, cha
 WB_MUST_USE int cmd_status_via(const struct client_connector *conn, int argc, char **argv);
 WB_MUST_USE int cmd_items_via(const struct client_connector *conn, int argc, char **argv);
 WB_MUST_USE int cmd_watch_via(const struct client_connector *conn, int argc, char **argv);
+WB_MUST_USE int cmd_gov_via(const struct client_connector *conn, int argc, char **argv);
+WB_MUST_USE int cmd_key_via(const struct client_connector *conn, int argc, char **argv);
+
+/* What a node answered to a submit that succeeded (submit_session_event). */
+struct submit_outcome {
+    bool committed;                       /* false only with no_wait */
+    bool already_committed;               /* a resent event the node had committed */
+    uint64_t height;
+    uint32_t index;
+    bool resent;                          /* the bytes came from a pending file */
+};
+
+/* The submit of `waybill submit` for an event built by another command
+ * (waybill gov, waybill key) on an open session: the pending-file safety
+ * (cli/submit_pending.h: an identical earlier submit's kept bytes are
+ * resent unless `fresh`), the head lookup for prev (unless ev->has_prev; an
+ * item the node does not know leaves it without), the submitter, nonce and,
+ * unless has_time, the time now, the signature, the submit and its answer.
+ * ev: the event as the options built it; on return the event sent (its id
+ * set). out: filled on success, when nothing is printed on stdout (the
+ * caller prints); NULL prints as `waybill submit` does. A failure is
+ * printed as `waybill submit` prints it. Returns the exit code. */
+WB_MUST_USE int submit_session_event(struct client_session *s, struct ledger_event *ev,
+                                     bool has_time, bool fresh, bool no_wait,
+                                     struct submit_outcome *out);
 
 #endif

@@ -491,7 +491,10 @@ static int submit_rejected(const struct client *c, int rc, const struct ledger_e
     rt->keep = rt->pending && (!c->node_error || rc == WB_ERR_TIMEOUT ||
                                submit_refusal_keeps(rc, rt->resent));
     const char *code = c->node_error ? client_refusal_code(rc, c->reason) : NULL;
-    const char *hint = rc == WB_ERR_RULE ? submit_rule_hint(code) : NULL;
+    /* The hints speak of waybill submit's options: not for the events
+     * waybill gov and waybill key build. */
+    const char *hint =
+        rc == WB_ERR_RULE && !ledger_action_is_gov(ev->action) ? submit_rule_hint(code) : NULL;
     if (c->opts->json && c->node_error) {
         json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:b, s:s, s:i, s:s, s:s, s:b, s:b}",
                               "event_id", id, "item", ev->item, "action",
@@ -533,7 +536,8 @@ static int submit_rejected(const struct client *c, int rc, const struct ledger_e
 }
 
 static int submit_send(struct client *c, const struct ledger_event *ev, const uint8_t *signed_ev,
-                       size_t len, bool no_wait, struct submit_retry *rt)
+                       size_t len, bool no_wait, struct submit_retry *rt,
+                       struct submit_outcome *out)
 {
     Waybill__SubmitRequest sr = WAYBILL__SUBMIT_REQUEST__INIT;
     Waybill__ClientRequest req = WAYBILL__CLIENT_REQUEST__INIT;
@@ -560,6 +564,12 @@ static int submit_send(struct client *c, const struct ledger_event *ev, const ui
         cli_error(c->opts->cmd, "the node answered before event %s was committed", id);
         ex = CLI_EXIT_FAILED;
         rt->keep = rt->pending != NULL;
+    } else if (out) {
+        out->committed = res->committed;
+        out->already_committed = res->committed && res->already_committed;
+        out->height = res->height;
+        out->index = res->index;
+        out->resent = rt->resent;
     } else if (c->opts->json) {
         ex = submit_print_json_result(ev, res, rt->resent);
     } else if (res->committed) {
@@ -651,43 +661,52 @@ int cmd_submit_via(const struct client_connector *conn, int argc, char **argv)
     if (ex != CLI_EXIT_OK) return ex;
 
     struct client_session s;
+    ex = client_session_open(&s, &co, conn);
+    if (ex == CLI_EXIT_OK)
+        ex = submit_session_event(&s, &ev, has_time, sa.fresh, sa.no_wait, NULL);
+    client_session_close(&s);
+    return ex;
+}
+
+int submit_session_event(struct client_session *s, struct ledger_event *ev, bool has_time,
+                         bool fresh, bool no_wait, struct submit_outcome *out)
+{
+    const char *cmd = s->c.opts->cmd;
+    int ex = CLI_EXIT_OK;
     uint8_t signed_ev[WB_SIGNED_EVENT_MAX];
     size_t len = 0;
     struct submit_pending pending;
     struct submit_retry rt = {.pending = NULL, .resent = false, .keep = false};
-    ex = client_session_open(&s, &co, conn);
-    if (ex != CLI_EXIT_OK) goto close_session;
     /* The key of "the same submit" is taken from the options, before a head
      * lookup fills prev. */
-    bool path_ok = submit_pending_init(&pending, co.key, s.genesis->chain_id, s.pk, &ev,
-                                       ev.has_prev, has_time) == WB_OK;
-    if (path_ok && !sa.fresh) {
-        ex = submit_resume(&s, &pending, &ev, signed_ev, sizeof signed_ev, &len, &rt.resent);
-        if (ex != CLI_EXIT_OK) goto close_session;
+    bool path_ok = submit_pending_init(&pending, s->c.opts->key, s->genesis->chain_id, s->pk, ev,
+                                       ev->has_prev, has_time) == WB_OK;
+    if (path_ok && !fresh) {
+        ex = submit_resume(s, &pending, ev, signed_ev, sizeof signed_ev, &len, &rt.resent);
+        if (ex != CLI_EXIT_OK) goto done;
     }
     if (rt.resent) {
         rt.pending = &pending;
     } else {
-        if (ev.action != LEDGER_COMMISSION && !ev.has_prev) {
-            ex = submit_lookup_head(&s.c, &ev);
-            if (ex != CLI_EXIT_OK) goto close_session;
+        if (ev->action != LEDGER_COMMISSION && !ev->has_prev) {
+            ex = submit_lookup_head(&s->c, ev);
+            if (ex != CLI_EXIT_OK) goto done;
         }
-        memcpy(ev.submitter, s.pk, WB_PUBKEY_LEN);
-        randombytes_buf(&ev.nonce, sizeof ev.nonce);
-        if (!has_time) ev.time_ms = cli_now_ms();
+        memcpy(ev->submitter, s->pk, WB_PUBKEY_LEN);
+        randombytes_buf(&ev->nonce, sizeof ev->nonce);
+        if (!has_time) ev->time_ms = cli_now_ms();
         int rc =
-            ledger_event_sign(s.genesis->chain_id, &ev, s.sk, signed_ev, sizeof signed_ev, &len);
+            ledger_event_sign(s->genesis->chain_id, ev, s->sk, signed_ev, sizeof signed_ev, &len);
         if (rc != WB_OK) {
-            cli_error(co.cmd, "cannot sign the event: %s", wb_strerror(rc));
+            cli_error(cmd, "cannot sign the event: %s", wb_strerror(rc));
             ex = CLI_EXIT_FAILED;
-            goto close_session;
+            goto done;
         }
-        if (submit_keep(co.cmd, &pending, path_ok, signed_ev, len)) rt.pending = &pending;
+        if (submit_keep(cmd, &pending, path_ok, signed_ev, len)) rt.pending = &pending;
     }
-    ex = submit_send(&s.c, &ev, signed_ev, len, sa.no_wait, &rt);
-    submit_settle(co.cmd, &rt);
-close_session:
-    client_session_close(&s);
+    ex = submit_send(&s->c, ev, signed_ev, len, no_wait, &rt, out);
+    submit_settle(cmd, &rt);
+done:
     return ex;
 }
 

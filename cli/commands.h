@@ -27,7 +27,9 @@
     X(block, "show a committed block and its certificate")                            \
     X(status, "show a node's height, peers and mempool")                             \
     X(items, "list items and their state, filtered and paged")                        \
-    X(watch, "print committed events as they commit")
+    X(watch, "print committed events as they commit")                                 \
+    X(gov, "propose, approve, list and show changes of members, validators, parameters") \
+    X(key, "add and revoke your organisation's client keys; list every key the chain knows")
 
 #define CLI__DECLARE_HANDLER(name, summary) WB_MUST_USE int cmd_##name(int argc, char **argv);
 CLI_COMMANDS(CLI__DECLARE_HANDLER)
