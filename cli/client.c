@@ -310,6 +310,8 @@ int client_open(struct client *c, const struct client_opts *o,
     c->genesis = g;
     c->next_id = 1;
     c->deadline_ms = client_now_mono_ms() + o->timeout_ms;
+    memcpy(c->pk, pk, WB_PUBKEY_LEN);
+    c->key_outside_genesis = ledger_genesis_org_of_key(g, pk) < 0;
     struct client_identity id = {.genesis = g, .pk = pk, .sk = sk};
     int rc = conn->connect(conn->ctx, o->node, &id, o->timeout_ms, &c->t);
     switch (rc) {
@@ -533,6 +535,16 @@ int client_fail(const struct client *c, int rc, const char *what)
         cli_error(c->opts->cmd, "%s: %s", what, why);
     else
         cli_error(c->opts->cmd, "%s", why);
+    if (c->key_outside_genesis && !c->node_error && rc == WB_ERR_CLOSED) {
+        char hex[2 * WB_PUBKEY_LEN + 1];
+        cli_error(c->opts->cmd,
+                  "key %s (public key %s) is not a member client key in genesis %s (chain "
+                  "'%s'): unless governance added it (`waybill key list`), a node refuses it; "
+                  "use a key listed in a member's \"keys\" or added by `waybill key add`",
+                  c->opts->key, wb_hex_encode(c->pk, WB_PUBKEY_LEN, hex, sizeof hex),
+                  c->opts->genesis, c->genesis->chain_name);
+        return CLI_EXIT_FAILED; /* refused for the key, most likely: not an outage */
+    }
     if (c->node_error) return rc == WB_ERR_TIMEOUT ? CLI_EXIT_UNREACHABLE : CLI_EXIT_FAILED;
     switch (rc) {
     case WB_ERR_NOT_FOUND: /* only from connecting: the node's name did not resolve */
@@ -708,8 +720,9 @@ const char *client_refusal_code(int err, const char *reason)
 }
 
 /* Checks that need only the genesis, before anything is sent: --node is
- * not a validator's p2p port and the key is a member key. Returns
- * CLI_EXIT_OK or prints why and returns the exit code (2, 1). */
+ * not a validator's p2p port. (The key may be one governance added since
+ * genesis: only the node can say; client_fail explains a refusal.) Returns
+ * CLI_EXIT_OK or prints why and returns CLI_EXIT_USAGE. */
 static int client__local_checks(const struct client_session *s, const struct client_opts *o)
 {
     int v = client_p2p_validator(s->genesis, o->node);
@@ -720,11 +733,14 @@ static int client__local_checks(const struct client_session *s, const struct cli
                   o->node, s->genesis->validators[v].name);
         return CLI_EXIT_USAGE;
     }
-    if (ledger_genesis_org_of_key(s->genesis, s->pk) < 0) {
+    /* A validator's node key is never a client key: governance never lets
+     * a key serve twice. */
+    if (ledger_genesis_validator_of_key(s->genesis, s->pk) >= 0) {
         char hex[2 * WB_PUBKEY_LEN + 1];
         cli_error(o->cmd,
-                  "key %s (public key %s) is not a member client key in genesis %s (chain "
-                  "'%s'): a node would have refused it; use a key listed in a member's \"keys\"",
+                  "key %s (public key %s) is a validator's node key in genesis %s (chain '%s'), "
+                  "not a member client key: a node would have refused it; use a key listed in "
+                  "a member's \"keys\"",
                   o->key, wb_hex_encode(s->pk, WB_PUBKEY_LEN, hex, sizeof hex), o->genesis,
                   s->genesis->chain_name);
         return CLI_EXIT_FAILED;
