@@ -310,8 +310,6 @@ int client_open(struct client *c, const struct client_opts *o,
     c->genesis = g;
     c->next_id = 1;
     c->deadline_ms = client_now_mono_ms() + o->timeout_ms;
-    memcpy(c->pk, pk, WB_PUBKEY_LEN);
-    c->key_outside_genesis = ledger_genesis_org_of_key(g, pk) < 0;
     struct client_identity id = {.genesis = g, .pk = pk, .sk = sk};
     int rc = conn->connect(conn->ctx, o->node, &id, o->timeout_ms, &c->t);
     switch (rc) {
@@ -339,7 +337,8 @@ int client_open(struct client *c, const struct client_opts *o,
         break;
     case WB_ERR_REFUSED:
         client__reason(c, "key not accepted: node %s does not accept your key as a member key "
-                          "of chain '%s': check that your key is a member key in %s",
+                          "of chain '%s': check that your key is a member key in %s or one "
+                          "governance added since (`waybill key list` with a member's key)",
                        o->node, g->chain_name, o->genesis);
         break;
     case WB_ERR_PERMISSION:
@@ -535,16 +534,6 @@ int client_fail(const struct client *c, int rc, const char *what)
         cli_error(c->opts->cmd, "%s: %s", what, why);
     else
         cli_error(c->opts->cmd, "%s", why);
-    if (c->key_outside_genesis && !c->node_error && rc == WB_ERR_CLOSED) {
-        char hex[2 * WB_PUBKEY_LEN + 1];
-        cli_error(c->opts->cmd,
-                  "key %s (public key %s) is not a member client key in genesis %s (chain "
-                  "'%s'): unless governance added it (`waybill key list`), a node refuses it; "
-                  "use a key listed in a member's \"keys\" or added by `waybill key add`",
-                  c->opts->key, wb_hex_encode(c->pk, WB_PUBKEY_LEN, hex, sizeof hex),
-                  c->opts->genesis, c->genesis->chain_name);
-        return CLI_EXIT_FAILED; /* refused for the key, most likely: not an outage */
-    }
     if (c->node_error) return rc == WB_ERR_TIMEOUT ? CLI_EXIT_UNREACHABLE : CLI_EXIT_FAILED;
     switch (rc) {
     case WB_ERR_NOT_FOUND: /* only from connecting: the node's name did not resolve */
@@ -721,7 +710,7 @@ const char *client_refusal_code(int err, const char *reason)
 
 /* Checks that need only the genesis, before anything is sent: --node is
  * not a validator's p2p port. (The key may be one governance added since
- * genesis: only the node can say; client_fail explains a refusal.) Returns
+ * genesis: only the node can say, and client_open explains its refusal.) Returns
  * CLI_EXIT_OK or prints why and returns CLI_EXIT_USAGE. */
 static int client__local_checks(const struct client_session *s, const struct client_opts *o)
 {

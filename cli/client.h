@@ -181,11 +181,6 @@ struct client {
      * a person (sanitised). */
     bool node_error;
     char reason[CLIENT_REASON_MAX];
-    /* The key is no client key of genesis: a member only if governance
-     * added it, which only the node knows. A connection that fails is then
-     * explained by client_fail. */
-    bool key_outside_genesis;
-    uint8_t pk[WB_PUBKEY_LEN];
 };
 
 /* Starts the --timeout clock and connects through conn. Returns 0 or a
