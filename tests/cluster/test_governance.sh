@@ -26,19 +26,24 @@ N4=$("$WAYBILL" keygen --out "$T_DIR/net/node4/node.key" --force) || T_FAIL=$((T
 
 # gov I ARGS...: `waybill gov ARGS` through node I with org I's key.
 gov() { wb "$1" gov "${@:2}"; }
-# json_get FIELD: the string FIELD of the JSON object on stdin.
-json_get() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+# json_get FIELD...: the value at FIELD (then its FIELD...) of the JSON on stdin.
+json_get() { python3 -c '
+import json,sys; v=json.load(sys.stdin)
+for k in sys.argv[1:]: v=v[k]
+print(v)' "$@"; }
+# propose I ARGS...: proposes through node I; prints the proposal id.
+propose() { gov "$1" propose "${@:2}" --json | json_get proposal id; }
 # proposal_status I ID: status of proposal ID as node I's ledger says.
 proposal_status() { gov "$1" show "$2" --json 2>/dev/null | json_get status; }
 status_is() { [ "$(proposal_status "$1" "$2")" = "$3" ]; }
 
 # An expiring proposal first: it is approved only after its lifetime.
-EXP=$(gov 0 propose set-param --param heartbeat_ms --value 1000 --json | json_get id)
+EXP=$(propose 0 set-param --param heartbeat_ms --value 1000)
 check "a parameter change is proposed" test -n "$EXP"
 
 # ---- a fifth organisation -----------------------------------------------
-ADD=$(gov 0 propose add-member --org rhine-barge --role carrier --member-key "$C4" \
-    --note "onboarding the barge operator" --json | json_get id)
+ADD=$(propose 0 add-member --org rhine-barge --role carrier --member-key "$C4" \
+    --note "onboarding the barge operator")
 check "add-member is proposed" test -n "$ADD"
 check "it is pending with 1 approval" status_is 0 "$ADD" pending
 out=$(gov 1 approve "${ADD:0:12}" 2>&1)
@@ -56,8 +61,8 @@ check "before execution the newcomer's key is not a member's" test $? -ne 0
 check "the third approval executes it" gov 2 approve "$ADD"
 check "it is executed" status_is 3 "$ADD" executed
 
-VAL=$(gov 0 propose add-validator --name node4 --org rhine-barge --validator-key "$N4" \
-    --p2p "$T_HOST:$((T_BASE + 4))" --api "$(api_addr 4)" --json | json_get id)
+VAL=$(propose 0 add-validator --name node4 --org rhine-barge --validator-key "$N4" \
+    --p2p "$T_HOST:$((T_BASE + 4))" --api "$(api_addr 4)")
 check "add-validator is proposed" test -n "$VAL"
 # Five voting organisations now: 4 approvals (2/3 of 5 rounded up).
 check "approval 2 of 4" gov 1 approve "$VAL"
@@ -90,7 +95,7 @@ signed_by_node4_after() {
 }
 check "certificates carry node4's signature" wait_for 120 signed_by_node4_after $((EXEC_H + 2))
 check "status shows five validators" wait_for 30 bash -c \
-    "\"$WAYBILL\" status --node $(api_addr 0) --key $(client_key 0) | grep -q 'validators: 5'"
+    "\"$WAYBILL\" status --node $(api_addr 0) --key $(client_key 0) | grep -Eq '^validators +5 from height'"
 
 ITEM=MSCU1234566
 check "acme commissions" submit 0 $ITEM commission --at CNSHA
@@ -100,7 +105,7 @@ check "every node has the 3 events" wait_for 60 bash -c \
     "for i in 0 1 2 3 4; do [ \"\$(\"$WAYBILL\" history $ITEM --json --node 127.0.0.1:\$(( $T_BASE + 100 + i )) --key $(client_key 0) | grep -o '\"count\": *[0-9]*' | head -1 | grep -o '[0-9]*\$')\" = 3 ] || exit 1; done"
 
 # ---- the validator removed: four go on --------------------------------------
-RM=$(gov 0 propose remove-validator --name node4 --json | json_get id)
+RM=$(propose 0 remove-validator --name node4)
 for i in 1 2 3; do gov "$i" approve "$RM" >/dev/null; done
 check "remove-validator is executed" status_is 0 "$RM" executed
 RM_H=$(gov 0 show "$RM" --json | json_get executed_height)
@@ -113,7 +118,7 @@ not_signed_by_4() { local s; s=$(signers "$1") && [ -n "$s" ] && ! grep -qw 4 <<
 H=$(node_height 0)
 check "the newest certificate is signed by the four" not_signed_by_4 "$H"
 
-RMO=$(gov 0 propose remove-member --org rhine-barge --json | json_get id)
+RMO=$(propose 0 remove-member --org rhine-barge)
 for i in 1 2 3; do gov "$i" approve "$RMO" >/dev/null; done
 check "remove-member is executed" status_is 0 "$RMO" executed
 out=$(as_newcomer submit --item $ITEM --action unseal --attr seal=none 2>&1)

@@ -10,6 +10,7 @@
 
 #include "cli/print.h"
 #include "common/addr.h"
+#include "ledger/gov.h"
 #include "tests/unit/cli_support.h"
 
 #define NODE_ADDR "127.0.0.1:26702"
@@ -83,6 +84,12 @@ static int answer(struct fake_node *fn, const Waybill__ClientRequest *req,
     case WAYBILL__CLIENT_REQUEST__REQ_HISTORY:
         return answer_history(f, resp);
     case WAYBILL__CLIENT_REQUEST__REQ_PROOF: {
+        if (strcmp(req->proof->item, WB_GOV_CHAIN) == 0) {
+            /* No governance event: the genesis state. */
+            resp->code = WB_ERR_NOT_FOUND;
+            resp->reason = (char *)"item not found";
+            return WB_OK;
+        }
         uint8_t *buf;
         size_t len;
         if (tb_pack(&f->b, &buf, &len) != WB_OK) return WB_ERR_NOMEM;
