@@ -708,8 +708,8 @@ const char *client_refusal_code(int err, const char *reason)
 }
 
 /* Checks that need only the genesis, before anything is sent: --node is
- * not a validator's p2p port and the key is a member key. Returns
- * CLI_EXIT_OK or prints why and returns the exit code (2, 1). */
+ * not a validator's p2p port. Returns CLI_EXIT_OK or prints why and
+ * returns the exit code (2). */
 static int client__local_checks(const struct client_session *s, const struct client_opts *o)
 {
     int v = client_p2p_validator(s->genesis, o->node);
@@ -719,15 +719,6 @@ static int client__local_checks(const struct client_session *s, const struct cli
                   "address (in node.ini [api] listen)",
                   o->node, s->genesis->validators[v].name);
         return CLI_EXIT_USAGE;
-    }
-    if (ledger_genesis_org_of_key(s->genesis, s->pk) < 0) {
-        char hex[2 * WB_PUBKEY_LEN + 1];
-        cli_error(o->cmd,
-                  "key %s (public key %s) is not a member client key in genesis %s (chain "
-                  "'%s'): a node would have refused it; use a key listed in a member's \"keys\"",
-                  o->key, wb_hex_encode(s->pk, WB_PUBKEY_LEN, hex, sizeof hex), o->genesis,
-                  s->genesis->chain_name);
-        return CLI_EXIT_FAILED;
     }
     return CLI_EXIT_OK;
 }
@@ -743,7 +734,20 @@ int client_session_open(struct client_session *s, const struct client_opts *o,
     if (ex != CLI_EXIT_OK) return ex;
     ex = client__local_checks(s, o);
     if (ex != CLI_EXIT_OK) return ex;
+    /* A key the genesis file does not list may still be a member's: one
+     * that governance added (ledger/gov.h), which only the node knows. */
+    bool listed = ledger_genesis_org_of_key(s->genesis, s->pk) >= 0;
     int rc = client_open(&s->c, o, conn, s->genesis, s->pk, s->sk);
+    if (rc == WB_ERR_REFUSED && !listed) {
+        char hex[2 * WB_PUBKEY_LEN + 1];
+        cli_error(o->cmd,
+                  "key %s (public key %s) is not a member client key in genesis %s (chain "
+                  "'%s'), and node %s refused it (governance has not added it either); use a "
+                  "key listed in a member's \"keys\" or added with waybill key add",
+                  o->key, wb_hex_encode(s->pk, WB_PUBKEY_LEN, hex, sizeof hex), o->genesis,
+                  s->genesis->chain_name, o->node);
+        return CLI_EXIT_FAILED;
+    }
     if (rc != WB_OK) return client_fail(&s->c, rc, NULL);
     return CLI_EXIT_OK;
 }

@@ -246,8 +246,12 @@ struct client_session {
     struct client c;
 };
 
-/* Loads genesis and key and connects. Returns CLI_EXIT_OK, or prints the
- * reason and returns the exit code (1, or 3 when the node is unreachable).
+/* Loads genesis and key and connects. A key the genesis file does not
+ * list is tried too (governance may have added it): when the node refuses
+ * it, that is said as "key FILE (public key HEX) is not a member client key
+ * in genesis G (chain 'NAME'), and node ADDR refused it ...", exit 1.
+ * Returns CLI_EXIT_OK, or prints the reason and returns the exit code (1,
+ * or 3 when the node is unreachable).
  * Call client_session_close in any case: it closes, wipes the key and frees. */
 WB_MUST_USE int client_session_open(struct client_session *s, const struct client_opts *o,
                                     const struct client_connector *conn);

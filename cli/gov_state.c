@@ -182,32 +182,10 @@ int gov_state_load(struct client_session *s, struct ledger_gov *gv)
     return CLI_EXIT_FAILED;
 }
 
-int gov_state_session_open(struct client_session *s, const struct client_opts *o,
-                           const struct client_connector *conn)
-{
-    memset(s, 0, sizeof *s);
-    s->c.opts = o;
-    int ex = client_load_genesis(o, &s->genesis);
-    if (ex != CLI_EXIT_OK) return ex;
-    ex = client_load_key(o, s->pk, s->sk);
-    if (ex != CLI_EXIT_OK) return ex;
-    int v = client_p2p_validator(s->genesis, o->node);
-    if (v >= 0) {
-        cli_error(o->cmd,
-                  "%s is a node's p2p port (validator %s in genesis); give its client API "
-                  "address (in node.ini [api] listen)",
-                  o->node, s->genesis->validators[v].name);
-        return CLI_EXIT_USAGE;
-    }
-    int rc = client_open(&s->c, o, conn, s->genesis, s->pk, s->sk);
-    if (rc != WB_OK) return client_fail(&s->c, rc, NULL);
-    return CLI_EXIT_OK;
-}
-
 int gov_state_open(struct client_session *s, const struct client_opts *o,
                    const struct client_connector *conn, struct ledger_gov *gv)
 {
-    int ex = gov_state_session_open(s, o, conn);
+    int ex = client_session_open(s, o, conn);
     if (ex == CLI_EXIT_OK) ex = gov_state_load(s, gv);
     return ex;
 }

@@ -45,15 +45,7 @@ WB_MUST_USE int gov_state_replay(const struct ledger_genesis *g, const uint8_t *
  * when the node cannot be reached) otherwise. */
 WB_MUST_USE int gov_state_load(struct client_session *s, struct ledger_gov *gv);
 
-/* client_session_open without its check that the key is a member client
- * key of the genesis file: a key that governance added is a member too,
- * which only the governance chain tells. Every other local check stays
- * (a --node at a validator's p2p port is a usage error). Returns as
- * client_session_open; call client_session_close in any case. */
-WB_MUST_USE int gov_state_session_open(struct client_session *s, const struct client_opts *o,
-                                       const struct client_connector *conn);
-
-/* gov_state_session_open, then gov_state_load into *gv (free it with
+/* client_session_open, then gov_state_load into *gv (free it with
  * ledger_gov_free after CLI_EXIT_OK). Returns the exit code (printed);
  * call client_session_close in any case. */
 WB_MUST_USE int gov_state_open(struct client_session *s, const struct client_opts *o,
