@@ -537,6 +537,8 @@ static void propose_builds_the_event_and_prints_the_proposal(void **state)
     assert_int_equal(json_integer_value(json_object_get(root, "height")), 2);
     hex32(f->last_submit.id, id);
     assert_string_equal(json_string_value(json_object_get(p, "id")), id);
+    assert_string_equal(json_string_value(json_object_get(root, "id")), id);
+    assert_string_equal(json_string_value(json_object_get(root, "event_id")), id);
     json_decref(root);
 }
 
