@@ -96,6 +96,13 @@ static const struct cli_opt testnet_opts[] = {
     [TESTNET_OPT_HEADER_VERSION] = {"header-version", "V",
                                     "block headers: 2 commit to every item's state after the "
                                     "block (default), 1 to the events only"},
+    [TESTNET_OPT_GENESIS_NODES] = {"genesis-nodes", "K",
+                                   "genesis lists only the first K nodes and their "
+                                   "organisations (default N); the others are for onboarding"},
+    [TESTNET_OPT_THRESHOLD] = {"threshold", "NUM/DEN",
+                               "genesis governance.threshold (default 2/3)"},
+    [TESTNET_OPT_PROPOSAL_TTL] = {"proposal-ttl-ms", "MS",
+                                  "genesis governance.proposal_ttl_ms (default 7 days)"},
 };
 
 static const struct cli_usage testnet_usage = {
