@@ -69,7 +69,7 @@ WB_MUST_USE int gov_state_submit(struct client_session *s, struct ledger_gov *gv
 /* The organisation (index into gv->view.orgs) whose active client key
  * signs for s, or, when there is none, prints why (a revoked key, its
  * organisation removed, or a key the chain does not know) and returns -1. */
-int gov_state_signer(const struct client_session *s, const struct ledger_gov *gv);
+WB_MUST_USE int gov_state_signer(const struct client_session *s, const struct ledger_gov *gv);
 
 /* A public key given as 64 hex digits, or else as the path of a key file
  * `waybill keygen` wrote (its public key). Returns 0, or an error with a
