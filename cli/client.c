@@ -735,8 +735,19 @@ int client_session_open(struct client_session *s, const struct client_opts *o,
     ex = client__local_checks(s, o);
     if (ex != CLI_EXIT_OK) return ex;
     /* A key the genesis file does not list may still be a member's: one
-     * that governance added (ledger/gov.h), which only the node knows. */
+     * that governance added (ledger/gov.h), which only the node knows. A
+     * validator's key never is (a key is used once). */
     bool listed = ledger_genesis_org_of_key(s->genesis, s->pk) >= 0;
+    if (!listed && ledger_genesis_validator_of_key(s->genesis, s->pk) >= 0) {
+        char hex[2 * WB_PUBKEY_LEN + 1];
+        cli_error(o->cmd,
+                  "key %s (public key %s) is not a member client key in genesis %s (chain "
+                  "'%s') but a validator's node key: a node would have refused it; use a key "
+                  "listed in a member's \"keys\"",
+                  o->key, wb_hex_encode(s->pk, WB_PUBKEY_LEN, hex, sizeof hex), o->genesis,
+                  s->genesis->chain_name);
+        return CLI_EXIT_FAILED;
+    }
     int rc = client_open(&s->c, o, conn, s->genesis, s->pk, s->sk);
     if (rc == WB_ERR_REFUSED && !listed) {
         char hex[2 * WB_PUBKEY_LEN + 1];

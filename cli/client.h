@@ -249,7 +249,8 @@ struct client_session {
 /* Loads genesis and key and connects. A key the genesis file does not
  * list is tried too (governance may have added it): when the node refuses
  * it, that is said as "key FILE (public key HEX) is not a member client key
- * in genesis G (chain 'NAME'), and node ADDR refused it ...", exit 1.
+ * in genesis G (chain 'NAME'), and node ADDR refused it ...", exit 1. A
+ * validator's key of the genesis is refused before connecting.
  * Returns CLI_EXIT_OK, or prints the reason and returns the exit code (1,
  * or 3 when the node is unreachable).
  * Call client_session_close in any case: it closes, wipes the key and frees. */
