@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cli/gov_state.h"
 #include "cli/print.h"
 #include "common/addr.h"
 #include "common/file.h"
@@ -723,6 +724,62 @@ static int client__local_checks(const struct client_session *s, const struct cli
     return CLI_EXIT_OK;
 }
 
+/* The genesis with every validator g's governance chain (gv) ever named
+ * added to its validators (up to WB_VALIDATORS_MAX), for the node's
+ * identity only. */
+static void client__peers_of(const struct ledger_gov *gv, struct ledger_genesis *wide)
+{
+    for (size_t e = 0; e < gv->epoch_count; e++)
+        for (size_t i = 0; i < gv->epochs[e].count; i++) {
+            const struct ledger_validator *v = &gv->epochs[e].validators[i];
+            if (wide->validator_count == WB_VALIDATORS_MAX) return;
+            if (ledger_genesis_validator_of_key(wide, v->key) < 0)
+                wide->validators[wide->validator_count++] = *v;
+        }
+}
+
+/* The node answered with a key the genesis does not list: asks the
+ * genesis validators' client API (those with one) for the governance
+ * chain, and connects again accepting every validator it names. Returns 0
+ * (connected) or WB_ERR_PERMISSION (c->reason as the first refusal). */
+static int client__open_via_gov(struct client_session *s, const struct client_opts *o,
+                                const struct client_connector *conn)
+{
+    char first[CLIENT_REASON_MAX];
+    snprintf(first, sizeof first, "%s", s->c.reason);
+    s->peers = malloc(sizeof *s->peers);
+    struct client *c2 = malloc(sizeof *c2);
+    struct ledger_gov gv;
+    bool learned = false;
+    for (size_t i = 0; s->peers && c2 && !learned && i < s->genesis->validator_count; i++) {
+        const struct ledger_validator *v = &s->genesis->validators[i];
+        if (!v->api[0] || strcmp(v->api, o->node) == 0) continue;
+        struct client_opts o2 = *o;
+        o2.node = v->api;
+        uint8_t *bundle = NULL;
+        size_t len;
+        char msg[512];
+        if (client_open(c2, &o2, conn, s->genesis, s->pk, s->sk) == WB_OK &&
+            client_fetch_proof(c2, WB_GOV_CHAIN, &bundle, &len) == WB_OK &&
+            gov_state_replay(s->genesis, bundle, len, &gv, NULL, msg, sizeof msg) == WB_OK) {
+            *s->peers = *s->genesis;
+            client__peers_of(&gv, s->peers);
+            ledger_gov_free(&gv);
+            learned = true;
+        }
+        free(bundle);
+        client_close(c2);
+    }
+    free(c2);
+    int rc = WB_ERR_PERMISSION;
+    if (learned) {
+        client_close(&s->c);
+        rc = client_open(&s->c, o, conn, s->peers, s->pk, s->sk);
+    }
+    if (rc == WB_ERR_PERMISSION) snprintf(s->c.reason, sizeof s->c.reason, "%s", first);
+    return rc;
+}
+
 int client_session_open(struct client_session *s, const struct client_opts *o,
                         const struct client_connector *conn)
 {
@@ -759,6 +816,7 @@ int client_session_open(struct client_session *s, const struct client_opts *o,
                   s->genesis->chain_name, o->node);
         return CLI_EXIT_FAILED;
     }
+    if (rc == WB_ERR_PERMISSION) rc = client__open_via_gov(s, o, conn);
     if (rc != WB_OK) return client_fail(&s->c, rc, NULL);
     return CLI_EXIT_OK;
 }
@@ -768,7 +826,9 @@ void client_session_close(struct client_session *s)
     client_close(&s->c);
     sodium_memzero(s->sk, sizeof s->sk);
     free(s->genesis);
+    free(s->peers);
     s->genesis = NULL;
+    s->peers = NULL;
 }
 
 /* Asks c's node for item's proof bundle: *bundle (malloc'd) is its canonical
