@@ -1092,6 +1092,81 @@ static void status_shows_sets_and_proposals(void **state)
     expect_in("stdout", f->cap.out, "peers       0 of 4 connected\n");
 }
 
+/* ---- a node governance added ---------------------------------------------------------- */
+
+#define NEW_NODE_ADDR "127.0.0.1:7204"
+
+/* The new node's address answers with node4's key: accepted only when the
+ * identity set holds it. Every other address is the fake node. */
+static uint8_t node4_pk[WB_PUBKEY_LEN];
+static int new_node_connect(void *ctx, const char *addr, const struct client_identity *id,
+                            uint32_t timeout_ms, struct client_transport *out)
+{
+    if (strcmp(addr, NEW_NODE_ADDR) == 0 &&
+        ledger_genesis_validator_of_key(id->genesis, node4_pk) < 0) {
+        struct fake_node *fn = ctx;
+        fn->connects++;
+        return WB_ERR_PERMISSION;
+    }
+    return fake_connect(ctx, addr, id, timeout_ms, out);
+}
+
+static void node_added_by_governance_is_accepted(void **state)
+{
+    struct gfx *f = *state;
+    /* node0 gets a client API address in genesis */
+    uint8_t *json;
+    size_t len;
+    assert_int_equal(wb_read_file(f->t.genesis_path, 1 << 20, &json, &len), WB_OK);
+    char *text = calloc(1, len + 64);
+    memcpy(text, json, len);
+    free(json);
+    char *at = strstr(text, "\"p2p\": \"127.0.0.1:7100\"}");
+    assert_non_null(at);
+    const char *api = ", \"api\": \"127.0.0.1:7200\"";
+    at += strlen("\"p2p\": \"127.0.0.1:7100\"");
+    memmove(at + strlen(api), at, strlen(at) + 1);
+    memcpy(at, api, strlen(api));
+    assert_int_equal(wb_write_file(f->t.genesis_path, text, strlen(text), 0644), WB_OK);
+    free(text);
+
+    char hex[65];
+    new_key(node4_pk, hex);
+    f->conn.connect = new_node_connect;
+    const char *list[] = {"key", "list", NULL};
+    const char *argv[] = {"key", "list", "--node", NEW_NODE_ADDR, "--key",
+                          f->t.key_path[TN_ACME], "--genesis", f->t.genesis_path, NULL};
+    /* before governance adds it: refused, with the transport's reason */
+    fake_reset(&f->fn);
+    f->fn.answer = answer;
+    f->fn.ctx = f;
+    expect_exit(f, cap_run(&f->cap, cmd_key_via, &f->conn, argv), CLI_EXIT_FAILED);
+    expect_in("stderr", f->cap.err, "answered with a key that is not a validator");
+    (void)list;
+
+    uint8_t id[32];
+    struct ledger_gov_action p;
+    memset(&p, 0, sizeof p);
+    p.action = LEDGER_GOV_PROPOSE;
+    p.kind = LEDGER_GOV_ADD_VALIDATOR;
+    snprintf(p.validator.name, sizeof p.validator.name, "node4");
+    snprintf(p.validator.org, sizeof p.validator.org, "oceanic");
+    memcpy(p.validator.key, node4_pk, 32);
+    snprintf(p.validator.p2p, sizeof p.validator.p2p, "127.0.0.1:7104");
+    snprintf(p.validator.api, sizeof p.validator.api, NEW_NODE_ADDR);
+    assert_int_equal(gfx_add(f, TN_ACME, &p, cli_now_ms() - 1000, id), WB_OK);
+    struct ledger_gov_action ap = approve_of(id);
+    assert_int_equal(gfx_add(f, TN_OCEANIC, &ap, cli_now_ms() - 500, NULL), WB_OK);
+    fake_reset(&f->fn);
+    f->fn.answer = answer;
+    f->fn.ctx = f;
+    expect_exit(f, cap_run(&f->cap, cmd_key_via, &f->conn, argv), CLI_EXIT_OK);
+    /* the new node, node0's API for the governance chain, the new node again */
+    assert_int_equal(f->fn.connects, 3);
+    expect_in("stdout", f->cap.out, "oceanic  validator  height 2  active\n");
+    f->conn.connect = fake_connect;
+}
+
 /* ---- the replay ------------------------------------------------------------------------ */
 
 static void replay_refuses_a_broken_chain(void **state)
@@ -1172,6 +1247,7 @@ int main(void)
         T(key_list_statuses),
         T(status_shows_sets_and_proposals),
         T(replay_refuses_a_broken_chain),
+        T(node_added_by_governance_is_accepted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
