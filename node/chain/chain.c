@@ -89,6 +89,16 @@ const struct ledger_gov_epoch *node_chain_validators_at(const struct node_chain 
     return e;
 }
 
+int node_chain_set_keys(const struct node_chain *c, uint64_t height,
+                        uint8_t keys[WB_VALIDATORS_MAX][WB_PUBKEY_LEN], size_t *n)
+{
+    const struct ledger_gov_epoch *e = node_chain_validators_at(c, height);
+    if (!e) return WB_ERR_NOT_FOUND;
+    for (size_t i = 0; i < e->count; i++) memcpy(keys[i], e->validators[i].key, WB_PUBKEY_LEN);
+    *n = e->count;
+    return WB_OK;
+}
+
 uint32_t node_chain_self_at(const struct node_chain *c, uint64_t height,
                             const uint8_t pk[WB_PUBKEY_LEN])
 {

@@ -103,6 +103,11 @@ static inline const struct ledger_genesis *node_chain_view(const struct node_cha
  * (beyond head + 2). */
 const struct ledger_gov_epoch *node_chain_validators_at(const struct node_chain *c,
                                                         uint64_t height);
+/* The keys of the set that signs `height` into keys (index i = validator
+ * i of that height) and their count into *n. Returns 0, or WB_ERR_NOT_FOUND
+ * when the set is not known yet. */
+WB_MUST_USE int node_chain_set_keys(const struct node_chain *c, uint64_t height,
+                                    uint8_t keys[WB_VALIDATORS_MAX][WB_PUBKEY_LEN], size_t *n);
 /* This node's index in the set that signs `height` (key pk), or
  * UINT32_MAX when it is not a validator there or the set is not known. */
 uint32_t node_chain_self_at(const struct node_chain *c, uint64_t height,

@@ -65,6 +65,7 @@ static int check_rules(const struct node_env *env, const struct node_chain *chai
     struct ledger_block_ctx bc = {
         .genesis = node_chain_view(chain),
         .gov = node_chain_gov(chain),
+        .validator_count = node_chain_validators_at(chain, node_chain_height(chain) + 1)->count,
         .height = node_chain_height(chain) + 1,
         .prev_time_ms = node_chain_time_ms(chain),
         .now_ms = check_time ? node_now_ms() : INT64_MAX / 2,

@@ -347,17 +347,26 @@ int node_driver_init(struct node_driver *d, const struct node_env *env,
     return node_build_init(&d->build, env, chain, &bl);
 }
 
+/* The core's valset callback: the set that signs `height`, from the
+ * chain's governance epochs (known up to head + 2: a change committed in
+ * block H signs from H + 2). */
+static int driver_valset(void *ctx, uint64_t height, struct cons_valset *out)
+{
+    struct node_driver *d = ctx;
+    int rc = node_chain_set_keys(d->chain, height, d->valset_keys, &out->n);
+    if (rc) return rc;
+    out->keys = (const uint8_t(*)[WB_PUBKEY_LEN])d->valset_keys;
+    return WB_OK;
+}
+
 int node_driver_start(struct node_driver *d, const uint8_t sk[WB_SECKEY_LEN])
 {
     const struct node_env *env = d->env;
     const struct node_timeouts *t = &env->cfg->timeouts;
-    uint64_t next = node_chain_height(d->chain) + 1;
-    const struct ledger_gov_epoch *set = node_chain_validators_at(d->chain, next);
-    WB_ASSERT(set != NULL); /* the set of head + 1 is always known */
-    uint32_t self = node_chain_self_at(d->chain, next, env->self_key);
     struct cons_config cc = {
-        .validator_count = set->count,
-        .self = self == UINT32_MAX ? CONS_NOT_VALIDATOR : self,
+        .valset = driver_valset,
+        .valset_ctx = d,
+        .valset_max = WB_VALIDATORS_MAX,
         .timeout_propose_ms = t->propose_ms,
         .timeout_propose_delta_ms = t->propose_delta_ms,
         .timeout_prevote_ms = t->prevote_ms,
@@ -371,12 +380,7 @@ int node_driver_start(struct node_driver *d, const uint8_t sk[WB_SECKEY_LEN])
     struct cons_safety rec, *restored = NULL;
     uint8_t *buf = NULL;
     size_t len;
-    int rc = WB_ERR_NOMEM;
-    uint8_t (*keys)[WB_PUBKEY_LEN] = calloc(set->count, WB_PUBKEY_LEN);
-    if (!keys) goto out;
-    for (size_t i = 0; i < set->count; i++)
-        memcpy(keys[i], set->validators[i].key, WB_PUBKEY_LEN);
-    cc.validator_keys = (const uint8_t(*)[WB_PUBKEY_LEN])keys;
+    int rc;
     memcpy(cc.chain_id, env->genesis->chain_id, WB_CHAIN_ID_LEN);
 
     rc = store_safety_get(env->store, &buf, &len);
@@ -402,7 +406,6 @@ out:
     sodium_memzero(&cc, sizeof cc);
     sodium_memzero(&rec, sizeof rec);
     free(buf);
-    free(keys);
     if (rc) return rc;
     struct cons_event ev = {.kind = CONS_EV_START, .now_ms = node_now_ms()};
     node_driver_feed(d, &ev);

@@ -58,6 +58,9 @@ struct node_driver {
     struct node_vcache vcache;
     uint64_t idle_height;             /* the core waits for work here (0: no) */
     uint64_t sync_hint;               /* the core's latest sync_from hint (0: none) */
+    /* The keys of one height's set, handed to the core by the valset
+     * callback (it copies them during the call). */
+    uint8_t valset_keys[WB_VALIDATORS_MAX][WB_PUBKEY_LEN];
 };
 
 WB_MUST_USE int node_driver_init(struct node_driver *d, const struct node_env *env,

@@ -154,11 +154,19 @@ void node_sync_on_reply(struct node_sync *s, const Waybill__BlockReply *rep)
         WB_WARN("sync", "h=%llu block reply does not decode", (unsigned long long)rep->height);
         goto out;
     }
-    /* The certificate first: a reply that is not certified costs a few
+    /* The certificate first, against the set that signs its height: a reply that is not certified costs a few
      * signatures, not one per event. Its bytes are checked to be the
      * canonical encoding and stored as they came. */
-    rc = ledger_cert_verify_bytes(s->env->genesis, rep->cert.data, rep->cert.len, rep->height,
-                                  cb.block.hash, msg, sizeof msg);
+    size_t n = 0;
+    rc = node_chain_set_keys(s->commit->chain, rep->height, s->set_keys, &n);
+    if (rc == WB_OK)
+        rc = ledger_cert_verify_set_bytes(s->env->genesis->chain_id,
+                                          (const uint8_t(*)[WB_PUBKEY_LEN])s->set_keys, n,
+                                          rep->cert.data, rep->cert.len, rep->height,
+                                          cb.block.hash, msg, sizeof msg);
+    else
+        snprintf(msg, sizeof msg, "the validator set of height %llu is not known",
+                 (unsigned long long)rep->height);
     if (rc) {
         WB_WARN("sync", "h=%llu block reply: certificate: %s", (unsigned long long)rep->height,
                 msg);

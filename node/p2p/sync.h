@@ -45,6 +45,8 @@ struct node_sync {
     struct net_link *link;            /* the link it went out on */
     size_t rr;                        /* peer index asked last (requests rotate) */
     int64_t deadline_ms;
+    /* The keys of a synced block's height, to check its certificate. */
+    uint8_t set_keys[WB_VALIDATORS_MAX][WB_PUBKEY_LEN];
 };
 
 void node_sync_init(struct node_sync *s, const struct node_env *env, struct net *net,
