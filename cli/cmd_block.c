@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/client_cmds.h"
+#include "cli/gov_state.h"
 #include "cli/print.h"
 #include "common/hex.h"
 #include "common/wb_error.h"
@@ -306,7 +307,26 @@ int cmd_block_via(const struct client_connector *conn, int argc, char **argv)
         ex = client_fail(&s.c, rc, what);
         goto close_session;
     }
-    ex = block_show(&co, s.genesis, height, resp->block);
+    /* The certificate is checked against the validator set of the block's
+     * height, as the governance chain says (cli/gov_state.h); without it,
+     * against the genesis validators. */
+    struct ledger_gov gv;
+    struct ledger_genesis *set = NULL;
+    char why[GOV_STATE_MSG_MAX];
+    uint64_t h = height;
+    if (!h && resp->block) {
+        struct ledger_block b;
+        if (ledger_block_decode(resp->block->block.data, resp->block->block.len, &b) == WB_OK) {
+            h = b.header.height;
+            ledger_block_free(&b);
+        }
+    }
+    if (gov_state_fetch(&s.c, s.genesis, &gv, why, sizeof why) == WB_OK) {
+        if (gov_state_set_at(&gv, h, &set) != WB_OK) set = NULL;
+        ledger_gov_free(&gv);
+    }
+    ex = block_show(&co, set ? set : s.genesis, height, resp->block);
+    free(set);
     waybill__client_response__free_unpacked(resp, NULL);
 close_session:
     client_session_close(&s);

@@ -155,6 +155,31 @@ int gov_state_replay(const struct ledger_genesis *g, const uint8_t *bundle, size
     return rc;
 }
 
+int gov_state_fetch(struct client *c, const struct ledger_genesis *g, struct ledger_gov *gv,
+                    char *msg, size_t msg_len)
+{
+    uint8_t *bundle;
+    size_t len;
+    int rc = client_fetch_proof(c, WB_GOV_CHAIN, &bundle, &len);
+    if (rc == WB_ERR_NOT_FOUND && c->node_error) return ledger_gov_init(gv, g);
+    if (rc != WB_OK) return wb_failf(rc, msg, msg_len, "%s", c->reason);
+    rc = gov_state_replay(g, bundle, len, gv, NULL, msg, msg_len);
+    free(bundle);
+    return rc;
+}
+
+int gov_state_set_at(const struct ledger_gov *gv, uint64_t height, struct ledger_genesis **out)
+{
+    const struct ledger_gov_epoch *e;
+    *out = malloc(sizeof **out);
+    if (!*out) return WB_ERR_NOMEM;
+    WB_IGNORE_RESULT(ledger_gov_validators_at(gv, height ? height : 1, &e));
+    **out = gv->view;
+    (*out)->validator_count = e->count;
+    memcpy((*out)->validators, e->validators, e->count * sizeof e->validators[0]);
+    return WB_OK;
+}
+
 int gov_state_load(struct client_session *s, struct ledger_gov *gv)
 {
     const char *cmd = s->c.opts->cmd;

@@ -38,6 +38,19 @@ WB_MUST_USE int gov_state_replay(const struct ledger_genesis *g, const uint8_t *
                                  size_t len, struct ledger_gov *gv, size_t *events, char *msg,
                                  size_t msg_len);
 
+/* The fetch and replay of gov_state_load without printing: 0 (a node
+ * without a governance chain gives the genesis state), or the error of
+ * client_fetch_proof (c->reason) or of gov_state_replay (msg). */
+WB_MUST_USE int gov_state_fetch(struct client *c, const struct ledger_genesis *g,
+                                struct ledger_gov *gv, char *msg, size_t msg_len);
+
+/* A copy of gv's registry (gv->view: members as governance changed them)
+ * whose validators are the set that signs `height`, in *out (heap; free
+ * it). For checking a block's certificate and naming its signers. Returns
+ * 0 or WB_ERR_NOMEM. */
+WB_MUST_USE int gov_state_set_at(const struct ledger_gov *gv, uint64_t height,
+                                 struct ledger_genesis **out);
+
 /* Fetches the governance chain's proof bundle over s's connection and
  * replays it into *gv (uninitialised on entry; free it with ledger_gov_free
  * after CLI_EXIT_OK). A node that knows no governance chain gives the
