@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cli/gov_state.h"
 #include "cli/print.h"
 #include "common/addr.h"
 #include "common/file.h"
@@ -337,8 +338,7 @@ int client_open(struct client *c, const struct client_opts *o,
         break;
     case WB_ERR_REFUSED:
         client__reason(c, "key not accepted: node %s does not accept your key as a member key "
-                          "of chain '%s': check that your key is a member key in %s or one "
-                          "governance added since (`waybill key list` with a member's key)",
+                          "of chain '%s': check that your key is a member key in %s",
                        o->node, g->chain_name, o->genesis);
         break;
     case WB_ERR_PERMISSION:
@@ -709,9 +709,8 @@ const char *client_refusal_code(int err, const char *reason)
 }
 
 /* Checks that need only the genesis, before anything is sent: --node is
- * not a validator's p2p port. (The key may be one governance added since
- * genesis: only the node can say, and client_open explains its refusal.) Returns
- * CLI_EXIT_OK or prints why and returns CLI_EXIT_USAGE. */
+ * not a validator's p2p port. Returns CLI_EXIT_OK or prints why and
+ * returns the exit code (2). */
 static int client__local_checks(const struct client_session *s, const struct client_opts *o)
 {
     int v = client_p2p_validator(s->genesis, o->node);
@@ -722,19 +721,63 @@ static int client__local_checks(const struct client_session *s, const struct cli
                   o->node, s->genesis->validators[v].name);
         return CLI_EXIT_USAGE;
     }
-    /* A validator's node key is never a client key: governance never lets
-     * a key serve twice. */
-    if (ledger_genesis_validator_of_key(s->genesis, s->pk) >= 0) {
-        char hex[2 * WB_PUBKEY_LEN + 1];
-        cli_error(o->cmd,
-                  "key %s (public key %s) is a validator's node key in genesis %s (chain '%s'), "
-                  "not a member client key: a node would have refused it; use a key listed in "
-                  "a member's \"keys\"",
-                  o->key, wb_hex_encode(s->pk, WB_PUBKEY_LEN, hex, sizeof hex), o->genesis,
-                  s->genesis->chain_name);
-        return CLI_EXIT_FAILED;
-    }
     return CLI_EXIT_OK;
+}
+
+/* The genesis with every validator g's governance chain (gv) ever named
+ * added to its validators (up to WB_VALIDATORS_MAX), for the node's
+ * identity only. */
+static void client__peers_of(const struct ledger_gov *gv, struct ledger_genesis *wide)
+{
+    for (size_t e = 0; e < gv->epoch_count; e++)
+        for (size_t i = 0; i < gv->epochs[e].count; i++) {
+            const struct ledger_validator *v = &gv->epochs[e].validators[i];
+            if (wide->validator_count == WB_VALIDATORS_MAX) return;
+            if (ledger_genesis_validator_of_key(wide, v->key) < 0)
+                wide->validators[wide->validator_count++] = *v;
+        }
+}
+
+/* The node answered with a key the genesis does not list: asks the
+ * genesis validators' client API (those with one) for the governance
+ * chain, and connects again accepting every validator it names. Returns 0
+ * (connected) or WB_ERR_PERMISSION (c->reason as the first refusal). */
+static int client__open_via_gov(struct client_session *s, const struct client_opts *o,
+                                const struct client_connector *conn)
+{
+    char first[CLIENT_REASON_MAX];
+    snprintf(first, sizeof first, "%s", s->c.reason);
+    s->peers = malloc(sizeof *s->peers);
+    struct client *c2 = malloc(sizeof *c2);
+    struct ledger_gov gv;
+    bool learned = false;
+    for (size_t i = 0; s->peers && c2 && !learned && i < s->genesis->validator_count; i++) {
+        const struct ledger_validator *v = &s->genesis->validators[i];
+        if (!v->api[0] || strcmp(v->api, o->node) == 0) continue;
+        struct client_opts o2 = *o;
+        o2.node = v->api;
+        uint8_t *bundle = NULL;
+        size_t len;
+        char msg[512];
+        if (client_open(c2, &o2, conn, s->genesis, s->pk, s->sk) == WB_OK &&
+            client_fetch_proof(c2, WB_GOV_CHAIN, &bundle, &len) == WB_OK &&
+            gov_state_replay(s->genesis, bundle, len, &gv, NULL, msg, sizeof msg) == WB_OK) {
+            *s->peers = *s->genesis;
+            client__peers_of(&gv, s->peers);
+            ledger_gov_free(&gv);
+            learned = true;
+        }
+        free(bundle);
+        client_close(c2);
+    }
+    free(c2);
+    int rc = WB_ERR_PERMISSION;
+    if (learned) {
+        client_close(&s->c);
+        rc = client_open(&s->c, o, conn, s->peers, s->pk, s->sk);
+    }
+    if (rc == WB_ERR_PERMISSION) snprintf(s->c.reason, sizeof s->c.reason, "%s", first);
+    return rc;
 }
 
 int client_session_open(struct client_session *s, const struct client_opts *o,
@@ -748,7 +791,32 @@ int client_session_open(struct client_session *s, const struct client_opts *o,
     if (ex != CLI_EXIT_OK) return ex;
     ex = client__local_checks(s, o);
     if (ex != CLI_EXIT_OK) return ex;
+    /* A key the genesis file does not list may still be a member's: one
+     * that governance added (ledger/gov.h), which only the node knows. A
+     * validator's key never is (a key is used once). */
+    bool listed = ledger_genesis_org_of_key(s->genesis, s->pk) >= 0;
+    if (!listed && ledger_genesis_validator_of_key(s->genesis, s->pk) >= 0) {
+        char hex[2 * WB_PUBKEY_LEN + 1];
+        cli_error(o->cmd,
+                  "key %s (public key %s) is not a member client key in genesis %s (chain "
+                  "'%s') but a validator's node key: a node would have refused it; use a key "
+                  "listed in a member's \"keys\"",
+                  o->key, wb_hex_encode(s->pk, WB_PUBKEY_LEN, hex, sizeof hex), o->genesis,
+                  s->genesis->chain_name);
+        return CLI_EXIT_FAILED;
+    }
     int rc = client_open(&s->c, o, conn, s->genesis, s->pk, s->sk);
+    if (rc == WB_ERR_REFUSED && !listed) {
+        char hex[2 * WB_PUBKEY_LEN + 1];
+        cli_error(o->cmd,
+                  "key %s (public key %s) is not a member client key in genesis %s (chain "
+                  "'%s'), and node %s refused it (governance has not added it either); use a "
+                  "key listed in a member's \"keys\" or added with waybill key add",
+                  o->key, wb_hex_encode(s->pk, WB_PUBKEY_LEN, hex, sizeof hex), o->genesis,
+                  s->genesis->chain_name, o->node);
+        return CLI_EXIT_FAILED;
+    }
+    if (rc == WB_ERR_PERMISSION) rc = client__open_via_gov(s, o, conn);
     if (rc != WB_OK) return client_fail(&s->c, rc, NULL);
     return CLI_EXIT_OK;
 }
@@ -758,7 +826,9 @@ void client_session_close(struct client_session *s)
     client_close(&s->c);
     sodium_memzero(s->sk, sizeof s->sk);
     free(s->genesis);
+    free(s->peers);
     s->genesis = NULL;
+    s->peers = NULL;
 }
 
 /* Asks c's node for item's proof bundle: *bundle (malloc'd) is its canonical

@@ -241,13 +241,26 @@ WB_MUST_USE int client_item_state(const Waybill__ItemState *m, struct ledger_ite
 /* What a node command holds while it runs: genesis, key and connection. */
 struct client_session {
     struct ledger_genesis *genesis;      /* heap */
+    /* heap, NULL unless used: the genesis with every validator the
+     * governance chain ever named, accepted as the node's identity when
+     * the node is one governance added (client_session_open) */
+    struct ledger_genesis *peers;
     uint8_t pk[WB_PUBKEY_LEN];
     uint8_t sk[WB_SECKEY_LEN];
     struct client c;
 };
 
-/* Loads genesis and key and connects. Returns CLI_EXIT_OK, or prints the
- * reason and returns the exit code (1, or 3 when the node is unreachable).
+/* Loads genesis and key and connects. A key the genesis file does not
+ * list is tried too (governance may have added it): when the node refuses
+ * it, that is said as "key FILE (public key HEX) is not a member client key
+ * in genesis G (chain 'NAME'), and node ADDR refused it ...", exit 1. A
+ * validator's key of the genesis is refused before connecting. A node
+ * whose key the genesis does not list (a validator governance added) is
+ * accepted when the governance chain, fetched from a genesis validator's
+ * client API address (genesis "api") and replayed (cli/gov_state.h), names
+ * its key as a validator's.
+ * Returns CLI_EXIT_OK, or prints the reason and returns the exit code (1,
+ * or 3 when the node is unreachable).
  * Call client_session_close in any case: it closes, wipes the key and frees. */
 WB_MUST_USE int client_session_open(struct client_session *s, const struct client_opts *o,
                                     const struct client_connector *conn);

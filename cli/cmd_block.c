@@ -277,42 +277,6 @@ free_block:
     return ex;
 }
 
-/* The registry as the node's governance chain has it now, with the
- * validator set that signs `height` in place of the registry's: what the
- * block's certificate and its signers' names are judged by. *out is
- * malloc'd (caller frees). Returns the exit code (printed). */
-static int block_registry(struct client_session *s, uint64_t height, struct ledger_genesis **out)
-{
-    struct ledger_gov *gv = malloc(sizeof *gv);
-    if (!gv) {
-        cli_error(s->c.opts->cmd, "out of memory");
-        return CLI_EXIT_FAILED;
-    }
-    int ex = gov_state_load(s, gv);
-    if (ex != CLI_EXIT_OK) {
-        free(gv);
-        return ex;
-    }
-    const struct ledger_gov_epoch *e = NULL;
-    WB_IGNORE_RESULT(ledger_gov_validators_at(gv, height, &e));
-    *out = malloc(sizeof **out);
-    if (*out && e) {
-        **out = gv->view;
-        (*out)->validator_count = e->count;
-        memcpy((*out)->validators, e->validators, e->count * sizeof e->validators[0]);
-    }
-    ledger_gov_free(gv);
-    free(gv);
-    if (!*out || !e) {
-        free(*out);
-        *out = NULL;
-        cli_error(s->c.opts->cmd, e ? "out of memory" : "no validator set for height %llu",
-                  (unsigned long long)height);
-        return CLI_EXIT_FAILED;
-    }
-    return CLI_EXIT_OK;
-}
-
 int cmd_block_via(const struct client_connector *conn, int argc, char **argv)
 {
     struct client_opts co;
@@ -343,10 +307,26 @@ int cmd_block_via(const struct client_connector *conn, int argc, char **argv)
         ex = client_fail(&s.c, rc, what);
         goto close_session;
     }
-    struct ledger_genesis *reg = NULL;
-    ex = block_registry(&s, resp->block->height, &reg);
-    if (ex == CLI_EXIT_OK) ex = block_show(&co, reg, height, resp->block);
-    free(reg);
+    /* The certificate is checked against the validator set of the block's
+     * height, as the governance chain says (cli/gov_state.h); without it,
+     * against the genesis validators. */
+    struct ledger_gov gv;
+    struct ledger_genesis *set = NULL;
+    char why[GOV_STATE_MSG_MAX];
+    uint64_t h = height;
+    if (!h && resp->block) {
+        struct ledger_block b;
+        if (ledger_block_decode(resp->block->block.data, resp->block->block.len, &b) == WB_OK) {
+            h = b.header.height;
+            ledger_block_free(&b);
+        }
+    }
+    if (gov_state_fetch(&s.c, s.genesis, &gv, why, sizeof why) == WB_OK) {
+        if (gov_state_set_at(&gv, h, &set) != WB_OK) set = NULL;
+        ledger_gov_free(&gv);
+    }
+    ex = block_show(&co, set ? set : s.genesis, height, resp->block);
+    free(set);
     waybill__client_response__free_unpacked(resp, NULL);
 close_session:
     client_session_close(&s);

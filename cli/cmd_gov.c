@@ -414,7 +414,8 @@ static int gov_print_after(const struct client_opts *co, const struct ledger_gov
 {
     char id[PRINT_HEX32], sum[GOV_PRINT_LINE_MAX], ap[GOV_PRINT_LINE_MAX], t[PRINT_TIME_MAX];
     if (co->json) {
-        json_t *o = json_pack("{s:o, s:s, s:I, s:I, s:b, s:b, s:o}", "event_id",
+        json_t *o = json_pack("{s:o, s:o, s:s, s:I, s:I, s:b, s:b, s:o}", "id",
+                              print_json_hex(p->id, WB_HASH_LEN), "event_id",
                               print_json_hex(ev->id, WB_HASH_LEN), "action",
                               ledger_action_name(ev->action), "height", (json_int_t)out->height,
                               "index", (json_int_t)out->index, "already_committed",

@@ -97,15 +97,12 @@ static const struct cli_opt testnet_opts[] = {
                                     "block headers: 2 commit to every item's state after the "
                                     "block (default), 1 to the events only"},
     [TESTNET_OPT_GENESIS_NODES] = {"genesis-nodes", "K",
-                                   "genesis lists only node0..node<K-1> and their "
-                                   "organisations (default N); the others are written ready "
-                                   "to be onboarded by governance"},
+                                   "genesis lists only the first K nodes and their "
+                                   "organisations (default N); the others are for onboarding"},
     [TESTNET_OPT_THRESHOLD] = {"threshold", "NUM/DEN",
-                               "governance: approvals needed, as a share of the voting "
-                               "organisations (default 2/3)"},
+                               "genesis governance.threshold (default 2/3)"},
     [TESTNET_OPT_PROPOSAL_TTL] = {"proposal-ttl-ms", "MS",
-                                  "governance: a proposal expires MS after its block "
-                                  "(default 604800000, 7 days)"},
+                                  "genesis governance.proposal_ttl_ms (default 7 days)"},
 };
 
 static const struct cli_usage testnet_usage = {

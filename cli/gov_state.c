@@ -155,6 +155,31 @@ int gov_state_replay(const struct ledger_genesis *g, const uint8_t *bundle, size
     return rc;
 }
 
+int gov_state_fetch(struct client *c, const struct ledger_genesis *g, struct ledger_gov *gv,
+                    char *msg, size_t msg_len)
+{
+    uint8_t *bundle;
+    size_t len;
+    int rc = client_fetch_proof(c, WB_GOV_CHAIN, &bundle, &len);
+    if (rc == WB_ERR_NOT_FOUND && c->node_error) return ledger_gov_init(gv, g);
+    if (rc != WB_OK) return wb_failf(rc, msg, msg_len, "%s", c->reason);
+    rc = gov_state_replay(g, bundle, len, gv, NULL, msg, msg_len);
+    free(bundle);
+    return rc;
+}
+
+int gov_state_set_at(const struct ledger_gov *gv, uint64_t height, struct ledger_genesis **out)
+{
+    const struct ledger_gov_epoch *e;
+    *out = malloc(sizeof **out);
+    if (!*out) return WB_ERR_NOMEM;
+    WB_IGNORE_RESULT(ledger_gov_validators_at(gv, height ? height : 1, &e));
+    **out = gv->view;
+    (*out)->validator_count = e->count;
+    memcpy((*out)->validators, e->validators, e->count * sizeof e->validators[0]);
+    return WB_OK;
+}
+
 int gov_state_load(struct client_session *s, struct ledger_gov *gv)
 {
     const char *cmd = s->c.opts->cmd;
@@ -182,32 +207,10 @@ int gov_state_load(struct client_session *s, struct ledger_gov *gv)
     return CLI_EXIT_FAILED;
 }
 
-int gov_state_session_open(struct client_session *s, const struct client_opts *o,
-                           const struct client_connector *conn)
-{
-    memset(s, 0, sizeof *s);
-    s->c.opts = o;
-    int ex = client_load_genesis(o, &s->genesis);
-    if (ex != CLI_EXIT_OK) return ex;
-    ex = client_load_key(o, s->pk, s->sk);
-    if (ex != CLI_EXIT_OK) return ex;
-    int v = client_p2p_validator(s->genesis, o->node);
-    if (v >= 0) {
-        cli_error(o->cmd,
-                  "%s is a node's p2p port (validator %s in genesis); give its client API "
-                  "address (in node.ini [api] listen)",
-                  o->node, s->genesis->validators[v].name);
-        return CLI_EXIT_USAGE;
-    }
-    int rc = client_open(&s->c, o, conn, s->genesis, s->pk, s->sk);
-    if (rc != WB_OK) return client_fail(&s->c, rc, NULL);
-    return CLI_EXIT_OK;
-}
-
 int gov_state_open(struct client_session *s, const struct client_opts *o,
                    const struct client_connector *conn, struct ledger_gov *gv)
 {
-    int ex = gov_state_session_open(s, o, conn);
+    int ex = client_session_open(s, o, conn);
     if (ex == CLI_EXIT_OK) ex = gov_state_load(s, gv);
     return ex;
 }

@@ -38,6 +38,19 @@ WB_MUST_USE int gov_state_replay(const struct ledger_genesis *g, const uint8_t *
                                  size_t len, struct ledger_gov *gv, size_t *events, char *msg,
                                  size_t msg_len);
 
+/* The fetch and replay of gov_state_load without printing: 0 (a node
+ * without a governance chain gives the genesis state), or the error of
+ * client_fetch_proof (c->reason) or of gov_state_replay (msg). */
+WB_MUST_USE int gov_state_fetch(struct client *c, const struct ledger_genesis *g,
+                                struct ledger_gov *gv, char *msg, size_t msg_len);
+
+/* A copy of gv's registry (gv->view: members as governance changed them)
+ * whose validators are the set that signs `height`, in *out (heap; free
+ * it). For checking a block's certificate and naming its signers. Returns
+ * 0 or WB_ERR_NOMEM. */
+WB_MUST_USE int gov_state_set_at(const struct ledger_gov *gv, uint64_t height,
+                                 struct ledger_genesis **out);
+
 /* Fetches the governance chain's proof bundle over s's connection and
  * replays it into *gv (uninitialised on entry; free it with ledger_gov_free
  * after CLI_EXIT_OK). A node that knows no governance chain gives the
@@ -45,15 +58,7 @@ WB_MUST_USE int gov_state_replay(const struct ledger_genesis *g, const uint8_t *
  * when the node cannot be reached) otherwise. */
 WB_MUST_USE int gov_state_load(struct client_session *s, struct ledger_gov *gv);
 
-/* client_session_open without its check that the key is a member client
- * key of the genesis file: a key that governance added is a member too,
- * which only the governance chain tells. Every other local check stays
- * (a --node at a validator's p2p port is a usage error). Returns as
- * client_session_open; call client_session_close in any case. */
-WB_MUST_USE int gov_state_session_open(struct client_session *s, const struct client_opts *o,
-                                       const struct client_connector *conn);
-
-/* gov_state_session_open, then gov_state_load into *gv (free it with
+/* client_session_open, then gov_state_load into *gv (free it with
  * ledger_gov_free after CLI_EXIT_OK). Returns the exit code (printed);
  * call client_session_close in any case. */
 WB_MUST_USE int gov_state_open(struct client_session *s, const struct client_opts *o,
@@ -77,7 +82,7 @@ WB_MUST_USE int gov_state_submit(struct client_session *s, struct ledger_gov *gv
 /* The organisation (index into gv->view.orgs) whose active client key
  * signs for s, or, when there is none, prints why (a revoked key, its
  * organisation removed, or a key the chain does not know) and returns -1. */
-int gov_state_signer(const struct client_session *s, const struct ledger_gov *gv);
+WB_MUST_USE int gov_state_signer(const struct client_session *s, const struct ledger_gov *gv);
 
 /* A public key given as 64 hex digits, or else as the path of a key file
  * `waybill keygen` wrote (its public key). Returns 0, or an error with a

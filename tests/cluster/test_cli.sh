@@ -50,9 +50,9 @@ run "--node at the p2p port" 2 \
 
 # a key that is no member key
 "$WAYBILL" keygen --out "$T_DIR/stranger.key" >/dev/null 2>&1
-run "a stranger's key" 1 "does not accept your key as a member key" \
+run "a stranger's key" 1 "is not a member client key in genesis $WAYBILL_GENESIS" \
     "$WAYBILL" status --node "$(api_addr 0)" --key "$T_DIR/stranger.key"
-run "a validator's node key" 1 "is a validator's node key in genesis" \
+run "a validator's node key" 1 "is not a member client key in genesis" \
     "$WAYBILL" history "$ITEM" --node "$(api_addr 0)" --key "$T_DIR/net/node0/node.key"
 
 # a bundle of another chain

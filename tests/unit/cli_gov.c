@@ -56,6 +56,14 @@ struct gfx {
     Waybill__NodeStatus status;
     uint8_t chain_id[WB_CHAIN_ID_LEN];
     uint8_t last_hash[WB_HASH_LEN];
+    /* REQ_BLOCK: a block and its certificate, when set */
+    uint8_t *block;
+    size_t block_len;
+    uint8_t block_hash[WB_HASH_LEN];
+    uint8_t cert[4096];
+    size_t cert_len;
+    uint64_t block_height;
+    Waybill__BlockResult br;
 };
 
 static void expect_in(const char *what, const char *text, const char *want)
@@ -252,6 +260,19 @@ static int answer(struct fake_node *fn, const Waybill__ClientRequest *req,
         resp->submit = &f->sr;
         return WB_OK;
     }
+    case WAYBILL__CLIENT_REQUEST__REQ_BLOCK:
+        if (!f->block) return WB_ERR_CLOSED;
+        waybill__block_result__init(&f->br);
+        f->br.height = f->block_height;
+        f->br.block.data = f->block;
+        f->br.block.len = f->block_len;
+        f->br.cert.data = f->cert;
+        f->br.cert.len = f->cert_len;
+        f->br.block_hash.data = f->block_hash;
+        f->br.block_hash.len = WB_HASH_LEN;
+        resp->resp_case = WAYBILL__CLIENT_RESPONSE__RESP_BLOCK;
+        resp->block = &f->br;
+        return WB_OK;
     case WAYBILL__CLIENT_REQUEST__REQ_STATUS:
         waybill__node_status__init(&f->status);
         f->status.name = (char *)"node1";
@@ -295,6 +316,7 @@ static int gfx_teardown(void **state)
     if (f->proof) waybill__proof_bundle__free_unpacked(f->proof, NULL);
     if (f->head_pb) waybill__item_state__free_unpacked(f->head_pb, NULL);
     ledger_gov_free(&f->gv);
+    free(f->block);
     tn_free(&f->t);
     free(f);
     return 0;
@@ -537,6 +559,8 @@ static void propose_builds_the_event_and_prints_the_proposal(void **state)
     assert_int_equal(json_integer_value(json_object_get(root, "height")), 2);
     hex32(f->last_submit.id, id);
     assert_string_equal(json_string_value(json_object_get(p, "id")), id);
+    assert_string_equal(json_string_value(json_object_get(root, "id")), id);
+    assert_string_equal(json_string_value(json_object_get(root, "event_id")), id);
     json_decref(root);
 }
 
@@ -1090,6 +1114,168 @@ static void status_shows_sets_and_proposals(void **state)
     expect_in("stdout", f->cap.out, "peers       0 of 4 connected\n");
 }
 
+/* ---- a node governance added ---------------------------------------------------------- */
+
+#define NEW_NODE_ADDR "127.0.0.1:7204"
+
+/* The new node's address answers with node4's key: accepted only when the
+ * identity set holds it. Every other address is the fake node. */
+static uint8_t node4_pk[WB_PUBKEY_LEN];
+static int new_node_connect(void *ctx, const char *addr, const struct client_identity *id,
+                            uint32_t timeout_ms, struct client_transport *out)
+{
+    if (strcmp(addr, NEW_NODE_ADDR) == 0 &&
+        ledger_genesis_validator_of_key(id->genesis, node4_pk) < 0) {
+        struct fake_node *fn = ctx;
+        fn->connects++;
+        return WB_ERR_PERMISSION;
+    }
+    return fake_connect(ctx, addr, id, timeout_ms, out);
+}
+
+static void node_added_by_governance_is_accepted(void **state)
+{
+    struct gfx *f = *state;
+    /* node0 gets a client API address in genesis */
+    uint8_t *json;
+    size_t len;
+    assert_int_equal(wb_read_file(f->t.genesis_path, 1 << 20, &json, &len), WB_OK);
+    char *text = calloc(1, len + 64);
+    memcpy(text, json, len);
+    free(json);
+    char *at = strstr(text, "\"p2p\": \"127.0.0.1:7100\"}");
+    assert_non_null(at);
+    const char *api = ", \"api\": \"127.0.0.1:7200\"";
+    at += strlen("\"p2p\": \"127.0.0.1:7100\"");
+    memmove(at + strlen(api), at, strlen(at) + 1);
+    memcpy(at, api, strlen(api));
+    assert_int_equal(wb_write_file(f->t.genesis_path, text, strlen(text), 0644), WB_OK);
+    free(text);
+
+    char hex[65];
+    new_key(node4_pk, hex);
+    f->conn.connect = new_node_connect;
+    const char *list[] = {"key", "list", NULL};
+    const char *argv[] = {"key", "list", "--node", NEW_NODE_ADDR, "--key",
+                          f->t.key_path[TN_ACME], "--genesis", f->t.genesis_path, NULL};
+    /* before governance adds it: refused, with the transport's reason */
+    fake_reset(&f->fn);
+    f->fn.answer = answer;
+    f->fn.ctx = f;
+    expect_exit(f, cap_run(&f->cap, cmd_key_via, &f->conn, argv), CLI_EXIT_FAILED);
+    expect_in("stderr", f->cap.err, "answered with a key that is not a validator");
+    (void)list;
+
+    uint8_t id[32];
+    struct ledger_gov_action p;
+    memset(&p, 0, sizeof p);
+    p.action = LEDGER_GOV_PROPOSE;
+    p.kind = LEDGER_GOV_ADD_VALIDATOR;
+    snprintf(p.validator.name, sizeof p.validator.name, "node4");
+    snprintf(p.validator.org, sizeof p.validator.org, "oceanic");
+    memcpy(p.validator.key, node4_pk, 32);
+    snprintf(p.validator.p2p, sizeof p.validator.p2p, "127.0.0.1:7104");
+    snprintf(p.validator.api, sizeof p.validator.api, NEW_NODE_ADDR);
+    assert_int_equal(gfx_add(f, TN_ACME, &p, cli_now_ms() - 1000, id), WB_OK);
+    struct ledger_gov_action ap = approve_of(id);
+    assert_int_equal(gfx_add(f, TN_OCEANIC, &ap, cli_now_ms() - 500, NULL), WB_OK);
+    fake_reset(&f->fn);
+    f->fn.answer = answer;
+    f->fn.ctx = f;
+    expect_exit(f, cap_run(&f->cap, cmd_key_via, &f->conn, argv), CLI_EXIT_OK);
+    /* the new node, node0's API for the governance chain, the new node again */
+    assert_int_equal(f->fn.connects, 3);
+    expect_in("stdout", f->cap.out, "oceanic  validator  height 2  active\n");
+    f->conn.connect = fake_connect;
+}
+
+/* ---- block: the certificate against the set of its height ------------------------------ */
+
+/* An empty block at `height` certified by the validators of `set` listed in
+ * signers (their secret keys in sks). */
+static void gfx_block(struct gfx *f, uint64_t height, const uint32_t *signers,
+                      const uint8_t (*sks)[WB_SECKEY_LEN], size_t n)
+{
+    struct ledger_block_header h;
+    memset(&h, 0, sizeof h);
+    h.version = WB_BLOCK_VERSION;
+    memcpy(h.chain_id, f->t.g->chain_id, WB_CHAIN_ID_LEN);
+    h.height = height;
+    h.time_ms = cli_now_ms();
+    h.proposer = signers[n - 1];
+    free(f->block);
+    assert_int_equal(ledger_block_build(&h, NULL, NULL, 0, &f->block, &f->block_len,
+                                        f->block_hash),
+                     WB_OK);
+    f->block_height = height;
+    Waybill__CommitCert cert = WAYBILL__COMMIT_CERT__INIT;
+    Waybill__Vote votes[8], *ptrs[8];
+    uint8_t sigs[8][WB_SIG_LEN];
+    cert.height = height;
+    cert.block_hash.data = f->block_hash;
+    cert.block_hash.len = WB_HASH_LEN;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t msg[WB_SIGMSG_MAX];
+        size_t len = wb_sigmsg_vote(msg, f->t.g->chain_id, WAYBILL__VOTE_TYPE__PRECOMMIT, height,
+                                    0, f->block_hash);
+        assert_int_equal(wb_sign(msg, len, sks[i], sigs[i]), WB_OK);
+        waybill__vote__init(&votes[i]);
+        votes[i].type = WAYBILL__VOTE_TYPE__PRECOMMIT;
+        votes[i].height = height;
+        votes[i].block_hash.data = f->block_hash;
+        votes[i].block_hash.len = WB_HASH_LEN;
+        votes[i].validator = signers[i];
+        votes[i].signature.data = sigs[i];
+        votes[i].signature.len = WB_SIG_LEN;
+        ptrs[i] = &votes[i];
+    }
+    cert.n_precommits = n;
+    cert.precommits = ptrs;
+    f->cert_len = waybill__commit_cert__get_packed_size(&cert);
+    assert_true(f->cert_len <= sizeof f->cert);
+    waybill__commit_cert__pack(&cert, f->cert);
+}
+
+static void block_certificate_of_a_new_set(void **state)
+{
+    struct gfx *f = *state;
+    uint8_t pk4[32], sk4[WB_SECKEY_LEN], id[32];
+    crypto_sign_keypair(pk4, sk4);
+    struct ledger_gov_action p;
+    memset(&p, 0, sizeof p);
+    p.action = LEDGER_GOV_PROPOSE;
+    p.kind = LEDGER_GOV_ADD_VALIDATOR;
+    snprintf(p.validator.name, sizeof p.validator.name, "node4");
+    snprintf(p.validator.org, sizeof p.validator.org, "customs");
+    memcpy(p.validator.key, pk4, 32);
+    snprintf(p.validator.p2p, sizeof p.validator.p2p, "127.0.0.1:7104");
+    assert_int_equal(gfx_add(f, TN_ACME, &p, cli_now_ms() - 2000, id), WB_OK);
+    struct ledger_gov_action ap = approve_of(id);
+    assert_int_equal(gfx_add(f, TN_OCEANIC, &ap, cli_now_ms() - 1000, NULL), WB_OK);
+    /* executed in block 2: block 4 is signed by the five, quorum 4 */
+    uint8_t sks[4][WB_SECKEY_LEN];
+    memcpy(sks[0], f->t.val_sk[0], WB_SECKEY_LEN);
+    memcpy(sks[1], f->t.val_sk[1], WB_SECKEY_LEN);
+    memcpy(sks[2], f->t.val_sk[2], WB_SECKEY_LEN);
+    memcpy(sks[3], sk4, WB_SECKEY_LEN);
+    const uint32_t signers[4] = {0, 1, 2, 4};
+    gfx_block(f, 4, signers, (const uint8_t(*)[WB_SECKEY_LEN])sks, 4);
+    const char *args[] = {"block", "4", NULL};
+    expect_exit(f, run_as(f, cmd_block_via, TN_ACME, args), CLI_EXIT_OK);
+    expect_in("stdout", f->cap.out, "certificate  valid, round 0, 4 precommits (quorum 4)\n");
+    expect_in("stdout", f->cap.out, "node4 (4)");
+    expect_in("stdout", f->cap.out, "proposer     4 (node4, org customs)\n");
+    /* three of the old set at height 3 are its quorum */
+    gfx_block(f, 3, signers, (const uint8_t(*)[WB_SECKEY_LEN])sks, 3);
+    const char *three[] = {"block", "3", NULL};
+    expect_exit(f, run_as(f, cmd_block_via, TN_ACME, three), CLI_EXIT_OK);
+    expect_in("stdout", f->cap.out, "certificate  valid, round 0, 3 precommits (quorum 3)\n");
+    /* the same three do not certify height 4 */
+    gfx_block(f, 4, signers, (const uint8_t(*)[WB_SECKEY_LEN])sks, 3);
+    expect_exit(f, run_as(f, cmd_block_via, TN_ACME, args), CLI_EXIT_FAILED);
+    expect_in("stderr", f->cap.err, "block 4: certificate does not verify");
+}
+
 /* ---- the replay ------------------------------------------------------------------------ */
 
 static void replay_refuses_a_broken_chain(void **state)
@@ -1170,6 +1356,8 @@ int main(void)
         T(key_list_statuses),
         T(status_shows_sets_and_proposals),
         T(replay_refuses_a_broken_chain),
+        T(node_added_by_governance_is_accepted),
+        T(block_certificate_of_a_new_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
