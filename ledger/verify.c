@@ -617,11 +617,12 @@ free_blocks:
     return rc;
 }
 
-int ledger_verify_gov_bundle(const struct ledger_genesis *g, const Waybill__ProofBundle *pb,
-                             struct ledger_gov_history *hist, struct ledger_verify_result *res)
+/* The governance mode over the governance chain's bundle pb, replayed into
+ * hist (at genesis); the callback as for an item's. */
+static int gov_run(const struct ledger_genesis *g, const Waybill__ProofBundle *pb,
+                   struct ledger_gov_history *hist, ledger_verify_event_fn cb, void *cb_ctx,
+                   struct ledger_verify_result *res)
 {
-    memset(res, 0, sizeof *res);
-    res->failed_event = -1;
     if (pb->governance)
         return bundle_fail(res, WB_ERR_VERIFY, VERIFY_CHECK_GOVERNANCE,
                            "the governance chain's bundle carries a governance section of its "
@@ -629,7 +630,8 @@ int ledger_verify_gov_bundle(const struct ledger_genesis *g, const Waybill__Proo
     struct ledger_gov gv;
     if (ledger_gov_clone(&gv, ledger_gov_history_last(hist)))
         return bundle_fail(res, WB_ERR_NOMEM, VERIFY_CHECK_DECODE, "out of memory");
-    struct verify_run run = {.g = g, .res = res, .gov_out = hist, .gv = &gv};
+    struct verify_run run = {
+        .g = g, .res = res, .gov_out = hist, .gv = &gv, .cb = cb, .cb_ctx = cb_ctx};
     int rc = verify_decoded(&run, pb, WB_GOV_CHAIN);
     ledger_gov_free(&gv);
     hist->events = res->events_checked;
@@ -637,6 +639,39 @@ int ledger_verify_gov_bundle(const struct ledger_genesis *g, const Waybill__Proo
     hist->complete_height = hist->complete ? res->fresh.height : 0;
     snprintf(hist->completeness, sizeof hist->completeness, "%s",
              hist->complete ? "" : res->completeness);
+    return rc;
+}
+
+int ledger_verify_gov_bundle(const struct ledger_genesis *g, const Waybill__ProofBundle *pb,
+                             struct ledger_gov_history *hist, struct ledger_verify_result *res)
+{
+    memset(res, 0, sizeof *res);
+    res->failed_event = -1;
+    return gov_run(g, pb, hist, NULL, NULL, res);
+}
+
+/* The governance chain's own bundle, verified as a bundle of its item. */
+static int verify_gov_chain(const struct ledger_genesis *g, const Waybill__ProofBundle *pb,
+                            ledger_verify_event_fn cb, void *cb_ctx,
+                            struct ledger_verify_result *res)
+{
+    struct ledger_gov_history *hist = malloc(sizeof *hist);
+    if (!hist || ledger_gov_history_init(hist, g)) {
+        free(hist);
+        return bundle_fail(res, WB_ERR_NOMEM, VERIFY_CHECK_DECODE, "out of memory");
+    }
+    int rc = gov_run(g, pb, hist, cb, cb_ctx, res);
+    if (rc == WB_OK) {
+        res->gov_present = true;
+        res->gov_events = hist->events;
+        res->gov_complete = hist->complete;
+        res->gov_height = hist->complete_height;
+        snprintf(res->governance, sizeof res->governance,
+                 "governance: this is the governance chain, %zu events from genesis",
+                 hist->events);
+    }
+    ledger_gov_history_free(hist);
+    free(hist);
     return rc;
 }
 
@@ -713,6 +748,11 @@ int ledger_verify_bundle(const struct ledger_genesis *g, const char *item,
     struct ledger_gov_history *hist = NULL;
     if (ledger_pb_canonical(&pb->base, bundle, len, "proof bundle", why, sizeof why)) {
         rc = bundle_fail(res, WB_ERR_DECODE, VERIFY_CHECK_DECODE, "%s", why);
+        goto free_bundle;
+    }
+    if (strcmp(pb->item, WB_GOV_CHAIN) == 0 && !pb->governance &&
+        (!item || strcmp(item, WB_GOV_CHAIN) == 0)) {
+        rc = verify_gov_chain(g, pb, cb, cb_ctx, res);
         goto free_bundle;
     }
     rc = verify_governance(g, pb, &hist, res);

@@ -112,7 +112,9 @@ struct ledger_verify_result {
  * callback's mark). A governance section not proven complete still
  * verifies; a validator change it omits makes the certificates of the
  * heights after it fail. Without one the genesis validators and members
- * judge every block, as before.
+ * judge every block, as before. The governance chain's own bundle (item
+ * WB_GOV_CHAIN, no section) is verified in the governance mode of
+ * ledger_verify_gov_bundle, its events through cb as an item's.
  * Stops at the first failure. With an executor `ex` the signatures of all
  * events are checked first as its jobs (ledger/sigcheck.h), on whatever
  * threads it owns; with ex NULL each is checked in its turn on the

@@ -532,6 +532,22 @@ static void test_history(void **state)
     assert_true(ledger_genesis_org_of_key(&ledger_gov_history_at(h, 21)->view, c->pk[K_ACME2]) >= 0);
     assert_true(ledger_genesis_org_of_key(&ledger_gov_history_at(h, 22)->view, c->pk[K_ACME2]) < 0);
     ledger_gov_history_free(h);
+    /* The governance chain's bundle verified as a bundle of its own item:
+     * the governance mode, every event through the callback. */
+    size_t glen = waybill__proof_bundle__get_packed_size(pb->governance);
+    uint8_t *gbuf = malloc(glen);
+    assert_non_null(gbuf);
+    waybill__proof_bundle__pack(pb->governance, gbuf);
+    struct ledger_verify_result *res = malloc(sizeof *res);
+    assert_non_null(res);
+    struct t_marks m;
+    rc = t_verify(c->g, gbuf, glen, res, &m);
+    if (rc) fail_msg("%s", res->message);
+    assert_int_equal(res->events_checked, 19);
+    assert_int_equal(m.calls, 19);
+    assert_non_null(strstr(res->governance, "this is the governance chain, 19 events"));
+    free(res);
+    free(gbuf);
     /* A changed governance event's signature fails the history. */
     pb->governance->events[4]->signed_event.data[pb->governance->events[4]->signed_event.len - 1] ^= 1;
     rc = ledger_gov_history_verify(c->g, pb->governance, h, msg, sizeof msg);
