@@ -1,13 +1,11 @@
 /* The governance history of a proof bundle: snapshots of the governance
- * state per block, and its verification (the checks are ledger/verify.c's,
- * run in its governance mode). */
+ * state per block (verified into by ledger/verify.c's governance mode). */
 #include "ledger/gov_history.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ledger/verify.h"
 
 int ledger_gov_history_init(struct ledger_gov_history *h, const struct ledger_genesis *g)
 {
@@ -74,17 +72,4 @@ const struct ledger_gov *ledger_gov_history_at(const struct ledger_gov_history *
         else hi = mid;
     }
     return &h->snaps[lo].gov;
-}
-
-int ledger_gov_history_verify(const struct ledger_genesis *g, const Waybill__ProofBundle *b,
-                              struct ledger_gov_history *out, char *msg, size_t msg_len)
-{
-    int rc = ledger_gov_history_init(out, g);
-    if (rc) return wb_failf(rc, msg, msg_len, "out of memory");
-    struct ledger_verify_result *res = malloc(sizeof *res);
-    if (!res) return wb_failf(WB_ERR_NOMEM, msg, msg_len, "out of memory");
-    rc = ledger_verify_gov_bundle(g, b, out, res);
-    if (rc) snprintf(msg, msg_len, "governance %s", res->message);
-    free(res);
-    return rc;
 }

@@ -8,7 +8,7 @@
  * each event by the rules of the governance chain (ledger_rules_check with
  * the registry in effect, ledger_gov_check, ledger_gov_apply); and last its
  * freshness proof, when present: then the history is complete as of that
- * height. The result keeps the governance state after every block with
+ * height (ledger_gov_history_verify, ledger/verify.h). The result keeps the governance state after every block with
  * governance events, so a verifier asks which registry and which
  * validators were in effect at any height. Pure: no I/O, no clock. */
 #ifndef LEDGER_GOV_HISTORY_H
@@ -60,14 +60,7 @@ const struct ledger_gov *ledger_gov_history_last(const struct ledger_gov_history
 const struct ledger_gov *ledger_gov_history_at(const struct ledger_gov_history *h,
                                                uint64_t height);
 
-/* Verifies the governance chain's bundle `b` (item WB_GOV_CHAIN) against
- * genesis g and replays it into *out (initialised here; free it with
- * ledger_gov_history_free, also after a failure). Returns 0, or
- * WB_ERR_VERIFY / WB_ERR_NOMEM with "governance event 3 (...): check:
- * detail" or "governance bundle: check: detail" in msg. */
-WB_MUST_USE int ledger_gov_history_verify(const struct ledger_genesis *g,
-                                          const Waybill__ProofBundle *b,
-                                          struct ledger_gov_history *out, char *msg,
-                                          size_t msg_len);
+/* ledger_gov_history_verify, which verifies a governance chain bundle into
+ * a history, is declared in ledger/verify.h: the verifier's code does it. */
 
 #endif

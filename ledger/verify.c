@@ -650,6 +650,19 @@ int ledger_verify_gov_bundle(const struct ledger_genesis *g, const Waybill__Proo
     return gov_run(g, pb, hist, NULL, NULL, res);
 }
 
+int ledger_gov_history_verify(const struct ledger_genesis *g, const Waybill__ProofBundle *b,
+                              struct ledger_gov_history *out, char *msg, size_t msg_len)
+{
+    int rc = ledger_gov_history_init(out, g);
+    if (rc) return wb_failf(rc, msg, msg_len, "out of memory");
+    struct ledger_verify_result *res = malloc(sizeof *res);
+    if (!res) return wb_failf(WB_ERR_NOMEM, msg, msg_len, "out of memory");
+    rc = ledger_verify_gov_bundle(g, b, out, res);
+    if (rc) snprintf(msg, msg_len, "governance %s", res->message);
+    free(res);
+    return rc;
+}
+
 /* The governance chain's own bundle, verified as a bundle of its item. */
 static int verify_gov_chain(const struct ledger_genesis *g, const Waybill__ProofBundle *pb,
                             ledger_verify_event_fn cb, void *cb_ctx,

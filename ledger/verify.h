@@ -126,6 +126,16 @@ WB_MUST_USE int ledger_verify_bundle(const struct ledger_genesis *g, const char 
                                      const struct wb_executor *ex, ledger_verify_event_fn cb,
                                      void *cb_ctx, struct ledger_verify_result *res);
 
+/* Verifies the governance chain's bundle `b` (item WB_GOV_CHAIN) against
+ * genesis g and replays it into *out (initialised here; free it with
+ * ledger_gov_history_free, also after a failure). Returns 0, or
+ * WB_ERR_VERIFY / WB_ERR_NOMEM with "governance event 3 (...): check:
+ * detail" or "governance bundle: check: detail" in msg. */
+WB_MUST_USE int ledger_gov_history_verify(const struct ledger_genesis *g,
+                                          const Waybill__ProofBundle *b,
+                                          struct ledger_gov_history *out, char *msg,
+                                          size_t msg_len);
+
 /* The governance mode of the verifier, for ledger_gov_history_verify: the
  * bundle of the governance chain itself (item WB_GOV_CHAIN, first event
  * without prev), each block's certificate against the set of its height as
@@ -137,5 +147,4 @@ WB_MUST_USE int ledger_verify_gov_bundle(const struct ledger_genesis *g,
                                          const Waybill__ProofBundle *pb,
                                          struct ledger_gov_history *hist,
                                          struct ledger_verify_result *res);
-
 #endif
