@@ -317,7 +317,7 @@ static int check_inclusion(const Waybill__ProofEvent *pe, const struct ledger_bl
     return WB_OK;
 }
 
-/* "3 days", "2 h", "5 min", "40 s": how long after `since` an event was
+/* "3 days", "2 h", "5 min", "40 s", "200 ms": how long after `since` an event was
  * signed. */
 static void span_text(int64_t ms, char *out, size_t len)
 {
@@ -325,7 +325,8 @@ static void span_text(int64_t ms, char *out, size_t len)
     if (s >= 2 * 86400) snprintf(out, len, "%lld days", s / 86400);
     else if (s >= 2 * 3600) snprintf(out, len, "%lld h", s / 3600);
     else if (s >= 120) snprintf(out, len, "%lld min", s / 60);
-    else snprintf(out, len, "%lld s", s);
+    else if (s >= 1) snprintf(out, len, "%lld s", s);
+    else snprintf(out, len, "%lld ms", (long long)ms);
 }
 
 /* Whether an accepted event is to be marked: its key was revoked (after
