@@ -165,7 +165,8 @@ struct verify_report {
 
 static void verify_on_event(void *ctx, size_t index, const struct ledger_event *ev,
                             const char *org, uint64_t height, uint32_t pos, bool out_of_order,
-                            bool ok, const char *check, const char *detail)
+                            bool ok, const char *check, const char *detail,
+                            const char *mark)
 {
     struct verify_report *r = ctx;
     char idx[24], at[48], when[PRINT_TIME_MAX], id[PRINT_SHORT_HEX], result[PRINT_CELL_MAX];
@@ -173,7 +174,10 @@ static void verify_on_event(void *ctx, size_t index, const struct ledger_event *
     snprintf(idx, sizeof idx, "%zu", index);
     snprintf(at, sizeof at, "%llu:%u", (unsigned long long)height, (unsigned)pos);
     char safe[PRINT_CELL_MAX];
-    if (ok)
+    if (ok && mark)
+        snprintf(result, sizeof result, "%s, MARKED: %s", out_of_order ? "ok, out of order" : "ok",
+                 print_safe(mark, safe, sizeof safe));
+    else if (ok)
         snprintf(result, sizeof result, "%s", out_of_order ? "ok, out of order" : "ok");
     else
         snprintf(result, sizeof result, "FAILED %s: %s", check ? check : "?",
@@ -188,6 +192,7 @@ static void verify_on_event(void *ctx, size_t index, const struct ledger_event *
             json_object_set_new(o, "out_of_order", json_boolean(out_of_order)) ||
             json_object_set_new(o, "check", check ? json_string(check) : json_null()) ||
             json_object_set_new(o, "detail", detail ? print_json_text(detail) : json_null()) ||
+            json_object_set_new(o, "mark", mark ? print_json_text(mark) : json_null()) ||
             json_array_append_new(r->events, o)) {
             json_decref(o);
             r->nomem = true;
@@ -253,6 +258,22 @@ static int verify_print(const struct client_opts *co, const struct ledger_genesi
             res->ok && !res->complete ? print_json_text(res->completeness) : json_null(),
             "events", r->events, "failure", failure);
         r->events = NULL;
+        if (root &&
+            (json_object_set_new(root, "events_marked", json_integer((json_int_t)res->events_marked)) ||
+             json_object_set_new(root, "governance",
+                                 res->ok ? json_pack("{s:b, s:I, s:b, s:o, s:o}", "present",
+                                                     res->gov_present, "events",
+                                                     (json_int_t)res->gov_events, "complete",
+                                                     res->gov_complete, "complete_as_of",
+                                                     res->gov_complete
+                                                         ? json_integer((json_int_t)res->gov_height)
+                                                         : json_null(),
+                                                     "line", print_json_text(res->governance))
+                                         : json_null()))) {
+            json_decref(root);
+            json_decref(qjson);
+            goto err_nomem;
+        }
         if (root && qjson) {
             int qrc = json_object_set_new(root, "quorum_read", qjson);
             qjson = NULL; /* root's now, or freed */
@@ -277,6 +298,7 @@ static int verify_print(const struct client_opts *co, const struct ledger_genesi
         fputc('\n', stdout);
     }
     char safe[sizeof unmet + sizeof res->message];
+    if (res->ok) printf("%s\n", print_safe(res->governance, safe, sizeof safe));
     if (res->ok && res->complete) {
         char when[PRINT_TIME_MAX];
         printf("complete as of height %llu (time %s, %lld seconds old)%s\n",
@@ -290,13 +312,19 @@ static int verify_print(const struct client_opts *co, const struct ledger_genesi
         printf("FAILED: %s\n", print_safe(res->message, safe, sizeof safe));
     else if (!met)
         printf("FAILED: %s\n", print_safe(unmet, safe, sizeof safe));
-    else if (res->events_out_of_order)
-        printf("VERIFIED: %zu events, %zu blocks, custodian %s; %zu reported out of order\n",
-               res->events_checked, res->blocks_checked, res->state.custodian,
-               res->events_out_of_order);
-    else
-        printf("VERIFIED: %zu events, %zu blocks, custodian %s\n", res->events_checked,
-               res->blocks_checked, res->state.custodian);
+    else {
+        char tail[128] = "";
+        size_t tl = 0;
+        if (res->events_out_of_order)
+            tl += (size_t)snprintf(tail + tl, sizeof tail - tl, "; %zu reported out of order",
+                                   res->events_out_of_order);
+        if (res->events_marked && tl < sizeof tail)
+            snprintf(tail + tl, sizeof tail - tl,
+                     "; %zu marked (signed by a key not trusted since before their time)",
+                     res->events_marked);
+        printf("VERIFIED: %zu events, %zu blocks, custodian %s%s\n", res->events_checked,
+               res->blocks_checked, res->state.custodian, tail);
+    }
     json_decref(qjson);
     return met ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 err_nomem:

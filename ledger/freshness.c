@@ -13,9 +13,9 @@
 
 #define FRESH_WHY_MAX 256
 
-static int check_header(const struct ledger_genesis *g, const Waybill__ProofFreshness *f,
-                        const struct ledger_fresh_events *ev, struct ledger_block_header *h,
-                        char *msg, size_t msg_len)
+static int check_header(const struct ledger_genesis *g, const struct ledger_gov_epoch *set,
+                        const Waybill__ProofFreshness *f, const struct ledger_fresh_events *ev,
+                        struct ledger_block_header *h, char *msg, size_t msg_len)
 {
     unsigned long long height = (unsigned long long)f->height;
     char why[FRESH_WHY_MAX] = "";
@@ -41,8 +41,19 @@ static int check_header(const struct ledger_genesis *g, const Waybill__ProofFres
                         (unsigned long long)ev->last_height);
     uint8_t hash[WB_HASH_LEN];
     ledger_sha256(f->header.data, f->header.len, hash);
-    if (ledger_cert_verify_bytes(g, f->cert.data, f->cert.len, h->height, hash, why,
-                                 sizeof why))
+    int crc;
+    if (set) {
+        uint8_t keys[WB_VALIDATORS_MAX][WB_PUBKEY_LEN];
+        for (size_t i = 0; i < set->count; i++)
+            memcpy(keys[i], set->validators[i].key, WB_PUBKEY_LEN);
+        crc = ledger_cert_verify_set_bytes(g->chain_id, (const uint8_t(*)[WB_PUBKEY_LEN])keys,
+                                           set->count, f->cert.data, f->cert.len, h->height,
+                                           hash, why, sizeof why);
+    } else {
+        crc = ledger_cert_verify_bytes(g, f->cert.data, f->cert.len, h->height, hash, why,
+                                       sizeof why);
+    }
+    if (crc)
         return wb_failf(WB_ERR_VERIFY, msg, msg_len, "block %llu: %s", height, why);
     return WB_OK;
 }
@@ -137,10 +148,19 @@ int ledger_freshness_verify(const struct ledger_genesis *g, const Waybill__Proof
                             const struct ledger_fresh_events *ev, struct ledger_fresh_result *out,
                             char *msg, size_t msg_len)
 {
-    if (!g || !f || !ev || !ev->item || !out)
+    return ledger_freshness_verify_set(g, NULL, f, ev, out, msg, msg_len);
+}
+
+int ledger_freshness_verify_set(const struct ledger_genesis *g, const struct ledger_gov_epoch *set,
+                                const Waybill__ProofFreshness *f,
+                                const struct ledger_fresh_events *ev,
+                                struct ledger_fresh_result *out, char *msg, size_t msg_len)
+{
+    if (!g || !f || !ev || !ev->item || !out || (set && (set->count == 0 ||
+                                                          set->count > WB_VALIDATORS_MAX)))
         return wb_failf(WB_ERR_VERIFY, msg, msg_len, "no freshness proof");
     struct ledger_block_header h;
-    int rc = check_header(g, f, ev, &h, msg, msg_len);
+    int rc = check_header(g, set, f, ev, &h, msg, msg_len);
     if (rc) return rc;
     struct ledger_item_leaf leaf;
     rc = check_leaf(f, &h, ev, &leaf, msg, msg_len);

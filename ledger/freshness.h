@@ -22,6 +22,7 @@
 
 #include "common/wb_error.h"
 #include "ledger/genesis.h"
+#include "ledger/gov.h"
 #include "ledger/item_leaf.h"
 #include "proto/waybill.pb-c.h"
 
@@ -51,5 +52,15 @@ WB_MUST_USE int ledger_freshness_verify(const struct ledger_genesis *g,
                                         const struct ledger_fresh_events *ev,
                                         struct ledger_fresh_result *out, char *msg,
                                         size_t msg_len);
+
+/* The same with the certificate checked against `set`, the validator set of
+ * the proof's height (ledger/gov_history.h gives it from the governance
+ * history); set NULL: genesis's validators, as ledger_freshness_verify. */
+WB_MUST_USE int ledger_freshness_verify_set(const struct ledger_genesis *g,
+                                            const struct ledger_gov_epoch *set,
+                                            const Waybill__ProofFreshness *f,
+                                            const struct ledger_fresh_events *ev,
+                                            struct ledger_fresh_result *out, char *msg,
+                                            size_t msg_len);
 
 #endif

@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/wb_error.h"
 #include "ledger/block.h"
+#include "ledger/gov.h"
 #include "ledger/rules.h"
 #include "node/api/freshness.h"
 #include "node/api/respond.h"
@@ -117,9 +118,15 @@ void node_read_proof(const struct node_reads *rd, struct net_link *link, uint64_
     /* Every event of a bundle takes more than 128 bytes (a signature, a key
      * and an id at least): refuse early what could never be sent, rather
      * than build it on the event loop first. */
-    struct ledger_item_state st;
+    struct ledger_item_state st, gst;
+    /* The governance chain's own bundle goes with every other item's when
+     * the chain has governance events (ledger/gov_history.h), and counts
+     * towards the frame. */
+    bool with_gov = strcmp(item, WB_GOV_CHAIN) != 0 &&
+                    store_item_state(rd->env->store, WB_GOV_CHAIN, &gst) == 0 && gst.count > 0;
+    uint64_t gov_count = with_gov ? gst.count : 0;
     if (store_item_state(rd->env->store, item, &st) == 0 &&
-        (uint64_t)st.count * 128 > rd->env->cfg->limits.frame_bytes_max) {
+        ((uint64_t)st.count + gov_count) * 128 > rd->env->cfg->limits.frame_bytes_max) {
         node_respond_error(link, req_id, WB_ERR_TOO_LARGE,
                    "the item's proof bundle is larger than one frame of this node can carry");
         return;
@@ -144,14 +151,44 @@ void node_read_proof(const struct node_reads *rd, struct net_link *link, uint64_
     if (rc == WB_OK) pb->freshness = &fresh.pb;
     else if (rc != WB_ERR_NOT_FOUND)
         WB_WARN("api", "item %s: no freshness proof: %s", item, wb_strerror(rc));
+    /* The governance section, with its own freshness proof; without it
+     * the bundle still verifies where the genesis set signed. */
+    Waybill__ProofBundle *gpb = NULL;
+    struct node_freshness gfresh;
+    bool gfresh_built = false;
+    if (with_gov) {
+        uint8_t *gbytes;
+        size_t glen;
+        rc = store_proof_bundle(rd->env->store, WB_GOV_CHAIN, &gbytes, &glen);
+        if (rc == WB_OK) {
+            gpb = waybill__proof_bundle__unpack(NULL, glen, gbytes);
+            free(gbytes);
+        } else if (rc != WB_ERR_NOT_FOUND) {
+            WB_WARN("api", "item %s: no governance section: %s", item, wb_strerror(rc));
+        }
+        if (gpb) {
+            rc = node_freshness_build(rd->env, rd->chain, WB_GOV_CHAIN, &gfresh);
+            gfresh_built = true;
+            if (rc == WB_OK) gpb->freshness = &gfresh.pb;
+            else if (rc != WB_ERR_NOT_FOUND)
+                WB_WARN("api", "governance chain: no freshness proof: %s", wb_strerror(rc));
+            pb->governance = gpb;
+        }
+    }
     Waybill__ClientResponse r = WAYBILL__CLIENT_RESPONSE__INIT;
     r.id = req_id;
     r.resp_case = WAYBILL__CLIENT_RESPONSE__RESP_PROOF;
     r.proof = pb;
     node_respond(link, &r);
     pb->freshness = NULL; /* not the unpacked message's to free */
+    pb->governance = NULL; /* freed below */
     waybill__proof_bundle__free_unpacked(pb, NULL);
     node_freshness_free(&fresh);
+    if (gpb) {
+        gpb->freshness = NULL;
+        waybill__proof_bundle__free_unpacked(gpb, NULL);
+    }
+    if (gfresh_built) node_freshness_free(&gfresh);
 }
 
 void node_read_block(const struct node_reads *rd, struct net_link *link, uint64_t req_id,

@@ -53,10 +53,12 @@ struct seen {
 
 static void on_event(void *ctx, size_t index, const struct ledger_event *ev, const char *org,
                      uint64_t height, uint32_t pos, bool out_of_order, bool ok,
-                     const char *check, const char *detail)
+                     const char *check, const char *detail, const char *mark)
 {
     (void)pos;
     struct seen *s = ctx;
+    if (mark && !ok) fail("a failed event with a mark", "");
+    if (mark) (void)strlen(mark);
     if (s->failed) fail("callback after a failure", "");
     if (index != s->next_index) fail("callback out of bundle order", "");
     s->next_index++;

@@ -672,6 +672,27 @@ static void seeds_bundle_version(uint32_t version)
         bundle.n_blocks = 2;
         write_bundle(sel, "missing-event", &bundle);
 
+        /* A governance section (ProofBundle.governance): the governance
+         * chain's bundle with no events, and one holding the item's
+         * history under the governance chain's item id (its events are
+         * about another item). Neither verifies; both take the section's
+         * path through the verifier. */
+        Waybill__ProofBundle gov;
+        waybill__proof_bundle__init(&gov);
+        gov.item = (char *)"urn:waybill:governance";
+        bundle.events = pe_ptrs;
+        bundle.n_events = HISTORY_LEN;
+        bundle.governance = &gov;
+        write_bundle(sel, "governance-empty", &bundle);
+        gov.n_events = HISTORY_LEN;
+        gov.events = pe_ptrs;
+        gov.n_blocks = 2;
+        gov.blocks = pb_ptrs;
+        write_bundle(sel, "governance-other-item", &bundle);
+        bundle.governance = NULL;
+        bundle.events = gap;
+        bundle.n_events = 3;
+
         /* Every event, and the version 2 chain's proof (same chain id and
          * validators, so its certificate is valid): never verifies on the
          * version 1 genesis. */

@@ -112,6 +112,9 @@ static void honest_bundle_verifies(void **state)
     }
     expect_in("stdout", f->cap.out, "3:1");   /* receive: height 3, index 1 */
     expect_in("stdout", f->cap.out, "quorum 3");
+    expect_in("stdout", f->cap.out,
+              "governance: none in the bundle (the genesis validators and members)\n");
+    if (strstr(f->cap.out, "MARKED")) fail_msg("an event marked without governance:\n%s", f->cap.out);
     if (strstr(f->cap.out, "FAILED")) fail_msg("an honest bundle printed FAILED:\n%s", f->cap.out);
 }
 
@@ -271,6 +274,11 @@ static void json_output(void **state)
     assert_int_equal(json_integer_value(json_object_get(root, "events_checked")), 8);
     assert_int_equal(json_integer_value(json_object_get(root, "blocks_checked")), 5);
     assert_true(json_is_null(json_object_get(root, "failure")));
+    assert_int_equal(json_integer_value(json_object_get(root, "events_marked")), 0);
+    json_t *gov = json_object_get(root, "governance");
+    assert_true(json_is_object(gov));
+    assert_true(json_is_false(json_object_get(gov, "present")));
+    assert_true(json_is_null(json_object_get(gov, "complete_as_of")));
     json_t *events = json_object_get(root, "events");
     assert_int_equal(json_array_size(events), 8);
     json_t *e3 = json_array_get(events, 3);
