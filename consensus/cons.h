@@ -344,6 +344,7 @@ struct cons_stats {
     uint64_t held_unverified;       /* next-height messages held before its set was known */
     uint64_t valset_unknown;        /* lookups of a set the driver did not know (yet) */
     uint64_t valset_refused;        /* sets refused: size out of range, a key twice */
+    uint64_t ahead_unverified;      /* later-height messages no known set verifies */
 };
 
 struct cons__round;

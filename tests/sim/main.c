@@ -91,7 +91,7 @@ static void print_failure(const struct sim_config *c, const struct sim_result *r
 
 /* The i-th run of the suite: n and fault mix cycle with i; one run in
  * VALSET_EVERY has validator-set changes (the kind cycling too). */
-#define VALSET_EVERY 8
+#define VALSET_EVERY 16
 static void suite_config(struct sim_config *c, uint64_t i, enum cons_seam bug)
 {
     size_t n = (i % 5 < 3) ? 4 : 7;
