@@ -255,10 +255,13 @@ int cons_step(struct cons *c, const struct cons_event *ev, struct cons_update *u
     update_begin(c);
     if (ev->now_ms > c->now_ms) c->now_ms = ev->now_ms;
     /* Sets the driver did not know at the last step may be known now. */
-    if (c->started && c->set_pending)
+    if (c->started && c->set_pending) {
         cons__height_resume_set(c);
-    else if (c->started && c->held_unchecked > 0)
-        (void)cons__next_set(c);
+    } else if (c->started && c->held_unchecked > 0) {
+        /* Verifies what is held if the set is known now; else it waits. */
+        bool known = cons__next_set(c);
+        (void)known;
+    }
     switch (ev->kind) {
     case CONS_EV_START:
         c->started = true;
