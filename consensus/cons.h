@@ -471,9 +471,10 @@ uint32_t cons_proposer(size_t n, uint64_t height, uint32_t round);
  * have written: a step other than a signature's at a height above 0, a round
  * at or above the bound, a lock above its round, a reservation beyond the
  * next height, step propose from a validator that does not propose that
- * round or with a valid round outside [-1, round); consensus/safety.c) or
- * WB_ERR_NOMEM. On error c needs no
- * cons_free. */
+ * round or with a valid round outside [-1, round); consensus/safety.c; with
+ * cfg.valset the proposer is checked for a record of next_height only, in
+ * that height's set), WB_ERR_NOT_FOUND (cfg.valset does not know the set of
+ * next_height) or WB_ERR_NOMEM. On error c needs no cons_free. */
 WB_MUST_USE int cons_init(struct cons *c, const struct cons_config *cfg, uint64_t next_height,
               const struct cons_safety *restored);
 

@@ -368,6 +368,38 @@ static void unknown_current_set_waits(void **state)
     cons_free(&c);
 }
 
+/* A restored record is checked against the set of the height it resumes:
+ * a proposal record of an earlier height (made under that height's set,
+ * not resumed) is accepted; one of the next height from a validator that
+ * does not propose that round in that height's set is refused. */
+static void restored_record_per_height(void **state)
+{
+    (void)state;
+    struct vs s;
+    vs_init(&s);
+    struct cons_config cfg;
+    tv_config(&s.t, 0, &cfg);
+    cfg.validator_count = 0;
+    cfg.validator_keys = NULL;
+    memcpy(cfg.secret_key, s.t.sk[1], WB_SECKEY_LEN); /* k1: 1 in A, 0 in B */
+    cfg.valset = valset_cb;
+    cfg.valset_ctx = &s;
+    struct cons_safety rec;
+    memset(&rec, 0, sizeof rec);
+    rec.height = 1; /* k1 proposes (1, 0) in A */
+    rec.step = CONS_STEP_PROPOSE;
+    rec.locked_round = -1;
+    rec.valid_round = -1;
+    struct cons c;
+    assert_int_equal(cons_init(&c, &cfg, CHANGE, &rec), WB_OK);
+    cons_free(&c);
+    rec.height = CHANGE; /* (CHANGE, 0) is k4's in B */
+    assert_int_equal(cons_init(&c, &cfg, CHANGE, &rec), WB_ERR_CONFIG);
+    rec.round = 1; /* (CHANGE, 1) is index 0 of B: k1's */
+    assert_int_equal(cons_init(&c, &cfg, CHANGE, &rec), WB_OK);
+    cons_free(&c);
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -376,6 +408,7 @@ int main(void)
         cmocka_unit_test(stops_and_becomes_validator),
         cmocka_unit_test(unknown_next_set_held),
         cmocka_unit_test(unknown_current_set_waits),
+        cmocka_unit_test(restored_record_per_height),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
