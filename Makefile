@@ -37,7 +37,7 @@ CPPFLAGS += $(PKG_CFLAGS)
 LDLIBS := $(PKG_LIBS) -lm -lpthread
 
 .PHONY: all deps test unit sim cluster demo bench bench-compare bench-store bench-tree \
-	bench-state clean fuzz
+	bench-state clean fuzz sim-valset
 all: $(BUILD)/waybill
 
 deps:
@@ -153,6 +153,11 @@ test: $(BUILD)/waybill $(TEST_BINS)
 SEEDS ?= 10000
 sim: $(BUILD)/tests/sim/sim
 	$(BUILD)/tests/sim/sim --campaign --seeds $(SEEDS)
+
+# The campaign with validator-set changes in every seed (add, remove,
+# replace all, cycling), mixed into the usual faults.
+sim-valset: $(BUILD)/tests/sim/sim
+	$(BUILD)/tests/sim/sim --campaign --valset any --seeds $(SEEDS)
 
 demo: $(BUILD)/waybill $(BUILD)/tests/cluster/probe
 	@BUILD=$(BUILD) bash scripts/demo.sh

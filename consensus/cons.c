@@ -99,7 +99,12 @@ int cons_init(struct cons *c, const struct cons_config *cfg, uint64_t next_heigh
         rc = cons__set_init(c, next_height);
         WB_ASSERT(rc == WB_OK); /* the fixed set is always known */
     }
-    if (restored && !cons__safety_restorable(restored, c->cfg.chain_id, c->n, c->self)) {
+    /* The proposer check is about the height the record resumes; with sets
+     * per height, a record of an earlier height (not resumed) was made
+     * under that height's set, which this check does not have. */
+    uint32_t rec_self = c->self;
+    if (cfg->valset && restored && restored->height != next_height) rec_self = CONS_NOT_VALIDATOR;
+    if (restored && !cons__safety_restorable(restored, c->cfg.chain_id, c->n, rec_self)) {
         rc = WB_ERR_CONFIG;
         goto err_wipe;
     }
@@ -255,10 +260,13 @@ int cons_step(struct cons *c, const struct cons_event *ev, struct cons_update *u
     update_begin(c);
     if (ev->now_ms > c->now_ms) c->now_ms = ev->now_ms;
     /* Sets the driver did not know at the last step may be known now. */
-    if (c->started && c->set_pending)
+    if (c->started && c->set_pending) {
         cons__height_resume_set(c);
-    else if (c->started && c->held_unchecked > 0)
-        (void)cons__next_set(c);
+    } else if (c->started && c->held_unchecked > 0) {
+        /* Verifies what is held if the set is known now; else it waits. */
+        bool known = cons__next_set(c);
+        (void)known;
+    }
     switch (ev->kind) {
     case CONS_EV_START:
         c->started = true;

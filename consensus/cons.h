@@ -74,6 +74,25 @@
  * does. Rounds above 0 never wait. docs/consensus.md gives the liveness
  * argument.
  *
+ * Validator sets per height (cfg.valset; NULL: the fixed set of the
+ * config for every height). A change executed in block H applies from
+ * height H + 2, so the set of height h depends on the blocks <= h - 2 only.
+ * The driver's callback answers the set of a height once it has committed
+ * block height - 2 (WB_ERR_NOT_FOUND before). The core asks it for the
+ * height it enters (always known if the driver keeps the order above; if
+ * not, the height waits at step none, signing nothing, until it is) and for
+ * the next height (known once the driver committed the block before the
+ * current height: right after acting on the update that entered it). The
+ * own index of each height is the place of the secret key's public key in
+ * that height's set (CONS_NOT_VALIDATOR when absent: the core then signs
+ * nothing but follows, decides and asks for sync). Votes, proposals,
+ * quorums, proposers and the decision's certificate indices are those of
+ * the set of the height they concern. Messages of the next height are held
+ * unchecked while its set is unknown and verified once it is known; a
+ * message of a later height that no known set verifies is a sync hint of
+ * its own (rate-limited; block sync checks certificates). docs/consensus.md,
+ * "Validator-set changes".
+ *
  * Signing: the core signs with the configured secret key only through one
  * function (sign.c) that applies the rule of DESIGN.md section 4 against the
  * safety record: below the record's (height, round, step) it refuses; at the
@@ -289,7 +308,8 @@ struct cons_validate_request {
 };
 
 /* A decided block and its certificate: at least q precommits of `round`
- * for `hash` from distinct validators, sorted by validator index. */
+ * for `hash` from distinct validators, sorted by validator index (indices
+ * and q of the set of `height`). */
 struct cons_decision {
     uint64_t height;
     uint32_t round;
@@ -344,6 +364,7 @@ struct cons_stats {
     uint64_t held_unverified;       /* next-height messages held before its set was known */
     uint64_t valset_unknown;        /* lookups of a set the driver did not know (yet) */
     uint64_t valset_refused;        /* sets refused: size out of range, a key twice */
+    uint64_t ahead_unverified;      /* later-height messages no known set verifies */
 };
 
 struct cons__round;
@@ -450,9 +471,10 @@ uint32_t cons_proposer(size_t n, uint64_t height, uint32_t round);
  * have written: a step other than a signature's at a height above 0, a round
  * at or above the bound, a lock above its round, a reservation beyond the
  * next height, step propose from a validator that does not propose that
- * round or with a valid round outside [-1, round); consensus/safety.c) or
- * WB_ERR_NOMEM. On error c needs no
- * cons_free. */
+ * round or with a valid round outside [-1, round); consensus/safety.c; with
+ * cfg.valset the proposer is checked for a record of next_height only, in
+ * that height's set), WB_ERR_NOT_FOUND (cfg.valset does not know the set of
+ * next_height) or WB_ERR_NOMEM. On error c needs no cons_free. */
 WB_MUST_USE int cons_init(struct cons *c, const struct cons_config *cfg, uint64_t next_height,
               const struct cons_safety *restored);
 

@@ -206,7 +206,7 @@ WB_MUST_USE int cons__set_init(struct cons *c, uint64_t height);
 WB_MUST_USE bool cons__set_enter(struct cons *c, uint64_t height);
 /* Whether the set of set_height + 1 is known, asking the driver when it
  * was not; when it becomes known, what was held unchecked is verified. */
-bool cons__next_set(struct cons *c);
+WB_MUST_USE bool cons__next_set(struct cons *c);
 /* Records that the holder of key (index hint in its set, if it is there)
  * signed at `height`, in the current and the next set: the sync hint when
  * f+1 of either set did so above the current height. */

@@ -53,6 +53,17 @@ void cons__recv_later(struct cons *c, const struct cons_msg *m, bool verified)
     if (!verified && (vote ? cons__vote_verify_key(c, &m->vote, keys[v])
                            : cons__proposal_verify_key(c, &m->proposal, keys[v])) != WB_OK) {
         c->stats.rejected_signature++;
+        /* A height whose set this core cannot know yet (two or more above
+         * it, with sets per height): its signers may all be validators
+         * this node has never heard of (a set replaced while it was
+         * behind), so no f+1 of a known set would ever tell it to catch
+         * up. Such a message is a hint of its own, unauthenticated: at
+         * most one per sync_hint_interval_ms, and block sync checks every
+         * certificate, so a forged one costs a fetch, never safety. */
+        if (!next && c->cfg.valset) {
+            c->stats.ahead_unverified++;
+            cons__emit_sync(c);
+        }
         return;
     }
     cons__note_signer(c, keys[v], v, height);
