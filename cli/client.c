@@ -14,6 +14,8 @@
 #include <time.h>
 
 #include "cli/gov_state.h"
+#include "ledger/gov_history.h"
+#include "ledger/verify.h"
 #include "cli/print.h"
 #include "common/addr.h"
 #include "common/file.h"
@@ -221,6 +223,7 @@ struct client_net {
     struct net_client *nc;
     uint8_t keys[WB_VALIDATORS_MAX][WB_PUBKEY_LEN];
     struct net_keyset keyset;
+    uint8_t *any_node_key;            /* client_identity.any_node_key */
 };
 
 static int client_net_request(void *impl, const uint8_t *req, size_t len, uint8_t **resp,
@@ -249,6 +252,14 @@ static void client_net_close(void *impl)
     free(cn);
 }
 
+/* Accepts any node key and records it (client_identity.any_node_key). */
+static bool client_net_any_node(void *ctx, const uint8_t peer_pk[32])
+{
+    struct client_net *cn = ctx;
+    memcpy(cn->any_node_key, peer_pk, WB_PUBKEY_LEN);
+    return true;
+}
+
 static int client_net_connect(void *ctx, const char *addr, const struct client_identity *id,
                               uint32_t timeout_ms, struct client_transport *out)
 {
@@ -260,14 +271,15 @@ static int client_net_connect(void *ctx, const char *addr, const struct client_i
         memcpy(cn->keys[i], g->validators[i].key, WB_PUBKEY_LEN);
     cn->keyset.keys = (const uint8_t(*)[32])cn->keys;
     cn->keyset.count = g->validator_count;
+    cn->any_node_key = id->any_node_key;
 
     struct net_client_config cfg;
     memset(&cfg, 0, sizeof cfg);
     memcpy(cfg.chain_id, g->chain_id, WB_CHAIN_ID_LEN);
     memcpy(cfg.identity_pk, id->pk, WB_PUBKEY_LEN);
     memcpy(cfg.identity_sk, id->sk, WB_SECKEY_LEN);
-    cfg.authorize = net_keyset_authorize;
-    cfg.authorize_ctx = &cn->keyset;
+    cfg.authorize = id->any_node_key ? client_net_any_node : net_keyset_authorize;
+    cfg.authorize_ctx = id->any_node_key ? (void *)cn : (void *)&cn->keyset;
     cfg.frame_max = CLIENT_FRAME_MAX;
     cfg.why = out->why;
     cfg.why_len = sizeof out->why;
@@ -302,16 +314,37 @@ static uint32_t client__remaining_ms(const struct client *c)
     return left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
 }
 
+static int client__open(struct client *c, const struct client_opts *o,
+                        const struct client_connector *conn, const struct ledger_genesis *g,
+                        const uint8_t pk[WB_PUBKEY_LEN], const uint8_t sk[WB_SECKEY_LEN],
+                        uint8_t *any_node_key);
+
 int client_open(struct client *c, const struct client_opts *o,
                 const struct client_connector *conn, const struct ledger_genesis *g,
                 const uint8_t pk[WB_PUBKEY_LEN], const uint8_t sk[WB_SECKEY_LEN])
+{
+    return client__open(c, o, conn, g, pk, sk, NULL);
+}
+
+int client_open_any(struct client *c, const struct client_opts *o,
+                    const struct client_connector *conn, const struct ledger_genesis *g,
+                    const uint8_t pk[WB_PUBKEY_LEN], const uint8_t sk[WB_SECKEY_LEN],
+                    uint8_t node_key[WB_PUBKEY_LEN])
+{
+    return client__open(c, o, conn, g, pk, sk, node_key);
+}
+
+static int client__open(struct client *c, const struct client_opts *o,
+                        const struct client_connector *conn, const struct ledger_genesis *g,
+                        const uint8_t pk[WB_PUBKEY_LEN], const uint8_t sk[WB_SECKEY_LEN],
+                        uint8_t *any_node_key)
 {
     memset(c, 0, sizeof *c);
     c->opts = o;
     c->genesis = g;
     c->next_id = 1;
     c->deadline_ms = client_now_mono_ms() + o->timeout_ms;
-    struct client_identity id = {.genesis = g, .pk = pk, .sk = sk};
+    struct client_identity id = {.genesis = g, .pk = pk, .sk = sk, .any_node_key = any_node_key};
     int rc = conn->connect(conn->ctx, o->node, &id, o->timeout_ms, &c->t);
     switch (rc) {
     case WB_OK:
@@ -724,60 +757,58 @@ static int client__local_checks(const struct client_session *s, const struct cli
     return CLI_EXIT_OK;
 }
 
-/* The genesis with every validator g's governance chain (gv) ever named
- * added to its validators (up to WB_VALIDATORS_MAX), for the node's
- * identity only. */
-static void client__peers_of(const struct ledger_gov *gv, struct ledger_genesis *wide)
+/* Whether the governance history names key as a validator of some height. */
+static bool client__history_names(const struct ledger_gov_history *h,
+                                  const uint8_t key[WB_PUBKEY_LEN])
 {
+    const struct ledger_gov *gv = ledger_gov_history_last(h);
     for (size_t e = 0; e < gv->epoch_count; e++)
-        for (size_t i = 0; i < gv->epochs[e].count; i++) {
-            const struct ledger_validator *v = &gv->epochs[e].validators[i];
-            if (wide->validator_count == WB_VALIDATORS_MAX) return;
-            if (ledger_genesis_validator_of_key(wide, v->key) < 0)
-                wide->validators[wide->validator_count++] = *v;
-        }
+        for (size_t i = 0; i < gv->epochs[e].count; i++)
+            if (memcmp(gv->epochs[e].validators[i].key, key, WB_PUBKEY_LEN) == 0) return true;
+    return ledger_genesis_validator_of_key(&gv->view, key) >= 0;
 }
 
-/* The node answered with a key the genesis does not list: asks the
- * genesis validators' client API (those with one) for the governance
- * chain, and connects again accepting every validator it names. Returns 0
- * (connected) or WB_ERR_PERMISSION (c->reason as the first refusal). */
+/* The node answered with a key the genesis does not list: a validator
+ * governance added may hold it. Connects again accepting any key, fetches
+ * the governance chain from the node and verifies it from genesis
+ * (ledger_gov_history_verify: every certificate against the set of its
+ * height, from the genesis set on, so the node cannot forge it); the node
+ * is accepted when that history names its key as a validator. Returns 0
+ * (connected, on that connection) or WB_ERR_PERMISSION (c->reason as the
+ * first refusal, or why the history did not prove the key). */
 static int client__open_via_gov(struct client_session *s, const struct client_opts *o,
                                 const struct client_connector *conn)
 {
     char first[CLIENT_REASON_MAX];
     snprintf(first, sizeof first, "%s", s->c.reason);
-    s->peers = malloc(sizeof *s->peers);
-    struct client *c2 = malloc(sizeof *c2);
-    struct ledger_gov gv;
-    bool learned = false;
-    for (size_t i = 0; s->peers && c2 && !learned && i < s->genesis->validator_count; i++) {
-        const struct ledger_validator *v = &s->genesis->validators[i];
-        if (!v->api[0] || strcmp(v->api, o->node) == 0) continue;
-        struct client_opts o2 = *o;
-        o2.node = v->api;
-        uint8_t *bundle = NULL;
-        size_t len;
-        char msg[512];
-        if (client_open(c2, &o2, conn, s->genesis, s->pk, s->sk) == WB_OK &&
-            client_fetch_proof(c2, WB_GOV_CHAIN, &bundle, &len) == WB_OK &&
-            gov_state_replay(s->genesis, bundle, len, &gv, NULL, msg, sizeof msg) == WB_OK) {
-            *s->peers = *s->genesis;
-            client__peers_of(&gv, s->peers);
-            ledger_gov_free(&gv);
-            learned = true;
-        }
-        free(bundle);
-        client_close(c2);
+    client_close(&s->c);
+    uint8_t node_key[WB_PUBKEY_LEN] = {0};
+    int rc = client_open_any(&s->c, o, conn, s->genesis, s->pk, s->sk, node_key);
+    if (rc != WB_OK) return rc;
+    uint8_t *bundle = NULL;
+    size_t len = 0;
+    bool proved = false;
+    char msg[512] = "";
+    rc = client_fetch_proof(&s->c, WB_GOV_CHAIN, &bundle, &len);
+    Waybill__ProofBundle *pb =
+        rc == WB_OK ? waybill__proof_bundle__unpack(NULL, len, bundle) : NULL;
+    free(bundle);
+    struct ledger_gov_history *h = pb ? malloc(sizeof *h) : NULL;
+    if (h && ledger_gov_history_verify(s->genesis, pb, h, msg, sizeof msg) == WB_OK) {
+        proved = client__history_names(h, node_key);
+        ledger_gov_history_free(h);
     }
-    free(c2);
-    int rc = WB_ERR_PERMISSION;
-    if (learned) {
-        client_close(&s->c);
-        rc = client_open(&s->c, o, conn, s->peers, s->pk, s->sk);
-    }
-    if (rc == WB_ERR_PERMISSION) snprintf(s->c.reason, sizeof s->c.reason, "%s", first);
-    return rc;
+    free(h);
+    if (pb) waybill__proof_bundle__free_unpacked(pb, NULL);
+    if (proved) return WB_OK;
+    client_close(&s->c);
+    if (msg[0])
+        snprintf(s->c.reason, sizeof s->c.reason,
+                 "%.400s; its governance chain does not prove its key from genesis: %.400s",
+                 first, msg);
+    else
+        snprintf(s->c.reason, sizeof s->c.reason, "%s", first);
+    return WB_ERR_PERMISSION;
 }
 
 int client_session_open(struct client_session *s, const struct client_opts *o,
@@ -826,9 +857,7 @@ void client_session_close(struct client_session *s)
     client_close(&s->c);
     sodium_memzero(s->sk, sizeof s->sk);
     free(s->genesis);
-    free(s->peers);
     s->genesis = NULL;
-    s->peers = NULL;
 }
 
 /* Asks c's node for item's proof bundle: *bundle (malloc'd) is its canonical

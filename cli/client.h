@@ -150,6 +150,11 @@ struct client_identity {
                                            * validator key listed here */
     const uint8_t *pk;                    /* 32 bytes: our member key */
     const uint8_t *sk;                    /* 64 bytes; copied, not kept */
+    /* Accept a node of any key, and write the key it presented here (32
+     * bytes): for a node governance added, whose key the caller then
+     * proves from genesis through the governance chain it serves. NULL:
+     * only genesis's validator keys are accepted. */
+    uint8_t *any_node_key;
 };
 
 struct client_connector {
@@ -188,6 +193,14 @@ struct client {
 WB_MUST_USE int client_open(struct client *c, const struct client_opts *o,
                             const struct client_connector *conn, const struct ledger_genesis *g,
                             const uint8_t pk[WB_PUBKEY_LEN], const uint8_t sk[WB_SECKEY_LEN]);
+/* client_open that accepts a node of any key and writes it to node_key:
+ * for a node governance added, whose key the caller must then prove (the
+ * governance chain, verified from genesis) before trusting anything else
+ * it says. */
+WB_MUST_USE int client_open_any(struct client *c, const struct client_opts *o,
+                                const struct client_connector *conn,
+                                const struct ledger_genesis *g, const uint8_t pk[WB_PUBKEY_LEN],
+                                const uint8_t sk[WB_SECKEY_LEN], uint8_t node_key[WB_PUBKEY_LEN]);
 
 /* Sends req (its id is set here) and waits, within what is left of the
  * timeout, for the answer with the same id. On success *resp is the decoded
@@ -241,10 +254,6 @@ WB_MUST_USE int client_item_state(const Waybill__ItemState *m, struct ledger_ite
 /* What a node command holds while it runs: genesis, key and connection. */
 struct client_session {
     struct ledger_genesis *genesis;      /* heap */
-    /* heap, NULL unless used: the genesis with every validator the
-     * governance chain ever named, accepted as the node's identity when
-     * the node is one governance added (client_session_open) */
-    struct ledger_genesis *peers;
     uint8_t pk[WB_PUBKEY_LEN];
     uint8_t sk[WB_SECKEY_LEN];
     struct client c;

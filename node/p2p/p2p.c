@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
 #include "common/log.h"
 #include "ledger/canon.h"
 #include "node/p2p/wire.h"
@@ -75,6 +76,13 @@ void node_p2p_on_tick(struct node_p2p *p, int64_t now)
 
 /* ---- incoming ------------------------------------------------------------------ */
 
+/* This node is no validator of the next height: it follows the chain. */
+static bool p2p_follower(const struct node_p2p *p)
+{
+    return node_chain_self_at(p->chain, node_chain_height(p->chain) + 1, p->env->self_key) ==
+           UINT32_MAX;
+}
+
 static struct node_peer *peer_of_link(struct node_p2p *p, struct net_link *link)
 {
     for (size_t i = 0; i < p->peer_count; i++)
@@ -137,16 +145,19 @@ static void on_link_up(void *ctx, struct net_link *link, const uint8_t peer_pk[3
     struct node_p2p *p = ctx;
     const struct ledger_genesis *g = p->env->genesis;
     int v = ledger_genesis_validator_of_key(g, peer_pk);
-    if (v < 0 || p->peer_count == NODE_PEERS_LINKS_MAX) {
+    if ((v < 0 && !p2p_follower(p)) || p->peer_count == NODE_PEERS_LINKS_MAX) {
         net_link_close(link);
         return;
     }
     struct node_peer *peer = &p->peers[p->peer_count++];
     peer->link = link;
-    peer->validator = (uint32_t)v;
+    peer->validator = v >= 0 ? (uint32_t)v : UINT32_MAX;
     peer->height = 0;
-    WB_INFO("p2p", "h=%llu link up with validator %d (%s, %s)",
-            (unsigned long long)node_chain_height(p->chain), v, g->validators[v].name,
+    char hex[17];
+    WB_INFO("p2p", "h=%llu link up with %s %s (%s)",
+            (unsigned long long)node_chain_height(p->chain),
+            v >= 0 ? "validator" : "a node this registry does not list yet,",
+            v >= 0 ? g->validators[v].name : wb_hex_encode(peer_pk, 8, hex, sizeof hex),
             net_link_peer_addr(link));
     send_status(p, link);
     node_p2p_send_own(p, link);
@@ -167,11 +178,18 @@ static void on_link_down(void *ctx, struct net_link *link, int reason)
     }
 }
 
+/* A validator of the registry; or, while this node is no validator of
+ * its next height (a node that is joining, or one that was removed), any
+ * node: a joining node's registry is still the one of the height it has
+ * synced to, so it does not know the validators added since, and they are
+ * the ones who can serve it the blocks. Nothing it takes from a link is
+ * trusted unchecked: synced blocks come with certificates checked against
+ * the set of their height, votes and proposals with signatures. */
 static bool authorize_validator(void *ctx, const uint8_t pk[32])
 {
     struct node_p2p *p = ctx;
-    int v = ledger_genesis_validator_of_key(p->env->genesis, pk);
-    return v >= 0 && memcmp(pk, p->env->self_key, WB_PUBKEY_LEN) != 0;
+    if (memcmp(pk, p->env->self_key, WB_PUBKEY_LEN) == 0) return false;
+    return ledger_genesis_validator_of_key(p->env->genesis, pk) >= 0 || p2p_follower(p);
 }
 
 /* Dials every validator of the registry not dialed before (nor this node). */

@@ -27,10 +27,12 @@
 
 #define NODE_PEERS_LINKS_MAX 64 /* validator links kept at most */
 
-/* A connected validator: its link and its last committed height. */
+/* A connected peer: its link and its last committed height. */
 struct node_peer {
     struct net_link *link;
-    uint32_t validator;
+    uint32_t validator;               /* its index in the registry when the link came
+                                         up (for logs), UINT32_MAX for a node it did
+                                         not list (a follower's link) */
     uint64_t height;                  /* from its PeerStatus */
 };
 

@@ -155,12 +155,16 @@ check "its later event is refused" test $rc -ne 0
 check "... with the reason" grep -q "revoked as compromised" <<<"$out"
 out=$("$WAYBILL" verify $ITEM2 --node "$(api_addr 1)" --key "$(client_key 1)" 2>&1)
 rc=$?
-t_log "  verify: exit $rc"
+t_log "  verify: exit $rc:"
+sed 's/^/      /' <<<"$out"
 check "the chain still verifies" test $rc -eq 0
 check "events after T are marked (2 of them)" \
-    test "$(grep -c "since when its key is not trusted" <<<"$out")" = 2
-check "the event before T is not marked" \
-    bash -c "grep -E '^ *1 ' <<<\"\$1\" | grep -vq 'not trusted'" _ "$out"
+    test "$(grep -c "MARKED: signed .* since when its key is not trusted (revoked as compromised" <<<"$out")" = 2
+check "the verdict counts them" grep -q "^VERIFIED: 3 events.*2 marked" <<<"$out"
+# first_row: the first event's row of the table (index 0: the commission).
+first_row() { grep -E '^ *0 +[0-9]+:[0-9]+ ' <<<"$out"; }
+check "the event before T verifies plainly (ok, no mark)" \
+    bash -c '[[ "$1" =~ " ok"$ ]]' _ "$(first_row)"
 check "key list shows the revocation" bash -c \
     "\"$WAYBILL\" key list --node $(api_addr 0) --key $SPARE | grep '${STOLEN_PK:0:16}' | grep -q compromised"
 
