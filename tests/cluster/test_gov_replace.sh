@@ -64,7 +64,7 @@ for k in 0 1 2 3; do
 done
 
 # signers_of NODE: the signer names of NODE's latest block's certificate.
-signers_of() { as 0 "$1" block --json | python3 -c '
+signers_of() { as 0 "$1" block latest --json | python3 -c '
 import json,sys; b=json.load(sys.stdin); print(" ".join(sorted(s["name"] for s in b["certificate"]["signers"])))'; }
 s=$(signers_of 4)
 t_log "  latest certificate signed by: $s"
@@ -97,6 +97,20 @@ for b in before after1 after2; do
     rc=$?
     t_log "  $b against other keys: exit $rc: $(grep -E '^(VERIFIED|FAILED)' <<<"$out" | head -1)"
     check "the bundle $b fails against a genesis with other keys" test $rc -eq 1
+done
+# The same members, other validator keys: the certificates are what fails.
+python3 - "$GENESIS" "$T_DIR/other/genesis.json" "$T_DIR/otherval.json" <<'PY'
+import json, sys
+g = json.load(open(sys.argv[1])); o = json.load(open(sys.argv[2]))
+for v, w in zip(g["validators"], o["validators"]): v["key"] = w["key"]
+json.dump(g, open(sys.argv[3], "w"), indent=2)
+PY
+for b in before after1; do
+    out=$(offline "$T_DIR/$b.pb" "$T_DIR/otherval.json" 2>&1)
+    rc=$?
+    t_log "  $b against other validator keys: exit $rc: $(grep -E '^FAILED' <<<"$out" | head -1)"
+    check "the bundle $b fails against other validator keys, at a certificate" \
+        bash -c '[ "$1" -eq 1 ] && grep -q "certificate" <<<"$2"' _ "$rc" "$out"
 done
 
 # new_agree H: node5..7 hold node4's block hash at every height 1..H.
