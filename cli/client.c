@@ -889,3 +889,22 @@ int client_fetch_proof(struct client *c, const char *item, uint8_t **bundle, siz
     *len = n;
     return WB_OK;
 }
+
+int client_subcommand_run(const struct cli_usage *u, const struct client_subcommand *subs,
+                          size_t n, const char *choices, const struct client_connector *conn,
+                          int argc, char **argv)
+{
+    if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--help") != 0 &&
+                     strcmp(argv[1], "-h") != 0))
+        return cli_usage_error(u, "a subcommand is required");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        cli_usage_print(stdout, u);
+        return CLI_EXIT_OK;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(argv[1], subs[i].name) == 0) return subs[i].run(conn, argc - 1, argv + 1);
+    char safe[64];
+    return cli_usage_error(u, "unknown subcommand '%s' (%s)",
+                           print_safe(argv[1], safe, sizeof safe), choices);
+}

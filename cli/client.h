@@ -193,6 +193,21 @@ struct client {
 WB_MUST_USE int client_open(struct client *c, const struct client_opts *o,
                             const struct client_connector *conn, const struct ledger_genesis *g,
                             const uint8_t pk[WB_PUBKEY_LEN], const uint8_t sk[WB_SECKEY_LEN]);
+/* One subcommand of a command with subcommands (`waybill gov`, `waybill key`). */
+struct client_subcommand {
+    const char *name;
+    int (*run)(const struct client_connector *conn, int argc, char **argv);
+};
+
+/* Runs the subcommand argv[1] names among subs[0..n) with argv shifted by
+ * one; `--help`, `-h` or `help` prints u; no subcommand, or an unknown one,
+ * is a usage error naming the choices (`choices`, e.g. "add, revoke or
+ * list"). Returns the exit code. */
+WB_MUST_USE int client_subcommand_run(const struct cli_usage *u,
+                                      const struct client_subcommand *subs, size_t n,
+                                      const char *choices, const struct client_connector *conn,
+                                      int argc, char **argv);
+
 /* client_open that accepts a node of any key and writes it to node_key:
  * for a node governance added, whose key the caller must then prove (the
  * governance chain, verified from genesis) before trusting anything else

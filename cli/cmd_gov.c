@@ -724,10 +724,7 @@ static int gov_show(const struct client_connector *conn, int argc, char **argv)
 
 /* ---- dispatch ---------------------------------------------------------------------- */
 
-static const struct {
-    const char *name;
-    int (*run)(const struct client_connector *conn, int argc, char **argv);
-} gov_subs[] = {
+static const struct client_subcommand gov_subs[] = {
     {"propose", gov_propose},
     {"approve", gov_approve},
     {"list", gov_list},
@@ -736,20 +733,7 @@ static const struct {
 
 int cmd_gov_via(const struct client_connector *conn, int argc, char **argv)
 {
-    if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--help") != 0 &&
-                     strcmp(argv[1], "-h") != 0))
-        return cli_usage_error(&gov_usage, "a subcommand is required");
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        cli_usage_print(stdout, &gov_usage);
-        return CLI_EXIT_OK;
-    }
-    for (size_t i = 0; i < sizeof gov_subs / sizeof gov_subs[0]; i++)
-        if (strcmp(argv[1], gov_subs[i].name) == 0)
-            return gov_subs[i].run(conn, argc - 1, argv + 1);
-    char safe[64];
-    return cli_usage_error(&gov_usage, "unknown subcommand '%s' (propose, approve, list or show)",
-                           print_safe(argv[1], safe, sizeof safe));
+    return client_subcommand_run(&gov_usage, gov_subs, sizeof gov_subs / sizeof gov_subs[0], "propose, approve, list or show", conn, argc, argv);
 }
 
 int cmd_gov(int argc, char **argv) { return cmd_gov_via(client_net_connector(), argc, argv); }

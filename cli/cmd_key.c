@@ -359,10 +359,7 @@ static int key_list(const struct client_connector *conn, int argc, char **argv)
     return ex;
 }
 
-static const struct {
-    const char *name;
-    int (*run)(const struct client_connector *conn, int argc, char **argv);
-} key_subs[] = {
+static const struct client_subcommand key_subs[] = {
     {"add", key_add},
     {"revoke", key_revoke},
     {"list", key_list},
@@ -370,20 +367,7 @@ static const struct {
 
 int cmd_key_via(const struct client_connector *conn, int argc, char **argv)
 {
-    if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--help") != 0 &&
-                     strcmp(argv[1], "-h") != 0))
-        return cli_usage_error(&key_usage, "a subcommand is required");
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        cli_usage_print(stdout, &key_usage);
-        return CLI_EXIT_OK;
-    }
-    for (size_t i = 0; i < sizeof key_subs / sizeof key_subs[0]; i++)
-        if (strcmp(argv[1], key_subs[i].name) == 0)
-            return key_subs[i].run(conn, argc - 1, argv + 1);
-    char safe[64];
-    return cli_usage_error(&key_usage, "unknown subcommand '%s' (add, revoke or list)",
-                           print_safe(argv[1], safe, sizeof safe));
+    return client_subcommand_run(&key_usage, key_subs, sizeof key_subs / sizeof key_subs[0], "add, revoke or list", conn, argc, argv);
 }
 
 int cmd_key(int argc, char **argv) { return cmd_key_via(client_net_connector(), argc, argv); }
