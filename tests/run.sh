@@ -62,6 +62,10 @@ for src in tests/unit/*.c; do
 done
 if [ -x "$BUILD/tests/sim/sim" ]; then
     run_suite "sim" 600 "$BUILD/tests/sim/sim"
+    # Validator-set changes (additions, removals, a complete replacement,
+    # cycling) in every seed, mixed into the usual faults: as many seeds as
+    # the default suite's 1000 (make sim-valset SEEDS=N for more).
+    run_suite "sim-valset" 600 "$BUILD/tests/sim/sim" --campaign --valset any --seeds 1000
 fi
 for t in tests/cluster/test_*.sh; do
     [ -f "$t" ] || continue
