@@ -4,7 +4,10 @@
  * usage errors of every subcommand (exit 2, nothing sent), the events built
  * (decoded with ledger_gov_action_decode), linking to the chain's head,
  * proposal id prefixes, the local refusal before signing, list and show
- * output, key statuses, and status with validator sets and proposals. */
+ * output, key statuses, and status with validator sets and proposals; a
+ * node governance added is accepted only when the governance chain it
+ * serves verifies from genesis (each block chained, certified by the set of
+ * its height) and names its key. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +19,8 @@
 #include "cli/gov_state.h"
 #include "cli/submit_pending.h"
 #include "ledger/gov.h"
+#include "ledger/gov_history.h"
+#include "ledger/verify.h"
 #include "tests/unit/cli_support.h"
 
 #define NODE_ADDR "127.0.0.1:26700"
@@ -28,6 +33,11 @@ struct gov_ev {
     size_t len;
     uint64_t height;
     struct ledger_event ev;
+    /* its block (one event per block): chained header, hash and the
+     * precommits of the validator set of its height (cli_support.h) */
+    struct tb_block blk;
+    uint8_t path[MERKLE_PATH_MAX][MERKLE_HASH_LEN];   /* audit path in its block */
+    size_t path_len;
 };
 
 struct gfx {
@@ -47,6 +57,9 @@ struct gfx {
     bool lose_answer;                   /* commit, then the answer is lost (timeout) */
     struct ledger_event last_submit;    /* the event of the last one */
     uint64_t nonce;
+    /* when set, the blocks committed from then on are certified with these
+     * keys (indexed as t.val_sk) in the validators' names: a forgery */
+    uint8_t (*cert_sks)[WB_SECKEY_LEN];
     /* answer storage */
     Waybill__ProofBundle *proof;
     Waybill__ItemState *head_pb;
@@ -83,6 +96,50 @@ static void expect_exit(struct gfx *f, int rc, int want)
                  f->cap.err);
 }
 
+/* Builds e's block at height h: the header chained to the block below
+ * (prev_hash), its events root over e alone, its proposer in range, and a
+ * certificate: precommits of the validators of set whose secret keys the
+ * test holds (the genesis ones; at most TN_VALIDATORS, a quorum of up to 5),
+ * signed over the vote sign bytes (common/sigbytes.h). */
+static void gfx_block_of(struct gfx *f, struct gov_ev *e, uint64_t h, int64_t time_ms,
+                         const struct ledger_gov_epoch *set)
+{
+    struct tb_block *blk = &e->blk;
+    memset(blk, 0, sizeof *blk);
+    struct ledger_block_header hd;
+    memset(&hd, 0, sizeof hd);
+    hd.version = WB_BLOCK_VERSION;
+    memcpy(hd.chain_id, f->t.g->chain_id, WB_CHAIN_ID_LEN);
+    hd.height = h;
+    hd.time_ms = time_ms;
+    if (f->n) memcpy(hd.prev_hash, f->evs[f->n - 1].blk.hash, WB_HASH_LEN);
+    hd.proposer = (uint32_t)(h % set->count);
+    const uint8_t *evs[1] = {e->bytes};
+    size_t lens[1] = {e->len};
+    uint8_t *bytes;
+    size_t len;
+    assert_int_equal(ledger_block_build(&hd, evs, lens, 1, &bytes, &len, blk->hash), WB_OK);
+    free(bytes);
+    assert_int_equal(ledger_header_encode(&hd, blk->header, sizeof blk->header, &blk->header_len),
+                     WB_OK);
+    uint8_t check[WB_HASH_LEN];
+    ledger_sha256(blk->header, blk->header_len, check);
+    assert_memory_equal(check, blk->hash, WB_HASH_LEN);
+    blk->height = h;
+    for (size_t i = 0; i < set->count && blk->n_votes < TN_VALIDATORS; i++)
+        for (int k = 0; k < TN_VALIDATORS; k++)
+            if (memcmp(set->validators[i].key, f->t.val_pk[k], WB_PUBKEY_LEN) == 0) {
+                const uint8_t *sk = f->cert_sks ? f->cert_sks[k] : f->t.val_sk[k];
+                assert_int_equal(tb_vote(&f->t, blk, blk->n_votes, (uint32_t)i, sk), WB_OK);
+                blk->n_votes++;
+            }
+    uint8_t leaves[1][MERKLE_HASH_LEN];
+    merkle_leaf_hash(e->bytes, e->len, leaves[0]);
+    assert_int_equal(merkle_audit_path((const uint8_t(*)[MERKLE_HASH_LEN])leaves, 1, 0, e->path,
+                                       &e->path_len),
+                     WB_OK);
+}
+
 /* Commits a signed governance event in a block of its own at `time_ms`
  * if the governance rules let it; else returns WB_ERR_RULE, f->reason. */
 static int gfx_commit(struct gfx *f, const uint8_t *bytes, size_t len, int64_t time_ms)
@@ -96,9 +153,12 @@ static int gfx_commit(struct gfx *f, const uint8_t *bytes, size_t len, int64_t t
     uint64_t h = f->height + 1;
     int rc = ledger_gov_check(&f->gv, &e->ev, h, time_ms, f->reason, sizeof f->reason);
     if (rc != WB_OK) return rc;
-    assert_int_equal(ledger_gov_apply(&f->gv, &e->ev, h, time_ms, NULL), WB_OK);
     memcpy(e->bytes, bytes, len);
     e->len = len;
+    const struct ledger_gov_epoch *set;
+    assert_true(ledger_gov_validators_at(&f->gv, h, &set));
+    gfx_block_of(f, e, h, time_ms, set);
+    assert_int_equal(ledger_gov_apply(&f->gv, &e->ev, h, time_ms, NULL), WB_OK);
     e->height = h;
     f->times[h] = time_ms;
     f->height = h;
@@ -131,34 +191,36 @@ static int gfx_add(struct gfx *f, int org, const struct ledger_gov_action *a, in
     return gfx_commit(f, buf, len, time_ms);
 }
 
-/* The bundle of the governance chain: every event, one block per height. */
+/* The bundle of the governance chain: every event with its audit path, and
+ * its block (one per height) with the block's certificate. */
 static int gfx_bundle(struct gfx *f, Waybill__ClientResponse *resp)
 {
     static Waybill__ProofEvent pe[CHAIN_MAX], *pe_ptrs[CHAIN_MAX];
+    static ProtobufCBinaryData paths[CHAIN_MAX][MERKLE_PATH_MAX];
     static Waybill__ProofBlock pb[CHAIN_MAX], *pb_ptrs[CHAIN_MAX];
-    static uint8_t headers[CHAIN_MAX][WB_HEADER_MAX];
+    static Waybill__CommitCert certs[CHAIN_MAX];
+    static Waybill__Vote votes[CHAIN_MAX][TN_VALIDATORS], *vptrs[CHAIN_MAX][TN_VALIDATORS];
     size_t nb = 0;
     for (size_t i = 0; i < f->n; i++) {
+        struct gov_ev *e = &f->evs[i];
         waybill__proof_event__init(&pe[i]);
-        pe[i].signed_event.data = f->evs[i].bytes;
-        pe[i].signed_event.len = f->evs[i].len;
-        pe[i].height = f->evs[i].height;
+        pe[i].signed_event.data = e->bytes;
+        pe[i].signed_event.len = e->len;
+        pe[i].height = e->height;
+        pe[i].index = 0;
+        for (size_t k = 0; k < e->path_len; k++) {
+            paths[i][k].data = e->path[k];
+            paths[i][k].len = MERKLE_HASH_LEN;
+        }
+        pe[i].n_audit_path = e->path_len;
+        pe[i].audit_path = paths[i];
         pe_ptrs[i] = &pe[i];
-        if (i && f->evs[i - 1].height == f->evs[i].height) continue;
-        struct ledger_block_header h;
-        memset(&h, 0, sizeof h);
-        h.version = WB_BLOCK_VERSION;
-        memcpy(h.chain_id, f->t.g->chain_id, WB_CHAIN_ID_LEN);
-        h.height = f->evs[i].height;
-        h.time_ms = f->times[h.height];
-        h.event_count = 1;
-        size_t len;
-        if (ledger_header_encode(&h, headers[nb], sizeof headers[nb], &len) != WB_OK)
-            return WB_ERR_IO;
         waybill__proof_block__init(&pb[nb]);
-        pb[nb].height = h.height;
-        pb[nb].header.data = headers[nb];
-        pb[nb].header.len = len;
+        pb[nb].height = e->blk.height;
+        pb[nb].header.data = e->blk.header;
+        pb[nb].header.len = e->blk.header_len;
+        tb_cert(&e->blk, &certs[nb], votes[nb], vptrs[nb]);
+        pb[nb].cert = &certs[nb];
         pb_ptrs[nb] = &pb[nb];
         nb++;
     }
@@ -1118,25 +1180,33 @@ static void status_shows_sets_and_proposals(void **state)
 
 #define NEW_NODE_ADDR "127.0.0.1:7204"
 
-/* The new node's address answers with node4's key: accepted only when the
- * identity set holds it. Every other address is the fake node. */
+/* The new node's address answers with node4's key, which genesis does not
+ * list: a connect that accepts only genesis's validator keys is refused
+ * (WB_ERR_PERMISSION, counted); one with any_node_key set accepts it and
+ * learns node4's key, and reaches the fake node. Every other address is
+ * the fake node. */
 static uint8_t node4_pk[WB_PUBKEY_LEN];
 static int new_node_connect(void *ctx, const char *addr, const struct client_identity *id,
                             uint32_t timeout_ms, struct client_transport *out)
 {
-    if (strcmp(addr, NEW_NODE_ADDR) == 0 &&
-        ledger_genesis_validator_of_key(id->genesis, node4_pk) < 0) {
-        struct fake_node *fn = ctx;
-        fn->connects++;
-        return WB_ERR_PERMISSION;
+    if (strcmp(addr, NEW_NODE_ADDR) == 0) {
+        if (id->any_node_key) {
+            memcpy(id->any_node_key, node4_pk, WB_PUBKEY_LEN);
+            return fake_connect(ctx, addr, id, timeout_ms, out);
+        }
+        if (ledger_genesis_validator_of_key(id->genesis, node4_pk) < 0) {
+            struct fake_node *fn = ctx;
+            fn->connects++;
+            return WB_ERR_PERMISSION;
+        }
     }
     return fake_connect(ctx, addr, id, timeout_ms, out);
 }
 
-static void node_added_by_governance_is_accepted(void **state)
+/* Genesis gives node0 a client API address: the client must not ask it
+ * (it verifies the new node's own governance chain instead). */
+static void gfx_genesis_with_api(struct gfx *f)
 {
-    struct gfx *f = *state;
-    /* node0 gets a client API address in genesis */
     uint8_t *json;
     size_t len;
     assert_int_equal(wb_read_file(f->t.genesis_path, 1 << 20, &json, &len), WB_OK);
@@ -1151,21 +1221,12 @@ static void node_added_by_governance_is_accepted(void **state)
     memcpy(at, api, strlen(api));
     assert_int_equal(wb_write_file(f->t.genesis_path, text, strlen(text), 0644), WB_OK);
     free(text);
+}
 
-    char hex[65];
-    new_key(node4_pk, hex);
-    f->conn.connect = new_node_connect;
-    const char *list[] = {"key", "list", NULL};
-    const char *argv[] = {"key", "list", "--node", NEW_NODE_ADDR, "--key",
-                          f->t.key_path[TN_ACME], "--genesis", f->t.genesis_path, NULL};
-    /* before governance adds it: refused, with the transport's reason */
-    fake_reset(&f->fn);
-    f->fn.answer = answer;
-    f->fn.ctx = f;
-    expect_exit(f, cap_run(&f->cap, cmd_key_via, &f->conn, argv), CLI_EXIT_FAILED);
-    expect_in("stderr", f->cap.err, "answered with a key that is not a validator");
-    (void)list;
-
+/* Governance adds node4 (oceanic) with the new node's API address: acme
+ * proposes in block 1, oceanic approves in block 2 (executed there). */
+static void gfx_add_node4(struct gfx *f)
+{
     uint8_t id[32];
     struct ledger_gov_action p;
     memset(&p, 0, sizeof p);
@@ -1179,13 +1240,99 @@ static void node_added_by_governance_is_accepted(void **state)
     assert_int_equal(gfx_add(f, TN_ACME, &p, cli_now_ms() - 1000, id), WB_OK);
     struct ledger_gov_action ap = approve_of(id);
     assert_int_equal(gfx_add(f, TN_OCEANIC, &ap, cli_now_ms() - 500, NULL), WB_OK);
+}
+
+/* Runs `waybill key list` against the new node as acme. */
+static int run_new_node(struct gfx *f)
+{
+    const char *argv[] = {"key", "list", "--node", NEW_NODE_ADDR, "--key",
+                          f->t.key_path[TN_ACME], "--genesis", f->t.genesis_path, NULL};
     fake_reset(&f->fn);
     f->fn.answer = answer;
     f->fn.ctx = f;
-    expect_exit(f, cap_run(&f->cap, cmd_key_via, &f->conn, argv), CLI_EXIT_OK);
-    /* the new node, node0's API for the governance chain, the new node again */
-    assert_int_equal(f->fn.connects, 3);
+    return cap_run(&f->cap, cmd_key_via, &f->conn, argv);
+}
+
+/* The fake's bundle verifies from genesis the way the client checks it:
+ * every certificate against the set of its height; node4 is in the last
+ * state's sets. */
+static void expect_bundle_verifies(struct gfx *f, bool want)
+{
+    Waybill__ClientResponse resp = WAYBILL__CLIENT_RESPONSE__INIT;
+    assert_int_equal(gfx_bundle(f, &resp), WB_OK);
+    struct ledger_gov_history *h = malloc(sizeof *h);
+    assert_non_null(h);
+    char msg[512] = "";
+    int rc = ledger_gov_history_verify(f->t.g, resp.proof, h, msg, sizeof msg);
+    if (want && rc != WB_OK) fail_msg("the fake's governance bundle does not verify: %s", msg);
+    if (!want && rc == WB_OK) fail_msg("the forged governance bundle verifies");
+    if (rc == WB_OK) {
+        assert_int_equal(h->events, f->n);
+        const struct ledger_gov_epoch *set;
+        assert_true(ledger_gov_validators_at(ledger_gov_history_last(h), 4, &set));
+        assert_int_equal(set->count, 5);
+        assert_memory_equal(set->validators[4].key, node4_pk, WB_PUBKEY_LEN);
+    }
+    ledger_gov_history_free(h);
+    free(h);
+}
+
+static void node_added_by_governance_is_accepted(void **state)
+{
+    struct gfx *f = *state;
+    gfx_genesis_with_api(f);
+    char hex[65];
+    new_key(node4_pk, hex);
+    f->conn.connect = new_node_connect;
+
+    /* before governance adds it: refused with the transport's reason, after
+     * the connect that accepts any key found no governance chain to prove
+     * the key with */
+    expect_exit(f, run_new_node(f), CLI_EXIT_FAILED);
+    expect_in("stderr", f->cap.err, "answered with a key that is not a validator");
+    expect_not_in("stderr", f->cap.err, "does not prove its key from genesis");
+    assert_int_equal(f->fn.connects, 2);
+    assert_string_equal(f->fn.addr, NEW_NODE_ADDR);
+    assert_int_equal(f->fn.n_requests, 1);
+    assert_int_equal(f->fn.requests[0]->req_case, WAYBILL__CLIENT_REQUEST__REQ_PROOF);
+    assert_string_equal(f->fn.requests[0]->proof->item, WB_GOV_CHAIN);
+
+    gfx_add_node4(f);
+    expect_bundle_verifies(f, true);
+    expect_exit(f, run_new_node(f), CLI_EXIT_OK);
+    /* the refused connect, then the same node accepting any key (never
+     * node0's API); its governance chain, verified, names node4 */
+    assert_int_equal(f->fn.connects, 2);
+    assert_string_equal(f->fn.addr, NEW_NODE_ADDR);
+    /* on that one connection: the chain for the proof, then for key list */
+    assert_int_equal(f->fn.n_requests, 2);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(f->fn.requests[i]->req_case, WAYBILL__CLIENT_REQUEST__REQ_PROOF);
+        assert_string_equal(f->fn.requests[i]->proof->item, WB_GOV_CHAIN);
+    }
     expect_in("stdout", f->cap.out, "oceanic  validator  height 2  active\n");
+    assert_string_equal(f->cap.err, "");
+    f->conn.connect = fake_connect;
+}
+
+/* The same chain certified by keys that are not the validators' (member
+ * keys in their names): the history does not verify, the node is refused. */
+static void node_with_forged_certificates_is_refused(void **state)
+{
+    struct gfx *f = *state;
+    char hex[65];
+    new_key(node4_pk, hex);
+    f->conn.connect = new_node_connect;
+    f->cert_sks = f->t.org_sk;
+    gfx_add_node4(f);
+    expect_bundle_verifies(f, false);
+    expect_exit(f, run_new_node(f), CLI_EXIT_FAILED);
+    expect_in("stderr", f->cap.err, "answered with a key that is not a validator");
+    expect_in("stderr", f->cap.err, "does not prove its key from genesis");
+    expect_in("stderr", f->cap.err,
+              "certificate: block 1: precommit 0 (validator 0): bad signature");
+    assert_int_equal(f->fn.connects, 2);
+    assert_string_equal(f->cap.out, "");
     f->conn.connect = fake_connect;
 }
 
@@ -1357,6 +1504,7 @@ int main(void)
         T(status_shows_sets_and_proposals),
         T(replay_refuses_a_broken_chain),
         T(node_added_by_governance_is_accepted),
+        T(node_with_forged_certificates_is_refused),
         T(block_certificate_of_a_new_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
