@@ -794,8 +794,10 @@ static int client__open_via_gov(struct client_session *s, const struct client_op
         rc == WB_OK ? waybill__proof_bundle__unpack(NULL, len, bundle) : NULL;
     free(bundle);
     struct ledger_gov_history *h = pb ? malloc(sizeof *h) : NULL;
-    if (h && ledger_gov_history_verify(s->genesis, pb, h, msg, sizeof msg) == WB_OK) {
-        proved = client__history_names(h, node_key);
+    if (h) {
+        /* Freed after a failure too: the verify may have begun the history. */
+        if (ledger_gov_history_verify(s->genesis, pb, h, msg, sizeof msg) == WB_OK)
+            proved = client__history_names(h, node_key);
         ledger_gov_history_free(h);
     }
     free(h);
