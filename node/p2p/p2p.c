@@ -154,11 +154,14 @@ static void on_link_up(void *ctx, struct net_link *link, const uint8_t peer_pk[3
     peer->validator = v >= 0 ? (uint32_t)v : UINT32_MAX;
     peer->height = 0;
     char hex[17];
-    WB_INFO("p2p", "h=%llu link up with %s %s (%s)",
-            (unsigned long long)node_chain_height(p->chain),
-            v >= 0 ? "validator" : "a node this registry does not list yet,",
-            v >= 0 ? g->validators[v].name : wb_hex_encode(peer_pk, 8, hex, sizeof hex),
-            net_link_peer_addr(link));
+    if (v >= 0)
+        WB_INFO("p2p", "h=%llu link up with validator %d (%s, %s)",
+                (unsigned long long)node_chain_height(p->chain), v, g->validators[v].name,
+                net_link_peer_addr(link));
+    else
+        WB_INFO("p2p", "h=%llu link up with node %s, which the registry does not list yet (%s)",
+                (unsigned long long)node_chain_height(p->chain),
+                wb_hex_encode(peer_pk, 8, hex, sizeof hex), net_link_peer_addr(link));
     send_status(p, link);
     node_p2p_send_own(p, link);
     node_gossip_send_pending(&p->gossip, link);
