@@ -94,6 +94,8 @@ static const struct cli_usage verify_usage = {
         "Prints each event with its result (\"ok, out of order\" for an event dated before\n"
         "an earlier one: a late report) and ends with a verdict line:\n"
         "  VERIFIED: N events, M blocks, custodian ORG[; K reported out of order]\n"
+        "  (for the governance chain, urn:waybill:governance: \"the governance chain\"\n"
+        "  in place of the custodian)\n"
         "  complete as of height H (time T, N seconds old) | completeness not proven: WHY\n"
         "  FAILED: event I (ID, ACTION): CHECK: DETAIL\n"
         "Exit status 0 when verified, 1 when not, or when --require-complete or --max-age\n"
@@ -322,8 +324,13 @@ static int verify_print(const struct client_opts *co, const struct ledger_genesi
             snprintf(tail + tl, sizeof tail - tl,
                      "; %zu marked (signed by a key not trusted since before their time)",
                      res->events_marked);
-        printf("VERIFIED: %zu events, %zu blocks, custodian %s%s\n", res->events_checked,
-               res->blocks_checked, res->state.custodian, tail);
+        /* The governance chain has no custodian: say what it is instead. */
+        if (res->state.custodian[0])
+            printf("VERIFIED: %zu events, %zu blocks, custodian %s%s\n", res->events_checked,
+                   res->blocks_checked, res->state.custodian, tail);
+        else
+            printf("VERIFIED: %zu events, %zu blocks, the governance chain%s\n",
+                   res->events_checked, res->blocks_checked, tail);
     }
     json_decref(qjson);
     return met ? CLI_EXIT_OK : CLI_EXIT_FAILED;

@@ -45,4 +45,5 @@ check "offline one marked" grep -q "1 marked" <<<"$out"
 out=$(wb 1 verify urn:waybill:governance 2>&1); rc=$?
 t_log "$out"
 check "the governance chain verifies as an item" test $rc -eq 0
+check "... and its verdict names it" grep -Eq "^VERIFIED: [0-9]+ events, [0-9]+ blocks, the governance chain" <<<"$out"
 finish
