@@ -152,6 +152,26 @@ int mempool_on_commit(struct mempool *mp, const struct ledger_block *b,
     return first_err;
 }
 
+/* Re-checks the items of the work list (linked through touched_next) with
+ * ref_ms as the time rules' reference, as mempool_on_commit does for an
+ * item it cannot take the short way; *n (may be NULL) grows by the events
+ * dropped. Returns 0 or the first lookup error. */
+static int mempool__recheck_work(struct mempool *mp, struct mempool_item *work, int64_t ref_ms,
+                                 mempool_dropped_fn dropped, void *ctx, size_t *n)
+{
+    int first_err = WB_OK;
+    while (work) {
+        struct mempool_item *it = work;
+        work = it->touched_next;
+        it->touched_next = NULL;
+        it->touched = false;
+        int rc = mempool__recheck_item(mp, it, ref_ms, dropped, ctx, n);
+        if (rc && first_err == WB_OK) first_err = rc;
+        mempool__item_release_if_empty(mp, it);
+    }
+    return first_err;
+}
+
 int mempool_recheck_all(struct mempool *mp, mempool_dropped_fn dropped, void *ctx)
 {
     struct mempool_item *work = NULL, **work_tail = &work;
@@ -162,18 +182,7 @@ int mempool_recheck_all(struct mempool *mp, mempool_dropped_fn dropped, void *ct
         *work_tail = e->item;
         work_tail = &e->item->touched_next;
     }
-    int first_err = WB_OK;
-    int64_t now_ms = mempool__now_ms(mp);
-    while (work) {
-        struct mempool_item *it = work;
-        work = it->touched_next;
-        it->touched_next = NULL;
-        it->touched = false;
-        int rc = mempool__recheck_item(mp, it, now_ms, dropped, ctx, NULL);
-        if (rc && first_err == WB_OK) first_err = rc;
-        mempool__item_release_if_empty(mp, it);
-    }
-    return first_err;
+    return mempool__recheck_work(mp, work, mempool__now_ms(mp), dropped, ctx, NULL);
 }
 
 size_t mempool_expire(struct mempool *mp, int64_t block_time_ms, mempool_dropped_fn dropped,
@@ -195,15 +204,9 @@ size_t mempool_expire(struct mempool *mp, int64_t block_time_ms, mempool_dropped
         work_tail = &e->item->touched_next;
     }
     size_t n = 0;
-    while (work) {
-        struct mempool_item *it = work;
-        work = it->touched_next;
-        it->touched_next = NULL;
-        it->touched = false;
-        /* The full rules with the block's time: the expired event fails
-         * time_backdated with its reason, and its successors follow it. */
-        mempool__recheck_item(mp, it, block_time_ms, dropped, ctx, &n);
-        mempool__item_release_if_empty(mp, it);
-    }
+    /* The full rules with the block's time: the expired event fails
+     * time_backdated with its reason, and its successors follow it. A
+     * lookup error drops the item's events too (counted in n). */
+    WB_IGNORE_RESULT(mempool__recheck_work(mp, work, block_time_ms, dropped, ctx, &n));
     return n;
 }
