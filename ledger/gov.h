@@ -31,6 +31,17 @@
  *                            clock_skew_ms, backdate_max_ms,
  *                            proposal_ttl_ms, block_events_max
  *   gov_approve  proposal=ID                 a voting organisation approves
+ *   device_register device=K kind=KIND serial=S [seal=N]
+ *                                            the submitter's organisation
+ *                                            registers device key K (no
+ *                                            vote); KIND as ledger/device.h;
+ *                                            seal: the ISO 17712 number,
+ *                                            required for an eseal and for
+ *                                            no other kind
+ *   device_retire device=K                   the organisation that
+ *                                            registered K retires it (no
+ *                                            vote); a retired device is
+ *                                            never registered again
  *
  * A proposal executes in the block of the approval that brings its
  * approvals to the threshold: the smallest k with k * den >= num * voters,
@@ -56,6 +67,7 @@
 #include <stdint.h>
 
 #include "common/wb_error.h"
+#include "ledger/device.h"
 #include "ledger/genesis.h"
 #include "ledger/types.h"
 
@@ -118,6 +130,10 @@ struct ledger_gov_action {
     char note[WB_GOV_NOTE_MAX + 1];
     /* gov_approve */
     uint8_t proposal[WB_HASH_LEN];
+    /* device_register, device_retire: the device's key is in `key` */
+    enum ledger_device_kind device_kind;
+    char serial[WB_DEVICE_SERIAL_MAX + 1];
+    char seal[WB_SEAL_NUMBER_MAX + 1];   /* eseal only, else "" */
 };
 
 /* Decodes the attributes of a governance event (ev->item == WB_GOV_CHAIN,
@@ -172,6 +188,22 @@ struct ledger_gov_key {
     bool org_removed;                    /* revoked because its organisation was removed */
 };
 
+/* A registered device (device_register). Never removed: a retired device
+ * stays, so old reports are still judged by who registered it and when. */
+struct ledger_gov_device {
+    uint8_t pk[WB_PUBKEY_LEN];
+    char owner[WB_ORG_MAX + 1];          /* the organisation that registered it */
+    enum ledger_device_kind kind;
+    char serial[WB_DEVICE_SERIAL_MAX + 1];
+    char seal[WB_SEAL_NUMBER_MAX + 1];   /* eseal: its ISO 17712 number; else "" */
+    uint8_t registered_event[WB_HASH_LEN]; /* id of the device_register event */
+    uint64_t registered_height;          /* its block */
+    int64_t registered_time_ms;          /* that block's time */
+    bool retired;
+    uint64_t retired_height;             /* block of the retirement (or of its owner's removal) */
+    int64_t retired_time_ms;
+};
+
 /* One validator set and the first height it signs. */
 struct ledger_gov_epoch {
     uint64_t from_height;
@@ -207,6 +239,8 @@ struct ledger_gov {
     size_t epoch_count, epoch_cap;
     char (*removed)[WB_ORG_MAX + 1];     /* organisations removed, never reused */
     size_t removed_count, removed_cap;
+    struct ledger_gov_device *devices;   /* every device ever registered, in order */
+    size_t device_count, device_cap;
 };
 
 /* Starts from genesis: its members, keys, validators, parameters and
@@ -259,6 +293,12 @@ const struct ledger_gov_key *ledger_gov_key_find(const struct ledger_gov *gv,
 WB_MUST_USE int ledger_gov_key_refusal(const struct ledger_gov *gv,
                                        const uint8_t pk[WB_PUBKEY_LEN], char *reason,
                                        size_t reason_len);
+
+/* The device registered with key pk (retired or not), or NULL. A device
+ * registered in block H is in the state after H: the rules of block H + 1
+ * on see it. */
+const struct ledger_gov_device *ledger_gov_device_find(const struct ledger_gov *gv,
+                                                       const uint8_t pk[WB_PUBKEY_LEN]);
 
 /* The proposal with this id, or NULL. */
 const struct ledger_gov_proposal *ledger_gov_proposal_find(const struct ledger_gov *gv,

@@ -27,6 +27,14 @@ static const char *const action_names[LEDGER_ACTION_COUNT] = {
     [LEDGER_KEY_REVOKE] = "key_revoke",
     [LEDGER_GOV_PROPOSE] = "gov_propose",
     [LEDGER_GOV_APPROVE] = "gov_approve",
+    [LEDGER_DEVICE_REGISTER] = "device_register",
+    [LEDGER_DEVICE_RETIRE] = "device_retire",
+    [LEDGER_DEVICE_ATTACH] = "device_attach",
+    [LEDGER_DEVICE_DETACH] = "device_detach",
+    [LEDGER_SEAL_STATUS] = "seal_status",
+    [LEDGER_POSITION] = "position",
+    [LEDGER_READING] = "reading",
+    [LEDGER_PLAN_SET] = "plan_set",
 };
 
 static const char *const role_names[] = {

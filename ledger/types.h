@@ -17,6 +17,8 @@
 #define WB_ATTR_VALUE_MAX 128
 #define WB_EVENT_BODY_MAX 4096   /* encoded EventBody bytes */
 #define WB_SIGNED_EVENT_MAX (WB_EVENT_BODY_MAX + 128)
+#define WB_DEVICE_REPORT_MAX 3072 /* encoded DeviceReport bytes (ledger/device.h) */
+#define WB_ITEM_DEVICES_MAX 8    /* devices attached to one item at once */
 
 /* Values equal the proto enum waybill.Action. */
 enum ledger_action {
@@ -40,6 +42,16 @@ enum ledger_action {
     LEDGER_KEY_REVOKE,
     LEDGER_GOV_PROPOSE,
     LEDGER_GOV_APPROVE,
+    /* The device registry, only on the governance chain (ledger/gov.h). */
+    LEDGER_DEVICE_REGISTER,
+    LEDGER_DEVICE_RETIRE,
+    /* Devices and route plans on item chains (ledger/device.h, ledger/plan.h). */
+    LEDGER_DEVICE_ATTACH,
+    LEDGER_DEVICE_DETACH,
+    LEDGER_SEAL_STATUS,
+    LEDGER_POSITION,
+    LEDGER_READING,
+    LEDGER_PLAN_SET,
     LEDGER_ACTION_COUNT
 };
 
@@ -47,10 +59,17 @@ enum ledger_action {
 const char *ledger_action_name(enum ledger_action a);
 /* Parses a lowercase action name; LEDGER_ACTION_NONE if unknown. */
 enum ledger_action ledger_action_parse(const char *s);
-/* Whether a is a governance action (key_add .. gov_approve). */
+/* Whether a is a governance action (key_add .. device_retire): one taken
+ * only on the governance chain. */
 static inline bool ledger_action_is_gov(enum ledger_action a)
 {
-    return a >= LEDGER_KEY_ADD && a <= LEDGER_GOV_APPROVE;
+    return a >= LEDGER_KEY_ADD && a <= LEDGER_DEVICE_RETIRE;
+}
+/* Whether a is a device report (seal_status, position, reading): an event
+ * that carries a device-signed DeviceReport. */
+static inline bool ledger_action_is_report(enum ledger_action a)
+{
+    return a >= LEDGER_SEAL_STATUS && a <= LEDGER_READING;
 }
 
 enum ledger_role {
@@ -84,6 +103,13 @@ struct ledger_event {
     struct ledger_attr attrs[WB_ATTRS_MAX];
     char to_org[WB_ORG_MAX + 1];         /* handover only, else "" */
     uint64_t nonce;
+    /* Device reports only (ledger_action_is_report): the encoded
+     * DeviceReport as the device signed it (decode it with
+     * ledger_device_report_decode) and the device's signature. 0 bytes
+     * otherwise. */
+    size_t device_report_len;
+    uint8_t device_report[WB_DEVICE_REPORT_MAX];
+    uint8_t device_sig[WB_SIG_LEN];
 };
 
 /* Room for an RFC 3339 UTC time with milliseconds of any int64 instant. */
@@ -133,6 +159,13 @@ enum ledger_customs {
 /* "none", "held", "released", "cleared"; NULL for an unknown value. */
 const char *ledger_customs_name(enum ledger_customs c);
 
+/* A device attached to an item (ItemState.devices). */
+struct ledger_attached_device {
+    uint8_t device[WB_PUBKEY_LEN];
+    int64_t attached_time_ms;             /* event time of the attach */
+    uint64_t last_seq;                    /* its last report's seq on this item; 0: none */
+};
+
 /* Everything the rules need to know about an item; what storage keeps in
  * `items`. A zeroed struct is the state of an item never seen. */
 struct ledger_item_state {
@@ -151,6 +184,9 @@ struct ledger_item_state {
     uint64_t first_height;
     uint64_t last_height;
     uint64_t reg_index;                   /* place in registration order, from 0 */
+    char shipper[WB_ORG_MAX + 1];         /* the organisation that commissioned it */
+    size_t device_count;                  /* devices attached now */
+    struct ledger_attached_device devices[WB_ITEM_DEVICES_MAX]; /* in order of attachment */
 };
 
 /* Whether customs holds the item (customs == LEDGER_CUSTOMS_HELD). */

@@ -216,9 +216,9 @@ static void decode_checks_structure_and_limits(void **state)
     pb.action = 0;
     len = pack_body(&pb, body, sizeof body);
     expect_decode(body, len, WB_ERR_INVALID, "action 0 is not a known action");
-    pb.action = 19;
+    pb.action = 27;
     len = pack_body(&pb, body, sizeof body);
-    expect_decode(body, len, WB_ERR_INVALID, "action 19 is not a known action");
+    expect_decode(body, len, WB_ERR_INVALID, "action 27 is not a known action");
 
     sample_pb(f, &pb);
     pb.submitter.len = 31;
@@ -687,6 +687,8 @@ static void action_and_role_names_round_trip(void **state)
         "commission", "seal", "unseal", "load", "depart", "arrive", "unload",
         "handover", "receive", "inspect", "hold", "release", "clear", "deliver",
         "key_add", "key_revoke", "gov_propose", "gov_approve",
+        "device_register", "device_retire", "device_attach", "device_detach",
+        "seal_status", "position", "reading", "plan_set",
     };
     assert_int_equal(sizeof actions / sizeof actions[0], LEDGER_ACTION_COUNT - 1);
     for (int a = LEDGER_COMMISSION; a < LEDGER_ACTION_COUNT; a++) {
@@ -698,6 +700,8 @@ static void action_and_role_names_round_trip(void **state)
     assert_int_equal(LEDGER_HANDOVER, WAYBILL__ACTION__HANDOVER);
     assert_int_equal(LEDGER_KEY_ADD, WAYBILL__ACTION__KEY_ADD);
     assert_int_equal(LEDGER_GOV_APPROVE, WAYBILL__ACTION__GOV_APPROVE);
+    assert_int_equal(LEDGER_DEVICE_REGISTER, WAYBILL__ACTION__DEVICE_REGISTER);
+    assert_int_equal(LEDGER_PLAN_SET, WAYBILL__ACTION__PLAN_SET);
     assert_true(ledger_action_is_gov(LEDGER_KEY_REVOKE));
     assert_false(ledger_action_is_gov(LEDGER_DELIVER));
     assert_null(ledger_action_name(LEDGER_ACTION_NONE));

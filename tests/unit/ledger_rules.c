@@ -389,7 +389,7 @@ static void action_known(void **state)
                                         &rule),
                      WB_ERR_RULE);
     assert_string_equal(rule, "action_known");
-    assert_non_null(strstr(reason, "unknown action 19"));
+    assert_non_null(strstr(reason, "unknown action 27"));
     assert_non_null(strstr(reason, "key_add, key_revoke, gov_propose or gov_approve"));
     ev.action = LEDGER_ACTION_NONE;
     assert_int_equal(ledger_rules_check(&st, &ev, f->g, ev.time_ms, reason, sizeof reason,
