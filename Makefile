@@ -64,11 +64,20 @@ $(COUNTRY_C): ledger/data/gen_countries.awk $(COUNTRY_DATA)
 $(BUILD)/obj/gen/ledger/countries.o: $(COUNTRY_C)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+# The UN/LOCODE places with coordinates (ledger/locode.h), the same way.
+LOCODE_DATA := ledger/data/unlocode-coords.tsv
+LOCODE_C := $(BUILD)/gen/ledger/locodes.c
+$(LOCODE_C): ledger/data/gen_locodes.awk $(LOCODE_DATA)
+	@mkdir -p $(@D)
+	LC_ALL=C awk -f ledger/data/gen_locodes.awk $(LOCODE_DATA) > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/gen/ledger/locodes.o: $(LOCODE_C)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # ---- modules: one static archive per folder ---------------------------------
 MODULES := common ledger consensus storage node
 common_EXTRA := $(BUILD)/obj/gen/proto/waybill.pb-c.o
-ledger_EXTRA := $(BUILD)/obj/gen/ledger/countries.o
+ledger_EXTRA := $(BUILD)/obj/gen/ledger/countries.o $(BUILD)/obj/gen/ledger/locodes.o
 # The test seams' state belongs to the seams build only (below).
 consensus_EXCLUDE := consensus/seam.c
 define module_rules
