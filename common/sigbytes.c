@@ -68,43 +68,57 @@ size_t wb_sigmsg_p2p(uint8_t out[WB_SIGMSG_MAX], const uint8_t chain_id[WB_CHAIN
  * buffer serves the common case and the heap the rest. */
 #define EVENT_STACK_MAX 2048
 
-static int event_msg(const uint8_t chain_id[WB_CHAIN_ID_LEN], const uint8_t *body, size_t len,
-                     uint8_t *stack, uint8_t **msg, size_t *msg_len)
+static int tagged_msg(const char *tag_s, const uint8_t chain_id[WB_CHAIN_ID_LEN],
+                      const uint8_t *body, size_t len, uint8_t *stack, uint8_t **msg,
+                      size_t *msg_len)
 {
-    size_t tag = strlen(WB_TAG_EVENT);
+    size_t tag = strlen(tag_s);
     size_t total = tag + WB_CHAIN_ID_LEN + len;
     uint8_t *m = total <= EVENT_STACK_MAX ? stack : malloc(total);
     if (!m) return WB_ERR_NOMEM;
-    size_t n = put_prefix(m, WB_TAG_EVENT, chain_id);
+    size_t n = put_prefix(m, tag_s, chain_id);
     if (len) memcpy(m + n, body, len);
     *msg = m;
     *msg_len = total;
     return WB_OK;
 }
 
-int wb_event_sign(const uint8_t chain_id[WB_CHAIN_ID_LEN], const uint8_t *body, size_t len,
-                  const uint8_t sk[WB_SECKEY_LEN], uint8_t sig[WB_SIG_LEN])
+int wb_tagged_sign(const char *tag, const uint8_t chain_id[WB_CHAIN_ID_LEN], const uint8_t *body,
+                   size_t len, const uint8_t sk[WB_SECKEY_LEN], uint8_t sig[WB_SIG_LEN])
 {
     uint8_t stack[EVENT_STACK_MAX], *msg;
     size_t msg_len;
-    int rc = event_msg(chain_id, body, len, stack, &msg, &msg_len);
+    int rc = tagged_msg(tag, chain_id, body, len, stack, &msg, &msg_len);
     if (rc) return rc;
     rc = wb_sign(msg, msg_len, sk, sig);
     if (msg != stack) free(msg);
     return rc;
 }
 
-int wb_event_sig_verify(const uint8_t chain_id[WB_CHAIN_ID_LEN], const uint8_t *body,
-                        size_t len, const uint8_t pk[WB_PUBKEY_LEN],
-                        const uint8_t sig[WB_SIG_LEN])
+int wb_tagged_verify(const char *tag, const uint8_t chain_id[WB_CHAIN_ID_LEN],
+                     const uint8_t *body, size_t len, const uint8_t pk[WB_PUBKEY_LEN],
+                     const uint8_t sig[WB_SIG_LEN])
 {
     uint8_t stack[EVENT_STACK_MAX], *msg;
     size_t msg_len;
-    int rc = event_msg(chain_id, body, len, stack, &msg, &msg_len);
+    int rc = tagged_msg(tag, chain_id, body, len, stack, &msg, &msg_len);
     if (rc) return rc;
     rc = wb_verify(msg, msg_len, pk, sig);
     if (msg != stack) free(msg);
     return rc;
+}
+
+int wb_event_sign(const uint8_t chain_id[WB_CHAIN_ID_LEN], const uint8_t *body, size_t len,
+                  const uint8_t sk[WB_SECKEY_LEN], uint8_t sig[WB_SIG_LEN])
+{
+    return wb_tagged_sign(WB_TAG_EVENT, chain_id, body, len, sk, sig);
+}
+
+int wb_event_sig_verify(const uint8_t chain_id[WB_CHAIN_ID_LEN], const uint8_t *body,
+                        size_t len, const uint8_t pk[WB_PUBKEY_LEN],
+                        const uint8_t sig[WB_SIG_LEN])
+{
+    return wb_tagged_verify(WB_TAG_EVENT, chain_id, body, len, pk, sig);
 }
 
 int wb_sign(const uint8_t *msg, size_t len, const uint8_t sk[WB_SECKEY_LEN],

@@ -50,6 +50,16 @@ WB_MUST_USE int wb_event_sig_verify(const uint8_t chain_id[WB_CHAIN_ID_LEN], con
                                     size_t len, const uint8_t pk[WB_PUBKEY_LEN],
                                     const uint8_t sig[WB_SIG_LEN]);
 
+/* The same for any variable-length message under its domain tag:
+ * Ed25519 over tag || chain_id || body (device reports: WB_TAG_DEVICE of
+ * ledger/device.h). */
+WB_MUST_USE int wb_tagged_sign(const char *tag, const uint8_t chain_id[WB_CHAIN_ID_LEN],
+                               const uint8_t *body, size_t len, const uint8_t sk[WB_SECKEY_LEN],
+                               uint8_t sig[WB_SIG_LEN]);
+WB_MUST_USE int wb_tagged_verify(const char *tag, const uint8_t chain_id[WB_CHAIN_ID_LEN],
+                                 const uint8_t *body, size_t len,
+                                 const uint8_t pk[WB_PUBKEY_LEN], const uint8_t sig[WB_SIG_LEN]);
+
 /* Ed25519 over a message built above. wb_sign returns 0 or WB_ERR_CRYPTO;
  * wb_verify returns 0 or WB_ERR_SIGNATURE. */
 WB_MUST_USE int wb_sign(const uint8_t *msg, size_t len, const uint8_t sk[WB_SECKEY_LEN],

@@ -27,9 +27,10 @@
 #define TAG_SIGNATURE 0x12
 
 /* Unpacking a body that passes the limits needs about 6 KiB (message,
- * strings, attributes, protobuf-c's scratch slabs); this arena on the stack
- * serves it without touching the heap. Anything beyond goes to malloc. */
-#define UNPACK_ARENA_BYTES 8192
+ * strings, attributes, protobuf-c's scratch slabs) and a device report's
+ * bytes on top; this arena on the stack serves it without touching the
+ * heap. Anything beyond goes to malloc. */
+#define UNPACK_ARENA_BYTES (8192 + WB_DEVICE_REPORT_MAX)
 
 /* ---- stack arena for protobuf-c --------------------------------------- */
 
@@ -161,6 +162,26 @@ static int event_from_pb(const Waybill__EventBody *pb, struct ledger_event *ev, 
     memcpy(ev->to_org, pb->to_org, org_len + 1);
 
     ev->nonce = pb->nonce;
+
+    /* A device report and its signature travel together, within their
+     * limits; which actions carry one is the rules' (device_report_only). */
+    if (pb->device_report.len > WB_DEVICE_REPORT_MAX)
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "event: device_report is %zu bytes, limit %d", pb->device_report.len,
+                        WB_DEVICE_REPORT_MAX);
+    if (pb->device_report.len == 0 && pb->device_signature.len != 0)
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "event: a device_signature without a device_report");
+    if (pb->device_report.len != 0 && pb->device_signature.len != WB_SIG_LEN)
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "event: device_signature is %zu bytes, expected a 64-byte Ed25519 "
+                        "signature",
+                        pb->device_signature.len);
+    if (pb->device_report.len) {
+        memcpy(ev->device_report, pb->device_report.data, pb->device_report.len);
+        ev->device_report_len = pb->device_report.len;
+        memcpy(ev->device_sig, pb->device_signature.data, WB_SIG_LEN);
+    }
     return WB_OK;
 }
 
@@ -170,7 +191,8 @@ int ledger_event_encode(struct ledger_event *ev, uint8_t *out, size_t cap, size_
 {
     if (strnlen(ev->item, sizeof ev->item) > WB_ITEM_MAX ||
         strnlen(ev->location, sizeof ev->location) > WB_LOCATION_MAX ||
-        strnlen(ev->to_org, sizeof ev->to_org) > WB_ORG_MAX || ev->attr_count > WB_ATTRS_MAX)
+        strnlen(ev->to_org, sizeof ev->to_org) > WB_ORG_MAX || ev->attr_count > WB_ATTRS_MAX ||
+        ev->device_report_len > WB_DEVICE_REPORT_MAX)
         return WB_ERR_INVALID;
 
     Waybill__Attr attrs[WB_ATTRS_MAX];
@@ -203,6 +225,12 @@ int ledger_event_encode(struct ledger_event *ev, uint8_t *out, size_t cap, size_
     pb.attrs = ev->attr_count ? attr_ptrs : NULL;
     pb.to_org = ev->to_org;
     pb.nonce = ev->nonce;
+    if (ev->device_report_len) {
+        pb.device_report.len = ev->device_report_len;
+        pb.device_report.data = ev->device_report;
+        pb.device_signature.len = WB_SIG_LEN;
+        pb.device_signature.data = ev->device_sig;
+    }
 
     size_t need = waybill__event_body__get_packed_size(&pb);
     if (need > WB_EVENT_BODY_MAX || need > cap) return WB_ERR_TOO_LARGE;

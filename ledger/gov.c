@@ -66,6 +66,27 @@ const struct ledger_gov_proposal *ledger_gov_proposal_find(const struct ledger_g
     return proposal_find_mut((struct ledger_gov *)gv, id);
 }
 
+static struct ledger_gov_device *device_find_mut(struct ledger_gov *gv,
+                                                 const uint8_t pk[WB_PUBKEY_LEN])
+{
+    for (size_t i = 0; i < gv->device_count; i++)
+        if (memcmp(gv->devices[i].pk, pk, WB_PUBKEY_LEN) == 0) return &gv->devices[i];
+    return NULL;
+}
+
+const struct ledger_gov_device *ledger_gov_device_find(const struct ledger_gov *gv,
+                                                       const uint8_t pk[WB_PUBKEY_LEN])
+{
+    return device_find_mut((struct ledger_gov *)gv, pk);
+}
+
+/* Whether pk was ever a key of the chain: a member's, a validator's or a
+ * device's. A key is used for one purpose once. */
+static bool key_known(const struct ledger_gov *gv, const uint8_t pk[WB_PUBKEY_LEN])
+{
+    return ledger_gov_key_find(gv, pk) || ledger_gov_device_find(gv, pk);
+}
+
 static bool was_removed(const struct ledger_gov *gv, const char *org)
 {
     for (size_t i = 0; i < gv->removed_count; i++)
@@ -186,6 +207,7 @@ void ledger_gov_free(struct ledger_gov *gv)
     free(gv->proposals);
     free(gv->epochs);
     free(gv->removed);
+    free(gv->devices);
     memset(gv, 0, sizeof *gv);
 }
 
@@ -208,7 +230,8 @@ int ledger_gov_clone(struct ledger_gov *dst, const struct ledger_gov *src)
     dst->proposals = NULL;
     dst->epochs = NULL;
     dst->removed = NULL;
-    dst->key_cap = dst->proposal_cap = dst->epoch_cap = dst->removed_cap = 0;
+    dst->devices = NULL;
+    dst->key_cap = dst->proposal_cap = dst->epoch_cap = dst->removed_cap = dst->device_cap = 0;
     if (dup_array((void **)&dst->keys, &dst->key_cap, src->keys, src->key_count,
                   sizeof *src->keys) ||
         dup_array((void **)&dst->proposals, &dst->proposal_cap, src->proposals,
@@ -216,7 +239,9 @@ int ledger_gov_clone(struct ledger_gov *dst, const struct ledger_gov *src)
         dup_array((void **)&dst->epochs, &dst->epoch_cap, src->epochs, src->epoch_count,
                   sizeof *src->epochs) ||
         dup_array((void **)&dst->removed, &dst->removed_cap, src->removed, src->removed_count,
-                  sizeof *src->removed)) {
+                  sizeof *src->removed) ||
+        dup_array((void **)&dst->devices, &dst->device_cap, src->devices, src->device_count,
+                  sizeof *src->devices)) {
         ledger_gov_free(dst);
         return WB_ERR_NOMEM;
     }
@@ -294,7 +319,7 @@ static int gov_voter(const struct gov_ctx *c)
 static int gov_key_new(const struct gov_ctx *c)
 {
     char h[SHORT_HEX];
-    if (!is(c, LEDGER_KEY_ADD) || !ledger_gov_key_find(c->gv, c->a->key)) return WB_OK;
+    if (!is(c, LEDGER_KEY_ADD) || !key_known(c->gv, c->a->key)) return WB_OK;
     return refuse(c, "key %s... is already known to the chain; a key is used once, make a "
                      "new one",
                   short_hex(c->a->key, h));
@@ -425,7 +450,7 @@ static int gov_member_keys_new(const struct gov_ctx *c)
     char h[SHORT_HEX];
     if (!changes(c, LEDGER_GOV_ADD_MEMBER, &a)) return WB_OK;
     for (size_t i = 0; i < a->member.key_count; i++)
-        if (ledger_gov_key_find(c->gv, a->member.keys[i]))
+        if (key_known(c->gv, a->member.keys[i]))
             return refuse(c, "add_member: key%zu %s... is already known to the chain; a key is "
                              "used once",
                           i + 1, short_hex(a->member.keys[i], h));
@@ -482,7 +507,7 @@ static int gov_validator_new(const struct gov_ctx *c)
     const struct ledger_genesis *g = &c->gv->view;
     if (validator_by_name(g, a->validator.name) >= 0)
         return refuse(c, "add_validator: a validator is already named '%s'", a->validator.name);
-    if (ledger_gov_key_find(c->gv, a->validator.key))
+    if (key_known(c->gv, a->validator.key))
         return refuse(c, "add_validator: key %s... is already known to the chain; a key is "
                          "used once",
                       short_hex(a->validator.key, h));
@@ -530,6 +555,50 @@ static int gov_validator_last(const struct gov_ctx *c)
                   a->validator.name);
 }
 
+static int gov_device_new(const struct gov_ctx *c)
+{
+    char h[SHORT_HEX];
+    if (!is(c, LEDGER_DEVICE_REGISTER)) return WB_OK;
+    const struct ledger_gov_device *d = ledger_gov_device_find(c->gv, c->a->key);
+    if (d)
+        return refuse(c, "device %s... was registered by '%s' at height %" PRIu64 "%s; a "
+                         "device key is registered once, give the device a new key",
+                      short_hex(c->a->key, h), d->owner, d->registered_height,
+                      d->retired ? " and retired since" : "");
+    if (ledger_gov_key_find(c->gv, c->a->key))
+        return refuse(c, "key %s... is a member's or validator's key; a device has a key of "
+                         "its own",
+                      short_hex(c->a->key, h));
+    return WB_OK;
+}
+
+static int gov_device_known(const struct gov_ctx *c)
+{
+    char h[SHORT_HEX];
+    if (!is(c, LEDGER_DEVICE_RETIRE) || ledger_gov_device_find(c->gv, c->a->key)) return WB_OK;
+    return refuse(c, "no device is registered with key %s...", short_hex(c->a->key, h));
+}
+
+static int gov_device_own(const struct gov_ctx *c)
+{
+    char h[SHORT_HEX];
+    if (!is(c, LEDGER_DEVICE_RETIRE)) return WB_OK;
+    const struct ledger_gov_device *d = ledger_gov_device_find(c->gv, c->a->key);
+    if (strcmp(d->owner, c->org->name) == 0) return WB_OK;
+    return refuse(c, "device %s... was registered by '%s'; only its owner retires it",
+                  short_hex(c->a->key, h), d->owner);
+}
+
+static int gov_device_active(const struct gov_ctx *c)
+{
+    char h[SHORT_HEX];
+    if (!is(c, LEDGER_DEVICE_RETIRE)) return WB_OK;
+    const struct ledger_gov_device *d = ledger_gov_device_find(c->gv, c->a->key);
+    if (!d->retired) return WB_OK;
+    return refuse(c, "device %s... was retired at height %" PRIu64 " already",
+                  short_hex(c->a->key, h), d->retired_height);
+}
+
 struct gov_rule {
     const char *name;
     int (*check)(const struct gov_ctx *c);
@@ -563,6 +632,10 @@ static const struct gov_rule gov_rules[] = {
     GOV_RULE(gov_validator_max),
     GOV_RULE(gov_validator_known),
     GOV_RULE(gov_validator_last),
+    GOV_RULE(gov_device_new),
+    GOV_RULE(gov_device_known),
+    GOV_RULE(gov_device_own),
+    GOV_RULE(gov_device_active),
 };
 
 #undef GOV_RULE
@@ -675,6 +748,13 @@ static void execute(struct ledger_gov *gv, const struct ledger_gov_action *a, ui
             key->revoked_time_ms = block_ms;
             key->since_ms = block_ms;
         }
+        for (size_t k = 0; k < gv->device_count; k++) {
+            struct ledger_gov_device *d = &gv->devices[k];
+            if (d->retired || strcmp(d->owner, a->member.name) != 0) continue;
+            d->retired = true;
+            d->retired_height = height;
+            d->retired_time_ms = block_ms;
+        }
         memmove(&g->orgs[i], &g->orgs[i + 1], (g->org_count - (size_t)i - 1) * sizeof g->orgs[0]);
         g->org_count--;
         snprintf(gv->removed[gv->removed_count++], WB_ORG_MAX + 1, "%s", a->member.name);
@@ -753,7 +833,8 @@ int ledger_gov_apply(struct ledger_gov *gv, const struct ledger_event *ev, uint6
     if (RESERVE(gv, keys, key_count, key_cap, WB_ORG_KEYS_MAX + 1) ||
         RESERVE(gv, proposals, proposal_count, proposal_cap, 1) ||
         RESERVE(gv, epochs, epoch_count, epoch_cap, 1) ||
-        RESERVE(gv, removed, removed_count, removed_cap, 1)) {
+        RESERVE(gv, removed, removed_count, removed_cap, 1) ||
+        RESERVE(gv, devices, device_count, device_cap, 1)) {
         free(a);
         return WB_ERR_NOMEM;
     }
@@ -764,6 +845,7 @@ int ledger_gov_apply(struct ledger_gov *gv, const struct ledger_event *ev, uint6
     snprintf(org, sizeof org, "%s", o >= 0 ? gv->view.orgs[o].name : "");
     struct ledger_gov_key *k;
     struct ledger_gov_proposal *p;
+    struct ledger_gov_device *d;
     switch (a->action) {
     case LEDGER_KEY_ADD:
         rc = add_key(gv, a->key, org, false, height);
@@ -784,6 +866,27 @@ int ledger_gov_apply(struct ledger_gov *gv, const struct ledger_event *ev, uint6
             k->since_ms = a->reason == LEDGER_REVOKE_COMPROMISED ? a->since_ms : block_time_ms;
         }
         if (o >= 0) remove_org_key(&gv->view.orgs[o], a->key);
+        break;
+    case LEDGER_DEVICE_REGISTER:
+        d = &gv->devices[gv->device_count++];
+        memset(d, 0, sizeof *d);
+        memcpy(d->pk, a->key, WB_PUBKEY_LEN);
+        snprintf(d->owner, sizeof d->owner, "%s", org);
+        d->kind = a->device_kind;
+        snprintf(d->serial, sizeof d->serial, "%s", a->serial);
+        snprintf(d->seal, sizeof d->seal, "%s", a->seal);
+        memcpy(d->registered_event, ev->id, WB_HASH_LEN);
+        d->registered_height = height;
+        d->registered_time_ms = block_time_ms;
+        break;
+    case LEDGER_DEVICE_RETIRE:
+        d = device_find_mut(gv, a->key);
+        WB_ASSERT(d != NULL && !d->retired);
+        if (d) {
+            d->retired = true;
+            d->retired_height = height;
+            d->retired_time_ms = block_time_ms;
+        }
         break;
     case LEDGER_GOV_PROPOSE:
         p = &gv->proposals[gv->proposal_count++];

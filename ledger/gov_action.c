@@ -383,6 +383,42 @@ static int decode_revoke(struct reader *r, struct ledger_gov_action *a)
     return WB_OK;
 }
 
+static int decode_device_register(struct reader *r, struct ledger_gov_action *a)
+{
+    int rc = read_key(r, "device", a->key);
+    if (rc) return rc;
+    const char *v;
+    rc = need(r, "kind", "eseal, tracker, temperature, shock, humidity or light", &v);
+    if (rc) return rc;
+    a->device_kind = ledger_device_kind_parse(v);
+    if (a->device_kind == LEDGER_DEVICE_NONE)
+        return fail(r, "attribute 'kind' must be eseal, tracker, temperature, shock, humidity "
+                       "or light");
+    rc = need(r, "serial", "the device's serial number", &v);
+    if (rc) return rc;
+    if (!ledger_device_serial_ok(v, strlen(v)))
+        return fail(r, "attribute 'serial' must be 1 to %d printable ASCII characters without "
+                       "spaces",
+                    WB_DEVICE_SERIAL_MAX);
+    rc = copy_text(r, "serial", v, a->serial, sizeof a->serial);
+    if (rc) return rc;
+    const char *seal = take(r, "seal");
+    if (a->device_kind != LEDGER_DEVICE_ESEAL) {
+        if (seal)
+            return fail(r, "attribute 'seal' is for kind=eseal only (its ISO 17712 seal "
+                           "number)");
+        return WB_OK;
+    }
+    if (!seal)
+        return fail(r, "attribute 'seal' is required for kind=eseal (its ISO 17712 seal "
+                       "number)");
+    if (!ledger_seal_number_ok(seal, strlen(seal)))
+        return fail(r, "attribute 'seal' must be an ISO 17712 seal number: 1 to %d characters "
+                       "of A-Z, 0-9 and '-', starting with a letter or digit",
+                    WB_SEAL_NUMBER_MAX);
+    return copy_text(r, "seal", seal, a->seal, sizeof a->seal);
+}
+
 int ledger_gov_action_decode(const struct ledger_event *ev, struct ledger_gov_action *a,
                              char *msg, size_t msg_len)
 {
@@ -391,7 +427,7 @@ int ledger_gov_action_decode(const struct ledger_event *ev, struct ledger_gov_ac
     struct reader r = {.ev = ev, .act = act ? act : "?", .msg = msg, .msg_len = msg_len};
     if (!ledger_action_is_gov(ev->action))
         return fail(&r, "not a governance action (key_add, key_revoke, gov_propose, "
-                        "gov_approve)");
+                        "gov_approve, device_register, device_retire)");
     if (strcmp(ev->item, WB_GOV_CHAIN) != 0)
         return fail(&r, "governance events are on item " WB_GOV_CHAIN " only");
     if (ev->attr_count > WB_ATTRS_MAX) return fail(&r, "too many attributes");
@@ -410,6 +446,12 @@ int ledger_gov_action_decode(const struct ledger_event *ev, struct ledger_gov_ac
         break;
     case LEDGER_GOV_PROPOSE:
         rc = decode_propose(&r, a);
+        break;
+    case LEDGER_DEVICE_REGISTER:
+        rc = decode_device_register(&r, a);
+        break;
+    case LEDGER_DEVICE_RETIRE:
+        rc = read_key(&r, "device", a->key);
         break;
     default:
         rc = read_hex(&r, "proposal", a->proposal, WB_HASH_LEN,
@@ -529,6 +571,17 @@ int ledger_gov_action_encode(const struct ledger_gov_action *a, struct ledger_ev
         break;
     case LEDGER_GOV_PROPOSE:
         rc = encode_propose(&w, a);
+        break;
+    case LEDGER_DEVICE_REGISTER:
+        if (!ledger_device_kind_name(a->device_kind))
+            return wb_failf(WB_ERR_INVALID, msg, msg_len, "unknown device kind");
+        rc = put_hex(&w, "device", a->key, WB_PUBKEY_LEN);
+        if (!rc) rc = put(&w, "kind", ledger_device_kind_name(a->device_kind));
+        if (!rc) rc = put(&w, "serial", a->serial);
+        if (!rc && a->seal[0]) rc = put(&w, "seal", a->seal);
+        break;
+    case LEDGER_DEVICE_RETIRE:
+        rc = put_hex(&w, "device", a->key, WB_PUBKEY_LEN);
         break;
     default:
         rc = put_hex(&w, "proposal", a->proposal, WB_HASH_LEN);

@@ -7,7 +7,13 @@
  * the state they undo; while in transfer the custodian may not move, hand
  * over or deliver; after delivery customs may still inspect, hold, release,
  * clear, seal and unseal, nothing else; to_org is only set on a handover.
- * Locations compare as written: an item loaded at NLRTM departs from NLRTM. */
+ * Locations compare as written: an item loaded at NLRTM departs from NLRTM.
+ *
+ * Devices (docs/devices.md): a device report (seal_status, position,
+ * reading) is evidence, never a gate on what it reports: it is taken in any
+ * status of the item, from any member's gateway, once it is a registered,
+ * active device's, attached to the item, correctly signed and newer than
+ * its last report on the item. A device key signs nothing else. */
 #include "ledger/rules.h"
 
 #include <stdarg.h>
@@ -17,7 +23,9 @@
 #include "common/hex.h"
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
+#include "ledger/device.h"
 #include "ledger/gov.h"
+#include "ledger/plan.h"
 #include "proto/waybill.pb-c.h"
 
 /* Bytes of an id or key shown in reasons: enough for a person to match it
@@ -33,6 +41,16 @@ struct ledger_rule_ctx {
     const struct ledger_genesis *g;
     const struct ledger_org *org;   /* the submitter's; NULL only before submitter_member */
     const char *act;                /* the action's name; "?" only before action_known */
+    const struct ledger_gov *gov;   /* the device registry; NULL: none (no device known) */
+    /* Device reports: the decoded report, or NULL when it did not decode
+     * (report_msg says why). */
+    const struct ledger_device_report *report;
+    const char *report_msg;
+    /* The device the event names (a report's, or attribute device= of
+     * attach and detach): its key, and its registration or NULL. */
+    bool has_device;
+    uint8_t device[WB_PUBKEY_LEN];
+    const struct ledger_gov_device *dev;
     int64_t ref_ms;
     char *reason;
     size_t reason_len;
@@ -99,6 +117,11 @@ static bool customs_only(enum ledger_action a)
     return a == LEDGER_INSPECT || a == LEDGER_HOLD || a == LEDGER_RELEASE || a == LEDGER_CLEAR;
 }
 
+static bool is_device_link(enum ledger_action a)
+{
+    return a == LEDGER_DEVICE_ATTACH || a == LEDGER_DEVICE_DETACH;
+}
+
 /* What customs may still do once an item was delivered: control actions
  * only, never custody or movement. */
 static bool allowed_after_delivery(enum ledger_action a)
@@ -130,9 +153,31 @@ static int action_known(const struct ledger_rule_ctx *c)
     if (ledger_action_name(c->ev->action) && c->ev->action != LEDGER_ACTION_NONE) return WB_OK;
     return refuse(c,
                   "unknown action %d; use commission, seal, unseal, load, depart, arrive, "
-                  "unload, handover, receive, inspect, hold, release, clear or deliver (on "
-                  "the governance chain: key_add, key_revoke, gov_propose or gov_approve)",
+                  "unload, handover, receive, inspect, hold, release, clear, deliver, "
+                  "device_attach, device_detach, seal_status, position, reading or plan_set "
+                  "(on the governance chain: key_add, key_revoke, gov_propose, gov_approve, "
+                  "device_register or device_retire)",
                   (int)c->ev->action);
+}
+
+static const char *device_kind_str(const struct ledger_gov_device *d)
+{
+    const char *k = ledger_device_kind_name(d->kind);
+    return k ? k : "?";
+}
+
+static int device_key_reports_only(const struct ledger_rule_ctx *c)
+{
+    char h[RULES_SHORT_HEX];
+    const struct ledger_gov_device *d =
+        c->gov ? ledger_gov_device_find(c->gov, c->ev->submitter) : NULL;
+    if (!d) return WB_OK;
+    return refuse(c,
+                  "%s: key %s... is the key of device %s (%s, registered by '%s'); a device "
+                  "key signs only its own reports, which a member's gateway submits in a "
+                  "seal_status, position or reading event",
+                  c->act, short_hex(c->ev->submitter, h), d->serial, device_kind_str(d),
+                  d->owner);
 }
 
 static int submitter_member(const struct ledger_rule_ctx *c)
@@ -161,7 +206,8 @@ static int gov_chain_only(const struct ledger_rule_ctx *c)
                          WB_GOV_CHAIN ", not item %s",
                       c->act, c->ev->item);
     return refuse(c, "%s: item " WB_GOV_CHAIN " is the governance chain, reserved for "
-                     "key_add, key_revoke, gov_propose and gov_approve; choose another item id",
+                     "key_add, key_revoke, gov_propose, gov_approve, device_register and "
+                     "device_retire; choose another item id",
                   c->act);
 }
 
@@ -274,6 +320,212 @@ static int time_before_commission(const struct ledger_rule_ctx *c)
                   ledger_time_format(c->st->commission_time_ms, b));
 }
 
+/* ---- devices ------------------------------------------------------------- */
+
+static int device_report_only(const struct ledger_rule_ctx *c)
+{
+    bool carries = c->ev->device_report_len > 0;
+    bool report = ledger_action_is_report(c->ev->action);
+    if (!report && carries)
+        return refuse(c, "%s: only seal_status, position and reading events carry a device "
+                         "report",
+                      c->act);
+    if (!report) return WB_OK;
+    if (!carries)
+        return refuse(c, "%s: the event carries no device report; it wraps the report the "
+                         "device signed (waybill device submit)",
+                      c->act);
+    if (c->ev->location[0] || c->ev->attr_count)
+        return refuse(c, "%s: a device report event has no location or attributes of its own; "
+                         "what the device observed is in its report",
+                      c->act);
+    return WB_OK;
+}
+
+static int device_report_decodes(const struct ledger_rule_ctx *c)
+{
+    if (!ledger_action_is_report(c->ev->action)) return WB_OK;
+    const struct ledger_device_report *r = c->report;
+    if (!r) return refuse(c, "%s: %s", c->act, c->report_msg);
+    if (strcmp(r->item, c->ev->item) != 0)
+        return refuse(c, "%s: the device report is about item %s, but the event is for item %s",
+                      c->act, r->item, c->ev->item);
+    if (r->kind != c->ev->action)
+        return refuse(c, "%s: the device report holds %s observations; carry it in a %s event",
+                      c->act, ledger_action_name(r->kind), ledger_action_name(r->kind));
+    return WB_OK;
+}
+
+static int device_attr(const struct ledger_rule_ctx *c)
+{
+    if (!is_device_link(c->ev->action)) return WB_OK;
+    if (!c->has_device)
+        return refuse(c, "%s: attribute device must be the device's public key (64 lowercase "
+                         "hex digits)",
+                      c->act);
+    for (size_t i = 0; i < c->ev->attr_count; i++)
+        if (strcmp(c->ev->attrs[i].key, "device") != 0)
+            return refuse(c, "%s: attribute '%s' is not one %s takes (device=KEY only)",
+                          c->act, c->ev->attrs[i].key, c->act);
+    return WB_OK;
+}
+
+static int device_registered(const struct ledger_rule_ctx *c)
+{
+    char h[RULES_SHORT_HEX];
+    if ((!ledger_action_is_report(c->ev->action) && !is(c, LEDGER_DEVICE_ATTACH)) || c->dev)
+        return WB_OK;
+    return refuse(c, "%s: device key %s... is not registered on this chain; its owner "
+                     "registers it first (waybill device register)",
+                  c->act, short_hex(c->device, h));
+}
+
+static int device_active(const struct ledger_rule_ctx *c)
+{
+    char t[LEDGER_TIME_MAX];
+    if ((!ledger_action_is_report(c->ev->action) && !is(c, LEDGER_DEVICE_ATTACH)) ||
+        !c->dev->retired)
+        return WB_OK;
+    return refuse(c, "%s: device %s (%s of '%s') was retired at height %llu (%s); a retired "
+                     "device reports nothing and is attached to nothing",
+                  c->act, c->dev->serial, device_kind_str(c->dev), c->dev->owner,
+                  (unsigned long long)c->dev->retired_height,
+                  ledger_time_format(c->dev->retired_time_ms, t));
+}
+
+static int device_signature(const struct ledger_rule_ctx *c)
+{
+    if (!ledger_action_is_report(c->ev->action)) return WB_OK;
+    int rc = ledger_device_report_verify(c->g->chain_id, c->ev->device_report,
+                                         c->ev->device_report_len, c->dev->pk, c->ev->device_sig);
+    if (rc == WB_OK) return WB_OK;
+    return refuse(c, "%s: the device report's signature does not verify for device %s on this "
+                     "chain",
+                  c->act, c->dev->serial);
+}
+
+static int device_link_by_custodian(const struct ledger_rule_ctx *c)
+{
+    if (!is_device_link(c->ev->action) || strcmp(c->org->name, c->st->custodian) == 0)
+        return WB_OK;
+    return refuse(c, "%s: '%s' is not the custodian of item %s; only the custodian '%s' "
+                     "attaches or detaches a device",
+                  c->act, c->org->name, c->ev->item, c->st->custodian);
+}
+
+/* The item's attachment of the named device, or NULL. */
+static const struct ledger_attached_device *attachment(const struct ledger_rule_ctx *c)
+{
+    if (!c->has_device) return NULL;
+    for (size_t i = 0; i < c->st->device_count; i++)
+        if (memcmp(c->st->devices[i].device, c->device, WB_PUBKEY_LEN) == 0)
+            return &c->st->devices[i];
+    return NULL;
+}
+
+static int attach_once(const struct ledger_rule_ctx *c)
+{
+    if (!is(c, LEDGER_DEVICE_ATTACH) || !attachment(c)) return WB_OK;
+    return refuse(c, "device_attach: device %s is already attached to item %s", c->dev->serial,
+                  c->ev->item);
+}
+
+static int attach_room(const struct ledger_rule_ctx *c)
+{
+    if (!is(c, LEDGER_DEVICE_ATTACH) || c->st->device_count < WB_ITEM_DEVICES_MAX)
+        return WB_OK;
+    return refuse(c, "device_attach: item %s has %d devices attached, the most at once; detach "
+                     "one first",
+                  c->ev->item, WB_ITEM_DEVICES_MAX);
+}
+
+static int detach_attached(const struct ledger_rule_ctx *c)
+{
+    char h[RULES_SHORT_HEX];
+    if (!is(c, LEDGER_DEVICE_DETACH) || attachment(c)) return WB_OK;
+    return refuse(c, "device_detach: device %s... is not attached to item %s", 
+                  short_hex(c->device, h), c->ev->item);
+}
+
+static int device_attached(const struct ledger_rule_ctx *c)
+{
+    if (!ledger_action_is_report(c->ev->action) || attachment(c)) return WB_OK;
+    return refuse(c, "%s: device %s (%s of '%s') is not attached to item %s; the custodian "
+                     "attaches it first (waybill device attach)",
+                  c->act, c->dev->serial, device_kind_str(c->dev), c->dev->owner, c->ev->item);
+}
+
+static int device_kind_allows(const struct ledger_rule_ctx *c)
+{
+    if (!ledger_action_is_report(c->ev->action)) return WB_OK;
+    const struct ledger_device_report *r = c->report;
+    for (size_t i = 0; i < r->obs_count; i++) {
+        enum ledger_measure m = r->obs[i].measure;
+        if (ledger_device_kind_allows(c->dev->kind, r->kind, m)) continue;
+        if (r->kind == LEDGER_READING)
+            return refuse(c, "%s: device %s is a %s device, which does not measure %s "
+                             "(observation %zu)",
+                          c->act, c->dev->serial, device_kind_str(c->dev),
+                          ledger_measure_name(m) ? ledger_measure_name(m) : "?", i + 1);
+        return refuse(c, "%s: device %s is a %s device, which does not report %s", c->act,
+                      c->dev->serial, device_kind_str(c->dev), c->act);
+    }
+    return WB_OK;
+}
+
+static int device_seq_fresh(const struct ledger_rule_ctx *c)
+{
+    if (!ledger_action_is_report(c->ev->action)) return WB_OK;
+    const struct ledger_attached_device *a = attachment(c);
+    if (c->report->seq > a->last_seq) return WB_OK;
+    return refuse(c, "%s: device %s's report %llu on item %s is not newer than its last one "
+                     "(%llu); a device report is taken once",
+                  c->act, c->dev->serial, (unsigned long long)c->report->seq, c->ev->item,
+                  (unsigned long long)a->last_seq);
+}
+
+static int device_obs_in_window(const struct ledger_rule_ctx *c)
+{
+    if (!ledger_action_is_report(c->ev->action)) return WB_OK;
+    const struct ledger_attached_device *a = attachment(c);
+    const struct ledger_device_report *r = c->report;
+    uint64_t skew = c->g->clock_skew_ms > 0 ? (uint64_t)c->g->clock_skew_ms : 0;
+    char t1[LEDGER_TIME_MAX], t2[LEDGER_TIME_MAX];
+    for (size_t i = 0; i < r->obs_count; i++) {
+        int64_t t = r->obs[i].time_ms;
+        if (t < a->attached_time_ms)
+            return refuse(c, "%s: observation %zu at %s is before device %s was attached to "
+                             "item %s (%s)",
+                          c->act, i + 1, ledger_time_format(t, t1), c->dev->serial, c->ev->item,
+                          ledger_time_format(a->attached_time_ms, t2));
+        if (t > c->ev->time_ms && (uint64_t)t - (uint64_t)c->ev->time_ms > skew)
+            return refuse(c, "%s: observation %zu at %s is after the event time %s (plus "
+                             "clock_skew_ms); a gateway carries what a device observed before",
+                          c->act, i + 1, ledger_time_format(t, t1),
+                          ledger_time_format(c->ev->time_ms, t2));
+    }
+    return WB_OK;
+}
+
+static int plan_by_shipper_or_custodian(const struct ledger_rule_ctx *c)
+{
+    if (!is(c, LEDGER_PLAN_SET) || strcmp(c->org->name, c->st->shipper) == 0 ||
+        strcmp(c->org->name, c->st->custodian) == 0)
+        return WB_OK;
+    return refuse(c, "plan_set: '%s' is neither the shipper of item %s ('%s') nor its "
+                     "custodian ('%s'); one of them records the plan",
+                  c->org->name, c->ev->item, c->st->shipper, c->st->custodian);
+}
+
+static int plan_valid(const struct ledger_rule_ctx *c)
+{
+    if (!is(c, LEDGER_PLAN_SET)) return WB_OK;
+    struct ledger_plan p;
+    char msg[200];
+    if (ledger_plan_decode(c->ev, &p, msg, sizeof msg) == WB_OK) return WB_OK;
+    return refuse(c, "%s", msg);
+}
+
 /* ---- who may act --------------------------------------------------------- */
 
 static const char *role_of(const struct ledger_org *org)
@@ -319,11 +571,13 @@ static int customs_acts(const struct ledger_rule_ctx *c)
 static int delivered_final(const struct ledger_rule_ctx *c)
 {
     if (c->st->status != LEDGER_ITEM_DELIVERED ||
-        (c->org->role == LEDGER_ROLE_CUSTOMS && allowed_after_delivery(c->ev->action)))
+        (c->org->role == LEDGER_ROLE_CUSTOMS && allowed_after_delivery(c->ev->action)) ||
+        ledger_action_is_report(c->ev->action) || is(c, LEDGER_DEVICE_DETACH))
         return WB_OK;
     return refuse(c,
                   "%s: item %s was delivered; after delivery only customs may add events "
-                  "(inspect, hold, release, clear, seal, unseal)",
+                  "(inspect, hold, release, clear, seal, unseal), devices still report and "
+                  "the custodian detaches them",
                   c->act, c->ev->item);
 }
 
@@ -338,7 +592,9 @@ static int deliver_not_held(const struct ledger_rule_ctx *c)
 
 static int held_customs_only(const struct ledger_rule_ctx *c)
 {
-    if (!ledger_item_held(c->st) || c->org->role == LEDGER_ROLE_CUSTOMS) return WB_OK;
+    if (!ledger_item_held(c->st) || c->org->role == LEDGER_ROLE_CUSTOMS ||
+        ledger_action_is_report(c->ev->action))
+        return WB_OK;
     return refuse(c,
                   "%s: item %s is on hold by customs; only customs may add events until it is "
                   "released",
@@ -598,6 +854,8 @@ static int clear_declaration(const struct ledger_rule_ctx *c)
  * submitter). */
 static const struct ledger_rule rules[] = {
     RULE(action_known, "the action is one the ledger knows"),
+    RULE(device_key_reports_only, "a device key signs only its own reports, never an event; "
+                                  "a member's gateway submits them"),
     RULE(submitter_member, "the submitter key is a member's client key in genesis; sign with "
                            "one"),
     RULE(item_matches, "the state checked against is the event's own item's"),
@@ -616,6 +874,25 @@ static const struct ledger_rule rules[] = {
     RULE(time_backdated, "the event time is at most backdate_max_ms (default 30 days) before "
                          "the block's time, or the node's clock on admission"),
     RULE(time_before_commission, "no event of an item is dated before its commission"),
+    RULE(device_report_only, "seal_status, position and reading events, and only they, carry "
+                             "a device report, with no location or attributes of their own"),
+    RULE(device_report_decodes, "the device report is well formed and about this item and "
+                                "action"),
+    RULE(device_attr, "device_attach and device_detach name the device (attribute device)"),
+    RULE(device_registered, "a device is registered before it reports or is attached"),
+    RULE(device_active, "a retired device reports nothing and is attached to nothing"),
+    RULE(device_signature, "the device's signature over its report verifies"),
+    RULE(device_link_by_custodian, "only the custodian attaches or detaches a device"),
+    RULE(attach_once, "a device is attached to an item once at a time"),
+    RULE(attach_room, "at most 8 devices are attached to an item at once"),
+    RULE(detach_attached, "detach names a device attached to the item"),
+    RULE(device_attached, "a device reports only on an item it is attached to"),
+    RULE(device_kind_allows, "a device reports only what its kind observes"),
+    RULE(device_seq_fresh, "each device report on an item is newer (seq) than the last; a "
+                           "report is taken once"),
+    RULE(device_obs_in_window, "observations are dated from the attachment to the event time"),
+    RULE(plan_by_shipper_or_custodian, "the shipper or the custodian records the route plan"),
+    RULE(plan_valid, "a route plan is well formed (docs/devices.md, Route plans)"),
     RULE(commission_by_shipper, "only a shipper commissions an item"),
     RULE(custodian_acts, "only the custodian loads, departs, arrives, unloads, hands over or "
                          "delivers"),
@@ -667,9 +944,20 @@ const struct ledger_rule *ledger_rules_table(size_t *count)
     return rules;
 }
 
+/* Attribute device= of attach and detach: 64 lowercase hex digits. */
+static bool device_attr_key(const struct ledger_event *ev, uint8_t out[WB_PUBKEY_LEN])
+{
+    const char *v = ledger_event_attr(ev, "device");
+    if (!v || strlen(v) != 2 * WB_PUBKEY_LEN) return false;
+    for (const char *p = v; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) return false;
+    return wb_hex_decode(v, out, WB_PUBKEY_LEN) == WB_OK;
+}
+
 int ledger_rules_check(const struct ledger_item_state *st, const struct ledger_event *ev,
-                       const struct ledger_genesis *g, int64_t ref_time_ms, char *reason,
-                       size_t reason_len, const char **rule_out)
+                       const struct ledger_genesis *g, const struct ledger_gov *gov,
+                       int64_t ref_time_ms, char *reason, size_t reason_len,
+                       const char **rule_out)
 {
     const char *act = ledger_action_name(ev->action);
     int org_i = ledger_genesis_org_of_key(g, ev->submitter);
@@ -679,11 +967,28 @@ int ledger_rules_check(const struct ledger_item_state *st, const struct ledger_e
         .g = g,
         .org = org_i >= 0 ? &g->orgs[org_i] : NULL,
         .act = act ? act : "?",
+        .gov = gov,
         .ref_ms = ref_time_ms,
         .reason = reason,
         .reason_len = reason_len,
     };
     if (rule_out) *rule_out = NULL;
+    /* The report is decoded once here, for every device rule (about 9 KB
+     * on the stack: one check at a time per thread). */
+    struct ledger_device_report report;
+    char report_msg[200] = "";
+    if (ledger_action_is_report(ev->action) && ev->device_report_len) {
+        if (ledger_device_report_decode(ev->device_report, ev->device_report_len, &report,
+                                        report_msg, sizeof report_msg) == WB_OK) {
+            c.report = &report;
+            c.has_device = true;
+            memcpy(c.device, report.device, WB_PUBKEY_LEN);
+        }
+        c.report_msg = report_msg;
+    } else if (is_device_link(ev->action)) {
+        c.has_device = device_attr_key(ev, c.device);
+    }
+    if (c.has_device && gov) c.dev = ledger_gov_device_find(gov, c.device);
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
         int rc = rules[i].check(&c);
         if (rc == WB_OK) continue;
@@ -709,6 +1014,41 @@ static void copy_str(char *dst, size_t cap, const char *src)
     size_t n = strlen(src);
     WB_ASSERT(n < cap);
     memcpy(dst, src, n + 1);
+}
+
+static void apply_device_link(struct ledger_item_state *st, const struct ledger_event *ev)
+{
+    uint8_t key[WB_PUBKEY_LEN];
+    bool ok = device_attr_key(ev, key);
+    WB_ASSERT(ok); /* it passed device_attr */
+    if (!ok) return;
+    if (ev->action == LEDGER_DEVICE_ATTACH) {
+        WB_ASSERT(st->device_count < WB_ITEM_DEVICES_MAX);
+        if (st->device_count >= WB_ITEM_DEVICES_MAX) return;
+        struct ledger_attached_device *a = &st->devices[st->device_count++];
+        memset(a, 0, sizeof *a);
+        memcpy(a->device, key, WB_PUBKEY_LEN);
+        a->attached_time_ms = ev->time_ms;
+        return;
+    }
+    for (size_t i = 0; i < st->device_count; i++)
+        if (memcmp(st->devices[i].device, key, WB_PUBKEY_LEN) == 0) {
+            memmove(&st->devices[i], &st->devices[i + 1],
+                    (st->device_count - i - 1) * sizeof st->devices[0]);
+            st->device_count--;
+            return;
+        }
+}
+
+static void apply_report(struct ledger_item_state *st, const struct ledger_event *ev)
+{
+    struct ledger_device_report r;
+    int rc = ledger_device_report_decode(ev->device_report, ev->device_report_len, &r, NULL, 0);
+    WB_ASSERT(rc == WB_OK); /* it passed device_report_decodes */
+    if (rc) return;
+    for (size_t i = 0; i < st->device_count; i++)
+        if (memcmp(st->devices[i].device, r.device, WB_PUBKEY_LEN) == 0)
+            st->devices[i].last_seq = r.seq;
 }
 
 void ledger_rules_apply(struct ledger_item_state *st, const struct ledger_event *ev,
@@ -740,6 +1080,8 @@ void ledger_rules_apply(struct ledger_item_state *st, const struct ledger_event 
     switch (ev->action) {
     case LEDGER_COMMISSION:
         copy_str(st->custodian, sizeof st->custodian, org->name);
+        copy_str(st->shipper, sizeof st->shipper, org->name);
+        st->device_count = 0;
         st->status = LEDGER_ITEM_ACTIVE;
         st->customs = LEDGER_CUSTOMS_NONE;
         st->transfer_to[0] = '\0';
@@ -787,6 +1129,15 @@ void ledger_rules_apply(struct ledger_item_state *st, const struct ledger_event 
     case LEDGER_DELIVER:
         st->status = LEDGER_ITEM_DELIVERED;
         break;
+    case LEDGER_DEVICE_ATTACH:
+    case LEDGER_DEVICE_DETACH:
+        apply_device_link(st, ev);
+        break;
+    case LEDGER_SEAL_STATUS:
+    case LEDGER_POSITION:
+    case LEDGER_READING:
+        apply_report(st, ev);
+        break;
     default:
         break;
     }
@@ -814,6 +1165,20 @@ int ledger_item_state_encode(const struct ledger_item_state *st, uint8_t *out, s
     m.first_height = st->first_height;
     m.last_height = st->last_height;
     m.reg_index = st->reg_index;
+    m.shipper = (char *)st->shipper;
+    Waybill__AttachedDevice devs[WB_ITEM_DEVICES_MAX];
+    Waybill__AttachedDevice *dev_ptrs[WB_ITEM_DEVICES_MAX];
+    if (st->device_count > WB_ITEM_DEVICES_MAX) return WB_ERR_INVALID;
+    for (size_t i = 0; i < st->device_count; i++) {
+        waybill__attached_device__init(&devs[i]);
+        devs[i].device.data = (uint8_t *)st->devices[i].device;
+        devs[i].device.len = WB_PUBKEY_LEN;
+        devs[i].attached_time_ms = st->devices[i].attached_time_ms;
+        devs[i].last_seq = st->devices[i].last_seq;
+        dev_ptrs[i] = &devs[i];
+    }
+    m.n_devices = st->device_count;
+    m.devices = st->device_count ? dev_ptrs : NULL;
     size_t need = waybill__item_state__get_packed_size(&m);
     if (need > cap) return WB_ERR_TOO_LARGE;
     *len = waybill__item_state__pack(&m, out);
@@ -830,8 +1195,11 @@ int ledger_item_state_decode(const uint8_t *buf, size_t len, struct ledger_item_
     int rc = WB_ERR_DECODE;
     if (!fits(m->item, WB_ITEM_MAX) || !fits(m->custodian, WB_ORG_MAX) ||
         !fits(m->transfer_to, WB_ORG_MAX) || !fits(m->seal, WB_ATTR_VALUE_MAX) ||
-        !fits(m->location, WB_LOCATION_MAX))
+        !fits(m->location, WB_LOCATION_MAX) || !fits(m->shipper, WB_ORG_MAX) ||
+        m->n_devices > WB_ITEM_DEVICES_MAX)
         goto free_msg;
+    for (size_t i = 0; i < m->n_devices; i++)
+        if (m->devices[i]->device.len != WB_PUBKEY_LEN) goto free_msg;
     if (m->head.len != 0 && m->head.len != WB_HASH_LEN) goto free_msg;
     if (m->count > 0 && m->head.len != WB_HASH_LEN) goto free_msg;
     if (m->status < WAYBILL__ITEM_STATUS__ITEM_UNKNOWN ||
@@ -861,6 +1229,13 @@ int ledger_item_state_decode(const uint8_t *buf, size_t len, struct ledger_item_
     s.first_height = m->first_height;
     s.last_height = m->last_height;
     s.reg_index = m->reg_index;
+    copy_str(s.shipper, sizeof s.shipper, m->shipper);
+    s.device_count = m->n_devices;
+    for (size_t i = 0; i < m->n_devices; i++) {
+        memcpy(s.devices[i].device, m->devices[i]->device.data, WB_PUBKEY_LEN);
+        s.devices[i].attached_time_ms = m->devices[i]->attached_time_ms;
+        s.devices[i].last_seq = m->devices[i]->last_seq;
+    }
     *st = s;
     rc = WB_OK;
 free_msg:

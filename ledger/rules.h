@@ -8,6 +8,7 @@
 
 #include "common/wb_error.h"
 #include "ledger/genesis.h"
+#include "ledger/gov.h"
 #include "ledger/types.h"
 
 /* What one rule looks at; opaque outside rules.c. */
@@ -28,6 +29,10 @@ struct ledger_rule {
 const struct ledger_rule *ledger_rules_table(size_t *count);
 
 /* Whether event ev may follow state st (zeroed if the item was never seen).
+ * gov is the governance state in effect for ev's block (for the device
+ * registry: which keys are devices, registered by whom, retired or not),
+ * or NULL when there is none: then no device is known, and every device
+ * report and attachment is refused (rule device_registered).
  * ref_time_ms is the reference time of the time rules: the block's time
  * when a block is validated or verified, the node's clock when an event is
  * admitted to its mempool (ledger/ reads no clock). The genesis supplies
@@ -39,12 +44,13 @@ const struct ledger_rule *ledger_rules_table(size_t *count);
  * NULL when the event passes. */
 WB_MUST_USE int ledger_rules_check(const struct ledger_item_state *st,
                                    const struct ledger_event *ev, const struct ledger_genesis *g,
-                                   int64_t ref_time_ms, char *reason, size_t reason_len,
+                                   const struct ledger_gov *gov, int64_t ref_time_ms, char *reason, size_t reason_len,
                                    const char **rule_out);
 
 /* Applies an event that passed ledger_rules_check to st (head, custodian,
  * status, customs, transfer, seal, location, movement, commission and
- * latest event time, count, first/last height). */
+ * latest event time, count, first/last height, shipper, attached devices
+ * and each one's last report). */
 void ledger_rules_apply(struct ledger_item_state *st, const struct ledger_event *ev,
                         const struct ledger_genesis *g, uint64_t height);
 

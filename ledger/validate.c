@@ -335,7 +335,7 @@ static int block_check(const struct ledger_block_ctx *bc, const struct ledger_bl
         }
         /* The time rules judge against the block's own time: the same on
          * every node, whenever the block is checked. */
-        if (ledger_rules_check(&ov.states[pos], ev, g, b->header.time_ms, reason, sizeof reason,
+        if (ledger_rules_check(&ov.states[pos], ev, g, bc->gov, b->header.time_ms, reason, sizeof reason,
                                NULL)) {
             rc = wb_failf(WB_ERR_INVALID, msg, msg_len, "event %zu (%s, %s): %s", i, idh, act,
                           reason);

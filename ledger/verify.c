@@ -455,7 +455,7 @@ static int verify_event(struct verify_run *run, const Waybill__ProofBundle *bund
 
     /* The ledger rules over the state the bundle itself builds, after the
      * block checks: the time rules judge against the certified block time. */
-    if (ledger_rules_check(st, ev, reg, vb->header.time_ms, detail, sizeof detail, NULL))
+    if (ledger_rules_check(st, ev, reg, gs, vb->header.time_ms, detail, sizeof detail, NULL))
         return event_fail(run, &v, VERIFY_CHECK_RULES, "%s", detail);
     if (run->gov_out) {
         if (ledger_gov_check(run->gv, ev, pe->height, vb->header.time_ms, detail, sizeof detail))

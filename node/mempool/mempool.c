@@ -81,7 +81,7 @@ int mempool__check(const struct mempool *mp, const struct ledger_item_state *st,
         int rc = ledger_gov_key_refusal(mp->cfg.gov, ev->submitter, reason, reason_len);
         if (rc) return rc;
     }
-    int rc = ledger_rules_check(st, ev, mp->cfg.genesis, ref_ms, reason, reason_len, NULL);
+    int rc = ledger_rules_check(st, ev, mp->cfg.genesis, mp->cfg.gov, ref_ms, reason, reason_len, NULL);
     if (rc || !ledger_action_is_gov(ev->action)) return rc;
     if (!mp->cfg.gov)
         return mempool__fail(reason, reason_len, WB_ERR_RULE,

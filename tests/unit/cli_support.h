@@ -270,7 +270,7 @@ static inline int tb_build(const struct tnet *t, struct tbundle *b, int rogue_st
                 /* With a rogue signer the chain is broken on purpose: no state. */
                 if (rogue_step < 0) {
                     char why[160];
-                    if (ledger_rules_check(&b->state, &ev, t->g, TN_GENESIS_TIME_MS + 1000 * h,
+                    if (ledger_rules_check(&b->state, &ev, t->g, NULL, TN_GENESIS_TIME_MS + 1000 * h,
                                            why, sizeof why, NULL) != WB_OK) {
                         snprintf(msg, msg_len, "step %zu: rules: %s", s, why);
                         return -1;

@@ -130,7 +130,8 @@ static const char *const gov_rule_names[] = {
     "gov_approve_once",    "gov_member_new",        "gov_member_keys_new",
     "gov_member_known",    "gov_member_validators", "gov_member_last_voter",
     "gov_validator_org",   "gov_validator_new",     "gov_validator_max",
-    "gov_validator_known", "gov_validator_last",
+    "gov_validator_known", "gov_validator_last",    "gov_device_new",
+    "gov_device_known",    "gov_device_own",        "gov_device_active",
 };
 #define GOV_RULES (sizeof gov_rule_names / sizeof gov_rule_names[0])
 static bool rule_seen[GOV_RULES];
@@ -1172,6 +1173,125 @@ static void every_rule_refuses_in_a_test(void **state)
         if (!rule_seen[i]) fail_msg("no test saw rule %s refuse", gov_rule_names[i]);
 }
 
+/* ---- the device registry ------------------------------------------------------ */
+
+static struct ledger_gov_action device_reg(uint32_t key, const char *kind, const char *serial,
+                                           const char *seal)
+{
+    struct ledger_gov_action a;
+    memset(&a, 0, sizeof a);
+    a.action = LEDGER_DEVICE_REGISTER;
+    test_key(key, a.key);
+    a.device_kind = ledger_device_kind_parse(kind);
+    snprintf(a.serial, sizeof a.serial, "%s", serial);
+    snprintf(a.seal, sizeof a.seal, "%s", seal ? seal : "");
+    return a;
+}
+
+static void device_register_and_retire(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_gov_action a = device_reg(700, "eseal", "ES-700", "ACME-700");
+    mk(f, f->pk[ACME], &a, 2);
+    uint8_t reg_id[WB_HASH_LEN];
+    memcpy(reg_id, f->ev.id, WB_HASH_LEN);
+    expect_ok(f, 2, NULL);
+    const struct ledger_gov_device *d = ledger_gov_device_find(&f->gv, a.key);
+    assert_non_null(d);
+    assert_string_equal(d->owner, "acme");
+    assert_int_equal(d->kind, LEDGER_DEVICE_ESEAL);
+    assert_string_equal(d->serial, "ES-700");
+    assert_string_equal(d->seal, "ACME-700");
+    assert_memory_equal(d->registered_event, reg_id, WB_HASH_LEN);
+    assert_int_equal(d->registered_height, 2);
+    assert_int_equal(d->registered_time_ms, block_time(2));
+    assert_false(d->retired);
+    /* Once only, and not a member's key; a device key is no member key. */
+    mk(f, f->pk[OCEANIC], &a, 3);
+    expect_refused(f, 3, "gov_device_new", "was registered by 'acme' at height 2");
+    struct ledger_gov_action m = device_reg(1, "tracker", "TR-1", NULL);
+    memcpy(m.key, f->pk[OCEANIC], WB_PUBKEY_LEN);
+    mk(f, f->pk[OCEANIC], &m, 3);
+    expect_refused(f, 3, "gov_device_new", "is a member's or validator's key");
+    struct ledger_gov_action k = {.action = LEDGER_KEY_ADD};
+    memcpy(k.key, a.key, WB_PUBKEY_LEN);
+    mk(f, f->pk[ACME], &k, 3);
+    expect_refused(f, 3, "gov_key_new", "already known");
+    /* Retired by its owner only, once. */
+    struct ledger_gov_action r;
+    memset(&r, 0, sizeof r);
+    r.action = LEDGER_DEVICE_RETIRE;
+    memcpy(r.key, a.key, WB_PUBKEY_LEN);
+    mk(f, f->pk[OCEANIC], &r, 4);
+    expect_refused(f, 4, "gov_device_own", "only its owner retires it");
+    mk(f, f->pk[ACME], &r, 4);
+    expect_ok(f, 4, NULL);
+    d = ledger_gov_device_find(&f->gv, a.key);
+    assert_true(d->retired);
+    assert_int_equal(d->retired_height, 4);
+    mk(f, f->pk[ACME], &r, 5);
+    expect_refused(f, 5, "gov_device_active", "was retired at height 4 already");
+    test_key(701, r.key);
+    mk(f, f->pk[ACME], &r, 5);
+    expect_refused(f, 5, "gov_device_known", "no device is registered");
+    mk(f, f->pk[ACME], &a, 5);
+    expect_refused(f, 5, "gov_device_new", "and retired since");
+    /* A clone holds the registry too. */
+    struct ledger_gov c;
+    assert_int_equal(ledger_gov_clone(&c, &f->gv), WB_OK);
+    assert_int_equal(c.device_count, 1);
+    assert_true(ledger_gov_device_find(&c, a.key)->retired);
+    ledger_gov_free(&c);
+}
+
+static void device_attrs_are_strict(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_gov_action a = device_reg(710, "tracker", "TR-710", "X-1");
+    char msg[256] = "";
+    assert_int_equal(ledger_gov_action_encode(&a, &f->ev, msg, sizeof msg), WB_OK);
+    struct ledger_gov_action back;
+    assert_int_equal(ledger_gov_action_decode(&f->ev, &back, msg, sizeof msg), WB_ERR_INVALID);
+    assert_non_null(strstr(msg, "'seal' is for kind=eseal only"));
+    a = device_reg(711, "eseal", "ES-711", NULL);
+    assert_int_equal(ledger_gov_action_encode(&a, &f->ev, msg, sizeof msg), WB_OK);
+    assert_int_equal(ledger_gov_action_decode(&f->ev, &back, msg, sizeof msg), WB_ERR_INVALID);
+    assert_non_null(strstr(msg, "'seal' is required for kind=eseal"));
+    a = device_reg(712, "eseal", "ES 712", "S1");
+    assert_int_equal(ledger_gov_action_encode(&a, &f->ev, msg, sizeof msg), WB_OK);
+    assert_int_equal(ledger_gov_action_decode(&f->ev, &back, msg, sizeof msg), WB_ERR_INVALID);
+    assert_non_null(strstr(msg, "'serial' must be"));
+    a = device_reg(713, "eseal", "ES-713", "s1");
+    assert_int_equal(ledger_gov_action_encode(&a, &f->ev, msg, sizeof msg), WB_OK);
+    assert_int_equal(ledger_gov_action_decode(&f->ev, &back, msg, sizeof msg), WB_ERR_INVALID);
+    assert_non_null(strstr(msg, "ISO 17712"));
+    a = device_reg(714, "eseal", "ES-714", "ACME-714");
+    assert_int_equal(ledger_gov_action_encode(&a, &f->ev, msg, sizeof msg), WB_OK);
+    assert_int_equal(ledger_gov_action_decode(&f->ev, &back, msg, sizeof msg), WB_OK);
+    assert_memory_equal(&back, &a, sizeof a);
+    snprintf(f->ev.attrs[1].value, sizeof f->ev.attrs[1].value, "toaster");
+    assert_int_equal(ledger_gov_action_decode(&f->ev, &back, msg, sizeof msg), WB_ERR_INVALID);
+    assert_non_null(strstr(msg, "'kind' must be eseal, tracker"));
+    mk(f, f->pk[ACME], &a, 2);
+    snprintf(f->ev.attrs[1].value, sizeof f->ev.attrs[1].value, "toaster");
+    expect_refused(f, 2, "gov_attrs", "'kind' must be");
+}
+
+static void removed_owner_retires_devices(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_gov_action a = device_reg(720, "tracker", "TR-720", NULL);
+    mk(f, f->pk[CUSTOMS], &a, 1);
+    expect_ok(f, 1, NULL);
+    struct ledger_gov_action m = proposal_of(LEDGER_GOV_REMOVE_MEMBER);
+    snprintf(m.member.name, sizeof m.member.name, "customs");
+    pass(f, &m, 5, NULL);
+    const struct ledger_gov_device *d = ledger_gov_device_find(&f->gv, a.key);
+    assert_non_null(d);
+    assert_true(d->retired);
+    assert_int_equal(d->retired_height, 5);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1201,6 +1321,9 @@ int main(void)
         T(key_add_rules),
         T(key_revoke_rules),
         T(clone_is_independent),
+        T(device_register_and_retire),
+        T(device_attrs_are_strict),
+        T(removed_owner_retires_devices),
         cmocka_unit_test(decode_is_strict),
         cmocka_unit_test(encode_decode_roundtrip),
         cmocka_unit_test(names),

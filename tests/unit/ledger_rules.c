@@ -15,6 +15,7 @@
 
 #include "common/hex.h"
 #include "common/wb_error.h"
+#include "ledger/device.h"
 #include "ledger/event.h"
 #include "ledger/genesis.h"
 #include "ledger/gov.h"
@@ -27,7 +28,12 @@
 #define STEP_MS 60000
 #define DAY_MS INT64_C(86400000)
 
-enum { K_ACME, K_OCEANIC, K_RAILCO, K_CUSTOMS, K_AUDIT, K_STRANGER, K_COUNT };
+/* Members, a stranger, then device keys: an e-seal, a tracker and a
+ * temperature sensor registered by acme, a tracker retired by acme, and a
+ * key never registered. */
+enum { K_ACME, K_OCEANIC, K_RAILCO, K_CUSTOMS, K_AUDIT, K_STRANGER, K_ESEAL, K_TRACKER, K_TEMP,
+       K_RETIRED, K_UNREG, K_COUNT };
+#define ESEAL_NUMBER "ACME-0001"
 static const char *const org_names[] = {"acme", "oceanic", "railco", "customs", "audit"};
 static const enum ledger_role org_roles[] = {LEDGER_ROLE_SHIPPER, LEDGER_ROLE_CARRIER,
                                              LEDGER_ROLE_CARRIER, LEDGER_ROLE_CUSTOMS,
@@ -40,7 +46,37 @@ struct fx {
     uint8_t sk[K_COUNT][WB_SECKEY_LEN];
     uint64_t nonce;
     int64_t clock;                       /* time of the next event made */
+    struct ledger_gov *gov;              /* the device registry */
 };
+
+/* Registers (or retires) device key k on the fixture's governance state
+ * as acme, at height 1. */
+static int fx_gov_device(struct fx *f, enum ledger_action a, int k, const char *kind,
+                         const char *serial, const char *seal)
+{
+    struct ledger_event ev;
+    memset(&ev, 0, sizeof ev);
+    struct ledger_gov_action ga;
+    memset(&ga, 0, sizeof ga);
+    ga.action = a;
+    memcpy(ga.key, f->pk[k], WB_PUBKEY_LEN);
+    ga.device_kind = ledger_device_kind_parse(kind);
+    snprintf(ga.serial, sizeof ga.serial, "%s", serial);
+    snprintf(ga.seal, sizeof ga.seal, "%s", seal ? seal : "");
+    char msg[256] = "";
+    if (ledger_gov_action_encode(&ga, &ev, msg, sizeof msg)) return -1;
+    memcpy(ev.submitter, f->pk[K_ACME], WB_PUBKEY_LEN);
+    ev.time_ms = T0 - DAY_MS;
+    ev.nonce = (uint64_t)(k * 10 + (int)a);
+    uint8_t buf[WB_SIGNED_EVENT_MAX];
+    size_t len;
+    if (ledger_event_sign(f->g->chain_id, &ev, f->sk[K_ACME], buf, sizeof buf, &len)) return -1;
+    if (ledger_gov_check(f->gov, &ev, 1, T0 - DAY_MS, msg, sizeof msg)) {
+        fprintf(stderr, "fixture: %s\n", msg);
+        return -1;
+    }
+    return ledger_gov_apply(f->gov, &ev, 1, T0 - DAY_MS, NULL) ? -1 : 0;
+}
 
 static int fx_setup(void **state)
 {
@@ -70,6 +106,14 @@ static int fx_setup(void **state)
     snprintf(g->validators[0].org, sizeof g->validators[0].org, "acme");
     memcpy(g->validators[0].key, f->pk[K_ACME], WB_PUBKEY_LEN);
     f->clock = T0;
+    f->gov = calloc(1, sizeof *f->gov);
+    if (!f->gov || ledger_gov_init(f->gov, f->g)) return -1;
+    if (fx_gov_device(f, LEDGER_DEVICE_REGISTER, K_ESEAL, "eseal", "ES-1", ESEAL_NUMBER) ||
+        fx_gov_device(f, LEDGER_DEVICE_REGISTER, K_TRACKER, "tracker", "TR-1", NULL) ||
+        fx_gov_device(f, LEDGER_DEVICE_REGISTER, K_TEMP, "temperature", "TS-1", NULL) ||
+        fx_gov_device(f, LEDGER_DEVICE_REGISTER, K_RETIRED, "tracker", "TR-OLD", NULL) ||
+        fx_gov_device(f, LEDGER_DEVICE_RETIRE, K_RETIRED, "tracker", "TR-OLD", NULL))
+        return -1;
     *state = f;
     return 0;
 }
@@ -77,6 +121,8 @@ static int fx_setup(void **state)
 static int fx_teardown(void **state)
 {
     struct fx *f = *state;
+    ledger_gov_free(f->gov);
+    free(f->gov);
     free(f->g);
     free(f);
     return 0;
@@ -126,7 +172,7 @@ static void accept_ev(struct fx *f, struct ledger_item_state *st, int key,
     sign(f, key, ev);
     char reason[512] = "";
     const char *rule = "unset";
-    int rc = ledger_rules_check(st, ev, f->g, ev->time_ms, reason, sizeof reason, &rule);
+    int rc = ledger_rules_check(st, ev, f->g, f->gov, ev->time_ms, reason, sizeof reason, &rule);
     if (rc || rule != NULL)
         fail_msg("%s by %s expected to be accepted, got %s: %s", ledger_action_name(ev->action),
                  key < ORG_COUNT ? org_names[key] : "stranger", wb_strerror(rc), reason);
@@ -155,7 +201,7 @@ static void expect_rule_at(struct fx *f, const struct ledger_item_state *st,
     char reason[512] = "", tail[96];
     const char *got = NULL;
     struct ledger_item_state before = *st;
-    int rc = ledger_rules_check(st, ev, f->g, ref_ms, reason, sizeof reason, &got);
+    int rc = ledger_rules_check(st, ev, f->g, f->gov, ref_ms, reason, sizeof reason, &got);
     snprintf(tail, sizeof tail, " (rule %s)", rule);
     size_t n = strlen(reason), tn = strlen(tail);
     if (rc != WB_ERR_RULE || !got || strcmp(got, rule) != 0 || !strstr(reason, want) ||
@@ -382,17 +428,17 @@ static void action_known(void **state)
     struct ledger_item_state st = commissioned(f);
     struct ledger_event ev = mk_event(f, K_ACME, LEDGER_LOAD, "NLRTM", &st);
     ev.action = LEDGER_ACTION_COUNT;
-    char reason[256] = "";
+    char reason[512] = "";
     const char *rule = NULL;
     /* Not signable (the encoder refuses the action): the rule sees it decoded. */
-    assert_int_equal(ledger_rules_check(&st, &ev, f->g, ev.time_ms, reason, sizeof reason,
+    assert_int_equal(ledger_rules_check(&st, &ev, f->g, NULL, ev.time_ms, reason, sizeof reason,
                                         &rule),
                      WB_ERR_RULE);
     assert_string_equal(rule, "action_known");
     assert_non_null(strstr(reason, "unknown action 27"));
-    assert_non_null(strstr(reason, "key_add, key_revoke, gov_propose or gov_approve"));
+    assert_non_null(strstr(reason, "gov_approve, device_register or device_retire"));
     ev.action = LEDGER_ACTION_NONE;
-    assert_int_equal(ledger_rules_check(&st, &ev, f->g, ev.time_ms, reason, sizeof reason,
+    assert_int_equal(ledger_rules_check(&st, &ev, f->g, NULL, ev.time_ms, reason, sizeof reason,
                                         &rule),
                      WB_ERR_RULE);
     assert_string_equal(rule, "action_known");
@@ -516,7 +562,7 @@ static void time_future(void **state)
     /* Exactly at the allowance: accepted. */
     ev.time_ms = ref + WB_CLOCK_SKEW_MS_DEFAULT;
     sign(f, K_ACME, &ev);
-    assert_int_equal(ledger_rules_check(&st, &ev, f->g, ref, NULL, 0, NULL), WB_OK);
+    assert_int_equal(ledger_rules_check(&st, &ev, f->g, NULL, ref, NULL, 0, NULL), WB_OK);
     /* The genesis sets the allowance. */
     f->g->clock_skew_ms = 0;
     ev.time_ms = ref + 1;
@@ -537,7 +583,7 @@ static void time_backdated(void **state)
     /* A voyage reported on arrival, 30 days late: accepted. */
     ev.time_ms = ref - WB_BACKDATE_MAX_MS_DEFAULT;
     sign(f, K_ACME, &ev);
-    assert_int_equal(ledger_rules_check(&st, &ev, f->g, ref, NULL, 0, NULL), WB_OK);
+    assert_int_equal(ledger_rules_check(&st, &ev, f->g, NULL, ref, NULL, 0, NULL), WB_OK);
     f->g->backdate_max_ms = DAY_MS;
     ev.time_ms = ref - 2 * DAY_MS;
     expect_rule_at(f, &st, &ev, K_ACME, ref, "time_backdated", "at most 1 day late");
@@ -1167,6 +1213,365 @@ static void governance_chain_state(void **state)
                    "key_add: event time");
 }
 
+/* ---- devices and plans ------------------------------------------------------ */
+
+static const char *hex_of(const uint8_t *b, char out[2 * WB_PUBKEY_LEN + 1])
+{
+    return wb_hex_encode(b, WB_PUBKEY_LEN, out, 2 * WB_PUBKEY_LEN + 1);
+}
+
+static void attach(struct fx *f, struct ledger_item_state *st, int dev, uint64_t height)
+{
+    char h[2 * WB_PUBKEY_LEN + 1];
+    step(f, st, K_ACME, LEDGER_DEVICE_ATTACH, NULL, "device", hex_of(f->pk[dev], h), NULL,
+         height);
+}
+
+/* An event carrying a one-observation report of device `dev` (signed with
+ * signer's key) on the fixture's item, submitted by oceanic's gateway;
+ * the observation is dated a second before the event. */
+static struct ledger_event report_ev(struct fx *f, const struct ledger_item_state *st, int dev,
+                                     int signer, enum ledger_action kind, uint64_t seq,
+                                     enum ledger_seal_state seal, enum ledger_measure m)
+{
+    struct ledger_event ev = mk_event(f, K_OCEANIC, kind, NULL, st);
+    struct ledger_device_report *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    memcpy(r->device, f->pk[dev], WB_PUBKEY_LEN);
+    snprintf(r->item, sizeof r->item, "%s", ITEM);
+    r->kind = kind;
+    r->seq = seq;
+    r->obs_count = 1;
+    r->obs[0].time_ms = ev.time_ms - 1000;
+    if (kind == LEDGER_SEAL_STATUS) {
+        r->obs[0].seal_state = seal;
+        if (seal == LEDGER_SEAL_ARMED) snprintf(r->obs[0].seal, sizeof r->obs[0].seal, "%s",
+                                                ESEAL_NUMBER);
+    } else if (kind == LEDGER_POSITION) {
+        r->obs[0].lat_e6 = 51916667;
+        r->obs[0].lon_e6 = 4500000;
+        r->obs[0].accuracy_m = 20;
+    } else {
+        r->obs[0].measure = m;
+        r->obs[0].value_milli = 4500;
+    }
+    uint8_t bytes[WB_DEVICE_REPORT_MAX], sig[WB_SIG_LEN];
+    size_t len = 0;
+    char msg[256] = "";
+    if (ledger_device_report_encode(r, bytes, sizeof bytes, &len, msg, sizeof msg))
+        fail_msg("encode: %s", msg);
+    assert_int_equal(ledger_device_report_sign(f->g->chain_id, bytes, len, f->sk[signer], sig),
+                     WB_OK);
+    assert_int_equal(ledger_device_report_wrap(&ev, r, bytes, len, sig), WB_OK);
+    free(r);
+    return ev;
+}
+
+static void device_key_reports_only(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_item_state st = commissioned(f);
+    struct ledger_event ev = mk_event(f, K_ESEAL, LEDGER_LOAD, "NLRTM", &st);
+    expect_rule(f, &st, &ev, K_ESEAL, "device_key_reports_only",
+                "is the key of device ES-1 (eseal, registered by 'acme')");
+    ev = mk_event(f, K_TEMP, LEDGER_HOLD, NULL, &st);
+    expect_rule(f, &st, &ev, K_TEMP, "device_key_reports_only", "a device key signs only");
+    /* An unregistered key is no device: the member rule answers. */
+    ev = mk_event(f, K_UNREG, LEDGER_LOAD, "NLRTM", &st);
+    expect_rule(f, &st, &ev, K_UNREG, "submitter_member", "is not a member key");
+}
+
+static void device_report_only(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_item_state st = commissioned(f);
+    attach(f, &st, K_ESEAL, 2);
+    struct ledger_event ev = report_ev(f, &st, K_ESEAL, K_ESEAL, LEDGER_SEAL_STATUS, 1,
+                                       LEDGER_SEAL_INTACT, LEDGER_MEASURE_NONE);
+    ev.action = LEDGER_SEAL;
+    add_attr(&ev, "seal", "S1");
+    expect_rule(f, &st, &ev, K_OCEANIC, "device_report_only",
+                "only seal_status, position and reading events carry a device report");
+    ev = mk_event(f, K_OCEANIC, LEDGER_POSITION, NULL, &st);
+    expect_rule(f, &st, &ev, K_OCEANIC, "device_report_only", "carries no device report");
+    ev = report_ev(f, &st, K_ESEAL, K_ESEAL, LEDGER_POSITION, 1, 0, 0);
+    snprintf(ev.location, sizeof ev.location, "NLRTM");
+    expect_rule(f, &st, &ev, K_OCEANIC, "device_report_only", "no location or attributes");
+}
+
+static void device_report_decodes(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_item_state st = commissioned(f);
+    attach(f, &st, K_ESEAL, 2);
+    struct ledger_event ev = report_ev(f, &st, K_ESEAL, K_ESEAL, LEDGER_POSITION, 1, 0, 0);
+    ev.action = LEDGER_SEAL_STATUS;
+    expect_rule(f, &st, &ev, K_OCEANIC, "device_report_decodes",
+                "holds position observations; carry it in a position event");
+    ev = report_ev(f, &st, K_ESEAL, K_ESEAL, LEDGER_POSITION, 1, 0, 0);
+    ev.device_report[ev.device_report_len - 1] ^= 0xff;
+    expect_rule(f, &st, &ev, K_OCEANIC, "device_report_decodes", "device report");
+}
+
+static void device_attr(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_item_state st = commissioned(f);
+    struct ledger_event ev = mk_event(f, K_ACME, LEDGER_DEVICE_ATTACH, NULL, &st);
+    expect_rule(f, &st, &ev, K_ACME, "device_attr", "attribute device must be the device's");
+    ev = mk_event(f, K_ACME, LEDGER_DEVICE_DETACH, NULL, &st);
+    add_attr(&ev, "device", "ABCD");
+    expect_rule(f, &st, &ev, K_ACME, "device_attr", "64 lowercase hex digits");
+    char h[2 * WB_PUBKEY_LEN + 1];
+    ev = mk_event(f, K_ACME, LEDGER_DEVICE_ATTACH, NULL, &st);
+    add_attr(&ev, "device", hex_of(f->pk[K_ESEAL], h));
+    add_attr(&ev, "note", "x");
+    expect_rule(f, &st, &ev, K_ACME, "device_attr", "attribute 'note' is not one");
+}
+
+static void device_registered(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_item_state st = commissioned(f);
+    char h[2 * WB_PUBKEY_LEN + 1];
+    struct ledger_event ev = mk_event(f, K_ACME, LEDGER_DEVICE_ATTACH, NULL, &st);
+    add_attr(&ev, "device", hex_of(f->pk[K_UNREG], h));
+    expect_rule(f, &st, &ev, K_ACME, "device_registered", "is not registered on this chain");
+    ev = report_ev(f, &st, K_UNREG, K_UNREG, LEDGER_POSITION, 1, 0, 0);
+    expect_rule(f, &st, &ev, K_OCEANIC, "device_registered", "is not registered");
+    /* Without a registry no device is known. */
+    char reason[512] = "";
+    const char *rule = NULL;
+    ev = report_ev(f, &st, K_ESEAL, K_ESEAL, LEDGER_POSITION, 1, 0, 0);
+    sign(f, K_OCEANIC, &ev);
+    assert_int_equal(ledger_rules_check(&st, &ev, f->g, NULL, ev.time_ms, reason, sizeof reason,
+                                        &rule),
+                     WB_ERR_RULE);
+    assert_string_equal(rule, "device_registered");
+}
+
+static void device_active(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_item_state st = commissioned(f);
+    char h[2 * WB_PUBKEY_LEN + 1];
+    struct ledger_event ev = mk_event(f, K_ACME, LEDGER_DEVICE_ATTACH, NULL, &st);
+    add_attr(&ev, "device", hex_of(f->pk[K_RETIRED], h));
+    expect_rule(f, &st, &ev, K_ACME, "device_active",
+                "device TR-OLD (tracker of 'acme') was retired at height 1");
+    ev = report_ev(f, &st, K_RETIRED, K_RETIRED, LEDGER_POSITION, 1, 0, 0);
+    expect_rule(f, &st, &ev, K_OCEANIC, "device_active", "a retired device reports nothing");
+}
+
+static void device_signature(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_item_state st = commissioned(f);
+    attach(f, &st, K_ESEAL, 2);
+    struct ledger_event ev = report_ev(f, &st, K_ESEAL, K_TRACKER, LEDGER_POSITION, 1, 0, 0);
+    expect_rule(f, &st, &ev, K_OCEANIC, "device_signature",
+                "signature does not verify for device ES-1");
+    ev = report_ev(f, &st, K_ESEAL, K_ESEAL, LEDGER_POSITION, 1, 0, 0);
+    ev.device_sig[0] ^= 1;
+    expect_rule(f, &st, &ev, K_OCEANIC, "device_signature", "does not verify");
+}
+
+static void device_link_by_custodian(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_item_state st = commissioned(f);
+    char h[2 * WB_PUBKEY_LEN + 1];
+    struct ledger_event ev = mk_event(f, K_OCEANIC, LEDGER_DEVICE_ATTACH, NULL, &st);
+    add_attr(&ev, "device", hex_of(f->pk[K_ESEAL], h));
+    expect_rule(f, &st, &ev, K_OCEANIC, "device_link_by_custodian",
+                "'oceanic' is not the custodian of item " ITEM "; only the custodian 'acme'");
+    attach(f, &st, K_ESEAL, 2);
+    ev = mk_event(f, K_CUSTOMS, LEDGER_DEVICE_DETACH, NULL, &st);
+    add_attr(&ev, "device", hex_of(f->pk[K_ESEAL], h));
+    expect_rule(f, &st, &ev, K_CUSTOMS, "device_link_by_custodian", "attaches or detaches");
+}
+
+static void attach_once(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_item_state st = commissioned(f);
+    attach(f, &st, K_ESEAL, 2);
+    assert_int_equal(st.device_count, 1);
+    assert_memory_equal(st.devices[0].device, f->pk[K_ESEAL], WB_PUBKEY_LEN);
+    char h[2 * WB_PUBKEY_LEN + 1];
+    struct ledger_event ev = mk_event(f, K_ACME, LEDGER_DEVICE_ATTACH, NULL, &st);
+    add_attr(&ev, "device", hex_of(f->pk[K_ESEAL], h));
+    expect_rule(f, &st, &ev, K_ACME, "attach_once", "device ES-1 is already attached");
+    /* Detached, it may be attached again. */
+    step(f, &st, K_ACME, LEDGER_DEVICE_DETACH, NULL, "device", h, NULL, 3);
+    assert_int_equal(st.device_count, 0);
+    attach(f, &st, K_ESEAL, 4);
+    assert_int_equal(st.device_count, 1);
+}
+
+static void attach_room(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_item_state st = commissioned(f);
+    st.device_count = WB_ITEM_DEVICES_MAX;
+    for (size_t i = 0; i < WB_ITEM_DEVICES_MAX; i++) st.devices[i].device[0] = (uint8_t)(i + 1);
+    char h[2 * WB_PUBKEY_LEN + 1];
+    struct ledger_event ev = mk_event(f, K_ACME, LEDGER_DEVICE_ATTACH, NULL, &st);
+    add_attr(&ev, "device", hex_of(f->pk[K_ESEAL], h));
+    expect_rule(f, &st, &ev, K_ACME, "attach_room", "has 8 devices attached, the most at once");
+    st.device_count = WB_ITEM_DEVICES_MAX - 1;
+    accept_ev(f, &st, K_ACME, &ev, 2);
+    assert_int_equal(st.device_count, WB_ITEM_DEVICES_MAX);
+}
+
+static void detach_attached(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_item_state st = commissioned(f);
+    char h[2 * WB_PUBKEY_LEN + 1];
+    struct ledger_event ev = mk_event(f, K_ACME, LEDGER_DEVICE_DETACH, NULL, &st);
+    add_attr(&ev, "device", hex_of(f->pk[K_ESEAL], h));
+    expect_rule(f, &st, &ev, K_ACME, "detach_attached", "is not attached to item " ITEM);
+}
+
+static void device_attached(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_item_state st = commissioned(f);
+    struct ledger_event ev = report_ev(f, &st, K_ESEAL, K_ESEAL, LEDGER_POSITION, 1, 0, 0);
+    expect_rule(f, &st, &ev, K_OCEANIC, "device_attached",
+                "device ES-1 (eseal of 'acme') is not attached to item " ITEM);
+    /* Attached, then detached: refused again. */
+    attach(f, &st, K_ESEAL, 2);
+    char h[2 * WB_PUBKEY_LEN + 1];
+    step(f, &st, K_ACME, LEDGER_DEVICE_DETACH, NULL, "device", hex_of(f->pk[K_ESEAL], h), NULL,
+         3);
+    ev = report_ev(f, &st, K_ESEAL, K_ESEAL, LEDGER_POSITION, 1, 0, 0);
+    expect_rule(f, &st, &ev, K_OCEANIC, "device_attached", "is not attached");
+}
+
+static void device_kind_allows(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_item_state st = commissioned(f);
+    attach(f, &st, K_TEMP, 2);
+    attach(f, &st, K_TRACKER, 2);
+    struct ledger_event ev = report_ev(f, &st, K_TEMP, K_TEMP, LEDGER_POSITION, 1, 0, 0);
+    expect_rule(f, &st, &ev, K_OCEANIC, "device_kind_allows",
+                "device TS-1 is a temperature device, which does not report position");
+    ev = report_ev(f, &st, K_TEMP, K_TEMP, LEDGER_READING, 1, 0, LEDGER_MEASURE_HUMIDITY);
+    expect_rule(f, &st, &ev, K_OCEANIC, "device_kind_allows", "does not measure humidity");
+    ev = report_ev(f, &st, K_TRACKER, K_TRACKER, LEDGER_SEAL_STATUS, 1, LEDGER_SEAL_INTACT, 0);
+    expect_rule(f, &st, &ev, K_OCEANIC, "device_kind_allows", "does not report seal_status");
+    ev = report_ev(f, &st, K_TEMP, K_TEMP, LEDGER_READING, 1, 0, LEDGER_MEASURE_TEMPERATURE);
+    accept_ev(f, &st, K_OCEANIC, &ev, 3);
+    ev = report_ev(f, &st, K_TRACKER, K_TRACKER, LEDGER_READING, 1, 0, LEDGER_MEASURE_SHOCK);
+    accept_ev(f, &st, K_OCEANIC, &ev, 3);
+}
+
+/* A journey with an e-seal: armed, intact, then opened with no unseal in
+ * the chain and while customs holds the item; evidence is never refused,
+ * and each report moves the device's seq on. */
+static void device_seq_fresh(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_item_state st = commissioned(f);
+    attach(f, &st, K_ESEAL, 2);
+    struct ledger_event ev = report_ev(f, &st, K_ESEAL, K_ESEAL, LEDGER_SEAL_STATUS, 1,
+                                       LEDGER_SEAL_ARMED, 0);
+    accept_ev(f, &st, K_OCEANIC, &ev, 3);
+    assert_int_equal(st.devices[0].last_seq, 1);
+    ev = report_ev(f, &st, K_ESEAL, K_ESEAL, LEDGER_SEAL_STATUS, 1, LEDGER_SEAL_INTACT, 0);
+    expect_rule(f, &st, &ev, K_OCEANIC, "device_seq_fresh",
+                "device ES-1's report 1 on item " ITEM " is not newer than its last one (1)");
+    ev = report_ev(f, &st, K_ESEAL, K_ESEAL, LEDGER_SEAL_STATUS, 2, LEDGER_SEAL_INTACT, 0);
+    accept_ev(f, &st, K_CUSTOMS, &ev, 4);
+    step(f, &st, K_CUSTOMS, LEDGER_HOLD, NULL, NULL, NULL, NULL, 5);
+    ev = report_ev(f, &st, K_ESEAL, K_ESEAL, LEDGER_SEAL_STATUS, 7, LEDGER_SEAL_OPENED, 0);
+    accept_ev(f, &st, K_OCEANIC, &ev, 6);
+    assert_int_equal(st.devices[0].last_seq, 7);
+    assert_string_equal(st.seal, "");
+}
+
+static void device_obs_in_window(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_item_state st = commissioned(f);
+    attach(f, &st, K_TRACKER, 2);
+    struct ledger_event ev = report_ev(f, &st, K_TRACKER, K_TRACKER, LEDGER_POSITION, 1, 0, 0);
+    /* Dated before the attachment: the report is re-signed with that time. */
+    struct ledger_device_report *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    assert_int_equal(ledger_device_report_decode(ev.device_report, ev.device_report_len, r,
+                                                 NULL, 0),
+                     WB_OK);
+    r->obs[0].time_ms = st.devices[0].attached_time_ms - 1;
+    uint8_t bytes[WB_DEVICE_REPORT_MAX], sig[WB_SIG_LEN];
+    size_t len = 0;
+    assert_int_equal(ledger_device_report_encode(r, bytes, sizeof bytes, &len, NULL, 0), WB_OK);
+    assert_int_equal(ledger_device_report_sign(f->g->chain_id, bytes, len, f->sk[K_TRACKER], sig),
+                     WB_OK);
+    assert_int_equal(ledger_device_report_wrap(&ev, r, bytes, len, sig), WB_OK);
+    expect_rule(f, &st, &ev, K_OCEANIC, "device_obs_in_window",
+                "observation 1 at ");
+    expect_rule(f, &st, &ev, K_OCEANIC, "device_obs_in_window", "is before device TR-1 was "
+                                                                "attached");
+    /* After the event time (beyond the clock skew). */
+    r->obs[0].time_ms = ev.time_ms + f->g->clock_skew_ms + 1;
+    assert_int_equal(ledger_device_report_encode(r, bytes, sizeof bytes, &len, NULL, 0), WB_OK);
+    assert_int_equal(ledger_device_report_sign(f->g->chain_id, bytes, len, f->sk[K_TRACKER], sig),
+                     WB_OK);
+    assert_int_equal(ledger_device_report_wrap(&ev, r, bytes, len, sig), WB_OK);
+    expect_rule(f, &st, &ev, K_OCEANIC, "device_obs_in_window", "is after the event time");
+    free(r);
+}
+
+static void plan_by_shipper_or_custodian(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_item_state st = commissioned(f);
+    assert_string_equal(st.shipper, "acme");
+    const char *stop1 = "NLRTM 2026-11-23T00:00:00Z 2026-11-24T00:00:00Z sea";
+    const char *stop2 = "SGSIN 2026-12-20T00:00:00Z 2026-12-22T00:00:00Z -";
+    struct ledger_event ev = mk_event(f, K_RAILCO, LEDGER_PLAN_SET, NULL, &st);
+    add_attr(&ev, "corridor_km", "200");
+    add_attr(&ev, "stop1", stop1);
+    add_attr(&ev, "stop2", stop2);
+    expect_rule(f, &st, &ev, K_RAILCO, "plan_by_shipper_or_custodian",
+                "'railco' is neither the shipper of item " ITEM " ('acme') nor its custodian");
+    memcpy(ev.submitter, f->pk[K_ACME], WB_PUBKEY_LEN);
+    accept_ev(f, &st, K_ACME, &ev, 2);
+    /* Handed to oceanic: the custodian and the shipper both may. */
+    step(f, &st, K_ACME, LEDGER_HANDOVER, NULL, NULL, NULL, "oceanic", 3);
+    step(f, &st, K_OCEANIC, LEDGER_RECEIVE, NULL, NULL, NULL, NULL, 4);
+    ev = mk_event(f, K_OCEANIC, LEDGER_PLAN_SET, NULL, &st);
+    add_attr(&ev, "corridor_km", "300");
+    add_attr(&ev, "stop1", stop1);
+    add_attr(&ev, "stop2", stop2);
+    accept_ev(f, &st, K_OCEANIC, &ev, 5);
+    ev = mk_event(f, K_ACME, LEDGER_PLAN_SET, NULL, &st);
+    add_attr(&ev, "corridor_km", "100");
+    add_attr(&ev, "stop1", stop1);
+    add_attr(&ev, "stop2", stop2);
+    accept_ev(f, &st, K_ACME, &ev, 6);
+}
+
+static void plan_valid(void **state)
+{
+    struct fx *f = *state;
+    struct ledger_item_state st = commissioned(f);
+    struct ledger_event ev = mk_event(f, K_ACME, LEDGER_PLAN_SET, NULL, &st);
+    add_attr(&ev, "corridor_km", "200");
+    add_attr(&ev, "stop1", "NLRTM 2026-11-23T00:00:00Z 2026-11-24T00:00:00Z -");
+    expect_rule(f, &st, &ev, K_ACME, "plan_valid", "a plan has 2 to 15 stops");
+    ev = mk_event(f, K_ACME, LEDGER_PLAN_SET, NULL, &st);
+    add_attr(&ev, "corridor_km", "200");
+    add_attr(&ev, "stop1", "NLRTM 2026-11-24T00:00:00Z 2026-11-23T00:00:00Z sea");
+    add_attr(&ev, "stop2", "SGSIN 2026-12-20T00:00:00Z 2026-12-22T00:00:00Z -");
+    expect_rule(f, &st, &ev, K_ACME, "plan_valid",
+                "plan_set: stop1: arrival window ends before it starts");
+}
+
 /* Every rule of the table has a unit test of its name (checked from main's
  * test list) and a reason that says something. */
 static const struct CMUnitTest *all_tests;
@@ -1310,6 +1715,23 @@ int main(void)
         T(release_held),
         T(clear_not_held),
         T(clear_declaration),
+        T(device_key_reports_only),
+        T(device_report_only),
+        T(device_report_decodes),
+        T(device_attr),
+        T(device_registered),
+        T(device_active),
+        T(device_signature),
+        T(device_link_by_custodian),
+        T(attach_once),
+        T(attach_room),
+        T(detach_attached),
+        T(device_attached),
+        T(device_kind_allows),
+        T(device_seq_fresh),
+        T(device_obs_in_window),
+        T(plan_by_shipper_or_custodian),
+        T(plan_valid),
         T(late_event_is_out_of_order),
         T(every_rule_has_a_test),
         T(item_state_round_trip),

@@ -197,7 +197,7 @@ static void commit(struct fx *f, const struct sev *e, uint64_t height, uint32_t 
         memset(st, 0, sizeof *st);
     }
     char why[256] = "";
-    if (ledger_rules_check(st, &e->ev, f->g, FX_NOW_MS, why, sizeof why, NULL) != WB_OK)
+    if (ledger_rules_check(st, &e->ev, f->g, NULL, FX_NOW_MS, why, sizeof why, NULL) != WB_OK)
         fail_msg("test setup: the committed event breaks the rules: %s", why);
     ledger_rules_apply(st, &e->ev, f->g, height);
     assert_true(f->done_n < COMMITTED_MAX);

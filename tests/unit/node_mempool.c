@@ -326,7 +326,7 @@ static int commit_bytes(struct fx *f, const uint8_t *const *events, const size_t
                                       sizeof why);
         if (rc) fail_msg("block event %zu does not open: %s", i, why);
         struct ledger_item_state *st = store_slot(f, ev->item);
-        rc = ledger_rules_check(st, ev, f->g, h.time_ms, why, sizeof why, NULL);
+        rc = ledger_rules_check(st, ev, f->g, NULL, h.time_ms, why, sizeof why, NULL);
         if (rc) fail_msg("block event %zu breaks the rules (test bug): %s", i, why);
         ledger_rules_apply(st, ev, f->g, f->height);
         memcpy(r.ids[i], ev->id, WB_HASH_LEN);
