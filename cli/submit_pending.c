@@ -74,6 +74,16 @@ void submit_pending_key(const uint8_t chain_id[WB_CHAIN_ID_LEN], const uint8_t p
         wb_put_u64be(t, (uint64_t)ev->time_ms);
         pending__put(&h, t, sizeof t);
     }
+    /* A device report (ledger/device.h) is part of what was asked: two
+     * reports of one device differ in their bytes only. Hashed only when
+     * present, so the keys of other submits are what they were. */
+    if (ev->device_report_len) {
+        size_t rlen = ev->device_report_len < WB_DEVICE_REPORT_MAX ? ev->device_report_len
+                                                                    : WB_DEVICE_REPORT_MAX;
+        pending__put_str(&h, "device_report");
+        pending__put(&h, ev->device_report, rlen);
+        pending__put(&h, ev->device_sig, WB_SIG_LEN);
+    }
     crypto_hash_sha256_final(&h, key);
 }
 

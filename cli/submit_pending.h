@@ -33,8 +33,9 @@ struct submit_pending {
  * signer's public key and the event fields the options gave: item, action,
  * location, to, the attributes (sorted by key, so their order on the command
  * line does not matter), prev only when has_prev, the time only when
- * has_time. Never the nonce, the signature, a prev looked up from the node
- * or a default time. ev->submitter is not read (pk is). */
+ * has_time, and a device report's bytes and device signature when the event
+ * carries one. Never the nonce, the event's signature, a prev looked up
+ * from the node or a default time. ev->submitter is not read (pk is). */
 void submit_pending_key(const uint8_t chain_id[WB_CHAIN_ID_LEN], const uint8_t pk[WB_PUBKEY_LEN],
                         const struct ledger_event *ev, bool has_prev, bool has_time,
                         uint8_t key[WB_HASH_LEN]);

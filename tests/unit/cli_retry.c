@@ -420,6 +420,29 @@ static void pending_key_reads_only_the_submit_fields(void **state)
     snprintf(b.attrs[0].value, sizeof b.attrs[0].value, "1");
     submit_pending_key(chain, pk, &b, false, false, k2);
     assert_memory_not_equal(k1, k2, WB_HASH_LEN);
+    /* two device reports on one item differ only in the report: each its
+     * own submit, and so does the device's signature */
+    struct ledger_event *r1 = calloc(1, sizeof *r1), *r2 = calloc(1, sizeof *r2);
+    assert_non_null(r1);
+    assert_non_null(r2);
+    snprintf(r1->item, sizeof r1->item, TN_ITEM);
+    r1->action = LEDGER_READING;
+    r1->device_report_len = 3;
+    memcpy(r1->device_report, "\x08\x01\x10", 3);
+    *r2 = *r1;
+    uint8_t kr1[WB_HASH_LEN], kr2[WB_HASH_LEN];
+    submit_pending_key(chain, pk, r1, false, false, kr1);
+    submit_pending_key(chain, pk, r2, false, false, kr2);
+    assert_memory_equal(kr1, kr2, WB_HASH_LEN);
+    r2->device_report[2] = 0x11;
+    submit_pending_key(chain, pk, r2, false, false, kr2);
+    assert_memory_not_equal(kr1, kr2, WB_HASH_LEN);
+    *r2 = *r1;
+    r2->device_sig[0] = 1;
+    submit_pending_key(chain, pk, r2, false, false, kr2);
+    assert_memory_not_equal(kr1, kr2, WB_HASH_LEN);
+    free(r1);
+    free(r2);
 }
 
 static void new_signs_afresh(void **state)
