@@ -29,7 +29,9 @@
     X(items, "list items and their state, filtered and paged")                        \
     X(watch, "print committed events as they commit")                                 \
     X(gov, "propose, approve, list and show changes of members, validators, parameters") \
-    X(key, "add and revoke your organisation's client keys; list every key the chain knows")
+    X(key, "add and revoke your organisation's client keys; list every key the chain knows") \
+    X(device, "register, attach and retire devices; submit and import what they observed") \
+    X(plan, "record and show an item's route plan")
 
 #define CLI__DECLARE_HANDLER(name, summary) WB_MUST_USE int cmd_##name(int argc, char **argv);
 CLI_COMMANDS(CLI__DECLARE_HANDLER)

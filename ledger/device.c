@@ -212,6 +212,15 @@ static int obs_check(enum ledger_action kind, size_t i, const struct ledger_devi
     }
 }
 
+int ledger_device_obs_check(enum ledger_action kind, const struct ledger_device_obs *o,
+                            char *msg, size_t msg_len)
+{
+    if (!ledger_action_is_report(kind))
+        return wb_failf(WB_ERR_INVALID, msg, msg_len,
+                        "device report: kind must be seal_status, position or reading");
+    return obs_check(kind, 0, o, 0, msg, msg_len);
+}
+
 static int report_check(const struct ledger_device_report *r, char *msg, size_t msg_len)
 {
     if (r->item[0] == '\0')

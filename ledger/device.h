@@ -105,6 +105,14 @@ struct ledger_device_obs {
     int64_t value_milli;                 /* thousandths of the measure's unit */
 };
 
+/* Checks one observation of a report of `kind` (LEDGER_SEAL_STATUS,
+ * _POSITION or _READING) as ledger_device_report_decode checks each: only
+ * the kind's fields set, each well formed. Returns 0 or WB_ERR_INVALID
+ * with a sentence in msg (it calls the observation "observation 1"). */
+WB_MUST_USE int ledger_device_obs_check(enum ledger_action kind,
+                                        const struct ledger_device_obs *o, char *msg,
+                                        size_t msg_len);
+
 /* A decoded DeviceReport. About 9 KB: allocate it on the heap. */
 struct ledger_device_report {
     uint8_t device[WB_PUBKEY_LEN];

@@ -91,6 +91,13 @@ void node_api_watch_pump(struct node_api *a)
 
 /* ---- links ---------------------------------------------------------------------- */
 
+/* Whether a connection signed by a device key may make request rq: a
+ * device reads nothing of the ledger but an item's head. */
+static bool device_may(Waybill__ClientRequest__ReqCase rq)
+{
+    return rq == WAYBILL__CLIENT_REQUEST__REQ_SUBMIT || rq == WAYBILL__CLIENT_REQUEST__REQ_HEAD;
+}
+
 static void on_frame(void *ctx, struct net_link *link, const uint8_t *data, size_t len)
 {
     struct node_api *a = ctx;
@@ -108,6 +115,16 @@ static void on_frame(void *ctx, struct net_link *link, const uint8_t *data, size
     if (ledger_gov_key_refusal(node_chain_gov(a->chain), c->key, why, sizeof why) != WB_OK) {
         if (rq->req_case != WAYBILL__CLIENT_REQUEST__REQ_WATCH_ACK)
             node_respond_error(link, rq->id, WB_ERR_RULE, why);
+        waybill__client_request__free_unpacked(rq, NULL);
+        return;
+    }
+    const struct ledger_gov_device *dev = ledger_gov_device_find(node_chain_gov(a->chain), c->key);
+    if (dev && ledger_genesis_org_of_key(a->env->genesis, c->key) < 0 && !device_may(rq->req_case)) {
+        if (rq->req_case != WAYBILL__CLIENT_REQUEST__REQ_WATCH_ACK)
+            node_respond_error(link, rq->id, WB_ERR_RULE,
+                               "this connection is signed by a device's key, which may only "
+                               "submit events and ask an item's head; connect with a member's "
+                               "client key");
         waybill__client_request__free_unpacked(rq, NULL);
         return;
     }
@@ -170,14 +187,20 @@ static void on_link_down(void *ctx, struct net_link *link, int reason)
 
 /* A member's client key; also one the chain revoked, whose requests are
  * then answered with the revocation (on_frame), so that its holder learns
- * why rather than seeing the connection fail. */
+ * why rather than seeing the connection fail. And a registered device's
+ * key (retired or not), which may submit and ask heads only (on_frame):
+ * what it signs reaches the rules, and device_key_reports_only says why it
+ * is refused. */
 static bool authorize_member(void *ctx, const uint8_t pk[32])
 {
     struct node_api *a = ctx;
     if (ledger_genesis_org_of_key(a->env->genesis, pk) >= 0) return true;
-    const struct ledger_gov_key *k = ledger_gov_key_find(node_chain_gov(a->chain), pk);
-    return k && !k->validator;
+    const struct ledger_gov *gv = node_chain_gov(a->chain);
+    const struct ledger_gov_key *k = ledger_gov_key_find(gv, pk);
+    if (k) return !k->validator;
+    return ledger_gov_device_find(gv, pk) != NULL;
 }
+
 
 /* ---- start and stop ------------------------------------------------------------ */
 
