@@ -33,6 +33,10 @@
  *       hide-newest   both: the newest event left out, and nothing to show it
  *       drop-newest-K the K newest events left out (and their blocks), proof kept
  *       flip-state-path  flip one byte of the freshness proof's audit path
+ *       alter-event-K flip one byte inside event K's body (K from 0, bundle order)
+ *       remove-event-K drop event K
+ *       gov-alter-event-K, gov-remove-event-K  the same in the governance section
+ *       gov-strip     drop the governance section
  *   probe mutate MODE IN OUT OTHER            the same, taking a part of bundle OTHER:
  *       freshness-from  OTHER's whole freshness proof (an older or another item's)
  *       leaf-from       OTHER's leaf and audit path under IN's header
@@ -483,8 +487,57 @@ static void drop_newest(Waybill__ProofBundle *b)
         (b)->f = t_;                         \
     } while (0)
 
+/* Drops event k of bundle b. */
+static void drop_event(Waybill__ProofBundle *b, size_t k)
+{
+    waybill__proof_event__free_unpacked(b->events[k], NULL);
+    memmove(&b->events[k], &b->events[k + 1], (b->n_events - k - 1) * sizeof b->events[0]);
+    b->n_events--;
+}
+
+/* The modes naming an event by index (alter-event-K, remove-event-K, and
+ * with gov- the governance section's), and gov-strip: returns whether mode
+ * is one, with *rc 0 when done and 1 (said on stderr) when it cannot be. */
+static bool mutate_indexed(Waybill__ProofBundle *b, const char *mode, int *rc)
+{
+    *rc = 0;
+    if (strcmp(mode, "gov-strip") == 0) {
+        if (!b->governance) {
+            fprintf(stderr, "probe: the bundle has no governance section\n");
+            *rc = 1;
+            return true;
+        }
+        waybill__proof_bundle__free_unpacked(b->governance, NULL);
+        b->governance = NULL;
+        return true;
+    }
+    const char *m = mode;
+    Waybill__ProofBundle *t = b;
+    if (strncmp(m, "gov-", 4) == 0) {
+        m += 4;
+        t = b->governance;
+    }
+    bool alter = strncmp(m, "alter-event-", 12) == 0, remove = strncmp(m, "remove-event-", 13) == 0;
+    if (!alter && !remove) return false;
+    char *end;
+    unsigned long k = strtoul(m + (alter ? 12 : 13), &end, 10);
+    if (!t || *end != '\0' || k >= t->n_events) {
+        fprintf(stderr, "probe: %s: no such event in the bundle\n", mode);
+        *rc = 1;
+        return true;
+    }
+    if (alter) {
+        ProtobufCBinaryData *ev = &t->events[k]->signed_event;
+        ev->data[ev->len / 3] ^= 0x01;
+    } else {
+        drop_event(t, k);
+    }
+    return true;
+}
+
 static int cmd_mutate(const char *mode, const char *in, const char *out, const char *other)
 {
+    int rc_indexed = 0;
     uint8_t *buf;
     size_t len;
     if (wb_read_file(in, 64u << 20, &buf, &len) != 0) {
@@ -552,6 +605,11 @@ static int cmd_mutate(const char *mode, const char *in, const char *out, const c
     }
     if (drop || strip || drop_k || flip || splice) {
         /* done above */
+    } else if (mutate_indexed(b, mode, &rc_indexed)) {
+        if (rc_indexed != 0) {
+            waybill__proof_bundle__free_unpacked(b, NULL);
+            return 2;
+        }
     } else if (strcmp(mode, "alter-event") == 0) {
         ProtobufCBinaryData *ev = &b->events[mid]->signed_event;
         ev->data[ev->len / 3] ^= 0x01;
