@@ -36,8 +36,15 @@ WB_MUST_USE int cmd_key_via(const struct client_connector *conn, int argc, char 
 WB_MUST_USE int cmd_device_via(const struct client_connector *conn, int argc, char **argv);
 WB_MUST_USE int cmd_plan_via(const struct client_connector *conn, int argc, char **argv);
 
-/* What a node answered to a submit that succeeded (submit_session_event). */
+/* What a node answered to a submit (submit_session_event). */
 struct submit_outcome {
+    /* In: a refusal because the item's head moved on (WB_ERR_STALE, a
+     * freshly signed event only) is not printed: the caller looks up the
+     * head again and retries. */
+    bool quiet_stale;
+    /* Out, on exit 1: the wb error the node refused the event with, or 0
+     * (another failure). The fields below are set on success only. */
+    int refused;
     bool committed;                       /* false only with no_wait */
     bool already_committed;               /* a resent event the node had committed */
     uint64_t height;
@@ -54,7 +61,8 @@ struct submit_outcome {
  * ev: the event as the options built it; on return the event sent (its id
  * set). out: filled on success, when nothing is printed on stdout (the
  * caller prints); NULL prints as `waybill submit` does. A failure is
- * printed as `waybill submit` prints it. Returns the exit code. */
+ * printed as `waybill submit` prints it (but see out->quiet_stale).
+ * Returns the exit code. */
 WB_MUST_USE int submit_session_event(struct client_session *s, struct ledger_event *ev,
                                      bool has_time, bool fresh, bool no_wait,
                                      struct submit_outcome *out);

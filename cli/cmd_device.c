@@ -320,7 +320,7 @@ static int dev_gov_submit(const struct client_connector *conn, const struct clie
         client_session_close(&s);
         return ex;
     }
-    struct submit_outcome out;
+    struct submit_outcome out = {0};
     if (gov_state_signer(&s, &gv) < 0) ex = CLI_EXIT_FAILED;
     else ex = gov_state_submit(&s, &gv, ev, fresh, &out);
     const struct ledger_gov_device *d = ex == CLI_EXIT_OK ? ledger_gov_device_find(&gv, pk) : NULL;
@@ -747,7 +747,7 @@ static int dev_submit(const struct client_connector *conn, int argc, char **argv
         ex = CLI_EXIT_FAILED;
     }
     /* The observation's time is in the report; the event's is now. */
-    struct submit_outcome out;
+    struct submit_outcome out = {0};
     if (ex == CLI_EXIT_OK) ex = submit_session_event(&s, ev, false, da.fresh, da.no_wait, &out);
     if (ex == CLI_EXIT_OK) ex = dsubmit_print(&co, ev, r, &out);
 close:

@@ -448,7 +448,7 @@ static int gov_print_after(const struct client_opts *co, const struct ledger_gov
 static int gov_sign_and_show(struct client_session *s, struct ledger_gov *gv,
                              struct ledger_event *ev, bool fresh, const uint8_t *proposal_id)
 {
-    struct submit_outcome out;
+    struct submit_outcome out = {0};
     if (gov_state_signer(s, gv) < 0) return CLI_EXIT_FAILED;
     int ex = gov_state_submit(s, gv, ev, fresh, &out);
     if (ex != CLI_EXIT_OK) return ex;

@@ -186,7 +186,7 @@ static int key_submit(const struct client_connector *conn, const struct client_o
         client_session_close(&s);
         return ex;
     }
-    struct submit_outcome out;
+    struct submit_outcome out = {0};
     if (gov_state_signer(&s, &gv) < 0) ex = CLI_EXIT_FAILED;
     else ex = gov_state_submit(&s, &gv, ev, fresh, &out);
     const struct ledger_gov_key *k = ex == CLI_EXIT_OK ? ledger_gov_key_find(&gv, pk) : NULL;

@@ -483,8 +483,13 @@ static const char *submit_rule_hint(const char *rule)
 }
 
 static int submit_rejected(const struct client *c, int rc, const struct ledger_event *ev,
-                           struct submit_retry *rt)
+                           struct submit_retry *rt, struct submit_outcome *out)
 {
+    if (out) out->refused = c->node_error ? rc : 0;
+    if (out && out->quiet_stale && c->node_error && rc == WB_ERR_STALE && !rt->resent) {
+        rt->keep = false;
+        return CLI_EXIT_FAILED;
+    }
     char id[PRINT_HEX32];
     wb_hex_encode(ev->id, WB_HASH_LEN, id, sizeof id);
     /* Unless the node refused the event for what it is, its fate is open. */
@@ -549,7 +554,7 @@ static int submit_send(struct client *c, const struct ledger_event *ev, const ui
     req.submit = &sr;
     rt->keep = false;
     int rc = client_call(c, &req, WAYBILL__CLIENT_RESPONSE__RESP_SUBMIT, &resp);
-    if (rc != WB_OK) return submit_rejected(c, rc, ev, rt);
+    if (rc != WB_OK) return submit_rejected(c, rc, ev, rt, out);
 
     const Waybill__SubmitResult *res = resp->submit;
     char id[PRINT_HEX32];

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/client_cmds.h"
@@ -29,6 +30,13 @@
 /* Reports sent without waiting for their commit before one is waited for:
  * bounds what one import holds in the node's mempool. */
 #define IMPORT_WAIT_EVERY 16
+/* import_kind's answer when the item's head moved on under it: events of
+ * an earlier run (or of someone else) were still waiting for a block. */
+#define IMPORT_STALE (-100)
+/* How often an item's history is read again after that, and how long to
+ * wait before: within the --timeout, which bounds the whole import. */
+#define IMPORT_STALE_TRIES 60
+#define IMPORT_STALE_WAIT_MS 250
 /* Line errors printed before the rest are only counted. */
 #define IMPORT_ERRORS_SHOWN 20
 
@@ -235,8 +243,9 @@ static int import_kind(struct import_run *run, const struct ledger_reading *rd, 
         }
         bool last = i + take == n;
         bool wait = last || (run->prog.events + 1) % IMPORT_WAIT_EVERY == 0;
-        struct submit_outcome out;
+        struct submit_outcome out = {.quiet_stale = true};
         int ex = submit_session_event(run->s, run->ev, false, false, !wait, &out);
+        if (ex != CLI_EXIT_OK && out.refused == WB_ERR_STALE) return IMPORT_STALE;
         if (ex != CLI_EXIT_OK) return ex;
         run->prog.events++;
         run->prog.sent += take;
@@ -253,9 +262,12 @@ static int import_kind(struct import_run *run, const struct ledger_reading *rd, 
     return CLI_EXIT_OK;
 }
 
-/* Sends the readings of one item, rd[0..n), all with rd[i].item equal. */
-static int import_item(struct import_run *run, struct ledger_reading *rd, size_t n)
+/* One pass over the readings of one item, rd[0..n), all with rd[i].item
+ * equal: what the item's history lacks is sent. Returns the exit code, or
+ * IMPORT_STALE. Drops the readings already on the ledger from rd (*n). */
+static int import_item_once(struct import_run *run, struct ledger_reading *rd, size_t *np)
 {
+    size_t n = *np;
     struct client_session *s = run->s;
     struct ledger_item_state *st = calloc(1, sizeof *st);
     if (!st) {
@@ -284,6 +296,7 @@ static int import_item(struct import_run *run, struct ledger_reading *rd, size_t
         else rd[kept++] = rd[i];
     }
     device_seen_free(&seen);
+    *np = kept;
     const struct ledger_attached_device *a = device_send_attached(st, run->dev_pk);
     uint64_t seq = a ? a->last_seq + 1 : 1; /* not attached: the ledger says why not */
     bool has_prev = true;
@@ -297,6 +310,31 @@ static int import_item(struct import_run *run, struct ledger_reading *rd, size_t
         i = j;
     }
     return ex;
+}
+
+/* Sends the readings of one item; when its head moved on (events of an
+ * earlier run still waiting for a block), waits, reads its history again
+ * and sends what it still lacks. */
+static int import_item(struct import_run *run, struct ledger_reading *rd, size_t n)
+{
+    for (int tries = 0;; tries++) {
+        size_t sent = run->prog.sent, events = run->prog.events;
+        int ex = import_item_once(run, rd, &n);
+        if (ex != IMPORT_STALE) return ex;
+        /* What this pass sent is in the history the next pass reads, and
+         * counted there as on the ledger already. */
+        run->prog.sent = sent;
+        run->prog.events = events;
+        if (tries == IMPORT_STALE_TRIES) {
+            cli_error(run->s->c.opts->cmd,
+                      "item %s: its head kept moving on while reports were sent; is another "
+                      "import of this device running?",
+                      rd[0].item);
+            return CLI_EXIT_FAILED;
+        }
+        struct timespec ts = {0, IMPORT_STALE_WAIT_MS * 1000000L};
+        nanosleep(&ts, NULL);
+    }
 }
 
 static int import_summary(const struct client_opts *co, const char *path,

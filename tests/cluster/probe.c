@@ -21,6 +21,8 @@
  *                                             " already" when it was committed before) or
  *                                             "rejected CODE REASON". Exit 0 committed, 1
  *                                             rejected, 2 otherwise
+ *   probe reports ADDR GENESIS KEY ITEM      every observation of the device reports on
+ *                                             ITEM's chain, one line each, in chain order
  *   probe mutate MODE IN OUT                  rewrites a proof bundle; MODE is one of
  *       alter-event   flip one byte inside the middle event's body
  *       remove-middle drop the middle event
@@ -83,6 +85,8 @@
 #include "common/file.h"
 #include "common/sigbytes.h"
 #include "common/wb_error.h"
+#include "ledger/device.h"
+#include "ledger/event.h"
 #include "ledger/genesis.h"
 #include "ledger/rules.h"
 #include "node/keyfile.h"
@@ -268,6 +272,72 @@ static int cmd_hashes(const char *addr, const char *genesis, const char *key, ui
         if (r) waybill__client_response__free_unpacked(r, NULL);
     }
     net_client_close(c);
+    return status;
+}
+
+/* Every observation of every device report on ITEM's chain, one line each:
+ * "SEQ KIND TIME_MS DEVICE8 VALUES" in chain order, decoded here from the
+ * signed events the node's history holds (not through the CLI). */
+static int cmd_reports(const char *addr, const char *genesis, const char *key, const char *item)
+{
+    struct ledger_genesis *g = malloc(sizeof *g);
+    struct ledger_event *ev = malloc(sizeof *ev);
+    struct ledger_device_report *r = malloc(sizeof *r);
+    struct net_client_config cc;
+    int status = 2;
+    struct net_client *c = NULL;
+    uint8_t *resp = NULL;
+    Waybill__ClientResponse *rs = NULL;
+    if (!g || !ev || !r || load(genesis, key, g, &cc) != 0) goto out;
+    cc.frame_max = 64u << 20;
+    int rc = net_client_connect(addr, &cc, 10000, &c);
+    if (rc) {
+        fprintf(stderr, "probe: cannot connect to %s: %s\n", addr, wb_strerror(rc));
+        goto out;
+    }
+    Waybill__ItemRequest ir = WAYBILL__ITEM_REQUEST__INIT;
+    ir.item = (char *)item;
+    Waybill__ClientRequest rq = WAYBILL__CLIENT_REQUEST__INIT;
+    rq.id = 1;
+    rq.req_case = WAYBILL__CLIENT_REQUEST__REQ_HISTORY;
+    rq.history = &ir;
+    uint8_t buf[512];
+    size_t len = waybill__client_request__pack(&rq, buf), resp_len;
+    rc = net_client_request(c, buf, len, &resp, &resp_len, 60000);
+    rs = rc == 0 ? waybill__client_response__unpack(NULL, resp_len, resp) : NULL;
+    if (!rs || rs->code != 0 || rs->resp_case != WAYBILL__CLIENT_RESPONSE__RESP_HISTORY) {
+        fprintf(stderr, "probe: no history of %s at %s\n", item, addr);
+        goto out;
+    }
+    status = 0;
+    for (size_t i = 0; i < rs->history->n_events && status == 0; i++) {
+        const ProtobufCBinaryData *b = &rs->history->events[i]->signed_event;
+        char msg[256];
+        if (ledger_signed_event_open(g->chain_id, b->data, b->len, true, ev, msg, sizeof msg) ||
+            (ledger_action_is_report(ev->action) &&
+             ledger_device_report_decode(ev->device_report, ev->device_report_len, r, msg,
+                                         sizeof msg))) {
+            fprintf(stderr, "probe: event %zu: %s\n", i, msg);
+            status = 1;
+            break;
+        }
+        if (!ledger_action_is_report(ev->action)) continue;
+        for (size_t k = 0; k < r->obs_count; k++) {
+            const struct ledger_device_obs *o = &r->obs[k];
+            printf("%llu %s %lld %02x%02x%02x%02x %d %s %d %d %u %s %d %lld\n",
+                   (unsigned long long)r->seq, ledger_action_name(r->kind), (long long)o->time_ms,
+                   r->device[0], r->device[1], r->device[2], r->device[3], (int)o->seal_state,
+                   o->seal[0] ? o->seal : "-", o->lat_e6, o->lon_e6, o->accuracy_m,
+                   o->locode[0] ? o->locode : "-", (int)o->measure, (long long)o->value_milli);
+        }
+    }
+out:
+    if (rs) waybill__client_response__free_unpacked(rs, NULL);
+    free(resp);
+    if (c) net_client_close(c);
+    free(g);
+    free(ev);
+    free(r);
     return status;
 }
 
@@ -1050,6 +1120,8 @@ int main(int argc, char **argv)
         return cmd_garbage(argv[2], (size_t)atol(argv[3]));
     if (argc >= 6 && strcmp(argv[1], "oversize") == 0)
         return cmd_oversize(argv[2], argv[3], argv[4], (size_t)atol(argv[5]));
+    if (argc >= 6 && strcmp(argv[1], "reports") == 0)
+        return cmd_reports(argv[2], argv[3], argv[4], argv[5]);
     if (argc >= 7 && strcmp(argv[1], "hashes") == 0)
         return cmd_hashes(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 10),
                           strtoull(argv[6], NULL, 10));
