@@ -26,8 +26,9 @@ static bool reading_in(const char *const *list, const char *key)
     return false;
 }
 
-/* The string member `key`: NULL and 0 when absent; a member that is not a
- * string, or holds a NUL, is refused. */
+/* The string member `key`: NULL when absent; a member that is not a
+ * string is refused. (jansson refuses a NUL inside a string: the file is
+ * parsed without JSON_ALLOW_NUL.) */
 static int reading_string(json_t *o, const char *key, bool required, const char **out,
                           char *msg, size_t msg_len)
 {
@@ -39,8 +40,6 @@ static int reading_string(json_t *o, const char *key, bool required, const char 
     }
     if (!json_is_string(v))
         return wb_failf(WB_ERR_INVALID, msg, msg_len, "%s: expected a string", key);
-    if (strlen(json_string_value(v)) != json_string_length(v))
-        return wb_failf(WB_ERR_INVALID, msg, msg_len, "%s: holds a NUL character", key);
     *out = json_string_value(v);
     return WB_OK;
 }
