@@ -36,7 +36,7 @@ $(BUILD)/deps.mk: Makefile scripts/deps.sh
 CPPFLAGS += $(PKG_CFLAGS)
 LDLIBS := $(PKG_LIBS) -lm -lpthread
 
-.PHONY: all deps test unit sim cluster demo bench bench-compare bench-store bench-tree \
+.PHONY: all deps test unit sim cluster demo bench bench-compare bench-store bench-tree bench-devices \
 	bench-state clean fuzz sim-valset
 all: $(BUILD)/waybill
 
@@ -214,6 +214,15 @@ $(BUILD)/bench/tree_bench: $(BUILD)/obj/bench/store/tree_bench.o \
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 bench-tree: $(BUILD)/bench/tree_bench
 	$(BUILD)/bench/tree_bench --items $(TREE_ITEMS)
+
+# Devices (bench/devices.sh): readings per second from `waybill device
+# import` (ITEMS trackers of DAYS days each) and the time of an offline
+# `waybill verify` of one such item, VERIFY_RUNS times.
+DAYS ?= 30
+ITEMS ?= 3
+VERIFY_RUNS ?= 9
+bench-devices: $(BUILD)/waybill
+	@BUILD=$(BUILD) DAYS=$(DAYS) ITEMS=$(ITEMS) VERIFY_RUNS=$(VERIFY_RUNS) bash bench/devices.sh
 
 # What the item-state commitment costs (bench/state_cost.sh): the saturation
 # load on a testnet of header version 1 and one of version 2, alternately,
