@@ -613,6 +613,33 @@ static void decode_refuses_observations(void **state)
     expect_pb_refused(f, WB_ERR_INVALID, "observation 1: measure must be");
 }
 
+/* Seal numbers and locodes come from the device: a refusal quotes them
+ * with the bytes that are not printable ASCII as '?', since the message
+ * goes to logs and terminals. */
+static void refusal_messages_are_printable(void **state)
+{
+    struct fx *f = *state;
+    static const char *const junk[] = {"A\x1b[2J", "\x01", "AB\r\nC", "\xc3\xa9T\x7f"};
+    for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++)
+        for (int field = 0; field < 2; field++) {
+            good_report(&f->r, field ? LEDGER_POSITION : LEDGER_SEAL_STATUS, 1);
+            to_pb(&f->r, &f->p);
+            if (field)
+                f->p.obs[0].locode = (char *)junk[i];
+            else
+                f->p.obs[0].seal = (char *)junk[i];
+            expect_pb_refused(f, WB_ERR_INVALID, field ? "locode '" : "seal '");
+            for (const char *c = f->msg; *c; c++)
+                if (*c < 0x20 || *c > 0x7e)
+                    fail_msg("message has byte 0x%02x: '%s'", (unsigned)(unsigned char)*c,
+                             f->msg);
+        }
+    good_report(&f->r, LEDGER_SEAL_STATUS, 1);
+    to_pb(&f->r, &f->p);
+    f->p.obs[0].seal = (char *)"ab\x1b";
+    expect_pb_refused(f, WB_ERR_INVALID, "seal 'ab?' is not an ISO 17712 seal number");
+}
+
 static void decode_refuses_non_canonical_bytes(void **state)
 {
     struct fx *f = *state;
@@ -902,6 +929,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(packer_matches_encode, setup, teardown),
         cmocka_unit_test_setup_teardown(decode_refuses_header_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(decode_refuses_observations, setup, teardown),
+        cmocka_unit_test_setup_teardown(refusal_messages_are_printable, setup, teardown),
         cmocka_unit_test_setup_teardown(decode_refuses_non_canonical_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(encode_limits_and_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(sign_and_verify, setup, teardown),
