@@ -366,6 +366,22 @@ static void decode_refuses_other_attributes_and_location(void **state)
     decode_ok(&ev, &p);
 }
 
+/* The event codec refuses a key given twice; the plan's decode does not
+ * lean on it (it depends on nothing but the event): a repeated corridor or
+ * stop would otherwise be ignored, unseen by whoever reads the plan. */
+static void decode_refuses_a_repeated_attribute(void **state)
+{
+    (void)state;
+    struct ledger_event ev;
+    mk(&ev, "corridor_km", "50", "stop1", STOP1, "stop2", STOP2, "stop2",
+       "DEHAM 2026-04-01T00:00:00Z 2026-04-01T00:00:00Z -", NULL);
+    expect_refused(&ev, "plan_set: attribute 'stop2' appears twice");
+    mk(&ev, "corridor_km", "50", "stop1", STOP1, "corridor_km", "2000", "stop2", STOP2, NULL);
+    expect_refused(&ev, "plan_set: attribute 'corridor_km' appears twice");
+    mk(&ev, "corridor_km", "50", "stop1", STOP1, "stop1", STOP1, "stop2", STOP2, NULL);
+    expect_refused(&ev, "plan_set: attribute 'stop1' appears twice");
+}
+
 /* ---- encode ------------------------------------------------------------------------------ */
 
 static void encode_decode_round_trip(void **state)
@@ -497,6 +513,7 @@ int main(void)
         cmocka_unit_test(decode_refuses_too_many_stops),
         cmocka_unit_test(decode_refuses_stops),
         cmocka_unit_test(decode_refuses_other_attributes_and_location),
+        cmocka_unit_test(decode_refuses_a_repeated_attribute),
         cmocka_unit_test(encode_decode_round_trip),
         cmocka_unit_test(encode_refuses_invalid_plans),
     };
