@@ -147,6 +147,17 @@ static bool locode_form(const char *s)
 
 /* ---- checks shared by decode and encode ----------------------------------------- */
 
+/* Seal numbers and locodes quoted in a message come from the device: the
+ * bytes that are not printable ASCII are shown as '?'. */
+#define ECHO_BUF (WB_SEAL_NUMBER_MAX + 1)
+static const char *echo(const char *s, char out[ECHO_BUF])
+{
+    size_t i = 0;
+    for (; s[i] && i < ECHO_BUF - 1; i++) out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+    out[i] = '\0';
+    return out;
+}
+
 static int obs_check(enum ledger_action kind, size_t i, const struct ledger_device_obs *o,
                      int64_t prev_time, char *msg, size_t msg_len)
 {
@@ -160,6 +171,7 @@ static int obs_check(enum ledger_action kind, size_t i, const struct ledger_devi
     bool pos_f = o->lat_e6 || o->lon_e6 || o->accuracy_m || o->locode[0];
     bool read_f = o->measure != LEDGER_MEASURE_NONE || o->value_milli;
     const char *kn = ledger_action_name(kind);
+    char e[ECHO_BUF];
     if ((kind != LEDGER_SEAL_STATUS && seal_f) || (kind != LEDGER_POSITION && pos_f) ||
         (kind != LEDGER_READING && read_f))
         return wb_failf(WB_ERR_INVALID, msg, msg_len,
@@ -182,7 +194,7 @@ static int obs_check(enum ledger_action kind, size_t i, const struct ledger_devi
             return wb_failf(WB_ERR_INVALID, msg, msg_len,
                             "device report: observation %zu: seal '%s' is not an ISO 17712 "
                             "seal number (A-Z, 0-9, '-')",
-                            n, o->seal);
+                            n, echo(o->seal, e));
         return WB_OK;
     case LEDGER_POSITION:
         if (o->lat_e6 < -90000000 || o->lat_e6 > 90000000)
@@ -200,7 +212,7 @@ static int obs_check(enum ledger_action kind, size_t i, const struct ledger_devi
         if (o->locode[0] && !locode_form(o->locode))
             return wb_failf(WB_ERR_INVALID, msg, msg_len,
                             "device report: observation %zu: locode '%s' is not a UN/LOCODE", n,
-                            o->locode);
+                            echo(o->locode, e));
         return WB_OK;
     default: /* LEDGER_READING */
         if (!ledger_measure_name(o->measure))

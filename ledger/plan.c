@@ -121,7 +121,7 @@ int ledger_plan_decode(const struct ledger_event *ev, struct ledger_plan *p, cha
         goto fail;
     }
     p->corridor_km = (uint32_t)km;
-    /* Count the stops: stop1..stopN without gaps, and nothing else. */
+    /* Count the stops: stop1..stopN without gaps, and nothing else, once. */
     size_t stops = 0;
     char key[16];
     for (size_t i = 1; i <= WB_ATTRS_MAX; i++) {
@@ -144,6 +144,12 @@ int ledger_plan_decode(const struct ledger_event *ev, struct ledger_plan *p, cha
                          k);
                 goto fail;
             }
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(ev->attrs[j].key, k) == 0) {
+                    rc = wb_failf(WB_ERR_INVALID, msg, msg_len,
+                                  "plan_set: attribute '%s' appears twice", k);
+                    goto fail;
+                }
         }
     }
     if (stops < 2 || stops > WB_PLAN_STOPS_MAX) {

@@ -11,10 +11,12 @@
 #include "consensus/cons.h"
 #include "fuzz_fixture.h"
 #include "ledger/block.h"
+#include "ledger/device.h"
 #include "ledger/event.h"
 #include "ledger/gov.h"
 #include "ledger/item_leaf.h"
 #include "ledger/merkle.h"
+#include "ledger/plan.h"
 #include "ledger/sha256.h"
 #include "ledger/state_tree.h"
 #include "ledger/validate.h"
@@ -1278,6 +1280,122 @@ static void seeds_gov(void)
     write_gov("approve-twice", 3, 0, lines);
 }
 
+/* ---- device reports and route plans ------------------------------------------------ */
+
+/* A seed of the device_report target: the report as encode writes it. */
+static void write_report(const char *name, struct ledger_device_report *r)
+{
+    uint8_t buf[WB_DEVICE_REPORT_MAX];
+    size_t len = 0;
+    char msg[256] = "";
+    if (ledger_device_report_encode(r, buf, sizeof buf, &len, msg, sizeof msg) != 0) die(msg);
+    write_seed("device_report", name, buf, len);
+}
+
+/* A report of `kind` about ITEM with n observations a minute apart, their
+ * fields left to the caller. */
+static void report_init(struct ledger_device_report *r, enum ledger_action kind, size_t n)
+{
+    uint8_t sk[WB_SECKEY_LEN];
+    memset(r, 0, sizeof *r);
+    fx_keypair('d', 0, r->device, sk);
+    snprintf(r->item, sizeof r->item, "%s", ITEM);
+    r->kind = kind;
+    r->seq = 1;
+    r->obs_count = n;
+    for (size_t i = 0; i < n; i++) r->obs[i].time_ms = FX_GENESIS_MS + 60000 * (int64_t)i;
+}
+
+static void seeds_device_report(void)
+{
+    static struct ledger_device_report r;
+    /* every seal state, armed and tampered with their seal number */
+    report_init(&r, LEDGER_SEAL_STATUS, 4);
+    static const enum ledger_seal_state states[] = {LEDGER_SEAL_ARMED, LEDGER_SEAL_INTACT,
+                                                    LEDGER_SEAL_OPENED, LEDGER_SEAL_TAMPERED};
+    for (size_t i = 0; i < 4; i++) {
+        r.obs[i].seal_state = states[i];
+        if (i == 0 || i == 3) snprintf(r.obs[i].seal, sizeof r.obs[i].seal, "SL-000123");
+    }
+    write_report("seal-status", &r);
+    /* position fixes: one with a locode, the corners of the range */
+    report_init(&r, LEDGER_POSITION, 3);
+    r.seq = 2;
+    r.obs[0].lat_e6 = 51916667;
+    r.obs[0].lon_e6 = 4500000;
+    r.obs[0].accuracy_m = 20;
+    snprintf(r.obs[0].locode, sizeof r.obs[0].locode, "NLRTM");
+    r.obs[1].lat_e6 = 90000000;
+    r.obs[1].lon_e6 = -180000000;
+    r.obs[1].accuracy_m = 1000000;
+    r.obs[2].lat_e6 = -90000000;
+    r.obs[2].lon_e6 = 180000000;
+    write_report("position", &r);
+    /* readings of every measure, negative and zero values */
+    report_init(&r, LEDGER_READING, 4);
+    r.seq = 3;
+    for (size_t i = 0; i < 4; i++) {
+        r.obs[i].measure = (enum ledger_measure)(LEDGER_MEASURE_TEMPERATURE + i);
+        r.obs[i].value_milli = (int64_t)i * 1500 - 2000;
+    }
+    write_report("readings", &r);
+    /* the most observations a report holds, some at the same time */
+    report_init(&r, LEDGER_READING, WB_DEVICE_OBS_MAX);
+    snprintf(r.item, sizeof r.item, "%s", ITEM2);
+    r.seq = UINT64_MAX;
+    for (size_t i = 0; i < WB_DEVICE_OBS_MAX; i++) {
+        r.obs[i].time_ms = FX_GENESIS_MS + 1000 * (int64_t)(i / 2);
+        r.obs[i].measure = LEDGER_MEASURE_TEMPERATURE;
+        r.obs[i].value_milli = 4000 + (int64_t)i;
+    }
+    write_report("readings-max", &r);
+}
+
+/* A seed of the plan target: the selector byte (bit 0: a location) and
+ * "key=value" lines (tests/fuzz/plan.c). */
+static void write_plan(const char *name, int location, const char *lines)
+{
+    char buf[2048];
+    size_t n = strlen(lines);
+    if (n + 1 > sizeof buf) die("plan seed too long");
+    buf[0] = (char)(location & 1);
+    memcpy(buf + 1, lines, n);
+    write_seed("plan", name, buf, n + 1);
+}
+
+static void seeds_plan(void)
+{
+    static const char two[] = "corridor_km=50\n"
+                              "stop1=CNSHA 2026-03-01T00:00:00Z 2026-03-02T00:00:00Z sea\n"
+                              "stop2=NLRTM 2026-04-01T00:00:00Z 2026-04-02T00:00:00.5Z -";
+    write_plan("two-stops", 0, two);
+    write_plan("with-location", 1, two);
+    write_plan("every-mode", 0,
+               "stop3=DEDUI 2026-04-10T00:00:00Z 2026-04-10T12:00:00Z rail\n"
+               "corridor_km=2000\n"
+               "stop1=CNSHA 2026-03-01T00:00:00Z 2026-03-02T00:00:00Z sea\n"
+               "stop2=NLRTM 2026-04-01T00:00:00Z 2026-04-02T00:00:00Z inland_water\n"
+               "stop4=PLWAW 2026-04-12T00:00:00Z 2026-04-12T00:00:00Z road\n"
+               "stop5=PLWRO 2026-04-12T00:00:00Z 2026-04-13T00:00:00Z air\n"
+               "stop6=USNYC 2026-04-14T00:00:00.001Z 2026-04-14T00:00:00.999Z -");
+    char lines[2048];
+    size_t n = (size_t)snprintf(lines, sizeof lines, "corridor_km=1");
+    for (int i = 1; i <= WB_PLAN_STOPS_MAX; i++)
+        n += (size_t)snprintf(lines + n, sizeof lines - n,
+                              "\nstop%d=SGSIN 2026-03-%02dT00:00:00Z 2026-03-%02dT23:59:59Z %s", i,
+                              i, i, i == WB_PLAN_STOPS_MAX ? "-" : "road");
+    write_plan("most-stops", 0, lines);
+    /* refused: a gap in the numbering, a window backwards */
+    write_plan("gap", 0,
+               "corridor_km=50\n"
+               "stop1=CNSHA 2026-03-01T00:00:00Z 2026-03-02T00:00:00Z sea\n"
+               "stop3=NLRTM 2026-04-01T00:00:00Z 2026-04-02T00:00:00Z -");
+    write_plan("window-backwards", 0,
+               "corridor_km=50\n"
+               "stop1=CNSHA 2026-03-02T00:00:00Z 2026-03-01T00:00:00Z sea\n"
+               "stop2=NLRTM 2026-04-01T00:00:00Z 2026-04-02T00:00:00Z -");
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -1298,6 +1416,8 @@ int main(int argc, char **argv)
     seeds_state_tree();
     seeds_text();
     seeds_gov();
+    seeds_device_report();
+    seeds_plan();
     printf("make_corpus: wrote %zu seed files under %s\n", files_written, out_dir);
     fx_free(&fixture);
     return 0;
