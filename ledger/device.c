@@ -133,18 +133,6 @@ bool ledger_device_serial_ok(const char *s, size_t len)
     return true;
 }
 
-/* A UN/LOCODE as written: 2 capital letters, then 3 of A-Z and 2-9. */
-static bool locode_form(const char *s)
-{
-    if (strlen(s) != WB_LOCODE_LEN) return false;
-    for (int i = 0; i < WB_LOCODE_LEN; i++) {
-        char c = s[i];
-        bool letter = c >= 'A' && c <= 'Z';
-        if (i < 2 ? !letter : !(letter || (c >= '2' && c <= '9'))) return false;
-    }
-    return true;
-}
-
 /* ---- checks shared by decode and encode ----------------------------------------- */
 
 /* Seal numbers and locodes quoted in a message come from the device: the
@@ -209,7 +197,7 @@ static int obs_check(enum ledger_action kind, size_t i, const struct ledger_devi
             return wb_failf(WB_ERR_INVALID, msg, msg_len,
                             "device report: observation %zu: accuracy %u m is over %u m", n,
                             o->accuracy_m, ACCURACY_MAX_M);
-        if (o->locode[0] && !locode_form(o->locode))
+        if (o->locode[0] && !ledger_locode_ok(o->locode, strlen(o->locode)))
             return wb_failf(WB_ERR_INVALID, msg, msg_len,
                             "device report: observation %zu: locode '%s' is not a UN/LOCODE", n,
                             echo(o->locode, e));

@@ -318,3 +318,12 @@ int ledger_location_canonical(const char *loc, char *out, size_t out_size, bool 
     bool locode = len == LOCODE_LEN && all_alnum(loc, len);
     return canonical_copy(loc, len, locode, out, changed);
 }
+
+bool ledger_locode_ok(const char *s, size_t n)
+{
+    char loc[6], msg[8];
+    if (!s || n != 5 || memchr(s, '\0', n)) return false;
+    memcpy(loc, s, 5);
+    loc[5] = '\0';
+    return ledger_location_check(loc, msg, sizeof msg) == WB_OK;
+}

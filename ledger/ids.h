@@ -33,6 +33,12 @@ WB_MUST_USE int ledger_item_id_check(const char *id, enum ledger_id_kind *kind, 
  * code". */
 WB_MUST_USE int ledger_location_check(const char *loc, char *msg, size_t msg_len);
 
+/* Whether s (n bytes) is a UN/LOCODE as ledger_location_check takes it
+ * (5 characters, the country in ledger/country.h's table, not ZZZZZ): the
+ * form of a device report's locode and of a route plan's stops, which take
+ * no GLN. */
+bool ledger_locode_ok(const char *s, size_t n);
+
 /* The spelling to sign of an id a person typed, for the CLI (the ledger
  * itself takes ids exactly as signed and refuses lower case where it is
  * wrong). Letters are upper case by the standard of these forms, so they

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/wb_error.h"
+#include "ledger/ids.h"
 
 static const char *const mode_names[] = {
     [LEDGER_MODE_NONE] = NULL,          [LEDGER_MODE_SEA] = "sea",
@@ -27,18 +28,6 @@ enum ledger_mode ledger_mode_parse(const char *s)
     for (unsigned i = 1; i < MODE_COUNT; i++)
         if (strcmp(s, mode_names[i]) == 0) return (enum ledger_mode)i;
     return LEDGER_MODE_NONE;
-}
-
-/* 2 capital letters, then 3 of A-Z and 2-9. */
-static bool locode_form(const char *s, size_t n)
-{
-    if (n != 5) return false;
-    for (size_t i = 0; i < 5; i++) {
-        char c = s[i];
-        bool letter = c >= 'A' && c <= 'Z';
-        if (i < 2 ? !letter : !(letter || (c >= '2' && c <= '9'))) return false;
-    }
-    return true;
 }
 
 static int bad(char *msg, size_t msg_len, const char *key, const char *what)
@@ -66,7 +55,7 @@ static int parse_stop(const char *key, const char *v, bool last, struct ledger_p
                    "must be \"LOCODE FROM TO MODE\" (four fields, one space apart)");
     for (size_t i = 0; i < 4; i++)
         if (len[i] == 0) return bad(msg, msg_len, key, "has an empty field (one space apart)");
-    if (!locode_form(f[0], len[0]))
+    if (!ledger_locode_ok(f[0], len[0]))
         return bad(msg, msg_len, key, "the stop is not a UN/LOCODE (such as NLRTM)");
     memcpy(s->locode, f[0], 5);
     s->locode[5] = '\0';

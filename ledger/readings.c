@@ -114,8 +114,7 @@ static int reading_position_obs(json_t *o, struct ledger_device_obs *obs, char *
     rc = reading_string(o, "locode", false, &loc, msg, msg_len);
     if (rc != WB_OK) return rc;
     if (loc) {
-        char why[160];
-        if (strlen(loc) != WB_LOCODE_LEN || ledger_location_check(loc, why, sizeof why) != WB_OK)
+        if (!ledger_locode_ok(loc, strlen(loc)))
             return wb_failf(WB_ERR_INVALID, msg, msg_len,
                             "locode: '%.40s' is not a UN/LOCODE (5 characters such as NLRTM)",
                             loc);

@@ -582,7 +582,8 @@ static void decode_refuses_observations(void **state)
 
     /* locodes of the wrong form; one too long for its field */
     static const char *const bad_locodes[] = {"nlrtm", "NLRT1", "NLRT", "1LRTM", "NL TM",
-                                              "NLRT0"};
+                                              "NLRT0", "QQRTM" /* no such country */,
+                                              "ZZZZZ" /* the unknown-place placeholder */};
     for (size_t i = 0; i < sizeof bad_locodes / sizeof bad_locodes[0]; i++) {
         good_report(&f->r, LEDGER_POSITION, 1);
         to_pb(&f->r, &f->p);

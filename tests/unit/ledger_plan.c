@@ -277,6 +277,10 @@ static void decode_refuses_stops(void **state)
          "stop1: the stop is not a UN/LOCODE"},
         {"1NSHA 2026-03-01T00:00:00Z 2026-03-02T00:00:00Z sea", STOP2,
          "stop1: the stop is not a UN/LOCODE"},
+        {"QQSHA 2026-03-01T00:00:00Z 2026-03-02T00:00:00Z sea", STOP2,
+         "stop1: the stop is not a UN/LOCODE"},      /* QQ is no country */
+        {"ZZZZZ 2026-03-01T00:00:00Z 2026-03-02T00:00:00Z sea", STOP2,
+         "stop1: the stop is not a UN/LOCODE"},      /* the unknown-place placeholder */
         /* the times */
         {"CNSHA 2026-02-30T00:00:00Z 2026-03-02T00:00:00Z sea", STOP2,
          "plan_set: stop1: FROM and TO must be RFC 3339 UTC times such as "
@@ -439,7 +443,7 @@ static void encode_decode_round_trip(void **state)
     p.stops[0].arrive_from_ms = -62167219200000; /* 0000-01-01T00:00:00Z */
     p.stops[0].arrive_to_ms = 253402300799999;   /* 9999-12-31T23:59:59.999Z */
     p.stops[0].leg_mode = LEDGER_MODE_INLAND_WATER;
-    memcpy(p.stops[1].locode, "AA222", 6);
+    memcpy(p.stops[1].locode, "AD222", 6);
     p.stops[1].arrive_from_ms = 253402300799999;
     p.stops[1].arrive_to_ms = 253402300799999;
     memset(&out, 0, sizeof out);
