@@ -200,7 +200,8 @@ static const struct cli_usage dsubmit_usage = {
 
 static const struct cli_usage device_usage = {
     .cmd = "device",
-    .synopsis = "register | retire | list | attach | detach | submit | import  [options]",
+    .synopsis = "register | retire | list | attach | detach | submit | import  [--json] "
+                "[--node ADDR] [--key FILE] [--genesis FILE] [--timeout SECONDS]",
     .description =
         "Smart seals, trackers and sensors (docs/devices.md):\n"
         "  register  register a device of your organisation (governance chain, no vote)\n"

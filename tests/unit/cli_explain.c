@@ -110,18 +110,22 @@ static void expect_exit(struct xfx *f, int rc, int want)
 
 /* ---- usage lines ---------------------------------------------------------------------- */
 
-/* Runs `waybill NAME --help` through its handler; the help text into out. */
+/* Runs `waybill NAME --help` through its handler (NAME may be "CMD SUB", a
+ * subcommand); the help text into out. */
 static int help_of(int (*run_cmd)(int, char **), const char *name, char *out, size_t cap)
 {
     char n[32], h[] = "--help";
     snprintf(n, sizeof n, "%s", name);
-    char *argv[] = {n, h, NULL};
+    char *sub = strchr(n, ' ');
+    if (sub) *sub++ = '\0';
+    char *argv[] = {n, sub ? sub : h, sub ? h : NULL, NULL};
+    int argc = sub ? 3 : 2;
     FILE *tmp = tmpfile();
     if (!tmp) return -1;
     fflush(stdout);
     int saved = dup(1);
     dup2(fileno(tmp), 1);
-    int rc = run_cmd(2, argv);
+    int rc = run_cmd(argc, argv);
     fflush(stdout);
     dup2(saved, 1);
     close(saved);
@@ -132,16 +136,18 @@ static int help_of(int (*run_cmd)(int, char **), const char *name, char *out, si
     return rc;
 }
 
-/* Whether `text` holds option `opt` ("--name") as a whole word: followed by
- * a space, ']', '=', '.' or the end, and not part of a longer option. */
+/* Whether `text` holds option `opt` ("--name") as a whole word: after a
+ * space, '[' or '(' (a group of alternatives), followed by a space, ']',
+ * ')', '=' or the end, and not part of a longer option. */
 static bool has_option(const char *text, const char *opt)
 {
     size_t n = strlen(opt);
     for (const char *p = strstr(text, opt); p; p = strstr(p + 1, opt)) {
         char after = p[n];
-        bool starts = p == text || p[-1] == ' ' || p[-1] == '[' || p[-1] == '\n';
-        if (starts && (after == '\0' || after == ' ' || after == ']' || after == '\n' ||
-                       after == '='))
+        bool starts =
+            p == text || p[-1] == ' ' || p[-1] == '[' || p[-1] == '(' || p[-1] == '\n';
+        if (starts && (after == '\0' || after == ' ' || after == ']' || after == ')' ||
+                       after == '\n' || after == '='))
             return true;
     }
     return false;
@@ -159,6 +165,15 @@ static void every_usage_line_lists_every_option(void **state)
 #define X(name, summary) {#name, cmd_##name},
         CLI_COMMANDS(X)
 #undef X
+        /* the subcommands, each with a usage of its own */
+        {"gov propose", cmd_gov},       {"gov approve", cmd_gov},
+        {"gov list", cmd_gov},          {"gov show", cmd_gov},
+        {"key add", cmd_key},           {"key revoke", cmd_key},
+        {"key list", cmd_key},          {"device register", cmd_device},
+        {"device retire", cmd_device},  {"device list", cmd_device},
+        {"device attach", cmd_device},  {"device detach", cmd_device},
+        {"device submit", cmd_device},  {"device import", cmd_device},
+        {"plan set", cmd_plan},         {"plan show", cmd_plan},
     };
     static char text[64 * 1024];
     for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
