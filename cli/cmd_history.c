@@ -5,11 +5,15 @@
 #include <string.h>
 
 #include "cli/client_cmds.h"
+#include "cli/evidence_print.h"
+#include "cli/gov_state.h"
 #include "cli/id_args.h"
 #include "cli/print.h"
 #include "common/hex.h"
 #include "common/wb_error.h"
 #include "ledger/event.h"
+#include "ledger/evidence.h"
+#include "ledger/gov_history.h"
 #include "ledger/ids.h"
 
 enum {
@@ -37,8 +41,17 @@ static const struct cli_usage history_usage = {
         "committed event in order: its number (# 0 is the commission, numbered as waybill\n"
         "verify does), block height:index, event time (marked \"(out of order)\" when it\n"
         "is before an earlier event's: a late report), action, location, the submitter's\n"
-        "organisation (from genesis), attributes and the first 8 hex digits of the event\n"
-        "id (--json gives whole ids).\n"
+        "organisation (from genesis; for an item with devices or plans, from the members\n"
+        "of its height, below), attributes and the first 8 hex digits of the event id\n"
+        "(--json gives whole ids).\n"
+        "Then the item's device evidence, as waybill verify shows it (docs/devices.md,\n"
+        "\"Evidence and findings\"): each device report event and every seal\n"
+        "observation with the custodian at its time, the route plan in effect and its\n"
+        "number of versions, and the findings (TAMPER: an e-seal reported tampered, or\n"
+        "opened with no unseal between its arming and 1 h after). For an item with\n"
+        "devices or plans the governance chain is fetched too, for the device registry\n"
+        "and the members of each height; when it cannot be read, device owners show as\n"
+        "unknown. Findings do not change the exit status.\n"
         "This is the node's word; 'waybill verify ITEM' checks it. A container number\n"
         "is upper-cased first, as waybill submit does (with a note on stderr).\n",
     .opts = history_opts,
@@ -100,9 +113,55 @@ static void history_print_state(struct print_table *t, const struct ledger_item_
                                                                sizeof head));
 }
 
-/* Prints the answer; returns the exit code. */
+/* Whether any event of h attaches or detaches a device, carries a device
+ * report or sets a plan: then the evidence needs the governance chain (the
+ * device registry, and the members governance added). ev is scratch. */
+static bool history_has_devices(const struct ledger_genesis *g, const Waybill__History *h,
+                                struct ledger_event *ev)
+{
+    for (size_t i = 0; i < h->n_events; i++) {
+        const Waybill__HistoryEntry *e = h->events[i];
+        if (!e || ledger_signed_event_open(g->chain_id, e->signed_event.data,
+                                           e->signed_event.len, false, ev, NULL, 0) != WB_OK)
+            continue;
+        enum ledger_action a = ev->action;
+        if (ledger_action_is_report(a) || a == LEDGER_DEVICE_ATTACH ||
+            a == LEDGER_DEVICE_DETACH || a == LEDGER_PLAN_SET)
+            return true;
+    }
+    return false;
+}
+
+/* The item's device evidence as the node's events give it, each judged by
+ * the registry of its height (hist, or genesis without it). */
+struct history_evidence {
+    struct ledger_evidence e;
+    bool feed;                            /* the item has device or plan events */
+    bool failed;                          /* why says why */
+    char why[256];
+};
+
+static void history_evidence_add(struct history_evidence *x, const struct ledger_event *ev,
+                                 uint64_t height, const struct ledger_genesis *reg,
+                                 const struct ledger_gov *gov)
+{
+    if (!x->feed || x->failed) return;
+    if (ledger_evidence_add(&x->e, ev, height, reg, gov, x->why, sizeof x->why) != WB_OK)
+        x->failed = true;
+}
+
+/* The "evidence" of --json: the object, or {"error": WHY}. */
+static json_t *history_json_evidence(const struct history_evidence *x)
+{
+    if (x->failed) return json_pack("{s:o}", "error", print_json_text(x->why));
+    return evidence_print_json(&x->e);
+}
+
+/* Prints the answer; returns the exit code. hist: the governance history
+ * of the chain, or NULL (genesis judges, device owners unknown). */
 static int history_show(const struct client_opts *co, const struct ledger_genesis *g,
-                        const char *item, const Waybill__History *h)
+                        const char *item, const Waybill__History *h,
+                        const struct ledger_gov_history *hist, bool feed)
 {
     struct ledger_item_state st;
     if (!h || client_item_state(h->state, &st) != WB_OK || strcmp(st.item, item) != 0) {
@@ -123,8 +182,11 @@ static int history_show(const struct client_opts *co, const struct ledger_genesi
     print_table_init(&table, 8, header);
     json_t *events = co->json ? json_array() : NULL;
     struct ledger_event *ev = malloc(sizeof *ev);
+    struct history_evidence *x = calloc(1, sizeof *x);
     int ex = CLI_EXIT_OK;
-    if (!ev || (co->json && !events)) goto err_nomem;
+    if (!ev || !x || (co->json && !events)) goto err_nomem;
+    if (ledger_evidence_init(&x->e) != WB_OK) goto err_nomem;
+    x->feed = feed;
     size_t bad = 0, late = 0;
     /* Out of order: dated before an earlier event of the item, as
      * ledger_rules_out_of_order decides it from the state before the event. */
@@ -147,12 +209,16 @@ static int history_show(const struct client_opts *co, const struct ledger_genesi
             continue;
         }
         snprintf(at, sizeof at, "%llu:%u", (unsigned long long)e->height, (unsigned)e->index);
+        /* The registry in effect for the event's block names its signer. */
+        const struct ledger_gov *gov = hist ? ledger_gov_history_at(hist, e->height) : NULL;
+        const struct ledger_genesis *reg = gov ? &gov->view : g;
+        history_evidence_add(x, ev, e->height, reg, gov);
         bool out_of_order = seen && ev->time_ms < latest_ms;
         if (!seen || ev->time_ms > latest_ms) latest_ms = ev->time_ms;
         seen = true;
         if (out_of_order) late++;
         if (co->json) {
-            json_t *o = print_json_event(ev, g);
+            json_t *o = print_json_event(ev, reg);
             if (!o || json_object_set_new(o, "seq", json_integer((json_int_t)i)) ||
                 json_object_set_new(o, "height", json_integer((json_int_t)e->height)) ||
                 json_object_set_new(o, "index", json_integer((json_int_t)e->index)) ||
@@ -174,15 +240,20 @@ static int history_show(const struct client_opts *co, const struct ledger_genesi
                               when,
                               ledger_action_name(ev->action),
                               ev->location[0] ? ev->location : "-",
-                              print_org_of(g, ev->submitter, org, sizeof org),
+                              print_org_of(reg, ev->submitter, org, sizeof org),
                               print_event_attrs(ev, attrs, sizeof attrs),
                               print_short_hex(ev->id, id)};
         print_table_add(&table, row);
     }
+    if (bad && !x->failed) {
+        x->failed = true;
+        snprintf(x->why, sizeof x->why, "%zu of the item's events could not be read", bad);
+    }
+    if (!x->failed) ledger_evidence_finish(&x->e);
     if (co->json) {
-        json_t *root = json_pack("{s:s, s:o, s:I, s:o}", "item", item, "state",
+        json_t *root = json_pack("{s:s, s:o, s:I, s:o, s:o}", "item", item, "state",
                                  print_json_state(&st), "events_out_of_order", (json_int_t)late,
-                                 "events", events);
+                                 "events", events, "evidence", history_json_evidence(x));
         events = NULL;
         int rc = print_json_out(root);
         if (rc == WB_ERR_IO) goto err_write;
@@ -192,6 +263,10 @@ static int history_show(const struct client_opts *co, const struct ledger_genesi
         if (print_table_out(&fields, stdout) != WB_OK) goto err_nomem;
         fputc('\n', stdout);
         if (print_table_out(&table, stdout) != WB_OK) goto err_nomem;
+        fputc('\n', stdout);
+        char why[sizeof x->why];
+        if (x->failed) printf("Evidence: not shown: %s\n", print_safe(x->why, why, sizeof why));
+        else if (evidence_print_text(&x->e, stdout) != WB_OK) goto err_nomem;
     }
     if (bad) {
         cli_error(co->cmd, "%zu of %zu events could not be read", bad, h->n_events);
@@ -203,6 +278,8 @@ err_nomem:
 err_write: /* cli_output_finish says "cannot write output" */
     ex = CLI_EXIT_FAILED;
 free_all:
+    if (x) ledger_evidence_free(&x->e);
+    free(x);
     json_decref(events);
     free(ev);
     print_table_free(&table);
@@ -230,7 +307,24 @@ int cmd_history_via(const struct client_connector *conn, int argc, char **argv)
         ex = client_fail_item(&s.c, rc, item, NULL);
         goto close_session;
     }
-    ex = history_show(&co, s.genesis, item, resp->history);
+    /* Device evidence needs the registry: the governance chain, fetched
+     * only for an item with device or plan events. Without it the events
+     * are judged by genesis and device owners are unknown. */
+    struct ledger_gov_history hist;
+    bool have_hist = false, feed = false;
+    struct ledger_event *scratch = malloc(sizeof *scratch);
+    if (scratch && resp->history) feed = history_has_devices(s.genesis, resp->history, scratch);
+    free(scratch);
+    if (feed) {
+        char why[GOV_STATE_MSG_MAX];
+        have_hist = gov_state_fetch_history(&s.c, s.genesis, &hist, why, sizeof why) == WB_OK;
+        if (!have_hist)
+            cli_error(co.cmd, "the governance chain could not be read (%s): device owners are "
+                              "shown as unknown",
+                      why);
+    }
+    ex = history_show(&co, s.genesis, item, resp->history, have_hist ? &hist : NULL, feed);
+    if (have_hist) ledger_gov_history_free(&hist);
     waybill__client_response__free_unpacked(resp, NULL);
 close_session:
     client_session_close(&s);

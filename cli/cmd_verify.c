@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/client_cmds.h"
+#include "cli/evidence_print.h"
 #include "cli/id_args.h"
 #include "cli/print.h"
 #include "common/exec_threads.h"
@@ -16,6 +17,8 @@
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
 #include "ledger/block.h"
+#include "ledger/evidence.h"
+#include "ledger/gov.h"
 #include "ledger/ids.h"
 #include "ledger/verify.h"
 
@@ -98,6 +101,15 @@ static const struct cli_usage verify_usage = {
         "  in place of the custodian)\n"
         "  complete as of height H (time T, N seconds old) | completeness not proven: WHY\n"
         "  FAILED: event I (ID, ACTION): CHECK: DETAIL\n"
+        "A verified item's report then shows its device evidence (docs/devices.md,\n"
+        "\"Evidence and findings\"): \"Evidence:\" with one line per device report event\n"
+        "(device, owner, kind, number of observations, their time span, the custodian\n"
+        "at their time) and every seal observation; \"Plan:\" with the route plan in\n"
+        "effect and its number of versions; \"Findings:\" with one TAMPER line per e-seal\n"
+        "reported tampered, or opened with no unseal between its arming and 1 h after,\n"
+        "naming the custodian at that time and the device's owner (\"Findings: none\").\n"
+        "The device registry is the bundle's governance section's. Findings are\n"
+        "evidence, not failures: they never change the verdict or the exit status.\n"
         "Exit status 0 when verified, 1 when not, or when --require-complete or --max-age\n"
         "asked for more than the bundle proves. A container number ITEM is upper-cased\n"
         "first, as waybill submit does (with a note on stderr).\n"
@@ -156,21 +168,38 @@ static bool verify_wants_met(const struct verify_wants *w, const struct ledger_v
 }
 
 
-/* What the verifier's callback collects, in bundle order. */
+/* What the verifier's callback collects, in bundle order: the rows, and
+ * the device evidence of the accepted events (ledger/evidence.h), each fed
+ * with the registry that judged it. */
 struct verify_report {
     const struct ledger_genesis *g;
     bool json;
     struct print_table table;
     json_t *events;
     bool nomem;
+    struct ledger_evidence evidence;
+    bool evidence_failed;                 /* evidence_error says why */
+    char evidence_error[256];
 };
+
+/* Feeds an accepted event to the evidence (the governance chain has none). */
+static void verify_evidence_add(struct verify_report *r, const struct ledger_event *ev,
+                                uint64_t height, const struct ledger_gov *gov)
+{
+    if (r->evidence_failed || strcmp(ev->item, WB_GOV_CHAIN) == 0) return;
+    int rc = ledger_evidence_add(&r->evidence, ev, height, gov ? &gov->view : r->g, gov,
+                                 r->evidence_error, sizeof r->evidence_error);
+    if (rc == WB_ERR_NOMEM) r->nomem = true;
+    if (rc != WB_OK) r->evidence_failed = true;
+}
 
 static void verify_on_event(void *ctx, size_t index, const struct ledger_event *ev,
                             const char *org, uint64_t height, uint32_t pos, bool out_of_order,
                             bool ok, const char *check, const char *detail,
-                            const char *mark)
+                            const char *mark, const struct ledger_gov *gov)
 {
     struct verify_report *r = ctx;
+    if (ok && ev) verify_evidence_add(r, ev, height, gov);
     char idx[24], at[48], when[PRINT_TIME_MAX], id[PRINT_SHORT_HEX], result[PRINT_CELL_MAX];
     char org_buf[64];
     snprintf(idx, sizeof idx, "%zu", index);
@@ -211,6 +240,25 @@ static void verify_on_event(void *ctx, size_t index, const struct ledger_event *
                                     result};
     print_table_add(&r->table, row);
     if (r->table.failed) r->nomem = true;
+}
+
+/* Whether the verdict shows the evidence: a verified item's bundle (the
+ * governance chain has no devices, a failed bundle proves nothing). */
+static bool verify_shows_evidence(const struct verify_report *r,
+                                  const struct ledger_verify_result *res)
+{
+    return res->ok && r->evidence.finished && strcmp(res->state.item, WB_GOV_CHAIN) != 0;
+}
+
+/* The "evidence" of --json: the object, null when not shown, or
+ * {"error": WHY} when it could not be built. */
+static json_t *verify_json_evidence(const struct verify_report *r,
+                                    const struct ledger_verify_result *res)
+{
+    if (res->ok && r->evidence_failed)
+        return json_pack("{s:o}", "error", print_json_text(r->evidence_error));
+    if (!verify_shows_evidence(r, res)) return json_null();
+    return evidence_print_json(&r->evidence);
 }
 
 static json_t *verify_json_complete(const struct ledger_verify_result *res, int64_t age_ms)
@@ -262,6 +310,7 @@ static int verify_print(const struct client_opts *co, const struct ledger_genesi
         r->events = NULL;
         if (root &&
             (json_object_set_new(root, "events_marked", json_integer((json_int_t)res->events_marked)) ||
+             json_object_set_new(root, "evidence", verify_json_evidence(r, res)) ||
              json_object_set_new(root, "governance",
                                  res->ok ? json_pack("{s:b, s:I, s:b, s:o, s:o}", "present",
                                                      res->gov_present, "events",
@@ -300,6 +349,14 @@ static int verify_print(const struct client_opts *co, const struct ledger_genesi
         fputc('\n', stdout);
     }
     char safe[sizeof unmet + sizeof res->message];
+    /* The evidence is what the verified events show; it changes no verdict. */
+    if (res->ok && r->evidence_failed) {
+        printf("Evidence: not shown: %s\n\n",
+               print_safe(r->evidence_error, safe, sizeof safe));
+    } else if (verify_shows_evidence(r, res)) {
+        if (evidence_print_text(&r->evidence, stdout) != WB_OK) goto err_nomem;
+        fputc('\n', stdout);
+    }
     if (res->ok) printf("%s\n", print_safe(res->governance, safe, sizeof safe));
     if (res->ok && res->complete) {
         char when[PRINT_TIME_MAX];
@@ -352,7 +409,7 @@ static int verify_run(const struct client_opts *co, const struct ledger_genesis 
     print_table_init(&r.table, VERIFY_COLS, header);
     r.events = co->json ? json_array() : NULL;
     int ex;
-    if (!res || (co->json && !r.events)) {
+    if (!res || (co->json && !r.events) || ledger_evidence_init(&r.evidence) != WB_OK) {
         if (q) json_decref(q->json);
         if (q) q->json = NULL;
         cli_error(co->cmd, "out of memory");
@@ -367,8 +424,10 @@ static int verify_run(const struct client_opts *co, const struct ledger_genesis 
     /* res says everything the code does (a failure fills its check and
      * message); the code only confirms it. */
     WB_ASSERT((rc == WB_OK) == res->ok);
+    if (res->ok && !r.evidence_failed) ledger_evidence_finish(&r.evidence);
     ex = verify_print(co, g, &r, res, source, w, q);
 free_report:
+    ledger_evidence_free(&r.evidence);
     json_decref(r.events);
     print_table_free(&r.table);
     free(res);

@@ -68,8 +68,8 @@ static const struct cli_usage import_usage = {
     .synopsis = "READINGS.jsonl --device-key FILE [--item ITEM] [--batch N] [--json] "
                 "[--node ADDR] [--key FILE] [--genesis FILE] [--timeout SECONDS]",
     .description =
-        "Submits a gateway's file of one device's readings (docs/devices.md, \"Readings\n"
-        "files\": one JSON object a line, e.g.\n"
+        "Submits a gateway's file of one device's readings (- reads standard input;\n"
+        "docs/devices.md, \"Readings files\": one JSON object a line, e.g.\n"
         "  {\"time\":\"2026-03-01T00:05:00Z\",\"kind\":\"position\",\"lat\":51.95,\"lon\":4.05}\n"
         "  {\"time\":\"2026-03-01T00:05:00Z\",\"kind\":\"reading\",\"measure\":\"temperature\",\"value\":4.5}\n"
         "  {\"time\":\"2026-03-01T00:05:00Z\",\"kind\":\"seal_status\",\"state\":\"intact\"}\n"

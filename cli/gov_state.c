@@ -49,10 +49,11 @@ static int header_of(const struct ledger_genesis *g, const ProtobufCBinaryData *
     return WB_OK;
 }
 
-/* Applies the bundle's events to gv in order. */
+/* Applies the bundle's events to gv in order; with hist, records the
+ * state after each block with governance events in it. */
 static int replay_events(const struct ledger_genesis *g, const Waybill__ProofBundle *pb,
                          const int64_t *times, const uint64_t *heights, struct ledger_gov *gv,
-                         char *msg, size_t msg_len)
+                         struct ledger_gov_history *hist, char *msg, size_t msg_len)
 {
     struct ledger_event *ev = malloc(sizeof *ev);
     if (!ev) return WB_ERR_NOMEM;
@@ -105,13 +106,17 @@ static int replay_events(const struct ledger_genesis *g, const Waybill__ProofBun
         rc = ledger_gov_apply(gv, ev, pe->height, t, NULL);
         memcpy(prev, ev->id, WB_HASH_LEN);
         last_height = pe->height;
+        bool block_ends = i + 1 == pb->n_events || pb->events[i + 1]->height != pe->height;
+        if (rc == WB_OK && hist && block_ends) rc = ledger_gov_history_push(hist, pe->height, gv);
     }
     free(ev);
     return rc;
 }
 
-int gov_state_replay(const struct ledger_genesis *g, const uint8_t *bundle, size_t len,
-                     struct ledger_gov *gv, size_t *events, char *msg, size_t msg_len)
+/* gov_state_replay, and with hist the snapshots per block. */
+static int replay(const struct ledger_genesis *g, const uint8_t *bundle, size_t len,
+                  struct ledger_gov *gv, struct ledger_gov_history *hist, size_t *events,
+                  char *msg, size_t msg_len)
 {
     if (events) *events = 0;
     Waybill__ProofBundle *pb = waybill__proof_bundle__unpack(NULL, len, bundle);
@@ -140,7 +145,7 @@ int gov_state_replay(const struct ledger_genesis *g, const uint8_t *bundle, size
     }
     if (rc == WB_OK) rc = ledger_gov_init(gv, g);
     if (rc == WB_OK) {
-        rc = replay_events(g, pb, times, heights, gv, msg, msg_len);
+        rc = replay_events(g, pb, times, heights, gv, hist, msg, msg_len);
         if (rc == WB_OK) {
             ledger_gov_advance(gv, top, top_ms);
             if (events) *events = pb->n_events;
@@ -152,6 +157,33 @@ int gov_state_replay(const struct ledger_genesis *g, const uint8_t *bundle, size
     free(times);
     free(heights);
     waybill__proof_bundle__free_unpacked(pb, NULL);
+    return rc;
+}
+
+int gov_state_replay(const struct ledger_genesis *g, const uint8_t *bundle, size_t len,
+                     struct ledger_gov *gv, size_t *events, char *msg, size_t msg_len)
+{
+    return replay(g, bundle, len, gv, NULL, events, msg, msg_len);
+}
+
+int gov_state_fetch_history(struct client *c, const struct ledger_genesis *g,
+                            struct ledger_gov_history *hist, char *msg, size_t msg_len)
+{
+    int rc = ledger_gov_history_init(hist, g);
+    if (rc) return wb_failf(rc, msg, msg_len, "out of memory");
+    uint8_t *bundle;
+    size_t len;
+    rc = client_fetch_proof(c, WB_GOV_CHAIN, &bundle, &len);
+    if (rc == WB_ERR_NOT_FOUND && c->node_error) return WB_OK; /* genesis alone */
+    if (rc != WB_OK) {
+        ledger_gov_history_free(hist);
+        return wb_failf(rc, msg, msg_len, "%s", c->reason);
+    }
+    struct ledger_gov gv;
+    rc = replay(g, bundle, len, &gv, hist, NULL, msg, msg_len);
+    free(bundle);
+    if (rc == WB_OK) ledger_gov_free(&gv);
+    else ledger_gov_history_free(hist);
     return rc;
 }
 

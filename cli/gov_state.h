@@ -20,6 +20,7 @@
 #include "common/wb_error.h"
 #include "ledger/genesis.h"
 #include "ledger/gov.h"
+#include "ledger/gov_history.h"
 
 #define GOV_STATE_MSG_MAX 512
 
@@ -43,6 +44,16 @@ WB_MUST_USE int gov_state_replay(const struct ledger_genesis *g, const uint8_t *
  * client_fetch_proof (c->reason) or of gov_state_replay (msg). */
 WB_MUST_USE int gov_state_fetch(struct client *c, const struct ledger_genesis *g,
                                 struct ledger_gov *gv, char *msg, size_t msg_len);
+
+/* The fetch of gov_state_fetch, replayed into a history (ledger/gov_history.h:
+ * the state after each block with governance events, initialised here),
+ * so `waybill history` asks which registry was in effect at an event's
+ * height. The node's word, as gov_state_fetch. Returns 0 (a node without a
+ * governance chain gives the genesis state alone) or an error as
+ * gov_state_fetch; after an error *hist is freed. */
+WB_MUST_USE int gov_state_fetch_history(struct client *c, const struct ledger_genesis *g,
+                                        struct ledger_gov_history *hist, char *msg,
+                                        size_t msg_len);
 
 /* A copy of gv's registry (gv->view: members as governance changed them)
  * whose validators are the set that signs `height`, in *out (heap; free

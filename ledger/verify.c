@@ -139,7 +139,7 @@ static int event_fail(struct verify_run *run, const struct verify_event_view *v,
              v->id_hex, act ? act : "?", check, detail);
     if (run->cb)
         run->cb(run->cb_ctx, v->index, v->ev, v->org, v->height, v->pos, false, false, check,
-                detail, NULL);
+                detail, NULL, NULL);
     return WB_ERR_VERIFY;
 }
 
@@ -472,7 +472,7 @@ static int verify_event(struct verify_run *run, const Waybill__ProofBundle *bund
     ledger_rules_apply(st, ev, reg, pe->height);
     if (run->cb)
         run->cb(run->cb_ctx, i, ev, v.org, v.height, v.pos, late, true, NULL, NULL,
-                marked ? mark : NULL);
+                marked ? mark : NULL, gs);
     return WB_OK;
 }
 

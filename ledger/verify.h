@@ -45,11 +45,18 @@
  * signature is not to be trusted although it verified: its key was revoked
  * later as compromised, with a `since` at or before the event's time
  * ("signed 2 h after 2026-12-01T10:00:00.000Z, since when its key is not
- * trusted (revoked as compromised at height 57)"). */
+ * trusted (revoked as compromised at height 57)"). gov is the governance
+ * state in effect for the event's block, as the bundle's governance
+ * section replays it (its view is the registry that judged the event, its
+ * devices the device registry), or NULL when the bundle carries no
+ * governance section (genesis judged; no device is known) or when not
+ * ok; it is valid during the call only. A caller that shows device evidence
+ * (ledger/evidence.h) feeds each accepted event with it. */
 typedef void (*ledger_verify_event_fn)(void *ctx, size_t index, const struct ledger_event *ev,
                                        const char *org, uint64_t height, uint32_t pos,
                                        bool out_of_order, bool ok, const char *check,
-                                       const char *detail, const char *mark);
+                                       const char *detail, const char *mark,
+                                       const struct ledger_gov *gov);
 
 struct ledger_verify_result {
     bool ok;

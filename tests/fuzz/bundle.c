@@ -53,12 +53,16 @@ struct seen {
 
 static void on_event(void *ctx, size_t index, const struct ledger_event *ev, const char *org,
                      uint64_t height, uint32_t pos, bool out_of_order, bool ok,
-                     const char *check, const char *detail, const char *mark)
+                     const char *check, const char *detail, const char *mark,
+                     const struct ledger_gov *gov)
 {
     (void)pos;
     struct seen *s = ctx;
     if (mark && !ok) fail("a failed event with a mark", "");
     if (mark) (void)strlen(mark);
+    if (gov && !ok) fail("a failed event with a governance state", "");
+    if (gov && ok && ledger_genesis_org_of_key(&gov->view, ev->submitter) < 0)
+        fail("an accepted event whose signer is no member of its registry", "");
     if (s->failed) fail("callback after a failure", "");
     if (index != s->next_index) fail("callback out of bundle order", "");
     s->next_index++;

@@ -114,6 +114,9 @@ static void honest_bundle_verifies(void **state)
     expect_in("stdout", f->cap.out, "quorum 3");
     expect_in("stdout", f->cap.out,
               "governance: none in the bundle (the genesis validators and members)\n");
+    /* No device, no plan: the evidence sections say so. */
+    expect_in("stdout", f->cap.out,
+              "Evidence: no device reports\n\nPlan: none recorded\n\nFindings: none\n");
     if (strstr(f->cap.out, "MARKED")) fail_msg("an event marked without governance:\n%s", f->cap.out);
     if (strstr(f->cap.out, "FAILED")) fail_msg("an honest bundle printed FAILED:\n%s", f->cap.out);
 }
@@ -291,6 +294,10 @@ static void json_output(void **state)
     json_t *st = json_object_get(root, "state");
     assert_string_equal(json_string_value(json_object_get(st, "custodian")), "oceanic");
     assert_string_equal(json_string_value(json_object_get(st, "seal")), "SL-1001");
+    json_t *evidence = json_object_get(root, "evidence");
+    assert_true(json_is_object(evidence));
+    assert_int_equal(json_array_size(json_object_get(evidence, "reports")), 0);
+    assert_int_equal(json_array_size(json_object_get(evidence, "findings")), 0);
     json_decref(root);
 
     f->b.blocks[1].n_votes = 1;
@@ -305,6 +312,8 @@ static void json_output(void **state)
     events = json_object_get(root, "events");
     assert_int_equal(json_array_size(events), 2);
     assert_true(json_is_false(json_object_get(json_array_get(events, 1), "ok")));
+    /* A bundle that failed proves no evidence. */
+    assert_true(json_is_null(json_object_get(root, "evidence")));
     json_decref(root);
 }
 

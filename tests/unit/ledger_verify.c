@@ -368,10 +368,12 @@ static uint8_t *encode_bundle(struct fx *f, const char *item, size_t *len)
 
 static void on_event(void *ctx, size_t index, const struct ledger_event *ev, const char *org,
                      uint64_t height, uint32_t pos, bool out_of_order, bool ok,
-                     const char *check, const char *detail, const char *mark)
+                     const char *check, const char *detail, const char *mark,
+                     const struct ledger_gov *gov)
 {
     struct cb_record *r = ctx;
     if (mark) fail_msg("a mark without a governance section");
+    if (gov) fail_msg("a governance state without a governance section");
     if (r->calls != index) fail_msg("callback for event %zu after %zu calls", index, r->calls);
     if (ok && (check || detail || !ev)) fail_msg("ok callback with check or without event");
     if (!ok && (!check || !detail)) fail_msg("failure callback without check or detail");

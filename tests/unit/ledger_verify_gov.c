@@ -351,12 +351,17 @@ struct t_marks {
 
 static void t_on_event(void *ctx, size_t index, const struct ledger_event *ev, const char *org,
                        uint64_t height, uint32_t pos, bool out_of_order, bool ok,
-                       const char *check, const char *detail, const char *mark)
+                       const char *check, const char *detail, const char *mark,
+                       const struct ledger_gov *gov)
 {
-    (void)index, (void)ev, (void)org, (void)height, (void)pos, (void)out_of_order, (void)check,
+    (void)index, (void)org, (void)height, (void)pos, (void)out_of_order, (void)check,
         (void)detail;
     struct t_marks *m = ctx;
     m->calls++;
+    /* An accepted event's registry is the one that judged it: its signer
+     * is a member there. A failed event gets none. */
+    if (ok && gov) assert_true(ledger_genesis_org_of_key(&gov->view, ev->submitter) >= 0);
+    if (!ok) assert_null(gov);
     if (mark) {
         assert_true(ok);
         m->marked++;
