@@ -291,7 +291,7 @@ static int plan_print(const struct client_opts *co, const char *item,
     for (size_t i = 0; i < cur->plan.stop_count; i++) {
         const struct ledger_plan_stop *s = &cur->plan.stops[i];
         const struct ledger_locode *l = ledger_locode_find(s->locode);
-        char num[8], from[PRINT_TIME_MAX], to[PRINT_TIME_MAX], name[PRINT_CELL_MAX];
+        char num[24], from[PRINT_TIME_MAX], to[PRINT_TIME_MAX], name[PRINT_CELL_MAX];
         snprintf(num, sizeof num, "%zu", i + 1);
         const char *row[6] = {num,
                               s->locode,

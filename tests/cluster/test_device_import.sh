@@ -49,7 +49,9 @@ check "... and says nothing was submitted" grep -q "nothing was submitted" "$err
 check "... and the item has its 2 events only" test "$(item_count 0 $ITEM)" = 2
 
 # The first run, in small batches so that it is still running when killed.
-wb 1 device import "$R" --device-key "$TRACK" --item $ITEM --batch 8 >"$T_DIR/run1.out" 2>"$T_DIR/run1.err" &
+# (the CLI itself in the background, not the wb function: $! must be its PID)
+"$WAYBILL" device import "$R" --device-key "$TRACK" --item $ITEM --batch 8 \
+    --node "$(api_addr 1)" --key "$(client_key 1)" >"$T_DIR/run1.out" 2>"$T_DIR/run1.err" &
 IMPORT_PID=$!
 some_in() { [ "$(item_count 0 $ITEM)" -ge 40 ] 2>/dev/null; }
 check "the first run commits some reports" wait_for 120 some_in
