@@ -3,8 +3,9 @@
  * chain's governance state (with one pending proposal, GOV_FUZZ_PROPOSAL,
  * for approvals to name).
  *
- * Input: byte 0 picks the action (bits 0-1: key_add, key_revoke,
- * gov_propose, gov_approve) and the submitter (bits 2-3: the fixture's
+ * Input: byte 0 picks the action (bits 0-1 and 4: key_add, key_revoke,
+ * gov_propose, gov_approve, device_register, device_retire, the last two
+ * again for 6 and 7) and the submitter (bits 2-3: the fixture's
  * organisation); the rest is attributes, one "key=value" per line (lines
  * without '=' or over the attribute limits are skipped, at most
  * WB_ATTRS_MAX taken).
@@ -115,7 +116,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const struct ledger_gov_action zero;
     memset(&ev, 0, sizeof ev);
     snprintf(ev.item, sizeof ev.item, "%s", WB_GOV_CHAIN);
-    ev.action = (enum ledger_action)(LEDGER_KEY_ADD + (data[0] & 3));
+    int pick = (data[0] & 3) | ((data[0] >> 2) & 4);
+    if (pick >= 6) pick -= 2;
+    ev.action = (enum ledger_action)(LEDGER_KEY_ADD + pick);
     int org = (data[0] >> 2) & 3;
     memcpy(ev.submitter, fixture.client_pk[org], WB_PUBKEY_LEN);
     ev.time_ms = GOV_FUZZ_BLOCK_MS;
