@@ -75,7 +75,7 @@ $(BUILD)/obj/gen/ledger/locodes.o: $(LOCODE_C)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # ---- modules: one static archive per folder ---------------------------------
-MODULES := common ledger consensus storage node
+MODULES := common ledger risk consensus storage node
 common_EXTRA := $(BUILD)/obj/gen/proto/waybill.pb-c.o
 ledger_EXTRA := $(BUILD)/obj/gen/ledger/countries.o $(BUILD)/obj/gen/ledger/locodes.o
 # The test seams' state belongs to the seams build only (below).
@@ -99,7 +99,9 @@ LIBS_common := $(BUILD)/libcommon.a
 LIBS_ledger := $(BUILD)/libledger.a $(LIBS_common)
 LIBS_consensus := $(BUILD)/libconsensus.a $(LIBS_ledger)
 LIBS_storage := $(BUILD)/libstorage.a $(LIBS_ledger)
-LIBS_node := $(BUILD)/libnode.a $(BUILD)/libstorage.a $(BUILD)/libconsensus.a $(LIBS_ledger)
+LIBS_risk := $(BUILD)/librisk.a $(LIBS_ledger)
+LIBS_node := $(BUILD)/libnode.a $(BUILD)/librisk.a $(BUILD)/libstorage.a $(BUILD)/libconsensus.a \
+	$(LIBS_ledger)
 
 # The consensus core once more with its test seams (consensus/seam.h), for
 # the simulator only, which is compiled with CONS_SEAMS too: objects under

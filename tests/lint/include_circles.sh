@@ -18,7 +18,7 @@
 # main's tree before those fixes).
 #
 # Usage: include_circles.sh [--strict] [ROOT]   (ROOT: the source tree, default .)
-# Checks every folder under common, ledger, consensus, storage, node and cli
+# Checks every folder under common, ledger, risk, consensus, storage, node and cli
 # that holds .c files. Prints one line per folder checked and ends with
 # "N passed, N failed".
 set -u
@@ -28,7 +28,7 @@ if [ "${1:-}" = "--strict" ]; then
     shift
 fi
 ROOT=${1:-.}
-TOPS="common ledger consensus storage node cli"
+TOPS="common ledger risk consensus storage node cli"
 pass=0
 fail=0
 

@@ -32,7 +32,7 @@ cons__seam_persist_late cons__reserved mempool_contains mempool_holds mempool__f
 net_keyset_authorize net__uv_err node_build_heartbeat_due node_hold_is_fault
 node_hold_classify_full ledger_pb_has_unknown ledger_action_is_gov ledger_genesis_name_ok
 ledger_genesis_org_name_ok ledger_action_is_report ledger_device_kind_allows ledger_seal_number_ok
-ledger_device_serial_ok device_send_obs_cmp device_seen_has ledger_locode_ok"
+ledger_device_serial_ok device_send_obs_cmp device_seen_has ledger_locode_ok risk_flag_ledger_wide"
 
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
@@ -63,7 +63,7 @@ while IFS=: read -r file line name; do
     echo "  $file:$line: $name returns int/enum wb_err/bool without WB_MUST_USE"
     missing=$((missing + 1))
 done < <(cd "$ROOT" && grep -n -E '^(static inline )?(int|enum wb_err|bool) +\**[a-z_0-9]+\(' \
-    common/*.h ledger/*.h cli/*.h consensus/*.h storage/*.h node/*.h | sed -E 's/^([^:]+):([0-9]+):[^(]*[ *]([a-z_0-9]+)\(.*/\1:\2:\3/')
+    common/*.h ledger/*.h risk/*.h cli/*.h consensus/*.h storage/*.h node/*.h | sed -E 's/^([^:]+):([0-9]+):[^(]*[ *]([a-z_0-9]+)\(.*/\1:\2:\3/')
 [ "$missing" -eq 0 ]
 report headers-marked $?
 
