@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ledger/plan.h"
+#include "ledger/types.h"
 
 /* 2^(r/4) for r = 0..3, in billionths: the bucket bounds are integers
  * computed the same way everywhere (no floating point). */
@@ -109,86 +110,81 @@ int risk_dist_decode(const uint8_t *buf, size_t len, struct risk_dist *d)
 
 static bool is_locode(const char *loc) { return strlen(loc) == 5; }
 
-/* The plan's leg mode from stop `loc`, or NONE. */
-static enum ledger_mode plan_leg(const struct ledger_plan *p, bool have, const char *loc)
+void risk_sampler_init(struct risk_sampler *s) { memset(s, 0, sizeof *s); }
+
+/* A dwell at s->arrived_at ending with ev (at the same place). */
+static bool sampler_dwell(struct risk_sampler *s, const struct ledger_event *ev, uint32_t index,
+                          struct risk_sample *out)
 {
-    for (size_t i = 0; have && i < p->stop_count; i++)
-        if (strcmp(p->stops[i].locode, loc) == 0) return p->stops[i].leg_mode;
-    return LEDGER_MODE_NONE;
+    if (!s->arrived || strcmp(s->arrived_at, ev->location) != 0) return false;
+    memset(out, 0, sizeof *out);
+    snprintf(out->key, sizeof out->key, "dwell %s", ev->location);
+    out->ms = ev->time_ms - s->arrived_ms;
+    out->from_event = s->arrived_event;
+    out->to_event = index;
+    return true;
+}
+
+bool risk_sampler_add(struct risk_sampler *s, const struct ledger_event *ev, uint32_t index,
+                      struct risk_sample *out)
+{
+    bool emit = false;
+    switch (ev->action) {
+    case LEDGER_LOAD: {
+        const char *m = ledger_event_attr(ev, "mode");
+        s->load_mode = (uint8_t)(m ? ledger_mode_parse(m) : LEDGER_MODE_NONE);
+        break;
+    }
+    case LEDGER_DEPART:
+        emit = sampler_dwell(s, ev, index, out);
+        s->arrived = false;
+        s->departed = is_locode(ev->location);
+        snprintf(s->departed_from, sizeof s->departed_from, "%s", s->departed ? ev->location : "");
+        s->departed_ms = ev->time_ms;
+        s->departed_event = index;
+        s->depart_mode = s->load_mode;
+        break;
+    case LEDGER_ARRIVE:
+        if (s->departed && is_locode(ev->location) && strcmp(s->departed_from, ev->location) != 0) {
+            memset(out, 0, sizeof *out);
+            const char *mode = s->depart_mode != LEDGER_MODE_NONE
+                                   ? ledger_mode_name((enum ledger_mode)s->depart_mode)
+                                   : "any";
+            snprintf(out->key, sizeof out->key, "transit %s %s %s", s->departed_from, ev->location,
+                     mode ? mode : "any");
+            out->ms = ev->time_ms - s->departed_ms;
+            out->from_event = s->departed_event;
+            out->to_event = index;
+            emit = true;
+        }
+        s->departed = false;
+        s->load_mode = LEDGER_MODE_NONE;
+        s->arrived = is_locode(ev->location);
+        snprintf(s->arrived_at, sizeof s->arrived_at, "%s", s->arrived ? ev->location : "");
+        s->arrived_ms = ev->time_ms;
+        s->arrived_event = index;
+        break;
+    case LEDGER_DELIVER:
+        emit = sampler_dwell(s, ev, index, out);
+        s->arrived = false;
+        break;
+    default:
+        break;
+    }
+    return emit;
 }
 
 size_t risk_samples_of_chain(const struct ledger_event *const *events, size_t count,
                              struct risk_sample *out, size_t cap)
 {
+    struct risk_sampler s;
+    risk_sampler_init(&s);
     size_t n = 0;
-    struct ledger_plan plan;
-    bool have_plan = false;
-    enum ledger_mode load_mode = LEDGER_MODE_NONE;
-    long arrived = -1, departed = -1;     /* indexes of the open arrive / depart */
-    enum ledger_mode depart_mode = LEDGER_MODE_NONE;
     for (size_t i = 0; i < count; i++) {
-        const struct ledger_event *ev = events[i];
-        char msg[8];
-        struct risk_sample s;
-        bool emit = false;
-        memset(&s, 0, sizeof s);
-        switch (ev->action) {
-        case LEDGER_PLAN_SET:
-            have_plan = ledger_plan_decode(ev, &plan, msg, sizeof msg) == WB_OK;
-            break;
-        case LEDGER_LOAD: {
-            const char *m = ledger_event_attr(ev, "mode");
-            load_mode = m ? ledger_mode_parse(m) : LEDGER_MODE_NONE;
-            break;
-        }
-        case LEDGER_DEPART:
-            if (arrived >= 0 && is_locode(ev->location) &&
-                strcmp(events[arrived]->location, ev->location) == 0) {
-                snprintf(s.key, sizeof s.key, "dwell %s", ev->location);
-                s.ms = ev->time_ms - events[arrived]->time_ms;
-                s.from_event = (uint32_t)arrived;
-                s.to_event = (uint32_t)i;
-                emit = true;
-            }
-            arrived = -1;
-            departed = is_locode(ev->location) ? (long)i : -1;
-            depart_mode = load_mode != LEDGER_MODE_NONE ? load_mode
-                                                        : plan_leg(&plan, have_plan, ev->location);
-            break;
-        case LEDGER_ARRIVE:
-            if (departed >= 0 && is_locode(ev->location) &&
-                strcmp(events[departed]->location, ev->location) != 0) {
-                const char *mode = depart_mode != LEDGER_MODE_NONE ? ledger_mode_name(depart_mode)
-                                                                   : "any";
-                snprintf(s.key, sizeof s.key, "transit %s %s %s", events[departed]->location,
-                         ev->location, mode);
-                s.ms = ev->time_ms - events[departed]->time_ms;
-                s.from_event = (uint32_t)departed;
-                s.to_event = (uint32_t)i;
-                emit = true;
-            }
-            departed = -1;
-            load_mode = LEDGER_MODE_NONE;
-            arrived = is_locode(ev->location) ? (long)i : -1;
-            break;
-        case LEDGER_DELIVER:
-            if (arrived >= 0 && is_locode(ev->location) &&
-                strcmp(events[arrived]->location, ev->location) == 0) {
-                snprintf(s.key, sizeof s.key, "dwell %s", ev->location);
-                s.ms = ev->time_ms - events[arrived]->time_ms;
-                s.from_event = (uint32_t)arrived;
-                s.to_event = (uint32_t)i;
-                emit = true;
-            }
-            arrived = -1;
-            break;
-        default:
-            break;
-        }
-        if (emit) {
-            if (n < cap) out[n] = s;
-            n++;
-        }
+        struct risk_sample one;
+        if (!risk_sampler_add(&s, events[i], (uint32_t)i, &one)) continue;
+        if (n < cap) out[n] = one;
+        n++;
     }
     return n;
 }
