@@ -55,13 +55,29 @@ struct risk_sample {
     uint32_t from_event, to_event;   /* indexes into the chain: the sample's ends */
 };
 
-/* The samples of a chain (events in chain order, all accepted): a dwell
- * for each arrive at a UN/LOCODE followed by a depart from it (transship)
- * or a deliver there, the time between them; a transit for each depart
- * from a UN/LOCODE followed by an arrive at another, with the mode of the
- * load before the departure (attribute mode=, else the item's plan leg
- * from that stop, else "any"). Writes at most cap samples into out and
- * returns how many there are in all. */
+/* What the samples of one item's chain need to remember between events:
+ * small (the node keeps one per item with an open arrive or depart). */
+struct risk_sampler {
+    bool arrived, departed;
+    uint8_t load_mode, depart_mode;      /* enum ledger_mode; NONE: not said */
+    char arrived_at[6], departed_from[6];
+    int64_t arrived_ms, departed_ms;
+    uint32_t arrived_event, departed_event;
+};
+
+void risk_sampler_init(struct risk_sampler *s);
+/* Feeds the chain's event number `index` (chain order, accepted). Returns
+ * true with *out set when the event closes a sample: a dwell for an arrive
+ * at a UN/LOCODE followed by a depart from it (transship) or a deliver
+ * there, the time between them; a transit for a depart from a UN/LOCODE
+ * followed by an arrive at another, with the mode the load before the
+ * departure declared (attribute mode=; "any" when it declared none: a
+ * route plan says what was intended, not what carried the item). */
+bool risk_sampler_add(struct risk_sampler *s, const struct ledger_event *ev, uint32_t index,
+                      struct risk_sample *out);
+
+/* The samples of a whole chain (risk_sampler over its events): writes at
+ * most cap into out and returns how many there are in all. */
 size_t risk_samples_of_chain(const struct ledger_event *const *events, size_t count,
                              struct risk_sample *out, size_t cap);
 

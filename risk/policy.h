@@ -71,9 +71,11 @@ struct risk_policy {
  * proposed thresholds). */
 void risk_policy_defaults(struct risk_policy *p);
 
-/* Parses a policy file (JSON, len bytes) over the defaults: every member
- * optional, unknown ones refused, each value checked. Returns 0 or
- * WB_ERR_INVALID with a sentence naming the member in msg. */
+/* Parses a policy file (JSON, len bytes, docs/risk-policy.md) over the
+ * defaults: every member optional, unknown ones refused, each value
+ * checked. Returns 0 (*p is the defaults with the file's values) or
+ * WB_ERR_INVALID with a sentence naming the member in msg; on error *p is
+ * unchanged. */
 WB_MUST_USE int risk_policy_parse(const char *json, size_t len, struct risk_policy *p, char *msg,
                                   size_t msg_len);
 
@@ -82,8 +84,9 @@ WB_MUST_USE int risk_policy_parse(const char *json, size_t len, struct risk_poli
 void risk_policy_hash(const struct risk_policy *p, uint8_t hash[RISK_POLICY_HASH_LEN]);
 
 /* The canonical text: one "name=value" line per setting in a fixed order,
- * durations in milliseconds. Returns the length written (without NUL),
- * truncated to cap - 1; call with cap 0 to size it. */
+ * durations in milliseconds, watch-lists sorted (docs/risk-policy.md).
+ * Writes at most cap - 1 bytes and a NUL; returns the whole text's length
+ * (without NUL), as snprintf does: call with cap 0 to size it. */
 size_t risk_policy_text(const struct risk_policy *p, char *out, size_t cap);
 
 #endif

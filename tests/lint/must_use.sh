@@ -32,7 +32,8 @@ cons__seam_persist_late cons__reserved mempool_contains mempool_holds mempool__f
 net_keyset_authorize net__uv_err node_build_heartbeat_due node_hold_is_fault
 node_hold_classify_full ledger_pb_has_unknown ledger_action_is_gov ledger_genesis_name_ok
 ledger_genesis_org_name_ok ledger_action_is_report ledger_device_kind_allows ledger_seal_number_ok
-ledger_device_serial_ok device_send_obs_cmp device_seen_has ledger_locode_ok risk_flag_ledger_wide"
+ledger_device_serial_ok device_send_obs_cmp device_seen_has ledger_locode_ok risk_flag_ledger_wide
+risk_sampler_add"
 
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
