@@ -231,9 +231,9 @@ int risk__check_impossible_travel(struct risk__run *r)
     free(pts);
     if (judged == 0 && unjudged > 0)
         risk__not_evaluable(r, RISK_IMPOSSIBLE_TRAVEL,
-                            "no two places of the chain with coordinates to compare: %s is not in "
-                            "the coordinate table",
-                            lacking);
+                            "no two places of the chain with coordinates to compare: %s %s", lacking,
+                            strlen(lacking) == 13 ? "is a GLN, which has none"
+                                                  : "is not in the coordinate table");
     return WB_OK;
 }
 

@@ -382,7 +382,7 @@ char *risk__dur(int64_t ms, char *out, size_t cap)
     }
     if (ms < 60000) snprintf(out, cap, "%lld s", (long long)((ms + 500) / 1000));
     else if (ms < 2 * RISK__HOUR_MS) snprintf(out, cap, "%lld min", (long long)((ms + 30000) / 60000));
-    else if (ms <= 72 * RISK__HOUR_MS) one_decimal(out, cap, (double)ms / (double)RISK__HOUR_MS, "h");
+    else if (ms < 48 * RISK__HOUR_MS) one_decimal(out, cap, (double)ms / (double)RISK__HOUR_MS, "h");
     else one_decimal(out, cap, (double)ms / (double)RISK__DAY_MS, "d");
     return out;
 }
