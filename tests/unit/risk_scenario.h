@@ -817,11 +817,10 @@ static inline int rs_line_event(struct rs_scenario *s, char **tok, size_t n)
 
 /* ---- a file ------------------------------------------------------------------------------ */
 
-static inline int rs_load(struct rs_scenario *s, const char *path)
+/* Reads a journey from f (named `name` in messages); f stays open. */
+static inline int rs_read(struct rs_scenario *s, const char *name, FILE *f)
 {
-    if (rs_init(s, path)) return -1;
-    FILE *f = fopen(path, "r");
-    if (!f) return rs_fail(s, "cannot open");
+    if (rs_init(s, name)) return -1;
     char line[RS_LINE_MAX + 2];
     int rc = 0;
     while (rc == 0 && fgets(line, sizeof line, f)) {
@@ -873,9 +872,33 @@ static inline int rs_load(struct rs_scenario *s, const char *path)
             rc = rs_fail(s, "unknown line '%s'", w);
         }
     }
-    fclose(f);
     if (rc == 0 && s->n == 0) rc = rs_fail(s, "no events");
     if (rc == 0 && s->n_expects == 0) rc = rs_fail(s, "no expectations");
+    return rc;
+}
+
+static inline int rs_load(struct rs_scenario *s, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (rs_init(s, path)) return -1;
+        return rs_fail(s, "cannot open");
+    }
+    int rc = rs_read(s, path, f);
+    fclose(f);
+    return rc;
+}
+
+/* A journey given as text (a test's own), named `name` in messages. */
+static inline int rs_load_text(struct rs_scenario *s, const char *name, const char *text)
+{
+    FILE *f = fmemopen((void *)text, strlen(text), "r");
+    if (!f) {
+        if (rs_init(s, name)) return -1;
+        return rs_fail(s, "fmemopen");
+    }
+    int rc = rs_read(s, name, f);
+    fclose(f);
     return rc;
 }
 
@@ -1076,11 +1099,9 @@ static inline int rs_check(struct rs_scenario *s)
     return rs_check_flags(s);
 }
 
-/* Loads path, assesses it and checks its expectations. Returns 0, or -1
- * with s->err naming the file and line. Free s with rs_free in any case. */
-static inline int rs_run(struct rs_scenario *s, const char *path)
+/* After rs_load: assesses the journey and checks its expectations. */
+static inline int rs_assess_loaded(struct rs_scenario *s)
 {
-    if (rs_load(s, path)) return -1;
     ledger_evidence_finish(&s->ev);
     struct risk_input in;
     if (rs_input(s, &in)) return -1;
@@ -1094,6 +1115,14 @@ static inline int rs_run(struct rs_scenario *s, const char *path)
         return rs_fail(s, "risk_assess: %s: %s", wb_strerror(rc), msg);
     }
     return rs_check(s);
+}
+
+/* Loads path, assesses it and checks its expectations. Returns 0, or -1
+ * with s->err naming the file and line. Free s with rs_free in any case. */
+static inline int rs_run(struct rs_scenario *s, const char *path)
+{
+    if (rs_load(s, path)) return -1;
+    return rs_assess_loaded(s);
 }
 
 #endif
