@@ -265,6 +265,34 @@ static void not_a_chain_is_refused(void **state)
     assert_int_equal(risk_assess(&in, &s->policy, NULL, &r, msg, sizeof msg), WB_ERR_INVALID);
     assert_non_null(strstr(msg, "the evidence is of"));
     risk_report_free(&r);
+    /* what the replay relies on is checked, not trusted (a history is a
+     * node's word): a report that does not decode, a bad device key */
+    struct ledger_event *copy = calloc(s->n, sizeof *copy);
+    struct risk_event *revs = calloc(s->n, sizeof *revs);
+    assert_non_null(copy);
+    assert_non_null(revs);
+    for (size_t k = 0; k < s->n; k++) {
+        copy[k] = s->events[k];
+        revs[k] = s->revs[k];
+        revs[k].ev = &copy[k];
+    }
+    assert_int_equal(copy[4].action, LEDGER_SEAL_STATUS);
+    copy[4].device_report_len = 3;
+    in.events = revs;
+    in.count = s->n;
+    in.evidence = NULL;
+    assert_int_equal(risk_assess(&in, &s->policy, NULL, &r, msg, sizeof msg), WB_ERR_INVALID);
+    assert_non_null(strstr(msg, "event 4 (seal_status): its device report does not decode"));
+    risk_report_free(&r);
+    copy[4] = s->events[4];
+    assert_int_equal(copy[3].action, LEDGER_DEVICE_ATTACH);
+    snprintf(copy[3].attrs[0].value, sizeof copy[3].attrs[0].value, "not-a-key");
+    assert_int_equal(risk_assess(&in, &s->policy, NULL, &r, msg, sizeof msg), WB_ERR_INVALID);
+    assert_non_null(strstr(msg, "event 3 (device_attach): attribute device is not a device key"));
+    risk_report_free(&r);
+    free(copy);
+    free(revs);
+    in.events = s->revs;
     /* no events */
     in.count = 0;
     assert_int_equal(risk_assess(&in, &s->policy, NULL, &r, msg, sizeof msg), WB_ERR_INVALID);
