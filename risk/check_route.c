@@ -267,7 +267,7 @@ static void judge_dwell(struct risk__run *r, const struct risk_sample *sm)
     char basis_text[RISK_BASIS_MAX], why[112], d[24], th[24];
     risk__dur(limit, d, sizeof d);
     if (!r->ctx || !r->ctx->baseline) {
-        snprintf(why, sizeof why, "no baselines offline");
+        snprintf(why, sizeof why, "no baselines %s", r->ctx ? "given" : "offline");
     } else {
         const struct risk_dist *dist = r->ctx->baseline(r->ctx->ctx, sm->key);
         uint64_t have = dist ? dist->count : 0;
