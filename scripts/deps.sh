@@ -1,12 +1,18 @@
 #!/bin/sh
-# Checks for (check) or installs (install) the Debian packages Waybill builds with.
+# Checks for (check) or installs (install) the Debian packages Waybill builds
+# and tests with.
 set -e
-PKGS="libsodium lmdb libuv libprotobuf-c inih jansson cmocka"
-DEBS="build-essential pkg-config libsodium-dev liblmdb-dev libuv1-dev libprotobuf-c-dev protobuf-c-compiler libinih-dev libjansson-dev libcmocka-dev"
+PKGS="libsodium lmdb libuv libprotobuf-c inih jansson libmicrohttpd cmocka"
+# The tests also need curl (to scrape the metrics endpoint) and prometheus
+# (its promtool checks the exposition and the alerting rules, and
+# tests/cluster/test_metrics.sh runs a real server against a node).
+DEBS="build-essential pkg-config libsodium-dev liblmdb-dev libuv1-dev libprotobuf-c-dev protobuf-c-compiler libinih-dev libjansson-dev libmicrohttpd-dev libcmocka-dev curl prometheus"
+TOOLS="pkg-config protoc-c curl promtool prometheus"
 
 have_all() {
-    command -v pkg-config >/dev/null 2>&1 || return 1
-    command -v protoc-c >/dev/null 2>&1 || return 1
+    for t in $TOOLS; do
+        command -v "$t" >/dev/null 2>&1 || return 1
+    done
     pkg-config --exists $PKGS || return 1
 }
 
