@@ -53,15 +53,32 @@ static void code_label(int err, char *out, size_t cap)
     out[i] = '\0';
 }
 
+/* The codes mempool_add refuses with (node/mempool/mempool.h), always
+ * listed; any other code only once it was counted. */
+static const int refusal_codes[] = {WB_ERR_BUSY,        WB_ERR_TOO_LARGE, WB_ERR_DECODE,
+                                    WB_ERR_INVALID,     WB_ERR_CHECK_DIGIT, WB_ERR_SIGNATURE,
+                                    WB_ERR_STALE,       WB_ERR_RULE,      WB_ERR_NOMEM,
+                                    WB_ERR_STORE};
+
+static void write_refusal(struct expo_buf *b, const struct metric_def *d, int err, uint64_t v)
+{
+    char reason[32];
+    code_label(err, reason, sizeof reason);
+    struct expo_label l = {"reason", reason};
+    expo_sample_u64(b, d->name, &l, 1, v);
+}
+
 static void write_events_refused(struct expo_buf *b, const struct metric_def *d,
                                  const struct metrics_snapshot *s)
 {
+    size_t listed = sizeof refusal_codes / sizeof refusal_codes[0];
+    for (size_t i = 0; i < listed; i++)
+        write_refusal(b, d, refusal_codes[i], s->events_refused[-refusal_codes[i] - 1]);
     for (int code = 1; code <= WB_ERR_CODE_COUNT; code++) {
-        if (-code == WB_ERR_DUPLICATE) continue; /* never counted (mempool_refused) */
-        char reason[32];
-        code_label(-code, reason, sizeof reason);
-        struct expo_label l = {"reason", reason};
-        expo_sample_u64(b, d->name, &l, 1, s->events_refused[code - 1]);
+        bool known = false;
+        for (size_t i = 0; i < listed && !known; i++) known = refusal_codes[i] == -code;
+        if (!known && s->events_refused[code - 1] > 0)
+            write_refusal(b, d, -code, s->events_refused[code - 1]);
     }
 }
 
