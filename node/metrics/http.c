@@ -188,7 +188,7 @@ int metrics_http_start(const struct wb_addr *addr, bool public_ok, struct metric
     struct addrinfo *res = NULL;
     int gai = getaddrinfo(addr->host, port, &hints, &res);
     if (gai != 0)
-        return wb_failf(WB_ERR_NOT_FOUND, msg, len, "metrics: cannot resolve %s: %s", text,
+        return wb_failf(WB_ERR_NOT_FOUND, msg, len, "cannot resolve %s to serve metrics on: %s", text,
                         gai_strerror(gai));
     /* The first IPv4 address, else the first IPv6 one (as node/net does). */
     const struct addrinfo *pick = NULL;
@@ -198,35 +198,36 @@ int metrics_http_start(const struct wb_addr *addr, bool public_ok, struct metric
         if (ai->ai_family == AF_INET6) pick = ai;
     int rc = WB_OK;
     if (!pick) {
-        rc = wb_failf(WB_ERR_NOT_FOUND, msg, len, "metrics: %s has no IPv4 or IPv6 address",
+        rc = wb_failf(WB_ERR_NOT_FOUND, msg, len, "%s has no IPv4 or IPv6 address to serve metrics on",
                       text);
         goto free_res;
     }
     if (!public_ok && !sockaddr_loopback(pick->ai_addr)) {
         rc = wb_failf(WB_ERR_PERMISSION, msg, len,
-                      "metrics: %s is not a loopback address; set [metrics] public = true to "
-                      "serve metrics on it",
+                      "%s resolves to an address that is not a loopback one; set [metrics] "
+                      "public = true to serve metrics on it",
                       text);
         goto free_res;
     }
     struct metrics_http *h = calloc(1, sizeof *h);
     if (!h) {
-        rc = wb_failf(WB_ERR_NOMEM, msg, len, "metrics: out of memory");
+        rc = wb_failf(WB_ERR_NOMEM, msg, len, "out of memory starting the metrics server");
         goto free_res;
     }
     h->board = board;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
     if (pick->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
+    /* The logger first, so that what the other options say goes through it. */
     h->daemon = MHD_start_daemon(flags, addr->port, NULL, NULL, on_request, h,
+                                 MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
                                  MHD_OPTION_SOCK_ADDR, pick->ai_addr,
                                  MHD_OPTION_CONNECTION_LIMIT, METRICS_HTTP_CONNECTIONS_MAX,
                                  MHD_OPTION_CONNECTION_TIMEOUT, METRICS_HTTP_TIMEOUT_S,
-                                 MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
                                  MHD_OPTION_END);
     if (!h->daemon) {
         free(h);
         rc = wb_failf(WB_ERR_IO, msg, len,
-                      "metrics: cannot serve on %s (in use, or see the line before)", text);
+                      "cannot serve metrics on %s (in use, or see the line before)", text);
         goto free_res;
     }
     *out = h;
