@@ -24,7 +24,7 @@ LDFLAGS += $(SANFLAGS)
 
 # pkg-config flags are written by deps.mk after `make deps` made sure the
 # packages exist; GNU make restarts itself once deps.mk has been (re)built.
-PKGS := libsodium lmdb libuv libprotobuf-c inih jansson
+PKGS := libsodium lmdb libuv libprotobuf-c inih jansson libmicrohttpd
 -include $(BUILD)/deps.mk
 $(BUILD)/deps.mk: Makefile scripts/deps.sh
 	@mkdir -p $(@D)

@@ -19,6 +19,21 @@ const char *wb_strerror(int err)
     }
 }
 
+const char *wb_errname(int err)
+{
+    switch (err) {
+    case WB_OK:
+        return "OK";
+#define WB__ERR_NAME(name, code, str) \
+    case code:                        \
+        return #name;
+        WB_ERRNO_MAP(WB__ERR_NAME)
+#undef WB__ERR_NAME
+    default:
+        return NULL;
+    }
+}
+
 int wb_failf(int err, char *msg, size_t msg_len, const char *fmt, ...)
 {
     if (msg && msg_len) {

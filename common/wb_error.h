@@ -46,9 +46,19 @@ enum wb_err {
 #undef WB__ERR_ENUM
 };
 
+/* The number of error codes: they run from -1 to -WB_ERR_CODE_COUNT. */
+#define WB__ERR_ONE(name, code, str) +1
+enum { WB_ERR_CODE_COUNT = 0 WB_ERRNO_MAP(WB__ERR_ONE) };
+#undef WB__ERR_ONE
+
 /* A fixed, static description of `err` (0 or a negative wb_err). Never NULL;
  * an unknown code gives "unknown error". */
 const char *wb_strerror(int err);
+
+/* The code's name as the enum spells it after WB_ERR_ ("RULE", "NOT_FOUND";
+ * "OK" for 0), static; NULL for an unknown code. For counters keyed by
+ * code (node/metrics/). */
+const char *wb_errname(int err);
 
 #include <stddef.h>
 /* Writes a printf-formatted sentence into msg (when msg is not NULL and

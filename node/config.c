@@ -2,12 +2,14 @@
  * checks with messages naming file, field and expectation; see config.h. */
 #include "node/config.h"
 
+#include <arpa/inet.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/file.h"
 #include "common/wb_assert.h"
@@ -24,6 +26,7 @@ enum config_kind {
     CONFIG_U32,
     CONFIG_U64,
     CONFIG_BOOL,
+    CONFIG_LOCAL_ADDR, /* host:port, or a port alone for NODE_DEFAULT_METRICS_HOST:port */
 };
 
 struct config_field {
@@ -86,12 +89,18 @@ static const struct config_field config_fields[] = {
     {"limits", "handshakes_per_source_max", CONFIG_U32, false,
      CFG_OFF(limits.handshakes_per_source_max), 1, 4096, NULL},
     {"storage", "sync", CONFIG_BOOL, false, CFG_OFF(sync), 0, 0, NULL},
+    {"metrics", "listen", CONFIG_LOCAL_ADDR, false, CFG_OFF(metrics.listen), 0, 0, NULL},
+    {"metrics", "public", CONFIG_BOOL, false, CFG_OFF(metrics.public_ok), 0, 0, NULL},
+    {"metrics", "health_window_ms", CONFIG_U32, false, CFG_OFF(metrics.health_window_ms), 1000,
+     3600000, NULL},
+    {"metrics", "ready_heartbeats", CONFIG_U32, false, CFG_OFF(metrics.ready_heartbeats), 1,
+     1000, NULL},
 };
 
 #define CONFIG_FIELD_COUNT (sizeof config_fields / sizeof config_fields[0])
 
 static const char *const config_sections[] = {"node", "p2p", "api", "consensus", "limits",
-                                              "storage"};
+                                              "storage", "metrics"};
 #define CONFIG_SECTION_COUNT (sizeof config_sections / sizeof config_sections[0])
 
 /* ---- parse state ------------------------------------------------------------ */
@@ -274,6 +283,24 @@ static void config_set(struct config_ctx *c, const struct config_field *f, const
             config_fail(c, line, "[%s] %s: %s (line %u)", f->section, f->key, why, line);
         return;
     }
+    case CONFIG_LOCAL_ADDR: {
+        char why[WB_ADDR_MSG_MAX];
+        struct wb_addr *a = (struct wb_addr *)(void *)dst;
+        size_t n = strlen(value);
+        if (n > 0 && n <= 5 && strspn(value, "0123456789") == n) {
+            /* A port alone: on the loopback host. */
+            char full[32];
+            snprintf(full, sizeof full, "%s:%s", NODE_DEFAULT_METRICS_HOST, value);
+            if (wb_addr_parse(full, a, why, sizeof why) != WB_OK)
+                config_fail(c, line, "[%s] %s: expected a port from 1 to 65535 or host:port, "
+                            "got '%s' (line %u)", f->section, f->key, value, line);
+            return;
+        }
+        if (wb_addr_parse(value, a, why, sizeof why) != WB_OK)
+            config_fail(c, line, "[%s] %s: %s, or a port alone (line %u)", f->section, f->key,
+                        why, line);
+        return;
+    }
     case CONFIG_PEERS:
         config_add_peers(c, value);
         return;
@@ -324,7 +351,7 @@ static int config_on_value(void *user, const char *section, const char *key, con
     if (section[0] == '\0') {
         config_fail(c, c->lineno,
                      "%s: key outside any section (line %u); expected it under one of [node], "
-                     "[p2p], [api], [consensus], [limits], [storage]",
+                     "[p2p], [api], [consensus], [limits], [storage], [metrics]",
                      key, c->lineno);
         return 0;
     }
@@ -334,7 +361,7 @@ static int config_on_value(void *user, const char *section, const char *key, con
     if (!known_section) {
         config_fail(c, c->lineno,
                      "unknown section [%s] (line %u); expected one of [node], [p2p], [api], "
-                     "[consensus], [limits], [storage]",
+                     "[consensus], [limits], [storage], [metrics]",
                      section, c->lineno);
         return 0;
     }
@@ -367,6 +394,62 @@ static size_t config_field_index(const char *section, const char *key)
     return i;
 }
 
+/* Whether the host of `a` is this machine's loopback: an IPv4 address
+ * 127.x.x.x, ::1 or the name localhost (which the server, binding, checks
+ * again on what it resolves to). */
+static bool config_loopback(const struct wb_addr *a)
+{
+    switch (a->kind) {
+    case WB_ADDR_IPV4:
+        return strncmp(a->host, "127.", 4) == 0;
+    case WB_ADDR_IPV6: {
+        struct in6_addr v6;
+        return inet_pton(AF_INET6, a->host, &v6) == 1 && memcmp(&v6, &in6addr_loopback,
+                                                                 sizeof v6) == 0;
+    }
+    case WB_ADDR_NAME:
+        return strcasecmp(a->host, "localhost") == 0 || strcasecmp(a->host, "localhost.") == 0;
+    }
+    return false;
+}
+
+/* [metrics]: listen names where; the other keys only make sense with it. */
+static void config_finish_metrics(struct config_ctx *c)
+{
+    struct node_config *cfg = c->cfg;
+    static const char *const others[] = {"public", "health_window_ms", "ready_heartbeats"};
+    cfg->metrics.enabled = c->set_line[config_field_index("metrics", "listen")] != 0;
+    if (!cfg->metrics.enabled) {
+        for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+            unsigned line = c->set_line[config_field_index("metrics", others[i])];
+            if (line) {
+                config_fail(c, line,
+                            "[metrics] %s: set without [metrics] listen, which turns the "
+                            "metrics endpoint on (line %u)",
+                            others[i], line);
+                return;
+            }
+        }
+        return;
+    }
+    char a[WB_ADDR_STR_MAX];
+    wb_addr_format(&cfg->metrics.listen, a, sizeof a);
+    if (!cfg->metrics.public_ok && !config_loopback(&cfg->metrics.listen)) {
+        config_fail(c, c->set_line[config_field_index("metrics", "listen")],
+                    "[metrics] listen: %s is not a loopback address (127.x.x.x, [::1] or "
+                    "localhost); metrics name peers and load, so set [metrics] public = true "
+                    "to serve them on another address (line %u)",
+                    a, c->set_line[config_field_index("metrics", "listen")]);
+        return;
+    }
+    if (wb_addr_equal(&cfg->metrics.listen, &cfg->p2p_listen) ||
+        wb_addr_equal(&cfg->metrics.listen, &cfg->api_listen))
+        config_fail(c, 0,
+                    "[metrics] listen: expected an address other than [p2p] listen and [api] "
+                    "listen, got %s",
+                    a);
+}
+
 /* Cross-field checks and defaults that depend on other fields. */
 static void config_finish(struct config_ctx *c)
 {
@@ -397,6 +480,8 @@ static void config_finish(struct config_ctx *c)
                      wb_addr_format(&cfg->api_listen, a, sizeof a));
         return;
     }
+    config_finish_metrics(c);
+    if (c->failed) return;
     uint64_t block_min =
         WB_SIGNED_EVENT_MAX + NODE_BLOCK_FRAMING(cfg->limits.block_events_max);
     if (cfg->limits.block_bytes_max < block_min) {
@@ -445,6 +530,8 @@ void node_config_defaults(struct node_config *cfg)
         .handshakes_per_source_max = NODE_DEFAULT_HANDSHAKES_PER_SOURCE_MAX,
     };
     cfg->sync = true;
+    cfg->metrics.health_window_ms = NODE_DEFAULT_HEALTH_WINDOW_MS;
+    cfg->metrics.ready_heartbeats = NODE_DEFAULT_READY_HEARTBEATS;
 }
 
 int node_config_parse(const char *path, const char *text, struct node_config *cfg, char *msg,

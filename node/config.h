@@ -50,6 +50,19 @@ struct node_limits {
     uint32_t handshakes_per_source_max; /* in flight at once from one IP address */
 };
 
+/* [metrics]: the node's Prometheus and health endpoint (node/metrics/;
+ * docs/operating.md, "Metrics and health"). Off unless listen is set. */
+struct node_metrics_config {
+    bool enabled;                 /* [metrics] listen is set */
+    struct wb_addr listen;        /* [metrics] listen: HOST:PORT, or PORT alone for
+                                     127.0.0.1:PORT; a loopback host unless public */
+    bool public_ok;               /* [metrics] public: another host is allowed, default false */
+    uint32_t health_window_ms;    /* [metrics] health_window_ms: /healthz wants a quorum
+                                     connected at some moment this recent */
+    uint32_t ready_heartbeats;    /* [metrics] ready_heartbeats: /readyz wants a head
+                                     block at most this many heartbeats old */
+};
+
 /* Everything a node reads from its config file. Paths are resolved: a
  * relative path in the file is taken relative to the folder holding the
  * file. The struct is about 30 KiB; the caller owns it (no heap inside). */
@@ -71,6 +84,7 @@ struct node_config {
     struct node_timeouts timeouts;        /* [consensus] */
     struct node_limits limits;            /* [limits] */
     bool sync;                            /* [storage] sync: fsync every commit, default true */
+    struct node_metrics_config metrics;   /* [metrics] */
 };
 
 /* Defaults (also documented in config/node.example.ini and docs/cli.md). */
@@ -91,6 +105,9 @@ struct node_config {
 #define NODE_DEFAULT_HANDSHAKE_TIMEOUT_MS 3000
 #define NODE_DEFAULT_HANDSHAKES_MAX 256
 #define NODE_DEFAULT_HANDSHAKES_PER_SOURCE_MAX 64
+#define NODE_DEFAULT_METRICS_HOST "127.0.0.1"
+#define NODE_DEFAULT_HEALTH_WINDOW_MS 10000
+#define NODE_DEFAULT_READY_HEARTBEATS 3
 /* Bytes a block may need beyond its events' own bytes: the encoded header
  * and each event's field tag and length. A proposer fills a block with at
  * most block_bytes_max - NODE_BLOCK_FRAMING(block_events_max) event bytes,
@@ -112,7 +129,9 @@ void node_config_defaults(struct node_config *cfg);
  *    host (a host is a DNS name, ...; port 1 to 65535) (line 7)"
  * (an address's message is wb_addr_parse's). Two addresses are the same
  * (a peer listed twice, [api] listen equal to [p2p] listen) as
- * wb_addr_equal compares them.
+ * wb_addr_equal compares them. [metrics] listen must name a loopback host
+ * (an IPv4 address 127.x.x.x, [::1] or localhost) unless [metrics] public
+ * is true, and [metrics] keys other than listen need listen.
  * A missing file gives WB_ERR_NOT_FOUND, an unreadable one WB_ERR_IO, a
  * file over NODE_CONFIG_FILE_MAX bytes WB_ERR_TOO_LARGE, each with a message.
  * On failure `cfg` holds no meaningful values. */

@@ -26,6 +26,7 @@
 #include "node/env.h"
 #include "node/keyfile.h"
 #include "node/mempool/mempool.h"
+#include "node/metrics/metrics.h"
 #include "node/net_open.h"
 #include "node/p2p/p2p.h"
 #include "storage/store.h"
@@ -45,6 +46,7 @@ struct node {
     struct node_driver driver;
     struct node_p2p p2p;
     struct node_api api;
+    struct node_metrics metrics;
     bool driver_inited, api_inited;
     uv_signal_t sigint, sigterm;
     uv_timer_t tick;
@@ -166,6 +168,7 @@ static void on_block_committed(void *ctx, const struct ledger_block *b,
     node_hold_on_appended(&n->hold);
     node_api_on_block(&n->api, b, ids);
     node_p2p_broadcast_status(&n->p2p);
+    node_metrics_publish(&n->metrics, node_now_ms());
 }
 
 static void on_event_dropped(void *ctx, const uint8_t id[WB_HASH_LEN], int err,
@@ -211,6 +214,7 @@ static void node_stop(struct node *n)
     if (n->stopping) return;
     n->stopping = true;
     WB_INFO("node", "h=%llu shutting down", (unsigned long long)node_chain_height(&n->chain));
+    node_metrics_stop(&n->metrics);
     if (n->driver_inited) node_driver_stop(&n->driver);
     node_hold_stop(&n->hold);
     /* Only the handles init_handles got to (in its order) are closed. */
@@ -265,6 +269,7 @@ static void on_tick(uv_timer_t *t)
         n->last_resend_ms = now;
     }
     node_api_watch_pump(&n->api);
+    node_metrics_publish(&n->metrics, now);
 }
 
 static int init_handles(struct node *n)
@@ -324,6 +329,7 @@ static int init_parts(struct node *n)
 
 static void free_node(struct node *n)
 {
+    node_metrics_stop(&n->metrics);
     if (n->api_inited) node_api_free(&n->api);
     if (n->driver_inited) node_driver_free(&n->driver);
     node_chain_free(&n->chain);
@@ -352,6 +358,9 @@ int node_run(const struct node_config *cfg)
     n->env.loop = &loop;
     n->env.cfg = cfg;
     n->nets_open = 2; /* the two endpoints, released by on_net_closed */
+    /* Before any part runs: the driver and the block check record into it. */
+    node_metrics_init(&n->metrics, &n->env, &n->chain, &n->driver, &n->p2p, &n->hold, &n->api);
+    n->env.metrics = &n->metrics.record;
     int rc;
     if ((rc = load_genesis(n))) goto err_free;
     n->env.genesis = n->genesis;
@@ -363,6 +372,7 @@ int node_run(const struct node_config *cfg)
         goto err_stop;
     if ((rc = node_api_start(&n->api, &n->id))) goto err_stop;
     if ((rc = node_driver_start(&n->driver, n->id.sk))) goto err_stop;
+    if ((rc = node_metrics_start(&n->metrics))) goto err_stop;
 
     char hex[65];
     uint64_t next = node_chain_height(&n->chain) + 1;

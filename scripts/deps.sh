@@ -1,12 +1,20 @@
 #!/bin/sh
-# Checks for (check) or installs (install) the Debian packages Waybill builds with.
+# Checks for (check) or installs (install) the Debian packages Waybill builds
+# and tests with.
 set -e
-PKGS="libsodium lmdb libuv libprotobuf-c inih jansson cmocka"
-DEBS="build-essential pkg-config libsodium-dev liblmdb-dev libuv1-dev libprotobuf-c-dev protobuf-c-compiler libinih-dev libjansson-dev libcmocka-dev"
+PKGS="libsodium lmdb libuv libprotobuf-c inih jansson libmicrohttpd cmocka"
+DEBS="build-essential pkg-config libsodium-dev liblmdb-dev libuv1-dev libprotobuf-c-dev protobuf-c-compiler libinih-dev libjansson-dev libmicrohttpd-dev libcmocka-dev"
+# The tests also need curl (to scrape the metrics endpoint) and prometheus
+# (its promtool checks the exposition and the alerting rules, and
+# tests/cluster/test_metrics.sh runs a real server against a node). Without
+# their recommends: prometheus would bring node-exporter and its collectors.
+TEST_DEBS="curl prometheus"
+TOOLS="pkg-config protoc-c curl promtool prometheus"
 
 have_all() {
-    command -v pkg-config >/dev/null 2>&1 || return 1
-    command -v protoc-c >/dev/null 2>&1 || return 1
+    for t in $TOOLS; do
+        command -v "$t" >/dev/null 2>&1 || return 1
+    done
     pkg-config --exists $PKGS || return 1
 }
 
@@ -18,13 +26,15 @@ install)
     SUDO=""
     if [ "$(id -u)" != 0 ]; then
         if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-            echo "deps: missing packages and not root; install: $DEBS" >&2; exit 1
+            echo "deps: missing packages and not root; install: $DEBS $TEST_DEBS" >&2; exit 1
         fi
     fi
-    echo "deps: installing $DEBS"
+    echo "deps: installing $DEBS $TEST_DEBS"
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $DEBS </dev/null
-    have_all || { echo "deps: packages installed but pkg-config still misses some of: $PKGS" >&2; exit 1; }
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        $TEST_DEBS </dev/null
+    have_all || { echo "deps: packages installed but still missing some of: the libraries $PKGS (pkg-config) or the tools $TOOLS" >&2; exit 1; }
     ;;
 *)
     echo "usage: deps.sh check|install" >&2; exit 2 ;;

@@ -1,8 +1,9 @@
 # Helpers for running a local Waybill testnet from bash: free ports, nodes
 # started and killed by PID, bounded waits, CLI calls against node I.
-# Sourced by scripts/demo.sh and tests/cluster/lib.sh; needs $WAYBILL.
+# Sourced by scripts/demo.sh and tests/cluster/lib.sh; uses $WAYBILL, by
+# default the binary of $BUILD (build, or build/san for the sanitizer build).
 
-WAYBILL=${WAYBILL:-$PWD/build/waybill}
+WAYBILL=${WAYBILL:-$PWD/${BUILD:-build}/waybill}
 NODE_PIDS=()
 T_DIR=""
 # The host every address of the testnet names (testnet_create's second

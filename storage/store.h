@@ -305,6 +305,25 @@ WB_MUST_USE int store_evidence_count(struct store *s, uint64_t *n);
  * from the thread that writes. */
 WB_MUST_USE int store_write_error(const struct store *s, char *text, size_t len);
 
+/* ---- space. */
+
+/* How much of its map and file the store uses. */
+struct store_usage {
+    uint64_t map_bytes;         /* the LMDB map now (it grows by doubling) */
+    uint64_t map_max_bytes;     /* the size it may grow to */
+    uint64_t used_bytes;        /* pages up to the last one in use, times the page size:
+                                 * data.mdb's high-water mark (pages LMDB freed and
+                                 * reuses count) */
+    uint64_t page_bytes;        /* LMDB's page size */
+};
+
+/* Fills *out from the environment's info (no transaction). Returns 0,
+ * WB_ERR_INVALID or WB_ERR_STORE (logged). */
+WB_MUST_USE int store_usage(struct store *s, struct store_usage *out);
+
+/* Safety records written durably (store_safety_put returned 0) since open. */
+uint64_t store_safety_writes(const struct store *s);
+
 /* Thread use: one struct store may be shared by threads. Reads run
  * concurrently with each other and with the (single) writer; growing the map
  * waits briefly for reads in progress. */

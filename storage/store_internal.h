@@ -98,6 +98,7 @@ struct store {
     uint32_t id_epoch_events;   /* STORE__ID_EPOCH_EVENTS; smaller in unit tests */
     int lock_fd;                /* flock'd lock file of the data dir */
     struct safety_file safety;  /* safety.rec (safety_file.h); fd -1 when closed */
+    uint64_t safety_writes;     /* puts that returned 0 (store_safety_writes) */
     /* The last write's failure (store_write_error): 0 once a write succeeds. */
     int write_err;              /* errno value or LMDB code of the failed write */
     char write_text[160];       /* "what: description" of it */

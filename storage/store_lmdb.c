@@ -139,6 +139,25 @@ void store__read_end(struct store *s, MDB_txn *txn)
     pthread_rwlock_unlock(&s->resize_lock);
 }
 
+int store_usage(struct store *s, struct store_usage *out)
+{
+    if (!s || !out) return WB_ERR_INVALID;
+    memset(out, 0, sizeof *out);
+    if (pthread_rwlock_rdlock(&s->resize_lock) != 0) return WB_ERR_INTERNAL;
+    MDB_envinfo info;
+    MDB_stat st;
+    int rc = store__err(mdb_env_info(s->env, &info), "env info");
+    if (rc == WB_OK) rc = store__err(mdb_env_stat(s->env, &st), "env stat");
+    if (rc == WB_OK) {
+        out->map_bytes = info.me_mapsize;
+        out->map_max_bytes = s->map_size_max;
+        out->page_bytes = st.ms_psize;
+        out->used_bytes = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+    }
+    pthread_rwlock_unlock(&s->resize_lock);
+    return rc;
+}
+
 int store__write(struct store *s, int (*body)(struct store *s, MDB_txn *txn, void *ctx),
                  void *ctx, unsigned flags, const char *what)
 {

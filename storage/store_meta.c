@@ -191,8 +191,16 @@ int store_safety_put(struct store *s, const uint8_t *rec, size_t len)
     const char *what = "";
     int rc = safety_file_put(&s->safety, rec, len, &sys_err, &what);
     if (rc == WB_ERR_IO) store__write_failed(s, sys_err, what);
-    else if (rc == WB_OK) store__write_ok(s);
+    else if (rc == WB_OK) {
+        store__write_ok(s);
+        s->safety_writes++;
+    }
     return rc;
+}
+
+uint64_t store_safety_writes(const struct store *s)
+{
+    return s->safety_writes;
 }
 
 int store_safety_get(struct store *s, uint8_t **out, size_t *len)

@@ -61,4 +61,7 @@ void node_api_close(struct node_api *a, void (*done)(void *ctx), void *ctx);
 /* Frees the waiters and the client table (after the loop ended). */
 void node_api_free(struct node_api *a);
 
+/* The client endpoint, NULL until started. */
+static inline struct net *node_api_net(const struct node_api *a) { return a->net; }
+
 #endif

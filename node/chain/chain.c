@@ -152,6 +152,7 @@ void node_chain_advance(struct node_chain *c, const struct ledger_block *b,
         ledger_gov_advance(&c->gov, c->height, c->time_ms);
     }
     c->progress_ms = now_ms;
+    c->blocks_committed++;
     c->events_committed += b->event_count;
     c->summary_blocks++;
     c->summary_events += b->event_count;

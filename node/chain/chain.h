@@ -24,6 +24,7 @@ struct node_chain {
     uint8_t hash[WB_HASH_LEN];        /* its block hash (zeros at height 0) */
     int64_t time_ms;                  /* its block time (genesis time at 0) */
     int64_t progress_ms;              /* when height last changed (start-up time at first) */
+    uint64_t blocks_committed;        /* since start-up (decided or synced) */
     uint64_t events_committed;        /* since start-up */
     int64_t summary_ms;               /* when the last summary was taken */
     uint64_t summary_blocks;          /* committed since then */
@@ -73,6 +74,10 @@ static inline int64_t node_chain_time_ms(const struct node_chain *c) { return c-
 static inline int64_t node_chain_progress_ms(const struct node_chain *c)
 {
     return c->progress_ms;
+}
+static inline uint64_t node_chain_blocks_committed(const struct node_chain *c)
+{
+    return c->blocks_committed;
 }
 static inline uint64_t node_chain_events_committed(const struct node_chain *c)
 {

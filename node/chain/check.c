@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "node/mempool/mempool.h"
+#include "node/metrics/record.h"
 #include "storage/store.h"
 
 /* What the block check's callbacks read: the store's item states, and the
@@ -79,7 +80,9 @@ static int check_rules(const struct node_env *env, const struct node_chain *chai
         .ctx = &ctx,
     };
     memcpy(bc.prev_hash, node_chain_hash(chain), WB_HASH_LEN);
+    uint64_t t0 = node_mono_ns();
     int rc = ledger_block_check_full(&bc, &out->block, &out->result, msg, msg_len);
+    node_metrics_record_check(env->metrics, node_mono_ns() - t0);
     if (rc) node_checked_free(out);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include "common/hex.h"
 #include "common/log.h"
 #include "common/wb_assert.h"
+#include "node/metrics/record.h"
 #include "storage/store.h"
 
 /* One queued input of the core; the block bytes are an owned copy. */
@@ -75,6 +76,15 @@ static void fatal(struct node_driver *d)
 
 /* ---- validation and building ------------------------------------------------- */
 
+/* This node holds a proposal of `height`: the first one starts the
+ * height's commit latency. */
+static void proposal_seen(struct node_driver *d, uint64_t height)
+{
+    if (d->seen_height == height) return;
+    d->seen_height = height;
+    d->seen_ns = node_mono_ns();
+}
+
 static enum cons_validity validate(struct node_driver *d, const struct cons_validate_request *rq)
 {
     char hex[65];
@@ -84,6 +94,7 @@ static enum cons_validity validate(struct node_driver *d, const struct cons_vali
                 (unsigned long long)last, (unsigned long long)rq->height);
         return CONS_BLOCK_INVALID;
     }
+    proposal_seen(d, rq->height);
     struct node_checked cb;
     char msg[256];
     int rc = node_check_block(d->env, d->chain, rq->block, rq->block_len, rq->hash, true, &cb,
@@ -104,6 +115,7 @@ static void on_built(void *ctx, uint64_t height, uint32_t round, const uint8_t *
                      size_t len, const uint8_t hash[WB_HASH_LEN], struct node_checked *cb)
 {
     struct node_driver *d = ctx;
+    proposal_seen(d, height);
     node_vcache_put(&d->vcache, height, hash, cb);
     struct cons_event ev = {.kind = CONS_EV_BLOCK_READY, .now_ms = node_now_ms()};
     ev.block_ready.height = height;
@@ -439,6 +451,10 @@ int node_driver_restart(struct node_driver *d, const uint8_t sk[WB_SECKEY_LEN])
 
 void node_driver_on_committed(struct node_driver *d, uint64_t height)
 {
+    if (d->seen_height == height) {
+        node_metrics_record_commit(d->env->metrics, node_mono_ns() - d->seen_ns);
+        d->seen_height = 0;
+    }
     node_vcache_drop_upto(&d->vcache, height);
     node_timers_drop_below(&d->timers, height + 1);
     d->sync_hint = 0;

@@ -58,6 +58,11 @@ struct node_driver {
     struct node_vcache vcache;
     uint64_t idle_height;             /* the core waits for work here (0: no) */
     uint64_t sync_hint;               /* the core's latest sync_from hint (0: none) */
+    /* The height whose first proposal this node held (its own block built,
+     * or another's taken up for checking; 0: none yet), and when
+     * (node_mono_ns): its commit latency runs from there. */
+    uint64_t seen_height;
+    uint64_t seen_ns;
     /* The keys of one height's set, handed to the core by the valset
      * callback (it copies them during the call). */
     uint8_t valset_keys[WB_VALIDATORS_MAX][WB_PUBKEY_LEN];
@@ -89,7 +94,9 @@ void node_driver_on_mempool_grew(struct node_driver *d);
 void node_driver_check_idle(struct node_driver *d);
 
 /* The chain reached `height` (a decision or block sync): kept blocks and
- * timers of decided heights go, the sync hint is spent. */
+ * timers of decided heights go, the sync hint is spent, and the height's
+ * commit latency is recorded (env->metrics) when this node held a proposal
+ * of it. */
 void node_driver_on_committed(struct node_driver *d, uint64_t height);
 
 /* Drops the queued inputs, timers, kept blocks and a pending build (a

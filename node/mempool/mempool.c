@@ -185,8 +185,26 @@ static void mempool__link(struct mempool *mp, struct mempool_item *it, struct me
     ledger_rules_apply(&it->state, ev, mp->cfg.genesis, it->state.last_height);
 }
 
+static int mempool_admit(struct mempool *mp, const uint8_t *signed_event, size_t len,
+                         uint8_t id_out[WB_HASH_LEN], char *reason, size_t reason_len);
+
 int mempool_add(struct mempool *mp, const uint8_t *signed_event, size_t len,
                 uint8_t id_out[WB_HASH_LEN], char *reason, size_t reason_len)
+{
+    int rc = mempool_admit(mp, signed_event, len, id_out, reason, reason_len);
+    if (rc < 0 && rc >= -WB_ERR_CODE_COUNT && rc != WB_ERR_DUPLICATE) mp->refused[-rc - 1]++;
+    return rc;
+}
+
+uint64_t mempool_refused(const struct mempool *mp, int err)
+{
+    if (err >= 0 || err < -WB_ERR_CODE_COUNT || err == WB_ERR_DUPLICATE) return 0;
+    return mp->refused[-err - 1];
+}
+
+/* mempool_add without the count of refusals. */
+static int mempool_admit(struct mempool *mp, const uint8_t *signed_event, size_t len,
+                         uint8_t id_out[WB_HASH_LEN], char *reason, size_t reason_len)
 {
     char unused[1];
     if (!reason || reason_len == 0) {

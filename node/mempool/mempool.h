@@ -153,6 +153,11 @@ size_t mempool_expire(struct mempool *mp, int64_t block_time_ms, mempool_dropped
  * (as mempool_on_commit). */
 WB_MUST_USE int mempool_recheck_all(struct mempool *mp, mempool_dropped_fn dropped, void *ctx);
 
+/* Events mempool_add refused with error `err` (a negative wb_err) since
+ * creation; duplicates (WB_ERR_DUPLICATE: gossip repeats events) are not
+ * counted. 0 for any other value. */
+uint64_t mempool_refused(const struct mempool *mp, int err);
+
 /* Number of pending events, and the sum of their signed-event bytes. */
 size_t mempool_count(const struct mempool *mp);
 size_t mempool_bytes(const struct mempool *mp);

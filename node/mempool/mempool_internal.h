@@ -47,6 +47,8 @@ struct mempool {
     size_t count;
     size_t bytes;
     uint64_t take_pass;
+    /* Refused admissions by error code: refused[-err - 1] (mempool_refused). */
+    uint64_t refused[WB_ERR_CODE_COUNT];
     struct ledger_event scratch;                 /* decode space, kept off the stack */
 };
 

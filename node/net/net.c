@@ -336,6 +336,12 @@ size_t net_link_queued_bytes(const struct net_link *link)
     return link->tx_queued;
 }
 
+void net_link_bytes(const struct net_link *link, uint64_t *received, uint64_t *sent)
+{
+    *received = link->rx_bytes;
+    *sent = link->tx_bytes;
+}
+
 void *net_link_data(const struct net_link *link)
 {
     return link->data;

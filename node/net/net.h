@@ -229,6 +229,9 @@ void *net_link_data(const struct net_link *link);
 /* Bytes of this link handed to the socket and not yet written (0 for a
  * closing link's completed writes): a sender can hold back while it is high. */
 size_t net_link_queued_bytes(const struct net_link *link);
+/* Bytes of this link read from its socket and written to it (completed
+ * writes) since it was created, the handshake included. */
+void net_link_bytes(const struct net_link *link, uint64_t *received, uint64_t *sent);
 /* The endpoint a link belongs to. */
 struct net *net_link_net(const struct net_link *link);
 

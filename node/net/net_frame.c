@@ -44,6 +44,7 @@ static void net_on_write(uv_write_t *req, int status)
     WB_ASSERT(l->tx_queued >= w->len);
     l->tx_queued -= w->len;
     if (status == 0) {
+        l->tx_bytes += w->len;
         if (w->app) net->stats.frames_sent++;
     } else {
         if (w->app) net->stats.frames_dropped++;

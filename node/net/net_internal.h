@@ -109,6 +109,8 @@ struct net_link {
     size_t tx_queued;          /* bytes handed to uv_write, not yet completed */
     uint64_t last_rx_ms;       /* loop time of the last bytes read */
     uint64_t last_tx_ms;       /* loop time of the last bytes queued */
+    uint64_t rx_bytes;         /* bytes read from the socket, handshake included */
+    uint64_t tx_bytes;         /* bytes the socket took (completed writes) */
 
     char addr[NET_ADDR_MAX];
     void *data;

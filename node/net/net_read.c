@@ -153,6 +153,7 @@ static void net_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (nread > 0) {
         l->last_rx_ms = uv_now(l->net->loop);
         l->rx_len += (size_t)nread;
+        l->rx_bytes += (uint64_t)nread;
         net_rx_process(l);
         return;
     }

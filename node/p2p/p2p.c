@@ -140,6 +140,55 @@ static void on_frame(void *ctx, struct net_link *link, const uint8_t *data, size
     waybill__peer_message__free_unpacked(m, NULL);
 }
 
+/* ---- bytes per peer ------------------------------------------------------------- */
+
+static struct node_p2p_traffic *traffic_of(struct node_p2p *p, const uint8_t key[WB_PUBKEY_LEN],
+                                           bool add)
+{
+    for (size_t i = 0; i < p->traffic_count; i++)
+        if (memcmp(p->traffic[i].key, key, WB_PUBKEY_LEN) == 0) return &p->traffic[i];
+    if (!add || p->traffic_count == NODE_P2P_TRAFFIC_MAX) return NULL;
+    struct node_p2p_traffic *t = &p->traffic[p->traffic_count++];
+    memset(t, 0, sizeof *t);
+    memcpy(t->key, key, WB_PUBKEY_LEN);
+    return t;
+}
+
+size_t node_p2p_traffic(const struct node_p2p *p, struct node_p2p_traffic_row *rows, size_t max)
+{
+    size_t n = p->traffic_count < max ? p->traffic_count : max;
+    for (size_t i = 0; i < n; i++) {
+        const struct node_p2p_traffic *t = &p->traffic[i];
+        struct node_p2p_traffic_row *r = &rows[i];
+        memcpy(r->key, t->key, WB_PUBKEY_LEN);
+        r->received_bytes = t->received_bytes;
+        r->sent_bytes = t->sent_bytes;
+        r->up = false;
+        for (size_t k = 0; k < p->peer_count; k++) {
+            if (memcmp(net_link_peer_key(p->peers[k].link), t->key, WB_PUBKEY_LEN) != 0) continue;
+            uint64_t rx, tx;
+            net_link_bytes(p->peers[k].link, &rx, &tx);
+            r->received_bytes += rx;
+            r->sent_bytes += tx;
+            r->up = true;
+        }
+    }
+    return n;
+}
+
+uint64_t node_p2p_sync_target(const struct node_p2p *p)
+{
+    if (!p->net) return 0;
+    return node_sync_target(p->env->genesis->validator_count, p->peers, p->peer_count);
+}
+
+bool node_p2p_sync_busy(const struct node_p2p *p)
+{
+    return p->net && node_sync_busy(&p->sync);
+}
+
+/* ---- links ---------------------------------------------------------------------- */
+
 static void on_link_up(void *ctx, struct net_link *link, const uint8_t peer_pk[32])
 {
     struct node_p2p *p = ctx;
@@ -153,6 +202,8 @@ static void on_link_up(void *ctx, struct net_link *link, const uint8_t peer_pk[3
     peer->link = link;
     peer->validator = v >= 0 ? (uint32_t)v : UINT32_MAX;
     peer->height = 0;
+    /* Listed from its first link on, so a peer that went away stays listed. */
+    (void)traffic_of(p, peer_pk, true);
     char hex[17];
     if (v >= 0)
         WB_INFO("p2p", "h=%llu link up with validator %d (%s, %s)",
@@ -175,6 +226,13 @@ static void on_link_down(void *ctx, struct net_link *link, int reason)
         WB_INFO("p2p", "h=%llu link down with validator %u: %s",
                 (unsigned long long)node_chain_height(p->chain), p->peers[i].validator,
                 reason ? wb_strerror(reason) : "closed");
+        struct node_p2p_traffic *t = traffic_of(p, net_link_peer_key(link), false);
+        if (t) {
+            uint64_t rx, tx;
+            net_link_bytes(link, &rx, &tx);
+            t->received_bytes += rx;
+            t->sent_bytes += tx;
+        }
         p->peers[i] = p->peers[--p->peer_count];
         node_sync_on_link_down(&p->sync, link, p->peers, p->peer_count);
         return;

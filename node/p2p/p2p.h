@@ -33,6 +33,22 @@
 /* Validators ever dialed: the registry's, and those governance adds. */
 #define NODE_P2P_DIALED_MAX (2 * WB_VALIDATORS_MAX)
 
+/* Bytes moved with one peer identity over the links of it that closed
+ * (its current link's are added when it goes down). */
+struct node_p2p_traffic {
+    uint8_t key[WB_PUBKEY_LEN];
+    uint64_t received_bytes, sent_bytes;
+};
+/* Peer identities whose bytes are kept; links of others are not counted. */
+#define NODE_P2P_TRAFFIC_MAX NODE_P2P_DIALED_MAX
+
+/* node_p2p_traffic's answer for one peer identity. */
+struct node_p2p_traffic_row {
+    uint8_t key[WB_PUBKEY_LEN];
+    uint64_t received_bytes, sent_bytes; /* since start-up, every link of it */
+    bool up;                             /* a link to it is up now */
+};
+
 struct node_p2p {
     const struct node_env *env;
     const struct node_chain *chain;
@@ -45,6 +61,8 @@ struct node_p2p {
     uint8_t dialed[NODE_P2P_DIALED_MAX][WB_PUBKEY_LEN];
     size_t dialed_count;
     int64_t last_status_ms;           /* last status broadcast */
+    struct node_p2p_traffic traffic[NODE_P2P_TRAFFIC_MAX]; /* in order of first link up */
+    size_t traffic_count;
     struct node_gossip gossip;
     struct node_sync sync;
     void (*closed)(void *ctx);        /* node_p2p_close's callback */
@@ -78,7 +96,24 @@ void node_p2p_on_tick(struct node_p2p *p, int64_t now);
  * none) and stops gossip. */
 void node_p2p_close(struct node_p2p *p, void (*done)(void *ctx), void *ctx);
 
+/* The bytes moved with each peer identity that had a link up since
+ * start-up, at most max rows (in the order their first link came up) into
+ * rows. Returns the number written. */
+size_t node_p2p_traffic(const struct node_p2p *p, struct node_p2p_traffic_row *rows, size_t max);
+
+/* The height at least f+1 connected validators claim (node_sync_target);
+ * 0 when fewer are connected or before the start. */
+uint64_t node_p2p_sync_target(const struct node_p2p *p);
+/* Whether block sync waits for an answer to a request (node_sync_busy). */
+bool node_p2p_sync_busy(const struct node_p2p *p);
+
 static inline size_t node_p2p_peer_count(const struct node_p2p *p) { return p->peer_count; }
+/* The connected peers (node_p2p_peer_count of them), valid until the loop
+ * runs on. */
+static inline const struct node_peer *node_p2p_peers(const struct node_p2p *p)
+{
+    return p->peers;
+}
 static inline struct net *node_p2p_net(const struct node_p2p *p) { return p->net; }
 
 #endif

@@ -44,6 +44,11 @@ uint64_t node_sync_target(size_t validator_count, const struct node_peer *peers,
     return h[f];
 }
 
+bool node_sync_busy(const struct node_sync *s)
+{
+    return s->inflight && node_now_ms() < s->deadline_ms;
+}
+
 void node_sync_check(struct node_sync *s, const struct node_peer *peers, size_t count)
 {
     int64_t now = node_now_ms();

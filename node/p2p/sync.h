@@ -69,6 +69,9 @@ void node_sync_on_reply(struct node_sync *s, const Waybill__BlockReply *rep);
 void node_sync_on_link_down(struct node_sync *s, struct net_link *link,
                             const struct node_peer *peers, size_t count);
 
+/* Whether a block request is in flight (and not yet past its deadline). */
+bool node_sync_busy(const struct node_sync *s);
+
 /* The height at least f+1 of the count peers claim to have reached (of
  * validator_count): at least one of them is honest, so one lying validator
  * cannot make the node chase a height that does not exist. 0 when fewer

@@ -650,6 +650,11 @@ static void examples_in_config_parse(void **state)
     for (size_t i = 0; i < cfg->peer_count; i++)
         assert_string_equal(wb_addr_format(&cfg->peers[i], addr, sizeof addr),
                             g->validators[i + 1].p2p);
+    /* Metrics on loopback, 100 ports above the client API. */
+    assert_true(cfg->metrics.enabled);
+    assert_false(cfg->metrics.public_ok);
+    assert_string_equal(wb_addr_format(&cfg->metrics.listen, addr, sizeof addr),
+                        "127.0.0.1:26800");
     free(cfg);
     free(g);
 }

@@ -87,6 +87,11 @@ static void defaults_fill_every_optional_field(void **state)
     assert_int_equal(cfg->limits.frame_bytes_max, NODE_DEFAULT_FRAME_BYTES_MAX);
     assert_int_equal(cfg->limits.api_clients_max, NODE_DEFAULT_API_CLIENTS_MAX);
     assert_true(cfg->sync);
+    /* Metrics: off unless [metrics] listen is set. */
+    assert_false(cfg->metrics.enabled);
+    assert_false(cfg->metrics.public_ok);
+    assert_int_equal(cfg->metrics.health_window_ms, NODE_DEFAULT_HEALTH_WINDOW_MS);
+    assert_int_equal(cfg->metrics.ready_heartbeats, NODE_DEFAULT_READY_HEARTBEATS);
     /* The defaults themselves pass the cross-field check. */
     assert_true(cfg->limits.frame_bytes_max >=
                 cfg->limits.block_bytes_max + NODE_FRAME_OVERHEAD_MIN);
@@ -341,10 +346,10 @@ static void bad_fields_name_file_field_and_expectation(void **state)
          "node.ini: [p2p] lisen: unknown key (line 3); expected one of listen, peers"},
         {"[network]\nlisten = 127.0.0.1:1\n",
          "node.ini: unknown section [network] (line 2); expected one of [node], [p2p], [api], "
-         "[consensus], [limits], [storage]"},
+         "[consensus], [limits], [storage], [metrics]"},
         {"name = node0\n",
          "node.ini: name: key outside any section (line 1); expected it under one of [node], "
-         "[p2p], [api], [consensus], [limits], [storage]"},
+         "[p2p], [api], [consensus], [limits], [storage], [metrics]"},
         {MINIMAL "listen = 127.0.0.1:2\n",
          "node.ini: [p2p] listen: set twice (lines 7 and 8)"},
         {"[node]\nname = a\n  b\n", "node.ini: [node] name: set twice (lines 2 and 3)"},
@@ -370,6 +375,60 @@ static void bad_fields_name_file_field_and_expectation(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         expect_error(cases[i].text, cases[i].msg);
+}
+
+/* [metrics]: a port alone means loopback; another host needs public =
+ * true; the other keys need listen. */
+static void metrics_listen_is_loopback_unless_public(void **state)
+{
+    (void)state;
+    struct node_config *cfg = parse_ok("node.ini", MINIMAL "[metrics]\nlisten = 9464\n");
+    assert_true(cfg->metrics.enabled);
+    assert_string_equal(cfg->metrics.listen.host, "127.0.0.1");
+    assert_int_equal(cfg->metrics.listen.port, 9464);
+    assert_int_equal(cfg->metrics.listen.kind, WB_ADDR_IPV4);
+    free(cfg);
+    static const char *const loopback[] = {"127.0.0.2:9464", "[::1]:9464", "localhost:9464",
+                                           "LOCALHOST.:9464"};
+    for (size_t i = 0; i < sizeof loopback / sizeof loopback[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text, MINIMAL "[metrics]\nlisten = %s\n", loopback[i]);
+        cfg = parse_ok("node.ini", text);
+        assert_true(cfg->metrics.enabled);
+        free(cfg);
+    }
+    cfg = parse_ok("node.ini", MINIMAL "[metrics]\nlisten = 0.0.0.0:9464\npublic = true\n"
+                               "health_window_ms = 2000\nready_heartbeats = 5\n");
+    assert_true(cfg->metrics.public_ok);
+    assert_string_equal(cfg->metrics.listen.host, "0.0.0.0");
+    assert_int_equal(cfg->metrics.health_window_ms, 2000);
+    assert_int_equal(cfg->metrics.ready_heartbeats, 5);
+    free(cfg);
+
+    expect_error(MINIMAL "[metrics]\nlisten = 0.0.0.0:9464\n",
+                 "node.ini: [metrics] listen: 0.0.0.0:9464 is not a loopback address "
+                 "(127.x.x.x, [::1] or localhost); metrics name peers and load, so set "
+                 "[metrics] public = true to serve them on another address (line 9)");
+    expect_error(MINIMAL "[metrics]\nlisten = metrics.example:9464\n",
+                 "node.ini: [metrics] listen: metrics.example:9464 is not a loopback address "
+                 "(127.x.x.x, [::1] or localhost); metrics name peers and load, so set "
+                 "[metrics] public = true to serve them on another address (line 9)");
+    expect_error(MINIMAL "[metrics]\nlisten = 70000\n",
+                 "node.ini: [metrics] listen: expected a port from 1 to 65535 or host:port, "
+                 "got '70000' (line 9)");
+    expect_error(MINIMAL "[metrics]\nlisten = nope\n",
+                 "node.ini: [metrics] listen: 'nope' is not host:port: no ':port' after the "
+                 "host (a host is a DNS name, an IPv4 address or a bracketed IPv6 address such "
+                 "as [::1]; port 1 to 65535), or a port alone (line 9)");
+    expect_error(MINIMAL "[metrics]\npublic = true\n",
+                 "node.ini: [metrics] public: set without [metrics] listen, which turns the "
+                 "metrics endpoint on (line 9)");
+    expect_error(MINIMAL "[metrics]\nlisten = 127.0.0.1:26700\n",
+                 "node.ini: [metrics] listen: expected an address other than [p2p] listen and "
+                 "[api] listen, got 127.0.0.1:26700");
+    expect_error(MINIMAL "[metrics]\nlisten = 1\nhealth_window_ms = 10\n",
+                 "node.ini: [metrics] health_window_ms: expected an integer from 1000 to "
+                 "3600000, got '10' (line 10)");
 }
 
 static void long_lines_are_refused_not_cut(void **state)
@@ -447,6 +506,7 @@ int main(void)
         cmocka_unit_test(peers_continue_on_indented_lines_and_repeat),
         cmocka_unit_test(addresses_follow_the_one_grammar),
         cmocka_unit_test(bad_fields_name_file_field_and_expectation),
+        cmocka_unit_test(metrics_listen_is_loopback_unless_public),
         cmocka_unit_test(long_lines_are_refused_not_cut),
         cmocka_unit_test(oversized_and_binary_files_are_refused),
     };
