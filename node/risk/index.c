@@ -292,6 +292,9 @@ static int take_event(struct node_risk *r, const struct ledger_gov *gov, int64_t
     enum ledger_action a = sc.action;
     if (ledger_action_is_gov(a) || sc.item_len == 0) return WB_OK;
     if (sc.item_len > WB_ITEM_MAX || memchr(sc.item, '\0', sc.item_len)) return WB_ERR_DECODE;
+    char name[WB_ITEM_MAX + 1];
+    memcpy(name, sc.item, sc.item_len);
+    name[sc.item_len] = '\0';
 
     uint32_t item = 0;
     bool have_item = node_risk__strtab_find(&r->items, sc.item, sc.item_len, &item);
@@ -299,11 +302,11 @@ static int take_event(struct node_risk *r, const struct ledger_gov *gov, int64_t
     bool decode = sc.seal_attr || sc.container_attr || a == LEDGER_LOAD || a == LEDGER_DEPART ||
                   a == LEDGER_ARRIVE || a == LEDGER_DEVICE_ATTACH ||
                   (a == LEDGER_DELIVER && at != SIZE_MAX) ||
-                  (locates(a) && is_container_number(sc.item, sc.item_len));
+                  (locates(a) && is_container_number(name, sc.item_len));
     bool custody = (a == LEDGER_HANDOVER && party != NO_PARTY) ||
                    (a == LEDGER_RECEIVE && at != SIZE_MAX);
     if (!have_item && (decode || custody)) {
-        rc = node_risk__strtab_intern(&r->alloc, &r->items, sc.item, sc.item_len, &item);
+        rc = node_risk__strtab_intern(&r->alloc, &r->items, name, sc.item_len, &item);
         if (rc) return rc;
     }
 
