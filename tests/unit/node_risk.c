@@ -404,6 +404,39 @@ static void container_own_and_others(void **state)
     free(x);
 }
 
+/* The container's own chain: every event that says where it is counts,
+ * and the latest is kept. */
+static void container_own_journey(void **state)
+{
+    (void)state;
+    struct rx *x = malloc(sizeof *x);
+    rx_init(x);
+    rx_ev(x, TC_ACME, CONT, LEDGER_COMMISSION, "NLRTM", NULL, NULL);
+    rx_ev(x, TC_ACME, CONT, LEDGER_SEAL, NULL, NULL, "seal=SL-1", NULL);
+    rx_ev(x, TC_ACME, CONT, LEDGER_HANDOVER, NULL, "oceanic", NULL);
+    rx_commit(x);
+    rx_ev(x, TC_OCEANIC, CONT, LEDGER_RECEIVE, NULL, NULL, NULL);
+    rx_ev(x, TC_OCEANIC, CONT, LEDGER_LOAD, "NLRTM", NULL, "mode=sea", NULL);
+    rx_commit(x);
+    rx_ev(x, TC_OCEANIC, CONT, LEDGER_DEPART, "NLRTM", NULL, NULL);
+    rx_commit(x);
+    rx_ev(x, TC_OCEANIC, CONT, LEDGER_ARRIVE, "DEHAM", NULL, NULL);
+    rx_commit(x);
+    rx_ev(x, TC_OCEANIC, CONT, LEDGER_UNLOAD, "DEHAM", NULL, NULL);
+    int64_t unload_ms = x->last_event_ms;
+    rx_commit(x);
+    uint64_t total;
+    assert_int_equal(node_risk_container_refs(&x->idx, CONT, refs, 16, &total), 1);
+    assert_int_equal(total, 5); /* commission, load, depart, arrive, unload */
+    assert_string_equal(refs[0].item, CONT);
+    assert_string_equal(refs[0].location, "DEHAM");
+    assert_int_equal(refs[0].time_ms, unload_ms);
+    assert_memory_equal(refs[0].event, x->st[rx_slot(x, CONT)].head, WB_HASH_LEN);
+    expect_replay_equal(x);
+    rx_free(x);
+    free(x);
+}
+
 static void container_keeps_the_latest(void **state)
 {
     (void)state;
@@ -787,6 +820,7 @@ int main(void)
         cmocka_unit_test(eseal_number_from_the_registry),
         cmocka_unit_test(seal_keeps_eight_items_and_counts_all),
         cmocka_unit_test(container_own_and_others),
+        cmocka_unit_test(container_own_journey),
         cmocka_unit_test(container_keeps_the_latest),
         cmocka_unit_test(parties_first_seen_and_chains),
         cmocka_unit_test(dwell_and_transit_baselines),
