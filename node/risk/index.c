@@ -173,6 +173,14 @@ static int seal_named(struct node_risk *r, const char *seal, uint32_t item)
     return WB_OK;
 }
 
+/* Whether item is counted already among the items of seal number s. */
+static bool seal_counted(const struct node_risk *r, const char *s, size_t len, uint32_t item)
+{
+    uint32_t id;
+    return node_risk__strtab_find(&r->seal_names, s, len, &id) &&
+           node_risk__map_get(&r->seal_item, ((uint64_t)id + 1) << 32 | item, NULL);
+}
+
 /* A reference to container number `name` by ev (of item), the container
  * item's own (own) or another item's. */
 static int container_ref(struct node_risk *r, const char *name, uint32_t item,
@@ -299,10 +307,14 @@ static int take_event(struct node_risk *r, const struct ledger_gov *gov, int64_t
     uint32_t item = 0;
     bool have_item = node_risk__strtab_find(&r->items, sc.item, sc.item_len, &item);
     size_t at = have_item ? open_find(r, item) : SIZE_MAX;
-    bool decode = sc.seal_attr || sc.container_attr || a == LEDGER_LOAD || a == LEDGER_DEPART ||
+    bool decode = sc.container_attr || a == LEDGER_LOAD || a == LEDGER_DEPART ||
                   a == LEDGER_ARRIVE || a == LEDGER_DEVICE_ATTACH ||
                   (a == LEDGER_DELIVER && at != SIZE_MAX) ||
                   (locates(a) && is_container_number(name, sc.item_len));
+    /* A seal number the item named before (an unseal, a move naming its
+     * seal) adds nothing. */
+    if (!decode && sc.seal_attr && sc.seal_len)
+        decode = !have_item || !seal_counted(r, sc.seal, sc.seal_len, item);
     bool custody = (a == LEDGER_HANDOVER && party != NO_PARTY) ||
                    (a == LEDGER_RECEIVE && at != SIZE_MAX);
     if (!have_item && (decode || custody)) {

@@ -7,8 +7,8 @@ enum { WIRE_VARINT = 0, WIRE_I64 = 1, WIRE_LEN = 2, WIRE_I32 = 5 };
 
 /* EventBody's fields the scan reads (proto/waybill.proto). */
 enum { F_ITEM = 2, F_ACTION = 3, F_SUBMITTER = 6, F_ATTRS = 8 };
-/* Attr's key. */
-enum { F_ATTR_KEY = 1 };
+/* Attr's key and value. */
+enum { F_ATTR_KEY = 1, F_ATTR_VALUE = 2 };
 
 static bool varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *v)
 {
@@ -51,10 +51,12 @@ static bool field(const uint8_t *p, size_t len, size_t *pos, unsigned wt, const 
     }
 }
 
-/* The key of an encoded Attr: "seal" and "container" are what the scan
- * looks for. */
-static bool attr_key(const uint8_t *p, size_t len, const uint8_t **key, size_t *key_len)
+/* The key and value of an encoded Attr (NULL and 0 when absent). */
+static bool attr_of(const uint8_t *p, size_t len, const uint8_t **key, size_t *key_len,
+                    const uint8_t **value, size_t *value_len)
 {
+    *key = *value = NULL;
+    *key_len = *value_len = 0;
     size_t pos = 0;
     while (pos < len) {
         uint64_t tag;
@@ -62,14 +64,15 @@ static bool attr_key(const uint8_t *p, size_t len, const uint8_t **key, size_t *
         const uint8_t *data = NULL;
         size_t n = 0;
         if (!field(p, len, &pos, (unsigned)(tag & 7), &data, &n)) return false;
-        if ((tag >> 3) == F_ATTR_KEY && (tag & 7) == WIRE_LEN) {
+        if ((tag & 7) != WIRE_LEN) continue;
+        if ((tag >> 3) == F_ATTR_KEY) {
             *key = data;
             *key_len = n;
-            return true;
+        } else if ((tag >> 3) == F_ATTR_VALUE) {
+            *value = data;
+            *value_len = n;
         }
     }
-    *key = NULL;
-    *key_len = 0;
     return true;
 }
 
@@ -106,11 +109,16 @@ int node_risk__scan(const uint8_t *body, size_t len, struct node_risk_scan *out)
             if (n != WB_PUBKEY_LEN) return WB_ERR_DECODE;
             out->submitter = data;
         } else if (num == F_ATTRS) {
-            const uint8_t *key;
-            size_t key_len;
-            if (!attr_key(data, n, &key, &key_len)) return WB_ERR_DECODE;
-            if (named(key, key_len, "seal")) out->seal_attr = true;
-            else if (named(key, key_len, "container")) out->container_attr = true;
+            const uint8_t *key, *value;
+            size_t key_len, value_len;
+            if (!attr_of(data, n, &key, &key_len, &value, &value_len)) return WB_ERR_DECODE;
+            if (named(key, key_len, "seal")) {
+                out->seal_attr = true;
+                out->seal = (const char *)value;
+                out->seal_len = value_len;
+            } else if (named(key, key_len, "container")) {
+                out->container_attr = true;
+            }
         }
     }
     return WB_OK;

@@ -1,7 +1,7 @@
 /* The risk index's prefilter (internal to node/risk/): reads the few fields
  * of an encoded EventBody that say whether the event can matter to the
- * index, without decoding it: its action, item id, submitter and whether
- * an attribute is named seal or container. A body of a committed block is
+ * index, without decoding it: its action, item id, submitter, whether an
+ * attribute is named seal or container, and the seal attribute's value. A body of a committed block is
  * canonical (fields in number order, each once), so the scan stops at the
  * first field past the attributes and never reads a device report. */
 #ifndef NODE_RISK_SCAN_H
@@ -20,6 +20,8 @@ struct node_risk_scan {
     size_t item_len;
     const uint8_t *submitter;        /* into the body, WB_PUBKEY_LEN bytes; NULL when absent */
     bool seal_attr;                  /* an attribute with key "seal" */
+    const char *seal;                /* its value, into the body, seal_len bytes */
+    size_t seal_len;
     bool container_attr;             /* an attribute with key "container" */
 };
 

@@ -606,7 +606,9 @@ static void prefilter_reads_action_item_submitter_attrs(void **state)
     snprintf(ev.attrs[0].value, sizeof ev.attrs[0].value, "EVER-ACE");
     snprintf(ev.attrs[1].key, sizeof ev.attrs[1].key, "container");
     snprintf(ev.attrs[1].value, sizeof ev.attrs[1].value, CONT2);
-    ev.attr_count = 2;
+    snprintf(ev.attrs[2].key, sizeof ev.attrs[2].key, "seal");
+    snprintf(ev.attrs[2].value, sizeof ev.attrs[2].value, "SL-77");
+    ev.attr_count = 3;
     snprintf(ev.to_org, sizeof ev.to_org, "someone");
     ev.nonce = 99;
     uint8_t body[WB_EVENT_BODY_MAX];
@@ -620,7 +622,9 @@ static void prefilter_reads_action_item_submitter_attrs(void **state)
     assert_non_null(sc.submitter);
     assert_memory_equal(sc.submitter, ev.submitter, WB_PUBKEY_LEN);
     assert_true(sc.container_attr);
-    assert_false(sc.seal_attr);
+    assert_true(sc.seal_attr);
+    assert_int_equal(sc.seal_len, 5);
+    assert_memory_equal(sc.seal, "SL-77", 5);
     /* Every truncation of the body either fails or reads a prefix. */
     for (size_t cut = 0; cut < len; cut++) {
         int rc = node_risk__scan(body, cut, &sc);
@@ -656,6 +660,17 @@ static void prefilter_skips_what_cannot_matter(void **state)
     node_risk_stats(&x->idx, &st);
     assert_int_equal(st.decoded, 1); /* it names a seal */
     seal_items_are(&x->idx, "SL-9", NULL, 1, (const char *[]){crate}, 1);
+    /* Naming it again adds nothing: not decoded; another seal is. */
+    rx_ev(x, TC_CUSTOMS, crate, LEDGER_INSPECT, NULL, NULL, "result=ok", "seal=SL-9", NULL);
+    rx_commit(x);
+    node_risk_stats(&x->idx, &st);
+    assert_int_equal(st.decoded, 1);
+    rx_ev(x, TC_CUSTOMS, crate, LEDGER_INSPECT, NULL, NULL, "result=ok", "seal=SL-10", NULL);
+    rx_commit(x);
+    node_risk_stats(&x->idx, &st);
+    assert_int_equal(st.decoded, 2);
+    seal_items_are(&x->idx, "SL-10", NULL, 1, (const char *[]){crate}, 1);
+    expect_replay_equal(x);
     rx_free(x);
     free(x);
 }
