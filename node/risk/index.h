@@ -31,10 +31,12 @@
  * its block would.
  *
  * The state is struct node_risk, written only by index.c; everyone else
- * reads it through the functions below. Memory: a seal about 56 bytes and
- * its number once, a container 40 bytes and 64 per reference kept (at
- * most 16), an open item about 64 bytes, an item named anywhere its id
- * once (about 12 bytes of table besides). */
+ * reads it through the functions below. Memory: a seal number about 110
+ * bytes (entry, text, slot and the (seal, item) pair of each item naming
+ * it), a container 32 bytes and 64 per reference kept (at most 16), an open
+ * item about 70 bytes, an item named anywhere its id once and 12 bytes of
+ * table; every entry is bounded, their number grows with the ledger's
+ * distinct seal numbers, containers and organisations. */
 #ifndef NODE_RISK_INDEX_H
 #define NODE_RISK_INDEX_H
 
