@@ -205,11 +205,14 @@ static int container_ref(struct node_risk *r, const char *name, uint32_t item,
         }
         *c->own = ref;
     } else if (c->ring_count < RING_MAX) {
-        size_t cap = c->ring_cap;
-        rc = node_risk__grow(&r->alloc, (void **)&c->ring, &cap, c->ring_count + 1u,
-                             sizeof *c->ring, 1);
-        if (rc) return rc;
-        c->ring_cap = (uint8_t)(cap < RING_MAX ? cap : RING_MAX);
+        if (c->ring_count == c->ring_cap) { /* 1, 2, 4, 8, then RING_MAX */
+            size_t cap = c->ring_cap ? 2u * c->ring_cap : 1u;
+            if (cap > RING_MAX) cap = RING_MAX;
+            void *grown = r->alloc.realloc(r->alloc.ctx, c->ring, cap * sizeof *c->ring);
+            if (!grown) return WB_ERR_NOMEM;
+            c->ring = grown;
+            c->ring_cap = (uint8_t)cap;
+        }
         c->ring[c->ring_count++] = ref;
     } else {
         c->ring[c->next] = ref;

@@ -212,17 +212,20 @@ int node_risk__map_put(const struct node_risk_alloc *a, struct node_risk_map *m,
                        uint32_t val)
 {
     WB_ASSERT(key != 0);
+    bool found = false;
+    size_t i = m->slot_count ? map_slot(m, key, &found) : 0;
+    if (found) { /* a new value for a present key: nothing allocated */
+        m->vals[i] = val;
+        return WB_OK;
+    }
     if ((m->count + 1) * 2 > m->slot_count) {
         int rc = map_rehash(a, m);
         if (rc) return rc;
+        i = map_slot(m, key, &found);
     }
-    bool found;
-    size_t i = map_slot(m, key, &found);
-    if (!found) {
-        m->keys[i] = key;
-        m->count++;
-    }
+    m->keys[i] = key;
     m->vals[i] = val;
+    m->count++;
     return WB_OK;
 }
 

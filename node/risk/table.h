@@ -68,8 +68,9 @@ struct node_risk_map {
 
 void node_risk__map_init(struct node_risk_map *m);
 void node_risk__map_free(const struct node_risk_alloc *a, struct node_risk_map *m);
-/* Sets key's value (adding the key when new). Returns 0 or WB_ERR_NOMEM
- * (the map unchanged). */
+/* Sets key's value (adding the key when new; a present key's new value
+ * allocates nothing and cannot fail). Returns 0 or WB_ERR_NOMEM (the map
+ * unchanged). */
 WB_MUST_USE int node_risk__map_put(const struct node_risk_alloc *a, struct node_risk_map *m,
                                    uint64_t key, uint32_t val);
 /* Whether key is in the map (its value in *val, which may be NULL). */

@@ -273,6 +273,16 @@ static void seal_items_are(const struct node_risk *r, const char *seal, const ch
             fail_msg("seal %s: item %zu is %s, want %s", seal, i, got[i], want[i]);
 }
 
+static void *plain_realloc(void *ctx, void *p, size_t n)
+{
+    (void)ctx;
+    if (n == 0) {
+        free(p);
+        return NULL;
+    }
+    return realloc(p, n);
+}
+
 /* ---- seals ------------------------------------------------------------------------------ */
 
 static void seal_shared_by_two_items(void **state)
@@ -675,6 +685,77 @@ static void prefilter_skips_what_cannot_matter(void **state)
     free(x);
 }
 
+/* ---- the tables --------------------------------------------------------------------------- */
+
+static void tables_against_plain_arrays(void **state)
+{
+    (void)state;
+    struct node_risk_alloc a = {.realloc = plain_realloc};
+    struct node_risk_map m;
+    node_risk__map_init(&m);
+    enum { KEYS = 3000 };
+    static uint32_t model[KEYS + 1];
+    static bool present[KEYS + 1];
+    memset(present, 0, sizeof present);
+    uint64_t rng = 12345;
+    for (int op = 0; op < 200000; op++) {
+        rng = rng * 6364136223846793005u + 1442695040888963407u;
+        uint64_t key = 1 + (rng >> 33) % KEYS;
+        uint32_t v;
+        switch ((rng >> 20) % 3) {
+        case 0:
+            CHECK_OK(node_risk__map_put(&a, &m, key, (uint32_t)op));
+            model[key] = (uint32_t)op;
+            present[key] = true;
+            break;
+        case 1:
+            assert_int_equal(node_risk__map_del(&m, key), present[key]);
+            present[key] = false;
+            break;
+        default:
+            assert_int_equal(node_risk__map_get(&m, key, &v), present[key]);
+            if (present[key]) assert_int_equal(v, model[key]);
+        }
+    }
+    size_t n = 0;
+    for (uint64_t k = 1; k <= KEYS; k++) {
+        uint32_t v;
+        assert_int_equal(node_risk__map_get(&m, k, &v), present[k]);
+        if (present[k]) {
+            assert_int_equal(v, model[k]);
+            n++;
+        }
+    }
+    assert_int_equal(m.count, n);
+    node_risk__map_free(&a, &m);
+
+    struct node_risk_strtab t;
+    node_risk__strtab_init(&t);
+    for (uint32_t i = 0; i < 5000; i++) {
+        char s[32];
+        int len = snprintf(s, sizeof s, "SL-%u", i * 7919u % 100000u);
+        uint32_t id;
+        CHECK_OK(node_risk__strtab_intern(&a, &t, s, (size_t)len, &id));
+        assert_int_equal(id, i);
+        CHECK_OK(node_risk__strtab_intern(&a, &t, s, (size_t)len, &id)); /* once only */
+        assert_int_equal(id, i);
+    }
+    for (uint32_t i = 0; i < 5000; i++) {
+        char s[32];
+        int len = snprintf(s, sizeof s, "SL-%u", i * 7919u % 100000u);
+        uint32_t id;
+        assert_true(node_risk__strtab_find(&t, s, (size_t)len, &id));
+        assert_int_equal(id, i);
+        assert_string_equal(node_risk__strtab_str(&t, id), s);
+        /* A prefix is another string. */
+        assert_false(node_risk__strtab_find(&t, s, (size_t)len - 1, &id) &&
+                     strcmp(node_risk__strtab_str(&t, id), s) == 0);
+    }
+    uint32_t id;
+    assert_false(node_risk__strtab_find(&t, "SL-", 3, &id));
+    node_risk__strtab_free(&a, &t);
+}
+
 /* ---- failures and bounds ---------------------------------------------------------------- */
 
 struct failing {
@@ -841,6 +922,7 @@ int main(void)
         cmocka_unit_test(dwell_and_transit_baselines),
         cmocka_unit_test(prefilter_reads_action_item_submitter_attrs),
         cmocka_unit_test(prefilter_skips_what_cannot_matter),
+        cmocka_unit_test(tables_against_plain_arrays),
         cmocka_unit_test(failed_allocation_leaves_the_index_marked),
         cmocka_unit_test(failed_index_moves_on_and_stays_failed),
         cmocka_unit_test(cost_per_event),
