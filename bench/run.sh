@@ -19,7 +19,7 @@ RESULTS=$PWD/bench/results
 NODE_PIDS=()
 LOADGEN_PID=""
 RUN_DIR=""
-KEEP_RUN_DIR=0
+KEEP_RUN_DIR=${KEEP_RUN_DIR:-0} # 1: keep the run folder (node logs) after a run that succeeded too
 
 say() { printf 'bench: %s\n' "$*"; }
 
