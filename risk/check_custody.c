@@ -180,11 +180,11 @@ static void judge_party(struct risk__run *r, const char *org, uint32_t at, bool 
                    risk__time(s->time_ms, t, sizeof t));
     else
         risk__text(f,
-                   "'%s', who %s from %s, is new on the ledger: first seen at %s (%s before) "
-                   "and %u completed chain%s, where the policy asks for %s and %u.",
-                   org, how, risk__time(s->time_ms, t, sizeof t),
-                   risk__time(pp.first_seen_ms, first, sizeof first),
-                   risk__dur(age, ago, sizeof ago), pp.chains_completed,
+                   "'%s', who %s from %s, is new on the ledger: first seen %s before this "
+                   "assessment (at %s), with %u completed chain%s; the policy takes a party as "
+                   "established after %s and %u completed chains.",
+                   org, how, risk__time(s->time_ms, t, sizeof t), risk__dur(age, ago, sizeof ago),
+                   risk__time(pp.first_seen_ms, first, sizeof first), pp.chains_completed,
                    pp.chains_completed == 1 ? "" : "s", lim, p->new_party_chains);
     risk__basis(f, RISK_BASIS_POLICY, "new_party: under %u chains or %s", p->new_party_chains,
                 lim);

@@ -264,10 +264,10 @@ static void judge_dwell(struct risk__run *r, const struct risk_sample *sm)
     bool leaves = b->ev->action == LEDGER_DEPART;
     int64_t limit = leaves ? p->dwell_transship_ms : p->dwell_import_ms;
     enum risk_basis basis = RISK_BASIS_DEFAULT;
-    char basis_text[RISK_BASIS_MAX], d[32], th[32];
+    char basis_text[RISK_BASIS_MAX], why[112], d[24], th[24];
     risk__dur(limit, d, sizeof d);
     if (!r->ctx || !r->ctx->baseline) {
-        snprintf(basis_text, sizeof basis_text, "default %s: no baselines offline", d);
+        snprintf(why, sizeof why, "no baselines %s", r->ctx ? "given" : "offline");
     } else {
         const struct risk_dist *dist = r->ctx->baseline(r->ctx->ctx, sm->key);
         uint64_t have = dist ? dist->count : 0;
@@ -276,26 +276,28 @@ static void judge_dwell(struct risk__run *r, const struct risk_sample *sm)
             risk_dist_percentile(dist, p->baseline_percentile, &pms)) {
             limit = pms;
             basis = RISK_BASIS_BASELINE;
-            snprintf(basis_text, sizeof basis_text, "p%u of %llu dwells at %s (%s)",
-                     p->baseline_percentile, (unsigned long long)have, place,
-                     risk__dur(pms, th, sizeof th));
+            snprintf(why, sizeof why, "p%u of %llu dwells at %s (%s)", p->baseline_percentile,
+                     (unsigned long long)have, place, risk__dur(pms, th, sizeof th));
         } else {
-            snprintf(basis_text, sizeof basis_text, "default %s: %llu sample%s at %s, fewer than %u",
-                     d, (unsigned long long)have, have == 1 ? "" : "s", place,
+            snprintf(why, sizeof why, "%llu sample%s at %s, fewer than %u",
+                     (unsigned long long)have, have == 1 ? "" : "s", place,
                      p->baseline_min_samples);
         }
     }
+    if (basis == RISK_BASIS_BASELINE) snprintf(basis_text, sizeof basis_text, "%s", why);
+    else snprintf(basis_text, sizeof basis_text, "default %s: %s", d, why);
     if (sm->ms <= limit) return;
     struct risk_flag *f = risk__raise(r, RISK_ABNORMAL_DWELL, b->time_ms, a->custodian);
     risk__name_event(r, f, a->index);
     risk__name_event(r, f, b->index);
     char pl[64], t1[LEDGER_TIME_MAX], t2[LEDGER_TIME_MAX], stay[32];
-    risk__text(f,
-               "The item stayed %s at %s, from its arrival at %s to its %s at %s, longer than %s "
-               "(%s).",
+    char than[RISK_BASIS_MAX + 40];
+    if (basis == RISK_BASIS_BASELINE) snprintf(than, sizeof than, "the %s", why);
+    else snprintf(than, sizeof than, "the default of %s (%s)", d, why);
+    risk__text(f, "The item stayed %s at %s, from its arrival at %s to its %s at %s, longer than %s.",
                risk__dur(sm->ms, stay, sizeof stay), risk__place(place, pl, sizeof pl),
                risk__time(a->time_ms, t1, sizeof t1), leaves ? "departure" : "delivery",
-               risk__time(b->time_ms, t2, sizeof t2), risk__dur(limit, th, sizeof th), basis_text);
+               risk__time(b->time_ms, t2, sizeof t2), than);
     risk__basis(f, basis, "%s", basis_text);
 }
 

@@ -185,14 +185,15 @@ int risk__check_impossible_travel(struct risk__run *r)
     size_t n;
     if (risk__points(r, true, &pts, &n) != WB_OK) return WB_ERR_NOMEM;
     size_t judged = 0, unjudged = 0;
-    const char *lacking = NULL;
+    char lacking[WB_LOCATION_MAX + 1] = "";
     char wa[96], wb[96], t1[LEDGER_TIME_MAX], t2[LEDGER_TIME_MAX], dur[32];
     for (size_t k = 0; k + 1 < n; k++) {
         const struct risk__point *a = &pts[k], *b = &pts[k + 1];
         if (!a->fix && !b->fix && strcmp(a->place, b->place) == 0) continue;
         if (!a->has_coords || !b->has_coords) {
             unjudged++;
-            if (!lacking) lacking = !a->has_coords ? a->place : b->place;
+            if (!lacking[0])
+                snprintf(lacking, sizeof lacking, "%s", !a->has_coords ? a->place : b->place);
             continue;
         }
         judged++;
@@ -231,9 +232,9 @@ int risk__check_impossible_travel(struct risk__run *r)
     free(pts);
     if (judged == 0 && unjudged > 0)
         risk__not_evaluable(r, RISK_IMPOSSIBLE_TRAVEL,
-                            "no two places of the chain with coordinates to compare: %s is not in "
-                            "the coordinate table",
-                            lacking);
+                            "no two places of the chain with coordinates to compare: %s %s", lacking,
+                            strlen(lacking) == 13 ? "is a GLN, which has none"
+                                                  : "is not in the coordinate table");
     return WB_OK;
 }
 

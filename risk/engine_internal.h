@@ -100,7 +100,8 @@ void risk__not_evaluable(struct risk__run *r, enum risk_flag_code code, const ch
 
 /* What a sentence calls an event of action a: "handover", "inspection". */
 const char *risk__event_noun(enum ledger_action a);
-/* A duration as a person reads it: "45 min", "30 h", "7 d", "3.2 d". */
+/* A duration as a person reads it: "45 s", "45 min", "30 h" (from 2 h),
+ * "7 d", "3.2 d" (from 48 h); one decimal at most, ".0" dropped. */
 char *risk__dur(int64_t ms, char *out, size_t cap);
 /* A time as RFC 3339 UTC (ledger_time_format). */
 char *risk__time(int64_t ms, char *out, size_t cap);

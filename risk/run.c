@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/wb_assert.h"
+#include "ledger/device.h"
 #include "ledger/evidence.h"
 #include "ledger/ids.h"
 #include "ledger/rules.h"
@@ -30,6 +31,17 @@ static int invalid(char *msg, size_t msg_len, size_t i, const struct ledger_even
 {
     const char *a = ev ? ledger_action_name(ev->action) : NULL;
     return wb_failf(WB_ERR_INVALID, msg, msg_len, "event %zu (%s): %s", i, a ? a : "?", why);
+}
+
+/* Whether the attribute device= is a device key as the rules take it
+ * (64 lowercase hex digits). */
+static bool device_attr_ok(const struct ledger_event *ev)
+{
+    const char *v = ledger_event_attr(ev, "device");
+    if (!v || strlen(v) != 2 * WB_PUBKEY_LEN) return false;
+    for (const char *p = v; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) return false;
+    return true;
 }
 
 /* The mode of the leg that departure d starts: the depart's own attribute
@@ -74,8 +86,11 @@ int risk__run_build(struct risk__run *r, char *msg, size_t msg_len)
         if (in->events[i].ev && in->events[i].ev->action == LEDGER_PLAN_SET) n_plans++;
     r->plans = n_plans ? calloc(n_plans, sizeof *r->plans) : NULL;
     struct ledger_item_state *st = calloc(1, sizeof *st);
+    /* Without evidence, nothing has checked the reports decode yet. */
+    struct ledger_device_report *scratch = e ? NULL : malloc(sizeof *scratch);
     int rc = WB_OK;
-    if (!r->steps || !r->by_time || !r->custody || !keys || !st || (n_plans && !r->plans)) {
+    if (!r->steps || !r->by_time || !r->custody || !keys || !st || (n_plans && !r->plans) ||
+        (!e && !scratch)) {
         rc = WB_ERR_NOMEM;
         goto done;
     }
@@ -141,7 +156,26 @@ int risk__run_build(struct risk__run *r, char *msg, size_t msg_len)
             rc = invalid(msg, msg_len, i, ev, "a seal without its attribute seal");
             goto done;
         }
-        if (ledger_action_is_report(ev->action)) r->has_reports[ev->action] = true;
+        /* What ledger_rules_apply relies on, checked rather than trusted
+         * (a history is a node's word), as ledger_evidence_add does. */
+        bool link = ev->action == LEDGER_DEVICE_ATTACH || ev->action == LEDGER_DEVICE_DETACH;
+        if (link && !device_attr_ok(ev)) {
+            rc = invalid(msg, msg_len, i, ev, "attribute device is not a device key");
+            goto done;
+        }
+        if (ev->action == LEDGER_DEVICE_ATTACH && st->device_count >= WB_ITEM_DEVICES_MAX) {
+            rc = invalid(msg, msg_len, i, ev, "more devices attached than an item takes");
+            goto done;
+        }
+        if (ledger_action_is_report(ev->action)) {
+            r->has_reports[ev->action] = true;
+            if (scratch && (ledger_device_report_decode(ev->device_report, ev->device_report_len,
+                                                        scratch, why, sizeof why) != WB_OK ||
+                            scratch->kind != ev->action)) {
+                rc = invalid(msg, msg_len, i, ev, "its device report does not decode");
+                goto done;
+            }
+        }
 
         ledger_rules_apply(st, ev, g, in->events[i].height);
 
@@ -196,6 +230,7 @@ int risk__run_build(struct risk__run *r, char *msg, size_t msg_len)
     for (size_t i = 0; i < in->count; i++) r->by_time[i] = keys[i].i;
 
 done:
+    free(scratch);
     free(st);
     free(keys);
     return rc;
@@ -382,7 +417,7 @@ char *risk__dur(int64_t ms, char *out, size_t cap)
     }
     if (ms < 60000) snprintf(out, cap, "%lld s", (long long)((ms + 500) / 1000));
     else if (ms < 2 * RISK__HOUR_MS) snprintf(out, cap, "%lld min", (long long)((ms + 30000) / 60000));
-    else if (ms <= 72 * RISK__HOUR_MS) one_decimal(out, cap, (double)ms / (double)RISK__HOUR_MS, "h");
+    else if (ms < 48 * RISK__HOUR_MS) one_decimal(out, cap, (double)ms / (double)RISK__HOUR_MS, "h");
     else one_decimal(out, cap, (double)ms / (double)RISK__DAY_MS, "d");
     return out;
 }
