@@ -427,6 +427,8 @@ static const char *client__case_name(Waybill__ClientResponse__RespCase rc)
         return "items";
     case WAYBILL__CLIENT_RESPONSE__RESP_WATCH:
         return "watch";
+    case WAYBILL__CLIENT_RESPONSE__RESP_RISK_CONTEXT:
+        return "risk context";
     default:
         return "nothing";
     }

@@ -28,6 +28,8 @@
 #include "node/mempool/mempool.h"
 #include "node/net_open.h"
 #include "node/p2p/p2p.h"
+#include "node/risk/index.h"
+#include "node/risk/replay.h"
 #include "storage/store.h"
 
 #define NODE_TICK_MS 250              /* housekeeping period */
@@ -45,7 +47,8 @@ struct node {
     struct node_driver driver;
     struct node_p2p p2p;
     struct node_api api;
-    bool driver_inited, api_inited;
+    struct node_risk risk;            /* the risk index: fed every committed block */
+    bool driver_inited, api_inited, risk_inited;
     uv_signal_t sigint, sigterm;
     uv_timer_t tick;
     int handles_inited;               /* of sigint, sigterm, tick, in order */
@@ -148,6 +151,18 @@ static int open_store(struct node *n)
     return WB_OK;
 }
 
+/* The risk index as of the stored head: every stored block replayed. */
+static int load_risk(struct node *n)
+{
+    int rc = node_risk_init(&n->risk, NULL);
+    n->risk_inited = true;
+    if (rc == WB_OK)
+        rc = node_risk_replay(&n->risk, n->env.store, node_chain_height(&n->chain),
+                              node_chain_gov(&n->chain));
+    if (rc) WB_ERROR("node", "cannot rebuild the risk index: %s", wb_strerror(rc));
+    return rc;
+}
+
 /* ---- the parts' listeners --------------------------------------------------------- */
 
 /* A governance block committed: the p2p part dials validators it added. */
@@ -166,6 +181,12 @@ static void on_block_committed(void *ctx, const struct ledger_block *b,
     node_hold_on_appended(&n->hold);
     node_api_on_block(&n->api, b, ids);
     node_p2p_broadcast_status(&n->p2p);
+    /* After the answers and the status: off the commit's latency. */
+    int rc = node_risk_on_block(&n->risk, b, node_chain_gov(&n->chain));
+    if (rc)
+        WB_ERROR("risk", "h=%llu the risk index cannot take the block in: %s; it answers no "
+                 "more until a restart rebuilds it",
+                 (unsigned long long)b->header.height, wb_strerror(rc));
 }
 
 static void on_event_dropped(void *ctx, const uint8_t id[WB_HASH_LEN], int err,
@@ -206,11 +227,27 @@ static void on_net_closed(void *ctx)
     n->nets_open--;
 }
 
+/* What the risk index cost on the commit path since start-up (the replay
+ * included) and what it holds. */
+static void log_risk_cost(const struct node *n)
+{
+    struct node_risk_stats st;
+    node_risk_stats(&n->risk, &st);
+    WB_INFO("risk", "h=%llu risk index: %llu blocks, %llu events (%llu decoded) in %.1f ms, "
+            "%.2f us per event; %zu seals, %zu containers, %zu parties, %zu items, %zu open, "
+            "%zu baselines, %zu KiB",
+            (unsigned long long)node_risk_height(&n->risk), (unsigned long long)st.blocks,
+            (unsigned long long)st.events, (unsigned long long)st.decoded, (double)st.ns / 1e6,
+            st.events ? (double)st.ns / 1e3 / (double)st.events : 0.0, st.seals, st.containers,
+            st.parties, st.items, st.open, st.baselines, st.bytes / 1024);
+}
+
 static void node_stop(struct node *n)
 {
     if (n->stopping) return;
     n->stopping = true;
     WB_INFO("node", "h=%llu shutting down", (unsigned long long)node_chain_height(&n->chain));
+    if (n->risk_inited) log_risk_cost(n);
     if (n->driver_inited) node_driver_stop(&n->driver);
     node_hold_stop(&n->hold);
     /* Only the handles init_handles got to (in its order) are closed. */
@@ -316,7 +353,8 @@ static int init_parts(struct node *n)
     if ((rc = node_driver_init(&n->driver, &n->env, &n->chain, &n->commit, &n->hold, &dl)))
         return rc;
     n->driver_inited = true;
-    if ((rc = node_api_init(&n->api, &n->env, &n->chain, &n->driver, &n->p2p, &n->hold)))
+    if ((rc = node_api_init(&n->api, &n->env, &n->chain, &n->driver, &n->p2p, &n->hold,
+                            &n->risk)))
         return rc;
     n->api_inited = true;
     return WB_OK;
@@ -326,6 +364,7 @@ static void free_node(struct node *n)
 {
     if (n->api_inited) node_api_free(&n->api);
     if (n->driver_inited) node_driver_free(&n->driver);
+    if (n->risk_inited) node_risk_free(&n->risk);
     node_chain_free(&n->chain);
     mempool_destroy(n->env.mempool);
     store_close(n->env.store);
@@ -355,7 +394,8 @@ int node_run(const struct node_config *cfg)
     int rc;
     if ((rc = load_genesis(n))) goto err_free;
     n->env.genesis = n->genesis;
-    if ((rc = load_identity(n)) || (rc = open_store(n)) || (rc = init_parts(n)))
+    if ((rc = load_identity(n)) || (rc = open_store(n)) || (rc = load_risk(n)) ||
+        (rc = init_parts(n)))
         goto err_stop;
     if ((rc = init_handles(n))) goto err_stop;
     if ((rc = node_p2p_start(&n->p2p, &n->env, &n->id, &n->chain, &n->commit, &n->hold,

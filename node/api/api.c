@@ -8,6 +8,7 @@
 #include "common/wb_error.h"
 #include "node/api/api_submit.h"
 #include "node/api/respond.h"
+#include "node/api/risk_context.h"
 #include "node/mempool/mempool.h"
 #include "proto/waybill.pb-c.h"
 #include "storage/store.h"
@@ -157,6 +158,9 @@ static void on_frame(void *ctx, struct net_link *link, const uint8_t *data, size
     case WAYBILL__CLIENT_REQUEST__REQ_WATCH_ACK:
         node_watch_ack(&c->watch, link, a->env, a->chain, rq->watch_ack);
         break;
+    case WAYBILL__CLIENT_REQUEST__REQ_RISK_CONTEXT:
+        node_read_risk_context(rd, link, rq->id, rq->risk_context);
+        break;
     default:
         node_respond_error(link, rq->id, WB_ERR_INVALID, "unknown request");
         break;
@@ -206,7 +210,8 @@ static bool authorize_member(void *ctx, const uint8_t pk[32])
 
 int node_api_init(struct node_api *a, const struct node_env *env,
                   const struct node_chain *chain, struct node_driver *driver,
-                  struct node_p2p *p2p, const struct node_hold *hold)
+                  struct node_p2p *p2p, const struct node_hold *hold,
+                  const struct node_risk *risk)
 {
     memset(a, 0, sizeof *a);
     a->env = env;
@@ -214,7 +219,7 @@ int node_api_init(struct node_api *a, const struct node_env *env,
     a->driver = driver;
     a->p2p = p2p;
     a->reads = (struct node_reads){.env = env, .chain = chain, .driver = driver, .p2p = p2p,
-                                   .hold = hold};
+                                   .hold = hold, .risk = risk};
     int rc = node_clients_init(&a->clients, env->cfg->limits.api_clients_max);
     if (rc) return rc;
     return node_waiters_init(&a->waiters, &a->clients);

@@ -35,10 +35,12 @@ struct node_api {
     void *closed_ctx;
 };
 
-/* Prepares the client table and waiters (before any part can call back). */
+/* Prepares the client table and waiters (before any part can call back).
+ * risk: the risk index the risk context requests are answered from. */
 WB_MUST_USE int node_api_init(struct node_api *a, const struct node_env *env,
                               const struct node_chain *chain, struct node_driver *driver,
-                              struct node_p2p *p2p, const struct node_hold *hold);
+                              struct node_p2p *p2p, const struct node_hold *hold,
+                              const struct node_risk *risk);
 
 /* Opens the API endpoint on the config's api address with identity id. On
  * a listen failure the endpoint is still set (node_api_close closes it). */

@@ -13,6 +13,7 @@
 #include "node/env.h"
 #include "node/net/net.h"
 #include "node/p2p/p2p.h"
+#include "node/risk/index.h"
 #include "proto/waybill.pb-c.h"
 
 /* What the reads look at (borrowed; the API fills it at start). */
@@ -22,6 +23,7 @@ struct node_reads {
     const struct node_driver *driver;
     const struct node_p2p *p2p;
     const struct node_hold *hold;
+    const struct node_risk *risk;     /* the risk index (node/api/risk_context.h) */
     struct net *api_net;
 };
 

@@ -52,6 +52,19 @@
  *                                             once the node's hello arrives, reconnect 10 ms
  *                                             later; for
  *                                             SECONDS. The three print "opened COUNT" and exit 0
+ *   probe risk-context ADDR GENESIS KEY ITEM CONTAINER SEALS ORGS KEYS
+ *                                             one risk context request (cli/risk_context.h's
+ *                                             fetcher, which checks the answer); SEALS, ORGS
+ *                                             and KEYS comma-separated, "-" for none (ITEM
+ *                                             and CONTAINER too). Prints "answer HEX" (the
+ *                                             RiskContext message as the node encoded it),
+ *                                             then the context line by line, canonically:
+ *                                             two nodes with the same index print the same
+ *                                             bytes. Exit 0, 1 refused or malformed, 2 usage
+ *   probe risk-bounds ADDR GENESIS KEY        risk context requests at and over each bound
+ *                                             (seals, organisations, baseline keys), sent as
+ *                                             they are: prints "NAME CODE" per request (0:
+ *                                             answered; a node refuses over a bound with -2)
  *   probe rules                               prints the ledger rule table, "NAME<TAB>REASON"
  *                                             per rule in check order (docs/rules.md lists them)
  *   probe proxy CTLFILE PORTFILE TAG=TARGET... a TCP proxy the partition tests own: for each
@@ -82,7 +95,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/client.h"
+#include "cli/risk_context.h"
 #include "common/file.h"
+#include "common/hex.h"
 #include "common/sigbytes.h"
 #include "common/wb_error.h"
 #include "ledger/device.h"
@@ -1111,6 +1127,212 @@ static int cmd_proxy(const char *ctl, const char *portfile, int n, char **specs)
     }
 }
 
+/* ---- risk-context ------------------------------------------------------------------ */
+
+/* The fetcher's transport: the probe's link, keeping the last answer's bytes. */
+struct stash {
+    struct net_client *nc;
+    uint8_t *last;
+    size_t last_len;
+};
+
+static int stash_request(void *impl, const uint8_t *req, size_t len, uint8_t **resp,
+                         size_t *resp_len, uint32_t timeout_ms)
+{
+    struct stash *st = impl;
+    int rc = net_client_request(st->nc, req, len, resp, resp_len, timeout_ms);
+    if (rc) return rc;
+    free(st->last);
+    st->last = malloc(*resp_len ? *resp_len : 1);
+    if (!st->last) return WB_ERR_NOMEM;
+    memcpy(st->last, *resp, *resp_len);
+    st->last_len = *resp_len;
+    return WB_OK;
+}
+
+static void stash_close(void *impl) { (void)impl; }
+
+/* Splits a comma-separated list ("-": none) in place into out (at most cap). */
+static size_t split_list(char *s, const char **out, size_t cap)
+{
+    size_t n = 0;
+    if (strcmp(s, "-") == 0) return 0;
+    for (char *tok = strtok(s, ","); tok && n < cap; tok = strtok(NULL, ",")) out[n++] = tok;
+    return n;
+}
+
+static int cmd_risk_context(char **argv)
+{
+    const char *addr = argv[2], *genesis = argv[3], *key = argv[4];
+    const char *item = strcmp(argv[5], "-") == 0 ? NULL : argv[5];
+    const char *container = strcmp(argv[6], "-") == 0 ? NULL : argv[6];
+    static const char *seals[64], *orgs[128], *keys[128];
+    size_t ns = split_list(argv[7], seals, 64), no = split_list(argv[8], orgs, 128),
+           nk = split_list(argv[9], keys, 128);
+    struct ledger_genesis *g = malloc(sizeof *g);
+    struct net_client_config cc;
+    if (!g || load(genesis, key, g, &cc) != 0) {
+        free(g);
+        return 2;
+    }
+    cc.frame_max = 16u << 20;
+    struct stash st = {0};
+    int rc = net_client_connect(addr, &cc, 10000, &st.nc);
+    if (rc) {
+        fprintf(stderr, "probe: cannot connect to %s: %s\n", addr, wb_strerror(rc));
+        free(g);
+        return 2;
+    }
+    struct client_opts o;
+    client_opts_init(&o, "probe");
+    o.node = addr;
+    o.timeout_ms = 20000;
+    struct client c;
+    memset(&c, 0, sizeof c);
+    c.opts = &o;
+    c.genesis = g;
+    c.t.request = stash_request;
+    c.t.close = stash_close;
+    c.t.impl = &st;
+    c.connected = true;
+    c.next_id = 1;
+    c.deadline_ms = client_now_mono_ms() + o.timeout_ms;
+    struct risk_context_data d;
+    rc = risk_context_fetch(&c, item, seals, ns, container, orgs, no, keys, nk, &d);
+    int status = 0;
+    if (rc) {
+        fprintf(stderr, "probe: risk context: %s: %s\n", wb_strerror(rc), c.reason);
+        status = 1;
+        goto out;
+    }
+    Waybill__ClientResponse *r = waybill__client_response__unpack(NULL, st.last_len, st.last);
+    if (!r || !r->risk_context) {
+        fprintf(stderr, "probe: the answer does not decode again\n");
+        status = 1;
+        if (r) waybill__client_response__free_unpacked(r, NULL);
+        goto out;
+    }
+    size_t len = waybill__risk_context__get_packed_size(r->risk_context);
+    uint8_t *bytes = malloc(len ? len : 1);
+    char *hex = malloc(2 * len + 1);
+    if (!bytes || !hex) {
+        status = 2;
+    } else {
+        waybill__risk_context__pack(r->risk_context, bytes);
+        printf("answer %s\n", wb_hex_encode(bytes, len, hex, 2 * len + 1));
+    }
+    free(bytes);
+    free(hex);
+    waybill__client_response__free_unpacked(r, NULL);
+    if (status) goto out;
+    printf("height %llu\n", (unsigned long long)d.height);
+    for (size_t i = 0; i < d.seal_count; i++) {
+        printf("seal %s total %llu:", d.seals[i].seal, (unsigned long long)d.seals[i].total);
+        for (size_t k = 0; k < d.seals[i].item_count; k++) printf(" %s", d.seals[i].items[k]);
+        printf("\n");
+    }
+    if (d.has_container) {
+        printf("container %s total %llu\n", d.container, (unsigned long long)d.container_total);
+        for (size_t k = 0; k < d.ref_count; k++) {
+            char eh[65];
+            printf("ref %s %s %lld %s\n", d.refs[k].item,
+                   d.refs[k].location[0] ? d.refs[k].location : "-", (long long)d.refs[k].time_ms,
+                   wb_hex_encode(d.refs[k].event, 32, eh, sizeof eh));
+        }
+    }
+    for (size_t i = 0; i < d.party_count; i++) {
+        const struct risk_context_party *p = &d.parties[i];
+        if (p->known)
+            printf("party %s known first_seen_ms %lld chains_completed %u\n", p->org,
+                   (long long)p->party.first_seen_ms, p->party.chains_completed);
+        else
+            printf("party %s unknown\n", p->org);
+    }
+    for (size_t i = 0; i < d.baseline_count; i++) {
+        const struct risk_context_baseline *b = &d.baselines[i];
+        int64_t p50 = 0, p95 = 0;
+        if (!b->known || !risk_dist_percentile(&b->dist, 50, &p50) ||
+            !risk_dist_percentile(&b->dist, 95, &p95))
+            printf("baseline %s none\n", b->key);
+        else
+            printf("baseline %s count %llu p50_ms %lld p95_ms %lld\n", b->key,
+                   (unsigned long long)b->dist.count, (long long)p50, (long long)p95);
+    }
+out:
+    risk_context_data_free(&d);
+    free(st.last);
+    net_client_close(st.nc);
+    free(g);
+    return status;
+}
+
+/* Risk context requests at and over the node's bounds, past the fetcher's
+ * own checks: what the node answers to each. */
+static int cmd_risk_bounds(const char *addr, const char *genesis, const char *key)
+{
+    struct ledger_genesis *g = malloc(sizeof *g);
+    struct net_client_config cc;
+    if (!g || load(genesis, key, g, &cc) != 0) {
+        free(g);
+        return 2;
+    }
+    free(g);
+    cc.frame_max = 16u << 20;
+    struct net_client *c;
+    int rc = net_client_connect(addr, &cc, 10000, &c);
+    if (rc) {
+        fprintf(stderr, "probe: cannot connect to %s: %s\n", addr, wb_strerror(rc));
+        return 2;
+    }
+    static char *names[80];
+    for (size_t i = 0; i < 80; i++) names[i] = (char *)"SL-1";
+    static char long_seal[WB_ATTR_VALUE_MAX + 2];
+    memset(long_seal, 'S', WB_ATTR_VALUE_MAX + 1);
+    char *long_one[1] = {long_seal};
+    struct {
+        const char *name;
+        size_t seals, orgs, keys;
+        char **seal_v;
+    } cases[] = {
+        {"at-bounds", 32, 64, 64, names},  {"seals-33", 33, 0, 0, names},
+        {"orgs-65", 0, 65, 0, names},      {"keys-65", 0, 0, 65, names},
+        {"seal-too-long", 1, 0, 0, long_one},
+    };
+    int status = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        Waybill__RiskContextRequest q = WAYBILL__RISK_CONTEXT_REQUEST__INIT;
+        q.n_seals = cases[i].seals;
+        q.seals = cases[i].seal_v;
+        q.n_orgs = cases[i].orgs;
+        q.orgs = names;
+        q.n_baseline_keys = cases[i].keys;
+        q.baseline_keys = names;
+        Waybill__ClientRequest rq = WAYBILL__CLIENT_REQUEST__INIT;
+        rq.id = i + 1;
+        rq.req_case = WAYBILL__CLIENT_REQUEST__REQ_RISK_CONTEXT;
+        rq.risk_context = &q;
+        size_t len = waybill__client_request__get_packed_size(&rq);
+        uint8_t *buf = malloc(len), *resp = NULL;
+        size_t resp_len;
+        if (!buf) return 2;
+        waybill__client_request__pack(&rq, buf);
+        rc = net_client_request(c, buf, len, &resp, &resp_len, 20000);
+        free(buf);
+        Waybill__ClientResponse *r =
+            rc == 0 ? waybill__client_response__unpack(NULL, resp_len, resp) : NULL;
+        free(resp);
+        if (!r || r->id != rq.id) {
+            fprintf(stderr, "probe: no answer to %s\n", cases[i].name);
+            status = 1;
+        } else {
+            printf("%s %d\n", cases[i].name, (int)r->code);
+        }
+        if (r) waybill__client_response__free_unpacked(r, NULL);
+    }
+    net_client_close(c);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     if (sodium_init() < 0) return 2;
@@ -1140,6 +1362,9 @@ int main(int argc, char **argv)
         return cmd_flood(FLOOD_STORM, argv[2], atol(argv[3]), atol(argv[4]));
     if (argc >= 5 && strcmp(argv[1], "proxy") == 0)
         return cmd_proxy(argv[2], argv[3], argc - 4, argv + 4);
+    if (argc >= 10 && strcmp(argv[1], "risk-context") == 0) return cmd_risk_context(argv);
+    if (argc >= 5 && strcmp(argv[1], "risk-bounds") == 0)
+        return cmd_risk_bounds(argv[2], argv[3], argv[4]);
     if (argc >= 2 && strcmp(argv[1], "rules") == 0) {
         size_t n;
         const struct ledger_rule *t = ledger_rules_table(&n);

@@ -2,7 +2,9 @@
  * node/api/api.c's on_frame does (ClientRequest, then the member of its
  * oneof each request kind reads). Checks besides no crash and no sanitizer
  * report: a decoded request's set member is present for its case, every
- * item name and byte string it carries lies within its length, and a request
+ * item name and byte string it carries lies within its length (a risk
+ * context's repeated strings each present, no more of them than the frame
+ * has bytes), and a request
  * without unknown fields (in it or in any message it holds) packs back to
  * bytes that decode to the same case and id. protobuf-c keeps unknown fields
  * as read and may write back bytes it would not read: it reads a tag whose
@@ -46,6 +48,29 @@ static void check_item(const Waybill__ItemRequest *ir)
     (void)touch(ir->item);
 }
 
+/* Each repeated string as node/api/risk_context.c reads it: the count
+ * within the frame (every entry takes a byte of tag at least), every
+ * entry present. */
+static void check_strings(char *const *v, size_t n, size_t frame)
+{
+    if (n > frame) fail("more repeated strings than the frame has bytes");
+    if (n && !v) fail("repeated strings counted without their array");
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i]) fail("a repeated string entry is NULL");
+        (void)touch(v[i]);
+    }
+}
+
+static void check_risk_context(const Waybill__RiskContextRequest *q, size_t frame)
+{
+    if (!q) fail("risk_context case without its member");
+    (void)touch(q->item);
+    (void)touch(q->container);
+    check_strings(q->seals, q->n_seals, frame);
+    check_strings(q->orgs, q->n_orgs, frame);
+    check_strings(q->baseline_keys, q->n_baseline_keys, frame);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     Waybill__ClientRequest *rq = waybill__client_request__unpack(NULL, size, data);
@@ -71,6 +96,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case WAYBILL__CLIENT_REQUEST__REQ_STATUS:
         if (!rq->status) fail("status case without its member");
+        break;
+    case WAYBILL__CLIENT_REQUEST__REQ_RISK_CONTEXT:
+        check_risk_context(rq->risk_context, size);
         break;
     default:
         break; /* answered "unknown request" */
