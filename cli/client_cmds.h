@@ -35,6 +35,7 @@ WB_MUST_USE int cmd_gov_via(const struct client_connector *conn, int argc, char 
 WB_MUST_USE int cmd_key_via(const struct client_connector *conn, int argc, char **argv);
 WB_MUST_USE int cmd_device_via(const struct client_connector *conn, int argc, char **argv);
 WB_MUST_USE int cmd_plan_via(const struct client_connector *conn, int argc, char **argv);
+WB_MUST_USE int cmd_risk_via(const struct client_connector *conn, int argc, char **argv);
 
 /* What a node answered to a submit (submit_session_event). */
 struct submit_outcome {

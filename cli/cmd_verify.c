@@ -8,6 +8,8 @@
 
 #include "cli/client_cmds.h"
 #include "cli/evidence_print.h"
+#include "cli/risk_context.h"
+#include "cli/risk_run.h"
 #include "cli/id_args.h"
 #include "cli/print.h"
 #include "common/exec_threads.h"
@@ -36,6 +38,7 @@ enum {
     VERIFY_OPT_MAX_AGE,
     VERIFY_OPT_REQUIRE_COMPLETE,
     VERIFY_OPT_QUORUM_READ,
+    VERIFY_OPT_POLICY,
 };
 
 static const struct cli_opt verify_opts[] = {
@@ -57,17 +60,20 @@ static const struct cli_opt verify_opts[] = {
                                 "ask f+1 nodes (the --node addresses, given several times, then "
                                 "the genesis api addresses) and verify the bundle certified at "
                                 "the highest height"},
+    [VERIFY_OPT_POLICY] = {"policy", "FILE",
+                           "the risk policy the risk section is judged with (docs/risk-policy.md; "
+                           "default $WAYBILL_RISK_POLICY, else the built-in defaults)"},
 };
 
 static const struct cli_usage verify_usage = {
     .cmd = "verify",
     .synopsis = "ITEM [--node ADDR] [--key FILE] [--genesis FILE] [--timeout SECONDS] [--json]\n"
-                "              [--max-age DURATION] [--require-complete]\n"
+                "              [--max-age DURATION] [--require-complete] [--policy FILE]\n"
                 "       waybill verify ITEM --quorum-read [--node ADDR]... [--key FILE]\n"
                 "              [--genesis FILE] [--timeout SECONDS] [--json] [--max-age DURATION]\n"
-                "              [--require-complete]\n"
+                "              [--require-complete] [--policy FILE]\n"
                 "       waybill verify --bundle FILE [ITEM] [--genesis FILE] [--json]\n"
-                "              [--max-age DURATION] [--require-complete]",
+                "              [--max-age DURATION] [--require-complete] [--policy FILE]",
     .description =
         "Checks an item's whole provenance chain trusting nothing but the genesis file.\n"
         "With ITEM alone the proof bundle is fetched from the node; with --bundle it is\n"
@@ -110,6 +116,10 @@ static const struct cli_usage verify_usage = {
         "naming the custodian at that time and the device's owner (\"Findings: none\").\n"
         "The device registry is the bundle's governance section's. Findings are\n"
         "evidence, not failures: they never change the verdict or the exit status.\n"
+        "Then the risk section (docs/risk.md, as waybill risk prints it): the item's\n"
+        "score, the policy's hash (--policy) and its risk flags; from a node with its\n"
+        "ledger-wide context, from --bundle or --quorum-read with the ledger-wide flags\n"
+        "listed as not evaluable. Flags are advice: they never change the exit status.\n"
         "Exit status 0 when verified, 1 when not, or when --require-complete or --max-age\n"
         "asked for more than the bundle proves. A container number ITEM is upper-cased\n"
         "first, as waybill submit does (with a note on stderr).\n"
@@ -133,6 +143,8 @@ struct verify_wants {
     const char *max_age_text;             /* --max-age as given */
     int64_t max_age_ms;                   /* -1: no --max-age */
     bool require_complete;
+    const char *policy;                   /* --policy FILE */
+    struct risk_policy risk_policy;       /* loaded from it, or the defaults */
     bool quorum_read;
 };
 
@@ -180,6 +192,14 @@ struct verify_report {
     struct ledger_evidence evidence;
     bool evidence_failed;                 /* evidence_error says why */
     char evidence_error[256];
+    /* The risk section (docs/risk.md): the accepted events, and once the
+     * bundle verified, the engine's report or why there is none. */
+    struct risk_run run;
+    bool risk_done;
+    struct risk_report risk;
+    int64_t risk_as_of_ms;
+    bool risk_online;
+    char risk_error[1200];
 };
 
 /* Feeds an accepted event to the evidence (the governance chain has none). */
@@ -200,6 +220,7 @@ static void verify_on_event(void *ctx, size_t index, const struct ledger_event *
 {
     struct verify_report *r = ctx;
     if (ok && ev) verify_evidence_add(r, ev, height, gov);
+    if (ok && ev && strcmp(ev->item, WB_GOV_CHAIN) != 0) risk_run_add(&r->run, ev, org, height);
     char idx[24], at[48], when[PRINT_TIME_MAX], id[PRINT_SHORT_HEX], result[PRINT_CELL_MAX];
     char org_buf[64];
     snprintf(idx, sizeof idx, "%zu", index);
@@ -261,6 +282,16 @@ static json_t *verify_json_evidence(const struct verify_report *r,
     return evidence_print_json(&r->evidence);
 }
 
+/* The "risk" of --json: the engine's report, null when there is none (a
+ * failed bundle, the governance chain), {"error": WHY} when it could not
+ * be judged. */
+static json_t *verify_json_risk(const struct verify_report *r)
+{
+    if (r->risk_error[0]) return json_pack("{s:o}", "error", print_json_text(r->risk_error));
+    if (!r->risk_done) return json_null();
+    return risk_run_json(&r->risk, r->risk_as_of_ms, r->risk_online);
+}
+
 static json_t *verify_json_complete(const struct ledger_verify_result *res, int64_t age_ms)
 {
     char when[PRINT_TIME_MAX];
@@ -311,6 +342,7 @@ static int verify_print(const struct client_opts *co, const struct ledger_genesi
         if (root &&
             (json_object_set_new(root, "events_marked", json_integer((json_int_t)res->events_marked)) ||
              json_object_set_new(root, "evidence", verify_json_evidence(r, res)) ||
+             json_object_set_new(root, "risk", verify_json_risk(r)) ||
              json_object_set_new(root, "governance",
                                  res->ok ? json_pack("{s:b, s:I, s:b, s:o, s:o}", "present",
                                                      res->gov_present, "events",
@@ -357,6 +389,14 @@ static int verify_print(const struct client_opts *co, const struct ledger_genesi
         if (evidence_print_text(&r->evidence, stdout) != WB_OK) goto err_nomem;
         fputc('\n', stdout);
     }
+    /* So are the risk flags: advice for whoever decides what to inspect. */
+    if (r->risk_error[0]) {
+        printf("Risk: not judged: %s\n\n", print_safe(r->risk_error, safe, sizeof safe));
+    } else if (r->risk_done) {
+        if (risk_run_print_text(&r->risk, r->risk_as_of_ms, r->risk_online, stdout) != WB_OK)
+            goto err_nomem;
+        fputc('\n', stdout);
+    }
     if (res->ok) printf("%s\n", print_safe(res->governance, safe, sizeof safe));
     if (res->ok && res->complete) {
         char when[PRINT_TIME_MAX];
@@ -398,13 +438,67 @@ err_nomem:
 }
 
 /* Verifies `bundle` and prints the outcome; returns the exit code. */
+/* The reference time of the risk section: the certified time the bundle
+ * is complete as of, else its newest block's. */
+static int64_t verify_risk_as_of(const struct ledger_verify_result *res, const struct risk_run *run)
+{
+    if (res->complete) return res->fresh.time_ms;
+    int64_t t = 0;
+    for (size_t i = 0; i < run->count; i++)
+        if (run->events[i].block_time_ms > t) t = run->events[i].block_time_ms;
+    return t;
+}
+
+/* Judges a verified item's bundle (ledger-wide context from `online`, NULL
+ * offline) into r's risk section. */
+static void verify_risk(struct verify_report *r, const struct ledger_genesis *g,
+                        const struct ledger_verify_result *res, const uint8_t *bundle, size_t len,
+                        const struct verify_wants *w, struct client *online)
+{
+    char msg[512];
+    if (r->run.failed) {
+        r->nomem = true;
+        return;
+    }
+    if (risk_run_times(&r->run, bundle, len) != WB_OK) {
+        snprintf(r->risk_error, sizeof r->risk_error, "the bundle's block headers do not decode");
+        return;
+    }
+    struct risk_context ctx, *ctxp = NULL;
+    struct risk_context_data cd;
+    bool have_cd = false;
+    if (online) {
+        struct risk_run_query rq;
+        risk_run_query_of(&r->run, r->evidence_failed ? NULL : &r->evidence, &rq);
+        int rc = risk_run_fetch(online, res->state.item, &rq, &cd);
+        if (rc != WB_OK) {
+            snprintf(r->risk_error, sizeof r->risk_error,
+                     "the node's ledger-wide context could not be read: %s", online->reason);
+            return;
+        }
+        have_cd = true;
+        risk_context_of(&cd, &ctx);
+        ctxp = &ctx;
+    }
+    r->risk_as_of_ms = verify_risk_as_of(res, &r->run);
+    r->risk_online = online != NULL;
+    int rc = risk_run_assess(&r->run, g, r->evidence_failed ? NULL : &r->evidence,
+                             r->risk_as_of_ms, &w->risk_policy, ctxp, &r->risk, msg, sizeof msg);
+    if (rc == WB_OK) r->risk_done = true;
+    else if (rc == WB_ERR_NOMEM) r->nomem = true;
+    else snprintf(r->risk_error, sizeof r->risk_error, "%s", msg);
+    if (have_cd) risk_context_data_free(&cd);
+}
+
 static int verify_run(const struct client_opts *co, const struct ledger_genesis *g,
                       const char *item, const uint8_t *bundle, size_t len, const char *source,
-                      const struct verify_wants *w, struct verify_quorum_out *q)
+                      const struct verify_wants *w, struct verify_quorum_out *q,
+                      struct client *online)
 {
     static const char *const header[VERIFY_COLS] = {"#",   "BLOCK", "TIME", "ACTION",
                                                     "LOCATION", "ORG", "ID", "RESULT"};
     struct verify_report r = {.g = g, .json = co->json};
+    risk_run_init(&r.run);
     struct ledger_verify_result *res = malloc(sizeof *res);
     print_table_init(&r.table, VERIFY_COLS, header);
     r.events = co->json ? json_array() : NULL;
@@ -425,8 +519,12 @@ static int verify_run(const struct client_opts *co, const struct ledger_genesis 
      * message); the code only confirms it. */
     WB_ASSERT((rc == WB_OK) == res->ok);
     if (res->ok && !r.evidence_failed) ledger_evidence_finish(&r.evidence);
+    if (res->ok && strcmp(res->state.item, WB_GOV_CHAIN) != 0)
+        verify_risk(&r, g, res, bundle, len, w, online);
     ex = verify_print(co, g, &r, res, source, w, q);
 free_report:
+    risk_report_free(&r.risk);
+    risk_run_free(&r.run);
     ledger_evidence_free(&r.evidence);
     json_decref(r.events);
     print_table_free(&r.table);
@@ -444,6 +542,7 @@ static int verify_own_opt(void *ctx, int opt, const char *value)
         return client_opt_once(&verify_usage, &w->max_age_text, "max-age", value);
     if (opt == VERIFY_OPT_REQUIRE_COMPLETE) w->require_complete = true;
     if (opt == VERIFY_OPT_QUORUM_READ) w->quorum_read = true;
+    if (opt == VERIFY_OPT_POLICY) return client_opt_once(&verify_usage, &w->policy, "policy", value);
     return CLI_EXIT_OK;
 }
 
@@ -536,7 +635,7 @@ static int verify_offline(const struct client_opts *co, const char *path, const 
     char source[CLIENT_PATH_MAX + 16];
     snprintf(source, sizeof source, "bundle %s", path);
     if (!verify_other_chain(co, g, bundle, len, source, &ex))
-        ex = verify_run(co, g, item, bundle, len, source, w, NULL);
+        ex = verify_run(co, g, item, bundle, len, source, w, NULL, NULL);
     free(bundle);
     free(g);
     return ex;
@@ -560,10 +659,9 @@ static int verify_online(const struct client_opts *co, const struct client_conne
         ex = client_fail_item(&s.c, rc, item, item);
         goto close_session;
     }
-    client_close(&s.c);
     char source[WB_ITEM_MAX + 512];
     snprintf(source, sizeof source, "item %s from node %s", item, co->node);
-    ex = verify_run(co, s.genesis, item, bundle, len, source, w, NULL);
+    ex = verify_run(co, s.genesis, item, bundle, len, source, w, NULL, &s.c);
     free(bundle);
 close_session:
     client_session_close(&s);
@@ -843,7 +941,7 @@ static int verify_quorum(const struct client_opts *co, const struct client_conne
         ex = CLI_EXIT_FAILED;
         goto out;
     }
-    ex = verify_run(co, g, item, best, best_len, source, w, &q);
+    ex = verify_run(co, g, item, best, best_len, source, w, &q, NULL);
 out:
     sodium_memzero(sk, sizeof sk);
     free(best);
@@ -860,6 +958,8 @@ int cmd_verify_via(const struct client_connector *conn, int argc, char **argv)
     co.many_nodes = true;
     int ex = verify_parse(argc, argv, &co, &w, item);
     if (ex == CLIENT_HELP_SHOWN) return CLI_EXIT_OK;
+    if (ex != CLI_EXIT_OK) return ex;
+    ex = risk_run_policy(co.cmd, w.policy, &w.risk_policy);
     if (ex != CLI_EXIT_OK) return ex;
     if (!w.quorum_read && co.node_count > 1)
         return cli_usage_error(&verify_usage,

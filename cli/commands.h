@@ -31,7 +31,8 @@
     X(gov, "propose, approve, list and show changes of members, validators, parameters") \
     X(key, "add and revoke your organisation's client keys; list every key the chain knows") \
     X(device, "register, attach and retire devices; submit and import what they observed") \
-    X(plan, "record and show an item's route plan")
+    X(plan, "record and show an item's route plan")                                  \
+    X(risk, "judge an item for customs: its risk flags and score, explained")
 
 #define CLI__DECLARE_HANDLER(name, summary) WB_MUST_USE int cmd_##name(int argc, char **argv);
 CLI_COMMANDS(CLI__DECLARE_HANDLER)
