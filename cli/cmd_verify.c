@@ -200,6 +200,7 @@ struct verify_report {
     int64_t risk_as_of_ms;
     bool risk_online;
     char risk_error[1200];
+    char risk_note[1200];                 /* judged offline although online: why */
 };
 
 /* Feeds an accepted event to the evidence (the governance chain has none). */
@@ -289,7 +290,12 @@ static json_t *verify_json_risk(const struct verify_report *r)
 {
     if (r->risk_error[0]) return json_pack("{s:o}", "error", print_json_text(r->risk_error));
     if (!r->risk_done) return json_null();
-    return risk_run_json(&r->risk, r->risk_as_of_ms, r->risk_online);
+    json_t *o = risk_run_json(&r->risk, r->risk_as_of_ms, r->risk_online);
+    if (o && r->risk_note[0] && json_object_set_new(o, "note", print_json_text(r->risk_note))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 static json_t *verify_json_complete(const struct ledger_verify_result *res, int64_t age_ms)
@@ -395,6 +401,7 @@ static int verify_print(const struct client_opts *co, const struct ledger_genesi
     } else if (r->risk_done) {
         if (risk_run_print_text(&r->risk, r->risk_as_of_ms, r->risk_online, stdout) != WB_OK)
             goto err_nomem;
+        if (r->risk_note[0]) printf("note: %s\n", print_safe(r->risk_note, safe, sizeof safe));
         fputc('\n', stdout);
     }
     if (res->ok) printf("%s\n", print_safe(res->governance, safe, sizeof safe));
@@ -471,17 +478,20 @@ static void verify_risk(struct verify_report *r, const struct ledger_genesis *g,
         struct risk_run_query rq;
         risk_run_query_of(&r->run, r->evidence_failed ? NULL : &r->evidence, &rq);
         int rc = risk_run_fetch(online, res->state.item, &rq, &cd);
-        if (rc != WB_OK) {
-            snprintf(r->risk_error, sizeof r->risk_error,
-                     "the node's ledger-wide context could not be read: %s", online->reason);
-            return;
+        if (rc == WB_OK) {
+            have_cd = true;
+            risk_context_of(&cd, &ctx);
+            ctxp = &ctx;
+        } else {
+            /* Judged from the bundle alone, saying why. */
+            snprintf(r->risk_note, sizeof r->risk_note,
+                     "the node's ledger-wide context could not be read (%s): judged from the "
+                     "bundle alone",
+                     online->reason);
         }
-        have_cd = true;
-        risk_context_of(&cd, &ctx);
-        ctxp = &ctx;
     }
     r->risk_as_of_ms = verify_risk_as_of(res, &r->run);
-    r->risk_online = online != NULL;
+    r->risk_online = ctxp != NULL;
     int rc = risk_run_assess(&r->run, g, r->evidence_failed ? NULL : &r->evidence,
                              r->risk_as_of_ms, &w->risk_policy, ctxp, &r->risk, msg, sizeof msg);
     if (rc == WB_OK) r->risk_done = true;
