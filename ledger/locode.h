@@ -1,6 +1,6 @@
 /* Coordinates of UN/LOCODE places: the world's main seaports, airports,
  * rail terminals and border crossings, compiled in from ledger/data/
- * (unlocode-coords.tsv, its source, licence and date in its header) at
+ * (unlocode-coords.tsv, its sources, licences and date in its header) at
  * build time, and great-circle distance. A place that is not in the table
  * is "not evaluable" for distance checks, never an error. Pure. */
 #ifndef LEDGER_LOCODE_H

@@ -148,7 +148,7 @@ void risk_policy_defaults(struct risk_policy *p)
     p->speed_kmh[LEDGER_MODE_AIR] = 1000;
     p->window_slack_ms = 12 * MS_PER_H;
     p->transshipments_max = 1;
-    p->detour_ratio_pct = 160;
+    p->detour_ratio_pct = 200;
     p->dwell_transship_ms = 7 * MS_PER_D;
     p->dwell_import_ms = 14 * MS_PER_D;
     p->baseline_percentile = 95;

@@ -39,9 +39,12 @@ struct risk_policy {
     /* ROUTE_DEVIATION: arrival this far outside the planned window */
     int64_t window_slack_ms;                 /* 12 h */
     /* EXCESS_TRANSSHIPMENT: more transshipments than this, or the legs'
-     * length over the direct distance above detour_ratio_pct / 100 */
+     * length over the direct distance above detour_ratio_pct / 100 (on
+     * great circles, which the sea lanes exceed: Shanghai - Singapore -
+     * Rotterdam is 161 % of the direct line, a normal route; a call at
+     * Santos on the way is over 300 %) */
     uint32_t transshipments_max;             /* 1 */
-    uint32_t detour_ratio_pct;               /* 160 */
+    uint32_t detour_ratio_pct;               /* 200 */
     /* ABNORMAL_DWELL defaults (arrive -> the next depart or delivery) when
      * a port's baseline has fewer than baseline_min_samples samples */
     int64_t dwell_transship_ms;              /* 7 d: the item leaves again */

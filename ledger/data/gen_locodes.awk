@@ -4,10 +4,13 @@
 #
 #   awk -f gen_locodes.awk unlocode-coords.tsv
 #
-# Each line is CODE<TAB>LAT_E6<TAB>LON_E6<TAB>FUNCTIONS<TAB>NAME: a code of
-# two capital letters and three of A-Z or 2-9, latitude in [-90e6, 90e6],
-# longitude in [-180e6, 180e6], functions 1..31 (LEDGER_LOCODE_* bits), a
-# non-empty name without control characters. Codes strictly ascending.
+# Each line is CODE<TAB>LAT_E6<TAB>LON_E6<TAB>FUNCTIONS<TAB>NAME<TAB>SOURCE:
+# a code of two capital letters and three of A-Z or 2-9, latitude in
+# [-90e6, 90e6], longitude in [-180e6, 180e6], functions 1..31
+# (LEDGER_LOCODE_* bits), a non-empty name without control characters, and
+# where the coordinates come from (unlocode, wpi or optd; the file's header
+# says what each is). Codes strictly ascending. The source is checked, not
+# compiled in.
 # Lines starting with '#' are skipped. Anything else stops the build with
 # the file, the line and what was wrong.
 BEGIN {
@@ -34,7 +37,7 @@ function cstr(s) {
 /^#/ { next }
 
 {
-    if (NF != 5) fail("expected CODE<TAB>LAT_E6<TAB>LON_E6<TAB>FUNCTIONS<TAB>NAME, got " NF " fields")
+    if (NF != 6) fail("expected CODE<TAB>LAT_E6<TAB>LON_E6<TAB>FUNCTIONS<TAB>NAME<TAB>SOURCE, got " NF " fields")
     code = $1
     if (code !~ /^[A-Z][A-Z][A-Z2-9][A-Z2-9][A-Z2-9]$/) fail("code '" code "' is not a UN/LOCODE")
     if ($2 !~ /^-?[0-9]+$/ || $2 + 0 < -90000000 || $2 + 0 > 90000000)
@@ -45,6 +48,8 @@ function cstr(s) {
         fail("functions '" $4 "' of " code " are not in 1..31")
     if ($5 == "") fail("code " code " has an empty name")
     if ($5 ~ /[\001-\037\177]/) fail("the name of " code " holds a control character")
+    if ($6 != "unlocode" && $6 != "wpi" && $6 != "optd")
+        fail("source '" $6 "' of " code " is not unlocode, wpi or optd")
     if (prev != "" && code == prev) fail("code " code " given twice")
     if (prev != "" && code < prev) fail("code " code " is not after " prev " (sort the file by code)")
     prev = code

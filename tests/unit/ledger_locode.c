@@ -26,6 +26,9 @@ static void table_is_big_sorted_and_unique(void **state)
     (void)state;
     size_t n = ledger_locode_count();
     assert_true(n >= 1000);
+    /* UN/LOCODE's own coordinates give 6,377 places; the supplements
+     * (docs/locodes.md) fill 5,752 more that it lists without them */
+    assert_true(n > 10000);
     assert_null(ledger_locode_at(n));
     size_t port = 0, rail = 0, road = 0, air = 0, border = 0;
     for (size_t i = 0; i < n; i++) {
@@ -90,6 +93,54 @@ static void known_places(void **state)
     /* ddmm to millionths, rounded to nearest: 51°55'N = 51.916666.. -> 51916667 */
     assert_int_equal(ledger_locode_find("NLRTM")->lat_e6, 51916667);
     assert_int_equal(ledger_locode_find("USLAX")->lon_e6, -118250000);
+}
+
+/* Places UN/LOCODE lists without coordinates, filled from a supplement
+ * (ledger/data/unlocode-coords.tsv, column SOURCE). Expected: the value the
+ * source gives, and within a few km of an independent reference point, each
+ * OpenStreetMap's as Nominatim returned it in
+ * github.com/cristan/improved-un-locodes commit 8e7e2a7a83dd, data/nominatim/
+ * (used here only as a reference, not in the table). */
+static void supplemented_places(void **state)
+{
+    (void)state;
+    static const struct {
+        struct known k;
+        double ref_lat, ref_lon, within_m;
+    } s[] = {
+        /* OPTD optd_por_best_known_so_far.csv, SHA-A-6301388 (the airport);
+         * OSM way 428121878, the aerodrome: 0.18 km */
+        {{"CNSHA", "Shanghai Hongqiao International Apt", 31.197875, 121.336319,
+          LEDGER_LOCODE_AIRPORT},
+         31.1976777, 121.3344831, 500},
+        /* World Port Index 30780, Hamburg: 53.55N 9.933333E; OSM relation
+         * 28971, Hamburg-Mitte (the borough of the port): 4.2 km */
+        {{"DEHAM", "Hamburg", 53.55, 9.933333,
+          LEDGER_LOCODE_PORT | LEDGER_LOCODE_RAIL | LEDGER_LOCODE_ROAD | LEDGER_LOCODE_AIRPORT},
+         53.5293836, 9.9868308, 5000},
+        /* World Port Index 31560, Felixstowe: 51.95N 1.316667E; OSM way
+         * 163709586, the town: 1.8 km */
+        {{"GBFXT", "Felixstowe", 51.95, 1.316667, LEDGER_LOCODE_PORT}, 51.9642959, 1.3289938, 3000},
+    };
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
+        const struct known *k = &s[i].k;
+        const struct ledger_locode *l = ledger_locode_find(k->code);
+        if (!l) fail_msg("%s not found", k->code);
+        assert_string_equal(l->name, k->name);
+        assert_int_equal(l->functions, k->functions);
+        assert_near(l->lat_e6 / 1e6, k->lat, 0.000001, k->code);
+        assert_near(l->lon_e6 / 1e6, k->lon, 0.000001, k->code);
+        double d = ledger_geo_distance_m(l->lat_e6, l->lon_e6, (int32_t)lround(s[i].ref_lat * 1e6),
+                                         (int32_t)lround(s[i].ref_lon * 1e6));
+        if (d > s[i].within_m)
+            fail_msg("%s is %.0f m from its reference, more than %.0f m", k->code, d,
+                     s[i].within_m);
+    }
+    /* Shanghai's port is CNSGH in UN/LOCODE, with its own coordinates */
+    const struct ledger_locode *sgh = ledger_locode_find("CNSGH");
+    assert_non_null(sgh);
+    assert_true(ledger_geo_distance_m(sgh->lat_e6, sgh->lon_e6, ledger_locode_find("CNSHA")->lat_e6,
+                                      ledger_locode_find("CNSHA")->lon_e6) < 20000);
 }
 
 static void unknown_and_malformed_codes(void **state)
@@ -176,6 +227,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(table_is_big_sorted_and_unique),
         cmocka_unit_test(known_places),
+        cmocka_unit_test(supplemented_places),
         cmocka_unit_test(unknown_and_malformed_codes),
         cmocka_unit_test(great_circle_distance),
         cmocka_unit_test(segment_distance),
