@@ -157,6 +157,7 @@ void node_read_risk_org(const struct node_reads *rd, struct net_link *link, uint
     m.items = a->item_ptrs;
     m.height = node_scores_height(rd->scores);
     m.pending = node_scores_pending(rd->scores);
+    m.as_of_ms = rd->scores->head_time_ms;
     m.policy_hash.data = (uint8_t *)rd->scores->policy_hash;
     m.policy_hash.len = RISK_POLICY_HASH_LEN;
     Waybill__ClientResponse r = WAYBILL__CLIENT_RESPONSE__INIT;
