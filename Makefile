@@ -37,7 +37,7 @@ CPPFLAGS += $(PKG_CFLAGS)
 LDLIBS := $(PKG_LIBS) -lm -lpthread
 
 .PHONY: all deps test unit sim cluster demo bench bench-compare bench-store bench-tree bench-devices \
-	bench-state clean fuzz sim-valset
+	bench-risk bench-state clean fuzz sim-valset
 all: $(BUILD)/waybill
 
 deps:
@@ -231,6 +231,11 @@ bench-devices: $(BUILD)/waybill
 # ROUNDS times each, with the ratio v2 / v1 per round and the worst.
 STATE_EVENTS ?= 100000
 STATE_ITEMS ?= 1000
+# `make bench-risk`: waybill risk --org over ITEMS items and waybill risk of
+# a 1,000-event chain (bench/risk_org.sh).
+bench-risk: $(BUILD)/waybill $(BUILD)/bench/loadgen
+	@BUILD=$(BUILD) bash bench/risk_org.sh
+
 bench-state: $(BUILD)/waybill $(BUILD)/bench/loadgen
 	@BUILD=$(BUILD) ROUNDS=$(ROUNDS) STATE_EVENTS=$(STATE_EVENTS) STATE_ITEMS=$(STATE_ITEMS) \
 		bash bench/state_cost.sh

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
+
 #include "cli/client_cmds.h"
 #include "cli/commands.h"
 #include "cli/id_args.h"
@@ -19,20 +21,28 @@
 #include "ledger/evidence.h"
 #include "ledger/verify.h"
 
+#define NODE_SCORES_TOP 100 /* items a RiskOrg answer lists at most (node/risk/scores.h) */
+
 enum {
     RISK_OPT_BUNDLE,
+    RISK_OPT_ORG,
     RISK_OPT_POLICY,
     RISK_OPT_NODE,
     RISK_OPT_KEY,
     RISK_OPT_GENESIS,
     RISK_OPT_TIMEOUT,
     RISK_OPT_JSON,
+    RISK_OPT_TOP,
 };
 
 static const struct cli_opt risk_opts[] = {
     [RISK_OPT_BUNDLE] = {"bundle", "FILE",
                          "judge a saved proof bundle offline (waybill proof --out) instead of "
                          "asking a node: the ledger-wide flags are then not evaluable"},
+    [RISK_OPT_ORG] = {"org", "ORG",
+                      "an organisation's risk as the node computed it: its items, the flags "
+                      "raised while it held them, its handover timeliness, its age on the "
+                      "ledger and its score with the formula (docs/risk.md, \"Scores\")"},
     [RISK_OPT_POLICY] = {"policy", "FILE",
                          "the risk policy (docs/risk-policy.md; default $WAYBILL_RISK_POLICY, "
                          "else the built-in defaults)"},
@@ -41,13 +51,16 @@ static const struct cli_opt risk_opts[] = {
     [RISK_OPT_GENESIS] = CLIENT_OPT_GENESIS,
     [RISK_OPT_TIMEOUT] = CLIENT_OPT_TIMEOUT,
     [RISK_OPT_JSON] = CLIENT_OPT_JSON,
+    [RISK_OPT_TOP] = {"top", "N", "with --org: list its N items with the highest scores (1 to "
+                                  "100, default 10)"},
 };
 
 static const struct cli_usage risk_usage = {
     .cmd = "risk",
     .synopsis = "ITEM [--policy FILE] [--json] [--node ADDR] [--key FILE] [--genesis FILE] "
                 "[--timeout SECONDS] | --bundle FILE [ITEM] [--policy FILE] [--genesis FILE] "
-                "[--json]",
+                "[--json] | --org ORG [--top N] [--json] [--node ADDR] [--key FILE] [--genesis FILE] "
+                "[--timeout SECONDS]",
     .description =
         "Judges ITEM for customs (docs/risk.md): fetches its proof bundle, verifies it\n"
         "against the genesis file as waybill verify does, and runs the risk engine over\n"
@@ -60,13 +73,21 @@ static const struct cli_usage risk_usage = {
         "that could not be judged and why. With --bundle FILE it judges a saved bundle\n"
         "offline, from the genesis file alone: the same flags and score except the\n"
         "ledger-wide ones, listed as not evaluable. A bundle that does not verify is\n"
-        "not judged (exit 1). Flags are advice: exit 0 whatever they say.\n",
+        "not judged (exit 1). Flags are advice: exit 0 whatever they say.\n"
+        "\n"
+        "With --org ORG it shows an organisation's risk from the node's score table, as\n"
+        "the node computed it with its own policy (node.ini [risk] policy): the items it\n"
+        "held, the flags raised while it held them by code, the handovers it gave and\n"
+        "received with the median and worst delay to the receive, its age on the\n"
+        "ledger, its chains completed, its score and the formula: the policy weights of\n"
+        "the flags raised while it held an item, summed, divided by the items it held.\n"
+        "Then its --top N items (default 10, at most 100) by score.\n",
     .opts = risk_opts,
     .opt_count = sizeof risk_opts / sizeof risk_opts[0],
 };
 
 struct risk_args {
-    const char *bundle, *policy;
+    const char *bundle, *policy, *org, *top;
 };
 
 static int risk_own_opt(void *ctx, int opt, const char *value)
@@ -74,6 +95,8 @@ static int risk_own_opt(void *ctx, int opt, const char *value)
     struct risk_args *ra = ctx;
     if (opt == RISK_OPT_BUNDLE) return client_opt_once(&risk_usage, &ra->bundle, "bundle", value);
     if (opt == RISK_OPT_POLICY) return client_opt_once(&risk_usage, &ra->policy, "policy", value);
+    if (opt == RISK_OPT_ORG) return client_opt_once(&risk_usage, &ra->org, "org", value);
+    if (opt == RISK_OPT_TOP) return client_opt_once(&risk_usage, &ra->top, "top", value);
     return CLI_EXIT_OK;
 }
 
@@ -188,6 +211,160 @@ out:
     return ex;
 }
 
+/* ---- --org ------------------------------------------------------------------------- */
+
+/* "3 d 4 h", "2 h 5 min", "40 s", "0 s". */
+static const char *span(int64_t ms, char *out, size_t cap)
+{
+    if (ms < 0) ms = 0;
+    int64_t s = ms / 1000, d = s / 86400, h = s % 86400 / 3600, m = s % 3600 / 60;
+    if (d) snprintf(out, cap, "%lld d %lld h", (long long)d, (long long)h);
+    else if (h) snprintf(out, cap, "%lld h %lld min", (long long)h, (long long)m);
+    else if (m) snprintf(out, cap, "%lld min %lld s", (long long)m, (long long)(s % 60));
+    else snprintf(out, cap, "%lld s", (long long)s);
+    return out;
+}
+
+static bool counts_ok(Waybill__FlagCount *const *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!c[i] || !c[i]->code || risk_flag_parse(c[i]->code) == RISK_FLAG_COUNT) return false;
+    return true;
+}
+
+static bool org_answer_ok(const Waybill__RiskOrg *m, size_t top)
+{
+    if (!m || !m->org || m->n_items > top || !counts_ok(m->flags, m->n_flags) ||
+        (m->policy_hash.len != RISK_POLICY_HASH_LEN))
+        return false;
+    for (size_t i = 0; i < m->n_items; i++)
+        if (!m->items[i] || !m->items[i]->item ||
+            !counts_ok(m->items[i]->counts, m->items[i]->n_counts))
+            return false;
+    return true;
+}
+
+static json_t *counts_json(Waybill__FlagCount *const *c, size_t n)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < n; i++)
+        if (json_object_set_new(o, c[i]->code, json_integer(c[i]->count))) {
+            json_decref(o);
+            return NULL;
+        }
+    return o;
+}
+
+static json_t *org_json(const Waybill__RiskOrg *m)
+{
+    char when[PRINT_TIME_MAX], first[PRINT_TIME_MAX];
+    json_t *items = json_array();
+    for (size_t i = 0; items && i < m->n_items; i++) {
+        const Waybill__RiskOrg__Item *it = m->items[i];
+        if (json_array_append_new(items, json_pack("{s:s, s:I, s:I, s:o}", "item", it->item,
+                                                   "score", (json_int_t)it->score, "org_weight",
+                                                   (json_int_t)it->org_weight, "counts",
+                                                   counts_json(it->counts, it->n_counts)))) {
+            json_decref(items);
+            items = NULL;
+        }
+    }
+    json_t *hand = json_pack(
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "given", (json_int_t)m->handovers_given,
+        "given_received", (json_int_t)m->given_received, "given_median_ms",
+        (json_int_t)m->given_median_ms, "given_worst_ms", (json_int_t)m->given_worst_ms,
+        "received", (json_int_t)m->handovers_received, "received_median_ms",
+        (json_int_t)m->received_median_ms, "received_worst_ms", (json_int_t)m->received_worst_ms);
+    json_t *score = json_pack("{s:f, s:I, s:I, s:I, s:s}", "value", (double)m->score_x100 / 100.0,
+                              "value_x100", (json_int_t)m->score_x100, "weight_sum",
+                              (json_int_t)m->weight_sum, "items_held",
+                              (json_int_t)m->items_held, "formula",
+                              "weight_sum / items_held: the policy weights of the flags raised "
+                              "while it held an item, summed over the items it held, divided by "
+                              "their number");
+    return json_pack("{s:s, s:b, s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:I, s:I, s:s, s:o}",
+                     "org", m->org, "known", m->known, "first_seen",
+                     m->known ? json_string(print_time(m->first_seen_ms, first)) : json_null(),
+                     "age_ms", (json_int_t)(m->known ? m->as_of_ms - m->first_seen_ms : 0),
+                     "chains_completed", (json_int_t)m->chains_completed, "items_held",
+                     (json_int_t)m->items_held, "flags", counts_json(m->flags, m->n_flags),
+                     "handovers", hand, "score", score, "items", items, "height",
+                     (json_int_t)m->height, "pending", (json_int_t)m->pending, "as_of",
+                     print_time(m->as_of_ms, when), "policy_hash",
+                     print_json_hex(m->policy_hash.data, RISK_POLICY_HASH_LEN));
+}
+
+static void org_text(const Waybill__RiskOrg *m)
+{
+    char when[PRINT_TIME_MAX], a[48], b[48], safe[2 * WB_ORG_MAX + 2];
+    char hash[2 * RISK_POLICY_HASH_LEN + 1];
+    wb_hex_encode(m->policy_hash.data, RISK_POLICY_HASH_LEN, hash, sizeof hash);
+    printf("organisation '%s': as the node computed it as of height %llu (%s), %llu item%s "
+           "pending; policy %s\n",
+           print_safe(m->org, safe, sizeof safe), (unsigned long long)m->height,
+           print_time(m->as_of_ms, when), (unsigned long long)m->pending,
+           m->pending == 1 ? "" : "s", hash);
+    if (m->known)
+        printf("on the ledger since %s (age %s); chains completed %u\n",
+               print_time(m->first_seen_ms, when), span(m->as_of_ms - m->first_seen_ms, a, sizeof a),
+               (unsigned)m->chains_completed);
+    else
+        printf("the ledger never saw an event of it\n");
+    printf("items held: %u\n", (unsigned)m->items_held);
+    printf("flags raised while it held the item:");
+    for (size_t i = 0; i < m->n_flags; i++)
+        printf("%s %s %u", i ? "," : "", m->flags[i]->code, (unsigned)m->flags[i]->count);
+    printf("%s\n", m->n_flags ? "" : " none");
+    printf("handovers given: %u, %u received", (unsigned)m->handovers_given,
+           (unsigned)m->given_received);
+    if (m->given_received)
+        printf(" (handover to receive: median %s, worst %s)", span(m->given_median_ms, a, sizeof a),
+               span(m->given_worst_ms, b, sizeof b));
+    printf("\nhandovers received: %u", (unsigned)m->handovers_received);
+    if (m->handovers_received)
+        printf(" (handover to receive: median %s, worst %s)",
+               span(m->received_median_ms, a, sizeof a), span(m->received_worst_ms, b, sizeof b));
+    printf("\nscore %llu.%02llu = weight of the flags raised while it held an item %llu / items "
+           "held %u\n",
+           (unsigned long long)(m->score_x100 / 100), (unsigned long long)(m->score_x100 % 100),
+           (unsigned long long)m->weight_sum, (unsigned)m->items_held);
+    if (!m->n_items) return;
+    printf("%-8s %-10s %-32s %s\n", "SCORE", "ITS WEIGHT", "ITEM", "FLAGS");
+    for (size_t i = 0; i < m->n_items; i++) {
+        const Waybill__RiskOrg__Item *it = m->items[i];
+        printf("%-8u %-10u %-32s ", (unsigned)it->score, (unsigned)it->org_weight, it->item);
+        for (size_t k = 0; k < it->n_counts; k++)
+            printf(it->counts[k]->count > 1 ? "%s%s x%u" : "%s%s", k ? ", " : "",
+                   it->counts[k]->code, (unsigned)it->counts[k]->count);
+        printf("%s\n", it->n_counts ? "" : "-");
+    }
+}
+
+static int risk_org(const struct client_opts *co, struct client *c, const char *org,
+                    uint32_t top)
+{
+    Waybill__RiskOrgRequest q = WAYBILL__RISK_ORG_REQUEST__INIT;
+    q.org = (char *)org;
+    q.top = top;
+    Waybill__ClientRequest rq = WAYBILL__CLIENT_REQUEST__INIT;
+    rq.req_case = WAYBILL__CLIENT_REQUEST__REQ_RISK_ORG;
+    rq.risk_org = &q;
+    Waybill__ClientResponse *resp;
+    int rc = client_call(c, &rq, WAYBILL__CLIENT_RESPONSE__RESP_RISK_ORG, &resp);
+    if (rc != WB_OK) return client_fail(c, rc, "asking the node for the organisation's risk");
+    int ex = CLI_EXIT_OK;
+    if (!org_answer_ok(resp->risk_org, top)) {
+        cli_error(co->cmd, "the node answered with a malformed organisation risk");
+        ex = CLI_EXIT_FAILED;
+    } else if (co->json) {
+        if (print_json_out(org_json(resp->risk_org)) != WB_OK) ex = CLI_EXIT_FAILED;
+    } else {
+        org_text(resp->risk_org);
+    }
+    waybill__client_response__free_unpacked(resp, NULL);
+    return ex;
+}
+
 int cmd_risk_via(const struct client_connector *conn, int argc, char **argv)
 {
     struct client_opts co;
@@ -199,6 +376,25 @@ int cmd_risk_via(const struct client_connector *conn, int argc, char **argv)
     if (ex != CLI_EXIT_OK) return ex;
     if (args.pos_count > 1)
         return cli_usage_error(&risk_usage, "unexpected argument '%s'", args.pos[1]);
+    if (ra.org) {
+        if (args.pos_count || ra.bundle || ra.policy)
+            return cli_usage_error(&risk_usage, "--org ORG takes no ITEM, --bundle or --policy: "
+                                                "the node judges with its own policy");
+        if (!ra.org[0] || strlen(ra.org) > WB_ORG_MAX)
+            return cli_usage_error(&risk_usage, "--org: expected 1 to %d characters", WB_ORG_MAX);
+        uint64_t top = 10;
+        if (ra.top && cli_parse_u64(ra.top, 1, NODE_SCORES_TOP, &top) != WB_OK)
+            return cli_usage_error(&risk_usage, "--top: expected 1 to %d, got '%s'",
+                                   NODE_SCORES_TOP, ra.top);
+        ex = client_opts_finish(&co, &risk_usage, true);
+        if (ex != CLI_EXIT_OK) return ex;
+        struct client_session s;
+        ex = client_session_open(&s, &co, conn);
+        if (ex == CLI_EXIT_OK) ex = risk_org(&co, &s.c, ra.org, (uint32_t)top);
+        client_session_close(&s);
+        return cli_output_finish(co.cmd, ex);
+    }
+    if (ra.top) return cli_usage_error(&risk_usage, "--top goes with --org");
     if (args.pos_count == 0 && !ra.bundle)
         return cli_usage_error(&risk_usage, "give ITEM (ask the node) or --bundle FILE");
     char item[WB_ITEM_MAX + 1] = "";

@@ -95,12 +95,13 @@ static const struct config_field config_fields[] = {
      3600000, NULL},
     {"metrics", "ready_heartbeats", CONFIG_U32, false, CFG_OFF(metrics.ready_heartbeats), 1,
      1000, NULL},
+    {"risk", "policy", CONFIG_PATH, false, CFG_OFF(risk_policy), 0, 0, NULL},
 };
 
 #define CONFIG_FIELD_COUNT (sizeof config_fields / sizeof config_fields[0])
 
 static const char *const config_sections[] = {"node", "p2p", "api", "consensus", "limits",
-                                              "storage", "metrics"};
+                                              "storage", "metrics", "risk"};
 #define CONFIG_SECTION_COUNT (sizeof config_sections / sizeof config_sections[0])
 
 /* ---- parse state ------------------------------------------------------------ */
@@ -351,7 +352,7 @@ static int config_on_value(void *user, const char *section, const char *key, con
     if (section[0] == '\0') {
         config_fail(c, c->lineno,
                      "%s: key outside any section (line %u); expected it under one of [node], "
-                     "[p2p], [api], [consensus], [limits], [storage], [metrics]",
+                     "[p2p], [api], [consensus], [limits], [storage], [metrics], [risk]",
                      key, c->lineno);
         return 0;
     }
@@ -361,7 +362,7 @@ static int config_on_value(void *user, const char *section, const char *key, con
     if (!known_section) {
         config_fail(c, c->lineno,
                      "unknown section [%s] (line %u); expected one of [node], [p2p], [api], "
-                     "[consensus], [limits], [storage], [metrics]",
+                     "[consensus], [limits], [storage], [metrics], [risk]",
                      section, c->lineno);
         return 0;
     }

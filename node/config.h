@@ -85,6 +85,8 @@ struct node_config {
     struct node_limits limits;            /* [limits] */
     bool sync;                            /* [storage] sync: fsync every commit, default true */
     struct node_metrics_config metrics;   /* [metrics] */
+    char risk_policy[NODE_PATH_MAX];      /* [risk] policy: the risk policy file the node's
+                                             scores judge with; "" = the built-in defaults */
 };
 
 /* Defaults (also documented in config/node.example.ini and docs/cli.md). */

@@ -31,11 +31,14 @@
 #include "node/p2p/p2p.h"
 #include "node/risk/index.h"
 #include "node/risk/replay.h"
+#include "node/risk/scores.h"
+#include "risk/policy.h"
 #include "storage/store.h"
 
 #define NODE_TICK_MS 250              /* housekeeping period */
 #define NODE_RESEND_AFTER_MS 2000     /* re-send own messages while stuck this long */
 #define NODE_SUMMARY_EVERY_MS 60000   /* the INFO summary line */
+#define NODE_SCORES_BUDGET_NS 3000000 /* scoring per idle turn of the loop: 3 ms */
 
 struct node {
     struct node_env env;
@@ -50,10 +53,14 @@ struct node {
     struct node_api api;
     struct node_metrics metrics;
     struct node_risk risk;            /* the risk index: fed every committed block */
-    bool driver_inited, api_inited, risk_inited;
+    struct node_scores scores;        /* item scores, re-assessed on the loop's idle turns */
+    uv_idle_t scores_idle;            /* runs while items are pending */
+    bool scores_idle_on;
+    uint64_t scores_rebuild_ns;       /* start of the start-up rebuild; 0 once done */
+    bool driver_inited, api_inited, risk_inited, scores_inited;
     uv_signal_t sigint, sigterm;
     uv_timer_t tick;
-    int handles_inited;               /* of sigint, sigterm, tick, in order */
+    int handles_inited;               /* of sigint, sigterm, tick, scores_idle, in order */
     int nets_open;                    /* endpoints not yet closed */
     bool stopping;
     int64_t last_resend_ms;
@@ -165,6 +172,91 @@ static int load_risk(struct node *n)
     return rc;
 }
 
+/* The policy of [risk] policy, else the defaults; a bad file stops the
+ * start. */
+static int load_policy(const struct node_config *cfg, struct risk_policy *p)
+{
+    risk_policy_defaults(p);
+    if (!cfg->risk_policy[0]) return WB_OK;
+    uint8_t *buf;
+    size_t len;
+    int rc = wb_read_file(cfg->risk_policy, RISK_POLICY_FILE_MAX, &buf, &len);
+    if (rc) {
+        WB_ERROR("node", "[risk] policy: cannot read %s: %s", cfg->risk_policy,
+                 rc == WB_ERR_TOO_LARGE ? "over 64 KiB" : wb_strerror(rc));
+        return WB_ERR_CONFIG;
+    }
+    char msg[256];
+    rc = risk_policy_parse((const char *)buf, len, p, msg, sizeof msg);
+    free(buf);
+    if (rc) {
+        WB_ERROR("node", "[risk] policy %s: %s", cfg->risk_policy, msg);
+        return WB_ERR_CONFIG;
+    }
+    return WB_OK;
+}
+
+/* The score table, every stored item pending: the loop's idle turns
+ * judge them while the node answers. */
+static int load_scores(struct node *n)
+{
+    struct risk_policy p;
+    int rc = load_policy(n->env.cfg, &p);
+    if (rc) return rc;
+    struct node_scores_deps deps = {.store = n->env.store,
+                                    .gov = node_chain_gov(&n->chain),
+                                    .g = node_chain_view(&n->chain),
+                                    .risk = &n->risk};
+    rc = node_scores_init(&n->scores, NULL, &p, &deps);
+    n->scores_inited = true;
+    uint64_t h = node_chain_height(&n->chain);
+    if (rc == WB_OK)
+        rc = node_scores_mark_all(&n->scores, h, h ? node_chain_time_ms(&n->chain) : 0);
+    if (rc) {
+        WB_ERROR("node", "cannot list the items to score: %s", wb_strerror(rc));
+        return rc;
+    }
+    n->scores_rebuild_ns = node_mono_ns();
+    WB_INFO("risk", "h=%llu scoring %zu items (policy %s)", (unsigned long long)h,
+            node_scores_pending(&n->scores), n->env.cfg->risk_policy[0] ? n->env.cfg->risk_policy
+                                                                       : "built-in defaults");
+    return WB_OK;
+}
+
+static void on_scores_idle(uv_idle_t *h);
+
+/* Runs the idle turns while items are pending. */
+static void scores_kick(struct node *n)
+{
+    if (n->scores_idle_on || n->stopping || n->handles_inited < 4 ||
+        !node_scores_pending(&n->scores))
+        return;
+    int rc = uv_idle_start(&n->scores_idle, on_scores_idle);
+    if (rc) {
+        WB_ERROR("risk", "cannot schedule the scoring: %s", uv_strerror(rc));
+        return;
+    }
+    n->scores_idle_on = true;
+}
+
+static void on_scores_idle(uv_idle_t *h)
+{
+    struct node *n = h->data;
+    if (node_scores_work(&n->scores, NODE_SCORES_BUDGET_NS)) return;
+    int rc = uv_idle_stop(&n->scores_idle);
+    if (rc) WB_ERROR("risk", "cannot stop the scoring turns: %s", uv_strerror(rc));
+    n->scores_idle_on = false;
+    if (n->scores_rebuild_ns) {
+        struct node_scores_stats st;
+        node_scores_stats(&n->scores, &st);
+        WB_INFO("risk", "h=%llu scores rebuilt: %zu items in %.1f ms (%llu failed), %zu KiB",
+                (unsigned long long)node_scores_height(&n->scores), st.items,
+                (double)(node_mono_ns() - n->scores_rebuild_ns) / 1e6,
+                (unsigned long long)st.failed, st.bytes / 1024);
+        n->scores_rebuild_ns = 0;
+    }
+}
+
 /* ---- the parts' listeners --------------------------------------------------------- */
 
 /* A governance block committed: the p2p part dials validators it added. */
@@ -189,6 +281,12 @@ static void on_block_committed(void *ctx, const struct ledger_block *b,
         WB_ERROR("risk", "h=%llu the risk index cannot take the block in: %s; it answers no "
                  "more until a restart rebuilds it",
                  (unsigned long long)b->header.height, wb_strerror(rc));
+    /* Marks only; the judging is on the idle turns. */
+    rc = node_scores_on_block(&n->scores, b);
+    if (rc)
+        WB_ERROR("risk", "h=%llu cannot mark the block's items for scoring: %s",
+                 (unsigned long long)b->header.height, wb_strerror(rc));
+    scores_kick(n);
     node_metrics_publish(&n->metrics, node_now_ms());
 }
 
@@ -256,7 +354,7 @@ static void node_stop(struct node *n)
     node_hold_stop(&n->hold);
     /* Only the handles init_handles got to (in its order) are closed. */
     uv_handle_t *handles[] = {(uv_handle_t *)&n->sigint, (uv_handle_t *)&n->sigterm,
-                              (uv_handle_t *)&n->tick};
+                              (uv_handle_t *)&n->tick, (uv_handle_t *)&n->scores_idle};
     for (int i = 0; i < n->handles_inited; i++) uv_close(handles[i], NULL);
     node_p2p_close(&n->p2p, on_net_closed, n);
     node_api_close(&n->api, on_net_closed, n);
@@ -323,6 +421,10 @@ static int init_handles(struct node *n)
     n->tick.data = n;
     n->handles_inited++;
     if (uv_timer_start(&n->tick, on_tick, NODE_TICK_MS, NODE_TICK_MS) != 0) return WB_ERR_IO;
+    if (uv_idle_init(n->env.loop, &n->scores_idle) != 0) return WB_ERR_IO;
+    n->scores_idle.data = n;
+    n->handles_inited++;
+    scores_kick(n);
     return WB_OK;
 }
 
@@ -359,7 +461,7 @@ static int init_parts(struct node *n)
         return rc;
     n->driver_inited = true;
     if ((rc = node_api_init(&n->api, &n->env, &n->chain, &n->driver, &n->p2p, &n->hold,
-                            &n->risk)))
+                            &n->risk, &n->scores)))
         return rc;
     n->api_inited = true;
     return WB_OK;
@@ -370,6 +472,7 @@ static void free_node(struct node *n)
     node_metrics_stop(&n->metrics);
     if (n->api_inited) node_api_free(&n->api);
     if (n->driver_inited) node_driver_free(&n->driver);
+    if (n->scores_inited) node_scores_free(&n->scores);
     if (n->risk_inited) node_risk_free(&n->risk);
     node_chain_free(&n->chain);
     mempool_destroy(n->env.mempool);
@@ -404,7 +507,7 @@ int node_run(const struct node_config *cfg)
     if ((rc = load_genesis(n))) goto err_free;
     n->env.genesis = n->genesis;
     if ((rc = load_identity(n)) || (rc = open_store(n)) || (rc = load_risk(n)) ||
-        (rc = init_parts(n)))
+        (rc = load_scores(n)) || (rc = init_parts(n)))
         goto err_stop;
     if ((rc = init_handles(n))) goto err_stop;
     if ((rc = node_p2p_start(&n->p2p, &n->env, &n->id, &n->chain, &n->commit, &n->hold,

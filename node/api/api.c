@@ -9,6 +9,7 @@
 #include "node/api/api_submit.h"
 #include "node/api/respond.h"
 #include "node/api/risk_context.h"
+#include "node/api/scores.h"
 #include "node/mempool/mempool.h"
 #include "proto/waybill.pb-c.h"
 #include "storage/store.h"
@@ -150,7 +151,10 @@ static void on_frame(void *ctx, struct net_link *link, const uint8_t *data, size
         node_read_status(rd, link, rq->id);
         break;
     case WAYBILL__CLIENT_REQUEST__REQ_ITEMS:
-        node_read_items(rd, link, rq->id, rq->items);
+        if (rq->items->flagged || rq->items->min_score)
+            node_read_scored_items(rd, link, rq->id, rq->items);
+        else
+            node_read_items(rd, link, rq->id, rq->items);
         break;
     case WAYBILL__CLIENT_REQUEST__REQ_WATCH:
         node_watch_start(&c->watch, link, a->env, a->chain, rq->id, rq->watch);
@@ -160,6 +164,9 @@ static void on_frame(void *ctx, struct net_link *link, const uint8_t *data, size
         break;
     case WAYBILL__CLIENT_REQUEST__REQ_RISK_CONTEXT:
         node_read_risk_context(rd, link, rq->id, rq->risk_context);
+        break;
+    case WAYBILL__CLIENT_REQUEST__REQ_RISK_ORG:
+        node_read_risk_org(rd, link, rq->id, rq->risk_org);
         break;
     default:
         node_respond_error(link, rq->id, WB_ERR_INVALID, "unknown request");
@@ -211,7 +218,7 @@ static bool authorize_member(void *ctx, const uint8_t pk[32])
 int node_api_init(struct node_api *a, const struct node_env *env,
                   const struct node_chain *chain, struct node_driver *driver,
                   struct node_p2p *p2p, const struct node_hold *hold,
-                  const struct node_risk *risk)
+                  const struct node_risk *risk, const struct node_scores *scores)
 {
     memset(a, 0, sizeof *a);
     a->env = env;
@@ -219,7 +226,7 @@ int node_api_init(struct node_api *a, const struct node_env *env,
     a->driver = driver;
     a->p2p = p2p;
     a->reads = (struct node_reads){.env = env, .chain = chain, .driver = driver, .p2p = p2p,
-                                   .hold = hold, .risk = risk};
+                                   .hold = hold, .risk = risk, .scores = scores};
     int rc = node_clients_init(&a->clients, env->cfg->limits.api_clients_max);
     if (rc) return rc;
     return node_waiters_init(&a->waiters, &a->clients);

@@ -36,11 +36,12 @@ struct node_api {
 };
 
 /* Prepares the client table and waiters (before any part can call back).
- * risk: the risk index the risk context requests are answered from. */
+ * risk: the risk index the risk context requests are answered from;
+ * scores: the score table of the officer's queue and the org requests. */
 WB_MUST_USE int node_api_init(struct node_api *a, const struct node_env *env,
                               const struct node_chain *chain, struct node_driver *driver,
                               struct node_p2p *p2p, const struct node_hold *hold,
-                              const struct node_risk *risk);
+                              const struct node_risk *risk, const struct node_scores *scores);
 
 /* Opens the API endpoint on the config's api address with identity id. On
  * a listen failure the endpoint is still set (node_api_close closes it). */

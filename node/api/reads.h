@@ -14,6 +14,7 @@
 #include "node/net/net.h"
 #include "node/p2p/p2p.h"
 #include "node/risk/index.h"
+#include "node/risk/scores.h"
 #include "proto/waybill.pb-c.h"
 
 /* What the reads look at (borrowed; the API fills it at start). */
@@ -24,6 +25,7 @@ struct node_reads {
     const struct node_p2p *p2p;
     const struct node_hold *hold;
     const struct node_risk *risk;     /* the risk index (node/api/risk_context.h) */
+    const struct node_scores *scores; /* the score table (node/api/scores.h) */
     struct net *api_net;
 };
 

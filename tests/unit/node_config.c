@@ -346,10 +346,10 @@ static void bad_fields_name_file_field_and_expectation(void **state)
          "node.ini: [p2p] lisen: unknown key (line 3); expected one of listen, peers"},
         {"[network]\nlisten = 127.0.0.1:1\n",
          "node.ini: unknown section [network] (line 2); expected one of [node], [p2p], [api], "
-         "[consensus], [limits], [storage], [metrics]"},
+         "[consensus], [limits], [storage], [metrics], [risk]"},
         {"name = node0\n",
          "node.ini: name: key outside any section (line 1); expected it under one of [node], "
-         "[p2p], [api], [consensus], [limits], [storage], [metrics]"},
+         "[p2p], [api], [consensus], [limits], [storage], [metrics], [risk]"},
         {MINIMAL "listen = 127.0.0.1:2\n",
          "node.ini: [p2p] listen: set twice (lines 7 and 8)"},
         {"[node]\nname = a\n  b\n", "node.ini: [node] name: set twice (lines 2 and 3)"},
