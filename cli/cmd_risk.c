@@ -16,6 +16,7 @@
 #include "cli/print.h"
 #include "cli/risk_context.h"
 #include "cli/risk_run.h"
+#include "common/exec_threads.h"
 #include "common/file.h"
 #include "common/wb_error.h"
 #include "ledger/evidence.h"
@@ -150,7 +151,10 @@ static int risk_judge(const struct client_opts *co, const struct ledger_genesis 
         risk_run_free(&rc.run);
         return CLI_EXIT_FAILED;
     }
-    int vrc = ledger_verify_bundle(g, item, bundle, len, NULL, risk_on_event, &rc, res);
+    /* The signatures on every CPU, as waybill verify checks them. */
+    struct wb_exec_threads threads = {.threads = wb_exec_threads_cpus()};
+    struct wb_executor exec = wb_exec_threads(&threads);
+    int vrc = ledger_verify_bundle(g, item, bundle, len, &exec, risk_on_event, &rc, res);
     struct risk_report rep;
     memset(&rep, 0, sizeof rep);
     struct risk_context_data cd;
