@@ -7,7 +7,9 @@
 #include "cli/client_cmds.h"
 #include "cli/id_args.h"
 #include "cli/print.h"
+#include "common/hex.h"
 #include "common/wb_error.h"
+#include "risk/policy.h"
 #include "storage/store.h"
 
 enum {
@@ -306,11 +308,14 @@ static int items_queue(struct client_opts *co, struct client_session *s, struct 
     if (co->json) {
         char cursor[WB_ITEM_MAX + 16];
         snprintf(cursor, sizeof cursor, "%u:%s", (unsigned)ir->next_after_score, ir->next_after);
-        json_t *root = json_pack("{s:o, s:I, s:b, s:o, s:I, s:I}", "items", list, "count",
+        json_t *root = json_pack("{s:o, s:I, s:b, s:o, s:I, s:I, s:o}", "items", list, "count",
                                  (json_int_t)ir->n_items, "more", ir->more, "next_after",
                                  ir->more ? json_string(cursor) : json_null(), "scores_height",
                                  (json_int_t)ir->scores_height, "scores_pending",
-                                 (json_int_t)ir->scores_pending);
+                                 (json_int_t)ir->scores_pending, "policy_hash",
+                                 ir->policy_hash.len == RISK_POLICY_HASH_LEN
+                                     ? print_json_hex(ir->policy_hash.data, RISK_POLICY_HASH_LEN)
+                                     : json_null());
         list = NULL;
         if (print_json_out(root) != WB_OK) goto err_nomem;
     } else {
@@ -320,9 +325,13 @@ static int items_queue(struct client_opts *co, struct client_session *s, struct 
             printf("; more after: --after %u:%s", (unsigned)ir->next_after_score, ir->next_after);
         else
             printf("; no more");
-        printf("; scores as the node computed them as of height %llu, %llu item%s pending\n",
+        char hash[2 * RISK_POLICY_HASH_LEN + 1] = "?";
+        if (ir->policy_hash.len == RISK_POLICY_HASH_LEN)
+            wb_hex_encode(ir->policy_hash.data, RISK_POLICY_HASH_LEN, hash, sizeof hash);
+        printf("; scores as the node computed them as of height %llu, %llu item%s pending; "
+               "policy %s\n",
                (unsigned long long)ir->scores_height, (unsigned long long)ir->scores_pending,
-               ir->scores_pending == 1 ? "" : "s");
+               ir->scores_pending == 1 ? "" : "s", hash);
     }
     goto out;
 err_nomem:

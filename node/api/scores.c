@@ -83,6 +83,8 @@ void node_read_scored_items(const struct node_reads *rd, struct net_link *link, 
         ir.next_after_score = n ? es[n - 1].score : 0;
         ir.scores_height = node_scores_height(rd->scores);
         ir.scores_pending = node_scores_pending(rd->scores);
+        ir.policy_hash.data = (uint8_t *)rd->scores->policy_hash;
+        ir.policy_hash.len = RISK_POLICY_HASH_LEN;
         Waybill__ClientResponse r = WAYBILL__CLIENT_RESPONSE__INIT;
         r.id = req_id;
         r.resp_case = WAYBILL__CLIENT_RESPONSE__RESP_ITEMS;

@@ -144,4 +144,13 @@ check "node 2 rebuilds its scores" wait_for 60 settled 2
 check "after the restart: the same queue" test "$(queue 2)" = "$q0"
 check "after the restart: the same organisation risk" test "$(org_of 2)" = "$before"
 check "the rebuild is logged with its time" grep -q "scores rebuilt: [0-9]* items in [0-9.]* ms" "$T_DIR/node2.log"
+# the queue names the policy it was judged with: the node's defaults, the
+# same hash `waybill risk` names with the built-in defaults
+qh=$(wb 2 items --flagged --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["policy_hash"])')
+rh=$(wb 2 risk $D --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["policy_hash"])')
+check "the queue names the node's policy hash, the one risk ITEM judged with" \
+    bash -c '[ ${#1} -eq 64 ] && [ "$1" = "$2" ]' _ "$qh" "$rh"
+qtext=$(wb 2 items --flagged 2>/dev/null)
+check "the text queue names it too" grep -q "; policy $qh$" <<<"$qtext"
+
 finish
