@@ -180,11 +180,11 @@ static int risk_judge(const struct client_opts *co, const struct ledger_genesis 
         struct risk_run_query q;
         risk_run_query_of(&rc.run, &rc.evidence, &q);
         int frc = risk_run_fetch(online, res->state.item, &q, &cd);
+        have_cd = true; /* freed in every case (cli/risk_context.h) */
         if (frc != WB_OK) {
             ex = client_fail(online, frc, "asking the node for the ledger-wide context");
             goto out;
         }
-        have_cd = true;
         risk_context_of(&cd, &ctx);
         ctxp = &ctx;
     }

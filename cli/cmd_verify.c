@@ -483,6 +483,7 @@ static void verify_risk(struct verify_report *r, const struct ledger_genesis *g,
             risk_context_of(&cd, &ctx);
             ctxp = &ctx;
         } else {
+            risk_context_data_free(&cd); /* holds what it took before it failed */
             /* Judged from the bundle alone, saying why. */
             snprintf(r->risk_note, sizeof r->risk_note,
                      "the node's ledger-wide context could not be read (%s): judged from the "

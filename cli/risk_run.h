@@ -56,8 +56,9 @@ void risk_run_query_of(const struct risk_run *r, const struct ledger_evidence *e
                        struct risk_run_query *q);
 
 /* Asks c's node for the ledger-wide context q names (risk_context_fetch,
- * cli/risk_context.h) into *out (free it with risk_context_data_free).
- * Returns 0 or the fetch's error, c->reason saying why. */
+ * cli/risk_context.h) into *out (free it with risk_context_data_free in
+ * every case, on error too). Returns 0 or the fetch's error, c->reason
+ * saying why. */
 struct risk_context_data;
 WB_MUST_USE int risk_run_fetch(struct client *c, const char *item, const struct risk_run_query *q,
                                struct risk_context_data *out);
