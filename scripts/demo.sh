@@ -70,6 +70,9 @@ step 3 --action receive
 step 3 --action deliver --at NLRTM
 
 say "Customs verify the whole chain against nothing but the genesis file"
+echo "  (its risk section judges the journey as customs would: this demo sails"
+echo "  Shanghai to Rotterdam in a second, so IMPOSSIBLE_TRAVEL is flagged, and"
+echo "  every party of a new network is a NEW_PARTY; docs/risk.md)"
 wb 2 verify "$ITEM"
 verdict=$?
 [ $verdict -eq 0 ] || die "verification failed"
