@@ -280,13 +280,6 @@ static int dev_parse_number(const struct cli_usage *u, const char *name, const c
     return CLI_EXIT_OK;
 }
 
-static int dev_out(const char *cmd, int prc)
-{
-    if (prc == WB_OK) return CLI_EXIT_OK;
-    if (prc != WB_ERR_IO) cli_error(cmd, "out of memory");
-    return CLI_EXIT_FAILED;
-}
-
 /* "active" or "retired at height H". */
 static const char *dev_status(const struct ledger_gov_device *d, char *out, size_t cap)
 {
@@ -340,7 +333,7 @@ static int dev_gov_submit(const struct client_connector *conn, const struct clie
                               "index", (json_int_t)out.index, "already_committed",
                               out.already_committed, "resent", out.resent, "device",
                               dev_json(d));
-        ex = dev_out(co->cmd, print_json_out(o));
+        ex = print_exit(co->cmd, print_json_out(o));
     } else if (ex == CLI_EXIT_OK) {
         printf("device %s (%s %s%s%s) of '%s' %s at height %" PRIu64 ": %s\n", hex,
                ledger_device_kind_name(d->kind), print_safe(d->serial, serial, sizeof serial),
@@ -500,7 +493,7 @@ static int dev_list(const struct client_connector *conn, int argc, char **argv)
     struct ledger_gov gv;
     ex = gov_state_open(&s, &co, conn, &gv);
     if (ex == CLI_EXIT_OK) {
-        ex = dev_out(co.cmd, dev_list_print(&co, &gv, da.vals[DEV_OPT_ORG]));
+        ex = print_exit(co.cmd, dev_list_print(&co, &gv, da.vals[DEV_OPT_ORG]));
         ledger_gov_free(&gv);
     }
     client_session_close(&s);
@@ -651,7 +644,7 @@ static int dsubmit_print(const struct client_opts *co, const struct ledger_event
     char id[PRINT_HEX32];
     wb_hex_encode(ev->id, WB_HASH_LEN, id, sizeof id);
     if (co->json)
-        return dev_out(co->cmd,
+        return print_exit(co->cmd,
                        print_json_out(json_pack(
                            "{s:s, s:s, s:s, s:o, s:I, s:b, s:b, s:o, s:o, s:b}", "event_id", id,
                            "item", ev->item, "action", ledger_action_name(ev->action), "device",
@@ -730,7 +723,7 @@ static int dev_submit(const struct client_connector *conn, int argc, char **argv
                   "sent (give --seq to send it again as a new report)",
                   r->item);
         if (co.json)
-            ex = dev_out(co.cmd, print_json_out(json_pack("{s:s, s:s, s:b}", "item", r->item,
+            ex = print_exit(co.cmd, print_json_out(json_pack("{s:s, s:s, s:b}", "item", r->item,
                                                           "action", ledger_action_name(r->kind),
                                                           "already_committed", 1)));
         goto close;

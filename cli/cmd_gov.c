@@ -387,13 +387,6 @@ static int gov_build_proposal(const struct gov_args *ga, const char *word,
 
 /* ---- printing ----------------------------------------------------------------------- */
 
-static int gov_out(const char *cmd, int prc)
-{
-    if (prc == WB_OK) return CLI_EXIT_OK;
-    if (prc != WB_ERR_IO) cli_error(cmd, "out of memory");
-    return CLI_EXIT_FAILED;
-}
-
 /* The validator set a change executed at `height` installs, for the line
  * after an executed validator change. */
 static void gov_print_new_set(const struct ledger_gov *gv, uint64_t height)
@@ -421,7 +414,7 @@ static int gov_print_after(const struct client_opts *co, const struct ledger_gov
                               "index", (json_int_t)out->index, "already_committed",
                               out->already_committed, "resent", out->resent, "proposal",
                               gov_print_proposal_json(gv, p));
-        return gov_out(co->cmd, print_json_out(o));
+        return print_exit(co->cmd, print_json_out(o));
     }
     wb_hex_encode(p->id, WB_HASH_LEN, id, sizeof id);
     printf("%s %s %scommitted at height %" PRIu64 ": %s\n", what, id,
@@ -618,7 +611,7 @@ static int gov_list(const struct client_connector *conn, int argc, char **argv)
     struct ledger_gov gv;
     ex = gov_state_open(&s, &co, conn, &gv);
     if (ex == CLI_EXIT_OK) {
-        ex = gov_out(co.cmd, co.json ? print_json_out(gov_list_json(&gv, ga.all))
+        ex = print_exit(co.cmd, co.json ? print_json_out(gov_list_json(&gv, ga.all))
                                      : gov_list_text(&gv, ga.all));
         ledger_gov_free(&gv);
     }
@@ -713,7 +706,7 @@ static int gov_show(const struct client_connector *conn, int argc, char **argv)
             if (co.json) WB_IGNORE_RESULT(print_json_error("not_found", msg, NULL));
             ex = CLI_EXIT_FAILED;
         } else {
-            ex = gov_out(co.cmd, co.json ? print_json_out(gov_print_proposal_json(&gv, p))
+            ex = print_exit(co.cmd, co.json ? print_json_out(gov_print_proposal_json(&gv, p))
                                          : gov_show_text(&gv, p));
         }
         ledger_gov_free(&gv);

@@ -168,13 +168,6 @@ static int key_parse_since(const char *s, int64_t *ms)
     return CLI_EXIT_OK;
 }
 
-static int key_out(const char *cmd, int prc)
-{
-    if (prc == WB_OK) return CLI_EXIT_OK;
-    if (prc != WB_ERR_IO) cli_error(cmd, "out of memory");
-    return CLI_EXIT_FAILED;
-}
-
 /* Submits key event ev and prints the key's record after the commit. */
 static int key_submit(const struct client_connector *conn, const struct client_opts *co,
                       struct ledger_event *ev, const uint8_t pk[WB_PUBKEY_LEN], bool fresh)
@@ -205,7 +198,7 @@ static int key_submit(const struct client_connector *conn, const struct client_o
                               "index", (json_int_t)out.index, "already_committed",
                               out.already_committed, "resent", out.resent, "key",
                               gov_print_key_json(&gv, k));
-        ex = key_out(co->cmd, print_json_out(o));
+        ex = print_exit(co->cmd, print_json_out(o));
     } else if (ex == CLI_EXIT_OK) {
         printf("key %s of '%s' %s at height %" PRIu64 ": %s\n", hex,
                print_safe(k->org, org, sizeof org),
@@ -352,7 +345,7 @@ static int key_list(const struct client_connector *conn, int argc, char **argv)
     struct ledger_gov gv;
     ex = gov_state_open(&s, &co, conn, &gv);
     if (ex == CLI_EXIT_OK) {
-        ex = key_out(co.cmd, key_list_print(&co, &gv, ka.vals[KEY_OPT_ORG]));
+        ex = print_exit(co.cmd, key_list_print(&co, &gv, ka.vals[KEY_OPT_ORG]));
         ledger_gov_free(&gv);
     }
     client_session_close(&s);

@@ -393,11 +393,7 @@ static int plan_show(const struct client_connector *conn, int argc, char **argv)
         size_t n = 0;
         ex = plan_versions(&co, s.genesis, resp->history, &v, &n);
         if (ex == CLI_EXIT_OK) {
-            int rc = plan_print(&co, item, v, n);
-            if (rc != WB_OK) {
-                if (rc != WB_ERR_IO) cli_error(co.cmd, "out of memory");
-                ex = CLI_EXIT_FAILED;
-            }
+            ex = print_exit(co.cmd, plan_print(&co, item, v, n));
         }
         free(v);
     }

@@ -204,8 +204,7 @@ static int risk_judge(const struct client_opts *co, const struct ledger_genesis 
         printf("item %s: verified, %zu events\n", res->state.item, res->events_checked);
         prc = risk_run_print_text(&rep, as_of, online != NULL, stdout);
     }
-    if (prc == WB_OK) ex = CLI_EXIT_OK;
-    else if (prc != WB_ERR_IO) cli_error(co->cmd, "out of memory");
+    ex = print_exit(co->cmd, prc);
 out:
     if (have_cd) risk_context_data_free(&cd);
     risk_report_free(&rep);

@@ -346,10 +346,7 @@ static int import_summary(const struct client_opts *co, const char *path,
                               (json_int_t)p->skipped, "repeated_in_file",
                               (json_int_t)p->repeated, "submitted", (json_int_t)p->sent,
                               "events", (json_int_t)p->events);
-        int rc = print_json_out(o);
-        if (rc == WB_OK) return CLI_EXIT_OK;
-        if (rc != WB_ERR_IO) cli_error(co->cmd, "out of memory");
-        return CLI_EXIT_FAILED;
+        return print_exit(co->cmd, print_json_out(o));
     }
     printf("%zu readings in %s: %zu submitted in %zu events, %zu on the ledger already, %zu "
            "repeated in the file\n",

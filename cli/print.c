@@ -336,6 +336,13 @@ int print_json_error(const char *code, const char *message, const char *item)
     return print_json_out(o);
 }
 
+int print_exit(const char *cmd, int prc)
+{
+    if (prc == WB_OK) return CLI_EXIT_OK;
+    if (prc != WB_ERR_IO) cli_error(cmd, "out of memory");
+    return CLI_EXIT_FAILED;
+}
+
 int print_json_out(json_t *root)
 {
     if (!root) return WB_ERR_NOMEM;

@@ -103,6 +103,12 @@ json_t *print_json_event(const struct ledger_event *ev, const struct ledger_gene
  * Returns as print_json_out. */
 WB_MUST_USE int print_json_error(const char *code, const char *message, const char *item);
 
+/* The exit code of printing that returned prc (print_json_out,
+ * print_table_out, ...): CLI_EXIT_OK for 0; otherwise CLI_EXIT_FAILED,
+ * after saying "out of memory" for anything but WB_ERR_IO (a lost write,
+ * which cli_output_finish reports). */
+WB_MUST_USE int print_exit(const char *cmd, int prc);
+
 /* Writes `root` indented on stdout followed by a newline and drops the
  * reference (root may be NULL: then nothing is written and WB_ERR_NOMEM is
  * returned). Returns 0, WB_ERR_NOMEM or WB_ERR_IO. */
