@@ -25,6 +25,7 @@
 
 #include "common/wb_error.h"
 #include "fuzz_fixture.h"
+#include "tests/fuzz/fuzz_attrs.h"
 #include "ledger/gov.h"
 #include "ledger/sha256.h"
 
@@ -68,29 +69,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* The attributes of the input, one "key=value" per line. */
-static void parse_attrs(const uint8_t *data, size_t size, struct ledger_event *ev)
-{
-    size_t pos = 0;
-    while (pos < size && ev->attr_count < WB_ATTRS_MAX) {
-        size_t end = pos;
-        while (end < size && data[end] != '\n') end++;
-        const uint8_t *eq = memchr(data + pos, '=', end - pos);
-        if (eq) {
-            size_t klen = (size_t)(eq - (data + pos)), vlen = end - pos - klen - 1;
-            if (klen <= WB_ATTR_KEY_MAX && vlen <= WB_ATTR_VALUE_MAX &&
-                !memchr(data + pos, '\0', end - pos)) {
-                struct ledger_attr *at = &ev->attrs[ev->attr_count++];
-                memcpy(at->key, data + pos, klen);
-                at->key[klen] = '\0';
-                memcpy(at->value, eq + 1, vlen);
-                at->value[vlen] = '\0';
-            }
-        }
-        pos = end + 1;
-    }
-}
-
 static void check_bounds(const struct ledger_gov *gv)
 {
     if (gv->epoch_count < 1 || gv->epochs[0].from_height != 1) fail("epoch 0 lost", "");
@@ -123,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(ev.submitter, fixture.client_pk[org], WB_PUBKEY_LEN);
     ev.time_ms = GOV_FUZZ_BLOCK_MS;
     ledger_sha256(data, size, ev.id);
-    parse_attrs(data + 1, size - 1, &ev);
+    fuzz_parse_attrs(data + 1, size - 1, &ev);
 
     char msg[512] = "";
     int rc = ledger_gov_action_decode(&ev, &a, msg, sizeof msg);

@@ -23,6 +23,7 @@
 #include "common/wb_error.h"
 #include "ledger/plan.h"
 #include "ledger/types.h"
+#include "tests/fuzz/fuzz_attrs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,29 +31,6 @@ static void fail(const char *what, const char *msg)
 {
     fprintf(stderr, "plan target: %s (%s)\n", what, msg);
     abort();
-}
-
-/* The attributes of the input, one "key=value" per line. */
-static void parse_attrs(const uint8_t *data, size_t size, struct ledger_event *ev)
-{
-    size_t pos = 0;
-    while (pos < size && ev->attr_count < WB_ATTRS_MAX) {
-        size_t end = pos;
-        while (end < size && data[end] != '\n') end++;
-        const uint8_t *eq = memchr(data + pos, '=', end - pos);
-        if (eq) {
-            size_t klen = (size_t)(eq - (data + pos)), vlen = end - pos - klen - 1;
-            if (klen <= WB_ATTR_KEY_MAX && vlen <= WB_ATTR_VALUE_MAX &&
-                !memchr(data + pos, '\0', end - pos)) {
-                struct ledger_attr *at = &ev->attrs[ev->attr_count++];
-                memcpy(at->key, data + pos, klen);
-                at->key[klen] = '\0';
-                memcpy(at->value, eq + 1, vlen);
-                at->value[vlen] = '\0';
-            }
-        }
-        pos = end + 1;
-    }
 }
 
 /* A UN/LOCODE as written, checked independently of plan.c. */
@@ -110,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ev.action = LEDGER_PLAN_SET;
     snprintf(ev.item, sizeof ev.item, "%s", "CSQU3054383");
     if (data[0] & 1) snprintf(ev.location, sizeof ev.location, "%s", "NLRTM");
-    parse_attrs(data + 1, size - 1, &ev);
+    fuzz_parse_attrs(data + 1, size - 1, &ev);
 
     char msg[512] = "";
     int rc = ledger_plan_decode(&ev, &p, msg, sizeof msg);
