@@ -11,6 +11,7 @@
 
 #include "common/wb_assert.h"
 #include "common/wb_error.h"
+#include "ledger/types.h"
 
 void cli_args_init(struct cli_args *a, const struct cli_usage *usage, int argc, char **argv)
 {
@@ -226,4 +227,18 @@ void cli_table_print(FILE *f, size_t cols, size_t rows, const char *const *cells
                 fprintf(f, "%-*s  ", (int)width[c], cell);
         }
     }
+}
+
+int cli_time_or_now_arg(const struct cli_usage *u, const char *opt, const char *s, int64_t *ms)
+{
+    if (strcmp(s, "now") == 0) {
+        *ms = cli_now_ms();
+        return CLI_EXIT_OK;
+    }
+    if (!ledger_time_parse(s, strlen(s), ms))
+        return cli_usage_error(u,
+                               "--%s: expected an RFC 3339 UTC time such as "
+                               "2026-12-01T10:00:00Z, or now; got '%.40s'",
+                               opt, s);
+    return CLI_EXIT_OK;
 }

@@ -97,6 +97,13 @@ int64_t cli_now_ms(void);
  * WB_ERR_INVALID. */
 WB_MUST_USE int cli_parse_duration(const char *s, int64_t *ms);
 
+/* Option --opt's value s: an RFC 3339 UTC time (ledger_time_parse) or
+ * "now" (cli_now_ms), into *ms. Returns CLI_EXIT_OK, or CLI_EXIT_USAGE
+ * after "--OPT: expected an RFC 3339 UTC time such as
+ * 2026-12-01T10:00:00Z, or now; got 'S'" and u's usage line. */
+WB_MUST_USE int cli_time_or_now_arg(const struct cli_usage *u, const char *opt, const char *s,
+                                    int64_t *ms);
+
 /* `value` if not NULL, else the environment variable `env` (NULL if unset or
  * empty). For options such as --node and --key defaulting from WAYBILL_NODE
  * and WAYBILL_KEY. */

@@ -255,21 +255,6 @@ static int dev_parse(const struct cli_usage *u, int argc, char **argv, struct cl
     return CLI_EXIT_OK;
 }
 
-/* An RFC 3339 UTC time option, or "now". */
-static int dev_parse_time(const struct cli_usage *u, const char *name, const char *s, int64_t *ms)
-{
-    if (strcmp(s, "now") == 0) {
-        *ms = cli_now_ms();
-        return CLI_EXIT_OK;
-    }
-    if (!ledger_time_parse(s, strlen(s), ms))
-        return cli_usage_error(u,
-                               "--%s: expected an RFC 3339 UTC time such as "
-                               "2026-12-01T10:00:00Z, or now; got '%.40s'",
-                               name, s);
-    return CLI_EXIT_OK;
-}
-
 /* A decimal number option (degrees, a reading's value). */
 static int dev_parse_number(const struct cli_usage *u, const char *name, const char *s, double *v)
 {
@@ -527,7 +512,7 @@ static int dev_link(const struct client_connector *conn, const struct cli_usage 
     if (ex == CLI_EXIT_OK && gov_state_key_arg(da.vals[DEV_OPT_DEVICE], pk, msg, sizeof msg) != WB_OK)
         ex = cli_usage_error(u, "--device: %s", msg);
     if (ex == CLI_EXIT_OK && da.vals[DEV_OPT_TIME]) {
-        ex = dev_parse_time(u, "time", da.vals[DEV_OPT_TIME], &ev->time_ms);
+        ex = cli_time_or_now_arg(u, "time", da.vals[DEV_OPT_TIME], &ev->time_ms);
         has_time = true;
     }
     if (ex == CLI_EXIT_OK) {
@@ -634,7 +619,7 @@ static int dsubmit_obs(const struct dev_args *da, struct ledger_device_report *r
         o->value_milli = (int64_t)llround(value * 1000.0);
     }
     o->time_ms = cli_now_ms();
-    if (v[DEV_OPT_AT]) ex = dev_parse_time(u, "at", v[DEV_OPT_AT], &o->time_ms);
+    if (v[DEV_OPT_AT]) ex = cli_time_or_now_arg(u, "at", v[DEV_OPT_AT], &o->time_ms);
     return ex;
 }
 

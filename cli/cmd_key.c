@@ -153,21 +153,6 @@ static int key_parse(const struct cli_usage *u, int argc, char **argv, struct cl
     return CLI_EXIT_OK;
 }
 
-/* --since: RFC 3339 UTC or "now". */
-static int key_parse_since(const char *s, int64_t *ms)
-{
-    if (strcmp(s, "now") == 0) {
-        *ms = cli_now_ms();
-        return CLI_EXIT_OK;
-    }
-    if (!ledger_time_parse(s, strlen(s), ms))
-        return cli_usage_error(&revoke_usage,
-                               "--since: expected an RFC 3339 UTC time such as "
-                               "2026-12-01T10:00:00Z, or now; got '%.40s'",
-                               s);
-    return CLI_EXIT_OK;
-}
-
 /* Submits key event ev and prints the key's record after the commit. */
 static int key_submit(const struct client_connector *conn, const struct client_opts *co,
                       struct ledger_event *ev, const uint8_t pk[WB_PUBKEY_LEN], bool fresh)
@@ -270,7 +255,7 @@ static int key_revoke(const struct client_connector *conn, int argc, char **argv
                                    "--reason compromised needs --since TIME: from when the key "
                                    "is not to be trusted (RFC 3339 UTC such as "
                                    "2026-12-01T10:00:00Z, or now)");
-        ex = key_parse_since(since, &a.since_ms);
+        ex = cli_time_or_now_arg(&revoke_usage, "since", since, &a.since_ms);
         if (ex != CLI_EXIT_OK) return ex;
     } else {
         return cli_usage_error(&revoke_usage,
